@@ -1,0 +1,52 @@
+# The two commands of the README: `make run` and `make test`. Both work on a fresh machine.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+LOCALES := bot/i18n/locales
+POT := bot/i18n/viche.pot
+PYBABEL := $(BIN)/pybabel
+KEYWORDS := -k _ -k n_:1,2
+
+.PHONY: run test install install-test mo i18n i18n-check system-deps clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-test: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $@ $(VENV)/.installed
+
+install: $(VENV)/.installed mo
+install-test: $(VENV)/.installed-test mo
+
+# Compiled catalogs are never committed and never stale: every install, run and test rebuilds them.
+mo: | $(BIN)/python
+	$(PYBABEL) compile -q -D viche -d $(LOCALES)
+
+# Extract new strings from the code and merge them into every catalog (then translate the .po files).
+i18n: $(VENV)/.installed
+	$(PYBABEL) extract -F babel.cfg $(KEYWORDS) --no-location --sort-output -o $(POT) --project viche .
+	$(PYBABEL) update -D viche -i $(POT) -d $(LOCALES) --no-fuzzy-matching --ignore-obsolete
+	$(MAKE) mo
+
+# Chromium from Debian for the browser tests (Playwright drives the system browser; nothing is downloaded).
+system-deps:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; }
+
+run: install
+	$(BIN)/viche db upgrade
+	$(BIN)/viche demo --if-empty
+	$(BIN)/viche run
+
+test: install-test system-deps
+	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
+
+clean:
+	rm -rf $(VENV) *.egg-info

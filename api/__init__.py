@@ -1,0 +1,1 @@
+"""FastAPI backend: participant (bot-facing), organiser and partner routes; selection and scoring."""

@@ -1,0 +1,38 @@
+"""The FastAPI application factory."""
+from __future__ import annotations
+
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from api import routes_organiser, routes_participant
+from api.errors import install_error_handlers
+from storage.db import Database
+from viche.settings import Settings, get_settings
+
+
+def create_app(settings: Settings | None = None, db: Database | None = None) -> FastAPI:
+    """Build the API. Pass ``db`` to share a database with the caller (tests, the bot process)."""
+    settings = settings or get_settings()
+    owns_db = db is None
+    db = db or Database(settings.database_url)
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI):
+        yield
+        if owns_db:
+            await db.dispose()
+
+    app = FastAPI(title="viche", version="0.1.0", lifespan=lifespan,
+                  description="Public consultations inside Telegram: participant, organiser and partner API.")
+    app.state.settings = settings
+    app.state.db = db
+    install_error_handlers(app)
+    app.include_router(routes_participant.router)
+    app.include_router(routes_organiser.router)
+
+    @app.get("/healthz", tags=["health"])
+    async def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    return app

@@ -1,0 +1,154 @@
+"""Bot-facing routes. Any front end (the Telegram bot, a web form) records participation through them."""
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends, Query
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from api import participation, schemas
+from api.deps import require_service_token, session
+from api.errors import not_found
+from storage.consultations import by_slug
+from storage.models import Consultation, Contact, Enrolment, Participant, utcnow
+
+router = APIRouter(prefix="/participant", tags=["participant"], dependencies=[Depends(require_service_token)])
+
+
+async def _participant(db: AsyncSession, participant_id: str) -> Participant:
+    participant = await db.get(Participant, participant_id)
+    if participant is None:
+        raise not_found("participant")
+    return participant
+
+
+async def _consultation(db: AsyncSession, slug: str) -> Consultation:
+    consultation = await by_slug(db, slug)
+    if consultation is None or consultation.status == "draft":
+        raise not_found(f"consultation {slug!r}")
+    return consultation
+
+
+async def _out(db: AsyncSession, participant: Participant, created: bool = False) -> schemas.ParticipantOut:
+    current = await db.get(Consultation, participant.current_consultation_id) if participant.current_consultation_id else None
+    return schemas.ParticipantOut(id=participant.id, language=participant.language, created=created,
+                                  current_consultation=current.slug if current else None)
+
+
+@router.post("/identify", response_model=schemas.ParticipantOut,
+             summary="Find or create the participant behind a channel identity")
+async def identify(body: schemas.IdentifyIn, db: AsyncSession = Depends(session)) -> schemas.ParticipantOut:
+    query = select(Participant).join(Contact, Contact.participant_id == Participant.id).where(
+        Contact.channel == body.channel, Contact.external_id == body.external_id)
+    participant = (await db.execute(query)).scalar_one_or_none()
+    if participant is not None:
+        return await _out(db, participant)
+    participant = Participant()
+    db.add(participant)
+    await db.flush()
+    db.add(Contact(participant_id=participant.id, channel=body.channel, external_id=body.external_id))
+    try:
+        await db.commit()
+        return await _out(db, participant, created=True)
+    except IntegrityError:
+        # The same person's first two messages raced; the other request created them.
+        await db.rollback()
+        return await _out(db, (await db.execute(query)).scalar_one())
+
+
+@router.get("/{participant_id}", response_model=schemas.ParticipantOut)
+async def get_participant(participant_id: str, db: AsyncSession = Depends(session)) -> schemas.ParticipantOut:
+    return await _out(db, await _participant(db, participant_id))
+
+
+@router.patch("/{participant_id}", response_model=schemas.ParticipantOut)
+async def patch_participant(participant_id: str, body: schemas.ParticipantPatch,
+                            db: AsyncSession = Depends(session)) -> schemas.ParticipantOut:
+    participant = await _participant(db, participant_id)
+    if body.language is not None:
+        participant.language = body.language
+    await db.commit()
+    return await _out(db, participant)
+
+
+@router.get("/consultations/open", response_model=list[schemas.ConsultationBrief])
+async def open_consultations(lang: str | None = None,
+                             db: AsyncSession = Depends(session)) -> list[schemas.ConsultationBrief]:
+    rows = (await db.execute(select(Consultation).where(Consultation.status == "open")
+                             .order_by(Consultation.id.desc()))).scalars()
+    return [participation.brief(c, lang) for c in rows]
+
+
+async def _enrolment(db: AsyncSession, participant: Participant, consultation: Consultation,
+                     source: str | None) -> Enrolment:
+    enrolment = await participation.enrolment_of(db, participant.id, consultation.id)
+    if enrolment is None:
+        enrolment = Enrolment(participant_id=participant.id, consultation_id=consultation.id, source=source)
+        db.add(enrolment)
+        try:
+            await db.commit()
+        except IntegrityError:
+            await db.rollback()
+            enrolment = await participation.enrolment_of(db, participant.id, consultation.id)
+    elif source and not enrolment.source:
+        enrolment.source = source
+    return enrolment
+
+
+def _enrolment_out(consultation: Consultation, enrolment: Enrolment) -> schemas.EnrolmentOut:
+    return schemas.EnrolmentOut(slug=consultation.slug, consented=enrolment.consented_at is not None,
+                                completed=enrolment.completed_at is not None, source=enrolment.source)
+
+
+@router.post("/{participant_id}/enrol", response_model=schemas.EnrolmentOut,
+             summary="Open a consultation for the participant (deep link), recording the outreach source")
+async def enrol(participant_id: str, body: schemas.EnrolIn, db: AsyncSession = Depends(session)) -> schemas.EnrolmentOut:
+    participant = await _participant(db, participant_id)
+    consultation = await _consultation(db, body.slug)
+    enrolment = await _enrolment(db, participant, consultation, body.source)
+    participant = await _participant(db, participant_id)
+    participant.current_consultation_id = consultation.id
+    await db.commit()
+    return _enrolment_out(consultation, enrolment)
+
+
+@router.post("/{participant_id}/consent", response_model=schemas.EnrolmentOut)
+async def consent(participant_id: str, body: schemas.EnrolIn, db: AsyncSession = Depends(session)) -> schemas.EnrolmentOut:
+    participant = await _participant(db, participant_id)
+    consultation = await _consultation(db, body.slug)
+    enrolment = await _enrolment(db, participant, consultation, body.source)
+    if enrolment.consented_at is None:
+        enrolment.consented_at = utcnow()
+    participant.current_consultation_id = consultation.id
+    await db.commit()
+    return _enrolment_out(consultation, enrolment)
+
+
+@router.get("/{participant_id}/next", response_model=schemas.NextOut,
+            summary="What the participant should see next in a consultation")
+async def next_item(participant_id: str, slug: str = Query(min_length=1, max_length=64), lang: str | None = None,
+                    db: AsyncSession = Depends(session)) -> schemas.NextOut:
+    participant = await _participant(db, participant_id)
+    return await participation.next_screen(db, participant, await _consultation(db, slug), lang)
+
+
+@router.post("/{participant_id}/answers", response_model=schemas.AnswerOut,
+             summary="Answer a question item (idempotent: the same answer twice is stored once)")
+async def answer(participant_id: str, body: schemas.AnswerIn, db: AsyncSession = Depends(session)) -> schemas.AnswerOut:
+    await _participant(db, participant_id)
+    return await participation.record_answer(db, participant_id, body)
+
+
+@router.post("/{participant_id}/votes", response_model=schemas.VoteOut,
+             summary="Agree / disagree / neutral on a proposal (idempotent)")
+async def vote(participant_id: str, body: schemas.VoteIn, db: AsyncSession = Depends(session)) -> schemas.VoteOut:
+    await _participant(db, participant_id)
+    return await participation.record_vote(db, participant_id, body)
+
+
+@router.post("/{participant_id}/pairs/{token}", response_model=schemas.PairAnswerOut,
+             summary="Answer a served pair; its token counts once")
+async def pair(participant_id: str, token: str, body: schemas.PairAnswerIn,
+               db: AsyncSession = Depends(session)) -> schemas.PairAnswerOut:
+    await _participant(db, participant_id)
+    return await participation.record_pair(db, participant_id, token, body)

@@ -1,0 +1,127 @@
+"""Request and response bodies of the participant (bot-facing) routes."""
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+
+Choice = Literal["agree", "disagree", "neutral"]
+PairOutcome = Literal["left", "right", "cant_decide", "skip"]
+
+
+class IdentifyIn(BaseModel):
+    channel: str = Field(min_length=1, max_length=16, examples=["telegram"])
+    external_id: str = Field(min_length=1, max_length=64, examples=["123456789"])
+
+
+class ParticipantOut(BaseModel):
+    id: str
+    language: str | None
+    current_consultation: str | None
+    created: bool = False
+
+
+class ParticipantPatch(BaseModel):
+    language: str | None = Field(default=None, min_length=2, max_length=8)
+
+
+class EnrolIn(BaseModel):
+    slug: str = Field(min_length=1, max_length=64)
+    source: str | None = Field(default=None, max_length=64)
+
+
+class EnrolmentOut(BaseModel):
+    slug: str
+    consented: bool
+    completed: bool
+    source: str | None
+
+
+class ConsultationBrief(BaseModel):
+    slug: str
+    title: str
+    status: str
+    default_language: str
+    languages: list[str]
+
+
+class OptionOut(BaseModel):
+    id: int
+    key: str
+    label: str
+    cost: int | None = None
+
+
+class ProposalOut(BaseModel):
+    id: int
+    text: str
+
+
+class PairOut(BaseModel):
+    token: str
+    left: ProposalOut
+    right: ProposalOut
+
+
+class ItemOut(BaseModel):
+    id: int
+    key: str
+    kind: str
+    prompt: str
+    number: int
+    total: int
+    config: dict[str, Any] = {}
+
+
+class NextOut(BaseModel):
+    """What the participant should see next in a consultation."""
+
+    status: Literal["item", "consent", "done", "not_open"]
+    consultation: ConsultationBrief
+    intro: str = ""
+    item: ItemOut | None = None
+    options: list[OptionOut] = []
+    proposal: ProposalOut | None = None
+    pair: PairOut | None = None
+    answers_count: int = 0
+
+
+class AnswerIn(BaseModel):
+    item_id: int
+    option_id: int | None = None
+    value: Any = None
+
+
+class AnswerOut(BaseModel):
+    id: int
+    item_id: int
+    option_id: int | None
+    value: Any
+    created: bool
+
+
+class VoteIn(BaseModel):
+    proposal_id: int
+    choice: Choice
+    qualification: str | None = Field(default=None, max_length=16)
+
+
+class VoteOut(BaseModel):
+    id: int
+    proposal_id: int
+    choice: Choice
+    qualification: str | None
+    created: bool
+
+
+class PairAnswerIn(BaseModel):
+    outcome: PairOutcome
+    reason: str | None = Field(default=None, max_length=32)
+
+
+class PairAnswerOut(BaseModel):
+    token: str
+    outcome: PairOutcome
+    counted: bool
+    after_skip: bool
+    created: bool

@@ -1,0 +1,1 @@
+"""The Telegram bot: conversation flows (framework-free), aiogram handlers, translations."""

@@ -1,0 +1,24 @@
+"""Building the aiogram Dispatcher and Bot."""
+from __future__ import annotations
+
+from aiogram import Bot, Dispatcher
+from aiogram.client.session.aiohttp import AiohttpSession
+from aiogram.client.telegram import TelegramAPIServer
+
+from bot.backend import Backend
+from bot.flows.citizen import CitizenFlow
+from bot.handlers import citizen
+
+
+def build_dispatcher(backend: Backend, *, default_language: str = "uk") -> Dispatcher:
+    dispatcher = Dispatcher()
+    dispatcher["citizen_flow"] = CitizenFlow(backend, default_language=default_language)
+    dispatcher["backend"] = backend
+    dispatcher.include_router(citizen.router)
+    return dispatcher
+
+
+def build_bot(token: str, api_url: str | None = None) -> Bot:
+    """A Bot talking to Telegram, or to any compatible Bot API server at ``api_url``."""
+    session = AiohttpSession(api=TelegramAPIServer.from_base(api_url.rstrip("/"))) if api_url else AiohttpSession()
+    return Bot(token=token, session=session)

@@ -1,0 +1,32 @@
+"""What a flow hands back to the handlers: texts with buttons, edits, toasts. No aiogram types here."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Button:
+    text: str
+    data: str  # callback data: ids only, at most 64 bytes (checked in callbacks.encode)
+
+
+@dataclass
+class Screen:
+    text: str
+    buttons: list[list[Button]] = field(default_factory=list)
+    photo: bytes | None = None  # sent with sendPhoto, ``text`` as the caption
+    document: tuple[str, bytes] | None = None  # (file name, content), ``text`` as the caption
+
+
+@dataclass
+class Reply:
+    """The bot's reaction to one update."""
+
+    messages: list[Screen] = field(default_factory=list)
+    edit: Screen | None = None  # replaces the message whose button was pressed
+    toast: str | None = None  # the answer to a callback query
+    alert: bool = False
+
+    def then(self, other: "Reply") -> "Reply":
+        return Reply(messages=self.messages + other.messages, edit=self.edit or other.edit,
+                     toast=self.toast or other.toast, alert=self.alert or other.alert)

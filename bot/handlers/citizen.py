@@ -1,0 +1,54 @@
+"""Routes for citizens in private chats."""
+from __future__ import annotations
+
+from aiogram import F, Router
+from aiogram.filters import Command, CommandObject, CommandStart
+from aiogram.types import CallbackQuery, Message
+
+from bot.flows.citizen import CitizenFlow, User
+from bot.handlers.render import answer_callback, send_reply
+
+router = Router(name="citizen")
+router.message.filter(F.chat.type == "private")
+
+
+def _user(event: Message | CallbackQuery) -> User:
+    sender = event.from_user
+    return User(external_id=str(sender.id), language_code=sender.language_code)
+
+
+def _pressed_label(query: CallbackQuery) -> str | None:
+    markup = getattr(query.message, "reply_markup", None)
+    for row in getattr(markup, "inline_keyboard", None) or []:
+        for button in row:
+            if button.callback_data == query.data:
+                return button.text
+    return None
+
+
+@router.message(CommandStart())
+async def on_start(message: Message, command: CommandObject, citizen_flow: CitizenFlow) -> None:
+    reply = await citizen_flow.start(_user(message), command.args)
+    await send_reply(message.bot, message.chat.id, reply)
+
+
+@router.message(Command("help"))
+async def on_help(message: Message, citizen_flow: CitizenFlow) -> None:
+    await send_reply(message.bot, message.chat.id, await citizen_flow.help(_user(message)))
+
+
+@router.message(Command("language"))
+async def on_language(message: Message, citizen_flow: CitizenFlow) -> None:
+    await send_reply(message.bot, message.chat.id, await citizen_flow.choose_language_menu(_user(message)))
+
+
+@router.message(F.text)
+async def on_text(message: Message, citizen_flow: CitizenFlow) -> None:
+    await send_reply(message.bot, message.chat.id, await citizen_flow.text(_user(message), message.text))
+
+
+@router.callback_query()
+async def on_button(query: CallbackQuery, citizen_flow: CitizenFlow) -> None:
+    message_text = getattr(query.message, "text", None)
+    reply = await citizen_flow.callback(_user(query), query.data, _pressed_label(query), message_text)
+    await answer_callback(query, reply)

@@ -1,0 +1,52 @@
+"""Turning a flow's Reply into Bot API calls."""
+from __future__ import annotations
+
+import logging
+
+from aiogram import Bot
+from aiogram.exceptions import TelegramBadRequest
+from aiogram.types import BufferedInputFile, CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
+
+from bot.flows.screens import Reply, Screen
+
+log = logging.getLogger(__name__)
+
+
+def keyboard(screen: Screen) -> InlineKeyboardMarkup | None:
+    if not screen.buttons:
+        return None
+    return InlineKeyboardMarkup(inline_keyboard=[
+        [InlineKeyboardButton(text=button.text, callback_data=button.data) for button in row] for row in screen.buttons
+    ])
+
+
+async def send_screen(bot: Bot, chat_id: int, screen: Screen) -> None:
+    markup = keyboard(screen)
+    if screen.photo is not None:
+        await bot.send_photo(chat_id, BufferedInputFile(screen.photo, "chart.png"), caption=screen.text or None,
+                             reply_markup=markup)
+    elif screen.document is not None:
+        name, content = screen.document
+        await bot.send_document(chat_id, BufferedInputFile(content, name), caption=screen.text or None,
+                                reply_markup=markup)
+    else:
+        await bot.send_message(chat_id, screen.text, reply_markup=markup)
+
+
+async def send_reply(bot: Bot, chat_id: int, reply: Reply) -> None:
+    for screen in reply.messages:
+        await send_screen(bot, chat_id, screen)
+
+
+async def answer_callback(query: CallbackQuery, reply: Reply) -> None:
+    """Answer the query first (the spinner on the button stops), then edit and send."""
+    await query.answer(reply.toast, show_alert=reply.alert)
+    message = query.message
+    if reply.edit is not None and isinstance(message, Message):
+        try:
+            await message.edit_text(reply.edit.text, reply_markup=keyboard(reply.edit))
+        except TelegramBadRequest as error:
+            # Already edited by an earlier press of the same button: nothing to change.
+            log.debug("edit skipped: %s", error)
+    if query.message is not None:
+        await send_reply(query.bot, query.message.chat.id, reply)

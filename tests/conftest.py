@@ -1,0 +1,99 @@
+"""Shared fixtures: a real database (SQLite file, or PostgreSQL via VICHE_TEST_DATABASE_URL), the real
+API app, and the bot's real HTTP client for it."""
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+from sqlmodel import SQLModel
+
+import storage.models  # noqa: F401
+from api.app import create_app
+from bot.backend import Backend
+from storage.db import Database, is_sqlite
+from storage.migrate import upgrade
+from viche.loading import DEMO_FILE, read_definition
+from storage.consultations import save_definition
+from viche.settings import Settings
+
+SERVICE_TOKEN = "test-service-token"
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    url = os.environ.get("VICHE_TEST_DATABASE_URL") or f"sqlite+aiosqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
+    if not is_sqlite(url):
+        # Start from an empty schema so that the migrations, not leftovers, define the tables.
+        import asyncio
+
+        async def reset() -> None:
+            db = Database(url)
+            async with db.engine.begin() as conn:
+                await conn.execute(text("DROP SCHEMA public CASCADE"))
+                await conn.execute(text("CREATE SCHEMA public"))
+            await db.dispose()
+
+        asyncio.run(reset())
+    upgrade(url)
+    return url
+
+
+async def _empty_tables(db: Database) -> None:
+    tables = [t.name for t in reversed(SQLModel.metadata.sorted_tables)]
+    async with db.engine.begin() as conn:
+        if is_sqlite(db.url):
+            for name in tables:
+                await conn.execute(text(f'DELETE FROM "{name}"'))
+        else:
+            await conn.execute(text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE"))
+
+
+@pytest.fixture
+async def db(database_url: str) -> AsyncIterator[Database]:
+    database = Database(database_url)
+    await _empty_tables(database)
+    yield database
+    await database.dispose()
+
+
+@pytest.fixture
+def settings(database_url: str) -> Settings:
+    return Settings(database_url=database_url, service_token=SERVICE_TOKEN, admins=[900001], owners=[900001],
+                    default_language="uk", _env_file=None)
+
+
+@pytest.fixture
+def api_app(settings: Settings, db: Database):
+    return create_app(settings, db)
+
+
+@pytest.fixture
+async def backend(api_app) -> AsyncIterator[Backend]:
+    client = Backend.in_process(api_app, SERVICE_TOKEN)
+    yield client
+    await client.close()
+
+
+@pytest.fixture
+async def http(api_app) -> AsyncIterator:
+    """A plain HTTP client for asserting on status codes and bodies."""
+    import httpx
+
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=api_app), base_url="http://test",
+                                 headers={"Authorization": f"Bearer {SERVICE_TOKEN}"}) as client:
+        yield client
+
+
+@pytest.fixture
+async def demo(db: Database) -> str:
+    """The demo consultation (uk, en), open."""
+    async with db.session() as session:
+        consultation = await save_definition(session, read_definition(DEMO_FILE), status="open")
+    return consultation.slug
+
+
+def repo_root() -> Path:
+    return Path(__file__).resolve().parent.parent

@@ -1,0 +1,124 @@
+"""The bot-facing API: identity, consent, answers, idempotency, errors."""
+from __future__ import annotations
+
+import asyncio
+
+from sqlalchemy import func, select
+
+from storage.models import Answer, Contact, PairPrompt, Participant, ProposalVote
+
+
+async def _ready(http, slug: str, external_id: str = "42") -> str:
+    participant = (await http.post("/participant/identify", json={"channel": "telegram", "external_id": external_id})).json()
+    assert (await http.post(f"/participant/{participant['id']}/consent", json={"slug": slug})).status_code == 200
+    return participant["id"]
+
+
+async def test_identify_is_stable_and_keeps_the_chat_id_apart(http, db):
+    first = (await http.post("/participant/identify", json={"channel": "telegram", "external_id": "7"})).json()
+    again = (await http.post("/participant/identify", json={"channel": "telegram", "external_id": "7"})).json()
+    assert first["created"] and not again["created"] and first["id"] == again["id"]
+    assert first["id"] != "7" and len(first["id"]) == 32
+    async with db.session() as s:
+        contact = (await s.execute(select(Contact))).scalar_one()
+        assert contact.external_id == "7" and contact.participant_id == first["id"]
+
+
+async def test_without_the_service_token_nothing_is_served(http):
+    response = await http.post("/participant/identify", json={"channel": "telegram", "external_id": "7"},
+                               headers={"Authorization": "Bearer wrong"})
+    assert response.status_code == 401
+    assert response.json()["error"]["code"] == "unauthorized"
+
+
+async def test_bad_input_is_a_clear_4xx_never_a_500(http, demo):
+    pid = await _ready(http, demo)
+    cases = [
+        (http.post("/participant/identify", json={"channel": "", "external_id": "x"}), 422),
+        (http.post("/participant/identify", content=b"{not json", headers={"content-type": "application/json"}), 422),
+        (http.get(f"/participant/{pid}/next", params={"slug": "nope"}), 404),
+        (http.get("/participant/unknown/next", params={"slug": demo}), 404),
+        (http.post(f"/participant/{pid}/answers", json={"item_id": 999999, "option_id": 1}), 404),
+        (http.post(f"/participant/{pid}/votes", json={"proposal_id": 1, "choice": "maybe"}), 422),
+        (http.post(f"/participant/{pid}/pairs/forged-token", json={"outcome": "left"}), 404),
+    ]
+    for request, status in cases:
+        response = await request
+        assert response.status_code == status, response.text
+        assert response.json()["error"]["message"]
+
+
+async def test_next_walks_the_demo_and_answers_are_idempotent(http, db, demo):
+    pid = await _ready(http, demo)
+    screen = (await http.get(f"/participant/{pid}/next", params={"slug": demo, "lang": "en"})).json()
+    assert screen["status"] == "item" and screen["item"]["kind"] == "single_choice"
+    assert screen["item"]["prompt"] == "How old are you?"
+    option = screen["options"][1]
+    body = {"item_id": screen["item"]["id"], "option_id": option["id"]}
+    first = await http.post(f"/participant/{pid}/answers", json=body)
+    second = await http.post(f"/participant/{pid}/answers", json=body)
+    assert first.status_code == second.status_code == 200
+    assert first.json()["id"] == second.json()["id"] and first.json()["created"] and not second.json()["created"]
+    other = await http.post(f"/participant/{pid}/answers", json={**body, "option_id": screen["options"][0]["id"]})
+    assert other.status_code == 409
+    async with db.session() as s:
+        assert await s.scalar(select(func.count()).select_from(Answer)) == 1
+
+    screen = (await http.get(f"/participant/{pid}/next", params={"slug": demo, "lang": "uk"})).json()
+    assert screen["item"]["kind"] == "proposal" and screen["proposal"]["text"]
+
+
+async def test_identical_votes_at_the_same_moment_store_one(http, db, demo):
+    pid = await _ready(http, demo)
+    screen = (await http.get(f"/participant/{pid}/next", params={"slug": demo})).json()
+    await http.post(f"/participant/{pid}/answers", json={"item_id": screen["item"]["id"],
+                                                        "option_id": screen["options"][0]["id"]})
+    screen = (await http.get(f"/participant/{pid}/next", params={"slug": demo})).json()
+    vote = {"proposal_id": screen["proposal"]["id"], "choice": "agree"}
+    responses = await asyncio.gather(*[http.post(f"/participant/{pid}/votes", json=vote) for _ in range(5)])
+    assert [r.status_code for r in responses] == [200] * 5
+    assert sum(r.json()["created"] for r in responses) == 1
+    async with db.session() as s:
+        assert await s.scalar(select(func.count()).select_from(ProposalVote)) == 1
+
+
+async def test_a_pair_token_counts_once(http, db, demo):
+    pid = await _ready(http, demo)
+    for _ in range(10):
+        screen = (await http.get(f"/participant/{pid}/next", params={"slug": demo})).json()
+        if screen["item"]["kind"] == "pairs":
+            break
+        if screen["item"]["kind"] == "single_choice":
+            await http.post(f"/participant/{pid}/answers", json={"item_id": screen["item"]["id"],
+                                                                "option_id": screen["options"][0]["id"]})
+        else:
+            await http.post(f"/participant/{pid}/votes", json={"proposal_id": screen["proposal"]["id"],
+                                                              "choice": "neutral"})
+    token = screen["pair"]["token"]
+    # The same pair stays on screen until answered.
+    again = (await http.get(f"/participant/{pid}/next", params={"slug": demo})).json()
+    assert again["pair"]["token"] == token
+    results = await asyncio.gather(*[http.post(f"/participant/{pid}/pairs/{token}", json={"outcome": "left"})
+                                     for _ in range(4)])
+    assert sum(r.json()["created"] for r in results) == 1
+    assert (await http.post(f"/participant/{pid}/pairs/{token}", json={"outcome": "right"})).status_code == 409
+    # Until the pool runs out or max_pairs is reached, no pair comes back.
+    seen = set()
+    while True:
+        screen = (await http.get(f"/participant/{pid}/next", params={"slug": demo})).json()
+        if screen["status"] == "done":
+            break
+        pair = frozenset((screen["pair"]["left"]["id"], screen["pair"]["right"]["id"]))
+        assert pair not in seen
+        seen.add(pair)
+        await http.post(f"/participant/{pid}/pairs/{screen['pair']['token']}", json={"outcome": "cant_decide"})
+    async with db.session() as s:
+        assert await s.scalar(select(func.count()).select_from(PairPrompt)) == 3
+    assert screen["answers_count"] == 1 + 3 + 3
+
+
+async def test_participant_row_holds_no_telegram_identity(http, db):
+    await http.post("/participant/identify", json={"channel": "telegram", "external_id": "555"})
+    async with db.session() as s:
+        participant = (await s.execute(select(Participant))).scalar_one()
+        assert "555" not in repr(participant.model_dump())

@@ -1,0 +1,1 @@
+"""viche: public consultations inside Telegram."""

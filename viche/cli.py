@@ -1,0 +1,110 @@
+"""The ``viche`` command."""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+
+from viche.settings import get_settings
+
+
+def _upgrade(url: str) -> None:
+    from storage.migrate import upgrade
+
+    upgrade(url)
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    settings = get_settings()
+    if args.host:
+        settings.host = args.host
+    if args.port:
+        settings.port = args.port
+    _upgrade(settings.database_url)
+    from viche.runner import run
+
+    try:
+        asyncio.run(run(settings))
+    except KeyboardInterrupt:
+        pass
+    return 0
+
+
+def cmd_db(args: argparse.Namespace) -> int:
+    settings = get_settings()
+    if args.action == "upgrade":
+        _upgrade(settings.database_url)
+        print("database is up to date")
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from storage.db import Database
+    from viche.loading import load_demo
+
+    settings = get_settings()
+    _upgrade(settings.database_url)
+
+    async def go() -> str | None:
+        db = Database(settings.database_url)
+        try:
+            return await load_demo(db, only_if_empty=args.if_empty)
+        finally:
+            await db.dispose()
+
+    slug = asyncio.run(go())
+    print(f"demo consultation {slug!r} loaded and open" if slug else "demo not loaded: the database already has data")
+    return 0
+
+
+def cmd_stats(args: argparse.Namespace) -> int:
+    from api.routes_organiser import consultation_stats
+    from storage.consultations import by_slug
+    from storage.db import Database
+
+    settings = get_settings()
+
+    async def go() -> dict | None:
+        db = Database(settings.database_url)
+        try:
+            async with db.session() as session:
+                consultation = await by_slug(session, args.slug)
+                return None if consultation is None else (await consultation_stats(session, consultation)).model_dump()
+        finally:
+            await db.dispose()
+
+    stats = asyncio.run(go())
+    if stats is None:
+        print(f"no consultation {args.slug!r}", file=sys.stderr)
+        return 1
+    print(json.dumps(stats, indent=2, ensure_ascii=False))
+    return 0
+
+
+def parser() -> argparse.ArgumentParser:
+    root = argparse.ArgumentParser(prog="viche", description="Public consultations inside Telegram.")
+    sub = root.add_subparsers(dest="command", required=True)
+    run = sub.add_parser("run", help="migrate, then start the API and the bot (sandbox without a token)")
+    run.add_argument("--host")
+    run.add_argument("--port", type=int)
+    run.set_defaults(func=cmd_run)
+    db = sub.add_parser("db", help="database schema")
+    db.add_argument("action", choices=["upgrade"])
+    db.set_defaults(func=cmd_db)
+    demo = sub.add_parser("demo", help="load the demo consultation (uk, en)")
+    demo.add_argument("--if-empty", action="store_true", help="only when the database has no consultation")
+    demo.set_defaults(func=cmd_demo)
+    stats = sub.add_parser("stats", help="participation figures of a consultation")
+    stats.add_argument("slug")
+    stats.set_defaults(func=cmd_stats)
+    return root
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
