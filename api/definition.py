@@ -1,14 +1,20 @@
-"""The consultation definition file: what an organiser writes, validated before anything is stored."""
+"""The consultation definition file: what an organiser writes, validated before anything is stored.
+
+YAML or JSON. ``viche validate`` prints every problem with its path and line; the JSON Schema in
+``schema/consultation.schema.json`` is generated from these models.
+"""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 LocalText = dict[str, str]
 SLUG_PATTERN = r"^[a-z0-9][a-z0-9-]{1,40}[a-z0-9]$"
 KEY_PATTERN = r"^[A-Za-z0-9_]{1,40}$"
+PROPOSAL_MIN, PROPOSAL_MAX = 12, 280
 
 
 class Strict(BaseModel):
@@ -20,9 +26,33 @@ class OptionDef(Strict):
     label: LocalText
 
 
+class ProjectDef(OptionDef):
+    """A participatory-budget project."""
+
+    cost: int = Field(gt=0)
+
+
+class Condition(Strict):
+    """Show an item only when an earlier item's answer has one of these values (option keys, or scale numbers)."""
+
+    item: str = Field(pattern=KEY_PATTERN)
+    equals: str | int | None = None
+    any_of: list[str | int] | None = None
+
+    @model_validator(mode="after")
+    def _one_rule(self) -> "Condition":
+        if (self.equals is None) == (self.any_of is None):
+            raise ValueError("give exactly one of 'equals' or 'any_of'")
+        return self
+
+    def values(self) -> list[str]:
+        return [str(v) for v in ([self.equals] if self.equals is not None else self.any_of or [])]
+
+
 class ItemBase(Strict):
     key: str = Field(pattern=KEY_PATTERN)
     prompt: LocalText
+    show_if: Condition | None = None
 
 
 class SingleChoiceDef(ItemBase):
@@ -30,12 +60,55 @@ class SingleChoiceDef(ItemBase):
     options: list[OptionDef] = Field(min_length=2, max_length=12)
 
 
+class MultiChoiceDef(ItemBase):
+    type: Literal["multi_choice"]
+    options: list[OptionDef] = Field(min_length=2, max_length=12)
+    min_choices: int = Field(default=1, ge=0)
+    max_choices: int | None = Field(default=None, ge=1)
+
+    @model_validator(mode="after")
+    def _bounds(self) -> "MultiChoiceDef":
+        top = self.max_choices or len(self.options)
+        if self.min_choices > top or top > len(self.options):
+            raise ValueError(f"choice limits {self.min_choices}..{top} do not fit {len(self.options)} options")
+        return self
+
+
+class ScaleDef(ItemBase):
+    type: Literal["scale"]
+    min: int = 1
+    max: int = 5
+    min_label: LocalText = Field(default_factory=dict)
+    max_label: LocalText = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _range(self) -> "ScaleDef":
+        if not 1 <= self.max - self.min <= 10:
+            raise ValueError(f"a scale from {self.min} to {self.max} must have 2 to 11 points")
+        return self
+
+
+class FreeTextDef(ItemBase):
+    type: Literal["free_text"]
+    min_length: int = Field(default=1, ge=1)
+    max_length: int = Field(default=1000, ge=1, le=4000)
+    optional: bool = True
+
+
 class ProposalItemDef(ItemBase):
-    """Agree / disagree / neutral on each proposal of a pool."""
+    """Agree / disagree / neutral on each proposal of a pool, with an optional "why?" follow-up."""
 
     type: Literal["proposal"]
-    proposals: list[LocalText] = Field(min_length=1)
+    proposals: list[LocalText] = Field(default_factory=list)
     max_votes: int | None = Field(default=None, ge=1, description="How many proposals one participant is shown.")
+    qualifications: bool = True
+    allow_citizen_proposals: bool = False
+
+    @model_validator(mode="after")
+    def _pool(self) -> "ProposalItemDef":
+        if not self.proposals and not self.allow_citizen_proposals:
+            raise ValueError("a proposal item needs proposals, or allow_citizen_proposals")
+        return self
 
 
 class PairsDef(ItemBase):
@@ -44,9 +117,41 @@ class PairsDef(ItemBase):
     type: Literal["pairs"]
     proposals: list[LocalText] = Field(min_length=2)
     max_pairs: int = Field(default=5, ge=1, le=200)
+    allow_citizen_proposals: bool = False
 
 
-ItemDef = Annotated[SingleChoiceDef | ProposalItemDef | PairsDef, Field(discriminator="type")]
+class BudgetDef(ItemBase):
+    type: Literal["budget"]
+    total: int = Field(gt=0)
+    currency: str = Field(default="EUR", pattern=r"^[A-Z]{3}$")
+    projects: list[ProjectDef] = Field(min_length=1, max_length=12)
+
+    @model_validator(mode="after")
+    def _something_fits(self) -> "BudgetDef":
+        if min(project.cost for project in self.projects) > self.total:
+            raise ValueError(f"no project fits in the total budget of {self.total}")
+        return self
+
+
+class PlaceDef(ItemBase):
+    type: Literal["place"]
+    allow_comment: bool = True
+    comment_max_length: int = Field(default=280, ge=1, le=1000)
+
+
+ItemDef = Annotated[
+    SingleChoiceDef | MultiChoiceDef | ScaleDef | FreeTextDef | ProposalItemDef | PairsDef | BudgetDef | PlaceDef,
+    Field(discriminator="type"),
+]
+ITEM_KINDS = ("single_choice", "multi_choice", "scale", "free_text", "proposal", "pairs", "budget", "place")
+
+
+class ProfileDef(Strict):
+    """Optional questions about the citizen, each skippable, used only to split results into segments."""
+
+    age_bands: list[str] | None = Field(default=None, min_length=2, description="e.g. ['14-17', '18-24', '25-35']")
+    countries: list[str] | None = Field(default=None, min_length=1, description="ISO 3166 codes offered as buttons")
+    regions: list[OptionDef] | None = Field(default=None, min_length=1)
 
 
 class ConsultationDef(Strict):
@@ -59,6 +164,9 @@ class ConsultationDef(Strict):
     opens_at: datetime | None = None
     closes_at: datetime | None = None
     min_segment_size: int = Field(default=10, ge=1)
+    allow_incomplete_translations: bool = Field(
+        default=False, description="Accept texts missing in some languages; participants then see the default one.")
+    profile: ProfileDef | None = None
     items: list[ItemDef] = Field(min_length=1)
 
     @field_validator("languages")
@@ -68,14 +176,82 @@ class ConsultationDef(Strict):
             raise ValueError("languages are listed more than once")
         return languages
 
+    @field_validator("time_zone")
+    @classmethod
+    def _known_zone(cls, zone: str) -> str:
+        try:
+            ZoneInfo(zone)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {zone!r}") from None
+        return zone
+
     @model_validator(mode="after")
     def _consistent(self) -> "ConsultationDef":
         if self.default_language not in self.languages:
             raise ValueError(f"default_language {self.default_language!r} is not in languages")
+        if self.opens_at and self.closes_at and self.closes_at <= self.opens_at:
+            raise ValueError("closes_at must be after opens_at")
         keys = [item.key for item in self.items]
         duplicates = sorted({key for key in keys if keys.count(key) > 1})
         if duplicates:
             raise ValueError(f"item keys used twice: {', '.join(duplicates)}")
+        self._check_branches()
+        missing = self.missing_translations()
+        if missing and not self.allow_incomplete_translations:
+            raise ValueError("missing translations: " + "; ".join(missing))
         if not self.title.get(self.default_language):
             raise ValueError(f"title has no text in the default language {self.default_language!r}")
         return self
+
+    def _check_branches(self) -> None:
+        earlier: dict[str, Any] = {}
+        for item in self.items:
+            condition = item.show_if
+            if condition is not None:
+                target = earlier.get(condition.item)
+                if target is None:
+                    where = "a later item" if condition.item in {i.key for i in self.items} else "an unknown item"
+                    raise ValueError(f"item {item.key!r}: show_if names {where} {condition.item!r}; "
+                                     "a branch can only depend on an earlier item")
+                allowed = _answer_values(target)
+                if allowed is None:
+                    raise ValueError(f"item {item.key!r}: show_if cannot depend on {target.type} item {target.key!r}")
+                unknown = [v for v in condition.values() if v not in allowed]
+                if unknown:
+                    raise ValueError(f"item {item.key!r}: show_if value(s) {', '.join(unknown)} are not answers of "
+                                     f"{condition.item!r} (answers: {', '.join(sorted(allowed))})")
+            earlier[item.key] = item
+
+    def missing_translations(self) -> list[str]:
+        """'<path>: <languages>' for every text that lacks a declared language."""
+        problems = []
+        for path, texts in self._texts():
+            absent = [lang for lang in self.languages if not (texts or {}).get(lang)]
+            if absent and texts:
+                problems.append(f"{path} lacks {', '.join(absent)}")
+        return problems
+
+    def _texts(self):  # noqa: ANN202
+        yield "title", self.title
+        if self.intro:
+            yield "intro", self.intro
+        for index, item in enumerate(self.items):
+            base = f"items[{index}] ({item.key})"
+            yield f"{base}.prompt", item.prompt
+            for option_index, option in enumerate(getattr(item, "options", None) or getattr(item, "projects", None) or []):
+                yield f"{base}.options[{option_index}].label", option.label
+            for proposal_index, text in enumerate(getattr(item, "proposals", None) or []):
+                yield f"{base}.proposals[{proposal_index}]", text
+            for label in ("min_label", "max_label"):
+                if getattr(item, label, None):
+                    yield f"{base}.{label}", getattr(item, label)
+        for index, region in enumerate((self.profile.regions if self.profile else None) or []):
+            yield f"profile.regions[{index}].label", region.label
+
+
+def _answer_values(item: Any) -> set[str] | None:
+    if item.type in ("single_choice", "multi_choice"):
+        return {option.key for option in item.options}
+    if item.type == "scale":
+        return {str(value) for value in range(item.min, item.max + 1)}
+    return None

@@ -6,14 +6,20 @@ requests arrive together, one insert wins, the other sees the winner's row and r
 from __future__ import annotations
 
 import secrets
+from datetime import timezone
 
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from babel import Locale, UnknownLocaleError
+
 from api import schemas, selection
+from api.answers import clean_text, validated_value
 from api.content import localized
+from api.definition import PROPOSAL_MAX, PROPOSAL_MIN
 from api.errors import ApiError, bad_request, conflict, not_found
+from storage.text import normalize_proposal
 from storage.models import (
     Answer,
     Consultation,
@@ -32,6 +38,20 @@ QUALIFICATIONS = {
     "disagree": {"no_way", "impossible", "platitude"},
     "neutral": {"dont_understand", "no_opinion", "dont_care"},
 }
+
+
+def is_open(consultation: Consultation) -> bool:
+    """Open by status, and within its opening and closing times when the file sets them."""
+    now = utcnow()
+    if consultation.status != "open":
+        return False
+    if consultation.opens_at is not None and now < _aware(consultation.opens_at):
+        return False
+    return consultation.closes_at is None or now < _aware(consultation.closes_at)
+
+
+def _aware(moment):  # noqa: ANN001, ANN202
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
 
 
 def brief(consultation: Consultation, language: str | None) -> schemas.ConsultationBrief:
@@ -85,21 +105,31 @@ async def next_screen(
         "consultation": brief(consultation, language),
         "intro": localized(consultation.intro, language, consultation.default_language),
     }
-    if consultation.status != "open":
+    if not is_open(consultation):
         return schemas.NextOut(status="not_open", **base)
     enrolment = await enrolment_of(session, participant.id, consultation.id)
     if enrolment is None or enrolment.consented_at is None:
         return schemas.NextOut(status="consent", **base)
+    question = profile_question(consultation, enrolment, language)
+    if question is not None:
+        return schemas.NextOut(status="profile", profile=question, **base)
+    base["awaiting"] = enrolment.awaiting
 
     items = (
         await session.execute(select(Item).where(Item.consultation_id == consultation.id).order_by(Item.position))
     ).scalars().all()
+    answers_by_key = await _branch_answers(session, participant.id, items)
     for number, item in enumerate(items, start=1):
+        if not _shown(item, answers_by_key):
+            continue
         screen = await _pending_screen(session, participant, consultation, item, language)
         if screen is not None:
+            default = consultation.default_language
             screen.item = schemas.ItemOut(
                 id=item.id, key=item.key, kind=item.kind, number=number, total=len(items), config=item.config,
-                prompt=localized(item.prompt, language, consultation.default_language),
+                prompt=localized(item.prompt, language, default),
+                min_label=localized(item.config.get("min_label"), language, default),
+                max_label=localized(item.config.get("max_label"), language, default),
             )
             return schemas.NextOut(status="item", **base, **screen.model_dump(exclude={"item"}), item=screen.item)
 
@@ -109,6 +139,81 @@ async def next_screen(
     return schemas.NextOut(
         status="done", answers_count=await answers_count(session, participant.id, consultation.id), **base
     )
+
+
+async def _branch_answers(session: AsyncSession, participant_id: str, items: list[Item]) -> dict[str, set[str]]:
+    """Each answered item's values as branch conditions see them: option keys, or the scale number."""
+    needed = {item.config["show_if"]["item"] for item in items if item.config.get("show_if")}
+    if not needed:
+        return {}
+    by_id = {item.id: item for item in items if item.key in needed}
+    answers = (await session.execute(select(Answer).where(Answer.participant_id == participant_id,
+                                                          Answer.item_id.in_(list(by_id))))).scalars().all()
+    option_keys = dict((await session.execute(select(Option.id, Option.key).where(Option.item_id.in_(list(by_id)))))
+                       .all())
+    values: dict[str, set[str]] = {}
+    for answer in answers:
+        chosen = [answer.option_id] if answer.option_id else (answer.value if isinstance(answer.value, list) else [])
+        keys = {option_keys[i] for i in chosen if i in option_keys}
+        if isinstance(answer.value, int):
+            keys.add(str(answer.value))
+        values[by_id[answer.item_id].key] = keys
+    return values
+
+
+def _shown(item: Item, answers_by_key: dict[str, set[str]]) -> bool:
+    condition = item.config.get("show_if")
+    if not condition:
+        return True
+    wanted = [condition["equals"]] if condition.get("equals") is not None else condition.get("any_of") or []
+    return bool(answers_by_key.get(condition["item"], set()) & {str(v) for v in wanted})
+
+
+PROFILE_FIELDS = (("age_band", "age_bands"), ("country", "countries"), ("region", "regions"))
+
+
+def profile_question(consultation: Consultation, enrolment: Enrolment,
+                     language: str | None) -> schemas.ProfileQuestion | None:
+    """The next profile question the file asks and the participant has neither answered nor skipped."""
+    profile = (consultation.definition or {}).get("profile") or {}
+    for field, source in PROFILE_FIELDS:
+        entries = profile.get(source)
+        if not entries or field in (enrolment.profile_done or []):
+            continue
+        if field == "region":
+            choices = [schemas.ProfileChoice(key=r["key"], label=localized(r["label"], language,
+                                                                           consultation.default_language))
+                       for r in entries]
+        elif field == "country":
+            choices = [schemas.ProfileChoice(key=code, label=country_name(code, language)) for code in entries]
+        else:
+            choices = [schemas.ProfileChoice(key=band, label=band) for band in entries]
+        return schemas.ProfileQuestion(field=field, choices=choices)
+    return None
+
+
+def country_name(code: str, language: str | None) -> str:
+    try:
+        return Locale.parse(language or "en").territories.get(code.upper(), code)
+    except (ValueError, UnknownLocaleError):
+        return code
+
+
+async def record_profile(session: AsyncSession, participant: Participant, consultation: Consultation,
+                         body: schemas.ProfileIn) -> None:
+    enrolment = await enrolment_of(session, participant.id, consultation.id)
+    if enrolment is None or enrolment.consented_at is None:
+        raise conflict("no_consent", "the participant has not consented to this consultation")
+    question_source = dict(PROFILE_FIELDS)[body.field]
+    entries = ((consultation.definition or {}).get("profile") or {}).get(question_source) or []
+    allowed = {entry["key"] if isinstance(entry, dict) else entry for entry in entries}
+    if body.value is not None and body.value not in allowed:
+        raise bad_request("invalid_value", f"{body.value!r} is not one of the {body.field} choices")
+    if body.value is not None:
+        setattr(participant, body.field, body.value)
+    if body.field not in (enrolment.profile_done or []):
+        enrolment.profile_done = [*(enrolment.profile_done or []), body.field]
+    await session.commit()
 
 
 class _Screen(schemas.BaseModel):
@@ -133,9 +238,9 @@ async def _pending_screen(
         left, right = await session.get(Proposal, prompt.left_id), await session.get(Proposal, prompt.right_id)
         return _Screen(pair=schemas.PairOut(token=prompt.token, left=proposal_out(left, language, default),
                                             right=proposal_out(right, language, default)))
-    answered = await session.scalar(
-        select(Answer.id).where(Answer.participant_id == participant.id, Answer.item_id == item.id)
-    )
+    answered = (await session.execute(
+        select(Answer).where(Answer.participant_id == participant.id, Answer.item_id == item.id)
+    )).scalar_one_or_none()
     if answered is not None:
         return None
     options = (await session.execute(select(Option).where(Option.item_id == item.id).order_by(Option.position))).scalars()
@@ -183,8 +288,8 @@ async def _item_in_open_consultation(session: AsyncSession, item_id: int) -> tup
     if item is None:
         raise not_found("item")
     consultation = await session.get(Consultation, item.consultation_id)
-    if consultation.status != "open":
-        raise conflict("not_open", f"consultation {consultation.slug!r} is {consultation.status}")
+    if not is_open(consultation):
+        raise conflict("not_open", f"consultation {consultation.slug!r} is not open ({consultation.status})")
     return item, consultation
 
 
@@ -202,11 +307,9 @@ def _answer_out(answer: Answer, created: bool) -> schemas.AnswerOut:
 async def record_answer(session: AsyncSession, participant_id: str, body: schemas.AnswerIn) -> schemas.AnswerOut:
     item, consultation = await _item_in_open_consultation(session, body.item_id)
     await _require_consent(session, participant_id, consultation)
-    if item.kind in ("proposal", "pairs"):
-        raise bad_request("wrong_route", f"item {item.key!r} is a {item.kind} item; use its own route")
-    value = await _validated_value(session, item, body)
+    option_id, value = await validated_value(session, item, body)
     item_id, item_key = item.id, item.key  # a rollback expires the objects; keep what the reply needs
-    answer = Answer(participant_id=participant_id, item_id=item_id, option_id=body.option_id, value=value)
+    answer = Answer(participant_id=participant_id, item_id=item_id, option_id=option_id, value=value)
     session.add(answer)
     try:
         await session.commit()
@@ -216,23 +319,14 @@ async def record_answer(session: AsyncSession, participant_id: str, body: schema
     existing = (
         await session.execute(select(Answer).where(Answer.participant_id == participant_id, Answer.item_id == item_id))
     ).scalar_one()
-    if existing.option_id == body.option_id and existing.value == value:
+    if existing.option_id == option_id and existing.value == value:
         return _answer_out(existing, False)
     raise conflict("already_answered", f"item {item_key!r} was already answered", answer_id=existing.id)
 
 
-async def _validated_value(session: AsyncSession, item: Item, body: schemas.AnswerIn) -> object:
-    if item.kind == "single_choice":
-        option = await session.get(Option, body.option_id) if body.option_id is not None else None
-        if option is None or option.item_id != item.id:
-            raise bad_request("invalid_option", f"option {body.option_id} is not an option of item {item.key!r}")
-        return None
-    raise bad_request("unsupported_item", f"items of kind {item.kind!r} cannot be answered here")
-
-
-def _vote_out(vote: ProposalVote, created: bool) -> schemas.VoteOut:
+def _vote_out(vote: ProposalVote, created: bool, asks: bool = False) -> schemas.VoteOut:
     return schemas.VoteOut(id=vote.id, proposal_id=vote.proposal_id, choice=vote.choice,
-                           qualification=vote.qualification, created=created)
+                           qualification=vote.qualification, created=created, asks_qualification=asks)
 
 
 async def record_vote(session: AsyncSession, participant_id: str, body: schemas.VoteIn) -> schemas.VoteOut:
@@ -248,12 +342,13 @@ async def record_vote(session: AsyncSession, participant_id: str, body: schemas.
                           f"{body.qualification!r} does not qualify {body.choice!r}; "
                           f"use one of {sorted(QUALIFICATIONS[body.choice])}")
     proposal_id = proposal.id
+    asks = bool(item.config.get("qualifications", True))
     vote = ProposalVote(participant_id=participant_id, item_id=item.id, proposal_id=proposal_id,
                         choice=body.choice, qualification=body.qualification)
     session.add(vote)
     try:
         await session.commit()
-        return _vote_out(vote, True)
+        return _vote_out(vote, True, asks)
     except IntegrityError:
         await session.rollback()
     existing = (
@@ -314,3 +409,70 @@ async def record_pair(
 
 
 __all__ = ["ApiError", "next_screen", "record_answer", "record_vote", "record_pair", "brief"]
+
+
+async def set_awaiting(session: AsyncSession, participant_id: str, consultation: Consultation,
+                       awaiting: str | None) -> None:
+    """Remember what typed text the participant's next message answers (a proposal, a place comment)."""
+    enrolment = await enrolment_of(session, participant_id, consultation.id)
+    if enrolment is None or enrolment.consented_at is None:
+        raise conflict("no_consent", "the participant has not consented to this consultation")
+    if awaiting is not None:
+        kind, _, ident = awaiting.partition(":")
+        target = await session.get(Item, int(ident))
+        if target is None or target.consultation_id != consultation.id:
+            raise not_found("item")
+        if kind == "proposal" and not (target.kind in ("proposal", "pairs")
+                                       and target.config.get("allow_citizen_proposals")):
+            raise bad_request("proposals_closed", f"item {target.key!r} does not take citizen proposals")
+        if kind == "comment" and target.kind != "place":
+            raise bad_request("no_comment", f"item {target.key!r} is not a place item")
+    enrolment.awaiting = awaiting
+    await session.commit()
+
+
+async def comment_place(session: AsyncSession, participant_id: str, item_id: int, text: str) -> schemas.AnswerOut:
+    item, consultation = await _item_in_open_consultation(session, item_id)
+    answer = (await session.execute(select(Answer).where(Answer.participant_id == participant_id,
+                                                         Answer.item_id == item.id))).scalar_one_or_none()
+    if item.kind != "place" or answer is None or not answer.value:
+        raise not_found("place answer")
+    comment = clean_text(text)
+    limit = int(item.config.get("comment_max_length", 280))
+    if not 1 <= len(comment) <= limit:
+        raise bad_request("invalid_length", f"the comment must have 1 to {limit} characters", max=limit)
+    answer.value = {**answer.value, "comment": comment}
+    enrolment = await enrolment_of(session, participant_id, consultation.id)
+    if enrolment is not None:
+        enrolment.awaiting = None
+    await session.commit()
+    return _answer_out(answer, True)
+
+
+async def submit_proposal(session: AsyncSession, participant_id: str,
+                          body: schemas.ProposalIn) -> schemas.SubmittedProposalOut:
+    """A citizen's own proposal: checked for length and exact duplicates, then queued for moderation."""
+    item, consultation = await _item_in_open_consultation(session, body.item_id)
+    await _require_consent(session, participant_id, consultation)
+    if item.kind not in ("proposal", "pairs") or not item.config.get("allow_citizen_proposals"):
+        raise bad_request("proposals_closed", f"item {item.key!r} does not take citizen proposals")
+    text = " ".join(clean_text(body.text).split())
+    if not PROPOSAL_MIN <= len(text) <= PROPOSAL_MAX:
+        raise bad_request("invalid_length", f"a proposal has {PROPOSAL_MIN} to {PROPOSAL_MAX} characters "
+                                            f"(this one has {len(text)})",
+                          min=PROPOSAL_MIN, max=PROPOSAL_MAX, length=len(text))
+    normalized = normalize_proposal(text)
+    pool = (await session.execute(select(Proposal).where(Proposal.item_id == item.id,
+                                                         Proposal.status != "rejected"))).scalars()
+    for existing in pool:
+        if normalized in {existing.normalized, *(normalize_proposal(t) for t in existing.text.values())}:
+            raise conflict("duplicate", "this proposal is already in the consultation", proposal_id=existing.id,
+                           text=localized(existing.text, body.language, consultation.default_language),
+                           proposal_status=existing.status)
+    proposal = Proposal(item_id=item.id, text={body.language: text}, status="pending", normalized=normalized,
+                        author_id=participant_id)
+    session.add(proposal)
+    enrolment = await enrolment_of(session, participant_id, consultation.id)
+    enrolment.awaiting = None
+    await session.commit()
+    return schemas.SubmittedProposalOut(id=proposal.id, status=proposal.status, text=text)

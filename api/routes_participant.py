@@ -92,6 +92,7 @@ async def _enrolment(db: AsyncSession, participant: Participant, consultation: C
             enrolment = await participation.enrolment_of(db, participant.id, consultation.id)
     elif source and not enrolment.source:
         enrolment.source = source
+        await db.commit()
     return enrolment
 
 
@@ -152,3 +153,33 @@ async def pair(participant_id: str, token: str, body: schemas.PairAnswerIn,
                db: AsyncSession = Depends(session)) -> schemas.PairAnswerOut:
     await _participant(db, participant_id)
     return await participation.record_pair(db, participant_id, token, body)
+
+
+@router.post("/{participant_id}/profile", status_code=204,
+             summary="Answer (or skip, with value null) one optional profile question")
+async def profile(participant_id: str, body: schemas.ProfileIn, db: AsyncSession = Depends(session)) -> None:
+    participant = await _participant(db, participant_id)
+    await participation.record_profile(db, participant, await _consultation(db, body.slug), body)
+
+
+@router.post("/{participant_id}/awaiting", status_code=204,
+             summary="Say what the participant's next typed message is for (a proposal, a place comment)")
+async def awaiting(participant_id: str, body: schemas.AwaitIn, db: AsyncSession = Depends(session)) -> None:
+    await _participant(db, participant_id)
+    await participation.set_awaiting(db, participant_id, await _consultation(db, body.slug), body.awaiting)
+
+
+@router.post("/{participant_id}/proposals", response_model=schemas.SubmittedProposalOut, status_code=201,
+             summary="Submit a citizen proposal (12–280 characters); it waits for moderation")
+async def propose(participant_id: str, body: schemas.ProposalIn,
+                  db: AsyncSession = Depends(session)) -> schemas.SubmittedProposalOut:
+    await _participant(db, participant_id)
+    return await participation.submit_proposal(db, participant_id, body)
+
+
+@router.post("/{participant_id}/answers/{item_id}/comment", response_model=schemas.AnswerOut,
+             summary="Add a short comment to a place answer")
+async def comment(participant_id: str, item_id: int, body: schemas.CommentIn,
+                  db: AsyncSession = Depends(session)) -> schemas.AnswerOut:
+    await _participant(db, participant_id)
+    return await participation.comment_place(db, participant_id, item_id, body.text)

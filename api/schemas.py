@@ -71,18 +71,59 @@ class ItemOut(BaseModel):
     number: int
     total: int
     config: dict[str, Any] = {}
+    min_label: str = ""
+    max_label: str = ""
+
+
+class ProfileChoice(BaseModel):
+    key: str
+    label: str
+
+
+class ProfileQuestion(BaseModel):
+    field: Literal["age_band", "country", "region"]
+    choices: list[ProfileChoice]
+
+
+class ProfileIn(BaseModel):
+    slug: str = Field(min_length=1, max_length=64)
+    field: Literal["age_band", "country", "region"]
+    value: str | None = Field(default=None, max_length=64, description="None: the participant skipped it")
+
+
+class AwaitIn(BaseModel):
+    slug: str = Field(min_length=1, max_length=64)
+    awaiting: str | None = Field(default=None, pattern=r"^(proposal|comment):\d{1,12}$")
+
+
+class ProposalIn(BaseModel):
+    item_id: int
+    text: str = Field(max_length=4096)
+    language: str = Field(min_length=2, max_length=8)
+
+
+class SubmittedProposalOut(BaseModel):
+    id: int
+    status: str
+    text: str
+
+
+class CommentIn(BaseModel):
+    text: str = Field(max_length=4096)
 
 
 class NextOut(BaseModel):
     """What the participant should see next in a consultation."""
 
-    status: Literal["item", "consent", "done", "not_open"]
+    status: Literal["item", "consent", "profile", "done", "not_open"]
     consultation: ConsultationBrief
     intro: str = ""
     item: ItemOut | None = None
     options: list[OptionOut] = []
     proposal: ProposalOut | None = None
     pair: PairOut | None = None
+    profile: ProfileQuestion | None = None
+    awaiting: str | None = None
     answers_count: int = 0
 
 
@@ -112,6 +153,7 @@ class VoteOut(BaseModel):
     choice: Choice
     qualification: str | None
     created: bool
+    asks_qualification: bool = Field(default=False, description="The item asks a follow-up 'why?' for votes.")
 
 
 class PairAnswerIn(BaseModel):

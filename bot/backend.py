@@ -83,6 +83,20 @@ class Backend:
         return await self._call("POST", f"/participant/{participant_id}/pairs/{token}",
                                 json={"outcome": outcome, "reason": reason})
 
+    async def profile(self, participant_id: str, slug: str, field: str, value: str | None) -> None:
+        await self._call("POST", f"/participant/{participant_id}/profile",
+                         json={"slug": slug, "field": field, "value": value})
+
+    async def set_awaiting(self, participant_id: str, slug: str, awaiting: str | None) -> None:
+        await self._call("POST", f"/participant/{participant_id}/awaiting", json={"slug": slug, "awaiting": awaiting})
+
+    async def propose(self, participant_id: str, item_id: int, text: str, language: str) -> dict:
+        return await self._call("POST", f"/participant/{participant_id}/proposals",
+                                json={"item_id": item_id, "text": text, "language": language})
+
+    async def comment(self, participant_id: str, item_id: int, text: str) -> dict:
+        return await self._call("POST", f"/participant/{participant_id}/answers/{item_id}/comment", json={"text": text})
+
     # organiser routes
     async def stats(self, slug: str) -> dict:
         return await self._call("GET", f"/organiser/consultations/{slug}/stats")

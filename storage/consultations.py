@@ -8,6 +8,9 @@ from api.definition import ConsultationDef
 from storage.models import Consultation, Item, Option, Proposal, utcnow
 from storage.text import normalize_proposal
 
+# Fields stored as rows of their own rather than in Item.config.
+_STRUCTURAL = {"key", "type", "prompt", "options", "projects", "proposals"}
+
 
 async def by_slug(session: AsyncSession, slug: str) -> Consultation | None:
     return (await session.execute(select(Consultation).where(Consultation.slug == slug))).scalar_one_or_none()
@@ -31,20 +34,21 @@ async def save_definition(session: AsyncSession, definition: ConsultationDef, *,
     consultation.opens_at = definition.opens_at
     consultation.closes_at = definition.closes_at
     consultation.min_segment_size = definition.min_segment_size
-    consultation.definition = definition.model_dump(mode="json")
+    consultation.definition = definition.model_dump(mode="json", exclude_none=True)
     session.add(consultation)
     await session.flush()
     for position, item_def in enumerate(definition.items):
-        config = item_def.model_dump(mode="json", exclude={"key", "type", "prompt", "options", "proposals"})
+        config = item_def.model_dump(mode="json", exclude=_STRUCTURAL, exclude_none=True)
         item = Item(consultation_id=consultation.id, position=position, key=item_def.key, kind=item_def.type,
                     prompt=dict(item_def.prompt), config=config)
         session.add(item)
         await session.flush()
-        for opt_position, option in enumerate(getattr(item_def, "options", None) or []):
+        choices = getattr(item_def, "options", None) or getattr(item_def, "projects", None) or []
+        for opt_position, option in enumerate(choices):
             session.add(Option(item_id=item.id, position=opt_position, key=option.key, label=dict(option.label),
                                cost=getattr(option, "cost", None)))
         for text in getattr(item_def, "proposals", None) or []:
             session.add(Proposal(item_id=item.id, text=dict(text), status="accepted", accepted_at=utcnow(),
-                                 normalized=normalize_proposal(next(iter(text.values()), ""))))
+                                 normalized=normalize_proposal(text.get(definition.default_language, ""))))
     await session.commit()
     return consultation

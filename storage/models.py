@@ -108,6 +108,9 @@ class Enrolment(SQLModel, table=True):
     source: str | None = Field(default=None, max_length=64)
     consented_at: datetime | None = None
     completed_at: datetime | None = None
+    # Typed text the bot waits for next: "proposal:<item id>", "comment:<answer id>" …; None means buttons.
+    awaiting: str | None = Field(default=None, max_length=32)
+    profile_done: list[str] = json_field(list)
     created_at: datetime = Field(default_factory=utcnow)
 
 

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import text
 from sqlmodel import SQLModel
 
-import storage.models  # noqa: F401
+from storage.tables import load_all
 from api.app import create_app
 from bot.backend import Backend
 from storage.db import Database, is_sqlite
@@ -20,6 +20,7 @@ from storage.consultations import save_definition
 from viche.settings import Settings
 
 SERVICE_TOKEN = "test-service-token"
+load_all()
 
 
 @pytest.fixture(scope="session")

@@ -1,4 +1,7 @@
-"""The citizen's conversation: language, consent, then the consultation's items one screen at a time."""
+"""The citizen's conversation: language, consent, profile, then the consultation's items one screen at a time.
+
+All state lives in the backend, so a restart of the bot loses nothing and any front end could resume.
+"""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -7,12 +10,15 @@ from bot.backend import Backend, BackendError
 from bot.flows import callbacks
 from bot.flows.callbacks import encode
 from bot.flows.deeplink import parse_payload
+from bot.flows.items import (CANT_DECIDE_REASONS, QUALIFICATION_CODES, decode_mask, qualification_label,
+                             reason_label, render_item)
 from bot.flows.screens import Button, Reply, Screen
 from bot.i18n import SUPPORTED, Translator, language_name, normalize_language, resolve_locale, translator
 
 CHANNEL = "telegram"
 CHOICE_CODES = {"a": "agree", "d": "disagree", "n": "neutral"}
-PAIR_CODES = {"l": "left", "r": "right", "c": "cant_decide"}
+PAIR_CODES = {"l": "left", "r": "right", "c": "cant_decide", "s": "skip"}
+PROFILE_CODES = {"a": "age_band", "c": "country", "r": "region"}
 
 
 @dataclass(frozen=True)
@@ -28,7 +34,7 @@ class CitizenFlow:
         self.backend = backend
         self.default_language = default_language
 
-    # ---- entry points -------------------------------------------------------------------------
+    # ---- commands -----------------------------------------------------------------------------
 
     async def start(self, user: User, payload: str | None = None) -> Reply:
         participant = await self.backend.identify(CHANNEL, user.external_id)
@@ -41,9 +47,8 @@ class CitizenFlow:
             except BackendError as error:
                 if error.status != 404:
                     raise
-                tr = self._tr(participant, user)
-                notice.append(Screen(tr._("This consultation link is not valid any more. "
-                                          "Here is what is open now.")))
+                notice.append(Screen(self._tr(participant, user)._(
+                    "This consultation link is not valid any more. Here is what is open now.")))
         if participant["language"] is None:
             return Reply(messages=notice + [self._language_picker(user, participant)])
         return Reply(messages=notice).then(await self._continue(user, participant))
@@ -59,50 +64,129 @@ class CitizenFlow:
             "I run public consultations: you answer a few questions, say what you think of proposals "
             "and compare ideas two at a time. Your answers are anonymous in the results.\n\n"
             "/start — continue where you stopped\n"
+            "/consultations — the consultations open now\n"
             "/language — change the language\n"
             "/help — this message"))])
+
+    async def consultations(self, user: User) -> Reply:
+        participant = await self.backend.identify(CHANNEL, user.external_id)
+        tr = self._tr(participant, user)
+        open_now = await self.backend.open_consultations(tr.locale)
+        if not open_now:
+            return Reply(messages=[Screen(tr._("No consultation is open right now. "
+                                               "We will be glad to hear from you when the next one starts."))])
+        current = participant.get("current_consultation")
+        rows = [[Button(("▶ " if c["slug"] == current else "") + c["title"], encode("sw", c["slug"]))]
+                for c in open_now]
+        return Reply(messages=[Screen(tr._("Open consultations — choose one:"), rows)])
+
+    async def unknown_command(self, user: User) -> Reply:
+        participant = await self.backend.identify(CHANNEL, user.external_id)
+        return Reply(messages=[Screen(self._tr(participant, user)._("I don't know this command. /help lists what I can do."))])
+
+    # ---- typed input --------------------------------------------------------------------------
 
     async def text(self, user: User, text: str) -> Reply:
         participant = await self.backend.identify(CHANNEL, user.external_id)
         if participant["language"] is None:
             return Reply(messages=[self._language_picker(user, participant)])
         tr = self._tr(participant, user)
+        slug = await self._current_slug(participant)
+        if slug is None:
+            return await self._continue(user, participant)
+        screen = await self.backend.next(participant["id"], slug, tr.locale)
+        awaiting = screen.get("awaiting") or ""
+        if awaiting.startswith("proposal:"):
+            return await self._submit_proposal(user, participant, int(awaiting.split(":")[1]), text)
+        if awaiting.startswith("comment:"):
+            return await self._submit_comment(user, participant, int(awaiting.split(":")[1]), text)
+        if screen["status"] == "item" and screen["item"]["kind"] == "free_text":
+            item = screen["item"]
+            try:
+                await self.backend.answer(participant["id"], item["id"], value=text)
+            except BackendError as error:
+                if error.code != "invalid_length":
+                    return self._refusal(participant, user, error)
+                return Reply(messages=[Screen(tr._("Please write {low} to {high} characters.",
+                                                   low=error.extra.get("min", 1), high=error.extra.get("max")))])
+            return Reply(messages=[Screen("✓ " + tr._("Saved"))]).then(await self._continue(user, participant))
         hint = Screen(tr._("Please answer with the buttons under the message. 👇"))
-        return Reply(messages=[hint]).then(await self._continue(user, participant))
+        return Reply(messages=[hint, self._render(tr, screen)])
+
+    async def location(self, user: User, latitude: float, longitude: float) -> Reply:
+        participant = await self.backend.identify(CHANNEL, user.external_id)
+        tr = self._tr(participant, user)
+        slug = await self._current_slug(participant)
+        screen = await self.backend.next(participant["id"], slug, tr.locale) if slug else None
+        if not screen or screen["status"] != "item" or screen["item"]["kind"] != "place":
+            return Reply(messages=[Screen(tr._("I was not expecting a location here."))]).then(
+                await self._continue(user, participant))
+        item = screen["item"]
+        try:
+            await self.backend.answer(participant["id"], item["id"],
+                                      value={"latitude": latitude, "longitude": longitude})
+        except BackendError as error:
+            return self._refusal(participant, user, error, as_message=True)
+        if item["config"].get("allow_comment", True):
+            await self.backend.set_awaiting(participant["id"], slug, f"comment:{item['id']}")
+            return Reply(messages=[Screen(tr._("Got the place ✓ Add a short comment about it, or skip."),
+                                          [[Button(tr._("Skip"), encode("cx", item["id"]))]])])
+        return await self._continue(user, participant)
+
+    # ---- buttons ------------------------------------------------------------------------------
 
     async def callback(self, user: User, data: str | None, pressed: str | None = None,
                        message_text: str | None = None) -> Reply:
         """A button press. ``pressed`` is the button's label and ``message_text`` the message it sat under."""
         participant = await self.backend.identify(CHANNEL, user.external_id)
         cb = callbacks.decode(data)
-        handler = {"lang": self._on_language, "ok": self._on_consent, "a": self._on_option,
-                   "v": self._on_vote, "p": self._on_pair}.get(cb.prefix) if cb else None
+        handlers = {"lang": self._on_language, "ok": self._on_consent, "sw": self._on_switch,
+                    "pf": self._on_profile, "a": self._on_option, "s": self._on_scale, "x": self._on_skip,
+                    "m": self._on_toggle, "b": self._on_toggle, "md": self._on_toggles_done,
+                    "bd": self._on_toggles_done, "v": self._on_vote, "q": self._on_qualification,
+                    "p": self._on_pair, "pc": self._on_pair_reason, "np": self._on_new_proposal,
+                    "cx": self._on_skip_comment}
+        handler = handlers.get(cb.prefix) if cb else None
         if handler is None:
-            return Reply(toast=self._tr(participant, user)._("This button is no longer active."))
+            return self._inactive(participant, user)
         try:
             return await handler(user, participant, cb, pressed, message_text)
-        except (ValueError, IndexError):
-            return Reply(toast=self._tr(participant, user)._("This button is no longer active."))
-
-    # ---- button handlers ----------------------------------------------------------------------
+        except (ValueError, IndexError, KeyError):
+            return self._inactive(participant, user)
 
     async def _on_language(self, user: User, participant: dict, cb: callbacks.Callback, *_: object) -> Reply:
         language = cb.parts[0]
         if language not in SUPPORTED:
             raise ValueError(language)
         participant = await self.backend.set_language(participant["id"], language)
-        tr = translator(language)
-        edit = Screen(tr._("Language: {language}", language=language_name(language)))
+        edit = Screen(translator(language)._("Language: {language}", language=language_name(language)))
         return Reply(edit=edit).then(await self._continue(user, participant))
 
     async def _on_consent(self, user: User, participant: dict, cb: callbacks.Callback, pressed: str | None,
                           message_text: str | None) -> Reply:
-        slug = cb.parts[0]
         try:
-            await self.backend.consent(participant["id"], slug)
+            await self.backend.consent(participant["id"], cb.parts[0])
         except BackendError as error:
             return self._refusal(participant, user, error)
-        participant["current_consultation"] = slug
+        participant["current_consultation"] = cb.parts[0]
+        return Reply(edit=self._answered(message_text, pressed)).then(await self._continue(user, participant))
+
+    async def _on_switch(self, user: User, participant: dict, cb: callbacks.Callback, *_: object) -> Reply:
+        try:
+            await self.backend.enrol(participant["id"], cb.parts[0])
+        except BackendError as error:
+            return self._refusal(participant, user, error)
+        participant["current_consultation"] = cb.parts[0]
+        return await self._continue(user, participant)
+
+    async def _on_profile(self, user: User, participant: dict, cb: callbacks.Callback, pressed: str | None,
+                          message_text: str | None) -> Reply:
+        field, value = PROFILE_CODES[cb.parts[0]], cb.parts[1]
+        slug = await self._current_slug(participant)
+        try:
+            await self.backend.profile(participant["id"], slug, field, None if value == "-" else value)
+        except BackendError as error:
+            return self._refusal(participant, user, error)
         return Reply(edit=self._answered(message_text, pressed)).then(await self._continue(user, participant))
 
     async def _on_option(self, user: User, participant: dict, cb: callbacks.Callback, pressed: str | None,
@@ -110,17 +194,116 @@ class CitizenFlow:
         return await self._record(user, participant, pressed, message_text,
                                   self.backend.answer(participant["id"], cb.int(0), option_id=cb.int(1)))
 
+    async def _on_scale(self, user: User, participant: dict, cb: callbacks.Callback, pressed: str | None,
+                        message_text: str | None) -> Reply:
+        return await self._record(user, participant, pressed, message_text,
+                                  self.backend.answer(participant["id"], cb.int(0), value=cb.int(1)))
+
+    async def _on_skip(self, user: User, participant: dict, cb: callbacks.Callback, pressed: str | None,
+                       message_text: str | None) -> Reply:
+        return await self._record(user, participant, pressed, message_text,
+                                  self.backend.answer(participant["id"], cb.int(0), value=None))
+
+    async def _on_toggle(self, user: User, participant: dict, cb: callbacks.Callback, *_: object) -> Reply:
+        """Multi-choice and budget selections live in the buttons themselves until Done is pressed."""
+        tr = self._tr(participant, user)
+        screen = await self._screen_for_item(participant, tr, cb.int(0))
+        if screen is None:
+            return Reply(toast=tr._("You have already answered this one."))
+        selected = decode_mask(cb.parts[1])
+        if cb.prefix == "b":
+            costs = [o["cost"] or 0 for o in screen["options"]]
+            spent = sum(costs[p] for p in selected if p < len(costs))
+            total = screen["item"]["config"]["total"]
+            if spent > total:
+                return Reply(toast=tr._("That does not fit in the budget. Remove a project first."), alert=True)
+        return Reply(edit=render_item(tr, screen, selected))
+
+    async def _on_toggles_done(self, user: User, participant: dict, cb: callbacks.Callback, pressed: str | None,
+                               message_text: str | None) -> Reply:
+        tr = self._tr(participant, user)
+        screen = await self._screen_for_item(participant, tr, cb.int(0))
+        if screen is None:
+            return Reply(toast=tr._("You have already answered this one."))
+        chosen = [screen["options"][p] for p in sorted(decode_mask(cb.parts[1])) if p < len(screen["options"])]
+        try:
+            await self.backend.answer(participant["id"], cb.int(0), value=[o["id"] for o in chosen])
+        except BackendError as error:
+            if error.code == "invalid_count":
+                return Reply(toast=tr._("Choose from {low} to {high} options.", low=error.extra.get("min"),
+                                        high=error.extra.get("max")), alert=True)
+            if error.code in ("empty_ballot", "over_budget"):
+                return Reply(toast=tr._("Pick at least one project that fits in the budget."), alert=True)
+            return self._refusal(participant, user, error)
+        summary = ", ".join(o["label"] for o in chosen) or "—"
+        return Reply(edit=self._answered(message_text, summary), toast=tr._("Saved ✓")).then(
+            await self._continue(user, participant))
+
     async def _on_vote(self, user: User, participant: dict, cb: callbacks.Callback, pressed: str | None,
                        message_text: str | None) -> Reply:
         choice = CHOICE_CODES[cb.parts[1]]
-        return await self._record(user, participant, pressed, message_text,
-                                  self.backend.vote(participant["id"], cb.int(0), choice))
+        tr = self._tr(participant, user)
+        try:
+            result = await self.backend.vote(participant["id"], cb.int(0), choice)
+        except BackendError as error:
+            return self._refusal(participant, user, error)
+        if not result["created"]:
+            return Reply(toast=tr._("Already recorded. ✓"))
+        if not result.get("asks_qualification"):
+            return Reply(edit=self._answered(message_text, pressed), toast=tr._("Saved ✓")).then(
+                await self._continue(user, participant))
+        buttons = [[Button(qualification_label(tr, q), encode("q", cb.parts[0], cb.parts[1], code))]
+                   for code, q in QUALIFICATION_CODES[choice]]
+        buttons.append([Button(tr._("Skip"), encode("q", cb.parts[0], cb.parts[1], "-"))])
+        text = f"{message_text}\n\n✓ {pressed}\n\n" + tr._("Why? (optional)") if message_text else tr._("Why? (optional)")
+        return Reply(edit=Screen(text, buttons), toast=tr._("Saved ✓"))
+
+    async def _on_qualification(self, user: User, participant: dict, cb: callbacks.Callback, pressed: str | None,
+                                message_text: str | None) -> Reply:
+        choice = CHOICE_CODES[cb.parts[1]]
+        code = cb.parts[2]
+        if code != "-":
+            qualification = dict(QUALIFICATION_CODES[choice])[code]
+            try:
+                await self.backend.vote(participant["id"], cb.int(0), choice, qualification)
+            except BackendError as error:
+                return self._refusal(participant, user, error)
+        text = (message_text or "").rsplit("\n\n", 1)[0] if message_text else None
+        edit = Screen(f"{text}\n\n{pressed}" if text and code != "-" else text or "") if text else None
+        return Reply(edit=edit).then(await self._continue(user, participant))
 
     async def _on_pair(self, user: User, participant: dict, cb: callbacks.Callback, pressed: str | None,
                        message_text: str | None) -> Reply:
         outcome = PAIR_CODES[cb.parts[1]]
+        tr = self._tr(participant, user)
+        if outcome == "cant_decide":
+            buttons = [[Button(reason_label(tr, r), encode("pc", cb.parts[0], r[0]))] for r in CANT_DECIDE_REASONS]
+            return Reply(edit=Screen((message_text or "") + "\n\n" + tr._("Why can't you decide?"), buttons))
         return await self._record(user, participant, pressed, message_text,
                                   self.backend.answer_pair(participant["id"], cb.parts[0], outcome))
+
+    async def _on_pair_reason(self, user: User, participant: dict, cb: callbacks.Callback, pressed: str | None,
+                              message_text: str | None) -> Reply:
+        reason = next(r for r in CANT_DECIDE_REASONS if r[0] == cb.parts[1])
+        return await self._record(user, participant, pressed, message_text,
+                                  self.backend.answer_pair(participant["id"], cb.parts[0], "cant_decide", reason))
+
+    async def _on_new_proposal(self, user: User, participant: dict, cb: callbacks.Callback, *_: object) -> Reply:
+        tr = self._tr(participant, user)
+        slug = await self._current_slug(participant)
+        try:
+            await self.backend.set_awaiting(participant["id"], slug, f"proposal:{cb.int(0)}")
+        except BackendError as error:
+            return self._refusal(participant, user, error)
+        return Reply(messages=[Screen(tr._("Write your proposal in one message: one idea, 12 to 280 characters. "
+                                           "It will appear to others after a moderator checks it."))])
+
+    async def _on_skip_comment(self, user: User, participant: dict, cb: callbacks.Callback, *_: object) -> Reply:
+        slug = await self._current_slug(participant)
+        await self.backend.set_awaiting(participant["id"], slug, None)
+        return Reply(edit=None).then(await self._continue(user, participant))
+
+    # ---- recording ----------------------------------------------------------------------------
 
     async def _record(self, user: User, participant: dict, pressed: str | None, message_text: str | None,
                       request) -> Reply:  # noqa: ANN001
@@ -135,24 +318,68 @@ class CitizenFlow:
         return Reply(edit=self._answered(message_text, pressed), toast=tr._("Saved ✓")).then(
             await self._continue(user, participant))
 
-    def _refusal(self, participant: dict, user: User, error: BackendError) -> Reply:
+    async def _submit_proposal(self, user: User, participant: dict, item_id: int, text: str) -> Reply:
+        tr = self._tr(participant, user)
+        try:
+            await self.backend.propose(participant["id"], item_id, text, tr.locale)
+        except BackendError as error:
+            if error.code == "invalid_length":
+                return Reply(messages=[Screen(tr._("A proposal needs 12 to 280 characters; yours has {length}. "
+                                                   "Please try again.", length=error.extra.get("length", 0)))])
+            if error.code == "duplicate":
+                await self.backend.set_awaiting(participant["id"], await self._current_slug(participant), None)
+                return Reply(messages=[Screen(tr._("This idea is already in the consultation: «{text}»",
+                                                   text=error.extra.get("text", "")))]).then(
+                    await self._continue(user, participant))
+            return self._refusal(participant, user, error, as_message=True)
+        return Reply(messages=[Screen(tr._("Thank you! Your proposal will be shown to others once a moderator "
+                                           "has checked it. We will let you know."))]).then(
+            await self._continue(user, participant))
+
+    async def _submit_comment(self, user: User, participant: dict, item_id: int, text: str) -> Reply:
+        tr = self._tr(participant, user)
+        try:
+            await self.backend.comment(participant["id"], item_id, text)
+        except BackendError as error:
+            if error.code == "invalid_length":
+                return Reply(messages=[Screen(tr._("Please write {low} to {high} characters.", low=1,
+                                                   high=error.extra.get("max")))])
+            return self._refusal(participant, user, error, as_message=True)
+        return Reply(messages=[Screen("✓ " + tr._("Saved"))]).then(await self._continue(user, participant))
+
+    def _refusal(self, participant: dict, user: User, error: BackendError, as_message: bool = False) -> Reply:
         tr = self._tr(participant, user)
         if error.code in ("already_answered", "already_voted", "already_qualified"):
-            return Reply(toast=tr._("You have already answered this one."))
-        if error.code == "not_open":
-            return Reply(toast=tr._("This consultation is not open right now."), alert=True)
-        if error.status in (400, 404, 422):
-            return Reply(toast=tr._("This button is no longer active."))
-        raise error
+            text = tr._("You have already answered this one.")
+        elif error.code == "not_open":
+            text = tr._("This consultation is not open right now.")
+        elif error.status in (400, 404, 409, 422):
+            text = tr._("This button is no longer active.")
+        else:
+            raise error
+        return Reply(messages=[Screen(text)]) if as_message else Reply(toast=text, alert=error.code == "not_open")
+
+    def _inactive(self, participant: dict, user: User) -> Reply:
+        return Reply(toast=self._tr(participant, user)._("This button is no longer active."))
 
     # ---- screens ------------------------------------------------------------------------------
+
+    async def _current_slug(self, participant: dict) -> str | None:
+        return participant.get("current_consultation")
+
+    async def _screen_for_item(self, participant: dict, tr: Translator, item_id: int) -> dict | None:
+        slug = await self._current_slug(participant)
+        screen = await self.backend.next(participant["id"], slug, tr.locale) if slug else None
+        if not screen or screen["status"] != "item" or screen["item"]["id"] != item_id:
+            return None
+        return screen
 
     async def _continue(self, user: User, participant: dict) -> Reply:
         """Show whatever the participant should see next in their current consultation."""
         slug = participant.get("current_consultation")
         tr = self._tr(participant, user)
         if slug is None:
-            open_now = await self.backend.open_consultations(participant["language"])
+            open_now = await self.backend.open_consultations(tr.locale)
             if not open_now:
                 return Reply(messages=[Screen(tr._("No consultation is open right now. "
                                                    "We will be glad to hear from you when the next one starts."))])
@@ -165,36 +392,26 @@ class CitizenFlow:
         title = screen["consultation"]["title"]
         status = screen["status"]
         if status == "not_open":
-            return Screen(tr._("«{title}» is not open right now.", title=title))
+            return Screen(tr._("«{title}» is not open right now. /consultations shows what is open.", title=title))
         if status == "consent":
             return self._consent(tr, screen)
+        if status == "profile":
+            return self._profile(tr, screen["profile"])
         if status == "done":
             count = screen["answers_count"]
             return Screen(tr.n_("Thank you! You gave {n} answer in «{title}».",
                                 "Thank you! You gave {n} answers in «{title}».", count, title=title)
                           + "\n\n" + tr._("We will send you the results when the consultation closes."))
-        item = screen["item"]
-        header = tr._("Question {number} of {total}", number=item["number"], total=item["total"])
-        if item["kind"] == "proposal":
-            proposal = screen["proposal"]
-            pid = proposal["id"]
-            return Screen(f"{header}\n\n{item['prompt']}\n\n«{proposal['text']}»", [[
-                Button("👍 " + tr._("Agree"), encode("v", pid, "a")),
-                Button("👎 " + tr._("Disagree"), encode("v", pid, "d")),
-                Button("🤷 " + tr._("Neutral"), encode("v", pid, "n")),
-            ]])
-        if item["kind"] == "pairs":
-            pair = screen["pair"]
-            token = pair["token"]
-            text = (f"{header}\n\n{item['prompt']}\n\n"
-                    f"🅰 {pair['left']['text']}\n\n🅱 {pair['right']['text']}")
-            return Screen(text, [
-                [Button("🅰", encode("p", token, "l")), Button("🅱", encode("p", token, "r"))],
-                [Button(tr._("I can't decide"), encode("p", token, "c"))],
-            ])
-        return Screen(f"{header}\n\n{item['prompt']}",
-                      [[Button(option["label"], encode("a", item["id"], option["id"]))]
-                       for option in screen["options"]])
+        return render_item(tr, screen)
+
+    def _profile(self, tr: Translator, question: dict) -> Screen:
+        field = question["field"]
+        code = next(c for c, f in PROFILE_CODES.items() if f == field)
+        prompt = {"age_band": tr._("How old are you?"), "country": tr._("Which country do you live in?"),
+                  "region": tr._("Which region or city do you live in?")}[field]
+        rows = [[Button(choice["label"], encode("pf", code, choice["key"]))] for choice in question["choices"]]
+        rows.append([Button(tr._("I'd rather not say"), encode("pf", code, "-"))])
+        return Screen(prompt + "\n\n" + tr._("(Optional: it only helps compare groups in the results.)"), rows)
 
     def _consent(self, tr: Translator, screen: dict) -> Screen:
         consultation = screen["consultation"]

@@ -42,9 +42,25 @@ async def on_language(message: Message, citizen_flow: CitizenFlow) -> None:
     await send_reply(message.bot, message.chat.id, await citizen_flow.choose_language_menu(_user(message)))
 
 
+@router.message(Command("consultations"))
+async def on_consultations(message: Message, citizen_flow: CitizenFlow) -> None:
+    await send_reply(message.bot, message.chat.id, await citizen_flow.consultations(_user(message)))
+
+
+@router.message(F.text.startswith("/"))
+async def on_unknown_command(message: Message, citizen_flow: CitizenFlow) -> None:
+    await send_reply(message.bot, message.chat.id, await citizen_flow.unknown_command(_user(message)))
+
+
 @router.message(F.text)
 async def on_text(message: Message, citizen_flow: CitizenFlow) -> None:
     await send_reply(message.bot, message.chat.id, await citizen_flow.text(_user(message), message.text))
+
+
+@router.message(F.location)
+async def on_location(message: Message, citizen_flow: CitizenFlow) -> None:
+    reply = await citizen_flow.location(_user(message), message.location.latitude, message.location.longitude)
+    await send_reply(message.bot, message.chat.id, reply)
 
 
 @router.callback_query()

@@ -5,7 +5,9 @@ from sqlalchemy import pool
 from sqlalchemy.ext.asyncio import async_engine_from_config
 from sqlmodel import SQLModel
 
-import storage.models  # noqa: F401  (registers the tables on SQLModel.metadata)
+from storage.tables import load_all
+
+load_all()
 
 config = context.config
 target_metadata = SQLModel.metadata

@@ -79,6 +79,8 @@ def upgrade() -> None:
     sa.Column('source', sa.String(length=64), nullable=True),
     sa.Column('consented_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('completed_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('awaiting', sa.String(length=32), nullable=True),
+    sa.Column('profile_done', sa.JSON(), nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['consultation_id'], ['consultation.id'], ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['participant_id'], ['participant.id'], ondelete='CASCADE'),

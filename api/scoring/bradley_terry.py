@@ -1,0 +1,379 @@
+"""Bradley–Terry strengths from "which is better?" votes.
+
+Model
+-----
+Each proposal ``i`` has a strength ``θ_i`` and beats ``j`` with probability
+``σ(θ_i − θ_j)`` (``σ`` the logistic function).  Unlike All Our Ideas' score
+(:mod:`api.scoring.aoi`) this credits a win against a strong proposal more than
+a win against a weak one, which matters because the pair selector deliberately
+pits proposals against opponents of similar strength.
+
+Regularisation (why it is there and what it means)
+--------------------------------------------------
+Plain maximum likelihood is infinite for a proposal that won (or lost) every
+comparison, and undefined for one never compared.  Every proposal therefore
+gets :data:`PRIOR_STRENGTH` virtual wins *and* as many virtual losses against a
+phantom "average proposal" of strength 0.  That is the same as a standard
+logistic prior on each ``θ`` (density ``σ(θ)·σ(−θ)``, sd ≈ 1.8, with the default
+strength 1): weak (worth two votes, i.e. ~10 % of the 20-comparison hearing a
+new proposal gets), symmetric, and it keeps every estimate finite.  With no
+data at all every ``θ`` is 0 and every proposal gets 0.5 with a wide interval.
+
+Algorithm (why Newton and not MM)
+---------------------------------
+We compute the MAP estimate with Newton's method.  The Newton system is a
+weighted graph Laplacian plus a diagonal (the prior), solved matrix-free by
+preconditioned conjugate gradients whose matrix–vector product is two
+``np.bincount`` over the edges, so memory and time are O(edges) per CG step and
+nothing n×n is ever formed.  The preconditioner is Jacobi plus a rank-one
+correction for the "everybody shifts together" direction, which only the weak
+prior pins down.  A backtracking line search on the (concave) log-posterior
+makes every step an ascent step.
+
+Hunter's MM iteration (and I-LSR, whose fixed point is the same MLE) were
+measured first: on 1 000 proposals × 1 000 000 votes MM had not converged to
+1e-8 after 10 000 sweeps (31 s) precisely because of that weakly pinned common
+direction, while Newton–CG converges in ~10 steps / ~20–500 CG products
+(0.1–0.3 s) on uniform and on ranking-neighbour (adaptive) designs.
+
+Interval (a documented approximation)
+-------------------------------------
+``θ_i ± z / sqrt(I_ii)`` where ``I_ii = Σ_j n_ij p_ij (1 − p_ij) + 2α σ(θ_i) σ(−θ_i)``
+is the diagonal of the Fisher information of the regularised likelihood at the
+estimate (Laplace approximation, holding the other strengths at their
+estimates).  It is mapped through the same monotone function that gives the
+headline number, ``P_i(t) = mean_{j≠i} σ(t − θ_j)``.  Ignoring the opponents'
+own uncertainty makes it slightly narrow for proposals compared mostly against
+poorly known ones; it is meant for display and for "needs more votes"
+decisions, not for hypothesis tests.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+from .intervals import Z95
+
+PRIOR_STRENGTH: float = 1.0
+"""Virtual wins (and as many losses) of every proposal against an average one."""
+
+_EXACT_SIGMOID_CELLS = 1 << 22
+"""Above this many (query × item) sigmoid evaluations use the interpolated sum."""
+_SIGMOID_CHUNK_CELLS = 1 << 18
+_SIGMOID_GRID_POINTS = 1025
+_MAX_CG_STEPS = 500
+_MAX_HALVINGS = 40
+
+
+@dataclass(frozen=True, eq=False)
+class PairCounts:
+    """Comparisons aggregated per unordered pair ``a < b`` (arrays of equal length)."""
+
+    a: NDArray[np.intp]
+    b: NDArray[np.intp]
+    total: NDArray[np.float64]
+    """Decisive comparisons between ``a`` and ``b``."""
+    a_wins: NDArray[np.float64]
+    """How many of them ``a`` won."""
+
+
+@dataclass(frozen=True, eq=False)
+class BradleyTerryFit:
+    """Per-item results of :func:`fit_bradley_terry` (arrays indexed by item)."""
+
+    theta: NDArray[np.float64]
+    """Log-strength, mean-centred over the items."""
+    theta_se: NDArray[np.float64]
+    """Approximate standard error of ``theta`` (1 / sqrt(Fisher information diagonal))."""
+    p_beat: NDArray[np.float64]
+    """Probability of beating a randomly chosen other item, ``mean_{j≠i} σ(θ_i − θ_j)``."""
+    p_low: NDArray[np.float64]
+    """Lower end of the 95 % interval of ``p_beat``."""
+    p_high: NDArray[np.float64]
+    """Upper end of the 95 % interval of ``p_beat``."""
+    wins: NDArray[np.float64]
+    losses: NDArray[np.float64]
+    iterations: int
+    converged: bool
+
+    @property
+    def n_items(self) -> int:
+        return int(self.theta.size)
+
+    @property
+    def comparisons(self) -> NDArray[np.float64]:
+        return self.wins + self.losses
+
+    def ranking(self) -> NDArray[np.intp]:
+        """Item indices best first (by ``p_beat``; ties keep the lower index first)."""
+        return np.argsort(-self.p_beat, kind="stable")
+
+    def win_probability(self, i: int, j: int) -> float:
+        """Model probability that item ``i`` beats item ``j``."""
+        return float(_sigmoid(self.theta[i] - self.theta[j]))
+
+
+def _sigmoid(x: ArrayLike) -> NDArray[np.float64]:
+    # tanh form: no overflow warnings for large |x|.
+    return 0.5 * (1.0 + np.tanh(0.5 * np.asarray(x, dtype=float)))
+
+
+def _as_index_array(values: ArrayLike, name: str) -> NDArray[np.int64]:
+    arr = np.asarray(values)
+    if arr.size == 0:
+        return np.zeros(0, dtype=np.int64)
+    if not np.issubdtype(arr.dtype, np.integer):
+        as_int = arr.astype(np.int64)
+        if not np.array_equal(as_int, arr):
+            raise ValueError(f"{name} must hold integer indices")
+        arr = as_int
+    return arr.astype(np.int64, copy=False).ravel()
+
+
+def aggregate_pairs(
+    n_items: int, winners: ArrayLike, losers: ArrayLike, counts: ArrayLike | None = None
+) -> PairCounts:
+    """Sum comparisons per unordered pair; validates indices and counts.
+
+    Duplicate ``(winner, loser)`` rows are added up, so raw votes and
+    ``GROUP BY`` aggregates are equally welcome.  Memory is O(len(winners)):
+    a dense n² tally is used only when it is no bigger than a few times the
+    input, otherwise a sort (``np.unique``).
+    """
+    w = _as_index_array(winners, "winners")
+    lo = _as_index_array(losers, "losers")
+    if w.shape != lo.shape:
+        raise ValueError("winners and losers must have the same length")
+    if counts is None:
+        c = None
+    else:
+        c = np.asarray(counts, dtype=float).ravel()
+        if c.shape != w.shape:
+            raise ValueError("counts must have the same length as winners")
+        if np.any(c < 0) or not np.all(np.isfinite(c)):
+            raise ValueError("counts must be finite and non-negative")
+    if w.size:
+        if min(int(w.min()), int(lo.min())) < 0 or max(int(w.max()), int(lo.max())) >= n_items:
+            raise ValueError(f"indices must be within [0, {n_items})")
+        if np.any(w == lo):
+            raise ValueError("an item cannot be compared with itself")
+    a = np.minimum(w, lo)
+    b = np.maximum(w, lo)
+    a_won = (w < lo).astype(float)
+    a_won_weight = a_won if c is None else a_won * c
+    key = a * n_items + b
+    cells = n_items * n_items
+    if cells <= max(4 * key.size, 1 << 20):
+        total = np.bincount(key, weights=c, minlength=cells).astype(float)
+        a_wins = np.bincount(key, weights=a_won_weight, minlength=cells)
+        keys = np.flatnonzero(total)
+        total, a_wins = total[keys], a_wins[keys]
+    else:
+        keys, inverse = np.unique(key, return_inverse=True)
+        total = np.bincount(inverse, weights=c).astype(float)
+        a_wins = np.bincount(inverse, weights=a_won_weight)
+        keep = total > 0
+        keys, total, a_wins = keys[keep], total[keep], a_wins[keep]
+    return PairCounts(
+        a=(keys // n_items).astype(np.intp),
+        b=(keys % n_items).astype(np.intp),
+        total=total,
+        a_wins=a_wins,
+    )
+
+
+def compact_comparisons(
+    n_items: int, winners: ArrayLike, losers: ArrayLike, counts: ArrayLike | None = None
+) -> tuple[NDArray[np.intp], NDArray[np.intp], NDArray[np.float64]]:
+    """Directed ``(winners, losers, counts)`` with one row per distinct ordered pair."""
+    pairs = aggregate_pairs(n_items, winners, losers, counts)
+    b_wins = pairs.total - pairs.a_wins
+    fwd = pairs.a_wins > 0
+    back = b_wins > 0
+    return (
+        np.concatenate([pairs.a[fwd], pairs.b[back]]),
+        np.concatenate([pairs.b[fwd], pairs.a[back]]),
+        np.concatenate([pairs.a_wins[fwd], b_wins[back]]),
+    )
+
+
+def _sigmoid_sums_exact(t: NDArray[np.float64], theta: NDArray[np.float64]) -> NDArray[np.float64]:
+    out = np.empty(t.size)
+    rows = max(1, _SIGMOID_CHUNK_CELLS // max(1, theta.size))
+    for start in range(0, t.size, rows):
+        block = t[start : start + rows, None] - theta[None, :]
+        out[start : start + rows] = _sigmoid(block).sum(axis=1)
+    return out
+
+
+def sigmoid_sums(t: ArrayLike, theta: ArrayLike) -> NDArray[np.float64]:
+    """``S(t_k) = Σ_j σ(t_k − θ_j)`` for every query ``t_k``.
+
+    Exact (in bounded-memory chunks) while ``len(t) · len(θ)`` is at most 4 M;
+    beyond that ``S`` — one smooth increasing function of ``t`` — is
+    evaluated exactly on a 1 025-point grid and linearly interpolated
+    (error ≲ 1e-5 of ``n``), so the cost is O(n) instead of O(n²).
+    """
+    tq = np.asarray(t, dtype=float).ravel()
+    th = np.asarray(theta, dtype=float).ravel()
+    if tq.size == 0 or th.size == 0:
+        return np.zeros(tq.size)
+    if tq.size * th.size <= _EXACT_SIGMOID_CELLS:
+        return _sigmoid_sums_exact(tq, th)
+    lo, hi = float(tq.min()), float(tq.max())
+    if hi - lo < 1e-12:
+        return np.full(tq.size, _sigmoid_sums_exact(np.array([lo]), th)[0])
+    grid = np.linspace(lo, hi, _SIGMOID_GRID_POINTS)
+    return np.interp(tq, grid, _sigmoid_sums_exact(grid, th))
+
+
+def _log_posterior(theta, pairs: PairCounts, alpha: float) -> float:
+    d = theta[pairs.a] - theta[pairs.b]
+    data = float(np.dot(pairs.a_wins, d) - np.dot(pairs.total, np.logaddexp(0.0, d)))
+    prior = -alpha * float(np.sum(np.logaddexp(0.0, theta) + np.logaddexp(0.0, -theta)))
+    return data + prior
+
+
+def _solve_newton_system(grad, diag, weights, pairs: PairCounts, prior_curv_sum: float, n: int):
+    """Preconditioned CG for ``H x = grad`` with ``H`` = negative Hessian (SPD)."""
+    a, b = pairs.a, pairs.b
+
+    def apply_h(v):
+        return diag * v - np.bincount(a, weights * v[b], n) - np.bincount(b, weights * v[a], n)
+
+    def precondition(r):
+        # Jacobi + exact inverse on the constant vector (H·1 = prior curvature only).
+        return r / diag + r.sum() / prior_curv_sum
+
+    gnorm = float(np.sqrt(grad @ grad))
+    target = min(0.5, np.sqrt(gnorm)) * gnorm
+    x = np.zeros(n)
+    r = grad.copy()
+    z = precondition(r)
+    p = z.copy()
+    rz = float(r @ z)
+    steps = 0
+    for steps in range(1, _MAX_CG_STEPS + 1):
+        hp = apply_h(p)
+        curvature = float(p @ hp)
+        if curvature <= 0.0:
+            break
+        step = rz / curvature
+        x += step * p
+        r -= step * hp
+        if float(np.sqrt(r @ r)) <= target:
+            break
+        z = precondition(r)
+        rz_next = float(r @ z)
+        p = z + (rz_next / rz) * p
+        rz = rz_next
+    return x, steps
+
+
+def fit_bradley_terry(
+    n_items: int,
+    winners: ArrayLike,
+    losers: ArrayLike,
+    counts: ArrayLike | None = None,
+    *,
+    prior_strength: float = PRIOR_STRENGTH,
+    initial_theta: ArrayLike | None = None,
+    tol: float = 1e-6,
+    max_iter: int = 100,
+    z: float = Z95,
+) -> BradleyTerryFit:
+    """Fit Bradley–Terry strengths for items ``0 .. n_items-1``.
+
+    ``winners[k]`` beat ``losers[k]`` ``counts[k]`` times (1 when ``counts`` is
+    None); rows may repeat.  ``initial_theta`` warm-starts the solver (e.g. the
+    previous fit, as :class:`~api.scoring.pair_selection.PairSelector` does).
+    Stops when no strength moves more than ``tol`` in a Newton step.
+
+    Cost: O(distinct pairs) memory, O(distinct pairs × CG products) time;
+    about 0.3 s for 1 000 items and 1 000 000 votes.
+    """
+    if n_items < 0:
+        raise ValueError("n_items must be non-negative")
+    if not prior_strength > 0:
+        raise ValueError("prior_strength must be positive (it keeps estimates finite)")
+    alpha = float(prior_strength)
+    n = int(n_items)
+    pairs = aggregate_pairs(n, winners, losers, counts)
+    wins = np.bincount(pairs.a, pairs.a_wins, n) + np.bincount(pairs.b, pairs.total - pairs.a_wins, n)
+    comparisons = np.bincount(pairs.a, pairs.total, n) + np.bincount(pairs.b, pairs.total, n)
+    losses = comparisons - wins
+    if n == 0:
+        empty = np.zeros(0)
+        return BradleyTerryFit(empty, empty, empty, empty, empty, empty, empty, 0, True)
+
+    if initial_theta is None:
+        theta = np.zeros(n)
+    else:
+        theta = np.array(initial_theta, dtype=float).ravel()
+        if theta.size != n or not np.all(np.isfinite(theta)):
+            raise ValueError("initial_theta must be finite and have n_items entries")
+
+    converged = False
+    iterations = 0
+    objective = _log_posterior(theta, pairs, alpha)
+    for iterations in range(1, max_iter + 1):
+        d = theta[pairs.a] - theta[pairs.b]
+        p = _sigmoid(d)
+        resid = pairs.a_wins - pairs.total * p
+        s = _sigmoid(theta)
+        grad = np.bincount(pairs.a, resid, n) - np.bincount(pairs.b, resid, n) + alpha * (1.0 - 2.0 * s)
+        weights = pairs.total * p * (1.0 - p)
+        prior_curv = 2.0 * alpha * s * (1.0 - s)
+        diag = np.bincount(pairs.a, weights, n) + np.bincount(pairs.b, weights, n) + prior_curv
+        if float(np.max(np.abs(grad))) <= 1e-10 * (1.0 + float(np.max(diag))):
+            converged = True
+            break
+        direction, _ = _solve_newton_system(grad, diag, weights, pairs, float(prior_curv.sum()), n)
+        slope = float(grad @ direction)
+        step = 1.0
+        for _ in range(_MAX_HALVINGS):
+            candidate = theta + step * direction
+            value = _log_posterior(candidate, pairs, alpha)
+            if value >= objective + 1e-4 * step * slope:
+                break
+            step *= 0.5
+        else:
+            break  # no ascent possible: numerically at the optimum
+        theta, objective = candidate, value
+        if float(np.max(np.abs(step * direction))) < tol:
+            converged = True
+            break
+
+    # Fisher information diagonal at the estimate (for the interval).
+    p = _sigmoid(theta[pairs.a] - theta[pairs.b])
+    weights = pairs.total * p * (1.0 - p)
+    s = _sigmoid(theta)
+    info = np.bincount(pairs.a, weights, n) + np.bincount(pairs.b, weights, n) + 2.0 * alpha * s * (1.0 - s)
+    se = 1.0 / np.sqrt(info)
+
+    centred = theta - theta.mean()
+    if n == 1:
+        p_beat, p_low, p_high = np.array([0.5]), np.array([0.0]), np.array([1.0])
+    else:
+        half = z * se
+        sums = sigmoid_sums(np.concatenate([centred, centred - half, centred + half]), centred)
+        mid, low, high = np.split(sums, 3)
+        p_beat = np.clip((mid - 0.5) / (n - 1), 0.0, 1.0)
+        p_low = np.clip((low - _sigmoid(-half)) / (n - 1), 0.0, 1.0)
+        p_high = np.clip((high - _sigmoid(half)) / (n - 1), 0.0, 1.0)
+        p_low = np.minimum(p_low, p_beat)
+        p_high = np.maximum(p_high, p_beat)
+    return BradleyTerryFit(
+        theta=centred,
+        theta_se=se,
+        p_beat=p_beat,
+        p_low=p_low,
+        p_high=p_high,
+        wins=wins,
+        losses=losses,
+        iterations=iterations,
+        converged=converged,
+    )

@@ -1,0 +1,150 @@
+"""Webhook mode: POSTing queued updates to the bot's URL, as Telegram does after setWebhook.
+
+Updates for one chat go one at a time and in order, while different chats proceed in parallel;
+a failed delivery is retried a few times with a growing pause and then dropped, with the error
+recorded for getWebhookInfo. A bot may answer a delivery with a method call in the response body
+(aiogram does that when not handling in the background); it is executed like a normal call.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections import defaultdict, deque
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import httpx
+
+from sandbox.errors import BotAPIError
+from sandbox.updates import UpdateQueue, update_type
+
+log = logging.getLogger(__name__)
+
+Execute = Callable[[str, dict[str, Any]], Awaitable[Any]]
+
+
+def _lane(update: dict[str, Any]) -> Any:
+    """The chat an update belongs to: ordering is only promised within a chat."""
+    body = update[update_type(update)]
+    if not isinstance(body, dict):
+        return None
+    chat = body.get("chat") or (body.get("message") or {}).get("chat")
+    if chat:
+        return chat["id"]
+    return (body.get("from") or {}).get("id")
+
+
+class WebhookDelivery:
+    def __init__(self, queue: UpdateQueue, execute: Execute, on_activity: Callable[[], None],
+                 *, max_attempts: int = 5, first_retry_delay: float = 0.05) -> None:
+        self.queue = queue
+        self.execute = execute
+        self.on_activity = on_activity
+        self.max_attempts = max_attempts
+        self.first_retry_delay = first_retry_delay
+        self.url: str | None = None
+        self.secret_token: str | None = None
+        self.max_connections = 40
+        self.last_error_date: int | None = None
+        self.last_error_message: str | None = None
+        self.delivered: list[dict[str, Any]] = []
+        self._lanes: dict[Any, deque[dict[str, Any]]] = defaultdict(deque)
+        self._workers: dict[Any, asyncio.Task[None]] = {}
+        self._assigned: set[int] = set()
+        self._client: httpx.AsyncClient | None = None
+
+    @property
+    def active(self) -> bool:
+        return bool(self.url)
+
+    @property
+    def busy(self) -> bool:
+        return any(not worker.done() for worker in self._workers.values())
+
+    async def start(self, url: str, secret_token: str | None, max_connections: int | None) -> None:
+        await self.stop()
+        self.url = url
+        self.secret_token = secret_token or None
+        self.max_connections = max_connections or 40
+        self.pump()
+
+    async def stop(self) -> None:
+        self.url = None
+        workers = list(self._workers.values())
+        for worker in workers:
+            worker.cancel()
+        await asyncio.gather(*workers, return_exceptions=True)
+        self._workers.clear()
+        self._lanes.clear()
+        self._assigned.clear()
+
+    async def aclose(self) -> None:
+        await self.stop()
+        if self._client is not None:
+            await self._client.aclose()
+            self._client = None
+
+    def pump(self) -> None:
+        """Hand every queued update that no worker holds yet to its chat's worker."""
+        if not self.active:
+            return
+        for update in self.queue.pending:
+            if update["update_id"] in self._assigned:
+                continue
+            lane = _lane(update)
+            self._assigned.add(update["update_id"])
+            self._lanes[lane].append(update)
+            worker = self._workers.get(lane)
+            if worker is None or worker.done():
+                self._workers[lane] = asyncio.create_task(self._drain(lane))
+
+    async def _drain(self, lane: Any) -> None:
+        updates = self._lanes[lane]
+        while updates:
+            update = updates[0]
+            await self._deliver(update)
+            updates.popleft()
+            self._assigned.discard(update["update_id"])
+            self.queue.remove(update["update_id"])
+            self.on_activity()
+
+    async def _deliver(self, update: dict[str, Any]) -> bool:
+        if self._client is None:
+            self._client = httpx.AsyncClient(timeout=10)
+        headers = {"X-Telegram-Bot-Api-Secret-Token": self.secret_token} if self.secret_token else {}
+        for attempt in range(self.max_attempts):
+            url = self.url
+            if url is None:
+                return False
+            try:
+                response = await self._client.post(url, json=update, headers=headers)
+            except httpx.HTTPError as error:
+                reason = f"Connection failed: {type(error).__name__}"
+            else:
+                if response.is_success:
+                    self.delivered.append(update)
+                    await self._run_reply(response)
+                    return True
+                reason = f"Wrong response from the webhook: {response.status_code} {response.reason_phrase}"
+            self.last_error_date = int(time.time())
+            self.last_error_message = reason
+            if attempt + 1 < self.max_attempts:
+                await asyncio.sleep(min(self.first_retry_delay * 2**attempt, 2.0))
+        log.warning("dropping update %s after %d failed webhook deliveries: %s",
+                    update["update_id"], self.max_attempts, self.last_error_message)
+        return False
+
+    async def _run_reply(self, response: httpx.Response) -> None:
+        try:
+            body = response.json()
+        except ValueError:
+            return
+        if not isinstance(body, dict) or not isinstance(body.get("method"), str):
+            return
+        fields = {key: value for key, value in body.items() if key != "method"}
+        try:
+            await self.execute(body["method"], fields)
+        except BotAPIError as error:
+            # Telegram has nobody to report this to either.
+            log.info("method %s from a webhook reply failed: %s", body["method"], error.description)
