@@ -2,12 +2,15 @@
 API app, and the bot's real HTTP client for it."""
 from __future__ import annotations
 
+import asyncio
 import os
-from collections.abc import AsyncIterator
+import secrets
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import make_url, text
+from sqlalchemy.ext.asyncio import create_async_engine
 from sqlmodel import SQLModel
 
 from storage.tables import load_all
@@ -24,22 +27,31 @@ load_all()
 
 
 @pytest.fixture(scope="session")
-def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
-    url = os.environ.get("VICHE_TEST_DATABASE_URL") or f"sqlite+aiosqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
-    if not is_sqlite(url):
-        # Start from an empty schema so that the migrations, not leftovers, define the tables.
-        import asyncio
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    configured = os.environ.get("VICHE_TEST_DATABASE_URL")
+    if not configured or is_sqlite(configured):
+        url = configured or f"sqlite+aiosqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
+        upgrade(url)
+        yield url
+        return
+    # A database of this run's own on the configured server, so that parallel runs never collide and the
+    # migrations, not leftovers, define the tables.
+    server = make_url(configured)
+    name = f"viche_test_{os.getpid()}_{secrets.token_hex(3)}"
+    asyncio.run(_admin(server, f'CREATE DATABASE "{name}"'))
+    url = server.set(database=name).render_as_string(hide_password=False)
+    try:
+        upgrade(url)
+        yield url
+    finally:
+        asyncio.run(_admin(server, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
-        async def reset() -> None:
-            db = Database(url)
-            async with db.engine.begin() as conn:
-                await conn.execute(text("DROP SCHEMA public CASCADE"))
-                await conn.execute(text("CREATE SCHEMA public"))
-            await db.dispose()
 
-        asyncio.run(reset())
-    upgrade(url)
-    return url
+async def _admin(server, statement: str) -> None:  # noqa: ANN001
+    engine = create_async_engine(server, isolation_level="AUTOCOMMIT")
+    async with engine.connect() as conn:
+        await conn.execute(text(statement))
+    await engine.dispose()
 
 
 async def _empty_tables(db: Database) -> None:
@@ -98,3 +110,11 @@ async def demo(db: Database) -> str:
 
 def repo_root() -> Path:
     return Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture
+async def telegram(api_app, settings):
+    from tests.harness import running_bot
+
+    async with running_bot(api_app, SERVICE_TOKEN, default_language="uk", settings=settings) as harness:
+        yield harness

@@ -98,6 +98,9 @@ def parser() -> argparse.ArgumentParser:
     stats = sub.add_parser("stats", help="participation figures of a consultation")
     stats.add_argument("slug")
     stats.set_defaults(func=cmd_stats)
+    from viche.validate import add_commands
+
+    add_commands(sub)
     return root
 
 

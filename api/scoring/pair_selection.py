@@ -1,0 +1,548 @@
+"""Which two proposals to show next in a pairs item ("which is better?").
+
+Two rules, in this order:
+
+1. **Fast hearing for newcomers.**  A proposal with fewer than
+   ``min_comparisons`` decisive comparisons is served first — the one with the
+   fewest, ties to the oldest — so a proposal added late is ranked after about
+   ``min_comparisons`` served pairs instead of the hundreds that uniform choice
+   (All Our Ideas) needs in a large pool.  Its opponent is picked for
+   information: we draw a plausible strength for the newcomer from its current
+   estimate (Thompson sampling: provisional strength ± its standard error) and
+   take the established proposal nearest to that draw.  Close strengths make
+   the outcome least predictable, i.e. most informative, and the draw spreads
+   opponents widely while little is known and narrows as the estimate firms up.
+   Until a handful of proposals are established (start of a consultation)
+   newcomers are paired with each other, fewest comparisons first.
+   A newcomer that keeps being skipped leaves the front of the line after
+   ``max_hearing_exposures`` servings so it cannot monopolise the item.
+
+2. **Then reduce uncertainty where it matters.**  With probability
+   ``exploration`` a uniformly random pair (keeps the comparison graph well
+   connected and protects against a wrong model); otherwise a focus proposal
+   drawn with probability proportional to the standard error of its strength
+   (large for proposals with few or uninformative comparisons), paired with a
+   close competitor in the current ranking: the proposal nearest to
+   ``θ_focus + N(0, (√2·se_focus)²)`` — the ones its interval cannot yet
+   separate it from.
+
+A participant is never shown a pair they have already seen; when none is
+left, :meth:`PairSelector.choose` returns None.
+
+Strengths come from a periodic Bradley–Terry refit
+(:func:`~api.scoring.bradley_terry.fit_bradley_terry`, warm-started), run by
+:meth:`PairSelector.record` once ``max(refit_min_records, refit_fraction ×
+all decisive votes)`` new votes have arrived, or on demand with
+:meth:`PairSelector.refit`.  Between refits every vote updates the two
+proposals' Fisher information (and so their sampling weights), and a
+newcomer's strength is re-estimated from its own few comparisons.
+
+Cost (n proposals in the item)
+------------------------------
+* ``choose``: O(log n) per attempt (bisection in the sorted strengths,
+  Fenwick-tree draw), at most ``max_attempts`` attempts plus a look at the
+  first few waiting newcomers (O(min_comparisons + log n)).  Only if all
+  attempts hit pairs the participant has seen does it scan for any unseen
+  pair, costing O(pairs this participant has seen + n).
+* ``record``: O(log n) (plus O(min_comparisons) for a newcomer), and an
+  amortised share of the refit: a refit costs O(distinct compared pairs) per
+  Newton–CG step and happens every ≥ 5 % new votes, i.e. O(1) amortised.
+* ``add_proposal`` / ``remove_proposal`` / ``record_served``: O(log n).
+* memory: O(n + distinct ordered pairs compared).
+
+Not thread-safe: call it from one thread (e.g. the event loop), or guard it
+with a lock.  :meth:`PairSelector.refit` is CPU-bound (≈ 0.4 s at 1 000
+proposals and 1 000 000 votes); pass ``auto_refit=False`` to schedule refits
+yourself.
+"""
+
+from __future__ import annotations
+
+import bisect
+import math
+from collections.abc import Iterable, Mapping, Sequence
+
+import numpy as np
+from numpy.typing import ArrayLike
+
+from .bradley_terry import PRIOR_STRENGTH, BradleyTerryFit, compact_comparisons, fit_bradley_terry
+from .hearing_queue import HearingQueue
+from .pair_ranking import PairRanking, map_ids_to_indices, rankings_from_fit
+from .proposal_selection import ProposalSelector
+from .selection_inputs import RandomLike, SeenPairs, as_random, pair_seen_predicate
+from .weighted_sampler import WeightedSampler
+
+__all__ = ["PairSelector", "ProposalSelector"]
+
+MIN_COMPARISONS: int = 20
+"""Decisive comparisons a proposal gets before it competes on equal terms."""
+EXPLORATION: float = 0.1
+"""Share of rule-2 pairs drawn uniformly at random."""
+MIN_ESTABLISHED_POOL: int = 4
+"""Below this many established proposals, newcomers are paired with each other."""
+NEIGHBOUR_MIN_SPREAD: float = 0.1
+"""Floor (in θ units) of the competitor window, so very well known proposals still meet more than their two immediate neighbours."""
+REFIT_MIN_RECORDS: int = 50
+REFIT_FRACTION: float = 0.05
+MAX_ATTEMPTS: int = 24
+"""Random draws per ``choose`` before the exhaustive search for an unseen pair."""
+_NEWCOMER_CANDIDATES: int = 8
+_OPPONENT_DRAWS: int = 8
+_PROVISIONAL_NEWTON_STEPS: int = 8
+
+
+def _sigmoid(x: float) -> float:
+    if x >= 0:
+        return 1.0 / (1.0 + math.exp(-x))
+    e = math.exp(x)
+    return e / (1.0 + e)
+
+
+def _nearest_index(sorted_values: list[float], target: float) -> int:
+    pos = bisect.bisect_left(sorted_values, target)
+    if pos == 0:
+        return 0
+    if pos == len(sorted_values):
+        return pos - 1
+    return pos if sorted_values[pos] - target < target - sorted_values[pos - 1] else pos - 1
+
+
+class PairSelector:
+    """In-memory pair chooser for one pairs item; see the module docstring for the rules."""
+
+    def __init__(
+        self,
+        proposal_ids: Iterable[int] = (),
+        *,
+        min_comparisons: int = MIN_COMPARISONS,
+        max_hearing_exposures: int | None = None,
+        exploration: float = EXPLORATION,
+        prior_strength: float = PRIOR_STRENGTH,
+        refit_min_records: int = REFIT_MIN_RECORDS,
+        refit_fraction: float = REFIT_FRACTION,
+        auto_refit: bool = True,
+        max_attempts: int = MAX_ATTEMPTS,
+    ) -> None:
+        if min_comparisons < 0:
+            raise ValueError("min_comparisons must be non-negative")
+        if not 0.0 <= exploration <= 1.0:
+            raise ValueError("exploration must be within [0, 1]")
+        if not prior_strength > 0:
+            raise ValueError("prior_strength must be positive")
+        self.min_comparisons = int(min_comparisons)
+        self.max_hearing_exposures = (
+            3 * self.min_comparisons if max_hearing_exposures is None else int(max_hearing_exposures)
+        )
+        self.exploration = float(exploration)
+        self.prior_strength = float(prior_strength)
+        self.refit_min_records = int(refit_min_records)
+        self.refit_fraction = float(refit_fraction)
+        self.auto_refit = bool(auto_refit)
+        self.max_attempts = int(max_attempts)
+
+        # Per slot (slots are never reused; slot order = order of arrival).
+        self._pids: list[int] = []
+        self._slot_of: dict[int, int] = {}
+        self._active: list[bool] = []
+        self._wins: list[int] = []
+        self._losses: list[int] = []
+        self._exposures: list[int] = []
+        self._theta: list[float] = []
+        self._info: list[float] = []
+        self._prior_info = self.prior_strength / 2.0  # 2α·σ(0)·σ(0)
+        self._hearing_log: dict[int, list[tuple[int, bool]]] = {}
+
+        # O(1) uniform draws and removals among active slots.
+        self._active_slots: list[int] = []
+        self._active_pos: dict[int, int] = {}
+
+        self._weights = WeightedSampler()
+        self._queue = HearingQueue(self.min_comparisons)
+
+        # Decisive outcomes as slot indices (compacted at every refit).
+        self._buf_w = np.zeros(1024, dtype=np.int64)
+        self._buf_l = np.zeros(1024, dtype=np.int64)
+        self._buf_c = np.zeros(1024, dtype=float)
+        self._buf_len = 0
+        self._records_total = 0
+        self._records_since_fit = 0
+
+        # Ranking snapshot from the last refit (sorted by strength).
+        self._order_slots: list[int] = []
+        self._order_theta: list[float] = []
+        self._est_slots: list[int] = []
+        self._est_theta: list[float] = []
+        self._fit: BradleyTerryFit | None = None
+        self._fit_pids: list[int] = []
+
+        for pid in proposal_ids:
+            self.add_proposal(pid)
+
+    # ------------------------------------------------------------------ construction
+    @classmethod
+    def from_counts(
+        cls,
+        proposal_ids: Sequence[int],
+        winners: ArrayLike,
+        losers: ArrayLike,
+        counts: ArrayLike | None = None,
+        *,
+        exposures: Mapping[int, int] | None = None,
+        **options,
+    ) -> PairSelector:
+        """Rebuild a selector from the database at start-up.
+
+        ``proposal_ids``: the item's live proposals, **oldest first** (ties
+        between newcomers go to the oldest).  ``winners``/``losers``/``counts``:
+        decisive outcomes as proposal ids (raw rows or ``GROUP BY`` counts);
+        outcomes naming other ids are ignored.  ``exposures``: times each
+        proposal was served (defaults to its decisive count).  ``options`` are
+        the constructor's keyword arguments.  Ends with a refit.
+        """
+        selector = cls(proposal_ids, **options)
+        n = len(selector._pids)
+        w_idx, w_known = map_ids_to_indices(selector._pids, winners)
+        l_idx, l_known = map_ids_to_indices(selector._pids, losers)
+        keep = w_known & l_known
+        c = None if counts is None else np.asarray(counts, dtype=float).ravel()[keep]
+        cw, cl, cc = compact_comparisons(n, w_idx[keep], l_idx[keep], c)
+        selector._buf_w = cw.astype(np.int64)
+        selector._buf_l = cl.astype(np.int64)
+        selector._buf_c = cc.astype(float)
+        selector._buf_len = int(cw.size)
+        wins = np.bincount(cw, cc, n).round().astype(np.int64).tolist()
+        losses = np.bincount(cl, cc, n).round().astype(np.int64).tolist()
+        selector._wins = wins
+        selector._losses = losses
+        selector._records_total = int(round(float(cc.sum())))
+        for slot in range(n):
+            served = wins[slot] + losses[slot]
+            if exposures is not None:
+                served = max(served, int(exposures.get(selector._pids[slot], 0)))
+            selector._exposures[slot] = served
+        # Hearing logs of proposals still below the quota (at most quota rows each).
+        hungry = np.array([wins[s] + losses[s] < selector.min_comparisons for s in range(n)], dtype=bool)
+        if hungry.any():
+            rows = np.flatnonzero(hungry[cw] | hungry[cl])
+            for r in rows.tolist():
+                w, lo, k = int(cw[r]), int(cl[r]), int(round(float(cc[r])))
+                if hungry[w]:
+                    selector._hearing_log.setdefault(w, []).extend([(lo, True)] * k)
+                if hungry[lo]:
+                    selector._hearing_log.setdefault(lo, []).extend([(w, False)] * k)
+        for slot in range(n):
+            selector._requeue(slot)
+        selector.refit()
+        return selector
+
+    # ------------------------------------------------------------------ pool
+    def __len__(self) -> int:
+        return len(self._active_slots)
+
+    def __contains__(self, pid: object) -> bool:
+        slot = self._slot_of.get(pid)  # type: ignore[arg-type]
+        return slot is not None and self._active[slot]
+
+    @property
+    def proposal_ids(self) -> list[int]:
+        """Live proposals, oldest first."""
+        return [self._pids[s] for s in sorted(self._active_slots)]
+
+    def add_proposal(self, pid: int) -> None:
+        """Add a proposal (or bring back a removed one); it is heard first. O(log n)."""
+        slot = self._slot_of.get(pid)
+        if slot is not None:
+            if not self._active[slot]:
+                self._active[slot] = True
+                self._activate(slot)
+            return
+        slot = len(self._pids)
+        self._pids.append(pid)
+        self._slot_of[pid] = slot
+        self._active.append(True)
+        self._wins.append(0)
+        self._losses.append(0)
+        self._exposures.append(0)
+        self._theta.append(0.0)
+        self._info.append(self._prior_info)
+        self._activate(slot)
+
+    def _activate(self, slot: int) -> None:
+        self._active_pos[slot] = len(self._active_slots)
+        self._active_slots.append(slot)
+        self._weights.set(slot, 1.0 / math.sqrt(self._info[slot]))
+        self._requeue(slot)
+
+    def remove_proposal(self, pid: int) -> bool:
+        """Stop serving a proposal (e.g. rejected by moderation). O(log n).
+
+        Its comparisons stop counting at the next refit, as after a restart
+        from the database.  Returns False if it was not live.
+        """
+        slot = self._slot_of.get(pid)
+        if slot is None or not self._active[slot]:
+            return False
+        self._active[slot] = False
+        pos = self._active_pos.pop(slot)
+        last = self._active_slots.pop()
+        if last != slot:
+            self._active_slots[pos] = last
+            self._active_pos[last] = pos
+        self._weights.set(slot, 0.0)
+        self._queue.discard(slot)
+        return True
+
+    def comparisons(self, pid: int) -> int:
+        """Decisive comparisons recorded for a proposal."""
+        slot = self._slot_of[pid]
+        return self._wins[slot] + self._losses[slot]
+
+    def exposures(self, pid: int) -> int:
+        """Times a proposal was served (see :meth:`record_served`)."""
+        return self._exposures[self._slot_of[pid]]
+
+    def _requeue(self, slot: int) -> None:
+        count = self._wins[slot] + self._losses[slot]
+        if self._active[slot] and count < self.min_comparisons and self._exposures[slot] < self.max_hearing_exposures:
+            self._queue.update(slot, count)
+        else:
+            self._queue.discard(slot)
+
+    # ------------------------------------------------------------------ votes
+    def record_served(self, a: int, b: int) -> None:
+        """Count that the pair was shown (call for every served pair, whatever the answer)."""
+        for pid in (a, b):
+            slot = self._slot_of.get(pid)
+            if slot is not None:
+                self._exposures[slot] += 1
+                if self._exposures[slot] >= self.max_hearing_exposures:
+                    self._queue.discard(slot)
+
+    def record(self, winner: int, loser: int) -> bool:
+        """Record a decisive outcome (left/right). Skips and "can't decide" are not recorded.
+
+        Returns False (and ignores the vote) if either proposal is no longer
+        live.  Raises KeyError for ids never added.
+        """
+        w = self._slot_of[winner]
+        lo = self._slot_of[loser]
+        if w == lo:
+            raise ValueError("a proposal cannot beat itself")
+        if not (self._active[w] and self._active[lo]):
+            return False
+        if self._buf_len == self._buf_w.size:
+            size = 2 * self._buf_w.size
+            self._buf_w = np.resize(self._buf_w, size)
+            self._buf_l = np.resize(self._buf_l, size)
+            self._buf_c = np.resize(self._buf_c, size)
+        self._buf_w[self._buf_len] = w
+        self._buf_l[self._buf_len] = lo
+        self._buf_c[self._buf_len] = 1.0
+        self._buf_len += 1
+        self._records_total += 1
+        self._records_since_fit += 1
+
+        p = _sigmoid(self._theta[w] - self._theta[lo])
+        gain = p * (1.0 - p)
+        for slot, opponent, won in ((w, lo, True), (lo, w, False)):
+            in_hearing = self._wins[slot] + self._losses[slot] < self.min_comparisons
+            if won:
+                self._wins[slot] += 1
+            else:
+                self._losses[slot] += 1
+            self._info[slot] += gain
+            if in_hearing:
+                log = self._hearing_log.setdefault(slot, [])
+                log.append((opponent, won))
+                if self._wins[slot] + self._losses[slot] >= self.min_comparisons:
+                    del self._hearing_log[slot]
+                else:
+                    self._provisional_estimate(slot, log)
+            self._weights.set(slot, 1.0 / math.sqrt(self._info[slot]))
+            self._requeue(slot)
+
+        if self.auto_refit and self._records_since_fit >= max(
+            self.refit_min_records, self.refit_fraction * self._records_total
+        ):
+            self.refit()
+        return True
+
+    def _provisional_estimate(self, slot: int, log: list[tuple[int, bool]]) -> None:
+        """One-dimensional MAP strength of a newcomer against its opponents' current strengths."""
+        alpha = self.prior_strength
+        theta = self._theta[slot]
+        opponents = [(self._theta[o], won) for o, won in log]
+        info = self._prior_info
+        for _ in range(_PROVISIONAL_NEWTON_STEPS):
+            s = _sigmoid(theta)
+            grad = alpha * (1.0 - 2.0 * s)
+            info = 2.0 * alpha * s * (1.0 - s)
+            for opp_theta, won in opponents:
+                p = _sigmoid(theta - opp_theta)
+                grad += (1.0 if won else 0.0) - p
+                info += p * (1.0 - p)
+            step = max(-2.0, min(2.0, grad / info))
+            theta += step
+            if abs(step) < 1e-6:
+                break
+        self._theta[slot] = theta
+        self._info[slot] = info
+
+    # ------------------------------------------------------------------ refit
+    def refit(self) -> BradleyTerryFit | None:
+        """Refit strengths on all decisive votes among live proposals (warm start); returns the fit."""
+        active = np.array(sorted(self._active_slots), dtype=np.int64)
+        k = int(active.size)
+        self._records_since_fit = 0
+        if k == 0:
+            self._fit, self._fit_pids = None, []
+            self._order_slots, self._order_theta = [], []
+            self._est_slots, self._est_theta = [], []
+            return None
+        index_of = np.full(len(self._pids), -1, dtype=np.int64)
+        index_of[active] = np.arange(k)
+        m = self._buf_len
+        wi = index_of[self._buf_w[:m]]
+        li = index_of[self._buf_l[:m]]
+        keep = (wi >= 0) & (li >= 0)
+        cw, cl, cc = compact_comparisons(k, wi[keep], li[keep], self._buf_c[:m][keep])
+        self._buf_w = active[cw]
+        self._buf_l = active[cl]
+        self._buf_c = cc
+        self._buf_len = int(cw.size)
+
+        theta_all = np.asarray(self._theta)
+        start = theta_all[active]
+        fit = fit_bradley_terry(
+            k, cw, cl, cc, prior_strength=self.prior_strength, initial_theta=start - start.mean()
+        )
+        theta_all[active] = fit.theta
+        info_all = np.asarray(self._info)
+        info_all[active] = 1.0 / fit.theta_se**2
+        self._theta = theta_all.tolist()
+        self._info = info_all.tolist()
+        weights = np.zeros(len(self._pids))
+        weights[active] = fit.theta_se
+        self._weights.rebuild(weights.tolist())
+
+        order = np.argsort(fit.theta, kind="stable")
+        self._order_slots = active[order].tolist()
+        self._order_theta = fit.theta[order].tolist()
+        counts = np.asarray(self._wins)[active] + np.asarray(self._losses)[active]
+        established = order[counts[order] >= self.min_comparisons]
+        self._est_slots = active[established].tolist()
+        self._est_theta = fit.theta[established].tolist()
+        self._fit = fit
+        self._fit_pids = [self._pids[s] for s in active.tolist()]
+        return fit
+
+    @property
+    def last_fit(self) -> BradleyTerryFit | None:
+        """The latest refit (items in the order of :attr:`fit_proposal_ids`)."""
+        return self._fit
+
+    @property
+    def fit_proposal_ids(self) -> list[int]:
+        return list(self._fit_pids)
+
+    def results(self, refresh: bool = True) -> list[PairRanking]:
+        """Ranking of the live proposals, best first (refits first if votes arrived since)."""
+        if refresh and (self._records_since_fit or self._fit is None or len(self._fit_pids) != len(self)):
+            self.refit()
+        if self._fit is None:
+            return []
+        return rankings_from_fit(self._fit_pids, self._fit)
+
+    # ------------------------------------------------------------------ choice
+    def choose(self, seen: SeenPairs = None, rng: RandomLike = None) -> tuple[int, int] | None:
+        """Next pair ``(left, right)`` of proposal ids for a participant, or None if they have seen every pair.
+
+        ``seen``: the participant's history (predicate ``seen(low, high)`` or
+        set of frozensets).  The order of the returned pair is random, so it
+        can be shown as is (no left/right bias).
+        """
+        if len(self._active_slots) < 2:
+            return None
+        rnd = as_random(rng)
+        seen_ids = pair_seen_predicate(seen)
+        pids = self._pids
+
+        def unseen(s: int, t: int) -> bool:
+            return not seen_ids(pids[s], pids[t])
+
+        if len(self._queue):
+            candidates = self._queue.peek(_NEWCOMER_CANDIDATES)
+            for c in candidates:
+                opponent = self._opponent_for_newcomer(c, candidates, unseen, rnd)
+                if opponent is not None:
+                    return self._present(c, opponent, rnd)
+
+        active = self._active_slots
+        for _ in range(self.max_attempts):
+            if rnd.random() < self.exploration:
+                s = active[int(rnd.random() * len(active))]
+                t = active[int(rnd.random() * len(active))]
+            else:
+                s = self._weights.sample(rnd.random())
+                if s is None:
+                    continue
+                t = self._competitor(s, rnd)
+            if t is not None and s != t and self._active[s] and self._active[t] and unseen(s, t):
+                return self._present(s, t, rnd)
+        return self._any_unseen_pair(unseen, rnd)
+
+    def _present(self, s: int, t: int, rnd) -> tuple[int, int]:
+        a, b = self._pids[s], self._pids[t]
+        return (a, b) if rnd.random() < 0.5 else (b, a)
+
+    def _opponent_for_newcomer(self, c: int, candidates: list[int], unseen, rnd) -> int | None:
+        if len(self._est_slots) >= MIN_ESTABLISHED_POOL:
+            theta_c = self._theta[c]
+            se_c = 1.0 / math.sqrt(self._info[c])
+            for _ in range(_OPPONENT_DRAWS):
+                idx = _nearest_index(self._est_theta, theta_c + se_c * rnd.gauss(0.0, 1.0))
+                t = self._est_slots[idx]
+                if t == c:
+                    continue
+                if self._active[t] and unseen(c, t):
+                    return t
+        # Early phase (or unlucky draws): another newcomer, fewest comparisons first.
+        for t in candidates:
+            if t != c and unseen(c, t):
+                return t
+        active = self._active_slots
+        for _ in range(_OPPONENT_DRAWS):
+            t = active[int(rnd.random() * len(active))]
+            if t != c and unseen(c, t):
+                return t
+        return None
+
+    def _competitor(self, s: int, rnd) -> int | None:
+        order_theta = self._order_theta
+        if len(order_theta) < 2:
+            active = self._active_slots
+            return active[int(rnd.random() * len(active))]
+        spread = max(math.sqrt(2.0 / self._info[s]), NEIGHBOUR_MIN_SPREAD)
+        offset = spread * rnd.gauss(0.0, 1.0)
+        theta_s = self._theta[s]
+        idx = _nearest_index(order_theta, theta_s + offset)
+        t = self._order_slots[idx]
+        if t == s:
+            step = 1 if offset >= 0 else -1
+            if not 0 <= idx + step < len(order_theta):
+                step = -step
+            t = self._order_slots[idx + step]
+        return t
+
+    def _any_unseen_pair(self, unseen, rnd) -> tuple[int, int] | None:
+        """Exhaustive fallback: O(pairs the participant has seen + n)."""
+        active = self._active_slots
+        k = len(active)
+        start = int(rnd.random() * k)
+        for i in range(k):
+            s = active[(start + i) % k]
+            for j in range(1, k):
+                t = active[(start + i + j) % k]
+                if unseen(s, t):
+                    return self._present(s, t, rnd)
+        return None

@@ -1,0 +1,211 @@
+"""Which statement to show next in a proposal item (agree / disagree / neutral).
+
+Same spirit as :mod:`api.scoring.pair_selection`:
+
+1. **Fast hearing.**  A proposal with fewer than ``min_votes`` votes is served
+   first — fewest votes, then oldest — so a proposal added late reaches a
+   readable result quickly instead of drowning in a large pool.
+2. **Then uncertainty.**  With probability ``exploration`` a uniformly random
+   proposal; otherwise one drawn with probability proportional to the width
+   of its widest 95 % Wilson interval (agree share or disagree share), which
+   is roughly ``1/sqrt(votes)``: the proposals whose zone and score are least
+   settled get the next votes.
+
+Never a proposal the participant already voted on; None when none is left.
+
+Cost: ``choose`` O(log n) per attempt (Fenwick-tree draw) for at most
+``max_attempts`` attempts plus a look at the first waiting newcomers;
+only if every attempt hits a voted proposal, a scan costing O(proposals this
+participant voted on + 1) on average.  ``record`` / ``add_proposal`` /
+``remove_proposal``: O(log n).  Not thread-safe.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+
+from .hearing_queue import HearingQueue
+from .intervals import wilson_width
+from .selection_inputs import RandomLike, VotedProposals, as_random, voted_predicate
+from .weighted_sampler import WeightedSampler
+
+MIN_VOTES: int = 10
+"""Votes a statement gets before it competes on uncertainty alone (zones need 10)."""
+EXPLORATION: float = 0.1
+MAX_ATTEMPTS: int = 24
+_NEWCOMER_CANDIDATES: int = 16
+
+CHOICES = ("agree", "disagree", "neutral")
+
+
+class ProposalSelector:
+    """In-memory statement chooser for one proposal item."""
+
+    def __init__(
+        self,
+        proposal_ids: Iterable[int] = (),
+        *,
+        min_votes: int = MIN_VOTES,
+        max_hearing_exposures: int | None = None,
+        exploration: float = EXPLORATION,
+        max_attempts: int = MAX_ATTEMPTS,
+    ) -> None:
+        if min_votes < 0:
+            raise ValueError("min_votes must be non-negative")
+        if not 0.0 <= exploration <= 1.0:
+            raise ValueError("exploration must be within [0, 1]")
+        self.min_votes = int(min_votes)
+        self.max_hearing_exposures = 3 * self.min_votes if max_hearing_exposures is None else int(max_hearing_exposures)
+        self.exploration = float(exploration)
+        self.max_attempts = int(max_attempts)
+        self._pids: list[int] = []
+        self._slot_of: dict[int, int] = {}
+        self._active: list[bool] = []
+        self._counts: list[list[int]] = []  # [agree, disagree, neutral]
+        self._exposures: list[int] = []
+        self._active_slots: list[int] = []
+        self._active_pos: dict[int, int] = {}
+        self._weights = WeightedSampler()
+        self._queue = HearingQueue(self.min_votes)
+        for pid in proposal_ids:
+            self.add_proposal(pid)
+
+    @classmethod
+    def from_counts(
+        cls,
+        counts: Mapping[int, tuple[int, int, int]],
+        *,
+        exposures: Mapping[int, int] | None = None,
+        **options,
+    ) -> ProposalSelector:
+        """Rebuild from the database: ``{proposal_id: (agree, disagree, neutral)}``, **oldest first**.
+
+        Any object with ``agree``/``disagree``/``neutral`` attributes (e.g.
+        :class:`~api.scoring.proposals.VoteCounts`) is accepted as a value too.
+        """
+        selector = cls(**options)
+        for pid, value in counts.items():
+            if hasattr(value, "agree"):
+                agree, disagree, neutral = value.agree, value.disagree, value.neutral
+            else:
+                agree, disagree, neutral = value
+            selector.add_proposal(pid)
+            slot = selector._slot_of[pid]
+            selector._counts[slot] = [int(agree), int(disagree), int(neutral)]
+            total = int(agree) + int(disagree) + int(neutral)
+            served = total if exposures is None else max(total, int(exposures.get(pid, 0)))
+            selector._exposures[slot] = served
+            selector._refresh(slot)
+        return selector
+
+    def __len__(self) -> int:
+        return len(self._active_slots)
+
+    def __contains__(self, pid: object) -> bool:
+        slot = self._slot_of.get(pid)  # type: ignore[arg-type]
+        return slot is not None and self._active[slot]
+
+    @property
+    def proposal_ids(self) -> list[int]:
+        return [self._pids[s] for s in sorted(self._active_slots)]
+
+    def votes(self, pid: int) -> int:
+        return sum(self._counts[self._slot_of[pid]])
+
+    def counts(self, pid: int) -> tuple[int, int, int]:
+        """``(agree, disagree, neutral)`` recorded for a proposal."""
+        a, d, n = self._counts[self._slot_of[pid]]
+        return (a, d, n)
+
+    def add_proposal(self, pid: int) -> None:
+        """Add a proposal (or bring back a removed one). O(log n)."""
+        slot = self._slot_of.get(pid)
+        if slot is None:
+            slot = len(self._pids)
+            self._pids.append(pid)
+            self._slot_of[pid] = slot
+            self._active.append(False)
+            self._counts.append([0, 0, 0])
+            self._exposures.append(0)
+        if self._active[slot]:
+            return
+        self._active[slot] = True
+        self._active_pos[slot] = len(self._active_slots)
+        self._active_slots.append(slot)
+        self._refresh(slot)
+
+    def remove_proposal(self, pid: int) -> bool:
+        """Stop serving a proposal. Returns False if it was not live."""
+        slot = self._slot_of.get(pid)
+        if slot is None or not self._active[slot]:
+            return False
+        self._active[slot] = False
+        pos = self._active_pos.pop(slot)
+        last = self._active_slots.pop()
+        if last != slot:
+            self._active_slots[pos] = last
+            self._active_pos[last] = pos
+        self._weights.set(slot, 0.0)
+        self._queue.discard(slot)
+        return True
+
+    def record_served(self, pid: int) -> None:
+        """Count that the statement was shown (a statement everybody skips stops jumping the line)."""
+        slot = self._slot_of.get(pid)
+        if slot is not None:
+            self._exposures[slot] += 1
+            self._refresh(slot)
+
+    def record(self, pid: int, choice: str) -> bool:
+        """Record a vote (``agree`` / ``disagree`` / ``neutral``); False if the proposal is not live."""
+        try:
+            column = CHOICES.index(choice)
+        except ValueError:
+            raise ValueError(f"choice must be one of {CHOICES}, got {choice!r}") from None
+        slot = self._slot_of[pid]
+        if not self._active[slot]:
+            return False
+        self._counts[slot][column] += 1
+        self._refresh(slot)
+        return True
+
+    def _refresh(self, slot: int) -> None:
+        agree, disagree, neutral = self._counts[slot]
+        n = agree + disagree + neutral
+        if not self._active[slot]:
+            return
+        weight = max(wilson_width(agree, n), wilson_width(disagree, n))
+        self._weights.set(slot, weight)
+        if n < self.min_votes and self._exposures[slot] < self.max_hearing_exposures:
+            self._queue.update(slot, n)
+        else:
+            self._queue.discard(slot)
+
+    def choose(self, voted: VotedProposals = None, rng: RandomLike = None) -> int | None:
+        """Next proposal id for a participant, or None if they voted on every live one."""
+        if not self._active_slots:
+            return None
+        has_voted = voted_predicate(voted)
+        pids = self._pids
+        rnd = as_random(rng)
+        if len(self._queue):
+            for slot in self._queue.peek(_NEWCOMER_CANDIDATES):
+                if not has_voted(pids[slot]):
+                    return pids[slot]
+        active = self._active_slots
+        for _ in range(self.max_attempts):
+            if rnd.random() < self.exploration:
+                slot = active[int(rnd.random() * len(active))]
+            else:
+                slot = self._weights.sample(rnd.random())
+                if slot is None:
+                    continue
+            if self._active[slot] and not has_voted(pids[slot]):
+                return pids[slot]
+        k = len(active)
+        start = int(rnd.random() * k)
+        for i in range(k):
+            slot = active[(start + i) % k]
+            if not has_voted(pids[slot]):
+                return pids[slot]
+        return None

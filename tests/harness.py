@@ -1,0 +1,87 @@
+"""A running bot for tests: the real aiogram Dispatcher and Bot, long-polling the fake Bot API server over
+real HTTP on an ephemeral port, recording through the real API app into the real database."""
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from bot.backend import Backend
+from bot.dispatcher import build_bot, build_dispatcher
+from sandbox.fake_bot_api import FakeBotAPI
+from sandbox.server import serve
+
+BOT_TOKEN = "1000001:test-token"
+
+
+class Telegram:
+    """What a citizen's Telegram app does: type, tap buttons, share a location, read the bot's messages."""
+
+    def __init__(self, fake: FakeBotAPI, dispatcher: Any) -> None:
+        self.fake = fake
+        self.dispatcher = dispatcher
+
+    async def settle(self) -> None:
+        await self.fake.wait_until_idle(timeout=10)
+
+    async def send(self, chat_id: int, text: str, language_code: str = "en") -> None:
+        await self.fake.send_text(chat_id, text, language_code=language_code, first_name=f"User{chat_id}")
+        await self.settle()
+
+    async def share_location(self, chat_id: int, latitude: float, longitude: float) -> None:
+        await self.fake.send_location(chat_id, latitude, longitude)
+        await self.settle()
+
+    def messages(self, chat_id: int) -> list[dict[str, Any]]:
+        return self.fake.messages(chat_id)
+
+    def last(self, chat_id: int) -> dict[str, Any]:
+        return self.messages(chat_id)[-1]
+
+    def texts(self, chat_id: int) -> list[str]:
+        return [m.get("text") or m.get("caption") or "" for m in self.messages(chat_id)]
+
+    def buttons(self, chat_id: int, message: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+        message = message or self.last_with_buttons(chat_id)
+        return [button for row in message.get("buttons") or [] for button in row]
+
+    def last_with_buttons(self, chat_id: int) -> dict[str, Any]:
+        for message in reversed(self.messages(chat_id)):
+            if message.get("buttons"):
+                return message
+        raise AssertionError(f"no message with buttons in chat {chat_id}: {self.texts(chat_id)}")
+
+    async def press(self, chat_id: int, label: str | None = None, *, index: int | None = None,
+                    message: dict[str, Any] | None = None) -> dict[str, Any]:
+        """Tap the button whose label contains ``label`` (or the ``index``-th) under the latest keyboard."""
+        message = message or self.last_with_buttons(chat_id)
+        buttons = self.buttons(chat_id, message)
+        if label is not None:
+            matches = [b for b in buttons if label in b["text"]]
+            assert matches, f"no button {label!r} in {[b['text'] for b in buttons]}"
+            button = matches[0]
+        else:
+            button = buttons[index or 0]
+        await self.fake.press_button(chat_id, message["message_id"], button["callback_data"])
+        await self.settle()
+        return button
+
+
+@asynccontextmanager
+async def running_bot(api_app: Any, service_token: str, *, default_language: str = "uk",
+                      settings: Any = None) -> AsyncIterator[Telegram]:
+    fake = FakeBotAPI()
+    async with serve(fake.app) as base_url:
+        bot = build_bot(BOT_TOKEN, base_url)
+        backend = Backend.in_process(api_app, service_token)
+        dispatcher = build_dispatcher(backend, default_language=default_language)
+        polling = asyncio.create_task(dispatcher.start_polling(bot, handle_signals=False, polling_timeout=1))
+        try:
+            yield Telegram(fake, dispatcher)
+        finally:
+            polling.cancel()
+            await asyncio.gather(polling, return_exceptions=True)
+            await backend.close()
+            await bot.session.close()
+            await fake.close()
