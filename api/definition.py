@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 LocalText = dict[str, str]
-SLUG_PATTERN = r"^[a-z0-9][a-z0-9-]{1,40}[a-z0-9]$"
+SLUG_PATTERN = r"^[a-z0-9]+(-[a-z0-9]+)*$"  # single hyphens only: "--" separates slug and source in deep links
 KEY_PATTERN = r"^[A-Za-z0-9_]{1,40}$"
 PROPOSAL_MIN, PROPOSAL_MAX = 12, 280
 
@@ -155,7 +155,7 @@ class ProfileDef(Strict):
 
 
 class ConsultationDef(Strict):
-    slug: str = Field(pattern=SLUG_PATTERN)
+    slug: str = Field(pattern=SLUG_PATTERN, min_length=3, max_length=42)
     title: LocalText
     intro: LocalText = Field(default_factory=dict)
     languages: list[str] = Field(min_length=1)

@@ -49,7 +49,7 @@ class Backend:
                 error = {"code": "error", "message": response.text[:200]}
             extra = {k: v for k, v in error.items() if k not in ("status", "code", "message")}
             raise BackendError(response.status_code, error.get("code", "error"), error.get("message", ""), extra)
-        return response.json()
+        return response.json() if response.content else None
 
     # participant routes
     async def identify(self, channel: str, external_id: str) -> dict:

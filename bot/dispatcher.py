@@ -14,7 +14,7 @@ def build_dispatcher(backend: Backend, *, default_language: str = "uk") -> Dispa
     dispatcher = Dispatcher()
     dispatcher["citizen_flow"] = CitizenFlow(backend, default_language=default_language)
     dispatcher["backend"] = backend
-    dispatcher.include_router(citizen.router)
+    dispatcher.include_router(citizen.build_router())
     return dispatcher
 
 

@@ -7,6 +7,7 @@ Routes, relative to wherever the app is mounted:
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from typing import TYPE_CHECKING, Any
 
 from fastapi import FastAPI, Request
@@ -71,9 +72,11 @@ async def _long_poll(api: FakeBotAPI, request: Request, method: str, fields: dic
     try:
         await asyncio.wait({polling, gone}, return_when=asyncio.FIRST_COMPLETED)
     finally:
-        gone.cancel()
-        if not polling.done():
-            polling.cancel()
+        for task in (gone, polling):
+            if not task.done():
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
     if polling.cancelled():
-        return []
+        return []  # nobody is listening any more
     return polling.result()

@@ -94,7 +94,9 @@ def parse(text: str, filename: str | None = None) -> tuple[Any, dict[Path_, int]
         mark = error.problem_mark or error.context_mark
         what = " ".join(part for part in (error.context, error.problem) if part)
         column = f" (column {mark.column + 1})" if mark else ""
-        raise _Unreadable(Problem("", mark.line + 1 if mark else None, f"YAML syntax: {what}{column}")) from None
+        hint = "; check the indentation" if "block" in what else ""
+        raise _Unreadable(Problem("", mark.line + 1 if mark else None,
+                                  f"YAML syntax: {what}{column}{hint}")) from None
     except yaml.YAMLError as error:
         raise _Unreadable(Problem("", None, f"YAML: {error}")) from None
     finally:
@@ -240,7 +242,8 @@ def _message(error: dict[str, Any], data: Any, path: Path_) -> str:
     elif kind == "union_tag_not_found":
         message = "missing 'type': one of " + ", ".join(_item_kinds())
     elif kind == "union_tag_invalid":
-        message = f"unknown item type {_node(data, path).get('type')!r}: use one of " + ", ".join(_item_kinds())
+        given = (error.get("input") or {}).get("type") if isinstance(error.get("input"), dict) else None
+        message = f"unknown item type {given!r}: use one of " + ", ".join(_item_kinds())
     elif kind in ("string_type", "string_pattern_mismatch") and isinstance(error.get("input"), bool):
         message += " (YAML reads yes/no/on/off/true/false as booleans: put the value in quotes)"
     elif kind == "string_pattern_mismatch":
@@ -263,12 +266,30 @@ def _node(data: Any, path: Path_) -> Any:
     return data
 
 
+# A rule about a whole item names the field to fix: point at that field's line.
+_RULE_FIELDS = (("no project fits", "total"), ("choice limits", "max_choices"), ("a scale from", "max"),
+                ("a proposal item needs proposals", "proposals"), ("exactly one of 'equals' or 'any_of'", None))
+
+
+def _rule_field(message: str, node: Any) -> str | None:
+    if not isinstance(node, dict):
+        return None
+    for start, field in _RULE_FIELDS:
+        if start in message:
+            return field if field in node else None
+    return None
+
+
 def _field_problems(error: ValidationError, data: Any, lines: dict[Path_, int]) -> list[Problem]:
     grouped: dict[Path_, list[str]] = {}
     for item in error.errors(include_url=False):
         path, _tags = _real_path(data, tuple(item.get("loc", ())))
         if item.get("type") == "union_tag_invalid" and isinstance(_node(data, path), dict):
             path = path + ("type",)
+        if item.get("type") == "value_error":
+            field = _rule_field(item.get("msg", ""), _node(data, path))
+            if field:
+                path = path + (field,)
         grouped.setdefault(path, [])
         message = _message(item, data, path)
         if message not in grouped[path]:

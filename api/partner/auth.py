@@ -21,8 +21,9 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api.deps import session
+from api.deps import database
 from api.errors import ApiError
+from storage.db import Database
 from storage.models import Consultation
 from storage.models_partner import ApiKey
 
@@ -141,11 +142,13 @@ async def find_key(db: AsyncSession, presented: str) -> PartnerKey | None:
 async def partner_key(
     request: Request,
     credentials: HTTPAuthorizationCredentials | None = Depends(bearer),
-    db: AsyncSession = Depends(session),
+    db: Database = Depends(database),
 ) -> PartnerKey:
     if credentials is None or not credentials.credentials:
         raise unauthorized()
-    key = await find_key(db, credentials.credentials)
+    # Short sessions of its own (not a request-long one): exports stream long after this returns.
+    async with db.session() as s:
+        key = await find_key(s, credentials.credentials)
     if key is None:
         raise unauthorized("this partner key is unknown or revoked")
     wait = limiter_for(request).take(key.id, key.rate_per_minute)
@@ -161,12 +164,13 @@ def not_visible(slug: str) -> PartnerError:
 
 
 async def scoped_consultation(
-    slug: str, key: PartnerKey = Depends(partner_key), db: AsyncSession = Depends(session)
+    slug: str, key: PartnerKey = Depends(partner_key), db: Database = Depends(database)
 ) -> Consultation:
     """The consultation, if this key may read it. Out of scope, unknown and draft look the same: 404."""
     if not key.allows(slug):
         raise not_visible(slug)
-    consultation = (await db.execute(select(Consultation).where(Consultation.slug == slug))).scalar_one_or_none()
+    async with db.session() as s:
+        consultation = (await s.execute(select(Consultation).where(Consultation.slug == slug))).scalar_one_or_none()
     if consultation is None or consultation.status == "draft":
         raise not_visible(slug)
     return consultation

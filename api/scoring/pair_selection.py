@@ -80,8 +80,12 @@ EXPLORATION: float = 0.1
 """Share of rule-2 pairs drawn uniformly at random."""
 MIN_ESTABLISHED_POOL: int = 4
 """Below this many established proposals, newcomers are paired with each other."""
-NEIGHBOUR_MIN_SPREAD: float = 0.1
-"""Floor (in θ units) of the competitor window, so very well known proposals still meet more than their two immediate neighbours."""
+NEWCOMER_WINDOW_SE: float = 2.0
+"""A newcomer's opponent is drawn among established proposals within this many standard errors of its strength."""
+COMPETITOR_WINDOW_SE: float = 2.0
+"""Rule 2's competitor is drawn among proposals within this many standard errors of the focus proposal."""
+COMPETITOR_MIN_WINDOW: float = 0.25
+"""Floor (θ units) of that window, so very well known proposals still meet more than their immediate neighbours."""
 REFIT_MIN_RECORDS: int = 50
 REFIT_FRACTION: float = 0.05
 MAX_ATTEMPTS: int = 24
@@ -98,13 +102,27 @@ def _sigmoid(x: float) -> float:
     return e / (1.0 + e)
 
 
-def _nearest_index(sorted_values: list[float], target: float) -> int:
-    pos = bisect.bisect_left(sorted_values, target)
-    if pos == 0:
-        return 0
-    if pos == len(sorted_values):
-        return pos - 1
-    return pos if sorted_values[pos] - target < target - sorted_values[pos - 1] else pos - 1
+def _pick_in_window(
+    sorted_theta: list[float], slots: list[int], centre: float, half_width: float, exclude: int, rnd
+) -> int:
+    """A slot drawn uniformly among those with strength in ``centre ± half_width`` (O(log n)).
+
+    Uniform in rank within the window, so ties (e.g. no data yet) are broken at
+    random and proposals at the ends of the ranking are not favoured.  An
+    empty window falls back to the nearest proposals; ``exclude`` (the focus
+    itself) is swapped for a window neighbour when possible.
+    """
+    lo = bisect.bisect_left(sorted_theta, centre - half_width)
+    hi = bisect.bisect_right(sorted_theta, centre + half_width)
+    if hi - lo < 2:
+        pos = bisect.bisect_left(sorted_theta, centre)
+        lo, hi = max(0, pos - 1), min(len(slots), pos + 1)
+        if hi - lo < 2:
+            lo, hi = max(0, hi - 2), min(len(slots), lo + 2)
+    idx = lo + int(rnd.random() * (hi - lo))
+    if slots[idx] == exclude and hi - lo >= 2:
+        idx = idx + 1 if idx + 1 < hi else idx - 1
+    return slots[idx]
 
 
 class PairSelector:
@@ -497,19 +515,15 @@ class PairSelector:
 
     def _opponent_for_newcomer(self, c: int, candidates: list[int], unseen, rnd) -> int | None:
         if len(self._est_slots) >= MIN_ESTABLISHED_POOL:
-            theta_c = self._theta[c]
-            se_c = 1.0 / math.sqrt(self._info[c])
+            pool_theta, pool_slots = self._est_theta, self._est_slots
+        else:  # early phase: any fitted proposal
+            pool_theta, pool_slots = self._order_theta, self._order_slots
+        if len(pool_slots) >= 2:
+            half_width = NEWCOMER_WINDOW_SE / math.sqrt(self._info[c])
             for _ in range(_OPPONENT_DRAWS):
-                idx = _nearest_index(self._est_theta, theta_c + se_c * rnd.gauss(0.0, 1.0))
-                t = self._est_slots[idx]
-                if t == c:
-                    continue
-                if self._active[t] and unseen(c, t):
+                t = _pick_in_window(pool_theta, pool_slots, self._theta[c], half_width, c, rnd)
+                if self._active[t] and t != c and unseen(c, t):
                     return t
-        # Early phase (or unlucky draws): another newcomer, fewest comparisons first.
-        for t in candidates:
-            if t != c and unseen(c, t):
-                return t
         active = self._active_slots
         for _ in range(_OPPONENT_DRAWS):
             t = active[int(rnd.random() * len(active))]
@@ -518,21 +532,11 @@ class PairSelector:
         return None
 
     def _competitor(self, s: int, rnd) -> int | None:
-        order_theta = self._order_theta
-        if len(order_theta) < 2:
+        if len(self._order_theta) < 2:
             active = self._active_slots
             return active[int(rnd.random() * len(active))]
-        spread = max(math.sqrt(2.0 / self._info[s]), NEIGHBOUR_MIN_SPREAD)
-        offset = spread * rnd.gauss(0.0, 1.0)
-        theta_s = self._theta[s]
-        idx = _nearest_index(order_theta, theta_s + offset)
-        t = self._order_slots[idx]
-        if t == s:
-            step = 1 if offset >= 0 else -1
-            if not 0 <= idx + step < len(order_theta):
-                step = -step
-            t = self._order_slots[idx + step]
-        return t
+        half_width = max(COMPETITOR_WINDOW_SE / math.sqrt(self._info[s]), COMPETITOR_MIN_WINDOW)
+        return _pick_in_window(self._order_theta, self._order_slots, self._theta[s], half_width, s, rnd)
 
     def _any_unseen_pair(self, unseen, rnd) -> tuple[int, int] | None:
         """Exhaustive fallback: O(pairs the participant has seen + n)."""

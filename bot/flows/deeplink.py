@@ -3,12 +3,13 @@ from __future__ import annotations
 
 import re
 
-_PAYLOAD = re.compile(r"^(?P<slug>[a-z0-9][a-z0-9-]{1,40}[a-z0-9])(?:--(?P<source>[A-Za-z0-9_-]{1,40}))?$")
+_SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{1,40}[a-z0-9]$")
+_SOURCE = re.compile(r"^[A-Za-z0-9_-]{1,40}$")
 
 
 def parse_payload(payload: str | None) -> tuple[str | None, str | None]:
     """(slug, source); (None, None) for an empty or malformed payload, which then opens the default."""
-    match = _PAYLOAD.match((payload or "").strip())
-    if not match:
+    slug, _, source = (payload or "").strip().partition("--")
+    if not _SLUG.match(slug) or (source and not _SOURCE.match(source)):
         return None, None
-    return match["slug"], match["source"]
+    return slug, source or None

@@ -8,8 +8,6 @@ from aiogram.types import CallbackQuery, Message
 from bot.flows.citizen import CitizenFlow, User
 from bot.handlers.render import answer_callback, send_reply
 
-router = Router(name="citizen")
-router.message.filter(F.chat.type == "private")
 
 
 def _user(event: Message | CallbackQuery) -> User:
@@ -26,45 +24,52 @@ def _pressed_label(query: CallbackQuery) -> str | None:
     return None
 
 
-@router.message(CommandStart())
 async def on_start(message: Message, command: CommandObject, citizen_flow: CitizenFlow) -> None:
     reply = await citizen_flow.start(_user(message), command.args)
     await send_reply(message.bot, message.chat.id, reply)
 
 
-@router.message(Command("help"))
 async def on_help(message: Message, citizen_flow: CitizenFlow) -> None:
     await send_reply(message.bot, message.chat.id, await citizen_flow.help(_user(message)))
 
 
-@router.message(Command("language"))
 async def on_language(message: Message, citizen_flow: CitizenFlow) -> None:
     await send_reply(message.bot, message.chat.id, await citizen_flow.choose_language_menu(_user(message)))
 
 
-@router.message(Command("consultations"))
 async def on_consultations(message: Message, citizen_flow: CitizenFlow) -> None:
     await send_reply(message.bot, message.chat.id, await citizen_flow.consultations(_user(message)))
 
 
-@router.message(F.text.startswith("/"))
 async def on_unknown_command(message: Message, citizen_flow: CitizenFlow) -> None:
     await send_reply(message.bot, message.chat.id, await citizen_flow.unknown_command(_user(message)))
 
 
-@router.message(F.text)
 async def on_text(message: Message, citizen_flow: CitizenFlow) -> None:
     await send_reply(message.bot, message.chat.id, await citizen_flow.text(_user(message), message.text))
 
 
-@router.message(F.location)
 async def on_location(message: Message, citizen_flow: CitizenFlow) -> None:
     reply = await citizen_flow.location(_user(message), message.location.latitude, message.location.longitude)
     await send_reply(message.bot, message.chat.id, reply)
 
 
-@router.callback_query()
 async def on_button(query: CallbackQuery, citizen_flow: CitizenFlow) -> None:
     message_text = getattr(query.message, "text", None)
     reply = await citizen_flow.callback(_user(query), query.data, _pressed_label(query), message_text)
     await answer_callback(query, reply)
+
+
+def build_router() -> Router:
+    """A fresh router each time: aiogram attaches a router to one dispatcher only, and tests build several."""
+    router = Router(name="citizen")
+    router.message.filter(F.chat.type == "private")
+    router.message.register(on_start, CommandStart())
+    router.message.register(on_help, Command("help"))
+    router.message.register(on_language, Command("language"))
+    router.message.register(on_consultations, Command("consultations"))
+    router.message.register(on_unknown_command, F.text.startswith("/"))
+    router.message.register(on_text, F.text)
+    router.message.register(on_location, F.location)
+    router.callback_query.register(on_button)
+    return router

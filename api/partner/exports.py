@@ -1,0 +1,506 @@
+"""Streamed exports: constant memory whatever the size of the consultation.
+
+Rows are read in keyset-paginated batches (``BATCH_SIZE`` rows ordered by id, a short session per
+batch, nothing held between batches but the position), formatted, and sent as one chunk per batch.
+
+A consultation's rows come in three runs: answers (by id), then proposal votes (by id), then answered
+pairs (by answered time and token). A cursor holds the position in all three, so syncing with
+``after=<cursor>`` never misses a row that arrived in an earlier run. Every export is bounded when it
+starts: it sends the rows up to the position it reports in ``X-Next-Cursor`` (all rows, or ``limit``),
+so rows written meanwhile come with the next sync.
+"""
+from __future__ import annotations
+
+import base64
+import binascii
+import csv
+import io
+import json
+from collections.abc import AsyncIterator, Callable, Iterable
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timezone
+from typing import Any
+
+from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from api.errors import bad_request
+from api.partner import formats
+from api.partner.pseudonym import Pseudonymizer, secret_for
+from storage.db import Database
+from storage.models import Answer, Consultation, Enrolment, Item, Option, PairPrompt, Participant, Proposal, ProposalVote
+
+BATCH_SIZE = 5000
+ANSWER, VOTE, PAIR = "answer", "vote", "pair"
+PAIR_KINDS = ("pairs",)
+VOTE_KINDS = ("proposal",)
+_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+
+
+# --- cursors -----------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Cursor:
+    """Where an export stopped: last answer id, last vote id, last answered pair (time, token)."""
+
+    answer: int = 0
+    vote: int = 0
+    pair_us: int | None = None  # answered_at in microseconds since the epoch
+    pair_token: str = ""
+
+    def encode(self) -> str:
+        raw = f"1|{self.answer}|{self.vote}|{'' if self.pair_us is None else self.pair_us}|{self.pair_token}"
+        return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+    @classmethod
+    def decode(cls, text: str | None) -> "Cursor":
+        if not text:
+            return cls()
+        try:
+            raw = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4)).decode()
+            version, answer, vote, pair_us, token = raw.split("|", 4)
+            if version != "1":
+                raise ValueError(version)
+            cursor = cls(int(answer), int(vote), int(pair_us) if pair_us else None, token)
+            if cursor.answer < 0 or cursor.vote < 0 or len(token) > 24 or (cursor.pair_us is None and token):
+                raise ValueError(text)
+            return cursor
+        except (ValueError, binascii.Error, UnicodeDecodeError):
+            raise bad_request("invalid_cursor", "this cursor was not made by this API (use X-Next-Cursor or a "
+                                                "row's cursor)") from None
+
+    @property
+    def pair_at(self) -> datetime | None:
+        return None if self.pair_us is None else _from_us(self.pair_us)
+
+
+def _us(moment: datetime) -> int:
+    delta = formats.utc(moment) - _EPOCH
+    return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
+
+
+def _from_us(value: int) -> datetime:
+    seconds, micro = divmod(value, 1_000_000)
+    return datetime.fromtimestamp(seconds, tz=timezone.utc).replace(microsecond=micro)
+
+
+# --- what a consultation holds -----------------------------------------------------------------
+
+@dataclass
+class Scope:
+    consultation_id: int
+    slug: str
+    language: str
+    items: dict[int, Item]
+    options: dict[int, str]
+    proposals: dict[int, dict[str, Any]] = field(default_factory=dict)
+
+    def item_ids(self, kinds: Iterable[str] | None = None, key: str | None = None) -> list[int]:
+        kinds = tuple(kinds) if kinds is not None else None
+        return [i.id for i in self.items.values()
+                if (kinds is None or i.kind in kinds) and (key is None or i.key == key)]
+
+
+async def load_scope(session: AsyncSession, consultation: Consultation, *, proposals_of: tuple[str, ...] = ()) -> Scope:
+    items = (await session.execute(select(Item).where(Item.consultation_id == consultation.id)
+                                   .order_by(Item.position))).scalars().all()
+    item_ids = [i.id for i in items]
+    options = {} if not item_ids else dict((await session.execute(
+        select(Option.id, Option.key).where(Option.item_id.in_(item_ids)))).all())
+    scope = Scope(consultation.id, consultation.slug, consultation.default_language, {i.id: i for i in items},
+                  options)
+    wanted = scope.item_ids(proposals_of) if proposals_of else []
+    if wanted:
+        rows = await session.execute(select(Proposal.id, Proposal.item_id, Proposal.text, Proposal.status,
+                                            Proposal.author_id, Proposal.created_at)
+                                     .where(Proposal.item_id.in_(wanted)).order_by(Proposal.id))
+        scope.proposals = {r.id: {"item_id": r.item_id, "text": formats.text_of(r.text, scope.language),
+                                  "status": r.status, "author_id": r.author_id, "created_at": r.created_at}
+                           for r in rows}
+    return scope
+
+
+# --- the three runs ----------------------------------------------------------------------------
+
+@dataclass
+class Run:
+    """One table's rows of the export, in keyset order, between two cursor positions."""
+
+    name: str
+    item_ids: list[int]
+    where: list[Any] = field(default_factory=list)
+
+    @property
+    def table(self):  # noqa: ANN201
+        return {ANSWER: Answer, VOTE: ProposalVote, PAIR: PairPrompt}[self.name]
+
+    def keys(self) -> list[Any]:
+        if self.name == PAIR:
+            return [PairPrompt.answered_at, PairPrompt.token]
+        return [self.table.id]
+
+    def filters(self) -> list[Any]:
+        clauses = [self.table.item_id.in_(self.item_ids), *self.where]
+        if self.name == PAIR:
+            clauses.append(PairPrompt.answered_at.is_not(None))
+        return clauses
+
+    def after(self, cursor: Cursor) -> Any | None:
+        if self.name == ANSWER:
+            return Answer.id > cursor.answer
+        if self.name == VOTE:
+            return ProposalVote.id > cursor.vote
+        if cursor.pair_us is None:
+            return None
+        at = cursor.pair_at
+        return or_(PairPrompt.answered_at > at, and_(PairPrompt.answered_at == at, PairPrompt.token > cursor.pair_token))
+
+    def upto(self, cursor: Cursor) -> Any:
+        if self.name == ANSWER:
+            return Answer.id <= cursor.answer
+        if self.name == VOTE:
+            return ProposalVote.id <= cursor.vote
+        if cursor.pair_us is None:
+            return PairPrompt.token.is_(None)  # nothing
+        at = cursor.pair_at
+        return or_(PairPrompt.answered_at < at, and_(PairPrompt.answered_at == at, PairPrompt.token <= cursor.pair_token))
+
+    def window(self, start: Cursor, end: Cursor | None = None) -> list[Any]:
+        clauses = self.filters()
+        lower = self.after(start)
+        if lower is not None:
+            clauses.append(lower)
+        if end is not None:
+            clauses.append(self.upto(end))
+        return clauses
+
+    def moved(self, cursor: Cursor, key: tuple) -> Cursor:
+        if self.name == ANSWER:
+            return replace(cursor, answer=key[0])
+        if self.name == VOTE:
+            return replace(cursor, vote=key[0])
+        return replace(cursor, pair_us=_us(key[0]), pair_token=key[1])
+
+
+async def plan_end(session: AsyncSession, runs: list[Run], start: Cursor, limit: int | None) -> Cursor:
+    """The position after the last row this export will send: every row now there, or ``limit`` rows."""
+    end, remaining = start, limit
+    for run in runs:
+        if not run.item_ids:
+            continue
+        if remaining == 0:
+            break
+        ordered = select(*run.keys()).where(*run.window(start)).order_by(*run.keys())
+        if remaining is None:
+            last = (await session.execute(ordered.order_by(None).order_by(*[k.desc() for k in run.keys()])
+                                          .limit(1))).first()
+            if last is not None:
+                end = run.moved(end, tuple(last))
+            continue
+        nth = (await session.execute(ordered.offset(remaining - 1).limit(1))).first()
+        if nth is not None:
+            return run.moved(end, tuple(nth))
+        count = int(await session.scalar(select(func.count()).select_from(run.table).where(*run.window(start))) or 0)
+        if count:
+            last = (await session.execute(ordered.order_by(None).order_by(*[k.desc() for k in run.keys()])
+                                          .limit(1))).first()
+            end = run.moved(end, tuple(last))
+            remaining -= count
+    return end
+
+
+Row = dict[str, Any]
+RowMaker = Callable[[Any, Cursor], Row]
+
+
+async def stream_rows(db: Database, runs: list[tuple[Run, Callable[[Run], Any], RowMaker]], start: Cursor,
+                      end: Cursor, batch_size: int = BATCH_SIZE) -> AsyncIterator[list[Row]]:
+    """Batches of rows from ``start`` (exclusive) to ``end`` (inclusive), one short session per batch."""
+    position = start
+    for run, statement, make in runs:
+        if not run.item_ids:
+            continue
+        key_count = len(run.keys())
+        while True:
+            query = statement(run).where(*run.window(position, end)).order_by(*run.keys()).limit(batch_size)
+            async with db.session() as session:
+                result = (await session.execute(query)).all()
+            if not result:
+                break
+            rows = []
+            for record in result:
+                position = run.moved(position, tuple(record[:key_count]))
+                rows.append(make(record, position))
+            yield rows
+            if len(result) < batch_size:
+                break
+        # The next run starts from its own start position, which ``position`` still holds.
+
+
+# --- formatting --------------------------------------------------------------------------------
+
+async def csv_chunks(columns: list[str], batches: AsyncIterator[list[Row]]) -> AsyncIterator[bytes]:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(columns)
+    yield buffer.getvalue().encode()
+    async for rows in batches:
+        buffer.seek(0)
+        buffer.truncate()
+        cell = formats.csv_value
+        writer.writerows([cell(row.get(c)) for c in columns] for row in rows)
+        yield buffer.getvalue().encode()
+
+
+async def jsonl_chunks(batches: AsyncIterator[list[Row]]) -> AsyncIterator[bytes]:
+    async for rows in batches:
+        yield "".join(json.dumps(row, ensure_ascii=False, separators=(",", ":")) + "\n" for row in rows).encode()
+
+
+# --- the exports -------------------------------------------------------------------------------
+
+@dataclass
+class Export:
+    """What a route streams: the chunks, and the cursor to continue from."""
+
+    chunks: AsyncIterator[bytes]
+    next_cursor: str
+    rows: int | None = None
+
+
+async def _prepare(db: Database, consultation: Consultation, settings: object | None,
+                   proposals_of: tuple[str, ...] = ()) -> tuple[Scope, Pseudonymizer]:
+    async with db.session() as session:
+        scope = await load_scope(session, consultation, proposals_of=proposals_of)
+        secret = await secret_for(session, settings)
+    return scope, Pseudonymizer(secret, consultation.slug)
+
+
+def _segment_join(statement, participant_column, consultation_id: int):  # noqa: ANN001, ANN202
+    return (statement.join(Participant, Participant.id == participant_column)
+            .outerjoin(Enrolment, and_(Enrolment.participant_id == participant_column,
+                                       Enrolment.consultation_id == consultation_id)))
+
+
+SEGMENT_SELECT = (Participant.age_band, Participant.country, Participant.region, Participant.language,
+                  Enrolment.source)
+
+
+async def answers_export(db: Database, consultation: Consultation, *, fmt: str, after: str | None = None,
+                         limit: int | None = None, settings: object | None = None,
+                         batch_size: int = BATCH_SIZE) -> Export:
+    """Every answer, vote and answered pair, with the participant's pseudonym and segment values."""
+    start = Cursor.decode(after)
+    scope, pseudonym = await _prepare(db, consultation, settings)
+    question_ids = [i for i, item in scope.items.items() if item.kind not in VOTE_KINDS + PAIR_KINDS]
+    runs = [Run(ANSWER, question_ids), Run(VOTE, scope.item_ids(VOTE_KINDS)), Run(PAIR, scope.item_ids(PAIR_KINDS))]
+    cid = scope.consultation_id
+
+    def base(record: Any, position: Cursor, kind: str, item_id: int, participant_id: str, moment: datetime) -> Row:
+        item = scope.items[item_id]
+        row = dict.fromkeys(formats.ANSWER_COLUMNS)
+        row.update(cursor=position.encode(), type=kind, item=item.key, item_kind=item.kind,
+                   participant=pseudonym(participant_id), age_band=record.age_band, country=record.country,
+                   region=record.region, language=record.language, source=record.source,
+                   answered_at=formats.iso(moment))
+        return row
+
+    def answer_statement(_: Run):  # noqa: ANN202
+        statement = select(Answer.id, Answer.participant_id, Answer.item_id, Answer.option_id, Answer.value,
+                           Answer.created_at, *SEGMENT_SELECT)
+        return _segment_join(statement, Answer.participant_id, cid)
+
+    def answer_row(record: Any, position: Cursor) -> Row:
+        row = base(record, position, ANSWER, record.item_id, record.participant_id, record.created_at)
+        row.update(option=scope.options.get(record.option_id), value=record.value)
+        return row
+
+    def vote_statement(_: Run):  # noqa: ANN202
+        statement = select(ProposalVote.id, ProposalVote.participant_id, ProposalVote.item_id,
+                           ProposalVote.proposal_id, ProposalVote.choice, ProposalVote.qualification,
+                           ProposalVote.created_at, *SEGMENT_SELECT)
+        return _segment_join(statement, ProposalVote.participant_id, cid)
+
+    def vote_row(record: Any, position: Cursor) -> Row:
+        row = base(record, position, VOTE, record.item_id, record.participant_id, record.created_at)
+        row.update(proposal=record.proposal_id, choice=record.choice, qualification=record.qualification)
+        return row
+
+    def pair_statement(_: Run):  # noqa: ANN202
+        statement = select(PairPrompt.answered_at, PairPrompt.token, PairPrompt.participant_id, PairPrompt.item_id,
+                           PairPrompt.left_id, PairPrompt.right_id, PairPrompt.outcome, PairPrompt.reason,
+                           PairPrompt.after_skip, *SEGMENT_SELECT)
+        return _segment_join(statement, PairPrompt.participant_id, cid)
+
+    def pair_row(record: Any, position: Cursor) -> Row:
+        row = base(record, position, PAIR, record.item_id, record.participant_id, record.answered_at)
+        row.update(left=record.left_id, right=record.right_id, outcome=record.outcome, reason=record.reason,
+                   after_skip=bool(record.after_skip))
+        return row
+
+    async with db.session() as session:
+        end = await plan_end(session, runs, start, limit)
+    batches = stream_rows(db, [(runs[0], answer_statement, answer_row), (runs[1], vote_statement, vote_row),
+                               (runs[2], pair_statement, pair_row)], start, end, batch_size)
+    if fmt == "jsonl":
+        return Export(jsonl_chunks(batches), end.encode())
+    return Export(csv_chunks(formats.ANSWER_COLUMNS, batches), end.encode())
+
+
+def _pick_items(scope: Scope, kinds: tuple[str, ...], key: str | None) -> list[int]:
+    ids = scope.item_ids(kinds, key)
+    if key is not None and not ids:
+        raise bad_request("unknown_item", f"this consultation has no {'/'.join(kinds)} item {key!r}")
+    return ids
+
+
+async def polis_votes_export(db: Database, consultation: Consultation, *, item: str | None = None,
+                             after: str | None = None, limit: int | None = None, settings: object | None = None,
+                             batch_size: int = BATCH_SIZE) -> Export:
+    """Agree/disagree/pass votes in the columns of Polis' open-data ``votes.csv``."""
+    start = Cursor.decode(after)
+    scope, pseudonym = await _prepare(db, consultation, settings)
+    run = Run(VOTE, _pick_items(scope, VOTE_KINDS, item))
+
+    def statement(_: Run):  # noqa: ANN202
+        return select(ProposalVote.id, ProposalVote.participant_id, ProposalVote.proposal_id, ProposalVote.choice,
+                      ProposalVote.created_at)
+
+    def row(record: Any, _: Cursor) -> Row:
+        return {"timestamp": formats.epoch_ms(record.created_at), "datetime": formats.polis_time(record.created_at),
+                "comment-id": record.proposal_id, "voter-id": pseudonym(record.participant_id),
+                "vote": formats.POLIS_VOTE.get(record.choice, 0)}
+
+    async with db.session() as session:
+        end = await plan_end(session, [run], start, limit)
+    batches = stream_rows(db, [(run, statement, row)], start, end, batch_size)
+    return Export(csv_chunks(formats.POLIS_VOTES_COLUMNS, batches), end.encode())
+
+
+async def aoi_votes_export(db: Database, consultation: Consultation, *, item: str | None = None,
+                           non_votes: bool = False, after: str | None = None, limit: int | None = None,
+                           settings: object | None = None, batch_size: int = BATCH_SIZE) -> Export:
+    """Pairwise votes (or, with ``non_votes``, "can't decide" and skips) in All Our Ideas' columns."""
+    start = Cursor.decode(after)
+    scope, pseudonym = await _prepare(db, consultation, settings, proposals_of=PAIR_KINDS)
+    outcomes = ("cant_decide", "skip") if non_votes else ("left", "right")
+    run = Run(PAIR, _pick_items(scope, PAIR_KINDS, item), [PairPrompt.outcome.in_(outcomes)])
+    texts = {pid: p["text"] for pid, p in scope.proposals.items()}
+
+    def statement(_: Run):  # noqa: ANN202
+        return select(PairPrompt.answered_at, PairPrompt.token, PairPrompt.participant_id, PairPrompt.item_id,
+                      PairPrompt.left_id, PairPrompt.right_id, PairPrompt.outcome, PairPrompt.reason,
+                      PairPrompt.served_at)
+
+    def common(record: Any) -> Row:
+        seconds = (formats.utc(record.answered_at) - formats.utc(record.served_at)).total_seconds()
+        return {"Appearance ID": record.token, "Session ID": pseudonym(record.participant_id),
+                "Wikisurvey ID": record.item_id, "Left Choice ID": record.left_id,
+                "Right Choice ID": record.right_id, "Prompt ID": f"{record.left_id}-{record.right_id}",
+                "Created at": formats.aoi_time(record.answered_at), "Updated at": formats.aoi_time(record.answered_at),
+                "Response Time (s)": round(seconds, 3) if seconds > 0 else "NA",
+                "Missing Response Time Explanation": "" if seconds > 0 else "no_data", "Valid": "TRUE",
+                "Hashed IP Address": "NA", "URL Alias": scope.slug, "User Agent": "NA", "Referrer": "NA",
+                "Widget": "FALSE", "Info": "NA"}
+
+    def vote_row(record: Any, _: Cursor) -> Row:
+        winner, loser = ((record.left_id, record.right_id) if record.outcome == "left"
+                         else (record.right_id, record.left_id))
+        return {**common(record), "Vote ID": record.token, "Winner ID": winner, "Winner Text": texts.get(winner, ""),
+                "Loser ID": loser, "Loser Text": texts.get(loser, "")}
+
+    def skip_row(record: Any, _: Cursor) -> Row:
+        return {**common(record), "Record Type": "Skip", "Skip ID": record.token,
+                "Left Choice Text": texts.get(record.left_id, ""), "Right Choice Text": texts.get(record.right_id, ""),
+                "Reason": record.reason or ("I can't decide" if record.outcome == "cant_decide" else "skip")}
+
+    async with db.session() as session:
+        end = await plan_end(session, [run], start, limit)
+    batches = stream_rows(db, [(run, statement, skip_row if non_votes else vote_row)], start, end, batch_size)
+    columns = formats.AOI_NON_VOTES_COLUMNS if non_votes else formats.AOI_VOTES_COLUMNS
+    return Export(csv_chunks(columns, batches), end.encode())
+
+
+# --- per-proposal tables (one row per proposal: small, built at once) ----------------------------
+
+async def aoi_idea_counts(session: AsyncSession, item_ids: list[int]) -> dict[int, dict[str, Any]]:
+    """Per proposal of pairs items: wins, losses, can't-decides, appearances per side, last activity."""
+    counts: dict[int, dict[str, Any]] = {}
+    if not item_ids:
+        return counts
+    for side, column in (("left", PairPrompt.left_id), ("right", PairPrompt.right_id)):
+        rows = await session.execute(
+            select(column, PairPrompt.outcome, func.count(), func.max(PairPrompt.answered_at))
+            .where(PairPrompt.item_id.in_(item_ids)).group_by(column, PairPrompt.outcome))
+        for proposal_id, outcome, n, last in rows.all():
+            entry = counts.setdefault(proposal_id, {"wins": 0, "losses": 0, "cant_decide": 0, "left": 0,
+                                                    "right": 0, "last": None})
+            entry[side] += n
+            if outcome == side:
+                entry["wins"] += n
+            elif outcome in ("left", "right"):
+                entry["losses"] += n
+            elif outcome in ("cant_decide", "skip"):
+                entry["cant_decide"] += n
+            if last is not None and (entry["last"] is None or last > entry["last"]):
+                entry["last"] = last
+    return counts
+
+
+async def aoi_ideas_table(db: Database, consultation: Consultation, *, item: str | None = None,
+                          settings: object | None = None) -> list[Row]:
+    scope, pseudonym = await _prepare(db, consultation, settings, proposals_of=PAIR_KINDS)
+    item_ids = _pick_items(scope, PAIR_KINDS, item)
+    async with db.session() as session:
+        counts = await aoi_idea_counts(session, item_ids)
+    rows = []
+    for proposal_id, proposal in scope.proposals.items():
+        if proposal["item_id"] not in item_ids:
+            continue
+        c = counts.get(proposal_id, {"wins": 0, "losses": 0, "cant_decide": 0, "left": 0, "right": 0, "last": None})
+        rows.append({
+            "Wikisurvey ID": proposal["item_id"], "Idea ID": proposal_id, "Idea Text": proposal["text"],
+            "Wins": c["wins"], "Losses": c["losses"], "Times involved in Cant Decide": c["cant_decide"],
+            "Score": str(formats.aoi_score(c["wins"], c["losses"])),
+            "User Submitted": formats.aoi_bool(proposal["author_id"] is not None),
+            "Session ID": pseudonym(proposal["author_id"]) if proposal["author_id"] else "",
+            "Created at": formats.aoi_time(proposal["created_at"]),
+            "Last Activity": formats.aoi_time(c["last"] or proposal["created_at"]),
+            "Active": formats.aoi_bool(proposal["status"] == "accepted"),
+            "Appearances on Left": c["left"], "Appearances on Right": c["right"], "Info": "NA",
+        })
+    return rows
+
+
+async def polis_comments_table(db: Database, consultation: Consultation, *, item: str | None = None,
+                               settings: object | None = None) -> list[Row]:
+    scope, pseudonym = await _prepare(db, consultation, settings, proposals_of=VOTE_KINDS)
+    item_ids = _pick_items(scope, VOTE_KINDS, item)
+    tallies: dict[int, dict[str, int]] = {}
+    if item_ids:
+        async with db.session() as session:
+            rows = await session.execute(
+                select(ProposalVote.proposal_id,
+                       func.sum(case((ProposalVote.choice == "agree", 1), else_=0)),
+                       func.sum(case((ProposalVote.choice == "disagree", 1), else_=0)))
+                .where(ProposalVote.item_id.in_(item_ids)).group_by(ProposalVote.proposal_id))
+            tallies = {pid: {"agrees": int(a or 0), "disagrees": int(d or 0)} for pid, a, d in rows.all()}
+    out = []
+    for proposal_id, proposal in scope.proposals.items():
+        if proposal["item_id"] not in item_ids:
+            continue
+        tally = tallies.get(proposal_id, {"agrees": 0, "disagrees": 0})
+        out.append({"timestamp": formats.epoch_ms(proposal["created_at"]),
+                    "datetime": formats.polis_time(proposal["created_at"]), "comment-id": proposal_id,
+                    "author-id": pseudonym(proposal["author_id"]) if proposal["author_id"] else "",
+                    **tally, "moderated": formats.POLIS_MODERATED.get(proposal["status"], 0),
+                    "comment-body": proposal["text"]})
+    return out
+
+
+def table_csv(columns: list[str], rows: list[Row]) -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(columns)
+    writer.writerows([formats.csv_value(row.get(c)) for c in columns] for row in rows)
+    return buffer.getvalue()
