@@ -26,7 +26,7 @@ install-test: $(VENV)/.installed-test mo
 
 # Compiled catalogs are never committed and never stale: every install, run and test rebuilds them.
 mo: | $(BIN)/python
-	$(PYBABEL) compile -q -D viche -d $(LOCALES)
+	$(PYBABEL) compile -D viche -d $(LOCALES)
 
 # Extract new strings from the code and merge them into every catalog (then translate the .po files).
 i18n: $(VENV)/.installed
