@@ -15,15 +15,37 @@ from sandbox.server import serve
 BOT_TOKEN = "1000001:test-token"
 
 
+class UpdateCounter:
+    """Counts updates the dispatcher has finished handling, so tests wait for the bot, not for a guess."""
+
+    def __init__(self) -> None:
+        self.done = 0
+
+    async def __call__(self, handler, event, data):  # noqa: ANN001, ANN204
+        try:
+            return await handler(event, data)
+        finally:
+            self.done += 1
+
+
 class Telegram:
     """What a citizen's Telegram app does: type, tap buttons, share a location, read the bot's messages."""
 
-    def __init__(self, fake: FakeBotAPI, dispatcher: Any) -> None:
+    def __init__(self, fake: FakeBotAPI, dispatcher: Any, counter: UpdateCounter) -> None:
         self.fake = fake
         self.dispatcher = dispatcher
+        self.counter = counter
+        self.expected = 0
 
-    async def settle(self) -> None:
-        await self.fake.wait_until_idle(timeout=10)
+    async def settle(self, timeout: float = 15) -> None:
+        """Wait until every update sent so far has been handled and the bot's last calls have landed."""
+        self.expected += 1
+        deadline = asyncio.get_running_loop().time() + timeout
+        while self.counter.done < self.expected:
+            if asyncio.get_running_loop().time() > deadline:
+                raise AssertionError(f"the bot handled {self.counter.done} of {self.expected} updates")
+            await asyncio.sleep(0.01)
+        await self.fake.wait_until_idle(timeout=timeout, quiet=0.02)
 
     async def send(self, chat_id: int, text: str, language_code: str = "en") -> None:
         await self.fake.send_text(chat_id, text, language_code=language_code, first_name=f"User{chat_id}")
@@ -76,9 +98,11 @@ async def running_bot(api_app: Any, service_token: str, *, default_language: str
         bot = build_bot(BOT_TOKEN, base_url)
         backend = Backend.in_process(api_app, service_token)
         dispatcher = build_dispatcher(backend, default_language=default_language)
+        counter = UpdateCounter()
+        dispatcher.update.outer_middleware(counter)
         polling = asyncio.create_task(dispatcher.start_polling(bot, handle_signals=False, polling_timeout=1))
         try:
-            yield Telegram(fake, dispatcher)
+            yield Telegram(fake, dispatcher, counter)
         finally:
             polling.cancel()
             await asyncio.gather(polling, return_exceptions=True)

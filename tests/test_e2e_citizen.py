@@ -4,14 +4,16 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
+from bot.i18n import translator
 from storage.models import Answer, Contact, Enrolment, PairPrompt, Participant, ProposalVote
 
 UK, EN = 5001, 5002
 
 
-async def walk_demo(telegram, chat: int, language_code: str, choose_language: str) -> None:
+async def walk_demo(telegram, chat: int, language_code: str, choose_language: str) -> str:
     await telegram.send(chat, "/start", language_code=language_code)
     picker = telegram.last(chat)
+    picker_text = picker["text"]
     # The language Telegram reports comes first, marked.
     assert picker["buttons"][0][0]["text"].startswith("✓ ")
     await telegram.press(chat, choose_language)
@@ -24,18 +26,23 @@ async def walk_demo(telegram, chat: int, language_code: str, choose_language: st
     await telegram.press(chat, "🅱")
     await telegram.press(chat, index=2)                    # "can't decide" …
     await telegram.press(chat, index=0)                    # … with a reason
+    return picker_text
 
 
 async def test_two_citizens_complete_the_demo(telegram, db, demo):
-    await walk_demo(telegram, UK, "uk-UA", "Українська")
-    await walk_demo(telegram, EN, "en", "English")
+    uk_picker = await walk_demo(telegram, UK, "uk-UA", "Українська")
+    en_picker = await walk_demo(telegram, EN, "en", "English")
 
+    uk, en = translator("uk"), translator("en")
     uk_texts, en_texts = telegram.texts(UK), telegram.texts(EN)
-    assert uk_texts[0] == "Оберіть мову:"
+    # Telegram said uk-UA, so the picker itself is already in Ukrainian.
+    assert uk_picker == uk._("Choose your language:") != "Choose your language:"
     assert any("Молодь і місто" in t for t in uk_texts)
     assert "Скільки вам років?" in "\n".join(uk_texts)
-    assert "Дякуємо! Ви дали 7 відповідей у «Молодь і місто»." in uk_texts[-1]
-    assert en_texts[0] == "Choose your language:"
+    thanks = uk.n_("Thank you! You gave {n} answer in «{title}».", "Thank you! You gave {n} answers in «{title}».",
+                   7, title="Молодь і місто")
+    assert thanks in uk_texts[-1] and "Thank you" not in thanks
+    assert en_picker == "Choose your language:"
     assert "How old are you?" in "\n".join(en_texts)
     assert "Thank you! You gave 7 answers in «Young people and the city»." in en_texts[-1]
     # The answered message keeps its text and shows the choice; its buttons are gone.
@@ -57,18 +64,21 @@ async def test_two_citizens_complete_the_demo(telegram, db, demo):
         assert await s.scalar(select(func.count()).select_from(Enrolment).where(Enrolment.completed_at.is_not(None))) == 2
 
 
-async def test_an_old_button_pressed_again_never_votes_twice(telegram, db, demo):
+async def test_a_button_tapped_twice_at_once_votes_once(telegram, db, demo):
     await telegram.send(EN, "/start", language_code="en")
     await telegram.press(EN, "English")
     await telegram.press(EN, "✅")
     question = telegram.last_with_buttons(EN)
-    await telegram.press(EN, index=0, message=question)
+    data = question["buttons"][0][0]["callback_data"]
     before = len(telegram.messages(EN))
-    # The same callback again (Telegram re-delivery, or a double tap on a slow phone).
-    await telegram.fake.press_button(EN, question["message_id"], question["buttons"][0][0]["callback_data"])
+    # Two identical callbacks delivered at the same moment (a double tap on a slow phone, a re-delivery).
+    await telegram.fake.press_button(EN, question["message_id"], data)
+    await telegram.fake.press_button(EN, question["message_id"], data)
     await telegram.settle()
-    assert len(telegram.messages(EN)) == before
-    assert telegram.fake.callback_answers(EN)[-1]["text"] == "Already recorded. ✓"
+    await telegram.settle()
+    assert len(telegram.messages(EN)) == before + 1          # the next question, once
+    toasts = [a["text"] for a in telegram.fake.callback_answers(EN)[-2:]]
+    assert sorted(toasts) == ["Already recorded. ✓", "Saved ✓"]
     async with db.session() as s:
         assert await s.scalar(select(func.count()).select_from(Answer)) == 1
 
