@@ -34,6 +34,10 @@ i18n: $(VENV)/.installed
 	$(PYBABEL) update -D viche -i $(POT) -d $(LOCALES) --no-fuzzy-matching --ignore-obsolete
 	$(MAKE) mo
 
+# Every catalog complete: no missing or fuzzy string, no broken {placeholder} (CI runs it through `make test`).
+i18n-check: $(VENV)/.installed
+	$(BIN)/viche i18n check
+
 # Chromium from Debian for the browser tests (Playwright drives the system browser; nothing is downloaded).
 system-deps:
 	@command -v chromium >/dev/null 2>&1 || { \
@@ -46,6 +50,7 @@ run: install
 	$(BIN)/viche run
 
 test: install-test system-deps
+	$(BIN)/viche i18n check
 	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
 
 clean:

@@ -5,8 +5,9 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from api import routes_organiser, routes_participant
+from api import routes_delivery, routes_organiser, routes_participant, routes_privacy
 from api.errors import install_error_handlers
+from api.partner import install as install_partner_api
 from storage.db import Database
 from viche.settings import Settings, get_settings
 
@@ -30,6 +31,9 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     install_error_handlers(app)
     app.include_router(routes_participant.router)
     app.include_router(routes_organiser.router)
+    app.include_router(routes_privacy.router)
+    app.include_router(routes_delivery.router)
+    install_partner_api(app)
 
     @app.get("/healthz", tags=["health"])
     async def healthz() -> dict[str, str]:

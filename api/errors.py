@@ -1,10 +1,15 @@
 """Every error is JSON with a status that says what went wrong; bad input never becomes a 500."""
 from __future__ import annotations
 
+import logging
+
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy import exc as sa_exc
 from starlette.exceptions import HTTPException as StarletteHTTPException
+
+log = logging.getLogger(__name__)
 
 
 class ApiError(Exception):
@@ -51,3 +56,14 @@ def install_error_handlers(app: FastAPI) -> None:
         return JSONResponse(
             _body(exc.status_code, code, str(exc.detail)), status_code=exc.status_code, headers=exc.headers
         )
+
+    # The database is unreachable (restarting, failing over, connections killed): 503 with Retry-After, so
+    # that the caller retries — the bot's webhook then answers non-2xx and Telegram delivers the update again.
+    async def _unavailable(_: Request, exc: Exception) -> JSONResponse:
+        log.warning("database unavailable: %s: %s", type(exc).__name__, exc)
+        return JSONResponse(_body(503, "unavailable", "the database is unavailable; try again shortly"),
+                            status_code=503, headers={"Retry-After": "1"})
+
+    for transient in (sa_exc.OperationalError, sa_exc.InterfaceError, sa_exc.InternalError, sa_exc.TimeoutError,
+                      sa_exc.DisconnectionError, OSError):
+        app.add_exception_handler(transient, _unavailable)

@@ -61,6 +61,8 @@ def brief(consultation: Consultation, language: str | None) -> schemas.Consultat
         status=consultation.status,
         default_language=consultation.default_language,
         languages=consultation.languages,
+        time_zone=consultation.time_zone or "UTC",
+        closes_at=_aware(consultation.closes_at) if consultation.closes_at is not None else None,
     )
 
 

@@ -1,6 +1,7 @@
 """Request and response bodies of the participant (bot-facing) routes."""
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field
@@ -43,6 +44,8 @@ class ConsultationBrief(BaseModel):
     status: str
     default_language: str
     languages: list[str]
+    time_zone: str = "UTC"
+    closes_at: datetime | None = Field(default=None, description="When answers stop; show it in time_zone")
 
 
 class OptionOut(BaseModel):

@@ -100,3 +100,86 @@ class Backend:
     # organiser routes
     async def stats(self, slug: str) -> dict:
         return await self._call("GET", f"/organiser/consultations/{slug}/stats")
+
+    # ---- organiser routes (admin commands) --------------------------------------------------------
+    # Kept together at the end of the class; used by bot/flows/admin.py.
+
+    async def _bytes(self, method: str, path: str, **kwargs: Any) -> bytes:
+        response = await self._http.request(method, path, **kwargs)
+        if response.status_code >= 400:
+            try:
+                error = response.json()["error"]
+            except (ValueError, KeyError, TypeError):
+                error = {"code": "error", "message": response.text[:200]}
+            extra = {k: v for k, v in error.items() if k not in ("status", "code", "message")}
+            raise BackendError(response.status_code, error.get("code", "error"), error.get("message", ""), extra)
+        return response.content
+
+    async def access(self, telegram_id: int) -> dict:
+        return await self._call("GET", f"/organiser/access/{telegram_id}")
+
+    async def organisers(self) -> list[dict]:
+        return await self._call("GET", "/organiser/organisers")
+
+    async def grant(self, telegram_id: int, granted_by: int) -> dict:
+        return await self._call("POST", "/organiser/organisers",
+                                json={"telegram_id": telegram_id, "granted_by": granted_by})
+
+    async def revoke(self, telegram_id: int, revoked_by: int) -> dict:
+        return await self._call("DELETE", f"/organiser/organisers/{telegram_id}", params={"revoked_by": revoked_by})
+
+    async def consultations(self) -> list[dict]:
+        return await self._call("GET", "/organiser/consultations")
+
+    async def upload_definition(self, content: str, filename: str | None) -> dict:
+        return await self._call("POST", "/organiser/consultations", json={"content": content, "filename": filename})
+
+    async def change_status(self, slug: str, action: str) -> dict:
+        return await self._call("POST", f"/organiser/consultations/{slug}/status", json={"action": action})
+
+    async def preview(self, slug: str, position: int, lang: str | None) -> dict:
+        params = {"position": position, **({"lang": lang} if lang else {})}
+        return await self._call("GET", f"/organiser/consultations/{slug}/preview", params=params)
+
+    async def moderation_next(self, slug: str | None = None, after: int | None = None) -> dict:
+        params = {k: v for k, v in (("slug", slug), ("after", after)) if v is not None}
+        return await self._call("GET", "/organiser/moderation/next", params=params)
+
+    async def accept_proposal(self, proposal_id: int) -> dict:
+        return await self._call("POST", f"/organiser/proposals/{proposal_id}/accept")
+
+    async def reject_proposal(self, proposal_id: int, reason: str) -> dict:
+        return await self._call("POST", f"/organiser/proposals/{proposal_id}/reject", json={"reason": reason})
+
+    async def link(self, slug: str, bot: str, source: str | None = None) -> dict:
+        params = {"bot": bot, **({"source": source} if source else {})}
+        return await self._call("GET", f"/organiser/consultations/{slug}/link", params=params)
+
+    async def link_qr(self, slug: str, bot: str, source: str | None = None) -> bytes:
+        params = {"bot": bot, **({"source": source} if source else {})}
+        return await self._bytes("GET", f"/organiser/consultations/{slug}/qr.png", params=params)
+
+    # ---- privacy and webhook delivery routes (production mode) -------------------------------------
+
+    async def find(self, channel: str, external_id: str) -> dict | None:
+        """The participant behind a channel identity, or None: unlike ``identify``, never creates one."""
+        try:
+            return await self._call("POST", "/participant/find", json={"channel": channel, "external_id": external_id})
+        except BackendError as error:
+            if error.status == 404:
+                return None
+            raise
+
+    async def export(self, participant_id: str) -> dict:
+        return await self._call("GET", f"/participant/{participant_id}/export")
+
+    async def forget(self, participant_id: str) -> dict:
+        return await self._call("POST", f"/participant/{participant_id}/forget")
+
+    async def update_processed(self, bot_id: int, update_id: int) -> bool:
+        return (await self._call("GET", f"/delivery/updates/{bot_id}/{update_id}"))["processed"]
+
+    async def record_update(self, bot_id: int, update_id: int) -> None:
+        response = await self._http.put(f"/delivery/updates/{bot_id}/{update_id}")
+        if response.status_code >= 400:
+            raise BackendError(response.status_code, "error", response.text[:200], {})

@@ -6,15 +6,20 @@ from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 
 from bot.backend import Backend
+from bot.commands import publish_commands
+from bot.flows.admin import AdminFlow
 from bot.flows.citizen import CitizenFlow
-from bot.handlers import citizen
+from bot.handlers import admin, citizen
 
 
 def build_dispatcher(backend: Backend, *, default_language: str = "uk") -> Dispatcher:
     dispatcher = Dispatcher()
     dispatcher["citizen_flow"] = CitizenFlow(backend, default_language=default_language)
     dispatcher["backend"] = backend
+    dispatcher["admin_flow"] = AdminFlow(backend, default_language=default_language)
+    dispatcher.include_router(admin.build_router())  # before the citizen router: non-organisers fall through
     dispatcher.include_router(citizen.build_router())
+    dispatcher.startup.register(publish_commands)  # the command menu in every language (setMyCommands)
     return dispatcher
 
 

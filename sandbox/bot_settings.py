@@ -15,7 +15,8 @@ _COMMAND = re.compile(r"^[a-z0-9_]{1,32}$")
 _SECRET_TOKEN = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
 MAX_DESCRIPTION = 512
 MAX_SHORT_DESCRIPTION = 120
-WEBHOOK_CONFLICT = "Conflict: can't use getUpdates method while webhook is active; use deleteWebhook to delete the webhook first"
+WEBHOOK_CONFLICT = ("Conflict: can't use getUpdates method while webhook is active; "
+                    "use deleteWebhook to delete the webhook first")
 
 
 def scope_key(scope: Any) -> str:

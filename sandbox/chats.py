@@ -85,7 +85,7 @@ class Chats:
             raw_text: str | None = None, parse_mode: str | None = None) -> StoredMessage:
         message = {
             "message_id": chat.next_message_id,
-            "from": sender,
+            "from": dict(sender),
             "chat": chat.info,
             "date": int(time.time()),
             **content,

@@ -25,6 +25,7 @@ import copy
 import re
 import secrets
 import time
+from collections import deque
 from typing import Any
 
 from fastapi import FastAPI
@@ -34,6 +35,7 @@ from sandbox.chats import Chat, Chats, StoredMessage
 from sandbox.errors import BotAPIError, SandboxError
 from sandbox.faults import Faults
 from sandbox.files import FileStore
+from sandbox.formatting import utf16_len
 from sandbox.keyboards import button_rows, reply_keyboard_rows
 from sandbox.params import Params
 from sandbox.request_body import UploadedFile
@@ -43,6 +45,7 @@ from sandbox.webhook import WebhookDelivery
 
 _HANDLERS = {name.lower(): handler for name, handler in {**bot_messages.HANDLERS, **bot_settings.HANDLERS}.items()}
 _SENDING = {name.lower() for name in bot_messages.SENDING_METHODS}
+CALL_LOG_SIZE = 10_000  # a sandbox left running for days must not grow without bound
 _COMMAND = re.compile(r"(?<![\w/])/[A-Za-z0-9_]{1,32}(?:@[A-Za-z0-9_]{3,32})?(?![\w/@])")
 
 
@@ -66,7 +69,7 @@ class FakeBotAPI:
         self.bot_descriptions: dict[str, str] = {}
         self.bot_short_descriptions: dict[str, str] = {}
         self.menu_buttons: dict[int | None, dict[str, Any]] = {}
-        self.call_log: list[dict[str, Any]] = []
+        self.call_log: deque[dict[str, Any]] = deque(maxlen=CALL_LOG_SIZE)
         self.count_429 = 0
         self._in_flight = 0
         self._last_activity = time.monotonic()
@@ -140,9 +143,11 @@ class FakeBotAPI:
         self._last_activity = time.monotonic()
 
     async def close(self) -> None:
-        """Answer any waiting getUpdates at once and stop webhook delivery (for a quick shutdown)."""
+        """Prepare for shutdown: answer waiting long-polls (getUpdates and the web page's) now, keep
+        later ones under a second, and stop webhook delivery."""
         self.updates.closed = True
         self.updates.arrived.notify()
+        self.chats.changed.notify()
         await self.webhook.aclose()
 
     # ---- fault injection -------------------------------------------------------------------
@@ -166,22 +171,30 @@ class FakeBotAPI:
 
     # ---- the user's side -------------------------------------------------------------------
 
-    def register_user(self, chat_id: int, *, first_name: str = "Test", language_code: str = "en",
+    def register_user(self, chat_id: int, *, first_name: str | None = None, language_code: str | None = None,
                       username: str | None = None) -> dict[str, Any]:
-        """Make a user (and their private chat with the bot) known without sending anything."""
-        user = {"id": chat_id, "is_bot": False, "first_name": first_name, "language_code": language_code}
-        if username:
-            user["username"] = username
-        self.users[chat_id] = user
+        """Make a user and their private chat with the bot known, as if they had opened the bot.
+
+        A new user is "Test", language "en"; later calls change only what they are given.
+        """
+        user = self._user(chat_id, first_name, language_code, username)
         self.chats.private(user)
         return user
 
-    def _user(self, user_id: int) -> dict[str, Any]:
-        return self.users.get(user_id) or self.register_user(user_id)
+    def _user(self, user_id: int, first_name: str | None = None, language_code: str | None = None,
+              username: str | None = None) -> dict[str, Any]:
+        user = self.users.setdefault(user_id, {"id": user_id, "is_bot": False, "first_name": "Test",
+                                               "language_code": "en"})
+        user.update({key: value for key, value in
+                     (("first_name", first_name), ("language_code", language_code), ("username", username)) if value})
+        return user
 
-    async def send_text(self, chat_id: int, text: str, *, first_name: str = "Test", language_code: str = "en",
-                        username: str | None = None) -> dict[str, Any]:
-        """The user types ``text`` in their private chat; returns the user's Message."""
+    async def send_text(self, chat_id: int, text: str, *, first_name: str | None = None,
+                        language_code: str | None = None, username: str | None = None) -> dict[str, Any]:
+        """The user types ``text`` in their private chat; returns the user's Message.
+
+        ``first_name``/``language_code``/``username`` update the user (default for a new one: "Test", "en").
+        """
         user = self.register_user(chat_id, first_name=first_name, language_code=language_code, username=username)
         return self._user_message(self.chats.private(user), user, _text_content(text))
 
@@ -195,12 +208,13 @@ class FakeBotAPI:
         return self._private_message(chat_id, {"location": {"latitude": latitude, "longitude": longitude}})
 
     async def send_document(self, chat_id: int, filename: str, content: bytes,
-                            mime_type: str = "application/octet-stream", *, caption: str | None = None) -> dict[str, Any]:
+                            mime_type: str = "application/octet-stream", *,
+                            caption: str | None = None) -> dict[str, Any]:
         stored = self.files.add("document", content, file_name=filename, mime_type=mime_type)
         return self._private_message(chat_id, _with_caption({"document": stored.document()}, caption))
 
     async def send_photo(self, chat_id: int, content: bytes, *, caption: str | None = None) -> dict[str, Any]:
-        stored = self.files.add("photo", content, mime_type="image/jpeg")
+        stored = self.files.add("photo", content)
         return self._private_message(chat_id, _with_caption({"photo": stored.photo_sizes()}, caption))
 
     async def send_sticker(self, chat_id: int, emoji: str = "👍") -> dict[str, Any]:
@@ -245,7 +259,6 @@ class FakeBotAPI:
             "chat_instance": str(chat_id * 7919 % 10**12),
             "data": callback_data,
         }
-        self._mark_activity()
         return self._push({"callback_query": query})["callback_query"]
 
     def _chat(self, chat_id: int) -> Chat:
@@ -255,7 +268,7 @@ class FakeBotAPI:
         return chat
 
     def _private_message(self, chat_id: int, content: dict[str, Any]) -> dict[str, Any]:
-        user = self._user(chat_id)
+        user = self.register_user(chat_id)
         return self._user_message(self.chats.private(user), user, content)
 
     def _user_message(self, chat: Chat, user: dict[str, Any], content: dict[str, Any]) -> dict[str, Any]:
@@ -307,7 +320,8 @@ class FakeBotAPI:
         return list(chat.callback_answers) if chat else []
 
     def sent_messages(self, chat_id: int) -> list[dict[str, Any]]:
-        """Every successful send to this chat (method, message_id, text, at = Unix time), edits and deletions ignored."""
+        """Every successful send to this chat (method, message_id, text, at = Unix time), even if since
+        edited or deleted."""
         chat = self.chats.get(chat_id)
         return list(chat.sent) if chat else []
 
@@ -367,8 +381,8 @@ def _text_content(text: str) -> dict[str, Any]:
     content: dict[str, Any] = {"text": text}
     entities = []
     for match in _COMMAND.finditer(text):
-        offset = len(text[: match.start()].encode("utf-16-le")) // 2
-        entities.append({"type": "bot_command", "offset": offset, "length": len(match.group().encode("utf-16-le")) // 2})
+        entities.append({"type": "bot_command", "offset": utf16_len(text[: match.start()]),
+                         "length": utf16_len(match.group())})
     if entities:
         content["entities"] = entities
     return content

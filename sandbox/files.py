@@ -69,7 +69,7 @@ class FileStore:
             content=content,
             file_path=f"{_FOLDERS.get(kind, 'files')}/file_{self._counter}{extension}",
             file_name=file_name,
-            mime_type=mime_type or (mimetypes.guess_type(file_name)[0] if file_name else None),
+            mime_type=mime_type or _sniff(content) or (mimetypes.guess_type(file_name)[0] if file_name else None),
             url=url,
             width=width or (320 if kind == "photo" else 0),
             height=height or (320 if kind == "photo" else 0),
@@ -101,13 +101,22 @@ class FileStore:
         raise bad_request("wrong file identifier/HTTP URL specified")
 
 
+def _sniff(content: bytes | None) -> str | None:
+    if not content:
+        return None
+    if content.startswith(b"\x89PNG"):
+        return "image/png"
+    if content.startswith(b"\xff\xd8"):
+        return "image/jpeg"
+    if content[:6] in (b"GIF87a", b"GIF89a"):
+        return "image/gif"
+    return None
+
+
 def _extension(file_name: str | None, mime_type: str | None, content: bytes | None) -> str:
     if file_name and "." in file_name:
         return "." + file_name.rsplit(".", 1)[-1].lower()
-    if content and content.startswith(b"\x89PNG"):
-        return ".png"
-    if content and content.startswith(b"\xff\xd8"):
-        return ".jpg"
+    mime_type = mime_type or _sniff(content)
     return (mimetypes.guess_extension(mime_type) if mime_type else None) or ""
 
 

@@ -19,6 +19,6 @@ class ChangeSignal:
             return False
         try:
             await asyncio.wait_for(self._event.wait(), timeout)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             return False
         return True

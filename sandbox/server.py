@@ -33,7 +33,6 @@ async def serve(app: Any, host: str = "127.0.0.1", port: int = 0, *,
     sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind((host, port))
-    sock.set_inheritable(True)
     bound_port = sock.getsockname()[1]
     config = uvicorn.Config(app, log_level=log_level, log_config=None, access_log=False, lifespan="auto",
                             timeout_graceful_shutdown=shutdown_timeout)

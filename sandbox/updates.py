@@ -14,6 +14,7 @@ from sandbox.notify import ChangeSignal
 # Telegram leaves these out unless the bot asks for them explicitly.
 OPT_IN_TYPES = {"chat_member", "message_reaction", "message_reaction_count"}
 MAX_LIMIT = 100
+CLOSED_POLL_SECONDS = 0.5
 
 
 def update_type(update: dict[str, Any]) -> str:
@@ -69,13 +70,18 @@ class UpdateQueue:
         generation = self._poll_generation
         # Wake an older long-poll so that it can step aside, like Telegram does.
         self.arrived.notify()
-        deadline = time.monotonic() + max(timeout, 0)
+        started = time.monotonic()
+        deadline = started + max(timeout, 0)
         while True:
             if self.pending:
                 return self.pending[:limit]
             if generation != self._poll_generation:
                 raise BotAPIError(409, DEFAULT_DESCRIPTIONS[409])
+            if self.closed:
+                # Shutting down: free the polls that wait now, and keep later ones short rather than
+                # instant, so that a bot still polling does not spin.
+                deadline = min(deadline, started + CLOSED_POLL_SECONDS)
             remaining = deadline - time.monotonic()
-            if remaining <= 0 or self.closed:
+            if remaining <= 0:
                 return []
             await self.arrived.wait(remaining)

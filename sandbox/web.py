@@ -135,11 +135,15 @@ def _keyboard_options(markup: dict[str, Any] | None) -> dict[str, Any]:
 
 
 async def _wait_for_change(fake: FakeBotAPI, request: Request, chat_id: int, since: int, wait: float) -> None:
-    deadline = time.monotonic() + wait
+    started = time.monotonic()
+    deadline = started + wait
     while True:
         chat = fake.chats.get(chat_id)
-        if (chat.version if chat else 0) > since or fake.updates.closed:
+        if (chat.version if chat else 0) > since:
             return
+        if fake.updates.closed:
+            # Shutting down (FakeBotAPI.close): answer soon, but not at once, or the page would spin.
+            deadline = min(deadline, started + 0.5)
         remaining = deadline - time.monotonic()
         if remaining <= 0 or await request.is_disconnected():
             return

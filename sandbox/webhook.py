@@ -48,7 +48,8 @@ class WebhookDelivery:
         self.max_connections = 40
         self.last_error_date: int | None = None
         self.last_error_message: str | None = None
-        self.delivered: list[dict[str, Any]] = []
+        self.delivered: deque[dict[str, Any]] = deque(maxlen=1000)
+        """The most recent updates the receiver accepted."""
         self._lanes: dict[Any, deque[dict[str, Any]]] = defaultdict(deque)
         self._workers: dict[Any, asyncio.Task[None]] = {}
         self._assigned: set[int] = set()

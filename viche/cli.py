@@ -101,6 +101,13 @@ def parser() -> argparse.ArgumentParser:
     from viche.validate import add_commands
 
     add_commands(sub)
+    from viche import i18n_check
+
+    i18n_check.add_commands(sub)
+    from viche import importers, keys
+
+    keys.register(sub)
+    importers.register(sub)
     return root
 
 

@@ -29,6 +29,12 @@ class Settings(BaseSettings):
     admins: Annotated[list[int], NoDecode] = Field(default_factory=list)
     owners: Annotated[list[int], NoDecode] = Field(default_factory=list)
     default_language: str = "uk"
+    # Production mode (issue 8): webhook instead of long polling, and how long contact data is kept.
+    webhook_url: str | None = Field(default=None, description="Public HTTPS URL Telegram POSTs updates to.")
+    webhook_secret: str = Field(default_factory=lambda: secrets.token_urlsafe(32), pattern=r"^[A-Za-z0-9_-]{1,256}$",
+                                description="Telegram's X-Telegram-Bot-Api-Secret-Token; random per process if unset.")
+    retention_days: int | None = Field(default=None, ge=0,
+                                       description="Delete contact data this many days after consultations close.")
 
     @field_validator("admins", "owners", mode="before")
     @classmethod

@@ -23,7 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from storage.models_partner import PseudonymSecret
 
 LENGTH = 24
-_CACHE_LIMIT = 200_000
+_CACHE_LIMIT = 4096
 
 
 def configured_secret(settings: object | None = None) -> str | None:

@@ -87,6 +87,8 @@ def rank_pairs(
     ignored, so the table only ranks the proposals passed in.
     """
     ids = [int(p) for p in proposal_ids]
+    if len(set(ids)) != len(ids):
+        raise ValueError("proposal_ids must be distinct")
     w_idx, w_known = map_ids_to_indices(ids, winners)
     l_idx, l_known = map_ids_to_indices(ids, losers)
     keep = w_known & l_known

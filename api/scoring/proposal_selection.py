@@ -84,6 +84,7 @@ class ProposalSelector:
         :class:`~api.scoring.proposals.VoteCounts`) is accepted as a value too.
         """
         selector = cls(**options)
+        selector._queue = HearingQueue(0)  # filled once the counts are known
         for pid, value in counts.items():
             if hasattr(value, "agree"):
                 agree, disagree, neutral = value.agree, value.disagree, value.neutral
@@ -95,6 +96,8 @@ class ProposalSelector:
             total = int(agree) + int(disagree) + int(neutral)
             served = total if exposures is None else max(total, int(exposures.get(pid, 0)))
             selector._exposures[slot] = served
+        selector._queue = HearingQueue(selector.min_votes)
+        for slot in selector._active_slots:
             selector._refresh(slot)
         return selector
 

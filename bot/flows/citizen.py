@@ -10,15 +10,27 @@ from bot.backend import Backend, BackendError
 from bot.flows import callbacks
 from bot.flows.callbacks import encode
 from bot.flows.deeplink import parse_payload
-from bot.flows.items import (CANT_DECIDE_REASONS, QUALIFICATION_CODES, decode_mask, qualification_label,
+from bot.flows.items import (CANT_DECIDE_REASONS, QUALIFICATION_CODES, decode_mask, qualification_label, quoted,
                              reason_label, render_item)
 from bot.flows.screens import Button, Reply, Screen
 from bot.i18n import SUPPORTED, Translator, language_name, normalize_language, resolve_locale, translator
+from bot.i18n.formats import format_deadline, format_number
 
 CHANNEL = "telegram"
 CHOICE_CODES = {"a": "agree", "d": "disagree", "n": "neutral"}
 PAIR_CODES = {"l": "left", "r": "right", "c": "cant_decide", "s": "skip"}
 PROFILE_CODES = {"a": "age_band", "c": "country", "r": "region"}
+
+
+def _whole(value: object, default: int) -> int:
+    """A count from an error's details, or ``default`` when the backend did not send one."""
+    return value if isinstance(value, int) and not isinstance(value, bool) else default
+
+
+def _length_hint(tr: Translator, low: object, high: object) -> str:
+    """'Please write 1 to 280 characters.' with the plural form of the upper bound (CLDR)."""
+    return tr.n_("Please write {low} to {n} character.", "Please write {low} to {n} characters.",
+                 _whole(high, 1000), low=format_number(_whole(low, 1), tr.locale))
 
 
 @dataclass(frozen=True)
@@ -107,8 +119,7 @@ class CitizenFlow:
             except BackendError as error:
                 if error.code != "invalid_length":
                     return self._refusal(participant, user, error)
-                return Reply(messages=[Screen(tr._("Please write {low} to {high} characters.",
-                                                   low=error.extra.get("min", 1), high=error.extra.get("max")))])
+                return Reply(messages=[Screen(_length_hint(tr, error.extra.get("min"), error.extra.get("max")))])
             return Reply(messages=[Screen("✓ " + tr._("Saved"))]).then(await self._continue(user, participant))
         hint = Screen(tr._("Please answer with the buttons under the message. 👇"))
         return Reply(messages=[hint, self._render(tr, screen)])
@@ -230,8 +241,10 @@ class CitizenFlow:
             await self.backend.answer(participant["id"], cb.int(0), value=[o["id"] for o in chosen])
         except BackendError as error:
             if error.code == "invalid_count":
-                return Reply(toast=tr._("Choose from {low} to {high} options.", low=error.extra.get("min"),
-                                        high=error.extra.get("max")), alert=True)
+                high = _whole(error.extra.get("max"), len(screen["options"]))
+                return Reply(toast=tr.n_("Choose from {low} to {n} option.", "Choose from {low} to {n} options.",
+                                         high, low=format_number(_whole(error.extra.get("min"), 0), tr.locale)),
+                             alert=True)
             if error.code in ("empty_ballot", "over_budget"):
                 return Reply(toast=tr._("Pick at least one project that fits in the budget."), alert=True)
             return self._refusal(participant, user, error)
@@ -342,8 +355,7 @@ class CitizenFlow:
             await self.backend.comment(participant["id"], item_id, text)
         except BackendError as error:
             if error.code == "invalid_length":
-                return Reply(messages=[Screen(tr._("Please write {low} to {high} characters.", low=1,
-                                                   high=error.extra.get("max")))])
+                return Reply(messages=[Screen(_length_hint(tr, 1, error.extra.get("max")))])
             return self._refusal(participant, user, error, as_message=True)
         return Reply(messages=[Screen("✓ " + tr._("Saved"))]).then(await self._continue(user, participant))
 
@@ -416,7 +428,11 @@ class CitizenFlow:
     def _consent(self, tr: Translator, screen: dict) -> Screen:
         consultation = screen["consultation"]
         intro = f"{screen['intro']}\n\n" if screen.get("intro") else ""
-        text = (f"«{consultation['title']}»\n\n{intro}" + tr._(
+        closes = ""
+        if consultation.get("closes_at"):
+            closes = tr._("You can answer until {date}.", date=format_deadline(
+                consultation["closes_at"], consultation.get("time_zone"), tr.locale)) + "\n\n"
+        text = (f"{quoted(tr, consultation['title'])}\n\n{intro}{closes}" + tr._(
             "Before we start: we store your answers, your language and an anonymous number that links "
             "your answers together. Your Telegram id is kept apart, only to send you the results. "
             "Published results never show who you are. You can delete your data at any time with /forget."))

@@ -4,7 +4,6 @@ from __future__ import annotations
 from bot.flows.callbacks import encode
 from bot.flows.screens import Button, Screen
 from bot.i18n import Translator
-from bot.i18n.formats import format_number
 
 QUALIFICATION_CODES = {
     "agree": (("l", "like_it"), ("d", "doable"), ("p", "platitude")),
@@ -39,6 +38,11 @@ def encode_mask(positions: set[int]) -> str:
     return format(sum(1 << i for i in positions), "x")
 
 
+def quoted(tr: Translator, text: str) -> str:
+    """A title or a proposal in the quotation marks of the participant's language: «…», „…“, ”…”."""
+    return tr._("«{text}»", text=text)
+
+
 def header(tr: Translator, item: dict) -> str:
     return tr._("Question {number} of {total}", number=item["number"], total=item["total"])
 
@@ -55,7 +59,7 @@ def render_item(tr: Translator, screen: dict, selected: set[int] | None = None) 
     top = f"{header(tr, item)}\n\n{item['prompt']}"
     if kind == "proposal":
         pid = screen["proposal"]["id"]
-        return Screen(f"{top}\n\n«{screen['proposal']['text']}»", [[
+        return Screen(f"{top}\n\n{quoted(tr, screen['proposal']['text'])}", [[
             Button("👍 " + tr._("Agree"), encode("v", pid, "a")),
             Button("👎 " + tr._("Disagree"), encode("v", pid, "d")),
             Button("🤷 " + tr._("Neutral"), encode("v", pid, "n")),
@@ -84,7 +88,8 @@ def render_item(tr: Translator, screen: dict, selected: set[int] | None = None) 
         return _budget(tr, top, screen, selected or set())
     if kind == "free_text":
         limit = item["config"].get("max_length", 1000)
-        text = top + "\n\n" + tr._("Type your answer (up to {limit} characters).", limit=format_number(limit, tr.locale))
+        text = top + "\n\n" + tr.n_("Type your answer (up to {n} character).",
+                                    "Type your answer (up to {n} characters).", limit)
         skip = [[Button(tr._("Skip"), encode("x", item["id"]))]] if item["config"].get("optional", True) else []
         return Screen(text, skip)
     if kind == "place":

@@ -6,18 +6,25 @@ them (keywords ``_`` and ``n_:1,2``). Placeholders use ``{name}`` and are filled
 from __future__ import annotations
 
 import io
+import logging
+import re
 from functools import lru_cache
 from pathlib import Path
 
-from babel import Locale, UnknownLocaleError
+from babel import Locale
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
+from babel.numbers import format_decimal
 from babel.support import NullTranslations, Translations
 
 LOCALES_DIR = Path(__file__).parent / "locales"
 DOMAIN = "viche"
-SUPPORTED = ("uk", "en")
+# Every shipped locale; the language picker lists them in this order (the detected one first).
+SUPPORTED = ("uk", "en", "de", "pl", "cs", "fr", "sv")
 FALLBACK = "en"
+
+log = logging.getLogger(__name__)
+_PRIMARY_SUBTAG = re.compile(r"^\s*([A-Za-z]{2,3})(?:$|[-_.@\s])")
 
 
 class Translator:
@@ -29,11 +36,25 @@ class Translator:
 
     def _(self, message: str, **values: object) -> str:
         text = self._t.gettext(message)
-        return text.format(**values) if values else text
+        return _fill(text, message, values) if values else text
 
     def n_(self, singular: str, plural: str, n: int, **values: object) -> str:
+        """The CLDR plural form for ``n``; ``{n}`` is written the local way ('1 234' in uk, '1,234' in en)."""
         text = self._t.ngettext(singular, plural, n)
-        return text.format(n=n, **values)
+        source = singular if n == 1 else plural
+        return _fill(text, source, {"n": format_decimal(n, locale=self.locale), **values})
+
+
+def _fill(text: str, source: str, values: dict[str, object]) -> str:
+    """Fill the placeholders; a broken translation falls back to the English text instead of failing the update.
+
+    ``viche i18n check`` keeps broken placeholders out of the shipped catalogs; this is the last guard.
+    """
+    try:
+        return text.format(**values)
+    except (KeyError, IndexError, ValueError, AttributeError) as error:
+        log.error("broken placeholder in translation of %r: %s", source, error)
+        return source.format(**values)
 
 
 def _load(locale: str) -> NullTranslations:
@@ -59,26 +80,35 @@ def translator(locale: str) -> Translator:
     return Translator(locale, _load(locale))
 
 
-def normalize_language(code: str | None) -> str | None:
-    """A supported locale for a Telegram ``language_code`` ('uk-UA', 'pt-br', garbage), or None."""
-    if not code or not isinstance(code, str):
+def normalize_language(code: object) -> str | None:
+    """A supported locale for a Telegram ``language_code``, or None; never raises.
+
+    Telegram sends IETF tags, written many ways: 'uk', 'uk-UA', 'UK_ua', 'pt-br', 'zh-hans', '' or garbage.
+    Only the primary language subtag counts (regional variants share one catalog).
+    """
+    if not isinstance(code, str) or len(code) > 64:
         return None
-    try:
-        parsed = Locale.parse(code.strip().replace("-", "_"))
-    except (ValueError, TypeError, UnknownLocaleError):
+    match = _PRIMARY_SUBTAG.match(code)
+    if match is None:
         return None
-    return parsed.language if parsed.language in SUPPORTED else None
+    language = match.group(1).lower()
+    return language if language in SUPPORTED else None
 
 
 def resolve_locale(saved: str | None, telegram_code: str | None, consultation_default: str | None) -> str:
     """Saved choice, then Telegram's language, then the consultation's default, then English."""
-    for candidate in (saved, normalize_language(telegram_code), consultation_default):
-        if candidate in SUPPORTED:
-            return candidate
+    for candidate in (saved, telegram_code, consultation_default):
+        language = normalize_language(candidate)
+        if language is not None:
+            return language
     return FALLBACK
 
 
+@lru_cache(maxsize=None)
 def language_name(code: str) -> str:
-    """The language's name in that language: 'Українська', 'Deutsch'."""
-    name = Locale.parse(code).get_display_name(code) or code
+    """The language's name in that language: 'Українська', 'Deutsch', 'Čeština' (CLDR, capitalised for a button)."""
+    try:
+        name = Locale.parse(code).get_display_name(code) or code
+    except (ValueError, TypeError):
+        name = code
     return name[:1].upper() + name[1:]

@@ -1,10 +1,13 @@
 """Numbers, money, percentages and dates in the participant's locale (CLDR data via Babel)."""
 from __future__ import annotations
 
-from datetime import datetime
-from zoneinfo import ZoneInfo
+from datetime import datetime, timezone
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from babel import Locale
+from babel.dates import format_date as _format_date
 from babel.dates import format_datetime as _format_datetime
+from babel.dates import format_time as _format_time
 from babel.numbers import format_currency as _format_currency
 from babel.numbers import format_decimal, format_percent
 
@@ -26,3 +29,26 @@ def format_currency(amount: float, currency: str, locale: str) -> str:
 def format_moment(moment: datetime, time_zone: str, locale: str) -> str:
     """A date and time in the consultation's time zone, written the local way."""
     return _format_datetime(moment, format="medium", tzinfo=ZoneInfo(time_zone), locale=locale)
+
+
+def _zone(time_zone: str | None) -> ZoneInfo:
+    try:
+        return ZoneInfo(time_zone or "UTC")
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo("UTC")
+
+
+def format_deadline(moment: datetime | str, time_zone: str | None, locale: str) -> str:
+    """A closing time as people write it: the long date and the hour, in the consultation's time zone.
+
+    '1 грудня 2026 р., 18:00' (uk), 'December 1, 2026, 6:00 PM' (en), '1. prosince 2026 18:00' (cs).
+    ``moment`` may be the API's ISO string; a naive one is UTC (as the database stores it).
+    """
+    if isinstance(moment, str):
+        moment = datetime.fromisoformat(moment.replace("Z", "+00:00"))
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    local = moment.astimezone(_zone(time_zone))
+    pattern = str(Locale.parse(locale).datetime_formats["long"])
+    return pattern.replace("{1}", _format_date(local, "long", locale=locale)).replace(
+        "{0}", _format_time(local, "short", locale=locale)).replace("'", "")

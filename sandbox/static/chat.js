@@ -8,6 +8,11 @@
   const LANGUAGES = ["uk", "en", "de", "pl", "cs", "fr", "sv"];
   const MAX_UPLOAD = 20 * 1024 * 1024;
   const $ = (selector) => document.querySelector(selector);
+  // Drawn, not emoji: a machine without an emoji font would show empty boxes.
+  const ICONS = {
+    document: '<svg viewBox="0 0 24 24" width="20" height="20" aria-hidden="true"><path fill="none" stroke="currentColor" stroke-width="1.8" stroke-linejoin="round" d="M6 3h8l4 4v14H6zM14 3v4h4"/></svg>',
+    pin: '<svg viewBox="0 0 24 24" width="16" height="16" aria-hidden="true" style="vertical-align:-3px"><path fill="currentColor" d="M12 22s-7-6.4-7-12a7 7 0 0114 0c0 5.6-7 12-7 12zm0-9.5a2.5 2.5 0 100-5 2.5 2.5 0 000 5z"/></svg>',
+  };
 
   const list = $("#messages");
   let person = loadPerson();
@@ -106,7 +111,7 @@
 
   function messageElement(message) {
     const group = document.createElement("div");
-    group.className = "msg-group";
+    group.className = `msg-group ${message.from}`;
     const bubble = document.createElement("div");
     bubble.className = `msg ${message.from}`;
     bubble.dataset.messageId = message.message_id;
@@ -124,14 +129,15 @@
       const place = document.createElement("div");
       place.className = "location";
       const { latitude, longitude } = message.location;
-      place.textContent = `📍 ${latitude.toFixed(5)}, ${longitude.toFixed(5)}`;
+      place.innerHTML = ICONS.pin;
+      place.appendChild(document.createTextNode(` ${latitude.toFixed(5)}, ${longitude.toFixed(5)}`));
       bubble.appendChild(place);
     }
     if (message.kind === "sticker") {
       bubble.classList.add("sticker-only");
       const sticker = document.createElement("div");
       sticker.className = "sticker";
-      sticker.textContent = message.text || "🖼";
+      sticker.textContent = message.text || "sticker";
       bubble.appendChild(sticker);
     } else if (message.text) {
       const body = document.createElement("div");
@@ -149,7 +155,7 @@
     file.className = "file";
     const icon = document.createElement("span");
     icon.className = "icon";
-    icon.textContent = "📄";
+    icon.innerHTML = ICONS.document;
     const link = document.createElement(document_.url ? "a" : "span");
     link.textContent = document_.file_name || "document";
     if (document_.url) { link.href = document_.url; link.download = document_.file_name || ""; }

@@ -6,9 +6,11 @@ from collections.abc import AsyncIterator
 import pytest
 import pytest_asyncio
 from aiogram import Bot
+from fastapi import FastAPI
 
 from sandbox import FakeBotAPI, serve
-from tests.sandbox.echo_bot import aiogram_bot, echo_router, polling
+from sandbox.web import mount_sandbox
+from tests.sandbox.echo_bot import Site, aiogram_bot, echo_router, polling
 
 
 @pytest.fixture
@@ -34,3 +36,16 @@ async def echo_bot(bot: Bot) -> AsyncIterator[Bot]:
     """The echo bot, polling."""
     async with polling(bot, echo_router()):
         yield bot
+
+
+@pytest_asyncio.fixture
+async def sandbox_site() -> AsyncIterator[Site]:
+    """A FastAPI app with the sandbox mounted (as ``viche run`` does), served, and the echo bot polling it."""
+    app = FastAPI()
+    fake = FakeBotAPI()
+    mount_sandbox(app, fake, prefix="/fakebot")
+    async with serve(app) as base:
+        bot = aiogram_bot(f"{base}/fakebot")
+        async with polling(bot, echo_router()):
+            yield Site(base, fake, bot)
+        await bot.session.close()

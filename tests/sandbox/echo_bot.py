@@ -4,6 +4,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import AsyncIterator
+from typing import NamedTuple
 
 from aiogram import Bot, Dispatcher, F, Router
 from aiogram.client.session.aiohttp import AiohttpSession
@@ -11,6 +12,7 @@ from aiogram.client.telegram import TelegramAPIServer
 from aiogram.filters import CommandObject, CommandStart
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
 
+from sandbox import FakeBotAPI
 
 TOKEN = "123456:sandbox-test-token"
 USER = 5550001
@@ -70,3 +72,10 @@ async def polling(bot: Bot, router: Router) -> AsyncIterator[Dispatcher]:
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await task
+
+
+class Site(NamedTuple):
+    """A served app with the sandbox mounted, and the bot polling it."""
+    base: str
+    fake: FakeBotAPI
+    bot: Bot

@@ -40,7 +40,7 @@ async def test_pressing_a_button_that_is_not_there_fails_clearly(fake: FakeBotAP
     await fake.send_text(USER, "cats")
     [reply] = await fake.wait_for_messages(USER, 1)
 
-    with pytest.raises(SandboxError, match="no button with callback_data 'dislike'.*'like'"):
+    with pytest.raises(SandboxError, match=r"no button with callback_data 'dislike'.*'like'"):
         await fake.press_button(USER, reply["message_id"], "dislike")
 
 
@@ -106,3 +106,40 @@ async def test_a_user_edit_arrives_as_edited_message(fake: FakeBotAPI, bot: Bot)
         await fake.wait_until_idle()
 
     assert seen == ["final"]
+
+
+async def test_group_messages_come_from_the_group_chat(fake: FakeBotAPI, echo_bot: Bot) -> None:
+    group = -100200300
+
+    await fake.send_group_message(group, USER, "hello group", title="Residents")
+
+    [reply] = await fake.wait_for_messages(group, 1)
+    assert reply["text"] == "echo: hello group"
+    assert fake.chats.get(group).info == {"id": group, "type": "group", "title": "Residents"}
+    assert fake.messages(USER) == []
+
+
+async def test_user_photos_and_stickers_reach_the_bot(fake: FakeBotAPI, bot: Bot) -> None:
+    from aiogram import F, Router
+    from aiogram.types import Message
+
+    from tests.sandbox.echo_bot import polling
+
+    router = Router()
+
+    @router.message(F.photo)
+    async def photo(message: Message, bot: Bot) -> None:
+        content = (await bot.download(message.photo[-1].file_id)).read()
+        await message.answer(f"photo of {len(content)} bytes, caption {message.caption}")
+
+    @router.message(F.sticker)
+    async def sticker(message: Message) -> None:
+        await message.answer(f"sticker {message.sticker.emoji}")
+
+    async with polling(bot, router):
+        await fake.send_photo(USER, b"\xff\xd8 not really a jpeg", caption="my street")
+        await fake.send_sticker(USER, "🎉")
+        await fake.wait_until_idle()
+
+    # Updates are handled concurrently, so the quick sticker reply may come first.
+    assert sorted(m["text"] for m in fake.messages(USER)) == ["photo of 20 bytes, caption my street", "sticker 🎉"]

@@ -245,3 +245,20 @@ def _tiny_png() -> bytes:
     header = struct.pack(">IIBBBBB", 2, 1, 8, 2, 0, 0, 0)
     pixels = zlib.compress(b"\x00\xff\x00\x00\x00\x00\xff")
     return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", pixels) + chunk(b"IEND", b"")
+
+
+async def test_close_answers_a_waiting_long_poll_at_once(fake: FakeBotAPI, bot: Bot) -> None:
+    waiting = asyncio.create_task(bot(GetUpdates(timeout=30)))
+    await asyncio.sleep(0.1)
+
+    await fake.close()
+
+    assert await asyncio.wait_for(waiting, 2) == []
+
+
+async def test_after_close_long_polls_stay_short_but_do_not_spin(fake: FakeBotAPI, bot: Bot) -> None:
+    await fake.close()
+
+    started = asyncio.get_running_loop().time()
+    assert await bot(GetUpdates(timeout=30)) == []
+    assert 0.3 < asyncio.get_running_loop().time() - started < 2

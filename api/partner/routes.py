@@ -1,0 +1,399 @@
+"""Partner routes, ``/v1``: consultations, results, ranking, live counters and streamed exports.
+
+Every route needs a partner key (``Authorization: Bearer vk_…``). A consultation the key may not read
+answers 404 exactly like one that does not exist. Participants appear only as pseudonyms.
+"""
+from __future__ import annotations
+
+import importlib
+from datetime import datetime
+from typing import Any
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import PlainTextResponse, StreamingResponse
+from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from api.deps import database
+from api.errors import ApiError
+from api.partner import exports, formats
+from api.partner.auth import PartnerKey, partner_key, scoped_consultation
+from storage.db import Database
+from storage.models import Answer, Consultation, Enrolment, Item, PairPrompt, ProposalVote, utcnow
+
+router = APIRouter(prefix="/v1", tags=["partner"])
+
+
+# --- documentation models ----------------------------------------------------------------------
+
+class ErrorDetail(BaseModel):
+    status: int
+    code: str
+    message: str
+
+
+class ErrorBody(BaseModel):
+    error: ErrorDetail
+
+
+def _error(status: int, code: str, message: str, description: str) -> dict[str, Any]:
+    return {"model": ErrorBody, "description": description,
+            "content": {"application/json": {"example": {"error": {"status": status, "code": code,
+                                                                   "message": message}}}}}
+
+
+AUTH_ERRORS: dict[int | str, dict[str, Any]] = {
+    401: _error(401, "unauthorized", "a valid partner key is required (Authorization: Bearer vk_…)",
+                "No key, or an unknown or revoked key."),
+    429: _error(429, "rate_limited", "too many requests for this key; retry in 2 s",
+                "The key's rate limit is reached; the `Retry-After` header says how many seconds to wait."),
+}
+SCOPED_ERRORS = {**AUTH_ERRORS, 404: _error(404, "not_found", "consultation 'budget-2026' not found",
+                                            "Unknown, or outside the key's scope (the two are not told apart).")}
+EXPORT_ERRORS = {**SCOPED_ERRORS, 400: _error(400, "invalid_cursor", "this cursor was not made by this API",
+                                              "A malformed cursor, or an unknown item.")}
+
+
+class Counts(BaseModel):
+    participants: int = Field(description="Participants who started the consultation.")
+    consented: int
+    completed: int
+    answers: int = Field(description="Answers, proposal votes and decided pairs, all items together.")
+
+
+class ConsultationSummary(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "slug": "budget-2026", "title": "Participatory budget 2026", "titles": {"en": "Participatory budget 2026",
+                                                                                 "uk": "Бюджет участі 2026"},
+        "status": "open", "default_language": "uk", "languages": ["uk", "en"],
+        "opens_at": "2026-03-01T08:00:00Z", "closes_at": "2026-03-31T20:00:00Z", "created_at": "2026-02-20T10:12:00Z",
+        "counts": {"participants": 1843, "consented": 1790, "completed": 1211, "answers": 25530},
+    }]})
+
+    slug: str
+    title: str
+    titles: dict[str, str]
+    status: str = Field(description="open | paused | closed (drafts are not shown to partners).")
+    default_language: str
+    languages: list[str]
+    opens_at: datetime | None
+    closes_at: datetime | None
+    created_at: datetime
+    counts: Counts
+
+
+class ItemCounter(BaseModel):
+    key: str
+    kind: str
+    answers: int
+
+
+class Counters(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "slug": "budget-2026", "status": "open", "as_of": "2026-03-12T14:03:11Z",
+        "participants": 1843, "consented": 1790, "completed": 1211, "completion_rate": 0.6765, "answers": 25530,
+        "last_activity_at": "2026-03-12T14:02:57Z",
+        "items": [{"key": "age", "kind": "single_choice", "answers": 1777},
+                  {"key": "ideas", "kind": "proposal", "answers": 14010},
+                  {"key": "priorities", "kind": "pairs", "answers": 9743}],
+    }]})
+
+    slug: str
+    status: str
+    as_of: datetime
+    participants: int
+    consented: int
+    completed: int
+    completion_rate: float
+    answers: int
+    last_activity_at: datetime | None
+    items: list[ItemCounter]
+
+
+# --- counting ----------------------------------------------------------------------------------
+
+async def _per_item_counts(db: AsyncSession, item_ids: list[int]) -> tuple[dict[int, int], datetime | None]:
+    counts: dict[int, int] = {}
+    last: datetime | None = None
+    if not item_ids:
+        return counts, last
+    queries = [
+        select(Answer.item_id, func.count(), func.max(Answer.created_at))
+        .where(Answer.item_id.in_(item_ids)).group_by(Answer.item_id),
+        select(ProposalVote.item_id, func.count(), func.max(ProposalVote.created_at))
+        .where(ProposalVote.item_id.in_(item_ids)).group_by(ProposalVote.item_id),
+        select(PairPrompt.item_id, func.count(), func.max(PairPrompt.answered_at))
+        .where(PairPrompt.item_id.in_(item_ids), PairPrompt.outcome.is_not(None), PairPrompt.outcome != "skip")
+        .group_by(PairPrompt.item_id),
+    ]
+    for query in queries:
+        for item_id, n, moment in (await db.execute(query)).all():
+            counts[item_id] = counts.get(item_id, 0) + int(n)
+            moment = formats.utc(moment)
+            if moment is not None and (last is None or moment > last):
+                last = moment
+    return counts, last
+
+
+async def _enrolment_counts(db: AsyncSession, consultation_ids: list[int]) -> dict[int, tuple[int, int, int]]:
+    if not consultation_ids:
+        return {}
+    rows = await db.execute(
+        select(Enrolment.consultation_id, func.count(), func.count(Enrolment.consented_at),
+               func.count(Enrolment.completed_at))
+        .where(Enrolment.consultation_id.in_(consultation_ids)).group_by(Enrolment.consultation_id))
+    return {cid: (int(a), int(b), int(c)) for cid, a, b, c in rows.all()}
+
+
+def _summary(consultation: Consultation, enrolled: tuple[int, int, int], answers: int) -> ConsultationSummary:
+    return ConsultationSummary(
+        slug=consultation.slug, title=formats.text_of(consultation.title, consultation.default_language),
+        titles=dict(consultation.title or {}), status=consultation.status,
+        default_language=consultation.default_language, languages=list(consultation.languages or []),
+        opens_at=formats.utc(consultation.opens_at), closes_at=formats.utc(consultation.closes_at),
+        created_at=formats.utc(consultation.created_at),
+        counts=Counts(participants=enrolled[0], consented=enrolled[1], completed=enrolled[2], answers=answers))
+
+
+# --- routes ------------------------------------------------------------------------------------
+
+@router.get("/consultations", response_model=list[ConsultationSummary], responses=AUTH_ERRORS,
+            summary="The consultations this key may read")
+async def list_consultations(key: PartnerKey = Depends(partner_key),
+                             db: Database = Depends(database)) -> list[ConsultationSummary]:
+    """Status, dates and participation counts of every consultation in the key's scope (never drafts)."""
+    async with db.session() as s:
+        query = select(Consultation).where(Consultation.status != "draft").order_by(Consultation.id)
+        consultations = [c for c in (await s.execute(query)).scalars().all() if key.allows(c.slug)]
+        ids = [c.id for c in consultations]
+        enrolled = await _enrolment_counts(s, ids)
+        items = (await s.execute(select(Item.id, Item.consultation_id).where(Item.consultation_id.in_(ids)))).all() \
+            if ids else []
+        per_item, _ = await _per_item_counts(s, [i for i, _ in items])
+    answers: dict[int, int] = {}
+    for item_id, cid in items:
+        answers[cid] = answers.get(cid, 0) + per_item.get(item_id, 0)
+    return [_summary(c, enrolled.get(c.id, (0, 0, 0)), answers.get(c.id, 0)) for c in consultations]
+
+
+@router.get("/consultations/{slug}", response_model=ConsultationSummary, responses=SCOPED_ERRORS,
+            summary="One consultation")
+async def get_consultation(consultation: Consultation = Depends(scoped_consultation),
+                           db: Database = Depends(database)) -> ConsultationSummary:
+    counters = await _counters(db, consultation)
+    return _summary(consultation, (counters.participants, counters.consented, counters.completed), counters.answers)
+
+
+async def _counters(db: Database, consultation: Consultation) -> Counters:
+    async with db.session() as s:
+        items = (await s.execute(select(Item).where(Item.consultation_id == consultation.id)
+                                 .order_by(Item.position))).scalars().all()
+        per_item, last = await _per_item_counts(s, [i.id for i in items])
+        participants, consented, completed = (await _enrolment_counts(s, [consultation.id])).get(
+            consultation.id, (0, 0, 0))
+    return Counters(
+        slug=consultation.slug, status=consultation.status, as_of=utcnow(), participants=participants,
+        consented=consented, completed=completed,
+        completion_rate=round(completed / consented, 4) if consented else 0.0,
+        answers=sum(per_item.values()), last_activity_at=last,
+        items=[ItemCounter(key=i.key, kind=i.kind, answers=per_item.get(i.id, 0)) for i in items])
+
+
+@router.get("/consultations/{slug}/counters", response_model=Counters, responses=SCOPED_ERRORS,
+            summary="Live participation counters")
+async def counters(consultation: Consultation = Depends(scoped_consultation),
+                   db: Database = Depends(database)) -> Counters:
+    """Participants, consent, completion and answers per item, as of now. Cheap enough to poll."""
+    return await _counters(db, consultation)
+
+
+def _results_api() -> Any:
+    try:
+        return importlib.import_module("api.results")
+    except ModuleNotFoundError as error:
+        if error.name not in ("api.results",):
+            raise
+        raise ApiError(501, "not_available", "results are not available on this server yet") from None
+
+
+RESULTS_EXAMPLE = {
+    "slug": "budget-2026", "segment": None,
+    "items": [{"key": "age", "kind": "single_choice", "n": 1777,
+               "options": [{"key": "18_24", "label": "18–24", "count": 412, "share": 0.2318,
+                            "interval": [0.2128, 0.2520]}]}],
+}
+
+
+@router.get("/consultations/{slug}/results", responses={**SCOPED_ERRORS, 200: {"content": {
+    "application/json": {"example": RESULTS_EXAMPLE}}}}, summary="Results of every item")
+async def results(consultation: Consultation = Depends(scoped_consultation), db: Database = Depends(database),
+                  segment: str | None = Query(None, description="Split every item by this dimension "
+                                                            "(e.g. age_band, country, region, language, source); "
+                                                            "segments smaller than the consultation's minimum "
+                                                            "size are merged or withheld.")) -> Any:
+    """Scores and confidence intervals for every item type, as the organiser sees them."""
+    module = _results_api()
+    async with db.session() as s:
+        return await module.consultation_results(s, consultation, segment=segment)
+
+
+RANKING_EXAMPLE = {
+    "slug": "budget-2026", "item": "priorities", "kind": "pairs",
+    "ranking": [{"rank": 1, "proposal": 17, "text": "More night buses", "score": 71.4,
+                 "interval": [66.2, 76.1], "wins": 412, "losses": 163}],
+}
+
+
+@router.get("/consultations/{slug}/ranking", responses={**SCOPED_ERRORS, 200: {"content": {
+    "application/json": {"example": RANKING_EXAMPLE}}}}, summary="The proposal ranking")
+async def ranking(consultation: Consultation = Depends(scoped_consultation), db: Database = Depends(database),
+                  item: str | None = Query(None, description="Key of a proposal or pairs item; all when omitted."),
+                  segment: str | None = Query(None, description="As for /results.")) -> Any:
+    """Proposals ranked by score, with intervals: agree/disagree items and pairwise items."""
+    module = _results_api()
+    async with db.session() as s:
+        full = await module.consultation_results(s, consultation, segment=segment)
+    return _ranking_from(full, consultation.slug, item)
+
+
+def _ranking_from(full: dict[str, Any], slug: str, item: str | None) -> dict[str, Any]:
+    items = [i for i in full.get("items", []) if i.get("kind") in ("proposal", "pairs")
+             and (item is None or i.get("key") == item)]
+    if item is not None and not items:
+        raise ApiError(400, "unknown_item", f"this consultation has no proposal or pairs item {item!r}")
+    return {"slug": slug, "segment": full.get("segment"), "items": items}
+
+
+# --- exports -----------------------------------------------------------------------------------
+
+AFTER = Query(None, description="Continue after this cursor: the `X-Next-Cursor` header of the previous export, "
+                                "or the `cursor` of the last row you have.")
+LIMIT = Query(None, ge=1, le=10_000_000, description="At most this many rows (default: all).")
+ITEM = Query(None, description="Only this item (by key); every item of the right kind when omitted.")
+NEXT_CURSOR = {"X-Next-Cursor": {"description": "Pass as `after` to get only newer rows next time.",
+                                 "schema": {"type": "string"}}}
+
+ANSWERS_CSV_EXAMPLE = (
+    ",".join(formats.ANSWER_COLUMNS) + "\n"
+    "MXwxfDB8fA,answer,age,single_choice,5f0c2a9d41e7b3c8a6d1e2f0,25-34,UA,kyiv,uk,poster,25_34,,,,,,,,,,"
+    "2026-03-02T09:14:03.120Z\n"
+    "MXwxfDF8fA,vote,ideas,proposal,5f0c2a9d41e7b3c8a6d1e2f0,25-34,UA,kyiv,uk,poster,,,42,agree,doable,,,,,,"
+    "2026-03-02T09:15:40.002Z\n")
+ANSWERS_JSONL_EXAMPLE = (
+    '{"cursor":"MXwxfDB8fA","type":"answer","item":"age","item_kind":"single_choice",'
+    '"participant":"5f0c2a9d41e7b3c8a6d1e2f0","age_band":"25-34","country":"UA","region":"kyiv","language":"uk",'
+    '"source":"poster","option":"25_34","value":null,"proposal":null,"choice":null,"qualification":null,'
+    '"left":null,"right":null,"outcome":null,"reason":null,"after_skip":null,"answered_at":"2026-03-02T09:14:03.120Z"}\n')
+AOI_VOTES_EXAMPLE = (
+    ",".join(f'"{c}"' if " " in c else c for c in formats.AOI_VOTES_COLUMNS) + "\n"
+    "Xk2j9aQ0pL1m,5f0c2a9d41e7b3c8a6d1e2f0,7,17,More night buses,12,A new skate park,17-12,Xk2j9aQ0pL1m,17,12,"
+    "2026-03-02 09:16:11 UTC,2026-03-02 09:16:11 UTC,3.402,,TRUE,NA,budget-2026,NA,NA,FALSE,NA\n")
+POLIS_VOTES_EXAMPLE = ("timestamp,datetime,comment-id,voter-id,vote\n"
+                       "1772442940002,Mon Mar 02 09:15:40 UTC 2026,42,5f0c2a9d41e7b3c8a6d1e2f0,1\n")
+
+
+def _stream(export: exports.Export, media_type: str, filename: str) -> StreamingResponse:
+    return StreamingResponse(export.chunks, media_type=media_type, headers={
+        "X-Next-Cursor": export.next_cursor, "Content-Disposition": f'attachment; filename="{filename}"',
+        "Cache-Control": "no-store"})
+
+
+def _export_responses(media_type: str, example: str) -> dict[int | str, dict[str, Any]]:
+    return {**EXPORT_ERRORS, 200: {"content": {media_type: {"schema": {"type": "string"}, "example": example}},
+                                   "headers": NEXT_CURSOR}}
+
+
+CSV = "text/csv; charset=utf-8"
+JSONL = "application/x-ndjson"
+
+
+@router.get("/consultations/{slug}/export/answers.csv", response_class=StreamingResponse,
+            responses=_export_responses("text/csv", ANSWERS_CSV_EXAMPLE), summary="Every answer, as CSV")
+async def export_answers_csv(request: Request, consultation: Consultation = Depends(scoped_consultation),
+                             db: Database = Depends(database), after: str | None = AFTER,
+                             limit: int | None = LIMIT) -> StreamingResponse:
+    """One row per answer, proposal vote and answered pair: answers first, then votes, then pairs.
+
+    `participant` is a pseudonym (the same in every export of this consultation, different in other
+    consultations); `age_band`, `country`, `region`, `language` and `source` are the participant's
+    segment values. Structured answers (several choices, budgets, places) are JSON in `value`.
+    """
+    export = await exports.answers_export(db, consultation, fmt="csv", after=after, limit=limit,
+                                          settings=request.app.state.settings)
+    return _stream(export, CSV, f"{consultation.slug}-answers.csv")
+
+
+@router.get("/consultations/{slug}/export/answers.jsonl", response_class=StreamingResponse,
+            responses=_export_responses(JSONL, ANSWERS_JSONL_EXAMPLE), summary="Every answer, as JSON Lines")
+async def export_answers_jsonl(request: Request, consultation: Consultation = Depends(scoped_consultation),
+                               db: Database = Depends(database), after: str | None = AFTER,
+                               limit: int | None = LIMIT) -> StreamingResponse:
+    """The rows of `answers.csv`, one JSON object per line, with values in their JSON types."""
+    export = await exports.answers_export(db, consultation, fmt="jsonl", after=after, limit=limit,
+                                          settings=request.app.state.settings)
+    return _stream(export, JSONL, f"{consultation.slug}-answers.jsonl")
+
+
+@router.get("/consultations/{slug}/export/aoi/votes.csv", response_class=StreamingResponse,
+            responses=_export_responses("text/csv", AOI_VOTES_EXAMPLE),
+            summary="Pairwise votes in All Our Ideas' columns")
+async def export_aoi_votes(request: Request, consultation: Consultation = Depends(scoped_consultation),
+                           db: Database = Depends(database), item: str | None = ITEM, after: str | None = AFTER,
+                           limit: int | None = LIMIT) -> StreamingResponse:
+    """The columns of an All Our Ideas votes export. `Session ID` is the participant's pseudonym,
+    `Wikisurvey ID` the pairs item's id; browser fields (hashed IP, user agent, referrer) are `NA`."""
+    export = await exports.aoi_votes_export(db, consultation, item=item, after=after, limit=limit,
+                                            settings=request.app.state.settings)
+    return _stream(export, CSV, f"{consultation.slug}-aoi-votes.csv")
+
+
+@router.get("/consultations/{slug}/export/aoi/non_votes.csv", response_class=StreamingResponse,
+            responses=_export_responses("text/csv", ",".join(formats.AOI_NON_VOTES_COLUMNS) + "\n"),
+            summary="\"Can't decide\" and skipped pairs in All Our Ideas' non_votes columns")
+async def export_aoi_non_votes(request: Request, consultation: Consultation = Depends(scoped_consultation),
+                               db: Database = Depends(database), item: str | None = ITEM,
+                               after: str | None = AFTER, limit: int | None = LIMIT) -> StreamingResponse:
+    export = await exports.aoi_votes_export(db, consultation, item=item, non_votes=True, after=after, limit=limit,
+                                            settings=request.app.state.settings)
+    return _stream(export, CSV, f"{consultation.slug}-aoi-non_votes.csv")
+
+
+@router.get("/consultations/{slug}/export/aoi/ideas.csv", response_class=PlainTextResponse,
+            responses={**EXPORT_ERRORS, 200: {"content": {"text/csv": {"schema": {"type": "string"}, "example": (
+                ",".join(formats.AOI_IDEAS_COLUMNS) + "\n7,17,More night buses,412,163,35,71.5771,FALSE,,"
+                "2026-02-20 10:12:00 UTC,2026-03-12 14:02:57 UTC,TRUE,291,284,NA\n")}}}},
+            summary="Ideas with wins, losses and score in All Our Ideas' columns")
+async def export_aoi_ideas(request: Request, consultation: Consultation = Depends(scoped_consultation),
+                           db: Database = Depends(database), item: str | None = ITEM) -> PlainTextResponse:
+    """One row per proposal of the pairs items. `Score` is 100·(W+1)/(W+L+2), four decimals."""
+    rows = await exports.aoi_ideas_table(db, consultation, item=item, settings=request.app.state.settings)
+    return PlainTextResponse(exports.table_csv(formats.AOI_IDEAS_COLUMNS, rows), media_type=CSV, headers={
+        "Content-Disposition": f'attachment; filename="{consultation.slug}-aoi-ideas.csv"'})
+
+
+@router.get("/consultations/{slug}/export/polis/votes.csv", response_class=StreamingResponse,
+            responses=_export_responses("text/csv", POLIS_VOTES_EXAMPLE),
+            summary="Agree/disagree votes in Polis' open-data votes.csv columns")
+async def export_polis_votes(request: Request, consultation: Consultation = Depends(scoped_consultation),
+                             db: Database = Depends(database), item: str | None = ITEM, after: str | None = AFTER,
+                             limit: int | None = LIMIT) -> StreamingResponse:
+    """`vote` is 1 agree, -1 disagree, 0 pass (neutral); `comment-id` the proposal id; `voter-id` the
+    participant's pseudonym. One row per (voter, statement): the vote that counts."""
+    export = await exports.polis_votes_export(db, consultation, item=item, after=after, limit=limit,
+                                              settings=request.app.state.settings)
+    return _stream(export, CSV, f"{consultation.slug}-polis-votes.csv")
+
+
+@router.get("/consultations/{slug}/export/polis/comments.csv", response_class=PlainTextResponse,
+            responses={**EXPORT_ERRORS, 200: {"content": {"text/csv": {"schema": {"type": "string"}, "example": (
+                ",".join(formats.POLIS_COMMENTS_COLUMNS) + "\n1772442940002,Mon Mar 02 09:15:40 UTC 2026,42,,"
+                "118,37,1,More night buses\n")}}}},
+            summary="Statements in Polis' open-data comments.csv columns")
+async def export_polis_comments(request: Request, consultation: Consultation = Depends(scoped_consultation),
+                                db: Database = Depends(database), item: str | None = ITEM) -> PlainTextResponse:
+    """`moderated` is 1 accepted, 0 awaiting moderation, -1 rejected; `author-id` a pseudonym (empty for
+    the organiser's own statements)."""
+    rows = await exports.polis_comments_table(db, consultation, item=item, settings=request.app.state.settings)
+    return PlainTextResponse(exports.table_csv(formats.POLIS_COMMENTS_COLUMNS, rows), media_type=CSV, headers={
+        "Content-Disposition": f'attachment; filename="{consultation.slug}-polis-comments.csv"'})

@@ -1,0 +1,245 @@
+"""Privacy rights: what we store about a participant (export), forgetting them, and retention.
+
+What ``forget`` does, and why (docs/privacy.md says the same for participants):
+
+* the ``contact`` row (channel + Telegram id) is deleted: nothing links the person to viche any more;
+* their votes, answers to questions, pair answers and enrolments move to a fresh random participant id
+  that is written nowhere else, and the old participant row is deleted. So the anonymous contributions
+  still count in published aggregates, but no identifier that ever left the system (partner pseudonyms,
+  logs, an earlier export) leads to them any more;
+* free-text answers are deleted and place comments removed (they may be personal in themselves);
+  the proposals they wrote stay, as statements others voted on, without an author;
+* any other table that references the participant follows its own ``ON DELETE`` rule when the old row goes.
+
+Retention (``VICHE_RETENTION_DAYS``) deletes the ``contact`` row of everyone whose consultations all
+closed at least that many days ago (or, if they never joined one, who first wrote that long ago).
+"""
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta, timezone
+from typing import Any
+
+from sqlalchemy import and_, delete, exists, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import SQLModel
+
+from api.content import localized
+from storage.models import (Answer, Consultation, Contact, Enrolment, Item, Option, PairPrompt, Participant,
+                            Proposal, ProposalVote, utcnow)
+from storage.models_webhook import ConsultationClosure, ProcessedUpdate
+
+EXPORT_FORMAT = "viche-export/1"
+# Tables whose rows are exported in readable form below; every other table referencing the participant
+# is exported as raw rows, so whatever another feature stores about a person is never left out.
+_READABLE = {"participant", "contact", "enrolment", "answer", "proposalvote", "pairprompt", "proposal"}
+
+
+def _json(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return (value if value.tzinfo else value.replace(tzinfo=timezone.utc)).isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, (bytes, bytearray)):
+        return value.hex()
+    return value
+
+
+def _aware(moment: datetime | None) -> datetime | None:
+    if moment is None:
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+
+
+def _row(obj: Any, *fields: str) -> dict[str, Any]:
+    return {name: _json(getattr(obj, name)) for name in fields}
+
+
+def _participant_columns() -> list[tuple[Any, Any]]:
+    """(table, column) for every column anywhere that references participant.id."""
+    found = []
+    for table in SQLModel.metadata.sorted_tables:
+        for column in table.columns:
+            if any(fk.column.table.name == "participant" and fk.column.name == "id" for fk in column.foreign_keys):
+                found.append((table, column))
+    return found
+
+
+async def export(session: AsyncSession, participant: Participant) -> dict[str, Any]:
+    """Everything stored about one participant, readable, as one JSON-ready document."""
+    pid = participant.id
+    language = participant.language
+    contacts = (await session.execute(select(Contact).where(Contact.participant_id == pid))).scalars().all()
+    enrolments = (await session.execute(select(Enrolment).where(Enrolment.participant_id == pid)
+                                        .order_by(Enrolment.id))).scalars().all()
+    answers = (await session.execute(select(Answer).where(Answer.participant_id == pid)
+                                     .order_by(Answer.id))).scalars().all()
+    votes = (await session.execute(select(ProposalVote).where(ProposalVote.participant_id == pid)
+                                   .order_by(ProposalVote.id))).scalars().all()
+    pairs = (await session.execute(select(PairPrompt).where(PairPrompt.participant_id == pid)
+                                   .order_by(PairPrompt.served_at))).scalars().all()
+    authored = (await session.execute(select(Proposal).where(Proposal.author_id == pid)
+                                      .order_by(Proposal.id))).scalars().all()
+
+    item_ids = {a.item_id for a in answers} | {v.item_id for v in votes} | {p.item_id for p in pairs} | {
+        p.item_id for p in authored}
+    items = {i.id: i for i in (await session.execute(select(Item).where(Item.id.in_(item_ids)))).scalars()} \
+        if item_ids else {}
+    consultation_ids = {i.consultation_id for i in items.values()} | {e.consultation_id for e in enrolments}
+    consultations = {c.id: c for c in (await session.execute(
+        select(Consultation).where(Consultation.id.in_(consultation_ids)))).scalars()} if consultation_ids else {}
+    proposal_ids = {v.proposal_id for v in votes} | {p.left_id for p in pairs} | {p.right_id for p in pairs}
+    proposals = {p.id: p for p in (await session.execute(
+        select(Proposal).where(Proposal.id.in_(proposal_ids)))).scalars()} if proposal_ids else {}
+    option_ids = {a.option_id for a in answers if a.option_id} | {
+        i for a in answers if isinstance(a.value, list) for i in a.value if isinstance(i, int)}
+    options = {o.id: o for o in (await session.execute(
+        select(Option).where(Option.id.in_(option_ids)))).scalars()} if option_ids else {}
+
+    def text(texts: dict[str, str] | None, consultation_id: int | None) -> str:
+        default = consultations[consultation_id].default_language if consultation_id in consultations else "en"
+        return localized(texts, language, default)
+
+    def proposal_text(proposal_id: int) -> str:
+        proposal = proposals.get(proposal_id)
+        if proposal is None:
+            return ""
+        item = items.get(proposal.item_id)
+        return text(proposal.text, item.consultation_id if item else None)
+
+    per_consultation: dict[int, dict[str, Any]] = {}
+
+    def section(consultation_id: int) -> dict[str, Any]:
+        if consultation_id not in per_consultation:
+            consultation = consultations.get(consultation_id)
+            per_consultation[consultation_id] = {
+                "slug": consultation.slug if consultation else None,
+                "title": text(consultation.title, consultation_id) if consultation else "",
+                "enrolment": None, "answers": [], "votes": [], "pairs": [], "proposals": [],
+            }
+        return per_consultation[consultation_id]
+
+    for enrolment in enrolments:
+        section(enrolment.consultation_id)["enrolment"] = _row(
+            enrolment, "source", "consented_at", "completed_at", "profile_done", "awaiting", "created_at")
+    for answer in answers:
+        item = items[answer.item_id]
+        chosen = [answer.option_id] if answer.option_id else (answer.value if isinstance(answer.value, list) else [])
+        entry = {"question": text(item.prompt, item.consultation_id), "item": item.key, "kind": item.kind,
+                 "value": answer.value, "created_at": _json(answer.created_at)}
+        if chosen:
+            entry["options"] = [text(options[i].label, item.consultation_id) for i in chosen if i in options]
+        section(item.consultation_id)["answers"].append(entry)
+    for vote in votes:
+        item = items[vote.item_id]
+        section(item.consultation_id)["votes"].append({
+            "proposal": proposal_text(vote.proposal_id), "choice": vote.choice,
+            "qualification": vote.qualification, "created_at": _json(vote.created_at)})
+    for pair in pairs:
+        item = items[pair.item_id]
+        section(item.consultation_id)["pairs"].append({
+            "left": proposal_text(pair.left_id), "right": proposal_text(pair.right_id), "outcome": pair.outcome,
+            "reason": pair.reason, "served_at": _json(pair.served_at), "answered_at": _json(pair.answered_at)})
+    for proposal in authored:
+        item = items[proposal.item_id]
+        section(item.consultation_id)["proposals"].append({
+            "text": proposal.text, "status": proposal.status, "reject_reason": proposal.reject_reason,
+            "created_at": _json(proposal.created_at)})
+
+    other: dict[str, list[dict[str, Any]]] = {}
+    for table, column in _participant_columns():
+        if table.name in _READABLE:
+            continue
+        rows = (await session.execute(select(table).where(column == pid))).mappings().all()
+        if rows:
+            other.setdefault(table.name, []).extend({k: _json(v) for k, v in row.items()} for row in rows)
+
+    return {
+        "format": EXPORT_FORMAT,
+        "exported_at": _json(utcnow()),
+        "participant": _row(participant, "id", "language", "age_band", "country", "region", "created_at"),
+        "contacts": [_row(c, "channel", "external_id", "created_at") for c in contacts],
+        "consultations": list(per_consultation.values()),
+        "other": other,
+    }
+
+
+async def forget(session: AsyncSession, participant: Participant) -> dict[str, int]:
+    """Delete the participant's identity and contact data; keep their anonymous contributions. Commits."""
+    old = participant.id
+    anonymous = Participant(language=participant.language, age_band=participant.age_band,
+                            country=participant.country, region=participant.region,
+                            created_at=participant.created_at)
+    session.add(anonymous)
+    await session.flush()
+    new = anonymous.id
+    kept: dict[str, int] = {}
+    for name, model in (("answers", Answer), ("votes", ProposalVote), ("pairs", PairPrompt),
+                        ("enrolments", Enrolment)):
+        result = await session.execute(update(model).where(model.participant_id == old).values(participant_id=new))
+        kept[name] = result.rowcount or 0
+    free_text = select(Item.id).where(Item.kind == "free_text").scalar_subquery()
+    removed = await session.execute(delete(Answer).where(Answer.participant_id == new, Answer.item_id.in_(free_text)))
+    kept["answers"] -= removed.rowcount or 0
+    places = (await session.execute(select(Answer).join(Item, Item.id == Answer.item_id)
+                                    .where(Answer.participant_id == new, Item.kind == "place"))).scalars().all()
+    for answer in places:
+        if isinstance(answer.value, dict) and answer.value.get("comment"):
+            answer.value = {**answer.value, "comment": None}
+    await session.execute(update(Enrolment).where(Enrolment.participant_id == new).values(awaiting=None))
+    await session.execute(update(Proposal).where(Proposal.author_id == old).values(author_id=None))
+    contacts = await session.execute(delete(Contact).where(Contact.participant_id == old))
+    await session.execute(delete(Participant).where(Participant.id == old))
+    await session.commit()
+    return {"contacts_deleted": contacts.rowcount or 0, **kept}
+
+
+def _closed(consultation: Consultation, now: datetime) -> datetime | None:
+    """When the consultation stopped taking answers, if it has (None while open, paused or a draft)."""
+    closes_at = _aware(consultation.closes_at)
+    if closes_at is not None and closes_at <= now and consultation.status in ("open", "closed", "paused"):
+        return closes_at
+    if consultation.status == "closed":
+        return now
+    return None
+
+
+async def record_closures(session: AsyncSession, now: datetime | None = None) -> int:
+    """Note the closing time of consultations that closed since the last sweep. Returns how many."""
+    now = now or utcnow()
+    consultations = (await session.execute(select(Consultation))).scalars().all()
+    known = {row.consultation_id: row for row in (await session.execute(select(ConsultationClosure))).scalars()}
+    added = 0
+    for consultation in consultations:
+        closed_at = _closed(consultation, now)
+        if closed_at is None and consultation.id in known:
+            await session.delete(known[consultation.id])  # reopened (its closing time moved)
+        elif closed_at is not None and consultation.id not in known:
+            session.add(ConsultationClosure(consultation_id=consultation.id, closed_at=closed_at))
+            added += 1
+    await session.commit()
+    return added
+
+
+async def sweep_retention(session: AsyncSession, days: int, now: datetime | None = None) -> dict[str, int]:
+    """Delete contact data ``days`` after the participant's last consultation closed. Commits."""
+    now = now or utcnow()
+    await record_closures(session, now)
+    cutoff = now - timedelta(days=days)
+    enrolled = exists().where(Enrolment.participant_id == Contact.participant_id)
+    still_kept = exists().where(
+        Enrolment.participant_id == Contact.participant_id,
+        ~exists().where(ConsultationClosure.consultation_id == Enrolment.consultation_id,
+                        ConsultationClosure.closed_at <= cutoff))
+    never_joined_long_ago = and_(~enrolled, exists().where(Participant.id == Contact.participant_id,
+                                                           Participant.created_at <= cutoff))
+    result = await session.execute(delete(Contact).where(or_(and_(enrolled, ~still_kept), never_joined_long_ago)))
+    await session.commit()
+    return {"contacts_deleted": result.rowcount or 0}
+
+
+async def prune_processed_updates(session: AsyncSession, older_than: timedelta = timedelta(days=7),
+                                  now: datetime | None = None) -> int:
+    result = await session.execute(delete(ProcessedUpdate).where(
+        ProcessedUpdate.processed_at < (now or utcnow()) - older_than))
+    await session.commit()
+    return result.rowcount or 0

@@ -1,0 +1,39 @@
+"""Telegram updates already handled in webhook mode, so that a re-delivered update counts once.
+
+The webhook asks before handling an update and records it only after its effects are committed.
+"""
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends, Path, Response
+from pydantic import BaseModel
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from api.deps import require_service_token, session
+from storage.models_webhook import ProcessedUpdate
+
+router = APIRouter(prefix="/delivery", tags=["delivery"], dependencies=[Depends(require_service_token)])
+
+BigId = Path(ge=0, le=2**63 - 1)
+
+
+class ProcessedOut(BaseModel):
+    processed: bool
+
+
+@router.get("/updates/{bot_id}/{update_id}", response_model=ProcessedOut,
+            summary="Whether this bot already handled this update")
+async def processed(bot_id: int = BigId, update_id: int = BigId, db: AsyncSession = Depends(session)) -> ProcessedOut:
+    return ProcessedOut(processed=await db.get(ProcessedUpdate, (bot_id, update_id)) is not None)
+
+
+@router.put("/updates/{bot_id}/{update_id}", status_code=204, response_class=Response,
+            summary="Record that this bot handled this update (idempotent)")
+async def record(bot_id: int = BigId, update_id: int = BigId, db: AsyncSession = Depends(session)) -> Response:
+    if await db.get(ProcessedUpdate, (bot_id, update_id)) is None:
+        db.add(ProcessedUpdate(bot_id=bot_id, update_id=update_id))
+        try:
+            await db.commit()
+        except IntegrityError:  # the same update recorded by a concurrent delivery
+            await db.rollback()
+    return Response(status_code=204)

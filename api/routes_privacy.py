@@ -1,0 +1,52 @@
+"""Privacy routes: a participant's own data (export), forgetting them, and finding them without creating.
+
+Service-token protected like every participant route; the bot calls them for /mydata and /forget.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Depends
+from pydantic import BaseModel
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from api import privacy, schemas
+from api.deps import require_service_token, session
+from api.errors import not_found
+from api.routes_participant import _out, _participant
+from storage.models import Contact, Participant
+
+router = APIRouter(prefix="/participant", tags=["privacy"], dependencies=[Depends(require_service_token)])
+
+
+class ForgetOut(BaseModel):
+    forgotten: bool = True
+    contacts_deleted: int
+    answers: int
+    votes: int
+    pairs: int
+    enrolments: int
+
+
+@router.post("/find", response_model=schemas.ParticipantOut,
+             summary="The participant behind a channel identity, without creating one (404 when unknown)")
+async def find(body: schemas.IdentifyIn, db: AsyncSession = Depends(session)) -> schemas.ParticipantOut:
+    participant = (await db.execute(
+        select(Participant).join(Contact, Contact.participant_id == Participant.id)
+        .where(Contact.channel == body.channel, Contact.external_id == body.external_id))).scalar_one_or_none()
+    if participant is None:
+        raise not_found("participant")
+    return await _out(db, participant)
+
+
+@router.get("/{participant_id}/export", response_model=dict[str, Any],
+            summary="Everything stored about the participant, as one JSON document (/mydata)")
+async def export(participant_id: str, db: AsyncSession = Depends(session)) -> dict[str, Any]:
+    return await privacy.export(db, await _participant(db, participant_id))
+
+
+@router.post("/{participant_id}/forget", response_model=ForgetOut,
+             summary="Delete the participant's contact data and identity; anonymous answers stay in results")
+async def forget(participant_id: str, db: AsyncSession = Depends(session)) -> ForgetOut:
+    return ForgetOut(**await privacy.forget(db, await _participant(db, participant_id)))

@@ -1,0 +1,137 @@
+"""Routes for organisers' admin commands, in private chats.
+
+Registered before the citizen router. Every handler here is guarded by ``IsOrganiser`` (or ``IsOwner``),
+checked after the cheap command filter, so only admin commands cost a look-up. When the filter says
+no, aiogram moves on to the citizen router, which answers exactly as it answers any unknown command:
+a non-organiser cannot even tell that these commands exist, and nothing is changed.
+"""
+from __future__ import annotations
+
+import logging
+
+from aiogram import Bot, F, Router
+from aiogram.exceptions import TelegramAPIError
+from aiogram.filters import Command, CommandObject, Filter
+from aiogram.types import CallbackQuery, Message
+
+from bot.flows.admin import MAX_FILE_BYTES, AdminFlow, AdminReply, Organiser
+from bot.handlers.render import answer_callback, send_reply, send_screen
+
+log = logging.getLogger(__name__)
+
+
+class IsOrganiser(Filter):
+    """VICHE_ADMINS, VICHE_OWNERS and granted organisers, as the backend knows them."""
+
+    async def __call__(self, event: Message | CallbackQuery, admin_flow: AdminFlow) -> bool:
+        return event.from_user is not None and await admin_flow.allowed(event.from_user.id)
+
+
+class IsOwner(Filter):
+    async def __call__(self, event: Message | CallbackQuery, admin_flow: AdminFlow) -> bool:
+        return event.from_user is not None and await admin_flow.is_owner(event.from_user.id)
+
+
+class AdminButton(Filter):
+    async def __call__(self, query: CallbackQuery) -> bool:
+        return AdminFlow.handles(query.data)
+
+
+def _organiser(event: Message | CallbackQuery) -> Organiser:
+    return Organiser(telegram_id=event.from_user.id, language_code=event.from_user.language_code)
+
+
+async def _send(bot: Bot, chat_id: int, reply: AdminReply) -> None:
+    await send_reply(bot, chat_id, reply)
+    await _notify(bot, reply)
+
+
+async def _notify(bot: Bot, reply: AdminReply) -> None:
+    for notice in reply.notices:
+        try:
+            await send_screen(bot, notice.chat_id, notice.screen)
+        except TelegramAPIError as error:  # blocked the bot, deleted the account …: the decision stands
+            log.warning("could not notify chat %s: %s", notice.chat_id, error)
+
+
+async def on_admin_help(message: Message, admin_flow: AdminFlow) -> None:
+    await _send(message.bot, message.chat.id, await admin_flow.help(_organiser(message)))
+
+
+async def on_new(message: Message, admin_flow: AdminFlow) -> None:
+    await _send(message.bot, message.chat.id, await admin_flow.new(_organiser(message)))
+
+
+async def on_document(message: Message, admin_flow: AdminFlow) -> None:
+    user, document = _organiser(message), message.document
+    if not admin_flow.takes_document(user, document.file_name, message.caption):
+        await _send(message.bot, message.chat.id, admin_flow.not_a_definition(user))
+        return
+    if document.file_size and document.file_size > MAX_FILE_BYTES:
+        await _send(message.bot, message.chat.id, admin_flow.file_too_large(user))
+        return
+    content = await message.bot.download(document)
+    reply = await admin_flow.upload(user, document.file_name, content.read() if content else b"")
+    await _send(message.bot, message.chat.id, reply)
+
+
+async def on_list(message: Message, admin_flow: AdminFlow) -> None:
+    await _send(message.bot, message.chat.id, await admin_flow.list(_organiser(message)))
+
+
+async def on_status(message: Message, command: CommandObject, admin_flow: AdminFlow) -> None:
+    reply = await admin_flow.status(_organiser(message), command.command.lower(), command.args)
+    await _send(message.bot, message.chat.id, reply)
+
+
+async def on_stats(message: Message, command: CommandObject, admin_flow: AdminFlow) -> None:
+    await _send(message.bot, message.chat.id, await admin_flow.stats(_organiser(message), command.args))
+
+
+async def on_preview(message: Message, command: CommandObject, admin_flow: AdminFlow) -> None:
+    await _send(message.bot, message.chat.id, await admin_flow.preview(_organiser(message), command.args))
+
+
+async def on_moderate(message: Message, command: CommandObject, admin_flow: AdminFlow) -> None:
+    await _send(message.bot, message.chat.id, await admin_flow.moderate(_organiser(message), command.args))
+
+
+async def on_link(message: Message, command: CommandObject, admin_flow: AdminFlow) -> None:
+    me = await message.bot.me()
+    reply = await admin_flow.link(_organiser(message), command.args, me.username or "")
+    await _send(message.bot, message.chat.id, reply)
+
+
+async def on_grant(message: Message, command: CommandObject, admin_flow: AdminFlow) -> None:
+    await _send(message.bot, message.chat.id, await admin_flow.grant(_organiser(message), command.args))
+
+
+async def on_revoke(message: Message, command: CommandObject, admin_flow: AdminFlow) -> None:
+    await _send(message.bot, message.chat.id, await admin_flow.revoke(_organiser(message), command.args))
+
+
+async def on_button(query: CallbackQuery, admin_flow: AdminFlow) -> None:
+    message_text = getattr(query.message, "text", None)
+    reply = await admin_flow.callback(_organiser(query), query.data, message_text)
+    await answer_callback(query, reply)
+    await _notify(query.bot, reply)
+
+
+def build_router() -> Router:
+    """A fresh router for each dispatcher (aiogram attaches a router to one parent only)."""
+    router = Router(name="admin")
+    router.message.filter(F.chat.type == "private")
+    organiser, owner = IsOrganiser(), IsOwner()
+    router.message.register(on_admin_help, Command("admin"), organiser)
+    router.message.register(on_new, Command("new"), organiser)
+    router.message.register(on_list, Command("list"), organiser)
+    router.message.register(on_status, Command("launch", "pause", "resume", "close"), organiser)
+    router.message.register(on_stats, Command("stats"), organiser)
+    router.message.register(on_preview, Command("preview"), organiser)
+    router.message.register(on_moderate, Command("moderate"), organiser)
+    router.message.register(on_link, Command("link"), organiser)
+    router.message.register(on_grant, Command("grant"), owner)
+    router.message.register(on_revoke, Command("revoke"), owner)
+    router.message.register(on_document, F.document, organiser)
+    router.callback_query.register(on_button, AdminButton(), organiser)
+    return router
