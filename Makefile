@@ -38,11 +38,13 @@ i18n: $(VENV)/.installed
 i18n-check: $(VENV)/.installed
 	$(BIN)/viche i18n check
 
-# Chromium from Debian for the browser tests (Playwright drives the system browser; nothing is downloaded).
+# Chromium from Debian for the browser tests (Playwright drives the system browser; nothing is downloaded),
+# with an emoji font so that screenshots show what a phone shows.
+SYSTEM_PACKAGES := chromium fonts-noto-color-emoji
 system-deps:
-	@command -v chromium >/dev/null 2>&1 || { \
+	@dpkg -s $(SYSTEM_PACKAGES) >/dev/null 2>&1 || { \
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
-	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; }
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $(SYSTEM_PACKAGES) >/dev/null; }
 
 run: install
 	$(BIN)/viche db upgrade

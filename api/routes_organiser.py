@@ -168,7 +168,7 @@ async def upload_definition(body: DefinitionUpload, response: Response,
         existing = await by_slug(db, definition.slug)
         if existing is not None and existing.status != "draft":
             raise conflict("not_a_draft", f"consultation {definition.slug!r} is {existing.status}; "
-                                          "only a draft can be replaced", status=existing.status)
+                                          "only a draft can be replaced", consultation_status=existing.status)
         try:
             consultation = await save_definition(db, definition)
             break
@@ -194,7 +194,7 @@ async def change_status(slug: str, body: StatusChange, db: AsyncSession = Depend
     allowed_from, target = TRANSITIONS[body.action]
     if consultation.status not in allowed_from:
         raise conflict("invalid_transition", f"cannot {body.action} a consultation that is {consultation.status}",
-                       status=consultation.status)
+                       consultation_status=consultation.status)
     consultation.status = target
     await db.commit()
     return await _row(db, consultation)

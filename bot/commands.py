@@ -29,8 +29,8 @@ def command_descriptions(tr: Translator) -> list[tuple[str, str]]:
 
 def description(tr: Translator) -> str:
     """Shown in an empty chat, before the first /start (at most 512 characters)."""
-    return tr._("Have your say on your city: answer a few questions, rate proposals and compare ideas two at "
-                "a time. It takes a few minutes, and your answers are anonymous in the results.")
+    return tr._("Have your say: answer a few questions, rate proposals and compare ideas two at a time. "
+                "It takes a few minutes, and your answers are anonymous in the results.")
 
 
 def short_description(tr: Translator) -> str:

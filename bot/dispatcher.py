@@ -9,7 +9,9 @@ from bot.backend import Backend
 from bot.commands import publish_commands
 from bot.flows.admin import AdminFlow
 from bot.flows.citizen import CitizenFlow
-from bot.handlers import admin, citizen
+from bot.flows.fallback import FallbackFlow
+from bot.flows.privacy import PrivacyFlow
+from bot.handlers import admin, citizen, fallback, privacy
 
 
 def build_dispatcher(backend: Backend, *, default_language: str = "uk") -> Dispatcher:
@@ -18,7 +20,11 @@ def build_dispatcher(backend: Backend, *, default_language: str = "uk") -> Dispa
     dispatcher["backend"] = backend
     dispatcher["admin_flow"] = AdminFlow(backend, default_language=default_language)
     dispatcher.include_router(admin.build_router())  # before the citizen router: non-organisers fall through
+    dispatcher["privacy_flow"] = PrivacyFlow(backend, default_language=default_language)
+    dispatcher["fallback_flow"] = FallbackFlow(backend, default_language=default_language)
+    dispatcher.include_router(privacy.build_router())  # /mydata, /forget: before the citizen's unknown-command reply
     dispatcher.include_router(citizen.build_router())
+    dispatcher.include_router(fallback.build_router())  # last: media the others ignore, and the error handler
     dispatcher.startup.register(publish_commands)  # the command menu in every language (setMyCommands)
     return dispatcher
 

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import asyncio
 import copy
-import re
 import secrets
 import time
 from collections import deque
@@ -35,7 +34,7 @@ from sandbox.chats import Chat, Chats, StoredMessage
 from sandbox.errors import BotAPIError, SandboxError
 from sandbox.faults import Faults
 from sandbox.files import FileStore
-from sandbox.formatting import utf16_len
+from sandbox.formatting import detected_entities
 from sandbox.keyboards import button_rows, reply_keyboard_rows
 from sandbox.params import Params
 from sandbox.request_body import UploadedFile
@@ -46,7 +45,6 @@ from sandbox.webhook import WebhookDelivery
 _HANDLERS = {name.lower(): handler for name, handler in {**bot_messages.HANDLERS, **bot_settings.HANDLERS}.items()}
 _SENDING = {name.lower() for name in bot_messages.SENDING_METHODS}
 CALL_LOG_SIZE = 10_000  # a sandbox left running for days must not grow without bound
-_COMMAND = re.compile(r"(?<![\w/])/[A-Za-z0-9_]{1,32}(?:@[A-Za-z0-9_]{3,32})?(?![\w/@])")
 
 
 class FakeBotAPI:
@@ -377,12 +375,10 @@ class FakeBotAPI:
 
 
 def _text_content(text: str) -> dict[str, Any]:
-    """A user's text as Telegram delivers it: commands get ``bot_command`` entities (UTF-16 offsets)."""
+    """A user's text as Telegram delivers it: commands get ``bot_command`` entities, so that
+    ``/start payload`` satisfies aiogram's CommandStart(deep_link=True)."""
     content: dict[str, Any] = {"text": text}
-    entities = []
-    for match in _COMMAND.finditer(text):
-        entities.append({"type": "bot_command", "offset": utf16_len(text[: match.start()]),
-                         "length": utf16_len(match.group())})
+    entities = detected_entities(text)
     if entities:
         content["entities"] = entities
     return content

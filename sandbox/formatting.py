@@ -6,6 +6,7 @@ bot's tests catch those bugs before production does. MarkdownV2 is passed throug
 """
 from __future__ import annotations
 
+import re
 from html.parser import HTMLParser
 from typing import Any
 
@@ -22,6 +23,12 @@ _SIMPLE_TAGS = {
 }
 
 
+# What Telegram recognises by itself in any message text: commands and web links.
+BOT_COMMAND = re.compile(r"(?<![\w/])/[A-Za-z0-9_]{1,32}(?:@[A-Za-z0-9_]{3,32})?(?![\w/@])")
+_URL = re.compile(r"\bhttps?://[^\s<>\"']+[^\s<>\"'.,;:!?)\]]")
+_OPAQUE = {"code", "pre", "text_link", "url", "email", "text_mention", "custom_emoji"}
+
+
 def utf16_len(text: str) -> int:
     return len(text.encode("utf-16-le")) // 2
 
@@ -35,7 +42,22 @@ def format_text(
         plain, found = _parse_html(text)
     else:
         plain, found = text, list(entities or [])
-    return _trim(plain, found)
+    plain, found = _trim(plain, found)
+    return plain, detected_entities(plain, found)
+
+
+def detected_entities(text: str, entities: list[dict[str, Any]] | None = None) -> list[dict[str, Any]]:
+    """``entities`` plus the commands and links Telegram finds on its own, outside code and links."""
+    entities = list(entities or [])
+    taken = [(e["offset"], e["offset"] + e["length"]) for e in entities if e["type"] in _OPAQUE]
+    for kind, pattern in (("bot_command", BOT_COMMAND), ("url", _URL)):
+        for match in pattern.finditer(text):
+            start = utf16_len(text[: match.start()])
+            end = start + utf16_len(match.group())
+            if not any(start < taken_end and taken_start < end for taken_start, taken_end in taken):
+                entities.append({"type": kind, "offset": start, "length": end - start})
+                taken.append((start, end))
+    return sorted(entities, key=lambda e: (e["offset"], -e["length"]))
 
 
 def _trim(text: str, entities: list[dict[str, Any]]) -> tuple[str, list[dict[str, Any]]]:

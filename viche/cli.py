@@ -21,6 +21,8 @@ def cmd_run(args: argparse.Namespace) -> int:
         settings.host = args.host
     if args.port:
         settings.port = args.port
+    if args.webhook:
+        settings.webhook_url = args.webhook
     _upgrade(settings.database_url)
     from viche.runner import run
 
@@ -88,6 +90,8 @@ def parser() -> argparse.ArgumentParser:
     run = sub.add_parser("run", help="migrate, then start the API and the bot (sandbox without a token)")
     run.add_argument("--host")
     run.add_argument("--port", type=int)
+    run.add_argument("--webhook", metavar="URL",
+                     help="receive updates by webhook at this public HTTPS URL instead of polling")
     run.set_defaults(func=cmd_run)
     db = sub.add_parser("db", help="database schema")
     db.add_argument("action", choices=["upgrade"])
@@ -107,6 +111,9 @@ def parser() -> argparse.ArgumentParser:
     from viche import importers, keys
 
     keys.register(sub)
+    from viche import production
+
+    production.register(sub)
     importers.register(sub)
     return root
 

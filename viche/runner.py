@@ -3,8 +3,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
 
 import uvicorn
+from aiogram import Bot, Dispatcher
 from fastapi import FastAPI
 
 from api.app import create_app
@@ -12,11 +16,25 @@ from bot.backend import Backend
 from bot.dispatcher import build_bot, build_dispatcher
 from storage.db import Database
 from viche.settings import Settings
+from viche.production import housekeeping, install_webhook, prepare_polling, start_webhook, stop_webhook
 
 log = logging.getLogger("viche")
 
 SANDBOX_TOKEN = "1000001:sandbox-token-not-a-secret"
 SANDBOX_PREFIX = "/fakebot"
+
+
+@dataclass
+class Running:
+    """A started viche: where it listens, and the parts a caller may want to reach."""
+
+    base_url: str
+    api: FastAPI
+    bot: Bot
+    dispatcher: Dispatcher
+    server: uvicorn.Server
+    serving: asyncio.Task
+    sandbox: object | None = None  # the FakeBotAPI when no token is configured
 
 
 def build_backend(settings: Settings, api: FastAPI) -> Backend:
@@ -25,39 +43,67 @@ def build_backend(settings: Settings, api: FastAPI) -> Backend:
     return Backend.in_process(api, settings.service_token)
 
 
-async def run(settings: Settings) -> None:
+@asynccontextmanager
+async def started(settings: Settings) -> AsyncIterator[Running]:
+    """Serve the API (and the sandbox without a token) and poll for updates until the block ends."""
     db = Database(settings.database_url)
     api = create_app(settings, db)
     base = f"http://{settings.host}:{settings.port}"
+    sandbox = None
     if settings.bot_token:
         bot = build_bot(settings.bot_token, settings.telegram_api_url)
     else:
         from sandbox.fake_bot_api import FakeBotAPI
         from sandbox.web import mount_sandbox
 
-        mount_sandbox(api, FakeBotAPI(), prefix=SANDBOX_PREFIX)
+        sandbox = FakeBotAPI()
+        mount_sandbox(api, sandbox, prefix=SANDBOX_PREFIX)
         bot = build_bot(SANDBOX_TOKEN, f"{base}{SANDBOX_PREFIX}")
     backend = build_backend(settings, api)
     dispatcher = build_dispatcher(backend, default_language=settings.default_language)
+    webhook_url = install_webhook(settings, api, bot, dispatcher, backend) if settings.webhook_url else None
 
-    server = uvicorn.Server(uvicorn.Config(api, host=settings.host, port=settings.port, log_level="info"))
+    server = uvicorn.Server(uvicorn.Config(api, host=settings.host, port=settings.port, log_level="info",
+                                           access_log=False))
     serving = asyncio.create_task(server.serve())
-    while not server.started:
-        if serving.done():
-            await serving  # the port was taken, or the app failed: surface the real error
-            return
-        await asyncio.sleep(0.05)
-    if settings.bot_token:
-        print(f"viche is running: API at {base}/docs, bot polling {settings.telegram_api_url or 'Telegram'}")
-    else:
-        print(f"viche sandbox is running (no VICHE_BOT_TOKEN set).\n"
-              f"  Chat with the bot: {base}/sandbox\n  API docs:          {base}/docs", flush=True)
-    polling = asyncio.create_task(dispatcher.start_polling(bot, handle_signals=False))
+    polling: asyncio.Task | None = None
+    housekeeper: asyncio.Task | None = None
     try:
-        await serving
+        while not server.started:
+            if serving.done():
+                await serving  # the port was taken, or the app failed: surface the real error
+                raise RuntimeError(f"the server did not start on {base}")
+            await asyncio.sleep(0.05)
+        if webhook_url:
+            await start_webhook(settings, bot, dispatcher, webhook_url)
+        else:
+            await prepare_polling(bot)
+            polling = asyncio.create_task(dispatcher.start_polling(bot, handle_signals=False))
+        if not settings.api_url:  # this process owns the database
+            housekeeper = asyncio.create_task(housekeeping(settings, db))
+        yield Running(base, api, bot, dispatcher, server, serving, sandbox)
     finally:
-        polling.cancel()
-        await asyncio.gather(polling, return_exceptions=True)
+        for task in (polling, housekeeper):
+            if task is not None:
+                task.cancel()
+                await asyncio.gather(task, return_exceptions=True)
+        if webhook_url and server.started:
+            await stop_webhook(bot, dispatcher)
+        server.should_exit = True
+        await asyncio.gather(serving, return_exceptions=True)
         await backend.close()
         await bot.session.close()
         await db.dispose()
+
+
+async def run(settings: Settings) -> None:
+    async with started(settings) as running:
+        if settings.bot_token:
+            receiving = (f"webhook {settings.webhook_url}" if settings.webhook_url
+                         else f"polling {settings.telegram_api_url or 'Telegram'}")
+            print(f"viche is running: API at {running.base_url}/docs, bot {receiving}", flush=True)
+        else:
+            print(f"viche sandbox is running (no VICHE_BOT_TOKEN set).\n"
+                  f"  Chat with the bot: {running.base_url}/sandbox\n"
+                  f"  API docs:          {running.base_url}/docs", flush=True)
+        await running.serving

@@ -150,7 +150,7 @@ class AdminFlow:
             if error.code == "not_a_draft":
                 return AdminReply(messages=[Screen(tr._(
                     "This slug belongs to a consultation that is {status}: only a draft can be replaced. "
-                    "Give the new version a new slug.", status=status_label(tr, error.extra.get("status", ""))))])
+                    "Give the new version a new slug.", status=status_label(tr, error.extra.get("consultation_status", ""))))])
             return self._failure(tr, error)
         head = tr.n_("✅ Draft «{title}» saved: {n} item in {languages}.",
                      "✅ Draft «{title}» saved: {n} items in {languages}.", draft["items"],
@@ -196,7 +196,7 @@ class AdminFlow:
         except BackendError as error:
             if error.code == "invalid_transition":
                 return Screen(tr._("{slug} is {status}: this command does not apply to it.", slug=slug,
-                                   status=status_label(tr, error.extra.get("status", ""))))
+                                   status=status_label(tr, error.extra.get("consultation_status", ""))))
             return self._failure(tr, error).messages[0]
         title, slug = row["title"], row["slug"]
         return Screen({

@@ -122,6 +122,8 @@ def build_router() -> Router:
     router = Router(name="admin")
     router.message.filter(F.chat.type == "private")
     organiser, owner = IsOrganiser(), IsOwner()
+    # Documents first: aiogram's Command filter also reads captions, and "/new" is a fine caption for the file.
+    router.message.register(on_document, F.document, organiser)
     router.message.register(on_admin_help, Command("admin"), organiser)
     router.message.register(on_new, Command("new"), organiser)
     router.message.register(on_list, Command("list"), organiser)
@@ -132,6 +134,5 @@ def build_router() -> Router:
     router.message.register(on_link, Command("link"), organiser)
     router.message.register(on_grant, Command("grant"), owner)
     router.message.register(on_revoke, Command("revoke"), owner)
-    router.message.register(on_document, F.document, organiser)
     router.callback_query.register(on_button, AdminButton(), organiser)
     return router

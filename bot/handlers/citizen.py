@@ -64,6 +64,7 @@ def build_router() -> Router:
     """A fresh router each time: aiogram attaches a router to one dispatcher only, and tests build several."""
     router = Router(name="citizen")
     router.message.filter(F.chat.type == "private")
+    router.callback_query.filter(F.message.chat.type == "private")  # buttons in groups: see handlers/fallback
     router.message.register(on_start, CommandStart())
     router.message.register(on_help, Command("help"))
     router.message.register(on_language, Command("language"))

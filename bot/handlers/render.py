@@ -11,6 +11,18 @@ from bot.flows.screens import Reply, Screen
 
 log = logging.getLogger(__name__)
 
+# Telegram's limits, in UTF-16 code units: longer texts are refused outright, so cut them instead.
+MAX_TEXT, MAX_CAPTION, MAX_TOAST = 4096, 1024, 200
+
+
+def fit(text: str | None, limit: int) -> str | None:
+    """``text`` cut to Telegram's ``limit`` with an ellipsis (a quoted 10 000-character proposal must not
+    make the whole reply fail)."""
+    if text is None or len(text) <= limit // 2 or len(text.encode("utf-16-le")) // 2 <= limit:
+        return text
+    cut = text.encode("utf-16-le")[: (limit - 1) * 2].decode("utf-16-le", errors="ignore")
+    return cut + "…"
+
 
 def keyboard(screen: Screen) -> InlineKeyboardMarkup | None:
     if not screen.buttons:
@@ -23,14 +35,14 @@ def keyboard(screen: Screen) -> InlineKeyboardMarkup | None:
 async def send_screen(bot: Bot, chat_id: int, screen: Screen) -> None:
     markup = keyboard(screen)
     if screen.photo is not None:
-        await bot.send_photo(chat_id, BufferedInputFile(screen.photo, "chart.png"), caption=screen.text or None,
-                             reply_markup=markup)
+        await bot.send_photo(chat_id, BufferedInputFile(screen.photo, "chart.png"),
+                             caption=fit(screen.text, MAX_CAPTION) or None, reply_markup=markup)
     elif screen.document is not None:
         name, content = screen.document
-        await bot.send_document(chat_id, BufferedInputFile(content, name), caption=screen.text or None,
-                                reply_markup=markup)
+        await bot.send_document(chat_id, BufferedInputFile(content, name),
+                                caption=fit(screen.text, MAX_CAPTION) or None, reply_markup=markup)
     else:
-        await bot.send_message(chat_id, screen.text, reply_markup=markup)
+        await bot.send_message(chat_id, fit(screen.text, MAX_TEXT), reply_markup=markup)
 
 
 async def send_reply(bot: Bot, chat_id: int, reply: Reply) -> None:
@@ -40,11 +52,11 @@ async def send_reply(bot: Bot, chat_id: int, reply: Reply) -> None:
 
 async def answer_callback(query: CallbackQuery, reply: Reply) -> None:
     """Answer the query first (the spinner on the button stops), then edit and send."""
-    await query.answer(reply.toast, show_alert=reply.alert)
+    await query.answer(fit(reply.toast, MAX_TOAST), show_alert=reply.alert)
     message = query.message
     if reply.edit is not None and isinstance(message, Message):
         try:
-            await message.edit_text(reply.edit.text, reply_markup=keyboard(reply.edit))
+            await message.edit_text(fit(reply.edit.text, MAX_TEXT), reply_markup=keyboard(reply.edit))
         except TelegramBadRequest as error:
             # Already edited by an earlier press of the same button: nothing to change.
             log.debug("edit skipped: %s", error)

@@ -253,6 +253,8 @@
       span.addEventListener("click", () => span.classList.add("shown"));
     } else if (entity.type === "bot_command") {
       span.className = "command";
+      span.title = "Send this command";
+      span.addEventListener("click", () => sendText(content).catch(() => {}));
     }
     return span;
   }

@@ -67,6 +67,8 @@ async def test_html_is_parsed_into_entities_and_bad_html_rejected(fake: FakeBotA
     [view] = fake.messages(USER)
     assert view["raw_text"] == "<b>Vote</b> &amp; <a href='https://x.org'>read</a>"
     assert view["parse_mode"] == "HTML"
+    detected = await bot.send_message(USER, "Forget me with /forget, see https://viche.org.")
+    assert [(e.type, e.offset, e.length) for e in detected.entities] == [("bot_command", 15, 7), ("url", 28, 17)]
     with pytest.raises(TelegramBadRequest, match='Unsupported start tag "br"'):
         await bot.send_message(USER, "line<br>line", parse_mode="HTML")
     with pytest.raises(TelegramBadRequest, match="can't parse entities"):
@@ -116,10 +118,13 @@ async def test_photo_upload_is_kept_and_served(fake: FakeBotAPI, bot: Bot, base_
 async def test_document_upload(fake: FakeBotAPI, bot: Bot) -> None:
     from aiogram.types import BufferedInputFile
 
-    message = await bot.send_document(USER, BufferedInputFile(b"a,b\n1,2\n", "results.csv"))
+    content = b"a,b\r\n--\r\n\x00\xff\r\n" * 500  # CRLFs and dashes must not confuse the multipart parser
+    message = await bot.send_document(USER, BufferedInputFile(content, "звіт 1.csv"), caption="Звіт")
 
-    assert message.document.file_name == "results.csv"
-    assert (await bot.download(message.document.file_id)).read() == b"a,b\n1,2\n"
+    assert message.document.file_name == "звіт 1.csv"
+    assert message.document.mime_type == "text/csv"
+    assert message.caption == "Звіт"
+    assert (await bot.download(message.document.file_id)).read() == content
 
 
 async def test_injected_429_raises_retry_after(fake: FakeBotAPI, bot: Bot) -> None:
@@ -262,3 +267,37 @@ async def test_after_close_long_polls_stay_short_but_do_not_spin(fake: FakeBotAP
     started = asyncio.get_running_loop().time()
     assert await bot(GetUpdates(timeout=30)) == []
     assert 0.3 < asyncio.get_running_loop().time() - started < 2
+
+
+async def test_raw_http_envelopes_for_json_query_and_form_calls(fake: FakeBotAPI, base_url: str) -> None:
+    import httpx
+
+    async with httpx.AsyncClient(base_url=f"{base_url}/bot42:abc") as client:
+        by_json = await client.post("/sendMessage", json={"chat_id": USER, "text": "json",
+                                                          "reply_markup": {"inline_keyboard": [[
+                                                              {"text": "A", "callback_data": "a"}]]}})
+        by_query = await client.get("/sendMessage", params={"chat_id": USER, "text": "query"})
+        by_form = await client.post("/sendMessage", data={"chat_id": str(USER), "text": "form"})
+        unknown = await client.post("/sendDice", json={"chat_id": USER})
+        fake.fail_next("sendMessage", status=429, retry_after=7)
+        flood = await client.post("/sendMessage", json={"chat_id": USER, "text": "x"})
+
+    assert by_json.json()["ok"] is True
+    assert by_json.json()["result"]["reply_markup"] == {"inline_keyboard": [[{"text": "A", "callback_data": "a"}]]}
+    assert [r.json()["result"]["text"] for r in (by_json, by_query, by_form)] == ["json", "query", "form"]
+    assert (unknown.status_code, unknown.json()) == (404, {"ok": False, "error_code": 404, "description": "Not Found"})
+    assert flood.status_code == 429
+    assert flood.json() == {"ok": False, "error_code": 429, "description": "Too Many Requests: retry after 7",
+                            "parameters": {"retry_after": 7}}
+
+
+async def test_a_configured_token_is_enforced() -> None:
+    import httpx
+
+    from sandbox import serve
+
+    fake = FakeBotAPI(token="1:right")
+    async with serve(fake.app) as base, httpx.AsyncClient(base_url=base) as client:
+        assert (await client.get("/bot1:right/getMe")).json()["result"]["username"] == "viche_bot"
+        wrong = await client.get("/bot1:wrong/getMe")
+    assert (wrong.status_code, wrong.json()["description"]) == (401, "Unauthorized")

@@ -1,0 +1,33 @@
+"""What the bot says to input it cannot use, and when something fails on its side.
+
+Stickers, photos, voice and the like get one short, translated line; the conversation stays where it was.
+The failure message needs no backend (it may be what failed): it uses the language Telegram reports.
+"""
+from __future__ import annotations
+
+from bot.backend import Backend
+from bot.flows.citizen import CHANNEL, User
+from bot.flows.screens import Reply, Screen
+from bot.i18n import Translator, resolve_locale, translator
+
+
+class FallbackFlow:
+    def __init__(self, backend: Backend, default_language: str = "uk") -> None:
+        self.backend = backend
+        self.default_language = default_language
+
+    async def unsupported(self, user: User) -> Reply:
+        """A sticker, photo, voice message, document … in a private chat."""
+        participant = await self.backend.find(CHANNEL, user.external_id)
+        tr = self._tr(participant.get("language") if participant else None, user)
+        return Reply(messages=[Screen(tr._("I can only read text and buttons here. /help shows what I can do."))])
+
+    def inactive(self, user: User) -> Reply:
+        """A button pressed where the bot does not take answers (a group, a channel)."""
+        return Reply(toast=self._tr(None, user)._("This button is no longer active."))
+
+    def failure(self, user: User) -> str:
+        return self._tr(None, user)._("Something went wrong on our side. Please try again in a moment.")
+
+    def _tr(self, saved: str | None, user: User) -> Translator:
+        return translator(resolve_locale(saved, user.language_code, self.default_language))

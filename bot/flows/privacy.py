@@ -1,0 +1,72 @@
+"""Privacy rights in the conversation: /mydata sends everything stored about the participant as a JSON file;
+/forget, after a confirmation, deletes their contact data and identity (their answers stay, anonymous)."""
+from __future__ import annotations
+
+import json
+
+from bot.backend import Backend
+from bot.flows import callbacks
+from bot.flows.callbacks import encode
+from bot.flows.citizen import CHANNEL, User
+from bot.flows.screens import Button, Reply, Screen
+from bot.i18n import Translator, resolve_locale, translator
+
+PREFIX = "fg"
+EXPORT_FILE = "viche-my-data.json"
+
+
+class PrivacyFlow:
+    def __init__(self, backend: Backend, default_language: str = "uk") -> None:
+        self.backend = backend
+        self.default_language = default_language
+
+    @staticmethod
+    def handles(data: str | None) -> bool:
+        cb = callbacks.decode(data)
+        return cb is not None and cb.prefix == PREFIX
+
+    async def my_data(self, user: User) -> Reply:
+        participant = await self.backend.find(CHANNEL, user.external_id)
+        tr = self._tr(participant, user)
+        if participant is None:
+            return Reply(messages=[Screen(self._nothing_stored(tr))])
+        document = await self.backend.export(participant["id"])
+        content = json.dumps(document, ensure_ascii=False, indent=2).encode()
+        return Reply(messages=[Screen(tr._("Everything viche stores about you, in one file. "
+                                           "/forget deletes your contact data and identity."),
+                                      document=(EXPORT_FILE, content))])
+
+    async def forget_menu(self, user: User) -> Reply:
+        participant = await self.backend.find(CHANNEL, user.external_id)
+        tr = self._tr(participant, user)
+        if participant is None:
+            return Reply(messages=[Screen(self._nothing_stored(tr))])
+        # The button names this participant: pressed after they were forgotten (and came back as someone
+        # new), it deletes nothing.
+        confirm = encode(PREFIX, "y", participant["id"][:12])
+        return Reply(messages=[Screen(
+            tr._("This deletes your Telegram id and every link between you and your answers. Your answers stay "
+                 "in the results, anonymously: nobody, not even the organisers, can tell they were yours. "
+                 "Free-text answers are deleted. This cannot be undone."),
+            [[Button("🗑 " + tr._("Yes, delete my data"), confirm)], [Button(tr._("Cancel"), encode(PREFIX, "n"))]])])
+
+    async def callback(self, user: User, data: str | None) -> Reply:
+        cb = callbacks.decode(data)
+        participant = await self.backend.find(CHANNEL, user.external_id)
+        tr = self._tr(participant, user)
+        if cb is None or cb.prefix != PREFIX or not cb.parts:
+            return Reply(toast=tr._("This button is no longer active."))
+        if cb.parts[0] == "n":
+            return Reply(edit=Screen(tr._("Nothing was deleted.")), toast=tr._("Cancelled"))
+        if cb.parts[0] != "y" or len(cb.parts) < 2 or participant is None or participant["id"][:12] != cb.parts[1]:
+            return Reply(toast=tr._("This button is no longer active."))
+        await self.backend.forget(participant["id"])
+        return Reply(edit=Screen(tr._("Your data is deleted. If you write to me again, you start as a new "
+                                      "participant.")), toast=tr._("Deleted ✓"))
+
+    def _nothing_stored(self, tr: Translator) -> str:
+        return tr._("I have no data about you: you have not taken part yet, or your data was deleted.")
+
+    def _tr(self, participant: dict | None, user: User) -> Translator:
+        saved = participant.get("language") if participant else None
+        return translator(resolve_locale(saved, user.language_code, self.default_language))

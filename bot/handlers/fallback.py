@@ -1,0 +1,93 @@
+"""The last routers: input no other router takes, and errors no handler caught.
+
+* Media in a private chat (stickers, photos, voice, video, documents from non-organisers, contacts,
+  polls …) gets one translated line: "I can only read text and buttons here."
+* A button pressed in a group or channel gets the "no longer active" toast; the bot holds no
+  conversation there. Group and channel *messages* reach no handler at all (every router filters on
+  private chats), and neither do edited messages: an answer, once sent, is final, so an edit is ignored
+  by design. Service messages (pins, joins …) are ignored too.
+* An exception in any handler is logged and the user is told "Something went wrong …" — unless it is an
+  outage (the backend answered 5xx, or could not be reached) while Telegram can deliver the update again
+  (webhook mode): then it propagates, the webhook answers non-2xx, and Telegram retries the update
+  instead of it being lost.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+
+import httpx
+from aiogram import Bot, F, Router
+from aiogram.exceptions import TelegramAPIError, TelegramNetworkError, TelegramRetryAfter, TelegramServerError
+from aiogram.types import CallbackQuery, ErrorEvent, Message
+
+from bot.backend import BackendError
+from bot.flows.citizen import User
+from bot.flows.fallback import FallbackFlow
+from bot.handlers.render import answer_callback, send_reply
+
+log = logging.getLogger(__name__)
+
+# What a citizen may send that the conversation has no use for.
+UNSUPPORTED = {"sticker", "photo", "voice", "video", "video_note", "audio", "document", "animation", "contact",
+               "poll", "dice", "game", "story", "paid_media", "venue", "checklist"}
+
+
+def _user(event: Message | CallbackQuery) -> User:
+    return User(external_id=str(event.from_user.id), language_code=event.from_user.language_code)
+
+
+def is_transient(error: BaseException) -> bool:
+    """An outage rather than a bug: the same update is likely to succeed later."""
+    if isinstance(error, BackendError):
+        return error.status >= 500 or error.status == 429
+    return isinstance(error, (httpx.TransportError, TelegramNetworkError, TelegramServerError, TelegramRetryAfter,
+                              ConnectionError, TimeoutError, asyncio.TimeoutError, OSError))
+
+
+async def on_unsupported(message: Message, fallback_flow: FallbackFlow) -> None:
+    await send_reply(message.bot, message.chat.id, await fallback_flow.unsupported(_user(message)))
+
+
+async def on_foreign_button(query: CallbackQuery, fallback_flow: FallbackFlow) -> None:
+    await answer_callback(query, fallback_flow.inactive(_user(query)))
+
+
+async def on_error(event: ErrorEvent, bot: Bot, fallback_flow: FallbackFlow, redeliver_on_outage: bool = False) -> None:
+    error, update = event.exception, event.update
+    transient = is_transient(error)
+    if transient and redeliver_on_outage:
+        log.warning("update %s not handled, Telegram will deliver it again: %s: %s", update.update_id,
+                    type(error).__name__, error)
+        raise error
+    if transient:
+        log.warning("update %s failed during an outage: %s: %s", update.update_id, type(error).__name__, error)
+    else:
+        log.error("update %s failed", update.update_id, exc_info=error)
+    query, message = update.callback_query, update.message
+    sender = (query or message).from_user if (query or message) else None
+    if sender is None:
+        return
+    text = fallback_flow.failure(_user(query or message))
+    try:
+        if query is not None:
+            try:
+                await query.answer(text, show_alert=True)
+                return
+            except TelegramAPIError:  # already answered before the failure: say it in the chat instead
+                if query.message is None or query.message.chat.type != "private":
+                    return
+                await bot.send_message(query.message.chat.id, text)
+        elif message is not None and message.chat.type == "private":
+            await bot.send_message(message.chat.id, text)
+    except TelegramAPIError as reply_error:
+        log.warning("could not tell update %s's sender about the failure: %s", update.update_id, reply_error)
+
+
+def build_router() -> Router:
+    """Include it after every other router."""
+    router = Router(name="fallback")
+    router.message.register(on_unsupported, F.chat.type == "private", F.from_user, F.content_type.in_(UNSUPPORTED))
+    router.callback_query.register(on_foreign_button, F.message.chat.type != "private")
+    router.errors.register(on_error)
+    return router

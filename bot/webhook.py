@@ -1,0 +1,144 @@
+"""Webhook mode: Telegram POSTs each update to a route of the same FastAPI app that serves the API.
+
+* Telegram sends the ``secret_token`` given to setWebhook in ``X-Telegram-Bot-Api-Secret-Token``; a request
+  without the right one gets 401 (compared in constant time).
+* The route answers 200 only after the dispatcher has finished with the update: every backend write it
+  caused is committed and the replies are sent. A failure answers 500 (503 during an outage) and Telegram
+  delivers the update again, so a crash or a database outage delays a vote instead of losing it.
+* A repeated ``update_id`` is handled once: the update is recorded as processed (through the backend, in
+  ``processed_update``) after its effects are committed, and a re-delivery of a recorded update is only
+  acknowledged. Should the process die between the effects and that record, the update runs a second time;
+  the backend's writes are idempotent (unique constraints), so it still counts once.
+* Updates from one user are handled one at a time, in the order they arrive, whatever the number of
+  parallel connections Telegram opens (a per-user lock); different users proceed in parallel.
+"""
+from __future__ import annotations
+
+import asyncio
+import hmac
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+from urllib.parse import urlsplit
+
+from aiogram import Bot, Dispatcher
+from aiogram.methods import TelegramMethod
+from aiogram.types import Update
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse, Response
+from pydantic import ValidationError
+
+from bot.backend import Backend
+from bot.handlers.fallback import is_transient
+
+log = logging.getLogger(__name__)
+
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+DEFAULT_PATH = "/telegram/webhook"
+
+
+def webhook_path(url: str) -> str:
+    """The path the app serves for a public webhook URL: the URL's own path (a reverse proxy passes it on
+    unchanged), or /telegram/webhook when the URL has none."""
+    path = urlsplit(url).path.rstrip("/")
+    return path or DEFAULT_PATH
+
+
+def public_url(url: str) -> str:
+    """The URL to register with Telegram: ``url`` with /telegram/webhook appended when it has no path."""
+    parts = urlsplit(url)
+    if parts.path.rstrip("/"):
+        return url
+    return parts._replace(path=DEFAULT_PATH).geturl()
+
+
+class KeyedLocks:
+    """One asyncio.Lock per key, alive only while someone holds or awaits it (no growth with users)."""
+
+    def __init__(self) -> None:
+        self._locks: dict[Any, list[Any]] = {}  # key -> [lock, holders and waiters]
+
+    @asynccontextmanager
+    async def hold(self, key: Any) -> AsyncIterator[None]:
+        entry = self._locks.get(key)
+        if entry is None:
+            entry = self._locks[key] = [asyncio.Lock(), 0]
+        entry[1] += 1
+        try:
+            async with entry[0]:
+                yield
+        finally:
+            entry[1] -= 1
+            if entry[1] == 0:
+                del self._locks[key]
+
+    def __len__(self) -> int:
+        return len(self._locks)
+
+
+def _sender_key(update: Update) -> Any:
+    event = None
+    try:
+        event = update.event
+    except Exception:  # noqa: BLE001 - an update type this aiogram does not know
+        pass
+    sender = getattr(event, "from_user", None)
+    if sender is not None:
+        return ("user", sender.id)
+    chat = getattr(event, "chat", None)
+    if chat is not None:
+        return ("chat", chat.id)
+    return ("update", update.update_id)
+
+
+class WebhookReceiver:
+    def __init__(self, dispatcher: Dispatcher, bot: Bot, backend: Backend, secret: str, **context: Any) -> None:
+        if not secret:
+            raise ValueError("a webhook needs a secret token")
+        self.dispatcher = dispatcher
+        self.bot = bot
+        self.backend = backend
+        self._secret = secret.encode()
+        self.context = context
+        self.locks = KeyedLocks()
+        # Errors that Telegram can fix by delivering again must reach us (see handlers/fallback.on_error).
+        dispatcher["redeliver_on_outage"] = True
+
+    async def handle(self, request: Request) -> Response:
+        given = request.headers.get(SECRET_HEADER, "").encode()
+        if not hmac.compare_digest(given, self._secret):
+            return JSONResponse({"ok": False, "error": "unauthorized"}, status_code=401)
+        try:
+            update = Update.model_validate(await request.json(), context={"bot": self.bot})
+        except (ValueError, ValidationError):
+            return JSONResponse({"ok": False, "error": "not an update"}, status_code=400)
+        async with self.locks.hold(_sender_key(update)):
+            try:
+                if await self.backend.update_processed(self.bot.id, update.update_id):
+                    return JSONResponse({"ok": True, "duplicate": True})
+                result = await self.dispatcher.feed_update(self.bot, update, **self.context)
+                if isinstance(result, TelegramMethod):
+                    await self.bot(result)
+                await self.backend.record_update(self.bot.id, update.update_id)
+            except Exception as error:  # noqa: BLE001 - any failure: Telegram delivers the update again
+                if is_transient(error):
+                    log.warning("update %s: %s: %s; answering 503 for a re-delivery", update.update_id,
+                                type(error).__name__, error)
+                    return JSONResponse({"ok": False, "error": "unavailable"}, status_code=503,
+                                        headers={"Retry-After": "1"})
+                log.exception("update %s failed; answering 500 for a re-delivery", update.update_id)
+                return JSONResponse({"ok": False, "error": "failed"}, status_code=500)
+        return JSONResponse({"ok": True})
+
+
+def mount_webhook(app: FastAPI, path: str, receiver: WebhookReceiver) -> None:
+    """Serve ``receiver`` at POST ``path`` on ``app`` (kept out of the OpenAPI schema: Telegram's, not ours)."""
+    app.add_api_route(path, receiver.handle, methods=["POST"], include_in_schema=False)
+
+
+async def register_webhook(bot: Bot, dispatcher: Dispatcher, url: str, secret: str) -> None:
+    """setWebhook with the secret and the update types the routers use. Updates Telegram queued while the bot
+    was down are kept: they are delivered now."""
+    await bot.set_webhook(url, secret_token=secret, allowed_updates=dispatcher.resolve_used_update_types(),
+                          drop_pending_updates=False)

@@ -1,0 +1,234 @@
+"""Admin commands in Telegram: the real dispatcher, the fake Bot API over HTTP, the real API and database."""
+from __future__ import annotations
+
+import json
+
+import yaml
+from sqlalchemy import select
+
+from bot.flows.admin import author_message, reason_for_author
+from bot.i18n import translator
+from storage.models import Consultation, Participant, Proposal
+from tests.admin.support import ADMIN, SLUG, citizen_proposal, example_text, snapshot, upload
+from viche.validate import check_text
+
+CITIZEN = 5004
+
+
+async def send_file(telegram, chat: int, name: str, text: str, caption: str | None = None) -> None:  # noqa: ANN001
+    await telegram.fake.send_document(chat, name, text.encode(), "application/x-yaml", caption=caption)
+    await telegram.settle()
+
+
+async def status_of(db, slug: str = SLUG) -> str:  # noqa: ANN001
+    async with db.session() as s:
+        return (await s.execute(select(Consultation.status).where(Consultation.slug == slug))).scalar_one()
+
+
+async def test_a_non_organiser_gets_what_any_unknown_command_gets_and_changes_nothing(telegram, http, db, riverside):
+    await citizen_proposal(http, db, "7001", "uk", "Поставити більше смітників уздовж річки")
+    await upload(http, example_text().replace("slug: riverside-2027", "slug: draft-one"))
+    await telegram.send(CITIZEN, "/frobnicate now")
+    unknown = telegram.texts(CITIZEN)[-1]
+    assert unknown == "I don't know this command. /help lists what I can do."
+    before = await snapshot(db)
+    commands = ["/admin", "/new", "/list", "/launch draft-one", "/pause riverside-2027", "/resume riverside-2027",
+                "/close riverside-2027", "/stats riverside-2027", "/preview riverside-2027", "/moderate",
+                "/moderate riverside-2027", "/link riverside-2027", f"/grant {CITIZEN}", f"/revoke {ADMIN}"]
+    for command in commands:
+        count = len(telegram.messages(CITIZEN))
+        await telegram.send(CITIZEN, command)
+        messages = telegram.messages(CITIZEN)[count:]
+        assert [(m["text"], m["buttons"], m["kind"]) for m in messages] == [(unknown, [], "text")], command
+    # A definition file from a citizen gets what any other document gets.
+    count = len(telegram.messages(CITIZEN))
+    await send_file(telegram, CITIZEN, "holiday.txt", "hello")
+    any_document = [m["text"] for m in telegram.messages(CITIZEN)[count:]]
+    count = len(telegram.messages(CITIZEN))
+    await send_file(telegram, CITIZEN, "x.yaml", example_text().replace("riverside-2027", "sneaky-one"), caption="/new")
+    assert [m["text"] for m in telegram.messages(CITIZEN)[count:]] == any_document
+    assert await snapshot(db) == before
+    # An organiser granted, then revoked, is back to being anyone.
+    await telegram.send(ADMIN, f"/grant {CITIZEN}")
+    await telegram.send(CITIZEN, "/list")
+    assert "riverside-2027" in telegram.texts(CITIZEN)[-1]
+    await telegram.send(ADMIN, f"/revoke {CITIZEN}")
+    await telegram.send(CITIZEN, "/list")
+    assert telegram.texts(CITIZEN)[-1] == unknown
+    # Granting stays with the owners: a plain organiser's /grant is an unknown command too.
+    await telegram.send(ADMIN, "/grant 5005")
+    await telegram.send(5005, "/grant 5006")
+    assert telegram.texts(5005)[-1] == unknown
+
+
+async def test_new_with_problems_shows_them_verbatim_with_their_lines(telegram, db):
+    text = example_text().replace("total: 2000000", "total: 1000").replace(
+        "show_if: {item: safety, any_of: [1, 2]}", "show_if: {item: safetey, any_of: [1, 2]}")
+    await telegram.send(ADMIN, "/new")
+    assert "definition file" in telegram.texts(ADMIN)[-1]
+    await send_file(telegram, ADMIN, "riverside.yaml", text)
+    reply = telegram.texts(ADMIN)[-1]
+    [problem] = check_text(text, "riverside.yaml").problems  # whole-file rules wait for field errors
+    assert problem.text("riverside.yaml") in reply and f"riverside.yaml:{problem.line}: items[7].total:" in reply
+    assert reply.startswith("❌ riverside.yaml has 1 problem")
+    # Fixed budget: now the branch problem, with its line.
+    text = text.replace("total: 1000", "total: 2000000")
+    await send_file(telegram, ADMIN, "riverside.yaml", text, caption="/new")
+    [problem] = check_text(text, "riverside.yaml").problems
+    assert problem.text("riverside.yaml") in telegram.texts(ADMIN)[-1]
+    assert "show_if names an unknown item 'safetey'" in telegram.texts(ADMIN)[-1]
+    async with db.session() as s:
+        assert (await s.execute(select(Consultation))).first() is None
+
+
+async def test_new_creates_then_replaces_a_draft_json_too(telegram, db):
+    await telegram.send(ADMIN, "/new")
+    await send_file(telegram, ADMIN, "riverside.yaml", example_text())
+    assert telegram.texts(ADMIN)[-1].startswith("✅ Draft «Нова набережна Південного Бугу» saved: 10 items in uk, en, de.")
+    assert "/preview riverside-2027" in telegram.texts(ADMIN)[-1]
+    as_json = json.dumps(yaml.safe_load(example_text()), ensure_ascii=False, indent=2)
+    await send_file(telegram, ADMIN, "riverside.json", as_json)  # the name is enough
+    assert "It replaced the previous draft of riverside-2027." in telegram.texts(ADMIN)[-1]
+    assert await status_of(db) == "draft"
+    await send_file(telegram, ADMIN, "notes.txt", "hello")
+    assert "send /new first" in telegram.texts(ADMIN)[-1]
+
+
+async def test_the_lifecycle_from_telegram(telegram, db, http):
+    await upload(http, example_text())
+    await telegram.send(ADMIN, "/launch")
+    assert "riverside-2027" in telegram.buttons(ADMIN)[0]["text"]
+    await telegram.press(ADMIN, "riverside-2027")
+    assert telegram.texts(ADMIN)[-1].startswith("🚀 «Нова набережна Південного Бугу» is open.")
+    assert await status_of(db) == "open"
+    await telegram.send(ADMIN, "/launch riverside-2027")
+    assert telegram.texts(ADMIN)[-1] == "riverside-2027 is open: this command does not apply to it."
+    await telegram.send(ADMIN, "/pause riverside-2027")
+    assert await status_of(db) == "paused"
+    await telegram.send(ADMIN, "/resume riverside-2027")
+    assert await status_of(db) == "open"
+    await telegram.send(ADMIN, "/close riverside-2027")
+    assert await status_of(db) == "open"  # not before it is confirmed
+    await telegram.press(ADMIN, "Cancel")
+    assert telegram.texts(ADMIN)[-1] == "Cancelled." and await status_of(db) == "open"
+    await telegram.send(ADMIN, "/close riverside-2027")
+    await telegram.press(ADMIN, "Close it")
+    assert telegram.texts(ADMIN)[-1].startswith("🏁 «Нова набережна Південного Бугу» is closed.")
+    assert await status_of(db) == "closed"
+    await telegram.send(ADMIN, "/list")
+    assert telegram.texts(ADMIN)[-1] == ("Consultations:\n• riverside-2027 — «Нова набережна Південного Бугу» — "
+                                         "closed, 0 participants")
+    await telegram.send(ADMIN, "/pause nope")
+    assert telegram.texts(ADMIN)[-1].startswith("Not found: consultation 'nope'")
+
+
+async def test_stats_are_live(telegram, http, db, riverside):
+    await telegram.send(ADMIN, "/stats riverside-2027")
+    stats = telegram.texts(ADMIN)[-1]
+    assert "Participants: 0" in stats and "1. visits (single_choice): 0" in stats and "9. spot (place): 0" in stats
+    await citizen_proposal(http, db, "7001", "uk", "Поставити більше смітників уздовж річки")
+    await telegram.press(ADMIN, "Refresh")
+    stats = telegram.texts(ADMIN)[-1]
+    assert "Participants: 1" in stats and "Proposals waiting for moderation: 1 — /moderate riverside-2027" in stats
+
+
+async def test_preview_walks_every_screen_and_records_nothing(telegram, db, riverside):
+    before = await snapshot(db)
+    await telegram.send(ADMIN, "/preview riverside-2027 en")
+    seen = [telegram.texts(ADMIN)[-1]]
+    labels = [b["text"] for b in telegram.buttons(ADMIN)]
+    assert seen[0].startswith("👁 Preview of riverside-2027 (en), screen 1 of 14 — nothing is recorded")
+    assert "A new Southern Bug riverside" in seen[0]
+    while any(b["text"] == "▶" for b in telegram.buttons(ADMIN)):
+        await telegram.press(ADMIN, "▶")
+        seen.append(telegram.texts(ADMIN)[-1])
+        labels += [b["text"] for b in telegram.buttons(ADMIN)]
+    assert len(seen) == 14 and len(telegram.messages(ADMIN)) == 1  # one message, edited in place
+    joined = "\n".join(seen)
+    assert "How often do you go to the riverside?" in joined
+    assert "↳ Shown only when visits is rarely / never." in joined
+    assert "5 proposals in the pool" in joined and "«Light the whole riverside" in joined
+    assert any("Floating swimming pontoon" in label for label in labels) and "👍 Agree" in labels
+    await telegram.press(ADMIN, "◀")
+    assert "screen 13 of 14" in telegram.texts(ADMIN)[-1]
+    await telegram.press(ADMIN, index=0)  # an answer button just moves on
+    assert "screen 14 of 14" in telegram.texts(ADMIN)[-1]
+    await telegram.press(ADMIN, "End preview")
+    assert telegram.messages(ADMIN)[-1]["buttons"] == []
+    assert await snapshot(db) == before
+    async with db.session() as s:
+        assert (await s.execute(select(Participant))).first() is None
+
+
+async def test_link_sends_the_deep_link_and_a_qr_code_photo(telegram, riverside):
+    await telegram.send(ADMIN, "/link riverside-2027 poster_3")
+    message = telegram.last(ADMIN)
+    assert message["kind"] == "photo" and message["photo"]
+    assert message["text"].startswith("https://t.me/viche_bot?start=riverside-2027--poster_3\n")
+    assert [c for c in telegram.fake.calls("sendPhoto") if c["status"] == 200]
+    await telegram.send(ADMIN, "/link riverside-2027 bad-source!")
+    assert telegram.texts(ADMIN)[-1].startswith("Not done: a source has 1 to 40 letters")
+
+
+async def test_moderation_accepts_and_rejects_and_tells_each_author_in_their_language(telegram, http, db, riverside):
+    uk_author, en_author = 7001, 7002
+    for chat, code in ((uk_author, "uk"), (en_author, "en")):
+        telegram.fake.register_user(chat, language_code=code)  # they talked to the bot before
+    first = await citizen_proposal(http, db, str(uk_author), "uk", "Поставити більше смітників уздовж річки")
+    second = await citizen_proposal(http, db, str(en_author), "en", "Free water taps every two hundred metres",
+                                    key="priorities")
+    await telegram.send(ADMIN, "/moderate")
+    card = telegram.texts(ADMIN)[-1]
+    assert card.startswith(f"🗳 Proposal #{first} — 2 waiting") and "«Поставити більше смітників уздовж річки» [uk]" in card
+    await telegram.press(ADMIN, "Skip")
+    assert telegram.texts(ADMIN)[-1].startswith(f"🗳 Proposal #{second}")
+    await telegram.press(ADMIN, "Reject")
+    await telegram.press(ADMIN, "Back")
+    await telegram.press(ADMIN, "Reject")
+    await telegram.press(ADMIN, "Several ideas")
+    decided = [m for m in telegram.messages(ADMIN) if f"Proposal #{second}" in (m["text"] or "")][-1]
+    assert decided["text"].endswith("❌ Rejected: Several ideas. The author is told.") and not decided["buttons"]
+    assert telegram.texts(ADMIN)[-1].startswith(f"🗳 Proposal #{first} — 1 waiting")
+    await telegram.press(ADMIN, "Accept")
+    assert telegram.texts(ADMIN)[-1] == "No proposal is waiting for moderation. ✓"
+
+    en, uk = translator("en"), translator("uk")
+    [rejected] = telegram.texts(en_author)
+    assert rejected == en._("Your proposal «{text}» in «{title}» was not published: {reason}.",
+                            text="Free water taps every two hundred metres", title="A new Southern Bug riverside",
+                            reason=reason_for_author(en, "several_ideas")) + "\n\n" + en._(
+        "You are welcome to send another one.")
+    assert "several ideas" in rejected
+    [accepted] = telegram.texts(uk_author)
+    assert accepted == uk._("🎉 Your proposal «{text}» in «{title}» was accepted. Other participants can now vote on it.",
+                            text="Поставити більше смітників уздовж річки", title="Нова набережна Південного Бугу")
+    async with db.session() as s:
+        statuses = dict((await s.execute(select(Proposal.id, Proposal.status).where(
+            Proposal.id.in_([first, second])))).all())
+    assert statuses == {first: "accepted", second: "rejected"}
+
+
+async def test_an_author_who_blocked_the_bot_does_not_stop_moderation(telegram, http, db, riverside):
+    telegram.fake.register_user(7001, language_code="uk")
+    telegram.fake.block_chat(7001)
+    await citizen_proposal(http, db, "7001", "uk", "Поставити більше смітників уздовж річки")
+    await telegram.send(ADMIN, "/moderate riverside-2027")
+    await telegram.press(ADMIN, "Reject")
+    await telegram.press(ADMIN, "Advertising")
+    assert telegram.texts(ADMIN)[-1] == "No proposal is waiting for moderation. ✓"
+    async with db.session() as s:
+        assert (await s.execute(select(Proposal.status).where(Proposal.author_id.is_not(None)))).scalar_one() == "rejected"
+
+
+def test_the_author_message_follows_the_author_language_not_the_organiser():
+    decision = {"status": "rejected", "reason": "duplicate",
+                "notify": {"language": "uk", "text": "t", "consultation_title": "T"}}
+    uk = translator("uk")
+    assert author_message(decision).text.startswith(
+        uk._("Your proposal «{text}» in «{title}» was not published: {reason}.", text="t", title="T",
+             reason=reason_for_author(uk, "duplicate")))
+
+
+async def test_admin_help_lists_owner_commands_for_owners(telegram):
+    await telegram.send(ADMIN, "/admin")
+    assert "/moderate" in telegram.texts(ADMIN)[-1] and "/grant" in telegram.texts(ADMIN)[-1]

@@ -1,0 +1,115 @@
+"""Production mode in the runner: receiving updates by webhook, and the periodic housekeeping.
+
+Housekeeping (hourly, only where this process owns the database, i.e. without VICHE_API_URL):
+* forget which webhook updates were handled once they are a week old (Telegram never re-sends by then);
+* with VICHE_RETENTION_DAYS set, delete contact data that many days after the consultations close
+  (the same as ``viche retention``, which a cron job can run instead).
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+import sys
+
+from aiogram import Bot, Dispatcher
+from aiogram.exceptions import TelegramAPIError
+from fastapi import FastAPI
+
+from bot.backend import Backend
+from storage.db import Database
+from viche.settings import Settings
+
+log = logging.getLogger("viche")
+
+HOUSEKEEPING_INTERVAL = 3600.0
+
+
+def install_webhook(settings: Settings, api: FastAPI, bot: Bot, dispatcher: Dispatcher, backend: Backend) -> str:
+    """Mount the webhook route on ``api`` (before the server starts). Returns the URL to register."""
+    from bot.webhook import WebhookReceiver, mount_webhook, public_url, webhook_path
+
+    url = public_url(settings.webhook_url)
+    mount_webhook(api, webhook_path(url), WebhookReceiver(dispatcher, bot, backend, settings.webhook_secret))
+    return url
+
+
+def _workflow(bot: Bot, dispatcher: Dispatcher) -> dict:
+    return {"dispatcher": dispatcher, "bots": [bot], **dispatcher.workflow_data, "bot": bot}
+
+
+async def start_webhook(settings: Settings, bot: Bot, dispatcher: Dispatcher, url: str) -> None:
+    """Run the startup hooks (the command menu …), then tell Telegram where to deliver updates."""
+    from bot.webhook import register_webhook
+
+    await dispatcher.emit_startup(**_workflow(bot, dispatcher))
+    await register_webhook(bot, dispatcher, url, settings.webhook_secret)
+    log.info("webhook registered: %s", url)
+
+
+async def stop_webhook(bot: Bot, dispatcher: Dispatcher) -> None:
+    """Shutdown hooks only: the webhook stays registered, so Telegram keeps updates until we are back."""
+    await dispatcher.emit_shutdown(**_workflow(bot, dispatcher))
+
+
+async def prepare_polling(bot: Bot) -> None:
+    """Polling after a webhook was registered: getUpdates is refused until the webhook is removed."""
+    try:
+        await bot.delete_webhook(drop_pending_updates=False)
+    except TelegramAPIError as error:
+        log.warning("could not remove a webhook before polling: %s", error)
+
+
+async def housekeep_once(settings: Settings, db: Database) -> dict[str, int]:
+    from api import privacy
+
+    done: dict[str, int] = {}
+    async with db.session() as session:
+        done["processed_updates_pruned"] = await privacy.prune_processed_updates(session)
+        if settings.retention_days is not None:
+            done.update(await privacy.sweep_retention(session, settings.retention_days))
+    return done
+
+
+async def housekeeping(settings: Settings, db: Database, interval: float = HOUSEKEEPING_INTERVAL) -> None:
+    """Forever, every ``interval`` seconds; a failure (the database is down) is logged and retried next time."""
+    while True:
+        try:
+            done = await housekeep_once(settings, db)
+            if any(done.values()):
+                log.info("housekeeping: %s", done)
+        except Exception:  # noqa: BLE001 - never let housekeeping take the bot down
+            log.exception("housekeeping failed; retrying in %.0f s", interval)
+        await asyncio.sleep(interval)
+
+
+def cmd_retention(args) -> int:  # noqa: ANN001
+    """``viche retention [--days N]``: delete expired contact data now (and prune handled webhook updates)."""
+    from viche.settings import get_settings
+
+    settings = get_settings()
+    if args.days is not None:
+        settings.retention_days = args.days
+    if settings.retention_days is None:
+        print("no retention period: set VICHE_RETENTION_DAYS or pass --days", file=sys.stderr)
+        return 2
+    from storage.migrate import upgrade
+
+    upgrade(settings.database_url)
+
+    async def go() -> dict[str, int]:
+        db = Database(settings.database_url)
+        try:
+            return await housekeep_once(settings, db)
+        finally:
+            await db.dispose()
+
+    done = asyncio.run(go())
+    print(f"retention {settings.retention_days} days: deleted the contact data of {done['contacts_deleted']} "
+          f"participant(s); pruned {done['processed_updates_pruned']} handled webhook update(s)")
+    return 0
+
+
+def register(sub) -> None:  # noqa: ANN001
+    retention = sub.add_parser("retention", help="delete contact data VICHE_RETENTION_DAYS after consultations close")
+    retention.add_argument("--days", type=int, help="override VICHE_RETENTION_DAYS")
+    retention.set_defaults(func=cmd_retention)
