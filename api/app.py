@@ -6,6 +6,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from api import routes_delivery, routes_organiser, routes_participant, routes_privacy
+from api.broadcast import routes as broadcast_routes
 from api.errors import install_error_handlers
 from api.partner import install as install_partner_api
 from storage.db import Database
@@ -33,6 +34,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     app.include_router(routes_organiser.router)
     app.include_router(routes_privacy.router)
     app.include_router(routes_delivery.router)
+    app.include_router(broadcast_routes.router)
     install_partner_api(app)
 
     @app.get("/healthz", tags=["health"])

@@ -4,6 +4,8 @@ The webhook asks before handling an update and records it only after its effects
 """
 from __future__ import annotations
 
+from typing import Annotated
+
 from fastapi import APIRouter, Depends, Path, Response
 from pydantic import BaseModel
 from sqlalchemy.exc import IntegrityError
@@ -14,7 +16,7 @@ from storage.models_webhook import ProcessedUpdate
 
 router = APIRouter(prefix="/delivery", tags=["delivery"], dependencies=[Depends(require_service_token)])
 
-BigId = Path(ge=0, le=2**63 - 1)
+BigId = Annotated[int, Path(ge=0, le=2**63 - 1)]  # a BIGINT column
 
 
 class ProcessedOut(BaseModel):
@@ -23,13 +25,13 @@ class ProcessedOut(BaseModel):
 
 @router.get("/updates/{bot_id}/{update_id}", response_model=ProcessedOut,
             summary="Whether this bot already handled this update")
-async def processed(bot_id: int = BigId, update_id: int = BigId, db: AsyncSession = Depends(session)) -> ProcessedOut:
+async def processed(bot_id: BigId, update_id: BigId, db: AsyncSession = Depends(session)) -> ProcessedOut:
     return ProcessedOut(processed=await db.get(ProcessedUpdate, (bot_id, update_id)) is not None)
 
 
 @router.put("/updates/{bot_id}/{update_id}", status_code=204, response_class=Response,
             summary="Record that this bot handled this update (idempotent)")
-async def record(bot_id: int = BigId, update_id: int = BigId, db: AsyncSession = Depends(session)) -> Response:
+async def record(bot_id: BigId, update_id: BigId, db: AsyncSession = Depends(session)) -> Response:
     if await db.get(ProcessedUpdate, (bot_id, update_id)) is None:
         db.add(ProcessedUpdate(bot_id=bot_id, update_id=update_id))
         try:

@@ -18,6 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api import moderation, participation, schemas
+from api.broadcast.outbox import on_status_changed
 from api.content import localized
 from api.deps import require_service_token, session
 from api.errors import ApiError, bad_request, conflict, not_found
@@ -197,6 +198,7 @@ async def change_status(slug: str, body: StatusChange, db: AsyncSession = Depend
                        consultation_status=consultation.status)
     consultation.status = target
     await db.commit()
+    await on_status_changed(db, consultation)  # closing queues the final results digest (api/broadcast)
     return await _row(db, consultation)
 
 

@@ -60,7 +60,7 @@ class FakeBotAPI:
         self.files = FileStore()
         self.updates = UpdateQueue()
         self.faults = Faults()
-        self.webhook = WebhookDelivery(self.updates, self.call, self._mark_activity)
+        self.webhook = WebhookDelivery(self.updates, self.call, self._mark_handed_over)
         self.users: dict[int, dict[str, Any]] = {}
         self.open_callback_queries: dict[str, dict[str, Any]] = {}
         self.bot_commands: dict[tuple[str, str], list[dict[str, str]]] = {}
@@ -69,8 +69,11 @@ class FakeBotAPI:
         self.menu_buttons: dict[int | None, dict[str, Any]] = {}
         self.call_log: deque[dict[str, Any]] = deque(maxlen=CALL_LOG_SIZE)
         self.count_429 = 0
+        # For wait_until_idle: calls being served, and when the bot last did or received anything.
         self._in_flight = 0
         self._last_activity = time.monotonic()
+        self._last_handed_over = 0.0
+        self._last_bot_call = 0.0
         self._app: FastAPI | None = None
 
     # ---- the bot's side --------------------------------------------------------------------
@@ -96,8 +99,11 @@ class FakeBotAPI:
         self._mark_activity()
         if not polling:
             self._in_flight += 1
+            self._last_bot_call = time.monotonic()
         try:
             result = await self._execute(name, Params(fields, files))
+            if polling and result:
+                self._mark_handed_over()
         except BotAPIError as error:
             entry["status"] = error.status
             if error.status == 429:
@@ -139,6 +145,10 @@ class FakeBotAPI:
 
     def _mark_activity(self) -> None:
         self._last_activity = time.monotonic()
+
+    def _mark_handed_over(self) -> None:
+        """Updates just reached the bot (a getUpdates answer or a webhook delivery)."""
+        self._last_handed_over = self._last_activity = time.monotonic()
 
     async def close(self) -> None:
         """Prepare for shutdown: answer waiting long-polls (getUpdates and the web page's) now, keep
@@ -356,16 +366,20 @@ class FakeBotAPI:
             await self.chats.changed.wait(remaining)
         return self.messages(chat_id)
 
-    async def wait_until_idle(self, timeout: float = 5, quiet: float = 0.15) -> None:
-        """Return once the bot has taken every queued update and made no call for ``quiet`` seconds.
+    async def wait_until_idle(self, timeout: float = 5, quiet: float = 0.15, grace: float = 1.0) -> None:
+        """Return once the bot has taken every queued update and finished reacting to them.
 
-        "Taken" means confirmed by a later getUpdates offset, or delivered to the webhook.
+        Taken: confirmed by a later getUpdates offset, or delivered to the webhook. Finished: no call
+        in progress and none for ``quiet`` seconds. Since aiogram handles updates as tasks, the bot
+        may confirm an update before its handler has called anything; so after a hand-over, idle
+        also waits for a first call, or for ``grace`` seconds if the update needs no answer.
         """
         deadline = time.monotonic() + timeout
         while True:
             now = time.monotonic()
             busy = bool(self.updates.pending) or self.webhook.busy or self._in_flight > 0
-            if not busy and now - self._last_activity >= quiet:
+            answered = self._last_bot_call >= self._last_handed_over or now - self._last_handed_over >= grace
+            if not busy and answered and now - self._last_activity >= quiet:
                 return
             if now >= deadline:
                 raise TimeoutError(

@@ -36,11 +36,12 @@ def _lane(update: dict[str, Any]) -> Any:
 
 
 class WebhookDelivery:
-    def __init__(self, queue: UpdateQueue, execute: Execute, on_activity: Callable[[], None],
+    def __init__(self, queue: UpdateQueue, execute: Execute, on_post: Callable[[], None],
                  *, max_attempts: int = 5, first_retry_delay: float = 0.05) -> None:
         self.queue = queue
         self.execute = execute
-        self.on_activity = on_activity
+        self.on_post = on_post
+        """Called as each POST starts: a bot may act before it even answers the request."""
         self.max_attempts = max_attempts
         self.first_retry_delay = first_retry_delay
         self.url: str | None = None
@@ -108,7 +109,6 @@ class WebhookDelivery:
             updates.popleft()
             self._assigned.discard(update["update_id"])
             self.queue.remove(update["update_id"])
-            self.on_activity()
 
     async def _deliver(self, update: dict[str, Any]) -> bool:
         if self._client is None:
@@ -118,6 +118,7 @@ class WebhookDelivery:
             url = self.url
             if url is None:
                 return False
+            self.on_post()
             try:
                 response = await self._client.post(url, json=update, headers=headers)
             except httpx.HTTPError as error:

@@ -105,6 +105,11 @@ def _emoji(text: str) -> set[str]:
     return {char for char in text if unicodedata.category(char) == "So"}
 
 
+def _letters(text: str) -> int:
+    """Letters outside the {placeholders}: '«{text}»' has none, so it may stay the same in every language."""
+    return sum(char.isalpha() for char in re.sub(r"\{[^{}]*\}", "", text))
+
+
 def _ids(message: Message) -> tuple[str, ...]:
     return tuple(message.id) if isinstance(message.id, (list, tuple)) else (message.id,)
 
@@ -178,7 +183,7 @@ def message_problems(where: str, locale: str, source: Message, entry: Message | 
         lost_emoji = sorted(_emoji(source_text) - _emoji(text))
         if lost_emoji:
             problems.append(Problem(where, "emoji", key, f"{label} lacks {' '.join(lost_emoji)}"))
-        if (locale != FALLBACK and text == source_text and sum(c.isalpha() for c in text) >= 4
+        if (locale != FALLBACK and text == source_text and _letters(text) >= 4
                 and not any(SAME_AS_ENGLISH in comment for comment in entry.user_comments)):
             problems.append(Problem(where, "copied", key, f"{label} is the English text; translate it (or add the "
                                                           f"translator comment '# {SAME_AS_ENGLISH}')"))

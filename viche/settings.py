@@ -4,7 +4,7 @@ from __future__ import annotations
 import secrets
 from functools import lru_cache
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from typing import Annotated
 
@@ -35,6 +35,17 @@ class Settings(BaseSettings):
                                 description="Telegram's X-Telegram-Bot-Api-Secret-Token; random per process if unset.")
     retention_days: int | None = Field(default=None, ge=0,
                                        description="Delete contact data this many days after consultations close.")
+    # Broadcasts (issue 7): digests and invitations. Telegram allows about 30 messages a second across chats,
+    # up to 1000 with paid broadcasts (Telegram Stars per message beyond the free 30).
+    broadcast_rate: float = Field(default=25.0, gt=0, le=1000, description="Messages per second, all chats together.")
+    broadcast_allow_paid: bool = Field(default=False, description="Send with allow_paid_broadcast (rates above 30/s).")
+    broadcast_progress_seconds: float = Field(default=3.0, ge=1, description="How often progress messages are edited.")
+
+    @model_validator(mode="after")
+    def _paid_rate(self) -> "Settings":
+        if self.broadcast_rate > 30 and not self.broadcast_allow_paid:
+            raise ValueError("VICHE_BROADCAST_RATE above 30 needs VICHE_BROADCAST_ALLOW_PAID=true (paid broadcasts)")
+        return self
 
     @field_validator("admins", "owners", mode="before")
     @classmethod

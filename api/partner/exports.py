@@ -49,8 +49,7 @@ class Cursor:
     pair_token: str = ""
 
     def encode(self) -> str:
-        raw = f"1|{self.answer}|{self.vote}|{'' if self.pair_us is None else self.pair_us}|{self.pair_token}"
-        return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+        return encode_cursor(self.answer, self.vote, self.pair_us, self.pair_token)
 
     @classmethod
     def decode(cls, text: str | None) -> "Cursor":
@@ -72,6 +71,11 @@ class Cursor:
     @property
     def pair_at(self) -> datetime | None:
         return None if self.pair_us is None else _from_us(self.pair_us)
+
+
+def encode_cursor(answer: int, vote: int, pair_us: int | None, pair_token: str) -> str:
+    raw = f"1|{answer}|{vote}|{'' if pair_us is None else pair_us}|{pair_token}"
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
 
 
 def _us(moment: datetime) -> int:
@@ -140,7 +144,9 @@ class Run:
         return [self.table.id]
 
     def filters(self) -> list[Any]:
-        clauses = [self.table.item_id.in_(self.item_ids), *self.where]
+        # "item_id + 0": the filter must not steer the database to the item_id index, whose rows would
+        # then be sorted on every batch; walking the key order and filtering is linear.
+        clauses = [(self.table.item_id + 0).in_(self.item_ids), *self.where]
         if self.name == PAIR:
             clauses.append(PairPrompt.answered_at.is_not(None))
         return clauses
@@ -173,6 +179,14 @@ class Run:
         if end is not None:
             clauses.append(self.upto(end))
         return clauses
+
+    def encode(self, cursor: Cursor, record: Any) -> str:
+        """The cursor just after ``record`` (a row of this run whose first columns are the keys)."""
+        if self.name == ANSWER:
+            return encode_cursor(record[0], cursor.vote, cursor.pair_us, cursor.pair_token)
+        if self.name == VOTE:
+            return encode_cursor(cursor.answer, record[0], cursor.pair_us, cursor.pair_token)
+        return encode_cursor(cursor.answer, cursor.vote, _us(record[0]), record[1])
 
     def moved(self, cursor: Cursor, key: tuple) -> Cursor:
         if self.name == ANSWER:
@@ -209,13 +223,16 @@ async def plan_end(session: AsyncSession, runs: list[Run], start: Cursor, limit:
     return end
 
 
-Row = dict[str, Any]
+Row = tuple
 RowMaker = Callable[[Any, Cursor], Row]
 
 
 async def stream_rows(db: Database, runs: list[tuple[Run, Callable[[Run], Any], RowMaker]], start: Cursor,
                       end: Cursor, batch_size: int = BATCH_SIZE) -> AsyncIterator[list[Row]]:
-    """Batches of rows from ``start`` (exclusive) to ``end`` (inclusive), one short session per batch."""
+    """Batches of rows from ``start`` (exclusive) to ``end`` (inclusive), one short connection per batch.
+
+    A row maker gets the database row and the cursor before its batch (``Run.encode`` makes the row's own).
+    """
     position = start
     for run, statement, make in runs:
         if not run.item_ids:
@@ -223,14 +240,12 @@ async def stream_rows(db: Database, runs: list[tuple[Run, Callable[[Run], Any], 
         key_count = len(run.keys())
         while True:
             query = statement(run).where(*run.window(position, end)).order_by(*run.keys()).limit(batch_size)
-            async with db.session() as session:
-                result = (await session.execute(query)).all()
+            async with db.engine.connect() as connection:
+                result = (await connection.execute(query)).all()
             if not result:
                 break
-            rows = []
-            for record in result:
-                position = run.moved(position, tuple(record[:key_count]))
-                rows.append(make(record, position))
+            rows = [make(record, position) for record in result]
+            position = run.moved(position, tuple(result[-1][:key_count]))
             yield rows
             if len(result) < batch_size:
                 break
@@ -239,22 +254,31 @@ async def stream_rows(db: Database, runs: list[tuple[Run, Callable[[Run], Any], 
 
 # --- formatting --------------------------------------------------------------------------------
 
-async def csv_chunks(columns: list[str], batches: AsyncIterator[list[Row]]) -> AsyncIterator[bytes]:
+async def csv_chunks(columns: list[str], batches: AsyncIterator[list[Row]],
+                     structured: tuple[str, ...] = ()) -> AsyncIterator[bytes]:
+    """CSV: the header, then one chunk per batch. ``structured`` columns are written as JSON."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(columns)
     yield buffer.getvalue().encode()
+    convert = [columns.index(c) for c in structured]
+    cell = formats.csv_value
     async for rows in batches:
         buffer.seek(0)
         buffer.truncate()
-        cell = formats.csv_value
-        writer.writerows([cell(row.get(c)) for c in columns] for row in rows)
+        if convert:
+            rows = [list(row) for row in rows]
+            for row in rows:
+                for i in convert:
+                    row[i] = cell(row[i])
+        writer.writerows(rows)
         yield buffer.getvalue().encode()
 
 
-async def jsonl_chunks(batches: AsyncIterator[list[Row]]) -> AsyncIterator[bytes]:
+async def jsonl_chunks(columns: list[str], batches: AsyncIterator[list[Row]]) -> AsyncIterator[bytes]:
+    dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
     async for rows in batches:
-        yield "".join(json.dumps(row, ensure_ascii=False, separators=(",", ":")) + "\n" for row in rows).encode()
+        yield "".join([dumps(dict(zip(columns, row))) + "\n" for row in rows]).encode()
 
 
 # --- the exports -------------------------------------------------------------------------------
@@ -289,31 +313,28 @@ SEGMENT_SELECT = (Participant.age_band, Participant.country, Participant.region,
 async def answers_export(db: Database, consultation: Consultation, *, fmt: str, after: str | None = None,
                          limit: int | None = None, settings: object | None = None,
                          batch_size: int = BATCH_SIZE) -> Export:
-    """Every answer, vote and answered pair, with the participant's pseudonym and segment values."""
+    """Every answer, vote and answered pair, with the participant's pseudonym and segment values.
+
+    Rows are tuples in ``formats.ANSWER_COLUMNS`` order.
+    """
     start = Cursor.decode(after)
     scope, pseudonym = await _prepare(db, consultation, settings)
     question_ids = [i for i, item in scope.items.items() if item.kind not in VOTE_KINDS + PAIR_KINDS]
-    runs = [Run(ANSWER, question_ids), Run(VOTE, scope.item_ids(VOTE_KINDS)), Run(PAIR, scope.item_ids(PAIR_KINDS))]
+    answers, votes, pairs = (Run(ANSWER, question_ids), Run(VOTE, scope.item_ids(VOTE_KINDS)),
+                             Run(PAIR, scope.item_ids(PAIR_KINDS)))
     cid = scope.consultation_id
-
-    def base(record: Any, position: Cursor, kind: str, item_id: int, participant_id: str, moment: datetime) -> Row:
-        item = scope.items[item_id]
-        row = dict.fromkeys(formats.ANSWER_COLUMNS)
-        row.update(cursor=position.encode(), type=kind, item=item.key, item_kind=item.kind,
-                   participant=pseudonym(participant_id), age_band=record.age_band, country=record.country,
-                   region=record.region, language=record.language, source=record.source,
-                   answered_at=formats.iso(moment))
-        return row
+    items = {i: (item.key, item.kind) for i, item in scope.items.items()}
+    options, iso = scope.options, formats.iso
 
     def answer_statement(_: Run):  # noqa: ANN202
         statement = select(Answer.id, Answer.participant_id, Answer.item_id, Answer.option_id, Answer.value,
                            Answer.created_at, *SEGMENT_SELECT)
         return _segment_join(statement, Answer.participant_id, cid)
 
-    def answer_row(record: Any, position: Cursor) -> Row:
-        row = base(record, position, ANSWER, record.item_id, record.participant_id, record.created_at)
-        row.update(option=scope.options.get(record.option_id), value=record.value)
-        return row
+    def answer_row(r: Any, position: Cursor) -> Row:
+        key, kind = items[r[2]]
+        return (answers.encode(position, r), ANSWER, key, kind, pseudonym(r[1]), r[6], r[7], r[8], r[9], r[10],
+                options.get(r[3]), r[4], None, None, None, None, None, None, None, None, iso(r[5]))
 
     def vote_statement(_: Run):  # noqa: ANN202
         statement = select(ProposalVote.id, ProposalVote.participant_id, ProposalVote.item_id,
@@ -321,10 +342,10 @@ async def answers_export(db: Database, consultation: Consultation, *, fmt: str, 
                            ProposalVote.created_at, *SEGMENT_SELECT)
         return _segment_join(statement, ProposalVote.participant_id, cid)
 
-    def vote_row(record: Any, position: Cursor) -> Row:
-        row = base(record, position, VOTE, record.item_id, record.participant_id, record.created_at)
-        row.update(proposal=record.proposal_id, choice=record.choice, qualification=record.qualification)
-        return row
+    def vote_row(r: Any, position: Cursor) -> Row:
+        key, kind = items[r[2]]
+        return (votes.encode(position, r), VOTE, key, kind, pseudonym(r[1]), r[7], r[8], r[9], r[10], r[11],
+                None, None, r[3], r[4], r[5], None, None, None, None, None, iso(r[6]))
 
     def pair_statement(_: Run):  # noqa: ANN202
         statement = select(PairPrompt.answered_at, PairPrompt.token, PairPrompt.participant_id, PairPrompt.item_id,
@@ -332,19 +353,18 @@ async def answers_export(db: Database, consultation: Consultation, *, fmt: str, 
                            PairPrompt.after_skip, *SEGMENT_SELECT)
         return _segment_join(statement, PairPrompt.participant_id, cid)
 
-    def pair_row(record: Any, position: Cursor) -> Row:
-        row = base(record, position, PAIR, record.item_id, record.participant_id, record.answered_at)
-        row.update(left=record.left_id, right=record.right_id, outcome=record.outcome, reason=record.reason,
-                   after_skip=bool(record.after_skip))
-        return row
+    def pair_row(r: Any, position: Cursor) -> Row:
+        key, kind = items[r[3]]
+        return (pairs.encode(position, r), PAIR, key, kind, pseudonym(r[2]), r[9], r[10], r[11], r[12], r[13],
+                None, None, None, None, None, r[4], r[5], r[6], r[7], bool(r[8]), iso(r[0]))
 
     async with db.session() as session:
-        end = await plan_end(session, runs, start, limit)
-    batches = stream_rows(db, [(runs[0], answer_statement, answer_row), (runs[1], vote_statement, vote_row),
-                               (runs[2], pair_statement, pair_row)], start, end, batch_size)
+        end = await plan_end(session, [answers, votes, pairs], start, limit)
+    batches = stream_rows(db, [(answers, answer_statement, answer_row), (votes, vote_statement, vote_row),
+                               (pairs, pair_statement, pair_row)], start, end, batch_size)
     if fmt == "jsonl":
-        return Export(jsonl_chunks(batches), end.encode())
-    return Export(csv_chunks(formats.ANSWER_COLUMNS, batches), end.encode())
+        return Export(jsonl_chunks(formats.ANSWER_COLUMNS, batches), end.encode())
+    return Export(csv_chunks(formats.ANSWER_COLUMNS, batches, structured=("value", "after_skip")), end.encode())
 
 
 def _pick_items(scope: Scope, kinds: tuple[str, ...], key: str | None) -> list[int]:
@@ -361,15 +381,14 @@ async def polis_votes_export(db: Database, consultation: Consultation, *, item: 
     start = Cursor.decode(after)
     scope, pseudonym = await _prepare(db, consultation, settings)
     run = Run(VOTE, _pick_items(scope, VOTE_KINDS, item))
+    value = formats.POLIS_VOTE
 
     def statement(_: Run):  # noqa: ANN202
         return select(ProposalVote.id, ProposalVote.participant_id, ProposalVote.proposal_id, ProposalVote.choice,
                       ProposalVote.created_at)
 
-    def row(record: Any, _: Cursor) -> Row:
-        return {"timestamp": formats.epoch_ms(record.created_at), "datetime": formats.polis_time(record.created_at),
-                "comment-id": record.proposal_id, "voter-id": pseudonym(record.participant_id),
-                "vote": formats.POLIS_VOTE.get(record.choice, 0)}
+    def row(r: Any, _: Cursor) -> Row:
+        return (formats.epoch_ms(r[4]), formats.polis_time(r[4]), r[2], pseudonym(r[1]), value.get(r[3], 0))
 
     async with db.session() as session:
         end = await plan_end(session, [run], start, limit)
@@ -386,33 +405,31 @@ async def aoi_votes_export(db: Database, consultation: Consultation, *, item: st
     outcomes = ("cant_decide", "skip") if non_votes else ("left", "right")
     run = Run(PAIR, _pick_items(scope, PAIR_KINDS, item), [PairPrompt.outcome.in_(outcomes)])
     texts = {pid: p["text"] for pid, p in scope.proposals.items()}
+    tail = ("NA", scope.slug, "NA", "NA", "FALSE", "NA")  # hashed IP, URL alias, user agent, referrer, widget, info
 
     def statement(_: Run):  # noqa: ANN202
         return select(PairPrompt.answered_at, PairPrompt.token, PairPrompt.participant_id, PairPrompt.item_id,
                       PairPrompt.left_id, PairPrompt.right_id, PairPrompt.outcome, PairPrompt.reason,
                       PairPrompt.served_at)
 
-    def common(record: Any) -> Row:
-        seconds = (formats.utc(record.answered_at) - formats.utc(record.served_at)).total_seconds()
-        return {"Appearance ID": record.token, "Session ID": pseudonym(record.participant_id),
-                "Wikisurvey ID": record.item_id, "Left Choice ID": record.left_id,
-                "Right Choice ID": record.right_id, "Prompt ID": f"{record.left_id}-{record.right_id}",
-                "Created at": formats.aoi_time(record.answered_at), "Updated at": formats.aoi_time(record.answered_at),
-                "Response Time (s)": round(seconds, 3) if seconds > 0 else "NA",
-                "Missing Response Time Explanation": "" if seconds > 0 else "no_data", "Valid": "TRUE",
-                "Hashed IP Address": "NA", "URL Alias": scope.slug, "User Agent": "NA", "Referrer": "NA",
-                "Widget": "FALSE", "Info": "NA"}
+    def timing(r: Any) -> tuple[str, Any, str]:
+        at = formats.aoi_time(r[0])
+        seconds = (formats.utc(r[0]) - formats.utc(r[8])).total_seconds()
+        return (at, round(seconds, 3), "") if seconds > 0 else (at, "NA", "no_data")
 
-    def vote_row(record: Any, _: Cursor) -> Row:
-        winner, loser = ((record.left_id, record.right_id) if record.outcome == "left"
-                         else (record.right_id, record.left_id))
-        return {**common(record), "Vote ID": record.token, "Winner ID": winner, "Winner Text": texts.get(winner, ""),
-                "Loser ID": loser, "Loser Text": texts.get(loser, "")}
+    def vote_row(r: Any, _: Cursor) -> Row:
+        left, right = r[4], r[5]
+        winner, loser = (left, right) if r[6] == "left" else (right, left)
+        at, seconds, missing = timing(r)
+        return (r[1], pseudonym(r[2]), r[3], winner, texts.get(winner, ""), loser, texts.get(loser, ""),
+                f"{left}-{right}", r[1], left, right, at, at, seconds, missing, "TRUE", *tail)
 
-    def skip_row(record: Any, _: Cursor) -> Row:
-        return {**common(record), "Record Type": "Skip", "Skip ID": record.token,
-                "Left Choice Text": texts.get(record.left_id, ""), "Right Choice Text": texts.get(record.right_id, ""),
-                "Reason": record.reason or ("I can't decide" if record.outcome == "cant_decide" else "skip")}
+    def skip_row(r: Any, _: Cursor) -> Row:
+        left, right = r[4], r[5]
+        at, seconds, missing = timing(r)
+        reason = r[7] or ("I can't decide" if r[6] == "cant_decide" else "skip")
+        return ("Skip", r[1], r[1], pseudonym(r[2]), r[3], left, texts.get(left, ""), right, texts.get(right, ""),
+                f"{left}-{right}", reason, at, at, seconds, missing, "TRUE", *tail)
 
     async with db.session() as session:
         end = await plan_end(session, [run], start, limit)

@@ -265,7 +265,7 @@ class AdminFlow:
         if following is not None:
             nav.append(Button("▶", go))
         nav.append(Button("✖ " + tr._("End preview"), encode("xn", 1)))
-        return Screen(f"{head}\n\n{view.text}", [*buttons, nav])
+        return Screen(f"{head}\n\n{view.text}"[:MESSAGE_LIMIT], [*buttons, nav])
 
     def _participant_view(self, tr: Translator, ptr: Translator, step: dict) -> Screen:
         consultation = step["consultation"]

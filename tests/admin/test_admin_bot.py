@@ -232,3 +232,13 @@ def test_the_author_message_follows_the_author_language_not_the_organiser():
 async def test_admin_help_lists_owner_commands_for_owners(telegram):
     await telegram.send(ADMIN, "/admin")
     assert "/moderate" in telegram.texts(ADMIN)[-1] and "/grant" in telegram.texts(ADMIN)[-1]
+
+
+def test_long_replies_are_split_under_telegram_limits():
+    from bot.flows.admin import MESSAGE_LIMIT, _chunks
+
+    lines = [f"f.yaml:{n}: items[{n}].prompt: no text in de" for n in range(400)]
+    screens = _chunks("\n".join(lines))
+    assert len(screens) > 1 and all(len(s.text) <= MESSAGE_LIMIT < 4096 for s in screens)
+    assert "\n".join(s.text for s in screens).split("\n") == lines
+    assert [len(s.text) for s in _chunks("x" * 9000)] == [MESSAGE_LIMIT, MESSAGE_LIMIT, 9000 - 2 * MESSAGE_LIMIT]

@@ -52,6 +52,7 @@ async def test_the_user_side_api_drives_a_conversation(sandbox_site: Site) -> No
         document = {"chat_id": CHAT, "filename": "note.txt", "mime_type": "text/plain",
                     "content_base64": base64.b64encode(b"from the browser").decode()}
         assert (await client.post("/send_document", json=document)).status_code == 200
+        await fake.wait_until_idle()  # the bot handles updates concurrently: keep the replies in order
         assert (await client.post("/send_location", json={"chat_id": CHAT, "latitude": 1.5,
                                                           "longitude": 2.5})).status_code == 200
         await fake.wait_until_idle()

@@ -205,13 +205,13 @@ async def bulk_insert(session: AsyncSession, table: Any, rows: Iterable[dict[str
                 full[name] = factory()
         batch.append(full)
         if len(batch) >= CHUNK:
-            await session.execute(insert(table), batch)
+            await session.execute(insert(table.__table__), batch)
             count += len(batch)
             if progress:
                 progress.update(len(batch))
             batch = []
     if batch:
-        await session.execute(insert(table), batch)
+        await session.execute(insert(table.__table__), batch)
         count += len(batch)
         if progress:
             progress.update(len(batch))

@@ -1,0 +1,221 @@
+"""The outbox as the sender sees it: due rows, state changes (each committed), progress, the schedule.
+
+``bot.broadcaster.Broadcaster`` talks to this through the small interface below and never imports storage;
+``viche.runner`` wires the two together next to the database.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import and_, bindparam, exists, func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from api.broadcast.outbox import CHANNEL, due_rounds
+from storage.db import Database
+from storage.models import Consultation, Contact, Participant, utcnow
+from storage.models_broadcast import OPEN_STATES, Broadcast, MessagingPref, Outbox
+
+
+@dataclass
+class Job:
+    """One outbox row ready to go, with what the sender needs to address and word it."""
+
+    id: int
+    broadcast_id: int
+    participant_id: str
+    kind: str
+    attempts: int
+    chat_id: int | None
+    language: str | None
+    personal: dict[str, Any] = field(default_factory=dict)
+    opted_out: bool = False
+
+
+@dataclass
+class Result:
+    """How one attempt ended. ``state`` pending means: try again at ``next_attempt_at``."""
+
+    id: int
+    state: str  # sent | pending | failed | unreachable | skipped
+    attempts: int
+    participant_id: str | None = None
+    message_id: int | None = None
+    next_attempt_at: datetime | None = None
+    error: str | None = None
+
+
+@dataclass
+class Progress:
+    broadcast_id: int
+    slug: str
+    kind: str
+    round: str
+    status: str
+    total: int
+    counts: dict[str, int]
+    organiser_chat_id: int | None
+    organiser_language: str | None
+    progress_message_id: int | None
+    started_at: datetime | None
+    finished_at: datetime | None
+
+    @property
+    def remaining(self) -> int:
+        return sum(self.counts.get(state, 0) for state in OPEN_STATES)
+
+
+async def broadcast_counts(session: AsyncSession, broadcast_ids: list[int]) -> dict[int, dict[str, int]]:
+    counts: dict[int, dict[str, int]] = {bid: {} for bid in broadcast_ids}
+    if broadcast_ids:
+        rows = await session.execute(select(Outbox.broadcast_id, Outbox.state, func.count())
+                                     .where(Outbox.broadcast_id.in_(broadcast_ids))
+                                     .group_by(Outbox.broadcast_id, Outbox.state))
+        for bid, state, count in rows.all():
+            counts[bid][state] = int(count)
+    return counts
+
+
+class SqlOutboxStore:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    async def recover(self) -> int:
+        """At start: rows still "sending" belong to a sender that died during the call. See ``bot.broadcaster``
+        for why they become "uncertain" and are not sent again."""
+        async with self.db.session() as session:
+            result = await session.execute(
+                update(Outbox).where(Outbox.state == "sending")
+                .values(state="uncertain", last_error="the sender stopped during the call; not repeated"))
+            await session.commit()
+            return result.rowcount or 0
+
+    async def due(self, limit: int, now: datetime | None = None) -> list[Job]:
+        """Pending rows whose time has come, of running broadcasts, oldest first."""
+        now = now or utcnow()
+        query = (
+            select(Outbox.id, Outbox.broadcast_id, Outbox.participant_id, Outbox.kind, Outbox.attempts,
+                   Outbox.personal, Contact.external_id, Participant.language, Consultation.default_language,
+                   MessagingPref.digests, MessagingPref.stopped)
+            .join(Broadcast, Broadcast.id == Outbox.broadcast_id)
+            .join(Participant, Participant.id == Outbox.participant_id)
+            .join(Consultation, Consultation.id == Outbox.consultation_id)
+            .outerjoin(Contact, and_(Contact.participant_id == Outbox.participant_id, Contact.channel == CHANNEL))
+            .outerjoin(MessagingPref, MessagingPref.participant_id == Outbox.participant_id)
+            .where(Outbox.state == "pending", Broadcast.status == "running",
+                   (Outbox.next_attempt_at.is_(None)) | (Outbox.next_attempt_at <= now))
+            .order_by(Outbox.id).limit(limit))
+        async with self.db.session() as session:
+            rows = (await session.execute(query)).all()
+        jobs = []
+        for (oid, bid, pid, kind, attempts, personal, external_id, language, default_language, digests,
+             stopped) in rows:
+            opted_out = bool(stopped) or (kind == "digest" and digests is False)
+            chat_id = int(external_id) if external_id and external_id.lstrip("-").isdigit() else None
+            jobs.append(Job(id=oid, broadcast_id=bid, participant_id=pid, kind=kind, attempts=attempts,
+                            chat_id=chat_id, language=language or default_language, personal=personal or {},
+                            opted_out=opted_out))
+        return jobs
+
+    async def mark_sending(self, ids: list[int]) -> set[int]:
+        """pending → sending, committed before any of these messages is sent; returns the rows this call won."""
+        if not ids:
+            return set()
+        now = utcnow()
+        async with self.db.session() as session:
+            result = await session.execute(
+                update(Outbox).where(Outbox.id.in_(ids), Outbox.state == "pending")
+                .values(state="sending", sending_at=now, attempts=Outbox.attempts + 1).returning(Outbox.id))
+            won = set(result.scalars())
+            await session.execute(update(Broadcast).where(
+                Broadcast.id.in_(select(Outbox.broadcast_id).where(Outbox.id.in_(list(won)))),
+                Broadcast.started_at.is_(None)).values(started_at=now))
+            await session.commit()
+        return won
+
+    async def record(self, results: list[Result]) -> None:
+        """Outcomes of attempts, in one transaction. Only rows still "sending" (or "pending", for a skip) change."""
+        if not results:
+            return
+        now = utcnow()
+        rows = [{"oid": r.id, "new_state": r.state, "new_attempts": r.attempts, "new_message_id": r.message_id,
+                 "new_next": r.next_attempt_at, "new_error": (r.error or None) and r.error[:200],
+                 "new_sent_at": now if r.state == "sent" else None} for r in results]
+        statement = (update(Outbox.__table__)
+                     .where(Outbox.__table__.c.id == bindparam("oid"),
+                            Outbox.__table__.c.state.in_(("sending", "pending")))
+                     .values(state=bindparam("new_state"), attempts=bindparam("new_attempts"),
+                             message_id=bindparam("new_message_id"), next_attempt_at=bindparam("new_next"),
+                             last_error=bindparam("new_error"), sent_at=bindparam("new_sent_at")))
+        blocked = sorted({r.participant_id for r in results if r.state == "unreachable" and r.participant_id})
+        async with self.db.session() as session:
+            await session.connection()
+            await session.execute(statement.execution_options(synchronize_session=False), rows)
+            for participant_id in blocked:
+                pref = await session.get(MessagingPref, participant_id)
+                if pref is None:
+                    session.add(MessagingPref(participant_id=participant_id, unreachable_at=now, updated_at=now))
+                else:
+                    pref.unreachable_at, pref.updated_at = now, now
+            await session.commit()
+
+    async def content(self, broadcast_id: int) -> tuple[str, dict[str, Any]]:
+        async with self.db.session() as session:
+            broadcast = await session.get(Broadcast, broadcast_id)
+            return broadcast.kind, dict(broadcast.content or {})
+
+    async def finish_done(self) -> list[int]:
+        """Running broadcasts with nothing left to send become finished."""
+        now = utcnow()
+        open_rows = exists().where(Outbox.broadcast_id == Broadcast.id, Outbox.state.in_(OPEN_STATES))
+        async with self.db.session() as session:
+            ids = list((await session.execute(select(Broadcast.id).where(Broadcast.status == "running", ~open_rows)))
+                       .scalars())
+            if ids:
+                await session.execute(update(Broadcast).where(Broadcast.id.in_(ids), Broadcast.status == "running")
+                                      .values(status="finished", finished_at=now))
+                await session.commit()
+        return ids
+
+    async def progress_targets(self) -> list[Progress]:
+        """Broadcasts whose organiser watches a progress message that is not final yet."""
+        async with self.db.session() as session:
+            broadcasts = (await session.execute(
+                select(Broadcast, Consultation.slug).join(Consultation, Consultation.id == Broadcast.consultation_id)
+                .where(Broadcast.organiser_chat_id.is_not(None), Broadcast.progress_final_at.is_(None))
+                .order_by(Broadcast.id))).all()
+            counts = await broadcast_counts(session, [b.id for b, _ in broadcasts])
+        return [Progress(broadcast_id=b.id, slug=slug, kind=b.kind, round=b.round, status=b.status, total=b.total,
+                         counts=counts[b.id], organiser_chat_id=b.organiser_chat_id,
+                         organiser_language=b.organiser_language, progress_message_id=b.progress_message_id,
+                         started_at=b.started_at, finished_at=b.finished_at) for b, slug in broadcasts]
+
+    async def set_progress(self, broadcast_id: int, *, message_id: int | None = None, final: bool = False) -> None:
+        values: dict[str, Any] = {}
+        if message_id is not None:
+            values["progress_message_id"] = message_id
+        if final:
+            values["progress_final_at"] = utcnow()
+        if values:
+            async with self.db.session() as session:
+                await session.execute(update(Broadcast).where(Broadcast.id == broadcast_id).values(**values))
+                await session.commit()
+
+    async def schedule(self, now: datetime | None = None) -> list[int]:
+        """Queue the rounds whose time has come (interim digests, finals of consultations past closing time)."""
+        async with self.db.session() as session:
+            return [b.id for b in await due_rounds(session, now)]
+
+    async def next_due_in(self, now: datetime | None = None) -> float | None:
+        """Seconds until the earliest pending retry of a running broadcast, or None if there is none."""
+        now = now or utcnow()
+        async with self.db.session() as session:
+            earliest = await session.scalar(
+                select(func.min(Outbox.next_attempt_at)).join(Broadcast, Broadcast.id == Outbox.broadcast_id)
+                .where(Outbox.state == "pending", Broadcast.status == "running", Outbox.next_attempt_at > now))
+        if earliest is None:
+            return None
+        if earliest.tzinfo is None:
+            earliest = earliest.replace(tzinfo=now.tzinfo)
+        return max(0.0, (earliest - now) / timedelta(seconds=1))

@@ -1,0 +1,194 @@
+"""Webhook mode: the fake Bot API POSTs updates to the app's webhook route, with the secret token, as Telegram
+does after setWebhook; the route answers only once the update's effects are committed."""
+from __future__ import annotations
+
+import asyncio
+import socket
+import time
+from typing import Any
+
+import httpx
+from sqlalchemy import func, select
+
+from bot.backend import BackendError
+from bot.webhook import KeyedLocks, public_url, webhook_path
+from storage.models import ProposalVote
+from storage.models_webhook import ProcessedUpdate
+from tests.production.conftest import SECRET
+
+CHAT = 6101
+
+
+def text_update(update_id: int, user_id: int, text: str, message_id: int = 1) -> dict[str, Any]:
+    user = {"id": user_id, "is_bot": False, "first_name": "Olena", "language_code": "en"}
+    message: dict[str, Any] = {"message_id": message_id, "date": int(time.time()), "text": text, "from": user,
+                               "chat": {"id": user_id, "type": "private", "first_name": "Olena"}}
+    if text.startswith("/"):
+        message["entities"] = [{"type": "bot_command", "offset": 0, "length": len(text.split()[0])}]
+    return {"update_id": update_id, "message": message}
+
+
+async def post(url: str, update: dict[str, Any], secret: str | None = SECRET) -> httpx.Response:
+    headers = {"X-Telegram-Bot-Api-Secret-Token": secret} if secret is not None else {}
+    async with httpx.AsyncClient(timeout=30) as client:
+        return await client.post(url, json=update, headers=headers)
+
+
+async def reach_first_proposal(t, chat: int = CHAT) -> None:
+    await t.send(chat, "/start", language_code="en")
+    await t.press(chat, "English")
+    await t.press(chat, "✅")
+    await t.press(chat, index=1)  # age
+
+
+async def test_a_citizen_answers_through_the_webhook(webhook, db, demo):
+    t = webhook
+    await reach_first_proposal(t)
+    await t.press(CHAT, "👍")
+    assert t.fake.callback_answers(CHAT)[-1]["text"] == "Saved ✓"
+    assert t.fake.calls("getUpdates") == [] and t.fake.webhook.active
+    assert t.fake.webhook.last_error_message is None
+    async with db.session() as s:
+        assert await s.scalar(select(func.count()).select_from(ProposalVote)) == 1
+        # every delivered update is recorded as handled
+        handled = await s.scalar(select(func.count()).select_from(ProcessedUpdate))
+    assert handled == len(t.fake.webhook.delivered) == 5
+
+
+async def test_a_request_without_the_right_secret_gets_401(webhook, demo):
+    t = webhook
+    t.fake.register_user(CHAT)
+    for secret in (None, "", "wrong", SECRET[:-1], SECRET + "x"):
+        response = await post(t.url, text_update(900, CHAT, "/start"), secret)
+        assert response.status_code == 401, secret
+    assert t.fake.messages(CHAT) == []
+    assert (await post(t.url, {"not": "an update"})).status_code == 400
+    assert (await post(t.url, text_update(901, CHAT, "/start"))).status_code == 200
+    assert len(t.fake.messages(CHAT)) == 1
+
+
+async def test_a_repeated_update_id_is_handled_once(webhook, db, demo):
+    t = webhook
+    await reach_first_proposal(t)
+    await t.press(CHAT, "👍")
+    vote_update = t.fake.webhook.delivered[-1]
+    assert "callback_query" in vote_update
+    sent, answers = len(t.fake.sent_messages(CHAT)), len(t.fake.callback_answers(CHAT))
+    for _ in range(3):  # Telegram re-delivers (our 200 was lost on the way, say)
+        response = await post(t.url, vote_update)
+        assert response.status_code == 200 and response.json()["duplicate"] is True
+    again = await post(t.url, text_update(vote_update["update_id"] + 50, CHAT, "/help"))
+    assert again.json() == {"ok": True}
+    await t.settle()
+    assert len(t.fake.sent_messages(CHAT)) == sent + 1  # only /help was answered
+    assert len(t.fake.callback_answers(CHAT)) == answers
+    async with db.session() as s:
+        assert await s.scalar(select(func.count()).select_from(ProposalVote)) == 1
+
+
+async def test_updates_from_one_user_keep_their_order(webhook, demo):
+    t = webhook
+    flow = t.dispatcher["citizen_flow"]
+    original_start = flow.start
+
+    async def slow_start(*args, **kwargs):
+        await asyncio.sleep(0.4)
+        return await original_start(*args, **kwargs)
+
+    flow.start = slow_start
+    other = CHAT + 1
+    for chat in (CHAT, other):
+        t.fake.register_user(chat)
+    first = asyncio.create_task(post(t.url, text_update(1000, CHAT, "/start", 1)))
+    while not len(t.receiver.locks):  # the /start is being handled
+        await asyncio.sleep(0.005)
+    second = asyncio.create_task(post(t.url, text_update(1001, CHAT, "/help", 2)))
+    elsewhere = await post(t.url, text_update(1002, other, "/help", 1))
+    # another user is not held up by the slow update …
+    assert elsewhere.status_code == 200 and not first.done()
+    assert (await first).status_code == 200 and (await second).status_code == 200
+    # … while this user's replies come in the order of their messages
+    texts = t.texts(CHAT)
+    assert texts[0] == "Choose your language:" and "/consultations" in texts[1], texts
+    assert len(t.receiver.locks) == 0  # no lock outlives its updates
+
+
+async def test_an_outage_answers_503_and_telegram_delivers_again(webhook, db, demo):
+    t = webhook
+    await reach_first_proposal(t)
+    backend = t.dispatcher["citizen_flow"].backend
+    original_vote, failures = backend.vote, []
+
+    async def vote_during_outage(*args, **kwargs):
+        if len(failures) < 2:
+            failures.append(1)
+            raise BackendError(503, "unavailable", "the database is unavailable; try again shortly", {})
+        return await original_vote(*args, **kwargs)
+
+    backend.vote = vote_during_outage
+    await t.press(CHAT, "👍")
+    assert len(failures) == 2
+    assert "503" in (t.fake.webhook.last_error_message or "")
+    # the third delivery went through: one vote, one "Saved", and no "something went wrong" on the way
+    assert [a["text"] for a in t.fake.callback_answers(CHAT)][-1] == "Saved ✓"
+    assert not any("Something went wrong" in (text or "") for text in t.texts(CHAT))
+    async with db.session() as s:
+        assert await s.scalar(select(func.count()).select_from(ProposalVote)) == 1
+
+
+async def test_a_bug_is_reported_to_the_user_and_acknowledged(webhook, demo, caplog):
+    t = webhook
+    flow = t.dispatcher["citizen_flow"]
+
+    async def broken(*_args, **_kwargs):
+        raise RuntimeError("a bug")
+
+    flow.help = broken
+    await t.send(CHAT, "/help")
+    assert t.texts(CHAT) == ["Something went wrong on our side. Please try again in a moment."]
+    assert t.fake.webhook.last_error_message is None  # answered 200: a bug is not fixed by re-delivering
+    assert any("a bug" in str(r.exc_info[1]) for r in caplog.records if r.exc_info)
+
+
+def test_the_webhook_path_comes_from_the_public_url():
+    assert webhook_path("https://bot.example.org/tg/hook-5f2a") == "/tg/hook-5f2a"
+    assert webhook_path("https://bot.example.org/") == "/telegram/webhook"
+    assert public_url("https://bot.example.org") == "https://bot.example.org/telegram/webhook"
+    assert public_url("https://bot.example.org/x/y") == "https://bot.example.org/x/y"
+
+
+async def test_keyed_locks_serialise_per_key_and_forget_idle_keys():
+    locks, order = KeyedLocks(), []
+
+    async def work(key: str, tag: str, pause: float) -> None:
+        async with locks.hold(key):
+            await asyncio.sleep(pause)
+            order.append(tag)
+
+    await asyncio.gather(work("a", "a1", 0.05), work("a", "a2", 0), work("b", "b1", 0))
+    assert order == ["b1", "a1", "a2"] and len(locks) == 0
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+async def test_viche_run_with_a_webhook_url(settings, db, demo):
+    """The runner itself (what `viche run --webhook URL` starts), in sandbox mode: the built-in fake Bot API
+    delivers to the webhook route of the same server."""
+    from viche.runner import started
+
+    port = _free_port()
+    settings = settings.model_copy(update={"port": port, "webhook_url": f"http://127.0.0.1:{port}/tg/hook",
+                                           "webhook_secret": "runner-secret"})
+    async with started(settings) as running:
+        fake = running.sandbox
+        assert fake.webhook.url == f"http://127.0.0.1:{port}/tg/hook" and fake.webhook.secret_token == "runner-secret"
+        await fake.send_text(CHAT, "/start", language_code="en")
+        await fake.wait_until_idle(timeout=10)
+        assert fake.messages(CHAT)[-1]["text"] == "Choose your language:"
+        assert fake.calls("getUpdates") == []
+        response = await post(f"{running.base_url}/tg/hook", text_update(77, CHAT, "/start"), "wrong")
+        assert response.status_code == 401
