@@ -183,3 +183,26 @@ class Backend:
         response = await self._http.put(f"/delivery/updates/{bot_id}/{update_id}")
         if response.status_code >= 400:
             raise BackendError(response.status_code, "error", response.text[:200], {})
+
+    # ---- broadcasts: digests and invitations (api/broadcast/routes.py) --------------------------------
+
+    async def messaging(self, participant_id: str) -> dict:
+        return await self._call("GET", f"/participant/{participant_id}/messaging")
+
+    async def set_messaging(self, participant_id: str, *, digests: bool | None = None,
+                            stopped: bool | None = None) -> dict:
+        return await self._call("PUT", f"/participant/{participant_id}/messaging",
+                                json={"digests": digests, "stopped": stopped})
+
+    async def reachable(self, channel: str, external_id: str) -> None:
+        await self._http.post("/participant/messaging/reachable", json={"channel": channel, "external_id": external_id})
+
+    async def start_digest(self, slug: str, *, round_: str | None = None, organiser_chat_id: int | None = None,
+                           organiser_language: str | None = None) -> dict:
+        return await self._call("POST", f"/organiser/consultations/{slug}/digest",
+                                json={"round": round_, "organiser_chat_id": organiser_chat_id,
+                                      "organiser_language": organiser_language})
+
+    async def broadcasts(self, slug: str | None = None, limit: int = 20) -> list[dict]:
+        params = {"limit": limit, **({"slug": slug} if slug else {})}
+        return await self._call("GET", "/organiser/broadcasts", params=params)

@@ -92,11 +92,13 @@ class Telegram:
 
 @asynccontextmanager
 async def running_bot(api_app: Any, service_token: str, *, default_language: str = "uk",
-                      settings: Any = None) -> AsyncIterator[Telegram]:
+                      settings: Any = None, remote_api: str | None = None) -> AsyncIterator[Telegram]:
+    """``remote_api``: reach the backend over real HTTP at that URL, as a bot running apart does."""
     fake = FakeBotAPI()
     async with serve(fake.app) as base_url:
         bot = build_bot(BOT_TOKEN, base_url)
-        backend = Backend.in_process(api_app, service_token)
+        backend = (Backend.remote(remote_api, service_token) if remote_api
+                   else Backend.in_process(api_app, service_token))
         dispatcher = build_dispatcher(backend, default_language=default_language)
         counter = UpdateCounter()
         dispatcher.update.outer_middleware(counter)

@@ -100,3 +100,19 @@ async def test_help_and_unknown_commands(telegram, demo):
     assert "/language" in telegram.texts(UK)[-1] and "/start" in telegram.texts(UK)[-1]
     await telegram.send(UK, "/launch city-youth")
     assert "/help" in telegram.texts(UK)[-1]
+
+
+async def test_a_bot_running_apart_records_over_real_http(api_app, db, demo):
+    """The bot and the API in different places: the same flow, over the network."""
+    from sandbox.server import serve
+    from tests.conftest import SERVICE_TOKEN
+    from tests.harness import running_bot
+
+    async with serve(api_app) as api_url, running_bot(None, SERVICE_TOKEN, remote_api=api_url) as telegram:
+        await telegram.send(EN, "/start", language_code="en")
+        await telegram.press(EN, "English")
+        await telegram.press(EN, "✅")
+        await telegram.press(EN, index=0)
+        assert "What do you think of this proposal?" in telegram.texts(EN)[-1]
+    async with db.session() as s:
+        assert await s.scalar(select(func.count()).select_from(Answer)) == 1

@@ -50,14 +50,14 @@ def _one_word_msgids() -> set[str]:
 
 
 def _english_content(locale: str) -> list[str]:
-    """The demo's English texts that differ from this locale's ('18–24' is the same everywhere)."""
+    """The demo's English texts not part of this locale's own ('18–24' is the same everywhere; fr '18–24 ans')."""
     definition = read_definition(DEMO_FILE)
     texts = [definition.title, definition.intro]
     for item in definition.items:
         texts.append(item.prompt)
         texts += [option.label for option in getattr(item, "options", None) or []]
         texts += list(getattr(item, "proposals", None) or [])
-    return [t["en"] for t in texts if t.get("en") and t.get("en") != t.get(locale)]
+    return [t["en"] for t in texts if t.get("en") and t["en"] not in (t.get(locale) or "")]
 
 
 def _label(text: str) -> str:

@@ -1,0 +1,485 @@
+"""The sender: delivers the outbox (digests, invitations) through the Bot API within Telegram's limits, and
+survives being killed at any moment.
+
+Rate limits
+    Telegram allows about 30 messages a second across chats (up to 1000 with ``allow_paid_broadcast``) and
+    about one a second in any one chat, and answers 429 with ``retry_after`` beyond. The sender stays under
+    the limits by construction rather than by reacting to 429s:
+
+    * a global token bucket: ``rate`` tokens a second, at most ``burst`` saved up (``rate / 50``, at least
+      1), so in any one-second window at most ``rate + burst`` calls start; keep that under Telegram's limit
+      (the default 25/s leaves room for the bot's conversations, which do not take tokens);
+    * at most one message per ``per_chat_interval`` (1 s) to any one chat;
+    * a 429 all the same (the bot's own replies share the budget, a limit changed): the *whole* sender stops
+      for ``retry_after`` seconds and the bucket restarts empty; the row is retried then, without counting
+      an attempt;
+    * 403 (the user blocked the bot, deactivated account): the row is "unreachable", the participant is
+      marked unreachable (left out of later broadcasts until they write again), never retried;
+    * 400 (chat not found, a bad request): "failed", never retried;
+    * 5xx, network errors, timeouts: retried with exponential backoff and jitter, up to ``max_attempts``.
+
+Crash safety
+    Each row's state changes are committed, and committed *before* what they announce happens: a row becomes
+    "sending" (committed) before its Bot API call starts, and its outcome is committed after the answer. A
+    batch of rows may be marked in one transaction; each call starts only once its row's mark is committed.
+    So a sender killed with SIGKILL leaves every row either untouched ("pending": sent by the next start),
+    finished ("sent", "failed", …: never touched again) or "sending".
+
+    "sending" is the one ambiguity: the call was under way when the process died, and the message may or
+    may not have reached Telegram; the Bot API has no idempotency key and no way to ask. We choose
+    **at most once**: at start, every "sending" row becomes "uncertain" and is never sent again. Reasons:
+    a participant must never receive the same round twice (a promise we make citizens, and duplicates get
+    bots reported as spam, which gets them limited); the ambiguity covers only the calls in flight at the
+    moment of the crash (at most ``max_in_flight``, in practice the few started in the last ~100 ms, most of
+    which did arrive), whereas re-sending would duplicate every one of them that arrived; and the organiser
+    sees the "uncertain" count in the progress message and ``/broadcasts``. Whoever was sent nothing at all
+    is still "pending" and gets their message after the restart, exactly once.
+
+    One sender per database: two processes would each see the other's "sending" rows as abandoned. Within
+    one sender, a conditional update (pending → sending, ``RETURNING``) makes sure a row is only claimed once.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+import time
+from collections import deque
+from dataclasses import asdict, dataclass, field
+from datetime import timedelta
+from typing import Any, Protocol
+
+from aiogram import Bot
+from aiogram.exceptions import (TelegramAPIError, TelegramBadRequest, TelegramForbiddenError, TelegramNetworkError,
+                                TelegramRetryAfter, TelegramServerError)
+from aiogram.types import BufferedInputFile
+
+from bot.digest_chart import render_chart
+from bot.flows.digests import chart_labels, digest_caption, invitation, localized, progress_text
+from bot.handlers.render import keyboard
+from bot.i18n import resolve_locale, translator
+
+log = logging.getLogger(__name__)
+
+TELEGRAM_FREE_RATE = 30
+TELEGRAM_PAID_RATE = 1000
+
+
+def _utcnow():  # noqa: ANN202
+    from datetime import datetime, timezone
+
+    return datetime.now(timezone.utc)
+
+
+class OutboxStore(Protocol):
+    """What the sender needs from storage (``api.broadcast.store.SqlOutboxStore``)."""
+
+    async def recover(self) -> int: ...
+    async def due(self, limit: int) -> list[Any]: ...
+    async def mark_sending(self, ids: list[int]) -> set[int]: ...
+    async def record(self, results: list[Any]) -> None: ...
+    async def content(self, broadcast_id: int) -> tuple[str, dict[str, Any]]: ...
+    async def finish_done(self) -> list[int]: ...
+    async def progress_targets(self) -> list[Any]: ...
+    async def set_progress(self, broadcast_id: int, *, message_id: int | None = None, final: bool = False) -> None: ...
+    async def schedule(self) -> list[int]: ...
+
+
+@dataclass
+class Outcome:
+    """How one attempt ended (the shape of ``api.broadcast.store.Result``)."""
+
+    id: int
+    state: str
+    attempts: int
+    participant_id: str | None = None
+    message_id: int | None = None
+    next_attempt_at: Any = None
+    error: str | None = None
+
+
+@dataclass
+class BroadcastConfig:
+    rate: float = 25.0
+    burst: int | None = None
+    per_chat_interval: float = 1.0
+    allow_paid_broadcast: bool = False
+    max_attempts: int = 5
+    backoff_base: float = 5.0
+    backoff_max: float = 900.0
+    progress_interval: float = 3.0
+    poll_interval: float = 1.0
+    schedule_interval: float = 30.0
+    max_in_flight: int = 64
+    prefetch: int | None = None
+    default_language: str = "uk"
+
+    def __post_init__(self) -> None:
+        limit = TELEGRAM_PAID_RATE if self.allow_paid_broadcast else TELEGRAM_FREE_RATE
+        if not 0 < self.rate <= limit:
+            raise ValueError(f"broadcast rate {self.rate}/s is outside (0, {limit}]"
+                             + ("" if self.allow_paid_broadcast else "; above 30/s needs allow_paid_broadcast"))
+        if self.burst is None:
+            self.burst = max(1, int(self.rate / 50))
+        if self.prefetch is None:
+            self.prefetch = max(50, int(self.rate * 2))
+
+    @classmethod
+    def from_settings(cls, settings: Any) -> "BroadcastConfig":
+        return cls(rate=settings.broadcast_rate, allow_paid_broadcast=settings.broadcast_allow_paid,
+                   progress_interval=settings.broadcast_progress_seconds,
+                   default_language=settings.default_language)
+
+
+class TokenBucket:
+    """``rate`` tokens a second, at most ``capacity`` kept; ``hold(until)`` empties it until then."""
+
+    def __init__(self, rate: float, capacity: int, clock=time.monotonic) -> None:  # noqa: ANN001
+        self.rate, self.capacity, self.clock = rate, capacity, clock
+        self.tokens = 1.0
+        self.updated = clock()
+
+    def _refill(self) -> None:
+        now = self.clock()
+        if now > self.updated:
+            self.tokens = min(float(self.capacity), self.tokens + (now - self.updated) * self.rate)
+            self.updated = now
+
+    async def take(self, most: int) -> int:
+        """Wait for at least one token; take up to ``most``."""
+        while True:
+            self._refill()
+            if self.tokens >= 1:
+                count = min(most, int(self.tokens))
+                self.tokens -= count
+                return count
+            wait = max(self.updated - self.clock(), 0) + (1 - self.tokens) / self.rate
+            await asyncio.sleep(wait)
+
+    def hold(self, until: float) -> None:
+        self.tokens = 0.0
+        self.updated = max(self.updated, until)
+
+
+@dataclass
+class Stats:
+    sent: int = 0
+    failed: int = 0
+    unreachable: int = 0
+    retried: int = 0
+    rate_limited: int = 0
+    recovered_uncertain: int = 0
+    calls: list[float] = field(default_factory=list)
+
+
+class Broadcaster:
+    def __init__(self, bot: Bot, store: OutboxStore, config: BroadcastConfig | None = None,
+                 *, result_factory: Any = Outcome) -> None:
+        self.bot, self.store = bot, store
+        self.config = config or BroadcastConfig()
+        self.bucket = TokenBucket(self.config.rate, self.config.burst)
+        self.stats = Stats()
+        self._result = result_factory
+        self._paused_until = 0.0
+        self._last_sent: dict[int, float] = {}
+        self._in_flight: dict[int, asyncio.Task] = {}
+        self._slot_free = asyncio.Event()
+        self._results: asyncio.Queue = asyncio.Queue()
+        self._wake = asyncio.Event()
+        self._stopping = False
+        self._contents: dict[int, tuple[str, dict[str, Any]]] = {}
+        self._file_ids: dict[tuple[int, str], str] = {}
+        self._chart_locks: dict[tuple[int, str], asyncio.Lock] = {}
+        self._progress_texts: dict[int, str] = {}
+        self._helpers: list[asyncio.Task] = []
+
+    # ---- lifecycle -------------------------------------------------------------------------------
+
+    def wake(self) -> None:
+        """Something new may be due (a broadcast was just created in this process)."""
+        self._wake.set()
+
+    async def run(self) -> None:
+        self.stats.recovered_uncertain = await self.store.recover()
+        if self.stats.recovered_uncertain:
+            log.warning("%d messages were being sent when the sender last stopped; marked uncertain, not repeated",
+                        self.stats.recovered_uncertain)
+        self._helpers = [asyncio.create_task(self._write_results(), name="broadcast-results"),
+                         asyncio.create_task(self._every(self.config.progress_interval, self.report_progress),
+                                             name="broadcast-progress"),
+                         asyncio.create_task(self._every(self.config.schedule_interval, self._schedule, first=0),
+                                             name="broadcast-schedule")]
+        try:
+            await self._send_loop()
+        finally:
+            await self._shutdown()
+
+    async def close(self, timeout: float = 10.0) -> None:
+        """Stop taking new rows, let the calls under way finish and their outcomes be committed."""
+        self._stopping = True
+        self._wake.set()
+        await self._shutdown(timeout)
+
+    async def _shutdown(self, timeout: float = 10.0) -> None:
+        self._stopping = True
+        if self._in_flight:
+            await asyncio.wait(list(self._in_flight.values()), timeout=timeout)
+        try:
+            await asyncio.wait_for(self._results.join(), timeout=timeout)
+        except asyncio.TimeoutError:
+            log.error("broadcast outcomes not committed at shutdown: those rows will be 'uncertain'")
+        for task in self._helpers:
+            task.cancel()
+        await asyncio.gather(*self._helpers, return_exceptions=True)
+        self._helpers = []
+
+    async def _every(self, interval: float, action: Any, first: float | None = None) -> None:
+        await asyncio.sleep(interval if first is None else first)
+        while True:
+            try:
+                await action()
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # noqa: BLE001 - a helper must outlive a database hiccup
+                log.exception("broadcast helper %s failed", getattr(action, "__name__", action))
+            await asyncio.sleep(interval)
+
+    async def _schedule(self) -> None:
+        if await self.store.schedule():
+            self.wake()
+
+    # ---- the loop --------------------------------------------------------------------------------
+
+    async def _send_loop(self) -> None:
+        buffer: deque = deque()
+        while not self._stopping:
+            await self._wait_pause()
+            if not buffer:
+                buffer.extend(await self._fetch())
+                if not buffer:
+                    await self._idle()
+                    continue
+            room = self.config.max_in_flight - len(self._in_flight)
+            if room <= 0:
+                self._slot_free.clear()
+                await self._slot_free.wait()
+                continue
+            ready, deferred, chats = [], [], set()
+            now = time.monotonic()
+            while buffer and len(ready) < room:
+                job = buffer.popleft()
+                if job.chat_id in chats or self._last_sent.get(job.chat_id, -1e9) + self.config.per_chat_interval > now:
+                    deferred.append(job)
+                    if len(deferred) > 1000:
+                        break
+                    continue
+                chats.add(job.chat_id)
+                ready.append(job)
+            if not ready:
+                buffer.extendleft(reversed(deferred))
+                soonest = min(self._last_sent.get(j.chat_id, now) for j in deferred) + self.config.per_chat_interval
+                await asyncio.sleep(max(0.005, soonest - time.monotonic()))
+                continue
+            count = await self.bucket.take(len(ready))
+            if time.monotonic() < self._paused_until:  # a 429 arrived while we waited for tokens
+                count = 0
+            buffer.extendleft(reversed(deferred + ready[count:]))
+            batch = ready[:count]
+            if not batch:
+                continue
+            won = await self.store.mark_sending([job.id for job in batch])
+            started = time.monotonic()
+            for job in batch:
+                if job.id not in won:
+                    continue
+                self._last_sent[job.chat_id] = started
+                self._in_flight[job.id] = asyncio.create_task(self._deliver(job))
+
+    async def _fetch(self) -> list[Any]:
+        jobs = [job for job in await self.store.due(self.config.prefetch) if job.id not in self._in_flight]
+        sendable = []
+        for job in jobs:
+            if job.opted_out:
+                self._results.put_nowait(self._result(job.id, "skipped", job.attempts, error="opted out"))
+            elif job.chat_id is None:
+                self._results.put_nowait(self._result(job.id, "failed", job.attempts, error="no Telegram chat"))
+            else:
+                sendable.append(job)
+        if len(self._last_sent) > 100_000:
+            horizon = time.monotonic() - self.config.per_chat_interval
+            self._last_sent = {chat: at for chat, at in self._last_sent.items() if at > horizon}
+        return sendable
+
+    async def _idle(self) -> None:
+        if not self._in_flight and self._results.empty():
+            await self.store.finish_done()
+        self._wake.clear()
+        try:
+            await asyncio.wait_for(self._wake.wait(), timeout=self.config.poll_interval)
+        except asyncio.TimeoutError:
+            pass
+
+    async def _wait_pause(self) -> None:
+        while (left := self._paused_until - time.monotonic()) > 0:
+            await asyncio.sleep(left)
+
+    def _pause(self, retry_after: float) -> None:
+        until = time.monotonic() + retry_after
+        self.stats.rate_limited += 1
+        if until > self._paused_until:
+            log.warning("Telegram asked to slow down: every broadcast pauses for %s s", retry_after)
+            self._paused_until = until
+            self.bucket.hold(until)
+
+    # ---- one message -----------------------------------------------------------------------------
+
+    async def _deliver(self, job: Any) -> None:
+        attempts = job.attempts + 1
+        try:
+            message_id = await self._send(job)
+            result = self._result(job.id, "sent", attempts, message_id=message_id)
+            self.stats.sent += 1
+        except TelegramRetryAfter as error:
+            self._pause(error.retry_after)
+            result = self._result(job.id, "pending", job.attempts, error=f"429: retry after {error.retry_after}",
+                                  next_attempt_at=_utcnow() + timedelta(seconds=error.retry_after))
+        except TelegramForbiddenError as error:
+            self.stats.unreachable += 1
+            result = self._result(job.id, "unreachable", attempts, participant_id=job.participant_id,
+                                  error=f"403: {error.message}")
+        except TelegramBadRequest as error:
+            self.stats.failed += 1
+            result = self._result(job.id, "failed", attempts, error=f"400: {error.message}")
+        except (TelegramServerError, TelegramNetworkError, asyncio.TimeoutError, OSError) as error:
+            result = self._retry(job, attempts, f"{type(error).__name__}: {error}")
+        except TelegramAPIError as error:  # 401, 404, 409, 413, migrated group…: nothing a retry would fix
+            self.stats.failed += 1
+            result = self._result(job.id, "failed", attempts, error=f"{type(error).__name__}: {error.message}")
+        except Exception as error:  # noqa: BLE001 - a bug in rendering must not kill the sender
+            log.exception("broadcast row %s could not be sent", job.id)
+            result = self._retry(job, attempts, f"{type(error).__name__}: {error}")
+        finally:
+            self._in_flight.pop(job.id, None)
+            self._slot_free.set()
+        self._results.put_nowait(result)
+
+    def _retry(self, job: Any, attempts: int, error: str) -> Any:
+        if attempts >= self.config.max_attempts:
+            self.stats.failed += 1
+            return self._result(job.id, "failed", attempts, error=error)
+        self.stats.retried += 1
+        delay = min(self.config.backoff_max, self.config.backoff_base * 2 ** (attempts - 1))
+        delay *= random.uniform(0.8, 1.2)
+        return self._result(job.id, "pending", attempts, error=error,
+                            next_attempt_at=_utcnow() + timedelta(seconds=delay))
+
+    async def _content(self, broadcast_id: int) -> tuple[str, dict[str, Any]]:
+        if broadcast_id not in self._contents:
+            self._contents[broadcast_id] = await self.store.content(broadcast_id)
+        return self._contents[broadcast_id]
+
+    async def _send(self, job: Any) -> int:
+        kind, content = await self._content(job.broadcast_id)
+        tr = translator(resolve_locale(job.language, None, content.get("default_language")
+                                       or self.config.default_language))
+        paid = True if self.config.allow_paid_broadcast else None
+        if kind == "invitation":
+            screen = invitation(tr, content)
+            message = await self.bot.send_message(job.chat_id, screen.text, reply_markup=keyboard(screen),
+                                                  allow_paid_broadcast=paid)
+            return message.message_id
+        caption = digest_caption(tr, content, job.personal)
+        chart = content.get("chart")
+        if not chart:
+            message = await self.bot.send_message(job.chat_id, caption, allow_paid_broadcast=paid)
+            return message.message_id
+        key = (job.broadcast_id, tr.locale)
+        if key not in self._file_ids:
+            lock = self._chart_locks.setdefault(key, asyncio.Lock())
+            async with lock:
+                if key not in self._file_ids:
+                    # The first message of each language uploads the chart; the others reuse Telegram's file_id.
+                    png = await asyncio.to_thread(self._chart, content, tr)
+                    message = await self.bot.send_photo(job.chat_id, BufferedInputFile(png, "results.png"),
+                                                        caption=caption, allow_paid_broadcast=paid)
+                    self._file_ids[key] = message.photo[-1].file_id
+                    return message.message_id
+        message = await self.bot.send_photo(job.chat_id, self._file_ids[key], caption=caption,
+                                            allow_paid_broadcast=paid)
+        return message.message_id
+
+    @staticmethod
+    def _chart(content: dict[str, Any], tr: Any) -> bytes:
+        chart, default = content["chart"], content.get("default_language")
+        texts = [localized(row.get("text"), tr.locale, default) for row in chart.get("rows") or []]
+        title = localized(content.get("title"), tr.locale, default)
+        return render_chart(chart, texts, chart_labels(tr), tr.locale, title=title)
+
+    # ---- committing outcomes ---------------------------------------------------------------------
+
+    async def _write_results(self) -> None:
+        while True:
+            batch = [await self._results.get()]
+            while not self._results.empty():
+                batch.append(self._results.get_nowait())
+            delay = 0.5
+            while True:
+                try:
+                    await self.store.record(batch)
+                    break
+                except asyncio.CancelledError:
+                    raise
+                except Exception:  # noqa: BLE001 - keep the outcomes until the database takes them
+                    log.exception("could not commit %d broadcast outcomes; retrying", len(batch))
+                    await asyncio.sleep(delay)
+                    delay = min(delay * 2, 30)
+            for _ in batch:
+                self._results.task_done()
+
+    # ---- progress for organisers -----------------------------------------------------------------
+
+    async def report_progress(self) -> None:
+        """Send or edit each watched broadcast's progress message; the last edit says how it ended."""
+        await self.store.finish_done()
+        for progress in await self.store.progress_targets():
+            await self._report(progress)
+
+    async def _report(self, progress: Any) -> None:
+        tr = translator(resolve_locale(progress.organiser_language, None, self.config.default_language))
+        final = progress.status != "running"
+        eta = progress.remaining / self.config.rate if progress.remaining else None
+        elapsed = None
+        if progress.started_at and progress.finished_at:
+            elapsed = (progress.finished_at - progress.started_at).total_seconds()
+        text = progress_text(tr, asdict(progress) if hasattr(progress, "__dataclass_fields__") else vars(progress),
+                             eta, elapsed)
+        if progress.progress_message_id is not None and self._progress_texts.get(progress.broadcast_id) == text:
+            if final:
+                await self.store.set_progress(progress.broadcast_id, final=True)
+            return
+        await self._wait_pause()
+        await self.bucket.take(1)
+        try:
+            if progress.progress_message_id is None:
+                message = await self.bot.send_message(progress.organiser_chat_id, text)
+                await self.store.set_progress(progress.broadcast_id, message_id=message.message_id, final=final)
+            else:
+                await self.bot.edit_message_text(text, chat_id=progress.organiser_chat_id,
+                                                 message_id=progress.progress_message_id)
+                if final:
+                    await self.store.set_progress(progress.broadcast_id, final=True)
+            self._progress_texts[progress.broadcast_id] = text
+        except TelegramRetryAfter as error:
+            self._pause(error.retry_after)
+        except TelegramBadRequest as error:
+            if "not modified" in error.message:
+                self._progress_texts[progress.broadcast_id] = text
+                if final:
+                    await self.store.set_progress(progress.broadcast_id, final=True)
+            else:
+                log.warning("progress message of broadcast %s: %s", progress.broadcast_id, error.message)
+                await self.store.set_progress(progress.broadcast_id, final=True)
+        except TelegramForbiddenError:
+            await self.store.set_progress(progress.broadcast_id, final=True)  # the organiser blocked the bot
+        except TelegramAPIError as error:
+            log.warning("progress message of broadcast %s: %s", progress.broadcast_id, error)
