@@ -350,6 +350,7 @@ async def record_vote(session: AsyncSession, participant_id: str, body: schemas.
     session.add(vote)
     try:
         await session.commit()
+        selection.vote_recorded(session, vote)
         return _vote_out(vote, True, asks)
     except IntegrityError:
         await session.rollback()
@@ -401,6 +402,7 @@ async def record_pair(
     await session.commit()
     if result.rowcount == 1:
         await session.refresh(prompt)
+        selection.pair_answered(session, prompt)
         return schemas.PairAnswerOut(token=token, outcome=body.outcome, after_skip=after_skip, created=True,
                                      counted=_counts(body.outcome, after_skip))
     await session.refresh(prompt)

@@ -1,49 +1,416 @@
-"""Which proposal or pair a participant sees next."""
+"""Which proposal or pair a participant sees next: the selectors of :mod:`api.scoring`, kept live in memory.
+
+How it fits together
+--------------------
+Each process keeps one :class:`SelectionRegistry` per database engine (``registry_for(session)``; the
+app factory also puts it on ``app.state.selection``). The registry holds one selector per ``pairs`` item
+(:class:`~api.scoring.PairSelector`) and per ``proposal`` item (:class:`~api.scoring.ProposalSelector`):
+
+* **built lazily** on the item's first request, from ``GROUP BY`` aggregates — decisive, counted pair
+  outcomes (left/right, not right after a skip) and times each proposal was served; vote counts per
+  proposal. The fit runs in a worker thread, so the event loop keeps serving;
+* **updated in place** on every served pair (``choose_pair``), every counted pair answer
+  (:func:`pair_answered`) and every new vote (:func:`vote_recorded`) — O(log n) each; Bradley–Terry
+  refits (every 5 % new votes) run in a worker thread and are swapped in when done;
+* **told about the pool** without anybody calling it: before choosing, one primary-key query reads the
+  proposals created since it last looked plus the ones it watches (pending in its items, or ids it has not
+  seen committed yet); an accepted one joins its selector at the front of the hearing line, a rejected or
+  deleted one leaves it. So a proposal accepted by moderation (any process, any code path that sets
+  ``status = "accepted"``) is served from the next request on. Every ``POOL_RECONCILE_SECONDS`` the
+  item's whole pool is compared once more (O(n) per minute, not per request), and every
+  ``REBUILD_SECONDS`` the selector is rebuilt from the database in the background, which also absorbs what
+  other processes served and recorded (with several API workers each keeps its own selector; the database
+  constraints keep every choice valid, only the quotas are per worker). :func:`proposal_changed` tells the
+  registry at once, for code that wants no delay at all.
+
+Per request the cost does not depend on the pool size: the participant's own history (one indexed query),
+the pool check (primary-key range), the choice (O(log n)), and one primary-key look-up of the chosen
+proposals, which also guarantees that nothing but an accepted proposal of the item is ever served.
+
+Rules (see :mod:`api.scoring.pair_selection` and :mod:`api.scoring.proposal_selection`): a newly accepted
+proposal is heard first (pairs: 20 decisive comparisons, typically within the next 40 pairs served;
+agree/disagree: 10 votes), then pairs go where they most reduce uncertainty among close competitors and
+statements to where the shares are least settled. A participant never gets the same pair twice, nor a
+statement they already voted on.
+"""
 from __future__ import annotations
 
-import random
+import asyncio
+import logging
+import time
+import weakref
+from dataclasses import dataclass, field
+from typing import Any
 
-from sqlalchemy import func, select
-from sqlalchemy.ext.asyncio import AsyncSession
+import numpy as np
+from sqlalchemy import case, func, or_, select
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
+from api.scoring import PairSelector, ProposalSelector
 from storage.models import Item, PairPrompt, Proposal, ProposalVote
+
+log = logging.getLogger("viche.selection")
+
+POOL_RECONCILE_SECONDS = 60.0
+"""How often an item's whole pool is compared with its selector (catches anything the cheap check missed)."""
+REBUILD_SECONDS = 900.0
+"""How often a selector is rebuilt from the database in the background (other processes' votes, deletions)."""
+HOLE_WATCH_SECONDS = 60.0
+"""How long a proposal id that was skipped in the sequence (a transaction still open) is watched for."""
+MAX_HOLES = 1000
+ATTEMPTS = 4
+"""Choices tried when the chosen proposal turns out to be gone from the pool."""
+
+
+@dataclass
+class _ItemState:
+    item_id: int
+    kind: str
+    selector: Any
+    built_at: float
+    reconciled_at: float
+    refitting: bool = False
+    rebuilding: bool = False
+
+
+@dataclass
+class SelectionRegistry:
+    """One process's live selectors for one database. Used from the event loop only (not thread-safe)."""
+
+    engine: Any = None
+    """A weak reference to the AsyncEngine, for background rebuilds."""
+    items: dict[int, _ItemState] = field(default_factory=dict)
+    events: int = 0
+    """Served pairs, counted pair answers and votes seen by this process (a cheap change marker)."""
+    _building: dict[int, asyncio.Future] = field(default_factory=dict)
+    _max_seen: int | None = None
+    _watch: dict[int, float] = field(default_factory=dict)
+    """Proposal ids to re-read: pending ones (value inf) and holes in the id sequence (value: expiry)."""
+    _tasks: set[asyncio.Task] = field(default_factory=set)
+    pool_checks: int = 0
+
+    # ------------------------------------------------------------------ building
+    async def state(self, session: AsyncSession, item: Item) -> _ItemState:
+        """The item's live selector: built on first use, pool checked, reconciled or rebuilt when due."""
+        await self.sync_pool(session)
+        state = self.items.get(item.id)
+        if state is None:
+            state = await self._build_once(session, item)
+        now = time.monotonic()
+        if now - state.reconciled_at > POOL_RECONCILE_SECONDS:
+            await self._reconcile(session, state)
+        if now - state.built_at > REBUILD_SECONDS and not state.rebuilding:
+            state.rebuilding = True
+            self._spawn(self._rebuild(state))
+        return state
+
+    async def _build_once(self, session: AsyncSession, item: Item) -> _ItemState:
+        pending = self._building.get(item.id)
+        if pending is not None:
+            return await asyncio.shield(pending)
+        future = asyncio.get_running_loop().create_future()
+        self._building[item.id] = future
+        try:
+            state = await self._build(session, item.id, item.kind)
+            self.items[item.id] = state
+            future.set_result(state)
+            return state
+        except BaseException as error:
+            future.set_exception(error)
+            future.exception()  # retrieved: waiters re-raise it, nobody logs "never retrieved"
+            raise
+        finally:
+            del self._building[item.id]
+
+    async def _build(self, session: AsyncSession, item_id: int, kind: str) -> _ItemState:
+        if self._max_seen is None:
+            self._max_seen = int(await session.scalar(select(func.max(Proposal.id))) or 0)
+        accepted, pending = await _pool(session, item_id)
+        now = time.monotonic()
+        for pid in pending:
+            self._watch[pid] = float("inf")
+        if kind == "pairs":
+            selector = await _build_pairs(session, item_id, accepted)
+        elif kind == "proposal":
+            selector = await _build_proposals(session, item_id, accepted)
+        else:
+            raise ValueError(f"item {item_id} is a {kind} item; only pairs and proposal items have selectors")
+        return _ItemState(item_id=item_id, kind=kind, selector=selector, built_at=now, reconciled_at=now)
+
+    async def _rebuild(self, state: _ItemState) -> None:
+        engine = self.engine() if self.engine is not None else None
+        try:
+            if engine is None:
+                return
+            async with AsyncSession(engine) as session:
+                fresh = await self._build(session, state.item_id, state.kind)
+            if self.items.get(state.item_id) is state:
+                self.items[state.item_id] = fresh
+        except Exception:  # noqa: BLE001 - a failed background rebuild keeps the old selector
+            log.exception("rebuilding the selector of item %s failed", state.item_id)
+            state.built_at = time.monotonic()
+        finally:
+            state.rebuilding = False
+
+    async def _reconcile(self, session: AsyncSession, state: _ItemState) -> None:
+        accepted, pending = await _pool(session, state.item_id)
+        selector = state.selector
+        live = set(accepted)
+        for pid in selector.proposal_ids:
+            if pid not in live:
+                selector.remove_proposal(pid)
+        for pid in accepted:
+            if pid not in selector:
+                selector.add_proposal(pid)
+        for pid in pending:
+            self._watch[pid] = float("inf")
+        state.reconciled_at = time.monotonic()
+
+    # ------------------------------------------------------------------ the pool
+    async def sync_pool(self, session: AsyncSession) -> None:
+        """Apply proposals created or changed since the last look. One primary-key query, O(changes)."""
+        if self._max_seen is None or not self.items:
+            return
+        now = time.monotonic()
+        for pid, expiry in list(self._watch.items()):
+            if expiry < now:
+                del self._watch[pid]
+        watched = list(self._watch)
+        condition = Proposal.id > self._max_seen
+        if watched:
+            condition = or_(condition, Proposal.id.in_(watched))
+        rows = (await session.execute(select(Proposal.id, Proposal.item_id, Proposal.status).where(condition))).all()
+        self.pool_checks += 1
+        old_max = self._max_seen
+        found = set()
+        for pid, item_id, status in rows:
+            found.add(pid)
+            self._apply(pid, item_id, status)
+            if pid > self._max_seen:
+                self._max_seen = pid
+        # Ids skipped in the sequence may belong to a transaction that commits later: watch them a while.
+        if self._max_seen - old_max <= MAX_HOLES:
+            for pid in range(old_max + 1, self._max_seen):
+                if pid not in found:
+                    self._watch[pid] = now + HOLE_WATCH_SECONDS
+        for pid in watched:
+            if pid not in found and self._watch.get(pid) == float("inf"):
+                del self._watch[pid]  # a watched pending proposal was deleted
+
+    def _apply(self, pid: int, item_id: int, status: str) -> None:
+        state = self.items.get(item_id)
+        if status == "pending":
+            if state is not None:
+                self._watch[pid] = float("inf")
+            return
+        self._watch.pop(pid, None)
+        if state is None:
+            return
+        if status == "accepted":
+            state.selector.add_proposal(pid)
+        else:
+            state.selector.remove_proposal(pid)
+
+    def proposal_changed(self, item_id: int, proposal_id: int, status: str) -> None:
+        """Tell the registry at once that a proposal was accepted (or left the pool)."""
+        self._apply(proposal_id, item_id, status)
+
+    # ------------------------------------------------------------------ events
+    def served_pair(self, state: _ItemState, left: int, right: int) -> None:
+        state.selector.record_served(left, right)
+        self.events += 1
+
+    def pair_answered(self, item_id: int, left: int, right: int, outcome: str, counted: bool) -> None:
+        self.events += 1
+        state = self.items.get(item_id)
+        if state is None or not counted or outcome not in ("left", "right"):
+            return
+        selector: PairSelector = state.selector
+        if left in selector and right in selector:
+            winner, loser = (left, right) if outcome == "left" else (right, left)
+            selector.record(winner, loser)
+            self._maybe_refit(state)
+
+    def vote_recorded(self, item_id: int, proposal_id: int, choice: str) -> None:
+        self.events += 1
+        state = self.items.get(item_id)
+        if state is not None and proposal_id in state.selector:
+            state.selector.record(proposal_id, choice)
+
+    def _maybe_refit(self, state: _ItemState) -> None:
+        selector: PairSelector = state.selector
+        if state.refitting or not selector.needs_refit:
+            return
+        job = selector.begin_refit()
+        if job is None:
+            return
+        state.refitting = True
+
+        async def run() -> None:
+            try:
+                result = await asyncio.to_thread(job.compute)
+                if self.items.get(state.item_id) is state:
+                    selector.finish_refit(job, result)
+            except Exception:  # noqa: BLE001 - the selector keeps its previous strengths
+                log.exception("refitting the selector of item %s failed", state.item_id)
+            finally:
+                state.refitting = False
+
+        self._spawn(run())
+
+    def _spawn(self, coroutine) -> None:  # noqa: ANN001
+        task = asyncio.get_running_loop().create_task(coroutine)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def drain(self) -> None:
+        """Wait for background refits and rebuilds (tests, shutdown)."""
+        while self._tasks:
+            await asyncio.gather(*list(self._tasks), return_exceptions=True)
+
+
+# ---------------------------------------------------------------------- building blocks
+
+
+async def _pool(session: AsyncSession, item_id: int) -> tuple[list[int], list[int]]:
+    """(accepted proposal ids, oldest in the pool first; pending ids)."""
+    rows = (await session.execute(
+        select(Proposal.id, Proposal.status).where(Proposal.item_id == item_id, Proposal.status.in_(("accepted",
+                                                                                                     "pending")))
+        .order_by(func.coalesce(Proposal.accepted_at, Proposal.created_at), Proposal.id)
+    )).all()
+    return [pid for pid, status in rows if status == "accepted"], [pid for pid, status in rows if status == "pending"]
+
+
+async def _build_pairs(session: AsyncSession, item_id: int, accepted: list[int]) -> PairSelector:
+    left_won = PairPrompt.outcome == "left"
+    winner = case((left_won, PairPrompt.left_id), else_=PairPrompt.right_id)
+    loser = case((left_won, PairPrompt.right_id), else_=PairPrompt.left_id)
+    decisive = (await session.execute(
+        select(winner, loser, func.count())
+        .where(PairPrompt.item_id == item_id, PairPrompt.outcome.in_(("left", "right")),
+               PairPrompt.after_skip.is_(False))
+        .group_by(winner, loser)
+    )).all()
+    exposures: dict[int, int] = {}
+    for column in (PairPrompt.left_id, PairPrompt.right_id):
+        for pid, n in (await session.execute(select(column, func.count()).where(PairPrompt.item_id == item_id)
+                                             .group_by(column))).all():
+            exposures[pid] = exposures.get(pid, 0) + int(n)
+    table = np.array(decisive, dtype=np.int64).reshape(-1, 3)
+    return await asyncio.to_thread(PairSelector.from_counts, accepted, table[:, 0], table[:, 1], table[:, 2],
+                                   exposures=exposures, auto_refit=False)
+
+
+async def _build_proposals(session: AsyncSession, item_id: int, accepted: list[int]) -> ProposalSelector:
+    counts: dict[int, list[int]] = {pid: [0, 0, 0] for pid in accepted}
+    column = {"agree": 0, "disagree": 1, "neutral": 2}
+    rows = (await session.execute(
+        select(ProposalVote.proposal_id, ProposalVote.choice, func.count()).where(ProposalVote.item_id == item_id)
+        .group_by(ProposalVote.proposal_id, ProposalVote.choice)
+    )).all()
+    for pid, choice, n in rows:
+        if pid in counts and choice in column:
+            counts[pid][column[choice]] += int(n)
+    return ProposalSelector.from_counts({pid: tuple(c) for pid, c in counts.items()})
+
+
+# ---------------------------------------------------------------------- the registry of a database
+
+_REGISTRIES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def registry_for(target: AsyncSession | AsyncEngine | Any) -> SelectionRegistry:
+    """The registry of the database behind a session, an engine or a :class:`storage.db.Database`."""
+    if isinstance(target, AsyncSession):
+        engine = target.bind
+    elif isinstance(target, AsyncEngine):
+        engine = target
+    else:
+        engine = getattr(target, "engine", None)
+    if not isinstance(engine, AsyncEngine):
+        raise TypeError(f"cannot find the database engine of {target!r}")
+    key = engine.sync_engine
+    registry = _REGISTRIES.get(key)
+    if registry is None:
+        registry = SelectionRegistry(engine=weakref.ref(engine))
+        _REGISTRIES[key] = registry
+    return registry
+
+
+# ---------------------------------------------------------------------- what participation calls
 
 
 async def next_proposal(session: AsyncSession, participant_id: str, item: Item) -> Proposal | None:
-    """The accepted proposal with the fewest votes that this participant has not voted on yet."""
-    voted = await session.scalar(
-        select(func.count()).select_from(ProposalVote).where(ProposalVote.participant_id == participant_id,
-                                                             ProposalVote.item_id == item.id)
-    )
+    """The statement to show next in a proposal item, or None when the participant is done with it.
+
+    Done: voted on every accepted proposal, or on ``max_votes`` of them when the item sets a limit.
+    """
+    voted = set((await session.execute(
+        select(ProposalVote.proposal_id).where(ProposalVote.participant_id == participant_id,
+                                               ProposalVote.item_id == item.id)
+    )).scalars())
     limit = item.config.get("max_votes")
-    if limit is not None and voted >= int(limit):
+    if limit is not None and len(voted) >= int(limit):
         return None
-    mine = select(ProposalVote.proposal_id).where(ProposalVote.participant_id == participant_id,
-                                                  ProposalVote.item_id == item.id)
-    votes = (select(ProposalVote.proposal_id, func.count().label("n")).where(ProposalVote.item_id == item.id)
-             .group_by(ProposalVote.proposal_id).subquery())
-    query = (
-        select(Proposal).outerjoin(votes, votes.c.proposal_id == Proposal.id)
-        .where(Proposal.item_id == item.id, Proposal.status == "accepted", Proposal.id.not_in(mine))
-        .order_by(func.coalesce(votes.c.n, 0), Proposal.id).limit(1)
-    )
-    return (await session.execute(query)).scalar_one_or_none()
+    registry = registry_for(session)
+    state = await registry.state(session, item)
+    selector: ProposalSelector = state.selector
+    for _ in range(ATTEMPTS):
+        pid = selector.choose(voted)
+        if pid is None:
+            return None
+        proposal = await session.get(Proposal, pid)
+        if proposal is not None and proposal.item_id == item.id and proposal.status == "accepted":
+            selector.record_served(pid)
+            return proposal
+        registry.proposal_changed(item.id, pid, proposal.status if proposal is not None else "deleted")
+    return None
 
 
 async def choose_pair(session: AsyncSession, participant_id: str, item: Item) -> tuple[int, int] | None:
-    """A random pair of accepted proposals this participant has never been shown."""
-    ids = (await session.execute(
-        select(Proposal.id).where(Proposal.item_id == item.id, Proposal.status == "accepted")
-    )).scalars().all()
-    seen = {
-        (low, high) for low, high in (await session.execute(
-            select(PairPrompt.low_id, PairPrompt.high_id).where(PairPrompt.participant_id == participant_id,
-                                                                PairPrompt.item_id == item.id)
-        )).all()
-    }
-    candidates = [(a, b) for i, a in enumerate(ids) for b in ids[i + 1:] if (min(a, b), max(a, b)) not in seen]
-    if not candidates:
-        return None
-    left, right = random.choice(candidates)
-    return (left, right) if random.random() < 0.5 else (right, left)
+    """``(left, right)``: accepted proposals of the item that this participant has never been shown together.
 
+    Counts the pair as served (its proposals' exposures); None when the participant has seen every pair.
+    """
+    seen = set((await session.execute(
+        select(PairPrompt.low_id, PairPrompt.high_id).where(PairPrompt.participant_id == participant_id,
+                                                            PairPrompt.item_id == item.id)
+    )).all())
+    registry = registry_for(session)
+    state = await registry.state(session, item)
+    selector: PairSelector = state.selector
+    for _ in range(ATTEMPTS):
+        pair = selector.choose(lambda low, high: (low, high) in seen)
+        if pair is None:
+            return None
+        live = set((await session.execute(
+            select(Proposal.id).where(Proposal.id.in_(pair), Proposal.item_id == item.id,
+                                      Proposal.status == "accepted")
+        )).scalars())
+        if len(live) == 2:
+            registry.served_pair(state, *pair)
+            return pair
+        for pid in pair:
+            if pid not in live:
+                registry.proposal_changed(item.id, pid, "gone")
+    return None
+
+
+def pair_answered(session: AsyncSession, prompt: PairPrompt) -> None:
+    """Call after a pair answer was stored (the first answer of its token). Only counted outcomes move scores."""
+    counted = prompt.outcome in ("left", "right") and not prompt.after_skip
+    registry_for(session).pair_answered(prompt.item_id, prompt.left_id, prompt.right_id, prompt.outcome, counted)
+
+
+def vote_recorded(session: AsyncSession, vote: ProposalVote) -> None:
+    """Call after a new agree / disagree / neutral vote was stored."""
+    registry_for(session).vote_recorded(vote.item_id, vote.proposal_id, vote.choice)
+
+
+def proposal_changed(session: AsyncSession, item_id: int, proposal_id: int, status: str) -> None:
+    """Optional: tell this process's selectors now that a proposal was accepted (or left the pool).
+
+    Without the call the next choice notices it anyway (see the module docstring).
+    """
+    registry_for(session).proposal_changed(item_id, proposal_id, status)

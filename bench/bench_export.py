@@ -93,12 +93,12 @@ async def fill(url: str, answers: int) -> tuple[str, int]:
                 for item in items:
                     if item.kind == "single_choice":
                         rows.append({"participant_id": pid, "item_id": item.id,
-                                     "option_id": options[item.id][n % 4], "created_at": now})
+                                     "option_id": options[item.id][n % 4], "value": None, "created_at": now})
                     elif item.kind == "scale":
-                        rows.append({"participant_id": pid, "item_id": item.id, "value": 1 + n % 5,
-                                     "created_at": now})
+                        rows.append({"participant_id": pid, "item_id": item.id, "option_id": None,
+                                     "value": 1 + n % 5, "created_at": now})
                     else:
-                        rows.append({"participant_id": pid, "item_id": item.id,
+                        rows.append({"participant_id": pid, "item_id": item.id, "option_id": None,
                                      "value": f"Because of reason number {n % 97}, mostly.", "created_at": now})
             async with db.session() as session:
                 await bulk_insert(session, Participant, (

@@ -192,6 +192,7 @@ class Broadcaster:
         self._chart_locks: dict[tuple[int, str], asyncio.Lock] = {}
         self._progress_texts: dict[int, str] = {}
         self._helpers: list[asyncio.Task] = []
+        self._done: asyncio.Event | None = None
 
     # ---- lifecycle -------------------------------------------------------------------------------
 
@@ -209,16 +210,26 @@ class Broadcaster:
                                              name="broadcast-progress"),
                          asyncio.create_task(self._every(self.config.schedule_interval, self._schedule, first=0),
                                              name="broadcast-schedule")]
+        self._done = asyncio.Event()
         try:
             await self._send_loop()
         finally:
             await self._shutdown()
+            self._done.set()
 
-    async def close(self, timeout: float = 10.0) -> None:
-        """Stop taking new rows, let the calls under way finish and their outcomes be committed."""
+    async def close(self, timeout: float = 15.0) -> None:
+        """Stop taking new rows, let the calls under way finish and their outcomes be committed, then return.
+
+        Prefer this to cancelling ``run()``: a cancellation can land between marking rows "sending" and
+        starting their calls, and those rows would then be "uncertain" (not sent) at the next start."""
         self._stopping = True
         self._wake.set()
-        await self._shutdown(timeout)
+        self._slot_free.set()
+        if self._done is not None:
+            try:
+                await asyncio.wait_for(self._done.wait(), timeout)
+            except asyncio.TimeoutError:
+                log.error("the broadcast sender did not stop within %s s", timeout)
 
     async def _shutdown(self, timeout: float = 10.0) -> None:
         self._stopping = True
@@ -320,8 +331,8 @@ class Broadcaster:
             pass
 
     async def _wait_pause(self) -> None:
-        while (left := self._paused_until - time.monotonic()) > 0:
-            await asyncio.sleep(left)
+        while (left := self._paused_until - time.monotonic()) > 0 and not self._stopping:
+            await asyncio.sleep(min(left, 0.5))
 
     def _pause(self, retry_after: float) -> None:
         until = time.monotonic() + retry_after

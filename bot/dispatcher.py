@@ -11,7 +11,7 @@ from bot.flows.admin import AdminFlow
 from bot.flows.citizen import CitizenFlow
 from bot.flows.fallback import FallbackFlow
 from bot.flows.privacy import PrivacyFlow
-from bot.handlers import admin, citizen, fallback, privacy
+from bot.handlers import admin, broadcasts, citizen, fallback, privacy
 
 
 def build_dispatcher(backend: Backend, *, default_language: str = "uk") -> Dispatcher:
@@ -20,6 +20,7 @@ def build_dispatcher(backend: Backend, *, default_language: str = "uk") -> Dispa
     dispatcher["backend"] = backend
     dispatcher["admin_flow"] = AdminFlow(backend, default_language=default_language)
     dispatcher.include_router(admin.build_router())  # before the citizen router: non-organisers fall through
+    broadcasts.install(dispatcher, backend, default_language)  # /digests, /stop; organisers' /digest, /broadcasts
     dispatcher["privacy_flow"] = PrivacyFlow(backend, default_language=default_language)
     dispatcher["fallback_flow"] = FallbackFlow(backend, default_language=default_language)
     dispatcher.include_router(privacy.build_router())  # /mydata, /forget: before the citizen's unknown-command reply

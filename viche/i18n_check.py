@@ -233,6 +233,20 @@ def check(locales: Iterable[str] = SUPPORTED, locales_dir: Path = LOCALES_DIR, r
 # ---- the command ----------------------------------------------------------------------------------------
 
 
+def report_lines(problems: list[Problem], locales_dir: Path) -> list[str]:
+    """One line per problem; the same problem in several catalogs (a new string) on one line naming them."""
+    grouped: dict[tuple[str, str, str], list[str]] = {}
+    for problem in problems:
+        locale = Path(problem.catalog).relative_to(locales_dir).parts[0] if problem.catalog.startswith(
+            str(locales_dir)) else problem.catalog
+        grouped.setdefault((problem.kind, problem.msgid, problem.detail), []).append(locale)
+    lines = []
+    for (kind, msgid, detail), where in grouped.items():
+        shown = msgid if len(msgid) <= 70 else msgid[:67] + "…"
+        lines.append(f"{', '.join(where)}: {kind}:{' ' + repr(shown) if msgid else ''}{': ' + detail if detail else ''}")
+    return lines
+
+
 def run(args: argparse.Namespace) -> int:
     locales_dir = Path(args.locales_dir) if args.locales_dir else LOCALES_DIR
     root = Path(args.root) if args.root else ROOT
@@ -242,8 +256,8 @@ def run(args: argparse.Namespace) -> int:
         write_template(template, Path(args.pot))
     strings = sum(1 for message in template if message.id)
     problems = check(locales, locales_dir, root, template)
-    for problem in problems:
-        print(problem.text(), file=sys.stderr)
+    for line in report_lines(problems, locales_dir):
+        print(line, file=sys.stderr)
     if problems:
         kinds = sorted({p.kind for p in problems})
         print(f"i18n check failed: {len(problems)} problem(s) ({', '.join(kinds)}) in "

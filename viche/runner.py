@@ -12,7 +12,9 @@ from aiogram import Bot, Dispatcher
 from fastapi import FastAPI
 
 from api.app import create_app
+from api.broadcast.store import SqlOutboxStore
 from bot.backend import Backend
+from bot.broadcaster import BroadcastConfig, Broadcaster
 from bot.dispatcher import build_bot, build_dispatcher
 from storage.db import Database
 from viche.settings import Settings
@@ -68,6 +70,8 @@ async def started(settings: Settings) -> AsyncIterator[Running]:
     serving = asyncio.create_task(server.serve())
     polling: asyncio.Task | None = None
     housekeeper: asyncio.Task | None = None
+    broadcaster: Broadcaster | None = None
+    broadcasting: asyncio.Task | None = None
     try:
         while not server.started:
             if serving.done():
@@ -81,9 +85,14 @@ async def started(settings: Settings) -> AsyncIterator[Running]:
             polling = asyncio.create_task(dispatcher.start_polling(bot, handle_signals=False))
         if not settings.api_url:  # this process owns the database
             housekeeper = asyncio.create_task(housekeeping(settings, db))
+            broadcaster = Broadcaster(bot, SqlOutboxStore(db), BroadcastConfig.from_settings(settings))
+            dispatcher["broadcaster"] = broadcaster  # /digest wakes it at once
+            broadcasting = asyncio.create_task(broadcaster.run(), name="broadcaster")
         yield Running(base, api, bot, dispatcher, server, serving, sandbox)
     finally:
-        for task in (polling, housekeeper):
+        if broadcaster is not None:
+            await broadcaster.close()  # lets the messages under way finish and records them (bot/broadcaster.py)
+        for task in (polling, housekeeper, broadcasting):
             if task is not None:
                 task.cancel()
                 await asyncio.gather(task, return_exceptions=True)

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, bindparam, exists, func, select, update
+from sqlalchemy import and_, bindparam, exists, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.broadcast.outbox import CHANNEL, due_rounds
@@ -144,7 +144,7 @@ class SqlOutboxStore:
                  "new_sent_at": now if r.state == "sent" else None} for r in results]
         statement = (update(Outbox.__table__)
                      .where(Outbox.__table__.c.id == bindparam("oid"),
-                            Outbox.__table__.c.state.in_(("sending", "pending")))
+                            or_(Outbox.__table__.c.state == "sending", Outbox.__table__.c.state == "pending"))
                      .values(state=bindparam("new_state"), attempts=bindparam("new_attempts"),
                              message_id=bindparam("new_message_id"), next_attempt_at=bindparam("new_next"),
                              last_error=bindparam("new_error"), sent_at=bindparam("new_sent_at")))

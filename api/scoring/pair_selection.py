@@ -70,6 +70,7 @@ from __future__ import annotations
 import bisect
 import math
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import ArrayLike
@@ -81,7 +82,7 @@ from .proposal_selection import ProposalSelector
 from .selection_inputs import RandomLike, SeenPairs, as_random, pair_seen_predicate
 from .weighted_sampler import WeightedSampler
 
-__all__ = ["PairSelector", "ProposalSelector"]
+__all__ = ["PairSelector", "ProposalSelector", "RefitJob", "RefitResult"]
 
 MIN_COMPARISONS: int = 20
 """Decisive comparisons a proposal gets before it competes on equal terms."""
@@ -132,6 +133,42 @@ def _pick_in_window(
     if slots[idx] == exclude and hi - lo >= 2:
         idx = idx + 1 if idx + 1 < hi else idx - 1
     return slots[idx]
+
+
+@dataclass(frozen=True, eq=False)
+class RefitResult:
+    """What :meth:`RefitJob.compute` returns: the compacted votes (indices into ``job.active``) and the fit."""
+
+    winners: np.ndarray
+    losers: np.ndarray
+    counts: np.ndarray
+    fit: BradleyTerryFit
+
+
+@dataclass(frozen=True, eq=False)
+class RefitJob:
+    """A snapshot for one refit (see :meth:`PairSelector.begin_refit`); ``compute`` is pure and thread-safe."""
+
+    active: np.ndarray
+    n_slots: int
+    rows: int
+    winners: np.ndarray
+    losers: np.ndarray
+    counts: np.ndarray
+    initial_theta: np.ndarray
+    prior_strength: float
+
+    def compute(self) -> RefitResult:
+        k = int(self.active.size)
+        index_of = np.full(self.n_slots, -1, dtype=np.int64)
+        index_of[self.active] = np.arange(k)
+        wi = index_of[self.winners]
+        li = index_of[self.losers]
+        keep = (wi >= 0) & (li >= 0)
+        cw, cl, cc = compact_comparisons(k, wi[keep], li[keep], self.counts[keep])
+        fit = fit_bradley_terry(k, cw, cl, cc, prior_strength=self.prior_strength,
+                                initial_theta=self.initial_theta)
+        return RefitResult(winners=cw, losers=cl, counts=cc.astype(float), fit=fit)
 
 
 class PairSelector:
@@ -389,9 +426,7 @@ class PairSelector:
             self._weights.set(slot, 1.0 / math.sqrt(self._info[slot]))
             self._requeue(slot)
 
-        if self.auto_refit and self._records_since_fit >= max(
-            self.refit_min_records, self.refit_fraction * self._records_total
-        ):
+        if self.auto_refit and self.needs_refit:
             self.refit()
         return True
 
@@ -417,40 +452,68 @@ class PairSelector:
         self._info[slot] = info
 
     # ------------------------------------------------------------------ refit
+    @property
+    def needs_refit(self) -> bool:
+        """Enough new decisive votes since the last refit (the ``auto_refit`` rule)."""
+        return self._records_since_fit >= max(self.refit_min_records, self.refit_fraction * self._records_total)
+
     def refit(self) -> BradleyTerryFit | None:
         """Refit strengths on all decisive votes among live proposals (warm start); returns the fit."""
+        job = self.begin_refit()
+        if job is None:
+            return None
+        return self.finish_refit(job, job.compute())
+
+    def begin_refit(self) -> RefitJob | None:
+        """Snapshot what a refit needs (O(live proposals)); run :meth:`RefitJob.compute` anywhere, then
+        :meth:`finish_refit` on the selector's own thread.
+
+        Splitting the refit lets a server fit in a worker thread while the selector keeps serving:
+        ``compute`` only reads the buffer rows that exist now, and the selector only ever appends after
+        them until ``finish_refit``.  Start at most one job at a time.  Returns None (and clears the
+        ranking) when no proposal is live.
+        """
         active = np.array(sorted(self._active_slots), dtype=np.int64)
-        k = int(active.size)
         self._records_since_fit = 0
-        if k == 0:
+        if active.size == 0:
             self._fit, self._fit_pids = None, []
             self._order_slots, self._order_theta = [], []
             self._est_slots, self._est_theta = [], []
             return None
-        index_of = np.full(len(self._pids), -1, dtype=np.int64)
-        index_of[active] = np.arange(k)
         m = self._buf_len
-        wi = index_of[self._buf_w[:m]]
-        li = index_of[self._buf_l[:m]]
-        keep = (wi >= 0) & (li >= 0)
-        cw, cl, cc = compact_comparisons(k, wi[keep], li[keep], self._buf_c[:m][keep])
-        self._buf_w = active[cw]
-        self._buf_l = active[cl]
-        self._buf_c = cc
-        self._buf_len = int(cw.size)
+        start = np.asarray(self._theta)[active]
+        return RefitJob(
+            active=active,
+            n_slots=len(self._pids),
+            rows=m,
+            winners=self._buf_w[:m],
+            losers=self._buf_l[:m],
+            counts=self._buf_c[:m],
+            initial_theta=start - start.mean(),
+            prior_strength=self.prior_strength,
+        )
+
+    def finish_refit(self, job: RefitJob, result: RefitResult) -> BradleyTerryFit:
+        """Install a computed refit.  Votes recorded since :meth:`begin_refit` stay in the buffer (and
+        count towards the next refit); proposals added since keep their provisional strength."""
+        active = job.active
+        fit = result.fit
+        since = self._buf_len - job.rows
+        self._buf_w = np.concatenate([active[result.winners], self._buf_w[job.rows : self._buf_len]])
+        self._buf_l = np.concatenate([active[result.losers], self._buf_l[job.rows : self._buf_len]])
+        self._buf_c = np.concatenate([result.counts, self._buf_c[job.rows : self._buf_len]])
+        self._buf_len = int(self._buf_w.size)
+        self._records_since_fit = since
 
         theta_all = np.asarray(self._theta)
-        start = theta_all[active]
-        fit = fit_bradley_terry(
-            k, cw, cl, cc, prior_strength=self.prior_strength, initial_theta=start - start.mean()
-        )
         theta_all[active] = fit.theta
         info_all = np.asarray(self._info)
         info_all[active] = 1.0 / fit.theta_se**2
         self._theta = theta_all.tolist()
         self._info = info_all.tolist()
+        live = np.asarray(self._active, dtype=bool)
         weights = np.zeros(len(self._pids))
-        weights[active] = fit.theta_se
+        weights[live] = 1.0 / np.sqrt(info_all[live])
         self._weights.rebuild(weights.tolist())
 
         order = np.argsort(fit.theta, kind="stable")

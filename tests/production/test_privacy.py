@@ -24,7 +24,7 @@ async def answer_some_of_the_demo(t, chat: int = CHAT) -> None:
     await t.send(chat, "/start", language_code="en")
     await t.press(chat, "English")
     await t.press(chat, "✅")
-    await t.press(chat, index=1)           # age band
+    await t.press(chat, index=1)           # age
     await t.press(chat, "👍")               # a vote …
     await t.press(chat, index=0)           # … with its "why?"
     await t.press(chat, "👎")
@@ -54,8 +54,11 @@ async def test_mydata_sends_everything_stored_as_a_json_file(telegram, db, demo)
     assert data["format"] == "viche-export/1"
     assert data["contacts"] == [{"channel": "telegram", "external_id": str(CHAT),
                                  "created_at": data["contacts"][0]["created_at"]}]
-    assert data["participant"]["language"] == "en" and data["participant"]["age_band"]
+    assert data["participant"]["language"] == "en"
     [consultation] = data["consultations"]
+    [age] = consultation["answers"]
+    shown = next(text for text in t.texts(CHAT) if "How old are you?" in text)
+    assert age["options"] == [shown.rsplit("✓ ", 1)[1]] and age["question"] == "How old are you?"
     assert consultation["slug"] == demo and consultation["enrolment"]["consented_at"]
     assert [(v["choice"], v["qualification"]) for v in consultation["votes"]] == [("agree", "like_it"),
                                                                                  ("disagree", None)]
@@ -87,7 +90,8 @@ async def test_forget_deletes_identity_and_keeps_anonymous_answers(telegram, db,
     assert await count(db, Contact, Contact.external_id == str(CHAT)) == 1
 
     await t.send(CHAT, "/forget")
-    confirm = t.last_with_buttons(CHAT)
+    stale = t.last_with_buttons(CHAT)  # asked twice; confirmed on the second message
+    await t.send(CHAT, "/forget")
     await t.press(CHAT, "Yes, delete")
     assert "Your data is deleted" in t.texts(CHAT)[-1]
     assert t.fake.callback_answers(CHAT)[-1]["text"] == "Deleted ✓"
@@ -102,14 +106,14 @@ async def test_forget_deletes_identity_and_keeps_anonymous_answers(telegram, db,
     async with db.session() as s:
         orphan = (await s.execute(select(Participant).where(
             ~Participant.id.in_(select(Contact.participant_id))))).scalar_one()
-        assert orphan.id != old_id and orphan.age_band is not None
+        assert orphan.id != old_id and orphan.language == "en"
         assert await s.scalar(select(func.count()).select_from(ProposalVote)
                               .where(ProposalVote.participant_id == orphan.id)) == 2
 
     # Back again: a new participant, from the language picker on; the old confirmation deletes nothing.
     await t.send(CHAT, "/start", language_code="en")
     assert t.texts(CHAT)[-1] == "Choose your language:"
-    await t.fake.press_button(CHAT, confirm["message_id"], confirm["buttons"][0][0]["callback_data"])
+    await t.fake.press_button(CHAT, stale["message_id"], stale["buttons"][0][0]["callback_data"])
     await t.settle()
     assert t.fake.callback_answers(CHAT)[-1]["text"] == "This button is no longer active."
     assert await count(db, Contact, Contact.external_id == str(CHAT)) == 1
@@ -125,7 +129,8 @@ async def test_forget_removes_free_text_and_place_comments_and_authorship(telegr
     async with db.session() as s:
         consultation = (await s.execute(select(Consultation))).scalar_one()
         items = {i.key: i for i in (await s.execute(select(Item))).scalars()}
-        s.add(Enrolment(participant_id=participant["id"], consultation_id=consultation.id, consented_at=utcnow()))
+        enrolment = (await s.execute(select(Enrolment))).scalar_one()  # the deep link enrolled them
+        enrolment.consented_at = utcnow()
         s.add(Answer(participant_id=participant["id"], item_id=items["safety_why"].id, value="My street, no. 5"))
         s.add(Proposal(item_id=items["ideas"].id, text={"en": "Free boats on Sundays"}, status="pending",
                        author_id=participant["id"]))

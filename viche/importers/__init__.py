@@ -187,8 +187,8 @@ def _defaults(model: Any) -> tuple[dict[str, Any], dict[str, Any]]:
             continue
         if info.default_factory is not None:
             factories[name] = info.default_factory
-        elif info.default is not PydanticUndefined:
-            plain[name] = info.default
+        elif info.default is not PydanticUndefined and info.default is not None:
+            plain[name] = info.default  # (None is what an omitted column gets anyway; ids stay automatic)
     return plain, factories
 
 

@@ -1,0 +1,99 @@
+"""Routes of broadcasts: citizens' /digests and /stop, organisers' /digest <slug> [round] and /broadcasts.
+
+Registered before the citizen router (whose catch-all would answer "unknown command"); the organiser
+commands use the admin router's ``IsOrganiser`` filter, so anyone else falls through to the citizen's reply.
+"""
+from __future__ import annotations
+
+import logging
+from collections import OrderedDict
+from typing import Any
+
+from aiogram import BaseMiddleware, Dispatcher, F, Router
+from aiogram.filters import Command, CommandObject, Filter
+from aiogram.types import CallbackQuery, Message
+
+from bot.flows.digests import DigestFlow, Person
+from bot.handlers.admin import IsOrganiser
+from bot.handlers.render import answer_callback, send_reply
+
+log = logging.getLogger(__name__)
+
+
+def _person(event: Message | CallbackQuery) -> Person:
+    return Person(telegram_id=event.from_user.id, language_code=event.from_user.language_code)
+
+
+class DigestButton(Filter):
+    async def __call__(self, query: CallbackQuery) -> bool:
+        return DigestFlow.handles(query.data)
+
+
+async def on_digests(message: Message, digest_flow: DigestFlow) -> None:
+    await send_reply(message.bot, message.chat.id, await digest_flow.digests_menu(_person(message)))
+
+
+async def on_stop(message: Message, digest_flow: DigestFlow) -> None:
+    await send_reply(message.bot, message.chat.id, await digest_flow.stop(_person(message)))
+
+
+async def on_button(query: CallbackQuery, digest_flow: DigestFlow) -> None:
+    await answer_callback(query, await digest_flow.callback(_person(query), query.data))
+
+
+async def on_digest(message: Message, command: CommandObject, digest_flow: DigestFlow,
+                    broadcaster: Any = None) -> None:
+    reply = await digest_flow.start_digest(_person(message), message.chat.id, command.args)
+    await send_reply(message.bot, message.chat.id, reply)
+    if broadcaster is not None:  # the sender of this process (viche.runner): start now, not at its next poll
+        broadcaster.wake()
+
+
+async def on_broadcasts(message: Message, digest_flow: DigestFlow) -> None:
+    await send_reply(message.bot, message.chat.id, await digest_flow.broadcasts(_person(message)))
+
+
+def build_router() -> Router:
+    """A fresh router for each dispatcher (aiogram attaches a router to one parent only)."""
+    router = Router(name="broadcasts")
+    router.message.filter(F.chat.type == "private")
+    router.callback_query.filter(F.message.chat.type == "private")
+    organiser = IsOrganiser()
+    router.message.register(on_digest, Command("digest"), organiser)
+    router.message.register(on_broadcasts, Command("broadcasts"), organiser)
+    router.message.register(on_digests, Command("digests"))
+    router.message.register(on_stop, Command("stop"))
+    router.callback_query.register(on_button, DigestButton())
+    return router
+
+
+class ReachableAgain(BaseMiddleware):
+    """Someone who writes to the bot has not blocked it (any more): tell the backend, once per person and
+    process, so that a participant marked unreachable by a 403 gets later digests again."""
+
+    def __init__(self, remember: int = 100_000) -> None:
+        self._seen: OrderedDict[int, None] = OrderedDict()
+        self._remember = remember
+
+    async def __call__(self, handler: Any, event: Any, data: dict[str, Any]) -> Any:
+        user, chat = data.get("event_from_user"), data.get("event_chat")
+        if user is not None and chat is not None and chat.type == "private" and user.id not in self._seen:
+            self._seen[user.id] = None
+            if len(self._seen) > self._remember:
+                self._seen.popitem(last=False)
+            backend = data.get("backend")
+            try:
+                if backend is not None:
+                    await backend.reachable("telegram", str(user.id))
+            except Exception as error:  # noqa: BLE001 - never let this bookkeeping stop a conversation
+                log.debug("could not mark %s reachable: %s", user.id, error)
+        return await handler(event, data)
+
+
+def install(dispatcher: Dispatcher, backend: Any, default_language: str) -> None:
+    """The flow, the router (call before including the citizen router) and the middleware."""
+    dispatcher["digest_flow"] = DigestFlow(backend, default_language=default_language)
+    dispatcher.include_router(build_router())
+    reachable = ReachableAgain()
+    dispatcher.message.outer_middleware(reachable)
+    dispatcher.callback_query.outer_middleware(reachable)

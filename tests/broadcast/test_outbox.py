@@ -1,0 +1,152 @@
+"""Creating digest rounds: content, recipients, preferences, "never the same round twice", the triggers."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+from sqlalchemy import func, select
+
+from api.broadcast.outbox import create_digest, due_rounds
+from bot.flows.digests import CAPTION_LIMIT, digest_caption, utf16_len
+from bot.i18n import SUPPORTED, translator
+from storage.consultations import by_slug
+from storage.models import Consultation
+from storage.models_broadcast import Broadcast, MessagingPref, Outbox
+from tests.broadcast.support import crowd
+
+
+async def _consultation(db, slug: str) -> Consultation:  # noqa: ANN001
+    async with db.session() as session:
+        return await by_slug(session, slug)
+
+
+async def test_digest_content_and_personal_figures(db, demo):  # noqa: ANN001
+    ids = await crowd(db, demo, list(range(100, 160)))
+    async with db.session() as session:
+        consultation = await by_slug(session, demo)
+        broadcast, created = await create_digest(session, consultation, round_="week-1")
+    assert created and broadcast.total == 60
+    content = broadcast.content
+    assert content["participants"] == 60 and content["answers"] > 60
+    assert content["top"] and content["top"][0]["agree"] > content["top"][-1]["agree"]
+    assert content["chart"]["kind"] == "proposals" and content["chart"]["rows"]
+    assert content["pairs"] and content["pairs"][0]["top"]
+    async with db.session() as session:
+        rows = (await session.execute(select(Outbox))).scalars().all()
+    assert {row.participant_id for row in rows} == set(ids.values())
+    for row in rows:
+        assert row.state == "pending" and row.round == "week-1" and row.kind == "digest"
+        assert 0 <= row.personal["with_majority"] <= row.personal["votes"] > 0
+        assert 0 <= row.personal["pairs_with_ranking"] <= row.personal["pairs"] > 0
+
+
+async def test_caption_fits_telegram_in_every_language(db, demo):  # noqa: ANN001
+    await crowd(db, demo, list(range(100, 130)))
+    async with db.session() as session:
+        consultation = await by_slug(session, demo)
+        broadcast, _ = await create_digest(session, consultation, round_="final")
+    content = dict(broadcast.content)
+    # Very long proposals in every language: the caption still fits, shortened.
+    for section in ("top", "consensus", "divisive"):
+        content[section] = [{**entry, "text": {lang: "Дуже довга пропозиція " * 30 for lang in SUPPORTED}}
+                            for entry in content[section]] or content["top"]
+    personal = {"votes": 10, "with_majority": 7, "pairs": 3, "pairs_with_ranking": 2}
+    for locale in SUPPORTED:
+        caption = digest_caption(translator(locale), content, personal)
+        assert utf16_len(caption) <= CAPTION_LIMIT, locale
+        assert "/digests" in caption and "7" in caption
+    english = digest_caption(translator("en"), broadcast.content, personal)
+    assert "the results" in english and "You agreed with the majority on 7 of 10 proposals." in english
+
+
+async def test_nobody_gets_a_round_twice_and_preferences_are_honoured(db, demo):  # noqa: ANN001
+    ids = await crowd(db, demo, list(range(200, 210)))
+    pids = list(ids.values())
+    async with db.session() as session:
+        session.add(MessagingPref(participant_id=pids[0], stopped=True))
+        session.add(MessagingPref(participant_id=pids[1], digests=False))
+        session.add(MessagingPref(participant_id=pids[2], unreachable_at=datetime.now(timezone.utc)))
+        await session.commit()
+        consultation = await by_slug(session, demo)
+        first, created = await create_digest(session, consultation, round_="final")
+        assert created and first.total == 7
+        again, created_again = await create_digest(session, consultation, round_="final")
+        assert not created_again and again.id == first.id
+        # Someone turns digests back on: a second broadcast of the round reaches only them.
+        pref = await session.get(MessagingPref, pids[1])
+        pref.digests = True
+        await session.commit()
+        top_up, created_top_up = await create_digest(session, consultation, round_="final")
+        assert created_top_up and top_up.total == 1
+        other_round, _ = await create_digest(session, consultation, round_="week-2")
+        assert other_round.total == 8
+        per_person = (await session.execute(
+            select(Outbox.participant_id, func.count()).where(Outbox.round == "final")
+            .group_by(Outbox.participant_id))).all()
+    assert all(count == 1 for _, count in per_person) and len(per_person) == 8
+
+
+async def test_closing_queues_the_final_digest(db, demo, http):  # noqa: ANN001
+    await crowd(db, demo, list(range(300, 305)))
+    response = await http.post(f"/organiser/consultations/{demo}/status", json={"action": "close"})
+    assert response.status_code == 200
+    listed = (await http.get("/organiser/broadcasts")).json()
+    assert [(b["slug"], b["kind"], b["round"], b["total"], b["status"]) for b in listed] == [
+        (demo, "digest", "final", 5, "running")]
+    assert listed[0]["remaining"] == 5 and listed[0]["eta_seconds"] == 0.2
+    again = await http.post(f"/organiser/consultations/{demo}/digest", json={})
+    assert again.status_code == 200 and again.json()["created"] is False and again.json()["round"] == "final"
+
+
+async def test_digest_route_rounds_and_errors(db, demo, http):  # noqa: ANN001
+    assert (await http.post(f"/organiser/consultations/{demo}/digest", json={})).json()["error"]["code"] == \
+        "no_recipients"
+    await crowd(db, demo, [401, 402])
+    response = await http.post(f"/organiser/consultations/{demo}/digest",
+                               json={"organiser_chat_id": 900001, "organiser_language": "en"})
+    assert response.status_code == 201
+    body = response.json()
+    assert body["round"].startswith("update-") and body["total"] == 2 and body["created"]
+    assert (await http.post(f"/organiser/consultations/{demo}/digest", json={"round": "Bad Round"})).status_code == 422
+    assert (await http.post("/organiser/consultations/nope/digest", json={})).status_code == 404
+    cancelled = await http.post(f"/organiser/broadcasts/{body['id']}/cancel")
+    assert cancelled.json()["status"] == "cancelled" and cancelled.json()["remaining"] == 0
+    # The cancelled round reached nobody, so a new broadcast of it may.
+    assert (await http.post(f"/organiser/consultations/{demo}/digest", json={"round": body["round"]})).status_code == 201
+
+
+async def test_interim_schedule_and_closing_time(db, demo):  # noqa: ANN001
+    await crowd(db, demo, [501, 502, 503])
+    now = datetime.now(timezone.utc)
+    async with db.session() as session:
+        consultation = await by_slug(session, demo)
+        consultation.definition = {**consultation.definition, "digests": {
+            "interim": [(now - timedelta(hours=2)).isoformat(), (now + timedelta(days=1)).isoformat()]}}
+        await session.commit()
+        created = await due_rounds(session, now)
+        assert [(b.round, b.total) for b in created] == [("interim-1", 3)]
+        assert await due_rounds(session, now) == []  # idempotent
+        consultation.closes_at = now - timedelta(minutes=1)  # the closing time passed, status still "open"
+        await session.commit()
+        created = await due_rounds(session, now)
+        assert [(b.round, b.total) for b in created] == [("final", 3)]
+        assert await due_rounds(session, now + timedelta(days=2)) == []  # no interim after the end
+        rounds = (await session.execute(select(Broadcast.round).order_by(Broadcast.id))).scalars().all()
+    assert rounds == ["interim-1", "final"]
+
+
+async def test_preferences_routes(db, demo, http):  # noqa: ANN001
+    ids = await crowd(db, demo, [601], votes=False)
+    pid = ids[601]
+    assert (await http.get(f"/participant/{pid}/messaging")).json() == {"digests": True, "stopped": False,
+                                                                         "unreachable": False}
+    assert (await http.put(f"/participant/{pid}/messaging", json={"stopped": True})).json()["stopped"] is True
+    async with db.session() as session:
+        pref = await session.get(MessagingPref, pid)
+        pref.unreachable_at = datetime.now(timezone.utc)
+        await session.commit()
+    assert (await http.get(f"/participant/{pid}/messaging")).json()["unreachable"] is True
+    assert (await http.post("/participant/messaging/reachable",
+                            json={"channel": "telegram", "external_id": "601"})).status_code == 204
+    assert (await http.get(f"/participant/{pid}/messaging")).json() == {"digests": True, "stopped": True,
+                                                                         "unreachable": False}
+    assert (await http.get("/participant/nobody/messaging")).status_code == 404
