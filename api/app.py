@@ -5,7 +5,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from api import routes_delivery, routes_organiser, routes_participant, routes_privacy
+from api import routes_delivery, routes_organiser, routes_participant, routes_privacy, routes_results, selection
 from api.broadcast import routes as broadcast_routes
 from api.errors import install_error_handlers
 from api.partner import install as install_partner_api
@@ -29,9 +29,11 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
                   description="Public consultations inside Telegram: participant, organiser and partner API.")
     app.state.settings = settings
     app.state.db = db
+    app.state.selection = selection.registry_for(db)  # live pair / proposal selectors (api/selection.py)
     install_error_handlers(app)
     app.include_router(routes_participant.router)
     app.include_router(routes_organiser.router)
+    app.include_router(routes_results.router)
     app.include_router(routes_privacy.router)
     app.include_router(routes_delivery.router)
     app.include_router(broadcast_routes.router)

@@ -189,7 +189,9 @@ class Broadcaster:
         self._stopping = False
         self._contents: dict[int, tuple[str, dict[str, Any]]] = {}
         self._file_ids: dict[tuple[int, str], str] = {}
-        self._chart_locks: dict[tuple[int, str], asyncio.Lock] = {}
+        self._pngs: dict[tuple[int, str], bytes] = {}
+        self._drawing: dict[tuple[int, str], asyncio.Task] = {}
+        self._uploading: set[tuple[int, str]] = set()
         self._progress_texts: dict[int, str] = {}
         self._helpers: list[asyncio.Task] = []
         self._done: asyncio.Event | None = None
@@ -239,6 +241,10 @@ class Broadcaster:
             await asyncio.wait_for(self._results.join(), timeout=timeout)
         except asyncio.TimeoutError:
             log.error("broadcast outcomes not committed at shutdown: those rows will be 'uncertain'")
+        try:
+            await self.store.finish_done()
+        except Exception:  # noqa: BLE001 - the next start finishes them
+            log.exception("could not mark finished broadcasts")
         for task in self._helpers:
             task.cancel()
         await asyncio.gather(*self._helpers, return_exceptions=True)
@@ -275,21 +281,29 @@ class Broadcaster:
                 self._slot_free.clear()
                 await self._slot_free.wait()
                 continue
-            ready, deferred, chats = [], [], set()
+            ready, deferred, chats, uploads = [], [], set(), set()
             now = time.monotonic()
             while buffer and len(ready) < room:
                 job = buffer.popleft()
                 if job.chat_id in chats or self._last_sent.get(job.chat_id, -1e9) + self.config.per_chat_interval > now:
                     deferred.append(job)
-                    if len(deferred) > 1000:
-                        break
+                elif (key := await self._photo_key(job)) is not None and key not in self._file_ids and (
+                        key in self._uploading or key in uploads or key not in self._pngs):
+                    # Its chart is being drawn or uploaded: wait for Telegram's file_id rather than upload twice
+                    # (and rather than let calls pile up behind a lock and then burst past the rate limit).
+                    deferred.append(job)
+                else:
+                    if key is not None and key not in self._file_ids:
+                        uploads.add(key)
+                    chats.add(job.chat_id)
+                    ready.append(job)
                     continue
-                chats.add(job.chat_id)
-                ready.append(job)
+                if len(deferred) > 1000:
+                    break
             if not ready:
                 buffer.extendleft(reversed(deferred))
                 soonest = min(self._last_sent.get(j.chat_id, now) for j in deferred) + self.config.per_chat_interval
-                await asyncio.sleep(max(0.005, soonest - time.monotonic()))
+                await asyncio.sleep(min(0.05, max(0.005, soonest - time.monotonic())))
                 continue
             count = await self.bucket.take(len(ready))
             if time.monotonic() < self._paused_until:  # a 429 arrived while we waited for tokens
@@ -304,6 +318,9 @@ class Broadcaster:
                 if job.id not in won:
                     continue
                 self._last_sent[job.chat_id] = started
+                key = await self._photo_key(job)
+                if key is not None and key not in self._file_ids:
+                    self._uploading.add(key)
                 self._in_flight[job.id] = asyncio.create_task(self._deliver(job))
 
     async def _fetch(self) -> list[Any]:
@@ -389,10 +406,33 @@ class Broadcaster:
             self._contents[broadcast_id] = await self.store.content(broadcast_id)
         return self._contents[broadcast_id]
 
+    async def _photo_key(self, job: Any) -> tuple[int, str] | None:
+        """(broadcast, language) of a job sent with a chart, else None. Starts drawing the chart if needed."""
+        kind, content = await self._content(job.broadcast_id)
+        if kind != "digest" or not content.get("chart"):
+            return None
+        tr = self._translator(job, content)
+        key = (job.broadcast_id, tr.locale)
+        if key not in self._pngs and key not in self._drawing:
+            self._drawing[key] = asyncio.create_task(self._draw(key, content, tr))
+        return key
+
+    async def _draw(self, key: tuple[int, str], content: dict[str, Any], tr: Any) -> None:
+        try:
+            self._pngs[key] = await asyncio.to_thread(self._chart, content, tr)
+        except Exception:  # noqa: BLE001 - without a chart the digest still goes, as text
+            log.exception("could not draw the chart of broadcast %s in %s", *key)
+            self._pngs[key] = b""
+        finally:
+            self._drawing.pop(key, None)
+
+    def _translator(self, job: Any, content: dict[str, Any]) -> Any:
+        return translator(resolve_locale(job.language, None, content.get("default_language")
+                                         or self.config.default_language))
+
     async def _send(self, job: Any) -> int:
         kind, content = await self._content(job.broadcast_id)
-        tr = translator(resolve_locale(job.language, None, content.get("default_language")
-                                       or self.config.default_language))
+        tr = self._translator(job, content)
         paid = True if self.config.allow_paid_broadcast else None
         if kind == "invitation":
             screen = invitation(tr, content)
@@ -405,18 +445,20 @@ class Broadcaster:
             message = await self.bot.send_message(job.chat_id, caption, allow_paid_broadcast=paid)
             return message.message_id
         key = (job.broadcast_id, tr.locale)
-        if key not in self._file_ids:
-            lock = self._chart_locks.setdefault(key, asyncio.Lock())
-            async with lock:
-                if key not in self._file_ids:
-                    # The first message of each language uploads the chart; the others reuse Telegram's file_id.
-                    png = await asyncio.to_thread(self._chart, content, tr)
-                    message = await self.bot.send_photo(job.chat_id, BufferedInputFile(png, "results.png"),
-                                                        caption=caption, allow_paid_broadcast=paid)
-                    self._file_ids[key] = message.photo[-1].file_id
-                    return message.message_id
-        message = await self.bot.send_photo(job.chat_id, self._file_ids[key], caption=caption,
-                                            allow_paid_broadcast=paid)
+        if key in self._file_ids:
+            photo: Any = self._file_ids[key]
+        elif self._pngs.get(key):
+            # The first message of each language uploads the chart; the others reuse Telegram's file_id.
+            photo = BufferedInputFile(self._pngs[key], "results.png")
+        else:
+            message = await self.bot.send_message(job.chat_id, caption, allow_paid_broadcast=paid)
+            return message.message_id
+        try:
+            message = await self.bot.send_photo(job.chat_id, photo, caption=caption, allow_paid_broadcast=paid)
+        finally:
+            self._uploading.discard(key)
+        if key not in self._file_ids and message.photo:
+            self._file_ids[key] = message.photo[-1].file_id
         return message.message_id
 
     @staticmethod

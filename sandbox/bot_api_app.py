@@ -53,6 +53,7 @@ def create_bot_api_app(api: FakeBotAPI) -> FastAPI:
     async def download(token: str, file_path: str) -> Response:
         if api.token is not None and token != api.token:
             return _error(_UNAUTHORIZED)
+        api.note_file_download()
         stored = api.files.by_path(file_path)
         if stored is None or stored.content is None:
             return _error(BotAPIError(404, "Not Found"))

@@ -25,7 +25,8 @@ import copy
 import secrets
 import time
 from collections import deque
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from fastapi import FastAPI
 
@@ -44,6 +45,7 @@ from sandbox.webhook import WebhookDelivery
 
 _HANDLERS = {name.lower(): handler for name, handler in {**bot_messages.HANDLERS, **bot_settings.HANDLERS}.items()}
 _SENDING = {name.lower() for name in bot_messages.SENDING_METHODS}
+T = TypeVar("T")
 CALL_LOG_SIZE = 10_000  # a sandbox left running for days must not grow without bound
 
 
@@ -146,6 +148,10 @@ class FakeBotAPI:
     def _mark_activity(self) -> None:
         self._last_activity = time.monotonic()
 
+    def note_file_download(self) -> None:
+        """File downloads bypass ``call``; they still show the bot is busy."""
+        self._mark_activity()
+
     def _mark_handed_over(self) -> None:
         """Updates just reached the bot (a getUpdates answer or a webhook delivery)."""
         self._last_handed_over = self._last_activity = time.monotonic()
@@ -153,8 +159,7 @@ class FakeBotAPI:
     async def close(self) -> None:
         """Prepare for shutdown: answer waiting long-polls (getUpdates and the web page's) now, keep
         later ones under a second, and stop webhook delivery."""
-        self.updates.closed = True
-        self.updates.arrived.notify()
+        self.updates.close()
         self.chats.changed.notify()
         await self.webhook.aclose()
 
@@ -354,19 +359,31 @@ class FakeBotAPI:
 
     # ---- waiting ---------------------------------------------------------------------------
 
-    async def wait_for_messages(self, chat_id: int, count: int, timeout: float = 5) -> list[dict[str, Any]]:
-        """Return ``messages(chat_id)`` once the chat holds at least ``count`` bot messages."""
+    async def wait_for(self, condition: Callable[[], T], timeout: float = 5, what: str = "condition") -> T:
+        """Return ``condition()``'s first truthy value, re-checked as chats change.
+
+        Prefer this (or ``wait_for_messages``) to ``wait_until_idle`` when the test knows what it expects:
+        it does not depend on timing."""
         deadline = time.monotonic() + timeout
-        while len(self.messages(chat_id)) < count:
+        while not (result := condition()):
             remaining = deadline - time.monotonic()
             if remaining <= 0:
-                texts = [view["text"] for view in self.messages(chat_id)]
-                raise TimeoutError(f"chat {chat_id} has {len(texts)} bot messages after {timeout}s, "
-                                   f"wanted {count}: {texts}")
-            await self.chats.changed.wait(remaining)
-        return self.messages(chat_id)
+                raise TimeoutError(f"{what} still not met after {timeout}s")
+            # Not every change touches a chat (commands, webhook settings), so look again regularly.
+            await self.chats.changed.wait(min(remaining, 0.05))
+        return result
 
-    async def wait_until_idle(self, timeout: float = 5, quiet: float = 0.15, grace: float = 1.0) -> None:
+    async def wait_for_messages(self, chat_id: int, count: int, timeout: float = 5) -> list[dict[str, Any]]:
+        """Return ``messages(chat_id)`` once the chat holds at least ``count`` bot messages."""
+        try:
+            return await self.wait_for(lambda: len(self.messages(chat_id)) >= count and self.messages(chat_id),
+                                       timeout)
+        except TimeoutError:
+            texts = [view["text"] for view in self.messages(chat_id)]
+            raise TimeoutError(f"chat {chat_id} has {len(texts)} bot messages after {timeout}s, "
+                               f"wanted {count}: {texts}") from None
+
+    async def wait_until_idle(self, timeout: float = 5, quiet: float = 0.2, grace: float = 1.0) -> None:
         """Return once the bot has taken every queued update and finished reacting to them.
 
         Taken: confirmed by a later getUpdates offset, or delivered to the webhook. Finished: no call

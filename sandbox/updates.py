@@ -26,7 +26,7 @@ class UpdateQueue:
         self.pending: list[dict[str, Any]] = []
         self.allowed_updates: list[str] = []
         self.arrived = ChangeSignal()
-        self.closed = False
+        self.closed_at: float | None = None
         self._next_id = 1
         self._poll_generation = 0
 
@@ -56,6 +56,14 @@ class UpdateQueue:
     def drop_all(self) -> None:
         self.pending.clear()
 
+    def close(self) -> None:
+        self.closed_at = time.monotonic()
+        self.arrived.notify()
+
+    @property
+    def closed(self) -> bool:
+        return self.closed_at is not None
+
     def set_allowed(self, allowed_updates: list[str] | None) -> None:
         """None keeps the previous setting, as on Telegram; an empty list restores the default."""
         if allowed_updates is None:
@@ -77,10 +85,11 @@ class UpdateQueue:
                 return self.pending[:limit]
             if generation != self._poll_generation:
                 raise BotAPIError(409, DEFAULT_DESCRIPTIONS[409])
-            if self.closed:
-                # Shutting down: free the polls that wait now, and keep later ones short rather than
-                # instant, so that a bot still polling does not spin.
-                deadline = min(deadline, started + CLOSED_POLL_SECONDS)
+            if self.closed_at is not None:
+                # Shutting down: free the polls that were waiting, and keep later ones short rather
+                # than instant, so that a bot still polling does not spin.
+                closing_deadline = self.closed_at if started < self.closed_at else started + CLOSED_POLL_SECONDS
+                deadline = min(deadline, closing_deadline)
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 return []

@@ -141,9 +141,11 @@ async def _wait_for_change(fake: FakeBotAPI, request: Request, chat_id: int, sin
         chat = fake.chats.get(chat_id)
         if (chat.version if chat else 0) > since:
             return
-        if fake.updates.closed:
-            # Shutting down (FakeBotAPI.close): answer soon, but not at once, or the page would spin.
-            deadline = min(deadline, started + 0.5)
+        closed_at = fake.updates.closed_at
+        if closed_at is not None:
+            # Shutting down (FakeBotAPI.close): answer the waiting page now, later polls soon but not
+            # at once, or the page would spin.
+            deadline = min(deadline, closed_at if started < closed_at else started + 0.5)
         remaining = deadline - time.monotonic()
         if remaining <= 0 or await request.is_disconnected():
             return

@@ -10,14 +10,16 @@ from __future__ import annotations
 import asyncio
 import logging
 import sys
+from typing import TYPE_CHECKING
 
-from aiogram import Bot, Dispatcher
-from aiogram.exceptions import TelegramAPIError
-from fastapi import FastAPI
-
-from bot.backend import Backend
 from storage.db import Database
 from viche.settings import Settings
+
+if TYPE_CHECKING:  # the `viche` command imports this module: keep aiogram out of its start-up
+    from aiogram import Bot, Dispatcher
+    from fastapi import FastAPI
+
+    from bot.backend import Backend
 
 log = logging.getLogger("viche")
 
@@ -53,6 +55,8 @@ async def stop_webhook(bot: Bot, dispatcher: Dispatcher) -> None:
 
 async def prepare_polling(bot: Bot) -> None:
     """Polling after a webhook was registered: getUpdates is refused until the webhook is removed."""
+    from aiogram.exceptions import TelegramAPIError
+
     try:
         await bot.delete_webhook(drop_pending_updates=False)
     except TelegramAPIError as error:

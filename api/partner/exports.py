@@ -27,7 +27,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from api.errors import bad_request
 from api.partner import formats
 from api.partner.pseudonym import Pseudonymizer, secret_for
-from storage.db import Database
+from storage.db import Database, is_sqlite
 from storage.models import Answer, Consultation, Enrolment, Item, Option, PairPrompt, Participant, Proposal, ProposalVote
 
 BATCH_SIZE = 5000
@@ -133,6 +133,7 @@ class Run:
     name: str
     item_ids: list[int]
     where: list[Any] = field(default_factory=list)
+    sqlite: bool = False
 
     @property
     def table(self):  # noqa: ANN201
@@ -144,9 +145,11 @@ class Run:
         return [self.table.id]
 
     def filters(self) -> list[Any]:
-        # "item_id + 0": the filter must not steer the database to the item_id index, whose rows would
-        # then be sorted on every batch; walking the key order and filtering is linear.
-        clauses = [(self.table.item_id + 0).in_(self.item_ids), *self.where]
+        # SQLite, which plans without statistics, would read the rows of the item_id index and sort them
+        # on every batch: "item_id + 0" keeps it walking the key order, which is linear. PostgreSQL
+        # chooses with its statistics, so it gets the plain column.
+        item = self.table.item_id + 0 if self.sqlite else self.table.item_id
+        clauses = [item.in_(self.item_ids), *self.where]
         if self.name == PAIR:
             clauses.append(PairPrompt.answered_at.is_not(None))
         return clauses
@@ -225,13 +228,16 @@ async def plan_end(session: AsyncSession, runs: list[Run], start: Cursor, limit:
 
 Row = tuple
 RowMaker = Callable[[Any, Cursor], Row]
+Statement = Callable[[Any], Any]  # the batch subquery → the select that reads it
 
 
-async def stream_rows(db: Database, runs: list[tuple[Run, Callable[[Run], Any], RowMaker]], start: Cursor,
+async def stream_rows(db: Database, runs: list[tuple[Run, Statement, RowMaker]], start: Cursor,
                       end: Cursor, batch_size: int = BATCH_SIZE) -> AsyncIterator[list[Row]]:
     """Batches of rows from ``start`` (exclusive) to ``end`` (inclusive), one short connection per batch.
 
-    A row maker gets the database row and the cursor before its batch (``Run.encode`` makes the row's own).
+    ``statement`` selects from the batch (a subquery of the run's table, its columns by name) the columns a
+    row maker wants, keys first; a row maker gets that database row and the cursor before its batch
+    (``Run.encode`` makes the row's own).
     """
     position = start
     for run, statement, make in runs:
@@ -239,7 +245,10 @@ async def stream_rows(db: Database, runs: list[tuple[Run, Callable[[Run], Any], 
             continue
         key_count = len(run.keys())
         while True:
-            query = statement(run).where(*run.window(position, end)).order_by(*run.keys()).limit(batch_size)
+            # The batch is chosen in the run's table alone, then joined: the joins never see more rows.
+            batch = (select(run.table.__table__).where(*run.window(position, end)).order_by(*run.keys())
+                     .limit(batch_size).subquery("batch"))
+            query = statement(batch).order_by(*[batch.c[key.key] for key in run.keys()])
             async with db.engine.connect() as connection:
                 result = (await connection.execute(query)).all()
             if not result:
@@ -320,38 +329,37 @@ async def answers_export(db: Database, consultation: Consultation, *, fmt: str, 
     start = Cursor.decode(after)
     scope, pseudonym = await _prepare(db, consultation, settings)
     question_ids = [i for i, item in scope.items.items() if item.kind not in VOTE_KINDS + PAIR_KINDS]
-    answers, votes, pairs = (Run(ANSWER, question_ids), Run(VOTE, scope.item_ids(VOTE_KINDS)),
-                             Run(PAIR, scope.item_ids(PAIR_KINDS)))
+    lite = is_sqlite(db.url)
+    answers, votes, pairs = (Run(ANSWER, question_ids, sqlite=lite), Run(VOTE, scope.item_ids(VOTE_KINDS), sqlite=lite),
+                             Run(PAIR, scope.item_ids(PAIR_KINDS), sqlite=lite))
     cid = scope.consultation_id
     items = {i: (item.key, item.kind) for i, item in scope.items.items()}
     options, iso = scope.options, formats.iso
 
-    def answer_statement(_: Run):  # noqa: ANN202
-        statement = select(Answer.id, Answer.participant_id, Answer.item_id, Answer.option_id, Answer.value,
-                           Answer.created_at, *SEGMENT_SELECT)
-        return _segment_join(statement, Answer.participant_id, cid)
+    def answer_statement(b):  # noqa: ANN001, ANN202
+        statement = select(b.c.id, b.c.participant_id, b.c.item_id, b.c.option_id, b.c.value, b.c.created_at,
+                           *SEGMENT_SELECT).select_from(b)
+        return _segment_join(statement, b.c.participant_id, cid)
 
     def answer_row(r: Any, position: Cursor) -> Row:
         key, kind = items[r[2]]
         return (answers.encode(position, r), ANSWER, key, kind, pseudonym(r[1]), r[6], r[7], r[8], r[9], r[10],
                 options.get(r[3]), r[4], None, None, None, None, None, None, None, None, iso(r[5]))
 
-    def vote_statement(_: Run):  # noqa: ANN202
-        statement = select(ProposalVote.id, ProposalVote.participant_id, ProposalVote.item_id,
-                           ProposalVote.proposal_id, ProposalVote.choice, ProposalVote.qualification,
-                           ProposalVote.created_at, *SEGMENT_SELECT)
-        return _segment_join(statement, ProposalVote.participant_id, cid)
+    def vote_statement(b):  # noqa: ANN001, ANN202
+        statement = select(b.c.id, b.c.participant_id, b.c.item_id, b.c.proposal_id, b.c.choice, b.c.qualification,
+                           b.c.created_at, *SEGMENT_SELECT).select_from(b)
+        return _segment_join(statement, b.c.participant_id, cid)
 
     def vote_row(r: Any, position: Cursor) -> Row:
         key, kind = items[r[2]]
         return (votes.encode(position, r), VOTE, key, kind, pseudonym(r[1]), r[7], r[8], r[9], r[10], r[11],
                 None, None, r[3], r[4], r[5], None, None, None, None, None, iso(r[6]))
 
-    def pair_statement(_: Run):  # noqa: ANN202
-        statement = select(PairPrompt.answered_at, PairPrompt.token, PairPrompt.participant_id, PairPrompt.item_id,
-                           PairPrompt.left_id, PairPrompt.right_id, PairPrompt.outcome, PairPrompt.reason,
-                           PairPrompt.after_skip, *SEGMENT_SELECT)
-        return _segment_join(statement, PairPrompt.participant_id, cid)
+    def pair_statement(b):  # noqa: ANN001, ANN202
+        statement = select(b.c.answered_at, b.c.token, b.c.participant_id, b.c.item_id, b.c.left_id, b.c.right_id,
+                           b.c.outcome, b.c.reason, b.c.after_skip, *SEGMENT_SELECT).select_from(b)
+        return _segment_join(statement, b.c.participant_id, cid)
 
     def pair_row(r: Any, position: Cursor) -> Row:
         key, kind = items[r[3]]
@@ -380,12 +388,11 @@ async def polis_votes_export(db: Database, consultation: Consultation, *, item: 
     """Agree/disagree/pass votes in the columns of Polis' open-data ``votes.csv``."""
     start = Cursor.decode(after)
     scope, pseudonym = await _prepare(db, consultation, settings)
-    run = Run(VOTE, _pick_items(scope, VOTE_KINDS, item))
+    run = Run(VOTE, _pick_items(scope, VOTE_KINDS, item), sqlite=is_sqlite(db.url))
     value = formats.POLIS_VOTE
 
-    def statement(_: Run):  # noqa: ANN202
-        return select(ProposalVote.id, ProposalVote.participant_id, ProposalVote.proposal_id, ProposalVote.choice,
-                      ProposalVote.created_at)
+    def statement(b):  # noqa: ANN001, ANN202
+        return select(b.c.id, b.c.participant_id, b.c.proposal_id, b.c.choice, b.c.created_at)
 
     def row(r: Any, _: Cursor) -> Row:
         return (formats.epoch_ms(r[4]), formats.polis_time(r[4]), r[2], pseudonym(r[1]), value.get(r[3], 0))
@@ -403,14 +410,13 @@ async def aoi_votes_export(db: Database, consultation: Consultation, *, item: st
     start = Cursor.decode(after)
     scope, pseudonym = await _prepare(db, consultation, settings, proposals_of=PAIR_KINDS)
     outcomes = ("cant_decide", "skip") if non_votes else ("left", "right")
-    run = Run(PAIR, _pick_items(scope, PAIR_KINDS, item), [PairPrompt.outcome.in_(outcomes)])
+    run = Run(PAIR, _pick_items(scope, PAIR_KINDS, item), [PairPrompt.outcome.in_(outcomes)], sqlite=is_sqlite(db.url))
     texts = {pid: p["text"] for pid, p in scope.proposals.items()}
     tail = ("NA", scope.slug, "NA", "NA", "FALSE", "NA")  # hashed IP, URL alias, user agent, referrer, widget, info
 
-    def statement(_: Run):  # noqa: ANN202
-        return select(PairPrompt.answered_at, PairPrompt.token, PairPrompt.participant_id, PairPrompt.item_id,
-                      PairPrompt.left_id, PairPrompt.right_id, PairPrompt.outcome, PairPrompt.reason,
-                      PairPrompt.served_at)
+    def statement(b):  # noqa: ANN001, ANN202
+        return select(b.c.answered_at, b.c.token, b.c.participant_id, b.c.item_id, b.c.left_id, b.c.right_id,
+                      b.c.outcome, b.c.reason, b.c.served_at)
 
     def timing(r: Any) -> tuple[str, Any, str]:
         at = formats.aoi_time(r[0])

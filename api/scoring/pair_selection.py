@@ -396,7 +396,7 @@ class PairSelector:
         if not (self._active[w] and self._active[lo]):
             return False
         if self._buf_len == self._buf_w.size:
-            size = 2 * self._buf_w.size
+            size = max(1024, 2 * self._buf_w.size)  # the buffer may be empty after from_counts
             self._buf_w = np.resize(self._buf_w, size)
             self._buf_l = np.resize(self._buf_l, size)
             self._buf_c = np.resize(self._buf_c, size)

@@ -297,7 +297,9 @@ class CitizenFlow:
 
     async def _on_pair_reason(self, user: User, participant: dict, cb: callbacks.Callback, pressed: str | None,
                               message_text: str | None) -> Reply:
-        reason = next(r for r in CANT_DECIDE_REASONS if r[0] == cb.parts[1])
+        reason = next((r for r in CANT_DECIDE_REASONS if r[0] == cb.parts[1]), None)
+        if reason is None:  # forged data: StopIteration would escape the coroutine as a RuntimeError
+            raise ValueError(cb.parts[1])
         return await self._record(user, participant, pressed, message_text,
                                   self.backend.answer_pair(participant["id"], cb.parts[0], "cant_decide", reason))
 

@@ -26,7 +26,7 @@ async def test_pressing_a_button_edits_the_message_in_place(fake: FakeBotAPI, ec
     [reply] = await fake.wait_for_messages(USER, 1)
 
     await fake.press_button(USER, reply["message_id"], "like")
-    await fake.wait_until_idle()
+    await fake.wait_for(lambda: fake.callback_answers(USER), what="an answer to the callback query")
 
     [edited] = fake.messages(USER)
     assert edited["message_id"] == reply["message_id"]
@@ -139,7 +139,7 @@ async def test_user_photos_and_stickers_reach_the_bot(fake: FakeBotAPI, bot: Bot
     async with polling(bot, router):
         await fake.send_photo(USER, b"\xff\xd8 not really a jpeg", caption="my street")
         await fake.send_sticker(USER, "🎉")
-        await fake.wait_until_idle()
+        await fake.wait_for_messages(USER, 2)
 
     # Updates are handled concurrently, so the quick sticker reply may come first.
     assert sorted(m["text"] for m in fake.messages(USER)) == ["photo of 20 bytes, caption my street", "sticker 🎉"]

@@ -40,8 +40,7 @@ async def test_the_user_side_api_drives_a_conversation(sandbox_site: Site) -> No
         assert state["bot"]["username"] == "viche_bot"
 
         await client.post("/send_text", json={"chat_id": CHAT, "text": "tea"})
-        await fake.wait_until_idle()
-        echo = fake.messages(CHAT)[-1]
+        echo = (await fake.wait_for_messages(CHAT, 2))[-1]
         missing = await client.post("/press_button", json={"chat_id": CHAT, "message_id": echo["message_id"],
                                                             "callback_data": "nope"})
         assert missing.status_code == 400 and "no button" in missing.json()["detail"]
@@ -52,10 +51,11 @@ async def test_the_user_side_api_drives_a_conversation(sandbox_site: Site) -> No
         document = {"chat_id": CHAT, "filename": "note.txt", "mime_type": "text/plain",
                     "content_base64": base64.b64encode(b"from the browser").decode()}
         assert (await client.post("/send_document", json=document)).status_code == 200
-        await fake.wait_until_idle()  # the bot handles updates concurrently: keep the replies in order
+        await fake.wait_for_messages(CHAT, 3)  # the bot handles updates concurrently: keep the replies in order
         assert (await client.post("/send_location", json={"chat_id": CHAT, "latitude": 1.5,
                                                           "longitude": 2.5})).status_code == 200
-        await fake.wait_until_idle()
+        await fake.wait_for_messages(CHAT, 4)
+        await fake.wait_for(lambda: fake.callback_answers(CHAT))
 
         final = (await client.get("/messages", params={"chat_id": CHAT, "since": -1})).json()
         user_document = next(m for m in final["messages"] if m["kind"] == "document")

@@ -224,3 +224,24 @@ def test_choosing_does_not_scan_the_pool():
     per_choice = (time.perf_counter() - start) / 2000
     assert checks <= 2000 * 2  # ~one look per choice, no scan
     assert per_choice < 0.5e-3  # generous: ~10 µs measured on 2 cores
+
+
+def test_a_selector_rebuilt_without_votes_records_votes():
+    selector = PairSelector.from_counts([1, 2, 3], [], [])
+    assert selector.record(1, 2)
+    selector.refit()
+    assert selector.record(2, 3) and selector.comparisons(2) == 2
+
+
+def test_a_refit_computed_elsewhere_keeps_votes_that_arrived_meanwhile():
+    selector = PairSelector(range(4), auto_refit=False)
+    for _ in range(30):
+        selector.record(0, 1)
+    job = selector.begin_refit()
+    selector.record(2, 3)  # arrives while the job computes (e.g. in a worker thread)
+    selector.add_proposal(9)
+    selector.finish_refit(job, job.compute())
+    assert selector.last_fit.theta[0] > selector.last_fit.theta[1]
+    assert selector.fit_proposal_ids == [0, 1, 2, 3]
+    fit = selector.refit()  # the late vote and the newcomer are in the next fit
+    assert selector.fit_proposal_ids == [0, 1, 2, 3, 9] and fit.wins[2] == 1

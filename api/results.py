@@ -1,0 +1,796 @@
+"""A consultation's results, every item kind, optionally split into segments — JSON-ready dictionaries.
+
+Used by the organiser route (``GET /organiser/consultations/{slug}/results``), the partner API and
+anything else that shows results. The mathematics is :mod:`api.scoring`; this module only gathers
+``GROUP BY`` aggregates from the database and shapes them.
+
+Structure of :func:`consultation_results`
+-----------------------------------------
+Shares are fractions 0..1 with a 95 % Wilson interval; a *share* object is
+``{"count": 12, "share": 0.4, "interval": [0.2459, 0.5768]}`` (interval ``[0, 1]`` when the base is 0).
+Pairs scores are percentages 0..100 like All Our Ideas' score.
+
+.. code-block:: text
+
+    {"slug", "title", "status", "language",          # texts and labels are in "language"
+     "computed_at": "2026-03-02T09:15:40Z",          # results may be up to a few seconds old (see caching)
+     "min_segment_size": 10,
+     "participants": 180,     # consented participants who answered at least one item (anything stored)
+     "consented": 200, "completed": 150,
+     "segment": null | "language" | "age_band" | "country" | "region" | "source",
+     "items": [ITEM, ...],    # always the whole consultation
+     "segments": [            # only with a segment
+        {"value": "18-24" | null, "kind": "value" | "unknown" | "other", "label": "18-24",
+         "participants": 37, "items": [ITEM, ...]}, ...]}
+
+Every ``ITEM`` has ``key``, ``kind``, ``number`` (1-based position), ``prompt``, ``reached`` (participants
+shown the item, see below), ``answered`` (participants who answered it; a skipped optional question
+does not count) and ``answer_rate`` (answered / reached), plus by kind:
+
+* ``single_choice``: ``options: [{"key", "label", "count", "share", "interval"}]`` (shares of answered).
+* ``multi_choice``: the same (shares of respondents, so they may add up to more than 1) and ``choices``.
+* ``scale``: ``min``, ``max``, ``distribution: [{"value", "count", "share", "interval"}]``, ``mean``,
+  ``mean_interval`` (normal approximation; null below 2 answers), ``median``.
+* ``free_text``: ``skipped`` and, only with ``raw=True``, ``texts`` (sorted, never who wrote them).
+* ``budget``: ``total``, ``currency``, ``ballots``, ``spent``, ``funded`` (project keys) and
+  ``projects: [{"key", "label", "cost", "votes", "share", "interval", "rank", "funded"}]``, best first.
+  Funded set: projects in order of votes (ties: cheaper, then listed first), each taken if it still fits
+  in what is left of the budget; projects nobody voted for are never funded.
+* ``place``: ``comments`` and, only with ``raw=True``, ``points: [{"latitude", "longitude", "comment"}]``.
+* ``proposal`` (agree / disagree / neutral): ``votes``, ``zones`` (count per zone) and ``proposals`` best
+  first by top score: ``{"id", "text", "rank", "controversy_rank", "votes", "agree", "disagree",
+  "neutral", "agree_among_decided" (share objects), "zone", "top_score", "controversy_score",
+  "qualifications": {"agree": {"like_it": share, ...}, ...}}``.
+* ``pairs``: ``comparisons`` (counted votes), ``cant_decide``, ``skips``, ``after_skip`` (answers given
+  right after a skip: stored, not counted), ``served``, and ``proposals`` ranked by the Bradley–Terry fit:
+  ``{"id", "text", "rank", "score" (chance to beat a random other proposal, %), "interval" (95 %, %),
+  "strength", "wins", "losses", "comparisons", "aoi_score"}``.
+
+Only accepted proposals are ranked; votes on proposals that left the pool are ignored.
+
+``reached`` counts consented participants whose answers show them past the item (an answer, vote or
+served pair on it or on a later item, or a completed consultation), plus those standing on it: their
+last answer was to the question just before it. For a ``show_if`` item only participants whose earlier
+answer shows it count. Someone who stopped inside a proposal or pairs item counts as still there.
+
+Segments and suppression
+------------------------
+``segment`` splits every result by the participant's language, age band, country or region, or by the
+outreach source of their enrolment (``null`` value: not given). A value held by fewer than ``k =
+Consultation.min_segment_size`` participants is never returned: such values are pooled into one segment
+``{"kind": "other", "value": null}``; if that pool is itself smaller than ``k``, the smallest segments
+shown are added to it until it is not (so no small group can be recovered by subtracting the segments
+shown from the whole), and if even everybody together is fewer than ``k`` no segment is returned. The
+per-segment numbers use the same queries as the whole, so they add up to it. (Crossing several
+dimensions or comparing results over time can still narrow groups down; that is for the reader of raw
+exports to respect, not something a single result can prevent.)
+
+Caching
+-------
+Results are cached per (consultation, segment, raw, language) in each process. A read within ``TTL``
+seconds of the last check returns the cached value; after that one cheap query reads a change marker (the
+highest answer, vote, enrolment and proposal ids, and the selection events of this process). Unchanged
+and younger than ``MAX_AGE``: cached value. Changed: recomputed in the request if the last computation took
+under ``INLINE_BUDGET`` seconds, otherwise the cached value is returned at once and a single background
+task recomputes it (stale-while-revalidate), so reading stays fast while votes keep arriving.
+``fresh=True`` always recomputes.
+"""
+from __future__ import annotations
+
+import asyncio
+import math
+import time
+import weakref
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any
+
+import numpy as np
+from sqlalchemy import and_, case, distinct, func, select, union_all
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+
+from api import selection
+from api.content import localized
+from api.errors import bad_request
+from api.scoring import VoteCounts, rank_pairs, score_proposal, wilson_interval
+from api.scoring.intervals import Z95
+from api.scoring.proposals import QUALIFICATIONS, Zone, controversy_ranking, top_ranking
+from storage.models import Answer, Consultation, Enrolment, Item, Option, PairPrompt, Participant, Proposal, \
+    ProposalVote
+
+SEGMENTS = ("language", "age_band", "country", "region", "source")
+QUESTION_KINDS = ("single_choice", "multi_choice", "scale", "free_text", "budget", "place")
+
+TTL = 1.0
+"""Seconds a cached result is returned without even checking the change marker."""
+MAX_AGE = 30.0
+"""A cached result is recomputed at least this often while read (catches changes the marker misses:
+qualifications added to a vote, place comments, profile answers, moderation decisions)."""
+INLINE_BUDGET = 0.25
+"""Recompute inside the request when the last computation took less than this; else in the background."""
+MAX_ENTRIES = 256
+
+
+class _Sentinel:
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def __repr__(self) -> str:
+        return self.name
+
+
+ALL = _Sentinel("ALL")
+UNKNOWN = _Sentinel("UNKNOWN")
+OTHER = _Sentinel("OTHER")
+
+
+# ---------------------------------------------------------------------------------------------- public API
+
+
+async def consultation_results(session: AsyncSession, consultation: Consultation, *, segment: str | None = None,
+                               raw: bool = False, language: str | None = None, fresh: bool = False
+                               ) -> dict[str, Any]:
+    """The results of every item (structure in the module docstring).
+
+    ``segment``: one of :data:`SEGMENTS` or None. ``raw``: include free texts and place points (organiser
+    and partner reads; never for anything shown to the public). ``language``: of labels and texts (default:
+    the consultation's). ``fresh``: bypass the cache. An unknown segment is a 400 :class:`ApiError`.
+    """
+    if segment is not None and segment not in SEGMENTS:
+        raise bad_request("invalid_segment", f"segment must be one of {', '.join(SEGMENTS)}", segments=list(SEGMENTS))
+    language = language or consultation.default_language
+    return await _cache_for(session).get(session, consultation, segment, bool(raw), language, fresh)
+
+
+async def proposal_ranking(session: AsyncSession, consultation: Consultation, item_key: str | None = None, *,
+                           segment: str | None = None, language: str | None = None, fresh: bool = False
+                           ) -> list[dict[str, Any]]:
+    """Compact rankings of the proposal and pairs items (all, or the one keyed ``item_key``).
+
+    ``[{"key", "kind", "prompt", "ranking": [{"rank", "proposal", "text", "score", "interval", ...}]}]``,
+    scores in % (pairs: chance to beat a random other proposal, with its 95 % interval; proposal items: top
+    score, with the agree share's interval, plus ``zone`` and ``votes``). With a segment, the whole
+    consultation's ranking (segments stay in :func:`consultation_results`). Unknown key: 400.
+    """
+    full = await consultation_results(session, consultation, segment=segment, language=language, fresh=fresh)
+    items = [i for i in full["items"] if i["kind"] in ("proposal", "pairs") and item_key in (None, i["key"])]
+    if item_key is not None and not items:
+        raise bad_request("unknown_item", f"this consultation has no proposal or pairs item {item_key!r}")
+    return [{"key": i["key"], "kind": i["kind"], "prompt": i["prompt"], "ranking": _compact(i)} for i in items]
+
+
+def _compact(item: dict[str, Any]) -> list[dict[str, Any]]:
+    rows = []
+    for p in item["proposals"]:
+        if item["kind"] == "pairs":
+            rows.append({"rank": p["rank"], "proposal": p["id"], "text": p["text"], "score": p["score"],
+                         "interval": p["interval"], "wins": p["wins"], "losses": p["losses"],
+                         "aoi_score": p["aoi_score"]})
+        else:
+            rows.append({"rank": p["rank"], "proposal": p["id"], "text": p["text"],
+                         "score": round(100 * p["top_score"], 2),
+                         "interval": [round(100 * x, 2) for x in p["agree"]["interval"]],
+                         "agree": p["agree"]["share"], "zone": p["zone"], "votes": p["votes"]})
+    return rows
+
+
+# ---------------------------------------------------------------------------------------------- cache
+
+
+@dataclass
+class _Entry:
+    value: dict[str, Any]
+    marker: tuple
+    computed_at: float
+    checked_at: float
+    duration: float
+    refreshing: bool = False
+
+
+@dataclass
+class ResultsCache:
+    """Per process and database: computed results with their change marker (see the module docstring)."""
+
+    entries: dict[tuple, _Entry] = field(default_factory=dict)
+    computations: int = 0
+    _flights: dict[tuple, asyncio.Future] = field(default_factory=dict)
+    _tasks: set[asyncio.Task] = field(default_factory=set)
+
+    async def get(self, session: AsyncSession, consultation: Consultation, segment: str | None, raw: bool,
+                  language: str, fresh: bool) -> dict[str, Any]:
+        key = (consultation.id, segment, raw, language)
+        entry = self.entries.get(key)
+        now = time.monotonic()
+        if entry is not None and not fresh:
+            if now - entry.checked_at < TTL:
+                return entry.value
+            marker = await _marker(session, consultation)
+            entry.checked_at = time.monotonic()
+            if marker == entry.marker and now - entry.computed_at < MAX_AGE:
+                return entry.value
+            if entry.duration >= INLINE_BUDGET:
+                if not entry.refreshing:
+                    entry.refreshing = True
+                    self._refresh_in_background(session.bind, consultation.id, key)
+                return entry.value
+        return await self._compute_once(session, consultation, key)
+
+    async def _compute_once(self, session: AsyncSession, consultation: Consultation, key: tuple) -> dict[str, Any]:
+        flight = self._flights.get(key)
+        if flight is not None:
+            return await asyncio.shield(flight)
+        future = asyncio.get_running_loop().create_future()
+        self._flights[key] = future
+        try:
+            value = await self._compute(session, consultation, key)
+            future.set_result(value)
+            return value
+        except BaseException as error:
+            future.set_exception(error)
+            future.exception()
+            raise
+        finally:
+            del self._flights[key]
+
+    async def _compute(self, session: AsyncSession, consultation: Consultation, key: tuple) -> dict[str, Any]:
+        _, segment, raw, language = key
+        marker = await _marker(session, consultation)
+        started = time.monotonic()
+        value = await compute_results(session, consultation, segment=segment, raw=raw, language=language)
+        finished = time.monotonic()
+        self.computations += 1
+        if len(self.entries) >= MAX_ENTRIES and key not in self.entries:
+            oldest = min(self.entries, key=lambda k: self.entries[k].checked_at)
+            del self.entries[oldest]
+        self.entries[key] = _Entry(value=value, marker=marker, computed_at=started, checked_at=finished,
+                                   duration=finished - started)
+        return value
+
+    def _refresh_in_background(self, engine: AsyncEngine, consultation_id: int, key: tuple) -> None:
+        async def run() -> None:
+            try:
+                async with AsyncSession(engine, expire_on_commit=False) as session:
+                    consultation = await session.get(Consultation, consultation_id)
+                    if consultation is not None:
+                        await self._compute_once(session, consultation, key)
+            finally:
+                entry = self.entries.get(key)
+                if entry is not None:
+                    entry.refreshing = False
+
+        task = asyncio.get_running_loop().create_task(run())
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def drain(self) -> None:
+        while self._tasks:
+            await asyncio.gather(*list(self._tasks), return_exceptions=True)
+
+
+_CACHES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def _cache_for(target: AsyncSession | AsyncEngine | Any) -> ResultsCache:
+    engine = target.bind if isinstance(target, AsyncSession) else getattr(target, "engine", target)
+    key = engine.sync_engine
+    cache = _CACHES.get(key)
+    if cache is None:
+        cache = _CACHES[key] = ResultsCache()
+    return cache
+
+
+def results_cache(target: AsyncSession | AsyncEngine | Any) -> ResultsCache:
+    """The results cache of the database behind a session, engine or :class:`storage.db.Database`."""
+    return _cache_for(target)
+
+
+async def _marker(session: AsyncSession, consultation: Consultation) -> tuple:
+    highest = (await session.execute(select(
+        select(func.max(Answer.id)).scalar_subquery(),
+        select(func.max(ProposalVote.id)).scalar_subquery(),
+        select(func.max(Enrolment.id)).scalar_subquery(),
+        select(func.max(Proposal.id)).scalar_subquery(),
+    ))).one()
+    return (*highest, selection.registry_for(session).events, consultation.status, consultation.min_segment_size)
+
+
+# ---------------------------------------------------------------------------------------------- computing
+
+
+def _r(x: float, digits: int = 4) -> float:
+    return round(float(x), digits)
+
+
+def _share(count: int, n: int) -> dict[str, Any]:
+    low, high = wilson_interval(count, n) if n > 0 else (0.0, 1.0)
+    return {"count": int(count), "share": _r(count / n) if n else 0.0, "interval": [_r(low), _r(high)]}
+
+
+@dataclass
+class _Context:
+    consultation: Consultation
+    language: str
+    segment: str | None
+    raw: bool
+    group_of: Callable[[Any], Any]
+    groups: list[Any]
+
+    def segment_column(self, participant_column):  # noqa: ANN001, ANN201
+        """(column, join) adding the participant's segment value to a query over a table with participant_id."""
+        if self.segment is None:
+            return None, lambda stmt: stmt
+        if self.segment == "source":
+            return Enrolment.source, lambda stmt: stmt.join(Enrolment, and_(
+                Enrolment.participant_id == participant_column, Enrolment.consultation_id == self.consultation.id))
+        return getattr(Participant, self.segment), lambda stmt: stmt.join(Participant,
+                                                                          Participant.id == participant_column)
+
+    async def grouped(self, session: AsyncSession, participant_column, columns: list, where: list,  # noqa: ANN001
+                      group_by: list | None = None, select_from=None) -> dict[Any, list[tuple]]:  # noqa: ANN001
+        """Rows of ``columns`` (grouped by ``group_by`` and the segment), distributed to ALL and to each group."""
+        seg, join = self.segment_column(participant_column)
+        stmt = select(*([seg] if seg is not None else []), *columns)
+        if select_from is not None:
+            stmt = stmt.select_from(select_from)
+        stmt = join(stmt).where(*where)
+        if group_by is not None:
+            stmt = stmt.group_by(*([seg] if seg is not None else []), *group_by)
+        rows = (await session.execute(stmt)).all()
+        out: dict[Any, list[tuple]] = defaultdict(list)
+        if seg is None:
+            out[ALL] = [tuple(r) for r in rows]
+            return out
+        for row in rows:
+            rest = tuple(row[1:])
+            out[ALL].append(rest)
+            group = self.group_of(row[0])
+            if group is not None:
+                out[group].append(rest)
+        return out
+
+
+def _normal(value: Any) -> Any:
+    return UNKNOWN if value is None or value == "" else value
+
+
+def _suppress(sizes: dict[Any, int], k: int) -> dict[Any, Any]:
+    """value → group (the value itself, or OTHER); values absent from the result are withheld."""
+    shown = {v: n for v, n in sizes.items() if n >= k}
+    pooled = {v for v, n in sizes.items() if 0 < n < k}
+    pool = sum(sizes[v] for v in pooled)
+    if pool:
+        while pool < k and shown:
+            smallest = min(shown, key=lambda v: (shown[v], str(v)))
+            pool += shown.pop(smallest)
+            pooled.add(smallest)
+        if pool < k:
+            pooled = set()
+    mapping = {v: v for v in shown}
+    mapping.update({v: OTHER for v in pooled})
+    return mapping
+
+
+async def compute_results(session: AsyncSession, consultation: Consultation, *, segment: str | None = None,
+                          raw: bool = False, language: str | None = None) -> dict[str, Any]:
+    """Compute :func:`consultation_results` without the cache."""
+    language = language or consultation.default_language
+    cid = consultation.id
+    items = (await session.execute(select(Item).where(Item.consultation_id == cid).order_by(Item.position))
+             ).scalars().all()
+
+    # Consented participants, their segment value and whether they completed.
+    seg_column = None
+    stmt = select(Enrolment.participant_id, Enrolment.completed_at.is_not(None))
+    if segment == "source":
+        seg_column = Enrolment.source
+    elif segment is not None:
+        seg_column = getattr(Participant, segment)
+        stmt = stmt.join(Participant, Participant.id == Enrolment.participant_id)
+    if seg_column is not None:
+        stmt = stmt.add_columns(seg_column)
+    people = (await session.execute(stmt.where(Enrolment.consultation_id == cid,
+                                               Enrolment.consented_at.is_not(None)))).all()
+    index = {row[0]: n for n, row in enumerate(people)}
+    completed = np.array([bool(row[1]) for row in people], dtype=bool)
+    furthest = np.full(len(people), -1, dtype=np.int64)
+    for pid, position in await _furthest_positions(session, cid):
+        n = index.get(pid)
+        if n is not None:
+            furthest[n] = position
+    active = furthest >= 0
+
+    # Segment groups, sized by active participants.
+    k = max(1, int(consultation.min_segment_size or 1))
+    values = [_normal(row[2]) for row in people] if seg_column is not None else []
+    mapping: dict[Any, Any] = {}
+    if seg_column is not None:
+        sizes: dict[Any, int] = defaultdict(int)
+        for value, is_active in zip(values, active.tolist()):
+            if is_active:
+                sizes[value] += 1
+        mapping = _suppress(sizes, k)
+    groups = _ordered_groups(consultation, set(mapping.values())) if seg_column is not None else []
+
+    def group_of(value: Any) -> Any:
+        return mapping.get(_normal(value))
+
+    ctx = _Context(consultation, language, segment, raw, group_of, groups)
+    slots = [ALL, *groups]
+    slot_of = {g: n for n, g in enumerate(slots)}
+    participant_slot = np.array([slot_of.get(group_of(v), -1) for v in values], dtype=np.int64) \
+        if seg_column is not None else np.zeros(len(people), dtype=np.int64)
+
+    reached = await _reached(session, items, people, index, completed, furthest)
+
+    def per_slot(mask: np.ndarray) -> dict[Any, int]:
+        counts = {ALL: int(mask.sum())}
+        if groups:
+            per = np.bincount(participant_slot[mask & (participant_slot > 0)], minlength=len(slots))
+            counts.update({g: int(per[slot_of[g]]) for g in groups})
+        return counts
+
+    per_item: dict[Any, list[dict[str, Any]]] = {g: [] for g in slots}
+    for number, item in enumerate(items, start=1):
+        built = await _item_results(session, ctx, item)
+        reached_counts = per_slot(reached[item.id])
+        for g in slots:
+            body = built.get(g) or built[None](g)
+            entry = {"key": item.key, "kind": item.kind, "number": number,
+                     "prompt": localized(item.prompt, language, consultation.default_language),
+                     "reached": max(reached_counts.get(g, 0), body["answered"]), **body}
+            entry["answer_rate"] = _r(entry["answered"] / entry["reached"]) if entry["reached"] else 0.0
+            per_item[g].append(_ordered_item(entry))
+
+    consented = len(people)
+    active_counts = per_slot(active)
+    result: dict[str, Any] = {
+        "slug": consultation.slug,
+        "title": localized(consultation.title, language, consultation.default_language),
+        "status": consultation.status,
+        "language": language,
+        "computed_at": datetime.now(timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z"),
+        "min_segment_size": k,
+        "participants": active_counts[ALL],
+        "consented": consented,
+        "completed": int(completed.sum()),
+        "segment": segment,
+        "items": per_item[ALL],
+    }
+    if segment is not None:
+        result["segments"] = [
+            {"value": None if g in (UNKNOWN, OTHER) else g,
+             "kind": "other" if g is OTHER else "unknown" if g is UNKNOWN else "value",
+             "label": _segment_label(consultation, segment, g, language),
+             "participants": active_counts[g], "items": per_item[g]}
+            for g in groups
+        ]
+    return result
+
+
+_ITEM_HEAD = ("key", "kind", "number", "prompt", "reached", "answered", "answer_rate")
+
+
+def _ordered_item(entry: dict[str, Any]) -> dict[str, Any]:
+    return {**{k: entry[k] for k in _ITEM_HEAD}, **{k: v for k, v in entry.items() if k not in _ITEM_HEAD}}
+
+
+def _ordered_groups(consultation: Consultation, groups: set[Any]) -> list[Any]:
+    profile = (consultation.definition or {}).get("profile") or {}
+    declared: list[Any] = list(profile.get("age_bands") or []) + list(profile.get("countries") or []) + [
+        r.get("key") for r in profile.get("regions") or []] + list(consultation.languages or [])
+    rank = {v: n for n, v in enumerate(declared)}
+    values = sorted((g for g in groups if g not in (UNKNOWN, OTHER)),
+                    key=lambda v: (rank.get(v, len(rank)), str(v)))
+    return values + [g for g in (UNKNOWN, OTHER) if g in groups]
+
+
+def _segment_label(consultation: Consultation, segment: str, group: Any, language: str) -> str | None:
+    if group is OTHER or group is UNKNOWN:
+        return None
+    if segment == "region":
+        for region in ((consultation.definition or {}).get("profile") or {}).get("regions") or []:
+            if region.get("key") == group:
+                return localized(region.get("label"), language, consultation.default_language) or group
+    if segment == "country":
+        from api.participation import country_name
+
+        return country_name(str(group), language)
+    return str(group)
+
+
+async def _furthest_positions(session: AsyncSession, cid: int) -> list[tuple[str, int]]:
+    """(participant, position of the last item with anything stored for them) in this consultation."""
+    parts = [
+        select(table.participant_id.label("pid"), Item.position.label("pos"))
+        .join(Item, Item.id == table.item_id).where(Item.consultation_id == cid)
+        for table in (Answer, ProposalVote, PairPrompt)
+    ]
+    union = union_all(*parts).subquery()
+    return [(pid, int(pos)) for pid, pos in
+            (await session.execute(select(union.c.pid, func.max(union.c.pos)).group_by(union.c.pid))).all()]
+
+
+async def _reached(session: AsyncSession, items: list[Item], people: list, index: dict[str, int],
+                   completed: np.ndarray, furthest: np.ndarray) -> dict[int, np.ndarray]:
+    """Per item, which consented participants reached it (rule in the module docstring), as a mask."""
+    n = len(people)
+    by_key = {item.key: item for item in items}
+    shown: dict[int, np.ndarray] = {}
+    answers_cache: dict[int, dict[str, set[str]]] = {}
+    for item in items:
+        condition = item.config.get("show_if")
+        if not condition or condition.get("item") not in by_key:
+            shown[item.id] = np.ones(n, dtype=bool)
+            continue
+        target = by_key[condition["item"]]
+        if target.id not in answers_cache:
+            answers_cache[target.id] = await _answer_keys(session, target)
+        wanted = {str(v) for v in ([condition["equals"]] if condition.get("equals") is not None
+                                   else condition.get("any_of") or [])}
+        mask = np.zeros(n, dtype=bool)
+        for pid, keys in answers_cache[target.id].items():
+            i = index.get(pid)
+            if i is not None and keys & wanted:
+                mask[i] = True
+        shown[item.id] = mask
+
+    positions = np.array([item.position for item in items], dtype=np.int64)
+    is_question = {item.position: item.kind in QUESTION_KINDS for item in items}
+    # Where each participant stands: after a question (answered, so done) or before anything, at the next
+    # item shown to them; inside a proposal or pairs item, still there (we cannot tell they are done).
+    moves_on = np.array([f < 0 or is_question.get(int(f), False) for f in furthest.tolist()], dtype=bool)
+    at = np.where(moves_on, -2, furthest)
+    waiting = moves_on.copy()
+    for item, position in zip(items, positions.tolist()):
+        step = waiting & (position > furthest) & shown[item.id]
+        at[step] = position
+        waiting &= ~step
+    return {item.id: shown[item.id] & (completed | (furthest >= item.position) | (at == item.position))
+            for item in items}
+
+
+async def _answer_keys(session: AsyncSession, item: Item) -> dict[str, set[str]]:
+    """Each participant's answer to a branch target as branch conditions see it (option keys, scale value)."""
+    option_keys = dict((await session.execute(select(Option.id, Option.key).where(Option.item_id == item.id))).all())
+    out: dict[str, set[str]] = {}
+    for pid, option_id, value in (await session.execute(
+            select(Answer.participant_id, Answer.option_id, Answer.value).where(Answer.item_id == item.id))).all():
+        keys = set()
+        if option_id is not None and option_id in option_keys:
+            keys.add(option_keys[option_id])
+        if isinstance(value, list):
+            keys |= {option_keys[v] for v in value if v in option_keys}
+        elif isinstance(value, int) and not isinstance(value, bool):
+            keys.add(str(value))
+        out[pid] = keys
+    return out
+
+
+# ---------------------------------------------------------------------------------------------- item kinds
+
+
+async def _item_results(session: AsyncSession, ctx: _Context, item: Item) -> dict[Any, Any]:
+    """{group: body} for ALL and each group; ``None`` maps to a factory for groups with no rows."""
+    if item.kind in QUESTION_KINDS:
+        return await _question(session, ctx, item)
+    if item.kind == "proposal":
+        return await _proposal_item(session, ctx, item)
+    if item.kind == "pairs":
+        return await _pairs_item(session, ctx, item)
+    return {None: lambda g: {"answered": 0}}
+
+
+async def _options(session: AsyncSession, item: Item) -> list[Option]:
+    return list((await session.execute(select(Option).where(Option.item_id == item.id).order_by(Option.position))
+                 ).scalars())
+
+
+async def _question(session: AsyncSession, ctx: _Context, item: Item) -> dict[Any, Any]:
+    options = await _options(session, item)
+    default = ctx.consultation.default_language
+    label = {o.id: localized(o.label, ctx.language, default) for o in options}
+    if item.kind == "single_choice":
+        rows = await ctx.grouped(session, Answer.participant_id, [Answer.option_id, func.count()],
+                                 [Answer.item_id == item.id, Answer.option_id.is_not(None)], [Answer.option_id])
+        build = lambda rs: _single_choice(options, label, rs)  # noqa: E731
+    else:
+        rows = await ctx.grouped(session, Answer.participant_id, [Answer.value], [Answer.item_id == item.id])
+        values = {g: [r[0] for r in rs] for g, rs in rows.items()}
+        builders = {"multi_choice": lambda vs: _multi_choice(options, label, vs),
+                    "budget": lambda vs: _budget(item, options, label, vs),
+                    "scale": lambda vs: _scale(item, vs),
+                    "free_text": lambda vs: _free_text(vs, ctx.raw),
+                    "place": lambda vs: _place(vs, ctx.raw)}
+        builder = builders[item.kind]
+        out = {g: builder(vs) for g, vs in values.items()}
+        out[None] = lambda g: builder([])
+        return out
+    out = {g: build(rs) for g, rs in rows.items()}
+    out[None] = lambda g: build([])
+    return out
+
+
+def _single_choice(options: list[Option], label: dict[int, str], rows: list[tuple]) -> dict[str, Any]:
+    counts: dict[int, int] = defaultdict(int)
+    for option_id, n in rows:
+        counts[option_id] += int(n)
+    answered = sum(counts[o.id] for o in options)
+    return {"answered": answered, "options": [{"key": o.key, "label": label[o.id], **_share(counts[o.id], answered)}
+                                              for o in options]}
+
+
+def _chosen(values: Iterable[Any]) -> tuple[int, dict[int, int], int]:
+    counts: dict[int, int] = defaultdict(int)
+    ballots = choices = 0
+    for value in values:
+        if not isinstance(value, list):
+            continue
+        ballots += 1
+        for option_id in set(value):
+            counts[option_id] += 1
+            choices += 1
+    return ballots, counts, choices
+
+
+def _multi_choice(options: list[Option], label: dict[int, str], values: list[Any]) -> dict[str, Any]:
+    answered, counts, choices = _chosen(values)
+    return {"answered": answered, "choices": choices,
+            "options": [{"key": o.key, "label": label[o.id], **_share(counts[o.id], answered)} for o in options]}
+
+
+def _budget(item: Item, options: list[Option], label: dict[int, str], values: list[Any]) -> dict[str, Any]:
+    ballots, counts, _ = _chosen(values)
+    total = int(item.config.get("total") or 0)
+    order = sorted(options, key=lambda o: (-counts[o.id], o.cost or 0, o.position))
+    remaining, funded = total, set()
+    for option in order:
+        cost = option.cost or 0
+        if counts[option.id] > 0 and cost <= remaining:
+            funded.add(option.id)
+            remaining -= cost
+    projects = [{"key": o.key, "label": label[o.id], "cost": o.cost, "votes": counts[o.id],
+                 **{k: v for k, v in _share(counts[o.id], ballots).items() if k != "count"},
+                 "rank": rank, "funded": o.id in funded} for rank, o in enumerate(order, start=1)]
+    return {"answered": ballots, "ballots": ballots, "total": total, "currency": item.config.get("currency", "EUR"),
+            "spent": total - remaining, "funded": [o.key for o in order if o.id in funded], "projects": projects}
+
+
+def _scale(item: Item, values: list[Any]) -> dict[str, Any]:
+    low, high = int(item.config.get("min", 1)), int(item.config.get("max", 5))
+    numbers = [v for v in values if isinstance(v, int) and not isinstance(v, bool) and low <= v <= high]
+    n = len(numbers)
+    counts: dict[int, int] = defaultdict(int)
+    for v in numbers:
+        counts[v] += 1
+    body: dict[str, Any] = {"answered": n, "min": low, "max": high,
+                            "distribution": [{"value": v, **_share(counts[v], n)} for v in range(low, high + 1)],
+                            "mean": None, "mean_interval": None, "median": None}
+    if n:
+        arr = np.array(numbers, dtype=float)
+        mean = float(arr.mean())
+        body["mean"] = _r(mean, 3)
+        body["median"] = float(np.median(arr))
+        if n >= 2:
+            half = Z95 * float(arr.std(ddof=1)) / math.sqrt(n)
+            body["mean_interval"] = [_r(max(low, mean - half), 3), _r(min(high, mean + half), 3)]
+    return body
+
+
+def _free_text(values: list[Any], raw: bool) -> dict[str, Any]:
+    texts = [v for v in values if isinstance(v, str) and v.strip()]
+    body: dict[str, Any] = {"answered": len(texts), "skipped": len(values) - len(texts)}
+    if raw:
+        body["texts"] = sorted(texts, key=lambda t: (t.casefold(), t))
+    return body
+
+
+def _place(values: list[Any], raw: bool) -> dict[str, Any]:
+    points = [v for v in values if isinstance(v, dict) and "latitude" in v and "longitude" in v]
+    body: dict[str, Any] = {"answered": len(points), "comments": sum(1 for p in points if p.get("comment"))}
+    if raw:
+        body["points"] = sorted(({"latitude": p["latitude"], "longitude": p["longitude"],
+                                  "comment": p.get("comment")} for p in points),
+                                key=lambda p: (p["latitude"], p["longitude"], p["comment"] or ""))
+    return body
+
+
+async def _accepted(session: AsyncSession, ctx: _Context, item: Item) -> dict[int, str]:
+    rows = (await session.execute(select(Proposal.id, Proposal.text).where(
+        Proposal.item_id == item.id, Proposal.status == "accepted").order_by(Proposal.id))).all()
+    default = ctx.consultation.default_language
+    return {pid: localized(text, ctx.language, default) for pid, text in rows}
+
+
+async def _distinct_participants(session: AsyncSession, ctx: _Context, table, where: list) -> dict[Any, int]:  # noqa: ANN001
+    rows = await ctx.grouped(session, table.participant_id, [func.count(distinct(table.participant_id))], where, [])
+    return {g: sum(int(r[0]) for r in rs) for g, rs in rows.items()}
+
+
+async def _proposal_item(session: AsyncSession, ctx: _Context, item: Item) -> dict[Any, Any]:
+    texts = await _accepted(session, ctx, item)
+    rows = await ctx.grouped(
+        session, ProposalVote.participant_id,
+        [ProposalVote.proposal_id, ProposalVote.choice, ProposalVote.qualification, func.count()],
+        [ProposalVote.item_id == item.id],
+        [ProposalVote.proposal_id, ProposalVote.choice, ProposalVote.qualification])
+    voters = await _distinct_participants(session, ctx, ProposalVote, [ProposalVote.item_id == item.id])
+
+    def build(group: Any, rs: list[tuple]) -> dict[str, Any]:
+        per: dict[int, list[tuple]] = defaultdict(list)
+        for pid, choice, qualification, n in rs:
+            if pid in texts and choice in QUALIFICATIONS:
+                per[pid].append((choice, qualification if qualification in QUALIFICATIONS[choice] else None, n))
+        scores = {pid: score_proposal(VoteCounts.from_rows(per.get(pid, []))) for pid in texts}
+        top = top_ranking(scores)
+        controversy = {pid: n for n, pid in enumerate(controversy_ranking(scores), start=1)}
+        zones = {zone.value: 0 for zone in Zone}
+        proposals = []
+        for rank, pid in enumerate(top, start=1):
+            s = scores[pid]
+            zones[s.zone.value] += 1
+            proposals.append({
+                "id": pid, "text": texts[pid], "rank": rank, "controversy_rank": controversy[pid], "votes": s.votes,
+                "agree": _share_of(s.agree), "disagree": _share_of(s.disagree), "neutral": _share_of(s.neutral),
+                "agree_among_decided": _share_of(s.agree_among_decided), "zone": s.zone.value,
+                "top_score": _r(s.top_score), "controversy_score": _r(s.controversy_score),
+                "qualifications": {c: {q: _share_of(v) for q, v in qs.items()} for c, qs in s.qualifications.items()},
+            })
+        return {"answered": voters.get(group, 0), "votes": sum(s.votes for s in scores.values()), "zones": zones,
+                "proposals": proposals}
+
+    out: dict[Any, Any] = {g: build(g, rs) for g, rs in rows.items()}
+    out[None] = lambda g: build(g, [])
+    return out
+
+
+def _share_of(share) -> dict[str, Any]:  # noqa: ANN001
+    return {"count": share.count, "share": _r(share.value), "interval": [_r(share.low), _r(share.high)]}
+
+
+async def _pairs_item(session: AsyncSession, ctx: _Context, item: Item) -> dict[Any, Any]:
+    texts = await _accepted(session, ctx, item)
+    ids = list(texts)
+    left_won = PairPrompt.outcome == "left"
+    winner = case((left_won, PairPrompt.left_id), else_=PairPrompt.right_id)
+    loser = case((left_won, PairPrompt.right_id), else_=PairPrompt.left_id)
+    decisive = await ctx.grouped(
+        session, PairPrompt.participant_id, [winner, loser, func.count()],
+        [PairPrompt.item_id == item.id, PairPrompt.outcome.in_(("left", "right")), PairPrompt.after_skip.is_(False)],
+        [winner, loser])
+    outcomes = await ctx.grouped(session, PairPrompt.participant_id,
+                                 [PairPrompt.outcome, PairPrompt.after_skip, func.count()],
+                                 [PairPrompt.item_id == item.id], [PairPrompt.outcome, PairPrompt.after_skip])
+    answered = await _distinct_participants(session, ctx, PairPrompt, [
+        PairPrompt.item_id == item.id, PairPrompt.outcome.is_not(None), PairPrompt.outcome != "skip"])
+
+    def build(group: Any) -> dict[str, Any]:
+        table = np.array(decisive.get(group, []), dtype=np.int64).reshape(-1, 3)
+        ranking = rank_pairs(ids, table[:, 0], table[:, 1], table[:, 2]) if ids else []
+        tally = defaultdict(int)
+        for outcome, after_skip, n in outcomes.get(group, []):
+            tally["served"] += int(n)
+            if outcome is None:
+                continue
+            if after_skip and outcome != "skip":
+                tally["after_skip"] += int(n)
+            elif outcome in ("left", "right"):
+                tally["comparisons"] += int(n)
+            elif outcome == "cant_decide":
+                tally["cant_decide"] += int(n)
+            elif outcome == "skip":
+                tally["skips"] += int(n)
+        return {"answered": answered.get(group, 0), "comparisons": tally["comparisons"],
+                "cant_decide": tally["cant_decide"], "skips": tally["skips"], "after_skip": tally["after_skip"],
+                "served": tally["served"], "method": "bradley_terry",
+                "proposals": [{"id": row.proposal_id, "text": texts[row.proposal_id], "rank": row.rank,
+                               "score": _r(100 * row.p_beat, 2),
+                               "interval": [_r(100 * row.p_low, 2), _r(100 * row.p_high, 2)],
+                               "strength": _r(row.theta), "wins": row.wins, "losses": row.losses,
+                               "comparisons": row.wins + row.losses, "aoi_score": _r(row.aoi_score, 2)}
+                              for row in ranking]}
+
+    out: dict[Any, Any] = {g: build(g) for g in {ALL, *decisive, *outcomes}}
+    out[None] = build
+    return out

@@ -1,0 +1,35 @@
+"""Organiser results route: every item's scores, optionally split into segments (see :mod:`api.results`).
+
+Service-token protected like the other organiser routes (the bot checks who may ask). Organisers read raw
+content too: free texts and place points, never who wrote them.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Depends, Query
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from api import results
+from api.deps import require_service_token, session
+from api.errors import not_found
+from storage.consultations import by_slug
+
+router = APIRouter(prefix="/organiser", tags=["organiser"], dependencies=[Depends(require_service_token)])
+
+
+@router.get("/consultations/{slug}/results", summary="Results of every item, optionally by segment")
+async def consultation_results(
+    slug: str,
+    segment: str | None = Query(None, description="Split by " + ", ".join(results.SEGMENTS) + "; segments "
+                                "smaller than the consultation's min_segment_size are pooled or withheld."),
+    lang: str | None = Query(None, max_length=8, description="Language of labels and texts (default: the "
+                                                             "consultation's)"),
+    fresh: bool = Query(False, description="Recompute now instead of a result up to a few seconds old"),
+    db: AsyncSession = Depends(session),
+) -> dict[str, Any]:
+    consultation = await by_slug(db, slug)
+    if consultation is None:
+        raise not_found(f"consultation {slug!r}")
+    return await results.consultation_results(db, consultation, segment=segment, raw=True, language=lang,
+                                              fresh=fresh)

@@ -1,0 +1,182 @@
+"""Pair and statement selection through the participant API (api/selection.py on the live database)."""
+from __future__ import annotations
+
+from sqlalchemy import func, insert, select, update
+
+from api import moderation, selection
+from storage.models import PairPrompt, Proposal, ProposalVote, utcnow
+
+from .support import (
+    bulk_pair_votes,
+    create,
+    fresh_participant,
+    item_of,
+    people,
+    proposal_ids,
+    screen,
+    texts,
+)
+
+
+def _pairs_item(slug: str, n: int, max_pairs: int = 5, **extra) -> dict:
+    return {"slug": slug, "items": [{"key": "best", "type": "pairs", "prompt": {"en": "Which is better?"},
+                                     "proposals": texts(n), "max_pairs": max_pairs, **extra}]}
+
+
+async def _accept_citizen_proposal(http, db, slug: str, item_id: int, text: str) -> int:  # noqa: ANN001
+    author = await fresh_participant(http, slug, f"author-{text[:8]}")
+    submitted = await http.post(f"/participant/{author}/proposals",
+                                json={"item_id": item_id, "text": text, "language": "en"})
+    assert submitted.status_code == 201, submitted.text
+    async with db.session() as session:  # the moderation code path: nobody tells the selector directly
+        await moderation.decide(session, submitted.json()["id"], accept=True)
+    return submitted.json()["id"]
+
+
+async def test_a_proposal_accepted_after_5000_votes_gets_20_comparisons_within_40_pairs(http, db):
+    consultation = await create(db, _pairs_item("late-idea", 100, allow_citizen_proposals=True))
+    item = await item_of(db, consultation.id, "best")
+    await bulk_pair_votes(db, consultation.id, item.id, await proposal_ids(db, item.id), 5000)
+
+    # The first request builds the item's selector from the 5 000 votes; the new proposal comes after.
+    warm = await fresh_participant(http, "late-idea", "warm-up")
+    assert (await screen(http, warm, "late-idea"))["pair"]
+    assert item.id in selection.registry_for(db).items
+    newcomer = await _accept_citizen_proposal(http, db, "late-idea", item.id, "A brand new idea for the riverside")
+
+    served = 0
+    for n in range(40):
+        pid = await fresh_participant(http, "late-idea", f"citizen-{n}")
+        pair = (await screen(http, pid, "late-idea"))["pair"]
+        served += 1
+        shown = {pair["left"]["id"], pair["right"]["id"]}
+        outcome = "cant_decide" if n % 10 == 9 else ("left" if n % 3 else "right")
+        answer = await http.post(f"/participant/{pid}/pairs/{pair['token']}", json={"outcome": outcome})
+        assert answer.status_code == 200 and answer.json()["created"]
+        async with db.session() as session:
+            heard = await session.scalar(select(func.count()).select_from(PairPrompt).where(
+                PairPrompt.item_id == item.id, PairPrompt.outcome.in_(("left", "right")),
+                PairPrompt.after_skip.is_(False), (PairPrompt.left_id == newcomer) | (PairPrompt.right_id == newcomer)))
+        assert newcomer in shown or heard >= 20, f"pair {served} left the newcomer out before it was heard"
+        if heard >= 20:
+            break
+    assert heard >= 20 and served <= 40
+    # Heard: from now on pairs are chosen on uncertainty again, not forced on the newcomer.
+    later = 0
+    for n in range(20):
+        pid = await fresh_participant(http, "late-idea", f"later-{n}")
+        pair = (await screen(http, pid, "late-idea"))["pair"]
+        later += newcomer in (pair["left"]["id"], pair["right"]["id"])
+    assert later < 10
+
+
+async def test_a_proposal_that_leaves_the_pool_is_never_served_again(http, db):
+    consultation = await create(db, _pairs_item("leaving", 12, max_pairs=10))
+    item = await item_of(db, consultation.id, "best")
+    ids = await proposal_ids(db, item.id)
+    first = await fresh_participant(http, "leaving", "first")
+    assert (await screen(http, first, "leaving"))["pair"]
+    gone = set(ids[::2])
+    async with db.session() as session:  # e.g. an organiser withdrew them; the selector was not told
+        await session.execute(update(Proposal).where(Proposal.id.in_(gone)).values(status="rejected"))
+        await session.commit()
+    for n in range(3):
+        pid = await fresh_participant(http, "leaving", f"p{n}")
+        while (current := await screen(http, pid, "leaving"))["status"] == "item":
+            pair = current["pair"]
+            assert not {pair["left"]["id"], pair["right"]["id"]} & gone
+            await http.post(f"/participant/{pid}/pairs/{pair['token']}", json={"outcome": "left"})
+    assert not set(selection.registry_for(db).items[item.id].selector.proposal_ids) & gone
+
+
+async def test_every_pair_once_per_participant_then_done(http, db):
+    consultation = await create(db, _pairs_item("all-pairs", 5, max_pairs=50))
+    pid = await fresh_participant(http, "all-pairs", "completist")
+    seen = set()
+    while (current := await screen(http, pid, "all-pairs"))["status"] == "item":
+        pair = frozenset((current["pair"]["left"]["id"], current["pair"]["right"]["id"]))
+        assert pair not in seen and len(pair) == 2
+        seen.add(pair)
+        await http.post(f"/participant/{pid}/pairs/{current['pair']['token']}",
+                        json={"outcome": "skip" if len(seen) % 4 == 0 else "right"})
+    assert len(seen) == 10 and current["status"] == "done"
+    assert consultation.slug == "all-pairs"
+
+
+async def test_skips_and_cant_decide_never_move_scores_and_an_answer_after_a_skip_is_marked(http, db):
+    consultation = await create(db, _pairs_item("skippy", 6, max_pairs=10))
+    item = await item_of(db, consultation.id, "best")
+    pid = await fresh_participant(http, "skippy", "skipper")
+    registry = selection.registry_for(db)
+
+    async def answer(outcome: str) -> dict:
+        pair = (await screen(http, pid, "skippy"))["pair"]
+        body = (await http.post(f"/participant/{pid}/pairs/{pair['token']}", json={"outcome": outcome})).json()
+        return {**body, "pair": (pair["left"]["id"], pair["right"]["id"])}
+
+    def comparisons() -> int:
+        selector = registry.items[item.id].selector
+        return sum(selector.comparisons(p) for p in selector.proposal_ids)
+
+    assert (await answer("skip"))["counted"] is False and comparisons() == 0
+    after = await answer("left")
+    assert after["after_skip"] is True and after["counted"] is False and comparisons() == 0
+    assert (await answer("cant_decide"))["counted"] is False and comparisons() == 0
+    counted = await answer("right")
+    assert counted["counted"] is True and comparisons() == 2
+    winner = counted["pair"][1]
+    assert registry.items[item.id].selector.comparisons(winner) == 1
+
+
+async def test_background_refit_folds_in_new_votes(http, db):
+    consultation = await create(db, _pairs_item("refits", 8))
+    item = await item_of(db, consultation.id, "best")
+    pid = await fresh_participant(http, "refits", "someone")
+    assert (await screen(http, pid, "refits"))["pair"]
+    registry = selection.registry_for(db)
+    state = registry.items[item.id]
+    a, b = state.selector.proposal_ids[:2]
+    for _ in range(60):  # more than the refit threshold (50 new votes)
+        registry.pair_answered(item.id, a, b, "left", counted=True)
+    await registry.drain()
+    fit = state.selector.last_fit
+    ids = state.selector.fit_proposal_ids
+    # The refit started at the 50th vote, in a worker thread; the 10 after it wait for the next one.
+    assert fit.wins[ids.index(a)] == 50 and fit.theta[ids.index(a)] > fit.theta[ids.index(b)]
+    assert state.selector.comparisons(a) == 60 and not state.refitting
+
+
+async def test_new_statements_are_heard_first_then_uncertainty_decides(http, db):
+    consultation = await create(db, {"slug": "statements", "items": [
+        {"key": "ideas", "type": "proposal", "prompt": {"en": "Agree?"}, "proposals": texts(30),
+         "allow_citizen_proposals": True, "max_votes": 3}]})
+    item = await item_of(db, consultation.id, "ideas")
+    ids = await proposal_ids(db, item.id)
+    voters = await people(db, consultation.id, 15)
+    now = utcnow()
+    async with db.session() as session:
+        await session.execute(insert(ProposalVote), [
+            {"participant_id": v, "item_id": item.id, "proposal_id": p, "choice": ("agree", "disagree", "neutral")[i % 3],
+             "created_at": now} for i, v in enumerate(voters) for p in ids])
+        await session.commit()
+    warm = await fresh_participant(http, "statements", "warm-up")
+    assert (await screen(http, warm, "statements"))["proposal"]
+    newcomer = await _accept_citizen_proposal(http, db, "statements", item.id, "Benches along every bus stop")
+    for n in range(10):  # ProposalSelector's quota: 10 votes
+        pid = await fresh_participant(http, "statements", f"voter-{n}")
+        shown = (await screen(http, pid, "statements"))["proposal"]
+        assert shown["id"] == newcomer
+        await http.post(f"/participant/{pid}/votes", json={"proposal_id": newcomer, "choice": "agree"})
+    assert registry_votes(db, item.id, newcomer) == 10
+    # Heard: the next participant is not sent to it first any more, and nobody sees a statement twice
+    # or more than max_votes of them.
+    pid = await fresh_participant(http, "statements", "after")
+    seen = []
+    while (current := await screen(http, pid, "statements"))["status"] == "item":
+        seen.append(current["proposal"]["id"])
+        await http.post(f"/participant/{pid}/votes", json={"proposal_id": seen[-1], "choice": "neutral"})
+    assert len(seen) == len(set(seen)) == 3
+
+
+def registry_votes(db, item_id: int, proposal_id: int) -> int:  # noqa: ANN001
+    return selection.registry_for(db).items[item_id].selector.votes(proposal_id)
