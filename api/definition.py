@@ -154,6 +154,14 @@ class ProfileDef(Strict):
     regions: list[OptionDef] | None = Field(default=None, min_length=1)
 
 
+class DigestsDef(Strict):
+    """Results pushed to the participants in a Telegram message with a chart (api/broadcast)."""
+
+    on_close: bool = Field(default=True, description="Send everyone the final results when the consultation closes.")
+    interim: list[datetime] = Field(default_factory=list, max_length=20,
+                                    description="Moments of interim digests (results so far), e.g. 2027-05-01T18:00:00+03:00")
+
+
 class ConsultationDef(Strict):
     slug: str = Field(pattern=SLUG_PATTERN, min_length=3, max_length=42)
     title: LocalText
@@ -167,6 +175,7 @@ class ConsultationDef(Strict):
     allow_incomplete_translations: bool = Field(
         default=False, description="Accept texts missing in some languages; participants then see the default one.")
     profile: ProfileDef | None = None
+    digests: DigestsDef | None = None
     items: list[ItemDef] = Field(min_length=1)
 
     @field_validator("languages")

@@ -1,7 +1,7 @@
 """Bot-facing routes. Any front end (the Telegram bot, a web form) records participation through them."""
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Path, Query
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -179,7 +179,8 @@ async def propose(participant_id: str, body: schemas.ProposalIn,
 
 @router.post("/{participant_id}/answers/{item_id}/comment", response_model=schemas.AnswerOut,
              summary="Add a short comment to a place answer")
-async def comment(participant_id: str, item_id: int, body: schemas.CommentIn,
+async def comment(participant_id: str, body: schemas.CommentIn,
+                  item_id: int = Path(ge=1, le=2_147_483_647),
                   db: AsyncSession = Depends(session)) -> schemas.AnswerOut:
     await _participant(db, participant_id)
     return await participation.comment_place(db, participant_id, item_id, body.text)

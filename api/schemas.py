@@ -2,9 +2,12 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, Field
+
+# Row ids are 32-bit INTEGER columns: a larger number is bad input (422), not a database error (500).
+RowId = Annotated[int, Field(ge=1, le=2_147_483_647)]
 
 Choice = Literal["agree", "disagree", "neutral"]
 PairOutcome = Literal["left", "right", "cant_decide", "skip"]
@@ -100,8 +103,8 @@ class AwaitIn(BaseModel):
 
 
 class ProposalIn(BaseModel):
-    item_id: int
-    text: str = Field(max_length=4096)
+    item_id: RowId
+    text: str = Field(max_length=20_000)  # longer than any message; the route names the real limit
     language: str = Field(min_length=2, max_length=8)
 
 
@@ -112,7 +115,7 @@ class SubmittedProposalOut(BaseModel):
 
 
 class CommentIn(BaseModel):
-    text: str = Field(max_length=4096)
+    text: str = Field(max_length=20_000)  # longer than any message; the route names the real limit
 
 
 class NextOut(BaseModel):
@@ -131,8 +134,8 @@ class NextOut(BaseModel):
 
 
 class AnswerIn(BaseModel):
-    item_id: int
-    option_id: int | None = None
+    item_id: RowId
+    option_id: RowId | None = None
     value: Any = None
 
 
@@ -145,7 +148,7 @@ class AnswerOut(BaseModel):
 
 
 class VoteIn(BaseModel):
-    proposal_id: int
+    proposal_id: RowId
     choice: Choice
     qualification: str | None = Field(default=None, max_length=16)
 

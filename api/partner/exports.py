@@ -11,6 +11,7 @@ so rows written meanwhile come with the next sync.
 """
 from __future__ import annotations
 
+import asyncio
 import base64
 import binascii
 import csv
@@ -237,27 +238,39 @@ async def stream_rows(db: Database, runs: list[tuple[Run, Statement, RowMaker]],
 
     ``statement`` selects from the batch (a subquery of the run's table, its columns by name) the columns a
     row maker wants, keys first; a row maker gets that database row and the cursor before its batch
-    (``Run.encode`` makes the row's own).
+    (``Run.encode`` makes the row's own). While a batch is formatted and sent, the next one is already
+    being read: at most two batches are in memory.
     """
+
+    async def fetch(run: Run, statement: Statement, position: Cursor) -> list[Any]:
+        # The batch is chosen in the run's table alone, then joined: the joins never see more rows.
+        batch = (select(run.table.__table__).where(*run.window(position, end)).order_by(*run.keys())
+                 .limit(batch_size).subquery("batch"))
+        query = statement(batch).order_by(*[batch.c[key.key] for key in run.keys()])
+        async with db.engine.connect() as connection:
+            return (await connection.execute(query)).all()
+
     position = start
     for run, statement, make in runs:
         if not run.item_ids:
             continue
         key_count = len(run.keys())
-        while True:
-            # The batch is chosen in the run's table alone, then joined: the joins never see more rows.
-            batch = (select(run.table.__table__).where(*run.window(position, end)).order_by(*run.keys())
-                     .limit(batch_size).subquery("batch"))
-            query = statement(batch).order_by(*[batch.c[key.key] for key in run.keys()])
-            async with db.engine.connect() as connection:
-                result = (await connection.execute(query)).all()
-            if not result:
-                break
-            rows = [make(record, position) for record in result]
-            position = run.moved(position, tuple(result[-1][:key_count]))
-            yield rows
-            if len(result) < batch_size:
-                break
+        pending: asyncio.Task | None = asyncio.ensure_future(fetch(run, statement, position))
+        try:
+            while pending is not None:
+                result = await pending
+                pending = None
+                if not result:
+                    break
+                before = position
+                position = run.moved(position, tuple(result[-1][:key_count]))
+                if len(result) == batch_size:
+                    pending = asyncio.ensure_future(fetch(run, statement, position))
+                yield [make(record, before) for record in result]
+        finally:
+            if pending is not None:
+                pending.cancel()
+                await asyncio.gather(pending, return_exceptions=True)
         # The next run starts from its own start position, which ``position`` still holds.
 
 

@@ -150,3 +150,24 @@ async def test_preferences_routes(db, demo, http):  # noqa: ANN001
     assert (await http.get(f"/participant/{pid}/messaging")).json() == {"digests": True, "stopped": True,
                                                                          "unreachable": False}
     assert (await http.get("/participant/nobody/messaging")).status_code == 404
+
+
+async def test_the_definition_file_schedules_interim_digests(db):  # noqa: ANN001
+    from api.definition import ConsultationDef
+    from storage.consultations import save_definition
+    from viche.loading import DEMO_FILE, read_definition
+
+    now = datetime.now(timezone.utc)
+    raw = read_definition(DEMO_FILE).model_dump(mode="json", exclude_none=True)
+    raw["digests"] = {"interim": [(now - timedelta(minutes=5)).isoformat()], "on_close": False}
+    definition = ConsultationDef.model_validate(raw)
+    async with db.session() as session:
+        consultation = await save_definition(session, definition, status="open")
+    await crowd(db, consultation.slug, [701, 702])
+    async with db.session() as session:
+        assert [(b.round, b.total) for b in await due_rounds(session)] == [("interim-1", 2)]
+        consultation = await by_slug(session, consultation.slug)
+        consultation.status = "closed"
+        await session.commit()
+        from api.broadcast.outbox import on_status_changed
+        assert await on_status_changed(session, consultation) is None  # on_close: false

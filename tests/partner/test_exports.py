@@ -160,7 +160,7 @@ async def test_counters_and_listing(partner, db, demo):
     assert [(i["key"], i["answers"]) for i in counters["items"]] == [("age", 5), ("ideas", 5), ("priorities", 5)]
     one = (await partner.get(f"/v1/consultations/{demo}", headers=auth(key))).json()
     assert one["counts"] == {"participants": 5, "consented": 5, "completed": 0, "answers": 15}
-    assert one["status"] == "open" and one["title"] and set(one["titles"]) == {"uk", "en"}
+    assert one["status"] == "open" and one["title"] and set(one["titles"]) == {"uk", "en", "de", "pl", "cs", "fr", "sv"}
 
 
 async def _bulk_answers(db, slug: str, count: int) -> None:  # noqa: ANN001

@@ -61,6 +61,7 @@ async def test_a_proposal_accepted_after_5000_votes_gets_20_comparisons_within_4
         if heard >= 20:
             break
     assert heard >= 20 and served <= 40
+    print(f"newcomer heard 20 times after {served} served pairs")
     # Heard: from now on pairs are chosen on uncertainty again, not forced on the newcomer.
     later = 0
     for n in range(20):

@@ -1,0 +1,222 @@
+"""Broadcast benchmark: 10 000 recipients of a results digest against the fake Bot API enforcing Telegram's limits.
+
+    python -m bench.bench_broadcast                       # 30/s, then 1000/s (paid broadcasts), SQLite
+    python -m bench.bench_broadcast --limits 1000 --recipients 2000
+    python -m bench.bench_broadcast --database-url postgresql+asyncpg://postgres@127.0.0.1:5432/bench
+
+For each limit the fake Bot API runs in a process of its own (so that it does not share the sender's CPU), over
+real HTTP, answering 429 to any send beyond ``limit`` per sliding second across chats, or beyond 1 per second in
+one chat. The sender is the production one (``bot.broadcaster``) with the production outbox store, configured at
+``--share`` (default 97 %) of the limit. Reported, from the fake server's own clock:
+
+* achieved rate: successful sends / (last send - first send), and as a share of the limit (target ≥ 95 %);
+* 429s after the first second (target 0) and in total;
+* duplicates: messages beyond the first in any chat (must be 0); recipients missed (must be 0).
+
+The digest is the real one: a chart uploaded once per language, then reused by file_id, and a caption per person.
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import multiprocessing
+import os
+import random
+import sys
+import tempfile
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+TOKEN = "1000001:bench-token"
+
+
+# ---- the fake Bot API, in its own process -------------------------------------------------------------------
+
+
+def _serve_fake(limit: int, chats: list[int], port_queue: multiprocessing.Queue, stop: multiprocessing.Event) -> None:
+    import logging
+
+    logging.disable(logging.WARNING)
+    from sandbox.fake_bot_api import FakeBotAPI
+    from sandbox.server import serve
+
+    fake = FakeBotAPI()
+    for chat in chats:
+        fake.register_user(chat)
+    fake.set_rate_limit(limit, 1)
+    app = fake.app
+
+    @app.get("/bench/stats")
+    async def stats() -> dict:
+        sends = [c for c in fake.calls() if c["method"].lower() in ("sendphoto", "sendmessage")]
+        ok = [c["at"] for c in sends if c["status"] == 200]
+        limited = [c["at"] for c in sends if c["status"] == 429]
+        first = min(ok) if ok else 0.0
+        per_chat = [fake.sent_count(chat) for chat in chats]
+        return {"sent": len(ok), "first": first, "last": max(ok) if ok else 0.0,
+                "count_429": len(limited), "count_429_after_first_second": sum(1 for at in limited if at > first + 1),
+                "duplicates": sum(max(0, n - 1) for n in per_chat), "missed": sum(1 for n in per_chat if n == 0),
+                "uploads": sum(1 for c in fake.calls("sendPhoto")
+                               if str(c["params"].get("photo", "")).startswith("attach://")
+                               or not c["params"].get("photo"))}
+
+    async def main() -> None:
+        async with serve(app) as base_url:
+            port_queue.put(base_url)
+            while not stop.is_set():
+                await asyncio.sleep(0.2)
+            await fake.close()
+
+    asyncio.run(main())
+
+
+# ---- the consultation and its 10 000 participants ----------------------------------------------------------
+
+
+async def _prepare(database_url: str, recipients: int) -> tuple[str, list[int]]:
+    from sqlalchemy import insert, select
+
+    from api.broadcast.outbox import create_digest
+    from storage.consultations import save_definition
+    from storage.db import Database
+    from storage.models import Contact, Enrolment, Item, Participant, Proposal, ProposalVote
+    from viche.loading import DEMO_FILE, read_definition
+
+    db = Database(database_url)
+    rng = random.Random(1)
+    now = datetime.now(timezone.utc)
+    chats = [10_000_000 + n for n in range(recipients)]
+    async with db.session() as session:
+        definition = read_definition(DEMO_FILE).model_copy(update={"slug": f"bench-{int(time.time())}"})
+        consultation = await save_definition(session, definition, status="open")
+        items = (await session.execute(select(Item.id).where(Item.consultation_id == consultation.id,
+                                                             Item.kind == "proposal"))).scalars().all()
+        proposals = (await session.execute(select(Proposal.id, Proposal.item_id)
+                                           .where(Proposal.item_id.in_(items)))).all()
+        ids = [f"bench{consultation.id:05d}{n:08d}" for n in range(recipients)]
+        for start in range(0, recipients, 2000):
+            part = range(start, min(start + 2000, recipients))
+            await session.execute(insert(Participant), [{"id": ids[n], "language": ("uk", "en")[n % 2],
+                                                         "created_at": now} for n in part])
+            await session.execute(insert(Contact), [{"participant_id": ids[n], "channel": "telegram",
+                                                     "external_id": str(chats[n]), "created_at": now} for n in part])
+            await session.execute(insert(Enrolment), [{"participant_id": ids[n], "consultation_id": consultation.id,
+                                                       "consented_at": now, "profile_done": [], "created_at": now}
+                                                      for n in part])
+            await session.execute(insert(ProposalVote), [
+                {"participant_id": ids[n], "item_id": item, "proposal_id": pid,
+                 "choice": rng.choice(("agree", "agree", "disagree", "neutral")), "created_at": now}
+                for n in part for pid, item in proposals])
+        await session.commit()
+        consultation.status = "closed"
+        await session.commit()
+        broadcast, _ = await create_digest(session, consultation, round_="final")
+    await db.dispose()
+    return consultation.slug, chats
+
+
+async def _send(database_url: str, base_url: str, rate: float, paid: bool, expected: int,
+                timeout: float) -> dict:
+    import httpx
+    from sqlalchemy import func, select
+
+    from api.broadcast.store import SqlOutboxStore
+    from bot.broadcaster import BroadcastConfig, Broadcaster
+    from bot.dispatcher import build_bot
+    from storage.db import Database
+    from storage.models_broadcast import Outbox
+
+    db = Database(database_url)
+    bot = build_bot(TOKEN, base_url)
+    broadcaster = Broadcaster(bot, SqlOutboxStore(db), BroadcastConfig(
+        rate=rate, allow_paid_broadcast=paid, poll_interval=0.05, schedule_interval=3600, progress_interval=3600,
+        max_in_flight=max(16, int(rate / 10))))
+    started = time.monotonic()
+    task = asyncio.create_task(broadcaster.run())
+    async with httpx.AsyncClient(base_url=base_url, timeout=30) as client:
+        while True:
+            await asyncio.sleep(1)
+            stats = (await client.get("/bench/stats")).json()
+            async with db.session() as session:
+                open_rows = await session.scalar(select(func.count()).select_from(Outbox)
+                                                 .where(Outbox.state.in_(("pending", "sending"))))
+            print(f"  {time.monotonic() - started:6.1f}s  sent {stats['sent']:>6}/{expected}  "
+                  f"429s {stats['count_429']}", flush=True)
+            if (not open_rows and not broadcaster._in_flight) or time.monotonic() - started > timeout:  # noqa: SLF001
+                break
+        await broadcaster.close()
+        await task
+        stats = (await client.get("/bench/stats")).json()
+    async with db.session() as session:
+        states = dict((await session.execute(select(Outbox.state, func.count()).group_by(Outbox.state))).all())
+    await bot.session.close()
+    await db.dispose()
+    stats["states"] = states
+    return stats
+
+
+def run_limit(limit: int, recipients: int, share: float, database_url: str) -> dict:
+    from storage.migrate import upgrade
+
+    upgrade(database_url)
+    slug, chats = asyncio.run(_prepare(database_url, recipients))
+    context = multiprocessing.get_context("spawn")
+    port_queue, stop = context.Queue(), context.Event()
+    server = context.Process(target=_serve_fake, args=(limit, chats, port_queue, stop), daemon=True)
+    server.start()
+    try:
+        base_url = port_queue.get(timeout=120)
+        rate = round(limit * share, 2)
+        print(f"limit {limit}/s: sending {recipients} digests at {rate}/s ({slug})", flush=True)
+        stats = asyncio.run(_send(database_url, base_url, rate, limit > 30, recipients,
+                                  timeout=recipients / rate * 2 + 60))
+    finally:
+        stop.set()
+        server.join(timeout=10)
+        if server.is_alive():
+            server.kill()
+    span = max(stats["last"] - stats["first"], 1e-9)
+    achieved = (stats["sent"] - 1) / span if stats["sent"] > 1 else 0.0
+    return {"limit": limit, "configured_rate": rate, "recipients": recipients, "sent": stats["sent"],
+            "seconds": round(span, 2), "achieved_rate": round(achieved, 2),
+            "share_of_limit": round(achieved / limit, 4), "429_total": stats["count_429"],
+            "429_after_first_second": stats["count_429_after_first_second"], "duplicates": stats["duplicates"],
+            "missed": stats["missed"], "chart_uploads": stats["uploads"], "outbox_states": stats["states"]}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--recipients", type=int, default=10_000)
+    parser.add_argument("--limits", type=int, nargs="+", default=[30, 1000])
+    parser.add_argument("--share", type=float, default=0.97, help="sender rate as a share of the limit")
+    parser.add_argument("--database-url", help="default: a fresh SQLite file per limit")
+    parser.add_argument("--json", help="also write the results to this file")
+    args = parser.parse_args(argv)
+    results = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for limit in args.limits:
+            url = args.database_url or f"sqlite+aiosqlite:///{tmp}/bench-{limit}.db"
+            result = run_limit(limit, args.recipients, args.share, url)
+            results.append(result)
+            print(json.dumps(result, indent=2), flush=True)
+    print("\n| limit | sender rate | recipients | time | achieved | share of limit | 429 after 1st s | duplicates | missed |")
+    print("|---|---|---|---|---|---|---|---|---|")
+    for r in results:
+        print(f"| {r['limit']}/s | {r['configured_rate']}/s | {r['recipients']} | {r['seconds']} s | "
+              f"{r['achieved_rate']}/s | {r['share_of_limit']:.1%} | {r['429_after_first_second']} | "
+              f"{r['duplicates']} | {r['missed']} |")
+    if args.json:
+        Path(args.json).write_text(json.dumps(results, indent=2))
+    ok = all(r["share_of_limit"] >= 0.95 and r["429_after_first_second"] == 0 and r["duplicates"] == 0
+             and r["missed"] == 0 for r in results)
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    os.environ.setdefault("PYTHONPATH", str(ROOT))
+    sys.exit(main())

@@ -1,0 +1,86 @@
+"""In Telegram, through the real dispatcher: a citizen's /digests and /stop; an organiser's /digest and
+/broadcasts, with the sender of the same process delivering the digest and editing the progress message."""
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from bot.backend import Backend
+from bot.broadcaster import Broadcaster
+from bot.dispatcher import build_dispatcher
+from tests.broadcast.support import crowd
+from tests.broadcast.test_sender import config
+from tests.conftest import SERVICE_TOKEN
+from tests.harness import Telegram, UpdateCounter
+
+ORGANISER = 900001  # VICHE_ADMINS of the test settings
+CITIZEN = 7301
+
+
+@asynccontextmanager
+async def bot_and_sender(api_app, fake, bot, store) -> AsyncIterator[tuple[Telegram, Broadcaster]]:  # noqa: ANN001
+    backend = Backend.in_process(api_app, SERVICE_TOKEN)
+    dispatcher = build_dispatcher(backend, default_language="uk")
+    counter = UpdateCounter()
+    dispatcher.update.outer_middleware(counter)
+    broadcaster = Broadcaster(bot, store, config(progress_interval=0.3))
+    dispatcher["broadcaster"] = broadcaster
+    polling = asyncio.create_task(dispatcher.start_polling(bot, handle_signals=False, polling_timeout=1))
+    sending = asyncio.create_task(broadcaster.run())
+    try:
+        yield Telegram(fake, dispatcher, counter), broadcaster
+    finally:
+        await broadcaster.close()
+        for task in (polling, sending):
+            task.cancel()
+        await asyncio.gather(polling, sending, return_exceptions=True)
+        await backend.close()
+
+
+async def test_citizen_turns_digests_off_and_on_and_stops(api_app, fake, bot, store, demo):  # noqa: ANN001
+    async with bot_and_sender(api_app, fake, bot, store) as (t, _):
+        await t.send(CITIZEN, "/start", language_code="en")
+        await t.press(CITIZEN, "English")
+        await t.send(CITIZEN, "/digests")
+        assert t.texts(CITIZEN)[-1].startswith("Digests are on")
+        await t.press(CITIZEN, "Turn digests off")
+        assert t.texts(CITIZEN)[-1].startswith("Digests are off")
+        await t.send(CITIZEN, "/stop")
+        assert t.texts(CITIZEN)[-1].startswith("Done: I will not send you any message")
+        await t.send(CITIZEN, "/digests")
+        assert "You stopped all messages" in t.texts(CITIZEN)[-1]
+        await t.press(CITIZEN, "Turn digests on")
+        assert t.texts(CITIZEN)[-1].startswith("Digests are on")
+        # In Ukrainian too.
+        await t.send(CITIZEN + 1, "/digests", language_code="uk")
+        assert t.texts(CITIZEN + 1)[-1].startswith("Підсумки ввімкнено")
+
+
+async def test_organiser_sends_a_digest_and_watches_it(api_app, fake, bot, store, db, demo):  # noqa: ANN001
+    chats = list(range(7400, 7430))
+    for chat in chats:
+        fake.register_user(chat, language_code="uk")
+    await crowd(db, demo, chats)
+    async with bot_and_sender(api_app, fake, bot, store) as (t, broadcaster):
+        await t.send(CITIZEN, "/digest")  # not an organiser: the citizen's "unknown command"
+        assert "/help" in t.texts(CITIZEN)[-1]
+        await t.send(ORGANISER, "/digest")
+        assert "/digest city-budget" in t.texts(ORGANISER)[-1]
+        await t.send(ORGANISER, "/digest nowhere")
+        assert "There is no consultation nowhere" in t.texts(ORGANISER)[-1]
+        await t.send(ORGANISER, f"/digest {demo} week-1")
+        assert t.texts(ORGANISER)[-1] == (f"The digest of {demo} (round week-1) goes to 30 participants. "
+                                          "I will show the progress here.")
+        deadline = time.monotonic() + 20
+        while not t.texts(ORGANISER)[-1].startswith("📊") or "Finished" not in t.texts(ORGANISER)[-1]:
+            assert time.monotonic() < deadline, t.texts(ORGANISER)[-1]
+            await asyncio.sleep(0.1)
+        assert "✅ Sent: 30 of 30" in t.texts(ORGANISER)[-1]
+        assert [fake.sent_count(chat) for chat in chats] == [1] * len(chats)
+        await t.send(ORGANISER, f"/digest {demo} week-1")
+        assert "Everyone has already been sent round week-1" in t.texts(ORGANISER)[-1]
+        await t.send(ORGANISER, "/broadcasts")
+        assert t.texts(ORGANISER)[-1] == (f"Broadcasts, newest first:\n✅ 📊 {demo} (week-1): 30 of 30 sent, "
+                                          "0 not delivered")
