@@ -58,7 +58,7 @@ def _serve_fake(limit: int, chats: list[int], port_queue: multiprocessing.Queue,
         limited = [c["at"] for c in sends if c["status"] == 429]
         first = min(ok) if ok else 0.0
         per_chat = [fake.sent_count(chat) for chat in chats]
-        return {"sent": len(ok), "first": first, "last": max(ok) if ok else 0.0,
+        return {"sent": len(ok), "first": first, "last": max(ok) if ok else 0.0, "cpu": time.process_time(),
                 "count_429": len(limited), "count_429_after_first_second": sum(1 for at in limited if at > first + 1),
                 "duplicates": sum(max(0, n - 1) for n in per_chat), "missed": sum(1 for n in per_chat if n == 0),
                 "uploads": sum(1 for c in fake.calls("sendPhoto")
@@ -136,9 +136,10 @@ async def _send(database_url: str, base_url: str, rate: float, paid: bool, expec
     broadcaster = Broadcaster(bot, SqlOutboxStore(db), BroadcastConfig(
         rate=rate, allow_paid_broadcast=paid, poll_interval=0.05, schedule_interval=3600, progress_interval=3600,
         max_in_flight=max(16, int(rate / 10))))
-    started = time.monotonic()
+    started, cpu = time.monotonic(), time.process_time()
     task = asyncio.create_task(broadcaster.run())
     async with httpx.AsyncClient(base_url=base_url, timeout=30) as client:
+        server_cpu = (await client.get("/bench/stats")).json()["cpu"]
         while True:
             await asyncio.sleep(1)
             stats = (await client.get("/bench/stats")).json()
@@ -151,7 +152,10 @@ async def _send(database_url: str, base_url: str, rate: float, paid: bool, expec
                 break
         await broadcaster.close()
         await task
+        sender_cpu = time.process_time() - cpu
         stats = (await client.get("/bench/stats")).json()
+        stats["sender_cpu_ms"] = round(1000 * sender_cpu / max(stats["sent"], 1), 2)
+        stats["server_cpu_ms"] = round(1000 * (stats["cpu"] - server_cpu) / max(stats["sent"], 1), 2)
     async with db.session() as session:
         states = dict((await session.execute(select(Outbox.state, func.count()).group_by(Outbox.state))).all())
     await bot.session.close()
@@ -186,7 +190,9 @@ def run_limit(limit: int, recipients: int, share: float, database_url: str) -> d
             "seconds": round(span, 2), "achieved_rate": round(achieved, 2),
             "share_of_limit": round(achieved / limit, 4), "429_total": stats["count_429"],
             "429_after_first_second": stats["count_429_after_first_second"], "duplicates": stats["duplicates"],
-            "missed": stats["missed"], "chart_uploads": stats["uploads"], "outbox_states": stats["states"]}
+            "missed": stats["missed"], "chart_uploads": stats["uploads"], "outbox_states": stats["states"],
+            "sender_cpu_ms_per_message": stats["sender_cpu_ms"], "fake_server_cpu_ms_per_message": stats["server_cpu_ms"],
+            "load_average": [round(x, 1) for x in os.getloadavg()], "cpus": os.cpu_count()}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -204,12 +210,14 @@ def main(argv: list[str] | None = None) -> int:
             result = run_limit(limit, args.recipients, args.share, url)
             results.append(result)
             print(json.dumps(result, indent=2), flush=True)
-    print("\n| limit | sender rate | recipients | time | achieved | share of limit | 429 after 1st s | duplicates | missed |")
-    print("|---|---|---|---|---|---|---|---|---|")
+    print("\n| limit | sender rate | recipients | time | achieved | share of limit | 429 after 1st s | duplicates "
+          "| missed | CPU ms/msg sender, fake | load avg |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|")
     for r in results:
         print(f"| {r['limit']}/s | {r['configured_rate']}/s | {r['recipients']} | {r['seconds']} s | "
               f"{r['achieved_rate']}/s | {r['share_of_limit']:.1%} | {r['429_after_first_second']} | "
-              f"{r['duplicates']} | {r['missed']} |")
+              f"{r['duplicates']} | {r['missed']} | {r['sender_cpu_ms_per_message']}, "
+              f"{r['fake_server_cpu_ms_per_message']} | {r['load_average'][0]} on {r['cpus']} CPUs |")
     if args.json:
         Path(args.json).write_text(json.dumps(results, indent=2))
     ok = all(r["share_of_limit"] >= 0.95 and r["429_after_first_second"] == 0 and r["duplicates"] == 0

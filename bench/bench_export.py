@@ -128,6 +128,19 @@ async def fill(url: str, answers: int) -> tuple[str, int]:
         await db.dispose()
 
 
+async def reuse(url: str) -> tuple[str, int]:
+    from sqlalchemy import func, select
+
+    db = Database(url)
+    try:
+        async with db.session() as session:
+            total = int(await session.scalar(select(func.count()).select_from(Answer)) or 0)
+        key, _ = await create_key(db, "bench", [SLUG])
+        return key, total
+    finally:
+        await db.dispose()
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -185,13 +198,18 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--database-url", help="default: SQLite in a temporary directory")
     parser.add_argument("--answers", type=int, default=1_000_000)
+    parser.add_argument("--reuse", action="store_true",
+                        help="measure again on the database of an earlier run (with --database-url)")
     args = parser.parse_args()
     workdir = tempfile.mkdtemp(prefix="viche-bench-")
     url = args.database_url or f"sqlite+aiosqlite:///{workdir}/bench.db"
-    if not is_sqlite(url):
-        asyncio.run(reset_postgres(url))
-    upgrade(url)
-    key, total = asyncio.run(fill(url, args.answers))
+    if args.reuse and args.database_url:
+        key, total = asyncio.run(reuse(url))
+    else:
+        if not is_sqlite(url):
+            asyncio.run(reset_postgres(url))
+        upgrade(url)
+        key, total = asyncio.run(fill(url, args.answers))
 
     port = free_port()
     env = {**os.environ, "VICHE_DATABASE_URL": url, "PYTHONPATH": str(ROOT)}

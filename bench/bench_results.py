@@ -246,8 +246,8 @@ async def fill_results(url: str, votes: int, participants: int) -> None:
                 {"participant_id": pid, "item_id": items["mood"].id, "value": rnd.randint(1, 5), "created_at": now},
                 {"participant_id": pid, "item_id": items["why"].id,
                  "value": None if rnd.random() < 0.5 else f"Reason {rnd.randint(1, 500)}", "created_at": now},
-                {"participant_id": pid, "item_id": items["budget"].id, "value": sorted(rnd.sample(options["budget"], 3)),
-                 "created_at": now},
+                {"participant_id": pid, "item_id": items["budget"].id,
+                 "value": sorted(rnd.sample(options["budget"], 3)), "created_at": now},
             ]
         await insert_rows(db, Answer, answers)
         ballots = vote_rows(items["ideas"].id, statements, people, per_voter, rnd)

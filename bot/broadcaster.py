@@ -190,6 +190,7 @@ class Broadcaster:
         self._contents: dict[int, tuple[str, dict[str, Any]]] = {}
         self._file_ids: dict[tuple[int, str], str] = {}
         self._pngs: dict[tuple[int, str], bytes] = {}
+        self._captions: dict[tuple, str] = {}
         self._drawing: dict[tuple[int, str], asyncio.Task] = {}
         self._uploading: set[tuple[int, str]] = set()
         self._progress_texts: dict[int, str] = {}
@@ -406,6 +407,16 @@ class Broadcaster:
             self._contents[broadcast_id] = await self.store.content(broadcast_id)
         return self._contents[broadcast_id]
 
+    def _caption(self, broadcast_id: int, tr: Any, content: dict[str, Any], personal: dict[str, int]) -> str:
+        """Captions differ only by the personal figures, which repeat a lot: each is worded once."""
+        key = (broadcast_id, tr.locale, tuple(sorted((personal or {}).items())))
+        caption = self._captions.get(key)
+        if caption is None:
+            if len(self._captions) > 50_000:
+                self._captions.clear()
+            caption = self._captions[key] = digest_caption(tr, content, personal)
+        return caption
+
     async def _photo_key(self, job: Any) -> tuple[int, str] | None:
         """(broadcast, language) of a job sent with a chart, else None. Starts drawing the chart if needed."""
         kind, content = await self._content(job.broadcast_id)
@@ -439,7 +450,7 @@ class Broadcaster:
             message = await self.bot.send_message(job.chat_id, screen.text, reply_markup=keyboard(screen),
                                                   allow_paid_broadcast=paid)
             return message.message_id
-        caption = digest_caption(tr, content, job.personal)
+        caption = self._caption(job.broadcast_id, tr, content, job.personal)
         chart = content.get("chart")
         if not chart:
             message = await self.bot.send_message(job.chat_id, caption, allow_paid_broadcast=paid)

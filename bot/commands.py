@@ -23,6 +23,9 @@ def command_descriptions(tr: Translator) -> list[tuple[str, str]]:
         ("start", tr._("Continue where you stopped")),
         ("consultations", tr._("The consultations open now")),
         ("language", tr._("Change the language")),
+        ("digests", tr._("Results digests on or off")),
+        ("mydata", tr._("Your data, in one file")),
+        ("forget", tr._("Delete your data")),
         ("help", tr._("What I can do")),
     ]
 

@@ -96,7 +96,7 @@ def parser() -> argparse.ArgumentParser:
     db = sub.add_parser("db", help="database schema")
     db.add_argument("action", choices=["upgrade"])
     db.set_defaults(func=cmd_db)
-    demo = sub.add_parser("demo", help="load the demo consultation (uk, en)")
+    demo = sub.add_parser("demo", help="load the demo consultation (uk, en, de, pl, cs, fr, sv)")
     demo.add_argument("--if-empty", action="store_true", help="only when the database has no consultation")
     demo.set_defaults(func=cmd_demo)
     stats = sub.add_parser("stats", help="participation figures of a consultation")

@@ -80,6 +80,7 @@ async def broadcast_counts(session: AsyncSession, broadcast_ids: list[int]) -> d
 class SqlOutboxStore:
     def __init__(self, db: Database) -> None:
         self.db = db
+        self._started: set[int] = set()  # broadcasts whose started_at is known to be set
 
     async def recover(self) -> int:
         """At start: rows still "sending" belong to a sender that died during the call. See ``bot.broadcaster``
@@ -123,16 +124,20 @@ class SqlOutboxStore:
         if not ids:
             return set()
         now = utcnow()
-        async with self.db.session() as session:
-            result = await session.execute(
-                update(Outbox).where(Outbox.id.in_(ids), Outbox.state == "pending")
-                .values(state="sending", sending_at=now, attempts=Outbox.attempts + 1).returning(Outbox.id))
-            won = set(result.scalars())
-            await session.execute(update(Broadcast).where(
-                Broadcast.id.in_(select(Outbox.broadcast_id).where(Outbox.id.in_(list(won)))),
-                Broadcast.started_at.is_(None)).values(started_at=now))
-            await session.commit()
-        return won
+        table = Outbox.__table__  # Core statements: this runs for every batch, up to 1000 messages a second
+        async with self.db.engine.begin() as connection:
+            result = await connection.execute(
+                update(table).where(table.c.id.in_(ids), table.c.state == "pending")
+                .values(state="sending", sending_at=now, attempts=table.c.attempts + 1)
+                .returning(table.c.id, table.c.broadcast_id))
+            won = result.all()
+            starting = {bid for _, bid in won} - self._started
+            if starting:
+                await connection.execute(update(Broadcast.__table__).where(
+                    Broadcast.__table__.c.id.in_(starting), Broadcast.__table__.c.started_at.is_(None))
+                    .values(started_at=now))
+        self._started |= starting
+        return {oid for oid, _ in won}
 
     async def record(self, results: list[Result]) -> None:
         """Outcomes of attempts, in one transaction. Only rows still "sending" (or "pending", for a skip) change."""
@@ -150,8 +155,7 @@ class SqlOutboxStore:
                              last_error=bindparam("new_error"), sent_at=bindparam("new_sent_at")))
         blocked = sorted({r.participant_id for r in results if r.state == "unreachable" and r.participant_id})
         async with self.db.session() as session:
-            await session.connection()
-            await session.execute(statement.execution_options(synchronize_session=False), rows)
+            await (await session.connection()).execute(statement, rows)
             for participant_id in blocked:
                 pref = await session.get(MessagingPref, participant_id)
                 if pref is None:

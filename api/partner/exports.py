@@ -30,6 +30,7 @@ from api.partner import formats
 from api.partner.pseudonym import Pseudonymizer, secret_for
 from storage.db import Database, is_sqlite
 from storage.models import Answer, Consultation, Enrolment, Item, Option, PairPrompt, Participant, Proposal, ProposalVote
+from storage.models_partner import ImportedRef
 
 BATCH_SIZE = 5000
 ANSWER, VOTE, PAIR = "answer", "vote", "pair"
@@ -489,6 +490,10 @@ async def aoi_ideas_table(db: Database, consultation: Consultation, *, item: str
     item_ids = _pick_items(scope, PAIR_KINDS, item)
     async with db.session() as session:
         counts = await aoi_idea_counts(session, item_ids)
+        # Ideas an imported All Our Ideas survey had deactivated (they stay in the pool; see viche.importers.aoi).
+        inactive = set((await session.execute(
+            select(ImportedRef.local_id).where(ImportedRef.consultation_id == scope.consultation_id,
+                                               ImportedRef.kind == "inactive"))).scalars())
     rows = []
     for proposal_id, proposal in scope.proposals.items():
         if proposal["item_id"] not in item_ids:
@@ -502,7 +507,7 @@ async def aoi_ideas_table(db: Database, consultation: Consultation, *, item: str
             "Session ID": pseudonym(proposal["author_id"]) if proposal["author_id"] else "",
             "Created at": formats.aoi_time(proposal["created_at"]),
             "Last Activity": formats.aoi_time(c["last"] or proposal["created_at"]),
-            "Active": formats.aoi_bool(proposal["status"] == "accepted"),
+            "Active": formats.aoi_bool(proposal["status"] == "accepted" and str(proposal_id) not in inactive),
             "Appearances on Left": c["left"], "Appearances on Right": c["right"], "Info": "NA",
         })
     return rows

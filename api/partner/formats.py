@@ -65,8 +65,12 @@ def utc(moment: datetime | None) -> datetime | None:
 
 
 def iso(moment: datetime | None) -> str:
-    moment = utc(moment)
-    return moment.isoformat().replace("+00:00", "Z") if moment else ""
+    if moment is None:
+        return ""
+    text = moment.isoformat()
+    if text.endswith("+00:00"):  # what the database gives back (UTC): the fast path of every export row
+        return text[:-6] + "Z"
+    return utc(moment).isoformat().replace("+00:00", "Z")
 
 
 def aoi_time(moment: datetime | None) -> str:

@@ -5,7 +5,6 @@ answers 404 exactly like one that does not exist. Participants appear only as ps
 """
 from __future__ import annotations
 
-import importlib
 from datetime import datetime
 from typing import Any
 
@@ -16,7 +15,6 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.deps import database
-from api.errors import ApiError
 from api.partner import exports, formats
 from api.partner.auth import PartnerKey, partner_key, scoped_consultation
 from storage.db import Database
@@ -208,61 +206,67 @@ async def counters(consultation: Consultation = Depends(scoped_consultation),
     return await _counters(db, consultation)
 
 
-def _results_api() -> Any:
-    try:
-        return importlib.import_module("api.results")
-    except ModuleNotFoundError as error:
-        if error.name not in ("api.results",):
-            raise
-        raise ApiError(501, "not_available", "results are not available on this server yet") from None
-
-
 RESULTS_EXAMPLE = {
-    "slug": "budget-2026", "segment": None,
-    "items": [{"key": "age", "kind": "single_choice", "n": 1777,
-               "options": [{"key": "18_24", "label": "18–24", "count": 412, "share": 0.2318,
-                            "interval": [0.2128, 0.2520]}]}],
+    "slug": "budget-2026", "title": "Participatory budget 2026", "status": "open", "language": "en",
+    "computed_at": "2026-03-12T14:03:11Z", "min_segment_size": 10, "participants": 1790, "consented": 1790,
+    "completed": 1211, "segment": None,
+    "items": [
+        {"key": "age", "kind": "single_choice", "number": 1, "prompt": "How old are you?", "reached": 1790,
+         "answered": 1777, "answer_rate": 0.9927,
+         "options": [{"key": "18_24", "label": "18–24", "count": 412, "share": 0.2319,
+                      "interval": [0.2128, 0.2521]}]},
+        {"key": "priorities", "kind": "pairs", "number": 3, "prompt": "Which matters more?", "reached": 1402,
+         "answered": 1388, "answer_rate": 0.99, "comparisons": 9743, "cant_decide": 310, "skips": 95,
+         "after_skip": 12, "served": 10160, "method": "bradley_terry",
+         "proposals": [{"id": 17, "text": "More night buses", "rank": 1, "score": 71.4, "interval": [66.2, 76.1],
+                        "strength": 0.9121, "wins": 412, "losses": 163, "comparisons": 575, "aoi_score": 71.58}]},
+    ],
 }
+RANKING_EXAMPLE = {
+    "slug": "budget-2026",
+    "items": [{"key": "priorities", "kind": "pairs", "prompt": "Which matters more?",
+               "ranking": [{"rank": 1, "proposal": 17, "text": "More night buses", "score": 71.4,
+                            "interval": [66.2, 76.1], "wins": 412, "losses": 163, "aoi_score": 71.58}]},
+              {"key": "ideas", "kind": "proposal", "prompt": "What do you think of this proposal?",
+               "ranking": [{"rank": 1, "proposal": 42, "text": "Free buses for students", "score": 64.1,
+                            "interval": [59.3, 70.2], "agree": 0.6471, "zone": "consensus", "votes": 1187}]}],
+}
+LANGUAGE = Query(None, description="Language of texts and labels (default: the consultation's).")
 
 
 @router.get("/consultations/{slug}/results", responses={**SCOPED_ERRORS, 200: {"content": {
-    "application/json": {"example": RESULTS_EXAMPLE}}}}, summary="Results of every item")
+    "application/json": {"example": RESULTS_EXAMPLE}}}, **{400: _error(
+        400, "invalid_segment", "segment must be one of language, age_band, country, region, source",
+        "An unknown segment dimension.")}}, summary="Results of every item")
 async def results(consultation: Consultation = Depends(scoped_consultation), db: Database = Depends(database),
-                  segment: str | None = Query(None, description="Split every item by this dimension "
-                                                            "(e.g. age_band, country, region, language, source); "
-                                                            "segments smaller than the consultation's minimum "
-                                                            "size are merged or withheld.")) -> Any:
-    """Scores and confidence intervals for every item type, as the organiser sees them."""
-    module = _results_api()
+                  segment: str | None = Query(None, description="Also split every item by this dimension: language, "
+                                                            "age_band, country, region or source. Values held by "
+                                                            "fewer participants than the consultation's minimum "
+                                                            "segment size are pooled, never shown alone."),
+                  language: str | None = LANGUAGE) -> Any:
+    """Every item's results: shares with 95 % Wilson intervals (choices, scales, budgets), agree/disagree
+    scores and zones (proposals), Bradley–Terry scores with intervals and All Our Ideas' score (pairs).
+    Free-text answers and place points are included, never who gave them."""
+    from api.results import consultation_results
+
     async with db.session() as s:
-        return await module.consultation_results(s, consultation, segment=segment)
-
-
-RANKING_EXAMPLE = {
-    "slug": "budget-2026", "item": "priorities", "kind": "pairs",
-    "ranking": [{"rank": 1, "proposal": 17, "text": "More night buses", "score": 71.4,
-                 "interval": [66.2, 76.1], "wins": 412, "losses": 163}],
-}
+        return await consultation_results(s, consultation, segment=segment, raw=True, language=language)
 
 
 @router.get("/consultations/{slug}/ranking", responses={**SCOPED_ERRORS, 200: {"content": {
-    "application/json": {"example": RANKING_EXAMPLE}}}}, summary="The proposal ranking")
+    "application/json": {"example": RANKING_EXAMPLE}}}, **{400: _error(
+        400, "unknown_item", "this consultation has no proposal or pairs item 'age'", "An unknown item key.")}},
+    summary="The proposal ranking")
 async def ranking(consultation: Consultation = Depends(scoped_consultation), db: Database = Depends(database),
                   item: str | None = Query(None, description="Key of a proposal or pairs item; all when omitted."),
-                  segment: str | None = Query(None, description="As for /results.")) -> Any:
-    """Proposals ranked by score, with intervals: agree/disagree items and pairwise items."""
-    module = _results_api()
+                  language: str | None = LANGUAGE) -> Any:
+    """Proposals best first, with intervals: pairs items by their chance to beat a random other proposal (%),
+    agree/disagree items by their top score (%), with the agree share's interval."""
+    from api.results import proposal_ranking
+
     async with db.session() as s:
-        full = await module.consultation_results(s, consultation, segment=segment)
-    return _ranking_from(full, consultation.slug, item)
-
-
-def _ranking_from(full: dict[str, Any], slug: str, item: str | None) -> dict[str, Any]:
-    items = [i for i in full.get("items", []) if i.get("kind") in ("proposal", "pairs")
-             and (item is None or i.get("key") == item)]
-    if item is not None and not items:
-        raise ApiError(400, "unknown_item", f"this consultation has no proposal or pairs item {item!r}")
-    return {"slug": slug, "segment": full.get("segment"), "items": items}
+        items = await proposal_ranking(s, consultation, item, language=language)
+    return {"slug": consultation.slug, "items": items}
 
 
 # --- exports -----------------------------------------------------------------------------------

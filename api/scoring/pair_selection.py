@@ -62,7 +62,11 @@ Cost (n proposals in the item)
 Not thread-safe: call it from one thread (e.g. the event loop), or guard it
 with a lock.  :meth:`PairSelector.refit` is CPU-bound (≈ 0.4 s at 1 000
 proposals and 1 000 000 votes); pass ``auto_refit=False`` to schedule refits
-yourself.
+yourself, e.g. as the backend does (``api/selection.py``): when
+:attr:`PairSelector.needs_refit`, :meth:`PairSelector.begin_refit` takes a
+snapshot, :meth:`RefitJob.compute` runs in a worker thread while the selector
+keeps serving and recording, and :meth:`PairSelector.finish_refit` installs
+the result.
 """
 
 from __future__ import annotations

@@ -25,7 +25,7 @@ from bot.flows.callbacks import encode
 from bot.flows.items import render_item
 from bot.flows.screens import Button, Reply, Screen
 from bot.i18n import Translator, resolve_locale, translator
-from bot.i18n.formats import format_share
+from bot.i18n.formats import format_number, format_share
 
 ADMIN_PREFIXES = frozenset({"xp", "xa", "xr", "xj", "xk", "xb", "xs", "xc", "xn", "xt"})
 STATUS_CODES = {"l": "launch", "p": "pause", "r": "resume", "c": "close"}
@@ -222,13 +222,14 @@ class AdminFlow:
         except BackendError as error:
             return self._failure(tr, error).messages[0]
         lines = [f"📊 «{stats['title']}» ({stats['slug']}) — {status_label(tr, stats['status'])}", "",
-                 tr._("Participants: {participants}", participants=stats["participants"]),
-                 tr._("Consented: {consented}", consented=stats["consented"]),
-                 tr._("Completed: {completed} ({rate} of those who consented)", completed=stats["completed"],
+                 tr._("Participants: {participants}", participants=format_number(stats["participants"], tr.locale)),
+                 tr._("Consented: {consented}", consented=format_number(stats["consented"], tr.locale)),
+                 tr._("Completed: {completed} ({rate} of those who consented)",
+                      completed=format_number(stats["completed"], tr.locale),
                       rate=format_share(stats["completion_rate"], tr.locale))]
         if stats.get("pending_proposals"):
             lines.append(tr._("Proposals waiting for moderation: {n} — /moderate {slug}",
-                              n=stats["pending_proposals"], slug=stats["slug"]))
+                              n=format_number(stats["pending_proposals"], tr.locale), slug=stats["slug"]))
         lines += ["", tr._("Answers per item:")]
         lines += [f"{number}. {item['key']} ({item['kind']}): {item['answers']}"
                   for number, item in enumerate(stats["items"], start=1)]

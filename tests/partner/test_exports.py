@@ -212,6 +212,27 @@ async def test_exports_stream_in_batches_with_flat_memory(db, demo):
     assert big_peak < 2 * small_peak, (small_peak, big_peak)
 
 
+async def test_results_and_ranking(partner, db, demo):
+    await add_people(db, demo, 12)
+    key = await new_key(db, demo)
+    results = await partner.get(f"/v1/consultations/{demo}/results", headers=auth(key))
+    assert results.status_code == 200, results.text
+    body = results.json()
+    assert [i["key"] for i in body["items"]] == ["age", "ideas", "priorities"]
+    assert body["items"][0]["options"][0]["count"] == 12 and len(body["items"][0]["options"][0]["interval"]) == 2
+    by_age = (await partner.get(f"/v1/consultations/{demo}/results", params={"segment": "age_band"},
+                                headers=auth(key))).json()
+    assert by_age["segment"] == "age_band" and by_age["segments"]
+    bad = await partner.get(f"/v1/consultations/{demo}/results", params={"segment": "telegram_id"},
+                            headers=auth(key))
+    assert bad.status_code == 400
+    ranking = (await partner.get(f"/v1/consultations/{demo}/ranking", headers=auth(key))).json()
+    assert [i["key"] for i in ranking["items"]] == ["ideas", "priorities"]
+    assert all("interval" in r and "score" in r for i in ranking["items"] for r in i["ranking"])
+    one = await partner.get(f"/v1/consultations/{demo}/ranking", params={"item": "age"}, headers=auth(key))
+    assert one.status_code == 400
+
+
 def test_cursor_round_trip():
     cursor = exports.Cursor(answer=12, vote=7, pair_us=exports._us(utcnow()), pair_token="abc_DEF-1")
     assert exports.Cursor.decode(cursor.encode()) == cursor

@@ -52,6 +52,27 @@ async def test_every_idea_keeps_its_wins_losses_and_score(partner, db):
         assert (row["Session ID"] != "") == (original["User Submitted"] == "TRUE")
 
 
+async def test_the_ranking_reports_the_same_wins_losses_and_score(partner, db):
+    result = await import_aoi(db, VOTES, IDEAS, non_votes=NON_VOTES)
+    key = await new_key(db, result.slug)
+    response = await partner.get(f"/v1/consultations/{result.slug}/ranking", headers=auth(key))
+    assert response.status_code == 200, response.text
+    [item] = response.json()["items"]
+    assert item["kind"] == "pairs" and item["key"] == "ideas"
+    ideas = {row["Idea ID"]: row for row in read(IDEAS)}
+    refs = await proposal_refs(db, result.slug)
+    assert len(item["ranking"]) == len(ideas)
+    for row in item["ranking"]:
+        original = ideas[refs[str(row["proposal"])]]
+        assert (row["wins"], row["losses"]) == (int(original["Wins"]), int(original["Losses"]))
+        assert row["text"] == original["Idea Text"]
+        # The ranking rounds All Our Ideas' score to 2 decimals; the file to 4 (or fewer).
+        assert abs(row["aoi_score"] - float(original["Score"])) <= 0.005 + 1e-9
+    assert [r["rank"] for r in item["ranking"]] == list(range(1, len(ideas) + 1))
+    results = (await partner.get(f"/v1/consultations/{result.slug}/results", headers=auth(key))).json()
+    assert results["items"][0]["comparisons"] == result.votes
+
+
 async def test_votes_come_back_in_aoi_columns(partner, db):
     result = await import_aoi(db, VOTES, IDEAS, non_votes=NON_VOTES, slug="city-ideas", title="City ideas")
     key = await new_key(db, "city-ideas")
@@ -77,9 +98,11 @@ async def test_votes_come_back_in_aoi_columns(partner, db):
         authors = {r["Session ID"] for r in read(IDEAS) if r["User Submitted"] == "TRUE"}
         people = await s.scalar(select(func.count()).select_from(Participant))
         assert people >= len(sessions | authors)
-        inactive = (await s.execute(select(Proposal.status, Proposal.reject_reason)
-                                    .where(Proposal.status != "accepted"))).all()
-        assert inactive == [("rejected", "inactive")]
+        # The idea AOI had deactivated stays in the pool (the others' wins and losses count it) and is
+        # remembered as inactive.
+        assert set((await s.execute(select(Proposal.status))).scalars()) == {"accepted"}
+        inactive = (await s.execute(select(ImportedRef.external_id).where(ImportedRef.kind == "inactive"))).all()
+        assert inactive == [("25640",)]
 
 
 async def test_a_differing_ideas_file_is_reported(db, tmp_path):

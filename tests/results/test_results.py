@@ -8,7 +8,7 @@ from sqlalchemy import insert
 
 from api import results
 from api.scoring import rank_pairs
-from storage.models import Answer, PairPrompt, ProposalVote, utcnow
+from storage.models import PairPrompt, ProposalVote, utcnow
 
 from .support import bulk_pair_votes, create, fresh_participant, item_of, people, proposal_ids, screen, texts
 

@@ -157,8 +157,9 @@ async def test_new_statements_are_heard_first_then_uncertainty_decides(http, db)
     now = utcnow()
     async with db.session() as session:
         await session.execute(insert(ProposalVote), [
-            {"participant_id": v, "item_id": item.id, "proposal_id": p, "choice": ("agree", "disagree", "neutral")[i % 3],
-             "created_at": now} for i, v in enumerate(voters) for p in ids])
+            {"participant_id": v, "item_id": item.id, "proposal_id": p,
+             "choice": ("agree", "disagree", "neutral")[i % 3], "created_at": now}
+            for i, v in enumerate(voters) for p in ids])
         await session.commit()
     warm = await fresh_participant(http, "statements", "warm-up")
     assert (await screen(http, warm, "statements"))["proposal"]

@@ -94,3 +94,33 @@ def test_rankings_order_by_score():
     )
     assert top_ranking(scores) == [1, 2, 3]
     assert controversy_ranking(scores)[0] == 2
+
+
+def test_the_vectorised_table_matches_the_scalar_scores():
+    import numpy as np
+
+    from api.scoring.proposals import COUNT_FIELDS, QUALIFICATIONS, ZONE_CODES, score_table
+
+    rng = np.random.default_rng(5)
+    rows = []
+    for _ in range(3000):
+        scale = int(rng.choice([0, 3, 12, 40, 400]))
+        choices = rng.multinomial(scale, rng.dirichlet([1, 1, 1]))
+        counts = dict(zip(("agree", "disagree", "neutral"), map(int, choices)))
+        for choice, names in QUALIFICATIONS.items():
+            split = rng.multinomial(counts[choice], rng.dirichlet([1] * (len(names) + 1)))
+            counts.update({f"{choice}_{name}": int(k) for name, k in zip(names, split)})
+        rows.append(VoteCounts(**counts))
+    table = score_table(np.array([[getattr(c, f) for f in COUNT_FIELDS] for c in rows]))
+    for i, counts in enumerate(rows):
+        scalar = score_proposal(counts)
+        assert ZONE_CODES[table.zone[i]] is scalar.zone
+        assert table.top_score[i] == pytest.approx(scalar.top_score, abs=1e-12)
+        assert table.controversy_score[i] == pytest.approx(scalar.controversy_score, abs=1e-12)
+        assert (table.low[i, 0], table.high[i, 0]) == pytest.approx((scalar.agree.low, scalar.agree.high), abs=1e-12)
+        assert table.agree_decided_low[i] == pytest.approx(scalar.agree_among_decided.low, abs=1e-12)
+        like_it = COUNT_FIELDS.index("agree_like_it")
+        assert table.low[i, like_it] == pytest.approx(scalar.qualifications["agree"]["like_it"].low, abs=1e-12)
+    scores = {i: score_proposal(c) for i, c in enumerate(rows)}
+    assert table.ranking().tolist() == top_ranking(scores)
+    assert table.controversy_ranking().tolist() == controversy_ranking(scores)

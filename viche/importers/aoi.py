@@ -2,7 +2,9 @@
 
 - ideas (Wikisurvey ID, Idea ID, Idea Text, Wins, Losses, Times involved in Cant Decide, Score, User
   Submitted, Session ID, Created at, Last Activity, Active, …) become the proposals of one ``pairs``
-  item: inactive ideas are stored rejected (reason ``inactive``), user-submitted ones keep their author.
+  item; user-submitted ones keep their author. Ideas AOI had deactivated stay in the pool (accepted),
+  because the wins and losses AOI reports for every other idea include the votes against them; they
+  are remembered (``importedref`` kind ``inactive``) and the AOI ideas export shows ``Active`` = FALSE.
 - votes (Vote ID, Session ID, Wikisurvey ID, Winner ID, Winner Text, Loser ID, Loser Text, Prompt ID,
   Appearance ID, Left Choice ID, Right Choice ID, Created at, …, Response Time (s), …, Valid) become
   answered pairs, each with a fresh token; votes AOI marked ``Valid`` = FALSE do not count there and are
@@ -203,23 +205,28 @@ async def import_aoi(db: Database, votes_path: Path, ideas_path: Path, *, slug: 
         people = await add_participants(session, consultation.id, SOURCE, firsts)
         result.participants = len(people)
 
-        proposals = {}
+        proposals, inactive = {}, []
         idea_rows = {row[i_id].strip(): row for row in ideas}
         for idea in list(texts) + list(missing):
             row = idea_rows.get(idea, {})
-            active = truthy(row.get(i_active)) if i_active and row else True
+            if i_active and row and not truthy(row.get(i_active)):
+                inactive.append(idea)
             created = when(row, i_created) if row else now
             proposal = proposal_row(item.id, texts.get(idea) or missing.get(idea) or "(no text)", language,
-                                    status="accepted" if active else "rejected",
-                                    reject_reason=None if active else "inactive",
                                     author_id=people.get(authors[idea]) if idea in authors else None,
                                     created_at=created)
             session.add(proposal)
             proposals[idea] = proposal
         await session.flush()
-        await bulk_insert(session, ImportedRef, (
-            {"consultation_id": consultation.id, "source": SOURCE, "kind": "proposal", "external_id": idea[:64],
-             "local_id": str(p.id)} for idea, p in proposals.items()))
+        await bulk_insert(session, ImportedRef, [
+            *({"consultation_id": consultation.id, "source": SOURCE, "kind": "proposal", "external_id": idea[:64],
+               "local_id": str(p.id)} for idea, p in proposals.items()),
+            *({"consultation_id": consultation.id, "source": SOURCE, "kind": "inactive", "external_id": idea[:64],
+               "local_id": str(proposals[idea].id)} for idea in inactive)])
+        if inactive:
+            result.notes.append(f"{len(inactive)} ideas were inactive in All Our Ideas ({', '.join(inactive[:10])}): "
+                                "they stay in the ranking, as the wins and losses of the ideas they met count them; "
+                                "the All Our Ideas export marks them Active = FALSE again")
         result.proposals = len(proposals)
 
         progress = Progress("pairs", len(answers))
