@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import hmac
+import logging
 from collections.abc import AsyncIterator
 
 from fastapi import Depends, Request
@@ -11,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from api.errors import ApiError
 from storage.db import Database
 
+log = logging.getLogger(__name__)
 bearer = HTTPBearer(auto_error=False, description="The service token (VICHE_SERVICE_TOKEN).")
 
 
@@ -19,8 +21,25 @@ def database(request: Request) -> Database:
 
 
 async def session(db: Database = Depends(database)) -> AsyncIterator[AsyncSession]:
-    async with db.session() as s:
+    s = db.sessions()
+    try:
         yield s
+    finally:
+        await _close(s)
+
+
+async def _close(s: AsyncSession) -> None:
+    """Closing runs after the response has started: a connection that died meanwhile (the database restarted,
+    its connections were killed) must not turn a finished request into an error. Drop the connection instead;
+    the pool opens a fresh one (pre-ping) next time."""
+    try:
+        await s.close()
+    except Exception as error:  # noqa: BLE001
+        log.warning("discarding a database connection that failed on close: %s: %s", type(error).__name__, error)
+        try:
+            await s.invalidate()
+        except Exception:  # noqa: BLE001 - it is gone either way
+            pass
 
 
 def require_service_token(

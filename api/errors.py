@@ -59,11 +59,46 @@ def install_error_handlers(app: FastAPI) -> None:
 
     # The database is unreachable (restarting, failing over, connections killed): 503 with Retry-After, so
     # that the caller retries — the bot's webhook then answers non-2xx and Telegram delivers the update again.
-    async def _unavailable(_: Request, exc: Exception) -> JSONResponse:
-        log.warning("database unavailable: %s: %s", type(exc).__name__, exc)
-        return JSONResponse(_body(503, "unavailable", "the database is unavailable; try again shortly"),
-                            status_code=503, headers={"Retry-After": "1"})
+    # A value the database cannot hold (an id of 10^30 …) is the caller's mistake: 422, never a 500.
+    async def _database(_: Request, exc: Exception) -> JSONResponse:
+        if _unrepresentable(exc):
+            return JSONResponse(_body(422, "invalid_value", "a number or value is out of range"), status_code=422)
+        if _unavailable(exc):
+            log.warning("database unavailable: %s: %s", type(exc).__name__, exc)
+            return JSONResponse(_body(503, "unavailable", "the database is unavailable; try again shortly"),
+                                status_code=503, headers={"Retry-After": "1"})
+        raise exc  # a bug: the server error middleware answers 500 and logs it
 
-    for transient in (sa_exc.OperationalError, sa_exc.InterfaceError, sa_exc.InternalError, sa_exc.TimeoutError,
-                      sa_exc.DisconnectionError, OSError):
-        app.add_exception_handler(transient, _unavailable)
+    for kind in (sa_exc.DBAPIError, *TRANSIENT, OverflowError):
+        app.add_exception_handler(kind, _database)
+
+
+TRANSIENT = (sa_exc.OperationalError, sa_exc.InterfaceError, sa_exc.InternalError, sa_exc.TimeoutError,
+             sa_exc.DisconnectionError, OSError)
+
+
+def _unrepresentable(exc: Exception) -> bool:
+    """Out-of-range input reaching the database: SQLite's OverflowError, PostgreSQL's DataError, or asyncpg
+    refusing to encode a query argument (value out of int32 range)."""
+    if isinstance(exc, (OverflowError, sa_exc.DataError)):
+        return True
+    if isinstance(exc, sa_exc.DBAPIError):
+        cause = getattr(exc.orig, "__cause__", None) or exc.orig
+        return isinstance(cause, (OverflowError, ValueError)) and not isinstance(cause, OSError)
+    return False
+
+
+def _unavailable(exc: Exception) -> bool:
+    """The database cannot be reached right now: refused or lost connections, a server shutting down or not
+    accepting connections (SQLSTATE classes 08, 53, 57), or any failure while connecting (no statement yet)."""
+    if isinstance(exc, TRANSIENT):
+        return True
+    if not isinstance(exc, sa_exc.DBAPIError):
+        return False
+    if exc.connection_invalidated or exc.statement is None:
+        return True
+    for candidate in (getattr(exc.orig, "__cause__", None), exc.orig):
+        code = getattr(candidate, "sqlstate", None) or getattr(candidate, "pgcode", None)
+        if isinstance(code, str) and code[:2] in ("08", "53", "57"):
+            return True
+    return False

@@ -346,10 +346,10 @@ async def next_proposal(session: AsyncSession, participant_id: str, item: Item) 
 
     Done: voted on every accepted proposal, or on ``max_votes`` of them when the item sets a limit.
     """
-    voted = set((await session.execute(
-        select(ProposalVote.proposal_id).where(ProposalVote.participant_id == participant_id,
-                                               ProposalVote.item_id == item.id)
-    )).scalars())
+    # By participant only: SQLite (no statistics) would otherwise walk the item's index, i.e. every vote.
+    voted = {pid for pid, item_id in (await session.execute(
+        select(ProposalVote.proposal_id, ProposalVote.item_id).where(ProposalVote.participant_id == participant_id)
+    )).all() if item_id == item.id}
     limit = item.config.get("max_votes")
     if limit is not None and len(voted) >= int(limit):
         return None

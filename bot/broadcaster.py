@@ -41,12 +41,17 @@ Crash safety
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
+import math
+import os
 import random
+import tempfile
 import time
 from collections import deque
 from dataclasses import asdict, dataclass, field
 from datetime import timedelta
+from pathlib import Path
 from typing import Any, Protocol
 
 from aiogram import Bot
@@ -74,7 +79,7 @@ def _utcnow():  # noqa: ANN202
 class OutboxStore(Protocol):
     """What the sender needs from storage (``api.broadcast.store.SqlOutboxStore``)."""
 
-    async def recover(self) -> int: ...
+    async def recover(self, started: set[int] | None) -> tuple[int, int]: ...
     async def due(self, limit: int) -> list[Any]: ...
     async def mark_sending(self, ids: list[int]) -> set[int]: ...
     async def record(self, results: list[Any]) -> None: ...
@@ -112,6 +117,8 @@ class BroadcastConfig:
     schedule_interval: float = 30.0
     max_in_flight: int = 64
     prefetch: int | None = None
+    lookahead: int | None = None
+    journal: str | None = None
     default_language: str = "uk"
 
     def __post_init__(self) -> None:
@@ -123,12 +130,61 @@ class BroadcastConfig:
             self.burst = max(1, int(self.rate / 50))
         if self.prefetch is None:
             self.prefetch = max(50, int(self.rate * 2))
+        if self.lookahead is None:  # rows marked ahead of their turn: enough to hide a slow commit (~0.25 s)
+            self.lookahead = max(2, math.ceil(self.rate / 4))
+        self.max_in_flight = max(self.max_in_flight, self.lookahead + math.ceil(self.rate / 2))
 
     @classmethod
     def from_settings(cls, settings: Any) -> "BroadcastConfig":
         return cls(rate=settings.broadcast_rate, allow_paid_broadcast=settings.broadcast_allow_paid,
                    progress_interval=settings.broadcast_progress_seconds,
-                   default_language=settings.default_language)
+                   default_language=settings.default_language, journal=default_journal(settings.database_url))
+
+
+def default_journal(database_url: str) -> str:
+    """One journal per database, in the temporary directory (lost at reboot: then "sending" rows are uncertain)."""
+    digest = hashlib.sha256(database_url.encode()).hexdigest()[:16]
+    return str(Path(tempfile.gettempdir()) / f"viche-broadcast-{digest}.journal")
+
+
+class Journal:
+    """The ids of rows whose Bot API call has started, appended just before each call.
+
+    ``os.write`` hands each line to the kernel at once, so it survives the process being killed (SIGKILL), and
+    costs a few microseconds. At start, a row found "sending" but absent from the journal never left the process
+    and is queued again; one present may have reached Telegram and becomes "uncertain". Without a journal (none
+    configured, a new machine, a reboot) every "sending" row is uncertain.
+    """
+
+    def __init__(self, path: str | None) -> None:
+        self.path = Path(path) if path else None
+        self._fd: int | None = None
+
+    def read(self) -> set[int] | None:
+        if self.path is None or not self.path.exists():
+            return None
+        try:
+            return {int(line) for line in self.path.read_text().split() if line.isdigit()}
+        except OSError:
+            return None
+
+    def reset(self) -> None:
+        if self.path is None:
+            return
+        if self._fd is not None:
+            os.ftruncate(self._fd, 0)
+            return
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_APPEND, 0o600)
+
+    def started(self, outbox_id: int) -> None:
+        if self._fd is not None:
+            os.write(self._fd, b"%d\n" % outbox_id)
+
+    def close(self) -> None:
+        if self._fd is not None:
+            os.close(self._fd)
+            self._fd = None
 
 
 class TokenBucket:
@@ -169,6 +225,7 @@ class Stats:
     retried: int = 0
     rate_limited: int = 0
     recovered_uncertain: int = 0
+    requeued: int = 0
     calls: list[float] = field(default_factory=list)
 
 
@@ -196,6 +253,10 @@ class Broadcaster:
         self._progress_texts: dict[int, str] = {}
         self._helpers: list[asyncio.Task] = []
         self._done: asyncio.Event | None = None
+        self._waiting = 0  # marked "sending", waiting for their token
+        self._busy_chats: set[int] = set()
+        self._token_lock = asyncio.Lock()
+        self.journal = Journal(self.config.journal)
 
     # ---- lifecycle -------------------------------------------------------------------------------
 
@@ -204,7 +265,9 @@ class Broadcaster:
         self._wake.set()
 
     async def run(self) -> None:
-        self.stats.recovered_uncertain = await self.store.recover()
+        started = self.journal.read()
+        self.stats.recovered_uncertain, self.stats.requeued = await self.store.recover(started)
+        self.journal.reset()
         if self.stats.recovered_uncertain:
             log.warning("%d messages were being sent when the sender last stopped; marked uncertain, not repeated",
                         self.stats.recovered_uncertain)
@@ -238,6 +301,10 @@ class Broadcaster:
         self._stopping = True
         if self._in_flight:
             await asyncio.wait(list(self._in_flight.values()), timeout=timeout)
+        for task in list(self._in_flight.values()):  # still waiting for their turn (a long 429 pause)
+            task.cancel()
+        if self._in_flight:
+            await asyncio.wait(list(self._in_flight.values()), timeout=2)
         try:
             await asyncio.wait_for(self._results.join(), timeout=timeout)
         except asyncio.TimeoutError:
@@ -250,6 +317,9 @@ class Broadcaster:
             task.cancel()
         await asyncio.gather(*self._helpers, return_exceptions=True)
         self._helpers = []
+        if not self._in_flight:
+            self.journal.reset()
+        self.journal.close()
 
     async def _every(self, interval: float, action: Any, first: float | None = None) -> None:
         await asyncio.sleep(interval if first is None else first)
@@ -277,7 +347,7 @@ class Broadcaster:
                 if not buffer:
                     await self._idle()
                     continue
-            room = self.config.max_in_flight - len(self._in_flight)
+            room = min(self.config.lookahead - self._waiting, self.config.max_in_flight - len(self._in_flight))
             if room <= 0:
                 self._slot_free.clear()
                 await self._slot_free.wait()
@@ -286,12 +356,12 @@ class Broadcaster:
             now = time.monotonic()
             while buffer and len(ready) < room:
                 job = buffer.popleft()
-                if job.chat_id in chats or self._last_sent.get(job.chat_id, -1e9) + self.config.per_chat_interval > now:
+                if job.chat_id in chats or job.chat_id in self._busy_chats or \
+                        self._last_sent.get(job.chat_id, -1e9) + self.config.per_chat_interval > now:
                     deferred.append(job)
                 elif (key := await self._photo_key(job)) is not None and key not in self._file_ids and (
                         key in self._uploading or key in uploads or key not in self._pngs):
-                    # Its chart is being drawn or uploaded: wait for Telegram's file_id rather than upload twice
-                    # (and rather than let calls pile up behind a lock and then burst past the rate limit).
+                    # Its chart is being drawn or uploaded: wait for Telegram's file_id rather than upload twice.
                     deferred.append(job)
                 else:
                     if key is not None and key not in self._file_ids:
@@ -301,28 +371,31 @@ class Broadcaster:
                     continue
                 if len(deferred) > 1000:
                     break
+            buffer.extendleft(reversed(deferred))
             if not ready:
-                buffer.extendleft(reversed(deferred))
                 soonest = min(self._last_sent.get(j.chat_id, now) for j in deferred) + self.config.per_chat_interval
                 await asyncio.sleep(min(0.05, max(0.005, soonest - time.monotonic())))
                 continue
-            count = await self.bucket.take(len(ready))
-            if time.monotonic() < self._paused_until:  # a 429 arrived while we waited for tokens
-                count = 0
-            buffer.extendleft(reversed(deferred + ready[count:]))
-            batch = ready[:count]
-            if not batch:
-                continue
-            won = await self.store.mark_sending([job.id for job in batch])
-            started = time.monotonic()
-            for job in batch:
+            # Marked "sending" (committed) a little ahead of their turn; each call then waits for its token.
+            won = await self.store.mark_sending([job.id for job in ready])
+            for job in ready:
                 if job.id not in won:
                     continue
-                self._last_sent[job.chat_id] = started
                 key = await self._photo_key(job)
                 if key is not None and key not in self._file_ids:
                     self._uploading.add(key)
+                self._busy_chats.add(job.chat_id)
+                self._waiting += 1
                 self._in_flight[job.id] = asyncio.create_task(self._deliver(job))
+
+    async def _token(self) -> None:
+        """Wait for this call's turn: after any 429 pause, one token of the bucket, first come first served."""
+        async with self._token_lock:
+            while True:
+                await self._wait_pause(stoppable=False)
+                await self.bucket.take(1)
+                if time.monotonic() >= self._paused_until:
+                    return
 
     async def _fetch(self) -> list[Any]:
         jobs = [job for job in await self.store.due(self.config.prefetch) if job.id not in self._in_flight]
@@ -341,15 +414,17 @@ class Broadcaster:
 
     async def _idle(self) -> None:
         if not self._in_flight and self._results.empty():
+            await self._results.join()
             await self.store.finish_done()
+            self.journal.reset()  # every call it lists has its outcome committed
         self._wake.clear()
         try:
             await asyncio.wait_for(self._wake.wait(), timeout=self.config.poll_interval)
         except asyncio.TimeoutError:
             pass
 
-    async def _wait_pause(self) -> None:
-        while (left := self._paused_until - time.monotonic()) > 0 and not self._stopping:
+    async def _wait_pause(self, stoppable: bool = True) -> None:
+        while (left := self._paused_until - time.monotonic()) > 0 and not (stoppable and self._stopping):
             await asyncio.sleep(min(left, 0.5))
 
     def _pause(self, retry_after: float) -> None:
@@ -364,7 +439,16 @@ class Broadcaster:
 
     async def _deliver(self, job: Any) -> None:
         attempts = job.attempts + 1
+        called = False
         try:
+            try:
+                await self._token()
+            finally:
+                self._waiting -= 1
+                self._slot_free.set()
+            self._last_sent[job.chat_id] = time.monotonic()
+            self.journal.started(job.id)  # from here on, a crash leaves this row "uncertain"
+            called = True
             message_id = await self._send(job)
             result = self._result(job.id, "sent", attempts, message_id=message_id)
             self.stats.sent += 1
@@ -387,8 +471,13 @@ class Broadcaster:
         except Exception as error:  # noqa: BLE001 - a bug in rendering must not kill the sender
             log.exception("broadcast row %s could not be sent", job.id)
             result = self._retry(job, attempts, f"{type(error).__name__}: {error}")
+        except asyncio.CancelledError:
+            if not called:  # stopped before its turn: nothing left the process, it goes back to the queue
+                self._results.put_nowait(self._result(job.id, "pending", job.attempts, error="sender stopped"))
+            raise
         finally:
             self._in_flight.pop(job.id, None)
+            self._busy_chats.discard(job.chat_id)
             self._slot_free.set()
         self._results.put_nowait(result)
 
@@ -521,8 +610,7 @@ class Broadcaster:
             if final:
                 await self.store.set_progress(progress.broadcast_id, final=True)
             return
-        await self._wait_pause()
-        await self.bucket.take(1)
+        await self._token()
         try:
             if progress.progress_message_id is None:
                 message = await self.bot.send_message(progress.organiser_chat_id, text)

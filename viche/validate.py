@@ -81,7 +81,10 @@ def parse(text: str, filename: str | None = None) -> tuple[Any, dict[Path_, int]
             raise _Unreadable(Problem("", error.lineno, f"JSON syntax: {error.msg} (column {error.colno})")) from None
         lines, duplicates = _json_lines(text)
         return data, lines, duplicates
-    loader = yaml.SafeLoader(text)
+    try:
+        loader = yaml.SafeLoader(text)  # checks the characters already: control characters raise ReaderError
+    except yaml.YAMLError as error:
+        raise _Unreadable(Problem("", None, f"YAML: {error}")) from None
     try:
         node = loader.get_single_node()
         data = loader.construct_document(node) if node is not None else None

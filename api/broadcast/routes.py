@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from pydantic import BaseModel, Field
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -21,13 +21,16 @@ participant = APIRouter(prefix="/participant", tags=["participant"], dependencie
 router = APIRouter()
 
 ROUND_PATTERN = r"^[a-z0-9][a-z0-9-]{0,39}$"
+INT64 = 2**63 - 1
+BroadcastId = Path(ge=1, le=2**31 - 1)
 
 
 class BroadcastIn(BaseModel):
     round: str | None = Field(default=None, pattern=ROUND_PATTERN,
                               description="Defaults: 'final' once closed, else 'update-<yyyymmdd>' (digests); "
                                           "'launch' (invitations). Nobody ever receives a round twice.")
-    organiser_chat_id: int | None = Field(default=None, description="Chat that gets a live progress message")
+    organiser_chat_id: int | None = Field(default=None, ge=-INT64, le=INT64,
+                                          description="Chat that gets a live progress message")
     organiser_language: str | None = Field(default=None, max_length=8)
 
 
@@ -125,7 +128,8 @@ async def list_broadcasts(request: Request, slug: str | None = None, limit: int 
 
 
 @organiser.get("/broadcasts/{broadcast_id}", response_model=BroadcastOut)
-async def get_broadcast(broadcast_id: int, request: Request, db: AsyncSession = Depends(session)) -> BroadcastOut:
+async def get_broadcast(request: Request, broadcast_id: int = BroadcastId,
+                        db: AsyncSession = Depends(session)) -> BroadcastOut:
     row = (await db.execute(select(Broadcast, Consultation.slug)
                             .join(Consultation, Consultation.id == Broadcast.consultation_id)
                             .where(Broadcast.id == broadcast_id))).first()
@@ -137,7 +141,8 @@ async def get_broadcast(broadcast_id: int, request: Request, db: AsyncSession = 
 
 @organiser.post("/broadcasts/{broadcast_id}/cancel", response_model=BroadcastOut,
                 summary="Stop a running broadcast; whoever it has not reached yet is taken off its list")
-async def cancel_broadcast(broadcast_id: int, request: Request, db: AsyncSession = Depends(session)) -> BroadcastOut:
+async def cancel_broadcast(request: Request, broadcast_id: int = BroadcastId,
+                           db: AsyncSession = Depends(session)) -> BroadcastOut:
     broadcast = await db.get(Broadcast, broadcast_id)
     if broadcast is None:
         raise not_found("broadcast")

@@ -82,15 +82,24 @@ class SqlOutboxStore:
         self.db = db
         self._started: set[int] = set()  # broadcasts whose started_at is known to be set
 
-    async def recover(self) -> int:
-        """At start: rows still "sending" belong to a sender that died during the call. See ``bot.broadcaster``
-        for why they become "uncertain" and are not sent again."""
+    async def recover(self, started: set[int] | None) -> tuple[int, int]:
+        """At start, rows still "sending" belong to a sender that stopped. Those whose call had started (listed in
+        its journal; all of them when there is no journal) become "uncertain" and are never sent again; the others
+        never left that process and go back to "pending". Returns (uncertain, requeued). See ``bot.broadcaster``."""
         async with self.db.session() as session:
-            result = await session.execute(
-                update(Outbox).where(Outbox.state == "sending")
-                .values(state="uncertain", last_error="the sender stopped during the call; not repeated"))
+            sending = set((await session.execute(select(Outbox.id).where(Outbox.state == "sending"))).scalars())
+            uncertain = sending if started is None else sending & started
+            requeue = sending - uncertain
+            if uncertain:
+                await session.execute(
+                    update(Outbox).where(Outbox.id.in_(uncertain), Outbox.state == "sending")
+                    .values(state="uncertain", last_error="the sender stopped during the call; not repeated"))
+            if requeue:
+                await session.execute(
+                    update(Outbox).where(Outbox.id.in_(requeue), Outbox.state == "sending")
+                    .values(state="pending", attempts=Outbox.attempts - 1, sending_at=None))
             await session.commit()
-            return result.rowcount or 0
+        return len(uncertain), len(requeue)
 
     async def due(self, limit: int, now: datetime | None = None) -> list[Job]:
         """Pending rows whose time has come, of running broadcasts, oldest first."""

@@ -1,7 +1,8 @@
 """Streamed exports: constant memory whatever the size of the consultation.
 
-Rows are read in keyset-paginated batches (``BATCH_SIZE`` rows ordered by id, a short session per
-batch, nothing held between batches but the position), formatted, and sent as one chunk per batch.
+Rows are read in keyset-paginated batches (``BATCH_SIZE`` rows in key order, a short connection per batch,
+nothing kept from one batch to the next but the position), formatted, and sent as one chunk per batch;
+the next batch is read while one is sent, so at most two are in memory.
 
 A consultation's rows come in three runs: answers (by id), then proposal votes (by id), then answered
 pairs (by answered time and token). A cursor holds the position in all three, so syncing with
@@ -312,7 +313,6 @@ class Export:
 
     chunks: AsyncIterator[bytes]
     next_cursor: str
-    rows: int | None = None
 
 
 async def _prepare(db: Database, consultation: Consultation, settings: object | None,

@@ -1,4 +1,5 @@
-"""The sender alone in a process, for the crash tests: ``python -m tests.broadcast.sender_process DB_URL BOT_API_URL``.
+"""The sender alone in a process, for the crash tests:
+``python -m tests.broadcast.sender_process DB_URL BOT_API_URL JOURNAL``.
 
 Runs until killed. Prints "ready" once it has started.
 """
@@ -13,14 +14,14 @@ from bot.dispatcher import build_bot
 from storage.db import Database
 
 
-async def main(database_url: str, bot_api_url: str, rate: float) -> None:
+async def main(database_url: str, bot_api_url: str, journal: str, rate: float = 29) -> None:
     db = Database(database_url)
     bot = build_bot("1000001:test-token", bot_api_url)
-    broadcaster = Broadcaster(bot, SqlOutboxStore(db), BroadcastConfig(rate=rate, poll_interval=0.05,
+    broadcaster = Broadcaster(bot, SqlOutboxStore(db), BroadcastConfig(rate=rate, poll_interval=0.05, journal=journal,
                                                                        schedule_interval=3600))
     print("ready", flush=True)
     await broadcaster.run()
 
 
 if __name__ == "__main__":
-    asyncio.run(main(sys.argv[1], sys.argv[2], float(sys.argv[3]) if len(sys.argv) > 3 else 29))
+    asyncio.run(main(sys.argv[1], sys.argv[2], sys.argv[3]))

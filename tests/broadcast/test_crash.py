@@ -24,8 +24,9 @@ from tests.conftest import repo_root
 RECIPIENTS = 60
 
 
-def start_sender(database_url: str, bot_api_url: str) -> subprocess.Popen:
-    child = subprocess.Popen([sys.executable, "-m", "tests.broadcast.sender_process", database_url, bot_api_url],
+def start_sender(database_url: str, bot_api_url: str, journal) -> subprocess.Popen:  # noqa: ANN001
+    child = subprocess.Popen([sys.executable, "-m", "tests.broadcast.sender_process", database_url, bot_api_url,
+                              str(journal)],
                              cwd=repo_root(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                              env={**os.environ, "PYTHONPATH": str(repo_root())})
     return child
@@ -44,13 +45,14 @@ async def states(db) -> dict[str, str]:  # noqa: ANN001
 
 
 async def test_killed_during_a_call_then_restarted_reaches_everyone_exactly_once(
-        db, demo, fake, bot, store, database_url):  # noqa: ANN001
+        db, demo, fake, bot, store, database_url, tmp_path):  # noqa: ANN001
     chats = list(range(2000, 2000 + RECIPIENTS))
     for chat in chats:
         fake.register_user(chat)
     ids = await crowd(db, demo, chats)
     await queue_digest(db, demo)
-    child = start_sender(database_url, fake.base_url)
+    journal = tmp_path / "sender.journal"
+    child = start_sender(database_url, fake.base_url, journal)
     record_sent = fake.record_sent
 
     def kill_inside_the_call(chat, stored, method):  # noqa: ANN001, ANN202
@@ -62,7 +64,7 @@ async def test_killed_during_a_call_then_restarted_reaches_everyone_exactly_once
 
     fake.record_sent = kill_inside_the_call
     try:
-        await wait_for(lambda: child.poll() is not None, 60, "the sender was not killed")
+        await wait_for(lambda: child.poll() is not None, 180, f"the sender was not killed ({fake.sent_count()} sent)")
     finally:
         if child.poll() is None:
             child.kill()
@@ -72,25 +74,30 @@ async def test_killed_during_a_call_then_restarted_reaches_everyone_exactly_once
     before = await states(db)
     assert list(before.values()).count("sending") >= 1 and "pending" in before.values()
 
-    restarted = Broadcaster(bot, store, config())
+    restarted = Broadcaster(bot, store, config(journal=str(journal)))
     await run_until_sent(restarted, db)
     assert [fake.sent_count(chat) for chat in chats] == [1] * RECIPIENTS  # nobody skipped, nobody twice
     after = await states(db)
     uncertain = [pid for pid, state in after.items() if state == "uncertain"]
-    assert set(after.values()) <= {"sent", "uncertain"} and 1 <= len(uncertain) == restarted.stats.recovered_uncertain
+    assert set(after.values()) <= {"sent", "uncertain"} and len(uncertain) == restarted.stats.recovered_uncertain
+    # The call during which it died, and any other call under way then (on a busy machine calls overlap): rows
+    # marked ahead of their turn went back to pending and were sent after the restart.
+    assert 1 <= len(uncertain) <= 10
     by_participant = {pid: chat for chat, pid in ids.items()}
     assert all(fake.sent_count(by_participant[pid]) == 1 for pid in uncertain)  # they did get it
 
 
-async def test_killed_at_a_random_moment_never_repeats_anyone(db, demo, fake, bot, store, database_url):  # noqa: ANN001
+async def test_killed_at_a_random_moment_never_repeats_anyone(db, demo, fake, bot, store, database_url,
+                                                              tmp_path):  # noqa: ANN001
     chats = list(range(3000, 3000 + RECIPIENTS))
     for chat in chats:
         fake.register_user(chat)
     ids = await crowd(db, demo, chats)
     await queue_digest(db, demo)
-    child = start_sender(database_url, fake.base_url)
+    journal = tmp_path / "sender.journal"
+    child = start_sender(database_url, fake.base_url, journal)
     try:
-        await wait_for(lambda: fake.sent_count() >= RECIPIENTS // 3, 60, "the sender sent nothing")
+        await wait_for(lambda: fake.sent_count() >= RECIPIENTS // 3, 180, "the sender sent nothing")
         await asyncio.sleep(0.37)  # anywhere between two calls, or during one
         child.send_signal(signal.SIGKILL)
         await asyncio.to_thread(child.wait)
@@ -100,7 +107,8 @@ async def test_killed_at_a_random_moment_never_repeats_anyone(db, demo, fake, bo
     halfway = fake.sent_count()
     assert RECIPIENTS // 3 <= halfway < RECIPIENTS
 
-    await run_until_sent(Broadcaster(bot, store, config()), db)
+    restarted = Broadcaster(bot, store, config(journal=str(journal)))
+    await run_until_sent(restarted, db)
     after = await states(db)
     counts = {pid: fake.sent_count(chat) for chat, pid in ids.items()}
     assert max(counts.values()) == 1  # never twice
@@ -108,3 +116,5 @@ async def test_killed_at_a_random_moment_never_repeats_anyone(db, demo, fake, bo
     missing = {pid for pid, count in counts.items() if count == 0}
     assert missing <= {pid for pid, state in after.items() if state == "uncertain"}
     assert len(missing) <= 1 and set(after.values()) <= {"sent", "uncertain"}
+    # Only calls that had started can be uncertain: rows marked ahead of their turn were queued again.
+    assert restarted.stats.recovered_uncertain <= 10

@@ -23,7 +23,8 @@ async def second_consultation(db, slug: str = "other-city", status: str = "open"
 
 async def test_keys_are_stored_only_as_hashes(db):
     key = await new_key(db, "*")
-    secret = key.rsplit("_", 1)[-1]
+    secret = key.split("_", 2)[2]
+    assert len(secret) >= 40
     async with db.session() as s:
         row = (await s.execute(select(ApiKey))).scalar_one()
         assert row.key_hash == hashlib.sha256(key.encode()).hexdigest()

@@ -103,7 +103,7 @@ async def test_a_user_edit_arrives_as_edited_message(fake: FakeBotAPI, bot: Bot)
     async with polling(bot, router):
         sent = await fake.send_text(USER, "first draft")
         await fake.edit_user_message(USER, sent["message_id"], "final")
-        await fake.wait_until_idle()
+        await fake.wait_for(lambda: seen, what="the edited message")
 
     assert seen == ["final"]
 
