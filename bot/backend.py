@@ -40,7 +40,8 @@ class Backend:
     async def close(self) -> None:
         await self._http.aclose()
 
-    async def _call(self, method: str, path: str, **kwargs: Any) -> Any:
+    async def _request(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
+        """The response, or the API's JSON error raised as a BackendError."""
         response = await self._http.request(method, path, **kwargs)
         if response.status_code >= 400:
             try:
@@ -49,6 +50,10 @@ class Backend:
                 error = {"code": "error", "message": response.text[:200]}
             extra = {k: v for k, v in error.items() if k not in ("status", "code", "message")}
             raise BackendError(response.status_code, error.get("code", "error"), error.get("message", ""), extra)
+        return response
+
+    async def _call(self, method: str, path: str, **kwargs: Any) -> Any:
+        response = await self._request(method, path, **kwargs)
         return response.json() if response.content else None
 
     # participant routes
@@ -105,15 +110,7 @@ class Backend:
     # Kept together at the end of the class; used by bot/flows/admin.py.
 
     async def _bytes(self, method: str, path: str, **kwargs: Any) -> bytes:
-        response = await self._http.request(method, path, **kwargs)
-        if response.status_code >= 400:
-            try:
-                error = response.json()["error"]
-            except (ValueError, KeyError, TypeError):
-                error = {"code": "error", "message": response.text[:200]}
-            extra = {k: v for k, v in error.items() if k not in ("status", "code", "message")}
-            raise BackendError(response.status_code, error.get("code", "error"), error.get("message", ""), extra)
-        return response.content
+        return (await self._request(method, path, **kwargs)).content
 
     async def access(self, telegram_id: int) -> dict:
         return await self._call("GET", f"/organiser/access/{telegram_id}")
