@@ -27,7 +27,7 @@ from tests.conftest import SERVICE_TOKEN, repo_root  # noqa: E402
 from viche.loading import DEMO_FILE, read_definition  # noqa: E402
 from viche.settings import Settings  # noqa: E402
 
-EXAMPLES = int(os.environ.get("VICHE_FUZZ_EXAMPLES", "30"))
+EXAMPLES = int(os.environ.get("VICHE_FUZZ_EXAMPLES", "15"))
 
 
 @pytest.fixture

@@ -182,3 +182,31 @@ async def test_new_statements_are_heard_first_then_uncertainty_decides(http, db)
 
 def registry_votes(db, item_id: int, proposal_id: int) -> int:  # noqa: ANN001
     return selection.registry_for(db).items[item_id].selector.votes(proposal_id)
+
+
+async def test_serving_a_pair_runs_the_same_statements_at_100_and_at_2000_proposals(http, db):
+    from sqlalchemy import event
+
+    statements: list[str] = []
+
+    def count(_conn, _cursor, statement, *_):  # noqa: ANN001, ANN202
+        statements.append(statement)
+
+    per_size = {}
+    for n in (100, 2000):
+        consultation = await create(db, _pairs_item(f"size-{n}", n))
+        item = await item_of(db, consultation.id, "best")
+        await bulk_pair_votes(db, consultation.id, item.id, await proposal_ids(db, item.id), 2 * n)
+        warm = await fresh_participant(http, f"size-{n}", f"warm-{n}")
+        await screen(http, warm, f"size-{n}")  # builds the selector
+        pid = await fresh_participant(http, f"size-{n}", f"measured-{n}")
+        event.listen(db.engine.sync_engine, "before_cursor_execute", count)
+        try:
+            statements.clear()
+            assert (await screen(http, pid, f"size-{n}"))["pair"]
+        finally:
+            event.remove(db.engine.sync_engine, "before_cursor_execute", count)
+        per_size[n] = list(statements)
+        # No statement of the request reads the item's whole pool or all of its votes.
+        assert not any("GROUP BY" in s for s in statements)
+    assert len(per_size[100]) == len(per_size[2000])
