@@ -26,6 +26,7 @@ import random
 import sys
 import tempfile
 import time
+from collections import deque
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -46,6 +47,7 @@ def _serve_fake(limit: int, chats: list[int], port_queue: multiprocessing.Queue,
     from sandbox.server import serve
 
     fake = FakeBotAPI()
+    fake.call_log = deque()  # keep every call (the sandbox keeps the last few thousand)
     for chat in chats:
         fake.register_user(chat)
     fake.set_rate_limit(limit, 1)
@@ -54,7 +56,7 @@ def _serve_fake(limit: int, chats: list[int], port_queue: multiprocessing.Queue,
     @app.get("/bench/stats")
     async def stats() -> dict:
         sends = [c for c in fake.calls() if c["method"].lower() in ("sendphoto", "sendmessage")]
-        ok = [c["at"] for c in sends if c["status"] == 200]
+        ok = [sent["at"] for chat in chats for sent in fake.sent_messages(chat)]
         limited = [c["at"] for c in sends if c["status"] == 429]
         first = min(ok) if ok else 0.0
         per_chat = [fake.sent_count(chat) for chat in chats]
@@ -90,10 +92,10 @@ async def _prepare(database_url: str, recipients: int) -> tuple[str, list[int]]:
     db = Database(database_url)
     rng = random.Random(1)
     now = datetime.now(timezone.utc)
-    chats = [10_000_000 + n for n in range(recipients)]
     async with db.session() as session:
         definition = read_definition(DEMO_FILE).model_copy(update={"slug": f"bench-{int(time.time())}"})
         consultation = await save_definition(session, definition, status="open")
+        chats = [10**9 + consultation.id * 10**6 + n for n in range(recipients)]  # fresh chats for each run
         items = (await session.execute(select(Item.id).where(Item.consultation_id == consultation.id,
                                                              Item.kind == "proposal"))).scalars().all()
         proposals = (await session.execute(select(Proposal.id, Proposal.item_id)
@@ -164,7 +166,32 @@ async def _send(database_url: str, base_url: str, rate: float, paid: bool, expec
     return stats
 
 
+async def _admin(server_url: str, statement: str) -> None:
+    from sqlalchemy import text
+    from sqlalchemy.ext.asyncio import create_async_engine
+
+    engine = create_async_engine(server_url, isolation_level="AUTOCOMMIT")
+    async with engine.connect() as connection:
+        await connection.execute(text(statement))
+    await engine.dispose()
+
+
 def run_limit(limit: int, recipients: int, share: float, database_url: str) -> dict:
+    """On PostgreSQL, a fresh database of its own (created, then dropped), so that runs never mix."""
+    if not database_url.startswith("postgresql"):
+        return _run_limit(limit, recipients, share, database_url)
+    from sqlalchemy import make_url
+
+    server = make_url(database_url)
+    name = f"viche_bench_broadcast_{limit}_{os.getpid()}"
+    asyncio.run(_admin(server, f'CREATE DATABASE "{name}"'))
+    try:
+        return _run_limit(limit, recipients, share, server.set(database=name).render_as_string(hide_password=False))
+    finally:
+        asyncio.run(_admin(server, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+def _run_limit(limit: int, recipients: int, share: float, database_url: str) -> dict:
     from storage.migrate import upgrade
 
     upgrade(database_url)
@@ -200,7 +227,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--recipients", type=int, default=10_000)
     parser.add_argument("--limits", type=int, nargs="+", default=[30, 1000])
     parser.add_argument("--share", type=float, default=0.97, help="sender rate as a share of the limit")
-    parser.add_argument("--database-url", help="default: a fresh SQLite file per limit")
+    parser.add_argument("--database-url", help="a PostgreSQL server (a fresh database is made on it for each limit); "
+                                               "default: a fresh SQLite file per limit")
     parser.add_argument("--json", help="also write the results to this file")
     args = parser.parse_args(argv)
     results = []

@@ -20,23 +20,27 @@ Rate limits
 
 Crash safety
     Each row's state changes are committed, and committed *before* what they announce happens: a row becomes
-    "sending" (committed) before its Bot API call starts, and its outcome is committed after the answer. A
-    batch of rows may be marked in one transaction; each call starts only once its row's mark is committed.
-    So a sender killed with SIGKILL leaves every row either untouched ("pending": sent by the next start),
-    finished ("sent", "failed", …: never touched again) or "sending".
+    "sending" (committed) before its Bot API call starts, and its outcome is committed after the answer. Rows
+    are marked in small batches a little ahead of their turn (``lookahead``, about a quarter of a second of
+    sending, so that a slow commit never stalls the pace); each call then waits for its token. Just before the
+    call, the row's id is appended to a local *journal* file (``os.write``: it survives SIGKILL).
 
-    "sending" is the one ambiguity: the call was under way when the process died, and the message may or
-    may not have reached Telegram; the Bot API has no idempotency key and no way to ask. We choose
-    **at most once**: at start, every "sending" row becomes "uncertain" and is never sent again. Reasons:
-    a participant must never receive the same round twice (a promise we make citizens, and duplicates get
-    bots reported as spam, which gets them limited); the ambiguity covers only the calls in flight at the
-    moment of the crash (at most ``max_in_flight``, in practice the few started in the last ~100 ms, most of
-    which did arrive), whereas re-sending would duplicate every one of them that arrived; and the organiser
-    sees the "uncertain" count in the progress message and ``/broadcasts``. Whoever was sent nothing at all
-    is still "pending" and gets their message after the restart, exactly once.
+    So a sender killed at any moment leaves every row either untouched ("pending": sent by the next start),
+    finished ("sent", "failed", …: never touched again) or "sending". At the next start a "sending" row that is
+    not in the journal never left the process: it goes back to "pending" and is sent once. A "sending" row in
+    the journal is the one true ambiguity: its call was under way, and the message may or may not have reached
+    Telegram; the Bot API has no idempotency key and no way to ask. We choose **at most once**: such a row
+    becomes "uncertain" and is never sent again. Reasons: a participant must never receive the same round twice
+    (the promise made to citizens; duplicates also get bots reported as spam, and limited); the ambiguity
+    covers only the calls in flight at the instant of the crash (rate × call latency: about one at 30/s), most
+    of which did arrive, whereas re-sending would duplicate every one that arrived; and organisers see the
+    "uncertain" count in the progress message and ``/broadcasts``. Without the journal (a reboot clears the
+    temporary directory, a new machine) every "sending" row is treated as uncertain: never a duplicate.
 
     One sender per database: two processes would each see the other's "sending" rows as abandoned. Within
     one sender, a conditional update (pending → sending, ``RETURNING``) makes sure a row is only claimed once.
+    Stopping cleanly (``close()``) lets the calls under way finish and records them; rows still waiting for
+    their turn go back to "pending".
 """
 from __future__ import annotations
 

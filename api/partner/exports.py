@@ -64,10 +64,12 @@ class Cursor:
             if version != "1":
                 raise ValueError(version)
             cursor = cls(int(answer), int(vote), int(pair_us) if pair_us else None, token)
-            if cursor.answer < 0 or cursor.vote < 0 or len(token) > 24 or (cursor.pair_us is None and token):
+            if not (0 <= cursor.answer < 2**63 and 0 <= cursor.vote < 2**63) or len(token) > 24 \
+                    or (cursor.pair_us is None and token):
                 raise ValueError(text)
+            _ = cursor.pair_at  # a time datetime can hold
             return cursor
-        except (ValueError, binascii.Error, UnicodeDecodeError):
+        except (ValueError, OverflowError, OSError, binascii.Error, UnicodeDecodeError):
             raise bad_request("invalid_cursor", "this cursor was not made by this API (use X-Next-Cursor or a "
                                                 "row's cursor)") from None
 

@@ -140,7 +140,12 @@ async def test_cursor_pages_and_incremental_sync(partner, db, demo):
 
 async def test_bad_cursors_and_items_are_400(partner, db, demo):
     key = await new_key(db, demo)
-    for params in ({"after": "not-a-cursor"}, {"after": "MnwxfDJ8fA"}, {"after": "!!!"}):
+    import base64
+
+    huge = [base64.urlsafe_b64encode(raw.encode()).decode() for raw in
+            ("1|99999999999999999999999|0||", "1|0|0|99999999999999999999|tok", "1|-1|0||")]
+    for params in ({"after": "not-a-cursor"}, {"after": "MnwxfDJ8fA"}, {"after": "!!!"},
+                   *({"after": cursor} for cursor in huge)):
         response = await partner.get(f"/v1/consultations/{demo}/export/answers.csv", params=params,
                                      headers=auth(key))
         assert response.status_code == 400 and response.json()["error"]["code"] == "invalid_cursor", params

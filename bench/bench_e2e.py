@@ -1,0 +1,460 @@
+"""End to end: simulated citizens voting through the fake Bot API → aiogram → backend → PostgreSQL.
+
+    python -m bench.bench_e2e --database-url postgresql+asyncpg://postgres@127.0.0.1:5432/postgres
+    python -m bench.bench_e2e --participants 200 --rate-seconds 10        # a quick run
+
+The bot under test runs in a process of its own (the production code: ``build_dispatcher``, the API app with
+its in-process backend, a PostgreSQL database made for the run), as it would beside Telegram. This process
+plays Telegram: the fake Bot API over real HTTP, and the citizens. Each configuration runs in turn, in the
+same run and on the same harness:
+
+* ``viche``: every participant walks the demo consultation — /start, language, consent, one question, three
+  proposals (a vote and its "why?" each), three pairs: 13 updates;
+* ``echo``: a trivial aiogram bot on the same harness (a text gets "echo: …" with a button; the button is
+  answered and the message edited), 13 updates per participant: the framework's ceiling;
+
+each in polling mode (getUpdates) and in webhook mode (the fake POSTs every update to the bot's webhook route,
+which answers once the update is handled). Two phases per configuration:
+
+1. throughput: all ``--participants`` citizens at once, each waiting for the bot's answer before the next
+   step (closed loop); updates per second = updates / wall time of the phase;
+2. latency at a fixed rate: updates sent at ``--rate``/s for ``--rate-seconds`` by fresh citizens (open
+   loop); p50/p99 of the time from an update entering the fake's queue to the bot's first call answering it
+   (the toast for a button, the message for a text).
+
+Figures are printed as a table and, with ``--json``, as JSON. Bot logging is at WARNING for every
+configuration (aiogram logs each update at INFO).
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import secrets
+import statistics
+import subprocess
+import sys
+import time
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+TOKEN = "1000001:bench-token"
+SECRET = "bench-webhook-secret"
+SERVICE_TOKEN = "bench-service-token"
+STEPS = 13  # updates per participant, in both bots
+
+
+# ---- the bot under test (a process of its own) ----------------------------------------------------------------
+
+
+def echo_dispatcher():  # noqa: ANN201
+    from aiogram import Dispatcher, F, Router
+    from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
+
+    router = Router(name="echo")
+    keyboard = InlineKeyboardMarkup(inline_keyboard=[[InlineKeyboardButton(text="Like", callback_data="like")]])
+
+    @router.message(F.text)
+    async def echo(message: Message) -> None:
+        await message.answer(f"echo: {message.text}", reply_markup=keyboard)
+
+    @router.callback_query(F.data == "like")
+    async def like(query: CallbackQuery) -> None:
+        await query.answer("Thanks!")
+        await query.message.edit_text(f"liked: {query.message.text}", reply_markup=keyboard)
+
+    dispatcher = Dispatcher()
+    dispatcher.include_router(router)
+    return dispatcher
+
+
+async def serve_bot(kind: str, mode: str, telegram: str, database_url: str, port: int) -> None:
+    import logging
+
+    import uvicorn
+    from fastapi import FastAPI, Request, Response
+
+    logging.basicConfig(level=logging.WARNING)
+    from bot.dispatcher import build_bot
+
+    bot = build_bot(TOKEN, telegram)
+    app: Any
+    if kind == "viche":
+        from api.app import create_app
+        from bot.backend import Backend
+        from bot.dispatcher import build_dispatcher
+        from bot.webhook import WebhookReceiver, mount_webhook
+        from storage.db import Database
+        from viche.settings import Settings
+
+        settings = Settings(database_url=database_url, service_token=SERVICE_TOKEN, _env_file=None)
+        db = Database(database_url)
+        app = create_app(settings, db)
+        backend = Backend.in_process(app, SERVICE_TOKEN)
+        dispatcher = build_dispatcher(backend, default_language="en")
+        if mode == "webhook":
+            mount_webhook(app, "/telegram/webhook", WebhookReceiver(dispatcher, bot, backend, SECRET))
+    else:
+        from aiogram.types import Update
+
+        dispatcher = echo_dispatcher()
+        app = FastAPI()
+
+        @app.post("/telegram/webhook")
+        async def webhook(request: Request) -> Response:  # the same contract, without the backend
+            if request.headers.get("X-Telegram-Bot-Api-Secret-Token") != SECRET:
+                return Response(status_code=401)
+            await dispatcher.feed_update(bot, Update.model_validate(await request.json(), context={"bot": bot}))
+            return Response(status_code=200)
+
+    if mode == "polling":
+        print("READY", flush=True)
+        await dispatcher.start_polling(bot, handle_signals=False, polling_timeout=10)
+        return
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", access_log=False))
+    serving = asyncio.create_task(server.serve())
+    while not server.started:
+        await asyncio.sleep(0.05)
+    await dispatcher.emit_startup(bot=bot, dispatcher=dispatcher, bots=[bot], **dispatcher.workflow_data)
+    await bot.set_webhook(f"http://127.0.0.1:{port}/telegram/webhook", secret_token=SECRET,
+                          allowed_updates=dispatcher.resolve_used_update_types())
+    print("READY", flush=True)
+    await serving
+
+
+# ---- Telegram's side: the fake Bot API, instrumented, and the citizens ------------------------------------------
+
+
+def instrumented_fake():  # noqa: ANN201
+    from sandbox.fake_bot_api import FakeBotAPI
+
+    class TimedFake(FakeBotAPI):
+        """Wakes the citizen of a chat on each call the bot makes to it."""
+
+        def __init__(self) -> None:
+            super().__init__(token=None)
+            self.query_chat: dict[str, int] = {}
+            self.waiters: dict[int, list[asyncio.Future]] = defaultdict(list)
+
+        async def call(self, method: str, fields: dict[str, Any], files: Any = None) -> Any:
+            result = await super().call(method, fields, files)
+            name = method.lower()
+            if name == "getupdates":
+                return result
+            chat = fields.get("chat_id")
+            if name == "answercallbackquery":
+                chat = self.query_chat.pop(str(fields.get("callback_query_id")), None)
+            if chat is not None:
+                now = time.perf_counter()
+                for waiter in self.waiters.pop(int(chat), []):
+                    if not waiter.done():
+                        waiter.set_result(now)
+            return result
+
+        async def next_call(self, chat: int, timeout: float = 60) -> float:
+            waiter = asyncio.get_running_loop().create_future()
+            self.waiters[chat].append(waiter)
+            return await asyncio.wait_for(waiter, timeout)
+
+    return TimedFake()
+
+
+@dataclass
+class Samples:
+    latencies: list[float] = field(default_factory=list)  # seconds, update → first reply
+    updates: int = 0
+    failures: int = 0
+
+
+class Citizen:
+    """One participant: sends an update, waits for the bot's answer to it, and goes on."""
+
+    def __init__(self, fake: Any, chat: int, kind: str, samples: Samples) -> None:
+        self.fake, self.chat, self.kind, self.samples = fake, chat, kind, samples
+        self.step = 0
+
+    @property
+    def done(self) -> bool:
+        return self.step >= STEPS
+
+    async def act(self) -> None:
+        """The next step, timed from the moment the update is queued for the bot."""
+        fake = self.fake
+        pressed: dict[str, Any] | None = None
+        if self.step == 0 or (self.kind == "echo" and self.step % 2 == 0) or not self._has_buttons():
+            text = "/start" if self.kind == "viche" else f"hello {self.step}"
+            waiting = asyncio.ensure_future(fake.next_call(self.chat))
+            started = time.perf_counter()
+            await fake.send_text(self.chat, text, language_code="en")
+        else:
+            pressed = self._button()
+            waiting = asyncio.ensure_future(fake.next_call(self.chat))
+            started = time.perf_counter()
+            query = fake.press_button(self.chat, pressed["message_id"], pressed["data"])
+            fake.query_chat[(await query)["id"]] = self.chat
+        self.step += 1
+        self.samples.updates += 1
+        try:
+            first = await waiting
+        except asyncio.TimeoutError:
+            self.samples.failures += 1
+            return
+        self.samples.latencies.append(first - started)
+        await self._until_ready(pressed)
+
+    def _has_buttons(self) -> bool:
+        messages = self.fake.messages(self.chat)
+        return bool(messages and messages[-1]["buttons"])
+
+    def _button(self) -> dict[str, Any]:
+        messages = self.fake.messages(self.chat)
+        newest = messages[-1]
+        buttons = [b for row in newest["buttons"] for b in row if "callback_data" in b]
+        if self.kind == "viche" and self.step == 1:
+            button = next(b for b in buttons if b["text"].endswith("English"))
+        else:
+            button = buttons[0]
+        return {"message_id": newest["message_id"], "data": button["callback_data"],
+                "keyboard": tuple(b["callback_data"] for b in buttons)}
+
+    def _ready(self, pressed: dict[str, Any] | None) -> bool:
+        messages = self.fake.messages(self.chat)
+        if not messages:
+            return False
+        newest = messages[-1]
+        if self.kind == "echo":
+            if pressed is None:
+                return bool(newest["buttons"])
+            return any(a["message_id"] == pressed["message_id"] for a in self.fake.callback_answers(self.chat)[-1:])
+        if (newest["text"] or "").startswith("Thank you"):
+            return True
+        keyboard = tuple(b.get("callback_data") for row in newest["buttons"] for b in row)
+        if not keyboard:
+            return False
+        return pressed is None or newest["message_id"] != pressed["message_id"] or keyboard != pressed["keyboard"]
+
+    async def _until_ready(self, pressed: dict[str, Any] | None) -> None:
+        """The rest of the bot's answer (an edit, the next question) before the citizen acts again."""
+        deadline = time.monotonic() + 60
+        while not self._ready(pressed):
+            if time.monotonic() > deadline:
+                self.samples.failures += 1
+                return
+            try:
+                await self.fake.next_call(self.chat, timeout=5)
+            except asyncio.TimeoutError:
+                pass
+
+
+async def throughput(fake: Any, kind: str, chats: range) -> tuple[Samples, float]:
+    samples = Samples()
+
+    async def run(chat: int) -> None:
+        citizen = Citizen(fake, chat, kind, samples)
+        while not citizen.done:
+            await citizen.act()
+
+    started = time.perf_counter()
+    await asyncio.gather(*(run(chat) for chat in chats))
+    return samples, time.perf_counter() - started
+
+
+async def fixed_rate(fake: Any, kind: str, first_chat: int, rate: float, seconds: float) -> Samples:
+    samples = Samples()
+    idle: list[Citizen] = []
+    running: set[asyncio.Task] = set()
+    next_chat = first_chat
+
+    async def step(citizen: Citizen) -> None:
+        await citizen.act()
+        if not citizen.done:
+            idle.append(citizen)
+
+    started = time.perf_counter()
+    total = int(rate * seconds)
+    for n in range(total):
+        delay = started + n / rate - time.perf_counter()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        if idle:
+            citizen = idle.pop(0)
+        else:
+            citizen = Citizen(fake, next_chat, kind, samples)
+            next_chat += 1
+        task = asyncio.create_task(step(citizen))
+        running.add(task)
+        task.add_done_callback(running.discard)
+    await asyncio.gather(*running)
+    return samples
+
+
+def percentile(values: list[float], q: float) -> float:
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, round(q / 100 * len(ordered)) - 1))]
+
+
+async def run_configuration(kind: str, mode: str, database_url: str, participants: int, rate: float,
+                            rate_seconds: float, chat_base: int) -> dict[str, Any]:
+    from sandbox.server import serve
+
+    fake = instrumented_fake()
+    async with serve(fake.app) as telegram:
+        port = _free_port()
+        process = subprocess.Popen([sys.executable, "-m", "bench.bench_e2e", "--serve", kind, mode, telegram,
+                                    database_url, str(port)], cwd=ROOT, stdout=subprocess.PIPE, text=True)
+        try:
+            await asyncio.wait_for(asyncio.to_thread(_wait_ready, process), timeout=120)
+            await asyncio.sleep(1)  # startup calls (commands, webhook) settle
+            samples, wall = await throughput(fake, kind, range(chat_base, chat_base + participants))
+            cpu_bot = _cpu_seconds(process.pid)
+            rated = await fixed_rate(fake, kind, chat_base + participants + 1, rate, rate_seconds)
+            peak = _peak_rss_mib(process.pid)
+        finally:
+            process.terminate()
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                process.kill()
+            await fake.close()
+    return {
+        "bot": kind, "mode": mode, "participants": participants, "updates": samples.updates,
+        "seconds": round(wall, 2), "updates_per_second": round(samples.updates / wall, 1),
+        "p50_ms": round(percentile(samples.latencies, 50) * 1000, 1),
+        "p99_ms": round(percentile(samples.latencies, 99) * 1000, 1),
+        "failures": samples.failures + rated.failures,
+        "bot_cpu_seconds": cpu_bot,
+        "rate": rate, "rate_updates": rated.updates,
+        "rate_p50_ms": round(percentile(rated.latencies, 50) * 1000, 1),
+        "rate_p99_ms": round(percentile(rated.latencies, 99) * 1000, 1),
+        "bot_peak_rss_mib": peak,
+    }
+
+
+def _wait_ready(process: subprocess.Popen) -> None:
+    for line in process.stdout:
+        if line.strip() == "READY":
+            return
+    raise RuntimeError(f"the bot process exited ({process.wait()}) before it was ready")
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return round((int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK"), 1)
+
+
+def _peak_rss_mib(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return round(int(line.split()[1]) / 1024, 1)
+    return float("nan")
+
+
+# ---- the database of the run ---------------------------------------------------------------------------------
+
+
+async def fresh_database(server_url: str, name: str) -> str:
+    from sqlalchemy import make_url, text
+    from sqlalchemy.ext.asyncio import create_async_engine
+
+    server = make_url(server_url)
+    engine = create_async_engine(server, isolation_level="AUTOCOMMIT")
+    async with engine.connect() as conn:
+        await conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        await conn.execute(text(f'CREATE DATABASE "{name}"'))
+    await engine.dispose()
+    return server.set(database=name).render_as_string(hide_password=False)
+
+
+async def load_demo(url: str) -> None:
+    from storage.db import Database
+    from viche.loading import load_demo as load
+
+    db = Database(url)
+    try:
+        await load(db, only_if_empty=False)
+    finally:
+        await db.dispose()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--database-url", default=os.environ.get(
+        "VICHE_BENCH_DATABASE_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"),
+        help="a PostgreSQL server; the run creates (and leaves) the database viche_bench_e2e there")
+    parser.add_argument("--participants", type=int, default=1000)
+    parser.add_argument("--rate", type=float, default=100.0, help="updates per second of the latency phase")
+    parser.add_argument("--rate-seconds", type=float, default=30.0)
+    parser.add_argument("--only", choices=["viche", "echo"], help="run one bot only")
+    parser.add_argument("--modes", default="polling,webhook")
+    parser.add_argument("--json", action="store_true")
+    parser.add_argument("--serve", nargs=5, metavar=("BOT", "MODE", "TELEGRAM", "DATABASE", "PORT"),
+                        help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.serve:
+        kind, mode, telegram, database, port = args.serve
+        asyncio.run(serve_bot(kind, mode, telegram, database, int(port)))
+        return 0
+
+    from storage.migrate import upgrade
+
+    url = asyncio.run(fresh_database(args.database_url, "viche_bench_e2e"))
+    upgrade(url)
+    asyncio.run(load_demo(url))
+    results = []
+    base = 10_000_000
+    for mode in args.modes.split(","):
+        for kind in ([args.only] if args.only else ["echo", "viche"]):
+            result = asyncio.run(run_configuration(kind, mode, url, args.participants, args.rate, args.rate_seconds,
+                                                   base))
+            base += 1_000_000
+            results.append(result)
+            print(_row(result), flush=True)
+    summary = _summary(results)
+    for line in summary:
+        print(line)
+    if args.json:
+        print(json.dumps({"results": results, "machine": _machine()}, indent=2))
+    return 0
+
+
+def _row(r: dict[str, Any]) -> str:
+    return (f"{r['bot']:>5} {r['mode']:>7}: {r['updates']} updates from {r['participants']} participants in "
+            f"{r['seconds']} s = {r['updates_per_second']} updates/s, p50 {r['p50_ms']} ms, p99 {r['p99_ms']} ms "
+            f"(closed loop); at {r['rate']:.0f}/s: p50 {r['rate_p50_ms']} ms, p99 {r['rate_p99_ms']} ms; "
+            f"bot CPU {r['bot_cpu_seconds']} s, peak RSS {r['bot_peak_rss_mib']} MiB; failures {r['failures']}")
+
+
+def _summary(results: list[dict[str, Any]]) -> list[str]:
+    lines = []
+    by = {(r["bot"], r["mode"]): r for r in results}
+    for mode in ("polling", "webhook"):
+        ours, echo = by.get(("viche", mode)), by.get(("echo", mode))
+        if ours and echo:
+            share = ours["updates_per_second"] / echo["updates_per_second"] * 100
+            lines.append(f"{mode}: viche reaches {share:.0f} % of the echo bot's throughput (target ≥ 50 %); "
+                         f"p99 at {ours['rate']:.0f} updates/s: {ours['rate_p99_ms']} ms (target < 100 ms)")
+    return lines
+
+
+def _machine() -> dict[str, Any]:
+    return {"cpus": os.cpu_count(), "load_average": os.getloadavg(), "python": sys.version.split()[0]}
+
+
+if __name__ == "__main__":
+    sys.exit(main())
