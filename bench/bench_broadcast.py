@@ -205,7 +205,7 @@ def _run_limit(limit: int, recipients: int, share: float, database_url: str) -> 
         rate = round(limit * share, 2)
         print(f"limit {limit}/s: sending {recipients} digests at {rate}/s ({slug})", flush=True)
         stats = asyncio.run(_send(database_url, base_url, rate, limit > 30, recipients,
-                                  timeout=recipients / rate * 2 + 60))
+                                  timeout=recipients / rate * 3 + 900))
     finally:
         stop.set()
         server.join(timeout=10)

@@ -41,6 +41,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from fastapi import FastAPI, Request, Response
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
@@ -78,7 +80,6 @@ async def serve_bot(kind: str, mode: str, telegram: str, database_url: str, port
     import logging
 
     import uvicorn
-    from fastapi import FastAPI, Request, Response
 
     logging.basicConfig(level=logging.WARNING)
     from bot.dispatcher import build_bot

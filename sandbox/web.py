@@ -7,7 +7,9 @@
   ``GET /sandbox``           the chat page (``/sandbox?start=PAYLOAD`` opens it like a t.me deep link)
   ``/sandbox/api/...``       the JSON API the page uses to act as the user:
       ``GET  messages?chat_id=&since=&wait=``  the conversation once its version exceeds ``since``
-                                               (long-polls up to ``wait`` seconds, default 10)
+                                               (long-polls up to ``wait`` seconds, default 10):
+                              {version, messages (FakeBotAPI.transcript), reply_keyboard,
+                               keyboard_options, answers (callback answers), bot}
       ``POST send_text``      {chat_id, text, first_name?, language_code?, username?}
       ``POST press_button``   {chat_id, message_id, callback_data}
       ``POST send_location``  {chat_id, latitude, longitude}
@@ -38,8 +40,8 @@ MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 class UserText(BaseModel):
     chat_id: int
     text: str = Field(min_length=1, max_length=4096)
-    first_name: str = Field(default="Test", min_length=1, max_length=64)
-    language_code: str = "en"
+    first_name: str | None = Field(default=None, min_length=1, max_length=64)
+    language_code: str | None = None
     username: str | None = None
 
 
@@ -93,7 +95,7 @@ def sandbox_router(fake: FakeBotAPI) -> APIRouter:
 
     @router.post("/api/send_text")
     async def send_text(body: UserText) -> dict[str, Any]:
-        language = body.language_code if body.language_code in LANGUAGES else "en"
+        language = body.language_code if body.language_code in (*LANGUAGES, None) else "en"
         return await fake.send_text(body.chat_id, body.text, first_name=body.first_name,
                                     language_code=language, username=body.username)
 
