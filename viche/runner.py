@@ -65,8 +65,9 @@ async def started(settings: Settings) -> AsyncIterator[Running]:
     dispatcher = build_dispatcher(backend, default_language=settings.default_language)
     webhook_url = install_webhook(settings, api, bot, dispatcher, backend) if settings.webhook_url else None
 
+    # Long polls stay open until they time out; a short graceful shutdown keeps Ctrl+C snappy.
     server = uvicorn.Server(uvicorn.Config(api, host=settings.host, port=settings.port, log_level="info",
-                                           access_log=False))
+                                           access_log=False, timeout_graceful_shutdown=1))
     serving = asyncio.create_task(server.serve())
     polling: asyncio.Task | None = None
     housekeeper: asyncio.Task | None = None
