@@ -409,6 +409,20 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.serve:
         kind, mode, telegram, database, port = args.serve
+        profile = os.environ.get("VICHE_BENCH_PROFILE")  # a file: cProfile the bot process into it
+        if profile:
+            import cProfile
+            import signal
+
+            profiler = cProfile.Profile()
+
+            def dump(*_: Any) -> None:
+                profiler.disable()
+                profiler.dump_stats(f"{profile}.{kind}.{mode}")
+                os._exit(0)
+
+            signal.signal(signal.SIGTERM, dump)
+            profiler.enable()
         asyncio.run(serve_bot(kind, mode, telegram, database, int(port)))
         return 0
 

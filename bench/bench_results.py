@@ -25,6 +25,7 @@ import asyncio
 import platform
 import random
 import secrets
+import shutil
 import statistics
 import sys
 import tempfile
@@ -79,9 +80,13 @@ async def reset_postgres(url: str) -> None:
     await engine.dispose()
 
 
+TEMPORARY: list[str] = []
+
+
 def fresh_database(url: str | None, name: str) -> str:
     if url is None:
-        url = f"sqlite+aiosqlite:///{tempfile.mkdtemp(prefix='viche-bench-')}/{name}.db"
+        TEMPORARY.append(tempfile.mkdtemp(prefix="viche-bench-results-"))
+        url = f"sqlite+aiosqlite:///{TEMPORARY[-1]}/{name}.db"
     else:
         asyncio.run(reset_postgres(url))
     upgrade(url)
@@ -375,4 +380,8 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    try:
+        raise SystemExit(main())
+    finally:
+        for directory in TEMPORARY:
+            shutil.rmtree(directory, ignore_errors=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 import secrets
 from functools import lru_cache
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from typing import Annotated
 
@@ -35,6 +35,11 @@ class Settings(BaseSettings):
                                 description="Telegram's X-Telegram-Bot-Api-Secret-Token; random per process if unset.")
     retention_days: int | None = Field(default=None, ge=0,
                                        description="Delete contact data this many days after consultations close.")
+    # Partner API (issue 6): pseudonyms in exports, and each key's request budget.
+    pseudonym_secret: SecretStr | None = Field(
+        default=None, description="Key of the per-consultation pseudonyms in exports; unset: one kept in the database.")
+    partner_rate_per_minute: int = Field(default=120, ge=1, description="Requests a minute per partner key.")
+    partner_rate_burst: int = Field(default=30, ge=1, description="Requests a partner key may make at once.")
     # Broadcasts (issue 7): digests and invitations. Telegram allows about 30 messages a second across chats,
     # up to 1000 with paid broadcasts (Telegram Stars per message beyond the free 30).
     broadcast_rate: float = Field(default=25.0, gt=0, le=1000, description="Messages per second, all chats together.")
