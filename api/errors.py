@@ -84,8 +84,18 @@ def _unrepresentable(exc: Exception) -> bool:
         return True
     if isinstance(exc, sa_exc.DBAPIError):
         cause = getattr(exc.orig, "__cause__", None) or exc.orig
-        return isinstance(cause, (OverflowError, ValueError)) and not isinstance(cause, OSError)
+        if isinstance(cause, (OverflowError, ValueError)) and not isinstance(cause, OSError):
+            return True
+        return _sqlstate(exc).startswith("22")  # data exception: out of range, NUL in text, bad encoding …
     return False
+
+
+def _sqlstate(exc: sa_exc.DBAPIError) -> str:
+    for candidate in (getattr(exc.orig, "__cause__", None), exc.orig):
+        code = getattr(candidate, "sqlstate", None) or getattr(candidate, "pgcode", None)
+        if isinstance(code, str):
+            return code
+    return ""
 
 
 def _unavailable(exc: Exception) -> bool:
@@ -97,8 +107,4 @@ def _unavailable(exc: Exception) -> bool:
         return False
     if exc.connection_invalidated or exc.statement is None:
         return True
-    for candidate in (getattr(exc.orig, "__cause__", None), exc.orig):
-        code = getattr(candidate, "sqlstate", None) or getattr(candidate, "pgcode", None)
-        if isinstance(code, str) and code[:2] in ("08", "53", "57"):
-            return True
-    return False
+    return _sqlstate(exc)[:2] in ("08", "53", "57")

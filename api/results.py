@@ -71,13 +71,17 @@ Results are cached per (consultation, segment, raw, language) in each process. A
 seconds of the last check returns the cached value; after that one cheap query reads a change marker (the
 highest answer, vote, enrolment and proposal ids, and the selection events of this process). Unchanged
 and younger than ``MAX_AGE``: cached value. Changed: recomputed in the request if the last computation took
-under ``INLINE_BUDGET`` seconds, otherwise the cached value is returned at once and a single background
-task recomputes it (stale-while-revalidate), so reading stays fast while votes keep arriving.
-``fresh=True`` always recomputes.
+under ``INLINE_BUDGET`` seconds; otherwise the cached value is returned at once and one background task
+recomputes it (stale-while-revalidate), starting at most once per ``duration / REFRESH_SHARE`` seconds — so
+reading stays fast while votes keep arriving, and a large consultation's results lag by about four times
+their computation time. ``fresh=True`` always recomputes. :func:`consultation_results_json` returns the
+JSON encoded once per computation, which is what makes a read of megabytes of results cheap.
 """
 from __future__ import annotations
 
 import asyncio
+import json
+import logging
 import math
 import time
 import weakref
@@ -88,7 +92,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 import numpy as np
-from sqlalchemy import and_, case, distinct, func, or_, select, union_all
+from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from api import selection
@@ -100,6 +104,8 @@ from api.scoring.proposals import COUNT_FIELDS, QUALIFICATIONS, ZONE_CODES, scor
 from storage.models import Answer, Consultation, Enrolment, Item, Option, PairPrompt, Participant, Proposal, \
     ProposalVote
 
+log = logging.getLogger("viche.results")
+
 SEGMENTS = ("language", "age_band", "country", "region", "source")
 QUESTION_KINDS = ("single_choice", "multi_choice", "scale", "free_text", "budget", "place")
 
@@ -110,6 +116,9 @@ MAX_AGE = 30.0
 qualifications added to a vote, place comments, profile answers, moderation decisions)."""
 INLINE_BUDGET = 0.25
 """Recompute inside the request when the last computation took less than this; else in the background."""
+REFRESH_SHARE = 0.25
+"""A background recomputation starts at most once per ``duration / REFRESH_SHARE`` seconds (a 5 s computation
+at most every 20 s), so one large consultation read all the time costs at most a quarter of a core."""
 MAX_ENTRIES = 256
 
 
@@ -132,12 +141,33 @@ OTHER = _Sentinel("OTHER")
 async def consultation_results(session: AsyncSession, consultation: Consultation, *, segment: str | None = None,
                                raw: bool = False, language: str | None = None, fresh: bool = False
                                ) -> dict[str, Any]:
-    """The results of every item (structure in the module docstring).
+    """The results of every item (structure in the module docstring). Shared with the cache: do not modify it.
 
     ``segment``: one of :data:`SEGMENTS` or None. ``raw``: include free texts and place points (organiser
     and partner reads; never for anything shown to the public). ``language``: of labels and texts (default:
     the consultation's). ``fresh``: bypass the cache. An unknown segment is a 400 :class:`ApiError`.
     """
+    return (await _entry(session, consultation, segment, raw, language, fresh)).value
+
+
+async def consultation_results_json(session: AsyncSession, consultation: Consultation, *,
+                                    segment: str | None = None, raw: bool = False, language: str | None = None,
+                                    fresh: bool = False) -> bytes:
+    """:func:`consultation_results` as UTF-8 JSON, encoded once per computation (a large consultation's results
+    are megabytes: encoding them on every read would cost more than reading them). Return it as is, e.g.
+    ``Response(content=..., media_type="application/json")``."""
+    entry = await _entry(session, consultation, segment, raw, language, fresh)
+    if entry.encoded is None:
+        entry.encoded = await asyncio.to_thread(_encode, entry.value)
+    return entry.encoded
+
+
+def _encode(value: dict[str, Any]) -> bytes:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode()
+
+
+async def _entry(session: AsyncSession, consultation: Consultation, segment: str | None, raw: bool,
+                 language: str | None, fresh: bool) -> _Entry:
     if segment is not None and segment not in SEGMENTS:
         raise bad_request("invalid_segment", f"segment must be one of {', '.join(SEGMENTS)}", segments=list(SEGMENTS))
     language = language or consultation.default_language
@@ -187,6 +217,7 @@ class _Entry:
     checked_at: float
     duration: float
     refreshing: bool = False
+    encoded: bytes | None = None
 
 
 @dataclass
@@ -199,34 +230,36 @@ class ResultsCache:
     _tasks: set[asyncio.Task] = field(default_factory=set)
 
     async def get(self, session: AsyncSession, consultation: Consultation, segment: str | None, raw: bool,
-                  language: str, fresh: bool) -> dict[str, Any]:
+                  language: str, fresh: bool) -> _Entry:
         key = (consultation.id, segment, raw, language)
         entry = self.entries.get(key)
+        if entry is None or fresh:
+            return await self._compute_once(session, consultation, key)
         now = time.monotonic()
-        if entry is not None and not fresh:
-            if now - entry.checked_at < TTL:
-                return entry.value
-            marker = await _marker(session, consultation)
-            entry.checked_at = time.monotonic()
-            if marker == entry.marker and now - entry.computed_at < MAX_AGE:
-                return entry.value
-            if entry.duration >= INLINE_BUDGET:
-                if not entry.refreshing:
-                    entry.refreshing = True
-                    self._refresh_in_background(session.bind, consultation.id, key)
-                return entry.value
-        return await self._compute_once(session, consultation, key)
+        if now - entry.checked_at < TTL:
+            return entry
+        marker = await _marker(session, consultation)
+        entry.checked_at = time.monotonic()
+        if marker == entry.marker and now - entry.computed_at < MAX_AGE:
+            return entry
+        if entry.duration < INLINE_BUDGET:
+            return await self._compute_once(session, consultation, key)
+        # Expensive: serve what we have; refresh in the background, at most REFRESH_SHARE of the time.
+        if not entry.refreshing and now - entry.computed_at >= entry.duration / REFRESH_SHARE:
+            entry.refreshing = True
+            self._refresh_in_background(session.bind, consultation.id, key)
+        return entry
 
-    async def _compute_once(self, session: AsyncSession, consultation: Consultation, key: tuple) -> dict[str, Any]:
+    async def _compute_once(self, session: AsyncSession, consultation: Consultation, key: tuple) -> _Entry:
         flight = self._flights.get(key)
         if flight is not None:
             return await asyncio.shield(flight)
         future = asyncio.get_running_loop().create_future()
         self._flights[key] = future
         try:
-            value = await self._compute(session, consultation, key)
-            future.set_result(value)
-            return value
+            entry = await self._compute(session, consultation, key)
+            future.set_result(entry)
+            return entry
         except BaseException as error:
             future.set_exception(error)
             future.exception()
@@ -234,7 +267,7 @@ class ResultsCache:
         finally:
             del self._flights[key]
 
-    async def _compute(self, session: AsyncSession, consultation: Consultation, key: tuple) -> dict[str, Any]:
+    async def _compute(self, session: AsyncSession, consultation: Consultation, key: tuple) -> _Entry:
         _, segment, raw, language = key
         marker = await _marker(session, consultation)
         started = time.monotonic()
@@ -244,9 +277,10 @@ class ResultsCache:
         if len(self.entries) >= MAX_ENTRIES and key not in self.entries:
             oldest = min(self.entries, key=lambda k: self.entries[k].checked_at)
             del self.entries[oldest]
-        self.entries[key] = _Entry(value=value, marker=marker, computed_at=started, checked_at=finished,
-                                   duration=finished - started)
-        return value
+        entry = _Entry(value=value, marker=marker, computed_at=started, checked_at=finished,
+                       duration=finished - started)
+        self.entries[key] = entry
+        return entry
 
     def _refresh_in_background(self, engine: AsyncEngine, consultation_id: int, key: tuple) -> None:
         async def run() -> None:
@@ -254,7 +288,10 @@ class ResultsCache:
                 async with AsyncSession(engine, expire_on_commit=False) as session:
                     consultation = await session.get(Consultation, consultation_id)
                     if consultation is not None:
-                        await self._compute_once(session, consultation, key)
+                        entry = await self._compute_once(session, consultation, key)
+                        entry.encoded = await asyncio.to_thread(_encode, entry.value)
+            except Exception:  # noqa: BLE001 - readers keep the previous result; the next read tries again
+                log.exception("refreshing the results of consultation %s failed", consultation_id)
             finally:
                 entry = self.entries.get(key)
                 if entry is not None:
@@ -300,10 +337,24 @@ async def _marker(session: AsyncSession, consultation: Consultation) -> tuple:
 
 
 async def _rows(session: AsyncSession, stmt) -> list:  # noqa: ANN001
-    """All rows of a Core statement on the session's connection (no ORM row processing: several times faster
-    for the hundreds of thousands of aggregate rows of a large pairs item)."""
+    """All rows of a Core statement on the session's connection (no ORM row processing)."""
     connection = await session.connection()
     return (await connection.execute(stmt)).all()
+
+
+async def _plain_rows(session: AsyncSession, stmt) -> list[tuple]:  # noqa: ANN001
+    """Like :func:`_rows`, as the driver's plain tuples: no result processing at all, so only for columns the
+    driver already returns as wanted (integers, strings; booleans may come as 0/1). Building SQLAlchemy rows
+    for the ~400 000 aggregate rows of a large pairs item would hold the event loop for most of a second."""
+    connection = await session.connection()
+    result = await connection.execute(stmt)
+    try:
+        rows = result.cursor.fetchall()
+    except AttributeError:  # pragma: no cover - a driver adapter without a plain cursor
+        return [tuple(row) for row in result.all()]
+    finally:
+        result.close()
+    return rows if not rows or type(rows[0]) is tuple else [tuple(row) for row in rows]
 
 
 def _r(x: float, digits: int = 4) -> float:
@@ -344,10 +395,10 @@ class _Context:
         stmt = join(stmt).where(*where)
         if group_by is not None:
             stmt = stmt.group_by(*([seg] if seg is not None else []), *group_by)
-        rows = await _rows(session, stmt)
+        rows = await _plain_rows(session, stmt)
         out: dict[Any, list[tuple]] = defaultdict(list)
         if seg is None:
-            out[ALL] = [tuple(r) for r in rows]
+            out[ALL] = rows
             return out
         for row in rows:
             rest = tuple(row[1:])
@@ -398,49 +449,43 @@ async def compute_results(session: AsyncSession, consultation: Consultation, *, 
     if seg_column is not None:
         stmt = stmt.add_columns(seg_column)
     people = await _rows(session, stmt.where(Enrolment.consultation_id == cid, Enrolment.consented_at.is_not(None)))
-    index = {row[0]: n for n, row in enumerate(people)}
-    completed = np.array([bool(row[1]) for row in people], dtype=bool)
+    population = _Population({row[0]: n for n, row in enumerate(people)},
+                             np.array([bool(row[1]) for row in people], dtype=bool))
+
+    # Who has anything stored on each item (one query per item; question answers are kept for their results).
+    activity = {item.id: await _activity(session, item, population) for item in items}
     furthest = np.full(len(people), -1, dtype=np.int64)
-    for pid, position in await _furthest_positions(session, cid):
-        n = index.get(pid)
-        if n is not None:
-            furthest[n] = position
+    for item in items:
+        furthest[activity[item.id].present] = np.maximum(furthest[activity[item.id].present], item.position)
     active = furthest >= 0
 
     # Segment groups, sized by active participants.
     k = max(1, int(consultation.min_segment_size or 1))
-    values = [_normal(row[2]) for row in people] if seg_column is not None else []
     mapping: dict[Any, Any] = {}
+    groups: list[Any] = []
     if seg_column is not None:
+        values = [_normal(row[2]) for row in people]
         sizes: dict[Any, int] = defaultdict(int)
         for value, is_active in zip(values, active.tolist()):
             if is_active:
                 sizes[value] += 1
         mapping = _suppress(sizes, k)
-    groups = _ordered_groups(consultation, set(mapping.values())) if seg_column is not None else []
+        groups = _ordered_groups(consultation, set(mapping.values()))
+        slot_of = {g: n for n, g in enumerate(groups, start=1)}
+        population.slot = np.array([slot_of.get(mapping.get(v), -1) for v in values], dtype=np.int64)
+    population.groups = groups
 
     def group_of(value: Any) -> Any:
         return mapping.get(_normal(value))
 
     ctx = _Context(consultation, language, segment, raw, group_of, groups)
     slots = [ALL, *groups]
-    slot_of = {g: n for n, g in enumerate(slots)}
-    participant_slot = np.array([slot_of.get(group_of(v), -1) for v in values], dtype=np.int64) \
-        if seg_column is not None else np.zeros(len(people), dtype=np.int64)
-
-    reached = await _reached(session, items, people, index, completed, furthest)
-
-    def per_slot(mask: np.ndarray) -> dict[Any, int]:
-        counts = {ALL: int(mask.sum())}
-        if groups:
-            per = np.bincount(participant_slot[mask & (participant_slot > 0)], minlength=len(slots))
-            counts.update({g: int(per[slot_of[g]]) for g in groups})
-        return counts
+    reached = await _reached(session, items, population, furthest)
 
     per_item: dict[Any, list[dict[str, Any]]] = {g: [] for g in slots}
     for number, item in enumerate(items, start=1):
-        built = await _item_results(session, ctx, item)
-        reached_counts = per_slot(reached[item.id])
+        built = await _item_results(session, ctx, item, activity[item.id], population)
+        reached_counts = population.count(reached[item.id])
         for g in slots:
             body = built.get(g) or built[None](g)
             entry = {"key": item.key, "kind": item.kind, "number": number,
@@ -449,8 +494,7 @@ async def compute_results(session: AsyncSession, consultation: Consultation, *, 
             entry["answer_rate"] = _r(entry["answered"] / entry["reached"]) if entry["reached"] else 0.0
             per_item[g].append(_ordered_item(entry))
 
-    consented = len(people)
-    active_counts = per_slot(active)
+    active_counts = population.count(active)
     result: dict[str, Any] = {
         "slug": consultation.slug,
         "title": localized(consultation.title, language, consultation.default_language),
@@ -459,8 +503,8 @@ async def compute_results(session: AsyncSession, consultation: Consultation, *, 
         "computed_at": datetime.now(timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z"),
         "min_segment_size": k,
         "participants": active_counts[ALL],
-        "consented": consented,
-        "completed": int(completed.sum()),
+        "consented": len(people),
+        "completed": int(population.completed.sum()),
         "segment": segment,
         "items": per_item[ALL],
     }
@@ -473,6 +517,90 @@ async def compute_results(session: AsyncSession, consultation: Consultation, *, 
             for g in groups
         ]
     return result
+
+
+@dataclass
+class _Population:
+    """The consented participants (by row number) and the segment group each one counts in."""
+
+    index: dict[str, int]
+    completed: np.ndarray
+    slot: np.ndarray | None = None
+    """Per participant: 1 + position of its group in ``groups``, or -1 (withheld); None without a segment."""
+    groups: list[Any] = field(default_factory=list)
+
+    def mask(self, participant_ids: Iterable[str]) -> np.ndarray:
+        mask = np.zeros(len(self.index), dtype=bool)
+        rows = [self.index[p] for p in participant_ids if p in self.index]
+        mask[rows] = True
+        return mask
+
+    def count(self, mask: np.ndarray) -> dict[Any, int]:
+        """How many of the masked participants are in the whole (ALL) and in each group."""
+        counts: dict[Any, int] = {ALL: int(mask.sum())}
+        if self.groups:
+            per = np.bincount(self.slot[mask & (self.slot > 0)], minlength=len(self.groups) + 1)
+            counts.update({g: int(per[n]) for n, g in enumerate(self.groups, start=1)})
+        return counts
+
+    def split(self, rows: list[tuple]) -> dict[Any, list[tuple]]:
+        """Rows whose first column is a participant id, without it, for ALL and for each participant's group."""
+        out: dict[Any, list[tuple]] = defaultdict(list)
+        out[ALL] = [tuple(row[1:]) for row in rows]
+        if self.groups:
+            for row in rows:
+                n = self.index.get(row[0])
+                if n is not None and self.slot[n] > 0:
+                    out[self.groups[self.slot[n] - 1]].append(tuple(row[1:]))
+        return out
+
+
+@dataclass
+class _Activity:
+    present: np.ndarray
+    """Participants with anything stored on the item (an answer or skip, a vote, a served pair)."""
+    answered: np.ndarray
+    """Participants who answered it (a skipped optional question or a skipped pair does not count)."""
+    rows: list[tuple] = field(default_factory=list)
+    """Question items: (participant, option_id, value) of every stored answer."""
+
+
+def _meaningful(kind: str, option_id: int | None, value: Any) -> bool:
+    if kind == "single_choice":
+        return option_id is not None
+    if kind in ("multi_choice", "budget"):
+        return isinstance(value, list)
+    if kind == "scale":
+        return isinstance(value, int) and not isinstance(value, bool)
+    if kind == "free_text":
+        return isinstance(value, str) and bool(value.strip())
+    if kind == "place":
+        return isinstance(value, dict) and "latitude" in value
+    return False
+
+
+async def _activity(session: AsyncSession, item: Item, population: _Population) -> _Activity:
+    if item.kind in QUESTION_KINDS:
+        rows = await _rows(session, select(Answer.participant_id, Answer.option_id, Answer.value)
+                           .where(Answer.item_id == item.id))
+        return _Activity(present=population.mask(r[0] for r in rows),
+                         answered=population.mask(r[0] for r in rows if _meaningful(item.kind, r[1], r[2])),
+                         rows=rows)
+    if item.kind == "proposal":
+        voters = [r[0] for r in await _plain_rows(session, select(ProposalVote.participant_id)
+                                            .where(ProposalVote.item_id == item.id)
+                                            .group_by(ProposalVote.participant_id))]
+        mask = population.mask(voters)
+        return _Activity(present=mask, answered=mask)
+    if item.kind == "pairs":
+        answered_one = func.max(case((and_(PairPrompt.outcome.is_not(None), PairPrompt.outcome != "skip"), 1),
+                                     else_=0))
+        rows = await _plain_rows(session, select(PairPrompt.participant_id, answered_one)
+                           .where(PairPrompt.item_id == item.id).group_by(PairPrompt.participant_id))
+        return _Activity(present=population.mask(r[0] for r in rows),
+                         answered=population.mask(r[0] for r in rows if r[1]))
+    empty = np.zeros(len(population.index), dtype=bool)
+    return _Activity(present=empty, answered=empty)
 
 
 _ITEM_HEAD = ("key", "kind", "number", "prompt", "reached", "answered", "answer_rate")
@@ -506,22 +634,10 @@ def _segment_label(consultation: Consultation, segment: str, group: Any, languag
     return str(group)
 
 
-async def _furthest_positions(session: AsyncSession, cid: int) -> list[tuple[str, int]]:
-    """(participant, position of the last item with anything stored for them) in this consultation."""
-    parts = [
-        select(table.participant_id.label("pid"), Item.position.label("pos"))
-        .join(Item, Item.id == table.item_id).where(Item.consultation_id == cid)
-        for table in (Answer, ProposalVote, PairPrompt)
-    ]
-    union = union_all(*parts).subquery()
-    return [(pid, int(pos)) for pid, pos in
-            await _rows(session, select(union.c.pid, func.max(union.c.pos)).group_by(union.c.pid))]
-
-
-async def _reached(session: AsyncSession, items: list[Item], people: list, index: dict[str, int],
-                   completed: np.ndarray, furthest: np.ndarray) -> dict[int, np.ndarray]:
+async def _reached(session: AsyncSession, items: list[Item], population: _Population,
+                   furthest: np.ndarray) -> dict[int, np.ndarray]:
     """Per item, which consented participants reached it (rule in the module docstring), as a mask."""
-    n = len(people)
+    n = len(population.index)
     by_key = {item.key: item for item in items}
     shown: dict[int, np.ndarray] = {}
     answers_cache: dict[int, dict[str, set[str]]] = {}
@@ -535,24 +651,20 @@ async def _reached(session: AsyncSession, items: list[Item], people: list, index
             answers_cache[target.id] = await _answer_keys(session, target)
         wanted = {str(v) for v in ([condition["equals"]] if condition.get("equals") is not None
                                    else condition.get("any_of") or [])}
-        mask = np.zeros(n, dtype=bool)
-        for pid, keys in answers_cache[target.id].items():
-            i = index.get(pid)
-            if i is not None and keys & wanted:
-                mask[i] = True
-        shown[item.id] = mask
+        shown[item.id] = population.mask(pid for pid, keys in answers_cache[target.id].items() if keys & wanted)
 
-    positions = np.array([item.position for item in items], dtype=np.int64)
+    positions = [item.position for item in items]
     is_question = {item.position: item.kind in QUESTION_KINDS for item in items}
     # Where each participant stands: after a question (answered, so done) or before anything, at the next
     # item shown to them; inside a proposal or pairs item, still there (we cannot tell they are done).
     moves_on = np.array([f < 0 or is_question.get(int(f), False) for f in furthest.tolist()], dtype=bool)
     at = np.where(moves_on, -2, furthest)
     waiting = moves_on.copy()
-    for item, position in zip(items, positions.tolist()):
+    for item, position in zip(items, positions):
         step = waiting & (position > furthest) & shown[item.id]
         at[step] = position
         waiting &= ~step
+    completed = population.completed
     return {item.id: shown[item.id] & (completed | (furthest >= item.position) | (at == item.position))
             for item in items}
 
@@ -577,14 +689,16 @@ async def _answer_keys(session: AsyncSession, item: Item) -> dict[str, set[str]]
 # ---------------------------------------------------------------------------------------------- item kinds
 
 
-async def _item_results(session: AsyncSession, ctx: _Context, item: Item) -> dict[Any, Any]:
+async def _item_results(session: AsyncSession, ctx: _Context, item: Item, activity: _Activity,
+                        population: _Population) -> dict[Any, Any]:
     """{group: body} for ALL and each group; ``None`` maps to a factory for groups with no rows."""
     if item.kind in QUESTION_KINDS:
-        return await _question(session, ctx, item)
+        return await _question(session, ctx, item, population.split(activity.rows))
+    answered = population.count(activity.answered)
     if item.kind == "proposal":
-        return await _proposal_item(session, ctx, item)
+        return await _proposal_item(session, ctx, item, answered)
     if item.kind == "pairs":
-        return await _pairs_item(session, ctx, item)
+        return await _pairs_item(session, ctx, item, answered)
     return {None: lambda g: {"answered": 0}}
 
 
@@ -593,35 +707,29 @@ async def _options(session: AsyncSession, item: Item) -> list[Option]:
                  ).scalars())
 
 
-async def _question(session: AsyncSession, ctx: _Context, item: Item) -> dict[Any, Any]:
+async def _question(session: AsyncSession, ctx: _Context, item: Item,
+                    rows: dict[Any, list[tuple]]) -> dict[Any, Any]:
+    """``rows``: (option_id, value) of every stored answer, for ALL and per group."""
     options = await _options(session, item)
     default = ctx.consultation.default_language
     label = {o.id: localized(o.label, ctx.language, default) for o in options}
-    if item.kind == "single_choice":
-        rows = await ctx.grouped(session, Answer.participant_id, [Answer.option_id, func.count()],
-                                 [Answer.item_id == item.id, Answer.option_id.is_not(None)], [Answer.option_id])
-        build = lambda rs: _single_choice(options, label, rs)  # noqa: E731
-    else:
-        rows = await ctx.grouped(session, Answer.participant_id, [Answer.value], [Answer.item_id == item.id])
-        values = {g: [r[0] for r in rs] for g, rs in rows.items()}
-        builders = {"multi_choice": lambda vs: _multi_choice(options, label, vs),
-                    "budget": lambda vs: _budget(item, options, label, vs),
-                    "scale": lambda vs: _scale(item, vs),
-                    "free_text": lambda vs: _free_text(vs, ctx.raw),
-                    "place": lambda vs: _place(vs, ctx.raw)}
-        builder = builders[item.kind]
-        out = {g: builder(vs) for g, vs in values.items()}
-        out[None] = lambda g: builder([])
-        return out
-    out = {g: build(rs) for g, rs in rows.items()}
-    out[None] = lambda g: build([])
+    builders = {"single_choice": lambda rs: _single_choice(options, label, [r[0] for r in rs]),
+                "multi_choice": lambda rs: _multi_choice(options, label, [r[1] for r in rs]),
+                "budget": lambda rs: _budget(item, options, label, [r[1] for r in rs]),
+                "scale": lambda rs: _scale(item, [r[1] for r in rs]),
+                "free_text": lambda rs: _free_text([r[1] for r in rs], ctx.raw),
+                "place": lambda rs: _place([r[1] for r in rs], ctx.raw)}
+    builder = builders[item.kind]
+    out: dict[Any, Any] = {g: builder(rs) for g, rs in rows.items()}
+    out[None] = lambda g: builder([])
     return out
 
 
-def _single_choice(options: list[Option], label: dict[int, str], rows: list[tuple]) -> dict[str, Any]:
+def _single_choice(options: list[Option], label: dict[int, str], chosen: list[int | None]) -> dict[str, Any]:
     counts: dict[int, int] = defaultdict(int)
-    for option_id, n in rows:
-        counts[option_id] += int(n)
+    for option_id in chosen:
+        if option_id is not None:
+            counts[option_id] += 1
     answered = sum(counts[o.id] for o in options)
     return {"answered": answered, "options": [{"key": o.key, "label": label[o.id], **_share(counts[o.id], answered)}
                                               for o in options]}
@@ -709,11 +817,6 @@ async def _accepted(session: AsyncSession, ctx: _Context, item: Item) -> dict[in
     return {pid: localized(text, ctx.language, default) for pid, text in rows}
 
 
-async def _distinct_participants(session: AsyncSession, ctx: _Context, table, where: list) -> dict[Any, int]:  # noqa: ANN001
-    rows = await ctx.grouped(session, table.participant_id, [func.count(distinct(table.participant_id))], where, [])
-    return {g: sum(int(r[0]) for r in rs) for g, rs in rows.items()}
-
-
 async def _in_threads(builders: dict[Any, Callable[[], dict[str, Any]]]) -> dict[Any, dict[str, Any]]:
     """Run CPU-bound builders in worker threads (numpy releases the GIL), keeping the event loop free."""
     keys = list(builders)
@@ -732,14 +835,14 @@ _QUALIFICATION_COLUMN = {(choice, name): COUNT_FIELDS.index(f"{choice}_{name}")
                          for choice, names in QUALIFICATIONS.items() for name in names}
 
 
-async def _proposal_item(session: AsyncSession, ctx: _Context, item: Item) -> dict[Any, Any]:
+async def _proposal_item(session: AsyncSession, ctx: _Context, item: Item,
+                         voters: dict[Any, int]) -> dict[Any, Any]:
     texts = await _accepted(session, ctx, item)
     rows = await ctx.grouped(
         session, ProposalVote.participant_id,
         [ProposalVote.proposal_id, ProposalVote.choice, ProposalVote.qualification, func.count()],
         [ProposalVote.item_id == item.id],
         [ProposalVote.proposal_id, ProposalVote.choice, ProposalVote.qualification])
-    voters = await _distinct_participants(session, ctx, ProposalVote, [ProposalVote.item_id == item.id])
     ids = list(texts)
     row_of = {pid: n for n, pid in enumerate(ids)}
 
@@ -784,7 +887,8 @@ async def _proposal_item(session: AsyncSession, ctx: _Context, item: Item) -> di
     return out
 
 
-async def _pairs_item(session: AsyncSession, ctx: _Context, item: Item) -> dict[Any, Any]:
+async def _pairs_item(session: AsyncSession, ctx: _Context, item: Item,
+                      answered: dict[Any, int]) -> dict[Any, Any]:
     texts = await _accepted(session, ctx, item)
     ids = list(texts)
     low_won = or_(and_(PairPrompt.outcome == "left", PairPrompt.left_id == PairPrompt.low_id),
@@ -797,8 +901,6 @@ async def _pairs_item(session: AsyncSession, ctx: _Context, item: Item) -> dict[
     outcomes = await ctx.grouped(session, PairPrompt.participant_id,
                                  [PairPrompt.outcome, PairPrompt.after_skip, func.count()],
                                  [PairPrompt.item_id == item.id], [PairPrompt.outcome, PairPrompt.after_skip])
-    answered = await _distinct_participants(session, ctx, PairPrompt, [
-        PairPrompt.item_id == item.id, PairPrompt.outcome.is_not(None), PairPrompt.outcome != "skip"])
 
     def build(group: Any) -> dict[str, Any]:
         table = np.array(decisive.get(group, []), dtype=np.int64).reshape(-1, 4)

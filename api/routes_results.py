@@ -5,9 +5,7 @@ content too: free texts and place points, never who wrote them.
 """
 from __future__ import annotations
 
-from typing import Any
-
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Query, Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api import results
@@ -18,7 +16,10 @@ from storage.consultations import by_slug
 router = APIRouter(prefix="/organiser", tags=["organiser"], dependencies=[Depends(require_service_token)])
 
 
-@router.get("/consultations/{slug}/results", summary="Results of every item, optionally by segment")
+@router.get("/consultations/{slug}/results", response_class=Response,
+            summary="Results of every item, optionally by segment",
+            responses={200: {"content": {"application/json": {}},
+                             "description": "The structure documented in api/results.py"}})
 async def consultation_results(
     slug: str,
     segment: str | None = Query(None, description="Split by " + ", ".join(results.SEGMENTS) + "; segments "
@@ -27,9 +28,10 @@ async def consultation_results(
                                                              "consultation's)"),
     fresh: bool = Query(False, description="Recompute now instead of a result up to a few seconds old"),
     db: AsyncSession = Depends(session),
-) -> dict[str, Any]:
+) -> Response:
     consultation = await by_slug(db, slug)
     if consultation is None:
         raise not_found(f"consultation {slug!r}")
-    return await results.consultation_results(db, consultation, segment=segment, raw=True, language=lang,
-                                              fresh=fresh)
+    body = await results.consultation_results_json(db, consultation, segment=segment, raw=True, language=lang,
+                                                   fresh=fresh)
+    return Response(content=body, media_type="application/json")

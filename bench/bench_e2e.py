@@ -116,14 +116,17 @@ async def serve_bot(kind: str, mode: str, telegram: str, database_url: str, port
 
     if mode == "polling":
         print("READY", flush=True)
-        await dispatcher.start_polling(bot, handle_signals=False, polling_timeout=10)
+        from bot.webhook import MAX_CONCURRENT_UPDATES  # as viche.runner does
+
+        await dispatcher.start_polling(bot, handle_signals=False, polling_timeout=10,
+                                       tasks_concurrency_limit=MAX_CONCURRENT_UPDATES if kind == "viche" else None)
         return
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", access_log=False))
     serving = asyncio.create_task(server.serve())
     while not server.started:
         await asyncio.sleep(0.05)
     await dispatcher.emit_startup(bot=bot, dispatcher=dispatcher, bots=[bot], **dispatcher.workflow_data)
-    await bot.set_webhook(f"http://127.0.0.1:{port}/telegram/webhook", secret_token=SECRET,
+    await bot.set_webhook(f"http://127.0.0.1:{port}/telegram/webhook", secret_token=SECRET, max_connections=40,
                           allowed_updates=dispatcher.resolve_used_update_types())
     print("READY", flush=True)
     await serving

@@ -36,6 +36,12 @@ log = logging.getLogger(__name__)
 
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 DEFAULT_PATH = "/telegram/webhook"
+# Updates handled at once, whether they arrive by webhook or by polling: each holds at most one database
+# connection at a time, and the pool has 30 (storage.db). Beyond this, updates wait (unbounded, a burst would
+# exhaust the pool and fail with timeouts).
+MAX_CONCURRENT_UPDATES = 20
+# Parallel connections Telegram may open to the webhook.
+MAX_CONNECTIONS = 40
 
 
 def webhook_path(url: str) -> str:
@@ -102,6 +108,7 @@ class WebhookReceiver:
         self._secret = secret.encode()
         self.context = context
         self.locks = KeyedLocks()
+        self.slots = asyncio.Semaphore(MAX_CONCURRENT_UPDATES)
         # Errors that Telegram can fix by delivering again must reach us (see handlers/fallback.on_error).
         dispatcher["redeliver_on_outage"] = True
 
@@ -119,7 +126,7 @@ class WebhookReceiver:
             # Delivering it again would not help (a Bot API newer than this aiogram, or garbage): drop it.
             log.warning("ignoring an update this aiogram cannot read: %s", str(error)[:500])
             return JSONResponse({"ok": True, "ignored": True})
-        async with self.locks.hold(_sender_key(update)):
+        async with self.locks.hold(_sender_key(update)), self.slots:
             try:
                 if await self.backend.update_processed(self.bot.id, update.update_id):
                     return JSONResponse({"ok": True, "duplicate": True})
@@ -147,4 +154,4 @@ async def register_webhook(bot: Bot, dispatcher: Dispatcher, url: str, secret: s
     """setWebhook with the secret and the update types the routers use. Updates Telegram queued while the bot
     was down are kept: they are delivered now."""
     await bot.set_webhook(url, secret_token=secret, allowed_updates=dispatcher.resolve_used_update_types(),
-                          drop_pending_updates=False)
+                          drop_pending_updates=False, max_connections=MAX_CONNECTIONS)

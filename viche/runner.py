@@ -18,6 +18,7 @@ from bot.broadcaster import BroadcastConfig, Broadcaster
 from bot.dispatcher import build_bot, build_dispatcher
 from storage.db import Database
 from viche.settings import Settings
+from bot.webhook import MAX_CONCURRENT_UPDATES
 from viche.production import housekeeping, install_webhook, prepare_polling, start_webhook, stop_webhook
 
 log = logging.getLogger("viche")
@@ -83,7 +84,8 @@ async def started(settings: Settings) -> AsyncIterator[Running]:
             await start_webhook(settings, bot, dispatcher, webhook_url)
         else:
             await prepare_polling(bot)
-            polling = asyncio.create_task(dispatcher.start_polling(bot, handle_signals=False))
+            polling = asyncio.create_task(dispatcher.start_polling(
+                bot, handle_signals=False, tasks_concurrency_limit=MAX_CONCURRENT_UPDATES))
         if not settings.api_url:  # this process owns the database
             housekeeper = asyncio.create_task(housekeeping(settings, db))
             broadcaster = Broadcaster(bot, SqlOutboxStore(db), BroadcastConfig.from_settings(settings))

@@ -253,6 +253,7 @@ async def test_results_are_cached_and_follow_new_votes(http, db, monkeypatch):
 
     # A computation that took long is refreshed in the background: the stale value comes back at once.
     monkeypatch.setattr(results, "INLINE_BUDGET", 0.0)
+    monkeypatch.setattr(results, "REFRESH_SHARE", 1e9)  # no pause between background refreshes
     await vote(2)
     assert await votes() == 2
     await cache.drain()
