@@ -57,6 +57,7 @@ STEPS = 13  # updates per participant, in both bots
 
 def echo_dispatcher():  # noqa: ANN201
     from aiogram import Dispatcher, F, Router
+    from aiogram.exceptions import TelegramBadRequest
     from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
 
     router = Router(name="echo")
@@ -69,7 +70,10 @@ def echo_dispatcher():  # noqa: ANN201
     @router.callback_query(F.data == "like")
     async def like(query: CallbackQuery) -> None:
         await query.answer("Thanks!")
-        await query.message.edit_text(f"liked: {query.message.text}", reply_markup=keyboard)
+        try:
+            await query.message.edit_text(f"liked: {query.message.text}", reply_markup=keyboard)
+        except TelegramBadRequest:  # pressed twice: "message is not modified"
+            pass
 
     dispatcher = Dispatcher()
     dispatcher.include_router(router)
