@@ -25,7 +25,6 @@ class Settings(BaseSettings):
     service_token: str = Field(default_factory=lambda: secrets.token_urlsafe(32))
     host: str = "127.0.0.1"
     port: int = 8000
-    public_url: str | None = None
     admins: Annotated[list[int], NoDecode] = Field(default_factory=list)
     owners: Annotated[list[int], NoDecode] = Field(default_factory=list)
     default_language: str = "uk"
