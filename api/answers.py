@@ -4,10 +4,10 @@ from __future__ import annotations
 import unicodedata
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api import schemas
+from api.content_cache import content_for
 from api.errors import bad_request
 from storage.models import Item, Option
 
@@ -19,8 +19,7 @@ def clean_text(text: str) -> str:
 
 
 async def _options(session: AsyncSession, item: Item) -> dict[int, Option]:
-    rows = (await session.execute(select(Option).where(Option.item_id == item.id))).scalars()
-    return {option.id: option for option in rows}
+    return {option.id: option for option in await content_for(session).options(item)}
 
 
 def _id_list(value: Any, item: Item) -> list[int]:

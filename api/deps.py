@@ -16,7 +16,8 @@ log = logging.getLogger(__name__)
 bearer = HTTPBearer(auto_error=False, description="The service token (VICHE_SERVICE_TOKEN).")
 
 
-def database(request: Request) -> Database:
+async def database(request: Request) -> Database:
+    # async: a plain def dependency would run in a worker thread, a thread hop on every request.
     return request.app.state.db
 
 
@@ -42,7 +43,7 @@ async def _close(s: AsyncSession) -> None:
             pass
 
 
-def require_service_token(
+async def require_service_token(
     request: Request, credentials: HTTPAuthorizationCredentials | None = Depends(bearer)
 ) -> None:
     expected = request.app.state.settings.service_token

@@ -17,6 +17,7 @@ from babel import Locale, UnknownLocaleError
 from api import schemas, selection
 from api.answers import clean_text, validated_value
 from api.content import localized
+from api.content_cache import ContentCache, content_for
 from api.definition import PROPOSAL_MAX, PROPOSAL_MIN
 from api.errors import ApiError, bad_request, conflict, not_found
 from storage.text import normalize_proposal
@@ -25,13 +26,15 @@ from storage.models import (
     Consultation,
     Enrolment,
     Item,
-    Option,
     PairPrompt,
     Participant,
     Proposal,
     ProposalVote,
     utcnow,
 )
+
+SELECTED_KINDS = ("proposal", "pairs")
+"""Items whose screens the selection registry chooses; the others are done once answered."""
 
 QUALIFICATIONS = {
     "agree": {"like_it", "doable", "platitude"},
@@ -117,12 +120,18 @@ async def next_screen(
         return schemas.NextOut(status="profile", profile=question, **base)
     base["awaiting"] = enrolment.awaiting
 
-    items = (
-        await session.execute(select(Item).where(Item.consultation_id == consultation.id).order_by(Item.position))
-    ).scalars().all()
-    answers_by_key = await _branch_answers(session, participant.id, items)
+    content = content_for(session)
+    items = await content.items(consultation)
+    # One read of the participant's answers serves both the branch conditions and "is this item done?".
+    answers = {answer.item_id: answer for answer in (await session.execute(
+        select(Answer).where(Answer.participant_id == participant.id,
+                             Answer.item_id.in_([item.id for item in items if item.kind not in SELECTED_KINDS]))
+    )).scalars()} if items else {}
+    answers_by_key = await _branch_answers(content, items, answers)
     for number, item in enumerate(items, start=1):
         if not _shown(item, answers_by_key):
+            continue
+        if item.kind not in SELECTED_KINDS and item.id in answers:
             continue
         screen = await _pending_screen(session, participant, consultation, item, language)
         if screen is not None:
@@ -143,23 +152,20 @@ async def next_screen(
     )
 
 
-async def _branch_answers(session: AsyncSession, participant_id: str, items: list[Item]) -> dict[str, set[str]]:
+async def _branch_answers(content: ContentCache, items: list[Item], answers: dict[int, Answer]) -> dict[str, set[str]]:
     """Each answered item's values as branch conditions see them: option keys, or the scale number."""
     needed = {item.config["show_if"]["item"] for item in items if item.config.get("show_if")}
-    if not needed:
-        return {}
-    by_id = {item.id: item for item in items if item.key in needed}
-    answers = (await session.execute(select(Answer).where(Answer.participant_id == participant_id,
-                                                          Answer.item_id.in_(list(by_id))))).scalars().all()
-    option_keys = dict((await session.execute(select(Option.id, Option.key).where(Option.item_id.in_(list(by_id)))))
-                       .all())
     values: dict[str, set[str]] = {}
-    for answer in answers:
+    for item in items:
+        answer = answers.get(item.id)
+        if item.key not in needed or answer is None:
+            continue
+        option_keys = {option.id: option.key for option in await content.options(item)}
         chosen = [answer.option_id] if answer.option_id else (answer.value if isinstance(answer.value, list) else [])
         keys = {option_keys[i] for i in chosen if i in option_keys}
-        if isinstance(answer.value, int):
+        if isinstance(answer.value, int) and not isinstance(answer.value, bool):
             keys.add(str(answer.value))
-        values[by_id[answer.item_id].key] = keys
+        values[item.key] = keys
     return values
 
 
@@ -240,12 +246,7 @@ async def _pending_screen(
         left, right = await session.get(Proposal, prompt.left_id), await session.get(Proposal, prompt.right_id)
         return _Screen(pair=schemas.PairOut(token=prompt.token, left=proposal_out(left, language, default),
                                             right=proposal_out(right, language, default)))
-    answered = (await session.execute(
-        select(Answer).where(Answer.participant_id == participant.id, Answer.item_id == item.id)
-    )).scalar_one_or_none()
-    if answered is not None:
-        return None
-    options = (await session.execute(select(Option).where(Option.item_id == item.id).order_by(Option.position))).scalars()
+    options = await content_for(session).options(item)  # answered items were passed over by the caller
     return _Screen(options=[
         schemas.OptionOut(id=o.id, key=o.key, label=localized(o.label, language, default), cost=o.cost) for o in options
     ])
@@ -286,10 +287,11 @@ async def _pending_pair(session: AsyncSession, participant_id: str, item: Item) 
 
 
 async def _item_in_open_consultation(session: AsyncSession, item_id: int) -> tuple[Item, Consultation]:
-    item = await session.get(Item, item_id)
+    content = content_for(session)
+    item = await content.item(item_id)
     if item is None:
         raise not_found("item")
-    consultation = await session.get(Consultation, item.consultation_id)
+    consultation = await content.by_id(item.consultation_id)
     if not is_open(consultation):
         raise conflict("not_open", f"consultation {consultation.slug!r} is not open ({consultation.status})")
     return item, consultation

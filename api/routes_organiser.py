@@ -22,6 +22,7 @@ from api.broadcast.outbox import on_status_changed
 from api.content import localized
 from api.deps import require_service_token, session
 from api.errors import ApiError, bad_request, conflict, not_found
+from api.content_cache import consultation_changed
 from storage.consultations import by_slug, save_definition
 from storage.models import Answer, Consultation, Enrolment, Item, Option, PairPrompt, Proposal, ProposalVote
 from storage.models_admin import Organiser
@@ -30,7 +31,7 @@ from viche.settings import Settings
 router = APIRouter(prefix="/organiser", tags=["organiser"], dependencies=[Depends(require_service_token)])
 
 
-def app_settings(request: Request) -> Settings:
+async def app_settings(request: Request) -> Settings:
     return request.app.state.settings
 
 
@@ -198,6 +199,7 @@ async def change_status(slug: str, body: StatusChange, db: AsyncSession = Depend
                        consultation_status=consultation.status)
     consultation.status = target
     await db.commit()
+    consultation_changed(db, slug)
     await on_status_changed(db, consultation)  # closing queues the final results digest (api/broadcast)
     return await _row(db, consultation)
 

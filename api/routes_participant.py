@@ -8,8 +8,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from api import participation, schemas
 from api.deps import require_service_token, session
+from api.content_cache import content_for
 from api.errors import not_found
-from storage.consultations import by_slug
 from storage.models import Consultation, Contact, Enrolment, Participant, utcnow
 
 router = APIRouter(prefix="/participant", tags=["participant"], dependencies=[Depends(require_service_token)])
@@ -23,14 +23,15 @@ async def _participant(db: AsyncSession, participant_id: str) -> Participant:
 
 
 async def _consultation(db: AsyncSession, slug: str) -> Consultation:
-    consultation = await by_slug(db, slug)
+    consultation = await content_for(db).by_slug(slug)
     if consultation is None or consultation.status == "draft":
         raise not_found(f"consultation {slug!r}")
     return consultation
 
 
 async def _out(db: AsyncSession, participant: Participant, created: bool = False) -> schemas.ParticipantOut:
-    current = await db.get(Consultation, participant.current_consultation_id) if participant.current_consultation_id else None
+    current_id = participant.current_consultation_id
+    current = await content_for(db).by_id(current_id) if current_id else None
     return schemas.ParticipantOut(id=participant.id, language=participant.language, created=created,
                                   current_consultation=current.slug if current else None)
 
@@ -113,8 +114,22 @@ async def enrol(participant_id: str, body: schemas.EnrolIn, db: AsyncSession = D
     return _enrolment_out(consultation, enrolment)
 
 
+NEXT = Query(default=None, min_length=1, max_length=64, alias="next",
+             description="A consultation's slug: include the participant's next screen there in the response.")
+LANG = Query(default=None, max_length=16, description="The language of the included next screen.")
+
+
+async def _with_next(db: AsyncSession, out, participant_id: str, slug: str | None, lang: str | None):  # noqa: ANN001, ANN202
+    """The response, with the participant's next screen when the front end asked for it (``?next=slug``)."""
+    if slug is not None:
+        participant = await _participant(db, participant_id)
+        out.next = await participation.next_screen(db, participant, await _consultation(db, slug), lang)
+    return out
+
+
 @router.post("/{participant_id}/consent", response_model=schemas.EnrolmentOut)
-async def consent(participant_id: str, body: schemas.EnrolIn, db: AsyncSession = Depends(session)) -> schemas.EnrolmentOut:
+async def consent(participant_id: str, body: schemas.EnrolIn, then: str | None = NEXT, lang: str | None = LANG,
+                  db: AsyncSession = Depends(session)) -> schemas.EnrolmentOut:
     participant = await _participant(db, participant_id)
     consultation = await _consultation(db, body.slug)
     enrolment = await _enrolment(db, participant, consultation, body.source)
@@ -122,7 +137,7 @@ async def consent(participant_id: str, body: schemas.EnrolIn, db: AsyncSession =
         enrolment.consented_at = utcnow()
     participant.current_consultation_id = consultation.id
     await db.commit()
-    return _enrolment_out(consultation, enrolment)
+    return await _with_next(db, _enrolment_out(consultation, enrolment), participant_id, then, lang)
 
 
 @router.get("/{participant_id}/next", response_model=schemas.NextOut,
@@ -135,24 +150,31 @@ async def next_item(participant_id: str, slug: str = Query(min_length=1, max_len
 
 @router.post("/{participant_id}/answers", response_model=schemas.AnswerOut,
              summary="Answer a question item (idempotent: the same answer twice is stored once)")
-async def answer(participant_id: str, body: schemas.AnswerIn, db: AsyncSession = Depends(session)) -> schemas.AnswerOut:
+async def answer(participant_id: str, body: schemas.AnswerIn, then: str | None = NEXT, lang: str | None = LANG,
+                 db: AsyncSession = Depends(session)) -> schemas.AnswerOut:
     await _participant(db, participant_id)
-    return await participation.record_answer(db, participant_id, body)
+    out = await participation.record_answer(db, participant_id, body)
+    return await _with_next(db, out, participant_id, then, lang)
 
 
 @router.post("/{participant_id}/votes", response_model=schemas.VoteOut,
              summary="Agree / disagree / neutral on a proposal (idempotent)")
-async def vote(participant_id: str, body: schemas.VoteIn, db: AsyncSession = Depends(session)) -> schemas.VoteOut:
+async def vote(participant_id: str, body: schemas.VoteIn, then: str | None = NEXT, lang: str | None = LANG,
+               db: AsyncSession = Depends(session)) -> schemas.VoteOut:
     await _participant(db, participant_id)
-    return await participation.record_vote(db, participant_id, body)
+    out = await participation.record_vote(db, participant_id, body)
+    if out.created and out.asks_qualification and body.qualification is None:
+        return out  # the "why?" comes first; serving the next statement now would count an exposure never shown
+    return await _with_next(db, out, participant_id, then, lang)
 
 
 @router.post("/{participant_id}/pairs/{token}", response_model=schemas.PairAnswerOut,
              summary="Answer a served pair; its token counts once")
-async def pair(participant_id: str, token: str, body: schemas.PairAnswerIn,
-               db: AsyncSession = Depends(session)) -> schemas.PairAnswerOut:
+async def pair(participant_id: str, token: str, body: schemas.PairAnswerIn, then: str | None = NEXT,
+               lang: str | None = LANG, db: AsyncSession = Depends(session)) -> schemas.PairAnswerOut:
     await _participant(db, participant_id)
-    return await participation.record_pair(db, participant_id, token, body)
+    out = await participation.record_pair(db, participant_id, token, body)
+    return await _with_next(db, out, participant_id, then, lang)
 
 
 @router.post("/{participant_id}/profile", status_code=204,

@@ -39,6 +39,8 @@ class EnrolmentOut(BaseModel):
     consented: bool
     completed: bool
     source: str | None
+    next: "NextOut | None" = Field(default=None, description="With ?next=<slug>: the participant's next screen "
+                                   "in that consultation, so that a front end needs one request per answer.")
 
 
 class ConsultationBrief(BaseModel):
@@ -145,6 +147,8 @@ class AnswerOut(BaseModel):
     option_id: int | None
     value: Any
     created: bool
+    next: "NextOut | None" = Field(default=None, description="With ?next=<slug>: the participant's next screen "
+                                   "in that consultation, so that a front end needs one request per answer.")
 
 
 class VoteIn(BaseModel):
@@ -160,6 +164,8 @@ class VoteOut(BaseModel):
     qualification: str | None
     created: bool
     asks_qualification: bool = Field(default=False, description="The item asks a follow-up 'why?' for votes.")
+    next: "NextOut | None" = Field(default=None, description="With ?next=<slug>: the participant's next screen "
+                                   "in that consultation, so that a front end needs one request per answer.")
 
 
 class PairAnswerIn(BaseModel):
@@ -173,3 +179,9 @@ class PairAnswerOut(BaseModel):
     counted: bool
     after_skip: bool
     created: bool
+    next: "NextOut | None" = Field(default=None, description="With ?next=<slug>: the participant's next screen "
+                                   "in that consultation, so that a front end needs one request per answer.")
+
+
+for _model in (EnrolmentOut, AnswerOut, VoteOut, PairAnswerOut):  # their 'next' field refers forward
+    _model.model_rebuild()

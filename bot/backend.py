@@ -56,7 +56,7 @@ class Backend:
         response = await self._request(method, path, **kwargs)
         return response.json() if response.content else None
 
-    # participant routes
+    # participant routes. ``then`` ({"next": slug, "lang": …}) asks a write to return the next screen too.
     async def identify(self, channel: str, external_id: str) -> dict:
         return await self._call("POST", "/participant/identify", json={"channel": channel, "external_id": external_id})
 
@@ -69,24 +69,27 @@ class Backend:
     async def enrol(self, participant_id: str, slug: str, source: str | None = None) -> dict:
         return await self._call("POST", f"/participant/{participant_id}/enrol", json={"slug": slug, "source": source})
 
-    async def consent(self, participant_id: str, slug: str) -> dict:
-        return await self._call("POST", f"/participant/{participant_id}/consent", json={"slug": slug})
+    async def consent(self, participant_id: str, slug: str, then: dict | None = None) -> dict:
+        return await self._call("POST", f"/participant/{participant_id}/consent", json={"slug": slug}, params=then)
 
     async def next(self, participant_id: str, slug: str, lang: str | None) -> dict:
         params = {"slug": slug, **({"lang": lang} if lang else {})}
         return await self._call("GET", f"/participant/{participant_id}/next", params=params)
 
-    async def answer(self, participant_id: str, item_id: int, option_id: int | None = None, value: Any = None) -> dict:
+    async def answer(self, participant_id: str, item_id: int, option_id: int | None = None, value: Any = None,
+                     then: dict | None = None) -> dict:
         return await self._call("POST", f"/participant/{participant_id}/answers",
-                                json={"item_id": item_id, "option_id": option_id, "value": value})
+                                json={"item_id": item_id, "option_id": option_id, "value": value}, params=then)
 
-    async def vote(self, participant_id: str, proposal_id: int, choice: str, qualification: str | None = None) -> dict:
-        return await self._call("POST", f"/participant/{participant_id}/votes",
+    async def vote(self, participant_id: str, proposal_id: int, choice: str, qualification: str | None = None,
+                   then: dict | None = None) -> dict:
+        return await self._call("POST", f"/participant/{participant_id}/votes", params=then,
                                 json={"proposal_id": proposal_id, "choice": choice, "qualification": qualification})
 
-    async def answer_pair(self, participant_id: str, token: str, outcome: str, reason: str | None = None) -> dict:
+    async def answer_pair(self, participant_id: str, token: str, outcome: str, reason: str | None = None,
+                          then: dict | None = None) -> dict:
         return await self._call("POST", f"/participant/{participant_id}/pairs/{token}",
-                                json={"outcome": outcome, "reason": reason})
+                                json={"outcome": outcome, "reason": reason}, params=then)
 
     async def profile(self, participant_id: str, slug: str, field: str, value: str | None) -> None:
         await self._call("POST", f"/participant/{participant_id}/profile",

@@ -115,12 +115,14 @@ class CitizenFlow:
         if screen["status"] == "item" and screen["item"]["kind"] == "free_text":
             item = screen["item"]
             try:
-                await self.backend.answer(participant["id"], item["id"], value=text)
+                result = await self.backend.answer(participant["id"], item["id"], value=text,
+                                                   then=self._then(participant, tr))
             except BackendError as error:
                 if error.code != "invalid_length":
                     return self._refusal(participant, user, error)
                 return Reply(messages=[Screen(_length_hint(tr, error.extra.get("min"), error.extra.get("max")))])
-            return Reply(messages=[Screen("✓ " + tr._("Saved"))]).then(await self._continue(user, participant))
+            return Reply(messages=[Screen("✓ " + tr._("Saved"))]).then(
+                await self._continue(user, participant, result.get("next")))
         hint = Screen(tr._("Please answer with the buttons under the message. 👇"))
         return Reply(messages=[hint, self._render(tr, screen)])
 
@@ -175,12 +177,14 @@ class CitizenFlow:
 
     async def _on_consent(self, user: User, participant: dict, cb: callbacks.Callback, pressed: str | None,
                           message_text: str | None) -> Reply:
+        participant["current_consultation"] = cb.parts[0]
         try:
-            await self.backend.consent(participant["id"], cb.parts[0])
+            result = await self.backend.consent(participant["id"], cb.parts[0],
+                                                then=self._then(participant, self._tr(participant, user)))
         except BackendError as error:
             return self._refusal(participant, user, error)
-        participant["current_consultation"] = cb.parts[0]
-        return Reply(edit=self._answered(message_text, pressed)).then(await self._continue(user, participant))
+        return Reply(edit=self._answered(message_text, pressed)).then(
+            await self._continue(user, participant, result.get("next")))
 
     async def _on_switch(self, user: User, participant: dict, cb: callbacks.Callback, *_: object) -> Reply:
         try:
@@ -203,17 +207,20 @@ class CitizenFlow:
     async def _on_option(self, user: User, participant: dict, cb: callbacks.Callback, pressed: str | None,
                          message_text: str | None) -> Reply:
         return await self._record(user, participant, pressed, message_text,
-                                  self.backend.answer(participant["id"], cb.int(0), option_id=cb.int(1)))
+                                  self.backend.answer(participant["id"], cb.int(0), option_id=cb.int(1),
+                                                      then=self._then(participant, self._tr(participant, user))))
 
     async def _on_scale(self, user: User, participant: dict, cb: callbacks.Callback, pressed: str | None,
                         message_text: str | None) -> Reply:
         return await self._record(user, participant, pressed, message_text,
-                                  self.backend.answer(participant["id"], cb.int(0), value=cb.int(1)))
+                                  self.backend.answer(participant["id"], cb.int(0), value=cb.int(1),
+                                                      then=self._then(participant, self._tr(participant, user))))
 
     async def _on_skip(self, user: User, participant: dict, cb: callbacks.Callback, pressed: str | None,
                        message_text: str | None) -> Reply:
         return await self._record(user, participant, pressed, message_text,
-                                  self.backend.answer(participant["id"], cb.int(0), value=None))
+                                  self.backend.answer(participant["id"], cb.int(0), value=None,
+                                                      then=self._then(participant, self._tr(participant, user))))
 
     async def _on_toggle(self, user: User, participant: dict, cb: callbacks.Callback, *_: object) -> Reply:
         """Multi-choice and budget selections live in the buttons themselves until Done is pressed."""
@@ -238,7 +245,8 @@ class CitizenFlow:
             return Reply(toast=tr._("You have already answered this one."))
         chosen = [screen["options"][p] for p in sorted(decode_mask(cb.parts[1])) if p < len(screen["options"])]
         try:
-            await self.backend.answer(participant["id"], cb.int(0), value=[o["id"] for o in chosen])
+            result = await self.backend.answer(participant["id"], cb.int(0), value=[o["id"] for o in chosen],
+                                               then=self._then(participant, tr))
         except BackendError as error:
             if error.code == "invalid_count":
                 high = _whole(error.extra.get("max"), len(screen["options"]))
@@ -250,21 +258,21 @@ class CitizenFlow:
             return self._refusal(participant, user, error)
         summary = ", ".join(o["label"] for o in chosen) or "—"
         return Reply(edit=self._answered(message_text, summary), toast=tr._("Saved ✓")).then(
-            await self._continue(user, participant))
+            await self._continue(user, participant, result.get("next")))
 
     async def _on_vote(self, user: User, participant: dict, cb: callbacks.Callback, pressed: str | None,
                        message_text: str | None) -> Reply:
         choice = CHOICE_CODES[cb.parts[1]]
         tr = self._tr(participant, user)
         try:
-            result = await self.backend.vote(participant["id"], cb.int(0), choice)
+            result = await self.backend.vote(participant["id"], cb.int(0), choice, then=self._then(participant, tr))
         except BackendError as error:
             return self._refusal(participant, user, error)
         if not result["created"]:
             return Reply(toast=tr._("Already recorded. ✓"))
         if not result.get("asks_qualification"):
             return Reply(edit=self._answered(message_text, pressed), toast=tr._("Saved ✓")).then(
-                await self._continue(user, participant))
+                await self._continue(user, participant, result.get("next")))
         buttons = [[Button(qualification_label(tr, q), encode("q", cb.parts[0], cb.parts[1], code))]
                    for code, q in QUALIFICATION_CODES[choice]]
         buttons.append([Button(tr._("Skip"), encode("q", cb.parts[0], cb.parts[1], "-"))])
@@ -275,15 +283,18 @@ class CitizenFlow:
                                 message_text: str | None) -> Reply:
         choice = CHOICE_CODES[cb.parts[1]]
         code = cb.parts[2]
+        screen = None
         if code != "-":
             qualification = dict(QUALIFICATION_CODES[choice])[code]
             try:
-                await self.backend.vote(participant["id"], cb.int(0), choice, qualification)
+                result = await self.backend.vote(participant["id"], cb.int(0), choice, qualification,
+                                                 then=self._then(participant, self._tr(participant, user)))
             except BackendError as error:
                 return self._refusal(participant, user, error)
+            screen = result.get("next")
         text = (message_text or "").rsplit("\n\n", 1)[0] if message_text else None
         edit = Screen(f"{text}\n\n{pressed}" if text and code != "-" else text or "") if text else None
-        return Reply(edit=edit).then(await self._continue(user, participant))
+        return Reply(edit=edit).then(await self._continue(user, participant, screen))
 
     async def _on_pair(self, user: User, participant: dict, cb: callbacks.Callback, pressed: str | None,
                        message_text: str | None) -> Reply:
@@ -293,7 +304,8 @@ class CitizenFlow:
             buttons = [[Button(reason_label(tr, r), encode("pc", cb.parts[0], r[0]))] for r in CANT_DECIDE_REASONS]
             return Reply(edit=Screen((message_text or "") + "\n\n" + tr._("Why can't you decide?"), buttons))
         return await self._record(user, participant, pressed, message_text,
-                                  self.backend.answer_pair(participant["id"], cb.parts[0], outcome))
+                                  self.backend.answer_pair(participant["id"], cb.parts[0], outcome,
+                                                           then=self._then(participant, tr)))
 
     async def _on_pair_reason(self, user: User, participant: dict, cb: callbacks.Callback, pressed: str | None,
                               message_text: str | None) -> Reply:
@@ -301,7 +313,8 @@ class CitizenFlow:
         if reason is None:  # forged data: StopIteration would escape the coroutine as a RuntimeError
             raise ValueError(cb.parts[1])
         return await self._record(user, participant, pressed, message_text,
-                                  self.backend.answer_pair(participant["id"], cb.parts[0], "cant_decide", reason))
+                                  self.backend.answer_pair(participant["id"], cb.parts[0], "cant_decide", reason,
+                                                           then=self._then(participant, self._tr(participant, user))))
 
     async def _on_new_proposal(self, user: User, participant: dict, cb: callbacks.Callback, *_: object) -> Reply:
         tr = self._tr(participant, user)
@@ -331,7 +344,7 @@ class CitizenFlow:
             # An old button pressed again: the vote is already stored; nothing new to show.
             return Reply(toast=tr._("Already recorded. ✓"))
         return Reply(edit=self._answered(message_text, pressed), toast=tr._("Saved ✓")).then(
-            await self._continue(user, participant))
+            await self._continue(user, participant, result.get("next")))
 
     async def _submit_proposal(self, user: User, participant: dict, item_id: int, text: str) -> Reply:
         tr = self._tr(participant, user)
@@ -388,10 +401,19 @@ class CitizenFlow:
             return None
         return screen
 
-    async def _continue(self, user: User, participant: dict) -> Reply:
-        """Show whatever the participant should see next in their current consultation."""
+    @staticmethod
+    def _then(participant: dict, tr: Translator) -> dict | None:
+        """Ask a write to return the next screen as well: one backend request per button press."""
+        slug = participant.get("current_consultation")
+        return {"next": slug, "lang": tr.locale} if slug else None
+
+    async def _continue(self, user: User, participant: dict, screen: dict | None = None) -> Reply:
+        """Show whatever the participant should see next in their current consultation (``screen`` when the
+        write that came before already returned it)."""
         slug = participant.get("current_consultation")
         tr = self._tr(participant, user)
+        if screen is not None:
+            return Reply(messages=[self._render(tr, screen)])
         if slug is None:
             open_now = await self.backend.open_consultations(tr.locale)
             if not open_now:
