@@ -8,8 +8,9 @@ from __future__ import annotations
 import secrets
 from datetime import timezone
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, inspect as sa_inspect, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from babel import Locale, UnknownLocaleError
@@ -70,13 +71,22 @@ def brief(consultation: Consultation, language: str | None) -> schemas.Consultat
 
 
 async def enrolment_of(session: AsyncSession, participant_id: str, consultation_id: int) -> Enrolment | None:
-    return (
+    # A write and the next screen in one request both need it: found once, then kept with the session
+    # (the same instance its identity map holds, so changes made in the request are seen).
+    key = ("enrolment", participant_id, consultation_id)
+    known = session.info.get(key)
+    if known is not None and known in session and not sa_inspect(known).expired_attributes:  # a rollback expires
+        return known
+    enrolment = (
         await session.execute(
             select(Enrolment).where(
                 Enrolment.participant_id == participant_id, Enrolment.consultation_id == consultation_id
             )
         )
     ).scalar_one_or_none()
+    if enrolment is not None:
+        session.info[key] = enrolment
+    return enrolment
 
 
 async def answers_count(session: AsyncSession, participant_id: str, consultation_id: int) -> int:
@@ -243,7 +253,9 @@ async def _pending_screen(
         prompt = await _pending_pair(session, participant.id, item)
         if prompt is None:
             return None
-        left, right = await session.get(Proposal, prompt.left_id), await session.get(Proposal, prompt.right_id)
+        both = {p.id: p for p in (await session.execute(
+            select(Proposal).where(Proposal.id.in_((prompt.left_id, prompt.right_id))))).scalars()}
+        left, right = both[prompt.left_id], both[prompt.right_id]
         return _Screen(pair=schemas.PairOut(token=prompt.token, left=proposal_out(left, language, default),
                                             right=proposal_out(right, language, default)))
     options = await content_for(session).options(item)  # answered items were passed over by the caller
@@ -254,22 +266,18 @@ async def _pending_screen(
 
 async def _pending_pair(session: AsyncSession, participant_id: str, item: Item) -> PairPrompt | None:
     """The pair already on the participant's screen, else a fresh one while they have pairs left."""
-    open_prompt = (
-        await session.execute(
-            select(PairPrompt).where(PairPrompt.participant_id == participant_id, PairPrompt.item_id == item.id,
-                                     PairPrompt.outcome.is_(None))
-        )
-    ).scalars().first()
-    if open_prompt is not None:
-        return open_prompt
-    answered = await session.scalar(
-        select(func.count()).select_from(PairPrompt).where(PairPrompt.participant_id == participant_id,
-                                                           PairPrompt.item_id == item.id)
-    )
-    if answered >= int(item.config.get("max_pairs", 5)):
+    served = (await session.execute(
+        select(PairPrompt.token, PairPrompt.outcome, PairPrompt.low_id, PairPrompt.high_id)
+        .where(PairPrompt.participant_id == participant_id, PairPrompt.item_id == item.id)
+    )).all()
+    open_token = next((row.token for row in served if row.outcome is None), None)
+    if open_token is not None:
+        return await session.get(PairPrompt, open_token)
+    if len(served) >= int(item.config.get("max_pairs", 5)):
         return None
     for _attempt in range(3):
-        pair = await selection.choose_pair(session, participant_id, item)
+        pair = await selection.choose_pair(session, participant_id, item,
+                                           seen={(row.low_id, row.high_id) for row in served})
         if pair is None:
             return None
         left, right = pair
@@ -403,7 +411,9 @@ async def record_pair(
     )
     await session.commit()
     if result.rowcount == 1:
-        await session.refresh(prompt)
+        # Ours is the answer that counted; the prompt row now holds exactly these values.
+        for name, value in (("outcome", body.outcome), ("reason", body.reason), ("after_skip", after_skip)):
+            set_committed_value(prompt, name, value)  # no refresh query, and nothing left to flush
         selection.pair_answered(session, prompt)
         return schemas.PairAnswerOut(token=token, outcome=body.outcome, after_skip=after_skip, created=True,
                                      counted=_counts(body.outcome, after_skip))

@@ -8,6 +8,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Response
 from pydantic import BaseModel
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -21,6 +22,17 @@ BigId = Annotated[int, Path(ge=0, le=2**63 - 1)]  # a BIGINT column
 
 class ProcessedOut(BaseModel):
     processed: bool
+
+
+class LatestOut(BaseModel):
+    update_id: int | None
+
+
+@router.get("/updates/{bot_id}/latest", response_model=LatestOut,
+            summary="The highest update id this bot has handled (None before the first)")
+async def latest(bot_id: BigId, db: AsyncSession = Depends(session)) -> LatestOut:
+    return LatestOut(update_id=await db.scalar(select(func.max(ProcessedUpdate.update_id))
+                                               .where(ProcessedUpdate.bot_id == bot_id)))
 
 
 @router.get("/updates/{bot_id}/{update_id}", response_model=ProcessedOut,

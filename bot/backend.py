@@ -179,6 +179,9 @@ class Backend:
     async def update_processed(self, bot_id: int, update_id: int) -> bool:
         return (await self._call("GET", f"/delivery/updates/{bot_id}/{update_id}"))["processed"]
 
+    async def latest_update(self, bot_id: int) -> int | None:
+        return (await self._call("GET", f"/delivery/updates/{bot_id}/latest"))["update_id"]
+
     async def record_update(self, bot_id: int, update_id: int) -> None:
         response = await self._http.put(f"/delivery/updates/{bot_id}/{update_id}")
         if response.status_code >= 400:

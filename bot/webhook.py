@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import hmac
 import logging
+from collections import OrderedDict
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -98,6 +99,9 @@ def _sender_key(update: Update) -> Any:
     return ("update", update.update_id)
 
 
+MAX_REMEMBERED_UPDATES = 100_000
+
+
 class WebhookReceiver:
     def __init__(self, dispatcher: Dispatcher, bot: Bot, backend: Backend, secret: str, **context: Any) -> None:
         if not secret:
@@ -108,6 +112,16 @@ class WebhookReceiver:
         self._secret = secret.encode()
         self.context = context
         self.locks = KeyedLocks()
+        self._handled: OrderedDict[int, None] = OrderedDict()
+        """Update ids this process has handled (most recent ones): a repeat is answered without asking the backend."""
+        self._floor: int | None = None
+        """The highest update id handled before this process started. Telegram numbers updates in increasing
+        order, so an id above it that this process has not handled is new: no backend round trip to ask."""
+        self._forgotten_upto = -1
+        """The highest id dropped from ``_handled``: at or below it, only the backend knows."""
+        self._failed: OrderedDict[int, None] = OrderedDict()
+        """Update ids answered with an error: when Telegram delivers one again, the handlers are told, so that
+        a press whose vote was stored before the failure still gets its reply (see CitizenFlow._record)."""
         self.slots = asyncio.Semaphore(MAX_CONCURRENT_UPDATES)
         # Errors that Telegram can fix by delivering again must reach us (see handlers/fallback.on_error).
         dispatcher["redeliver_on_outage"] = True
@@ -128,13 +142,19 @@ class WebhookReceiver:
             return JSONResponse({"ok": True, "ignored": True})
         async with self.locks.hold(_sender_key(update)), self.slots:
             try:
-                if await self.backend.update_processed(self.bot.id, update.update_id):
+                if await self._already_handled(update.update_id):
                     return JSONResponse({"ok": True, "duplicate": True})
-                result = await self.dispatcher.feed_update(self.bot, update, **self.context)
+                result = await self.dispatcher.feed_update(self.bot, update, **self.context,
+                                                           redelivered=update.update_id in self._failed)
                 if isinstance(result, TelegramMethod):
                     await self.bot(result)
                 await self.backend.record_update(self.bot.id, update.update_id)
+                self._failed.pop(update.update_id, None)
+                forgotten = _remember(self._handled, update.update_id)
+                if forgotten is not None:
+                    self._forgotten_upto = max(self._forgotten_upto, forgotten)
             except Exception as error:  # noqa: BLE001 - any failure: Telegram delivers the update again
+                _remember(self._failed, update.update_id)
                 if is_transient(error):
                     log.warning("update %s: %s: %s; answering 503 for a re-delivery", update.update_id,
                                 type(error).__name__, error)
@@ -143,6 +163,25 @@ class WebhookReceiver:
                 log.exception("update %s failed; answering 500 for a re-delivery", update.update_id)
                 return JSONResponse({"ok": False, "error": "failed"}, status_code=500)
         return JSONResponse({"ok": True})
+
+
+    async def _already_handled(self, update_id: int) -> bool:
+        if update_id in self._handled:
+            return True
+        if self._floor is None:
+            latest = await self.backend.latest_update(self.bot.id)
+            self._floor = -1 if latest is None else latest
+        if update_id > self._floor and update_id > self._forgotten_upto:
+            return False
+        return await self.backend.update_processed(self.bot.id, update_id)
+
+
+def _remember(ids: OrderedDict[int, None], update_id: int) -> int | None:
+    """Add ``update_id``; the id dropped to stay within the bound, if any."""
+    ids[update_id] = None
+    if len(ids) > MAX_REMEMBERED_UPDATES:
+        return ids.popitem(last=False)[0]
+    return None
 
 
 def mount_webhook(app: FastAPI, path: str, receiver: WebhookReceiver) -> None:

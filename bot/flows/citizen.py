@@ -39,6 +39,8 @@ class User:
 
     external_id: str
     language_code: str | None = None
+    redelivered: bool = False
+    """Telegram delivers this update again because handling it failed before (webhook mode)."""
 
 
 class CitizenFlow:
@@ -268,9 +270,9 @@ class CitizenFlow:
             result = await self.backend.vote(participant["id"], cb.int(0), choice, then=self._then(participant, tr))
         except BackendError as error:
             return self._refusal(participant, user, error)
-        if not result["created"]:
+        if not result["created"] and not (user.redelivered and result.get("next")):
             return Reply(toast=tr._("Already recorded. ✓"))
-        if not result.get("asks_qualification"):
+        if not result.get("asks_qualification") or not result["created"]:
             return Reply(edit=self._answered(message_text, pressed), toast=tr._("Saved ✓")).then(
                 await self._continue(user, participant, result.get("next")))
         buttons = [[Button(qualification_label(tr, q), encode("q", cb.parts[0], cb.parts[1], code))]
@@ -340,8 +342,9 @@ class CitizenFlow:
             result = await request
         except BackendError as error:
             return self._refusal(participant, user, error)
-        if not result.get("created", True):
-            # An old button pressed again: the vote is already stored; nothing new to show.
+        if not result.get("created", True) and not (user.redelivered and result.get("next")):
+            # An old button pressed again: the vote is already stored; nothing new to show. (When Telegram
+            # delivers a failed update again, the first attempt stored the vote but never replied: reply now.)
             return Reply(toast=tr._("Already recorded. ✓"))
         return Reply(edit=self._answered(message_text, pressed), toast=tr._("Saved ✓")).then(
             await self._continue(user, participant, result.get("next")))

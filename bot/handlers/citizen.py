@@ -54,9 +54,11 @@ async def on_location(message: Message, citizen_flow: CitizenFlow) -> None:
     await send_reply(message.bot, message.chat.id, reply)
 
 
-async def on_button(query: CallbackQuery, citizen_flow: CitizenFlow) -> None:
+async def on_button(query: CallbackQuery, citizen_flow: CitizenFlow, redelivered: bool = False) -> None:
     message_text = getattr(query.message, "text", None)
-    reply = await citizen_flow.callback(_user(query), query.data, _pressed_label(query), message_text)
+    sender = query.from_user
+    user = User(external_id=str(sender.id), language_code=sender.language_code, redelivered=redelivered)
+    reply = await citizen_flow.callback(user, query.data, _pressed_label(query), message_text)
     await answer_callback(query, reply)
 
 

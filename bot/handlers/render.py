@@ -52,7 +52,11 @@ async def send_reply(bot: Bot, chat_id: int, reply: Reply) -> None:
 
 async def answer_callback(query: CallbackQuery, reply: Reply) -> None:
     """Answer the query first (the spinner on the button stops), then edit and send."""
-    await query.answer(fit(reply.toast, MAX_TOAST), show_alert=reply.alert)
+    try:
+        await query.answer(fit(reply.toast, MAX_TOAST), show_alert=reply.alert)
+    except TelegramBadRequest as error:
+        # Answered already: Telegram delivers again an update whose handling failed after the toast.
+        log.debug("callback answer skipped: %s", error)
     message = query.message
     if reply.edit is not None and isinstance(message, Message):
         try:

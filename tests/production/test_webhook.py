@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 
 from bot.backend import BackendError
 from bot.webhook import KeyedLocks, public_url, webhook_path
-from storage.models import ProposalVote
+from storage.models import Answer, ProposalVote
 from storage.models_webhook import ProcessedUpdate
 from tests.production.conftest import SECRET
 
@@ -138,6 +138,22 @@ async def test_an_outage_answers_503_and_telegram_delivers_again(webhook, db, de
     assert not any("Something went wrong" in (text or "") for text in t.texts(CHAT))
     async with db.session() as s:
         assert await s.scalar(select(func.count()).select_from(ProposalVote)) == 1
+
+
+async def test_a_reply_that_failed_after_the_answer_was_stored_comes_with_the_re_delivery(webhook, db, demo):
+    t = webhook
+    await t.send(CHAT, "/start", language_code="en")
+    await t.press(CHAT, "English")
+    await t.press(CHAT, "✅")
+    # The answer is stored, then Telegram fails the next question: the update is answered 5xx and comes again.
+    t.fake.fail_next("sendMessage", status=502)
+    await t.press(CHAT, index=1)  # an age band
+    assert "503" in (t.fake.webhook.last_error_message or ""), "the failed reply should have been answered 503"
+    # The second delivery finds the answer stored and still brings the next question, not "Already recorded".
+    assert t.fake.callback_answers(CHAT)[-1]["text"] == "Saved ✓"
+    assert any("👍" in b["text"] for row in t.messages(CHAT)[-1]["buttons"] for b in row), t.texts(CHAT)[-3:]
+    async with db.session() as s:
+        assert await s.scalar(select(func.count()).select_from(Answer)) == 1
 
 
 async def test_a_bug_is_reported_to_the_user_and_acknowledged(webhook, demo, caplog):
