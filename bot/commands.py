@@ -12,22 +12,10 @@ from aiogram import Bot
 from aiogram.exceptions import TelegramAPIError
 from aiogram.types import BotCommand
 
+from bot.flows.menu import command_descriptions
 from bot.i18n import FALLBACK, SUPPORTED, Translator, translator
 
 log = logging.getLogger(__name__)
-
-
-def command_descriptions(tr: Translator) -> list[tuple[str, str]]:
-    """The citizen's commands, in the menu's order, with their descriptions in ``tr``'s language."""
-    return [
-        ("start", tr._("Continue where you stopped")),
-        ("consultations", tr._("The consultations open now")),
-        ("language", tr._("Change the language")),
-        ("digests", tr._("Results digests on or off")),
-        ("mydata", tr._("Your data, in one file")),
-        ("forget", tr._("Delete your data")),
-        ("help", tr._("What I can do")),
-    ]
 
 
 def description(tr: Translator) -> str:

@@ -97,7 +97,11 @@ async def test_help_and_unknown_commands(telegram, demo):
     await telegram.send(UK, "/start", language_code="uk")
     await telegram.press(UK, "Українська")
     await telegram.send(UK, "/help")
-    assert "/language" in telegram.texts(UK)[-1] and "/start" in telegram.texts(UK)[-1]
+    help_text = telegram.texts(UK)[-1]
+    # every command of the menu, privacy rights included, with its Ukrainian description
+    for command, description in (("/start", "Продовжити"), ("/language", "мову"), ("/mydata", "Ваші дані"),
+                                 ("/forget", "Видалити"), ("/digests", "")):
+        assert command in help_text and description in help_text, (command, help_text)
     await telegram.send(UK, "/launch city-youth")
     assert "/help" in telegram.texts(UK)[-1]
 

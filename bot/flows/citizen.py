@@ -10,6 +10,7 @@ from bot.backend import Backend, BackendError
 from bot.flows import callbacks
 from bot.flows.callbacks import encode
 from bot.flows.deeplink import parse_payload
+from bot.flows.menu import command_descriptions
 from bot.flows.items import (CANT_DECIDE_REASONS, QUALIFICATION_CODES, decode_mask, qualification_label, quoted,
                              reason_label, render_item)
 from bot.flows.screens import Button, Reply, Screen
@@ -74,13 +75,10 @@ class CitizenFlow:
     async def help(self, user: User) -> Reply:
         participant = await self.backend.identify(CHANNEL, user.external_id)
         tr = self._tr(participant, user)
-        return Reply(messages=[Screen(tr._(
-            "I run public consultations: you answer a few questions, say what you think of proposals "
-            "and compare ideas two at a time. Your answers are anonymous in the results.\n\n"
-            "/start — continue where you stopped\n"
-            "/consultations — the consultations open now\n"
-            "/language — change the language\n"
-            "/help — this message"))])
+        intro = tr._("I run public consultations: you answer a few questions, say what you think of proposals "
+                     "and compare ideas two at a time. Your answers are anonymous in the results.")
+        commands = "\n".join(f"/{name} — {text}" for name, text in command_descriptions(tr))
+        return Reply(messages=[Screen(f"{intro}\n\n{commands}")])
 
     async def consultations(self, user: User) -> Reply:
         participant = await self.backend.identify(CHANNEL, user.external_id)
