@@ -43,7 +43,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-from sqlalchemy import case, func, or_, select
+from sqlalchemy import case, func, select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from api.scoring import PairSelector, ProposalSelector
@@ -58,6 +58,8 @@ REBUILD_SECONDS = 900.0
 HOLE_WATCH_SECONDS = 60.0
 """How long a proposal id that was skipped in the sequence (a transaction still open) is watched for."""
 MAX_HOLES = 1000
+NEW_PER_CHECK = 50
+"""New proposals read per pool check (more are read by the next requests)."""
 ATTEMPTS = 4
 """Choices tried when the chosen proposal turns out to be gone from the pool."""
 
@@ -176,10 +178,13 @@ class SelectionRegistry:
             if expiry < now:
                 del self._watch[pid]
         watched = list(self._watch)
-        condition = Proposal.id > self._max_seen
+        columns = (Proposal.id, Proposal.item_id, Proposal.status)
+        # Ordered and limited, so that even a generic plan of the prepared statement (PostgreSQL guesses a third
+        # of the table for "id > $1") walks the primary key from the end instead of scanning the table.
+        rows = list((await session.execute(select(*columns).where(Proposal.id > self._max_seen)
+                                           .order_by(Proposal.id).limit(NEW_PER_CHECK))).all())
         if watched:
-            condition = or_(condition, Proposal.id.in_(watched))
-        rows = (await session.execute(select(Proposal.id, Proposal.item_id, Proposal.status).where(condition))).all()
+            rows += (await session.execute(select(*columns).where(Proposal.id.in_(watched)))).all()
         self.pool_checks += 1
         old_max = self._max_seen
         found = set()
@@ -368,15 +373,17 @@ async def next_proposal(session: AsyncSession, participant_id: str, item: Item) 
     return None
 
 
-async def choose_pair(session: AsyncSession, participant_id: str, item: Item) -> tuple[int, int] | None:
+async def choose_pair(session: AsyncSession, participant_id: str, item: Item,
+                      seen: set[tuple[int, int]] | None = None) -> tuple[int, int] | None:
     """``(left, right)``: accepted proposals of the item that this participant has never been shown together.
 
     Counts the pair as served (its proposals' exposures); None when the participant has seen every pair.
     """
-    seen = set((await session.execute(
-        select(PairPrompt.low_id, PairPrompt.high_id).where(PairPrompt.participant_id == participant_id,
-                                                            PairPrompt.item_id == item.id)
-    )).all())
+    if seen is None:  # (low, high) of every pair served to the participant in this item
+        seen = set((await session.execute(
+            select(PairPrompt.low_id, PairPrompt.high_id).where(PairPrompt.participant_id == participant_id,
+                                                                PairPrompt.item_id == item.id)
+        )).all())
     registry = registry_for(session)
     state = await registry.state(session, item)
     selector: PairSelector = state.selector

@@ -14,7 +14,12 @@
    1 000 statements, half pair votes on 1 000 proposals, from 20 000 participants who also answered four
    questions): the computation itself (no cache; whole, and split by age band), then reads through the
    organiser route while a writer keeps adding votes (20 per second, through the participant API, so the
-   change marker moves), p50 / p99.
+   change marker moves), p50 / p99. The reads go on for ``--read-seconds`` (default 40) and at least
+   ``--reads``, long enough for the cache to recompute the results in the background a few times (at most
+   once per four computation times), so the figures include reads made while a recomputation runs.
+
+The load average of the machine is printed at the start and after each part (other work on a small
+machine moves these figures).
 
 A PostgreSQL database named in ``--database-url`` is dropped and created again (twice: one per part).
 """
@@ -22,6 +27,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import platform
 import random
 import secrets
@@ -62,6 +68,11 @@ from viche.settings import Settings  # noqa: E402
 TOKEN = "bench-token"
 WARM_UP = 10
 CHUNK = 10_000
+
+
+def load() -> str:
+    one, five, fifteen = os.getloadavg()
+    return f"load average {one:.2f}, {five:.2f}, {fifteen:.2f}"
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -272,7 +283,7 @@ async def fill_results(url: str, votes: int, participants: int) -> None:
     await db.dispose()
 
 
-async def bench_results(url: str, reads: int) -> dict:
+async def bench_results(url: str, reads: int, read_seconds: float) -> dict:
     db = Database(url)
     app = create_app(Settings(database_url=url, service_token=TOKEN, _env_file=None), db)
     out: dict = {}
@@ -321,7 +332,7 @@ async def bench_results(url: str, reads: int) -> dict:
         cache = results.results_cache(db)
         before = cache.computations
         started = time.perf_counter()
-        for _ in range(reads):
+        while len(latencies) < reads or time.perf_counter() - started < read_seconds:
             t = time.perf_counter()
             response = await http.get("/organiser/consultations/bench-results/results")
             latencies.append(time.perf_counter() - t)
@@ -334,7 +345,7 @@ async def bench_results(url: str, reads: int) -> dict:
         out["recomputed"] = cache.computations - before
     out["read_p50_ms"] = 1000 * percentile(latencies, 50)
     out["read_p99_ms"] = 1000 * percentile(latencies, 99)
-    out["reads"] = reads
+    out["reads"] = len(latencies)
     await app.state.selection.drain()
     await db.dispose()
     return out
@@ -346,11 +357,12 @@ def main() -> int:
     parser.add_argument("--votes", type=int, default=1_000_000)
     parser.add_argument("--participants", type=int, default=20_000)
     parser.add_argument("--reads", type=int, default=500)
+    parser.add_argument("--read-seconds", type=float, default=40.0)
     parser.add_argument("--only", choices=("next", "results"))
     args = parser.parse_args()
     database = "SQLite" if args.database_url is None or is_sqlite(args.database_url) else "PostgreSQL"
     print(f"viche results & selection benchmark — {database}, Python {platform.python_version()}, "
-          f"numpy {np.__version__}")
+          f"numpy {np.__version__}, {os.cpu_count()} CPUs, {load()}")
 
     if args.only in (None, "next"):
         print("\n1) participant `next` route, end to end (in-process ASGI), 300 participants walking the item")
@@ -362,12 +374,13 @@ def main() -> int:
                 r = asyncio.run(bench_next(url, n, kind))
                 print(f"   {kind:<10}{n:>10,}{r['build_ms']:>19.1f}{r['p50_ms']:>13.2f}{r['p99_ms']:>13.2f}"
                       f"{r['calls']:>7}")
+        print(f"   {load()}")
 
     if args.only in (None, "results"):
         print(f"\n2) full results of a consultation with {args.votes:,} votes, {args.participants:,} participants")
         url = fresh_database(args.database_url, "results")
         asyncio.run(fill_results(url, args.votes, args.participants))
-        r = asyncio.run(bench_results(url, args.reads))
+        r = asyncio.run(bench_results(url, args.reads, args.read_seconds))
         print(f"   votes counted in the results: {r['votes']:,}; participants: {r['participants']:,}")
         for name in ("whole", "age_band"):
             runs = r[f"compute_{name}"]
@@ -376,6 +389,7 @@ def main() -> int:
         print(f"   route reads while votes arrive: p50 {r['read_p50_ms']:.2f} ms, p99 {r['read_p99_ms']:.2f} ms "
               f"({r['reads']} reads in {r['read_seconds']:.1f} s, {r['written']} votes written meanwhile, "
               f"{r['recomputed']} background recomputations)")
+        print(f"   {load()}")
     return 0
 
 

@@ -8,8 +8,8 @@ Modules:
   proposals           Shares, zones, top and controversy scores of agree/disagree items.
   pair_selection      PairSelector: next pair to show in a pairs item.
   proposal_selection  ProposalSelector: next statement to show in a proposal item.
-Helpers: weighted_sampler (Fenwick tree), hearing_queue (newcomers first),
-selection_inputs (rng / history adapters).
+Helpers: slot_pool (what the two selectors share: live pool, draws), weighted_sampler
+(Fenwick tree), hearing_queue (newcomers first), selection_inputs (rng / history adapters).
 
 Runtime dependency: numpy only.
 """

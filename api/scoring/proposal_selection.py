@@ -24,10 +24,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
-from .hearing_queue import HearingQueue
 from .intervals import wilson_width
 from .selection_inputs import RandomLike, VotedProposals, as_random, voted_predicate
-from .weighted_sampler import WeightedSampler
+from .slot_pool import SlotPool
 
 MIN_VOTES: int = 10
 """Votes a statement gets before it competes on uncertainty alone (zones need 10)."""
@@ -38,7 +37,7 @@ _NEWCOMER_CANDIDATES: int = 16
 CHOICES = ("agree", "disagree", "neutral")
 
 
-class ProposalSelector:
+class ProposalSelector(SlotPool):
     """In-memory statement chooser for one proposal item."""
 
     def __init__(
@@ -58,15 +57,8 @@ class ProposalSelector:
         self.max_hearing_exposures = 3 * self.min_votes if max_hearing_exposures is None else int(max_hearing_exposures)
         self.exploration = float(exploration)
         self.max_attempts = int(max_attempts)
-        self._pids: list[int] = []
-        self._slot_of: dict[int, int] = {}
-        self._active: list[bool] = []
+        self._init_pool(self.min_votes)
         self._counts: list[list[int]] = []  # [agree, disagree, neutral]
-        self._exposures: list[int] = []
-        self._active_slots: list[int] = []
-        self._active_pos: dict[int, int] = {}
-        self._weights = WeightedSampler()
-        self._queue = HearingQueue(self.min_votes)
         for pid in proposal_ids:
             self.add_proposal(pid)
 
@@ -84,7 +76,7 @@ class ProposalSelector:
         :class:`~api.scoring.proposals.VoteCounts`) is accepted as a value too.
         """
         selector = cls(**options)
-        selector._queue = HearingQueue(0)  # filled once the counts are known
+        selector._reset_hearing(0)  # filled once the counts are known
         for pid, value in counts.items():
             if hasattr(value, "agree"):
                 agree, disagree, neutral = value.agree, value.disagree, value.neutral
@@ -96,21 +88,10 @@ class ProposalSelector:
             total = int(agree) + int(disagree) + int(neutral)
             served = total if exposures is None else max(total, int(exposures.get(pid, 0)))
             selector._exposures[slot] = served
-        selector._queue = HearingQueue(selector.min_votes)
+        selector._reset_hearing(selector.min_votes)
         for slot in selector._active_slots:
             selector._refresh(slot)
         return selector
-
-    def __len__(self) -> int:
-        return len(self._active_slots)
-
-    def __contains__(self, pid: object) -> bool:
-        slot = self._slot_of.get(pid)  # type: ignore[arg-type]
-        return slot is not None and self._active[slot]
-
-    @property
-    def proposal_ids(self) -> list[int]:
-        return [self._pids[s] for s in sorted(self._active_slots)]
 
     def votes(self, pid: int) -> int:
         return sum(self._counts[self._slot_of[pid]])
@@ -124,33 +105,14 @@ class ProposalSelector:
         """Add a proposal (or bring back a removed one). O(log n)."""
         slot = self._slot_of.get(pid)
         if slot is None:
-            slot = len(self._pids)
-            self._pids.append(pid)
-            self._slot_of[pid] = slot
-            self._active.append(False)
+            slot = self._new_slot(pid)
             self._counts.append([0, 0, 0])
-            self._exposures.append(0)
-        if self._active[slot]:
-            return
-        self._active[slot] = True
-        self._active_pos[slot] = len(self._active_slots)
-        self._active_slots.append(slot)
-        self._refresh(slot)
+        if not self._active[slot]:
+            self._activate(slot)
 
-    def remove_proposal(self, pid: int) -> bool:
-        """Stop serving a proposal. Returns False if it was not live."""
-        slot = self._slot_of.get(pid)
-        if slot is None or not self._active[slot]:
-            return False
-        self._active[slot] = False
-        pos = self._active_pos.pop(slot)
-        last = self._active_slots.pop()
-        if last != slot:
-            self._active_slots[pos] = last
-            self._active_pos[last] = pos
-        self._weights.set(slot, 0.0)
-        self._queue.discard(slot)
-        return True
+    def _activate(self, slot: int) -> None:
+        super()._activate(slot)
+        self._refresh(slot)
 
     def record_served(self, pid: int) -> None:
         """Count that the statement was shown (a statement everybody skips stops jumping the line)."""
@@ -195,20 +157,11 @@ class ProposalSelector:
             for slot in self._queue.peek(_NEWCOMER_CANDIDATES):
                 if not has_voted(pids[slot]):
                     return pids[slot]
-        active = self._active_slots
         for _ in range(self.max_attempts):
-            if rnd.random() < self.exploration:
-                slot = active[int(rnd.random() * len(active))]
-            else:
-                slot = self._weights.sample(rnd.random())
-                if slot is None:
-                    continue
-            if self._active[slot] and not has_voted(pids[slot]):
+            slot, _ = self._draw_focus(rnd)
+            if slot is not None and self._active[slot] and not has_voted(pids[slot]):
                 return pids[slot]
-        k = len(active)
-        start = int(rnd.random() * k)
-        for i in range(k):
-            slot = active[(start + i) % k]
+        for slot in self._walk(rnd):
             if not has_voted(pids[slot]):
                 return pids[slot]
         return None

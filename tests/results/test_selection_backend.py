@@ -210,3 +210,29 @@ async def test_serving_a_pair_runs_the_same_statements_at_100_and_at_2000_propos
         # No statement of the request reads the item's whole pool or all of its votes.
         assert not any("GROUP BY" in s for s in statements)
     assert len(per_size[100]) == len(per_size[2000])
+
+
+async def test_a_burst_of_new_proposals_larger_than_one_pool_check_is_read_over_the_next_requests(http, db):
+    consultation = await create(db, _pairs_item("burst", 6, max_pairs=50))
+    item = await item_of(db, consultation.id, "best")
+    warm = await fresh_participant(http, "burst", "warm-up")
+    assert (await screen(http, warm, "burst"))["pair"]
+    registry = selection.registry_for(db)
+    burst = 2 * selection.NEW_PER_CHECK + 7
+    now = utcnow()
+    async with db.session() as session:  # e.g. an import, or moderation in another process
+        await session.execute(insert(Proposal), [
+            {"item_id": item.id, "text": {"en": f"Burst idea {i}"}, "status": "accepted", "normalized": f"burst {i}",
+             "created_at": now, "accepted_at": now} for i in range(burst)])
+        await session.commit()
+    new = set(await proposal_ids(db, item.id)) - set(registry.items[item.id].selector.proposal_ids)
+    assert len(new) == burst
+    checks = 0
+    while new - set(registry.items[item.id].selector.proposal_ids):
+        async with db.session() as session:
+            await registry.sync_pool(session)
+        checks += 1
+        assert checks <= 3, "each pool check reads at most NEW_PER_CHECK new proposals, and never the same twice"
+    assert checks == 3
+    # Consecutive ids read in order: no id between them is mistaken for an open transaction's hole.
+    assert not {pid for pid in registry._watch if pid in new}

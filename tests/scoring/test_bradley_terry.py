@@ -116,3 +116,35 @@ def test_rank_pairs_uses_proposal_ids_and_ignores_unknown_ones():
     assert (top.wins, top.losses) == (2, 0)
     assert top.aoi_score == pytest.approx(75.0)
     assert top.p_low <= top.p_beat <= top.p_high
+
+
+def test_interval_is_where_the_log_posterior_drops_by_z_squared_over_two():
+    theta = np.random.default_rng(9).normal(0, 1.5, 12)
+    winners, losers = _uniform_votes(theta, 300, 9)
+    fit = fit_bradley_terry(12, winners, losers)
+    pairs = aggregate_pairs(12, winners, losers)
+    alpha, z = 0.1, 1.959963984540054
+    centred = fit.theta
+
+    def own_log_posterior(i, t):  # θ_i = t, the others at their estimates (prior on the uncentred scale)
+        th = centred.copy()
+        th[i] = t
+        d = th[pairs.a] - th[pairs.b]
+        touches = (pairs.a == i) | (pairs.b == i)
+        data = np.sum((pairs.a_wins * d - pairs.total * np.logaddexp(0, d))[touches])
+        return data - alpha * (np.logaddexp(0, t + shift) + np.logaddexp(0, -t - shift))
+
+    shift = 0.0  # the fit reports centred strengths; its light prior sits on uncentred ones (a tiny offset)
+    for i in (0, 5, 11):
+        p_of = lambda t: np.mean([1 / (1 + np.exp(-(t - centred[j]))) for j in range(12) if j != i])  # noqa: E731
+        top = own_log_posterior(i, centred[i])
+        for bound, side in ((fit.p_low[i], -1), (fit.p_high[i], 1)):
+            lo, hi = (centred[i] - 20, centred[i]) if side < 0 else (centred[i], centred[i] + 20)
+            for _ in range(100):  # bisection on the drop, then through the same map as p_beat
+                mid = (lo + hi) / 2
+                inside = top - own_log_posterior(i, mid) < z * z / 2
+                lo, hi = (lo, mid) if inside == (side < 0) else (mid, hi)
+            assert bound == pytest.approx(p_of((lo + hi) / 2), abs=2e-3)
+    wald = fit_bradley_terry(12, winners, losers, interval="wald")
+    np.testing.assert_allclose(wald.p_beat, fit.p_beat)
+    assert not np.allclose(wald.p_low, fit.p_low)
