@@ -1,10 +1,11 @@
 """Async engine and sessions."""
 from __future__ import annotations
 
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from sqlalchemy import event
+from sqlalchemy import event, exc
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
 
@@ -26,7 +27,42 @@ def make_engine(url: str) -> AsyncEngine:
             cursor.close()
 
         return engine
-    return create_async_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True)
+    engine = create_async_engine(url, pool_size=10, max_overflow=20)
+    _ping_after_idle(engine)
+    return engine
+
+
+IDLE_BEFORE_PING = 1.0
+"""Seconds a pooled connection may rest before it is tested on checkout."""
+
+
+def _ping_after_idle(engine: AsyncEngine) -> None:
+    """SQLAlchemy's ``pool_pre_ping`` costs a round trip on every checkout, i.e. every request. Test only the
+    connections that rested: one that died while in use fails its statement, SQLAlchemy then recognises the
+    disconnect and discards the whole pool, and the request answers 503 (Telegram delivers the update again)."""
+    dialect = engine.sync_engine.dialect
+
+    @event.listens_for(engine.sync_engine, "handle_error")
+    def _broken_is_gone(context):  # noqa: ANN001
+        # asyncpg reports a connection left mid-operation by a killed statement as an internal client error
+        # ("cannot switch to state …"); it will never work again, so treat it as a lost connection.
+        if type(context.original_exception).__name__ == "InternalClientError":
+            context.is_disconnect = True
+
+    @event.listens_for(engine.sync_engine, "checkin")
+    def _rested_from(_dbapi_connection, record):  # noqa: ANN001
+        record.info["checked_in"] = time.monotonic()
+
+    @event.listens_for(engine.sync_engine, "checkout")
+    def _test_if_rested(dbapi_connection, record, _proxy):  # noqa: ANN001
+        if time.monotonic() - record.info.get("checked_in", 0.0) < IDLE_BEFORE_PING:
+            return
+        try:
+            alive = dialect.do_ping(dbapi_connection)
+        except Exception as error:  # noqa: BLE001 - any failure means: not usable
+            raise exc.DisconnectionError(f"connection test failed: {error}") from error
+        if not alive:
+            raise exc.DisconnectionError("connection test failed")
 
 
 class Database:

@@ -79,13 +79,16 @@ class Citizen:
 
     async def press_until_done(self, presses: int, stop: asyncio.Event) -> None:
         fake = self.t.fake
-        for _ in range(presses):
+        tried = 0
+        while tried < presses:  # failed presses do not count: a person tries again until it works
             if stop.is_set() or not await self._keyboard():
                 return
             message = self.t.last_with_buttons(self.chat)
             button = message["buttons"][0][0]
             query = await fake.press_button(self.chat, message["message_id"], button["callback_data"])
             answer = await self._answer(query["id"], timeout=60)
+            if answer not in (FAILED, None):
+                tried += 1
             if answer == SAVED:
                 self.acknowledged.append(button["callback_data"])
                 self.last_saved = time.monotonic()
