@@ -10,18 +10,20 @@ from bot.commands import publish_commands
 from bot.flows.admin import AdminFlow
 from bot.flows.citizen import CitizenFlow
 from bot.flows.fallback import FallbackFlow
+from bot.flows.known import KnownParticipants
 from bot.flows.privacy import PrivacyFlow
 from bot.handlers import admin, broadcasts, citizen, fallback, privacy
 
 
 def build_dispatcher(backend: Backend, *, default_language: str = "uk") -> Dispatcher:
     dispatcher = Dispatcher()
-    dispatcher["citizen_flow"] = CitizenFlow(backend, default_language=default_language)
+    known = KnownParticipants(backend)  # shared: /forget must be seen by the citizen flow at once
+    dispatcher["citizen_flow"] = CitizenFlow(backend, default_language=default_language, known=known)
     dispatcher["backend"] = backend
     dispatcher["admin_flow"] = AdminFlow(backend, default_language=default_language)
     dispatcher.include_router(admin.build_router())  # before the citizen router: non-organisers fall through
     broadcasts.install(dispatcher, backend, default_language)  # /digests, /stop; organisers' /digest, /broadcasts
-    dispatcher["privacy_flow"] = PrivacyFlow(backend, default_language=default_language)
+    dispatcher["privacy_flow"] = PrivacyFlow(backend, default_language=default_language, known=known)
     dispatcher["fallback_flow"] = FallbackFlow(backend, default_language=default_language)
     dispatcher.include_router(privacy.build_router())  # /mydata, /forget: before the citizen's unknown-command reply
     dispatcher.include_router(citizen.build_router())

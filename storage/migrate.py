@@ -16,7 +16,7 @@ def alembic_config(url: str) -> Config:
     return config
 
 
-def upgrade(url: str, revision: str = "heads") -> None:
+def upgrade(url: str, revision: str = "head") -> None:
     """Bring the schema to the newest revision. Synchronous: call it outside a running event loop."""
     command.upgrade(alembic_config(url), revision)
 

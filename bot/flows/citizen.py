@@ -10,6 +10,7 @@ from bot.backend import Backend, BackendError
 from bot.flows import callbacks
 from bot.flows.callbacks import encode
 from bot.flows.deeplink import parse_payload
+from bot.flows.known import CHANNEL, KnownParticipants
 from bot.flows.menu import command_descriptions
 from bot.flows.items import (CANT_DECIDE_REASONS, QUALIFICATION_CODES, decode_mask, qualification_label, quoted,
                              reason_label, render_item)
@@ -17,7 +18,8 @@ from bot.flows.screens import Button, Reply, Screen
 from bot.i18n import SUPPORTED, Translator, language_name, normalize_language, resolve_locale, translator
 from bot.i18n.formats import format_deadline, format_number
 
-CHANNEL = "telegram"
+__all__ = ["CHANNEL", "CitizenFlow", "User"]  # CHANNEL: for the other flows
+
 CHOICE_CODES = {"a": "agree", "d": "disagree", "n": "neutral"}
 PAIR_CODES = {"l": "left", "r": "right", "c": "cant_decide", "s": "skip"}
 PROFILE_CODES = {"a": "age_band", "c": "country", "r": "region"}
@@ -45,20 +47,22 @@ class User:
 
 
 class CitizenFlow:
-    def __init__(self, backend: Backend, default_language: str = "uk") -> None:
+    def __init__(self, backend: Backend, default_language: str = "uk", known: KnownParticipants | None = None) -> None:
         self.backend = backend
         self.default_language = default_language
+        self.known = known or KnownParticipants(backend)
 
     # ---- commands -----------------------------------------------------------------------------
 
     async def start(self, user: User, payload: str | None = None) -> Reply:
-        participant = await self.backend.identify(CHANNEL, user.external_id)
+        participant = await self.known.identify(user.external_id)
         slug, source = parse_payload(payload)
         notice: list[Screen] = []
         if slug:
             try:
                 await self.backend.enrol(participant["id"], slug, source)
                 participant["current_consultation"] = slug
+                self.known.moved(user.external_id, slug)
             except BackendError as error:
                 if error.status != 404:
                     raise
@@ -69,11 +73,11 @@ class CitizenFlow:
         return Reply(messages=notice).then(await self._continue(user, participant))
 
     async def choose_language_menu(self, user: User) -> Reply:
-        participant = await self.backend.identify(CHANNEL, user.external_id)
+        participant = await self.known.identify(user.external_id)
         return Reply(messages=[self._language_picker(user, participant)])
 
     async def help(self, user: User) -> Reply:
-        participant = await self.backend.identify(CHANNEL, user.external_id)
+        participant = await self.known.identify(user.external_id)
         tr = self._tr(participant, user)
         intro = tr._("I run public consultations: you answer a few questions, say what you think of proposals "
                      "and compare ideas two at a time. Your answers are anonymous in the results.")
@@ -81,7 +85,7 @@ class CitizenFlow:
         return Reply(messages=[Screen(f"{intro}\n\n{commands}")])
 
     async def consultations(self, user: User) -> Reply:
-        participant = await self.backend.identify(CHANNEL, user.external_id)
+        participant = await self.known.identify(user.external_id)
         tr = self._tr(participant, user)
         open_now = await self.backend.open_consultations(tr.locale)
         if not open_now:
@@ -93,13 +97,13 @@ class CitizenFlow:
         return Reply(messages=[Screen(tr._("Open consultations — choose one:"), rows)])
 
     async def unknown_command(self, user: User) -> Reply:
-        participant = await self.backend.identify(CHANNEL, user.external_id)
+        participant = await self.known.identify(user.external_id)
         return Reply(messages=[Screen(self._tr(participant, user)._("I don't know this command. /help lists what I can do."))])
 
     # ---- typed input --------------------------------------------------------------------------
 
     async def text(self, user: User, text: str) -> Reply:
-        participant = await self.backend.identify(CHANNEL, user.external_id)
+        participant = await self.known.identify(user.external_id)
         if participant["language"] is None:
             return Reply(messages=[self._language_picker(user, participant)])
         tr = self._tr(participant, user)
@@ -127,7 +131,7 @@ class CitizenFlow:
         return Reply(messages=[hint, self._render(tr, screen)])
 
     async def location(self, user: User, latitude: float, longitude: float) -> Reply:
-        participant = await self.backend.identify(CHANNEL, user.external_id)
+        participant = await self.known.identify(user.external_id)
         tr = self._tr(participant, user)
         slug = await self._current_slug(participant)
         screen = await self.backend.next(participant["id"], slug, tr.locale) if slug else None
@@ -151,7 +155,7 @@ class CitizenFlow:
     async def callback(self, user: User, data: str | None, pressed: str | None = None,
                        message_text: str | None = None) -> Reply:
         """A button press. ``pressed`` is the button's label and ``message_text`` the message it sat under."""
-        participant = await self.backend.identify(CHANNEL, user.external_id)
+        participant = await self.known.identify(user.external_id)
         cb = callbacks.decode(data)
         handlers = {"lang": self._on_language, "ok": self._on_consent, "sw": self._on_switch,
                     "pf": self._on_profile, "a": self._on_option, "s": self._on_scale, "x": self._on_skip,
@@ -172,6 +176,7 @@ class CitizenFlow:
         if language not in SUPPORTED:
             raise ValueError(language)
         participant = await self.backend.set_language(participant["id"], language)
+        self.known.remember(user.external_id, participant)
         edit = Screen(translator(language)._("Language: {language}", language=language_name(language)))
         return Reply(edit=edit).then(await self._continue(user, participant))
 
@@ -183,6 +188,7 @@ class CitizenFlow:
                                                 then=self._then(participant, self._tr(participant, user)))
         except BackendError as error:
             return self._refusal(participant, user, error)
+        self.known.moved(user.external_id, cb.parts[0])
         return Reply(edit=self._answered(message_text, pressed)).then(
             await self._continue(user, participant, result.get("next")))
 
@@ -192,6 +198,7 @@ class CitizenFlow:
         except BackendError as error:
             return self._refusal(participant, user, error)
         participant["current_consultation"] = cb.parts[0]
+        self.known.moved(user.external_id, cb.parts[0])
         return await self._continue(user, participant)
 
     async def _on_profile(self, user: User, participant: dict, cb: callbacks.Callback, pressed: str | None,
@@ -422,6 +429,7 @@ class CitizenFlow:
                                                    "We will be glad to hear from you when the next one starts."))])
             slug = open_now[0]["slug"]
             await self.backend.enrol(participant["id"], slug)
+            self.known.moved(user.external_id, slug)
         screen = await self.backend.next(participant["id"], slug, tr.locale)
         return Reply(messages=[self._render(tr, screen)])
 

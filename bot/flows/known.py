@@ -1,0 +1,51 @@
+"""Who is behind a Telegram id, remembered for a short while so that a button press costs one backend request.
+
+The backend stays the only source of truth: an entry is a copy of what ``identify`` returned, refreshed
+after ``TTL`` seconds, updated by the flows right after their own successful writes (language, current
+consultation) and dropped on /forget. Another front end cannot change a participant's language or current
+consultation, so the only staleness left is the TTL after an organiser-side deletion (the retention sweep).
+"""
+from __future__ import annotations
+
+import time
+from collections import OrderedDict
+
+from bot.backend import Backend
+
+CHANNEL = "telegram"
+TTL = 60.0
+SIZE = 100_000
+
+
+class KnownParticipants:
+    def __init__(self, backend: Backend, ttl: float = TTL, size: int = SIZE) -> None:
+        self.backend = backend
+        self.ttl = ttl
+        self.size = size
+        self._entries: OrderedDict[str, tuple[float, dict]] = OrderedDict()
+
+    async def identify(self, external_id: str) -> dict:
+        """The participant (created on first contact), as a dict the caller may change freely."""
+        entry = self._entries.get(external_id)
+        if entry is not None and time.monotonic() - entry[0] < self.ttl:
+            self._entries.move_to_end(external_id)
+            return dict(entry[1])
+        participant = await self.backend.identify(CHANNEL, external_id)
+        self.remember(external_id, participant)
+        return dict(participant)
+
+    def remember(self, external_id: str, participant: dict) -> None:
+        """What the backend just returned or confirmed about this participant."""
+        self._entries[external_id] = (time.monotonic(), dict(participant))
+        self._entries.move_to_end(external_id)
+        while len(self._entries) > self.size:
+            self._entries.popitem(last=False)
+
+    def moved(self, external_id: str, slug: str) -> None:
+        """The backend confirmed a new current consultation (enrol, consent)."""
+        entry = self._entries.get(external_id)
+        if entry is not None:
+            entry[1]["current_consultation"] = slug
+
+    def forget(self, external_id: str) -> None:
+        self._entries.pop(external_id, None)
