@@ -355,6 +355,18 @@ async def record_vote(session: AsyncSession, participant_id: str, body: schemas.
                           f"use one of {sorted(QUALIFICATIONS[body.choice])}")
     proposal_id = proposal.id
     asks = bool(item.config.get("qualifications", True))
+    if body.qualification is not None:
+        # Usually the "why?" that follows the participant's own vote: one update, not a failed insert first.
+        qualified = (await session.execute(
+            update(ProposalVote).where(ProposalVote.participant_id == participant_id,
+                                       ProposalVote.proposal_id == proposal_id, ProposalVote.choice == body.choice,
+                                       ProposalVote.qualification.is_(None))
+            .values(qualification=body.qualification).returning(ProposalVote.id)
+        )).first()
+        await session.commit()
+        if qualified is not None:
+            return schemas.VoteOut(id=qualified.id, proposal_id=proposal_id, choice=body.choice,
+                                   qualification=body.qualification, created=False)
     vote = ProposalVote(participant_id=participant_id, item_id=item.id, proposal_id=proposal_id,
                         choice=body.choice, qualification=body.qualification)
     session.add(vote)

@@ -1,9 +1,10 @@
 """Building the aiogram Dispatcher and Bot."""
 from __future__ import annotations
 
-from aiogram import Bot, Dispatcher
+from aiogram import Bot, Dispatcher, methods
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
+from aiogram.methods.base import Response, TelegramMethod
 
 from bot.backend import Backend
 from bot.commands import publish_commands
@@ -32,7 +33,26 @@ def build_dispatcher(backend: Backend, *, default_language: str = "uk") -> Dispa
     return dispatcher
 
 
+_RESPONSE_MODELS: list[type] = []
+
+
+def _keep_response_models() -> None:
+    """aiogram parses every Bot API answer with ``Response[<the method's result type>]``; pydantic keeps such
+    parametrised models in a weak cache, so after each garbage collection they are built again (milliseconds
+    per call). Holding one of each for the life of the process keeps them built."""
+    if _RESPONSE_MODELS:
+        return
+    for name in methods.__all__:
+        method = getattr(methods, name)
+        if isinstance(method, type) and issubclass(method, TelegramMethod) and method is not TelegramMethod:
+            try:
+                _RESPONSE_MODELS.append(Response[method.__returning__])
+            except Exception:  # noqa: BLE001 - a type pydantic cannot build ahead: it is built on use, as before
+                continue
+
+
 def build_bot(token: str, api_url: str | None = None) -> Bot:
     """A Bot talking to Telegram, or to any compatible Bot API server at ``api_url``."""
+    _keep_response_models()
     session = AiohttpSession(api=TelegramAPIServer.from_base(api_url.rstrip("/"))) if api_url else AiohttpSession()
     return Bot(token=token, session=session)

@@ -14,6 +14,7 @@ from aiogram.exceptions import TelegramAPIError
 from aiogram.filters import Command, CommandObject, Filter
 from aiogram.types import CallbackQuery, Message
 
+from bot.handlers.filters import Is
 from bot.flows.admin import MAX_FILE_BYTES, AdminFlow, AdminReply, Organiser
 from bot.handlers.render import answer_callback, send_reply, send_screen
 
@@ -120,10 +121,10 @@ async def on_button(query: CallbackQuery, admin_flow: AdminFlow) -> None:
 def build_router() -> Router:
     """A fresh router for each dispatcher (aiogram attaches a router to one parent only)."""
     router = Router(name="admin")
-    router.message.filter(F.chat.type == "private")
+    router.message.filter(Is(F.chat.type == "private"))
     organiser, owner = IsOrganiser(), IsOwner()
     # Documents first: aiogram's Command filter also reads captions, and "/new" is a fine caption for the file.
-    router.message.register(on_document, F.document, organiser)
+    router.message.register(on_document, Is(F.document), organiser)
     router.message.register(on_admin_help, Command("admin"), organiser)
     router.message.register(on_new, Command("new"), organiser)
     router.message.register(on_list, Command("list"), organiser)

@@ -13,6 +13,7 @@ from aiogram import BaseMiddleware, Dispatcher, F, Router
 from aiogram.filters import Command, CommandObject, Filter
 from aiogram.types import CallbackQuery, Message
 
+from bot.handlers.filters import Is
 from bot.flows.digests import DigestFlow, Person
 from bot.handlers.admin import IsOrganiser
 from bot.handlers.render import answer_callback, send_reply
@@ -56,8 +57,8 @@ async def on_broadcasts(message: Message, digest_flow: DigestFlow) -> None:
 def build_router() -> Router:
     """A fresh router for each dispatcher (aiogram attaches a router to one parent only)."""
     router = Router(name="broadcasts")
-    router.message.filter(F.chat.type == "private")
-    router.callback_query.filter(F.message.chat.type == "private")
+    router.message.filter(Is(F.chat.type == "private"))
+    router.callback_query.filter(Is(F.message.chat.type == "private"))
     organiser = IsOrganiser()
     router.message.register(on_digest, Command("digest"), organiser)
     router.message.register(on_broadcasts, Command("broadcasts"), organiser)

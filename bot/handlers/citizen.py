@@ -5,6 +5,7 @@ from aiogram import F, Router
 from aiogram.filters import Command, CommandObject, CommandStart
 from aiogram.types import CallbackQuery, Message
 
+from bot.handlers.filters import Is
 from bot.flows.citizen import CitizenFlow, User
 from bot.handlers.render import answer_callback, send_reply
 
@@ -65,14 +66,14 @@ async def on_button(query: CallbackQuery, citizen_flow: CitizenFlow, redelivered
 def build_router() -> Router:
     """A fresh router each time: aiogram attaches a router to one dispatcher only, and tests build several."""
     router = Router(name="citizen")
-    router.message.filter(F.chat.type == "private")
-    router.callback_query.filter(F.message.chat.type == "private")  # buttons in groups: see handlers/fallback
+    router.message.filter(Is(F.chat.type == "private"))
+    router.callback_query.filter(Is(F.message.chat.type == "private"))  # buttons in groups: see handlers/fallback
     router.message.register(on_start, CommandStart())
     router.message.register(on_help, Command("help"))
     router.message.register(on_language, Command("language"))
     router.message.register(on_consultations, Command("consultations"))
-    router.message.register(on_unknown_command, F.text.startswith("/"))
-    router.message.register(on_text, F.text)
-    router.message.register(on_location, F.location)
+    router.message.register(on_unknown_command, Is(F.text.startswith("/")))
+    router.message.register(on_text, Is(F.text))
+    router.message.register(on_location, Is(F.location))
     router.callback_query.register(on_button)
     return router

@@ -21,6 +21,7 @@ from aiogram import Bot, F, Router
 from aiogram.exceptions import TelegramAPIError, TelegramNetworkError, TelegramRetryAfter, TelegramServerError
 from aiogram.types import CallbackQuery, ErrorEvent, Message
 
+from bot.handlers.filters import Is
 from bot.backend import BackendError
 from bot.flows.citizen import User
 from bot.flows.fallback import FallbackFlow
@@ -87,7 +88,8 @@ async def on_error(event: ErrorEvent, bot: Bot, fallback_flow: FallbackFlow, red
 def build_router() -> Router:
     """Include it after every other router."""
     router = Router(name="fallback")
-    router.message.register(on_unsupported, F.chat.type == "private", F.from_user, F.content_type.in_(UNSUPPORTED))
-    router.callback_query.register(on_foreign_button, F.message.chat.type != "private")
+    router.message.register(on_unsupported, Is(F.chat.type == "private"), Is(F.from_user),
+                            Is(F.content_type.in_(UNSUPPORTED)))
+    router.callback_query.register(on_foreign_button, Is(F.message.chat.type != "private"))
     router.errors.register(on_error)
     return router

@@ -5,6 +5,7 @@ from aiogram import F, Router
 from aiogram.filters import Command, Filter
 from aiogram.types import CallbackQuery, Message
 
+from bot.handlers.filters import Is
 from bot.flows.citizen import User
 from bot.flows.privacy import PrivacyFlow
 from bot.handlers.render import answer_callback, send_reply
@@ -33,8 +34,8 @@ async def on_forget_button(query: CallbackQuery, privacy_flow: PrivacyFlow) -> N
 
 def build_router() -> Router:
     router = Router(name="privacy")
-    router.message.filter(F.chat.type == "private", F.from_user)
-    router.callback_query.filter(F.message.chat.type == "private")
+    router.message.filter(Is(F.chat.type == "private"), Is(F.from_user))
+    router.callback_query.filter(Is(F.message.chat.type == "private"))
     router.message.register(on_my_data, Command("mydata"))
     router.message.register(on_forget, Command("forget"))
     router.callback_query.register(on_forget_button, ForgetButton())
