@@ -2,16 +2,20 @@
 
     python -m bench.bench_broadcast                       # 30/s, then 1000/s (paid broadcasts), SQLite
     python -m bench.bench_broadcast --limits 1000 --recipients 2000
-    python -m bench.bench_broadcast --database-url postgresql+asyncpg://postgres@127.0.0.1:5432/bench
+    python -m bench.bench_broadcast --database-url postgresql+asyncpg://postgres@127.0.0.1:5432/postgres
+    VICHE_BENCH_PROFILE=/tmp/bb python -m bench.bench_broadcast …   # + cProfiles of the sender and of the fake
 
 For each limit the fake Bot API runs in a process of its own (so that it does not share the sender's CPU), over
 real HTTP, answering 429 to any send beyond ``limit`` per sliding second across chats, or beyond 1 per second in
-one chat. The sender is the production one (``bot.broadcaster``) with the production outbox store, configured at
-``--share`` (default 97 %) of the limit. Reported, from the fake server's own clock:
+one chat. It is served by a minimal HTTP/1.1 front (``_LeanFront``) so that its own HTTP stack does not eat the CPU
+the sender is measured on (``--fake-front fastapi``: the sandbox's uvicorn + FastAPI app). The sender is the
+production one (``bot.broadcaster``) with the production outbox store, configured at ``--share`` of the limit
+(default 1.0: the limit itself, which its pacer never exceeds). Reported, from the fake server's own clock:
 
 * achieved rate: successful sends / (last send - first send), and as a share of the limit (target ≥ 95 %);
 * 429s after the first second (target 0) and in total;
-* duplicates: messages beyond the first in any chat (must be 0); recipients missed (must be 0).
+* duplicates: messages beyond the first in any chat (must be 0); recipients missed (must be 0);
+* the sender's mean round trip (call start → answer handled) and CPU per message in each process.
 
 The digest is the real one: a chart uploaded once per language, then reused by file_id, and a caption per person.
 """
@@ -39,7 +43,8 @@ TOKEN = "1000001:bench-token"
 # ---- the fake Bot API, in its own process -------------------------------------------------------------------
 
 
-def _serve_fake(limit: int, chats: list[int], port_queue: multiprocessing.Queue, stop: multiprocessing.Event) -> None:
+def _serve_fake(limit: int, chats: list[int], port_queue: multiprocessing.Queue, stop: multiprocessing.Event,
+                front: str = "lean") -> None:
     import logging
 
     logging.disable(logging.WARNING)
@@ -51,10 +56,8 @@ def _serve_fake(limit: int, chats: list[int], port_queue: multiprocessing.Queue,
     for chat in chats:
         fake.register_user(chat)
     fake.set_rate_limit(limit, 1)
-    app = fake.app
 
-    @app.get("/bench/stats")
-    async def stats() -> dict:
+    def stats() -> dict:
         sends = [c for c in fake.calls() if c["method"].lower() in ("sendphoto", "sendmessage")]
         ok = [sent["at"] for chat in chats for sent in fake.sent_messages(chat)]
         limited = [c["at"] for c in sends if c["status"] == 429]
@@ -68,13 +71,107 @@ def _serve_fake(limit: int, chats: list[int], port_queue: multiprocessing.Queue,
                                or not c["params"].get("photo"))}
 
     async def main() -> None:
+        if front == "lean":
+            server = await asyncio.get_running_loop().create_server(lambda: _LeanFront(fake, stats), "127.0.0.1", 0)
+            port_queue.put(f"http://127.0.0.1:{server.sockets[0].getsockname()[1]}")
+            while not stop.is_set():
+                await asyncio.sleep(0.2)
+            server.close()
+            return
+        app = fake.app
+
+        @app.get("/bench/stats")
+        async def stats_route() -> dict:  # async: in the event loop, never beside it in a thread
+            return stats()
+
         async with serve(app) as base_url:
             port_queue.put(base_url)
             while not stop.is_set():
                 await asyncio.sleep(0.2)
             await fake.close()
 
-    asyncio.run(main())
+    if os.environ.get("VICHE_BENCH_PROFILE"):
+        import cProfile
+
+        profile = cProfile.Profile()
+        profile.runcall(asyncio.run, main())
+        profile.dump_stats(f"{os.environ['VICHE_BENCH_PROFILE']}-fake-{limit}.prof")
+    else:
+        asyncio.run(main())
+
+
+class _LeanFront(asyncio.Protocol):
+    """The fake Bot API (``FakeBotAPI.call``: the same chats, files, limits and call log as in the sandbox) behind a
+    minimal HTTP/1.1 server instead of uvicorn + FastAPI, whose own cost (~0.5 ms of CPU a request, on the same
+    2 CPUs as the sender) would otherwise be what the benchmark measures at 1000/s. JSON, form and multipart
+    bodies, keep-alive; ``--fake-front fastapi`` serves the sandbox's own app instead."""
+
+    def __init__(self, fake, stats) -> None:  # noqa: ANN001
+        self.fake, self.stats = fake, stats
+        self.buffer = b""
+        self.transport = None
+        self.busy = False
+
+    def connection_made(self, transport) -> None:  # noqa: ANN001
+        self.transport = transport
+
+    def data_received(self, data: bytes) -> None:
+        self.buffer += data
+        if not self.busy:
+            self._next()
+
+    def _next(self) -> None:
+        end = self.buffer.find(b"\r\n\r\n")
+        if end < 0:
+            return
+        head = self.buffer[:end].decode("latin-1").split("\r\n")
+        headers = {}
+        for line in head[1:]:
+            key, _, value = line.partition(":")
+            headers[key.strip().lower()] = value.strip()
+        length = int(headers.get("content-length") or 0)
+        if len(self.buffer) < end + 4 + length:
+            return
+        body = self.buffer[end + 4:end + 4 + length]
+        self.buffer = self.buffer[end + 4 + length:]
+        _, path, _ = head[0].split(" ", 2)
+        self.busy = True
+        asyncio.ensure_future(self._answer(path, headers.get("content-type", ""), body))
+
+    async def _answer(self, path: str, content_type: str, body: bytes) -> None:
+        import json
+        from urllib.parse import parse_qsl
+
+        from sandbox.errors import BotAPIError
+        from sandbox.request_body import UploadedFile, _multipart_parts, _parse_content_type
+
+        status, answer = 200, None
+        if path == "/bench/stats":
+            answer = self.stats()
+        else:
+            method = path.rsplit("/", 1)[-1]
+            fields, files = {}, {}
+            media_type, options = _parse_content_type(content_type)
+            if media_type == "application/json":
+                fields = json.loads(body) if body else {}
+            elif media_type == "multipart/form-data":
+                for name, filename, part_type, content in _multipart_parts(body, options["boundary"].encode()):
+                    if filename is None:
+                        fields[name] = content.decode()
+                    else:
+                        files[name] = UploadedFile(filename, content, part_type)
+            elif body:
+                fields = dict(parse_qsl(body.decode(), keep_blank_values=True))
+            try:
+                answer = {"ok": True, "result": await self.fake.call(method, fields, files)}
+            except BotAPIError as error:
+                status, answer = error.status, error.envelope()
+        payload = json.dumps(answer, ensure_ascii=False).encode()
+        self.transport.write(b"HTTP/1.1 %d X\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n%s"
+                             % (status, len(payload), payload))
+        self.busy = False
+        if self.buffer:
+            self._next()
 
 
 # ---- the consultation and its 10 000 participants ----------------------------------------------------------
@@ -149,7 +246,9 @@ async def _send(database_url: str, base_url: str, rate: float, paid: bool, expec
                 open_rows = await session.scalar(select(func.count()).select_from(Outbox)
                                                  .where(Outbox.state.in_(("pending", "sending"))))
             print(f"  {time.monotonic() - started:6.1f}s  sent {stats['sent']:>6}/{expected}  "
-                  f"429s {stats['count_429']}", flush=True)
+                  f"429s {stats['count_429']}  claimed {len(broadcaster._claimed)}  "  # noqa: SLF001
+                  f"in flight {broadcaster.pacer.in_flight}  answered <1s {len(broadcaster.pacer._answered)}  "  # noqa: SLF001
+                  f"outcomes to commit {broadcaster._results.qsize()}", flush=True)  # noqa: SLF001
             if (not open_rows and not broadcaster._in_flight) or time.monotonic() - started > timeout:  # noqa: SLF001
                 break
         await broadcaster.close()
@@ -157,6 +256,7 @@ async def _send(database_url: str, base_url: str, rate: float, paid: bool, expec
         sender_cpu = time.process_time() - cpu
         stats = (await client.get("/bench/stats")).json()
         stats["sender_cpu_ms"] = round(1000 * sender_cpu / max(stats["sent"], 1), 2)
+        stats["round_trip_ms"] = round(1000 * broadcaster.stats.call_seconds / max(broadcaster.stats.calls, 1), 2)
         stats["server_cpu_ms"] = round(1000 * (stats["cpu"] - server_cpu) / max(stats["sent"], 1), 2)
     async with db.session() as session:
         states = dict((await session.execute(select(Outbox.state, func.count()).group_by(Outbox.state))).all())
@@ -176,36 +276,44 @@ async def _admin(server_url: str, statement: str) -> None:
     await engine.dispose()
 
 
-def run_limit(limit: int, recipients: int, share: float, database_url: str) -> dict:
+def run_limit(limit: int, recipients: int, share: float, database_url: str, front: str = "lean") -> dict:
     """On PostgreSQL, a fresh database of its own (created, then dropped), so that runs never mix."""
     if not database_url.startswith("postgresql"):
-        return _run_limit(limit, recipients, share, database_url)
+        return _run_limit(limit, recipients, share, database_url, front)
     from sqlalchemy import make_url
 
     server = make_url(database_url)
     name = f"viche_bench_broadcast_{limit}_{os.getpid()}"
     asyncio.run(_admin(server, f'CREATE DATABASE "{name}"'))
     try:
-        return _run_limit(limit, recipients, share, server.set(database=name).render_as_string(hide_password=False))
+        return _run_limit(limit, recipients, share, server.set(database=name).render_as_string(hide_password=False),
+                          front)
     finally:
         asyncio.run(_admin(server, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
-def _run_limit(limit: int, recipients: int, share: float, database_url: str) -> dict:
+def _run_limit(limit: int, recipients: int, share: float, database_url: str, front: str) -> dict:
     from storage.migrate import upgrade
 
     upgrade(database_url)
     slug, chats = asyncio.run(_prepare(database_url, recipients))
     context = multiprocessing.get_context("spawn")
     port_queue, stop = context.Queue(), context.Event()
-    server = context.Process(target=_serve_fake, args=(limit, chats, port_queue, stop), daemon=True)
+    server = context.Process(target=_serve_fake, args=(limit, chats, port_queue, stop, front), daemon=True)
     server.start()
     try:
         base_url = port_queue.get(timeout=120)
         rate = round(limit * share, 2)
         print(f"limit {limit}/s: sending {recipients} digests at {rate}/s ({slug})", flush=True)
-        stats = asyncio.run(_send(database_url, base_url, rate, limit > 30, recipients,
-                                  timeout=recipients / rate * 3 + 900))
+        sending = _send(database_url, base_url, rate, limit > 30, recipients, timeout=recipients / rate * 3 + 900)
+        if os.environ.get("VICHE_BENCH_PROFILE"):  # a cProfile of the sender: VICHE_BENCH_PROFILE=/tmp/prefix
+            import cProfile
+
+            profile = cProfile.Profile()
+            stats = profile.runcall(asyncio.run, sending)
+            profile.dump_stats(f"{os.environ['VICHE_BENCH_PROFILE']}-sender-{limit}.prof")
+        else:
+            stats = asyncio.run(sending)
     finally:
         stop.set()
         server.join(timeout=10)
@@ -218,7 +326,8 @@ def _run_limit(limit: int, recipients: int, share: float, database_url: str) -> 
             "share_of_limit": round(achieved / limit, 4), "429_total": stats["count_429"],
             "429_after_first_second": stats["count_429_after_first_second"], "duplicates": stats["duplicates"],
             "missed": stats["missed"], "chart_uploads": stats["uploads"], "outbox_states": stats["states"],
-            "sender_cpu_ms_per_message": stats["sender_cpu_ms"], "fake_server_cpu_ms_per_message": stats["server_cpu_ms"],
+            "sender_cpu_ms_per_message": stats["sender_cpu_ms"],
+            "mean_round_trip_ms": stats["round_trip_ms"], "fake_server_cpu_ms_per_message": stats["server_cpu_ms"],
             "load_average": [round(x, 1) for x in os.getloadavg()], "cpus": os.cpu_count()}
 
 
@@ -226,16 +335,19 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--recipients", type=int, default=10_000)
     parser.add_argument("--limits", type=int, nargs="+", default=[30, 1000])
-    parser.add_argument("--share", type=float, default=0.97, help="sender rate as a share of the limit")
+    parser.add_argument("--share", type=float, default=1.0, help="sender rate as a share of the limit (default: the limit)")
     parser.add_argument("--database-url", help="a PostgreSQL server (a fresh database is made on it for each limit); "
                                                "default: a fresh SQLite file per limit")
+    parser.add_argument("--fake-front", choices=("lean", "fastapi"), default="lean",
+                        help="how the fake Bot API is served: a minimal HTTP/1.1 server (default) or the sandbox's "
+                             "FastAPI app under uvicorn")
     parser.add_argument("--json", help="also write the results to this file")
     args = parser.parse_args(argv)
     results = []
     with tempfile.TemporaryDirectory() as tmp:
         for limit in args.limits:
             url = args.database_url or f"sqlite+aiosqlite:///{tmp}/bench-{limit}.db"
-            result = run_limit(limit, args.recipients, args.share, url)
+            result = run_limit(limit, args.recipients, args.share, url, args.fake_front)
             results.append(result)
             print(json.dumps(result, indent=2), flush=True)
     print("\n| limit | sender rate | recipients | time | achieved | share of limit | 429 after 1st s | duplicates "

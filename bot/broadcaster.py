@@ -4,26 +4,33 @@ survives being killed at any moment.
 Rate limits
     Telegram allows about 30 messages a second across chats (up to 1000 with ``allow_paid_broadcast``) and
     about one a second in any one chat, and answers 429 with ``retry_after`` beyond. The sender stays under
-    the limits by construction rather than by reacting to 429s:
+    the limits by construction rather than by reacting to 429s (``bot.broadcast_sender.Pacer``):
 
-    * a global token bucket: ``rate`` tokens a second, at most ``burst`` saved up (``rate / 50``, at least
-      1), so in any one-second window at most ``rate + burst`` calls start; keep that under Telegram's limit
-      (the default 25/s leaves room for the bot's conversations, which do not take tokens);
-    * at most one message per ``per_chat_interval`` (1 s) to any one chat;
+    * calls start on a schedule of ``rate`` a second (monotonic clock, at most ``burst`` saved up), and a call
+      starts only while fewer than ``rate`` calls are in flight or were answered within the last second. The
+      second rule holds whatever the delays between the two sides, so a server that counts sends in a sliding
+      second never sees more than ``rate`` (the default 25/s leaves room under Telegram's 30/s for the bot's
+      conversations, which are not paced here);
+    * at most one message per ``per_chat_interval`` (1 s) to any one chat, by the same rule;
     * a 429 all the same (the bot's own replies share the budget, a limit changed): the *whole* sender stops
-      for ``retry_after`` seconds and the bucket restarts empty; the row is retried then, without counting
+      for ``retry_after`` seconds and the schedule restarts empty; the row is retried then, without counting
       an attempt;
     * 403 (the user blocked the bot, deactivated account): the row is "unreachable", the participant is
       marked unreachable (left out of later broadcasts until they write again), never retried;
     * 400 (chat not found, a bad request): "failed", never retried;
     * 5xx, network errors, timeouts: retried with exponential backoff and jitter, up to ``max_attempts``.
 
+    Messages go through a lean client (``bot.broadcast_sender.BotApi``: JSON posted over one shared aiohttp
+    session, the answer's envelope read directly) rather than aiogram's ``Bot``, which costs several times the
+    CPU per call; the organisers' progress messages, a few per minute, still use the ``Bot``.
+
 Crash safety
     Each row's state changes are committed, and committed *before* what they announce happens: a row becomes
     "sending" (committed) before its Bot API call starts, and its outcome is committed after the answer. Rows
-    are marked in small batches a little ahead of their turn (``lookahead``, about a quarter of a second of
-    sending, so that a slow commit never stalls the pace); each call then waits for its token. Just before the
-    call, the row's id is appended to a local *journal* file (``os.write``: it survives SIGKILL).
+    are claimed in batches a little ahead of their turn (up to ``lookahead``, half a second of sending,
+    one transaction per batch, so that a slow commit never stalls the pace); outcomes are committed in batches
+    too, as they come. Just before calls start, their rows' ids are appended to a local *journal* file
+    (``os.write``: it survives SIGKILL).
 
     So a sender killed at any moment leaves every row either untouched ("pending": sent by the next start),
     finished ("sent", "failed", …: never touched again) or "sending". At the next start a "sending" row that is
@@ -32,8 +39,8 @@ Crash safety
     Telegram; the Bot API has no idempotency key and no way to ask. We choose **at most once**: such a row
     becomes "uncertain" and is never sent again. Reasons: a participant must never receive the same round twice
     (the promise made to citizens; duplicates also get bots reported as spam, and limited); the ambiguity
-    covers only the calls in flight at the instant of the crash (rate × call latency: about one at 30/s), most
-    of which did arrive, whereas re-sending would duplicate every one that arrived; and organisers see the
+    covers only the calls in flight at the instant of the crash and those answered but not yet committed
+    (rate × (round trip + up to ``commit_interval``): one or two at 30/s), most of which did arrive, whereas re-sending would duplicate every one that arrived; and organisers see the
     "uncertain" count in the progress message and ``/broadcasts``. Without the journal (a reboot clears the
     temporary directory, a new machine) every "sending" row is treated as uncertain: never a duplicate.
 
@@ -53,16 +60,16 @@ import random
 import tempfile
 import time
 from collections import deque
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from datetime import timedelta
 from pathlib import Path
 from typing import Any, Protocol
 
 from aiogram import Bot
-from aiogram.exceptions import (TelegramAPIError, TelegramBadRequest, TelegramForbiddenError, TelegramNetworkError,
-                                TelegramRetryAfter, TelegramServerError)
-from aiogram.types import BufferedInputFile
+from aiogram.exceptions import TelegramAPIError, TelegramBadRequest, TelegramForbiddenError, TelegramRetryAfter
 
+from bot.broadcast_sender import (BadRequest, BotApi, BotApiError, ChatSpacing, Forbidden, NetworkFailure, Pacer,
+                                  RetryAfter, ServerError)
 from bot.digest_chart import render_chart
 from bot.flows.digests import chart_labels, digest_caption, invitation, localized, progress_text
 from bot.handlers.render import keyboard
@@ -72,6 +79,7 @@ log = logging.getLogger(__name__)
 
 TELEGRAM_FREE_RATE = 30
 TELEGRAM_PAID_RATE = 1000
+MIN_NAP = 0.004  # the send loop wakes at most every 4 ms (and starts the calls due since then together)
 
 
 def _utcnow():  # noqa: ANN202
@@ -120,8 +128,8 @@ class BroadcastConfig:
     poll_interval: float = 1.0
     schedule_interval: float = 30.0
     max_in_flight: int = 64
-    prefetch: int | None = None
     lookahead: int | None = None
+    commit_interval: float = 0.05  # outcomes are committed at most this often, in one transaction each
     journal: str | None = None
     default_language: str = "uk"
 
@@ -130,13 +138,13 @@ class BroadcastConfig:
         if not 0 < self.rate <= limit:
             raise ValueError(f"broadcast rate {self.rate}/s is outside (0, {limit}]"
                              + ("" if self.allow_paid_broadcast else "; above 30/s needs allow_paid_broadcast"))
-        if self.burst is None:
-            self.burst = max(1, int(self.rate / 50))
-        if self.prefetch is None:
-            self.prefetch = max(50, int(self.rate * 2))
-        if self.lookahead is None:  # rows marked ahead of their turn: enough to hide a slow commit (~0.25 s)
-            self.lookahead = max(2, math.ceil(self.rate / 4))
-        self.max_in_flight = max(self.max_in_flight, self.lookahead + math.ceil(self.rate / 2))
+        if self.burst is None:  # calls of the schedule kept for later when the loop wakes late or stalls: 0.1 s
+            self.burst = max(2, int(self.rate / 10))  # worth, at least 2 (else each late wake-up is lost for good)
+        if self.lookahead is None:  # rows claimed ahead of their turn (0.25–0.5 s): enough to hide a slow claim
+            self.lookahead = max(2, math.ceil(self.rate / 2))
+        # Calls under way at once: a quarter of a second of sending at full rate, so that slow answers (up to
+        # ~250 ms) do not lower the rate; the pacer never lets more than ``rate`` be under way anyway.
+        self.max_in_flight = max(self.max_in_flight, math.ceil(self.rate / 4))
 
     @classmethod
     def from_settings(cls, settings: Any) -> "BroadcastConfig":
@@ -152,9 +160,9 @@ def default_journal(database_url: str) -> str:
 
 
 class Journal:
-    """The ids of rows whose Bot API call has started, appended just before each call.
+    """The ids of rows whose Bot API call has started, appended just before the calls start.
 
-    ``os.write`` hands each line to the kernel at once, so it survives the process being killed (SIGKILL), and
+    ``os.write`` hands the lines to the kernel at once, so they survive the process being killed (SIGKILL), and
     costs a few microseconds. At start, a row found "sending" but absent from the journal never left the process
     and is queued again; one present may have reached Telegram and becomes "uncertain". Without a journal (none
     configured, a new machine, a reboot) every "sending" row is uncertain.
@@ -181,44 +189,14 @@ class Journal:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_APPEND, 0o600)
 
-    def started(self, outbox_id: int) -> None:
-        if self._fd is not None:
-            os.write(self._fd, b"%d\n" % outbox_id)
+    def started(self, *outbox_ids: int) -> None:
+        if self._fd is not None and outbox_ids:
+            os.write(self._fd, b"".join(b"%d\n" % outbox_id for outbox_id in outbox_ids))
 
     def close(self) -> None:
         if self._fd is not None:
             os.close(self._fd)
             self._fd = None
-
-
-class TokenBucket:
-    """``rate`` tokens a second, at most ``capacity`` kept; ``hold(until)`` empties it until then."""
-
-    def __init__(self, rate: float, capacity: int, clock=time.monotonic) -> None:  # noqa: ANN001
-        self.rate, self.capacity, self.clock = rate, capacity, clock
-        self.tokens = 1.0
-        self.updated = clock()
-
-    def _refill(self) -> None:
-        now = self.clock()
-        if now > self.updated:
-            self.tokens = min(float(self.capacity), self.tokens + (now - self.updated) * self.rate)
-            self.updated = now
-
-    async def take(self, most: int) -> int:
-        """Wait for at least one token; take up to ``most``."""
-        while True:
-            self._refill()
-            if self.tokens >= 1:
-                count = min(most, int(self.tokens))
-                self.tokens -= count
-                return count
-            wait = max(self.updated - self.clock(), 0) + (1 - self.tokens) / self.rate
-            await asyncio.sleep(wait)
-
-    def hold(self, until: float) -> None:
-        self.tokens = 0.0
-        self.updated = max(self.updated, until)
 
 
 @dataclass
@@ -230,36 +208,42 @@ class Stats:
     rate_limited: int = 0
     recovered_uncertain: int = 0
     requeued: int = 0
-    calls: list[float] = field(default_factory=list)
+    calls: int = 0
+    call_seconds: float = 0.0  # from the start of each call to its answer being handled: the pacer's round trip
 
 
 class Broadcaster:
     def __init__(self, bot: Bot, store: OutboxStore, config: BroadcastConfig | None = None,
-                 *, result_factory: Any = Outcome) -> None:
+                 *, result_factory: Any = Outcome, api: BotApi | None = None) -> None:
         self.bot, self.store = bot, store
         self.config = config or BroadcastConfig()
-        self.bucket = TokenBucket(self.config.rate, self.config.burst)
+        self.api = api or BotApi.for_bot(bot, connections=self.config.max_in_flight)
+        self.pacer = Pacer(self.config.rate, burst=self.config.burst)
+        self.chats = ChatSpacing(self.config.per_chat_interval)
         self.stats = Stats()
         self._result = result_factory
         self._paused_until = 0.0
-        self._last_sent: dict[int, float] = {}
+        self._claimed: deque = deque()  # marked "sending" (committed), waiting for their turn
         self._in_flight: dict[int, asyncio.Task] = {}
-        self._slot_free = asyncio.Event()
         self._results: asyncio.Queue = asyncio.Queue()
-        self._wake = asyncio.Event()
+        self._wake = asyncio.Event()  # the claimer: something new may be due, or the queue runs low
+        self._nap_future: asyncio.Future | None = None  # the send loop's sleep, cut short by _kick()
+        self._waiting_for_answer = False
         self._stopping = False
         self._contents: dict[int, tuple[str, dict[str, Any]]] = {}
+        self._locales: dict[tuple[str | None, str | None], Any] = {}
         self._file_ids: dict[tuple[int, str], str] = {}
         self._pngs: dict[tuple[int, str], bytes] = {}
         self._captions: dict[tuple, str] = {}
+        self._invitations: dict[tuple[int, str], dict[str, Any]] = {}
         self._drawing: dict[tuple[int, str], asyncio.Task] = {}
         self._uploading: set[tuple[int, str]] = set()
         self._progress_texts: dict[int, str] = {}
+        self._progress_waiting = 0
         self._helpers: list[asyncio.Task] = []
+        self._claimer: asyncio.Task | None = None
+        self._refill_below = max(1, self.config.lookahead // 2)
         self._done: asyncio.Event | None = None
-        self._waiting = 0  # marked "sending", waiting for their token
-        self._busy_chats: set[int] = set()
-        self._token_lock = asyncio.Lock()
         self.journal = Journal(self.config.journal)
 
     # ---- lifecycle -------------------------------------------------------------------------------
@@ -281,6 +265,7 @@ class Broadcaster:
                          asyncio.create_task(self._every(self.config.schedule_interval, self._schedule, first=0),
                                              name="broadcast-schedule")]
         self._done = asyncio.Event()
+        self._claimer = asyncio.create_task(self._claim_loop(), name="broadcast-claim")
         try:
             await self._send_loop()
         finally:
@@ -290,11 +275,11 @@ class Broadcaster:
     async def close(self, timeout: float = 15.0) -> None:
         """Stop taking new rows, let the calls under way finish and their outcomes be committed, then return.
 
-        Prefer this to cancelling ``run()``: a cancellation can land between marking rows "sending" and
-        starting their calls, and those rows would then be "uncertain" (not sent) at the next start."""
+        Prefer this to cancelling ``run()``: rows claimed ahead of their turn then go back to "pending" at once
+        (after a cancellation they are only queued again at the next start, from the journal)."""
         self._stopping = True
         self._wake.set()
-        self._slot_free.set()
+        self._kick()
         if self._done is not None:
             try:
                 await asyncio.wait_for(self._done.wait(), timeout)
@@ -303,15 +288,27 @@ class Broadcaster:
 
     async def _shutdown(self, timeout: float = 10.0) -> None:
         self._stopping = True
+        self._wake.set()
+        if self._claimer is not None:
+            if not self._claimer.done():  # let a claim under way finish: its rows are then handed back below
+                await asyncio.wait([self._claimer], timeout=timeout)
+            if not self._claimer.done():
+                self._claimer.cancel()
+                await asyncio.gather(self._claimer, return_exceptions=True)
+        while self._claimed:  # never started: nothing left the process, back to the queue
+            job = self._claimed.popleft()
+            self._results.put_nowait(self._result(job.id, "pending", job.attempts, error="sender stopped"))
         if self._in_flight:
             await asyncio.wait(list(self._in_flight.values()), timeout=timeout)
-        for task in list(self._in_flight.values()):  # still waiting for their turn (a long 429 pause)
+        for task in list(self._in_flight.values()):  # no answer in time: these rows stay "sending" (journaled)
             task.cancel()
         if self._in_flight:
             await asyncio.wait(list(self._in_flight.values()), timeout=2)
+        committed = True
         try:
             await asyncio.wait_for(self._results.join(), timeout=timeout)
         except asyncio.TimeoutError:
+            committed = False
             log.error("broadcast outcomes not committed at shutdown: those rows will be 'uncertain'")
         try:
             await self.store.finish_done()
@@ -321,9 +318,12 @@ class Broadcaster:
             task.cancel()
         await asyncio.gather(*self._helpers, return_exceptions=True)
         self._helpers = []
-        if not self._in_flight:
+        if committed and not self._in_flight:  # every journaled call has its outcome in the database
             self.journal.reset()
         self.journal.close()
+        await self.api.close()
+        if hasattr(self.store, "close"):
+            await self.store.close()
 
     async def _every(self, interval: float, action: Any, first: float | None = None) -> None:
         await asyncio.sleep(interval if first is None else first)
@@ -340,69 +340,38 @@ class Broadcaster:
         if await self.store.schedule():
             self.wake()
 
-    # ---- the loop --------------------------------------------------------------------------------
+    # ---- claiming rows ahead of their turn -------------------------------------------------------
 
-    async def _send_loop(self) -> None:
-        buffer: deque = deque()
+    async def _claim_loop(self) -> None:
+        """Keep half of ``lookahead`` to all of it claimed ("sending", committed) ahead of the send loop."""
         while not self._stopping:
-            await self._wait_pause()
-            if not buffer:
-                buffer.extend(await self._fetch())
-                if not buffer:
+            try:
+                if len(self._claimed) >= self._refill_below:
+                    await self._wait_wake(self.config.poll_interval)
+                    continue
+                jobs = await self._fetch(self.config.lookahead - len(self._claimed))
+                if not jobs:
                     await self._idle()
                     continue
-            room = min(self.config.lookahead - self._waiting, self.config.max_in_flight - len(self._in_flight))
-            if room <= 0:
-                self._slot_free.clear()
-                await self._slot_free.wait()
+                for broadcast_id in {job.broadcast_id for job in jobs}:
+                    await self._content(broadcast_id)
+                # Charts are drawn before their rows are claimed, not while the calls go (a thread, but it holds the
+                # GIL most of the time): once for each broadcast and language.
+                drawing = {self._photo_key(job) for job in jobs} & set(self._drawing)
+                if drawing:
+                    await asyncio.gather(*(self._drawing[key] for key in drawing))
+                won = await self.store.mark_sending([job.id for job in jobs])
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # noqa: BLE001 - a database hiccup: try again in a moment
+                log.exception("could not claim broadcast rows; retrying")
+                await asyncio.sleep(1)
                 continue
-            ready, deferred, chats, uploads = [], [], set(), set()
-            now = time.monotonic()
-            while buffer and len(ready) < room:
-                job = buffer.popleft()
-                if job.chat_id in chats or job.chat_id in self._busy_chats or \
-                        self._last_sent.get(job.chat_id, -1e9) + self.config.per_chat_interval > now:
-                    deferred.append(job)
-                elif (key := await self._photo_key(job)) is not None and key not in self._file_ids and (
-                        key in self._uploading or key in uploads or key not in self._pngs):
-                    # Its chart is being drawn or uploaded: wait for Telegram's file_id rather than upload twice.
-                    deferred.append(job)
-                else:
-                    if key is not None and key not in self._file_ids:
-                        uploads.add(key)
-                    chats.add(job.chat_id)
-                    ready.append(job)
-                    continue
-                if len(deferred) > 1000:
-                    break
-            buffer.extendleft(reversed(deferred))
-            if not ready:
-                soonest = min(self._last_sent.get(j.chat_id, now) for j in deferred) + self.config.per_chat_interval
-                await asyncio.sleep(min(0.05, max(0.005, soonest - time.monotonic())))
-                continue
-            # Marked "sending" (committed) a little ahead of their turn; each call then waits for its token.
-            won = await self.store.mark_sending([job.id for job in ready])
-            for job in ready:
-                if job.id not in won:
-                    continue
-                key = await self._photo_key(job)
-                if key is not None and key not in self._file_ids:
-                    self._uploading.add(key)
-                self._busy_chats.add(job.chat_id)
-                self._waiting += 1
-                self._in_flight[job.id] = asyncio.create_task(self._deliver(job))
+            self._claimed.extend(job for job in jobs if job.id in won)
+            self._kick()
 
-    async def _token(self) -> None:
-        """Wait for this call's turn: after any 429 pause, one token of the bucket, first come first served."""
-        async with self._token_lock:
-            while True:
-                await self._wait_pause(stoppable=False)
-                await self.bucket.take(1)
-                if time.monotonic() >= self._paused_until:
-                    return
-
-    async def _fetch(self) -> list[Any]:
-        jobs = [job for job in await self.store.due(self.config.prefetch) if job.id not in self._in_flight]
+    async def _fetch(self, limit: int) -> list[Any]:
+        jobs = await self.store.due(limit)
         sendable = []
         for job in jobs:
             if job.opted_out:
@@ -411,25 +380,122 @@ class Broadcaster:
                 self._results.put_nowait(self._result(job.id, "failed", job.attempts, error="no Telegram chat"))
             else:
                 sendable.append(job)
-        if len(self._last_sent) > 100_000:
-            horizon = time.monotonic() - self.config.per_chat_interval
-            self._last_sent = {chat: at for chat, at in self._last_sent.items() if at > horizon}
+        if jobs and not sendable:  # only rows settled here: let their outcomes land before looking again
+            await self._results.join()
         return sendable
 
     async def _idle(self) -> None:
-        if not self._in_flight and self._results.empty():
+        if not self._in_flight and not self._claimed:
             await self._results.join()
             await self.store.finish_done()
-            self.journal.reset()  # every call it lists has its outcome committed
+            if not self._in_flight and not self._claimed:
+                self.journal.reset()  # every call it lists has its outcome committed
+        await self._wait_wake(self.config.poll_interval)
+
+    async def _wait_wake(self, timeout: float) -> None:
         self._wake.clear()
+        if self._stopping:
+            return
         try:
-            await asyncio.wait_for(self._wake.wait(), timeout=self.config.poll_interval)
+            await asyncio.wait_for(self._wake.wait(), timeout=timeout)
         except asyncio.TimeoutError:
             pass
 
-    async def _wait_pause(self, stoppable: bool = True) -> None:
-        while (left := self._paused_until - time.monotonic()) > 0 and not (stoppable and self._stopping):
-            await asyncio.sleep(min(left, 0.5))
+    # ---- the send loop ---------------------------------------------------------------------------
+
+    def _kick(self) -> None:
+        nap = self._nap_future
+        if nap is not None and not nap.done():
+            nap.set_result(None)
+
+    async def _nap(self, seconds: float | None) -> None:
+        """Sleep ``seconds`` (None: until kicked); ``_kick()`` ends it early."""
+        loop = asyncio.get_running_loop()
+        self._nap_future = future = loop.create_future()
+        handle = None if seconds is None else loop.call_later(seconds, _settle, future)
+        try:
+            await future
+        finally:
+            self._nap_future = None
+            if handle is not None:
+                handle.cancel()
+
+    async def _send_loop(self) -> None:
+        loop = asyncio.get_running_loop()
+        pacer, chats, claimed = self.pacer, self.chats, self._claimed
+        while not self._stopping:
+            now = time.monotonic()
+            if now < self._paused_until:
+                await self._nap(self._paused_until - now)
+                continue
+            if not claimed:
+                await self._nap(None if self._claimer is not None else self.config.poll_interval)
+                continue
+            room = min(pacer.available(now) - (1 if self._progress_waiting else 0),
+                       self.config.max_in_flight - len(self._in_flight))
+            if room <= 0:
+                delay = pacer.wait(now) if len(self._in_flight) < self.config.max_in_flight else None
+                if delay is not None and self._progress_waiting:
+                    delay += MIN_NAP  # the progress message takes the next turn
+                self._waiting_for_answer = delay is None
+                await self._nap(None if delay is None else max(delay, MIN_NAP))
+                self._waiting_for_answer = False
+                continue
+            ready, soonest = self._pick(room, now)
+            if not ready:
+                await self._nap(max(MIN_NAP, min(0.05, soonest - now)) if soonest is not None else 0.05)
+                continue
+            self.journal.started(*(job.id for job in ready))  # from here on, a crash leaves these "uncertain"
+            pacer.started(len(ready))
+            for job in ready:
+                chats.started(job.chat_id)
+                self._in_flight[job.id] = loop.create_task(self._deliver(job))
+            if len(claimed) < self._refill_below:
+                self._wake.set()
+            await self._nap(MIN_NAP)
+
+    def _pick(self, room: int, now: float) -> tuple[list[Any], float | None]:
+        """Up to ``room`` claimed rows that may go now (their chat is free, their chart is ready), in order."""
+        claimed, chats = self._claimed, self.chats
+        ready: list[Any] = []
+        deferred: list[Any] = []
+        taken: set[int] = set()
+        soonest: float | None = None
+        while claimed and len(ready) < room and len(deferred) < 1000:
+            job = claimed.popleft()
+            if job.chat_id in taken or not chats.ready(job.chat_id, now):
+                deferred.append(job)
+                free_at = chats.free_at.get(job.chat_id)
+                if free_at is not None and job.chat_id not in chats.busy and (soonest is None or free_at < soonest):
+                    soonest = free_at
+                continue
+            key = self._photo_key(job)
+            if key is not None and key not in self._file_ids:
+                png = self._pngs.get(key)
+                if png is None or (png and key in self._uploading):
+                    # Its chart is being drawn or uploaded: wait for Telegram's file_id rather than upload twice.
+                    deferred.append(job)
+                    continue
+                if png:
+                    self._uploading.add(key)  # this one uploads it
+            taken.add(job.chat_id)
+            ready.append(job)
+        claimed.extendleft(reversed(deferred))
+        return ready, soonest
+
+    async def _turn(self) -> None:
+        """A turn for a call outside the send loop (progress messages): before the next broadcast message."""
+        self._progress_waiting += 1
+        try:
+            while True:
+                now = time.monotonic()
+                if now >= self._paused_until and self.pacer.available(now) >= 1:
+                    self.pacer.started(1)
+                    return
+                delay = self.pacer.wait(now)
+                await asyncio.sleep(max(self._paused_until - now, MIN_NAP if delay is None else delay, 0.001))
+        finally:
+            self._progress_waiting -= 1
 
     def _pause(self, retry_after: float) -> None:
         until = time.monotonic() + retry_after
@@ -437,52 +503,47 @@ class Broadcaster:
         if until > self._paused_until:
             log.warning("Telegram asked to slow down: every broadcast pauses for %s s", retry_after)
             self._paused_until = until
-            self.bucket.hold(until)
+            self.pacer.hold(until)
 
     # ---- one message -----------------------------------------------------------------------------
 
     async def _deliver(self, job: Any) -> None:
         attempts = job.attempts + 1
-        called = False
+        started = time.monotonic()
         try:
-            try:
-                await self._token()
-            finally:
-                self._waiting -= 1
-                self._slot_free.set()
-            self._last_sent[job.chat_id] = time.monotonic()
-            self.journal.started(job.id)  # from here on, a crash leaves this row "uncertain"
-            called = True
             message_id = await self._send(job)
             result = self._result(job.id, "sent", attempts, message_id=message_id)
             self.stats.sent += 1
-        except TelegramRetryAfter as error:
-            self._pause(error.retry_after)
+        except RetryAfter as error:
+            self._pause(error.retry_after or 1)
             result = self._result(job.id, "pending", job.attempts, error=f"429: retry after {error.retry_after}",
-                                  next_attempt_at=_utcnow() + timedelta(seconds=error.retry_after))
-        except TelegramForbiddenError as error:
+                                  next_attempt_at=_utcnow() + timedelta(seconds=error.retry_after or 1))
+        except Forbidden as error:
             self.stats.unreachable += 1
             result = self._result(job.id, "unreachable", attempts, participant_id=job.participant_id,
-                                  error=f"403: {error.message}")
-        except TelegramBadRequest as error:
+                                  error=f"403: {error.description}")
+        except BadRequest as error:
             self.stats.failed += 1
-            result = self._result(job.id, "failed", attempts, error=f"400: {error.message}")
-        except (TelegramServerError, TelegramNetworkError, asyncio.TimeoutError, OSError) as error:
+            result = self._result(job.id, "failed", attempts, error=f"400: {error.description}")
+        except (ServerError, NetworkFailure) as error:
             result = self._retry(job, attempts, f"{type(error).__name__}: {error}")
-        except TelegramAPIError as error:  # 401, 404, 409, 413, migrated group…: nothing a retry would fix
+        except BotApiError as error:  # 401, 404, 409, 413, migrated group…: nothing a retry would fix
             self.stats.failed += 1
-            result = self._result(job.id, "failed", attempts, error=f"{type(error).__name__}: {error.message}")
+            result = self._result(job.id, "failed", attempts, error=f"{error.status}: {error.description}")
+        except asyncio.CancelledError:
+            raise  # the call was under way: the row stays "sending", journaled, "uncertain" at the next start
         except Exception as error:  # noqa: BLE001 - a bug in rendering must not kill the sender
             log.exception("broadcast row %s could not be sent", job.id)
             result = self._retry(job, attempts, f"{type(error).__name__}: {error}")
-        except asyncio.CancelledError:
-            if not called:  # stopped before its turn: nothing left the process, it goes back to the queue
-                self._results.put_nowait(self._result(job.id, "pending", job.attempts, error="sender stopped"))
-            raise
         finally:
+            now = time.monotonic()
+            self.stats.calls += 1
+            self.stats.call_seconds += now - started
+            self.pacer.answered(now)
+            self.chats.answered(job.chat_id, now)
             self._in_flight.pop(job.id, None)
-            self._busy_chats.discard(job.chat_id)
-            self._slot_free.set()
+            if self._waiting_for_answer:
+                self._kick()
         self._results.put_nowait(result)
 
     def _retry(self, job: Any, attempts: int, error: str) -> Any:
@@ -510,9 +571,10 @@ class Broadcaster:
             caption = self._captions[key] = digest_caption(tr, content, personal)
         return caption
 
-    async def _photo_key(self, job: Any) -> tuple[int, str] | None:
-        """(broadcast, language) of a job sent with a chart, else None. Starts drawing the chart if needed."""
-        kind, content = await self._content(job.broadcast_id)
+    def _photo_key(self, job: Any) -> tuple[int, str] | None:
+        """(broadcast, language) of a job sent with a chart, else None. Starts drawing the chart if needed.
+        The broadcast's content must be loaded (``_content``) first."""
+        kind, content = self._contents[job.broadcast_id]
         if kind != "digest" or not content.get("chart"):
             return None
         tr = self._translator(job, content)
@@ -529,41 +591,57 @@ class Broadcaster:
             self._pngs[key] = b""
         finally:
             self._drawing.pop(key, None)
+            self._kick()
 
     def _translator(self, job: Any, content: dict[str, Any]) -> Any:
-        return translator(resolve_locale(job.language, None, content.get("default_language")
-                                         or self.config.default_language))
+        wanted = (job.language, content.get("default_language"))
+        tr = self._locales.get(wanted)
+        if tr is None:
+            tr = self._locales[wanted] = translator(resolve_locale(
+                job.language, None, content.get("default_language") or self.config.default_language))
+        return tr
+
+    def _invitation(self, broadcast_id: int, tr: Any, content: dict[str, Any]) -> dict[str, Any]:
+        """The invitation's text and buttons in one language (the same for everyone who speaks it)."""
+        key = (broadcast_id, tr.locale)
+        payload = self._invitations.get(key)
+        if payload is None:
+            screen = invitation(tr, content)
+            payload = {"text": screen.text}
+            markup = keyboard(screen)
+            if markup is not None:
+                payload["reply_markup"] = markup.model_dump(mode="json", exclude_none=True)
+            payload = self._invitations[key] = payload
+        return payload
 
     async def _send(self, job: Any) -> int:
-        kind, content = await self._content(job.broadcast_id)
+        kind, content = self._contents[job.broadcast_id]
         tr = self._translator(job, content)
-        paid = True if self.config.allow_paid_broadcast else None
+        payload: dict[str, Any] = {"chat_id": job.chat_id}
+        if self.config.allow_paid_broadcast:
+            payload["allow_paid_broadcast"] = True
         if kind == "invitation":
-            screen = invitation(tr, content)
-            message = await self.bot.send_message(job.chat_id, screen.text, reply_markup=keyboard(screen),
-                                                  allow_paid_broadcast=paid)
-            return message.message_id
+            payload.update(self._invitation(job.broadcast_id, tr, content))
+            return (await self.api.call("sendMessage", payload))["message_id"]
         caption = self._caption(job.broadcast_id, tr, content, job.personal)
-        chart = content.get("chart")
-        if not chart:
-            message = await self.bot.send_message(job.chat_id, caption, allow_paid_broadcast=paid)
-            return message.message_id
         key = (job.broadcast_id, tr.locale)
-        if key in self._file_ids:
-            photo: Any = self._file_ids[key]
-        elif self._pngs.get(key):
-            # The first message of each language uploads the chart; the others reuse Telegram's file_id.
-            photo = BufferedInputFile(self._pngs[key], "results.png")
-        else:
-            message = await self.bot.send_message(job.chat_id, caption, allow_paid_broadcast=paid)
-            return message.message_id
+        if content.get("chart") and key in self._file_ids:
+            payload.update(photo=self._file_ids[key], caption=caption)
+            return (await self.api.call("sendPhoto", payload))["message_id"]
+        if not content.get("chart") or not self._pngs.get(key):
+            payload["text"] = caption
+            return (await self.api.call("sendMessage", payload))["message_id"]
+        # The first message of each language uploads the chart; the others reuse Telegram's file_id.
         try:
-            message = await self.bot.send_photo(job.chat_id, photo, caption=caption, allow_paid_broadcast=paid)
+            payload["caption"] = caption
+            message = await self.api.upload("sendPhoto", payload, "photo", "results.png", self._pngs[key],
+                                            "image/png")
+            if message.get("photo"):
+                self._file_ids[key] = message["photo"][-1]["file_id"]
         finally:
             self._uploading.discard(key)
-        if key not in self._file_ids and message.photo:
-            self._file_ids[key] = message.photo[-1].file_id
-        return message.message_id
+            self._kick()
+        return message["message_id"]
 
     @staticmethod
     def _chart(content: dict[str, Any], tr: Any) -> bytes:
@@ -575,8 +653,13 @@ class Broadcaster:
     # ---- committing outcomes ---------------------------------------------------------------------
 
     async def _write_results(self) -> None:
+        last = 0.0
         while True:
             batch = [await self._results.get()]
+            wait = last + self.config.commit_interval - time.monotonic()
+            if wait > 0:  # committed a moment ago: gather the outcomes coming in meanwhile into the next one
+                await asyncio.sleep(wait)
+            last = time.monotonic()
             while not self._results.empty():
                 batch.append(self._results.get_nowait())
             delay = 0.5
@@ -614,7 +697,7 @@ class Broadcaster:
             if final:
                 await self.store.set_progress(progress.broadcast_id, final=True)
             return
-        await self._token()
+        await self._turn()
         try:
             if progress.progress_message_id is None:
                 message = await self.bot.send_message(progress.organiser_chat_id, text)
@@ -639,3 +722,10 @@ class Broadcaster:
             await self.store.set_progress(progress.broadcast_id, final=True)  # the organiser blocked the bot
         except TelegramAPIError as error:
             log.warning("progress message of broadcast %s: %s", progress.broadcast_id, error)
+        finally:
+            self.pacer.answered()
+
+
+def _settle(future: asyncio.Future) -> None:
+    if not future.done():
+        future.set_result(None)

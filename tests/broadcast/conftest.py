@@ -30,5 +30,7 @@ async def bot(fake):  # noqa: ANN001, ANN201
 
 
 @pytest.fixture
-def store(db) -> SqlOutboxStore:  # noqa: ANN001
-    return SqlOutboxStore(db)
+async def store(db) -> AsyncIterator[SqlOutboxStore]:  # noqa: ANN001
+    outbox = SqlOutboxStore(db)
+    yield outbox
+    await outbox.close()
