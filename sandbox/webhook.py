@@ -66,6 +66,9 @@ class WebhookDelivery:
 
     async def start(self, url: str, secret_token: str | None, max_connections: int | None) -> None:
         await self.stop()
+        if self._client is not None:  # its connection limit was the old webhook's
+            await self._client.aclose()
+            self._client = None
         self.url = url
         self.secret_token = secret_token or None
         self.max_connections = max_connections or 40
@@ -112,7 +115,10 @@ class WebhookDelivery:
 
     async def _deliver(self, update: dict[str, Any]) -> bool:
         if self._client is None:
-            self._client = httpx.AsyncClient(timeout=10)
+            # Telegram opens at most max_connections connections to a webhook; updates beyond wait their turn
+            # (waiting for a connection is not a failed delivery, hence no pool timeout).
+            self._client = httpx.AsyncClient(timeout=httpx.Timeout(60, pool=None),
+                                             limits=httpx.Limits(max_connections=self.max_connections))
         headers = {"X-Telegram-Bot-Api-Secret-Token": self.secret_token} if self.secret_token else {}
         for attempt in range(self.max_attempts):
             url = self.url
