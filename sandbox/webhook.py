@@ -52,7 +52,12 @@ class WebhookDelivery:
         self.delivered: deque[dict[str, Any]] = deque(maxlen=1000)
         """The most recent updates the receiver accepted."""
         self._lanes: dict[Any, deque[dict[str, Any]]] = defaultdict(deque)
-        self._workers: dict[Any, asyncio.Task[None]] = {}
+        """Each chat's updates in order: one at a time per chat, as Telegram delivers them."""
+        self._ready: asyncio.Queue[Any] = asyncio.Queue()
+        """Chats with an update to deliver and none in flight, oldest first: the connections serve them in turn."""
+        self._active: set[Any] = set()
+        """Chats queued in ``_ready`` or being delivered."""
+        self._workers: list[asyncio.Task[None]] = []
         self._assigned: set[int] = set()
         self._client: httpx.AsyncClient | None = None
 
@@ -62,7 +67,7 @@ class WebhookDelivery:
 
     @property
     def busy(self) -> bool:
-        return any(not worker.done() for worker in self._workers.values())
+        return bool(self._active)
 
     async def start(self, url: str, secret_token: str | None, max_connections: int | None) -> None:
         await self.stop()
@@ -72,17 +77,21 @@ class WebhookDelivery:
         self.url = url
         self.secret_token = secret_token or None
         self.max_connections = max_connections or 40
+        # One worker per connection, all serving one queue of chats: fair, whatever the number of chats.
+        self._workers = [asyncio.create_task(self._serve()) for _ in range(self.max_connections)]
         self.pump()
 
     async def stop(self) -> None:
         self.url = None
-        workers = list(self._workers.values())
+        workers = list(self._workers)
         for worker in workers:
             worker.cancel()
         await asyncio.gather(*workers, return_exceptions=True)
         self._workers.clear()
         self._lanes.clear()
         self._assigned.clear()
+        self._active.clear()
+        self._ready = asyncio.Queue()
 
     async def aclose(self) -> None:
         await self.stop()
@@ -100,18 +109,24 @@ class WebhookDelivery:
             lane = _lane(update)
             self._assigned.add(update["update_id"])
             self._lanes[lane].append(update)
-            worker = self._workers.get(lane)
-            if worker is None or worker.done():
-                self._workers[lane] = asyncio.create_task(self._drain(lane))
+            if lane not in self._active:
+                self._active.add(lane)
+                self._ready.put_nowait(lane)
 
-    async def _drain(self, lane: Any) -> None:
-        updates = self._lanes[lane]
-        while updates:
+    async def _serve(self) -> None:
+        while True:
+            lane = await self._ready.get()
+            updates = self._lanes[lane]
             update = updates[0]
             await self._deliver(update)
             updates.popleft()
             self._assigned.discard(update["update_id"])
             self.queue.remove(update["update_id"])
+            if updates:
+                self._ready.put_nowait(lane)  # its next update waits behind the chats already waiting
+            else:
+                self._active.discard(lane)
+                del self._lanes[lane]
 
     async def _deliver(self, update: dict[str, Any]) -> bool:
         if self._client is None:
