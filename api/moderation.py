@@ -15,6 +15,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from api import selection
 from api.content import localized
 from api.errors import conflict, not_found
 from storage.consultations import by_slug
@@ -144,5 +145,6 @@ async def decide(session: AsyncSession, proposal_id: int, *, accept: bool,
     if result.rowcount != 1:
         raise conflict("already_moderated", f"proposal {proposal_id} was already {proposal.status}",
                        proposal_status=proposal.status)
+    selection.proposal_changed(session, item.id, proposal.id, proposal.status)  # served from the next request on
     return Decision(proposal=_out(proposal, item, consultation), status=proposal.status,
                     reason=None if accept else reason, notify=await _author_notice(session, proposal, consultation))

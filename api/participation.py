@@ -10,6 +10,7 @@ from datetime import timezone
 
 from sqlalchemy import func, inspect as sa_inspect, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import aliased
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -113,16 +114,16 @@ def proposal_out(proposal: Proposal, language: str | None, default_language: str
 
 
 async def next_screen(
-    session: AsyncSession, participant: Participant, consultation: Consultation, language: str | None
+    session: AsyncSession, participant_id: str, consultation: Consultation, language: str | None
 ) -> schemas.NextOut:
-    language = language or participant.language
+    """``language``: the participant's (the caller knows it; None shows the consultation's default)."""
     base = {
         "consultation": brief(consultation, language),
         "intro": localized(consultation.intro, language, consultation.default_language),
     }
     if not is_open(consultation):
         return schemas.NextOut(status="not_open", **base)
-    enrolment = await enrolment_of(session, participant.id, consultation.id)
+    enrolment = await enrolment_of(session, participant_id, consultation.id)
     if enrolment is None or enrolment.consented_at is None:
         return schemas.NextOut(status="consent", **base)
     question = profile_question(consultation, enrolment, language)
@@ -134,7 +135,7 @@ async def next_screen(
     items = await content.items(consultation)
     # One read of the participant's answers serves both the branch conditions and "is this item done?".
     answers = {answer.item_id: answer for answer in (await session.execute(
-        select(Answer).where(Answer.participant_id == participant.id,
+        select(Answer).where(Answer.participant_id == participant_id,
                              Answer.item_id.in_([item.id for item in items if item.kind not in SELECTED_KINDS]))
     )).scalars()} if items else {}
     answers_by_key = await _branch_answers(content, items, answers)
@@ -143,7 +144,7 @@ async def next_screen(
             continue
         if item.kind not in SELECTED_KINDS and item.id in answers:
             continue
-        screen = await _pending_screen(session, participant, consultation, item, language)
+        screen = await _pending_screen(session, participant_id, consultation, item, language)
         if screen is not None:
             default = consultation.default_language
             screen.item = schemas.ItemOut(
@@ -158,7 +159,7 @@ async def next_screen(
         enrolment.completed_at = utcnow()
         await session.commit()
     return schemas.NextOut(
-        status="done", answers_count=await answers_count(session, participant.id, consultation.id), **base
+        status="done", answers_count=await answers_count(session, participant_id, consultation.id), **base
     )
 
 
@@ -242,20 +243,19 @@ class _Screen(schemas.BaseModel):
 
 
 async def _pending_screen(
-    session: AsyncSession, participant: Participant, consultation: Consultation, item: Item, language: str | None
+    session: AsyncSession, participant_id: str, consultation: Consultation, item: Item, language: str | None
 ) -> _Screen | None:
     """The screen this item still needs from the participant, or None when they are done with it."""
     default = consultation.default_language
     if item.kind == "proposal":
-        proposal = await selection.next_proposal(session, participant.id, item)
+        proposal = await selection.next_proposal(session, participant_id, item)
         return None if proposal is None else _Screen(proposal=proposal_out(proposal, language, default))
     if item.kind == "pairs":
-        prompt = await _pending_pair(session, participant.id, item)
+        prompt = await _pending_pair(session, participant_id, item)
         if prompt is None:
             return None
-        both = {p.id: p for p in (await session.execute(
-            select(Proposal).where(Proposal.id.in_((prompt.left_id, prompt.right_id))))).scalars()}
-        left, right = both[prompt.left_id], both[prompt.right_id]
+        # Usually still in the session: choosing the pair read them (no second query).
+        left, right = await session.get(Proposal, prompt.left_id), await session.get(Proposal, prompt.right_id)
         return _Screen(pair=schemas.PairOut(token=prompt.token, left=proposal_out(left, language, default),
                                             right=proposal_out(right, language, default)))
     options = await content_for(session).options(item)  # answered items were passed over by the caller
@@ -305,9 +305,19 @@ async def _item_in_open_consultation(session: AsyncSession, item_id: int) -> tup
     return item, consultation
 
 
+async def require_participant(session: AsyncSession, participant_id: str) -> Participant:
+    participant = await session.get(Participant, participant_id)
+    if participant is None:
+        raise not_found("participant")
+    return participant
+
+
 async def _require_consent(session: AsyncSession, participant_id: str, consultation: Consultation) -> None:
+    """Also proves that the participant exists (an enrolment belongs to one), so the write routes need not
+    read the participant first; only a refusal looks them up, to tell "unknown" (404) from "no consent"."""
     enrolment = await enrolment_of(session, participant_id, consultation.id)
     if enrolment is None or enrolment.consented_at is None:
+        await require_participant(session, participant_id)
         raise conflict("no_consent", "the participant has not consented to this consultation")
 
 
@@ -403,18 +413,18 @@ def _counts(outcome: str, after_skip: bool) -> bool:
 async def record_pair(
     session: AsyncSession, participant_id: str, token: str, body: schemas.PairAnswerIn
 ) -> schemas.PairAnswerOut:
-    prompt = await session.get(PairPrompt, token)
+    # The prompt and the participant's previous answer in this item, in one statement.
+    earlier = aliased(PairPrompt)
+    previous_outcome = (select(earlier.outcome)
+                        .where(earlier.participant_id == PairPrompt.participant_id,
+                               earlier.item_id == PairPrompt.item_id, earlier.outcome.is_not(None))
+                        .order_by(earlier.answered_at.desc()).limit(1).scalar_subquery())
+    row = (await session.execute(select(PairPrompt, previous_outcome).where(PairPrompt.token == token))).first()
+    prompt, previous = row if row is not None else (None, None)
     if prompt is None or prompt.participant_id != participant_id:
+        await require_participant(session, participant_id)
         raise not_found("pair")
     _item, consultation = await _item_in_open_consultation(session, prompt.item_id)
-    previous = (
-        await session.execute(
-            select(PairPrompt.outcome).where(PairPrompt.participant_id == participant_id,
-                                             PairPrompt.item_id == prompt.item_id,
-                                             PairPrompt.outcome.is_not(None))
-            .order_by(PairPrompt.answered_at.desc()).limit(1)
-        )
-    ).scalar_one_or_none()
     after_skip = previous == "skip" and body.outcome != "skip"
     # The token is single-use: only the update that finds it unanswered counts.
     result = await session.execute(

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Depends, Path, Query
-from sqlalchemy import inspect as sa_inspect, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -119,14 +119,13 @@ NEXT = Query(default=None, min_length=1, max_length=64, alias="next",
 LANG = Query(default=None, max_length=16, description="The language of the included next screen.")
 
 
-async def _with_next(db: AsyncSession, out, participant: Participant, slug: str | None, lang: str | None):  # noqa: ANN001, ANN202
+async def _with_next(db: AsyncSession, out, participant_id: str, slug: str | None, lang: str | None):  # noqa: ANN001, ANN202
     """The response, with the participant's next screen when the front end asked for it (``?next=slug``).
-
-    ``participant`` is the route's own instance, held so that the identity map still has it; after a rollback
-    (an idempotent repeat) it is expired, and ``get`` reloads it here, where lazy loading could not."""
+    The participant is read only when the front end did not say which language to show."""
     if slug is not None:
-        participant = await db.get(Participant, sa_inspect(participant).identity[0])
-        out.next = await participation.next_screen(db, participant, await _consultation(db, slug), lang)
+        if lang is None:
+            lang = (await participation.require_participant(db, participant_id)).language
+        out.next = await participation.next_screen(db, participant_id, await _consultation(db, slug), lang)
     return out
 
 
@@ -134,13 +133,14 @@ async def _with_next(db: AsyncSession, out, participant: Participant, slug: str 
 async def consent(participant_id: str, body: schemas.EnrolIn, then: str | None = NEXT, lang: str | None = LANG,
                   db: AsyncSession = Depends(session)) -> schemas.EnrolmentOut:
     participant = await _participant(db, participant_id)
+    lang = lang or participant.language  # read now: a rollback in _enrolment (a race) would expire it
     consultation = await _consultation(db, body.slug)
     enrolment = await _enrolment(db, participant, consultation, body.source)
     if enrolment.consented_at is None:
         enrolment.consented_at = utcnow()
     participant.current_consultation_id = consultation.id
     await db.commit()
-    return await _with_next(db, _enrolment_out(consultation, enrolment), participant, then, lang)
+    return await _with_next(db, _enrolment_out(consultation, enrolment), participant_id, then, lang)
 
 
 @router.get("/{participant_id}/next", response_model=schemas.NextOut,
@@ -148,36 +148,34 @@ async def consent(participant_id: str, body: schemas.EnrolIn, then: str | None =
 async def next_item(participant_id: str, slug: str = Query(min_length=1, max_length=64), lang: str | None = None,
                     db: AsyncSession = Depends(session)) -> schemas.NextOut:
     participant = await _participant(db, participant_id)
-    return await participation.next_screen(db, participant, await _consultation(db, slug), lang)
+    return await participation.next_screen(db, participant_id, await _consultation(db, slug),
+                                           lang or participant.language)
 
 
 @router.post("/{participant_id}/answers", response_model=schemas.AnswerOut,
              summary="Answer a question item (idempotent: the same answer twice is stored once)")
 async def answer(participant_id: str, body: schemas.AnswerIn, then: str | None = NEXT, lang: str | None = LANG,
                  db: AsyncSession = Depends(session)) -> schemas.AnswerOut:
-    participant = await _participant(db, participant_id)
-    out = await participation.record_answer(db, participant_id, body)
-    return await _with_next(db, out, participant, then, lang)
+    out = await participation.record_answer(db, participant_id, body)  # an unknown participant: 404 there
+    return await _with_next(db, out, participant_id, then, lang)
 
 
 @router.post("/{participant_id}/votes", response_model=schemas.VoteOut,
              summary="Agree / disagree / neutral on a proposal (idempotent)")
 async def vote(participant_id: str, body: schemas.VoteIn, then: str | None = NEXT, lang: str | None = LANG,
                db: AsyncSession = Depends(session)) -> schemas.VoteOut:
-    participant = await _participant(db, participant_id)
-    out = await participation.record_vote(db, participant_id, body)
+    out = await participation.record_vote(db, participant_id, body)  # an unknown participant: 404 there
     if out.created and out.asks_qualification and body.qualification is None:
         return out  # the "why?" comes first; serving the next statement now would count an exposure never shown
-    return await _with_next(db, out, participant, then, lang)
+    return await _with_next(db, out, participant_id, then, lang)
 
 
 @router.post("/{participant_id}/pairs/{token}", response_model=schemas.PairAnswerOut,
              summary="Answer a served pair; its token counts once")
 async def pair(participant_id: str, token: str, body: schemas.PairAnswerIn, then: str | None = NEXT,
                lang: str | None = LANG, db: AsyncSession = Depends(session)) -> schemas.PairAnswerOut:
-    participant = await _participant(db, participant_id)
-    out = await participation.record_pair(db, participant_id, token, body)
-    return await _with_next(db, out, participant, then, lang)
+    out = await participation.record_pair(db, participant_id, token, body)  # an unknown participant: 404 there
+    return await _with_next(db, out, participant_id, then, lang)
 
 
 @router.post("/{participant_id}/profile", status_code=204,

@@ -12,11 +12,12 @@ app factory also puts it on ``app.state.selection``). The registry holds one sel
 * **updated in place** on every served pair (``choose_pair``), every counted pair answer
   (:func:`pair_answered`) and every new vote (:func:`vote_recorded`) — O(log n) each; Bradley–Terry
   refits (every 5 % new votes) run in a worker thread and are swapped in when done;
-* **told about the pool** without anybody calling it: before choosing, one primary-key query reads the
-  proposals created since it last looked plus the ones it watches (pending in its items, or ids it has not
-  seen committed yet); an accepted one joins its selector at the front of the hearing line, a rejected or
-  deleted one leaves it. So a proposal accepted by moderation (any process, any code path that sets
-  ``status = "accepted"``) is served from the next request on. Every ``POOL_RECONCILE_SECONDS`` the
+* **told about the pool** without anybody calling it: before choosing, at most every
+  ``POOL_CHECK_SECONDS``, one primary-key query reads the proposals created since it last looked plus the
+  ones it watches (pending in its items, or ids it has not seen committed yet); an accepted one joins its
+  selector at the front of the hearing line, a rejected or deleted one leaves it. So a proposal accepted
+  by moderation in another process (or by any code path that sets ``status = "accepted"``) is served within
+  ``POOL_CHECK_SECONDS``; the moderation route tells its own process's registry at once. Every ``POOL_RECONCILE_SECONDS`` the
   item's whole pool is compared once more (O(n) per minute, not per request), and every
   ``REBUILD_SECONDS`` the selector is rebuilt from the database in the background, which also absorbs what
   other processes served and recorded (with several API workers each keeps its own selector; the database
@@ -24,7 +25,7 @@ app factory also puts it on ``app.state.selection``). The registry holds one sel
   registry at once, for code that wants no delay at all.
 
 Per request the cost does not depend on the pool size: the participant's own history (one indexed query),
-the pool check (primary-key range), the choice (O(log n)), and one primary-key look-up of the chosen
+the pool check (primary-key range, at most every ``POOL_CHECK_SECONDS``), the choice (O(log n)), and one primary-key look-up of the chosen
 proposals, which also guarantees that nothing but an accepted proposal of the item is ever served.
 
 Rules (see :mod:`api.scoring.pair_selection` and :mod:`api.scoring.proposal_selection`): a newly accepted
@@ -51,6 +52,9 @@ from storage.models import Item, PairPrompt, Proposal, ProposalVote
 
 log = logging.getLogger("viche.selection")
 
+POOL_CHECK_SECONDS = 0.5
+"""How often the cheap pool check runs (per process). Once per request was ~10 % of a busy bot's statements;
+a proposal that left the pool in between is never served all the same (each choice is checked by key)."""
 POOL_RECONCILE_SECONDS = 60.0
 """How often an item's whole pool is compared with its selector (catches anything the cheap check missed)."""
 REBUILD_SECONDS = 900.0
@@ -90,11 +94,13 @@ class SelectionRegistry:
     """Proposal ids to re-read: pending ones (value inf) and holes in the id sequence (value: expiry)."""
     _tasks: set[asyncio.Task] = field(default_factory=set)
     pool_checks: int = 0
+    _pool_checked_at: float = float("-inf")
 
     # ------------------------------------------------------------------ building
     async def state(self, session: AsyncSession, item: Item) -> _ItemState:
         """The item's live selector: built on first use, pool checked, reconciled or rebuilt when due."""
-        await self.sync_pool(session)
+        if time.monotonic() - self._pool_checked_at >= POOL_CHECK_SECONDS:
+            await self.sync_pool(session)
         state = self.items.get(item.id)
         if state is None:
             state = await self._build_once(session, item)
@@ -174,6 +180,7 @@ class SelectionRegistry:
         if self._max_seen is None or not self.items:
             return
         now = time.monotonic()
+        self._pool_checked_at = now
         for pid, expiry in list(self._watch.items()):
             if expiry < now:
                 del self._watch[pid]
@@ -391,10 +398,14 @@ async def choose_pair(session: AsyncSession, participant_id: str, item: Item,
         pair = selector.choose(lambda low, high: (low, high) in seen)
         if pair is None:
             return None
-        live = set((await session.execute(
-            select(Proposal.id).where(Proposal.id.in_(pair), Proposal.item_id == item.id,
-                                      Proposal.status == "accepted")
+        # Whole rows, held by the session (its identity map alone keeps only weak references): the screen that
+        # shows the pair finds them there instead of reading them again.
+        rows = list((await session.execute(
+            select(Proposal).where(Proposal.id.in_(pair), Proposal.item_id == item.id,
+                                   Proposal.status == "accepted")
         )).scalars())
+        session.info["chosen_proposals"] = rows
+        live = {p.id for p in rows}
         if len(live) == 2:
             registry.served_pair(state, *pair)
             return pair

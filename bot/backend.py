@@ -1,6 +1,6 @@
 """The bot's client for the backend API: the same HTTP routes any other front end uses.
 
-In one process the requests go through httpx's ASGI transport straight into the FastAPI app; when the
+In one process the requests go straight into the FastAPI app (``bot.asgi_client``); when the
 bot runs apart, to ``VICHE_API_URL``. Either way the bot never touches the database itself.
 """
 from __future__ import annotations
@@ -9,6 +9,8 @@ from dataclasses import dataclass
 from typing import Any
 
 import httpx
+
+from bot.asgi_client import AsgiClient, AsgiResponse
 
 
 @dataclass
@@ -23,14 +25,12 @@ class BackendError(Exception):
 
 
 class Backend:
-    def __init__(self, client: httpx.AsyncClient) -> None:
+    def __init__(self, client: httpx.AsyncClient | AsgiClient) -> None:
         self._http = client
 
     @classmethod
     def in_process(cls, app: Any, service_token: str) -> "Backend":
-        transport = httpx.ASGITransport(app=app)
-        return cls(httpx.AsyncClient(transport=transport, base_url="http://viche.internal",
-                                     headers={"Authorization": f"Bearer {service_token}"}, timeout=30))
+        return cls(AsgiClient(app, {"Authorization": f"Bearer {service_token}"}))
 
     @classmethod
     def remote(cls, base_url: str, service_token: str) -> "Backend":
@@ -40,7 +40,7 @@ class Backend:
     async def close(self) -> None:
         await self._http.aclose()
 
-    async def _request(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
+    async def _request(self, method: str, path: str, **kwargs: Any) -> httpx.Response | AsgiResponse:
         """The response, or the API's JSON error raised as a BackendError."""
         response = await self._http.request(method, path, **kwargs)
         if response.status_code >= 400:
@@ -183,9 +183,7 @@ class Backend:
         return (await self._call("GET", f"/delivery/updates/{bot_id}/latest"))["update_id"]
 
     async def record_update(self, bot_id: int, update_id: int) -> None:
-        response = await self._http.put(f"/delivery/updates/{bot_id}/{update_id}")
-        if response.status_code >= 400:
-            raise BackendError(response.status_code, "error", response.text[:200], {})
+        await self._request("PUT", f"/delivery/updates/{bot_id}/{update_id}")
 
     # ---- broadcasts: digests and invitations (api/broadcast/routes.py) --------------------------------
 
@@ -198,7 +196,8 @@ class Backend:
                                 json={"digests": digests, "stopped": stopped})
 
     async def reachable(self, channel: str, external_id: str) -> None:
-        await self._http.post("/participant/messaging/reachable", json={"channel": channel, "external_id": external_id})
+        await self._http.request("POST", "/participant/messaging/reachable",
+                                 json={"channel": channel, "external_id": external_id})
 
     async def start_digest(self, slug: str, *, round_: str | None = None, organiser_chat_id: int | None = None,
                            organiser_language: str | None = None) -> dict:
