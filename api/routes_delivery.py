@@ -1,13 +1,14 @@
 """Telegram updates already handled in webhook mode, so that a re-delivered update counts once.
 
-The webhook asks before handling an update and records it only after its effects are committed.
+The webhook records updates only after their effects are committed, a batch at a time (``PUT
+/delivery/updates/{bot_id}``), and asks about an update only when its own memory cannot tell.
 """
 from __future__ import annotations
 
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Response
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -26,6 +27,10 @@ class ProcessedOut(BaseModel):
 
 class LatestOut(BaseModel):
     update_id: int | None
+
+
+class UpdatesIn(BaseModel):
+    update_ids: list[Annotated[int, Field(ge=0, le=2**63 - 1)]] = Field(min_length=1, max_length=1000)
 
 
 @router.get("/updates/{bot_id}/latest", response_model=LatestOut,
@@ -50,4 +55,20 @@ async def record(bot_id: BigId, update_id: BigId, db: AsyncSession = Depends(ses
             await db.commit()
         except IntegrityError:  # the same update recorded by a concurrent delivery
             await db.rollback()
+    return Response(status_code=204)
+
+
+@router.put("/updates/{bot_id}", status_code=204, response_class=Response,
+            summary="Record that this bot handled these updates (idempotent; up to 1 000 at once)")
+async def record_many(bot_id: BigId, body: UpdatesIn, db: AsyncSession = Depends(session)) -> Response:
+    wanted = set(body.update_ids)
+    known = set((await db.scalars(select(ProcessedUpdate.update_id).where(
+        ProcessedUpdate.bot_id == bot_id, ProcessedUpdate.update_id.in_(wanted)))).all())
+    db.add_all(ProcessedUpdate(bot_id=bot_id, update_id=u) for u in sorted(wanted - known))
+    try:
+        await db.commit()
+    except IntegrityError:  # some were recorded meanwhile by a concurrent request: one at a time, then
+        await db.rollback()
+        for update_id in sorted(wanted - known):
+            await record(bot_id, update_id, db)
     return Response(status_code=204)

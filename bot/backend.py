@@ -185,6 +185,9 @@ class Backend:
     async def record_update(self, bot_id: int, update_id: int) -> None:
         await self._request("PUT", f"/delivery/updates/{bot_id}/{update_id}")
 
+    async def record_updates(self, bot_id: int, update_ids: list[int]) -> None:
+        await self._request("PUT", f"/delivery/updates/{bot_id}", json={"update_ids": update_ids})
+
     # ---- broadcasts: digests and invitations (api/broadcast/routes.py) --------------------------------
 
     async def messaging(self, participant_id: str) -> dict:

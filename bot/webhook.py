@@ -5,10 +5,12 @@
 * The route answers 200 only after the dispatcher has finished with the update: every backend write it
   caused is committed and the replies are sent. A failure answers 500 (503 during an outage) and Telegram
   delivers the update again, so a crash or a database outage delays a vote instead of losing it.
-* A repeated ``update_id`` is handled once: the update is recorded as processed (through the backend, in
-  ``processed_update``) after its effects are committed, and a re-delivery of a recorded update is only
-  acknowledged. Should the process die between the effects and that record, the update runs a second time;
-  the backend's writes are idempotent (unique constraints), so it still counts once.
+* A repeated ``update_id`` is handled once: the process remembers the ids it handled, and records them as
+  processed (through the backend, in ``processed_update``) after their effects are committed, a batch every
+  ``RECORD_DELAY`` seconds (one request per update was ~15 % of the bot's work); a re-delivery of a handled
+  update is only acknowledged. Should the process die between the effects and that record, a re-delivered
+  update runs a second time; the backend's writes are idempotent (unique constraints), so it still counts
+  once. The records left at shutdown are written by the dispatcher's shutdown hook.
 * Updates from one user are handled one at a time, in the order they arrive, whatever the number of
   parallel connections Telegram opens (a per-user lock); different users proceed in parallel.
 """
@@ -100,6 +102,47 @@ def _sender_key(update: Update) -> Any:
 
 
 MAX_REMEMBERED_UPDATES = 100_000
+RECORD_DELAY = 0.05
+"""Seconds handled update ids wait to be recorded together."""
+RETRY_DELAY = 1.0
+
+
+class UpdateRecords:
+    """Handled update ids, written to the backend in batches shortly after (write-behind)."""
+
+    def __init__(self, backend: Backend, bot: Bot) -> None:
+        self.backend = backend
+        self.bot = bot
+        self.pending: list[int] = []
+        self._task: asyncio.Task | None = None
+
+    def add(self, update_id: int) -> None:
+        self.pending.append(update_id)
+        if self._task is None:
+            self._task = asyncio.get_running_loop().create_task(self._flush_after(RECORD_DELAY))
+
+    async def _flush_after(self, delay: float) -> None:
+        try:
+            await asyncio.sleep(delay)
+            ok = await self.flush()
+        finally:
+            self._task = None
+        if not ok and self.pending:  # the backend is away: try again a little later
+            self._task = asyncio.get_running_loop().create_task(self._flush_after(RETRY_DELAY))
+
+    async def flush(self) -> bool:
+        """Write every pending id; False when the backend refused (they stay pending)."""
+        while self.pending:
+            batch = self.pending[:1000]
+            try:
+                await self.backend.record_updates(self.bot.id, batch)
+            except Exception as error:  # noqa: BLE001 - kept, written by the next attempt
+                log.warning("recording %d handled updates failed (%s: %s); retrying", len(batch),
+                            type(error).__name__, error)
+                del self.pending[:-MAX_REMEMBERED_UPDATES]  # bounded while the backend is away
+                return False
+            del self.pending[:len(batch)]
+        return True
 
 
 class WebhookReceiver:
@@ -123,8 +166,13 @@ class WebhookReceiver:
         """Update ids answered with an error: when Telegram delivers one again, the handlers are told, so that
         a press whose vote was stored before the failure still gets its reply (see CitizenFlow._record)."""
         self.slots = asyncio.Semaphore(MAX_CONCURRENT_UPDATES)
+        self.records = UpdateRecords(backend, bot)
         # Errors that Telegram can fix by delivering again must reach us (see handlers/fallback.on_error).
         dispatcher["redeliver_on_outage"] = True
+        dispatcher.shutdown.register(self._write_records)
+
+    async def _write_records(self) -> None:
+        await self.records.flush()
 
     async def handle(self, request: Request) -> Response:
         given = request.headers.get(SECRET_HEADER, "").encode()
@@ -148,7 +196,7 @@ class WebhookReceiver:
                                                            redelivered=update.update_id in self._failed)
                 if isinstance(result, TelegramMethod):
                     await self.bot(result)
-                await self.backend.record_update(self.bot.id, update.update_id)
+                self.records.add(update.update_id)
                 self._failed.pop(update.update_id, None)
                 forgotten = _remember(self._handled, update.update_id)
                 if forgotten is not None:

@@ -50,8 +50,14 @@ async def test_a_citizen_answers_through_the_webhook(webhook, db, demo):
     assert t.fake.webhook.last_error_message is None
     async with db.session() as s:
         assert await s.scalar(select(func.count()).select_from(ProposalVote)) == 1
-        # every delivered update is recorded as handled
-        handled = await s.scalar(select(func.count()).select_from(ProcessedUpdate))
+    # every delivered update is recorded as handled, a batch shortly after
+    deadline = time.monotonic() + 5
+    while True:
+        async with db.session() as s:
+            handled = await s.scalar(select(func.count()).select_from(ProcessedUpdate))
+        if handled == len(t.fake.webhook.delivered) or time.monotonic() > deadline:
+            break
+        await asyncio.sleep(0.02)
     assert handled == len(t.fake.webhook.delivered) == 5
 
 
@@ -212,3 +218,16 @@ async def test_viche_run_with_a_webhook_url(settings, db, demo):
         assert fake.calls("getUpdates") == []
         response = await post(f"{running.base_url}/tg/hook", text_update(77, CHAT, "/start"), "wrong")
         assert response.status_code == 401
+
+
+async def test_handled_updates_are_recorded_in_batches_idempotently(http, backend):
+    bot = 424242
+    assert (await http.put(f"/delivery/updates/{bot}", json={"update_ids": [5, 7, 9]})).status_code == 204
+    # a repeat, and a batch overlapping one already written, each still answer 204 and store every id once
+    assert (await http.put(f"/delivery/updates/{bot}", json={"update_ids": [9, 7, 5]})).status_code == 204
+    assert (await http.put(f"/delivery/updates/{bot}", json={"update_ids": [9, 11]})).status_code == 204
+    for update_id, expected in ((5, True), (7, True), (9, True), (11, True), (6, False)):
+        assert await backend.update_processed(bot, update_id) is expected
+    assert await backend.latest_update(bot) == 11
+    for bad in ({"update_ids": []}, {"update_ids": [-1]}, {"update_ids": list(range(1001))}, {}):
+        assert (await http.put(f"/delivery/updates/{bot}", json=bad)).status_code == 422, bad
