@@ -8,7 +8,7 @@ from __future__ import annotations
 import secrets
 from datetime import timezone
 
-from sqlalchemy import func, inspect as sa_inspect, select, update
+from sqlalchemy import bindparam, func, inspect as sa_inspect, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
 from sqlalchemy.orm.attributes import set_committed_value
@@ -22,6 +22,7 @@ from api.content import localized
 from api.content_cache import ContentCache, content_for
 from api.definition import PROPOSAL_MAX, PROPOSAL_MIN
 from api.errors import ApiError, bad_request, conflict, not_found
+from storage.rows import insert_row
 from storage.text import normalize_proposal
 from storage.models import (
     Answer,
@@ -283,8 +284,8 @@ async def _pending_pair(session: AsyncSession, participant_id: str, item: Item) 
         left, right = pair
         prompt = PairPrompt(token=secrets.token_urlsafe(9), participant_id=participant_id, item_id=item.id,
                             left_id=left, right_id=right, low_id=min(left, right), high_id=max(left, right))
-        session.add(prompt)
         try:
+            await insert_row(session, prompt)
             await session.commit()
             return prompt
         except IntegrityError:
@@ -332,8 +333,8 @@ async def record_answer(session: AsyncSession, participant_id: str, body: schema
     option_id, value = await validated_value(session, item, body)
     item_id, item_key = item.id, item.key  # a rollback expires the objects; keep what the reply needs
     answer = Answer(participant_id=participant_id, item_id=item_id, option_id=option_id, value=value)
-    session.add(answer)
     try:
+        await insert_row(session, answer)
         await session.commit()
         return _answer_out(answer, True)
     except IntegrityError:
@@ -372,6 +373,7 @@ async def record_vote(session: AsyncSession, participant_id: str, body: schemas.
                                        ProposalVote.proposal_id == proposal_id, ProposalVote.choice == body.choice,
                                        ProposalVote.qualification.is_(None))
             .values(qualification=body.qualification).returning(ProposalVote.id)
+            .execution_options(synchronize_session=False)  # no vote object in the session to update
         )).first()
         await session.commit()
         if qualified is not None:
@@ -379,8 +381,8 @@ async def record_vote(session: AsyncSession, participant_id: str, body: schemas.
                                    qualification=body.qualification, created=False)
     vote = ProposalVote(participant_id=participant_id, item_id=item.id, proposal_id=proposal_id,
                         choice=body.choice, qualification=body.qualification)
-    session.add(vote)
     try:
+        await insert_row(session, vote)
         await session.commit()
         selection.vote_recorded(session, vote)
         return _vote_out(vote, True, asks)
@@ -404,6 +406,20 @@ async def record_vote(session: AsyncSession, participant_id: str, body: schemas.
     return _vote_out(existing, False)
 
 
+def _prompt_with_previous():  # noqa: ANN202
+    """A served pair by its token, with the participant's previous answer in the same item (one statement,
+    built once: an alias per request cost more than the query)."""
+    earlier = aliased(PairPrompt)
+    previous_outcome = (select(earlier.outcome)
+                        .where(earlier.participant_id == PairPrompt.participant_id,
+                               earlier.item_id == PairPrompt.item_id, earlier.outcome.is_not(None))
+                        .order_by(earlier.answered_at.desc()).limit(1).scalar_subquery())
+    return select(PairPrompt, previous_outcome).where(PairPrompt.token == bindparam("token"))
+
+
+_PROMPT_WITH_PREVIOUS = _prompt_with_previous()
+
+
 def _counts(outcome: str, after_skip: bool) -> bool:
     """Skips and "can't decide" never move scores; nor does an answer given right after a skip,
     which is kept but marked, since it is often a click-through."""
@@ -413,13 +429,7 @@ def _counts(outcome: str, after_skip: bool) -> bool:
 async def record_pair(
     session: AsyncSession, participant_id: str, token: str, body: schemas.PairAnswerIn
 ) -> schemas.PairAnswerOut:
-    # The prompt and the participant's previous answer in this item, in one statement.
-    earlier = aliased(PairPrompt)
-    previous_outcome = (select(earlier.outcome)
-                        .where(earlier.participant_id == PairPrompt.participant_id,
-                               earlier.item_id == PairPrompt.item_id, earlier.outcome.is_not(None))
-                        .order_by(earlier.answered_at.desc()).limit(1).scalar_subquery())
-    row = (await session.execute(select(PairPrompt, previous_outcome).where(PairPrompt.token == token))).first()
+    row = (await session.execute(_PROMPT_WITH_PREVIOUS, {"token": token})).first()
     prompt, previous = row if row is not None else (None, None)
     if prompt is None or prompt.participant_id != participant_id:
         await require_participant(session, participant_id)
@@ -430,6 +440,7 @@ async def record_pair(
     result = await session.execute(
         update(PairPrompt).where(PairPrompt.token == token, PairPrompt.outcome.is_(None))
         .values(outcome=body.outcome, reason=body.reason, after_skip=after_skip, answered_at=utcnow())
+        .execution_options(synchronize_session=False)  # the prompt's values are set below, or refreshed
     )
     await session.commit()
     if result.rowcount == 1:
