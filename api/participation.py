@@ -72,6 +72,17 @@ def brief(consultation: Consultation, language: str | None) -> schemas.Consultat
     )
 
 
+# Built once: read on every request of a participant (building a statement costs about as much as running it).
+_ENROLMENT = select(Enrolment).where(Enrolment.participant_id == bindparam("participant"),
+                                     Enrolment.consultation_id == bindparam("consultation"))
+_ANSWERS = select(Answer).where(Answer.participant_id == bindparam("participant"),
+                                Answer.item_id.in_(bindparam("items", expanding=True)))
+
+
+_SERVED = select(PairPrompt.token, PairPrompt.outcome, PairPrompt.low_id, PairPrompt.high_id).where(
+    PairPrompt.participant_id == bindparam("participant"), PairPrompt.item_id == bindparam("item"))
+
+
 async def enrolment_of(session: AsyncSession, participant_id: str, consultation_id: int) -> Enrolment | None:
     # A write and the next screen in one request both need it: found once, then kept with the session
     # (the same instance its identity map holds, so changes made in the request are seen).
@@ -79,13 +90,8 @@ async def enrolment_of(session: AsyncSession, participant_id: str, consultation_
     known = session.info.get(key)
     if known is not None and known in session and not sa_inspect(known).expired_attributes:  # a rollback expires
         return known
-    enrolment = (
-        await session.execute(
-            select(Enrolment).where(
-                Enrolment.participant_id == participant_id, Enrolment.consultation_id == consultation_id
-            )
-        )
-    ).scalar_one_or_none()
+    enrolment = (await session.execute(_ENROLMENT, {"participant": participant_id, "consultation": consultation_id})
+                 ).scalar_one_or_none()
     if enrolment is not None:
         session.info[key] = enrolment
     return enrolment
@@ -136,9 +142,8 @@ async def next_screen(
     items = await content.items(consultation)
     # One read of the participant's answers serves both the branch conditions and "is this item done?".
     answers = {answer.item_id: answer for answer in (await session.execute(
-        select(Answer).where(Answer.participant_id == participant_id,
-                             Answer.item_id.in_([item.id for item in items if item.kind not in SELECTED_KINDS]))
-    )).scalars()} if items else {}
+        _ANSWERS, {"participant": participant_id,
+                   "items": [item.id for item in items if item.kind not in SELECTED_KINDS]})).scalars()} if items else {}
     answers_by_key = await _branch_answers(content, items, answers)
     for number, item in enumerate(items, start=1):
         if not _shown(item, answers_by_key):
@@ -267,10 +272,7 @@ async def _pending_screen(
 
 async def _pending_pair(session: AsyncSession, participant_id: str, item: Item) -> PairPrompt | None:
     """The pair already on the participant's screen, else a fresh one while they have pairs left."""
-    served = (await session.execute(
-        select(PairPrompt.token, PairPrompt.outcome, PairPrompt.low_id, PairPrompt.high_id)
-        .where(PairPrompt.participant_id == participant_id, PairPrompt.item_id == item.id)
-    )).all()
+    served = (await session.execute(_SERVED, {"participant": participant_id, "item": item.id})).all()
     open_token = next((row.token for row in served if row.outcome is None), None)
     if open_token is not None:
         return await session.get(PairPrompt, open_token)

@@ -44,7 +44,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-from sqlalchemy import case, func, select
+from sqlalchemy import bindparam, case, func, select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from api.scoring import PairSelector, ProposalSelector
@@ -353,15 +353,18 @@ def registry_for(target: AsyncSession | AsyncEngine | Any) -> SelectionRegistry:
 # ---------------------------------------------------------------------- what participation calls
 
 
+_VOTED = select(ProposalVote.proposal_id, ProposalVote.item_id).where(  # built once: read on every vote
+    ProposalVote.participant_id == bindparam("participant"))
+
+
 async def next_proposal(session: AsyncSession, participant_id: str, item: Item) -> Proposal | None:
     """The statement to show next in a proposal item, or None when the participant is done with it.
 
     Done: voted on every accepted proposal, or on ``max_votes`` of them when the item sets a limit.
     """
     # By participant only: SQLite (no statistics) would otherwise walk the item's index, i.e. every vote.
-    voted = {pid for pid, item_id in (await session.execute(
-        select(ProposalVote.proposal_id, ProposalVote.item_id).where(ProposalVote.participant_id == participant_id)
-    )).all() if item_id == item.id}
+    voted = {pid for pid, item_id in (await session.execute(_VOTED, {"participant": participant_id})).all()
+             if item_id == item.id}
     limit = item.config.get("max_votes")
     if limit is not None and len(voted) >= int(limit):
         return None
