@@ -77,8 +77,6 @@ _ENROLMENT = select(Enrolment).where(Enrolment.participant_id == bindparam("part
                                      Enrolment.consultation_id == bindparam("consultation"))
 _ANSWERS = select(Answer).where(Answer.participant_id == bindparam("participant"),
                                 Answer.item_id.in_(bindparam("items", expanding=True)))
-
-
 _SERVED = select(PairPrompt.token, PairPrompt.outcome, PairPrompt.low_id, PairPrompt.high_id).where(
     PairPrompt.participant_id == bindparam("participant"), PairPrompt.item_id == bindparam("item"))
 

@@ -15,13 +15,6 @@ from storage.models import Consultation, Contact, Enrolment, Participant, utcnow
 router = APIRouter(prefix="/participant", tags=["participant"], dependencies=[Depends(require_service_token)])
 
 
-async def _participant(db: AsyncSession, participant_id: str) -> Participant:
-    participant = await db.get(Participant, participant_id)
-    if participant is None:
-        raise not_found("participant")
-    return participant
-
-
 async def _consultation(db: AsyncSession, slug: str) -> Consultation:
     consultation = await content_for(db).by_slug(slug)
     if consultation is None or consultation.status == "draft":
@@ -59,13 +52,13 @@ async def identify(body: schemas.IdentifyIn, db: AsyncSession = Depends(session)
 
 @router.get("/{participant_id}", response_model=schemas.ParticipantOut)
 async def get_participant(participant_id: str, db: AsyncSession = Depends(session)) -> schemas.ParticipantOut:
-    return await _out(db, await _participant(db, participant_id))
+    return await _out(db, await participation.require_participant(db, participant_id))
 
 
 @router.patch("/{participant_id}", response_model=schemas.ParticipantOut)
 async def patch_participant(participant_id: str, body: schemas.ParticipantPatch,
                             db: AsyncSession = Depends(session)) -> schemas.ParticipantOut:
-    participant = await _participant(db, participant_id)
+    participant = await participation.require_participant(db, participant_id)
     if body.language is not None:
         participant.language = body.language
     await db.commit()
@@ -105,10 +98,10 @@ def _enrolment_out(consultation: Consultation, enrolment: Enrolment) -> schemas.
 @router.post("/{participant_id}/enrol", response_model=schemas.EnrolmentOut,
              summary="Open a consultation for the participant (deep link), recording the outreach source")
 async def enrol(participant_id: str, body: schemas.EnrolIn, db: AsyncSession = Depends(session)) -> schemas.EnrolmentOut:
-    participant = await _participant(db, participant_id)
+    participant = await participation.require_participant(db, participant_id)
     consultation = await _consultation(db, body.slug)
     enrolment = await _enrolment(db, participant, consultation, body.source)
-    participant = await _participant(db, participant_id)
+    participant = await participation.require_participant(db, participant_id)
     participant.current_consultation_id = consultation.id
     await db.commit()
     return _enrolment_out(consultation, enrolment)
@@ -132,7 +125,7 @@ async def _with_next(db: AsyncSession, out, participant_id: str, slug: str | Non
 @router.post("/{participant_id}/consent", response_model=schemas.EnrolmentOut)
 async def consent(participant_id: str, body: schemas.EnrolIn, then: str | None = NEXT, lang: str | None = LANG,
                   db: AsyncSession = Depends(session)) -> schemas.EnrolmentOut:
-    participant = await _participant(db, participant_id)
+    participant = await participation.require_participant(db, participant_id)
     lang = lang or participant.language  # read now: a rollback in _enrolment (a race) would expire it
     consultation = await _consultation(db, body.slug)
     enrolment = await _enrolment(db, participant, consultation, body.source)
@@ -147,7 +140,7 @@ async def consent(participant_id: str, body: schemas.EnrolIn, then: str | None =
             summary="What the participant should see next in a consultation")
 async def next_item(participant_id: str, slug: str = Query(min_length=1, max_length=64), lang: str | None = None,
                     db: AsyncSession = Depends(session)) -> schemas.NextOut:
-    participant = await _participant(db, participant_id)
+    participant = await participation.require_participant(db, participant_id)
     return await participation.next_screen(db, participant_id, await _consultation(db, slug),
                                            lang or participant.language)
 
@@ -181,14 +174,14 @@ async def pair(participant_id: str, token: str, body: schemas.PairAnswerIn, then
 @router.post("/{participant_id}/profile", status_code=204,
              summary="Answer (or skip, with value null) one optional profile question")
 async def profile(participant_id: str, body: schemas.ProfileIn, db: AsyncSession = Depends(session)) -> None:
-    participant = await _participant(db, participant_id)
+    participant = await participation.require_participant(db, participant_id)
     await participation.record_profile(db, participant, await _consultation(db, body.slug), body)
 
 
 @router.post("/{participant_id}/awaiting", status_code=204,
              summary="Say what the participant's next typed message is for (a proposal, a place comment)")
 async def awaiting(participant_id: str, body: schemas.AwaitIn, db: AsyncSession = Depends(session)) -> None:
-    await _participant(db, participant_id)
+    await participation.require_participant(db, participant_id)
     await participation.set_awaiting(db, participant_id, await _consultation(db, body.slug), body.awaiting)
 
 
@@ -196,7 +189,7 @@ async def awaiting(participant_id: str, body: schemas.AwaitIn, db: AsyncSession 
              summary="Submit a citizen proposal (12–280 characters); it waits for moderation")
 async def propose(participant_id: str, body: schemas.ProposalIn,
                   db: AsyncSession = Depends(session)) -> schemas.SubmittedProposalOut:
-    await _participant(db, participant_id)
+    await participation.require_participant(db, participant_id)
     return await participation.submit_proposal(db, participant_id, body)
 
 
@@ -205,5 +198,5 @@ async def propose(participant_id: str, body: schemas.ProposalIn,
 async def comment(participant_id: str, body: schemas.CommentIn,
                   item_id: int = Path(ge=1, le=2_147_483_647),
                   db: AsyncSession = Depends(session)) -> schemas.AnswerOut:
-    await _participant(db, participant_id)
+    await participation.require_participant(db, participant_id)
     return await participation.comment_place(db, participant_id, item_id, body.text)

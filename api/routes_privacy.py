@@ -14,7 +14,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from api import privacy, schemas
 from api.deps import require_service_token, session
 from api.errors import not_found
-from api.routes_participant import _out, _participant
+from api.participation import require_participant
+from api.routes_participant import _out
 from storage.models import Contact, Participant
 
 router = APIRouter(prefix="/participant", tags=["privacy"], dependencies=[Depends(require_service_token)])
@@ -43,10 +44,10 @@ async def find(body: schemas.IdentifyIn, db: AsyncSession = Depends(session)) ->
 @router.get("/{participant_id}/export", response_model=dict[str, Any],
             summary="Everything stored about the participant, as one JSON document (/mydata)")
 async def export(participant_id: str, db: AsyncSession = Depends(session)) -> dict[str, Any]:
-    return await privacy.export(db, await _participant(db, participant_id))
+    return await privacy.export(db, await require_participant(db, participant_id))
 
 
 @router.post("/{participant_id}/forget", response_model=ForgetOut,
              summary="Delete the participant's contact data and identity; anonymous answers stay in results")
 async def forget(participant_id: str, db: AsyncSession = Depends(session)) -> ForgetOut:
-    return ForgetOut(**await privacy.forget(db, await _participant(db, participant_id)))
+    return ForgetOut(**await privacy.forget(db, await require_participant(db, participant_id)))

@@ -12,21 +12,22 @@ app factory also puts it on ``app.state.selection``). The registry holds one sel
 * **updated in place** on every served pair (``choose_pair``), every counted pair answer
   (:func:`pair_answered`) and every new vote (:func:`vote_recorded`) — O(log n) each; Bradley–Terry
   refits (every 5 % new votes) run in a worker thread and are swapped in when done;
-* **told about the pool** without anybody calling it: before choosing, at most every
-  ``POOL_CHECK_SECONDS``, one primary-key query reads the proposals created since it last looked plus the
-  ones it watches (pending in its items, or ids it has not seen committed yet); an accepted one joins its
-  selector at the front of the hearing line, a rejected or deleted one leaves it. So a proposal accepted
-  by moderation in another process (or by any code path that sets ``status = "accepted"``) is served within
-  ``POOL_CHECK_SECONDS``; the moderation route tells its own process's registry at once. Every ``POOL_RECONCILE_SECONDS`` the
-  item's whole pool is compared once more (O(n) per minute, not per request), and every
+* **told about the pool** without anybody calling it: before choosing, at most every ``POOL_CHECK_SECONDS``,
+  one primary-key query reads the proposals created since it last looked plus the ones it watches (pending in
+  its items, or ids it has not seen committed yet); an accepted one joins its selector at the front of the
+  hearing line, a rejected or deleted one leaves it. So a proposal accepted by moderation in another process
+  (or by any code path that sets ``status = "accepted"``) is served within ``POOL_CHECK_SECONDS``; moderation
+  (:func:`api.moderation.decide`) tells its own process's registry at once. Every ``POOL_RECONCILE_SECONDS``
+  the item's whole pool is compared once more (O(n) per minute, not per request), and every
   ``REBUILD_SECONDS`` the selector is rebuilt from the database in the background, which also absorbs what
   other processes served and recorded (with several API workers each keeps its own selector; the database
   constraints keep every choice valid, only the quotas are per worker). :func:`proposal_changed` tells the
   registry at once, for code that wants no delay at all.
 
-Per request the cost does not depend on the pool size: the participant's own history (one indexed query),
-the pool check (primary-key range, at most every ``POOL_CHECK_SECONDS``), the choice (O(log n)), and one primary-key look-up of the chosen
-proposals, which also guarantees that nothing but an accepted proposal of the item is ever served.
+Per request the cost does not depend on the pool size: the participant's own history (one indexed query), the
+pool check (primary-key range, at most every ``POOL_CHECK_SECONDS``), the choice (O(log n)), and one
+primary-key look-up of the chosen proposals, which also guarantees that nothing but an accepted proposal of
+the item is ever served.
 
 Rules (see :mod:`api.scoring.pair_selection` and :mod:`api.scoring.proposal_selection`): a newly accepted
 proposal is heard first (pairs: 20 decisive comparisons, typically within the next 40 pairs served;

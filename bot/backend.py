@@ -182,9 +182,6 @@ class Backend:
     async def latest_update(self, bot_id: int) -> int | None:
         return (await self._call("GET", f"/delivery/updates/{bot_id}/latest"))["update_id"]
 
-    async def record_update(self, bot_id: int, update_id: int) -> None:
-        await self._request("PUT", f"/delivery/updates/{bot_id}/{update_id}")
-
     async def record_updates(self, bot_id: int, update_ids: list[int]) -> None:
         await self._request("PUT", f"/delivery/updates/{bot_id}", json={"update_ids": update_ids})
 

@@ -5,7 +5,7 @@ import asyncio
 
 from sqlalchemy import func, select
 
-from storage.models import Answer, Contact, PairPrompt, Participant, ProposalVote
+from storage.models import Answer, Contact, PairPrompt, Participant, Proposal, ProposalVote
 
 
 async def _ready(http, slug: str, external_id: str = "42") -> str:
@@ -122,3 +122,24 @@ async def test_participant_row_holds_no_telegram_identity(http, db):
     async with db.session() as s:
         participant = (await s.execute(select(Participant))).scalar_one()
         assert "555" not in repr(participant.model_dump())
+
+
+async def test_writes_for_an_unknown_participant_are_404_and_without_consent_409(http, db, demo):
+    # The write routes no longer read the participant first: the consent check tells the two refusals apart.
+    pid = await _ready(http, demo)
+    question = (await http.get(f"/participant/{pid}/next", params={"slug": demo})).json()
+    answer = {"item_id": question["item"]["id"], "option_id": question["options"][0]["id"]}
+    async with db.session() as s:
+        proposal_id = (await s.execute(select(Proposal.id).where(Proposal.status == "accepted"))).scalars().first()
+    writes = [("answers", answer), ("votes", {"proposal_id": proposal_id, "choice": "agree"}),
+              ("pairs/forged-token", {"outcome": "left"})]
+    for path, body in writes:
+        response = await http.post(f"/participant/unknown/{path}", json=body, params={"next": demo})
+        assert response.status_code == 404, (path, response.text)
+        assert response.json()["error"]["message"] == "participant not found", path
+    stranger = (await http.post("/participant/identify", json={"channel": "telegram", "external_id": "99"})).json()
+    for path, body in writes[:2]:
+        response = await http.post(f"/participant/{stranger['id']}/{path}", json=body)
+        assert response.status_code == 409 and response.json()["error"]["code"] == "no_consent", path
+    async with db.session() as s:
+        assert await s.scalar(select(func.count()).select_from(ProposalVote)) == 0

@@ -11,9 +11,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from api.broadcast.outbox import create_digest, create_invitations, mark_reachable, preference, set_preference
 from api.broadcast.store import broadcast_counts
 from api.deps import require_service_token, session
+from api.participation import require_participant
 from api.errors import conflict, not_found
 from storage.consultations import by_slug
-from storage.models import Consultation, Participant
+from storage.models import Consultation
 from storage.models_broadcast import OPEN_STATES, Broadcast, Outbox
 
 organiser = APIRouter(prefix="/organiser", tags=["organiser"], dependencies=[Depends(require_service_token)])
@@ -174,24 +175,17 @@ class ReachableIn(BaseModel):
     external_id: str = Field(max_length=64)
 
 
-async def _participant(db: AsyncSession, participant_id: str) -> Participant:
-    found = await db.get(Participant, participant_id)
-    if found is None:
-        raise not_found("participant")
-    return found
-
-
 @participant.get("/{participant_id}/messaging", response_model=MessagingOut,
                  summary="Whether the participant receives digests, and whether they stopped every message")
 async def get_messaging(participant_id: str, db: AsyncSession = Depends(session)) -> MessagingOut:
-    await _participant(db, participant_id)
+    await require_participant(db, participant_id)
     pref = await preference(db, participant_id)
     return MessagingOut(digests=pref.digests, stopped=pref.stopped, unreachable=pref.unreachable_at is not None)
 
 
 @participant.put("/{participant_id}/messaging", response_model=MessagingOut)
 async def put_messaging(participant_id: str, body: MessagingIn, db: AsyncSession = Depends(session)) -> MessagingOut:
-    await _participant(db, participant_id)
+    await require_participant(db, participant_id)
     pref = await set_preference(db, participant_id, digests=body.digests, stopped=body.stopped)
     return MessagingOut(digests=pref.digests, stopped=pref.stopped, unreachable=False)
 

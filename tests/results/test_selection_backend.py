@@ -28,7 +28,7 @@ async def _accept_citizen_proposal(http, db, slug: str, item_id: int, text: str)
     submitted = await http.post(f"/participant/{author}/proposals",
                                 json={"item_id": item_id, "text": text, "language": "en"})
     assert submitted.status_code == 201, submitted.text
-    async with db.session() as session:  # the moderation code path: nobody tells the selector directly
+    async with db.session() as session:  # the moderation code path (it tells its process's selectors)
         await moderation.decide(session, submitted.json()["id"], accept=True)
     return submitted.json()["id"]
 
@@ -237,3 +237,17 @@ async def test_a_burst_of_new_proposals_larger_than_one_pool_check_is_read_over_
     assert checks == 3
     # Consecutive ids read in order: no id between them is mistaken for an open transaction's hole.
     assert not {pid for pid in registry._watch if pid in new}
+
+
+async def test_moderation_tells_the_selector_at_once_without_waiting_for_the_pool_check(http, db):
+    consultation = await create(db, _pairs_item("told", 30, allow_citizen_proposals=True))
+    item = await item_of(db, consultation.id, "best")
+    await bulk_pair_votes(db, consultation.id, item.id, await proposal_ids(db, item.id), 1000)  # all heard
+    warm = await fresh_participant(http, "told", "warm-up")
+    assert (await screen(http, warm, "told"))["pair"]
+    registry = selection.registry_for(db)
+    registry._pool_checked_at = float("inf")  # no pool check from now on: only the moderation route can tell it
+    newcomer = await _accept_citizen_proposal(http, db, "told", item.id, "A brand new idea told at once")
+    assert newcomer in registry.items[item.id].selector.proposal_ids
+    pair = (await screen(http, await fresh_participant(http, "told", "next"), "told"))["pair"]
+    assert newcomer in (pair["left"]["id"], pair["right"]["id"])  # heard first, from the very next request
