@@ -152,12 +152,12 @@ class BotApi:
 
 
 class Pacer:
-    """When the next call may start: a schedule of ``rate`` calls a second, and at most ``limit`` calls in flight
-    or answered within the last second (see the module's docstring for why that never exceeds the limit)."""
+    """When the next call may start: a schedule of ``rate`` calls a second, and at most ``rate`` (rounded down)
+    calls in flight or answered within the last second (see the module's docstring for why that never exceeds the limit)."""
 
-    def __init__(self, rate: float, limit: int | None = None, burst: int = 1, clock=time.monotonic) -> None:  # noqa: ANN001
+    def __init__(self, rate: float, burst: int = 1, clock=time.monotonic) -> None:  # noqa: ANN001
         self.rate, self.clock = rate, clock
-        self.limit = max(1, limit if limit is not None else math.floor(rate))
+        self.limit = max(1, math.floor(rate))  # calls in flight or answered within the last second
         self.interval = 1.0 / rate
         self.burst = max(1, burst)
         self.next_at = clock()  # when the next token of the schedule is due
@@ -180,7 +180,9 @@ class Pacer:
             return 0
         self._expire(now)
         room = self.limit - self.in_flight - len(self._answered)
-        return max(0, min(room, int((now - self.next_at) * self.rate) + 1))
+        # (The epsilon: a saved-up burst computed back from ``earliest`` is a whole number in floating point's
+        # eyes only up to rounding; without it a full burst of 5 came out as 4.)
+        return max(0, min(room, int((now - self.next_at) * self.rate + 1e-9) + 1))
 
     def wait(self, now: float | None = None) -> float | None:
         """Seconds until ``available()`` may be positive; None when only an answer can free the window."""

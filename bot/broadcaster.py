@@ -322,8 +322,6 @@ class Broadcaster:
             self.journal.reset()
         self.journal.close()
         await self.api.close()
-        if hasattr(self.store, "close"):
-            await self.store.close()
 
     async def _every(self, interval: float, action: Any, first: float | None = None) -> None:
         await asyncio.sleep(interval if first is None else first)
@@ -404,9 +402,8 @@ class Broadcaster:
     # ---- the send loop ---------------------------------------------------------------------------
 
     def _kick(self) -> None:
-        nap = self._nap_future
-        if nap is not None and not nap.done():
-            nap.set_result(None)
+        if self._nap_future is not None:
+            _settle(self._nap_future)
 
     async def _nap(self, seconds: float | None) -> None:
         """Sleep ``seconds`` (None: until kicked); ``_kick()`` ends it early."""
@@ -530,9 +527,9 @@ class Broadcaster:
         except BotApiError as error:  # 401, 404, 409, 413, migrated group…: nothing a retry would fix
             self.stats.failed += 1
             result = self._result(job.id, "failed", attempts, error=f"{error.status}: {error.description}")
-        except asyncio.CancelledError:
-            raise  # the call was under way: the row stays "sending", journaled, "uncertain" at the next start
         except Exception as error:  # noqa: BLE001 - a bug in rendering must not kill the sender
+            # (A cancellation is no Exception: the call was under way, the row stays "sending", journaled,
+            # and is "uncertain" at the next start.)
             log.exception("broadcast row %s could not be sent", job.id)
             result = self._retry(job, attempts, f"{type(error).__name__}: {error}")
         finally:

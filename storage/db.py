@@ -27,7 +27,8 @@ def make_engine(url: str) -> AsyncEngine:
             cursor.close()
 
         return engine
-    engine = create_async_engine(url, pool_size=10, max_overflow=20)
+    # LIFO: the connection used last is reused first, so on a busy path none rests long enough to need a ping.
+    engine = create_async_engine(url, pool_size=10, max_overflow=20, pool_use_lifo=True)
     _ping_after_idle(engine)
     return engine
 

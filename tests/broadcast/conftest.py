@@ -31,6 +31,4 @@ async def bot(fake):  # noqa: ANN001, ANN201
 
 @pytest.fixture
 async def store(db) -> AsyncIterator[SqlOutboxStore]:  # noqa: ANN001
-    outbox = SqlOutboxStore(db)
-    yield outbox
-    await outbox.close()
+    yield SqlOutboxStore(db)

@@ -89,9 +89,10 @@ def test_a_chat_gets_one_call_per_interval_counted_from_the_answer() -> None:
 
 def test_hold_restarts_the_schedule_empty() -> None:
     now = [10.0]
-    pacer = Pacer(30, clock=lambda: now[0])
-    assert pacer.available() == 1
+    pacer = Pacer(30, burst=5, clock=lambda: now[0])
+    now[0] = 11.0
+    assert pacer.available() == 5  # a quiet second saved up a burst …
     pacer.hold(12.0)
-    assert pacer.available() == 0 and pacer.wait() == pytest.approx(2.0)
+    assert pacer.available() == 0 and pacer.wait() == pytest.approx(1.0)
     now[0] = 12.0
-    assert pacer.available() == 1
+    assert pacer.available() == 1  # … which the pause does not keep
