@@ -1,13 +1,10 @@
 """Building the aiogram Dispatcher and Bot."""
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
 
 from aiogram import Bot, Dispatcher, methods
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
-from aiogram.fsm.storage.base import BaseStorage, StateType, StorageKey
 from aiogram.methods.base import Response, TelegramMethod
 
 from bot.backend import Backend
@@ -20,35 +17,17 @@ from bot.flows.privacy import PrivacyFlow
 from bot.handlers import admin, broadcasts, citizen, fallback, privacy
 
 
-class NoState(BaseStorage):
-    """viche keeps every conversation's state in the backend. aiogram's default ``MemoryStorage`` would keep a
-    record per chat for the life of the process (~9 KiB a person) although nothing is ever stored in it."""
-
-    async def set_state(self, key: StorageKey, state: StateType = None) -> None:
-        return None
-
-    async def get_state(self, key: StorageKey) -> str | None:
-        return None
-
-    async def set_data(self, key: StorageKey, data: Mapping[str, Any]) -> None:
-        return None
-
-    async def get_data(self, key: StorageKey) -> dict[str, Any]:
-        return {}
-
-    async def close(self) -> None:
-        return None
-
-
 def build_dispatcher(backend: Backend, *, default_language: str = "uk") -> Dispatcher:
-    dispatcher = Dispatcher(storage=NoState())
+    # viche keeps every conversation's state in the backend: no FSM (aiogram's default storage would keep a
+    # record per chat for the life of the process, ~9 KiB a person, and its middleware runs on every update).
+    dispatcher = Dispatcher(disable_fsm=True)
     known = KnownParticipants(backend)  # shared: /forget must be seen by the citizen flow at once
-    dispatcher["citizen_flow"] = CitizenFlow(backend, default_language=default_language, known=known)
+    dispatcher["citizen_flow"] = CitizenFlow(backend, known, default_language=default_language)
     dispatcher["backend"] = backend
     dispatcher["admin_flow"] = AdminFlow(backend, default_language=default_language)
     dispatcher.include_router(admin.build_router())  # before the citizen router: non-organisers fall through
     broadcasts.install(dispatcher, backend, default_language)  # /digests, /stop; organisers' /digest, /broadcasts
-    dispatcher["privacy_flow"] = PrivacyFlow(backend, default_language=default_language, known=known)
+    dispatcher["privacy_flow"] = PrivacyFlow(backend, known, default_language=default_language)
     dispatcher["fallback_flow"] = FallbackFlow(backend, default_language=default_language)
     dispatcher.include_router(privacy.build_router())  # /mydata, /forget: before the citizen's unknown-command reply
     dispatcher.include_router(citizen.build_router())

@@ -115,6 +115,7 @@ class UpdateRecords:
         self.bot = bot
         self.pending: list[int] = []
         self._task: asyncio.Task | None = None
+        self._writing = asyncio.Lock()  # the timer's flush and the shutdown's must not take the same batch
 
     def add(self, update_id: int) -> None:
         self.pending.append(update_id)
@@ -132,17 +133,18 @@ class UpdateRecords:
 
     async def flush(self) -> bool:
         """Write every pending id; False when the backend refused (they stay pending)."""
-        while self.pending:
-            batch = self.pending[:1000]
-            try:
-                await self.backend.record_updates(self.bot.id, batch)
-            except Exception as error:  # noqa: BLE001 - kept, written by the next attempt
-                log.warning("recording %d handled updates failed (%s: %s); retrying", len(batch),
-                            type(error).__name__, error)
-                del self.pending[:-MAX_REMEMBERED_UPDATES]  # bounded while the backend is away
-                return False
-            del self.pending[:len(batch)]
-        return True
+        async with self._writing:
+            while self.pending:
+                batch = self.pending[:1000]
+                try:
+                    await self.backend.record_updates(self.bot.id, batch)
+                except Exception as error:  # noqa: BLE001 - kept, written by the next attempt
+                    log.warning("recording %d handled updates failed (%s: %s); retrying", len(batch),
+                                type(error).__name__, error)
+                    del self.pending[:-MAX_REMEMBERED_UPDATES]  # bounded while the backend is away
+                    return False
+                del self.pending[:len(batch)]
+            return True
 
 
 class WebhookReceiver:
@@ -169,10 +171,7 @@ class WebhookReceiver:
         self.records = UpdateRecords(backend, bot)
         # Errors that Telegram can fix by delivering again must reach us (see handlers/fallback.on_error).
         dispatcher["redeliver_on_outage"] = True
-        dispatcher.shutdown.register(self._write_records)
-
-    async def _write_records(self) -> None:
-        await self.records.flush()
+        dispatcher.shutdown.register(self.records.flush)
 
     async def handle(self, request: Request) -> Response:
         given = request.headers.get(SECRET_HEADER, "").encode()

@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections import defaultdict, deque
+from collections import deque
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -51,12 +51,11 @@ class WebhookDelivery:
         self.last_error_message: str | None = None
         self.delivered: deque[dict[str, Any]] = deque(maxlen=1000)
         """The most recent updates the receiver accepted."""
-        self._lanes: dict[Any, deque[dict[str, Any]]] = defaultdict(deque)
-        """Each chat's updates in order: one at a time per chat, as Telegram delivers them."""
+        self._lanes: dict[Any, deque[dict[str, Any]]] = {}
+        """Each chat with updates to deliver, its updates in order: one at a time per chat, as Telegram delivers
+        them. A chat is here exactly while it waits in ``_ready`` or is being delivered."""
         self._ready: asyncio.Queue[Any] = asyncio.Queue()
         """Chats with an update to deliver and none in flight, oldest first: the connections serve them in turn."""
-        self._active: set[Any] = set()
-        """Chats queued in ``_ready`` or being delivered."""
         self._workers: list[asyncio.Task[None]] = []
         self._assigned: set[int] = set()
         self._client: httpx.AsyncClient | None = None
@@ -67,13 +66,10 @@ class WebhookDelivery:
 
     @property
     def busy(self) -> bool:
-        return bool(self._active)
+        return bool(self._lanes)
 
     async def start(self, url: str, secret_token: str | None, max_connections: int | None) -> None:
         await self.stop()
-        if self._client is not None:  # its connection limit was the old webhook's
-            await self._client.aclose()
-            self._client = None
         self.url = url
         self.secret_token = secret_token or None
         self.max_connections = max_connections or 40
@@ -90,7 +86,6 @@ class WebhookDelivery:
         self._workers.clear()
         self._lanes.clear()
         self._assigned.clear()
-        self._active.clear()
         self._ready = asyncio.Queue()
 
     async def aclose(self) -> None:
@@ -108,32 +103,33 @@ class WebhookDelivery:
                 continue
             lane = _lane(update)
             self._assigned.add(update["update_id"])
-            self._lanes[lane].append(update)
-            if lane not in self._active:
-                self._active.add(lane)
+            if lane not in self._lanes:
+                self._lanes[lane] = deque()
                 self._ready.put_nowait(lane)
+            self._lanes[lane].append(update)
 
     async def _serve(self) -> None:
         while True:
             lane = await self._ready.get()
             updates = self._lanes[lane]
             update = updates[0]
-            await self._deliver(update)
+            try:
+                await self._deliver(update)
+            except Exception:  # noqa: BLE001 - a bug in one delivery must not take a connection away for good
+                log.exception("delivering update %s failed", update["update_id"])
             updates.popleft()
             self._assigned.discard(update["update_id"])
             self.queue.remove(update["update_id"])
             if updates:
                 self._ready.put_nowait(lane)  # its next update waits behind the chats already waiting
             else:
-                self._active.discard(lane)
                 del self._lanes[lane]
 
     async def _deliver(self, update: dict[str, Any]) -> bool:
         if self._client is None:
-            # Telegram opens at most max_connections connections to a webhook; updates beyond wait their turn
-            # (waiting for a connection is not a failed delivery, hence no pool timeout).
-            self._client = httpx.AsyncClient(timeout=httpx.Timeout(60, pool=None),
-                                             limits=httpx.Limits(max_connections=self.max_connections))
+            # At most max_connections requests at once (one per worker), each worker keeping its connection open.
+            self._client = httpx.AsyncClient(timeout=60, limits=httpx.Limits(max_connections=None,
+                                                                             max_keepalive_connections=None))
         headers = {"X-Telegram-Bot-Api-Secret-Token": self.secret_token} if self.secret_token else {}
         for attempt in range(self.max_attempts):
             url = self.url

@@ -99,10 +99,11 @@ async def started(settings: Settings) -> AsyncIterator[Running]:
             if task is not None:
                 task.cancel()
                 await asyncio.gather(task, return_exceptions=True)
-        if webhook_url and server.started:
-            await stop_webhook(bot, dispatcher)
+        started = server.started
         server.should_exit = True
-        await asyncio.gather(serving, return_exceptions=True)
+        await asyncio.gather(serving, return_exceptions=True)  # webhook requests under way finish first
+        if webhook_url and started:
+            await stop_webhook(bot, dispatcher)  # then the shutdown hooks (the last handled update ids are written)
         await backend.close()
         await bot.session.close()
         await db.dispose()

@@ -10,7 +10,7 @@ from bot.backend import Backend, BackendError
 from bot.flows import callbacks
 from bot.flows.callbacks import encode
 from bot.flows.deeplink import parse_payload
-from bot.flows.known import CHANNEL, KnownParticipants
+from bot.flows.known import KnownParticipants
 from bot.flows.menu import command_descriptions
 from bot.flows.items import (CANT_DECIDE_REASONS, QUALIFICATION_CODES, decode_mask, qualification_label, quoted,
                              reason_label, render_item)
@@ -18,7 +18,6 @@ from bot.flows.screens import Button, Reply, Screen
 from bot.i18n import SUPPORTED, Translator, language_name, normalize_language, resolve_locale, translator
 from bot.i18n.formats import format_deadline, format_number
 
-__all__ = ["CHANNEL", "CitizenFlow", "User"]  # CHANNEL: for the other flows
 
 CHOICE_CODES = {"a": "agree", "d": "disagree", "n": "neutral"}
 PAIR_CODES = {"l": "left", "r": "right", "c": "cant_decide", "s": "skip"}
@@ -47,10 +46,10 @@ class User:
 
 
 class CitizenFlow:
-    def __init__(self, backend: Backend, default_language: str = "uk", known: KnownParticipants | None = None) -> None:
+    def __init__(self, backend: Backend, known: KnownParticipants, default_language: str = "uk") -> None:
         self.backend = backend
         self.default_language = default_language
-        self.known = known or KnownParticipants(backend)
+        self.known = known
 
     # ---- commands -----------------------------------------------------------------------------
 
@@ -61,8 +60,7 @@ class CitizenFlow:
         if slug:
             try:
                 await self.backend.enrol(participant["id"], slug, source)
-                participant["current_consultation"] = slug
-                self.known.moved(user.external_id, slug)
+                self.known.moved(user.external_id, participant, slug)
             except BackendError as error:
                 if error.status != 404:
                     raise
@@ -182,13 +180,13 @@ class CitizenFlow:
 
     async def _on_consent(self, user: User, participant: dict, cb: callbacks.Callback, pressed: str | None,
                           message_text: str | None) -> Reply:
-        participant["current_consultation"] = cb.parts[0]
+        participant["current_consultation"] = cb.parts[0]  # the next screen asked for comes from this one
         try:
             result = await self.backend.consent(participant["id"], cb.parts[0],
                                                 then=self._then(participant, self._tr(participant, user)))
         except BackendError as error:
             return self._refusal(participant, user, error)
-        self.known.moved(user.external_id, cb.parts[0])
+        self.known.moved(user.external_id, participant, cb.parts[0])
         return Reply(edit=self._answered(message_text, pressed)).then(
             await self._continue(user, participant, result.get("next")))
 
@@ -197,8 +195,7 @@ class CitizenFlow:
             await self.backend.enrol(participant["id"], cb.parts[0])
         except BackendError as error:
             return self._refusal(participant, user, error)
-        participant["current_consultation"] = cb.parts[0]
-        self.known.moved(user.external_id, cb.parts[0])
+        self.known.moved(user.external_id, participant, cb.parts[0])
         return await self._continue(user, participant)
 
     async def _on_profile(self, user: User, participant: dict, cb: callbacks.Callback, pressed: str | None,
@@ -429,7 +426,7 @@ class CitizenFlow:
                                                    "We will be glad to hear from you when the next one starts."))])
             slug = open_now[0]["slug"]
             await self.backend.enrol(participant["id"], slug)
-            self.known.moved(user.external_id, slug)
+            self.known.moved(user.external_id, participant, slug)
         screen = await self.backend.next(participant["id"], slug, tr.locale)
         return Reply(messages=[self._render(tr, screen)])
 

@@ -15,11 +15,11 @@ from babel.dates import format_timedelta
 
 from bot.backend import Backend, BackendError
 from bot.flows.callbacks import decode, encode
+from bot.flows.known import CHANNEL
 from bot.flows.screens import Button, Reply, Screen
 from bot.i18n import Translator, resolve_locale, translator
 from bot.i18n.formats import format_number, format_share
 
-CHANNEL = "telegram"
 CAPTION_LIMIT = 1024
 TEXT_LIMIT = 4096
 PREFIX = "dg"

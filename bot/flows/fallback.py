@@ -6,7 +6,8 @@ The failure message needs no backend (it may be what failed): it uses the langua
 from __future__ import annotations
 
 from bot.backend import Backend
-from bot.flows.citizen import CHANNEL, User
+from bot.flows.citizen import User
+from bot.flows.known import CHANNEL
 from bot.flows.screens import Reply, Screen
 from bot.i18n import Translator, resolve_locale, translator
 

@@ -41,8 +41,10 @@ class KnownParticipants:
         while len(self._entries) > self.size:
             self._entries.popitem(last=False)
 
-    def moved(self, external_id: str, slug: str) -> None:
-        """The backend confirmed a new current consultation (enrol, consent)."""
+    def moved(self, external_id: str, participant: dict, slug: str) -> None:
+        """The backend confirmed ``slug`` as the participant's current consultation (enrol, consent): in the
+        caller's copy and in memory."""
+        participant["current_consultation"] = slug
         entry = self._entries.get(external_id)
         if entry is not None:
             entry[1]["current_consultation"] = slug

@@ -7,8 +7,8 @@ import json
 from bot.backend import Backend
 from bot.flows import callbacks
 from bot.flows.callbacks import encode
-from bot.flows.citizen import CHANNEL, User
-from bot.flows.known import KnownParticipants
+from bot.flows.citizen import User
+from bot.flows.known import CHANNEL, KnownParticipants
 from bot.flows.screens import Button, Reply, Screen
 from bot.i18n import Translator, resolve_locale, translator
 
@@ -17,7 +17,7 @@ EXPORT_FILE = "viche-my-data.json"
 
 
 class PrivacyFlow:
-    def __init__(self, backend: Backend, default_language: str = "uk", known: KnownParticipants | None = None) -> None:
+    def __init__(self, backend: Backend, known: KnownParticipants, default_language: str = "uk") -> None:
         self.backend = backend
         self.default_language = default_language
         self.known = known
@@ -64,8 +64,7 @@ class PrivacyFlow:
         if cb.parts[0] != "y" or len(cb.parts) < 2 or participant is None or participant["id"][:12] != cb.parts[1]:
             return Reply(toast=tr._("This button is no longer active."))
         await self.backend.forget(participant["id"])
-        if self.known is not None:
-            self.known.forget(user.external_id)
+        self.known.forget(user.external_id)
         return Reply(edit=Screen(tr._("Your data is deleted. If you write to me again, you start as a new "
                                       "participant.")), toast=tr._("Deleted ✓"))
 

@@ -10,7 +10,7 @@ from typing import Any
 import httpx
 from sqlalchemy import func, select
 
-from bot.backend import BackendError
+from bot.backend import Backend, BackendError
 from bot.webhook import KeyedLocks, public_url, webhook_path
 from storage.models import Answer, ProposalVote
 from storage.models_webhook import ProcessedUpdate
@@ -231,3 +231,28 @@ async def test_handled_updates_are_recorded_in_batches_idempotently(http, backen
     assert await backend.latest_update(bot) == 11
     for bad in ({"update_ids": []}, {"update_ids": [-1]}, {"update_ids": list(range(1001))}, {}):
         assert (await http.put(f"/delivery/updates/{bot}", json=bad)).status_code == 422, bad
+
+
+async def _recorded(db) -> set[int]:  # noqa: ANN001
+    async with db.session() as s:
+        return set((await s.scalars(select(ProcessedUpdate.update_id))).all())
+
+
+async def test_handled_update_ids_survive_a_backend_outage_and_are_written_at_shutdown(webhook, db):
+    t = webhook
+    records, real_backend = t.receiver.records, t.receiver.records.backend
+    with socket.socket() as probe:  # a port nobody listens on: the backend is away
+        probe.bind(("127.0.0.1", 0))
+        away = f"http://127.0.0.1:{probe.getsockname()[1]}"
+    records.backend = Backend.remote(away, "token")
+    try:
+        for update_id in (501, 502, 503):
+            records.add(update_id)
+        assert await records.flush() is False and records.pending == [501, 502, 503]  # kept, not dropped
+    finally:
+        await records.backend.close()
+        records.backend = real_backend
+    records.add(504)
+    # Stopping: the dispatcher's shutdown hook writes what is pending, without waiting for the timer.
+    await t.dispatcher.emit_shutdown(bot=t.receiver.bot, dispatcher=t.dispatcher)
+    assert records.pending == [] and {501, 502, 503, 504} <= await _recorded(db)
