@@ -10,11 +10,12 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Path, Response
 from pydantic import BaseModel, Field
 from sqlalchemy import func, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.deps import require_service_token, session
+from storage.models import utcnow
 from storage.models_webhook import ProcessedUpdate
+from storage.rows import insert_ignoring_duplicates
 
 router = APIRouter(prefix="/delivery", tags=["delivery"], dependencies=[Depends(require_service_token)])
 
@@ -46,29 +47,11 @@ async def processed(bot_id: BigId, update_id: BigId, db: AsyncSession = Depends(
     return ProcessedOut(processed=await db.get(ProcessedUpdate, (bot_id, update_id)) is not None)
 
 
-@router.put("/updates/{bot_id}/{update_id}", status_code=204, response_class=Response,
-            summary="Record that this bot handled this update (idempotent)")
-async def record(bot_id: BigId, update_id: BigId, db: AsyncSession = Depends(session)) -> Response:
-    if await db.get(ProcessedUpdate, (bot_id, update_id)) is None:
-        db.add(ProcessedUpdate(bot_id=bot_id, update_id=update_id))
-        try:
-            await db.commit()
-        except IntegrityError:  # the same update recorded by a concurrent delivery
-            await db.rollback()
-    return Response(status_code=204)
-
-
 @router.put("/updates/{bot_id}", status_code=204, response_class=Response,
             summary="Record that this bot handled these updates (idempotent; up to 1 000 at once)")
-async def record_many(bot_id: BigId, body: UpdatesIn, db: AsyncSession = Depends(session)) -> Response:
-    wanted = set(body.update_ids)
-    known = set((await db.scalars(select(ProcessedUpdate.update_id).where(
-        ProcessedUpdate.bot_id == bot_id, ProcessedUpdate.update_id.in_(wanted)))).all())
-    db.add_all(ProcessedUpdate(bot_id=bot_id, update_id=u) for u in sorted(wanted - known))
-    try:
-        await db.commit()
-    except IntegrityError:  # some were recorded meanwhile by a concurrent request: one at a time, then
-        await db.rollback()
-        for update_id in sorted(wanted - known):
-            await record(bot_id, update_id, db)
+async def record(bot_id: BigId, body: UpdatesIn, db: AsyncSession = Depends(session)) -> Response:
+    now = utcnow()
+    await db.execute(insert_ignoring_duplicates(db, ProcessedUpdate.__table__),
+                     [{"bot_id": bot_id, "update_id": u, "processed_at": now} for u in sorted(set(body.update_ids))])
+    await db.commit()
     return Response(status_code=204)

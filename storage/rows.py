@@ -1,13 +1,14 @@
-"""Writing one new row without the ORM's unit of work.
+"""Writing rows without the ORM's unit of work.
 
 On the busiest routes (a vote, an answer, a served pair) ``session.add`` + flush cost more than the INSERT
-itself; one Core statement does the same and the object stays a plain value for the response.
+itself; one Core statement does the same and the object stays a plain value for the response. Rows that may
+already exist (a broadcast's recipients, handled update ids) go in with one INSERT that skips duplicates.
 """
 from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import insert
+from sqlalchemy import Table, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import SQLModel
 
@@ -25,3 +26,15 @@ async def insert_row(session: AsyncSession, row: SQLModel) -> Any:
     value = (await session.execute(insert(table).values(values).returning(key))).scalar_one()
     setattr(row, key.name, value)
     return value
+
+
+def insert_ignoring_duplicates(session: AsyncSession, table: Table):  # noqa: ANN201
+    """``INSERT … ON CONFLICT DO NOTHING`` into ``table`` on SQLite and PostgreSQL (executemany-able)."""
+    dialect = session.get_bind().dialect.name
+    if dialect == "sqlite":
+        from sqlalchemy.dialects.sqlite import insert as dialect_insert
+    elif dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as dialect_insert
+    else:  # pragma: no cover - other databases: a duplicate fails the statement
+        return insert(table)
+    return dialect_insert(table).on_conflict_do_nothing()

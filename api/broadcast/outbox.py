@@ -14,12 +14,13 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from typing import Any
 
-from sqlalchemy import and_, exists, func, insert, or_, select
+from sqlalchemy import and_, exists, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.broadcast.content import digest_content, personal_figures
 from storage.models import Consultation, Contact, Enrolment, Participant, utcnow
 from storage.models_broadcast import Broadcast, MessagingPref, Outbox
+from storage.rows import insert_ignoring_duplicates
 
 CHANNEL = "telegram"
 FINAL = "final"
@@ -122,7 +123,7 @@ async def _create(session: AsyncSession, consultation: Consultation, kind: str, 
     rows = [{"broadcast_id": broadcast.id, "participant_id": pid, "consultation_id": consultation.id, "kind": kind,
              "round": round_, "state": "pending", "attempts": 0, "personal": personal.get(pid, {})}
             for pid in recipients]
-    statement = _insert_ignoring_duplicates(session)
+    statement = insert_ignoring_duplicates(session, Outbox.__table__)
     for start in range(0, len(rows), 2000):
         await session.execute(statement, rows[start:start + 2000])
     broadcast.total = int(await session.scalar(select(func.count()).select_from(Outbox)
@@ -133,17 +134,6 @@ async def _create(session: AsyncSession, consultation: Consultation, kind: str, 
         return await latest(session, consultation.id, kind, round_), False
     await session.commit()
     return broadcast, True
-
-
-def _insert_ignoring_duplicates(session: AsyncSession):  # noqa: ANN202
-    dialect = session.get_bind().dialect.name
-    if dialect == "sqlite":
-        from sqlalchemy.dialects.sqlite import insert as dialect_insert
-    elif dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert as dialect_insert
-    else:  # pragma: no cover - other databases: a duplicate fails the whole creation, which is retried
-        return insert(Outbox)
-    return dialect_insert(Outbox).on_conflict_do_nothing()
 
 
 # ---- triggers -----------------------------------------------------------------------------------------
