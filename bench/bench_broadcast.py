@@ -37,6 +37,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from sandbox.errors import BotAPIError  # noqa: E402 - after the path above
+from sandbox.request_body import parse_call  # noqa: E402
+
 TOKEN = "1000001:bench-token"
 
 
@@ -90,14 +93,21 @@ def _serve_fake(limit: int, chats: list[int], port_queue: multiprocessing.Queue,
                 await asyncio.sleep(0.2)
             await fake.close()
 
-    if os.environ.get("VICHE_BENCH_PROFILE"):
-        import cProfile
+    _run_profiled(main(), f"fake-{limit}")
 
-        profile = cProfile.Profile()
-        profile.runcall(asyncio.run, main())
-        profile.dump_stats(f"{os.environ['VICHE_BENCH_PROFILE']}-fake-{limit}.prof")
-    else:
-        asyncio.run(main())
+
+def _run_profiled(coroutine, name: str):  # noqa: ANN001, ANN202
+    """``asyncio.run(coroutine)``, under cProfile into ``$VICHE_BENCH_PROFILE-<name>.prof`` when that is set."""
+    prefix = os.environ.get("VICHE_BENCH_PROFILE")
+    if not prefix:
+        return asyncio.run(coroutine)
+    import cProfile
+
+    profile = cProfile.Profile()
+    try:
+        return profile.runcall(asyncio.run, coroutine)
+    finally:
+        profile.dump_stats(f"{prefix}-{name}.prof")
 
 
 class _LeanFront(asyncio.Protocol):
@@ -139,30 +149,13 @@ class _LeanFront(asyncio.Protocol):
         asyncio.ensure_future(self._answer(path, headers.get("content-type", ""), body))
 
     async def _answer(self, path: str, content_type: str, body: bytes) -> None:
-        import json
-        from urllib.parse import parse_qsl
-
-        from sandbox.errors import BotAPIError
-        from sandbox.request_body import UploadedFile, _multipart_parts, _parse_content_type
-
         status, answer = 200, None
         if path == "/bench/stats":
             answer = self.stats()
         else:
             method = path.rsplit("/", 1)[-1]
-            fields, files = {}, {}
-            media_type, options = _parse_content_type(content_type)
-            if media_type == "application/json":
-                fields = json.loads(body) if body else {}
-            elif media_type == "multipart/form-data":
-                for name, filename, part_type, content in _multipart_parts(body, options["boundary"].encode()):
-                    if filename is None:
-                        fields[name] = content.decode()
-                    else:
-                        files[name] = UploadedFile(filename, content, part_type)
-            elif body:
-                fields = dict(parse_qsl(body.decode(), keep_blank_values=True))
             try:
+                fields, files = parse_call(content_type, body)  # the sandbox's own parsing, without Starlette
                 answer = {"ok": True, "result": await self.fake.call(method, fields, files)}
             except BotAPIError as error:
                 status, answer = error.status, error.envelope()
@@ -246,9 +239,7 @@ async def _send(database_url: str, base_url: str, rate: float, paid: bool, expec
                 open_rows = await session.scalar(select(func.count()).select_from(Outbox)
                                                  .where(Outbox.state.in_(("pending", "sending"))))
             print(f"  {time.monotonic() - started:6.1f}s  sent {stats['sent']:>6}/{expected}  "
-                  f"429s {stats['count_429']}  claimed {len(broadcaster._claimed)}  "  # noqa: SLF001
-                  f"in flight {broadcaster.pacer.in_flight}  answered <1s {len(broadcaster.pacer._answered)}  "  # noqa: SLF001
-                  f"outcomes to commit {broadcaster._results.qsize()}", flush=True)  # noqa: SLF001
+                  f"429s {stats['count_429']}  in flight {broadcaster.pacer.in_flight}", flush=True)
             if (not open_rows and not broadcaster._in_flight) or time.monotonic() - started > timeout:  # noqa: SLF001
                 break
         await broadcaster.close()
@@ -306,14 +297,7 @@ def _run_limit(limit: int, recipients: int, share: float, database_url: str, fro
         rate = round(limit * share, 2)
         print(f"limit {limit}/s: sending {recipients} digests at {rate}/s ({slug})", flush=True)
         sending = _send(database_url, base_url, rate, limit > 30, recipients, timeout=recipients / rate * 3 + 900)
-        if os.environ.get("VICHE_BENCH_PROFILE"):  # a cProfile of the sender: VICHE_BENCH_PROFILE=/tmp/prefix
-            import cProfile
-
-            profile = cProfile.Profile()
-            stats = profile.runcall(asyncio.run, sending)
-            profile.dump_stats(f"{os.environ['VICHE_BENCH_PROFILE']}-sender-{limit}.prof")
-        else:
-            stats = asyncio.run(sending)
+        stats = _run_profiled(sending, f"sender-{limit}")
     finally:
         stop.set()
         server.join(timeout=10)

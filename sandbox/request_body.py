@@ -30,12 +30,17 @@ class UploadedFile:
 
 async def read_call(request: Request) -> tuple[dict[str, object], dict[str, UploadedFile]]:
     """Return the call's parameters and any uploaded files, keyed by their part name."""
-    fields: dict[str, object] = dict(request.query_params)
+    fields, files = parse_call(request.headers.get("content-type", ""), await request.body())
+    return {**request.query_params, **fields}, files
+
+
+def parse_call(content_type: str, body: bytes) -> tuple[dict[str, object], dict[str, UploadedFile]]:
+    """A call's body parameters and uploaded files, from its Content-Type and body."""
+    fields: dict[str, object] = {}
     files: dict[str, UploadedFile] = {}
-    body = await request.body()
     if not body:
         return fields, files
-    media_type, options = _parse_content_type(request.headers.get("content-type", ""))
+    media_type, options = _parse_content_type(content_type)
     if media_type == "application/json":
         try:
             decoded = json.loads(body)
