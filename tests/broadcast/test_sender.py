@@ -7,7 +7,7 @@ import time
 
 from sqlalchemy import func, select
 
-from api.broadcast.outbox import create_digest, create_invitations
+from api.broadcast.outbox import create_digest, create_invitations, set_preference
 from api.broadcast.store import Result
 from bot.broadcaster import BroadcastConfig, Broadcaster
 from storage.consultations import by_slug, save_definition
@@ -110,6 +110,8 @@ async def test_403_marks_unreachable_and_is_never_retried(db, demo, fake, bot, s
     blocked = chats[3:5]
     for chat in blocked:
         fake.block_chat(chat)
+    async with db.session() as session:  # one of them already has a preference row (it is updated, not added)
+        await set_preference(session, ids[blocked[0]], digests=True)
     await queue_digest(db, demo, round_="week-1")
     await run_until_sent(Broadcaster(bot, store, config()), db)
     assert [len(sends(fake, chat)) for chat in blocked] == [1, 1]
