@@ -2,6 +2,10 @@
 
 Every write is idempotent. The database's unique constraints decide races: when two identical
 requests arrive together, one insert wins, the other sees the winner's row and returns it.
+
+The writes here do not commit: the route commits once, after the next screen was read in the same
+transaction (a commit and a new transaction per request were two more round trips to the database). So an
+answer is acknowledged only once it is committed, and a request that fails after its write leaves nothing.
 """
 from __future__ import annotations
 
@@ -9,7 +13,6 @@ import secrets
 from datetime import timezone
 
 from sqlalchemy import bindparam, func, inspect as sa_inspect, select, update
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -22,7 +25,8 @@ from api.content import localized
 from api.content_cache import ContentCache, content_for
 from api.definition import PROPOSAL_MAX, PROPOSAL_MIN
 from api.errors import ApiError, bad_request, conflict, not_found
-from storage.rows import insert_row
+from storage.db import after_commit
+from storage.rows import insert_new_row
 from storage.text import normalize_proposal
 from storage.models import (
     Answer,
@@ -90,9 +94,23 @@ async def enrolment_of(session: AsyncSession, participant_id: str, consultation_
         return known
     enrolment = (await session.execute(_ENROLMENT, {"participant": participant_id, "consultation": consultation_id})
                  ).scalar_one_or_none()
-    if enrolment is not None:
-        session.info[key] = enrolment
+    _keep_enrolment(session, enrolment)
     return enrolment
+
+
+def _keep_enrolment(session: AsyncSession, enrolment: Enrolment | None) -> None:
+    """For :func:`enrolment_of`, when a statement of the request read it along with something else."""
+    if enrolment is not None:
+        session.info[("enrolment", enrolment.participant_id, enrolment.consultation_id)] = enrolment
+
+
+def _with_enrolment(statement, item_id):  # noqa: ANN001, ANN202
+    """``statement`` with the participant's enrolment in the item's consultation (or None) as a last column:
+    the write's own look-up also brings what the consent check and the next screen read (one round trip)."""
+    return (statement.add_columns(Enrolment)
+            .join(Item, Item.id == item_id)
+            .outerjoin(Enrolment, (Enrolment.consultation_id == Item.consultation_id)
+                       & (Enrolment.participant_id == bindparam("participant"))))
 
 
 async def answers_count(session: AsyncSession, participant_id: str, consultation_id: int) -> int:
@@ -276,23 +294,17 @@ async def _pending_pair(session: AsyncSession, participant_id: str, item: Item) 
         return await session.get(PairPrompt, open_token)
     if len(served) >= int(item.config.get("max_pairs", 5)):
         return None
-    for _attempt in range(3):
-        pair = await selection.choose_pair(session, participant_id, item,
-                                           seen={(row.low_id, row.high_id) for row in served})
-        if pair is None:
-            return None
-        left, right = pair
-        prompt = PairPrompt(token=secrets.token_urlsafe(9), participant_id=participant_id, item_id=item.id,
-                            left_id=left, right_id=right, low_id=min(left, right), high_id=max(left, right))
-        try:
-            await insert_row(session, prompt)
-            await session.commit()
-            return prompt
-        except IntegrityError:
-            # A concurrent request served this participant the same pair first; show theirs.
-            await session.rollback()
-            return await _pending_pair(session, participant_id, item)
-    return None
+    pair = await selection.choose_pair(session, participant_id, item,
+                                       seen={(row.low_id, row.high_id) for row in served})
+    if pair is None:
+        return None
+    left, right = pair
+    prompt = PairPrompt(token=secrets.token_urlsafe(9), participant_id=participant_id, item_id=item.id,
+                        left_id=left, right_id=right, low_id=min(left, right), high_id=max(left, right))
+    if await insert_new_row(session, prompt) is None:
+        # A concurrent request served this participant the same pair first (committed meanwhile); show theirs.
+        return await _pending_pair(session, participant_id, item)
+    return prompt
 
 
 async def _item_in_open_consultation(session: AsyncSession, item_id: int) -> tuple[Item, Consultation]:
@@ -333,12 +345,8 @@ async def record_answer(session: AsyncSession, participant_id: str, body: schema
     option_id, value = await validated_value(session, item, body)
     item_id, item_key = item.id, item.key  # a rollback expires the objects; keep what the reply needs
     answer = Answer(participant_id=participant_id, item_id=item_id, option_id=option_id, value=value)
-    try:
-        await insert_row(session, answer)
-        await session.commit()
+    if await insert_new_row(session, answer) is not None:
         return _answer_out(answer, True)
-    except IntegrityError:
-        await session.rollback()
     existing = (
         await session.execute(select(Answer).where(Answer.participant_id == participant_id, Answer.item_id == item_id))
     ).scalar_one()
@@ -352,10 +360,24 @@ def _vote_out(vote: ProposalVote, created: bool, asks: bool = False) -> schemas.
                            qualification=vote.qualification, created=created, asks_qualification=asks)
 
 
+_PROPOSAL_STATUS = _with_enrolment(
+    select(Proposal.item_id, Proposal.status).where(Proposal.id == bindparam("proposal")), Proposal.item_id)
+
+
+_QUALIFY = (update(ProposalVote)
+            .where(ProposalVote.participant_id == bindparam("participant"),
+                   ProposalVote.proposal_id == bindparam("proposal"), ProposalVote.choice == bindparam("choice_given"),
+                   ProposalVote.qualification.is_(None))
+            .values(qualification=bindparam("new_qualification")).returning(ProposalVote.id)
+            .execution_options(synchronize_session=False))  # no vote object in the session to update
+
+
 async def record_vote(session: AsyncSession, participant_id: str, body: schemas.VoteIn) -> schemas.VoteOut:
-    proposal = await session.get(Proposal, body.proposal_id)
+    proposal = (await session.execute(_PROPOSAL_STATUS, {"proposal": body.proposal_id,
+                                                         "participant": participant_id})).first()
     if proposal is None or proposal.status != "accepted":
         raise not_found("proposal")
+    _keep_enrolment(session, proposal.Enrolment)
     item, consultation = await _item_in_open_consultation(session, proposal.item_id)
     if item.kind != "proposal":
         raise bad_request("wrong_route", "pair proposals are answered through their pair token")
@@ -364,30 +386,21 @@ async def record_vote(session: AsyncSession, participant_id: str, body: schemas.
         raise bad_request("invalid_qualification",
                           f"{body.qualification!r} does not qualify {body.choice!r}; "
                           f"use one of {sorted(QUALIFICATIONS[body.choice])}")
-    proposal_id = proposal.id
+    proposal_id = body.proposal_id
     asks = bool(item.config.get("qualifications", True))
     if body.qualification is not None:
         # Usually the "why?" that follows the participant's own vote: one update, not a failed insert first.
-        qualified = (await session.execute(
-            update(ProposalVote).where(ProposalVote.participant_id == participant_id,
-                                       ProposalVote.proposal_id == proposal_id, ProposalVote.choice == body.choice,
-                                       ProposalVote.qualification.is_(None))
-            .values(qualification=body.qualification).returning(ProposalVote.id)
-            .execution_options(synchronize_session=False)  # no vote object in the session to update
-        )).first()
-        await session.commit()
+        qualified = (await session.execute(_QUALIFY, {
+            "participant": participant_id, "proposal": proposal_id, "choice_given": body.choice,
+            "new_qualification": body.qualification})).first()
         if qualified is not None:
             return schemas.VoteOut(id=qualified.id, proposal_id=proposal_id, choice=body.choice,
                                    qualification=body.qualification, created=False)
     vote = ProposalVote(participant_id=participant_id, item_id=item.id, proposal_id=proposal_id,
                         choice=body.choice, qualification=body.qualification)
-    try:
-        await insert_row(session, vote)
-        await session.commit()
-        selection.vote_recorded(session, vote)
+    if await insert_new_row(session, vote) is not None:
+        after_commit(session, lambda: selection.vote_recorded(session, vote))
         return _vote_out(vote, True, asks)
-    except IntegrityError:
-        await session.rollback()
     existing = (
         await session.execute(select(ProposalVote).where(ProposalVote.participant_id == participant_id,
                                                          ProposalVote.proposal_id == proposal_id))
@@ -399,7 +412,6 @@ async def record_vote(session: AsyncSession, participant_id: str, body: schemas.
         await session.execute(update(ProposalVote).where(ProposalVote.id == existing.id,
                                                          ProposalVote.qualification.is_(None))
                               .values(qualification=body.qualification))
-        await session.commit()
         await session.refresh(existing)
     if body.qualification and existing.qualification != body.qualification:
         raise conflict("already_qualified", "this vote already has a qualification", vote_id=existing.id)
@@ -414,10 +426,16 @@ def _prompt_with_previous():  # noqa: ANN202
                         .where(earlier.participant_id == PairPrompt.participant_id,
                                earlier.item_id == PairPrompt.item_id, earlier.outcome.is_not(None))
                         .order_by(earlier.answered_at.desc()).limit(1).scalar_subquery())
-    return select(PairPrompt, previous_outcome).where(PairPrompt.token == bindparam("token"))
+    return _with_enrolment(select(PairPrompt, previous_outcome).where(PairPrompt.token == bindparam("token")),
+                           PairPrompt.item_id)
 
 
 _PROMPT_WITH_PREVIOUS = _prompt_with_previous()
+_ANSWER_PAIR = (update(PairPrompt)
+                .where(PairPrompt.token == bindparam("pair_token"), PairPrompt.outcome.is_(None))
+                .values(outcome=bindparam("new_outcome"), reason=bindparam("new_reason"),
+                        after_skip=bindparam("new_after_skip"), answered_at=bindparam("now"))
+                .execution_options(synchronize_session=False))  # the prompt's values are set after, or refreshed
 
 
 def _counts(outcome: str, after_skip: bool) -> bool:
@@ -429,25 +447,23 @@ def _counts(outcome: str, after_skip: bool) -> bool:
 async def record_pair(
     session: AsyncSession, participant_id: str, token: str, body: schemas.PairAnswerIn
 ) -> schemas.PairAnswerOut:
-    row = (await session.execute(_PROMPT_WITH_PREVIOUS, {"token": token})).first()
-    prompt, previous = row if row is not None else (None, None)
+    row = (await session.execute(_PROMPT_WITH_PREVIOUS, {"token": token, "participant": participant_id})).first()
+    prompt, previous, enrolment = row if row is not None else (None, None, None)
     if prompt is None or prompt.participant_id != participant_id:
         await require_participant(session, participant_id)
         raise not_found("pair")
+    _keep_enrolment(session, enrolment)
     _item, consultation = await _item_in_open_consultation(session, prompt.item_id)
     after_skip = previous == "skip" and body.outcome != "skip"
     # The token is single-use: only the update that finds it unanswered counts.
-    result = await session.execute(
-        update(PairPrompt).where(PairPrompt.token == token, PairPrompt.outcome.is_(None))
-        .values(outcome=body.outcome, reason=body.reason, after_skip=after_skip, answered_at=utcnow())
-        .execution_options(synchronize_session=False)  # the prompt's values are set below, or refreshed
-    )
-    await session.commit()
+    result = await session.execute(_ANSWER_PAIR, {"pair_token": token, "new_outcome": body.outcome,
+                                                  "new_reason": body.reason, "new_after_skip": after_skip,
+                                                  "now": utcnow()})
     if result.rowcount == 1:
         # Ours is the answer that counted; the prompt row now holds exactly these values.
         for name, value in (("outcome", body.outcome), ("reason", body.reason), ("after_skip", after_skip)):
             set_committed_value(prompt, name, value)  # no refresh query, and nothing left to flush
-        selection.pair_answered(session, prompt)
+        after_commit(session, lambda: selection.pair_answered(session, prompt))
         return schemas.PairAnswerOut(token=token, outcome=body.outcome, after_skip=after_skip, created=True,
                                      counted=_counts(body.outcome, after_skip))
     await session.refresh(prompt)

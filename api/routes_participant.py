@@ -113,12 +113,14 @@ LANG = Query(default=None, max_length=16, description="The language of the inclu
 
 
 async def _with_next(db: AsyncSession, out, participant_id: str, slug: str | None, lang: str | None):  # noqa: ANN001, ANN202
-    """The response, with the participant's next screen when the front end asked for it (``?next=slug``).
+    """The response, with the participant's next screen when the front end asked for it (``?next=slug``),
+    once the write and the screen (a pair served is written too) are committed, in one transaction.
     The participant is read only when the front end did not say which language to show."""
     if slug is not None:
         if lang is None:
             lang = (await participation.require_participant(db, participant_id)).language
         out.next = await participation.next_screen(db, participant_id, await _consultation(db, slug), lang)
+    await db.commit()
     return out
 
 
@@ -141,8 +143,10 @@ async def consent(participant_id: str, body: schemas.EnrolIn, then: str | None =
 async def next_item(participant_id: str, slug: str = Query(min_length=1, max_length=64), lang: str | None = None,
                     db: AsyncSession = Depends(session)) -> schemas.NextOut:
     participant = await participation.require_participant(db, participant_id)
-    return await participation.next_screen(db, participant_id, await _consultation(db, slug),
-                                           lang or participant.language)
+    screen = await participation.next_screen(db, participant_id, await _consultation(db, slug),
+                                             lang or participant.language)
+    await db.commit()  # a pair it served
+    return screen
 
 
 @router.post("/{participant_id}/answers", response_model=schemas.AnswerOut,
@@ -159,7 +163,8 @@ async def vote(participant_id: str, body: schemas.VoteIn, then: str | None = NEX
                db: AsyncSession = Depends(session)) -> schemas.VoteOut:
     out = await participation.record_vote(db, participant_id, body)  # an unknown participant: 404 there
     if out.created and out.asks_qualification and body.qualification is None:
-        return out  # the "why?" comes first; serving the next statement now would count an exposure never shown
+        # The "why?" comes first; serving the next statement now would count an exposure never shown.
+        return await _with_next(db, out, participant_id, None, lang)
     return await _with_next(db, out, participant_id, then, lang)
 
 

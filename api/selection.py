@@ -356,6 +356,9 @@ def registry_for(target: AsyncSession | AsyncEngine | Any) -> SelectionRegistry:
 
 _VOTED = select(ProposalVote.proposal_id, ProposalVote.item_id).where(  # built once: read on every vote
     ProposalVote.participant_id == bindparam("participant"))
+_LIVE_PAIR = select(Proposal).where(  # built once: read for every pair served
+    Proposal.id.in_(bindparam("pair", expanding=True)), Proposal.item_id == bindparam("item"),
+    Proposal.status == "accepted")
 
 
 async def next_proposal(session: AsyncSession, participant_id: str, item: Item) -> Proposal | None:
@@ -404,10 +407,7 @@ async def choose_pair(session: AsyncSession, participant_id: str, item: Item,
             return None
         # Whole rows, held by the session (its identity map alone keeps only weak references): the screen that
         # shows the pair finds them there instead of reading them again.
-        rows = list((await session.execute(
-            select(Proposal).where(Proposal.id.in_(pair), Proposal.item_id == item.id,
-                                   Proposal.status == "accepted")
-        )).scalars())
+        rows = list((await session.execute(_LIVE_PAIR, {"pair": list(pair), "item": item.id})).scalars())
         session.info["chosen_proposals"] = rows
         live = {p.id for p in rows}
         if len(live) == 2:

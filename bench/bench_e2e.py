@@ -84,7 +84,7 @@ def echo_dispatcher():  # noqa: ANN201
     return dispatcher
 
 
-async def serve_bot(kind: str, mode: str, telegram: str, database_url: str, port: int) -> None:
+async def serve_bot(kind: str, mode: str, telegram: str, database_url: str, port: int, api_url: str | None) -> None:
     import logging
 
     import uvicorn
@@ -105,7 +105,7 @@ async def serve_bot(kind: str, mode: str, telegram: str, database_url: str, port
         settings = Settings(database_url=database_url, service_token=SERVICE_TOKEN, _env_file=None)
         db = Database(database_url)
         app = create_app(settings, db)
-        backend = Backend.in_process(app, SERVICE_TOKEN)
+        backend = Backend.remote(api_url, SERVICE_TOKEN) if api_url else Backend.in_process(app, SERVICE_TOKEN)
         dispatcher = build_dispatcher(backend, default_language="en")
         if mode == "webhook":
             mount_webhook(app, "/telegram/webhook", WebhookReceiver(dispatcher, bot, backend, SECRET))
@@ -314,27 +314,35 @@ def percentile(values: list[float], q: float) -> float:
 
 
 async def run_configuration(kind: str, mode: str, database_url: str, participants: int, rate: float,
-                            rate_seconds: float, chat_base: int) -> dict[str, Any]:
+                            rate_seconds: float, chat_base: int, api_workers: int = 0) -> dict[str, Any]:
     from sandbox.server import serve
 
     fake = instrumented_fake()
     async with serve(fake.app) as telegram:
         port = _free_port()
+        api = start_api(database_url, api_workers) if kind == "viche" and api_workers else None
+        processes = [api[0]] if api else []
         process = subprocess.Popen([sys.executable, "-m", "bench.bench_e2e", "--serve", kind, mode, telegram,
-                                    database_url, str(port)], cwd=ROOT, stdout=subprocess.PIPE, text=True)
+                                    database_url, str(port), api[1] if api else "-"],
+                                   cwd=ROOT, stdout=subprocess.PIPE, text=True)
+        processes.append(process)
         try:
+            if api:
+                await asyncio.to_thread(_wait_http, api[1] + "/healthz")
             await asyncio.wait_for(asyncio.to_thread(_wait_ready, process), timeout=120)
             await asyncio.sleep(1)  # startup calls (commands, webhook) settle
             samples, wall = await throughput(fake, kind, range(chat_base, chat_base + participants))
             cpu_bot = _cpu_seconds(process.pid)
+            cpu_api = sum(_cpu_seconds(pid) for pid in _children(api[0].pid)) if api else 0.0
             rated = await fixed_rate(fake, kind, chat_base + participants + 1, rate, rate_seconds)
             peak = _peak_rss_mib(process.pid)
         finally:
-            process.terminate()
-            try:
-                process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                process.kill()
+            for child in reversed(processes):
+                child.terminate()
+                try:
+                    child.wait(timeout=20)
+                except subprocess.TimeoutExpired:
+                    child.kill()
             await fake.close()
     return {
         "bot": kind, "mode": mode, "participants": participants, "updates": samples.updates,
@@ -342,12 +350,46 @@ async def run_configuration(kind: str, mode: str, database_url: str, participant
         "p50_ms": round(percentile(samples.latencies, 50) * 1000, 1),
         "p99_ms": round(percentile(samples.latencies, 99) * 1000, 1),
         "failures": samples.failures + rated.failures,
-        "bot_cpu_seconds": cpu_bot,
+        "bot_cpu_seconds": cpu_bot, "api_workers": api_workers, "api_cpu_seconds": cpu_api,
         "rate": rate, "rate_updates": rated.updates,
         "rate_p50_ms": round(percentile(rated.latencies, 50) * 1000, 1),
         "rate_p99_ms": round(percentile(rated.latencies, 99) * 1000, 1),
         "bot_peak_rss_mib": peak,
     }
+
+
+def start_api(database_url: str, workers: int) -> tuple[subprocess.Popen, str]:
+    """The API apart from the bot (``viche api --workers N``), as a production deployment may run it."""
+    port = _free_port()
+    env = {**os.environ, "VICHE_DATABASE_URL": database_url, "VICHE_SERVICE_TOKEN": SERVICE_TOKEN}
+    process = subprocess.Popen([sys.executable, "-m", "uvicorn", "api.app:create_app", "--factory", "--host",
+                                "127.0.0.1", "--port", str(port), "--workers", str(workers), "--log-level", "warning",
+                                "--no-access-log"], cwd=ROOT, env=env)
+    return process, f"http://127.0.0.1:{port}"
+
+
+def _wait_http(url: str, timeout: float = 60) -> None:
+    import urllib.request
+
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            with urllib.request.urlopen(url, timeout=2):
+                return
+        except OSError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.2)
+
+
+def _children(pid: int) -> list[int]:
+    """``pid`` and its child processes (uvicorn's workers)."""
+    found = [pid]
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        children = Path(f"/proc/{pid}/task/{task.name}/children")
+        if children.exists():
+            found += [int(c) for c in children.read_text().split()]
+    return found
 
 
 def _wait_ready(process: subprocess.Popen) -> None:
@@ -414,12 +456,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rate-seconds", type=float, default=30.0)
     parser.add_argument("--only", choices=["viche", "echo"], help="run one bot only")
     parser.add_argument("--modes", default="polling,webhook")
+    parser.add_argument("--api-workers", type=int, default=0,
+                        help="run viche's API apart, in this many worker processes (0: in the bot's process)")
     parser.add_argument("--json", action="store_true")
-    parser.add_argument("--serve", nargs=5, metavar=("BOT", "MODE", "TELEGRAM", "DATABASE", "PORT"),
+    parser.add_argument("--serve", nargs=6, metavar=("BOT", "MODE", "TELEGRAM", "DATABASE", "PORT", "API"),
                         help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.serve:
-        kind, mode, telegram, database, port = args.serve
+        kind, mode, telegram, database, port, api_url = args.serve
         profile = os.environ.get("VICHE_BENCH_PROFILE")  # a file: cProfile the bot process into it
         if profile:
             import cProfile
@@ -434,7 +478,7 @@ def main(argv: list[str] | None = None) -> int:
 
             signal.signal(signal.SIGTERM, dump)
             profiler.enable()
-        asyncio.run(serve_bot(kind, mode, telegram, database, int(port)))
+        asyncio.run(serve_bot(kind, mode, telegram, database, int(port), None if api_url == "-" else api_url))
         return 0
 
     from storage.migrate import upgrade
@@ -447,7 +491,7 @@ def main(argv: list[str] | None = None) -> int:
     for mode in args.modes.split(","):
         for kind in ([args.only] if args.only else ["echo", "viche"]):
             result = asyncio.run(run_configuration(kind, mode, url, args.participants, args.rate, args.rate_seconds,
-                                                   base))
+                                                   base, args.api_workers))
             base += 1_000_000
             results.append(result)
             print(_row(result), flush=True)
@@ -463,7 +507,9 @@ def _row(r: dict[str, Any]) -> str:
     return (f"{r['bot']:>5} {r['mode']:>7}: {r['updates']} updates from {r['participants']} participants in "
             f"{r['seconds']} s = {r['updates_per_second']} updates/s, p50 {r['p50_ms']} ms, p99 {r['p99_ms']} ms "
             f"(closed loop); at {r['rate']:.0f}/s: p50 {r['rate_p50_ms']} ms, p99 {r['rate_p99_ms']} ms; "
-            f"bot CPU {r['bot_cpu_seconds']} s, peak RSS {r['bot_peak_rss_mib']} MiB; failures {r['failures']}")
+            f"bot CPU {r['bot_cpu_seconds']} s"
+            + (f" + API CPU {r['api_cpu_seconds']} s ({r['api_workers']} workers)" if r.get("api_workers") else "")
+            + f", peak RSS {r['bot_peak_rss_mib']} MiB; failures {r['failures']}")
 
 
 def _summary(results: list[dict[str, Any]]) -> list[str]:

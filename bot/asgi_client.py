@@ -8,36 +8,10 @@ service-token check: exactly what a front end over HTTP gets.
 from __future__ import annotations
 
 import asyncio
-import json as jsonlib
 from typing import Any
-from urllib.parse import quote, urlencode
+from urllib.parse import quote
 
-
-class AsgiResponse:
-    """The parts of an httpx response that :class:`bot.backend.Backend` reads."""
-
-    __slots__ = ("status_code", "content", "headers")
-
-    def __init__(self, status_code: int, content: bytes, headers: dict[str, str]) -> None:
-        self.status_code = status_code
-        self.content = content
-        self.headers = headers
-
-    def json(self) -> Any:
-        return jsonlib.loads(self.content)
-
-    @property
-    def text(self) -> str:
-        return self.content.decode("utf-8", errors="replace")
-
-
-def _query_value(value: Any) -> str:
-    # As httpx encodes query parameters: booleans in lower case, None as an empty value.
-    if value is None:
-        return ""
-    if value is True or value is False:
-        return "true" if value else "false"
-    return str(value)
+from bot.backend_http import BackendResponse, json_body, query_string
 
 
 class AsgiClient:
@@ -48,14 +22,14 @@ class AsgiClient:
         self._headers = [(b"host", host.encode())] + [(k.lower().encode(), v.encode()) for k, v in headers.items()]
 
     async def request(self, method: str, path: str, *, json: Any = None,
-                      params: dict[str, Any] | None = None) -> AsgiResponse:
+                      params: dict[str, Any] | None = None) -> BackendResponse:
         headers = list(self._headers)
         body = b""
         if json is not None:
-            body = jsonlib.dumps(json, ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode()
+            body = json_body(json)
             headers.append((b"content-type", b"application/json"))
         headers.append((b"content-length", str(len(body)).encode()))
-        query = urlencode([(k, _query_value(v)) for k, v in params.items()]) if params else ""
+        query = query_string(params)
         scope = {
             "type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": method.upper(),
             "scheme": "http", "path": path, "raw_path": quote(path).encode(), "root_path": "",
@@ -92,7 +66,7 @@ class AsgiClient:
             await self._app(scope, receive, send)
         finally:
             complete.set()
-        return AsgiResponse(status, b"".join(chunks), response_headers)
+        return BackendResponse(status, b"".join(chunks), response_headers)
 
     async def aclose(self) -> None:
         return None

@@ -8,9 +8,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-import httpx
-
-from bot.asgi_client import AsgiClient, AsgiResponse
+from bot.asgi_client import AsgiClient
+from bot.backend_http import BackendResponse
+from bot.remote_client import RemoteClient
 
 
 @dataclass
@@ -25,7 +25,7 @@ class BackendError(Exception):
 
 
 class Backend:
-    def __init__(self, client: httpx.AsyncClient | AsgiClient) -> None:
+    def __init__(self, client: AsgiClient | RemoteClient) -> None:
         self._http = client
 
     @classmethod
@@ -34,13 +34,12 @@ class Backend:
 
     @classmethod
     def remote(cls, base_url: str, service_token: str) -> "Backend":
-        return cls(httpx.AsyncClient(base_url=base_url, headers={"Authorization": f"Bearer {service_token}"},
-                                     timeout=30))
+        return cls(RemoteClient(base_url, {"Authorization": f"Bearer {service_token}"}))
 
     async def close(self) -> None:
         await self._http.aclose()
 
-    async def _request(self, method: str, path: str, **kwargs: Any) -> httpx.Response | AsgiResponse:
+    async def _request(self, method: str, path: str, **kwargs: Any) -> BackendResponse:
         """The response, or the API's JSON error raised as a BackendError."""
         response = await self._http.request(method, path, **kwargs)
         if response.status_code >= 400:

@@ -2,11 +2,12 @@
 from __future__ import annotations
 
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
 from sqlalchemy import event, exc
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.orm import Session
 
 
 def is_sqlite(url: str) -> bool:
@@ -64,6 +65,27 @@ def _ping_after_idle(engine: AsyncEngine) -> None:
             raise exc.DisconnectionError(f"connection test failed: {error}") from error
         if not alive:
             raise exc.DisconnectionError("connection test failed")
+
+
+_AFTER_COMMIT = "after_commit"
+
+
+def after_commit(session: AsyncSession, action: Callable[[], None]) -> None:
+    """Run ``action`` (in-memory bookkeeping, no I/O) once the session's current transaction commits; a
+    rollback drops it. A route's write and the screen it returns share one transaction, so what the write
+    tells the process's memory must wait for the commit."""
+    session.info.setdefault(_AFTER_COMMIT, []).append(action)
+
+
+@event.listens_for(Session, "after_commit")
+def _run_after_commit(session: Session) -> None:
+    for action in session.info.pop(_AFTER_COMMIT, ()):
+        action()
+
+
+@event.listens_for(Session, "after_rollback")
+def _drop_after_commit(session: Session) -> None:
+    session.info.pop(_AFTER_COMMIT, None)
 
 
 class Database:

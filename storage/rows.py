@@ -19,13 +19,46 @@ async def insert_row(session: AsyncSession, row: SQLModel) -> Any:
     Every column is written as the ORM would write it (a ``None`` in a JSON column is JSON ``null``), except
     an unset autoincrement key. Constraint violations raise ``IntegrityError`` here, not at commit.
     """
-    table = type(row).__table__
-    key = next(iter(table.primary_key.columns))
-    values = {column.name: getattr(row, column.name) for column in table.columns
-              if not (column is key and getattr(row, column.name) is None)}
-    value = (await session.execute(insert(table).values(values).returning(key))).scalar_one()
+    table, key = _table_and_key(row)
+    value = (await session.execute(_statement(session, table, ignore=False), _values(row, table, key))).scalar_one()
     setattr(row, key.name, value)
     return value
+
+
+async def insert_new_row(session: AsyncSession, row: SQLModel) -> Any | None:
+    """Like :func:`insert_row`, but a row that a unique constraint says exists already is not an error: the
+    result is None and nothing is written. Nothing is rolled back either, so the request's other writes in the
+    same transaction stay (an IntegrityError would abort the whole transaction on PostgreSQL)."""
+    table, key = _table_and_key(row)
+    value = (await session.execute(_statement(session, table, ignore=True), _values(row, table, key))
+             ).scalar_one_or_none()
+    if value is not None:
+        setattr(row, key.name, value)
+    return value
+
+
+def _table_and_key(row: SQLModel) -> tuple[Table, Any]:
+    table = type(row).__table__
+    return table, next(iter(table.primary_key.columns))
+
+
+def _values(row: SQLModel, table: Table, key: Any) -> dict[str, Any]:
+    return {column.name: getattr(row, column.name) for column in table.columns
+            if not (column is key and getattr(row, column.name) is None)}
+
+
+_STATEMENTS: dict[tuple[str, str, bool], Any] = {}
+
+
+def _statement(session: AsyncSession, table: Table, ignore: bool):  # noqa: ANN202
+    """``INSERT … RETURNING key``, its values bound at execution: built once per table (building the
+    statement with its values each time cost about as much as running it)."""
+    cache_key = (session.get_bind().dialect.name, table.name, ignore)
+    statement = _STATEMENTS.get(cache_key)
+    if statement is None:
+        base = insert_ignoring_duplicates(session, table) if ignore else insert(table)
+        statement = _STATEMENTS[cache_key] = base.returning(next(iter(table.primary_key.columns)))
+    return statement
 
 
 def insert_ignoring_duplicates(session: AsyncSession, table: Table):  # noqa: ANN201

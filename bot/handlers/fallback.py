@@ -16,7 +16,7 @@ from __future__ import annotations
 import asyncio
 import logging
 
-import httpx
+import aiohttp
 from aiogram import Bot, F, Router
 from aiogram.exceptions import TelegramAPIError, TelegramNetworkError, TelegramRetryAfter, TelegramServerError
 from aiogram.types import CallbackQuery, ErrorEvent, Message
@@ -42,7 +42,7 @@ def is_transient(error: BaseException) -> bool:
     """An outage rather than a bug: the same update is likely to succeed later."""
     if isinstance(error, BackendError):
         return error.status >= 500 or error.status == 429
-    return isinstance(error, (httpx.TransportError, TelegramNetworkError, TelegramServerError, TelegramRetryAfter,
+    return isinstance(error, (aiohttp.ClientConnectionError, TelegramNetworkError, TelegramServerError, TelegramRetryAfter,
                               ConnectionError, TimeoutError, asyncio.TimeoutError, OSError))
 
 

