@@ -10,9 +10,12 @@ answer is acknowledged only once it is committed, and a request that fails after
 from __future__ import annotations
 
 import secrets
+from collections import defaultdict
 from datetime import timezone
+from typing import Any, NamedTuple
 
-from sqlalchemy import bindparam, func, inspect as sa_inspect, select, update
+from sqlalchemy import (Integer, String, bindparam, cast, func, inspect as sa_inspect, literal_column, null, select,
+                        union_all, update)
 from sqlalchemy.orm import aliased
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -79,8 +82,6 @@ def brief(consultation: Consultation, language: str | None) -> schemas.Consultat
 # Built once: read on every request of a participant (building a statement costs about as much as running it).
 _ENROLMENT = select(Enrolment).where(Enrolment.participant_id == bindparam("participant"),
                                      Enrolment.consultation_id == bindparam("consultation"))
-_ANSWERS = select(Answer).where(Answer.participant_id == bindparam("participant"),
-                                Answer.item_id.in_(bindparam("items", expanding=True)))
 _SERVED = select(PairPrompt.token, PairPrompt.outcome, PairPrompt.low_id, PairPrompt.high_id).where(
     PairPrompt.participant_id == bindparam("participant"), PairPrompt.item_id == bindparam("item"))
 
@@ -111,6 +112,63 @@ def _with_enrolment(statement, item_id):  # noqa: ANN001, ANN202
             .join(Item, Item.id == item_id)
             .outerjoin(Enrolment, (Enrolment.consultation_id == Item.consultation_id)
                        & (Enrolment.participant_id == bindparam("participant"))))
+
+
+def _history_statement():  # noqa: ANN202
+    """Everything the next screen needs to know of the participant's past, in one statement (three were three
+    round trips on every screen): their answers to the items answered once, their votes (all of them: selected
+    by participant only, as SQLite would otherwise walk an item's every vote), and the pairs served to them."""
+    participant = bindparam("participant")
+    # Typed NULLs: PostgreSQL gives an untyped NULL the type text when it unites the first two selects.
+    number, text, json = (lambda: cast(null(), Integer)), (lambda: cast(null(), String)), Answer.__table__.c.value.type
+    answers = select(literal_column("'answer'").label("kind"), Answer.item_id, Answer.option_id.label("number"),
+                     number().label("other"), text().label("token"), text().label("outcome"), Answer.value).where(
+        Answer.participant_id == participant, Answer.item_id.in_(bindparam("answered_items", expanding=True)))
+    votes = select(literal_column("'vote'"), ProposalVote.item_id, ProposalVote.proposal_id, number(), text(), text(),
+                   cast(null(), json)).where(ProposalVote.participant_id == participant)
+    pairs = select(literal_column("'pair'"), PairPrompt.item_id, PairPrompt.low_id, PairPrompt.high_id,
+                   PairPrompt.token, PairPrompt.outcome, cast(null(), json)).where(
+        PairPrompt.participant_id == participant, PairPrompt.item_id.in_(bindparam("pair_items", expanding=True)))
+    return union_all(answers, votes, pairs)
+
+
+_HISTORY = _history_statement()
+
+
+class _Answered(NamedTuple):
+    item_id: int
+    option_id: int | None
+    value: Any
+
+
+class _Served(NamedTuple):
+    token: str
+    outcome: str | None
+    low_id: int
+    high_id: int
+
+
+class _History:
+    """The participant's answers by item, voted proposal ids by item, and served pairs by item."""
+
+    def __init__(self, rows: Any) -> None:
+        self.answers: dict[int, _Answered] = {}
+        self.voted: dict[int, set[int]] = defaultdict(set)
+        self.served: dict[int, list[_Served]] = defaultdict(list)
+        for kind, item_id, number, other, token, outcome, value in rows:
+            if kind == "answer":
+                self.answers[item_id] = _Answered(item_id, number, value)
+            elif kind == "vote":
+                self.voted[item_id].add(number)
+            else:
+                self.served[item_id].append(_Served(token, outcome, number, other))
+
+
+async def _history(session: AsyncSession, participant_id: str, items: list[Item]) -> _History:
+    return _History((await session.execute(_HISTORY, {
+        "participant": participant_id,
+        "answered_items": [item.id for item in items if item.kind not in SELECTED_KINDS],
+        "pair_items": [item.id for item in items if item.kind == "pairs"]})).all())
 
 
 async def answers_count(session: AsyncSession, participant_id: str, consultation_id: int) -> int:
@@ -156,17 +214,16 @@ async def next_screen(
 
     content = content_for(session)
     items = await content.items(consultation)
-    # One read of the participant's answers serves both the branch conditions and "is this item done?".
-    answers = {answer.item_id: answer for answer in (await session.execute(
-        _ANSWERS, {"participant": participant_id,
-                   "items": [item.id for item in items if item.kind not in SELECTED_KINDS]})).scalars()} if items else {}
+    # One read of the participant's past serves the branch conditions, "is this item done?" and the selection.
+    history = await _history(session, participant_id, items) if items else _History(())
+    answers = history.answers
     answers_by_key = await _branch_answers(content, items, answers)
     for number, item in enumerate(items, start=1):
         if not _shown(item, answers_by_key):
             continue
         if item.kind not in SELECTED_KINDS and item.id in answers:
             continue
-        screen = await _pending_screen(session, participant_id, consultation, item, language)
+        screen = await _pending_screen(session, participant_id, consultation, item, language, history)
         if screen is not None:
             default = consultation.default_language
             screen.item = schemas.ItemOut(
@@ -185,7 +242,8 @@ async def next_screen(
     )
 
 
-async def _branch_answers(content: ContentCache, items: list[Item], answers: dict[int, Answer]) -> dict[str, set[str]]:
+async def _branch_answers(content: ContentCache, items: list[Item],
+                          answers: dict[int, _Answered]) -> dict[str, set[str]]:
     """Each answered item's values as branch conditions see them: option keys, or the scale number."""
     needed = {item.config["show_if"]["item"] for item in items if item.config.get("show_if")}
     values: dict[str, set[str]] = {}
@@ -264,16 +322,15 @@ class _Screen(schemas.BaseModel):
     pair: schemas.PairOut | None = None
 
 
-async def _pending_screen(
-    session: AsyncSession, participant_id: str, consultation: Consultation, item: Item, language: str | None
-) -> _Screen | None:
+async def _pending_screen(session: AsyncSession, participant_id: str, consultation: Consultation, item: Item,
+                          language: str | None, history: _History) -> _Screen | None:
     """The screen this item still needs from the participant, or None when they are done with it."""
     default = consultation.default_language
     if item.kind == "proposal":
-        proposal = await selection.next_proposal(session, participant_id, item)
+        proposal = await selection.next_proposal(session, participant_id, item, voted=history.voted[item.id])
         return None if proposal is None else _Screen(proposal=proposal_out(proposal, language, default))
     if item.kind == "pairs":
-        prompt = await _pending_pair(session, participant_id, item)
+        prompt = await _pending_pair(session, participant_id, item, history.served[item.id])
         if prompt is None:
             return None
         # Usually still in the session: choosing the pair read them (no second query).
@@ -286,9 +343,12 @@ async def _pending_screen(
     ])
 
 
-async def _pending_pair(session: AsyncSession, participant_id: str, item: Item) -> PairPrompt | None:
-    """The pair already on the participant's screen, else a fresh one while they have pairs left."""
-    served = (await session.execute(_SERVED, {"participant": participant_id, "item": item.id})).all()
+async def _pending_pair(session: AsyncSession, participant_id: str, item: Item,
+                        served: list[Any] | None = None) -> PairPrompt | None:
+    """The pair already on the participant's screen, else a fresh one while they have pairs left.
+    ``served``: the pairs served to them in the item, when the caller has read them."""
+    if served is None:
+        served = (await session.execute(_SERVED, {"participant": participant_id, "item": item.id})).all()
     open_token = next((row.token for row in served if row.outcome is None), None)
     if open_token is not None:
         return await session.get(PairPrompt, open_token)

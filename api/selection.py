@@ -361,14 +361,17 @@ _LIVE_PAIR = select(Proposal).where(  # built once: read for every pair served
     Proposal.status == "accepted")
 
 
-async def next_proposal(session: AsyncSession, participant_id: str, item: Item) -> Proposal | None:
+async def next_proposal(session: AsyncSession, participant_id: str, item: Item,
+                        voted: set[int] | None = None) -> Proposal | None:
     """The statement to show next in a proposal item, or None when the participant is done with it.
 
     Done: voted on every accepted proposal, or on ``max_votes`` of them when the item sets a limit.
+    ``voted``: the proposals of the item the participant voted on, when the caller has read them.
     """
-    # By participant only: SQLite (no statistics) would otherwise walk the item's index, i.e. every vote.
-    voted = {pid for pid, item_id in (await session.execute(_VOTED, {"participant": participant_id})).all()
-             if item_id == item.id}
+    if voted is None:
+        # By participant only: SQLite (no statistics) would otherwise walk the item's index, i.e. every vote.
+        voted = {pid for pid, item_id in (await session.execute(_VOTED, {"participant": participant_id})).all()
+                 if item_id == item.id}
     limit = item.config.get("max_votes")
     if limit is not None and len(voted) >= int(limit):
         return None
