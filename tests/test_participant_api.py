@@ -118,10 +118,11 @@ async def test_a_pair_token_counts_once(http, db, demo):
 
 
 async def test_participant_row_holds_no_telegram_identity(http, db):
-    await http.post("/participant/identify", json={"channel": "telegram", "external_id": "555"})
+    telegram_id = "7350918264"  # long enough not to turn up by chance in a timestamp or a random id
+    await http.post("/participant/identify", json={"channel": "telegram", "external_id": telegram_id})
     async with db.session() as s:
         participant = (await s.execute(select(Participant))).scalar_one()
-        assert "555" not in repr(participant.model_dump())
+        assert telegram_id not in repr(participant.model_dump())
 
 
 async def test_writes_for_an_unknown_participant_are_404_and_without_consent_409(http, db, demo):
