@@ -144,3 +144,40 @@ async def test_writes_for_an_unknown_participant_are_404_and_without_consent_409
         assert response.status_code == 409 and response.json()["error"]["code"] == "no_consent", path
     async with db.session() as s:
         assert await s.scalar(select(func.count()).select_from(ProposalVote)) == 0
+
+
+async def test_a_write_answered_with_an_error_stores_nothing(http, db, demo):
+    # The write and the screen it returns are one transaction: no answer is kept that the front end was told
+    # had failed (here the next screen's consultation does not exist).
+    pid = await _ready(http, demo)
+    screen = (await http.get(f"/participant/{pid}/next", params={"slug": demo, "lang": "en"})).json()
+    body = {"item_id": screen["item"]["id"], "option_id": screen["options"][0]["id"]}
+    failed = await http.post(f"/participant/{pid}/answers", json=body, params={"next": "no-such-consultation"})
+    assert failed.status_code == 404
+    async with db.session() as s:
+        assert await s.scalar(select(func.count()).select_from(Answer)) == 0
+    stored = await http.post(f"/participant/{pid}/answers", json=body, params={"next": demo, "lang": "en"})
+    assert stored.status_code == 200 and stored.json()["created"] and stored.json()["next"]["item"]["kind"] == "proposal"
+    async with db.session() as s:
+        assert await s.scalar(select(func.count()).select_from(Answer)) == 1
+
+
+async def test_a_pair_served_with_a_write_is_committed_with_it(http, db, demo):
+    # The screen after the last statement is a pair: its token, served in the vote's transaction, must work
+    # in the next request.
+    pid = await _ready(http, demo)
+    screen = (await http.get(f"/participant/{pid}/next", params={"slug": demo, "lang": "en"})).json()
+    answer = {"item_id": screen["item"]["id"], "option_id": screen["options"][0]["id"]}
+    screen = (await http.post(f"/participant/{pid}/answers", json=answer,
+                              params={"next": demo, "lang": "en"})).json()["next"]
+    while screen["item"]["kind"] == "proposal":
+        vote = {"proposal_id": screen["proposal"]["id"], "choice": "agree", "qualification": "like_it"}
+        response = await http.post(f"/participant/{pid}/votes", json=vote, params={"next": demo, "lang": "en"})
+        assert response.status_code == 200
+        screen = response.json()["next"]
+    assert screen["item"]["kind"] == "pairs"
+    token = screen["pair"]["token"]
+    async with db.session() as s:
+        assert await s.scalar(select(func.count()).select_from(PairPrompt).where(PairPrompt.token == token)) == 1
+    answered = await http.post(f"/participant/{pid}/pairs/{token}", json={"outcome": "left"})
+    assert answered.status_code == 200 and answered.json()["counted"]
