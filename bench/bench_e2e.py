@@ -33,8 +33,6 @@ import argparse
 import asyncio
 import json
 import os
-import secrets
-import statistics
 import subprocess
 import sys
 import time
@@ -318,6 +316,7 @@ async def run_configuration(kind: str, mode: str, database_url: str, participant
     from sandbox.server import serve
 
     fake = instrumented_fake()
+    sessions_before = await database_sessions(database_url)
     async with serve(fake.app) as telegram:
         port = _free_port()
         api = start_api(database_url, api_workers) if kind == "viche" and api_workers else None
@@ -344,6 +343,7 @@ async def run_configuration(kind: str, mode: str, database_url: str, participant
                 except subprocess.TimeoutExpired:
                     child.kill()
             await fake.close()
+    opened = await database_sessions(database_url) - sessions_before
     return {
         "bot": kind, "mode": mode, "participants": participants, "updates": samples.updates,
         "seconds": round(wall, 2), "updates_per_second": round(samples.updates / wall, 1),
@@ -354,7 +354,7 @@ async def run_configuration(kind: str, mode: str, database_url: str, participant
         "rate": rate, "rate_updates": rated.updates,
         "rate_p50_ms": round(percentile(rated.latencies, 50) * 1000, 1),
         "rate_p99_ms": round(percentile(rated.latencies, 99) * 1000, 1),
-        "bot_peak_rss_mib": peak,
+        "bot_peak_rss_mib": peak, "database_connections_opened": opened,
     }
 
 
@@ -420,6 +420,24 @@ def _peak_rss_mib(pid: int) -> float:
 
 
 # ---- the database of the run ---------------------------------------------------------------------------------
+
+
+async def database_sessions(url: str) -> int:
+    """Connections ever opened to the run's database (PostgreSQL's own count): a pool that keeps too few opens
+    and closes connections all the time under load, each a connect, an authentication and set-up queries."""
+    from sqlalchemy import make_url, text
+    from sqlalchemy.ext.asyncio import create_async_engine
+    from sqlalchemy.pool import NullPool
+
+    target = make_url(url)
+    engine = create_async_engine(target.set(database="postgres"), poolclass=NullPool)  # not counted itself
+    try:
+        async with engine.connect() as conn:
+            await conn.execute(text("SELECT pg_stat_clear_snapshot()"))
+            return int(await conn.scalar(text("SELECT coalesce(sum(sessions), 0) FROM pg_stat_database "
+                                              "WHERE datname = :name"), {"name": target.database}) or 0)
+    finally:
+        await engine.dispose()
 
 
 async def fresh_database(server_url: str, name: str) -> str:
@@ -509,7 +527,8 @@ def _row(r: dict[str, Any]) -> str:
             f"(closed loop); at {r['rate']:.0f}/s: p50 {r['rate_p50_ms']} ms, p99 {r['rate_p99_ms']} ms; "
             f"bot CPU {r['bot_cpu_seconds']} s"
             + (f" + API CPU {r['api_cpu_seconds']} s ({r['api_workers']} workers)" if r.get("api_workers") else "")
-            + f", peak RSS {r['bot_peak_rss_mib']} MiB; failures {r['failures']}")
+            + f", peak RSS {r['bot_peak_rss_mib']} MiB; database connections opened "
+            f"{r['database_connections_opened']}; failures {r['failures']}")
 
 
 def _summary(results: list[dict[str, Any]]) -> list[str]:

@@ -40,8 +40,8 @@ log = logging.getLogger(__name__)
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 DEFAULT_PATH = "/telegram/webhook"
 # Updates handled at once, whether they arrive by webhook or by polling: each holds at most one database
-# connection at a time, and the pool has 30 (storage.db). Beyond this, updates wait (unbounded, a burst would
-# exhaust the pool and fail with timeouts).
+# connection at a time, and the pool keeps 30 open (storage.db.POOL_SIZE). Beyond this, updates wait (unbounded,
+# a burst would exhaust the pool and fail with timeouts).
 MAX_CONCURRENT_UPDATES = 20
 # Parallel connections Telegram may open to the webhook.
 MAX_CONNECTIONS = 40
