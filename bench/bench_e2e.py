@@ -332,7 +332,7 @@ async def run_configuration(kind: str, mode: str, database_url: str, participant
             await asyncio.sleep(1)  # startup calls (commands, webhook) settle
             samples, wall = await throughput(fake, kind, range(chat_base, chat_base + participants))
             cpu_bot = _cpu_seconds(process.pid)
-            cpu_api = sum(_cpu_seconds(pid) for pid in _children(api[0].pid)) if api else 0.0
+            cpu_api = round(sum(_cpu_seconds(pid) for pid in _children(api[0].pid)), 1) if api else 0.0
             rated = await fixed_rate(fake, kind, chat_base + participants + 1, rate, rate_seconds)
             peak = _peak_rss_mib(process.pid)
         finally:
