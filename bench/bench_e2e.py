@@ -120,6 +120,9 @@ async def serve_bot(kind: str, mode: str, telegram: str, database_url: str, port
             await dispatcher.feed_update(bot, Update.model_validate(await request.json(), context={"bot": bot}))
             return Response(status_code=200)
 
+    from viche.gc_settings import settle_after_start
+
+    settle_after_start()  # as viche.runner.run does; the echo bot gets it too, to stay the framework's ceiling
     if mode == "polling":
         print("READY", flush=True)
         from bot.webhook import MAX_CONCURRENT_UPDATES  # as viche.runner does

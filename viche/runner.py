@@ -17,6 +17,7 @@ from bot.backend import Backend
 from bot.broadcaster import BroadcastConfig, Broadcaster
 from bot.dispatcher import build_bot, build_dispatcher
 from storage.db import Database
+from viche.gc_settings import settle_after_start
 from viche.settings import Settings
 from bot.webhook import MAX_CONCURRENT_UPDATES
 from viche.production import housekeeping, install_webhook, prepare_polling, start_webhook, stop_webhook
@@ -111,6 +112,7 @@ async def started(settings: Settings) -> AsyncIterator[Running]:
 
 async def run(settings: Settings) -> None:
     async with started(settings) as running:
+        settle_after_start()  # not in started(): tests start many in one process
         if settings.bot_token:
             receiving = (f"webhook {settings.webhook_url}" if settings.webhook_url
                          else f"polling {settings.telegram_api_url or 'Telegram'}")
