@@ -13,7 +13,8 @@ same run and on the same harness:
 * ``echo``: a trivial aiogram bot on the same harness (a text gets "echo: …" with a button; the button is
   answered and the message edited), 13 updates per participant: the framework's ceiling. It gets the same two
   fixes to aiogram's costs as viche (``build_bot`` keeps the Bot API response models built; ``Is(F...)``
-  filters stay on the event loop), so that the ceiling is the framework at its best;
+  filters stay on the event loop), and the garbage-collector settings of ``viche run``
+  (``viche.gc_settings``), so that the ceiling is the framework at its best;
 
 each in polling mode (getUpdates) and in webhook mode (the fake POSTs every update to the bot's webhook route,
 which answers once the update is handled). Two phases per configuration:

@@ -5,7 +5,7 @@ libraries and what they built (aiogram's and pydantic's models, SQLAlchemy, Fast
 live as long as the process: in the end-to-end benchmark (BENCHMARKS.md) a full collection took ~200 ms and
 came dozens of times a minute under load, a pause shared by every update waiting meanwhile (p99 at 100 updates/s
 ~310 ms). ``gc.freeze()`` takes what start-up left out of the collector's reach, and a larger first threshold
-makes collections rarer; cyclic garbage is still collected (p99 67 ms, peak memory +10 MiB).
+makes collections rarer; cyclic garbage is still collected (p99 67 ms, peak memory +8 MiB).
 """
 from __future__ import annotations
 
