@@ -327,7 +327,7 @@ async def _pending_screen(session: AsyncSession, participant_id: str, consultati
     """The screen this item still needs from the participant, or None when they are done with it."""
     default = consultation.default_language
     if item.kind == "proposal":
-        proposal = await selection.next_proposal(session, participant_id, item, voted=history.voted[item.id])
+        proposal = await selection.next_proposal(session, item, history.voted[item.id])
         return None if proposal is None else _Screen(proposal=proposal_out(proposal, language, default))
     if item.kind == "pairs":
         prompt = await _pending_pair(session, participant_id, item, history.served[item.id])
@@ -403,7 +403,7 @@ async def record_answer(session: AsyncSession, participant_id: str, body: schema
     item, consultation = await _item_in_open_consultation(session, body.item_id)
     await _require_consent(session, participant_id, consultation)
     option_id, value = await validated_value(session, item, body)
-    item_id, item_key = item.id, item.key  # a rollback expires the objects; keep what the reply needs
+    item_id = item.id
     answer = Answer(participant_id=participant_id, item_id=item_id, option_id=option_id, value=value)
     if await insert_new_row(session, answer) is not None:
         return _answer_out(answer, True)
@@ -412,7 +412,7 @@ async def record_answer(session: AsyncSession, participant_id: str, body: schema
     ).scalar_one()
     if existing.option_id == option_id and existing.value == value:
         return _answer_out(existing, False)
-    raise conflict("already_answered", f"item {item_key!r} was already answered", answer_id=existing.id)
+    raise conflict("already_answered", f"item {item.key!r} was already answered", answer_id=existing.id)
 
 
 def _vote_out(vote: ProposalVote, created: bool, asks: bool = False) -> schemas.VoteOut:

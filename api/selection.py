@@ -354,24 +354,18 @@ def registry_for(target: AsyncSession | AsyncEngine | Any) -> SelectionRegistry:
 # ---------------------------------------------------------------------- what participation calls
 
 
-_VOTED = select(ProposalVote.proposal_id, ProposalVote.item_id).where(  # built once: read on every vote
-    ProposalVote.participant_id == bindparam("participant"))
 _LIVE_PAIR = select(Proposal).where(  # built once: read for every pair served
     Proposal.id.in_(bindparam("pair", expanding=True)), Proposal.item_id == bindparam("item"),
     Proposal.status == "accepted")
 
 
-async def next_proposal(session: AsyncSession, participant_id: str, item: Item,
-                        voted: set[int] | None = None) -> Proposal | None:
+async def next_proposal(session: AsyncSession, item: Item, voted: set[int]) -> Proposal | None:
     """The statement to show next in a proposal item, or None when the participant is done with it.
 
     Done: voted on every accepted proposal, or on ``max_votes`` of them when the item sets a limit.
-    ``voted``: the proposals of the item the participant voted on, when the caller has read them.
+    ``voted``: the proposals of the item the participant voted on (read with the rest of their past, see
+    :func:`api.participation.next_screen`).
     """
-    if voted is None:
-        # By participant only: SQLite (no statistics) would otherwise walk the item's index, i.e. every vote.
-        voted = {pid for pid, item_id in (await session.execute(_VOTED, {"participant": participant_id})).all()
-                 if item_id == item.id}
     limit = item.config.get("max_votes")
     if limit is not None and len(voted) >= int(limit):
         return None

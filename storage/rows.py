@@ -13,24 +13,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import SQLModel
 
 
-async def insert_row(session: AsyncSession, row: SQLModel) -> Any:
-    """INSERT ``row`` (not added to the session) and return its primary key, which is also set on ``row``.
-
-    Every column is written as the ORM would write it (a ``None`` in a JSON column is JSON ``null``), except
-    an unset autoincrement key. Constraint violations raise ``IntegrityError`` here, not at commit.
-    """
-    table, key = _table_and_key(row)
-    value = (await session.execute(_statement(session, table, ignore=False), _values(row, table, key))).scalar_one()
-    setattr(row, key.name, value)
-    return value
-
-
 async def insert_new_row(session: AsyncSession, row: SQLModel) -> Any | None:
-    """Like :func:`insert_row`, but a row that a unique constraint says exists already is not an error: the
-    result is None and nothing is written. Nothing is rolled back either, so the request's other writes in the
+    """INSERT ``row`` (not added to the session) and return its primary key, also set on ``row``; a row that a
+    unique constraint says exists already is not an error: the result is None and nothing is written.
+    Every column is written as the ORM would write it (a ``None`` in a JSON column is JSON ``null``), except an
+    unset autoincrement key. Nothing is rolled back either, so the request's other writes in the
     same transaction stay (an IntegrityError would abort the whole transaction on PostgreSQL)."""
     table, key = _table_and_key(row)
-    value = (await session.execute(_statement(session, table, ignore=True), _values(row, table, key))
+    value = (await session.execute(_statement(session, table), _values(row, table, key))
              ).scalar_one_or_none()
     if value is not None:
         setattr(row, key.name, value)
@@ -47,17 +37,17 @@ def _values(row: SQLModel, table: Table, key: Any) -> dict[str, Any]:
             if not (column is key and getattr(row, column.name) is None)}
 
 
-_STATEMENTS: dict[tuple[str, str, bool], Any] = {}
+_STATEMENTS: dict[tuple[str, str], Any] = {}
 
 
-def _statement(session: AsyncSession, table: Table, ignore: bool):  # noqa: ANN202
+def _statement(session: AsyncSession, table: Table):  # noqa: ANN202
     """``INSERT … RETURNING key``, its values bound at execution: built once per table (building the
     statement with its values each time cost about as much as running it)."""
-    cache_key = (session.get_bind().dialect.name, table.name, ignore)
+    cache_key = (session.get_bind().dialect.name, table.name)
     statement = _STATEMENTS.get(cache_key)
     if statement is None:
-        base = insert_ignoring_duplicates(session, table) if ignore else insert(table)
-        statement = _STATEMENTS[cache_key] = base.returning(next(iter(table.primary_key.columns)))
+        statement = _STATEMENTS[cache_key] = insert_ignoring_duplicates(session, table).returning(
+            next(iter(table.primary_key.columns)))
     return statement
 
 

@@ -146,12 +146,17 @@ async def test_writes_for_an_unknown_participant_are_404_and_without_consent_409
         assert await s.scalar(select(func.count()).select_from(ProposalVote)) == 0
 
 
+async def _ready_with_first_answer(http, slug: str) -> tuple[str, dict]:
+    """A consented participant, and an answer to the demo's first question (not sent yet)."""
+    pid = await _ready(http, slug)
+    screen = (await http.get(f"/participant/{pid}/next", params={"slug": slug, "lang": "en"})).json()
+    return pid, {"item_id": screen["item"]["id"], "option_id": screen["options"][0]["id"]}
+
+
 async def test_a_write_answered_with_an_error_stores_nothing(http, db, demo):
     # The write and the screen it returns are one transaction: no answer is kept that the front end was told
     # had failed (here the next screen's consultation does not exist).
-    pid = await _ready(http, demo)
-    screen = (await http.get(f"/participant/{pid}/next", params={"slug": demo, "lang": "en"})).json()
-    body = {"item_id": screen["item"]["id"], "option_id": screen["options"][0]["id"]}
+    pid, body = await _ready_with_first_answer(http, demo)
     failed = await http.post(f"/participant/{pid}/answers", json=body, params={"next": "no-such-consultation"})
     assert failed.status_code == 404
     async with db.session() as s:
@@ -165,9 +170,7 @@ async def test_a_write_answered_with_an_error_stores_nothing(http, db, demo):
 async def test_a_pair_served_with_a_write_is_committed_with_it(http, db, demo):
     # The screen after the last statement is a pair: its token, served in the vote's transaction, must work
     # in the next request.
-    pid = await _ready(http, demo)
-    screen = (await http.get(f"/participant/{pid}/next", params={"slug": demo, "lang": "en"})).json()
-    answer = {"item_id": screen["item"]["id"], "option_id": screen["options"][0]["id"]}
+    pid, answer = await _ready_with_first_answer(http, demo)
     screen = (await http.post(f"/participant/{pid}/answers", json=answer,
                               params={"next": demo, "lang": "en"})).json()["next"]
     while screen["item"]["kind"] == "proposal":
