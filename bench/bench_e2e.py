@@ -25,6 +25,8 @@ which answers once the update is handled). Two phases per configuration:
    loop); p50/p99 of the time from an update entering the fake's queue to the bot's first call answering it
    (the toast for a button, the message for a text).
 
+Each row also gives the CPU per update of the throughput phase in the bot, in PostgreSQL (when it runs on
+this machine) and in this process (the harness): on a small machine they share the same cores.
 Figures are printed as a table and, with ``--json``, as JSON. Bot logging is at WARNING for every
 configuration (aiogram logs each update at INFO).
 """
@@ -334,8 +336,14 @@ async def run_configuration(kind: str, mode: str, database_url: str, participant
                 await asyncio.to_thread(_wait_http, api[1] + "/healthz")
             await asyncio.wait_for(asyncio.to_thread(_wait_ready, process), timeout=120)
             await asyncio.sleep(1)  # startup calls (commands, webhook) settle
+            bot_before = _cpu_seconds(process.pid)
+            postgres_before, harness_before = _postgres_cpu_seconds(), time.process_time()
             samples, wall = await throughput(fake, kind, range(chat_base, chat_base + participants))
             cpu_bot = _cpu_seconds(process.pid)
+            harness = round(time.process_time() - harness_before, 1)
+            postgres_after = _postgres_cpu_seconds()
+            postgres = (round(postgres_after - postgres_before, 1)
+                        if postgres_after is not None and postgres_before is not None else None)
             cpu_api = round(sum(_cpu_seconds(pid) for pid in _children(api[0].pid)), 1) if api else 0.0
             rated = await fixed_rate(fake, kind, chat_base + participants + 1, rate, rate_seconds)
             peak = _peak_rss_mib(process.pid)
@@ -354,7 +362,9 @@ async def run_configuration(kind: str, mode: str, database_url: str, participant
         "p50_ms": round(percentile(samples.latencies, 50) * 1000, 1),
         "p99_ms": round(percentile(samples.latencies, 99) * 1000, 1),
         "failures": samples.failures + rated.failures,
-        "bot_cpu_seconds": cpu_bot, "api_workers": api_workers, "api_cpu_seconds": cpu_api,
+        "bot_cpu_seconds": cpu_bot, "bot_phase_cpu_seconds": round(cpu_bot - bot_before, 1),
+        "postgres_cpu_seconds": postgres, "harness_cpu_seconds": harness,
+        "api_workers": api_workers, "api_cpu_seconds": cpu_api,
         "rate": rate, "rate_updates": rated.updates,
         "rate_p50_ms": round(percentile(rated.latencies, 50) * 1000, 1),
         "rate_p99_ms": round(percentile(rated.latencies, 99) * 1000, 1),
@@ -414,6 +424,30 @@ def _free_port() -> int:
 def _cpu_seconds(pid: int) -> float:
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     return round((int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK"), 1)
+
+
+def _postgres_cpu_seconds() -> float | None:
+    """CPU time of the local PostgreSQL server so far (None if it is not on this machine): the postmaster's,
+    its live children's, and its exited children's (a closed connection's backend is reaped by the
+    postmaster, whose ``cutime``/``cstime`` then include it)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    processes: dict[int, tuple[int, list[str]]] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        name, rest = stat[stat.index("(") + 1:stat.rindex(")")], stat.rsplit(")", 1)[1].split()
+        if name == "postgres":
+            processes[int(entry.name)] = (int(rest[1]), rest)
+    postmasters = [pid for pid, (parent, _) in processes.items() if parent not in processes]
+    if len(postmasters) != 1:
+        return None
+    total = sum(int(fields[11]) + int(fields[12]) for _, fields in processes.values())
+    fields = processes[postmasters[0]][1]
+    return (total + int(fields[13]) + int(fields[14])) / tick
 
 
 def _peak_rss_mib(pid: int) -> float:
@@ -531,8 +565,16 @@ def _row(r: dict[str, Any]) -> str:
             f"(closed loop); at {r['rate']:.0f}/s: p50 {r['rate_p50_ms']} ms, p99 {r['rate_p99_ms']} ms; "
             f"bot CPU {r['bot_cpu_seconds']} s"
             + (f" + API CPU {r['api_cpu_seconds']} s ({r['api_workers']} workers)" if r.get("api_workers") else "")
+            + f"; throughput phase CPU per update: {_per_update(r, 'bot_phase_cpu_seconds')} bot"
+            + (f", {_per_update(r, 'postgres_cpu_seconds')} PostgreSQL" if r.get("postgres_cpu_seconds") is not None
+               else "")
+            + f", {_per_update(r, 'harness_cpu_seconds')} harness (fake Bot API and citizens)"
             + f", peak RSS {r['bot_peak_rss_mib']} MiB; database connections opened "
             f"{r['database_connections_opened']}; failures {r['failures']}")
+
+
+def _per_update(r: dict[str, Any], key: str) -> str:
+    return f"{r[key] / r['updates'] * 1000:.2f} ms"
 
 
 def _summary(results: list[dict[str, Any]]) -> list[str]:
