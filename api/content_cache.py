@@ -4,7 +4,10 @@ Items and options of a consultation that has left the draft state never change (
 replaced, see ``storage.consultations.save_definition``), so they are kept for the life of the process.
 A consultation's own row (status, opening and closing times) is re-read after ``CONSULTATION_TTL`` seconds,
 and at once when an organiser route of this process changes it (:func:`consultation_changed`); another
-process's change (a second API process, the CLI) is seen within the TTL.
+process's change (a second API process, the CLI) is seen within the TTL. One request re-reads a stale row
+while the others go on with the row they have: when every request under way re-read it at once, each took
+a second connection from the pool (its own session's, and this one's), pushing a busy bot past the pool's
+size into opening connections.
 
 Everything is loaded through a session of its own and kept detached, so that a request's rollback (which
 expires the objects of its session) never touches a shared object. Callers only read them.
@@ -40,22 +43,32 @@ class ContentCache:
     """Items of non-draft consultations by consultation id, in order."""
     _item: dict[int, Item] = field(default_factory=dict)
     _options: dict[int, list[Option]] = field(default_factory=dict)
+    _refreshing: set[str] = field(default_factory=set)
+    """Slugs whose stale row one request is re-reading now."""
+    _changes: int = 0
+    """Changes made by this process: a read that started before one must not be kept as fresh."""
 
     def _session(self) -> AsyncSession:
         return AsyncSession(self.engine(), expire_on_commit=False)
 
     async def by_slug(self, slug: str) -> Consultation | None:
         entry = self._by_slug.get(slug)
-        if entry is not None and time.monotonic() - entry.loaded_at < CONSULTATION_TTL:
+        if entry is not None and (time.monotonic() - entry.loaded_at < CONSULTATION_TTL or slug in self._refreshing):
             return entry.consultation
-        async with self._session() as session:
-            consultation = (await session.execute(select(Consultation).where(Consultation.slug == slug))
-                            ).scalar_one_or_none()
+        self._refreshing.add(slug)
+        changes = self._changes
+        try:
+            async with self._session() as session:
+                consultation = (await session.execute(select(Consultation).where(Consultation.slug == slug))
+                                ).scalar_one_or_none()
+        finally:
+            self._refreshing.discard(slug)
         if consultation is None:
             self._by_slug.pop(slug, None)
             return None
-        self._by_slug[slug] = _Entry(consultation, time.monotonic())
-        self._slug_of[consultation.id] = slug
+        if changes == self._changes:
+            self._by_slug[slug] = _Entry(consultation, time.monotonic())
+            self._slug_of[consultation.id] = slug
         return consultation
 
     async def by_id(self, consultation_id: int) -> Consultation | None:
@@ -115,6 +128,7 @@ class ContentCache:
                                                .order_by(Option.position))).scalars())
 
     def consultation_changed(self, slug: str) -> None:
+        self._changes += 1
         self._by_slug.pop(slug, None)
 
 
