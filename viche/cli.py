@@ -15,19 +15,48 @@ def _upgrade(url: str) -> None:
     upgrade(url)
 
 
-def cmd_run(args: argparse.Namespace) -> int:
+def _served_settings(args: argparse.Namespace):  # noqa: ANN202
     settings = get_settings()
     if args.host:
         settings.host = args.host
     if args.port:
         settings.port = args.port
+    return settings
+
+
+SHARED_TOKEN_NEEDED = ("bot and API apart need the same VICHE_SERVICE_TOKEN on both sides: set it "
+                       "(e.g. to the output of `python -c 'import secrets; print(secrets.token_urlsafe(32))'`)")
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    settings = _served_settings(args)
     if args.webhook:
         settings.webhook_url = args.webhook
-    _upgrade(settings.database_url)
-    from viche.runner import run
+    from viche.runner import needs_shared_token, run
 
+    if settings.api_url:
+        if needs_shared_token(settings):
+            print(SHARED_TOKEN_NEEDED, file=sys.stderr)
+            return 2
+    else:  # the API elsewhere owns the database and its schema
+        _upgrade(settings.database_url)
     try:
         asyncio.run(run(settings))
+    except KeyboardInterrupt:
+        pass
+    return 0
+
+
+def cmd_api(args: argparse.Namespace) -> int:
+    settings = _served_settings(args)
+    from viche.runner import needs_shared_token, run_api
+
+    if needs_shared_token(settings):
+        print(SHARED_TOKEN_NEEDED, file=sys.stderr)
+        return 2
+    _upgrade(settings.database_url)
+    try:
+        asyncio.run(run_api(settings))
     except KeyboardInterrupt:
         pass
     return 0
@@ -93,6 +122,11 @@ def parser() -> argparse.ArgumentParser:
     run.add_argument("--webhook", metavar="URL",
                      help="receive updates by webhook at this public HTTPS URL instead of polling")
     run.set_defaults(func=cmd_run)
+    api = sub.add_parser("api", help="migrate, then start the API alone, for bots run apart (VICHE_API_URL); it "
+                                     "sends the digests and invitations and runs the housekeeping")
+    api.add_argument("--host")
+    api.add_argument("--port", type=int)
+    api.set_defaults(func=cmd_api)
     db = sub.add_parser("db", help="database schema")
     db.add_argument("action", choices=["upgrade"])
     db.set_defaults(func=cmd_db)

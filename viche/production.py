@@ -1,6 +1,6 @@
 """Production mode in the runner: receiving updates by webhook, and the periodic housekeeping.
 
-Housekeeping (hourly, only where this process owns the database, i.e. without VICHE_API_URL):
+Housekeeping (hourly, in the process that owns the database: `viche run` without VICHE_API_URL, or `viche api`):
 * forget which webhook updates were handled once they are a week old (Telegram never re-sends by then);
 * with VICHE_RETENTION_DAYS set, delete contact data that many days after the consultations close
   (the same as ``viche retention``, which a cron job can run instead).

@@ -1,4 +1,8 @@
-"""Running API and bot in one process: Telegram (or a compatible Bot API server) or the sandbox."""
+"""Running viche: API and bot in one process (``viche run``), or apart — the API with the database
+(``viche api``) and bots talking to it over HTTP (``viche run`` with ``VICHE_API_URL``).
+
+The process that owns the database also does what must happen once per database: the hourly housekeeping
+and the broadcast sender (digests, invitations; one sender per database, see bot/broadcaster.py)."""
 from __future__ import annotations
 
 import asyncio
@@ -28,6 +32,12 @@ SANDBOX_TOKEN = "1000001:sandbox-token-not-a-secret"
 SANDBOX_PREFIX = "/fakebot"
 
 
+def needs_shared_token(settings: Settings) -> bool:
+    """Bot and API apart need the same ``VICHE_SERVICE_TOKEN`` on both sides: a random one per process
+    (the default) would lock the bot out of the API."""
+    return "service_token" not in settings.model_fields_set
+
+
 @dataclass
 class Running:
     """A started viche: where it listens, and the parts a caller may want to reach."""
@@ -41,6 +51,54 @@ class Running:
     sandbox: object | None = None  # the FakeBotAPI when no token is configured
 
 
+class DatabaseDuties:
+    """Housekeeping and, with a bot to send through, the broadcast sender: run by the process that owns the
+    database."""
+
+    def __init__(self, settings: Settings, db: Database, bot: Bot | None) -> None:
+        self.broadcaster = Broadcaster(bot, SqlOutboxStore(db), BroadcastConfig.from_settings(settings)) if bot else None
+        self._tasks = [asyncio.create_task(housekeeping(settings, db), name="housekeeping")]
+        if self.broadcaster is not None:
+            self._tasks.append(asyncio.create_task(self.broadcaster.run(), name="broadcaster"))
+
+    async def stop(self) -> None:
+        if self.broadcaster is not None:
+            await self.broadcaster.close()  # lets the messages under way finish and records them
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+
+
+async def _serve(app: FastAPI, settings: Settings) -> tuple[uvicorn.Server, asyncio.Task]:
+    # Long polls stay open until they time out; a short graceful shutdown keeps Ctrl+C snappy.
+    server = uvicorn.Server(uvicorn.Config(app, host=settings.host, port=settings.port, log_level="info",
+                                           access_log=False, timeout_graceful_shutdown=1))
+    serving = asyncio.create_task(server.serve())
+    while not server.started:
+        if serving.done():
+            await serving  # the port was taken, or the app failed: surface the real error
+            raise RuntimeError(f"the server did not start on {settings.host}:{settings.port}")
+        await asyncio.sleep(0.05)
+    return server, serving
+
+
+async def _stop_serving(server: uvicorn.Server, serving: asyncio.Task) -> None:
+    server.should_exit = True
+    await asyncio.gather(serving, return_exceptions=True)  # requests under way finish first
+
+
+def _bot_front(settings: Settings) -> FastAPI:
+    """The bot's own server when the API runs apart: its webhook route (and the sandbox), none of the API's
+    routes — they live with the database, in the API's process."""
+    front = FastAPI(title="viche bot", openapi_url=None, docs_url=None, redoc_url=None)
+
+    @front.get("/healthz", include_in_schema=False)
+    async def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    return front
+
+
 def build_backend(settings: Settings, api: FastAPI) -> Backend:
     if settings.api_url:
         return Backend.remote(settings.api_url, settings.service_token)
@@ -49,9 +107,10 @@ def build_backend(settings: Settings, api: FastAPI) -> Backend:
 
 @asynccontextmanager
 async def started(settings: Settings) -> AsyncIterator[Running]:
-    """Serve the API (and the sandbox without a token) and poll for updates until the block ends."""
-    db = Database(settings.database_url)
-    api = create_app(settings, db)
+    """Serve the API (and the sandbox without a token) and poll for updates until the block ends. With
+    ``VICHE_API_URL`` the API is elsewhere: this process serves only the bot's webhook (and the sandbox)."""
+    db = None if settings.api_url else Database(settings.database_url)
+    api = _bot_front(settings) if db is None else create_app(settings, db)
     base = f"http://{settings.host}:{settings.port}"
     sandbox = None
     if settings.bot_token:
@@ -67,47 +126,81 @@ async def started(settings: Settings) -> AsyncIterator[Running]:
     dispatcher = build_dispatcher(backend, default_language=settings.default_language)
     webhook_url = install_webhook(settings, api, bot, dispatcher, backend) if settings.webhook_url else None
 
-    # Long polls stay open until they time out; a short graceful shutdown keeps Ctrl+C snappy.
-    server = uvicorn.Server(uvicorn.Config(api, host=settings.host, port=settings.port, log_level="info",
-                                           access_log=False, timeout_graceful_shutdown=1))
-    serving = asyncio.create_task(server.serve())
+    server: uvicorn.Server | None = None
+    serving: asyncio.Task | None = None
     polling: asyncio.Task | None = None
-    housekeeper: asyncio.Task | None = None
-    broadcaster: Broadcaster | None = None
-    broadcasting: asyncio.Task | None = None
+    duties: DatabaseDuties | None = None
     try:
-        while not server.started:
-            if serving.done():
-                await serving  # the port was taken, or the app failed: surface the real error
-                raise RuntimeError(f"the server did not start on {base}")
-            await asyncio.sleep(0.05)
+        server, serving = await _serve(api, settings)
         if webhook_url:
             await start_webhook(settings, bot, dispatcher, webhook_url)
         else:
             await prepare_polling(bot)
             polling = asyncio.create_task(dispatcher.start_polling(
                 bot, handle_signals=False, tasks_concurrency_limit=MAX_CONCURRENT_UPDATES))
-        if not settings.api_url:  # this process owns the database
-            housekeeper = asyncio.create_task(housekeeping(settings, db))
-            broadcaster = Broadcaster(bot, SqlOutboxStore(db), BroadcastConfig.from_settings(settings))
-            dispatcher["broadcaster"] = broadcaster  # /digest wakes it at once
-            broadcasting = asyncio.create_task(broadcaster.run(), name="broadcaster")
+        if db is not None:  # this process owns the database
+            duties = DatabaseDuties(settings, db, bot)
+            dispatcher["broadcaster"] = duties.broadcaster  # /digest wakes it at once
         yield Running(base, api, bot, dispatcher, server, serving, sandbox)
     finally:
-        if broadcaster is not None:
-            await broadcaster.close()  # lets the messages under way finish and records them (bot/broadcaster.py)
-        for task in (polling, housekeeper, broadcasting):
-            if task is not None:
-                task.cancel()
-                await asyncio.gather(task, return_exceptions=True)
-        started = server.started
-        server.should_exit = True
-        await asyncio.gather(serving, return_exceptions=True)  # webhook requests under way finish first
-        if webhook_url and started:
-            await stop_webhook(bot, dispatcher)  # then the shutdown hooks (the last handled update ids are written)
+        if duties is not None:
+            await duties.stop()
+        if polling is not None:
+            polling.cancel()
+            await asyncio.gather(polling, return_exceptions=True)
+        if server is not None:
+            was_serving = server.started
+            await _stop_serving(server, serving)  # webhook requests under way finish first
+            if webhook_url and was_serving:
+                await stop_webhook(bot, dispatcher)  # then the shutdown hooks (the last handled update ids are written)
         await backend.close()
         await bot.session.close()
+        if db is not None:
+            await db.dispose()
+
+
+@dataclass
+class RunningApi:
+    """A started ``viche api``."""
+
+    base_url: str
+    api: FastAPI
+    server: uvicorn.Server
+    serving: asyncio.Task
+    duties: DatabaseDuties
+
+
+@asynccontextmanager
+async def api_started(settings: Settings) -> AsyncIterator[RunningApi]:
+    """Serve the API alone, for bots that run apart (``VICHE_API_URL``), with the database's duties: the
+    housekeeping and, when ``VICHE_BOT_TOKEN`` is set, the broadcast sender, which sends through the Bot API
+    itself (it needs no dispatcher: the bot processes never see those messages)."""
+    db = Database(settings.database_url)
+    api = create_app(settings, db)
+    bot = build_bot(settings.bot_token, settings.telegram_api_url) if settings.bot_token else None
+    server: uvicorn.Server | None = None
+    duties: DatabaseDuties | None = None
+    try:
+        server, serving = await _serve(api, settings)
+        duties = DatabaseDuties(settings, db, bot)
+        yield RunningApi(f"http://{settings.host}:{settings.port}", api, server, serving, duties)
+    finally:
+        if duties is not None:
+            await duties.stop()
+        if server is not None:
+            await _stop_serving(server, serving)
+        if bot is not None:
+            await bot.session.close()
         await db.dispose()
+
+
+async def run_api(settings: Settings) -> None:
+    async with api_started(settings) as running:
+        settle_after_start()
+        sending = ("digests and invitations sent through the Bot API" if settings.bot_token
+                   else "no VICHE_BOT_TOKEN: digests and invitations wait unsent")
+        print(f"viche API is running at {running.base_url}/docs ({sending})", flush=True)
+        await running.serving
 
 
 async def run(settings: Settings) -> None:
