@@ -26,7 +26,8 @@ which answers once the update is handled). Two phases per configuration:
    (the toast for a button, the message for a text).
 
 Each row also gives the CPU per update of the throughput phase in the bot, in PostgreSQL (when it runs on
-this machine) and in this process (the harness): on a small machine they share the same cores.
+this machine) and in this process (the harness): on a small machine they share the same cores. This process's
+garbage collector waits for the end of each phase, so that its pauses are not counted as the bot's latency.
 Figures are printed as a table and, with ``--json``, as JSON. Bot logging is at WARNING for every
 configuration (aiogram logs each update at INFO).
 """

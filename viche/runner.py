@@ -87,7 +87,7 @@ async def _stop_serving(server: uvicorn.Server, serving: asyncio.Task) -> None:
     await asyncio.gather(serving, return_exceptions=True)  # requests under way finish first
 
 
-def _bot_front(settings: Settings) -> FastAPI:
+def _bot_front() -> FastAPI:
     """The bot's own server when the API runs apart: its webhook route (and the sandbox), none of the API's
     routes — they live with the database, in the API's process."""
     front = FastAPI(title="viche bot", openapi_url=None, docs_url=None, redoc_url=None)
@@ -110,7 +110,7 @@ async def started(settings: Settings) -> AsyncIterator[Running]:
     """Serve the API (and the sandbox without a token) and poll for updates until the block ends. With
     ``VICHE_API_URL`` the API is elsewhere: this process serves only the bot's webhook (and the sandbox)."""
     db = None if settings.api_url else Database(settings.database_url)
-    api = _bot_front(settings) if db is None else create_app(settings, db)
+    api = _bot_front() if db is None else create_app(settings, db)
     base = f"http://{settings.host}:{settings.port}"
     sandbox = None
     if settings.bot_token:
