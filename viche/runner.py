@@ -206,12 +206,13 @@ async def run_api(settings: Settings) -> None:
 async def run(settings: Settings) -> None:
     async with started(settings) as running:
         settle_after_start()  # not in started(): tests start many in one process
+        api_docs = f"{settings.api_url or running.base_url}/docs"
         if settings.bot_token:
             receiving = (f"webhook {settings.webhook_url}" if settings.webhook_url
                          else f"polling {settings.telegram_api_url or 'Telegram'}")
-            print(f"viche is running: API at {running.base_url}/docs, bot {receiving}", flush=True)
+            print(f"viche is running: API at {api_docs}, bot {receiving}", flush=True)
         else:
             print(f"viche sandbox is running (no VICHE_BOT_TOKEN set).\n"
                   f"  Chat with the bot: {running.base_url}/sandbox\n"
-                  f"  API docs:          {running.base_url}/docs", flush=True)
+                  f"  API docs:          {api_docs}", flush=True)
         await running.serving
