@@ -440,8 +440,14 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
+def _proc_stat(pid: int | str) -> tuple[str, list[str]]:
+    """A process's name and the fields of /proc/PID/stat after it (index 1: parent, 11-14: CPU ticks)."""
+    stat = Path(f"/proc/{pid}/stat").read_text()
+    return stat[stat.index("(") + 1:stat.rindex(")")], stat.rsplit(")", 1)[1].split()
+
+
 def _cpu_seconds(pid: int) -> float:
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    fields = _proc_stat(pid)[1]
     return round((int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK"), 1)
 
 
@@ -455,10 +461,9 @@ def _postgres_cpu_seconds() -> float | None:
         if not entry.name.isdigit():
             continue
         try:
-            stat = (entry / "stat").read_text()
-        except OSError:
+            name, rest = _proc_stat(entry.name)
+        except OSError:  # gone meanwhile
             continue
-        name, rest = stat[stat.index("(") + 1:stat.rindex(")")], stat.rsplit(")", 1)[1].split()
         if name == "postgres":
             processes[int(entry.name)] = (int(rest[1]), rest)
     postmasters = [pid for pid, (parent, _) in processes.items() if parent not in processes]

@@ -28,38 +28,45 @@ SHARED_TOKEN_NEEDED = ("bot and API apart need the same VICHE_SERVICE_TOKEN on b
                        "(e.g. to the output of `python -c 'import secrets; print(secrets.token_urlsafe(32))'`)")
 
 
+def _serve_until_interrupted(main) -> int:  # noqa: ANN001
+    try:
+        asyncio.run(main)
+    except KeyboardInterrupt:
+        pass
+    return 0
+
+
+def _without_shared_token(settings) -> bool:  # noqa: ANN001
+    from viche.runner import needs_shared_token
+
+    if needs_shared_token(settings):
+        print(SHARED_TOKEN_NEEDED, file=sys.stderr)
+        return True
+    return False
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     settings = _served_settings(args)
     if args.webhook:
         settings.webhook_url = args.webhook
-    from viche.runner import needs_shared_token, run
-
     if settings.api_url:
-        if needs_shared_token(settings):
-            print(SHARED_TOKEN_NEEDED, file=sys.stderr)
+        if _without_shared_token(settings):
             return 2
     else:  # the API elsewhere owns the database and its schema
         _upgrade(settings.database_url)
-    try:
-        asyncio.run(run(settings))
-    except KeyboardInterrupt:
-        pass
-    return 0
+    from viche.runner import run
+
+    return _serve_until_interrupted(run(settings))
 
 
 def cmd_api(args: argparse.Namespace) -> int:
     settings = _served_settings(args)
-    from viche.runner import needs_shared_token, run_api
-
-    if needs_shared_token(settings):
-        print(SHARED_TOKEN_NEEDED, file=sys.stderr)
+    if _without_shared_token(settings):
         return 2
     _upgrade(settings.database_url)
-    try:
-        asyncio.run(run_api(settings))
-    except KeyboardInterrupt:
-        pass
-    return 0
+    from viche.runner import run_api
+
+    return _serve_until_interrupted(run_api(settings))
 
 
 def cmd_db(args: argparse.Namespace) -> int:

@@ -83,9 +83,9 @@ async def test_bot_apart_records_through_the_api_whose_process_sends_the_digest(
 
 
 def test_apart_each_side_needs_the_shared_service_token(monkeypatch, capsys):
+    monkeypatch.delenv("VICHE_SERVICE_TOKEN", raising=False)
     assert needs_shared_token(Settings(_env_file=None))
     assert not needs_shared_token(Settings(service_token="set", _env_file=None))
-    monkeypatch.delenv("VICHE_SERVICE_TOKEN", raising=False)
     monkeypatch.setenv("VICHE_API_URL", "http://127.0.0.1:9")
     from viche.settings import get_settings
 
