@@ -3,7 +3,9 @@
 The strings are extracted afresh from the code (the same mapping and keywords as ``make i18n``) into a
 temporary template, and each shipped catalog (``bot.i18n.SUPPORTED``) is compared with it. A problem is:
 
-* a catalog file missing, unreadable, marked fuzzy as a whole, or with plural rules other than CLDR's;
+* a catalog file missing, unreadable, marked fuzzy as a whole, or with plural rules that compute other forms
+  than CLDR's categories (compared by what they compute, never as text: Babel releases write the same rule in
+  different ways);
 * a string of the code missing from a catalog, or outdated (its plural text changed);
 * a string untranslated (an empty msgstr, or any empty plural form);
 * a fuzzy entry (pybabel compile would drop it, so the participant would read English);
@@ -34,7 +36,7 @@ from pathlib import Path
 from babel.messages.catalog import Catalog, Message
 from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
 from babel.messages.frontend import parse_mapping_cfg
-from babel.messages.plurals import get_plural
+from babel import Locale
 from babel.messages.pofile import read_po, write_po
 
 from bot.i18n import DOMAIN, FALLBACK, LOCALES_DIR, SUPPORTED
@@ -132,6 +134,41 @@ def _singular_only_forms(catalog: Catalog) -> set[int]:
     return {form for form, numbers in used.items() if numbers == {1}}
 
 
+# Integers CLDR lists as samples beyond 0…1000 (French "many": 1 000 000, 2 000 000 …) and a few neighbours.
+CLDR_INTEGER_SAMPLES = (1_000_000, 1_000_001, 2_000_000, 3_000_000, 10_000_000, 100_000_000, 1_000_000_000,
+                        10_000, 100_000, 1_000_000_000_000, 1_000_000_000_011, 1_000_000_000_021)
+
+
+def plural_rule_mismatch(locale: str, expression: str, num_plurals: int) -> str | None:
+    """Why a catalog's plural rule is not CLDR's, or None when it computes the same forms.
+
+    The rule is judged by what it computes for n = 0…1000 and CLDR's larger integer samples: every CLDR
+    category that integers take must map to one catalog form of its own, and every form must be used. CLDR
+    itself comes from Babel's locale data (``Locale.plural_form``), not from the gettext table Babel ships
+    (``babel.messages.plurals``), whose text, and for French whose number of forms, changed between releases
+    (2.19 writes uk/pl/cs differently and gives French the "many" form CLDR has long had)."""
+    try:
+        rule = gettext.c2py(expression)
+    except (ValueError, SyntaxError) as error:
+        return f"the expression cannot be evaluated ({error})"
+    category = Locale.parse(locale).plural_form
+    form_of: dict[str, int] = {}
+    category_of: dict[int, str] = {}
+    for n in (*range(1001), *CLDR_INTEGER_SAMPLES):
+        form, cat = rule(n), category(n)
+        if not 0 <= form < num_plurals:
+            return f"n = {n} gives form {form}, but nplurals is {num_plurals}"
+        if form_of.setdefault(cat, form) != form:
+            return (f"CLDR's category '{cat}' takes form {form_of[cat]} for some numbers and form {form} for "
+                    f"n = {n}")
+        if category_of.setdefault(form, cat) != cat:
+            return f"form {form} serves CLDR's '{category_of[form]}' and '{cat}' (n = {n})"
+    if len(category_of) != num_plurals:
+        return (f"nplurals is {num_plurals}, but CLDR's integers fall into {len(form_of)} categories "
+                f"({', '.join(sorted(form_of))})")
+    return None
+
+
 def message_problems(where: str, locale: str, source: Message, entry: Message | None,
                      singular_only: set[int], num_plurals: int) -> list[Problem]:
     ids = _ids(source)
@@ -208,10 +245,9 @@ def catalog_problems(template: Catalog, locale: str, locales_dir: Path) -> list[
     if catalog.fuzzy:
         problems.append(Problem(where, "fuzzy", "", "the catalog header is fuzzy: pybabel compile would skip "
                                                     "the whole catalog"))
-    cldr = get_plural(locale)
-    if catalog.num_plurals != cldr.num_plurals or catalog.plural_expr.replace(" ", "") != cldr.plural_expr.replace(" ", ""):
-        problems.append(Problem(where, "catalog", "", f"Plural-Forms is '{catalog.plural_forms}', CLDR says "
-                                                      f"'nplurals={cldr.num_plurals}; plural={cldr.plural_expr};'"))
+    mismatch = plural_rule_mismatch(locale, catalog.plural_expr, catalog.num_plurals)
+    if mismatch:
+        problems.append(Problem(where, "catalog", "", f"Plural-Forms is '{catalog.plural_forms}': {mismatch}"))
     singular_only = _singular_only_forms(catalog)
     for source in template:
         if not source.id:

@@ -86,7 +86,7 @@ def test_a_renamed_placeholder_turns_it_red(locales, template, capsys):
 def test_a_missing_placeholder_in_a_plural_form_turns_it_red(locales, template):
     def change(catalog):  # noqa: ANN001, ANN202
         thanks = catalog[THANKS]
-        thanks.string = (thanks.string[0], thanks.string[1].replace("{title}", "…"))
+        thanks.string = (thanks.string[0], thanks.string[1].replace("{title}", "…"), *thanks.string[2:])
     edit(locales, "fr", change)
     problems = check(locales=["fr"], locales_dir=locales, template=template)
     assert kinds(problems) == {("placeholder", THANKS)}

@@ -4,11 +4,13 @@ For Ukrainian, Polish and Czech each count n ∈ {0, 1, 2, 4, 5, 11, 12, 21, 22,
 grammatically right word: written out here by hand, independently of Babel, from the grammar."""
 from __future__ import annotations
 
+import re
+
 import pytest
 from babel import Locale
-from babel.messages.plurals import get_plural
 
 from bot.i18n import translator
+from viche.i18n_check import plural_rule_mismatch
 
 NS = (0, 1, 2, 4, 5, 11, 12, 21, 22, 25, 111)
 THANKS = ("Thank you! You gave {n} answer in «{title}».", "Thank you! You gave {n} answers in «{title}».")
@@ -48,9 +50,36 @@ CATEGORIES = {
 def test_cldr_categories_and_the_catalog_plural_rule_agree(locale):
     cldr = Locale.parse(locale).plural_form
     assert [cldr(n) for n in NS] == CATEGORIES[locale]
-    assert get_plural(locale).num_plurals == 3
     header = translator(locale)._("")
-    assert f"nplurals=3; plural={get_plural(locale).plural_expr};" in header
+    expression = re.search(r"nplurals=3; plural=(.*);", header).group(1)
+    assert plural_rule_mismatch(locale, expression, 3) is None
+
+
+# The gettext rules Babel's table (babel.messages.plurals) gave before 2.19 and gives since: written
+# differently, computing the same forms; French gained CLDR's "many" (1 000 000) in 2.19.
+BABEL_RULES = {
+    "uk": ["(n%10==1 && n%100!=11 ? 0 : n%10>=2 && n%10<=4 && (n%100<10 || n%100>=20) ? 1 : 2)",
+           "n % 10 == 1 && n % 100 != 11 ? 0 : n % 10 >= 2 && n % 10 <= 4 && (n % 100 < 12 || n % 100 > 14) ? 1 : 2"],
+    "pl": ["(n==1 ? 0 : n%10>=2 && n%10<=4 && (n%100<10 || n%100>=20) ? 1 : 2)",
+           "n == 1 ? 0 : n % 10 >= 2 && n % 10 <= 4 && (n % 100 < 12 || n % 100 > 14) ? 1 : 2"],
+    "cs": ["((n==1) ? 0 : (n>=2 && n<=4) ? 1 : 2)", "(n == 1 ? 0 : n >= 2 && n <= 4 ? 1 : 2)"],
+}
+
+
+@pytest.mark.parametrize("locale", sorted(BABEL_RULES))
+def test_plural_rules_are_compared_by_what_they_compute(locale):
+    for expression in BABEL_RULES[locale]:
+        assert plural_rule_mismatch(locale, expression, 3) is None
+    assert plural_rule_mismatch(locale, "(n != 1)", 2) is not None
+    assert "nplurals" in plural_rule_mismatch(locale, BABEL_RULES[locale][0], 4)
+
+
+def test_french_has_the_many_form_of_cldr():
+    assert plural_rule_mismatch("fr", "(n > 1)", 2) is not None  # 1 000 000 is CLDR's "many", not "other"
+    assert plural_rule_mismatch("fr", "(n == 0 || n == 1) ? 0 : n != 0 && n % 1000000 == 0 ? 1 : 2", 3) is None
+    tr = translator("fr")
+    assert tr.n_(*THANKS, 1_000_000, title="T").startswith("Merci\u202f! Tu as donné 1\u202f000\u202f000 de réponses")
+    assert tr.n_(*THANKS, 1_000_001, title="T").startswith("Merci\u202f! Tu as donné 1\u202f000\u202f001 réponses")
 
 
 @pytest.mark.parametrize("locale", ["uk", "pl", "cs"])
