@@ -7,18 +7,26 @@ POT := bot/i18n/viche.pot
 PYBABEL := $(BIN)/pybabel
 KEYWORDS := -k _ -k n_:1,2
 
-.PHONY: run test install install-test mo i18n i18n-check system-deps clean
+# Every install takes the exact versions of the committed lock (constraints.txt), pip and the build backend
+# included, so that a new upstream release never changes a fresh clone. `make lock` moves the lock forward.
+LOCK := constraints.txt
+CONSTRAIN ?= -c $(LOCK)
+PIP := $(BIN)/python -m pip install --quiet --disable-pip-version-check
+
+.PHONY: run test install install-test mo i18n i18n-check system-deps lock clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(PIP) $(CONSTRAIN) pip setuptools wheel
 
-$(VENV)/.installed: pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e .
+$(VENV)/.installed: pyproject.toml $(LOCK) | $(BIN)/python
+	$(PIP) $(CONSTRAIN) pip setuptools wheel
+	$(PIP) $(CONSTRAIN) --no-build-isolation -e .
 	touch $@
 
-$(VENV)/.installed-test: pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+$(VENV)/.installed-test: pyproject.toml $(LOCK) | $(BIN)/python
+	$(PIP) $(CONSTRAIN) pip setuptools wheel
+	$(PIP) $(CONSTRAIN) --no-build-isolation -e '.[test]'
 	touch $@ $(VENV)/.installed
 
 install: $(VENV)/.installed mo
@@ -55,5 +63,20 @@ test: install-test system-deps
 	$(BIN)/viche i18n check
 	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
 
+# Refresh the lock: a fresh venv with the newest releases pyproject.toml's ranges admit, the whole suite on
+# them (`make test`), and only when it is green, their exact versions written to constraints.txt. Commit the
+# lock with whatever the new releases required.
+LATEST := .venv-latest
+lock:
+	rm -rf $(LATEST)
+	$(PYTHON) -m venv $(LATEST)
+	$(LATEST)/bin/python -m pip install --quiet --upgrade pip setuptools wheel
+	$(MAKE) test VENV=$(LATEST) CONSTRAIN=
+	{ echo "# The exact versions every install takes (make install, run, test; CI). Written by 'make lock' on"; \
+	  echo "# $$(date -u +%F) with $$($(LATEST)/bin/python --version), after the whole suite passed on them."; \
+	  $(LATEST)/bin/python -m pip freeze --all --exclude-editable --disable-pip-version-check | LC_ALL=C sort -f; \
+	} > $(LOCK).new && mv $(LOCK).new $(LOCK)
+	rm -rf $(LATEST)
+
 clean:
-	rm -rf $(VENV) *.egg-info
+	rm -rf $(VENV) $(LATEST) *.egg-info
