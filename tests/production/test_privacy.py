@@ -136,7 +136,7 @@ async def test_forget_removes_free_text_and_place_comments_and_authorship(telegr
                        author_id=participant["id"]))
         place = next(i for i in items.values() if i.kind == "place")
         s.add(Answer(participant_id=participant["id"], item_id=place.id,
-                     value={"latitude": 46.9, "longitude": 31.9, "comment": "next to my house"}))
+                     value={"latitude": 46.97213, "longitude": 31.99461, "comment": "next to my house"}))
         await s.commit()
     exported = (await http.get(f"/participant/{participant['id']}/export")).json()
     [section] = exported["consultations"]
@@ -147,7 +147,8 @@ async def test_forget_removes_free_text_and_place_comments_and_authorship(telegr
     assert forgotten.status_code == 200 and forgotten.json()["contacts_deleted"] == 1
     async with db.session() as s:
         values = [a.value for a in (await s.execute(select(Answer))).scalars()]
-        assert values == [{"latitude": 46.9, "longitude": 31.9, "comment": None}]
+        # the place stays, its point to about 100 m; the comment goes
+        assert values == [{"latitude": 46.972, "longitude": 31.995, "comment": None}]
         assert (await s.execute(select(Proposal.author_id).where(Proposal.status == "pending"))).scalar_one() is None
     assert (await http.get(f"/participant/{participant['id']}/export")).status_code == 404
     assert (await http.post(f"/participant/{participant['id']}/forget")).status_code == 404
