@@ -282,6 +282,8 @@ async def record_closures(session: AsyncSession, now: datetime | None = None) ->
 
 async def sweep_retention(session: AsyncSession, days: int, now: datetime | None = None) -> dict[str, int]:
     """Delete contact data ``days`` after the participant's last consultation closed. Commits."""
+    if days < 1:  # 0 or less would be /forget for everyone (settings and `viche retention` refuse it too)
+        raise ValueError(f"a retention period is at least 1 day, not {days}")
     now = now or utcnow()
     await record_closures(session, now)
     cutoff = now - timedelta(days=days)

@@ -8,6 +8,8 @@ import subprocess
 import sys
 from datetime import timedelta
 
+import pytest
+from pydantic import ValidationError
 from sqlalchemy import func, select
 
 from api import privacy
@@ -16,6 +18,7 @@ from storage.models import (Answer, Consultation, Contact, Enrolment, Item, Pair
 from storage.models_webhook import ConsultationClosure
 from tests.conftest import repo_root
 from tests.test_e2e_every_kind import load_example
+from viche.settings import Settings
 
 CHAT, OTHER = 6201, 6202
 
@@ -216,3 +219,26 @@ def test_viche_retention_command(database_url, tmp_path):
                           capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     assert "retention 30 days: deleted the contact data of" in done.stdout
+
+
+async def test_retention_of_zero_or_fewer_days_is_refused_and_deletes_nothing(database_url, tmp_path, db, demo):
+    # Someone who wrote to the bot a moment ago: a period of 0 or -1 days would have deleted their contact at once.
+    await _participant_in(db, 5, None)
+    env = {"VICHE_DATABASE_URL": database_url, "PATH": "/usr/bin:/bin", "PYTHONPATH": str(repo_root())}
+    refused = (({}, ["--days", "-1"]), ({}, ["--days", "0"]), ({"VICHE_RETENTION_DAYS": "30"}, ["--days", "0"]),
+               ({"VICHE_RETENTION_DAYS": "-1"}, []), ({"VICHE_RETENTION_DAYS": "0"}, []))
+    for extra_env, args in refused:
+        done = subprocess.run([sys.executable, "-m", "viche.cli", "retention", *args], cwd=tmp_path,
+                              env={**env, **extra_env}, capture_output=True, text=True, timeout=120)
+        assert done.returncode == 2, (args, extra_env, done.stdout, done.stderr)
+        assert "Traceback" not in done.stderr and ("at least 1 day" in done.stderr or
+                                                   "VICHE_RETENTION_DAYS=" in done.stderr), done.stderr
+        assert await count(db, Contact) == 1, (args, extra_env)
+    async with db.session() as s:
+        for days in (0, -1):
+            with pytest.raises(ValueError, match="at least 1 day"):
+                await privacy.sweep_retention(s, days)
+    assert await count(db, Contact) == 1
+    with pytest.raises(ValidationError):
+        Settings(retention_days=0, _env_file=None)
+    assert Settings(retention_days=1, _env_file=None).retention_days == 1
