@@ -6,8 +6,11 @@ What ``forget`` does, and why (docs/privacy.md says the same for participants):
 * their votes, answers to questions, pair answers and enrolments move to a fresh random participant id
   that is written nowhere else, and the old participant row is deleted. So the anonymous contributions
   still count in published aggregates, but no identifier that ever left the system (partner pseudonyms,
-  logs, an earlier export) leads to them any more;
-* free-text answers are deleted and place comments removed (they may be personal in themselves);
+  logs, an earlier export) leads to them any more. Nor does anything else of the rows: answers and votes
+  are written anew (export cursors carry row ids), pairs get new tokens, and kept times are rounded down
+  to the day, so an earlier export row or /mydata file shares no id, cursor, token or exact time with them;
+* free-text answers are deleted, place comments removed and place points rounded to about 100 m (they may
+  be personal in themselves);
   the proposals they wrote stay, as statements others voted on, without an author;
 * any other table that references the participant follows its own ``ON DELETE`` rule when the old row goes.
 
@@ -16,6 +19,7 @@ closed at least that many days ago (or, if they never joined one, who first wrot
 """
 from __future__ import annotations
 
+import secrets
 from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
@@ -163,34 +167,90 @@ async def export(session: AsyncSession, participant: Participant) -> dict[str, A
     }
 
 
+FORGOTTEN_PRECISION = "day"
+"""Kept timestamps of a forgotten participant's rows are rounded down to the day (UTC): an exact time seen in
+an earlier export or /mydata file would otherwise single their rows out again."""
+PLACE_DECIMALS = 3
+"""A forgotten participant's places keep their point to 3 decimals of a degree (about 100 m)."""
+
+
+def _day(moment: datetime | None) -> datetime | None:
+    """``moment`` rounded down to midnight UTC, naive or aware as it came from the database."""
+    if moment is None:
+        return None
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(timezone.utc)
+    return moment.replace(hour=0, minute=0, second=0, microsecond=0)
+
+
+def _coarse_place(value: Any) -> Any:
+    if not isinstance(value, dict):
+        return value
+    coarse = {**value, "comment": None}
+    for axis in ("latitude", "longitude"):
+        if isinstance(value.get(axis), (int, float)):
+            coarse[axis] = round(float(value[axis]), PLACE_DECIMALS)
+    return coarse
+
+
 async def forget(session: AsyncSession, participant: Participant) -> dict[str, int]:
-    """Delete the participant's identity and contact data; keep their anonymous contributions. Commits."""
+    """Delete the participant's identity and contact data; keep their anonymous contributions. Commits.
+
+    The contributions are re-keyed, not just re-owned: whatever of a row ever left the system and could
+    point at it again is replaced. Answers and votes are written anew (new row ids: partner export cursors
+    carry them), pairs get new tokens, and every kept time is rounded down to the day (``_day``).
+    """
     old = participant.id
     anonymous = Participant(language=participant.language, age_band=participant.age_band,
                             country=participant.country, region=participant.region,
-                            created_at=participant.created_at)
+                            created_at=_day(participant.created_at))
     session.add(anonymous)
     await session.flush()
     new = anonymous.id
-    kept: dict[str, int] = {}
-    for name, model in (("answers", Answer), ("votes", ProposalVote), ("pairs", PairPrompt),
-                        ("enrolments", Enrolment)):
-        result = await session.execute(update(model).where(model.participant_id == old).values(participant_id=new))
-        kept[name] = result.rowcount or 0
-    free_text = select(Item.id).where(Item.kind == "free_text").scalar_subquery()
-    removed = await session.execute(delete(Answer).where(Answer.participant_id == new, Answer.item_id.in_(free_text)))
-    kept["answers"] -= removed.rowcount or 0
-    places = (await session.execute(select(Answer).join(Item, Item.id == Answer.item_id)
-                                    .where(Answer.participant_id == new, Item.kind == "place"))).scalars().all()
-    for answer in places:
-        if isinstance(answer.value, dict) and answer.value.get("comment"):
-            answer.value = {**answer.value, "comment": None}
-    await session.execute(update(Enrolment).where(Enrolment.participant_id == new).values(awaiting=None))
+    kinds = dict((await session.execute(select(Item.id, Item.kind).where(Item.id.in_(
+        select(Answer.item_id).where(Answer.participant_id == old))))).all())
+    answers = (await session.execute(select(Answer).where(Answer.participant_id == old)
+                                     .order_by(Answer.id))).scalars().all()
+    votes = (await session.execute(select(ProposalVote).where(ProposalVote.participant_id == old)
+                                   .order_by(ProposalVote.id))).scalars().all()
+    pairs = (await session.execute(select(PairPrompt).where(PairPrompt.participant_id == old)
+                                   .order_by(PairPrompt.served_at, PairPrompt.token))).scalars().all()
+    fresh: list[Any] = []
+    for answer in answers:
+        kind = kinds.get(answer.item_id)
+        if kind == "free_text":
+            continue  # free text may be personal in itself: it goes
+        value = _coarse_place(answer.value) if kind == "place" else answer.value
+        fresh.append(Answer(participant_id=new, item_id=answer.item_id, option_id=answer.option_id, value=value,
+                            created_at=_day(answer.created_at)))
+    for vote in votes:
+        fresh.append(ProposalVote(participant_id=new, item_id=vote.item_id, proposal_id=vote.proposal_id,
+                                  choice=vote.choice, qualification=vote.qualification,
+                                  created_at=_day(vote.created_at)))
+    for pair in pairs:
+        fresh.append(PairPrompt(token=secrets.token_urlsafe(9), participant_id=new, item_id=pair.item_id,
+                                left_id=pair.left_id, right_id=pair.right_id, low_id=pair.low_id,
+                                high_id=pair.high_id, served_at=_day(pair.served_at), outcome=pair.outcome,
+                                reason=pair.reason, after_skip=pair.after_skip, answered_at=_day(pair.answered_at)))
+    # Written before the old rows go, so that no new id can be one of theirs (SQLite reuses the highest
+    # rowid once it is deleted): the new rows come after every existing one in the export order.
+    session.add_all(fresh)
+    await session.flush()
+    for model in (Answer, ProposalVote, PairPrompt):
+        await session.execute(delete(model).where(model.participant_id == old))
+    enrolments = (await session.execute(select(Enrolment).where(Enrolment.participant_id == old))).scalars().all()
+    for enrolment in enrolments:
+        enrolment.participant_id, enrolment.awaiting = new, None
+        enrolment.created_at = _day(enrolment.created_at)
+        enrolment.consented_at, enrolment.completed_at = _day(enrolment.consented_at), _day(enrolment.completed_at)
+    await session.flush()
     await session.execute(update(Proposal).where(Proposal.author_id == old).values(author_id=None))
     contacts = await session.execute(delete(Contact).where(Contact.participant_id == old))
     await session.execute(delete(Participant).where(Participant.id == old))
     await session.commit()
-    return {"contacts_deleted": contacts.rowcount or 0, **kept}
+    return {"contacts_deleted": contacts.rowcount or 0,
+            "answers": sum(isinstance(row, Answer) for row in fresh),
+            "votes": len(votes), "pairs": len(pairs), "enrolments": len(enrolments)}
 
 
 def _closed(consultation: Consultation, now: datetime) -> datetime | None:
@@ -222,6 +282,8 @@ async def record_closures(session: AsyncSession, now: datetime | None = None) ->
 
 async def sweep_retention(session: AsyncSession, days: int, now: datetime | None = None) -> dict[str, int]:
     """Delete contact data ``days`` after the participant's last consultation closed. Commits."""
+    if days < 1:  # 0 or less would be /forget for everyone (settings and `viche retention` refuse it too)
+        raise ValueError(f"a retention period is at least 1 day, not {days}")
     now = now or utcnow()
     await record_closures(session, now)
     cutoff = now - timedelta(days=days)

@@ -5,6 +5,7 @@ and passes the organiser's Telegram id where a decision depends on it (granting,
 """
 from __future__ import annotations
 
+import asyncio
 import io
 import re
 from datetime import datetime
@@ -159,7 +160,9 @@ async def upload_definition(body: DefinitionUpload, response: Response,
                             db: AsyncSession = Depends(session)) -> DraftOut:
     from viche.validate import check_text
 
-    report = check_text(body.content, body.filename)
+    # Off the event loop: a large file takes a fraction of a second to check (viche.validate bounds the
+    # work), which the bot and the other routes should not wait for.
+    report = await asyncio.to_thread(check_text, body.content, body.filename)
     if not report.ok:
         count = len(report.problems)
         raise ApiError(422, "invalid_definition",

@@ -6,6 +6,8 @@ import asyncio
 import json
 import sys
 
+from pydantic import ValidationError
+
 from viche.settings import get_settings
 
 
@@ -161,7 +163,16 @@ def parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
-    return args.func(args)
+    try:
+        return args.func(args)
+    except ValidationError as error:
+        if error.title != "Settings":
+            raise
+        # A bad VICHE_* variable: say which and why, not a traceback.
+        for problem in error.errors(include_url=False):
+            name = "VICHE_" + "_".join(str(part) for part in problem["loc"]).upper()
+            print(f"{name}={problem.get('input')!s}: {problem['msg']}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

@@ -1,24 +1,27 @@
 """Reading definition files and loading them into the database."""
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
-import yaml
 from sqlalchemy import func, select
 
 from api.definition import ConsultationDef
 from storage.consultations import save_definition
 from storage.db import Database
 from storage.models import Consultation
+from viche.validate import check_file
 
 DEMO_FILE = Path(__file__).parent / "demo" / "demo.yaml"
 
 
 def read_definition(path: Path) -> ConsultationDef:
-    text = path.read_text(encoding="utf-8")
-    data = json.loads(text) if path.suffix.lower() == ".json" else yaml.safe_load(text)
-    return ConsultationDef.model_validate(data)
+    """A definition file, read with the same bounds as every other (``viche.validate``): a file made to
+    expand or nest without end is refused, not followed."""
+    report = check_file(path)
+    if not report.ok:
+        raise ValueError(f"{path} is not a valid definition:\n"
+                         + "\n".join(problem.text(str(path)) for problem in report.problems))
+    return report.definition
 
 
 async def load_demo(db: Database, *, only_if_empty: bool) -> str | None:

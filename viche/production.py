@@ -7,6 +7,7 @@ Housekeeping (hourly, in the process that owns the database: `viche run` without
 """
 from __future__ import annotations
 
+import argparse
 import asyncio
 import logging
 import sys
@@ -113,7 +114,19 @@ def cmd_retention(args) -> int:  # noqa: ANN001
     return 0
 
 
+def retention_days(text: str) -> int:
+    """``--days``: a whole number of days, at least 1 (0 or less would delete every contact at once)."""
+    try:
+        days = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of days") from None
+    if days < 1:
+        raise argparse.ArgumentTypeError(f"{days} is not a retention period: give at least 1 day "
+                                         "(to delete someone's contact data at once, they use /forget)")
+    return days
+
+
 def register(sub) -> None:  # noqa: ANN001
     retention = sub.add_parser("retention", help="delete contact data VICHE_RETENTION_DAYS after consultations close")
-    retention.add_argument("--days", type=int, help="override VICHE_RETENTION_DAYS")
+    retention.add_argument("--days", type=retention_days, help="override VICHE_RETENTION_DAYS (at least 1)")
     retention.set_defaults(func=cmd_retention)

@@ -32,7 +32,8 @@ class Settings(BaseSettings):
     webhook_url: str | None = Field(default=None, description="Public HTTPS URL Telegram POSTs updates to.")
     webhook_secret: str = Field(default_factory=lambda: secrets.token_urlsafe(32), pattern=r"^[A-Za-z0-9_-]{1,256}$",
                                 description="Telegram's X-Telegram-Bot-Api-Secret-Token; random per process if unset.")
-    retention_days: int | None = Field(default=None, ge=0,
+    # At least a day: 0 or less would delete everyone's contact data at the next sweep, which is /forget for all.
+    retention_days: int | None = Field(default=None, ge=1,
                                        description="Delete contact data this many days after consultations close.")
     # Partner API (issue 6): pseudonyms in exports, and each key's request budget.
     pseudonym_secret: SecretStr | None = Field(

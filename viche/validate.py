@@ -25,6 +25,13 @@ from api.definition import ConsultationDef, _answer_values
 
 Path_ = tuple[str | int, ...]
 MAX_BYTES = 512 * 1024
+# Bounds on the document a text makes, checked while it is read and before anything walks it: YAML aliases
+# can make a 300-byte file stand for billions of values ("billion laughs"), and deep nesting exhausts
+# Python's recursion. A real definition nests about 8 levels deep and holds a few thousand values.
+MAX_DEPTH = 40
+MAX_ALIASES = 1000
+MAX_VALUES = 10_000
+MAX_EXPANDED_CHARS = 2 * MAX_BYTES
 
 
 @dataclass(frozen=True)
@@ -72,9 +79,124 @@ def is_json(text: str, filename: str | None) -> bool:
     return text.lstrip().startswith("{")
 
 
+class _TooBig(Exception):
+    def __init__(self, line: int | None, message: str) -> None:
+        super().__init__(message)
+        self.line, self.message = line, message
+
+
+def _too_deep(line: int | None) -> _TooBig:
+    return _TooBig(line, f"nested more than {MAX_DEPTH} levels deep")
+
+
+def _too_many_values(line: int | None) -> _TooBig:
+    return _TooBig(line, f"more than {MAX_VALUES:,} values (aliases counted as often as they are used)")
+
+
+class _Bounded:
+    """A YAML loader mixin refusing, while the document is composed (before any object is built or walked),
+    one nested deeper than ``MAX_DEPTH``, using more than ``MAX_ALIASES`` aliases, or standing for more than
+    ``MAX_VALUES`` values or ``MAX_EXPANDED_CHARS`` characters once its aliases are expanded (counted as
+    they come, so the refusal comes as soon as a limit is passed). An alias to an anchor still being composed
+    (a document containing itself) is refused too."""
+
+    def _start_bounds(self) -> None:
+        self._depth = self._aliases = self._values = self._chars = 0
+        self._sizes: dict[int, tuple[int, int]] = {}  # id(node) -> (values, characters), aliases expanded
+
+    def _count(self, values: int, chars: int, line: int) -> None:
+        self._values += values
+        self._chars += chars
+        if self._values > MAX_VALUES:
+            raise _too_many_values(line)
+        if self._chars > MAX_EXPANDED_CHARS:
+            raise _TooBig(line, f"more than {MAX_EXPANDED_CHARS // 1024} KB of text once its aliases are expanded")
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        line = self.peek_event().start_mark.line + 1
+        if self.check_event(yaml.AliasEvent):
+            self._aliases += 1
+            if self._aliases > MAX_ALIASES:
+                raise _TooBig(line, f"more than {MAX_ALIASES} aliases (*name)")
+            node = super().compose_node(parent, index)
+            size = self._sizes.get(id(node))
+            if size is None:
+                raise _TooBig(line, "an alias inside the anchor it names: the document would contain itself")
+            self._count(*size, line)
+            return node
+        self._depth += 1
+        if self._depth > MAX_DEPTH:
+            raise _too_deep(line)
+        values, chars = self._values, self._chars
+        node = super().compose_node(parent, index)
+        self._depth -= 1
+        if isinstance(node, yaml.ScalarNode):
+            self._count(1, len(node.value), line)
+        else:
+            self._count(1, 0, line)
+        self._sizes[id(node)] = (self._values - values, self._chars - chars)
+        return node
+
+
+try:  # libyaml's parser when PyYAML has it: several times faster than the pure-Python one
+    from yaml.cyaml import CParser as _CParser
+except ImportError:  # pragma: no cover - PyYAML built without libyaml
+    _CParser = None
+
+
+if _CParser is not None:
+    class _BoundedLoader(_Bounded, yaml.composer.Composer, _CParser, yaml.constructor.SafeConstructor,
+                         yaml.resolver.Resolver):
+        """libyaml's events, PyYAML's (bounded) composer and safe constructor, with marks for the lines."""
+
+        def __init__(self, stream: str) -> None:
+            _CParser.__init__(self, stream)
+            yaml.constructor.SafeConstructor.__init__(self)
+            yaml.resolver.Resolver.__init__(self)
+            yaml.composer.Composer.__init__(self)
+            self._start_bounds()
+else:  # pragma: no cover
+    class _BoundedLoader(_Bounded, yaml.SafeLoader):  # type: ignore[no-redef]
+        def __init__(self, stream: str) -> None:
+            yaml.SafeLoader.__init__(self, stream)
+            self._start_bounds()
+
+
+_JSON_STRING = re.compile(r'"(?:[^"\\\n]|\\.)*"')
+_JSON_STRUCTURE = re.compile(r"[\[\]{},]")
+
+
+def _check_json_shape(text: str) -> None:
+    """Refuse JSON nested deeper than ``MAX_DEPTH`` (json.loads would hit the recursion limit) or holding
+    more than ``MAX_VALUES`` values, before parsing it."""
+    bare = _JSON_STRING.sub('""', text)  # brackets and commas inside strings are text; lines stay the same
+    depth = values = 0
+    for match in _JSON_STRUCTURE.finditer(bare):
+        mark = match.group()
+        if mark in "[{":
+            depth += 1
+            values += 1
+            if depth > MAX_DEPTH:
+                raise _too_deep(bare.count("\n", 0, match.start()) + 1)
+        elif mark == ",":
+            values += 1
+        else:
+            depth -= 1
+        if values > MAX_VALUES:
+            raise _too_many_values(bare.count("\n", 0, match.start()) + 1)
+
+
 def parse(text: str, filename: str | None = None) -> tuple[Any, dict[Path_, int], list[Problem]]:
     """(data, line of each path, problems of the text itself: syntax, duplicate keys)."""
+    try:
+        return _parse(text, filename)
+    except _TooBig as error:
+        raise _Unreadable(Problem("", error.line, f"the file is too complex: {error.message}")) from None
+
+
+def _parse(text: str, filename: str | None) -> tuple[Any, dict[Path_, int], list[Problem]]:
     if is_json(text, filename):
+        _check_json_shape(text)
         try:
             data = json.loads(text)
         except json.JSONDecodeError as error:
@@ -82,7 +204,7 @@ def parse(text: str, filename: str | None = None) -> tuple[Any, dict[Path_, int]
         lines, duplicates = _json_lines(text)
         return data, lines, duplicates
     try:
-        loader = yaml.SafeLoader(text)  # checks the characters already: control characters raise ReaderError
+        loader = _BoundedLoader(text)  # checks the characters already: control characters raise ReaderError
     except yaml.YAMLError as error:
         raise _Unreadable(Problem("", None, f"YAML: {error}")) from None
     try:
@@ -96,6 +218,8 @@ def parse(text: str, filename: str | None = None) -> tuple[Any, dict[Path_, int]
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         what = " ".join(part for part in (error.context, error.problem) if part)
+        if "maximum nesting depth" in what:  # libyaml's own limit (1000 levels), met while it reads ahead
+            raise _too_deep(mark.line + 1 if mark else None) from None
         column = f" (column {mark.column + 1})" if mark else ""
         hint = "; check the indentation" if "block" in what else ""
         raise _Unreadable(Problem("", mark.line + 1 if mark else None,
@@ -400,6 +524,8 @@ def check_text(text: str | bytes, filename: str | None = None) -> Report:
             text = text.decode("utf-8-sig")
         except UnicodeDecodeError as error:
             return Report(None, [Problem("", None, f"the file is not UTF-8 text (byte {error.start})")], [])
+    elif len(text) > MAX_BYTES // 4 and len(text.encode("utf-8", "surrogatepass")) > MAX_BYTES:
+        return Report(None, [Problem("", None, f"the file is larger than {MAX_BYTES // 1024} KB")], [])
     text = text.lstrip("\ufeff")
     try:
         data, lines, problems = parse(text, filename)

@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.deps import database
+from api.errors import ApiError
 from api.partner import exports, formats
 from api.partner.auth import PartnerKey, partner_key, scoped_consultation
 from storage.db import Database
@@ -231,13 +232,35 @@ RANKING_EXAMPLE = {
                "ranking": [{"rank": 1, "proposal": 42, "text": "Free buses for students", "score": 64.1,
                             "interval": [59.3, 70.2], "agree": 0.6471, "zone": "consensus", "votes": 1187}]}],
 }
-LANGUAGE = Query(None, description="Language of texts and labels (default: the consultation's).")
+LANGUAGE = Query(None, description="Language of texts and labels: one of the consultation's `languages` (case and "
+                                   "a region are ignored: `EN-gb` is `en`); default: the consultation's default "
+                                   "language. Any other value is a 422.")
+LANGUAGE_ERROR = {422: _error(422, "unknown_language", "language must be one of the consultation's: uk, en",
+                              "A language the consultation does not have.")}
+
+
+def consultation_language(consultation: Consultation, language: str | None) -> str | None:
+    """The consultation's own name for the language asked for, None for its default; any other is a 422.
+
+    Results are cached per language: taking any string would let a caller force a fresh computation per
+    request, and fill memory, by varying it. Only the consultation's few languages ever reach the cache.
+    """
+    if language is None or not language.strip():
+        return None
+    languages = list(consultation.languages or [consultation.default_language])
+    by_name = {name.lower(): name for name in languages}
+    wanted = language.strip().lower().replace("_", "-")
+    found = by_name.get(wanted) or by_name.get(wanted.split("-", 1)[0])
+    if found is None:
+        raise ApiError(422, "unknown_language", "language must be one of the consultation's: " + ", ".join(languages),
+                       languages=languages)
+    return found
 
 
 @router.get("/consultations/{slug}/results", responses={**SCOPED_ERRORS, 200: {"content": {
     "application/json": {"example": RESULTS_EXAMPLE}}}, **{400: _error(
         400, "invalid_segment", "segment must be one of language, age_band, country, region, source",
-        "An unknown segment dimension.")}}, summary="Results of every item")
+        "An unknown segment dimension.")}, **LANGUAGE_ERROR}, summary="Results of every item")
 async def results(consultation: Consultation = Depends(scoped_consultation), db: Database = Depends(database),
                   segment: str | None = Query(None, description="Also split every item by this dimension: language, "
                                                             "age_band, country, region or source. Values held by "
@@ -250,13 +273,14 @@ async def results(consultation: Consultation = Depends(scoped_consultation), db:
     from api.results import consultation_results
 
     async with db.session() as s:
-        return await consultation_results(s, consultation, segment=segment, raw=True, language=language)
+        return await consultation_results(s, consultation, segment=segment, raw=True,
+                                          language=consultation_language(consultation, language))
 
 
 @router.get("/consultations/{slug}/ranking", responses={**SCOPED_ERRORS, 200: {"content": {
     "application/json": {"example": RANKING_EXAMPLE}}}, **{400: _error(
-        400, "unknown_item", "this consultation has no proposal or pairs item 'age'", "An unknown item key.")}},
-    summary="The proposal ranking")
+        400, "unknown_item", "this consultation has no proposal or pairs item 'age'", "An unknown item key.")},
+    **LANGUAGE_ERROR}, summary="The proposal ranking")
 async def ranking(consultation: Consultation = Depends(scoped_consultation), db: Database = Depends(database),
                   item: str | None = Query(None, description="Key of a proposal or pairs item; all when omitted."),
                   language: str | None = LANGUAGE) -> Any:
@@ -265,14 +289,16 @@ async def ranking(consultation: Consultation = Depends(scoped_consultation), db:
     from api.results import proposal_ranking
 
     async with db.session() as s:
-        items = await proposal_ranking(s, consultation, item, language=language)
+        items = await proposal_ranking(s, consultation, item, language=consultation_language(consultation, language))
     return {"slug": consultation.slug, "items": items}
 
 
 # --- exports -----------------------------------------------------------------------------------
 
 AFTER = Query(None, description="Continue after this cursor: the `X-Next-Cursor` header of the previous export, "
-                                "or the `cursor` of the last row you have.")
+                                "or the `cursor` of the last row you have. After a participant's /forget, their "
+                                "answers and votes come again as new rows under a new pseudonym (see "
+                                "docs/privacy.md): rebuild from a full export now and then to count each once.")
 LIMIT = Query(None, ge=1, le=10_000_000, description="At most this many rows (default: all).")
 ITEM = Query(None, description="Only this item (by key); every item of the right kind when omitted.")
 NEXT_CURSOR = {"X-Next-Cursor": {"description": "Pass as `after` to get only newer rows next time.",

@@ -8,6 +8,8 @@ import subprocess
 import sys
 from datetime import timedelta
 
+import pytest
+from pydantic import ValidationError
 from sqlalchemy import func, select
 
 from api import privacy
@@ -16,6 +18,7 @@ from storage.models import (Answer, Consultation, Contact, Enrolment, Item, Pair
 from storage.models_webhook import ConsultationClosure
 from tests.conftest import repo_root
 from tests.test_e2e_every_kind import load_example
+from viche.settings import Settings
 
 CHAT, OTHER = 6201, 6202
 
@@ -136,7 +139,7 @@ async def test_forget_removes_free_text_and_place_comments_and_authorship(telegr
                        author_id=participant["id"]))
         place = next(i for i in items.values() if i.kind == "place")
         s.add(Answer(participant_id=participant["id"], item_id=place.id,
-                     value={"latitude": 46.9, "longitude": 31.9, "comment": "next to my house"}))
+                     value={"latitude": 46.97213, "longitude": 31.99461, "comment": "next to my house"}))
         await s.commit()
     exported = (await http.get(f"/participant/{participant['id']}/export")).json()
     [section] = exported["consultations"]
@@ -147,7 +150,8 @@ async def test_forget_removes_free_text_and_place_comments_and_authorship(telegr
     assert forgotten.status_code == 200 and forgotten.json()["contacts_deleted"] == 1
     async with db.session() as s:
         values = [a.value for a in (await s.execute(select(Answer))).scalars()]
-        assert values == [{"latitude": 46.9, "longitude": 31.9, "comment": None}]
+        # the place stays, its point to about 100 m; the comment goes
+        assert values == [{"latitude": 46.972, "longitude": 31.995, "comment": None}]
         assert (await s.execute(select(Proposal.author_id).where(Proposal.status == "pending"))).scalar_one() is None
     assert (await http.get(f"/participant/{participant['id']}/export")).status_code == 404
     assert (await http.post(f"/participant/{participant['id']}/forget")).status_code == 404
@@ -215,3 +219,26 @@ def test_viche_retention_command(database_url, tmp_path):
                           capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     assert "retention 30 days: deleted the contact data of" in done.stdout
+
+
+async def test_retention_of_zero_or_fewer_days_is_refused_and_deletes_nothing(database_url, tmp_path, db, demo):
+    # Someone who wrote to the bot a moment ago: a period of 0 or -1 days would have deleted their contact at once.
+    await _participant_in(db, 5, None)
+    env = {"VICHE_DATABASE_URL": database_url, "PATH": "/usr/bin:/bin", "PYTHONPATH": str(repo_root())}
+    refused = (({}, ["--days", "-1"]), ({}, ["--days", "0"]), ({"VICHE_RETENTION_DAYS": "30"}, ["--days", "0"]),
+               ({"VICHE_RETENTION_DAYS": "-1"}, []), ({"VICHE_RETENTION_DAYS": "0"}, []))
+    for extra_env, args in refused:
+        done = subprocess.run([sys.executable, "-m", "viche.cli", "retention", *args], cwd=tmp_path,
+                              env={**env, **extra_env}, capture_output=True, text=True, timeout=120)
+        assert done.returncode == 2, (args, extra_env, done.stdout, done.stderr)
+        assert "Traceback" not in done.stderr and ("at least 1 day" in done.stderr or
+                                                   "VICHE_RETENTION_DAYS=" in done.stderr), done.stderr
+        assert await count(db, Contact) == 1, (args, extra_env)
+    async with db.session() as s:
+        for days in (0, -1):
+            with pytest.raises(ValueError, match="at least 1 day"):
+                await privacy.sweep_retention(s, days)
+    assert await count(db, Contact) == 1
+    with pytest.raises(ValidationError):
+        Settings(retention_days=0, _env_file=None)
+    assert Settings(retention_days=1, _env_file=None).retention_days == 1
