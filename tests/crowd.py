@@ -96,6 +96,7 @@ class Walk:
     stuck: int = 0  # a step with no answer at all within the timeout
     stuck_at: str | None = None  # the screen it stopped at
     acknowledged: Counter[str] = field(default_factory=Counter)
+    pressed: Counter[str] = field(default_factory=Counter)  # distinct buttons that record something
 
 
 def _failures(fake: FakeBotAPI, chat: int) -> int:
@@ -137,6 +138,9 @@ async def walk(fake: CrowdFake, chat: int, step_timeout: float = 60) -> Walk:
             return result
         english = [b["callback_data"] for row in message["buttons"] for b in row if b["text"].endswith("English")]
         data = english[0] if english else keyboard[0]
+        kind = KIND.get(data.split(":", 1)[0])
+        if kind:
+            result.pressed[kind] += 1
         for _attempt in range(RETRIES):
             failures_before = _failures(fake, chat)
 
@@ -146,7 +150,7 @@ async def walk(fake: CrowdFake, chat: int, step_timeout: float = 60) -> Walk:
                         or (bool(_keyboard(now)) and (now["message_id"] != message["message_id"]
                                                       or _keyboard(now) != keyboard)))
 
-            pressed = time.perf_counter()
+            sent_at = time.perf_counter()
             await fake.press_button(chat, message["message_id"], data)
             if not await fake.until(chat, moved_on, step_timeout):
                 result.stuck += 1
@@ -155,8 +159,7 @@ async def walk(fake: CrowdFake, chat: int, step_timeout: float = 60) -> Walk:
             if _failures(fake, chat) > failures_before:
                 result.failures += 1
                 continue
-            result.step_seconds.append(time.perf_counter() - pressed)
-            kind = KIND.get(data.split(":", 1)[0])
+            result.step_seconds.append(time.perf_counter() - sent_at)
             if kind:
                 result.acknowledged[kind] += 1
             break
@@ -255,8 +258,8 @@ class Outcome:
                    for kind, n in w.acknowledged.items())
 
     def duplicates(self) -> int:
-        """Rows beyond what the person acknowledged (each press recorded once, whatever arrived twice)."""
-        return sum(max(0, n - w.acknowledged[kind]) for w in self.walks
+        """Rows beyond the buttons the person pressed (each recorded once, however often pressed or delivered)."""
+        return sum(max(0, n - w.pressed[kind]) for w in self.walks
                    for kind, n in self.database[w.chat].counts().items())
 
     @property
