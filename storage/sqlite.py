@@ -43,10 +43,16 @@ class WriteGate:
     def __init__(self, timeout: float = BUSY_TIMEOUT_SECONDS) -> None:
         self.timeout = timeout
         self._lock = asyncio.Lock()
+        self._loop: asyncio.AbstractEventLoop | None = None
         self._holders: set[int] = set()
         self._owner: asyncio.Task | None = None
 
     async def enter(self, connection: Any) -> None:
+        loop = asyncio.get_running_loop()
+        if loop is not self._loop:
+            # An asyncio lock belongs to one event loop; a Database used by successive asyncio.run() calls (the
+            # CLI, tests) gets a fresh one in each.
+            self._lock, self._loop, self._holders, self._owner = asyncio.Lock(), loop, set(), None
         if id(connection) in self._holders:
             return
         task = asyncio.current_task()
