@@ -114,9 +114,10 @@ def configure(engine: AsyncEngine, gate: WriteGate) -> None:
         if _WRITES.match(statement):
             await_(gate.enter(_raw(conn.connection)))
 
-    # The turn ends when SQLite's transaction does: after the commit or rollback itself has run (SQLAlchemy's
-    # commit and rollback events fire before it), including the pool's rollback of a connection returned
-    # mid-transaction and a connection closed or discarded with its transaction open.
+    # The turn ends when SQLite's transaction does: after the commit or rollback itself has run, including the
+    # pool's rollback of a connection returned mid-transaction and a connection closed or discarded with its
+    # transaction open. SQLAlchemy has no event after these (its commit and rollback events fire before), so
+    # this engine's dialect gets wrapped methods of its own.
     dialect = sync_engine.dialect
     for name in ("do_commit", "do_rollback", "do_close", "do_terminate"):
         setattr(dialect, name, _then_leave(getattr(dialect, name), gate))
