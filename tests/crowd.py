@@ -46,10 +46,6 @@ class StatusCount:
 
         await self.app(scope, receive, counting)
 
-    @property
-    def server_errors(self) -> int:
-        return sum(n for status, n in self.statuses.items() if status >= 500)
-
 
 class CrowdFake(FakeBotAPI):
     """The fake Bot API, waking the citizen of a chat whenever the bot calls it for that chat: a wait per chat,
