@@ -31,6 +31,7 @@ from api.content import localized
 from storage.models import (Answer, Consultation, Contact, Enrolment, Item, Option, PairPrompt, Participant,
                             Proposal, ProposalVote, utcnow)
 from storage.models_webhook import ConsultationClosure, ProcessedUpdate
+from storage.sqlite import wipe_deleted
 
 EXPORT_FORMAT = "viche-export/1"
 # Tables whose rows are exported in readable form below; every other table referencing the participant
@@ -248,6 +249,7 @@ async def forget(session: AsyncSession, participant: Participant) -> dict[str, i
     contacts = await session.execute(delete(Contact).where(Contact.participant_id == old))
     await session.execute(delete(Participant).where(Participant.id == old))
     await session.commit()
+    await wipe_deleted(session)  # SQLite: the deleted free text out of the WAL file too
     return {"contacts_deleted": contacts.rowcount or 0,
             "answers": sum(isinstance(row, Answer) for row in fresh),
             "votes": len(votes), "pairs": len(pairs), "enrolments": len(enrolments)}

@@ -9,6 +9,8 @@ from sqlalchemy import event, exc
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import Session
 
+from storage import sqlite
+
 
 def is_sqlite(url: str) -> bool:
     return url.startswith("sqlite")
@@ -16,17 +18,13 @@ def is_sqlite(url: str) -> bool:
 
 def make_engine(url: str) -> AsyncEngine:
     if is_sqlite(url):
-        engine = create_async_engine(url, connect_args={"timeout": 30})
-
-        @event.listens_for(engine.sync_engine, "connect")
-        def _sqlite_pragmas(dbapi_connection, _record):  # noqa: ANN001
-            # SQLite ignores foreign keys unless asked, and WAL lets the bot read while a vote commits.
-            cursor = dbapi_connection.cursor()
-            cursor.execute("PRAGMA foreign_keys=ON")
-            cursor.execute("PRAGMA journal_mode=WAL")
-            cursor.execute("PRAGMA busy_timeout=30000")
-            cursor.close()
-
+        # As many connections as PostgreSQL's pool: the updates handled at once each hold one while they wait
+        # for their turn to write (storage/sqlite.py) or read beside the writer. (An in-memory database is one
+        # connection, SQLAlchemy's StaticPool.)
+        pool = {} if sqlite.in_memory(url) else {"pool_size": POOL_SIZE, "max_overflow": POOL_OVERFLOW,
+                                                  "pool_timeout": sqlite.BUSY_TIMEOUT_SECONDS}
+        engine = create_async_engine(url, connect_args={"timeout": sqlite.BUSY_TIMEOUT_SECONDS}, **pool)
+        sqlite.configure(engine, sqlite.WriteGate())
         return engine
     # LIFO: the connection used last is reused first, so on a busy path none rests long enough to need a ping.
     engine = create_async_engine(url, pool_size=POOL_SIZE, max_overflow=POOL_OVERFLOW, pool_use_lifo=True)

@@ -92,9 +92,12 @@ class Telegram:
 
 @asynccontextmanager
 async def running_bot(api_app: Any, service_token: str, *, default_language: str = "uk",
-                      settings: Any = None, remote_api: str | None = None) -> AsyncIterator[Telegram]:
-    """``remote_api``: reach the backend over real HTTP at that URL, as a bot running apart does."""
-    fake = FakeBotAPI()
+                      settings: Any = None, remote_api: str | None = None, fake: FakeBotAPI | None = None,
+                      concurrency: int | None = None) -> AsyncIterator[Telegram]:
+    """``remote_api``: reach the backend over real HTTP at that URL, as a bot running apart does. ``fake``: a
+    fake Bot API of the test's own; ``concurrency``: updates handled at once (``viche run``'s limit; default
+    unlimited, aiogram's own)."""
+    fake = fake or FakeBotAPI()
     async with serve(fake.app) as base_url:
         bot = build_bot(BOT_TOKEN, base_url)
         backend = (Backend.remote(remote_api, service_token) if remote_api
@@ -102,7 +105,8 @@ async def running_bot(api_app: Any, service_token: str, *, default_language: str
         dispatcher = build_dispatcher(backend, default_language=default_language)
         counter = UpdateCounter()
         dispatcher.update.outer_middleware(counter)
-        polling = asyncio.create_task(dispatcher.start_polling(bot, handle_signals=False, polling_timeout=1))
+        polling = asyncio.create_task(dispatcher.start_polling(bot, handle_signals=False, polling_timeout=1,
+                                                           tasks_concurrency_limit=concurrency))
         try:
             yield Telegram(fake, dispatcher, counter)
         finally:
