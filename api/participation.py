@@ -23,7 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from babel import Locale, UnknownLocaleError
 
 from api import schemas, selection
-from api.answers import clean_text, validated_value
+from api.answers import clean_text, validated_value, visible_length
 from api.content import localized
 from api.content_cache import ContentCache, content_for
 from api.definition import PROPOSAL_MAX, PROPOSAL_MIN
@@ -228,6 +228,7 @@ async def next_screen(
             default = consultation.default_language
             screen.item = schemas.ItemOut(
                 id=item.id, key=item.key, kind=item.kind, number=number, total=len(items), config=item.config,
+                step=_step(item, history),
                 prompt=localized(item.prompt, language, default),
                 min_label=localized(item.config.get("min_label"), language, default),
                 max_label=localized(item.config.get("max_label"), language, default),
@@ -240,6 +241,15 @@ async def next_screen(
     return schemas.NextOut(
         status="done", answers_count=await answers_count(session, participant_id, consultation.id), **base
     )
+
+
+def _step(item: Item, history: _History) -> int:
+    """Which screen of the item this is: 1 + the proposals voted on, or the pairs answered, in it so far."""
+    if item.kind == "proposal":
+        return 1 + len(history.voted[item.id])
+    if item.kind == "pairs":
+        return 1 + sum(1 for served in history.served[item.id] if served.outcome is not None)
+    return 1
 
 
 async def _branch_answers(content: ContentCache, items: list[Item],
@@ -582,10 +592,14 @@ async def submit_proposal(session: AsyncSession, participant_id: str,
     if item.kind not in ("proposal", "pairs") or not item.config.get("allow_citizen_proposals"):
         raise bad_request("proposals_closed", f"item {item.key!r} does not take citizen proposals")
     text = " ".join(clean_text(body.text).split())
-    if not PROPOSAL_MIN <= len(text) <= PROPOSAL_MAX:
+    # The minimum counts what a reader sees: 15 zero-width spaces (format characters, Unicode category Cf)
+    # are not a 15-character idea. The maximum counts everything stored.
+    visible = visible_length(text)
+    if visible < PROPOSAL_MIN or len(text) > PROPOSAL_MAX:
+        length = visible if visible < PROPOSAL_MIN else len(text)
         raise bad_request("invalid_length", f"a proposal has {PROPOSAL_MIN} to {PROPOSAL_MAX} characters "
-                                            f"(this one has {len(text)})",
-                          min=PROPOSAL_MIN, max=PROPOSAL_MAX, length=len(text))
+                                            f"(this one has {length})",
+                          min=PROPOSAL_MIN, max=PROPOSAL_MAX, length=length)
     normalized = normalize_proposal(text)
     pool = (await session.execute(select(Proposal).where(Proposal.item_id == item.id,
                                                          Proposal.status != "rejected"))).scalars()
