@@ -172,9 +172,13 @@ class VoteOut(BaseModel):
                                    "in that consultation, so that a front end needs one request per answer.")
 
 
+CantDecideReason = Literal["both", "neither", "equal", "unknown", "undecided"]
+
+
 class PairAnswerIn(BaseModel):
     outcome: PairOutcome
-    reason: str | None = Field(default=None, max_length=32)
+    reason: CantDecideReason | None = Field(default=None, description="Why the participant cannot decide "
+                                            "(with the outcome cant_decide).")
 
 
 class PairAnswerOut(BaseModel):
