@@ -31,7 +31,7 @@ SAMPLES = [
     buttons.ProfileAnswer("age_band", 3), buttons.ProfileSkip("region"), buttons.Option(2_147_483_647, 12),
     buttons.Scale(5, -2), buttons.SkipItem(7), buttons.Toggle(3, frozenset({0, 4, 11})),
     buttons.ToggleDone(3, frozenset()), buttons.BudgetToggle(9, frozenset({1})), buttons.BudgetDone(9, frozenset({1, 2})),
-    buttons.Vote(10**12, "neutral"), buttons.QualifySkip(4), buttons.Pair("Ab-_9xYz0123", "skip"),
+    buttons.Vote(10**12, "neutral"), buttons.QualifySkip(4, "disagree"), buttons.Pair("Ab-_9xYz0123", "skip"),
     buttons.PairUndecided("Ab-_9xYz0123"), buttons.NewProposal(1), buttons.SkipComment(2),
     buttons.ForgetConfirm("0123456789ab"), buttons.ForgetCancel(),
     *(buttons.Qualify(99, choice, q) for choice, qs in buttons.QUALIFICATIONS.items() for q in qs),

@@ -125,7 +125,10 @@ class Qualify(CallbackData, prefix="q"):
 
 @dataclass(frozen=True)
 class QualifySkip(CallbackData, prefix="qs"):
+    """No "why?": the vote again, which the API answers with the next screen (and refuses when forged)."""
+
     proposal: int
+    choice: Choice
 
 
 @dataclass(frozen=True)

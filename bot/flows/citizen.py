@@ -221,7 +221,7 @@ class CitizenFlow:
         slug = await self._current_slug(participant)
         screen = await self.backend.next(participant["id"], slug, tr.locale) if slug else None
         if not screen or screen["status"] != "profile" or screen["profile"]["field"] != button.field:
-            return Reply(toast=tr._("You have already answered this one."))
+            return self._stale(tr, screen)
         choices = screen["profile"]["choices"]
         if isinstance(button, buttons.ProfileSkip):
             value, label = None, tr._("I'd rather not say")
@@ -249,7 +249,7 @@ class CitizenFlow:
         tr = self._tr(press.participant, press.user)
         screen = await self._screen_for_item(press.participant, tr, button.item)
         if screen is None:
-            return Reply(toast=tr._("You have already answered this one."))
+            return self._stale(tr, await self._current_screen(press.participant, tr))
         options = screen["options"]
         selected = set(button.selected)
         if any(p >= len(options) for p in selected):
@@ -270,7 +270,7 @@ class CitizenFlow:
         tr = self._tr(participant, user)
         screen = await self._screen_for_item(participant, tr, button.item)
         if screen is None:
-            return Reply(toast=tr._("You have already answered this one."))
+            return self._stale(tr, await self._current_screen(participant, tr))
         if any(p >= len(screen["options"]) for p in button.selected):
             return self._inactive(participant, user)
         chosen = [screen["options"][p] for p in sorted(button.selected)]
@@ -306,7 +306,7 @@ class CitizenFlow:
         why = tr._("Why? (optional)")
         rows = [[Button(qualification_label(tr, q), buttons.Qualify(button.proposal, button.choice, q).pack())]
                 for q in QUALIFICATIONS[button.choice]]
-        rows.append([Button(tr._("Skip"), buttons.QualifySkip(button.proposal).pack())])
+        rows.append([Button(tr._("Skip"), buttons.QualifySkip(button.proposal, button.choice).pack())])
         if press.message_text:
             return Reply(edit=Screen(f"{press.message_text}\n\n✓ {label}\n\n{why}", rows), toast=tr._("Saved ✓"))
         # The proposal's message cannot be rewritten without its text: its buttons go, the question comes below.
@@ -316,13 +316,13 @@ class CitizenFlow:
     async def _on_qualification(self, press: "_Press", button: buttons.Qualify | buttons.QualifySkip) -> Reply:
         participant, user = press.participant, press.user
         tr = self._tr(participant, user)
-        screen = None
-        label = None
-        if isinstance(button, buttons.Qualify):
-            label = qualification_label(tr, button.qualification)
-            result = await self.backend.vote(participant["id"], button.proposal, button.choice, button.qualification,
-                                             then=self._then(participant, tr))
-            screen = result.get("next")
+        qualification = button.qualification if isinstance(button, buttons.Qualify) else None
+        label = qualification_label(tr, qualification) if qualification else None
+        # Skipping the "why?" repeats the vote too: the API checks that it is this participant's (a forged
+        # button is refused like any vote) and returns the next screen in the same request.
+        result = await self.backend.vote(participant["id"], button.proposal, button.choice, qualification,
+                                         then=self._then(participant, tr))
+        screen = result.get("next")
         edit = Screen("", keep_text=True)
         if press.message_text:
             asked = press.message_text.rsplit("\n\n", 1)[0]  # the "Why?" line goes, the answer takes its place
@@ -336,13 +336,12 @@ class CitizenFlow:
 
     async def _on_pair_undecided(self, press: "_Press", button: buttons.PairUndecided) -> Reply:
         tr = self._tr(press.participant, press.user)
-        text = press.message_text
-        if not text:
-            slug = await self._current_slug(press.participant)
-            screen = await self.backend.next(press.participant["id"], slug, tr.locale) if slug else None
-            if not screen or screen.get("pair", {}) is None or (screen.get("pair") or {}).get("token") != button.token:
-                return Reply(toast=tr._("You have already answered this one."))
-            text = render_item(tr, screen).text
+        # Nothing is stored yet, so the pair must be the one on the participant's screen now (a forged or old
+        # button is refused here); its text comes from there when Telegram did not send the message's.
+        screen = await self._current_screen(press.participant, tr)
+        if not screen or (screen.get("pair") or {}).get("token") != button.token:
+            return self._stale(tr, screen)
+        text = press.message_text or render_item(tr, screen).text
         rows = [[Button(reason_label(tr, r), buttons.PairReason(button.token, r).pack())] for r in CANT_DECIDE_REASONS]
         return Reply(edit=Screen(f"{text}\n\n" + tr._("Why can't you decide?"), rows))
 
@@ -439,6 +438,22 @@ class CitizenFlow:
         else:
             raise error
         return Reply(messages=[Screen(text)]) if as_message else Reply(toast=text, alert=error.code == "not_open")
+
+    @staticmethod
+    def _stale(tr: Translator, screen: dict | None) -> Reply:
+        """A button for a screen that is not the current one: say why, in the participant's words."""
+        status = screen["status"] if screen else None
+        if status == "consent":
+            return Reply(toast=tr._("Please read and accept the consultation's terms first: /start shows them."))
+        if status == "not_open":
+            return Reply(toast=tr._("This consultation is not open right now."), alert=True)
+        if status is None:
+            return Reply(toast=tr._("This button is no longer active."))
+        return Reply(toast=tr._("You have already answered this one."))
+
+    async def _current_screen(self, participant: dict, tr: Translator) -> dict | None:
+        slug = await self._current_slug(participant)
+        return await self.backend.next(participant["id"], slug, tr.locale) if slug else None
 
     def _inactive(self, participant: dict, user: User) -> Reply:
         return Reply(toast=self._tr(participant, user)._("This button is no longer active."))
