@@ -425,9 +425,10 @@ async def record_answer(session: AsyncSession, participant_id: str, body: schema
     raise conflict("already_answered", f"item {item.key!r} was already answered", answer_id=existing.id)
 
 
-def _vote_out(vote: ProposalVote, created: bool, asks: bool = False) -> schemas.VoteOut:
+def _vote_out(vote: ProposalVote, created: bool, asks: bool = False, qualified: bool = False) -> schemas.VoteOut:
     return schemas.VoteOut(id=vote.id, proposal_id=vote.proposal_id, choice=vote.choice,
-                           qualification=vote.qualification, created=created, asks_qualification=asks)
+                           qualification=vote.qualification, created=created, asks_qualification=asks,
+                           qualified_now=qualified)
 
 
 _PROPOSAL_STATUS = _with_enrolment(
@@ -465,27 +466,28 @@ async def record_vote(session: AsyncSession, participant_id: str, body: schemas.
             "new_qualification": body.qualification})).first()
         if qualified is not None:
             return schemas.VoteOut(id=qualified.id, proposal_id=proposal_id, choice=body.choice,
-                                   qualification=body.qualification, created=False)
+                                   qualification=body.qualification, created=False, qualified_now=True)
     vote = ProposalVote(participant_id=participant_id, item_id=item.id, proposal_id=proposal_id,
                         choice=body.choice, qualification=body.qualification)
     if await insert_new_row(session, vote) is not None:
         after_commit(session, lambda: selection.vote_recorded(session, vote))
-        return _vote_out(vote, True, asks)
+        return _vote_out(vote, True, asks, qualified=body.qualification is not None)
     existing = (
         await session.execute(select(ProposalVote).where(ProposalVote.participant_id == participant_id,
                                                          ProposalVote.proposal_id == proposal_id))
     ).scalar_one()
     if existing.choice != body.choice:
         raise conflict("already_voted", "this proposal already has the participant's vote", vote_id=existing.id)
+    qualified = False
     if body.qualification and existing.qualification is None:
         # The follow-up "why?" arrives as a second request with the same choice.
-        await session.execute(update(ProposalVote).where(ProposalVote.id == existing.id,
-                                                         ProposalVote.qualification.is_(None))
-                              .values(qualification=body.qualification))
+        qualified = (await session.execute(update(ProposalVote).where(ProposalVote.id == existing.id,
+                                                                      ProposalVote.qualification.is_(None))
+                                           .values(qualification=body.qualification))).rowcount == 1
         await session.refresh(existing)
     if body.qualification and existing.qualification != body.qualification:
         raise conflict("already_qualified", "this vote already has a qualification", vote_id=existing.id)
-    return _vote_out(existing, False)
+    return _vote_out(existing, False, qualified=qualified)
 
 
 def _prompt_with_previous():  # noqa: ANN202

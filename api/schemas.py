@@ -168,6 +168,8 @@ class VoteOut(BaseModel):
     qualification: str | None
     created: bool
     asks_qualification: bool = Field(default=False, description="The item asks a follow-up 'why?' for votes.")
+    qualified_now: bool = Field(default=False, description="This request gave the vote its qualification (false "
+                                "when it had it already: the same 'why?' pressed twice).")
     next: "NextOut | None" = Field(default=None, description="With ?next=<slug>: the participant's next screen "
                                    "in that consultation, so that a front end needs one request per answer.")
 

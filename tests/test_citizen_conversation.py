@@ -13,7 +13,7 @@ from babel.messages.pofile import read_po
 from sqlalchemy import func, select
 
 from bot.i18n import translator
-from storage.models import Answer, Enrolment, Item, Participant, Proposal
+from storage.models import Answer, Enrolment, Item, Participant, Proposal, ProposalVote
 from tests.production.test_hostile_input import forge_press
 from tests.test_e2e_citizen import walk_demo
 from tests.test_e2e_every_kind import load_example
@@ -254,3 +254,23 @@ async def test_a_proposal_of_invisible_characters_is_too_short(telegram, db, htt
     async with db.session() as s:
         [pending] = (await s.execute(select(Proposal.text).where(Proposal.status == "pending"))).scalars().all()
     assert pending == {"en": "Plant \u200bwillows along the banks"}
+
+
+async def test_a_why_tapped_twice_at_once_shows_the_next_proposal_once(telegram, demo, db, no_errors):
+    await telegram.send(CHAT, "/start", language_code="en")
+    await telegram.press(CHAT, "English")
+    await telegram.press(CHAT, "✅")
+    await telegram.press(CHAT, index=0)
+    await telegram.press(CHAT, "👍")
+    why = telegram.last_with_buttons(CHAT)
+    data = next(b["callback_data"] for b in telegram.buttons(CHAT, why) if b["text"] == "I like it")
+    before = len(telegram.messages(CHAT))
+    await telegram.fake.press_button(CHAT, why["message_id"], data)
+    await telegram.fake.press_button(CHAT, why["message_id"], data)
+    await telegram.settle()
+    await telegram.settle()
+    assert len(telegram.messages(CHAT)) == before + 1          # the next proposal, once
+    assert len(live_keyboards(telegram, CHAT)) == 1
+    assert [a["text"] for a in telegram.fake.callback_answers(CHAT)[-2:]].count("Already recorded. ✓") == 1
+    async with db.session() as s:
+        assert (await s.execute(select(ProposalVote.qualification))).scalars().all() == ["like_it"]

@@ -322,6 +322,9 @@ class CitizenFlow:
         # button is refused like any vote) and returns the next screen in the same request.
         result = await self.backend.vote(participant["id"], button.proposal, button.choice, qualification,
                                          then=self._then(participant, tr))
+        if qualification and not result.get("qualified_now", True) and not press.user.redelivered:
+            # The same "why?" pressed twice (a double tap): the next screen is already on its way.
+            return Reply(toast=tr._("Already recorded. ✓"))
         screen = result.get("next")
         edit = Screen("", keep_text=True)
         if press.message_text:
