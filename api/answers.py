@@ -18,6 +18,12 @@ def clean_text(text: str) -> str:
     return "".join(kept).strip()
 
 
+def visible_length(text: str) -> int:
+    """Characters a reader sees: not whitespace, not format characters (zero-width spaces and joiners, bidi
+    marks: Unicode category Cf)."""
+    return sum(1 for ch in text if not ch.isspace() and unicodedata.category(ch) != "Cf")
+
+
 async def _options(session: AsyncSession, item: Item) -> dict[int, Option]:
     return {option.id: option for option in await content_for(session).options(item)}
 
@@ -69,9 +75,10 @@ async def validated_value(session: AsyncSession, item: Item, body: schemas.Answe
             raise bad_request("invalid_value", f"item {item.key!r} expects text")
         text = clean_text(body.value)
         low, high = int(config.get("min_length", 1)), int(config.get("max_length", 1000))
-        if not low <= len(text) <= high:
-            raise bad_request("invalid_length", f"the text must have {low} to {high} characters (it has {len(text)})",
-                              min=low, max=high, length=len(text))
+        length = visible_length(text) if visible_length(text) < low else len(text)  # as for proposals
+        if not low <= length <= high:
+            raise bad_request("invalid_length", f"the text must have {low} to {high} characters (it has {length})",
+                              min=low, max=high, length=length)
         return None, text
     if item.kind == "place":
         if body.value is None:

@@ -23,7 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from babel import Locale, UnknownLocaleError
 
 from api import schemas, selection
-from api.answers import clean_text, validated_value
+from api.answers import clean_text, validated_value, visible_length
 from api.content import localized
 from api.content_cache import ContentCache, content_for
 from api.definition import PROPOSAL_MAX, PROPOSAL_MIN
@@ -228,6 +228,7 @@ async def next_screen(
             default = consultation.default_language
             screen.item = schemas.ItemOut(
                 id=item.id, key=item.key, kind=item.kind, number=number, total=len(items), config=item.config,
+                step=_step(item, history),
                 prompt=localized(item.prompt, language, default),
                 min_label=localized(item.config.get("min_label"), language, default),
                 max_label=localized(item.config.get("max_label"), language, default),
@@ -240,6 +241,15 @@ async def next_screen(
     return schemas.NextOut(
         status="done", answers_count=await answers_count(session, participant_id, consultation.id), **base
     )
+
+
+def _step(item: Item, history: _History) -> int:
+    """Which screen of the item this is: 1 + the proposals voted on, or the pairs answered, in it so far."""
+    if item.kind == "proposal":
+        return 1 + len(history.voted[item.id])
+    if item.kind == "pairs":
+        return 1 + sum(1 for served in history.served[item.id] if served.outcome is not None)
+    return 1
 
 
 async def _branch_answers(content: ContentCache, items: list[Item],
@@ -415,9 +425,10 @@ async def record_answer(session: AsyncSession, participant_id: str, body: schema
     raise conflict("already_answered", f"item {item.key!r} was already answered", answer_id=existing.id)
 
 
-def _vote_out(vote: ProposalVote, created: bool, asks: bool = False) -> schemas.VoteOut:
+def _vote_out(vote: ProposalVote, created: bool, asks: bool = False, qualified: bool = False) -> schemas.VoteOut:
     return schemas.VoteOut(id=vote.id, proposal_id=vote.proposal_id, choice=vote.choice,
-                           qualification=vote.qualification, created=created, asks_qualification=asks)
+                           qualification=vote.qualification, created=created, asks_qualification=asks,
+                           qualified_now=qualified)
 
 
 _PROPOSAL_STATUS = _with_enrolment(
@@ -455,27 +466,28 @@ async def record_vote(session: AsyncSession, participant_id: str, body: schemas.
             "new_qualification": body.qualification})).first()
         if qualified is not None:
             return schemas.VoteOut(id=qualified.id, proposal_id=proposal_id, choice=body.choice,
-                                   qualification=body.qualification, created=False)
+                                   qualification=body.qualification, created=False, qualified_now=True)
     vote = ProposalVote(participant_id=participant_id, item_id=item.id, proposal_id=proposal_id,
                         choice=body.choice, qualification=body.qualification)
     if await insert_new_row(session, vote) is not None:
         after_commit(session, lambda: selection.vote_recorded(session, vote))
-        return _vote_out(vote, True, asks)
+        return _vote_out(vote, True, asks, qualified=body.qualification is not None)
     existing = (
         await session.execute(select(ProposalVote).where(ProposalVote.participant_id == participant_id,
                                                          ProposalVote.proposal_id == proposal_id))
     ).scalar_one()
     if existing.choice != body.choice:
         raise conflict("already_voted", "this proposal already has the participant's vote", vote_id=existing.id)
+    qualified = False
     if body.qualification and existing.qualification is None:
         # The follow-up "why?" arrives as a second request with the same choice.
-        await session.execute(update(ProposalVote).where(ProposalVote.id == existing.id,
-                                                         ProposalVote.qualification.is_(None))
-                              .values(qualification=body.qualification))
+        qualified = (await session.execute(update(ProposalVote).where(ProposalVote.id == existing.id,
+                                                                      ProposalVote.qualification.is_(None))
+                                           .values(qualification=body.qualification))).rowcount == 1
         await session.refresh(existing)
     if body.qualification and existing.qualification != body.qualification:
         raise conflict("already_qualified", "this vote already has a qualification", vote_id=existing.id)
-    return _vote_out(existing, False)
+    return _vote_out(existing, False, qualified=qualified)
 
 
 def _prompt_with_previous():  # noqa: ANN202
@@ -582,10 +594,14 @@ async def submit_proposal(session: AsyncSession, participant_id: str,
     if item.kind not in ("proposal", "pairs") or not item.config.get("allow_citizen_proposals"):
         raise bad_request("proposals_closed", f"item {item.key!r} does not take citizen proposals")
     text = " ".join(clean_text(body.text).split())
-    if not PROPOSAL_MIN <= len(text) <= PROPOSAL_MAX:
+    # The minimum counts what a reader sees: 15 zero-width spaces (format characters, Unicode category Cf)
+    # are not a 15-character idea. The maximum counts everything stored.
+    visible = visible_length(text)
+    if visible < PROPOSAL_MIN or len(text) > PROPOSAL_MAX:
+        length = visible if visible < PROPOSAL_MIN else len(text)
         raise bad_request("invalid_length", f"a proposal has {PROPOSAL_MIN} to {PROPOSAL_MAX} characters "
-                                            f"(this one has {len(text)})",
-                          min=PROPOSAL_MIN, max=PROPOSAL_MAX, length=len(text))
+                                            f"(this one has {length})",
+                          min=PROPOSAL_MIN, max=PROPOSAL_MAX, length=length)
     normalized = normalize_proposal(text)
     pool = (await session.execute(select(Proposal).where(Proposal.item_id == item.id,
                                                          Proposal.status != "rejected"))).scalars()

@@ -2,15 +2,17 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Depends, Path, Query
-from sqlalchemy import select
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.attributes import set_committed_value
 
 from api import participation, schemas
 from api.deps import require_service_token, session
 from api.content_cache import content_for
-from api.errors import not_found
+from api.errors import conflict, not_found
 from storage.models import Consultation, Contact, Enrolment, Participant, utcnow
+from storage.rows import insert_new_row
 
 router = APIRouter(prefix="/participant", tags=["participant"], dependencies=[Depends(require_service_token)])
 
@@ -73,37 +75,56 @@ async def open_consultations(lang: str | None = None,
     return [participation.brief(c, lang) for c in rows]
 
 
-async def _enrolment(db: AsyncSession, participant: Participant, consultation: Consultation,
+async def _open_consultation(db: AsyncSession, slug: str) -> Consultation:
+    """Enrolment, consent and profile answers only while a consultation is open: a forged button or an old
+    deep link must not add participants to a closed one and change its figures after the close."""
+    consultation = await _consultation(db, slug)
+    if not participation.is_open(consultation):
+        raise conflict("not_open", f"consultation {slug!r} is not open ({consultation.status})")
+    return consultation
+
+
+_ADD_SOURCE = (update(Enrolment).where(Enrolment.id == bindparam("enrolment"), Enrolment.source.is_(None))
+               .values(source=bindparam("new_source")).execution_options(synchronize_session=False))
+_CONSENT = (update(Enrolment).where(Enrolment.id == bindparam("enrolment"), Enrolment.consented_at.is_(None))
+            .values(consented_at=bindparam("now")).returning(Enrolment.consented_at)
+            .execution_options(synchronize_session=False))
+_MOVE = (update(Participant).where(Participant.id == bindparam("participant"))
+         .values(current_consultation_id=bindparam("consultation")).execution_options(synchronize_session=False))
+
+
+async def _enrolment(db: AsyncSession, participant_id: str, consultation: Consultation,
                      source: str | None) -> Enrolment:
-    enrolment = await participation.enrolment_of(db, participant.id, consultation.id)
+    """The participant's enrolment, created when missing, and the participant moved to the consultation; not
+    committed. Race-free without a rollback: the INSERT skips a row that a concurrent request wrote first (it
+    waits for that one to commit), and the UPDATEs hold no ORM object that a failed flush would expire."""
+    enrolment = await participation.enrolment_of(db, participant_id, consultation.id)
     if enrolment is None:
-        enrolment = Enrolment(participant_id=participant.id, consultation_id=consultation.id, source=source)
-        db.add(enrolment)
-        try:
-            await db.commit()
-        except IntegrityError:
-            await db.rollback()
-            enrolment = await participation.enrolment_of(db, participant.id, consultation.id)
+        await insert_new_row(db, Enrolment(participant_id=participant_id, consultation_id=consultation.id,
+                                           source=source))
+        enrolment = await participation.enrolment_of(db, participant_id, consultation.id)  # ours or theirs
     elif source and not enrolment.source:
-        enrolment.source = source
-        await db.commit()
+        await db.execute(_ADD_SOURCE, {"enrolment": enrolment.id, "new_source": source})
+        await db.refresh(enrolment, ["source"])
+    await db.execute(_MOVE, {"participant": participant_id, "consultation": consultation.id})
     return enrolment
 
 
-def _enrolment_out(consultation: Consultation, enrolment: Enrolment) -> schemas.EnrolmentOut:
+def _enrolment_out(consultation: Consultation, enrolment: Enrolment,
+                   consented_now: bool = False) -> schemas.EnrolmentOut:
     return schemas.EnrolmentOut(slug=consultation.slug, consented=enrolment.consented_at is not None,
-                                completed=enrolment.completed_at is not None, source=enrolment.source)
+                                completed=enrolment.completed_at is not None, source=enrolment.source,
+                                consented_now=consented_now)
 
 
 @router.post("/{participant_id}/enrol", response_model=schemas.EnrolmentOut,
              summary="Open a consultation for the participant (deep link), recording the outreach source")
 async def enrol(participant_id: str, body: schemas.EnrolIn, db: AsyncSession = Depends(session)) -> schemas.EnrolmentOut:
     participant = await participation.require_participant(db, participant_id)
-    consultation = await _consultation(db, body.slug)
-    enrolment = await _enrolment(db, participant, consultation, body.source)
-    participant = await participation.require_participant(db, participant_id)
-    participant.current_consultation_id = consultation.id
+    consultation = await _open_consultation(db, body.slug)
+    enrolment = await _enrolment(db, participant.id, consultation, body.source)
     await db.commit()
+    set_committed_value(participant, "current_consultation_id", consultation.id)  # as written by _enrolment
     return _enrolment_out(consultation, enrolment)
 
 
@@ -128,14 +149,19 @@ async def _with_next(db: AsyncSession, out, participant_id: str, slug: str | Non
 async def consent(participant_id: str, body: schemas.EnrolIn, then: str | None = NEXT, lang: str | None = LANG,
                   db: AsyncSession = Depends(session)) -> schemas.EnrolmentOut:
     participant = await participation.require_participant(db, participant_id)
-    lang = lang or participant.language  # read now: a rollback in _enrolment (a race) would expire it
-    consultation = await _consultation(db, body.slug)
-    enrolment = await _enrolment(db, participant, consultation, body.source)
-    if enrolment.consented_at is None:
-        enrolment.consented_at = utcnow()
-    participant.current_consultation_id = consultation.id
+    lang = lang or participant.language
+    consultation = await _open_consultation(db, body.slug)
+    enrolment = await _enrolment(db, participant.id, consultation, body.source)
+    # Only the request that finds no consent gives it: a second press (or a concurrent one) says so.
+    given = (await db.execute(_CONSENT, {"enrolment": enrolment.id, "now": utcnow()})).first()
+    if given is not None:
+        set_committed_value(enrolment, "consented_at", given.consented_at)
+    elif enrolment.consented_at is None:  # given by a concurrent request since we read the row
+        await db.refresh(enrolment, ["consented_at"])
     await db.commit()
-    return await _with_next(db, _enrolment_out(consultation, enrolment), participant_id, then, lang)
+    set_committed_value(participant, "current_consultation_id", consultation.id)
+    out = _enrolment_out(consultation, enrolment, consented_now=given is not None)
+    return await _with_next(db, out, participant_id, then, lang)
 
 
 @router.get("/{participant_id}/next", response_model=schemas.NextOut,
@@ -180,14 +206,14 @@ async def pair(participant_id: str, token: str, body: schemas.PairAnswerIn, then
              summary="Answer (or skip, with value null) one optional profile question")
 async def profile(participant_id: str, body: schemas.ProfileIn, db: AsyncSession = Depends(session)) -> None:
     participant = await participation.require_participant(db, participant_id)
-    await participation.record_profile(db, participant, await _consultation(db, body.slug), body)
+    await participation.record_profile(db, participant, await _open_consultation(db, body.slug), body)
 
 
 @router.post("/{participant_id}/awaiting", status_code=204,
              summary="Say what the participant's next typed message is for (a proposal, a place comment)")
 async def awaiting(participant_id: str, body: schemas.AwaitIn, db: AsyncSession = Depends(session)) -> None:
     await participation.require_participant(db, participant_id)
-    await participation.set_awaiting(db, participant_id, await _consultation(db, body.slug), body.awaiting)
+    await participation.set_awaiting(db, participant_id, await _open_consultation(db, body.slug), body.awaiting)
 
 
 @router.post("/{participant_id}/proposals", response_model=schemas.SubmittedProposalOut, status_code=201,

@@ -39,6 +39,8 @@ class EnrolmentOut(BaseModel):
     consented: bool
     completed: bool
     source: str | None
+    consented_now: bool = Field(default=False, description="This request gave the consent (false when it had "
+                                "been given before: an old consent button pressed again).")
     next: "NextOut | None" = Field(default=None, description="With ?next=<slug>: the participant's next screen "
                                    "in that consultation, so that a front end needs one request per answer.")
 
@@ -78,6 +80,8 @@ class ItemOut(BaseModel):
     prompt: str
     number: int
     total: int
+    step: int = Field(default=1, description="Which screen of the item this is: proposals and pairs show one "
+                      "proposal or pair at a time, all of them one question (1 for the other kinds).")
     config: dict[str, Any] = {}
     min_label: str = ""
     max_label: str = ""
@@ -164,13 +168,19 @@ class VoteOut(BaseModel):
     qualification: str | None
     created: bool
     asks_qualification: bool = Field(default=False, description="The item asks a follow-up 'why?' for votes.")
+    qualified_now: bool = Field(default=False, description="This request gave the vote its qualification (false "
+                                "when it had it already: the same 'why?' pressed twice).")
     next: "NextOut | None" = Field(default=None, description="With ?next=<slug>: the participant's next screen "
                                    "in that consultation, so that a front end needs one request per answer.")
 
 
+CantDecideReason = Literal["both", "neither", "equal", "unknown", "undecided"]
+
+
 class PairAnswerIn(BaseModel):
     outcome: PairOutcome
-    reason: str | None = Field(default=None, max_length=32)
+    reason: CantDecideReason | None = Field(default=None, description="Why the participant cannot decide "
+                                            "(with the outcome cant_decide).")
 
 
 class PairAnswerOut(BaseModel):

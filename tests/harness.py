@@ -3,6 +3,7 @@ real HTTP on an ephemeral port, recording through the real API app into the real
 from __future__ import annotations
 
 import asyncio
+import secrets
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -75,8 +76,12 @@ class Telegram:
         raise AssertionError(f"no message with buttons in chat {chat_id}: {self.texts(chat_id)}")
 
     async def press(self, chat_id: int, label: str | None = None, *, index: int | None = None,
-                    message: dict[str, Any] | None = None) -> dict[str, Any]:
-        """Tap the button whose label contains ``label`` (or the ``index``-th) under the latest keyboard."""
+                    message: dict[str, Any] | None = None, shape: str = "message") -> dict[str, Any]:
+        """Tap the button whose label contains ``label`` (or the ``index``-th) under the latest keyboard.
+
+        ``shape``: how the callback query carries the message, as Telegram may send it: "message" (whole),
+        "without_keyboard" (a compatible Bot API server that leaves out reply_markup) or "inaccessible"
+        (older than 48 hours: an InaccessibleMessage, only chat, message_id and date 0)."""
         message = message or self.last_with_buttons(chat_id)
         buttons = self.buttons(chat_id, message)
         if label is not None:
@@ -85,9 +90,28 @@ class Telegram:
             button = matches[0]
         else:
             button = buttons[index or 0]
-        await self.fake.press_button(chat_id, message["message_id"], button["callback_data"])
+        if shape == "message":
+            await self.fake.press_button(chat_id, message["message_id"], button["callback_data"])
+        else:
+            self.deliver_press(chat_id, message["message_id"], button["callback_data"], shape)
         await self.settle()
         return button
+
+    def deliver_press(self, chat_id: int, message_id: int, data: str, shape: str) -> dict[str, Any]:
+        """A callback query whose ``message`` is shaped as the Bot API documents it for old messages or for
+        servers that leave the keyboard out (the fake's press_button always sends the whole message)."""
+        stored = self.fake.chats.get(chat_id).messages[message_id].message
+        if shape == "inaccessible":
+            seen = {"chat": stored["chat"], "message_id": message_id, "date": 0}
+        elif shape == "without_keyboard":
+            seen = {key: value for key, value in stored.items() if key != "reply_markup"}
+        else:
+            raise ValueError(shape)
+        query_id = str(secrets.randbits(63))
+        self.fake.open_callback_queries[query_id] = {"chat_id": chat_id, "message_id": message_id}
+        return self.fake._push({"callback_query": {  # noqa: SLF001 - the fake's own delivery path
+            "id": query_id, "from": self.fake._user(chat_id), "message": seen,  # noqa: SLF001
+            "chat_instance": str(chat_id * 7919 % 10**12), "data": data}})["callback_query"]
 
 
 @asynccontextmanager

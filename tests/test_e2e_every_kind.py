@@ -68,7 +68,7 @@ async def test_the_example_consultation_end_to_end(telegram, db, api_app):
     await t.press(CHAT, "Playground")
     assert t.fake.callback_answers(CHAT)[-1]["text"].startswith("That does not fit")
     assert t.fake.callback_answers(CHAT)[-1]["show_alert"]
-    assert "Budget left: UAH450,000" in t.texts(CHAT)[-1]
+    assert "Budget left: ₴450,000 of ₴2,000,000" in t.texts(CHAT)[-1]
     await t.press(CHAT, "Done")
     # place with a comment
     assert "Send the location" in t.texts(CHAT)[-1]

@@ -1,16 +1,11 @@
 """Rendering one item screen: the text and buttons for each kind of item."""
 from __future__ import annotations
 
-from bot.flows.callbacks import encode
+from bot.flows import buttons
+from bot.flows.buttons import QUALIFICATIONS
 from bot.flows.screens import Button, Screen
 from bot.i18n import Translator
-
-QUALIFICATION_CODES = {
-    "agree": (("l", "like_it"), ("d", "doable"), ("p", "platitude")),
-    "disagree": (("w", "no_way"), ("i", "impossible"), ("p", "platitude")),
-    "neutral": (("u", "dont_understand"), ("o", "no_opinion"), ("c", "dont_care")),
-}
-CANT_DECIDE_REASONS = ("both", "neither", "equal", "unknown", "undecided")
+from bot.i18n.formats import format_currency
 
 
 def qualification_label(tr: Translator, qualification: str) -> str:
@@ -29,93 +24,109 @@ def reason_label(tr: Translator, reason: str) -> str:
     }[reason]
 
 
-def decode_mask(mask: str) -> set[int]:
-    bits = int(mask, 16)
-    return {i for i in range(16) if bits >> i & 1}
+def choice_label(tr: Translator, choice: str) -> str:
+    return {"agree": "👍 " + tr._("Agree"), "disagree": "👎 " + tr._("Disagree"),
+            "neutral": "🤷 " + tr._("Neutral")}[choice]
 
 
-def encode_mask(positions: set[int]) -> str:
-    return format(sum(1 << i for i in positions), "x")
+def side_label(tr: Translator, side: str) -> str:
+    """A pair's buttons: 🅰, 🅱, Skip."""
+    return {"left": "🅰", "right": "🅱", "skip": tr._("Skip")}[side]
 
 
 def quoted(tr: Translator, text: str) -> str:
-    """A title or a proposal in the quotation marks of the participant's language: «…», „…“, ”…”."""
+    """A title or a proposal in the quotation marks of the participant's language: “…” (en), «…» (uk, fr),
+    „…“ (de, cs), „…” (pl), ”…” (sv). The marks live in each catalog's translation of this string."""
     return tr._("«{text}»", text=text)
 
 
-def header(tr: Translator, item: dict) -> str:
-    return tr._("Question {number} of {total}", number=item["number"], total=item["total"])
+def top(tr: Translator, item: dict) -> str:
+    """The item's number and prompt. An item that takes several screens (proposals, pairs) is one question:
+    its number is shown on its first screen only, not again on every proposal."""
+    if int(item.get("step") or 1) > 1:
+        return item["prompt"]
+    number = tr._("Question {number} of {total}", number=item["number"], total=item["total"])
+    return f"{number}\n\n{item['prompt']}"
 
 
 def _add_own(tr: Translator, item: dict) -> list[list[Button]]:
     if not item["config"].get("allow_citizen_proposals"):
         return []
-    return [[Button("✍️ " + tr._("Add my own proposal"), encode("np", item["id"]))]]
+    return [[Button("✍️ " + tr._("Add my own proposal"), buttons.NewProposal(item["id"]).pack())]]
 
 
 def render_item(tr: Translator, screen: dict, selected: set[int] | None = None) -> Screen:
     item = screen["item"]
     kind = item["kind"]
-    top = f"{header(tr, item)}\n\n{item['prompt']}"
+    head = top(tr, item)
     if kind == "proposal":
         pid = screen["proposal"]["id"]
-        return Screen(f"{top}\n\n{quoted(tr, screen['proposal']['text'])}", [[
-            Button("👍 " + tr._("Agree"), encode("v", pid, "a")),
-            Button("👎 " + tr._("Disagree"), encode("v", pid, "d")),
-            Button("🤷 " + tr._("Neutral"), encode("v", pid, "n")),
-        ], *_add_own(tr, item)])
+        return Screen(f"{head}\n\n{quoted(tr, screen['proposal']['text'])}", [
+            [Button(choice_label(tr, choice), buttons.Vote(pid, choice).pack()) for choice in QUALIFICATIONS],
+            *_add_own(tr, item)])
     if kind == "pairs":
         pair = screen["pair"]
         token = pair["token"]
-        return Screen(f"{top}\n\n🅰 {pair['left']['text']}\n\n🅱 {pair['right']['text']}", [
-            [Button("🅰", encode("p", token, "l")), Button("🅱", encode("p", token, "r"))],
-            [Button(tr._("I can't decide"), encode("p", token, "c")), Button(tr._("Skip"), encode("p", token, "s"))],
+        return Screen(f"{head}\n\n🅰 {pair['left']['text']}\n\n🅱 {pair['right']['text']}", [
+            [Button(side_label(tr, side), buttons.Pair(token, side).pack()) for side in ("left", "right")],
+            [Button(tr._("I can't decide"), buttons.PairUndecided(token).pack()),
+             Button(side_label(tr, "skip"), buttons.Pair(token, "skip").pack())],
             *_add_own(tr, item),
         ])
     if kind == "single_choice":
-        return Screen(top, [[Button(o["label"], encode("a", item["id"], o["id"]))] for o in screen["options"]])
+        return Screen(head, [[Button(o["label"], buttons.Option(item["id"], o["id"]).pack())]
+                             for o in screen["options"]])
     if kind == "scale":
         low, high = item["config"].get("min", 1), item["config"].get("max", 5)
         values = list(range(low, high + 1))
         rows = [values[i:i + 6] for i in range(0, len(values), 6)]
-        ends = ""
-        if item.get("min_label") or item.get("max_label"):
-            ends = f"\n\n{low} — {item.get('min_label', '')}\n{high} — {item.get('max_label', '')}"
-        return Screen(top + ends, [[Button(str(v), encode("s", item["id"], v)) for v in row] for row in rows])
+        ends = "\n".join(f"{end} — {label}" for end, label in ((low, item.get("min_label")),
+                                                                 (high, item.get("max_label"))) if label)
+        return Screen(head + (f"\n\n{ends}" if ends else ""),
+                      [[Button(str(v), buttons.Scale(item["id"], v).pack()) for v in row] for row in rows])
     if kind == "multi_choice":
-        return _toggles(tr, top, screen, selected or set(), "m")
+        return _toggles(tr, head, screen, selected or set(), buttons.Toggle, buttons.ToggleDone)
     if kind == "budget":
-        return _budget(tr, top, screen, selected or set())
+        return _budget(tr, head, screen, selected or set())
     if kind == "free_text":
         limit = item["config"].get("max_length", 1000)
-        text = top + "\n\n" + tr.n_("Type your answer (up to {n} character).",
-                                    "Type your answer (up to {n} characters).", limit)
-        skip = [[Button(tr._("Skip"), encode("x", item["id"]))]] if item["config"].get("optional", True) else []
-        return Screen(text, skip)
+        text = head + "\n\n" + tr.n_("Type your answer (up to {n} character).",
+                                     "Type your answer (up to {n} characters).", limit)
+        optional = item["config"].get("optional", True)
+        return Screen(text, [[Button(tr._("Skip"), buttons.SkipItem(item["id"]).pack())]] if optional else [])
     if kind == "place":
-        text = top + "\n\n" + tr._("Share a location: tap 📎, choose “Location” and pick the place on the map.")
-        return Screen(text, [[Button(tr._("Skip"), encode("x", item["id"]))]])
-    return Screen(top)
+        text = head + "\n\n" + tr._("Share a location: tap 📎, choose “Location” and pick the place on the map.")
+        return Screen(text, [[Button(tr._("Skip"), buttons.SkipItem(item["id"]).pack())]])
+    return Screen(head)
 
 
-def _toggles(tr: Translator, top: str, screen: dict, selected: set[int], prefix: str) -> Screen:
+def most_choices(item: dict, options: int) -> int:
+    """How many options a multiple-choice item lets one tick."""
+    return int(item["config"].get("max_choices") or options)
+
+
+def _toggles(tr: Translator, head: str, screen: dict, selected: set[int], toggle: type, done: type) -> Screen:
     item = screen["item"]
     rows = []
     for position, option in enumerate(screen["options"]):
-        toggled = selected ^ {position}
+        toggled = frozenset(selected ^ {position})
         mark = "☑️ " if position in selected else "⬜ "
-        rows.append([Button(mark + option["label"], encode(prefix, item["id"], encode_mask(toggled)))])
-    rows.append([Button("✅ " + tr._("Done"), encode(prefix + "d", item["id"], encode_mask(selected)))])
-    return Screen(top + "\n\n" + tr._("Tap to select, then press Done."), rows)
+        rows.append([Button(mark + option["label"], toggle(item["id"], toggled).pack())])
+    rows.append([Button("✅ " + tr._("Done"), done(item["id"], frozenset(selected)).pack())])
+    limit = most_choices(item, len(screen["options"])) if item["kind"] == "multi_choice" else len(screen["options"])
+    hint = (tr.n_("Tap to select up to {n} option, then press Done.",
+                  "Tap to select up to {n} options, then press Done.", limit)
+            if limit < len(screen["options"]) else tr._("Tap to select, then press Done."))
+    return Screen(head + "\n\n" + hint, rows)
 
 
-def _budget(tr: Translator, top: str, screen: dict, selected: set[int]) -> Screen:
+def _budget(tr: Translator, head: str, screen: dict, selected: set[int]) -> Screen:
     item = screen["item"]
     total, currency = item["config"]["total"], item["config"].get("currency", "EUR")
     spent = sum(screen["options"][p]["cost"] or 0 for p in selected if p < len(screen["options"]))
     left = tr._("Budget left: {left} of {total}",
                 left=format_money(total - spent, currency, tr.locale), total=format_money(total, currency, tr.locale))
-    rendered = _toggles(tr, f"{top}\n\n{left}", screen, selected, "b")
+    rendered = _toggles(tr, f"{head}\n\n{left}", screen, selected, buttons.BudgetToggle, buttons.BudgetDone)
     for row, option in zip(rendered.buttons, screen["options"]):
         button = row[0]
         row[0] = Button(f"{button.text} — {format_money(option['cost'], currency, tr.locale)}", button.data)
@@ -123,6 +134,4 @@ def _budget(tr: Translator, top: str, screen: dict, selected: set[int]) -> Scree
 
 
 def format_money(amount: int, currency: str, locale: str) -> str:
-    from bot.i18n.formats import format_currency
-
     return format_currency(amount, currency, locale)

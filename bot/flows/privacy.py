@@ -6,13 +6,12 @@ import json
 
 from bot.backend import Backend
 from bot.flows import callbacks
-from bot.flows.callbacks import encode
+from bot.flows.buttons import ForgetCancel, ForgetConfirm
 from bot.flows.citizen import User
 from bot.flows.known import CHANNEL, KnownParticipants
 from bot.flows.screens import Button, Reply, Screen
 from bot.i18n import Translator, resolve_locale, translator
 
-PREFIX = "fg"
 EXPORT_FILE = "viche-my-data.json"
 
 
@@ -25,8 +24,7 @@ class PrivacyFlow:
 
     @staticmethod
     def handles(data: str | None) -> bool:
-        cb = callbacks.decode(data)
-        return cb is not None and cb.prefix == PREFIX
+        return isinstance(callbacks.unpack(data), (ForgetConfirm, ForgetCancel))
 
     async def my_data(self, user: User) -> Reply:
         participant = await self.backend.find(CHANNEL, user.external_id)
@@ -46,22 +44,20 @@ class PrivacyFlow:
             return Reply(messages=[Screen(self._nothing_stored(tr))])
         # The button names this participant: pressed after they were forgotten (and came back as someone
         # new), it deletes nothing.
-        confirm = encode(PREFIX, "y", participant["id"][:12])
+        confirm = ForgetConfirm(participant["id"][:12]).pack()
         return Reply(messages=[Screen(
             tr._("This deletes your Telegram id and every link between you and your answers. Your answers stay "
                  "in the results, anonymously: nobody, not even the organisers, can tell they were yours. "
                  "Free-text answers are deleted. This cannot be undone."),
-            [[Button("🗑 " + tr._("Yes, delete my data"), confirm)], [Button(tr._("Cancel"), encode(PREFIX, "n"))]])])
+            [[Button("🗑 " + tr._("Yes, delete my data"), confirm)], [Button(tr._("Cancel"), ForgetCancel().pack())]])])
 
     async def callback(self, user: User, data: str | None) -> Reply:
-        cb = callbacks.decode(data)
+        button = callbacks.unpack(data)
         participant = await self.backend.find(CHANNEL, user.external_id)
         tr = self._tr(participant, user)
-        if cb is None or cb.prefix != PREFIX or not cb.parts:
-            return Reply(toast=tr._("This button is no longer active."))
-        if cb.parts[0] == "n":
+        if isinstance(button, ForgetCancel):
             return Reply(edit=Screen(tr._("Nothing was deleted.")), toast=tr._("Cancelled"))
-        if cb.parts[0] != "y" or len(cb.parts) < 2 or participant is None or participant["id"][:12] != cb.parts[1]:
+        if not isinstance(button, ForgetConfirm) or participant is None or participant["id"][:12] != button.participant:
             return Reply(toast=tr._("This button is no longer active."))
         await self.backend.forget(participant["id"])
         self.known.forget(user.external_id)

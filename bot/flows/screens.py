@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 @dataclass(frozen=True)
 class Button:
     text: str
-    data: str  # callback data: ids only, at most 64 bytes (checked in callbacks.encode)
+    data: str  # callback data: ids only, at most 64 bytes (packed by bot/flows/buttons.py)
 
 
 @dataclass
@@ -16,6 +16,9 @@ class Screen:
     buttons: list[list[Button]] = field(default_factory=list)
     photo: bytes | None = None  # sent with sendPhoto, ``text`` as the caption
     document: tuple[str, bytes] | None = None  # (file name, content), ``text`` as the caption
+    keep_text: bool = False
+    """As an edit: replace only the buttons and leave the text alone (it is not known when the pressed message
+    came as an InaccessibleMessage)."""
 
 
 @dataclass

@@ -5,7 +5,7 @@ import logging
 
 from aiogram import Bot
 from aiogram.exceptions import TelegramBadRequest
-from aiogram.types import BufferedInputFile, CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
+from aiogram.types import BufferedInputFile, CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.flows.screens import Reply, Screen
 
@@ -57,12 +57,19 @@ async def answer_callback(query: CallbackQuery, reply: Reply) -> None:
     except TelegramBadRequest as error:
         # Answered already: Telegram delivers again an update whose handling failed after the toast.
         log.debug("callback answer skipped: %s", error)
-    message = query.message
-    if reply.edit is not None and isinstance(message, Message):
+    message = query.message  # a Message, or an InaccessibleMessage (date 0: no text, no keyboard), or None
+    if reply.edit is not None and message is not None:
+        # By chat and message id, which both kinds carry: a keyboard under a message older than 48 hours
+        # must go as well, or the person is left with buttons that no longer answer anything.
+        where = {"chat_id": message.chat.id, "message_id": message.message_id}
         try:
-            await message.edit_text(fit(reply.edit.text, MAX_TEXT), reply_markup=keyboard(reply.edit))
+            if reply.edit.keep_text:
+                await query.bot.edit_message_reply_markup(**where, reply_markup=keyboard(reply.edit))
+            else:
+                await query.bot.edit_message_text(fit(reply.edit.text, MAX_TEXT), **where,
+                                                  reply_markup=keyboard(reply.edit))
         except TelegramBadRequest as error:
-            # Already edited by an earlier press of the same button: nothing to change.
+            # Already edited by an earlier press of the same button, or too old to edit: nothing to change.
             log.debug("edit skipped: %s", error)
     if query.message is not None:
         await send_reply(query.bot, query.message.chat.id, reply)

@@ -4,11 +4,16 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from babel import Locale
+import re
+from functools import lru_cache
+
+from babel import Locale, UnknownLocaleError
+from babel.core import get_global
 from babel.dates import format_date as _format_date
 from babel.dates import format_datetime as _format_datetime
 from babel.dates import format_time as _format_time
 from babel.numbers import format_currency as _format_currency
+from babel.numbers import get_currency_symbol
 from babel.numbers import format_decimal, format_percent
 
 
@@ -22,8 +27,36 @@ def format_share(share: float, locale: str) -> str:
 
 
 def format_currency(amount: float, currency: str, locale: str) -> str:
-    return _format_currency(amount, currency, locale=locale, format_type="standard", currency_digits=False,
-                            decimal_quantization=False)
+    """Money as the locale writes it, without cents when the amount is whole: '₴2,000,000' (en),
+    '2 000 000 ₴' (uk), '2.000.000 ₴' (de); '€12.50' keeps its cents."""
+    pattern = Locale.parse(locale).currency_formats["standard"].pattern
+    if float(amount).is_integer():
+        # The locale's own pattern with its fraction dropped ("¤#,##0.00" → "¤#,##0").
+        pattern = re.sub(r"\.0+(?=[^0#]*$)", "", pattern.split(";")[0])
+        amount = int(amount)
+    text = _format_currency(amount, currency, format=pattern, locale=locale, currency_digits=False)
+    code_symbol = get_currency_symbol(currency, locale)
+    symbol = _narrow_symbol(currency)
+    if code_symbol == currency and symbol:  # English writes "UAH2,000,000"; people write "₴2,000,000"
+        text = text.replace(currency, symbol)
+    return text
+
+
+@lru_cache(maxsize=64)
+def _narrow_symbol(currency: str) -> str | None:
+    """The sign the currency's own country uses (₴ for UAH, zł for PLN, Kč for CZK), when it is not its
+    ISO code: Babel has no CLDR narrow symbols, so it is taken from a locale where the currency is at home."""
+    for territory, spans in get_global("territory_currencies").items():
+        if not any(span[0] == currency and span[2] is None for span in spans):  # the current currency there
+            continue
+        try:
+            home = Locale.parse(f"und_{territory}")
+        except (ValueError, UnknownLocaleError):
+            continue
+        symbol = get_currency_symbol(currency, home)
+        if symbol != currency:
+            return symbol
+    return None
 
 
 def format_moment(moment: datetime, time_zone: str, locale: str) -> str:

@@ -84,7 +84,7 @@ async def test_new_with_problems_shows_them_verbatim_with_their_lines(telegram, 
 async def test_new_creates_then_replaces_a_draft_json_too(telegram, db):
     await telegram.send(ADMIN, "/new")
     await send_file(telegram, ADMIN, "riverside.yaml", example_text())
-    assert telegram.texts(ADMIN)[-1].startswith("✅ Draft «Нова набережна Південного Бугу» saved: 10 items in uk, en, de.")
+    assert telegram.texts(ADMIN)[-1].startswith("✅ Draft “Нова набережна Південного Бугу” saved: 10 items in uk, en, de.")
     assert "/preview riverside-2027" in telegram.texts(ADMIN)[-1]
     as_json = json.dumps(yaml.safe_load(example_text()), ensure_ascii=False, indent=2)
     await send_file(telegram, ADMIN, "riverside.json", as_json)  # the name is enough
@@ -99,7 +99,7 @@ async def test_the_lifecycle_from_telegram(telegram, db, http):
     await telegram.send(ADMIN, "/launch")
     assert "riverside-2027" in telegram.buttons(ADMIN)[0]["text"]
     await telegram.press(ADMIN, "riverside-2027")
-    assert telegram.texts(ADMIN)[-1].startswith("🚀 «Нова набережна Південного Бугу» is open.")
+    assert telegram.texts(ADMIN)[-1].startswith("🚀 “Нова набережна Південного Бугу” is open.")
     assert await status_of(db) == "open"
     await telegram.send(ADMIN, "/launch riverside-2027")
     assert telegram.texts(ADMIN)[-1] == "riverside-2027 is open: this command does not apply to it."
@@ -113,10 +113,10 @@ async def test_the_lifecycle_from_telegram(telegram, db, http):
     assert telegram.texts(ADMIN)[-1] == "Cancelled." and await status_of(db) == "open"
     await telegram.send(ADMIN, "/close riverside-2027")
     await telegram.press(ADMIN, "Close it")
-    assert telegram.texts(ADMIN)[-1].startswith("🏁 «Нова набережна Південного Бугу» is closed.")
+    assert telegram.texts(ADMIN)[-1].startswith("🏁 “Нова набережна Південного Бугу” is closed.")
     assert await status_of(db) == "closed"
     await telegram.send(ADMIN, "/list")
-    assert telegram.texts(ADMIN)[-1] == ("Consultations:\n• riverside-2027 — «Нова набережна Південного Бугу» — "
+    assert telegram.texts(ADMIN)[-1] == ("Consultations:\n• riverside-2027 — “Нова набережна Південного Бугу” — "
                                          "closed, 0 participants")
     await telegram.send(ADMIN, "/pause nope")
     assert telegram.texts(ADMIN)[-1].startswith("Not found: consultation 'nope'")
@@ -147,7 +147,7 @@ async def test_preview_walks_every_screen_and_records_nothing(telegram, db, rive
     joined = "\n".join(seen)
     assert "How often do you go to the riverside?" in joined
     assert "↳ Shown only when visits is rarely / never." in joined
-    assert "5 proposals in the pool" in joined and "«Light the whole riverside" in joined
+    assert "5 proposals in the pool" in joined and "“Light the whole riverside" in joined
     assert any("Floating swimming pontoon" in label for label in labels) and "👍 Agree" in labels
     await telegram.press(ADMIN, "◀")
     assert "screen 13 of 14" in telegram.texts(ADMIN)[-1]

@@ -31,9 +31,16 @@ def test_percentages(locale, expected):
 
 
 def test_money():
-    assert format_currency(1500, "EUR", "de") == f"1.500,00{NBSP}€"
-    assert format_currency(1500, "UAH", "uk") == f"1{NBSP}500,00{NBSP}₴"
-    assert format_currency(1500, "EUR", "en") == "€1,500.00"
+    # whole amounts without cents, in the locale's pattern, with the sign people write, not the ISO code
+    assert format_currency(1500, "EUR", "de") == f"1.500{NBSP}€"
+    assert format_currency(2_000_000, "UAH", "uk") == f"2{NBSP}000{NBSP}000{NBSP}₴"
+    assert format_currency(2_000_000, "UAH", "en") == "₴2,000,000"
+    assert format_currency(1500, "EUR", "en") == "€1,500"
+    assert format_currency(450_000, "UAH", "fr") == f"450{NNBSP}000{NBSP}₴"
+    assert format_currency(99, "PLN", "pl") == f"99{NBSP}zł"
+    # cents stay when there are some
+    assert format_currency(12.5, "EUR", "en") == "€12.50"
+    assert format_currency(12.5, "EUR", "de") == f"12,50{NBSP}€"
 
 
 # 22:30 UTC on 1 December is already 2 December in Kyiv (UTC+2): the date is the consultation's, not UTC's.

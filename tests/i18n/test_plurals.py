@@ -107,11 +107,11 @@ def test_a_distinct_form_for_each_ukrainian_category():
 def test_two_form_languages():
     assert translator("fr").n_(*THANKS, 0, title="T") == "Merci\u202f! Tu as donné 0 réponse dans «\u00a0T\u00a0»."
     assert translator("fr").n_(*THANKS, 2, title="T").endswith("2 réponses dans «\u00a0T\u00a0».")
-    assert translator("en").n_(*THANKS, 0, title="T") == "Thank you! You gave 0 answers in «T»."
+    assert translator("en").n_(*THANKS, 0, title="T") == "Thank you! You gave 0 answers in “T”."
     assert translator("de").n_(*THANKS, 1, title="T") == "Danke! Du hast in „T“ 1 Antwort gegeben."
 
 
 def test_the_count_is_written_the_local_way():
-    assert translator("en").n_(*THANKS, 1234, title="T") == "Thank you! You gave 1,234 answers in «T»."
+    assert translator("en").n_(*THANKS, 1234, title="T") == "Thank you! You gave 1,234 answers in “T”."
     assert "1\u00a0234 відповіді" in translator("uk").n_(*THANKS, 1234, title="T")
     assert "1.234 Antworten" in translator("de").n_(*THANKS, 1234, title="T")

@@ -119,7 +119,7 @@ async def test_updates_from_one_user_keep_their_order(webhook, demo):
     assert (await first).status_code == 200 and (await second).status_code == 200
     # … while this user's replies come in the order of their messages
     texts = t.texts(CHAT)
-    assert texts[0] == "Choose your language:" and "/consultations" in texts[1], texts
+    assert texts[0].endswith("Choose your language:") and "/consultations" in texts[1], texts
     assert len(t.receiver.locks) == 0  # no lock outlives its updates
 
 
@@ -214,7 +214,7 @@ async def test_viche_run_with_a_webhook_url(settings, db, demo):
         assert fake.webhook.url == f"http://127.0.0.1:{port}/tg/hook" and fake.webhook.secret_token == "runner-secret"
         await fake.send_text(CHAT, "/start", language_code="en")
         await fake.wait_until_idle(timeout=10)
-        assert fake.messages(CHAT)[-1]["text"] == "Choose your language:"
+        assert fake.messages(CHAT)[-1]["text"].endswith("\n\nChoose your language:")
         assert fake.calls("getUpdates") == []
         response = await post(f"{running.base_url}/tg/hook", text_update(77, CHAT, "/start"), "wrong")
         assert response.status_code == 401

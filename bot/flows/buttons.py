@@ -1,0 +1,173 @@
+"""Every button of the citizen's conversation, as typed callback data (see bot/flows/callbacks.py).
+
+A press is understood from its data and our own state alone: the message it sat under may be an
+InaccessibleMessage (no text, no keyboard) or come without its keyboard, so nothing here relies on either.
+"""
+from __future__ import annotations
+
+import typing
+from dataclasses import dataclass
+from typing import Literal
+
+from bot.flows.callbacks import CallbackData
+from bot.i18n import SUPPORTED
+
+Choice = Literal["agree", "disagree", "neutral"]
+Qualification = Literal["like_it", "doable", "platitude", "no_way", "impossible", "dont_understand", "no_opinion",
+                        "dont_care"]
+Side = Literal["left", "right", "skip"]
+Reason = Literal["both", "neither", "equal", "unknown", "undecided"]
+ProfileField = Literal["age_band", "country", "region"]
+
+QUALIFICATIONS: dict[str, tuple[str, ...]] = {
+    "agree": ("like_it", "doable", "platitude"),
+    "disagree": ("no_way", "impossible", "platitude"),
+    "neutral": ("dont_understand", "no_opinion", "dont_care"),
+}
+"""The "why?" answers each choice offers, in the order of the buttons (the API accepts the same sets)."""
+CANT_DECIDE_REASONS: tuple[str, ...] = typing.get_args(Reason)
+
+
+@dataclass(frozen=True)
+class Language(CallbackData, prefix="lang"):
+    code: str
+
+    def valid(self) -> bool:
+        return self.code in SUPPORTED
+
+
+@dataclass(frozen=True)
+class Consent(CallbackData, prefix="ok"):
+    slug: str
+
+
+@dataclass(frozen=True)
+class Switch(CallbackData, prefix="sw"):
+    """Take part in another open consultation (/consultations, a digest's "Take part")."""
+
+    slug: str
+
+
+@dataclass(frozen=True)
+class ProfileAnswer(CallbackData, prefix="pf"):
+    field: ProfileField
+    choice: int
+    """The position among the question's choices: an organiser's age band may be any text, of any length."""
+
+
+@dataclass(frozen=True)
+class ProfileSkip(CallbackData, prefix="pn"):
+    """"I'd rather not say"."""
+
+    field: ProfileField
+
+
+@dataclass(frozen=True)
+class Option(CallbackData, prefix="a"):
+    item: int
+    option: int
+
+
+@dataclass(frozen=True)
+class Scale(CallbackData, prefix="s"):
+    item: int
+    value: int
+
+
+@dataclass(frozen=True)
+class SkipItem(CallbackData, prefix="x"):
+    item: int
+
+
+@dataclass(frozen=True)
+class Toggle(CallbackData, prefix="m"):
+    """A multiple-choice option ticked or unticked: ``selected`` is the selection after the press."""
+
+    item: int
+    selected: frozenset[int]
+
+
+@dataclass(frozen=True)
+class ToggleDone(CallbackData, prefix="md"):
+    item: int
+    selected: frozenset[int]
+
+
+@dataclass(frozen=True)
+class BudgetToggle(CallbackData, prefix="b"):
+    item: int
+    selected: frozenset[int]
+
+
+@dataclass(frozen=True)
+class BudgetDone(CallbackData, prefix="bd"):
+    item: int
+    selected: frozenset[int]
+
+
+@dataclass(frozen=True)
+class Vote(CallbackData, prefix="v"):
+    proposal: int
+    choice: Choice
+
+
+@dataclass(frozen=True)
+class Qualify(CallbackData, prefix="q"):
+    """The "why?" after a vote."""
+
+    proposal: int
+    choice: Choice
+    qualification: Qualification
+
+    def valid(self) -> bool:
+        return self.qualification in QUALIFICATIONS[self.choice]
+
+
+@dataclass(frozen=True)
+class QualifySkip(CallbackData, prefix="qs"):
+    """No "why?": the vote again, which the API answers with the next screen (and refuses when forged)."""
+
+    proposal: int
+    choice: Choice
+
+
+@dataclass(frozen=True)
+class Pair(CallbackData, prefix="p"):
+    token: str
+    side: Side
+
+
+@dataclass(frozen=True)
+class PairUndecided(CallbackData, prefix="pu"):
+    """"I can't decide": asks why before anything is stored."""
+
+    token: str
+
+
+@dataclass(frozen=True)
+class PairReason(CallbackData, prefix="pr"):
+    token: str
+    reason: Reason
+
+
+@dataclass(frozen=True)
+class NewProposal(CallbackData, prefix="np"):
+    item: int
+
+
+@dataclass(frozen=True)
+class SkipComment(CallbackData, prefix="cx"):
+    item: int
+
+
+@dataclass(frozen=True)
+class ForgetConfirm(CallbackData, prefix="fg"):
+    """/forget's "Yes, delete my data": names the participant, so that pressed after they were forgotten
+    (and came back as someone new) it deletes nothing."""
+
+    participant: str
+
+
+@dataclass(frozen=True)
+class ForgetCancel(CallbackData, prefix="fgn"):
+    pass
