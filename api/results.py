@@ -95,7 +95,7 @@ import numpy as np
 from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
-from api import selection
+from api import disclosure, selection
 from api.content import localized
 from api.errors import bad_request
 from api.scoring import rank_pairs, wilson_interval
@@ -132,7 +132,7 @@ class _Sentinel:
 
 ALL = _Sentinel("ALL")
 UNKNOWN = _Sentinel("UNKNOWN")
-OTHER = _Sentinel("OTHER")
+OTHER = disclosure.OTHER
 
 
 # ---------------------------------------------------------------------------------------------- public API
@@ -413,23 +413,6 @@ def _normal(value: Any) -> Any:
     return UNKNOWN if value is None or value == "" else value
 
 
-def _suppress(sizes: dict[Any, int], k: int) -> dict[Any, Any]:
-    """value → group (the value itself, or OTHER); values absent from the result are withheld."""
-    shown = {v: n for v, n in sizes.items() if n >= k}
-    pooled = {v for v, n in sizes.items() if 0 < n < k}
-    pool = sum(sizes[v] for v in pooled)
-    if pool:
-        while pool < k and shown:
-            smallest = min(shown, key=lambda v: (shown[v], str(v)))
-            pool += shown.pop(smallest)
-            pooled.add(smallest)
-        if pool < k:
-            pooled = set()
-    mapping = {v: v for v in shown}
-    mapping.update({v: OTHER for v in pooled})
-    return mapping
-
-
 async def compute_results(session: AsyncSession, consultation: Consultation, *, segment: str | None = None,
                           raw: bool = False, language: str | None = None) -> dict[str, Any]:
     """Compute :func:`consultation_results` without the cache."""
@@ -460,7 +443,7 @@ async def compute_results(session: AsyncSession, consultation: Consultation, *, 
     active = furthest >= 0
 
     # Segment groups, sized by active participants.
-    k = max(1, int(consultation.min_segment_size or 1))
+    k = disclosure.threshold(consultation)
     mapping: dict[Any, Any] = {}
     groups: list[Any] = []
     if seg_column is not None:
@@ -469,7 +452,7 @@ async def compute_results(session: AsyncSession, consultation: Consultation, *, 
         for value, is_active in zip(values, active.tolist()):
             if is_active:
                 sizes[value] += 1
-        mapping = _suppress(sizes, k)
+        mapping = disclosure.pool(sizes, k)
         groups = _ordered_groups(consultation, set(mapping.values()))
         slot_of = {g: n for n, g in enumerate(groups, start=1)}
         population.slot = np.array([slot_of.get(mapping.get(v), -1) for v in values], dtype=np.int64)
@@ -713,15 +696,18 @@ async def _question(session: AsyncSession, ctx: _Context, item: Item,
     options = await _options(session, item)
     default = ctx.consultation.default_language
     label = {o.id: localized(o.label, ctx.language, default) for o in options}
-    builders = {"single_choice": lambda rs: _single_choice(options, label, [r[0] for r in rs]),
-                "multi_choice": lambda rs: _multi_choice(options, label, [r[1] for r in rs]),
-                "budget": lambda rs: _budget(item, options, label, [r[1] for r in rs]),
-                "scale": lambda rs: _scale(item, [r[1] for r in rs]),
-                "free_text": lambda rs: _free_text([r[1] for r in rs], ctx.raw),
-                "place": lambda rs: _place([r[1] for r in rs], ctx.raw)}
+    # Free texts and places only ever come with the whole: within segments they would carry the segment's value,
+    # and the same text seen in two segmentations (an age band, then a country) would place its writer in the
+    # crossing of the two, which may hold fewer than k people.
+    builders = {"single_choice": lambda rs, raw: _single_choice(options, label, [r[0] for r in rs]),
+                "multi_choice": lambda rs, raw: _multi_choice(options, label, [r[1] for r in rs]),
+                "budget": lambda rs, raw: _budget(item, options, label, [r[1] for r in rs]),
+                "scale": lambda rs, raw: _scale(item, [r[1] for r in rs]),
+                "free_text": lambda rs, raw: _free_text([r[1] for r in rs], raw),
+                "place": lambda rs, raw: _place([r[1] for r in rs], raw)}
     builder = builders[item.kind]
-    out: dict[Any, Any] = {g: builder(rs) for g, rs in rows.items()}
-    out[None] = lambda g: builder([])
+    out: dict[Any, Any] = {g: builder(rs, ctx.raw and g is ALL) for g, rs in rows.items()}
+    out[None] = lambda g: builder([], ctx.raw and g is ALL)
     return out
 
 

@@ -78,10 +78,10 @@ async def test_pseudonyms_are_keyed_stable_and_per_consultation(db):
 
 
 async def test_answers_carry_segment_values(partner, db, demo):
-    await add_people(db, demo, 4)
+    await add_people(db, demo, 20)  # two combinations of 10 each: the demo's min_segment_size, so both are shown
     key = await new_key(db, demo)
     rows = csv_rows((await partner.get(f"/v1/consultations/{demo}/export/answers.csv", headers=auth(key))).text)
-    assert len(rows) == 4 * 3
+    assert len(rows) == 20 * 3
     assert {(r["age_band"], r["region"]) for r in rows} == {("18-24", "kyiv"), ("25-34", "lviv")}
     assert {r["country"] for r in rows} == {"UA"} and {r["source"] for r in rows} == {"poster"}
     assert {r["language"] for r in rows} == {"uk"}

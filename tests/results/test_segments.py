@@ -6,7 +6,7 @@ import json
 import pytest
 from sqlalchemy import insert
 
-from api import results
+from api import disclosure, results
 from storage.consultations import by_slug
 from storage.models import Answer, PairPrompt, ProposalVote, utcnow
 
@@ -138,4 +138,4 @@ async def test_segments_at_or_above_k_are_all_shown_and_unknown_is_a_segment(db)
     ({"a": 4, "b": 3}, {}),
 ])
 def test_suppression_pools_small_values_and_never_leaves_a_pool_below_k(sizes, expected):
-    assert results._suppress(sizes, 10) == expected
+    assert disclosure.pool(sizes, 10) == expected
