@@ -32,6 +32,11 @@ from collections.abc import Hashable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from sqlalchemy import func, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import Answer, Enrolment, Item, PairPrompt, ProposalVote
+
 ATTRIBUTES = ("age_band", "country", "region", "language", "source")
 """The participant attributes an output may carry, in the order of the export's columns."""
 
@@ -68,6 +73,30 @@ def threshold(consultation: Any) -> int:
 def enough(count: int, k: int) -> bool:
     """Whether a group of ``count`` participants may have anything released about it (rule 1)."""
     return count >= k and count > 0
+
+
+def contributed(consultation_id: int) -> Any:
+    """SQL condition on :class:`Enrolment`: its participant has something in the consultation's figures (an answer,
+    a vote or an answered pair). These are the people every result, digest and export is about."""
+    items = select(Item.id).where(Item.consultation_id == consultation_id).scalar_subquery()
+    who = Enrolment.participant_id
+    return or_(select(Answer.id).where(Answer.participant_id == who, Answer.item_id.in_(items)).exists(),
+               select(ProposalVote.id).where(ProposalVote.participant_id == who,
+                                             ProposalVote.item_id.in_(items)).exists(),
+               select(PairPrompt.token).where(PairPrompt.participant_id == who, PairPrompt.item_id.in_(items),
+                                              PairPrompt.answered_at.is_not(None)).exists())
+
+
+def contributors_query(consultation_id: int) -> Any:
+    """Consented participants of the consultation who contributed (see :func:`contributed`)."""
+    return (select(func.count()).select_from(Enrolment)
+            .where(Enrolment.consultation_id == consultation_id, Enrolment.consented_at.is_not(None),
+                   contributed(consultation_id)))
+
+
+async def contributors(session: AsyncSession, consultation_id: int) -> int:
+    """How many participants a consultation's results are about: below its k, nothing is released (rule 1)."""
+    return int(await session.scalar(contributors_query(consultation_id)) or 0)
 
 
 def pool(sizes: Mapping[Hashable, int], k: int) -> dict[Hashable, Any]:

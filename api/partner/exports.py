@@ -337,22 +337,14 @@ SEGMENT_SELECT = (Participant.age_band, Participant.country, Participant.region,
 """The participant's attributes, in :data:`api.disclosure.ATTRIBUTES` order (the export's columns)."""
 
 
-async def disclosure_plan(session: AsyncSession, consultation: Consultation, scope: Scope) -> disclosure.Plan:
+async def disclosure_plan(session: AsyncSession, consultation: Consultation) -> disclosure.Plan:
     """Which attributes each row may carry: :func:`api.disclosure.plan` over the participants who have rows in
     the answers export (consented, with an answer, a vote or an answered pair), counted per combination."""
-    question_ids = [i for i, item in scope.items.items() if item.kind not in VOTE_KINDS + PAIR_KINDS]
-    has_rows = or_(
-        select(Answer.id).where(Answer.participant_id == Enrolment.participant_id,
-                                Answer.item_id.in_(question_ids or [-1])).exists(),
-        select(ProposalVote.id).where(ProposalVote.participant_id == Enrolment.participant_id,
-                                      ProposalVote.item_id.in_(scope.item_ids(VOTE_KINDS) or [-1])).exists(),
-        select(PairPrompt.token).where(PairPrompt.participant_id == Enrolment.participant_id,
-                                       PairPrompt.item_id.in_(scope.item_ids(PAIR_KINDS) or [-1]),
-                                       PairPrompt.answered_at.is_not(None)).exists())
     rows = await session.execute(
         select(*SEGMENT_SELECT, func.count()).select_from(Enrolment)
         .join(Participant, Participant.id == Enrolment.participant_id)
-        .where(Enrolment.consultation_id == consultation.id, Enrolment.consented_at.is_not(None), has_rows)
+        .where(Enrolment.consultation_id == consultation.id, Enrolment.consented_at.is_not(None),
+               disclosure.contributed(consultation.id))
         .group_by(*SEGMENT_SELECT))
     return disclosure.plan({tuple(r[:-1]): int(r[-1]) for r in rows.all()}, disclosure.threshold(consultation))
 
@@ -375,7 +367,7 @@ async def answers_export(db: Database, consultation: Consultation, *, fmt: str, 
     items = {i: (item.key, item.kind) for i, item in scope.items.items()}
     options, iso = scope.options, formats.iso
     async with db.session() as session:
-        released = (await disclosure_plan(session, consultation, scope)).row
+        released = (await disclosure_plan(session, consultation)).row
 
     def answer_statement(b):  # noqa: ANN001, ANN202
         statement = select(b.c.id, b.c.participant_id, b.c.item_id, b.c.option_id, b.c.value, b.c.created_at,
