@@ -99,6 +99,31 @@ async def contributors(session: AsyncSession, consultation_id: int) -> int:
     return int(await session.scalar(contributors_query(consultation_id)) or 0)
 
 
+class BelowThreshold(Exception):
+    """The consultation's figures are about fewer participants than its minimum group size: nothing may go out."""
+
+    def __init__(self, participants: int, needed: int) -> None:
+        super().__init__(f"{participants} participants answered; results are released from {needed}")
+        self.participants = participants
+        self.needed = needed
+
+    def api_error(self, slug: str) -> Any:
+        """The 409 every route answers with (code ``below_threshold``, with ``participants`` and ``needed``)."""
+        from api.errors import conflict
+
+        return conflict("below_threshold", f"only {self.participants} participants answered {slug!r}; results are "
+                                           f"released from {self.needed} (its min_segment_size)",
+                        participants=self.participants, needed=self.needed)
+
+
+async def check_release(session: AsyncSession, consultation: Any) -> None:
+    """Raise :class:`BelowThreshold` unless the consultation's results may be released at all (rule 1)."""
+    needed = threshold(consultation)
+    participants = await contributors(session, consultation.id)
+    if not enough(participants, needed):
+        raise BelowThreshold(participants, needed)
+
+
 def pool(sizes: Mapping[Hashable, int], k: int) -> dict[Hashable, Any]:
     """Rule 2 for one attribute: value → the value itself, or :data:`OTHER`.
 

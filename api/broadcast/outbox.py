@@ -22,6 +22,7 @@ from sqlalchemy import and_, exists, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api import disclosure
+from api.disclosure import BelowThreshold
 from api.broadcast.content import digest_content, personal_figures
 from storage.models import Consultation, Contact, Enrolment, Participant, utcnow
 from storage.models_broadcast import Broadcast, MessagingPref, Outbox
@@ -91,30 +92,13 @@ async def latest(session: AsyncSession, consultation_id: int, kind: str, round_:
         .order_by(Broadcast.id.desc()).limit(1))).scalar_one_or_none()
 
 
-class BelowThreshold(Exception):
-    """The consultation's figures are about fewer participants than its minimum group size: nothing may go out."""
-
-    def __init__(self, participants: int, needed: int) -> None:
-        super().__init__(f"{participants} participants answered; results are released from {needed}")
-        self.participants = participants
-        self.needed = needed
-
-
-async def check_threshold(session: AsyncSession, consultation: Consultation) -> None:
-    """Raise :class:`BelowThreshold` unless the consultation's results may be released (rule 1)."""
-    needed = disclosure.threshold(consultation)
-    participants = await disclosure.contributors(session, consultation.id)
-    if not disclosure.enough(participants, needed):
-        raise BelowThreshold(participants, needed)
-
-
 async def create_digest(session: AsyncSession, consultation: Consultation, *, round_: str | None = None,
                         organiser_chat_id: int | None = None,
                         organiser_language: str | None = None) -> tuple[Broadcast | None, bool]:
     """Queue a digest round; (broadcast, True) when it lists someone new, else (the round's latest, False).
     :class:`BelowThreshold` when the consultation has too few participants for any result to go out."""
     round_ = round_ or default_round(consultation)
-    await check_threshold(session, consultation)
+    await disclosure.check_release(session, consultation)
     recipients = await digest_recipients(session, consultation, round_)
     if not recipients:
         return await latest(session, consultation.id, "digest", round_), False

@@ -8,9 +8,10 @@ from pydantic import BaseModel, Field
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api.broadcast.outbox import BelowThreshold, create_digest, create_invitations, mark_reachable, preference, set_preference
+from api.broadcast.outbox import create_digest, create_invitations, mark_reachable, preference, set_preference
 from api.broadcast.store import broadcast_counts
 from api.deps import require_service_token, session
+from api.disclosure import BelowThreshold
 from api.participation import require_participant
 from api.errors import conflict, not_found
 from storage.consultations import by_slug
@@ -105,9 +106,7 @@ async def start_digest(slug: str, body: BroadcastIn, request: Request, response:
                                                  organiser_chat_id=body.organiser_chat_id,
                                                  organiser_language=body.organiser_language)
     except BelowThreshold as below:
-        raise conflict("below_threshold", f"only {below.participants} participants answered {slug!r}; results go "
-                                          f"out from {below.needed} (its min_segment_size)",
-                       participants=below.participants, needed=below.needed) from None
+        raise below.api_error(slug) from None
     return await _answer(db, request, response, consultation, broadcast, created)
 
 

@@ -11,7 +11,9 @@ from sqlalchemy import insert, select
 
 from api import disclosure
 from storage.models import Answer, Enrolment, Option, Participant, new_participant_id, utcnow
+from tests.broadcast.support import min_group
 from tests.partner.conftest import auth, csv_rows, jsonl_rows, new_key
+from tests.partner.test_exports import EXPORTS
 from tests.results.support import create, item_of
 
 K = 5
@@ -142,3 +144,18 @@ def test_plan_keeps_what_it_can():
     assert plan.released(people[6]) == ("25-34", "UA", None, "uk", "poster")
     assert plan.released(people[12]) == ("25-34", "UA", None, "uk", "radio")
     assert disclosure.plan(Counter(people[:4]), 5).released(people[0]) == (W,) * 5  # fewer than k in all
+
+
+async def test_below_the_minimum_group_nothing_is_released(partner, db):
+    slug = await population(db)
+    key = await new_key(db, slug)
+    await min_group(db, slug, N + 1)
+    for path in ["results", "ranking", *(f"export/{name}" for name in EXPORTS)]:
+        response = await partner.get(f"/v1/consultations/{slug}/{path}", headers=auth(key))
+        assert response.status_code == 409, (path, response.text)
+        assert response.json()["error"] | {"message": ""} == {"status": 409, "code": "below_threshold", "message": "",
+                                                             "participants": N, "needed": N + 1}
+    # Participation counters are not results: they stay.
+    assert (await partner.get(f"/v1/consultations/{slug}/counters", headers=auth(key))).json()["participants"] == N
+    await min_group(db, slug, N)
+    assert (await partner.get(f"/v1/consultations/{slug}/results", headers=auth(key))).status_code == 200
