@@ -28,7 +28,7 @@ than the fuller one, which was released under the rule when it was made.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Hashable, Mapping
+from collections.abc import Hashable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -267,3 +267,57 @@ def _released_groups(level_of: dict[tuple, int], sizes_of: dict[tuple, int], pre
         if wanted(c):
             groups[(level, prefix(c, level))].append(c)
     return [(sum(sizes_of[c] for c in members), members) for members in groups.values()]
+
+
+def suppress_cells(cells: Mapping[tuple[Hashable, Hashable], int], k: int,
+                   links: Mapping[tuple[Hashable, Hashable], Hashable] | None = None,
+                   initial: Iterable[tuple[Hashable, Hashable]] = ()) -> set[tuple[Hashable, Hashable]]:
+    """Rule 1 for the numbers of a table split by groups: which (row, column) counts must not be shown.
+
+    ``cells`` maps (row, column) — a row is a segment, a column one count of an item (an option, a scale value,
+    a proposal's agree votes…) — to the number of participants it counts. Every count between 1 and k − 1 is
+    suppressed; then, because the whole (a column's total) and each segment's total (a row's) are shown,
+    complementary counts are suppressed too: in any row or column where counts are suppressed, they must add up
+    to k or more, else the smallest shown counts of that line join them (all of it, zeros too, when even that
+    is not enough). Subtracting what is shown from a total therefore never gives fewer than k people.
+    ``links`` ties cells that are shown or suppressed together (say, every figure of one proposal in one
+    segment, because its scores would give its counts away); ``initial`` cells are suppressed from the start
+    (say, a segment's whole item, withheld because fewer than k answered it). Suppression only grows, so this
+    ends.
+    """
+    k = max(1, int(k))
+    suppressed = {cell for cell, n in cells.items() if 0 < n < k} | (set(initial) & set(cells))
+    linked: dict[Hashable, list[tuple]] = defaultdict(list)
+    for cell, link in (links or {}).items():
+        linked[link].append(cell)
+    lines: list[list[tuple]] = []
+    for axis in (0, 1):
+        by_line: dict[Hashable, list[tuple]] = defaultdict(list)
+        for cell in cells:
+            by_line[cell[axis]].append(cell)
+        lines += [sorted(members, key=str) for members in by_line.values()]
+    changed = True
+    while changed:
+        changed = False
+        for link in {(links or {}).get(cell) for cell in suppressed} - {None}:
+            for cell in linked[link]:
+                if cell not in suppressed:
+                    suppressed.add(cell)
+                    changed = True
+        for members in lines:
+            hidden = sum(cells[c] for c in members if c in suppressed)
+            if not any(c in suppressed for c in members) or hidden >= k:
+                continue
+            for cell in sorted((c for c in members if c not in suppressed and cells[c] > 0),
+                               key=lambda c: (cells[c], str(c))):
+                suppressed.add(cell)
+                changed = True
+                hidden += cells[cell]
+                if hidden >= k:
+                    break
+            if hidden < k:
+                for cell in members:
+                    if cell not in suppressed:
+                        suppressed.add(cell)
+                        changed = True
+    return suppressed

@@ -477,6 +477,8 @@ async def compute_results(session: AsyncSession, consultation: Consultation, *, 
             entry["answer_rate"] = _r(entry["answered"] / entry["reached"]) if entry["reached"] else 0.0
             per_item[g].append(_ordered_item(entry))
 
+    if groups:
+        _suppress_small_cells(per_item, groups, k)
     active_counts = population.count(active)
     result: dict[str, Any] = {
         "slug": consultation.slug,
@@ -500,6 +502,100 @@ async def compute_results(session: AsyncSession, consultation: Consultation, *, 
             for g in groups
         ]
     return result
+
+
+def _suppress_small_cells(per_item: dict[Any, list[dict[str, Any]]], groups: list[Any], k: int) -> None:
+    """Within segments, no count of fewer than k people, nor one that subtraction from a total gives back
+    (:func:`api.disclosure.suppress_cells`): a segment's item answered by fewer than k is withheld whole, and
+    each count below k — with the complementary counts that would give it away — is shown as null."""
+    for index in range(len(per_item[ALL])):
+        bodies = {g: per_item[g][index] for g in groups}
+        answered = {(g, "answered"): int(body["answered"]) for g, body in bodies.items()}
+        withheld = {g for g, _ in disclosure.suppress_cells(answered, k)}
+        cells: dict[tuple, int] = {}
+        links: dict[tuple, Any] = {}
+        for g, body in bodies.items():
+            for column, (count, link) in _cells(body).items():
+                cells[(g, column)] = count
+                if link is not None:
+                    links[(g, column)] = (g, link)
+        suppressed = disclosure.suppress_cells(cells, k, links, initial=[c for c in cells if c[0] in withheld])
+        for g, body in bodies.items():
+            if g in withheld:
+                per_item[g][index] = {**{key: body[key] for key in ("key", "kind", "number", "prompt")},
+                                      "withheld": True}
+            else:
+                _blank(body, {column for group, column in suppressed if group == g})
+
+
+def _cells(body: dict[str, Any]) -> dict[tuple, tuple[int, Any]]:
+    """A segment's item as counts of people: column → (count, link of the figures shown or hidden with it)."""
+    kind, out = body["kind"], {}
+    if kind in ("single_choice", "multi_choice"):
+        out = {("option", o["key"]): (o["count"], None) for o in body["options"]}
+    elif kind == "scale":
+        out = {("value", d["value"]): (d["count"], None) for d in body["distribution"]}
+    elif kind == "budget":
+        out = {("project", p["key"]): (p["votes"], None) for p in body["projects"]}
+    elif kind == "free_text":
+        out = {("skipped",): (body["skipped"], None)}
+    elif kind == "place":
+        out = {("comments",): (body["comments"], None)}
+    elif kind == "proposal":
+        for p in body["proposals"]:
+            for choice in ("agree", "disagree", "neutral"):
+                out[("proposal", p["id"], choice)] = (p[choice]["count"], ("proposal", p["id"]))
+            for choice, names in p["qualifications"].items():
+                for name, share in names.items():
+                    out[("qualification", p["id"], choice, name)] = (share["count"], ("qualification", p["id"]))
+    elif kind == "pairs":
+        for p in body["proposals"]:
+            out[("pair", p["id"], "wins")] = (p["wins"], ("pair", p["id"]))
+            out[("pair", p["id"], "losses")] = (p["losses"], ("pair", p["id"]))
+    return out
+
+
+_HIDDEN_SHARE = {"count": None, "share": None, "interval": None}
+
+
+def _blank(body: dict[str, Any], columns: set[tuple]) -> None:
+    """Null the figures of the suppressed ``columns`` of a segment's item (and what would give them away)."""
+    if not columns:
+        return
+    kind = body["kind"]
+    if kind in ("single_choice", "multi_choice"):
+        body["options"] = [{**o, **_HIDDEN_SHARE} if ("option", o["key"]) in columns else o for o in body["options"]]
+    elif kind == "scale":
+        body["distribution"] = [{**d, **_HIDDEN_SHARE} if ("value", d["value"]) in columns else d
+                                for d in body["distribution"]]
+        body.update(mean=None, mean_interval=None, median=None)  # with the shown counts, they give the rest away
+    elif kind == "budget":
+        body["projects"] = [{**p, "votes": None, "share": None, "interval": None} if ("project", p["key"]) in columns
+                            else p for p in body["projects"]]
+    elif kind == "free_text" and ("skipped",) in columns:
+        body["skipped"] = None
+    elif kind == "place" and ("comments",) in columns:
+        body["comments"] = None
+    elif kind == "proposal":
+        hidden = {c[1] for c in columns if c[0] == "proposal"}
+        unqualified = {c[1] for c in columns if c[0] == "qualification"}
+        proposals = []
+        for p in body["proposals"]:
+            if p["id"] in hidden:
+                p = {"id": p["id"], "text": p["text"], "rank": None, "controversy_rank": None, "votes": None,
+                     **{f: dict(_HIDDEN_SHARE) for f in ("agree", "disagree", "neutral", "agree_among_decided")},
+                     "zone": None, "top_score": None, "controversy_score": None}
+            if p["id"] in hidden or p["id"] in unqualified:
+                p = {**p, "qualifications": {choice: {name: dict(_HIDDEN_SHARE) for name in names}
+                                             for choice, names in QUALIFICATIONS.items()}}
+            proposals.append(p)
+        body["proposals"] = proposals
+        body["zones"] = {zone: sum(1 for p in proposals if p["zone"] == zone) for zone in body["zones"]}
+    elif kind == "pairs":
+        hidden = {c[1] for c in columns if c[0] == "pair"}
+        body["proposals"] = [{**p, **dict.fromkeys(("rank", "score", "interval", "strength", "wins", "losses",
+                                                    "comparisons", "aoi_score"))} if p["id"] in hidden else p
+                             for p in body["proposals"]]
 
 
 @dataclass

@@ -31,7 +31,7 @@ def profile(n: int) -> dict:
 async def population(db) -> str:  # noqa: ANN001
     consultation = await create(db, {"slug": "small-town", "min_segment_size": K, "items": [
         {"key": "colour", "type": "single_choice", "prompt": {"en": "Colour?"},
-         "options": [{"key": k, "label": {"en": k}} for k in ("red", "blue")]},
+         "options": [{"key": k, "label": {"en": k}} for k in ("red", "blue", "green")]},
         {"key": "why", "type": "free_text", "prompt": {"en": "Why?"}},
     ]})
     colour, why = await item_of(db, consultation.id, "colour"), await item_of(db, consultation.id, "why")
@@ -47,8 +47,10 @@ async def population(db) -> str:  # noqa: ANN001
         await s.execute(insert(Enrolment), [{"participant_id": pid, "consultation_id": consultation.id,
                                              "consented_at": now, "created_at": now, "profile_done": [],
                                              "source": p["source"]} for pid, p in zip(ids, people)])
-        await s.execute(insert(Answer), [{"participant_id": pid, "item_id": colour.id, "option_id": options[n % 2],
-                                          "created_at": now} for n, pid in enumerate(ids)])
+        # Participant 0 alone chose green: a cell of one, inside segments of K or more.
+        await s.execute(insert(Answer), [{"participant_id": pid, "item_id": colour.id,
+                                          "option_id": options[2 if n == 0 else n % 2], "created_at": now}
+                                         for n, pid in enumerate(ids)])
         await s.execute(insert(Answer), [{"participant_id": pid, "item_id": why.id,
                                           "value": f"my own words number {n}", "created_at": now}
                                          for n, pid in enumerate(ids)])
@@ -112,6 +114,36 @@ async def test_results_by_segment_and_their_differences_never_isolate(partner, h
                 segment_why = next(i for i in shown["items"] if i["key"] == "why")
                 assert "texts" not in segment_why and segment_why["answered"] >= K
             assert sum(s["participants"] for s in body["segments"]) == whole["participants"]
+            _no_small_cell(whole, body)
+
+
+def _no_small_cell(whole: dict, body: dict) -> None:
+    """No count of 1..K-1 shown in a segment, and none given back by subtracting the shown counts from a total:
+    the whole's count of an option (a column), or a segment's number of answers (a row)."""
+    everyone = {o["key"]: o["count"] for o in whole["items"][0]["options"]}
+    assert everyone["green"] == 1  # the whole may say one person chose green: it does not say who
+    rows = [s["items"][0] for s in body["segments"]]
+    for row in rows:
+        shown = [o["count"] for o in row["options"] if o["count"] is not None]
+        assert not any(0 < n < K for n in shown), row
+        assert row["answered"] - sum(shown) == 0 or row["answered"] - sum(shown) >= K, row
+        assert all(o["share"] is None and o["interval"] is None for o in row["options"] if o["count"] is None)
+    for key, total in everyone.items():
+        shown = [o["count"] for row in rows for o in row["options"] if o["key"] == key and o["count"] is not None]
+        # (All of a column hidden gives back only the whole's own count, which carries no segment.)
+        assert not shown or total - sum(shown) == 0 or total - sum(shown) >= K, (body["segment"], key, total, shown)
+    assert any(o["count"] is None for row in rows for o in row["options"] if o["key"] == "green")
+
+
+def test_cells_below_k_and_their_complements_are_suppressed():
+    cells = {("x", "a"): 11, ("x", "b"): 1, ("y", "a"): 9, ("y", "b"): 7, ("z", "a"): 20, ("z", "b"): 0}
+    hidden = disclosure.suppress_cells(cells, 5)
+    # x's b (1) goes; its row then needs k hidden (x's a joins); column b needs k hidden (y's b joins); column a
+    # has x's a (11) hidden, fine; row y then has y's b (7) hidden alone, fine.
+    assert hidden == {("x", "a"), ("x", "b"), ("y", "b")}
+    linked = disclosure.suppress_cells({("x", "agree"): 3, ("x", "disagree"): 9, ("y", "agree"): 8,
+                                        ("y", "disagree"): 8}, 5, links={("x", "agree"): "p", ("x", "disagree"): "p"})
+    assert {("x", "agree"), ("x", "disagree")} <= linked and ("y", "agree") in linked
 
 
 def test_plan_never_leaves_a_released_group_below_k():

@@ -108,9 +108,27 @@ async def test_a_segment_with_k_minus_one_participants_never_appears(http, db):
             whole = next(i for i in out["items"] if i["key"] == key)
             parts = [next(i for i in s["items"] if i["key"] == key) for s in shown]
             assert sum(p["answered"] for p in parts) == whole["answered"] == 17
+        # Within segments, no count of 1..k-1 people is shown, whatever the item (choices, votes, qualifications,
+        # pairs won and lost): such counts, and those that would give them back, are null.
+        for shown_segment in shown:
+            for count in _counts(shown_segment["items"]):
+                assert count is None or count == 0 or count >= K, (segment, shown_segment["value"])
         whole_best = next(i for i in out["items"] if i["key"] == "best")
         assert sum(next(i for i in s["items"] if i["key"] == "best")["comparisons"] for s in shown) \
             == whole_best["comparisons"]
+
+
+def _counts(value):  # noqa: ANN001, ANN202
+    """Every count of people in a result: share objects' counts, pairs' wins and losses, proposals' votes."""
+    if isinstance(value, list):
+        for entry in value:
+            yield from _counts(entry)
+    elif isinstance(value, dict):
+        for key, entry in value.items():
+            if key in ("count", "wins", "losses") or (key == "votes" and "agree" in value):
+                yield entry
+            else:
+                yield from _counts(entry)
 
 
 async def test_segments_at_or_above_k_are_all_shown_and_unknown_is_a_segment(db):
