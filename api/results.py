@@ -31,12 +31,14 @@ does not count) and ``answer_rate`` (answered / reached), plus by kind:
 * ``multi_choice``: the same (shares of respondents, so they may add up to more than 1) and ``choices``.
 * ``scale``: ``min``, ``max``, ``distribution: [{"value", "count", "share", "interval"}]``, ``mean``,
   ``mean_interval`` (normal approximation; null below 2 answers), ``median``.
-* ``free_text``: ``skipped`` and, only with ``raw=True``, ``texts`` (sorted, never who wrote them).
+* ``free_text``: ``skipped`` and, only with ``raw=True`` and only for the whole, ``texts`` (sorted, never who
+  wrote them).
 * ``budget``: ``total``, ``currency``, ``ballots``, ``spent``, ``funded`` (project keys) and
   ``projects: [{"key", "label", "cost", "votes", "share", "interval", "rank", "funded"}]``, best first.
   Funded set: projects in order of votes (ties: cheaper, then listed first), each taken if it still fits
   in what is left of the budget; projects nobody voted for are never funded.
-* ``place``: ``comments`` and, only with ``raw=True``, ``points: [{"latitude", "longitude", "comment"}]``.
+* ``place``: ``comments`` and, only with ``raw=True`` and only for the whole,
+  ``points: [{"latitude", "longitude", "comment"}]``.
 * ``proposal`` (agree / disagree / neutral): ``votes``, ``zones`` (count per zone) and ``proposals`` best
   first by top score: ``{"id", "text", "rank", "controversy_rank", "votes", "agree", "disagree",
   "neutral", "agree_among_decided" (share objects), "zone", "top_score", "controversy_score",
@@ -56,14 +58,19 @@ answer shows it count. Someone who stopped inside a proposal or pairs item count
 Segments and suppression
 ------------------------
 ``segment`` splits every result by the participant's language, age band, country or region, or by the
-outreach source of their enrolment (``null`` value: not given). A value held by fewer than ``k =
-Consultation.min_segment_size`` participants is never returned: such values are pooled into one segment
-``{"kind": "other", "value": null}``; if that pool is itself smaller than ``k``, the smallest segments
-shown are added to it until it is not (so no small group can be recovered by subtracting the segments
-shown from the whole), and if even everybody together is fewer than ``k`` no segment is returned. The
-per-segment numbers use the same queries as the whole, so they add up to it. (Crossing several
-dimensions or comparing results over time can still narrow groups down; that is for the reader of raw
-exports to respect, not something a single result can prevent.)
+outreach source of their enrolment (``null`` value: not given). What may be shown follows the one disclosure
+rule of :mod:`api.disclosure` (docs/privacy.md), with ``k = Consultation.min_segment_size``: a value held by
+fewer than k participants is never returned: such values are pooled into one segment
+``{"kind": "other", "value": null}``; if that pool is itself smaller than k, the smallest segments shown are
+added to it until it is not (so no small group can be recovered by subtracting the segments shown from the
+whole), and if even everybody together is fewer than k no segment is returned. The per-segment numbers use
+the same queries as the whole, so they add up to it. Inside the segments shown, a count of fewer than k
+people is ``null`` (a share object ``{"count": null, "share": null, "interval": null}``), together with the
+counts that would give it back by subtraction from the segment's answers or from the whole's count
+(:func:`api.disclosure.suppress_cells`); a segment's item answered by fewer than k is only
+``{"key", "kind", "number", "prompt", "withheld": true}``; a proposal's or pair's figures are nulled
+together; a scale's ``mean``, ``mean_interval`` and ``median`` go with any nulled count. Free texts and
+place points (``raw``) come only with the whole, never inside a segment.
 
 Caching
 -------

@@ -339,7 +339,9 @@ async def export_answers_csv(request: Request, consultation: Consultation = Depe
 
     `participant` is a pseudonym (the same in every export of this consultation, different in other
     consultations); `age_band`, `country`, `region`, `language` and `source` are the participant's
-    segment values. Structured answers (several choices, budgets, places) are JSON in `value`.
+    attributes as far as the disclosure rule releases them (docs/privacy.md): a value held by fewer than the
+    consultation's `min_segment_size` is `(other)`, and attributes whose combination would be that rare are
+    `(withheld)`, source first, age band last. Structured answers (several choices, budgets, places) are JSON in `value`.
     """
     export = await exports.answers_export(db, consultation, fmt="csv", after=after, limit=limit,
                                           settings=request.app.state.settings)
