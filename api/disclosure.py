@@ -210,8 +210,10 @@ def plan(counts: Mapping[tuple, int], k: int, attributes: tuple[str, ...] = ATTR
     keep = [attributes.index(a) for a in reversed(drop_order) if a in attributes]
     keep += [a for a in range(width) if a not in keep]
 
+    prefixes = {c: [tuple(c[a] for a in keep[:level]) for level in range(width + 1)] for c in sizes_of}
+
     def prefix(combination: tuple, level: int) -> tuple:
-        return tuple(combination[a] for a in keep[:level])
+        return prefixes[combination][level]
 
     level_of: dict[tuple, int] = {}
     unresolved = dict(sizes_of)
@@ -219,16 +221,21 @@ def plan(counts: Mapping[tuple, int], k: int, attributes: tuple[str, ...] = ATTR
         groups: dict[tuple, list[tuple]] = defaultdict(list)
         for combination in unresolved:
             groups[prefix(combination, level)].append(combination)
+        # The groups released in more detail, by what they share at this level (built once per level: each key
+        # below is handled once, so what it changes is never looked up again).
+        deeper_by_key: dict[tuple, dict[tuple, list[tuple]]] = defaultdict(lambda: defaultdict(list))
+        for c, c_level in level_of.items():
+            deeper_by_key[prefix(c, level)][(c_level, prefix(c, c_level))].append(c)
         for key in sorted(groups, key=str):
             members = groups[key]
             size = sum(unresolved[c] for c in members)
             if size < k:
                 # Rows released in more detail with this prefix may give their extra attributes up to shelter
                 # the small group: whole released groups, the smallest first, until the group reaches k.
-                deeper = _released_groups(level_of, sizes_of, prefix,
-                                          lambda c: prefix(c, level) == key and level_of[c] > level)
+                deeper = [(sum(sizes_of[c] for c in group), str(name), group)
+                          for name, group in deeper_by_key[key].items()]
                 joining = []
-                for _, group in sorted(deeper, key=lambda g: (g[0], str(g[1]))):
+                for _, _, group in sorted(deeper, key=lambda g: g[:2]):
                     if size >= k:
                         break
                     joining += group
@@ -242,9 +249,12 @@ def plan(counts: Mapping[tuple, int], k: int, attributes: tuple[str, ...] = ATTR
     nothing = sum(unresolved.values())
     if 0 < nothing < k:
         # The rows left with nothing are a group too: the smallest released groups join it until it holds k.
-        released = sorted(_released_groups(level_of, sizes_of, prefix, lambda c: True),
-                          key=lambda g: (g[0], str(g[1])))
-        for size, group in released:
+        by_group: dict[tuple, list[tuple]] = defaultdict(list)
+        for c, c_level in level_of.items():
+            by_group[(c_level, prefix(c, c_level))].append(c)
+        released = sorted(((sum(sizes_of[c] for c in group), str(name), group) for name, group in by_group.items()),
+                          key=lambda g: g[:2])
+        for size, _, group in released:
             if nothing >= k:
                 break
             for c in group:
@@ -262,16 +272,6 @@ def plan(counts: Mapping[tuple, int], k: int, attributes: tuple[str, ...] = ATTR
     for c, n in counts.items():
         out.groups[out.release[c]] = out.groups.get(out.release[c], 0) + n
     return out
-
-
-def _released_groups(level_of: dict[tuple, int], sizes_of: dict[tuple, int], prefix,  # noqa: ANN001
-                     wanted) -> list[tuple[int, list[tuple]]]:  # noqa: ANN001
-    """The released groups (size, recoded combinations) among the combinations already given a level."""
-    groups: dict[tuple, list[tuple]] = defaultdict(list)
-    for c, level in level_of.items():
-        if wanted(c):
-            groups[(level, prefix(c, level))].append(c)
-    return [(sum(sizes_of[c] for c in members), members) for members in groups.values()]
 
 
 def suppress_cells(cells: Mapping[tuple[Hashable, Hashable], int], k: int,
