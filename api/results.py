@@ -596,13 +596,16 @@ def _blank(body: dict[str, Any], columns: set[tuple]) -> None:
                 p = {**p, "qualifications": {choice: {name: dict(_HIDDEN_SHARE) for name in names}
                                              for choice, names in QUALIFICATIONS.items()}}
             proposals.append(p)
-        body["proposals"] = proposals
+        # Hidden proposals go last, by id: their place in the segment's ranking would tell their scores apart.
+        body["proposals"] = [p for p in proposals if p["id"] not in hidden] + sorted(
+            (p for p in proposals if p["id"] in hidden), key=lambda p: p["id"])
         body["zones"] = {zone: sum(1 for p in proposals if p["zone"] == zone) for zone in body["zones"]}
     elif kind == "pairs":
         hidden = {c[1] for c in columns if c[0] == "pair"}
-        body["proposals"] = [{**p, **dict.fromkeys(("rank", "score", "interval", "strength", "wins", "losses",
-                                                    "comparisons", "aoi_score"))} if p["id"] in hidden else p
-                             for p in body["proposals"]]
+        blanked = dict.fromkeys(("rank", "score", "interval", "strength", "wins", "losses", "comparisons",
+                                 "aoi_score"))
+        body["proposals"] = [p for p in body["proposals"] if p["id"] not in hidden] + sorted(
+            ({**p, **blanked} for p in body["proposals"] if p["id"] in hidden), key=lambda p: p["id"])
 
 
 @dataclass

@@ -113,6 +113,12 @@ async def test_a_segment_with_k_minus_one_participants_never_appears(http, db):
         for shown_segment in shown:
             for count in _counts(shown_segment["items"]):
                 assert count is None or count == 0 or count >= K, (segment, shown_segment["value"])
+            # A proposal whose figures are hidden does not keep its place in the segment's ranking either.
+            for item in shown_segment["items"]:
+                hidden = [p["id"] for p in item.get("proposals", []) if p["rank"] is None]
+                assert hidden == sorted(hidden)
+                assert [p["id"] for p in item.get("proposals", [])][len(item.get("proposals", [])) - len(hidden):] \
+                    == hidden
         whole_best = next(i for i in out["items"] if i["key"] == "best")
         assert sum(next(i for i in s["items"] if i["key"] == "best")["comparisons"] for s in shown) \
             == whole_best["comparisons"]
