@@ -577,8 +577,14 @@ def _blank(body: dict[str, Any], columns: set[tuple]) -> None:
                                 for d in body["distribution"]]
         body.update(mean=None, mean_interval=None, median=None)  # with the shown counts, they give the rest away
     elif kind == "budget":
-        body["projects"] = [{**p, "votes": None, "share": None, "interval": None} if ("project", p["key"]) in columns
-                            else p for p in body["projects"]]
+        hidden = {c[1] for c in columns if c[0] == "project"}
+        # A hidden project loses its place too (the list is ranked by votes), and whether it was funded.
+        body["projects"] = [p for p in body["projects"] if p["key"] not in hidden] + sorted(
+            ({**p, "votes": None, "share": None, "interval": None, "rank": None, "funded": None}
+             for p in body["projects"] if p["key"] in hidden), key=lambda p: p["key"])
+        if hidden & set(body["funded"]):
+            body["spent"] = None
+        body["funded"] = [key for key in body["funded"] if key not in hidden]
     elif kind == "free_text" and ("skipped",) in columns:
         body["skipped"] = None
     elif kind == "place" and ("comments",) in columns:

@@ -163,3 +163,16 @@ async def test_segments_at_or_above_k_are_all_shown_and_unknown_is_a_segment(db)
 ])
 def test_suppression_pools_small_values_and_never_leaves_a_pool_below_k(sizes, expected):
     assert disclosure.pool(sizes, 10) == expected
+
+
+def test_a_hidden_budget_project_loses_its_place_and_its_funding():
+    def project(key: str, votes: int, rank: int, funded: bool) -> dict:
+        return {"key": key, "votes": votes, "share": 0.5, "interval": [0.1, 0.9], "rank": rank, "funded": funded}
+
+    body = {"kind": "budget", "funded": ["b", "a"], "spent": 90,
+            "projects": [project("b", 9, 1, True), project("a", 2, 2, True), project("c", 0, 3, False)]}
+    results._blank(body, {("project", "a")})
+    assert [p["key"] for p in body["projects"]] == ["b", "c", "a"]
+    assert body["projects"][2] == {"key": "a", "votes": None, "share": None, "interval": None, "rank": None,
+                                   "funded": None}
+    assert body["funded"] == ["b"] and body["spent"] is None  # the spent total would tell a was funded
