@@ -22,8 +22,8 @@ from sqlalchemy import and_, exists, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api import disclosure
-from api.disclosure import BelowThreshold
 from api.broadcast.content import digest_content, personal_figures
+from api.disclosure import BelowThreshold
 from storage.models import Consultation, Contact, Enrolment, Participant, utcnow
 from storage.models_broadcast import Broadcast, MessagingPref, Outbox
 from storage.rows import insert_ignoring_duplicates
