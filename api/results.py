@@ -31,12 +31,14 @@ does not count) and ``answer_rate`` (answered / reached), plus by kind:
 * ``multi_choice``: the same (shares of respondents, so they may add up to more than 1) and ``choices``.
 * ``scale``: ``min``, ``max``, ``distribution: [{"value", "count", "share", "interval"}]``, ``mean``,
   ``mean_interval`` (normal approximation; null below 2 answers), ``median``.
-* ``free_text``: ``skipped`` and, only with ``raw=True``, ``texts`` (sorted, never who wrote them).
+* ``free_text``: ``skipped`` and, only with ``raw=True`` and only for the whole, ``texts`` (sorted, never who
+  wrote them).
 * ``budget``: ``total``, ``currency``, ``ballots``, ``spent``, ``funded`` (project keys) and
   ``projects: [{"key", "label", "cost", "votes", "share", "interval", "rank", "funded"}]``, best first.
   Funded set: projects in order of votes (ties: cheaper, then listed first), each taken if it still fits
   in what is left of the budget; projects nobody voted for are never funded.
-* ``place``: ``comments`` and, only with ``raw=True``, ``points: [{"latitude", "longitude", "comment"}]``.
+* ``place``: ``comments`` and, only with ``raw=True`` and only for the whole,
+  ``points: [{"latitude", "longitude", "comment"}]``.
 * ``proposal`` (agree / disagree / neutral): ``votes``, ``zones`` (count per zone) and ``proposals`` best
   first by top score: ``{"id", "text", "rank", "controversy_rank", "votes", "agree", "disagree",
   "neutral", "agree_among_decided" (share objects), "zone", "top_score", "controversy_score",
@@ -56,14 +58,19 @@ answer shows it count. Someone who stopped inside a proposal or pairs item count
 Segments and suppression
 ------------------------
 ``segment`` splits every result by the participant's language, age band, country or region, or by the
-outreach source of their enrolment (``null`` value: not given). A value held by fewer than ``k =
-Consultation.min_segment_size`` participants is never returned: such values are pooled into one segment
-``{"kind": "other", "value": null}``; if that pool is itself smaller than ``k``, the smallest segments
-shown are added to it until it is not (so no small group can be recovered by subtracting the segments
-shown from the whole), and if even everybody together is fewer than ``k`` no segment is returned. The
-per-segment numbers use the same queries as the whole, so they add up to it. (Crossing several
-dimensions or comparing results over time can still narrow groups down; that is for the reader of raw
-exports to respect, not something a single result can prevent.)
+outreach source of their enrolment (``null`` value: not given). What may be shown follows the one disclosure
+rule of :mod:`api.disclosure` (docs/privacy.md), with ``k = Consultation.min_segment_size``: a value held by
+fewer than k participants is never returned: such values are pooled into one segment
+``{"kind": "other", "value": null}``; if that pool is itself smaller than k, the smallest segments shown are
+added to it until it is not (so no small group can be recovered by subtracting the segments shown from the
+whole), and if even everybody together is fewer than k no segment is returned. The per-segment numbers use
+the same queries as the whole, so they add up to it. Inside the segments shown, a count of fewer than k
+people is ``null`` (a share object ``{"count": null, "share": null, "interval": null}``), together with the
+counts that would give it back by subtraction from the segment's answers or from the whole's count
+(:func:`api.disclosure.suppress_cells`); a segment's item answered by fewer than k is only
+``{"key", "kind", "number", "prompt", "withheld": true}``; a proposal's or pair's figures are nulled
+together; a scale's ``mean``, ``mean_interval`` and ``median`` go with any nulled count. Free texts and
+place points (``raw``) come only with the whole, never inside a segment.
 
 Caching
 -------
@@ -95,7 +102,7 @@ import numpy as np
 from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
-from api import selection
+from api import disclosure, selection
 from api.content import localized
 from api.errors import bad_request
 from api.scoring import rank_pairs, wilson_interval
@@ -132,7 +139,7 @@ class _Sentinel:
 
 ALL = _Sentinel("ALL")
 UNKNOWN = _Sentinel("UNKNOWN")
-OTHER = _Sentinel("OTHER")
+OTHER = disclosure.OTHER
 
 
 # ---------------------------------------------------------------------------------------------- public API
@@ -413,23 +420,6 @@ def _normal(value: Any) -> Any:
     return UNKNOWN if value is None or value == "" else value
 
 
-def _suppress(sizes: dict[Any, int], k: int) -> dict[Any, Any]:
-    """value → group (the value itself, or OTHER); values absent from the result are withheld."""
-    shown = {v: n for v, n in sizes.items() if n >= k}
-    pooled = {v for v, n in sizes.items() if 0 < n < k}
-    pool = sum(sizes[v] for v in pooled)
-    if pool:
-        while pool < k and shown:
-            smallest = min(shown, key=lambda v: (shown[v], str(v)))
-            pool += shown.pop(smallest)
-            pooled.add(smallest)
-        if pool < k:
-            pooled = set()
-    mapping = {v: v for v in shown}
-    mapping.update({v: OTHER for v in pooled})
-    return mapping
-
-
 async def compute_results(session: AsyncSession, consultation: Consultation, *, segment: str | None = None,
                           raw: bool = False, language: str | None = None) -> dict[str, Any]:
     """Compute :func:`consultation_results` without the cache."""
@@ -460,7 +450,7 @@ async def compute_results(session: AsyncSession, consultation: Consultation, *, 
     active = furthest >= 0
 
     # Segment groups, sized by active participants.
-    k = max(1, int(consultation.min_segment_size or 1))
+    k = disclosure.threshold(consultation)
     mapping: dict[Any, Any] = {}
     groups: list[Any] = []
     if seg_column is not None:
@@ -469,7 +459,7 @@ async def compute_results(session: AsyncSession, consultation: Consultation, *, 
         for value, is_active in zip(values, active.tolist()):
             if is_active:
                 sizes[value] += 1
-        mapping = _suppress(sizes, k)
+        mapping = disclosure.pool(sizes, k)
         groups = _ordered_groups(consultation, set(mapping.values()))
         slot_of = {g: n for n, g in enumerate(groups, start=1)}
         population.slot = np.array([slot_of.get(mapping.get(v), -1) for v in values], dtype=np.int64)
@@ -494,6 +484,8 @@ async def compute_results(session: AsyncSession, consultation: Consultation, *, 
             entry["answer_rate"] = _r(entry["answered"] / entry["reached"]) if entry["reached"] else 0.0
             per_item[g].append(_ordered_item(entry))
 
+    if groups:
+        _suppress_small_cells(per_item, groups, k)
     active_counts = population.count(active)
     result: dict[str, Any] = {
         "slug": consultation.slug,
@@ -517,6 +509,109 @@ async def compute_results(session: AsyncSession, consultation: Consultation, *, 
             for g in groups
         ]
     return result
+
+
+def _suppress_small_cells(per_item: dict[Any, list[dict[str, Any]]], groups: list[Any], k: int) -> None:
+    """Within segments, no count of fewer than k people, nor one that subtraction from a total gives back
+    (:func:`api.disclosure.suppress_cells`): a segment's item answered by fewer than k is withheld whole, and
+    each count below k — with the complementary counts that would give it away — is shown as null."""
+    for index in range(len(per_item[ALL])):
+        bodies = {g: per_item[g][index] for g in groups}
+        answered = {(g, "answered"): int(body["answered"]) for g, body in bodies.items()}
+        withheld = {g for g, _ in disclosure.suppress_cells(answered, k)}
+        cells: dict[tuple, int] = {}
+        links: dict[tuple, Any] = {}
+        for g, body in bodies.items():
+            for column, (count, link) in _cells(body).items():
+                cells[(g, column)] = count
+                if link is not None:
+                    links[(g, column)] = (g, link)
+        suppressed = disclosure.suppress_cells(cells, k, links, initial=[c for c in cells if c[0] in withheld])
+        for g, body in bodies.items():
+            if g in withheld:
+                per_item[g][index] = {**{key: body[key] for key in ("key", "kind", "number", "prompt")},
+                                      "withheld": True}
+            else:
+                _blank(body, {column for group, column in suppressed if group == g})
+
+
+def _cells(body: dict[str, Any]) -> dict[tuple, tuple[int, Any]]:
+    """A segment's item as counts of people: column → (count, link of the figures shown or hidden with it)."""
+    kind, out = body["kind"], {}
+    if kind in ("single_choice", "multi_choice"):
+        out = {("option", o["key"]): (o["count"], None) for o in body["options"]}
+    elif kind == "scale":
+        out = {("value", d["value"]): (d["count"], None) for d in body["distribution"]}
+    elif kind == "budget":
+        out = {("project", p["key"]): (p["votes"], None) for p in body["projects"]}
+    elif kind == "free_text":
+        out = {("skipped",): (body["skipped"], None)}
+    elif kind == "place":
+        out = {("comments",): (body["comments"], None)}
+    elif kind == "proposal":
+        for p in body["proposals"]:
+            for choice in ("agree", "disagree", "neutral"):
+                out[("proposal", p["id"], choice)] = (p[choice]["count"], ("proposal", p["id"]))
+            for choice, names in p["qualifications"].items():
+                for name, share in names.items():
+                    out[("qualification", p["id"], choice, name)] = (share["count"], ("qualification", p["id"]))
+    elif kind == "pairs":
+        for p in body["proposals"]:
+            out[("pair", p["id"], "wins")] = (p["wins"], ("pair", p["id"]))
+            out[("pair", p["id"], "losses")] = (p["losses"], ("pair", p["id"]))
+    return out
+
+
+_HIDDEN_SHARE = {"count": None, "share": None, "interval": None}
+
+
+def _blank(body: dict[str, Any], columns: set[tuple]) -> None:
+    """Null the figures of the suppressed ``columns`` of a segment's item (and what would give them away)."""
+    if not columns:
+        return
+    kind = body["kind"]
+    if kind in ("single_choice", "multi_choice"):
+        body["options"] = [{**o, **_HIDDEN_SHARE} if ("option", o["key"]) in columns else o for o in body["options"]]
+    elif kind == "scale":
+        body["distribution"] = [{**d, **_HIDDEN_SHARE} if ("value", d["value"]) in columns else d
+                                for d in body["distribution"]]
+        body.update(mean=None, mean_interval=None, median=None)  # with the shown counts, they give the rest away
+    elif kind == "budget":
+        hidden = {c[1] for c in columns if c[0] == "project"}
+        # A hidden project loses its place too (the list is ranked by votes), and whether it was funded.
+        body["projects"] = [p for p in body["projects"] if p["key"] not in hidden] + sorted(
+            ({**p, "votes": None, "share": None, "interval": None, "rank": None, "funded": None}
+             for p in body["projects"] if p["key"] in hidden), key=lambda p: p["key"])
+        if hidden & set(body["funded"]):
+            body["spent"] = None
+        body["funded"] = [key for key in body["funded"] if key not in hidden]
+    elif kind == "free_text" and ("skipped",) in columns:
+        body["skipped"] = None
+    elif kind == "place" and ("comments",) in columns:
+        body["comments"] = None
+    elif kind == "proposal":
+        hidden = {c[1] for c in columns if c[0] == "proposal"}
+        unqualified = {c[1] for c in columns if c[0] == "qualification"}
+        proposals = []
+        for p in body["proposals"]:
+            if p["id"] in hidden:
+                p = {"id": p["id"], "text": p["text"], "rank": None, "controversy_rank": None, "votes": None,
+                     **{f: dict(_HIDDEN_SHARE) for f in ("agree", "disagree", "neutral", "agree_among_decided")},
+                     "zone": None, "top_score": None, "controversy_score": None}
+            if p["id"] in hidden or p["id"] in unqualified:
+                p = {**p, "qualifications": {choice: {name: dict(_HIDDEN_SHARE) for name in names}
+                                             for choice, names in QUALIFICATIONS.items()}}
+            proposals.append(p)
+        # Hidden proposals go last, by id: their place in the segment's ranking would tell their scores apart.
+        body["proposals"] = [p for p in proposals if p["id"] not in hidden] + sorted(
+            (p for p in proposals if p["id"] in hidden), key=lambda p: p["id"])
+        body["zones"] = {zone: sum(1 for p in proposals if p["zone"] == zone) for zone in body["zones"]}
+    elif kind == "pairs":
+        hidden = {c[1] for c in columns if c[0] == "pair"}
+        blanked = dict.fromkeys(("rank", "score", "interval", "strength", "wins", "losses", "comparisons",
+                                 "aoi_score"))
+        body["proposals"] = [p for p in body["proposals"] if p["id"] not in hidden] + sorted(
+            ({**p, **blanked} for p in body["proposals"] if p["id"] in hidden), key=lambda p: p["id"])
 
 
 @dataclass
@@ -713,15 +808,18 @@ async def _question(session: AsyncSession, ctx: _Context, item: Item,
     options = await _options(session, item)
     default = ctx.consultation.default_language
     label = {o.id: localized(o.label, ctx.language, default) for o in options}
-    builders = {"single_choice": lambda rs: _single_choice(options, label, [r[0] for r in rs]),
-                "multi_choice": lambda rs: _multi_choice(options, label, [r[1] for r in rs]),
-                "budget": lambda rs: _budget(item, options, label, [r[1] for r in rs]),
-                "scale": lambda rs: _scale(item, [r[1] for r in rs]),
-                "free_text": lambda rs: _free_text([r[1] for r in rs], ctx.raw),
-                "place": lambda rs: _place([r[1] for r in rs], ctx.raw)}
+    # Free texts and places only ever come with the whole: within segments they would carry the segment's value,
+    # and the same text seen in two segmentations (an age band, then a country) would place its writer in the
+    # crossing of the two, which may hold fewer than k people.
+    builders = {"single_choice": lambda rs, raw: _single_choice(options, label, [r[0] for r in rs]),
+                "multi_choice": lambda rs, raw: _multi_choice(options, label, [r[1] for r in rs]),
+                "budget": lambda rs, raw: _budget(item, options, label, [r[1] for r in rs]),
+                "scale": lambda rs, raw: _scale(item, [r[1] for r in rs]),
+                "free_text": lambda rs, raw: _free_text([r[1] for r in rs], raw),
+                "place": lambda rs, raw: _place([r[1] for r in rs], raw)}
     builder = builders[item.kind]
-    out: dict[Any, Any] = {g: builder(rs) for g, rs in rows.items()}
-    out[None] = lambda g: builder([])
+    out: dict[Any, Any] = {g: builder(rs, ctx.raw and g is ALL) for g, rs in rows.items()}
+    out[None] = lambda g: builder([], ctx.raw and g is ALL)
     return out
 
 

@@ -6,6 +6,12 @@ Texts stay in all their languages ({"uk": …, "en": …}); the bot picks the re
 
 Figures come straight from the vote tables through :mod:`api.scoring` (Wilson intervals, zones, top and
 controversy scores, Bradley–Terry for pairs).
+
+The disclosure rule (:mod:`api.disclosure`) applies: a consultation whose figures are about fewer than its
+``min_segment_size`` participants gets no digest at all (:func:`api.broadcast.outbox.create_digest` refuses),
+and within a digest a proposal voted on by fewer than that many, or a pairs item compared by fewer, is left out.
+"Most supported" lists only proposals a majority of their voters agree with; ``top_none`` says that proposals
+were voted on but none reached that.
 """
 from __future__ import annotations
 
@@ -15,6 +21,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from api import disclosure
 from api.scoring import rank_pairs
 from api.scoring.proposals import VoteCounts, Zone, controversy_ranking, score_proposals, top_ranking
 from storage.models import Answer, Consultation, Enrolment, Item, PairPrompt, Proposal, ProposalVote
@@ -38,13 +45,15 @@ async def digest_content(session: AsyncSession, consultation: Consultation) -> d
     completed = int(await session.scalar(enrolled.where(Enrolment.completed_at.is_not(None))) or 0)
     answers = await _answers(session, item_ids)
 
+    k = disclosure.threshold(consultation)
     proposal_items = [item.id for item in items if item.kind == "proposal"]
     scored = await _proposal_scores(session, proposal_items)
-    pairs = [await _pairs_item(session, item) for item in items if item.kind == "pairs"]
+    pairs = [await _pairs_item(session, item, k) for item in items if item.kind == "pairs"]
     pairs = [p for p in pairs if p["top"]]
 
-    voted = {pid: s for pid, (s, _) in scored.items() if s.votes > 0}
-    top_ids = [pid for pid in top_ranking(voted)][:TOP]
+    # A proposal's figures describe the people who voted on it: fewer than k, and it is not shown.
+    voted = {pid: s for pid, (s, _) in scored.items() if s.votes > 0 and disclosure.enough(s.votes, k)}
+    top_ids = [pid for pid in top_ranking(voted) if _majority_agrees(voted[pid])][:TOP]
     consensus_ids = sorted((pid for pid, s in voted.items() if s.zone == Zone.CONSENSUS and pid not in top_ids),
                            key=lambda pid: (-voted[pid].agree_among_decided.value, -voted[pid].votes, pid))[:CONSENSUS]
     divisive_ids = [pid for pid in controversy_ranking(voted) if voted[pid].zone == Zone.CONTROVERSY][:DIVISIVE]
@@ -73,12 +82,13 @@ async def digest_content(session: AsyncSession, consultation: Consultation) -> d
         "completed": completed,
         "answers": answers,
         "top": [entry(pid) for pid in top_ids],
+        "top_none": bool(voted) and not top_ids,
         "consensus": [entry(pid) for pid in consensus_ids],
         "divisive": [entry(pid) for pid in divisive_ids],
         "pairs": [{**p, "top": p["top"][:PAIRS_TOP]} for p in pairs],
         "chart": chart,
         # The majority's choice on each proposal and each pairs item's strengths, for the personal figures.
-        "majority": {str(pid): _majority(s) for pid, (s, _) in scored.items() if s.votes > 0},
+        "majority": {str(pid): _majority(s) for pid, s in voted.items()},
     }
 
 
@@ -113,6 +123,11 @@ async def _proposal_scores(session: AsyncSession, item_ids: list[int]) -> dict[i
     return {pid: (scores[pid], dict(text)) for pid, text in proposals}
 
 
+def _majority_agrees(score: Any) -> bool:
+    """More than half of the proposal's voters agree (neutral votes count among the voters)."""
+    return score.votes > 0 and 2 * score.agree.count > score.votes
+
+
 def _majority(score: Any) -> str | None:
     """The most frequent choice; None on a tie for first place."""
     ranked = sorted((("agree", score.agree.count), ("disagree", score.disagree.count),
@@ -120,15 +135,18 @@ def _majority(score: Any) -> str | None:
     return None if ranked[0][1] == ranked[1][1] else ranked[0][0]
 
 
-async def _pairs_item(session: AsyncSession, item: Item) -> dict[str, Any]:
+async def _pairs_item(session: AsyncSession, item: Item, k: int) -> dict[str, Any]:
     proposals = (await session.execute(select(Proposal.id, Proposal.text).where(
         Proposal.item_id == item.id, Proposal.status == "accepted"))).all()
-    outcomes = (await session.execute(select(PairPrompt.left_id, PairPrompt.right_id, PairPrompt.outcome).where(
-        PairPrompt.item_id == item.id, PairPrompt.outcome.in_(("left", "right")),
-        PairPrompt.after_skip.is_(False)))).all()
+    decisive = (PairPrompt.item_id == item.id, PairPrompt.outcome.in_(("left", "right")),
+                PairPrompt.after_skip.is_(False))
+    outcomes = (await session.execute(select(PairPrompt.left_id, PairPrompt.right_id, PairPrompt.outcome)
+                                      .where(*decisive))).all()
+    voters = int(await session.scalar(select(func.count(func.distinct(PairPrompt.participant_id))).where(*decisive))
+                 or 0)
     texts = {pid: dict(text) for pid, text in proposals}
     result: dict[str, Any] = {"item": item.id, "prompt": dict(item.prompt), "top": [], "strength": {}}
-    if not outcomes or len(texts) < 2:
+    if not outcomes or len(texts) < 2 or not disclosure.enough(voters, k):
         return result
     winners = [left if outcome == "left" else right for left, right, outcome in outcomes]
     losers = [right if outcome == "left" else left for left, right, outcome in outcomes]

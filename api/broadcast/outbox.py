@@ -5,6 +5,10 @@ sent /stop, have digests on, and were not found unreachable (blocked the bot). R
 are people who took part in an earlier consultation, under the same conditions (digests off does not
 silence invitations; /stop does).
 
+No digest is queued for a consultation whose figures are about fewer participants than its
+``min_segment_size`` (:mod:`api.disclosure`): :func:`create_digest` raises :class:`BelowThreshold`, which the
+organiser's route answers with 409 ``below_threshold`` and the automatic triggers record as an empty round.
+
 A round is never queued twice for anyone: the outbox has a unique (participant, consultation, kind, round),
 rows are inserted with ON CONFLICT DO NOTHING, and a second broadcast of the same round only lists the
 people the earlier ones did not (late participants, someone who turned digests back on).
@@ -17,7 +21,9 @@ from typing import Any
 from sqlalchemy import and_, exists, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from api import disclosure
 from api.broadcast.content import digest_content, personal_figures
+from api.disclosure import BelowThreshold
 from storage.models import Consultation, Contact, Enrolment, Participant, utcnow
 from storage.models_broadcast import Broadcast, MessagingPref, Outbox
 from storage.rows import insert_ignoring_duplicates
@@ -89,8 +95,10 @@ async def latest(session: AsyncSession, consultation_id: int, kind: str, round_:
 async def create_digest(session: AsyncSession, consultation: Consultation, *, round_: str | None = None,
                         organiser_chat_id: int | None = None,
                         organiser_language: str | None = None) -> tuple[Broadcast | None, bool]:
-    """Queue a digest round; (broadcast, True) when it lists someone new, else (the round's latest, False)."""
+    """Queue a digest round; (broadcast, True) when it lists someone new, else (the round's latest, False).
+    :class:`BelowThreshold` when the consultation has too few participants for any result to go out."""
     round_ = round_ or default_round(consultation)
+    await disclosure.check_release(session, consultation)
     recipients = await digest_recipients(session, consultation, round_)
     if not recipients:
         return await latest(session, consultation.id, "digest", round_), False
@@ -143,7 +151,10 @@ async def on_status_changed(session: AsyncSession, consultation: Consultation) -
     """Called after an organiser changes a consultation's status: closing it queues the final digest."""
     if consultation.status != "closed" or not digests_on_close(consultation):
         return None
-    broadcast, created = await create_digest(session, consultation, round_=FINAL)
+    try:
+        broadcast, created = await create_digest(session, consultation, round_=FINAL)
+    except BelowThreshold:
+        return None
     return broadcast if created else None
 
 
@@ -176,13 +187,20 @@ async def due_rounds(session: AsyncSession, now: datetime | None = None) -> list
         if closed:
             # A closed status got its final digest from on_status_changed; a passed closing time gets it here.
             if consultation.status != "closed" and not final_done and digests_on_close(consultation):
-                broadcast, new = await create_digest(session, consultation, round_=FINAL)
+                try:
+                    broadcast, new = await create_digest(session, consultation, round_=FINAL)
+                except BelowThreshold:
+                    # Too few took part for any result: the round happened, with nothing to send.
+                    broadcast, new = await _empty_round(session, consultation, FINAL), False
                 created += [broadcast] if new else []
             continue
         for number, moment in enumerate(interim_times(consultation), start=1):
             round_ = f"interim-{number}"
             if moment <= now and await latest(session, consultation.id, "digest", round_) is None:
-                broadcast, new = await create_digest(session, consultation, round_=round_)
+                try:
+                    broadcast, new = await create_digest(session, consultation, round_=round_)
+                except BelowThreshold:
+                    broadcast, new = None, False
                 if not new and broadcast is None:
                     # Nobody to tell yet; remember that the round happened, so that it is not retried forever.
                     broadcast = await _empty_round(session, consultation, round_)

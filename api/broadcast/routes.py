@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from api.broadcast.outbox import create_digest, create_invitations, mark_reachable, preference, set_preference
 from api.broadcast.store import broadcast_counts
 from api.deps import require_service_token, session
+from api.disclosure import BelowThreshold
 from api.participation import require_participant
 from api.errors import conflict, not_found
 from storage.consultations import by_slug
@@ -91,15 +92,21 @@ async def _answer(db: AsyncSession, request: Request, response: Response, consul
 @organiser.post("/consultations/{slug}/digest", response_model=BroadcastOut, status_code=201,
                 summary="Send the results digest to the consultation's participants",
                 responses={200: {"description": "Everyone was already queued for this round; its latest broadcast"},
-                           409: {"description": "Nobody can receive it"}})
+                           409: {"description": "Nobody can receive it (`no_recipients`), the consultation is a "
+                                                 "draft (`draft`), or fewer participants answered than its "
+                                                 "min_segment_size (`below_threshold`, with `participants` and "
+                                                 "`needed`): no result goes out below it"}})
 async def start_digest(slug: str, body: BroadcastIn, request: Request, response: Response,
                        db: AsyncSession = Depends(session)) -> BroadcastOut:
     consultation = await _consultation(db, slug)
     if consultation.status == "draft":
         raise conflict("draft", f"consultation {slug!r} is a draft: there are no results to send")
-    broadcast, created = await create_digest(db, consultation, round_=body.round,
-                                             organiser_chat_id=body.organiser_chat_id,
-                                             organiser_language=body.organiser_language)
+    try:
+        broadcast, created = await create_digest(db, consultation, round_=body.round,
+                                                 organiser_chat_id=body.organiser_chat_id,
+                                                 organiser_language=body.organiser_language)
+    except BelowThreshold as below:
+        raise below.api_error(slug) from None
     return await _answer(db, request, response, consultation, broadcast, created)
 
 

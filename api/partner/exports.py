@@ -26,6 +26,7 @@ from typing import Any
 from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from api import disclosure
 from api.errors import bad_request
 from api.partner import formats
 from api.partner.pseudonym import Pseudonymizer, secret_for
@@ -333,12 +334,26 @@ def _segment_join(statement, participant_column, consultation_id: int):  # noqa:
 
 SEGMENT_SELECT = (Participant.age_band, Participant.country, Participant.region, Participant.language,
                   Enrolment.source)
+"""The participant's attributes, in :data:`api.disclosure.ATTRIBUTES` order (the export's columns)."""
+
+
+async def disclosure_plan(session: AsyncSession, consultation: Consultation) -> disclosure.Plan:
+    """Which attributes each row may carry: :func:`api.disclosure.plan` over the participants who have rows in
+    the answers export (consented, with an answer, a vote or an answered pair), counted per combination."""
+    rows = await session.execute(
+        select(*SEGMENT_SELECT, func.count()).select_from(Enrolment)
+        .join(Participant, Participant.id == Enrolment.participant_id)
+        .where(Enrolment.consultation_id == consultation.id, Enrolment.consented_at.is_not(None),
+               disclosure.contributed(consultation.id))
+        .group_by(*SEGMENT_SELECT))
+    return disclosure.plan({tuple(r[:-1]): int(r[-1]) for r in rows.all()}, disclosure.threshold(consultation))
 
 
 async def answers_export(db: Database, consultation: Consultation, *, fmt: str, after: str | None = None,
                          limit: int | None = None, settings: object | None = None,
                          batch_size: int = BATCH_SIZE) -> Export:
-    """Every answer, vote and answered pair, with the participant's pseudonym and segment values.
+    """Every answer, vote and answered pair, with the participant's pseudonym and the attributes the disclosure
+    rule lets the row carry (:mod:`api.disclosure`: values, "(other)", "(withheld)").
 
     Rows are tuples in ``formats.ANSWER_COLUMNS`` order.
     """
@@ -351,6 +366,8 @@ async def answers_export(db: Database, consultation: Consultation, *, fmt: str, 
     cid = scope.consultation_id
     items = {i: (item.key, item.kind) for i, item in scope.items.items()}
     options, iso = scope.options, formats.iso
+    async with db.session() as session:
+        released = (await disclosure_plan(session, consultation)).row
 
     def answer_statement(b):  # noqa: ANN001, ANN202
         statement = select(b.c.id, b.c.participant_id, b.c.item_id, b.c.option_id, b.c.value, b.c.created_at,
@@ -359,7 +376,7 @@ async def answers_export(db: Database, consultation: Consultation, *, fmt: str, 
 
     def answer_row(r: Any, position: Cursor) -> Row:
         key, kind = items[r[2]]
-        return (answers.encode(position, r), ANSWER, key, kind, pseudonym(r[1]), r[6], r[7], r[8], r[9], r[10],
+        return (answers.encode(position, r), ANSWER, key, kind, pseudonym(r[1]), *released(r[6:11]),
                 options.get(r[3]), r[4], None, None, None, None, None, None, None, None, iso(r[5]))
 
     def vote_statement(b):  # noqa: ANN001, ANN202
@@ -369,7 +386,7 @@ async def answers_export(db: Database, consultation: Consultation, *, fmt: str, 
 
     def vote_row(r: Any, position: Cursor) -> Row:
         key, kind = items[r[2]]
-        return (votes.encode(position, r), VOTE, key, kind, pseudonym(r[1]), r[7], r[8], r[9], r[10], r[11],
+        return (votes.encode(position, r), VOTE, key, kind, pseudonym(r[1]), *released(r[7:12]),
                 None, None, r[3], r[4], r[5], None, None, None, None, None, iso(r[6]))
 
     def pair_statement(b):  # noqa: ANN001, ANN202
@@ -379,7 +396,7 @@ async def answers_export(db: Database, consultation: Consultation, *, fmt: str, 
 
     def pair_row(r: Any, position: Cursor) -> Row:
         key, kind = items[r[3]]
-        return (pairs.encode(position, r), PAIR, key, kind, pseudonym(r[2]), r[9], r[10], r[11], r[12], r[13],
+        return (pairs.encode(position, r), PAIR, key, kind, pseudonym(r[2]), *released(r[9:14]),
                 None, None, None, None, None, r[4], r[5], r[6], r[7], bool(r[8]), iso(r[0]))
 
     async with db.session() as session:

@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from api import disclosure
 from api.deps import database
 from api.errors import ApiError
 from api.partner import exports, formats
@@ -50,7 +51,12 @@ AUTH_ERRORS: dict[int | str, dict[str, Any]] = {
 }
 SCOPED_ERRORS = {**AUTH_ERRORS, 404: _error(404, "not_found", "consultation 'budget-2026' not found",
                                             "Unknown, or outside the key's scope (the two are not told apart).")}
-EXPORT_ERRORS = {**SCOPED_ERRORS, 400: _error(400, "invalid_cursor", "this cursor was not made by this API",
+RELEASED_ERRORS = {**SCOPED_ERRORS, 409: _error(
+    409, "below_threshold", "only 3 participants answered 'budget-2026'; results are released from 10 (its "
+                            "min_segment_size)",
+    "Fewer participants than the consultation's minimum group size: nothing about them is released "
+    "(`participants` and `needed` say how far it is).")}
+EXPORT_ERRORS = {**RELEASED_ERRORS, 400: _error(400, "invalid_cursor", "this cursor was not made by this API",
                                               "A malformed cursor, or an unknown item.")}
 
 
@@ -207,6 +213,18 @@ async def counters(consultation: Consultation = Depends(scoped_consultation),
     return await _counters(db, consultation)
 
 
+async def released_consultation(consultation: Consultation = Depends(scoped_consultation),
+                                db: Database = Depends(database)) -> Consultation:
+    """A consultation whose results may be released (:mod:`api.disclosure`): with fewer participants than its
+    ``min_segment_size``, results, rankings and exports answer 409 ``below_threshold``."""
+    async with db.session() as s:
+        try:
+            await disclosure.check_release(s, consultation)
+        except disclosure.BelowThreshold as below:
+            raise below.api_error(consultation.slug) from None
+    return consultation
+
+
 RESULTS_EXAMPLE = {
     "slug": "budget-2026", "title": "Participatory budget 2026", "status": "open", "language": "en",
     "computed_at": "2026-03-12T14:03:11Z", "min_segment_size": 10, "participants": 1790, "consented": 1790,
@@ -257,11 +275,11 @@ def consultation_language(consultation: Consultation, language: str | None) -> s
     return found
 
 
-@router.get("/consultations/{slug}/results", responses={**SCOPED_ERRORS, 200: {"content": {
+@router.get("/consultations/{slug}/results", responses={**RELEASED_ERRORS, 200: {"content": {
     "application/json": {"example": RESULTS_EXAMPLE}}}, **{400: _error(
         400, "invalid_segment", "segment must be one of language, age_band, country, region, source",
         "An unknown segment dimension.")}, **LANGUAGE_ERROR}, summary="Results of every item")
-async def results(consultation: Consultation = Depends(scoped_consultation), db: Database = Depends(database),
+async def results(consultation: Consultation = Depends(released_consultation), db: Database = Depends(database),
                   segment: str | None = Query(None, description="Also split every item by this dimension: language, "
                                                             "age_band, country, region or source. Values held by "
                                                             "fewer participants than the consultation's minimum "
@@ -277,11 +295,11 @@ async def results(consultation: Consultation = Depends(scoped_consultation), db:
                                           language=consultation_language(consultation, language))
 
 
-@router.get("/consultations/{slug}/ranking", responses={**SCOPED_ERRORS, 200: {"content": {
+@router.get("/consultations/{slug}/ranking", responses={**RELEASED_ERRORS, 200: {"content": {
     "application/json": {"example": RANKING_EXAMPLE}}}, **{400: _error(
         400, "unknown_item", "this consultation has no proposal or pairs item 'age'", "An unknown item key.")},
     **LANGUAGE_ERROR}, summary="The proposal ranking")
-async def ranking(consultation: Consultation = Depends(scoped_consultation), db: Database = Depends(database),
+async def ranking(consultation: Consultation = Depends(released_consultation), db: Database = Depends(database),
                   item: str | None = Query(None, description="Key of a proposal or pairs item; all when omitted."),
                   language: str | None = LANGUAGE) -> Any:
     """Proposals best first, with intervals: pairs items by their chance to beat a random other proposal (%),
@@ -340,14 +358,16 @@ JSONL = "application/x-ndjson"
 
 @router.get("/consultations/{slug}/export/answers.csv", response_class=StreamingResponse,
             responses=_export_responses("text/csv", ANSWERS_CSV_EXAMPLE), summary="Every answer, as CSV")
-async def export_answers_csv(request: Request, consultation: Consultation = Depends(scoped_consultation),
+async def export_answers_csv(request: Request, consultation: Consultation = Depends(released_consultation),
                              db: Database = Depends(database), after: str | None = AFTER,
                              limit: int | None = LIMIT) -> StreamingResponse:
     """One row per answer, proposal vote and answered pair: answers first, then votes, then pairs.
 
     `participant` is a pseudonym (the same in every export of this consultation, different in other
     consultations); `age_band`, `country`, `region`, `language` and `source` are the participant's
-    segment values. Structured answers (several choices, budgets, places) are JSON in `value`.
+    attributes as far as the disclosure rule releases them (docs/privacy.md): a value held by fewer than the
+    consultation's `min_segment_size` is `(other)`, and attributes whose combination would be that rare are
+    `(withheld)`, source first, age band last. Structured answers (several choices, budgets, places) are JSON in `value`.
     """
     export = await exports.answers_export(db, consultation, fmt="csv", after=after, limit=limit,
                                           settings=request.app.state.settings)
@@ -356,7 +376,7 @@ async def export_answers_csv(request: Request, consultation: Consultation = Depe
 
 @router.get("/consultations/{slug}/export/answers.jsonl", response_class=StreamingResponse,
             responses=_export_responses(JSONL, ANSWERS_JSONL_EXAMPLE), summary="Every answer, as JSON Lines")
-async def export_answers_jsonl(request: Request, consultation: Consultation = Depends(scoped_consultation),
+async def export_answers_jsonl(request: Request, consultation: Consultation = Depends(released_consultation),
                                db: Database = Depends(database), after: str | None = AFTER,
                                limit: int | None = LIMIT) -> StreamingResponse:
     """The rows of `answers.csv`, one JSON object per line, with values in their JSON types."""
@@ -368,7 +388,7 @@ async def export_answers_jsonl(request: Request, consultation: Consultation = De
 @router.get("/consultations/{slug}/export/aoi/votes.csv", response_class=StreamingResponse,
             responses=_export_responses("text/csv", AOI_VOTES_EXAMPLE),
             summary="Pairwise votes in All Our Ideas' columns")
-async def export_aoi_votes(request: Request, consultation: Consultation = Depends(scoped_consultation),
+async def export_aoi_votes(request: Request, consultation: Consultation = Depends(released_consultation),
                            db: Database = Depends(database), item: str | None = ITEM, after: str | None = AFTER,
                            limit: int | None = LIMIT) -> StreamingResponse:
     """The columns of an All Our Ideas votes export. `Session ID` is the participant's pseudonym,
@@ -381,7 +401,7 @@ async def export_aoi_votes(request: Request, consultation: Consultation = Depend
 @router.get("/consultations/{slug}/export/aoi/non_votes.csv", response_class=StreamingResponse,
             responses=_export_responses("text/csv", ",".join(formats.AOI_NON_VOTES_COLUMNS) + "\n"),
             summary="\"Can't decide\" and skipped pairs in All Our Ideas' non_votes columns")
-async def export_aoi_non_votes(request: Request, consultation: Consultation = Depends(scoped_consultation),
+async def export_aoi_non_votes(request: Request, consultation: Consultation = Depends(released_consultation),
                                db: Database = Depends(database), item: str | None = ITEM,
                                after: str | None = AFTER, limit: int | None = LIMIT) -> StreamingResponse:
     export = await exports.aoi_votes_export(db, consultation, item=item, non_votes=True, after=after, limit=limit,
@@ -394,7 +414,7 @@ async def export_aoi_non_votes(request: Request, consultation: Consultation = De
                 ",".join(formats.AOI_IDEAS_COLUMNS) + "\n7,17,More night buses,412,163,35,71.5771,FALSE,,"
                 "2026-02-20 10:12:00 UTC,2026-03-12 14:02:57 UTC,TRUE,291,284,NA\n")}}}},
             summary="Ideas with wins, losses and score in All Our Ideas' columns")
-async def export_aoi_ideas(request: Request, consultation: Consultation = Depends(scoped_consultation),
+async def export_aoi_ideas(request: Request, consultation: Consultation = Depends(released_consultation),
                            db: Database = Depends(database), item: str | None = ITEM) -> PlainTextResponse:
     """One row per proposal of the pairs items. `Score` is 100·(W+1)/(W+L+2), four decimals."""
     rows = await exports.aoi_ideas_table(db, consultation, item=item, settings=request.app.state.settings)
@@ -405,7 +425,7 @@ async def export_aoi_ideas(request: Request, consultation: Consultation = Depend
 @router.get("/consultations/{slug}/export/polis/votes.csv", response_class=StreamingResponse,
             responses=_export_responses("text/csv", POLIS_VOTES_EXAMPLE),
             summary="Agree/disagree votes in Polis' open-data votes.csv columns")
-async def export_polis_votes(request: Request, consultation: Consultation = Depends(scoped_consultation),
+async def export_polis_votes(request: Request, consultation: Consultation = Depends(released_consultation),
                              db: Database = Depends(database), item: str | None = ITEM, after: str | None = AFTER,
                              limit: int | None = LIMIT) -> StreamingResponse:
     """`vote` is 1 agree, -1 disagree, 0 pass (neutral); `comment-id` the proposal id; `voter-id` the
@@ -420,7 +440,7 @@ async def export_polis_votes(request: Request, consultation: Consultation = Depe
                 ",".join(formats.POLIS_COMMENTS_COLUMNS) + "\n1772442940002,Mon Mar 02 09:15:40 UTC 2026,42,,"
                 "118,37,1,More night buses\n")}}}},
             summary="Statements in Polis' open-data comments.csv columns")
-async def export_polis_comments(request: Request, consultation: Consultation = Depends(scoped_consultation),
+async def export_polis_comments(request: Request, consultation: Consultation = Depends(released_consultation),
                                 db: Database = Depends(database), item: str | None = ITEM) -> PlainTextResponse:
     """`moderated` is 1 accepted, 0 awaiting moderation, -1 rejected; `author-id` a pseudonym (empty for
     the organiser's own statements)."""

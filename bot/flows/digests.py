@@ -7,11 +7,12 @@ dropped, until it does.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any
 
-from babel.dates import format_timedelta
+from babel.dates import format_date, format_timedelta
 
 from bot.backend import Backend, BackendError
 from bot.flows.callbacks import decode, encode
@@ -76,9 +77,16 @@ def _digest_text(tr: Translator, content: dict[str, Any], personal: dict[str, in
         return tr._("{share} agree", share=format_share(entry.get("agree", 0), locale))
 
     sections: list[list[str]] = []
-    if content.get("top"):
+    # Only proposals a majority of their voters agree with are "most supported" (digests stored before this rule
+    # may list others: they are left out here too).
+    top = [e for e in content.get("top") or [] if float(e.get("agree", 0)) > 0.5]
+    if top:
         sections.append([tr._("🏆 Most supported")] + [f"{number}. {text_of(e)} — {agree(e)}"
-                                                      for number, e in enumerate(content["top"], start=1)])
+                                                      for number, e in enumerate(top, start=1)])
+    elif content.get("top") or content.get("top_none"):
+        sections.append([tr._("🏆 Most supported"),
+                         tr._("No proposal has the agreement of a majority of its voters.") if final else
+                         tr._("No proposal has the agreement of a majority of its voters yet.")])
     if content.get("consensus"):
         sections.append([tr._("🤝 Broad agreement")] + [f"• {text_of(e)} — {agree(e)}" for e in content["consensus"]])
     if content.get("divisive"):
@@ -128,6 +136,29 @@ def invitation(tr: Translator, content: dict[str, Any]) -> Screen:
 
 # ---- progress, for organisers ----------------------------------------------------------------------------
 
+_UPDATE_ROUND = re.compile(r"^update-(\d{4})(\d{2})(\d{2})$")
+_INTERIM_ROUND = re.compile(r"^interim-(\d+)$")
+
+
+def round_label(tr: Translator, round_: str) -> str:
+    """A round as people say it: the automatic ids ("final", "update-20261201", "interim-2", "launch") in words and
+    the date in the reader's locale; a name the organiser gave ("week-1") as they wrote it."""
+    if round_ == "final":
+        return tr._("final results")
+    if round_ == "launch":
+        return tr._("launch")
+    update = _UPDATE_ROUND.match(round_ or "")
+    if update:
+        try:
+            day = date(*(int(part) for part in update.groups()))
+        except ValueError:
+            return round_
+        return tr._("update of {date}", date=format_date(day, "long", locale=tr.locale))
+    interim = _INTERIM_ROUND.match(round_ or "")
+    if interim:
+        return tr._("interim update {number}", number=format_number(int(interim.group(1)), tr.locale))
+    return round_
+
 
 def duration(seconds: float, locale: str) -> str:
     return format_timedelta(timedelta(seconds=max(1, round(seconds))), threshold=1.1, locale=locale)
@@ -137,9 +168,9 @@ def progress_text(tr: Translator, progress: dict[str, Any], eta_seconds: float |
                   elapsed_seconds: float | None) -> str:
     """The live message an organiser watches: sent, not delivered, remaining, time left (or how it ended)."""
     counts = progress.get("counts") or {}
-    slug, round_ = progress["slug"], progress["round"]
-    head = tr._("📊 Digest of {slug}, round {round}", slug=slug, round=round_) if progress["kind"] == "digest" \
-        else tr._("📣 Invitations to {slug}, round {round}", slug=slug, round=round_)
+    slug, round_ = progress["slug"], round_label(tr, progress["round"])
+    head = tr._("📊 Digest of {slug}: {round}", slug=slug, round=round_) if progress["kind"] == "digest" \
+        else tr._("📣 Invitations to {slug}: {round}", slug=slug, round=round_)
     failed = sum(counts.get(state, 0) for state in ("failed", "unreachable", "uncertain"))
     remaining = counts.get("pending", 0) + counts.get("sending", 0)
     lines = [head,
@@ -243,18 +274,31 @@ class DigestFlow:
             if error.code == "draft":
                 return Reply(messages=[Screen(tr._("{slug} is still a draft: there are no results to send.",
                                                    slug=slug))])
+            if error.code == "below_threshold":
+                needed = int(error.extra.get("needed") or 0)
+                count = int(error.extra.get("participants") or 0)
+                return Reply(messages=[Screen(
+                    tr.n_("Results of {slug} go out only once at least {needed} participant has answered "
+                          "(its minimum group size), so that nobody can be recognised in them.",
+                          "Results of {slug} go out only once at least {needed} participants have answered "
+                          "(its minimum group size), so that nobody can be recognised in them.", needed,
+                          slug=slug, needed=format_number(needed, tr.locale))
+                    + " " + tr.n_("So far: {count} participant. No digest was sent.",
+                                  "So far: {count} participants. No digest was sent.", count,
+                                  count=format_number(count, tr.locale)))])
             if error.status == 422:
                 return Reply(messages=[Screen(tr._("A round name has lowercase letters, digits and hyphens "
                                                    "only, for example {example}.", example="week-2"))])
             raise
         if not out["created"]:
-            return Reply(messages=[Screen(tr._("Everyone has already been sent round {round} of {slug}. "
-                                               "/broadcasts shows how it went.", round=out["round"], slug=slug))])
-        return Reply(messages=[Screen(tr.n_("The digest of {slug} (round {round}) goes to {n} participant. "
+            return Reply(messages=[Screen(tr._("Everyone has already received this digest of {slug} ({round}). "
+                                               "/broadcasts shows how it went.", round=round_label(tr, out["round"]),
+                                               slug=slug))])
+        return Reply(messages=[Screen(tr.n_("The digest of {slug} ({round}) goes to {n} participant. "
                                             "I will show the progress here.",
-                                            "The digest of {slug} (round {round}) goes to {n} participants. "
+                                            "The digest of {slug} ({round}) goes to {n} participants. "
                                             "I will show the progress here.", out["total"], slug=slug,
-                                            round=out["round"]))])
+                                            round=round_label(tr, out["round"])))])
 
     async def broadcasts(self, person: Person) -> Reply:
         tr = self._organiser_tr(person)
@@ -267,7 +311,7 @@ class DigestFlow:
         for row in rows:
             failed = row["failed"] + row["unreachable"] + row["uncertain"]
             line = tr._("{slug} ({round}): {sent} of {total} sent, {failed} not delivered", slug=row["slug"],
-                        round=row["round"], sent=format_number(row["sent"], tr.locale),
+                        round=round_label(tr, row["round"]), sent=format_number(row["sent"], tr.locale),
                         total=format_number(row["total"], tr.locale), failed=format_number(failed, tr.locale))
             if row["status"] == "running" and row.get("eta_seconds"):
                 line += " · " + tr._("about {duration} left", duration=duration(row["eta_seconds"], tr.locale))

@@ -63,3 +63,11 @@ async def crowd(db, slug: str, chat_ids: list[int], *, languages: tuple[str, ...
                 await session.execute(insert(PairPrompt), pairs)
         await session.commit()
     return ids
+
+
+async def min_group(db, slug: str, k: int) -> None:  # noqa: ANN001
+    """Set the consultation's ``min_segment_size`` (tests about rounds with a handful of people, not about it)."""
+    async with db.session() as session:
+        consultation = await by_slug(session, slug)
+        consultation.min_segment_size = k
+        await session.commit()

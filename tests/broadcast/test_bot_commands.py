@@ -4,13 +4,18 @@ from __future__ import annotations
 
 import asyncio
 import time
+from datetime import datetime, timedelta, timezone
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from bot.backend import Backend
 from bot.broadcaster import Broadcaster
+from babel.dates import format_date
+from sqlalchemy import func, select
+
 from bot.dispatcher import build_dispatcher
-from tests.broadcast.support import crowd
+from storage.models_broadcast import Broadcast
+from tests.broadcast.support import crowd, min_group
 from tests.broadcast.test_sender import config
 from tests.conftest import SERVICE_TOKEN
 from tests.harness import Telegram, UpdateCounter
@@ -71,7 +76,7 @@ async def test_organiser_sends_a_digest_and_watches_it(api_app, fake, bot, store
         await t.send(ORGANISER, "/digest nowhere")
         assert "There is no consultation nowhere" in t.texts(ORGANISER)[-1]
         await t.send(ORGANISER, f"/digest {demo} week-1")
-        assert t.texts(ORGANISER)[-1] == (f"The digest of {demo} (round week-1) goes to 30 participants. "
+        assert t.texts(ORGANISER)[-1] == (f"The digest of {demo} (week-1) goes to 30 participants. "
                                           "I will show the progress here.")
         deadline = time.monotonic() + 20
         while not t.texts(ORGANISER)[-1].startswith("📊") or "Finished" not in t.texts(ORGANISER)[-1]:
@@ -80,7 +85,38 @@ async def test_organiser_sends_a_digest_and_watches_it(api_app, fake, bot, store
         assert "✅ Sent: 30 of 30" in t.texts(ORGANISER)[-1]
         assert [fake.sent_count(chat) for chat in chats] == [1] * len(chats)
         await t.send(ORGANISER, f"/digest {demo} week-1")
-        assert "Everyone has already been sent round week-1" in t.texts(ORGANISER)[-1]
+        assert f"Everyone has already received this digest of {demo} (week-1)" in t.texts(ORGANISER)[-1]
         await t.send(ORGANISER, "/broadcasts")
         assert t.texts(ORGANISER)[-1] == (f"Broadcasts, newest first:\n✅ 📊 {demo} (week-1): 30 of 30 sent, "
                                           "0 not delivered")
+
+
+async def test_organiser_digest_is_refused_below_the_minimum_group(api_app, fake, bot, store, db, demo):  # noqa: ANN001
+    """One participant answered; the demo's minimum group is 10. No result goes out, and the organiser is told why,
+    in their language; once enough took part, the automatic round is named by its date, never "update-2026…"."""
+    fake.register_user(7501, language_code="uk")
+    await crowd(db, demo, [7501])
+    async with bot_and_sender(api_app, fake, bot, store) as (t, _):
+        await t.send(ORGANISER, f"/digest {demo}")
+        assert t.texts(ORGANISER)[-1] == (
+            f"Results of {demo} go out only once at least 10 participants have answered (its minimum group size), "
+            "so that nobody can be recognised in them. So far: 1 participant. No digest was sent.")
+        await t.send(ORGANISER, f"/digest {demo} week-1", language_code="uk")
+        ukrainian = t.texts(ORGANISER)[-1]
+        assert "10" in ukrainian and demo in ukrainian and "Results" not in ukrainian
+        async with db.session() as session:
+            assert await session.scalar(select(func.count()).select_from(Broadcast)) == 0
+        await asyncio.sleep(0.3)
+        assert fake.sent_count(7501) == 0
+
+        await min_group(db, demo, 1)
+        days = [datetime.now(timezone.utc).date() + timedelta(days=d) for d in (0, 1)]
+        await t.send(ORGANISER, f"/digest {demo}")
+        reply = t.texts(ORGANISER)[-1]
+        assert any(f"({'update of ' + format_date(day, 'long', locale='en')})" in reply for day in days), reply
+        deadline = time.monotonic() + 20
+        while "Finished" not in t.texts(ORGANISER)[-1]:
+            assert time.monotonic() < deadline, t.texts(ORGANISER)[-1]
+            await asyncio.sleep(0.1)
+        await t.send(ORGANISER, "/broadcasts", language_code="uk")
+        assert not any("update-" in text for text in t.texts(ORGANISER)), t.texts(ORGANISER)

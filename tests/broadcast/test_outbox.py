@@ -11,7 +11,7 @@ from bot.i18n import SUPPORTED, translator
 from storage.consultations import by_slug
 from storage.models import Consultation
 from storage.models_broadcast import Broadcast, MessagingPref, Outbox
-from tests.broadcast.support import crowd
+from tests.broadcast.support import crowd, min_group
 
 
 async def _consultation(db, slug: str) -> Consultation:  # noqa: ANN001
@@ -87,6 +87,7 @@ async def test_nobody_gets_a_round_twice_and_preferences_are_honoured(db, demo):
 
 async def test_closing_queues_the_final_digest(db, demo, http):  # noqa: ANN001
     await crowd(db, demo, list(range(300, 305)))
+    await min_group(db, demo, 5)
     response = await http.post(f"/organiser/consultations/{demo}/status", json={"action": "close"})
     assert response.status_code == 200
     listed = (await http.get("/organiser/broadcasts")).json()
@@ -99,8 +100,15 @@ async def test_closing_queues_the_final_digest(db, demo, http):  # noqa: ANN001
 
 async def test_digest_route_rounds_and_errors(db, demo, http):  # noqa: ANN001
     assert (await http.post(f"/organiser/consultations/{demo}/digest", json={})).json()["error"]["code"] == \
-        "no_recipients"
-    await crowd(db, demo, [401, 402])
+        "below_threshold"
+    ids = await crowd(db, demo, [401, 402])
+    # Two participants, and the demo's minimum group is 10: no result goes out, and the refusal says why.
+    refused = await http.post(f"/organiser/consultations/{demo}/digest", json={})
+    assert refused.status_code == 409 and refused.json()["error"]["code"] == "below_threshold"
+    assert (refused.json()["error"]["participants"], refused.json()["error"]["needed"]) == (2, 10)
+    async with db.session() as session:
+        assert await session.scalar(select(func.count()).select_from(Broadcast)) == 0
+    await min_group(db, demo, 2)
     response = await http.post(f"/organiser/consultations/{demo}/digest",
                                json={"organiser_chat_id": 900001, "organiser_language": "en"})
     assert response.status_code == 201
@@ -112,10 +120,15 @@ async def test_digest_route_rounds_and_errors(db, demo, http):  # noqa: ANN001
     assert cancelled.json()["status"] == "cancelled" and cancelled.json()["remaining"] == 0
     # The cancelled round reached nobody, so a new broadcast of it may.
     assert (await http.post(f"/organiser/consultations/{demo}/digest", json={"round": body["round"]})).status_code == 201
+    for pid in ids.values():
+        await http.put(f"/participant/{pid}/messaging", json={"stopped": True})
+    nobody = await http.post(f"/organiser/consultations/{demo}/digest", json={"round": "week-9"})
+    assert nobody.status_code == 409 and nobody.json()["error"]["code"] == "no_recipients"
 
 
 async def test_interim_schedule_and_closing_time(db, demo):  # noqa: ANN001
     await crowd(db, demo, [501, 502, 503])
+    await min_group(db, demo, 3)
     now = datetime.now(timezone.utc)
     async with db.session() as session:
         consultation = await by_slug(session, demo)
@@ -164,6 +177,7 @@ async def test_the_definition_file_schedules_interim_digests(db):  # noqa: ANN00
     async with db.session() as session:
         consultation = await save_definition(session, definition, status="open")
     await crowd(db, consultation.slug, [701, 702])
+    await min_group(db, consultation.slug, 2)
     async with db.session() as session:
         assert [(b.round, b.total) for b in await due_rounds(session)] == [("interim-1", 2)]
         consultation = await by_slug(session, consultation.slug)
@@ -171,3 +185,84 @@ async def test_the_definition_file_schedules_interim_digests(db):  # noqa: ANN00
         await session.commit()
         from api.broadcast.outbox import on_status_changed
         assert await on_status_changed(session, consultation) is None  # on_close: false
+
+
+async def test_no_digest_goes_out_below_the_minimum_group(db, demo, http):  # noqa: ANN001
+    """One participant, a minimum group of 10: neither the schedule nor closing sends anything."""
+    await crowd(db, demo, [801])
+    now = datetime.now(timezone.utc)
+    async with db.session() as session:
+        consultation = await by_slug(session, demo)
+        consultation.definition = {**consultation.definition, "digests": {
+            "interim": [(now - timedelta(hours=1)).isoformat()]}}
+        await session.commit()
+        assert await due_rounds(session, now) == []
+        assert await due_rounds(session, now) == []  # the round is recorded as done, with nobody to tell
+    assert (await http.post(f"/organiser/consultations/{demo}/status", json={"action": "close"})).status_code == 200
+    async with db.session() as session:
+        assert await session.scalar(select(func.count()).select_from(Outbox)) == 0
+        rounds = (await session.execute(select(Broadcast.round, Broadcast.total))).all()
+    assert [tuple(r) for r in rounds] == [("interim-1", 0)]
+
+
+async def _votes(db, slug: str, chats: list[int], choices: dict[int, str]) -> None:  # noqa: ANN001
+    """Everyone in ``chats`` votes ``choices[n]`` on the n-th proposal of the consultation's first proposal item."""
+    from storage.models import Item, Proposal, ProposalVote
+
+    ids = await crowd(db, slug, chats, votes=False)
+    async with db.session() as session:
+        consultation = await by_slug(session, slug)
+        item = (await session.execute(select(Item).where(Item.consultation_id == consultation.id,
+                                                         Item.kind == "proposal").order_by(Item.position))).scalars().first()
+        proposals = (await session.execute(select(Proposal.id).where(Proposal.item_id == item.id)
+                                           .order_by(Proposal.id))).scalars().all()
+        for pid in ids.values():
+            for n, choice in choices.items():
+                session.add(ProposalVote(participant_id=pid, item_id=item.id, proposal_id=proposals[n], choice=choice))
+        await session.commit()
+
+
+def _most_supported(caption: str) -> list[str]:
+    section = next(block for block in caption.split("\n\n") if block.startswith("🏆"))
+    return section.splitlines()[1:]
+
+
+async def test_most_supported_lists_only_proposals_a_majority_agrees_with(db, demo):  # noqa: ANN001
+    await _votes(db, demo, list(range(900, 912)), {0: "agree", 1: "disagree", 2: "neutral"})
+    async with db.session() as session:
+        broadcast, _ = await create_digest(session, await by_slug(session, demo), round_="week-1")
+    content = broadcast.content
+    assert [e["agree"] for e in content["top"]] == [1.0] and not content["top_none"]
+    lines = _most_supported(digest_caption(translator("en"), content, None))
+    assert len(lines) == 1 and lines[0].startswith("1. ") and lines[0].endswith("— 100% agree")
+
+
+async def test_when_no_proposal_has_a_majority_the_digest_says_so(db, demo):  # noqa: ANN001
+    await _votes(db, demo, list(range(920, 932)), {0: "disagree", 1: "disagree", 2: "neutral"})
+    async with db.session() as session:
+        broadcast, _ = await create_digest(session, await by_slug(session, demo), round_="week-1")
+    content = broadcast.content
+    assert content["top"] == [] and content["top_none"]
+    assert _most_supported(digest_caption(translator("en"), content, None)) == [
+        "No proposal has the agreement of a majority of its voters yet."]
+    assert _most_supported(digest_caption(translator("uk"), content, None)) == [
+        "Поки що жодна пропозиція не має згоди більшості тих, хто за неї голосував."]
+    final = {**content, "round": "final"}
+    assert _most_supported(digest_caption(translator("de"), final, None)) == [
+        "Kein Vorschlag hat die Zustimmung der Mehrheit derer, die darüber abgestimmt haben."]
+    # A digest stored before this rule listed proposals at 0 %: they are not shown as "most supported" either.
+    stored = {**content, "top": [{"id": 1, "text": {"en": "Close the library"}, "agree": 0.0, "disagree": 1.0}],
+              "top_none": False}
+    assert _most_supported(digest_caption(translator("en"), stored, None)) == [
+        "No proposal has the agreement of a majority of its voters yet."]
+
+
+def test_rounds_are_named_in_words_never_by_their_id():
+    from bot.flows.digests import round_label
+
+    en, uk = translator("en"), translator("uk")
+    assert round_label(en, "update-20261201") == "update of December 1, 2026"
+    assert round_label(uk, "update-20261201") == "оновлення від 1 грудня 2026\u202fр."
+    assert [round_label(en, r) for r in ("final", "interim-2", "launch", "week-1")] == [
+        "final results", "interim update 2", "launch", "week-1"]
+    assert round_label(translator("fr"), "final") == "résultats définitifs"

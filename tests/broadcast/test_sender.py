@@ -12,7 +12,7 @@ from api.broadcast.store import Result
 from bot.broadcaster import BroadcastConfig, Broadcaster
 from storage.consultations import by_slug, save_definition
 from storage.models_broadcast import Broadcast, MessagingPref, Outbox
-from tests.broadcast.support import crowd
+from tests.broadcast.support import crowd, min_group
 from viche.loading import DEMO_FILE, read_definition
 
 ORGANISER_CHAT = 900001
@@ -131,6 +131,7 @@ async def test_server_errors_retry_with_backoff_up_to_a_limit(db, demo, fake, bo
     for chat in chats:
         fake.register_user(chat)
     await crowd(db, demo, chats, languages=("en",))
+    await min_group(db, demo, len(chats))
     await queue_digest(db, demo)
     fake.fail_next("sendPhoto", 502, count=2)
     broadcaster = Broadcaster(bot, store, config())
@@ -172,6 +173,7 @@ async def test_opt_out_after_queueing_and_invitations(db, demo, fake, bot, store
     for chat in chats:
         fake.register_user(chat)
     ids = await crowd(db, demo, chats, languages=("en",))
+    await min_group(db, demo, len(chats))
     await queue_digest(db, demo)
     async with db.session() as session:
         session.add(MessagingPref(participant_id=ids[chats[0]], stopped=True))
@@ -194,7 +196,8 @@ async def test_opt_out_after_queueing_and_invitations(db, demo, fake, bot, store
 
 
 async def test_store_ignores_outcomes_of_rows_it_does_not_hold(db, demo, store):  # noqa: ANN001
-    await crowd(db, demo, [1601], votes=False)
+    await crowd(db, demo, [1601])
+    await min_group(db, demo, 1)
     await queue_digest(db, demo)
     [job] = await store.due(10)
     assert await store.mark_sending([job.id]) == {job.id}

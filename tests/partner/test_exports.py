@@ -9,6 +9,7 @@ from sqlalchemy import insert, select
 from api.partner import exports, formats
 from api.partner.pseudonym import Pseudonymizer, secret_for
 from storage.models import Answer, Consultation, Contact, Enrolment, Item, Option, Participant, new_participant_id, utcnow
+from tests.broadcast.support import min_group
 from tests.partner.conftest import add_people, auth, csv_rows, jsonl_rows, new_key
 from tests.partner.test_keys import second_consultation
 
@@ -36,6 +37,7 @@ async def test_no_export_holds_a_telegram_id_username_or_name(telegram, partner,
     citizens = {8_123_456_701: ("zoryana_k", "Зоряна"), 8_123_456_702: ("ostap_b", "Ostap")}
     for chat, (username, name) in citizens.items():
         await walk_demo_as(telegram, chat, username, name)
+    await min_group(db, demo, 2)  # two citizens: nothing is released below the consultation's minimum group
     async with db.session() as s:
         contacts = (await s.execute(select(Contact))).scalars().all()
         participants = [p.id for p in (await s.execute(select(Participant))).scalars().all()]
@@ -78,10 +80,10 @@ async def test_pseudonyms_are_keyed_stable_and_per_consultation(db):
 
 
 async def test_answers_carry_segment_values(partner, db, demo):
-    await add_people(db, demo, 4)
+    await add_people(db, demo, 20)  # two combinations of 10 each: the demo's min_segment_size, so both are shown
     key = await new_key(db, demo)
     rows = csv_rows((await partner.get(f"/v1/consultations/{demo}/export/answers.csv", headers=auth(key))).text)
-    assert len(rows) == 4 * 3
+    assert len(rows) == 20 * 3
     assert {(r["age_band"], r["region"]) for r in rows} == {("18-24", "kyiv"), ("25-34", "lviv")}
     assert {r["country"] for r in rows} == {"UA"} and {r["source"] for r in rows} == {"poster"}
     assert {r["language"] for r in rows} == {"uk"}
@@ -139,6 +141,7 @@ async def test_cursor_pages_and_incremental_sync(partner, db, demo):
 
 
 async def test_bad_cursors_and_items_are_400(partner, db, demo):
+    await add_people(db, demo, 10)
     key = await new_key(db, demo)
     import base64
 

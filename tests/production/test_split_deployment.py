@@ -13,7 +13,7 @@ from sqlalchemy import select
 from sandbox.fake_bot_api import FakeBotAPI
 from sandbox.server import serve
 from storage.models import Contact, Enrolment
-from tests.broadcast.support import crowd
+from tests.broadcast.support import crowd, min_group
 from viche.cli import main as viche
 from viche.runner import api_started, needs_shared_token, started
 from viche.settings import Settings
@@ -44,6 +44,7 @@ async def _get(url: str) -> int:
 async def test_bot_apart_records_through_the_api_whose_process_sends_the_digest(settings, db, demo, tmp_path):
     readers = list(range(7610, 7615))
     await crowd(db, demo, readers)
+    await min_group(db, demo, len(readers))  # five readers: no digest goes out below the minimum group
     fake = FakeBotAPI()
     for chat in readers:
         fake.register_user(chat, language_code="uk")

@@ -6,7 +6,7 @@ import json
 import pytest
 from sqlalchemy import insert
 
-from api import results
+from api import disclosure, results
 from storage.consultations import by_slug
 from storage.models import Answer, PairPrompt, ProposalVote, utcnow
 
@@ -108,9 +108,33 @@ async def test_a_segment_with_k_minus_one_participants_never_appears(http, db):
             whole = next(i for i in out["items"] if i["key"] == key)
             parts = [next(i for i in s["items"] if i["key"] == key) for s in shown]
             assert sum(p["answered"] for p in parts) == whole["answered"] == 17
+        # Within segments, no count of 1..k-1 people is shown, whatever the item (choices, votes, qualifications,
+        # pairs won and lost): such counts, and those that would give them back, are null.
+        for shown_segment in shown:
+            for count in _counts(shown_segment["items"]):
+                assert count is None or count == 0 or count >= K, (segment, shown_segment["value"])
+            # A proposal whose figures are hidden does not keep its place in the segment's ranking either.
+            for item in shown_segment["items"]:
+                hidden = [p["id"] for p in item.get("proposals", []) if p["rank"] is None]
+                assert hidden == sorted(hidden)
+                assert [p["id"] for p in item.get("proposals", [])][len(item.get("proposals", [])) - len(hidden):] \
+                    == hidden
         whole_best = next(i for i in out["items"] if i["key"] == "best")
         assert sum(next(i for i in s["items"] if i["key"] == "best")["comparisons"] for s in shown) \
             == whole_best["comparisons"]
+
+
+def _counts(value):  # noqa: ANN001, ANN202
+    """Every count of people in a result: share objects' counts, pairs' wins and losses, proposals' votes."""
+    if isinstance(value, list):
+        for entry in value:
+            yield from _counts(entry)
+    elif isinstance(value, dict):
+        for key, entry in value.items():
+            if key in ("count", "wins", "losses") or (key == "votes" and "agree" in value):
+                yield entry
+            else:
+                yield from _counts(entry)
 
 
 async def test_segments_at_or_above_k_are_all_shown_and_unknown_is_a_segment(db):
@@ -138,4 +162,17 @@ async def test_segments_at_or_above_k_are_all_shown_and_unknown_is_a_segment(db)
     ({"a": 4, "b": 3}, {}),
 ])
 def test_suppression_pools_small_values_and_never_leaves_a_pool_below_k(sizes, expected):
-    assert results._suppress(sizes, 10) == expected
+    assert disclosure.pool(sizes, 10) == expected
+
+
+def test_a_hidden_budget_project_loses_its_place_and_its_funding():
+    def project(key: str, votes: int, rank: int, funded: bool) -> dict:
+        return {"key": key, "votes": votes, "share": 0.5, "interval": [0.1, 0.9], "rank": rank, "funded": funded}
+
+    body = {"kind": "budget", "funded": ["b", "a"], "spent": 90,
+            "projects": [project("b", 9, 1, True), project("a", 2, 2, True), project("c", 0, 3, False)]}
+    results._blank(body, {("project", "a")})
+    assert [p["key"] for p in body["projects"]] == ["b", "c", "a"]
+    assert body["projects"][2] == {"key": "a", "votes": None, "share": None, "interval": None, "rank": None,
+                                   "funded": None}
+    assert body["funded"] == ["b"] and body["spent"] is None  # the spent total would tell a was funded
