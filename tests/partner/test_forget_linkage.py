@@ -8,6 +8,7 @@ import json
 from datetime import datetime, timezone
 
 from api.partner import formats
+from tests.broadcast.support import min_group
 from tests.partner.conftest import auth, csv_rows, new_key
 from tests.partner.test_exports import walk_demo_as
 from tests.production.test_privacy import sent_document
@@ -96,6 +97,7 @@ async def test_nothing_joins_a_later_export_to_an_earlier_one_or_the_mydata_file
         await walk_demo_as(t, chat, f"user{chat}", "Name")
     await t.send(PERSON, "/mydata")
     _, mydata = sent_document(t, PERSON)
+    await min_group(db, demo, 2)  # four people: exports are released from two (the disclosure rule's floor)
     key = await new_key(db, demo)
     before, cursor = await _exports(partner, key, demo)
 
