@@ -164,8 +164,9 @@ def csv_safe(cell: Any) -> Any:
     return cell
 
 
-def csv_safe_row(row: Any) -> list[Any]:
-    return [csv_safe(cell) for cell in row]
+def csv_safe_row(row: Any, _prefixes: frozenset[str] = FORMULA_PREFIXES) -> list[Any]:
+    """:func:`csv_safe` on every cell (written out: it runs on every cell of a million-row export)."""
+    return [("'" + cell) if cell.__class__ is str and cell[:1] in _prefixes else cell for cell in row]
 
 
 def text_of(text: dict[str, str] | None, language: str) -> str:
