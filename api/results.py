@@ -41,7 +41,8 @@ does not count) and ``answer_rate`` (answered / reached), plus by kind:
   ``points: [{"latitude", "longitude", "comment"}]``.
 * ``proposal`` (agree / disagree / neutral): ``votes``, ``zones`` (count per zone) and ``proposals`` best
   first by top score: ``{"id", "text", "rank", "controversy_rank", "votes", "agree", "disagree",
-  "neutral", "agree_among_decided" (share objects), "zone", "top_score", "controversy_score",
+  "neutral", "agree_among_decided" (share objects), "zone", "top_score", "support" (``{"value",
+  "interval"}``: the mean vote value 0..1 and its 95 % interval, whose lower end is ``top_score``), "controversy_score",
   "qualifications": {"agree": {"like_it": share, ...}, ...}}``.
 * ``pairs``: ``comparisons`` (counted votes), ``cant_decide``, ``skips``, ``after_skip`` (answers given
   right after a skip: stored, not counted), ``served``, and ``proposals`` ranked by the Bradley–Terry fit:
@@ -188,7 +189,8 @@ async def proposal_ranking(session: AsyncSession, consultation: Consultation, it
 
     ``[{"key", "kind", "prompt", "ranking": [{"rank", "proposal", "text", "score", "interval", ...}]}]``,
     scores in % (pairs: chance to beat a random other proposal, with its 95 % interval; proposal items: top
-    score, with the agree share's interval, plus ``zone`` and ``votes``). With a segment, the whole
+    score, with the interval of the mean vote value — ``support`` — whose lower end it is, plus ``agree``,
+    ``zone`` and ``votes``). With a segment, the whole
     consultation's ranking (segments stay in :func:`consultation_results`). Unknown key: 400.
     """
     full = await consultation_results(session, consultation, segment=segment, language=language, fresh=fresh)
@@ -208,7 +210,9 @@ def _compact(item: dict[str, Any]) -> list[dict[str, Any]]:
         else:
             rows.append({"rank": p["rank"], "proposal": p["id"], "text": p["text"],
                          "score": round(100 * p["top_score"], 2),
-                         "interval": [round(100 * x, 2) for x in p["agree"]["interval"]],
+                         # The interval of the quantity the score is the lower end of (not the agree share's).
+                         "interval": [round(100 * x, 2) for x in p["support"]["interval"]],
+                         "support": round(100 * p["support"]["value"], 2),
                          "agree": p["agree"]["share"], "zone": p["zone"], "votes": p["votes"]})
     return rows
 
@@ -962,6 +966,8 @@ async def _proposal_item(session: AsyncSession, ctx: _Context, item: Item,
         shares = [_shares(t.count[:, c], bases[:, c], t.low[:, c], t.high[:, c]) for c in range(len(COUNT_FIELDS))]
         decided = _shares(table[:, 0], t.decided, t.agree_decided_low, t.agree_decided_high)
         top, controversy = np.round(t.top_score, 4).tolist(), np.round(t.controversy_score, 4).tolist()
+        support = np.round(t.support, 4).tolist()
+        support_interval = np.round(np.stack([t.support_low, t.support_high], axis=1), 4).tolist()
         controversy_rank = np.empty(len(ids), dtype=np.int64)
         controversy_rank[t.controversy_ranking()] = np.arange(1, len(ids) + 1)
         zones = {zone.value: 0 for zone in ZONE_CODES}
@@ -973,6 +979,7 @@ async def _proposal_item(session: AsyncSession, ctx: _Context, item: Item,
                 "id": ids[i], "text": texts[ids[i]], "rank": rank, "controversy_rank": int(controversy_rank[i]),
                 "votes": int(t.votes[i]), "agree": shares[0][i], "disagree": shares[1][i], "neutral": shares[2][i],
                 "agree_among_decided": decided[i], "zone": zone, "top_score": top[i],
+                "support": {"value": support[i], "interval": support_interval[i]},
                 "controversy_score": controversy[i],
                 "qualifications": {choice: {name: shares[_QUALIFICATION_COLUMN[choice, name]][i] for name in names}
                                    for choice, names in QUALIFICATIONS.items()},

@@ -9,8 +9,32 @@ from pydantic import BaseModel, Field
 # Row ids are 32-bit INTEGER columns: a larger number is bad input (422), not a database error (500).
 RowId = Annotated[int, Field(ge=1, le=2_147_483_647)]
 
-Choice = Literal["agree", "disagree", "neutral"]
-PairOutcome = Literal["left", "right", "cant_decide", "skip"]
+
+def labelled(labels: dict[str, str], what: str) -> Any:
+    """A ``Literal`` of codes whose OpenAPI schema says, beside each code, what it means in plain words.
+
+    Partners and front ends read codes such as ``limbo`` or ``cant_decide``: the schema lists them (``enum``),
+    its description gives each one's label ("`cant_decide`: can't decide between the two …"), and
+    ``x-enum-descriptions`` holds the labels in the order of ``enum`` (the extension code generators read).
+    """
+    lines = "\n".join(f"* `{code}`: {label}" for code, label in labels.items())
+    return Annotated[Literal[tuple(labels)], Field(description=f"{what}\n\n{lines}", json_schema_extra={
+        "enum": list(labels), "x-enum-descriptions": list(labels.values())})]
+
+
+CHOICE_LABELS = {
+    "agree": "agrees with the statement",
+    "disagree": "disagrees with it",
+    "neutral": "neither: passes (didn't understand, has no opinion or doesn't care)",
+}
+PAIR_OUTCOME_LABELS = {
+    "left": "the first proposal of the pair is the better one",
+    "right": "the second proposal of the pair is the better one",
+    "cant_decide": "can't decide between the two (stored, not counted in the ranking)",
+    "skip": "skipped the pair without judging it (not counted)",
+}
+Choice = labelled(CHOICE_LABELS, "A vote on a statement.")
+PairOutcome = labelled(PAIR_OUTCOME_LABELS, "The answer to \"which of these two is better?\".")
 
 
 class IdentifyIn(BaseModel):

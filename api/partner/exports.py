@@ -111,6 +111,12 @@ class Scope:
                 if (kinds is None or i.kind in kinds) and (key is None or i.key == key)]
 
 
+def partner_visible_proposal() -> Any:
+    """The proposals partners read: accepted ones. A pending citizen proposal is unmoderated text, a rejected
+    one was refused (abuse, someone's personal data): neither leaves viche, in any export."""
+    return Proposal.status == "accepted"
+
+
 async def load_scope(session: AsyncSession, consultation: Consultation, *, proposals_of: tuple[str, ...] = ()) -> Scope:
     items = (await session.execute(select(Item).where(Item.consultation_id == consultation.id)
                                    .order_by(Item.position))).scalars().all()
@@ -123,7 +129,8 @@ async def load_scope(session: AsyncSession, consultation: Consultation, *, propo
     if wanted:
         rows = await session.execute(select(Proposal.id, Proposal.item_id, Proposal.text, Proposal.status,
                                             Proposal.author_id, Proposal.created_at)
-                                     .where(Proposal.item_id.in_(wanted)).order_by(Proposal.id))
+                                     .where(Proposal.item_id.in_(wanted), partner_visible_proposal())
+                                     .order_by(Proposal.id))
         scope.proposals = {r.id: {"item_id": r.item_id, "text": formats.text_of(r.text, scope.language),
                                   "status": r.status, "author_id": r.author_id, "created_at": r.created_at}
                            for r in rows}
@@ -283,7 +290,8 @@ async def stream_rows(db: Database, runs: list[tuple[Run, Statement, RowMaker]],
 
 async def csv_chunks(columns: list[str], batches: AsyncIterator[list[Row]],
                      structured: tuple[str, ...] = ()) -> AsyncIterator[bytes]:
-    """CSV: the header, then one chunk per batch. ``structured`` columns are written as JSON."""
+    """CSV: the header, then one chunk per batch. ``structured`` columns are written as JSON; text that starts
+    like a spreadsheet formula gets a leading ``'`` (``formats.csv_safe``)."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(columns)
@@ -298,7 +306,7 @@ async def csv_chunks(columns: list[str], batches: AsyncIterator[list[Row]],
             for row in rows:
                 for i in convert:
                     row[i] = cell(row[i])
-        writer.writerows(rows)
+        writer.writerows(map(formats.csv_safe_row, rows))
         yield buffer.getvalue().encode()
 
 
@@ -376,8 +384,9 @@ async def answers_export(db: Database, consultation: Consultation, *, fmt: str, 
 
     def answer_row(r: Any, position: Cursor) -> Row:
         key, kind = items[r[2]]
+        value = formats.option_keys(r[4], options) if kind in formats.OPTION_LIST_KINDS else r[4]
         return (answers.encode(position, r), ANSWER, key, kind, pseudonym(r[1]), *released(r[6:11]),
-                options.get(r[3]), r[4], None, None, None, None, None, None, None, None, iso(r[5]))
+                options.get(r[3]), value, None, None, None, None, None, None, None, None, iso(r[5]))
 
     def vote_statement(b):  # noqa: ANN001, ANN202
         statement = select(b.c.id, b.c.participant_id, b.c.item_id, b.c.proposal_id, b.c.choice, b.c.qualification,
@@ -562,5 +571,5 @@ def table_csv(columns: list[str], rows: list[Row]) -> str:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(columns)
-    writer.writerows([formats.csv_value(row.get(c)) for c in columns] for row in rows)
+    writer.writerows(formats.csv_safe_row(formats.csv_value(row.get(c)) for c in columns) for row in rows)
     return buffer.getvalue()

@@ -123,6 +123,20 @@ def aoi_bool(value: bool) -> str:
     return "TRUE" if value else "FALSE"
 
 
+OPTION_LIST_KINDS = ("multi_choice", "budget")
+"""Item kinds whose answer is stored as a list of option ids."""
+
+
+def option_keys(value: Any, keys: dict[int, str]) -> Any:
+    """A multi-choice or budget answer as partners read it: the option keys /results uses, not the ids stored.
+
+    An id no option has any more stays as it is (options cannot change once a consultation is open).
+    """
+    if not isinstance(value, list):
+        return value
+    return [keys.get(option_id, option_id) for option_id in value]
+
+
 def csv_value(value: Any) -> Any:
     """A cell: scalars as they are, structures as JSON."""
     if value is None:
@@ -132,6 +146,27 @@ def csv_value(value: Any) -> Any:
     if isinstance(value, (str, int, float)):
         return value
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+FORMULA_PREFIXES = frozenset("=+-@\t\r")
+"""First characters that make a spreadsheet read a cell as a formula (OWASP, "CSV Injection")."""
+
+
+def csv_safe(cell: Any) -> Any:
+    """A CSV cell a spreadsheet shows as text: ``'`` before text that starts like a formula.
+
+    ``=HYPERLINK("http://evil","Click")`` in a free-text answer or a proposal would otherwise run when a
+    partner opens the file in Excel or LibreOffice. Numbers are left alone (``-1`` is a vote, not a formula);
+    JSON Lines exports carry the raw text.
+    """
+    if cell.__class__ is str and cell[:1] in FORMULA_PREFIXES:
+        return "'" + cell
+    return cell
+
+
+def csv_safe_row(row: Any, _prefixes: frozenset[str] = FORMULA_PREFIXES) -> list[Any]:
+    """:func:`csv_safe` on every cell (written out: it runs on every cell of a million-row export)."""
+    return [("'" + cell) if cell.__class__ is str and cell[:1] in _prefixes else cell for cell in row]
 
 
 def text_of(text: dict[str, str] | None, language: str) -> str:

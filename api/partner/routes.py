@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from api import disclosure
 from api.deps import database
 from api.errors import ApiError
-from api.partner import exports, formats
+from api.partner import exports, formats, result_models
 from api.partner.auth import PartnerKey, partner_key, scoped_consultation
 from storage.db import Database
 from storage.models import Answer, Consultation, Enrolment, Item, PairPrompt, ProposalVote, utcnow
@@ -239,6 +239,27 @@ RESULTS_EXAMPLE = {
          "after_skip": 12, "served": 10160, "method": "bradley_terry",
          "proposals": [{"id": 17, "text": "More night buses", "rank": 1, "score": 71.4, "interval": [66.2, 76.1],
                         "strength": 0.9121, "wins": 412, "losses": 163, "comparisons": 575, "aoi_score": 71.58}]},
+        {"key": "ideas", "kind": "proposal", "number": 2, "prompt": "What do you think of this proposal?",
+         "reached": 1640, "answered": 1598, "answer_rate": 0.9744, "votes": 14010,
+         "zones": {"limbo": 3, "consensus": 5, "rejection": 1, "controversy": 2},
+         "proposals": [{
+             "id": 42, "text": "Free buses for students", "rank": 1, "controversy_rank": 9, "votes": 1187,
+             "agree": {"count": 768, "share": 0.647, "interval": [0.6194, 0.6737]},
+             "disagree": {"count": 201, "share": 0.1693, "interval": [0.1491, 0.1917]},
+             "neutral": {"count": 218, "share": 0.1837, "interval": [0.1627, 0.2067]},
+             "agree_among_decided": {"count": 768, "share": 0.7926, "interval": [0.7659, 0.8169]},
+             "zone": "consensus", "top_score": 0.6149,
+             "support": {"value": 0.6425, "interval": [0.6149, 0.6693]}, "controversy_score": 0.2981,
+             "qualifications": {
+                 "agree": {"like_it": {"count": 301, "share": 0.3919, "interval": [0.358, 0.4269]},
+                           "doable": {"count": 244, "share": 0.3177, "interval": [0.2858, 0.3515]},
+                           "platitude": {"count": 38, "share": 0.0495, "interval": [0.0363, 0.0672]}},
+                 "disagree": {"no_way": {"count": 64, "share": 0.3184, "interval": [0.2579, 0.3857]},
+                              "impossible": {"count": 71, "share": 0.3532, "interval": [0.2905, 0.4215]},
+                              "platitude": {"count": 5, "share": 0.0249, "interval": [0.0107, 0.0569]}},
+                 "neutral": {"dont_understand": {"count": 12, "share": 0.055, "interval": [0.0318, 0.0937]},
+                             "no_opinion": {"count": 80, "share": 0.367, "interval": [0.3058, 0.4327]},
+                             "dont_care": {"count": 31, "share": 0.1422, "interval": [0.102, 0.1948]}}}}]},
     ],
 }
 RANKING_EXAMPLE = {
@@ -247,8 +268,9 @@ RANKING_EXAMPLE = {
                "ranking": [{"rank": 1, "proposal": 17, "text": "More night buses", "score": 71.4,
                             "interval": [66.2, 76.1], "wins": 412, "losses": 163, "aoi_score": 71.58}]},
               {"key": "ideas", "kind": "proposal", "prompt": "What do you think of this proposal?",
-               "ranking": [{"rank": 1, "proposal": 42, "text": "Free buses for students", "score": 64.1,
-                            "interval": [59.3, 70.2], "agree": 0.6471, "zone": "consensus", "votes": 1187}]}],
+               "ranking": [{"rank": 1, "proposal": 42, "text": "Free buses for students", "score": 61.49,
+                            "interval": [61.49, 66.93], "support": 64.25, "agree": 0.647, "zone": "consensus",
+                            "votes": 1187}]}],
 }
 LANGUAGE = Query(None, description="Language of texts and labels: one of the consultation's `languages` (case and "
                                    "a region are ignored: `EN-gb` is `en`); default: the consultation's default "
@@ -275,8 +297,9 @@ def consultation_language(consultation: Consultation, language: str | None) -> s
     return found
 
 
-@router.get("/consultations/{slug}/results", responses={**RELEASED_ERRORS, 200: {"content": {
-    "application/json": {"example": RESULTS_EXAMPLE}}}, **{400: _error(
+@router.get("/consultations/{slug}/results", responses={**RELEASED_ERRORS, 200: {
+    "model": result_models.Results, "content": {"application/json": {"example": RESULTS_EXAMPLE}}},
+    **{400: _error(
         400, "invalid_segment", "segment must be one of language, age_band, country, region, source",
         "An unknown segment dimension.")}, **LANGUAGE_ERROR}, summary="Results of every item")
 async def results(consultation: Consultation = Depends(released_consultation), db: Database = Depends(database),
@@ -295,15 +318,17 @@ async def results(consultation: Consultation = Depends(released_consultation), d
                                           language=consultation_language(consultation, language))
 
 
-@router.get("/consultations/{slug}/ranking", responses={**RELEASED_ERRORS, 200: {"content": {
-    "application/json": {"example": RANKING_EXAMPLE}}}, **{400: _error(
+@router.get("/consultations/{slug}/ranking", responses={**RELEASED_ERRORS, 200: {
+    "model": result_models.Ranking, "content": {"application/json": {"example": RANKING_EXAMPLE}}},
+    **{400: _error(
         400, "unknown_item", "this consultation has no proposal or pairs item 'age'", "An unknown item key.")},
     **LANGUAGE_ERROR}, summary="The proposal ranking")
 async def ranking(consultation: Consultation = Depends(released_consultation), db: Database = Depends(database),
                   item: str | None = Query(None, description="Key of a proposal or pairs item; all when omitted."),
                   language: str | None = LANGUAGE) -> Any:
-    """Proposals best first, with intervals: pairs items by their chance to beat a random other proposal (%),
-    agree/disagree items by their top score (%), with the agree share's interval."""
+    """Proposals best first, each score with the 95 % interval of that same score, which it always lies in:
+    pairs items by their chance to beat a random other proposal (%); agree/disagree items by their top score
+    (%), the lower end of the interval of their support (the mean vote value, also given)."""
     from api.results import proposal_ranking
 
     async with db.session() as s:
@@ -356,30 +381,42 @@ CSV = "text/csv; charset=utf-8"
 JSONL = "application/x-ndjson"
 
 
+CSV_CELLS = ("A text cell that starts like a spreadsheet formula (`=`, `+`, `-`, `@`, a tab or a carriage return) "
+             "gets a leading `'`, so that Excel or LibreOffice show it as text instead of running it (OWASP's rule "
+             "against CSV injection); numbers are left as they are.")
+ANSWERS_CSV_DESCRIPTION = f"""One row per answer, proposal vote and answered pair: answers first, then votes, then pairs.
+
+`participant` is a pseudonym (the same in every export of this consultation, different in other
+consultations); `age_band`, `country`, `region`, `language` and `source` are the participant's
+attributes as far as the disclosure rule releases them (docs/privacy.md): a value held by fewer than the
+consultation's `min_segment_size` is `(other)`, and attributes whose combination would be that rare are
+`(withheld)`, source first, age band last. Structured answers are JSON in `value`: several choices and budget ballots as lists of option
+keys (`["far","unsafe"]`), places as `{{"latitude", "longitude", "comment"}}`.
+
+{CSV_CELLS} The JSON Lines export carries the raw text.
+
+{result_models.answer_export_codes()}
+"""
+
+
 @router.get("/consultations/{slug}/export/answers.csv", response_class=StreamingResponse,
-            responses=_export_responses("text/csv", ANSWERS_CSV_EXAMPLE), summary="Every answer, as CSV")
+            responses=_export_responses("text/csv", ANSWERS_CSV_EXAMPLE), summary="Every answer, as CSV",
+            description=ANSWERS_CSV_DESCRIPTION)
 async def export_answers_csv(request: Request, consultation: Consultation = Depends(released_consultation),
                              db: Database = Depends(database), after: str | None = AFTER,
                              limit: int | None = LIMIT) -> StreamingResponse:
-    """One row per answer, proposal vote and answered pair: answers first, then votes, then pairs.
-
-    `participant` is a pseudonym (the same in every export of this consultation, different in other
-    consultations); `age_band`, `country`, `region`, `language` and `source` are the participant's
-    attributes as far as the disclosure rule releases them (docs/privacy.md): a value held by fewer than the
-    consultation's `min_segment_size` is `(other)`, and attributes whose combination would be that rare are
-    `(withheld)`, source first, age band last. Structured answers (several choices, budgets, places) are JSON in `value`.
-    """
     export = await exports.answers_export(db, consultation, fmt="csv", after=after, limit=limit,
                                           settings=request.app.state.settings)
     return _stream(export, CSV, f"{consultation.slug}-answers.csv")
 
 
 @router.get("/consultations/{slug}/export/answers.jsonl", response_class=StreamingResponse,
-            responses=_export_responses(JSONL, ANSWERS_JSONL_EXAMPLE), summary="Every answer, as JSON Lines")
+            responses=_export_responses(JSONL, ANSWERS_JSONL_EXAMPLE), summary="Every answer, as JSON Lines",
+            description="The rows of `answers.csv`, one JSON object per line, with values in their JSON types and "
+                        "texts exactly as written.\n\n" + result_models.answer_export_codes())
 async def export_answers_jsonl(request: Request, consultation: Consultation = Depends(released_consultation),
                                db: Database = Depends(database), after: str | None = AFTER,
                                limit: int | None = LIMIT) -> StreamingResponse:
-    """The rows of `answers.csv`, one JSON object per line, with values in their JSON types."""
     export = await exports.answers_export(db, consultation, fmt="jsonl", after=after, limit=limit,
                                           settings=request.app.state.settings)
     return _stream(export, JSONL, f"{consultation.slug}-answers.jsonl")
@@ -416,7 +453,9 @@ async def export_aoi_non_votes(request: Request, consultation: Consultation = De
             summary="Ideas with wins, losses and score in All Our Ideas' columns")
 async def export_aoi_ideas(request: Request, consultation: Consultation = Depends(released_consultation),
                            db: Database = Depends(database), item: str | None = ITEM) -> PlainTextResponse:
-    """One row per proposal of the pairs items. `Score` is 100·(W+1)/(W+L+2), four decimals."""
+    """One row per accepted proposal of the pairs items (never a citizen's proposal that waits for moderation
+    or was rejected). `Score` is 100·(W+1)/(W+L+2), four decimals. An `Idea Text` that starts like a
+    spreadsheet formula gets a leading `'`."""
     rows = await exports.aoi_ideas_table(db, consultation, item=item, settings=request.app.state.settings)
     return PlainTextResponse(exports.table_csv(formats.AOI_IDEAS_COLUMNS, rows), media_type=CSV, headers={
         "Content-Disposition": f'attachment; filename="{consultation.slug}-aoi-ideas.csv"'})
@@ -442,8 +481,9 @@ async def export_polis_votes(request: Request, consultation: Consultation = Depe
             summary="Statements in Polis' open-data comments.csv columns")
 async def export_polis_comments(request: Request, consultation: Consultation = Depends(released_consultation),
                                 db: Database = Depends(database), item: str | None = ITEM) -> PlainTextResponse:
-    """`moderated` is 1 accepted, 0 awaiting moderation, -1 rejected; `author-id` a pseudonym (empty for
-    the organiser's own statements)."""
+    """Accepted statements only: a citizen's proposal appears once a moderator has accepted it, never while it
+    waits or after it was rejected, so `moderated` is always 1. `author-id` is a pseudonym (empty for the
+    organiser's own statements). A `comment-body` that starts like a spreadsheet formula gets a leading `'`."""
     rows = await exports.polis_comments_table(db, consultation, item=item, settings=request.app.state.settings)
     return PlainTextResponse(exports.table_csv(formats.POLIS_COMMENTS_COLUMNS, rows), media_type=CSV, headers={
         "Content-Disposition": f'attachment; filename="{consultation.slug}-polis-comments.csv"'})

@@ -7,6 +7,11 @@ three votes.  The Wilson score interval stays inside [0, 1], is honest about
 small samples, and is cheap.  At ``n == 0`` we know nothing, so the interval is
 the whole range ``(0, 1)``.
 
+Every interval contains its share ``successes / n``, by construction: the Wilson
+interval does mathematically, and the bounds are widened to the share where
+floating point would put them a hair inside it (``0`` of ``3`` gave a lower bound
+of 5.6e-17, ``10`` of ``10`` an upper bound of 0.9999999999999999).
+
 ``successes`` may be fractional: :mod:`api.scoring.proposals` feeds it a sum of
 per-vote values in [0, 1].  For such data the Bernoulli variance ``p(1-p)`` is
 an upper bound of the true variance, so the interval is conservative (never
@@ -41,7 +46,7 @@ def wilson_interval(successes: float, n: float, z: float = Z95) -> tuple[float, 
     denom = 1.0 + z2 / n
     centre = (p + z2 / (2.0 * n)) / denom
     half = z * math.sqrt(p * (1.0 - p) / n + z2 / (4.0 * n * n)) / denom
-    return (max(0.0, centre - half), min(1.0, centre + half))
+    return (max(0.0, min(p, centre - half)), min(1.0, max(p, centre + half)))
 
 
 def wilson_lower_bound(successes: float, n: float, z: float = Z95) -> float:
@@ -74,6 +79,6 @@ def wilson_intervals(
     denom = 1.0 + z2 / safe_n
     centre = (p + z2 / (2.0 * safe_n)) / denom
     half = z * np.sqrt(p * (1.0 - p) / safe_n + z2 / (4.0 * safe_n * safe_n)) / denom
-    low = np.where(empty, 0.0, np.maximum(0.0, centre - half))
-    high = np.where(empty, 1.0, np.minimum(1.0, centre + half))
+    low = np.where(empty, 0.0, np.maximum(0.0, np.minimum(p, centre - half)))
+    high = np.where(empty, 1.0, np.minimum(1.0, np.maximum(p, centre + half)))
     return low, high

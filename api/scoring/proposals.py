@@ -36,13 +36,17 @@ Zones (constants below; checked in this order)
 
 Scores
 ------
-``top_score``
+``support`` and ``top_score``
     Every vote is worth a value in [0, 1] (:data:`VOTE_VALUES`): agree
     with like_it/doable 1.0, plain agree 0.8, agree but platitude 0.4, neutral
-    0.25, disagree 0.  The score is the 95 % Wilson lower bound of the mean
-    value (fractional successes), so it rewards enthusiastic agreement,
-    penalises platitudes and disagreement, and grows with sample size.
-    0 without votes.
+    0.25, disagree 0.  ``support`` is the mean value with its 95 % Wilson
+    interval (fractional successes); the top score is that interval's lower
+    end, so it rewards enthusiastic agreement, penalises platitudes and
+    disagreement, and grows with sample size.  0 without votes.  Wherever the
+    top score is published with an interval, it is this one — the score is
+    its lower end by construction.  (The ranking once paired the top score
+    with the *agree share's* interval, another quantity: one plain agree vote
+    scored 13.35 % beside an interval of [20.65, 100].)
 ``controversy_score``
     ``2 · min(lower(agree share), lower(disagree share))`` with 95 % Wilson
     lower bounds over all votes: 1.0 for an infinitely large 50/50 split, low
@@ -178,30 +182,48 @@ class ProposalScore:
     """Agree share among agree + disagree votes (what the zones use)."""
     zone: Zone
     top_score: float
+    """``support_low``: the same number, by construction."""
     controversy_score: float
     qualifications: dict[str, dict[str, Share]] = field(default_factory=dict)
     """Within-choice shares, e.g. ``qualifications["agree"]["like_it"]`` out of all agree votes."""
+    support: float = 0.0
+    """Mean vote value (0..1, :data:`VOTE_VALUES`)."""
+    support_low: float = 0.0
+    support_high: float = 1.0
+
+
+def support(counts: VoteCounts, z: float = Z95) -> tuple[float, float, float]:
+    """Mean vote value and its 95 % Wilson interval ``(value, low, high)``; ``(0, 0, 1)`` without votes."""
+    n = counts.total
+    if n == 0:
+        return 0.0, 0.0, 1.0
+    value = min(_value_sum(counts), float(n))
+    low, high = wilson_interval(value, n, z)
+    return value / n, low, high
 
 
 def top_score(counts: VoteCounts, z: float = Z95) -> float:
     """95 % lower bound of the mean vote value (see module docstring); 0 without votes."""
-    n = counts.total
-    if n == 0:
+    if counts.total == 0:
         return 0.0
+    return support(counts, z)[1]
+
+
+def _value_sum(counts: VoteCounts) -> float:
+    """Sum of the votes' values (:data:`VOTE_VALUES`)."""
     strong = counts.agree_like_it + counts.agree_doable
     # A vote both "like it" and "doable" is impossible (one qualification per vote),
     # but guard against inconsistent input anyway.
     strong = min(strong, counts.agree)
     platitude = min(counts.agree_platitude, counts.agree - strong)
     plain = counts.agree - strong - platitude
-    value = (
+    return (
         strong * VOTE_VALUES["agree.like_it"]
         + plain * VOTE_VALUES["agree"]
         + platitude * VOTE_VALUES["agree.platitude"]
         + counts.neutral * VOTE_VALUES["neutral"]
         + counts.disagree * VOTE_VALUES["disagree"]
     )
-    return wilson_interval(value, n, z)[0]
 
 
 def controversy_score(counts: VoteCounts, z: float = Z95) -> float:
@@ -251,6 +273,7 @@ def score_proposal(counts: VoteCounts, z: float = Z95) -> ProposalScore:
         choice: {name: Share.of(counts.qualification(choice, name), getattr(counts, choice), z) for name in names}
         for choice, names in QUALIFICATIONS.items()
     }
+    mean, low, high = support(counts, z)
     return ProposalScore(
         votes=n,
         agree=Share.of(counts.agree, n, z),
@@ -258,9 +281,12 @@ def score_proposal(counts: VoteCounts, z: float = Z95) -> ProposalScore:
         neutral=Share.of(counts.neutral, n, z),
         agree_among_decided=Share.of(counts.agree, decided, z),
         zone=zone_of(counts, z),
-        top_score=top_score(counts, z),
+        top_score=low,
         controversy_score=controversy_score(counts, z),
         qualifications=quals,
+        support=mean,
+        support_low=low,
+        support_high=high,
     )
 
 
@@ -304,7 +330,11 @@ class ScoreTable:
     zone: np.ndarray
     """Indices into :data:`ZONE_CODES`."""
     top_score: np.ndarray
+    """The same array as ``support_low``."""
     controversy_score: np.ndarray
+    support: np.ndarray
+    support_low: np.ndarray
+    support_high: np.ndarray
 
     def ranking(self) -> np.ndarray:
         """Row indices by top score (then more votes, then row order): like :func:`top_ranking` on ids in row order."""
@@ -337,7 +367,8 @@ def score_table(table: np.ndarray, z: float = Z95) -> ScoreTable:
     value = (strong * VOTE_VALUES["agree.like_it"] + plain * VOTE_VALUES["agree"]
              + platitude * VOTE_VALUES["agree.platitude"] + neutral * VOTE_VALUES["neutral"]
              + disagree * VOTE_VALUES["disagree"])
-    top = np.where(n > 0, wilson_intervals(np.minimum(value, n), n, z)[0], 0.0)
+    support_low, support_high = wilson_intervals(np.minimum(value, n), n, z)  # (0, 1) without votes
+    mean = np.where(n > 0, np.minimum(value, n) / np.where(n > 0, n, 1.0), 0.0)
     agree_low, disagree_low = low[:, 0], low[:, 1]
     controversy = np.where(n > 0, 2.0 * np.minimum(agree_low, disagree_low), 0.0)
 
@@ -353,4 +384,5 @@ def score_table(table: np.ndarray, z: float = Z95) -> ScoreTable:
     zone = np.select([consensus, rejection, contested], [1, 2, 3], default=0)
     return ScoreTable(votes=n.astype(np.int64), count=c.astype(np.int64), low=low, high=high,
                       decided=decided.astype(np.int64), agree_decided_low=ad_low, agree_decided_high=ad_high,
-                      zone=zone, top_score=top, controversy_score=controversy)
+                      zone=zone, top_score=support_low, controversy_score=controversy, support=mean,
+                      support_low=support_low, support_high=support_high)

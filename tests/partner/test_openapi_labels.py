@@ -1,0 +1,80 @@
+"""The partner API's description: every code a partner reads has its plain-language label beside it in
+/openapi.json, and the documented shapes of /results and /ranking are what the routes really send."""
+from __future__ import annotations
+
+from typing import Any
+
+from api.partner import result_models
+from api.partner.routes import RANKING_EXAMPLE, RESULTS_EXAMPLE
+from tests.partner.conftest import auth, new_key
+from tests.results.support import create, fresh_participant
+from tests.results.test_results import EVERY_KIND, _walk
+
+
+def resolve(spec: dict[str, Any], schema: dict[str, Any]) -> dict[str, Any]:
+    while "$ref" in schema:
+        schema = spec["components"]["schemas"][schema["$ref"].rsplit("/", 1)[1]]
+    return schema
+
+
+def field(spec: dict[str, Any], model: str, name: str) -> dict[str, Any]:
+    """A model's property, its own keys (like its description) over those of the schema it refers to."""
+    own = spec["components"]["schemas"][model]["properties"][name]
+    return {**resolve(spec, own), **{k: v for k, v in own.items() if k != "$ref"}}
+
+
+def assert_labelled(schema: dict[str, Any], labels: dict[str, str]) -> None:
+    """Each code is listed, and its label is in the description, right beside the code, and in the extension."""
+    assert schema["enum"] == list(labels)
+    assert schema["x-enum-descriptions"] == list(labels.values())
+    for code, label in labels.items():
+        assert f"`{code}`: {label}" in schema["description"]
+
+
+async def test_codes_in_partner_json_have_their_labels_in_openapi(partner):
+    spec = (await partner.get("/openapi.json")).json()
+    results = spec["paths"]["/v1/consultations/{slug}/results"]["get"]["responses"]["200"]["content"]
+    ranking = spec["paths"]["/v1/consultations/{slug}/ranking"]["get"]["responses"]["200"]["content"]
+    assert resolve(spec, results["application/json"]["schema"]) == spec["components"]["schemas"]["Results"]
+    assert resolve(spec, ranking["application/json"]["schema"]) == spec["components"]["schemas"]["Ranking"]
+
+    zone = field(spec, "ProposalResult", "zone")
+    assert_labelled(zone, result_models.ZONE_LABELS)
+    assert "`limbo`: undecided so far: fewer than 10 votes" in zone["description"]
+    assert_labelled(field(spec, "ProposalRankingRow", "zone"), result_models.ZONE_LABELS)
+    method = field(spec, "PairsItem", "method")
+    assert_labelled(method, result_models.METHOD_LABELS)
+    assert "`bradley_terry`: Bradley–Terry model: each proposal's chance to beat" in method["description"]
+    assert_labelled(field(spec, "Segment", "kind"), result_models.SEGMENT_KIND_LABELS)
+    assert_labelled(field(spec, "SingleChoiceItem", "kind"), {"single_choice": "one answer from a list of options"})
+    assert "`platitude`: agrees, but it says nothing new" in field(spec, "AgreeReasons", "platitude")["description"]
+    for model, name in (("ZoneCounts", "limbo"), ("PairResult", "aoi_score"), ("ProposalRankingRow", "interval")):
+        assert field(spec, model, name)["description"], (model, name)
+
+    # The same codes in the answer exports, and in the participant routes that record them.
+    answers = spec["paths"]["/v1/consultations/{slug}/export/answers.csv"]["get"]["description"]
+    assert "`cant_decide` — can't decide between the two" in answers and "`limbo`" not in answers
+    assert "`platitude` — agrees, but it says nothing new" in answers
+    assert "`=`, `+`, `-`, `@`" in answers
+    outcome = field(spec, "PairAnswerIn", "outcome")
+    assert "`cant_decide`: can't decide between the two" in outcome["description"]
+
+
+async def test_the_documented_shapes_are_what_the_routes_send(partner, http, db):
+    await create(db, {**EVERY_KIND, "min_segment_size": 2})
+    slug = EVERY_KIND["slug"]
+    for i in range(8):
+        pid = await fresh_participant(http, slug, f"c{i}", source=["poster", "school", "radio"][i % 3])
+        await _walk(http, pid, slug, i)
+    key = await new_key(db, slug)
+    url = f"/v1/consultations/{slug}"
+    plain = (await partner.get(f"{url}/results", headers=auth(key))).json()
+    split = (await partner.get(f"{url}/results", params={"segment": "source"}, headers=auth(key))).json()
+    ranking = (await partner.get(f"{url}/ranking", headers=auth(key))).json()
+    assert len(split["segments"]) == 3
+    for body in (plain, split, RESULTS_EXAMPLE):
+        result_models.Results.model_validate(body)  # fields unknown to the description are refused
+    for body in (ranking, RANKING_EXAMPLE):
+        result_models.Ranking.model_validate(body)
+    kinds = {item["kind"] for item in plain["items"]}
+    assert kinds == set(result_models.KIND_LABELS)
