@@ -15,7 +15,7 @@ from bot.flows.menu import command_descriptions
 from bot.flows.items import (CANT_DECIDE_REASONS, QUALIFICATION_CODES, decode_mask, qualification_label, quoted,
                              reason_label, render_item)
 from bot.flows.screens import Button, Reply, Screen
-from bot.i18n import SUPPORTED, Translator, language_name, normalize_language, resolve_locale, translator
+from bot.i18n import SUPPORTED, Translator, language_name, resolve_locale, translator
 from bot.i18n.formats import format_deadline, format_number
 
 
@@ -469,8 +469,8 @@ class CitizenFlow:
         return Screen(text, [[Button("✅ " + tr._("I agree, let's start"), encode("ok", consultation["slug"]))]])
 
     def _language_picker(self, user: User, participant: dict) -> Screen:
-        detected = normalize_language(user.language_code)
         tr = self._tr(participant, user)
+        detected = tr.locale  # the language in use now: the one chosen, else the app's, else the default
         rows = [[Button(("✓ " if code == detected else "") + language_name(code), encode("lang", code))]
                 for code in sorted(SUPPORTED, key=lambda c: (c != detected, c))]
         return Screen(tr._("Choose your language:"), rows)
