@@ -215,3 +215,22 @@ def test_viche_retention_command(database_url, tmp_path):
                           capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     assert "retention 30 days: deleted the contact data of" in done.stdout
+
+
+async def test_mydata_is_utf8_json_a_person_can_read_in_any_editor(telegram, demo):
+    """The file's bytes: UTF-8 without a byte-order mark, Cyrillic as itself, never as \\u041c… escapes."""
+    t = telegram
+    await t.send(CHAT, "/start", language_code="uk")
+    await t.press(CHAT, "Українська")
+    await t.press(CHAT, "✅")
+    await t.press(CHAT, index=1)  # 18–24
+    await t.send(CHAT, "/mydata", language_code="uk")
+    message = t.messages(CHAT)[-1]
+    assert message["kind"] == "document"
+    stored = t.fake.chats.get(CHAT).messages[message["message_id"]].message
+    content = t.fake.files.get(stored["document"]["file_id"]).content
+    text = content.decode("utf-8")  # raises on anything else
+    assert not content.startswith(b"\xef\xbb\xbf")
+    assert "\\u04" not in text and "\\u" not in text
+    assert '"question": "Скільки вам років?"' in text
+    assert json.loads(text)["participant"]["language"] == "uk"
