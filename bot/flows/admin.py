@@ -221,6 +221,15 @@ class AdminFlow:
             "close": tr._("🏁 «{title}» is closed. /stats {slug} shows the final figures.", title=title, slug=slug),
         }[action])
 
+    async def digest_refusal(self, user: Organiser, args: str | None) -> AdminReply | None:
+        """/digest's arguments checked like every organiser command's (its flow takes the slug in any case and
+        checks the round itself): a reply refusing them, or None."""
+        given = words(args)
+        if not given:
+            return None
+        tr = await self._tr(user)
+        return _refuse_slug(tr, [given[0].lower(), *given[1:]], tr._("/digest <slug> [round]"), most=2)
+
     # ---- stats -----------------------------------------------------------------------------------------
 
     async def stats(self, user: Organiser, args: str | None) -> AdminReply:

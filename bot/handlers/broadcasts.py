@@ -52,6 +52,11 @@ async def on_button(query: CallbackQuery, digest_flow: DigestFlow) -> None:
 
 async def on_digest(message: Message, command: CommandObject, digest_flow: DigestFlow, admin_flow: AdminFlow,
                     broadcaster: Any = None) -> None:
+    refusal = await admin_flow.digest_refusal(Organiser(message.from_user.id, message.from_user.language_code),
+                                              command.args)
+    if refusal is not None:
+        await send_reply(message.bot, message.chat.id, refusal)
+        return
     reply = await digest_flow.start_digest(await _organiser(message, admin_flow), message.chat.id, command.args)
     await send_reply(message.bot, message.chat.id, reply)
     if broadcaster is not None:  # the sender of this process (viche.runner): start now, not at its next poll

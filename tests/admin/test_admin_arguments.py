@@ -71,6 +71,7 @@ async def test_every_command_refuses_a_bad_slug_with_a_clear_message(telegram, d
         (f"/preview {SLUG}:1:en", f"{SLUG}:1:en", "/preview <slug> [language]"),
         (f"/moderate {SLUG}:junk", f"{SLUG}:junk", "/moderate [slug]"),
         (f"/link {SLUG}? poster", f"{SLUG}?", "/link <slug> [source]"),
+        (f"/digest {SLUG}:junk", f"{SLUG}:junk", "/digest <slug> [round]"),
         ("/stats riverside‑2027", "riverside‑2027", "/stats <slug>"),  # a non-breaking hyphen
     ]
     for command, shown, usage in cases:
