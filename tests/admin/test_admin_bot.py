@@ -65,7 +65,8 @@ async def test_new_with_problems_shows_them_verbatim_with_their_lines(telegram, 
     text = example_text().replace("total: 2000000", "total: 1000").replace(
         "show_if: {item: safety, any_of: [1, 2]}", "show_if: {item: safetey, any_of: [1, 2]}")
     await telegram.send(ADMIN, "/new")
-    assert "definition file" in telegram.texts(ADMIN)[-1]
+    assert "definition file" in telegram.texts(ADMIN)[-1] and "`" not in telegram.texts(ADMIN)[-1]
+    assert telegram.last(ADMIN)["parse_mode"] is None
     await send_file(telegram, ADMIN, "riverside.yaml", text)
     reply = telegram.texts(ADMIN)[-1]
     [problem] = check_text(text, "riverside.yaml").problems  # whole-file rules wait for field errors

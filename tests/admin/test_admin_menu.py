@@ -74,3 +74,14 @@ async def test_help_lists_the_organiser_and_owner_commands_for_an_owner(telegram
         assert line in text
     await telegram.send(ADMIN, "/admin")
     assert telegram.texts(ADMIN)[-1] == organiser_help(en, owner=True)
+
+
+def test_new_is_plain_text_in_every_language():
+    """No parse mode is used, so markdown would show as it is: no backticks around the command."""
+    from bot.flows.admin import AdminFlow, Organiser  # noqa: F401 - the string lives in the organiser flow
+    for code in SUPPORTED:
+        text = translator(code)._(
+            "Send me the consultation's definition file (YAML or JSON) as a document. "
+            "A new slug creates a draft; the slug of an existing draft replaces it. "
+            "To check the file on your computer first, run: viche validate {file}", file="consultation.yaml")
+        assert "`" not in text and "*" not in text and "viche validate consultation.yaml" in text, code
