@@ -11,6 +11,7 @@ ever given the organiser commands.
 """
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import Any
 
@@ -24,6 +25,7 @@ from bot.i18n import FALLBACK, SUPPORTED, Translator, translator
 log = logging.getLogger(__name__)
 
 LANGUAGE_CODES: tuple[str | None, ...] = (*SUPPORTED, None)  # None: the default variant (English)
+ORGANISER_MENUS_AT_ONCE = 4
 
 
 def description(tr: Translator) -> str:
@@ -62,8 +64,14 @@ async def publish_commands(bot: Bot, backend: Any = None) -> None:
     except Exception as error:  # noqa: BLE001 - the backend away at startup: the menus come with the next start
         log.warning("could not list the organisers for their command menus: %s", error)
         return
-    for organiser in organisers:
-        await publish_organiser_menu(bot, int(organiser["telegram_id"]), bool(organiser.get("owner")))
+    # A few chats at a time: eight calls each would hold up the start for seconds with a dozen organisers.
+    limit = asyncio.Semaphore(ORGANISER_MENUS_AT_ONCE)
+
+    async def publish(organiser: dict) -> None:
+        async with limit:
+            await publish_organiser_menu(bot, int(organiser["telegram_id"]), bool(organiser.get("owner")))
+
+    await asyncio.gather(*(publish(organiser) for organiser in organisers))
 
 
 async def publish_organiser_menu(bot: Bot, telegram_id: int, owner: bool = False) -> bool:

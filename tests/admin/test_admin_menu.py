@@ -85,3 +85,32 @@ def test_new_is_plain_text_in_every_language():
             "A new slug creates a draft; the slug of an existing draft replaces it. "
             "To check the file on your computer first, run: viche validate {file}", file="consultation.yaml")
         assert "`" not in text and "*" not in text and "viche validate consultation.yaml" in text, code
+
+
+async def test_a_menu_telegram_refuses_is_logged_and_never_stops_anything(api_app, caplog):
+    """A configured organiser who never opened the bot: Telegram answers "chat not found"."""
+    from bot.backend import Backend
+    from bot.commands import publish_commands, publish_organiser_menu, withdraw_organiser_menu
+    from bot.dispatcher import build_bot
+    from sandbox.fake_bot_api import FakeBotAPI
+    from sandbox.server import serve
+    from tests.harness import BOT_TOKEN
+
+    fake = FakeBotAPI()
+    refusing = Backend.in_process(api_app, "not-the-service-token")  # the API answers 401
+    async with serve(fake.app) as base_url:
+        bot = build_bot(BOT_TOKEN, base_url)
+        try:
+            fake.fail_next("setMyCommands", status=400, count=1, description="Bad Request: chat not found")
+            assert await publish_organiser_menu(bot, ADMIN, owner=True) is False
+            fake.fail_next("deleteMyCommands", status=400, count=1, description="Bad Request: chat not found")
+            assert await withdraw_organiser_menu(bot, ADMIN) is False
+            assert "could not publish the organiser menu of 900001" in caplog.text
+            # The backend refusing at startup: the general menus still come, and startup goes on.
+            await publish_commands(bot, refusing)
+            assert "could not list the organisers" in caplog.text
+            assert [c["command"] for c in fake.commands(language_code="uk")][-1] == "help"
+        finally:
+            await refusing.close()
+            await bot.session.close()
+            await fake.close()
