@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 LocalText = dict[str, str]
 SLUG_PATTERN = r"^[a-z0-9]+(-[a-z0-9]+)*$"  # single hyphens only: "--" separates slug and source in deep links
+SLUG_MIN, SLUG_MAX = 3, 42  # the bot checks what organisers type against the same rule (bot/flows/admin_args.py)
 KEY_PATTERN = r"^[A-Za-z0-9_]{1,40}$"
 PROPOSAL_MIN, PROPOSAL_MAX = 12, 280
 
@@ -163,7 +164,7 @@ class DigestsDef(Strict):
 
 
 class ConsultationDef(Strict):
-    slug: str = Field(pattern=SLUG_PATTERN, min_length=3, max_length=42)
+    slug: str = Field(pattern=SLUG_PATTERN, min_length=SLUG_MIN, max_length=SLUG_MAX)
     title: LocalText
     intro: LocalText = Field(default_factory=dict)
     languages: list[str] = Field(min_length=1)

@@ -69,17 +69,20 @@ def _language_of(proposal: Proposal, default: str) -> str:
     return next(iter(proposal.text), default) if proposal.text else default
 
 
-def _out(proposal: Proposal, item: Item, consultation: Consultation) -> PendingProposal:
+def _out(proposal: Proposal, item: Item, consultation: Consultation, reader: str | None = None) -> PendingProposal:
+    """The proposal as its author wrote it; the consultation's title and the item's prompt in ``reader``'s
+    language (the moderating organiser's) when the consultation has it."""
     language = _language_of(proposal, consultation.default_language)
     default = consultation.default_language
     return PendingProposal(
         id=proposal.id, status=proposal.status, text=localized(proposal.text, language, default), language=language,
-        slug=consultation.slug, consultation_title=localized(consultation.title, default, default),
-        item_key=item.key, item_kind=item.kind, item_prompt=localized(item.prompt, default, default),
+        slug=consultation.slug, consultation_title=localized(consultation.title, reader, default),
+        item_key=item.key, item_kind=item.kind, item_prompt=localized(item.prompt, reader, default),
         created_at=proposal.created_at)
 
 
-async def next_pending(session: AsyncSession, slug: str | None = None, after_id: int | None = None) -> ModerationQueue:
+async def next_pending(session: AsyncSession, slug: str | None = None, after_id: int | None = None,
+                       reader: str | None = None) -> ModerationQueue:
     """The oldest pending proposal (of one consultation, or of all); after ``after_id`` when skipping one."""
     query = (select(Proposal, Item, Consultation).join(Item, Item.id == Proposal.item_id)
              .join(Consultation, Consultation.id == Item.consultation_id).where(Proposal.status == "pending"))
@@ -94,7 +97,7 @@ async def next_pending(session: AsyncSession, slug: str | None = None, after_id:
         row = (await session.execute(query.where(Proposal.id > after_id).order_by(Proposal.id).limit(1))).first()
     if row is None:  # from the start again (the skipped ones come back at the end)
         row = (await session.execute(query.order_by(Proposal.id).limit(1))).first()
-    return ModerationQueue(pending=int(pending or 0), proposal=_out(*row) if row else None)
+    return ModerationQueue(pending=int(pending or 0), proposal=_out(*row, reader) if row else None)
 
 
 async def _load(session: AsyncSession, proposal_id: int) -> tuple[Proposal, Item, Consultation]:

@@ -106,11 +106,15 @@ async def _count(db: AsyncSession, query) -> int:  # noqa: ANN001
     return int(await db.scalar(query) or 0)
 
 
-def _title(consultation: Consultation) -> str:
-    return localized(consultation.title, consultation.default_language, consultation.default_language)
+# ``lang``: the organiser's language; a title or prompt missing in it comes in the consultation's default language.
+LANG = Query(default=None, max_length=16, description="The reader's language (default: the consultation's)")
 
 
-async def consultation_stats(db: AsyncSession, consultation: Consultation) -> Stats:
+def _title(consultation: Consultation, language: str | None = None) -> str:
+    return localized(consultation.title, language, consultation.default_language)
+
+
+async def consultation_stats(db: AsyncSession, consultation: Consultation, language: str | None = None) -> Stats:
     enrolled = select(func.count()).select_from(Enrolment).where(Enrolment.consultation_id == consultation.id)
     consented = await _count(db, enrolled.where(Enrolment.consented_at.is_not(None)))
     completed = await _count(db, enrolled.where(Enrolment.completed_at.is_not(None)))
@@ -125,30 +129,31 @@ async def consultation_stats(db: AsyncSession, consultation: Consultation) -> St
                 PairPrompt.item_id == item.id, PairPrompt.outcome.is_not(None), PairPrompt.outcome != "skip")
         else:
             query = select(func.count()).select_from(Answer).where(Answer.item_id == item.id)
-        prompt = localized(item.prompt, consultation.default_language, consultation.default_language)
+        prompt = localized(item.prompt, language, consultation.default_language)
         per_item.append(ItemStats(key=item.key, kind=item.kind, prompt=prompt, answers=await _count(db, query)))
     pending = await _count(db, select(func.count()).select_from(Proposal).join(Item, Item.id == Proposal.item_id)
                            .where(Item.consultation_id == consultation.id, Proposal.status == "pending"))
-    return Stats(slug=consultation.slug, title=_title(consultation), status=consultation.status,
+    return Stats(slug=consultation.slug, title=_title(consultation, language), status=consultation.status,
                  participants=await _count(db, enrolled), consented=consented, completed=completed,
                  completion_rate=round(completed / consented, 4) if consented else 0.0,
                  pending_proposals=pending, items=per_item)
 
 
-async def _row(db: AsyncSession, consultation: Consultation) -> ConsultationRow:
+async def _row(db: AsyncSession, consultation: Consultation, language: str | None = None) -> ConsultationRow:
     participants = await _count(db, select(func.count()).select_from(Enrolment)
                                 .where(Enrolment.consultation_id == consultation.id))
-    return ConsultationRow(slug=consultation.slug, title=_title(consultation), status=consultation.status,
+    return ConsultationRow(slug=consultation.slug, title=_title(consultation, language), status=consultation.status,
                            participants=participants)
 
 
 @router.get("/consultations", response_model=list[ConsultationRow], summary="Every consultation, oldest first")
-async def list_consultations(db: AsyncSession = Depends(session)) -> list[ConsultationRow]:
+async def list_consultations(lang: str | None = LANG, db: AsyncSession = Depends(session)) -> list[ConsultationRow]:
     counts = (select(Enrolment.consultation_id, func.count().label("n"))
               .group_by(Enrolment.consultation_id).subquery())
     rows = await db.execute(select(Consultation, func.coalesce(counts.c.n, 0))
                             .outerjoin(counts, counts.c.consultation_id == Consultation.id).order_by(Consultation.id))
-    return [ConsultationRow(slug=c.slug, title=_title(c), status=c.status, participants=n) for c, n in rows.all()]
+    return [ConsultationRow(slug=c.slug, title=_title(c, lang), status=c.status, participants=n)
+            for c, n in rows.all()]
 
 
 @router.post("/consultations", response_model=DraftOut, status_code=201,
@@ -156,7 +161,7 @@ async def list_consultations(db: AsyncSession = Depends(session)) -> list[Consul
              responses={200: {"model": DraftOut, "description": "An existing draft was replaced"},
                         409: {"description": "The slug belongs to a consultation that is no longer a draft"},
                         422: {"description": "The file has problems: `error.problems` lists each with its line"}})
-async def upload_definition(body: DefinitionUpload, response: Response,
+async def upload_definition(body: DefinitionUpload, response: Response, lang: str | None = LANG,
                             db: AsyncSession = Depends(session)) -> DraftOut:
     from viche.validate import check_text
 
@@ -182,19 +187,20 @@ async def upload_definition(body: DefinitionUpload, response: Response,
     else:  # pragma: no cover - two collisions in a row
         raise conflict("busy", "the consultation is being saved by another request; try again")
     response.status_code = 201 if existing is None else 200
-    return DraftOut(slug=consultation.slug, title=_title(consultation), status=consultation.status,
+    return DraftOut(slug=consultation.slug, title=_title(consultation, lang), status=consultation.status,
                     items=len(definition.items), languages=list(definition.languages), created=existing is None,
                     warnings=[ProblemOut(**w.as_dict(body.filename)) for w in report.warnings])
 
 
 @router.get("/consultations/{slug}/stats", response_model=Stats, summary="Live participation figures")
-async def stats(slug: str, db: AsyncSession = Depends(session)) -> Stats:
-    return await consultation_stats(db, await _consultation(db, slug))
+async def stats(slug: str, lang: str | None = LANG, db: AsyncSession = Depends(session)) -> Stats:
+    return await consultation_stats(db, await _consultation(db, slug), lang)
 
 
 @router.post("/consultations/{slug}/status", response_model=ConsultationRow,
              summary="Launch, pause, resume or close a consultation")
-async def change_status(slug: str, body: StatusChange, db: AsyncSession = Depends(session)) -> ConsultationRow:
+async def change_status(slug: str, body: StatusChange, lang: str | None = LANG,
+                        db: AsyncSession = Depends(session)) -> ConsultationRow:
     consultation = await _consultation(db, slug)
     allowed_from, target = TRANSITIONS[body.action]
     if consultation.status not in allowed_from:
@@ -204,7 +210,7 @@ async def change_status(slug: str, body: StatusChange, db: AsyncSession = Depend
     await db.commit()
     consultation_changed(db, slug)
     await on_status_changed(db, consultation)  # closing queues the final results digest (api/broadcast)
-    return await _row(db, consultation)
+    return await _row(db, consultation, lang)
 
 
 # ---- preview: every screen a participant can meet, in order, nothing recorded ---------------------
@@ -318,12 +324,12 @@ def qr_png(text: str) -> bytes:
             summary="The deep link that opens the consultation in the bot (with an optional outreach source)")
 async def link(slug: str, bot: str = Query(description="The bot's username, without @"),
                source: str | None = Query(default=None, description="Outreach source recorded on enrolment"),
-               db: AsyncSession = Depends(session)) -> LinkOut:
+               lang: str | None = LANG, db: AsyncSession = Depends(session)) -> LinkOut:
     consultation = await _consultation(db, slug)
     payload = _payload(consultation.slug, source)
     url = _deep_link(bot, payload)
     query = f"bot={bot}" + (f"&source={source}" if source else "")
-    return LinkOut(slug=consultation.slug, title=_title(consultation), status=consultation.status,
+    return LinkOut(slug=consultation.slug, title=_title(consultation, lang), status=consultation.status,
                    payload=payload, url=url,
                    qr_png=f"/organiser/consultations/{consultation.slug}/qr.png?{query}")
 
@@ -342,8 +348,8 @@ async def link_qr(slug: str, bot: str, source: str | None = None, db: AsyncSessi
 @router.get("/moderation/next", response_model=moderation.ModerationQueue,
             summary="The oldest proposal waiting for moderation, in one consultation or in all")
 async def moderation_next(slug: str | None = None, after: int | None = Query(default=None, ge=0),
-                          db: AsyncSession = Depends(session)) -> moderation.ModerationQueue:
-    return await moderation.next_pending(db, slug, after)
+                          lang: str | None = LANG, db: AsyncSession = Depends(session)) -> moderation.ModerationQueue:
+    return await moderation.next_pending(db, slug, after, lang)
 
 
 @router.post("/proposals/{proposal_id}/accept", response_model=moderation.Decision,

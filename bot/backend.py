@@ -105,8 +105,9 @@ class Backend:
         return await self._call("POST", f"/participant/{participant_id}/answers/{item_id}/comment", json={"text": text})
 
     # organiser routes
-    async def stats(self, slug: str) -> dict:
-        return await self._call("GET", f"/organiser/consultations/{slug}/stats")
+    # ``lang``: the organiser's language, for titles and prompts (the consultation's default where it lacks one).
+    async def stats(self, slug: str, lang: str | None = None) -> dict:
+        return await self._call("GET", f"/organiser/consultations/{slug}/stats", params=_lang(lang))
 
     # ---- organiser routes (admin commands) --------------------------------------------------------
     # Kept together at the end of the class; used by bot/flows/admin.py.
@@ -127,21 +128,24 @@ class Backend:
     async def revoke(self, telegram_id: int, revoked_by: int) -> dict:
         return await self._call("DELETE", f"/organiser/organisers/{telegram_id}", params={"revoked_by": revoked_by})
 
-    async def consultations(self) -> list[dict]:
-        return await self._call("GET", "/organiser/consultations")
+    async def consultations(self, lang: str | None = None) -> list[dict]:
+        return await self._call("GET", "/organiser/consultations", params=_lang(lang))
 
-    async def upload_definition(self, content: str, filename: str | None) -> dict:
-        return await self._call("POST", "/organiser/consultations", json={"content": content, "filename": filename})
+    async def upload_definition(self, content: str, filename: str | None, lang: str | None = None) -> dict:
+        return await self._call("POST", "/organiser/consultations", json={"content": content, "filename": filename},
+                                params=_lang(lang))
 
-    async def change_status(self, slug: str, action: str) -> dict:
-        return await self._call("POST", f"/organiser/consultations/{slug}/status", json={"action": action})
+    async def change_status(self, slug: str, action: str, lang: str | None = None) -> dict:
+        return await self._call("POST", f"/organiser/consultations/{slug}/status", json={"action": action},
+                                params=_lang(lang))
 
     async def preview(self, slug: str, position: int, lang: str | None) -> dict:
         params = {"position": position, **({"lang": lang} if lang else {})}
         return await self._call("GET", f"/organiser/consultations/{slug}/preview", params=params)
 
-    async def moderation_next(self, slug: str | None = None, after: int | None = None) -> dict:
-        params = {k: v for k, v in (("slug", slug), ("after", after)) if v is not None}
+    async def moderation_next(self, slug: str | None = None, after: int | None = None,
+                              lang: str | None = None) -> dict:
+        params = {k: v for k, v in (("slug", slug), ("after", after), ("lang", lang)) if v is not None}
         return await self._call("GET", "/organiser/moderation/next", params=params)
 
     async def accept_proposal(self, proposal_id: int) -> dict:
@@ -150,8 +154,8 @@ class Backend:
     async def reject_proposal(self, proposal_id: int, reason: str) -> dict:
         return await self._call("POST", f"/organiser/proposals/{proposal_id}/reject", json={"reason": reason})
 
-    async def link(self, slug: str, bot: str, source: str | None = None) -> dict:
-        params = {"bot": bot, **({"source": source} if source else {})}
+    async def link(self, slug: str, bot: str, source: str | None = None, lang: str | None = None) -> dict:
+        params = {"bot": bot, **({"source": source} if source else {}), **_lang(lang)}
         return await self._call("GET", f"/organiser/consultations/{slug}/link", params=params)
 
     async def link_qr(self, slug: str, bot: str, source: str | None = None) -> bytes:
@@ -207,3 +211,7 @@ class Backend:
     async def broadcasts(self, slug: str | None = None, limit: int = 20) -> list[dict]:
         params = {"limit": limit, **({"slug": slug} if slug else {})}
         return await self._call("GET", "/organiser/broadcasts", params=params)
+
+
+def _lang(lang: str | None) -> dict[str, str]:
+    return {"lang": lang} if lang else {}

@@ -24,15 +24,16 @@ def build_dispatcher(backend: Backend, *, default_language: str = "uk") -> Dispa
     known = KnownParticipants(backend)  # shared: /forget must be seen by the citizen flow at once
     dispatcher["citizen_flow"] = CitizenFlow(backend, known, default_language=default_language)
     dispatcher["backend"] = backend
-    dispatcher["admin_flow"] = AdminFlow(backend, default_language=default_language)
+    dispatcher["admin_flow"] = AdminFlow(backend, known, default_language=default_language)
     dispatcher.include_router(admin.build_router())  # before the citizen router: non-organisers fall through
     broadcasts.install(dispatcher, backend, default_language)  # /digests, /stop; organisers' /digest, /broadcasts
     dispatcher["privacy_flow"] = PrivacyFlow(backend, known, default_language=default_language)
-    dispatcher["fallback_flow"] = FallbackFlow(backend, default_language=default_language)
+    dispatcher["fallback_flow"] = FallbackFlow(backend, default_language=default_language, known=known)
     dispatcher.include_router(privacy.build_router())  # /mydata, /forget: before the citizen's unknown-command reply
     dispatcher.include_router(citizen.build_router())
     dispatcher.include_router(fallback.build_router())  # last: media the others ignore, and the error handler
-    dispatcher.startup.register(publish_commands)  # the command menu in every language (setMyCommands)
+    # The command menu in every language (setMyCommands), and the organisers' own (in their chats only).
+    dispatcher.startup.register(publish_commands)
     return dispatcher
 
 

@@ -5,9 +5,15 @@ Everything goes through the organiser routes of the API. Who may use it is decid
 The handlers only route organisers here; anyone else's commands fall through to the citizen flow,
 which treats them like any unknown command.
 
-Organisers read the bot in their Telegram app's language. A proposal's author is told about the
-decision in *their* language, through ``AdminReply.notices``, which the handler sends to the author's
-chat after answering the organiser.
+Organisers read the bot in their language, by the same rule as citizens (``bot.flows.language``): the one
+they chose with /language, else their Telegram app's, else the bot's default; consultation titles and prompts
+come in that language where the consultation has it. A proposal's author is told about the decision in
+*their* language, through ``AdminReply.notices``, which the handler sends to the author's chat after
+answering the organiser.
+
+Every argument is checked before anything is asked of the backend (``bot.flows.admin_args``): a slug by the
+definition's rule, a Telegram id as ASCII digits; a bad one gets a translated explanation, never an action on
+something else. Organiser buttons are read by their exact shape; anything else is "no longer active".
 
 Preview: the API serves each screen a participant can meet — consent, profile questions, every item
 (branches included, each marked with its condition), the end — at a position; the organiser steps
@@ -20,19 +26,18 @@ import time
 from dataclasses import dataclass, field
 
 from bot.backend import Backend, BackendError
-from bot.flows import callbacks
-from bot.flows.callbacks import encode
+from bot.flows.admin_args import (ALL, REASON_CODES, STATUS_CODES, button, fits, is_language, is_organiser_button,
+                                  is_slug, is_source, quoted, read_button, telegram_id, words)
 from bot.flows.items import render_item
+from bot.flows.known import KnownParticipants
+from bot.flows.language import person_translator
+from bot.flows.menu import organiser_help
 from bot.flows.screens import Button, Reply, Screen
-from bot.i18n import Translator, resolve_locale, translator
+from bot.i18n import Translator, translator
 from bot.i18n.formats import format_number, format_share
 
-ADMIN_PREFIXES = frozenset({"xp", "xa", "xr", "xj", "xk", "xb", "xs", "xc", "xn", "xt"})
-STATUS_CODES = {"l": "launch", "p": "pause", "r": "resume", "c": "close"}
 ACTION_FROM = {"launch": ("draft",), "pause": ("open",), "resume": ("paused",), "close": ("open", "paused")}
-REASON_CODES = {"o": "off_topic", "i": "incomprehensible", "n": "insulting", "a": "advertising",
-                "s": "several_ideas", "d": "duplicate", "x": "other"}
-ALL = "-"  # moderation scope: every consultation
+PROMPT_LIMIT = 80  # characters of an item's prompt in /stats
 NEW_FILE_WINDOW = 15 * 60  # seconds after /new during which a document is taken as the definition file
 MAX_FILE_BYTES = 512 * 1024
 MESSAGE_LIMIT = 3900
@@ -52,14 +57,25 @@ class Notice:
     screen: Screen
 
 
+@dataclass(frozen=True)
+class MenuChange:
+    """Someone became an organiser (``organiser``) or stopped being one: their chat's command menu follows."""
+
+    telegram_id: int
+    organiser: bool
+    owner: bool = False
+
+
 @dataclass
 class AdminReply(Reply):
     notices: list[Notice] = field(default_factory=list)
+    menus: list[MenuChange] = field(default_factory=list)
 
 
 class AdminFlow:
-    def __init__(self, backend: Backend, default_language: str = "uk") -> None:
+    def __init__(self, backend: Backend, known: KnownParticipants, default_language: str = "uk") -> None:
         self.backend = backend
+        self.known = known
         self.default_language = default_language
         self._awaiting_file: dict[int, float] = {}
 
@@ -71,31 +87,23 @@ class AdminFlow:
         except BackendError:
             return False
 
-    def _tr(self, user: Organiser) -> Translator:
-        return translator(resolve_locale(None, user.language_code, self.default_language))
+    async def _tr(self, user: Organiser) -> Translator:
+        return await person_translator(self.known, str(user.telegram_id), user.language_code, self.default_language)
+
+    async def language(self, user: Organiser) -> str:
+        """The language this organiser reads (for the organiser screens of other flows: /digest, /broadcasts)."""
+        return (await self._tr(user)).locale
 
     # ---- help, list --------------------------------------------------------------------------------------
 
     async def help(self, user: Organiser) -> AdminReply:
-        tr = self._tr(user)
-        owner = (await self.backend.access(user.telegram_id))["owner"]
-        text = tr._(
-            "Organiser commands:\n\n"
-            "/new — upload a definition file (YAML or JSON) as a draft\n"
-            "/preview <slug> [language] — walk through it as a participant; nothing is recorded\n"
-            "/launch <slug> · /pause <slug> · /resume <slug> · /close <slug>\n"
-            "/list — every consultation\n"
-            "/stats <slug> — live figures\n"
-            "/moderate [slug] — citizen proposals waiting for a decision\n"
-            "/link <slug> [source] — the link and QR code that open the consultation")
-        if owner:
-            text += "\n\n" + tr._("Owner commands:\n\n/grant <Telegram id> — make someone an organiser\n"
-                                  "/revoke <Telegram id> — remove an organiser")
-        return AdminReply(messages=[Screen(text)])
+        """The organiser's part of /help (and all of /admin)."""
+        tr = await self._tr(user)
+        return AdminReply(messages=[Screen(organiser_help(tr, await self.is_owner(user.telegram_id)))])
 
     async def list(self, user: Organiser) -> AdminReply:
-        tr = self._tr(user)
-        rows = await self.backend.consultations()
+        tr = await self._tr(user)
+        rows = await self.backend.consultations(tr.locale)
         if not rows:
             return AdminReply(messages=[Screen(tr._("No consultation yet. Send /new to upload one."))])
         lines = [tr._("Consultations:")]
@@ -109,11 +117,12 @@ class AdminFlow:
 
     async def new(self, user: Organiser) -> AdminReply:
         self._awaiting_file[user.telegram_id] = time.monotonic() + NEW_FILE_WINDOW
-        tr = self._tr(user)
+        tr = await self._tr(user)
+        # Plain text: no parse mode, so no markdown (Telegram would show backticks as they are).
         return AdminReply(messages=[Screen(tr._(
             "Send me the consultation's definition file (YAML or JSON) as a document. "
             "A new slug creates a draft; the slug of an existing draft replaces it. "
-            "Check it first on your computer with `viche validate <file>` if you like."))])
+            "To check the file on your computer first, run: viche validate {file}", file="consultation.yaml"))])
 
     def takes_document(self, user: Organiser, filename: str | None, caption: str | None) -> bool:
         """Is this document meant as a definition file (after /new, with /new as caption, or by its name)?"""
@@ -121,23 +130,23 @@ class AdminFlow:
         named = (filename or "").lower().endswith((".yaml", ".yml", ".json"))
         return pending or named or (caption or "").strip().startswith("/new")
 
-    def not_a_definition(self, user: Organiser) -> AdminReply:
-        return AdminReply(messages=[Screen(self._tr(user)._(
+    async def not_a_definition(self, user: Organiser) -> AdminReply:
+        return AdminReply(messages=[Screen((await self._tr(user))._(
             "To upload a consultation, send /new first, then the file (.yaml, .yml or .json)."))])
 
-    def file_too_large(self, user: Organiser) -> AdminReply:
-        return AdminReply(messages=[Screen(self._tr(user)._(
+    async def file_too_large(self, user: Organiser) -> AdminReply:
+        return AdminReply(messages=[Screen((await self._tr(user))._(
             "This file is too large for a definition file (at most {size} KB).", size=MAX_FILE_BYTES // 1024))])
 
     async def upload(self, user: Organiser, filename: str | None, content: bytes) -> AdminReply:
-        tr = self._tr(user)
+        tr = await self._tr(user)
         self._awaiting_file.pop(user.telegram_id, None)
         try:
             text = content.decode("utf-8-sig")
         except UnicodeDecodeError:
             return AdminReply(messages=[Screen(tr._("The file is not UTF-8 text. Save it as UTF-8 and send it again."))])
         try:
-            draft = await self.backend.upload_definition(text, filename)
+            draft = await self.backend.upload_definition(text, filename, tr.locale)
         except BackendError as error:
             if error.code == "invalid_definition":
                 problems = error.extra.get("problems") or []
@@ -167,37 +176,42 @@ class AdminFlow:
     # ---- status changes ----------------------------------------------------------------------------------
 
     async def status(self, user: Organiser, action: str, args: str | None) -> AdminReply:
-        tr = self._tr(user)
-        slug = _first(args)
-        if slug is None:
+        tr = await self._tr(user)
+        given = words(args)
+        if not given:
             return await self._choose(tr, action)
+        refusal = _refuse_slug(tr, given, f"/{action} <slug>")
+        if refusal is not None:
+            return refusal
+        slug = given[0]
         if action == "close":
             return AdminReply(messages=[Screen(
                 tr._("Close {slug}? Participants will no longer be able to answer. This cannot be undone.",
                      slug=slug),
-                [[Button("🏁 " + tr._("Close it"), encode("xc", slug)), Button(tr._("Cancel"), encode("xn", 0))]])])
+                [[Button("🏁 " + tr._("Close it"), button("xc", slug)), Button(tr._("Cancel"), button("xn", 0))]])])
         return AdminReply(messages=[await self._change(tr, slug, action)])
 
     async def _choose(self, tr: Translator, action: str) -> AdminReply:
-        candidates = [row for row in await self.backend.consultations() if row["status"] in ACTION_FROM[action]]
+        candidates = [row for row in await self.backend.consultations(tr.locale)
+                      if row["status"] in ACTION_FROM[action] and is_slug(row["slug"])]
         usage = f"/{action} <slug>"
         if not candidates:
             return AdminReply(messages=[Screen(tr._("Usage: {usage}. No consultation can be changed that way now.",
                                                     usage=usage))])
         code = next(c for c, a in STATUS_CODES.items() if a == action)
         rows = [[Button(f"{row['slug']} — {row['title']}"[:60],
-                        encode("xc", row["slug"]) if action == "close" else encode("xs", code, row["slug"]))]
+                        button("xc", row["slug"]) if action == "close" else button("xs", code, row["slug"]))]
                 for row in candidates]
         return AdminReply(messages=[Screen(tr._("Usage: {usage}. Or choose:", usage=usage), rows)])
 
     async def _change(self, tr: Translator, slug: str, action: str) -> Screen:
         try:
-            row = await self.backend.change_status(slug, action)
+            row = await self.backend.change_status(slug, action, tr.locale)
         except BackendError as error:
             if error.code == "invalid_transition":
                 return Screen(tr._("{slug} is {status}: this command does not apply to it.", slug=slug,
                                    status=status_label(tr, error.extra.get("consultation_status", ""))))
-            return self._failure(tr, error).messages[0]
+            return self._failure(tr, error, slug).messages[0]
         title, slug = row["title"], row["slug"]
         return Screen({
             "launch": tr._("🚀 «{title}» is open. Share it with /link {slug}.", title=title, slug=slug),
@@ -207,20 +221,32 @@ class AdminFlow:
             "close": tr._("🏁 «{title}» is closed. /stats {slug} shows the final figures.", title=title, slug=slug),
         }[action])
 
+    async def digest_refusal(self, user: Organiser, args: str | None) -> AdminReply | None:
+        """/digest's arguments checked like every organiser command's (its flow takes the slug in any case and
+        checks the round itself): a reply refusing them, or None."""
+        given = words(args)
+        if not given:
+            return None
+        tr = await self._tr(user)
+        return _refuse_slug(tr, [given[0].lower(), *given[1:]], tr._("/digest <slug> [round]"), most=2)
+
     # ---- stats -----------------------------------------------------------------------------------------
 
     async def stats(self, user: Organiser, args: str | None) -> AdminReply:
-        tr = self._tr(user)
-        slug = _first(args)
-        if slug is None:
+        tr = await self._tr(user)
+        given = words(args)
+        if not given:
             return AdminReply(messages=[Screen(tr._("Usage: /stats <slug>. /list shows the slugs."))])
-        return AdminReply(messages=[await self._stats_screen(tr, slug)])
+        refusal = _refuse_slug(tr, given, "/stats <slug>")
+        if refusal is not None:
+            return refusal
+        return AdminReply(messages=[await self._stats_screen(tr, given[0])])
 
     async def _stats_screen(self, tr: Translator, slug: str) -> Screen:
         try:
-            stats = await self.backend.stats(slug)
+            stats = await self.backend.stats(slug, tr.locale)
         except BackendError as error:
-            return self._failure(tr, error).messages[0]
+            return self._failure(tr, error, slug).messages[0]
         lines = [f"📊 «{stats['title']}» ({stats['slug']}) — {status_label(tr, stats['status'])}", "",
                  tr._("Participants: {participants}", participants=format_number(stats["participants"], tr.locale)),
                  tr._("Consented: {consented}", consented=format_number(stats["consented"], tr.locale)),
@@ -231,41 +257,55 @@ class AdminFlow:
             lines.append(tr._("Proposals waiting for moderation: {n} — /moderate {slug}",
                               n=format_number(stats["pending_proposals"], tr.locale), slug=stats["slug"]))
         lines += ["", tr._("Answers per item:")]
-        lines += [f"{number}. {item['key']} ({item['kind']}): {item['answers']}"
+        lines += [f"{number}. " + tr.n_("{prompt} — {n} answer", "{prompt} — {n} answers", item["answers"],
+                                        prompt=_shortened(item.get("prompt") or item["key"], PROMPT_LIMIT))
                   for number, item in enumerate(stats["items"], start=1)]
-        return Screen("\n".join(lines), [[Button("🔄 " + tr._("Refresh"), encode("xt", stats["slug"]))]])
+        return Screen("\n".join(lines), [[Button("🔄 " + tr._("Refresh"), button("xt", stats["slug"]))]])
 
     # ---- preview -------------------------------------------------------------------------------------
 
     async def preview(self, user: Organiser, args: str | None) -> AdminReply:
-        tr = self._tr(user)
-        parts = (args or "").split()
-        if not parts:
+        tr = await self._tr(user)
+        given = words(args)
+        usage = tr._("/preview <slug> [language]")
+        if not given:
             return AdminReply(messages=[Screen(tr._("Usage: /preview <slug> [language]. /list shows the slugs."))])
-        language = parts[1] if len(parts) > 1 else None
-        return AdminReply(messages=[await self._preview_screen(tr, parts[0], 0, language)])
+        refusal = _refuse_slug(tr, given, usage, most=2)
+        if refusal is not None:
+            return refusal
+        language = given[1] if len(given) > 1 else None
+        if language is not None and not is_language(language):
+            return AdminReply(messages=[Screen(tr._("«{text}» is not a language code such as en or uk. Usage: {usage}",
+                                                    text=quoted(language), usage=usage))])
+        return AdminReply(messages=[await self._preview_screen(tr, given[0], 0, language, asked=language)])
 
-    async def _preview_screen(self, tr: Translator, slug: str, position: int, language: str | None) -> Screen:
+    async def _preview_screen(self, tr: Translator, slug: str, position: int, language: str | None,
+                              asked: str | None = None) -> Screen:
         try:
             step = await self.backend.preview(slug, position, language)
         except BackendError as error:
-            return self._failure(tr, error).messages[0]
+            return self._failure(tr, error, slug).messages[0]
         consultation = step["consultation"]
         if language not in consultation["languages"]:
+            language = consultation["default_language"]
+        if not fits("xp", consultation["slug"], step["steps"], language):  # an odd language code in the file
             language = consultation["default_language"]
         participant_tr = translator(language)
         head = tr._("👁 Preview of {slug} ({language}), screen {number} of {total} — nothing is recorded",
                     slug=consultation["slug"], language=language, number=step["position"] + 1, total=step["steps"])
+        if asked is not None and asked != language:
+            head += "\n" + tr._("{slug} has no «{asked}»: its languages are {languages}.", slug=consultation["slug"],
+                                asked=asked, languages=", ".join(consultation["languages"]))
         view = self._participant_view(tr, participant_tr, step)
         following = step["next_position"]
-        go = encode("xp", consultation["slug"], following if following is not None else step["position"], language)
+        go = button("xp", consultation["slug"], following if following is not None else step["position"], language)
         buttons = [[Button(b.text, go) for b in row] for row in view.buttons] if following is not None else []
         nav = []
         if step["position"] > 0:
-            nav.append(Button("◀", encode("xp", consultation["slug"], step["position"] - 1, language)))
+            nav.append(Button("◀", button("xp", consultation["slug"], step["position"] - 1, language)))
         if following is not None:
             nav.append(Button("▶", go))
-        nav.append(Button("✖ " + tr._("End preview"), encode("xn", 1)))
+        nav.append(Button("✖ " + tr._("End preview"), button("xn", 1)))
         return Screen(f"{head}\n\n{view.text}"[:MESSAGE_LIMIT], [*buttons, nav])
 
     def _participant_view(self, tr: Translator, ptr: Translator, step: dict) -> Screen:
@@ -308,14 +348,19 @@ class AdminFlow:
     # ---- moderation ---------------------------------------------------------------------------------------
 
     async def moderate(self, user: Organiser, args: str | None) -> AdminReply:
-        tr = self._tr(user)
-        return AdminReply(messages=[await self._next_pending(tr, _first(args) or ALL)])
+        tr = await self._tr(user)
+        given = words(args)
+        if given:
+            refusal = _refuse_slug(tr, given, "/moderate [slug]")
+            if refusal is not None:
+                return refusal
+        return AdminReply(messages=[await self._next_pending(tr, given[0] if given else ALL)])
 
     async def _next_pending(self, tr: Translator, scope: str, after: int | None = None) -> Screen:
         try:
-            queue = await self.backend.moderation_next(None if scope == ALL else scope, after)
+            queue = await self.backend.moderation_next(None if scope == ALL else scope, after, tr.locale)
         except BackendError as error:
-            return self._failure(tr, error).messages[0]
+            return self._failure(tr, error, None if scope == ALL else scope).messages[0]
         proposal = queue["proposal"]
         if proposal is None:
             return Screen(tr._("No proposal is waiting for moderation. ✓"))
@@ -327,15 +372,15 @@ class AdminFlow:
                 + f"«{proposal['consultation_title']}» ({proposal['slug']}) → {proposal['item_key']}\n"
                 + f"{proposal['item_prompt']}\n\n«{proposal['text']}» [{proposal['language']}]")
         return Screen(text, [
-            [Button("✅ " + tr._("Accept"), encode("xa", pid, scope)),
-             Button("❌ " + tr._("Reject…"), encode("xr", pid, scope))],
-            [Button("⏭ " + tr._("Skip"), encode("xk", pid, scope))],
+            [Button("✅ " + tr._("Accept"), button("xa", pid, scope)),
+             Button("❌ " + tr._("Reject…"), button("xr", pid, scope))],
+            [Button("⏭ " + tr._("Skip"), button("xk", pid, scope))],
         ])
 
     def _reasons_screen(self, tr: Translator, pid: int, scope: str, message_text: str | None) -> Screen:
-        rows = [[Button(reason_button(tr, reason), encode("xj", pid, code, scope))]
+        rows = [[Button(reason_button(tr, reason), button("xj", pid, code, scope))]
                 for code, reason in REASON_CODES.items()]
-        rows.append([Button("◀ " + tr._("Back"), encode("xb", pid, scope))])
+        rows.append([Button("◀ " + tr._("Back"), button("xb", pid, scope))])
         return Screen((message_text or "") + "\n\n❓ " + tr._("Why is it rejected? The author is told."), rows)
 
     async def _decide(self, tr: Translator, pid: int, scope: str, reason: str | None,
@@ -352,6 +397,8 @@ class AdminFlow:
             if error.code == "duplicate":
                 return AdminReply(toast=tr._("The pool already holds this proposal: reject it as a duplicate."),
                                   alert=True)
+            if error.status == 404:  # a proposal deleted since (its author forgot their data …)
+                return AdminReply(toast=tr._("This button is no longer active."))
             return AdminReply(toast=error.message[:190], alert=True)
         notice = decision.get("notify")
         if reason is None:
@@ -368,17 +415,24 @@ class AdminFlow:
     # ---- link ------------------------------------------------------------------------------------------
 
     async def link(self, user: Organiser, args: str | None, bot_username: str) -> AdminReply:
-        tr = self._tr(user)
-        parts = (args or "").split()
-        if not parts:
+        tr = await self._tr(user)
+        given = words(args)
+        if not given:
             return AdminReply(messages=[Screen(tr._("Usage: /link <slug> [source]. The source (letters, digits, _) "
                                                     "tells you later where participants came from."))])
-        slug, source = parts[0], (parts[1] if len(parts) > 1 else None)
+        refusal = _refuse_slug(tr, given, tr._("/link <slug> [source]"), most=2)
+        if refusal is not None:
+            return refusal
+        slug, source = given[0], (given[1] if len(given) > 1 else None)
+        if source is not None and not is_source(source):
+            return AdminReply(messages=[Screen(tr._(
+                "«{text}» cannot be a source: it has 1 to 40 letters, digits or _, for example {example}.",
+                text=quoted(source), example="poster_3"))])
         try:
-            link = await self.backend.link(slug, bot_username, source)
+            link = await self.backend.link(slug, bot_username, source, tr.locale)
             png = await self.backend.link_qr(slug, bot_username, source)
         except BackendError as error:
-            return self._failure(tr, error)
+            return self._failure(tr, error, slug)
         caption = f"{link['url']}\n\n" + tr._("This link and QR code open «{title}» in the bot.", title=link["title"])
         if link["status"] == "draft":
             caption += "\n" + tr._("It is still a draft: the link works once you /launch {slug}.", slug=slug)
@@ -402,76 +456,83 @@ class AdminFlow:
             return False
 
     async def _membership(self, user: Organiser, args: str | None, *, grant: bool) -> AdminReply:
-        tr = self._tr(user)
-        target = _first(args)
-        if target is None or not target.isdigit():
+        tr = await self._tr(user)
+        given = words(args)
+        usage = tr._("/grant <Telegram id>") if grant else tr._("/revoke <Telegram id>")
+        if not given:
             organisers = await self.backend.organisers()
             lines = [f"• {o['telegram_id']}" + (" (" + tr._("owner") + ")" if o.get("owner") else "")
                      + ("" if o["source"] == "granted" else " — " + tr._("configured")) for o in organisers]
-            usage = "/grant <Telegram id>" if grant else "/revoke <Telegram id>"
             return AdminReply(messages=_chunks(tr._("Usage: {usage}. The organisers now:", usage=usage)
                                                + "\n" + "\n".join(lines)))
-        telegram_id = int(target)
+        if len(given) > 1:
+            return _too_many(tr, given[1:], usage)
+        target = telegram_id(given[0])
+        if target is None:
+            return AdminReply(messages=[Screen(tr._(
+                "«{text}» is not a Telegram id: a whole number above zero, written with the digits 0–9 "
+                "(for example 123456789). Usage: {usage}", text=quoted(given[0]), usage=usage))])
         try:
             if grant:
-                await self.backend.grant(telegram_id, user.telegram_id)
-                return AdminReply(messages=[Screen(tr._("✅ {id} is an organiser now.", id=telegram_id))])
-            result = await self.backend.revoke(telegram_id, user.telegram_id)
+                granted = await self.backend.grant(target, user.telegram_id)
+                return AdminReply(messages=[Screen(tr._("✅ {id} is an organiser now.", id=target))],
+                                  menus=[MenuChange(target, organiser=True, owner=bool(granted.get("owner")))])
+            result = await self.backend.revoke(target, user.telegram_id)
         except BackendError as error:
             if error.code == "configured":
                 return AdminReply(messages=[Screen(tr._(
                     "{id} is an organiser by configuration (VICHE_ADMINS or VICHE_OWNERS): "
-                    "remove it there.", id=telegram_id))])
+                    "remove it there.", id=target))])
             return self._failure(tr, error)
         if result["revoked"]:
-            return AdminReply(messages=[Screen(tr._("{id} is no longer an organiser.", id=telegram_id))])
-        return AdminReply(messages=[Screen(tr._("{id} was not an organiser.", id=telegram_id))])
+            return AdminReply(messages=[Screen(tr._("{id} is no longer an organiser.", id=target))],
+                              menus=[MenuChange(target, organiser=False)])
+        return AdminReply(messages=[Screen(tr._("{id} was not an organiser.", id=target))])
 
     # ---- buttons -----------------------------------------------------------------------------------------
 
     @staticmethod
     def handles(data: str | None) -> bool:
-        cb = callbacks.decode(data)
-        return cb is not None and cb.prefix in ADMIN_PREFIXES
+        """Data of an organiser button (valid or not: a malformed one is answered "no longer active")."""
+        return is_organiser_button(data)
 
     async def callback(self, user: Organiser, data: str | None, message_text: str | None = None) -> AdminReply:
-        tr = self._tr(user)
-        cb = callbacks.decode(data)
-        try:
-            if cb is None or cb.prefix not in ADMIN_PREFIXES:
-                raise ValueError(data)
-            if cb.prefix == "xp":
-                slug, position, language = cb.parts[0], int(cb.parts[1]), cb.parts[2]
-                return AdminReply(edit=await self._preview_screen(tr, slug, position, language))
-            if cb.prefix == "xn" and cb.parts[0] == "1":  # end of a preview: keep the last screen, drop buttons
-                return AdminReply(edit=Screen(message_text or tr._("Preview ended.")), toast=tr._("Preview ended."))
-            if cb.prefix == "xn":
-                return AdminReply(edit=Screen(tr._("Cancelled.")))
-            if cb.prefix == "xt":
-                return AdminReply(edit=await self._stats_screen(tr, cb.parts[0]), toast=tr._("Updated ✓"))
-            if cb.prefix == "xs":
-                action = STATUS_CODES[cb.parts[0]]
-                return AdminReply(edit=await self._change(tr, cb.parts[1], action))
-            if cb.prefix == "xc":
-                return AdminReply(edit=await self._change(tr, cb.parts[0], "close"))
-            pid, scope = int(cb.parts[0]), cb.parts[-1]
-            if cb.prefix == "xa":
-                return await self._decide(tr, pid, scope, None, message_text)
-            if cb.prefix == "xj":
-                return await self._decide(tr, pid, scope, REASON_CODES[cb.parts[1]], message_text)
-            if cb.prefix == "xr":
-                return AdminReply(edit=self._reasons_screen(tr, pid, scope, _strip_question(message_text)))
-            if cb.prefix == "xb":
-                return AdminReply(edit=await self._next_pending(tr, scope, pid - 1))
-            if cb.prefix == "xk":
-                return AdminReply(edit=await self._next_pending(tr, scope, pid))
-        except (ValueError, IndexError, KeyError):
-            pass
-        return AdminReply(toast=tr._("This button is no longer active."))
+        tr = await self._tr(user)
+        pressed = read_button(data)
+        if pressed is None:
+            return AdminReply(toast=tr._("This button is no longer active."))
+        prefix, values = pressed.prefix, pressed.values
+        if prefix == "xp":
+            slug, position, language = values
+            return AdminReply(edit=await self._preview_screen(tr, slug, position, language))
+        if prefix == "xn" and values[0] == "1":  # end of a preview: keep the last screen, drop buttons
+            return AdminReply(edit=Screen(message_text or tr._("Preview ended.")), toast=tr._("Preview ended."))
+        if prefix == "xn":
+            return AdminReply(edit=Screen(tr._("Cancelled.")))
+        if prefix == "xt":
+            return AdminReply(edit=await self._stats_screen(tr, values[0]), toast=tr._("Updated ✓"))
+        if prefix == "xs":
+            action, slug = values
+            return AdminReply(edit=await self._change(tr, slug, action))
+        if prefix == "xc":
+            return AdminReply(edit=await self._change(tr, values[0], "close"))
+        pid, scope = values[0], values[-1]
+        if prefix == "xa":
+            return await self._decide(tr, pid, scope, None, message_text)
+        if prefix == "xj":
+            return await self._decide(tr, pid, scope, values[1], message_text)
+        if prefix == "xr":
+            return AdminReply(edit=self._reasons_screen(tr, pid, scope, _strip_question(message_text)))
+        if prefix == "xb":
+            return AdminReply(edit=await self._next_pending(tr, scope, pid - 1))
+        return AdminReply(edit=await self._next_pending(tr, scope, pid))  # xk: skip
 
     # ---- errors -----------------------------------------------------------------------------------------
 
-    def _failure(self, tr: Translator, error: BackendError) -> AdminReply:
+    def _failure(self, tr: Translator, error: BackendError, slug: str | None = None) -> AdminReply:
+        if error.status == 404 and slug is not None:
+            return AdminReply(messages=[Screen(tr._("There is no consultation {slug}. /list shows them all.",
+                                                    slug=slug))])
         if error.status == 404:
             return AdminReply(messages=[Screen(tr._("Not found: {what}. /list shows the consultations.",
                                                     what=error.message.removesuffix(" not found")))])
@@ -519,9 +580,26 @@ def author_message(decision: dict) -> Screen:
                   + "\n\n" + tr._("You are welcome to send another one."))
 
 
-def _first(args: str | None) -> str | None:
-    parts = (args or "").split()
-    return parts[0] if parts else None
+def _refuse_slug(tr: Translator, given: list[str], usage: str, most: int = 1) -> AdminReply | None:
+    """A reply refusing the arguments, or None when the first is a slug and there are at most ``most``."""
+    if not is_slug(given[0]):
+        return AdminReply(messages=[Screen(tr._(
+            "«{text}» is not a consultation's slug: 3 to 42 lowercase letters, digits and single hyphens, "
+            "as /list shows them. Nothing was done. Usage: {usage}", text=quoted(given[0]), usage=usage))])
+    if len(given) > most:
+        return _too_many(tr, given[most:], usage)
+    return None
+
+
+def _too_many(tr: Translator, extra: list[str], usage: str) -> AdminReply:
+    return AdminReply(messages=[Screen(tr._("I did not understand «{text}»; nothing was done. Usage: {usage}",
+                                            text=quoted(" ".join(extra)), usage=usage))])
+
+
+def _shortened(text: str, limit: int) -> str:
+    """One line of at most ``limit`` characters."""
+    line = " ".join(text.split())
+    return line if len(line) <= limit else line[: limit - 1].rstrip() + "…"
 
 
 def _strip_question(text: str | None) -> str:

@@ -15,7 +15,7 @@ from bot.flows.menu import command_descriptions
 from bot.flows.items import (choice_label, most_choices, qualification_label, quoted, reason_label, render_item,
                              side_label)
 from bot.flows.screens import Button, Reply, Screen
-from bot.i18n import SUPPORTED, Translator, language_name, normalize_language, resolve_locale, translator
+from bot.i18n import SUPPORTED, Translator, language_name, resolve_locale, translator
 from bot.i18n.formats import format_deadline, format_number
 
 
@@ -539,10 +539,11 @@ class CitizenFlow:
         return Screen(text, [[Button("✅ " + tr._("I agree, let's start"), buttons.Consent(consultation["slug"]).pack())]])
 
     def _language_picker(self, user: User, participant: dict, notice: str | None = None) -> Screen:
-        """Languages, the one Telegram reports first. Someone who has not chosen one yet is meeting the bot:
-        they are greeted first, not met with a bare "Choose your language:"."""
-        detected = normalize_language(user.language_code)
+        """Languages, the one in use first and ticked: the one chosen, else the app's, else the default.
+        Someone who has not chosen one yet is meeting the bot: they are greeted first, not met with a bare
+        "Choose your language:"."""
         tr = self._tr(participant, user)
+        detected = tr.locale
         rows = [[Button(("✓ " if code == detected else "") + language_name(code), buttons.Language(code).pack())]
                 for code in sorted(SUPPORTED, key=lambda c: (c != detected, c))]
         above = [notice] if notice else []

@@ -49,5 +49,22 @@ class KnownParticipants:
         if entry is not None:
             entry[1]["current_consultation"] = slug
 
+    async def language(self, external_id: str) -> str | None:
+        """The language this person chose (/language), or None; never creates a participant (an organiser who
+        only runs consultations has none)."""
+        entry = self._entries.get(external_id)
+        if entry is not None and time.monotonic() - entry[0] < self.ttl:
+            return entry[1].get("language")
+        participant = await self.backend.find(CHANNEL, external_id)
+        if participant is None:
+            return None
+        self.remember(external_id, participant)
+        return participant.get("language")
+
+    def cached_language(self, external_id: str) -> str | None:
+        """The chosen language if remembered, without asking the backend (which may be what failed)."""
+        entry = self._entries.get(external_id)
+        return entry[1].get("language") if entry is not None else None
+
     def forget(self, external_id: str) -> None:
         self._entries.pop(external_id, None)

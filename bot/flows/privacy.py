@@ -32,7 +32,8 @@ class PrivacyFlow:
         if participant is None:
             return Reply(messages=[Screen(self._nothing_stored(tr))])
         document = await self.backend.export(participant["id"])
-        content = json.dumps(document, ensure_ascii=False, indent=2).encode()
+        # UTF-8, every letter as itself (no \u041c… escapes) and indented: readable in any editor.
+        content = json.dumps(document, ensure_ascii=False, indent=2).encode("utf-8")
         return Reply(messages=[Screen(tr._("Everything viche stores about you, in one file. "
                                            "/forget deletes your contact data and identity."),
                                       document=(EXPORT_FILE, content))])

@@ -14,8 +14,11 @@ from aiogram.exceptions import TelegramAPIError
 from aiogram.filters import Command, CommandObject, Filter
 from aiogram.types import CallbackQuery, Message
 
+from bot.commands import publish_organiser_menu, withdraw_organiser_menu
 from bot.handlers.filters import Is
 from bot.flows.admin import MAX_FILE_BYTES, AdminFlow, AdminReply, Organiser
+from bot.flows.citizen import CitizenFlow, User
+from bot.flows.screens import Reply, Screen
 from bot.handlers.render import answer_callback, send_reply, send_screen
 
 log = logging.getLogger(__name__)
@@ -53,10 +56,24 @@ async def _notify(bot: Bot, reply: AdminReply) -> None:
             await send_screen(bot, notice.chat_id, notice.screen)
         except TelegramAPIError as error:  # blocked the bot, deleted the account …: the decision stands
             log.warning("could not notify chat %s: %s", notice.chat_id, error)
+    for change in reply.menus:  # /grant, /revoke: the person's own command menu follows
+        if change.organiser:
+            await publish_organiser_menu(bot, change.telegram_id, change.owner)
+        else:
+            await withdraw_organiser_menu(bot, change.telegram_id)
 
 
 async def on_admin_help(message: Message, admin_flow: AdminFlow) -> None:
     await _send(message.bot, message.chat.id, await admin_flow.help(_organiser(message)))
+
+
+async def on_help(message: Message, admin_flow: AdminFlow, citizen_flow: CitizenFlow) -> None:
+    """An organiser's /help: what every citizen reads, then the organiser commands, in one message."""
+    sender = message.from_user
+    citizen = await citizen_flow.help(User(external_id=str(sender.id), language_code=sender.language_code))
+    organiser = await admin_flow.help(_organiser(message))
+    text = "\n\n".join(screen.text for screen in [*citizen.messages, *organiser.messages])
+    await send_reply(message.bot, message.chat.id, Reply(messages=[Screen(text)]))
 
 
 async def on_new(message: Message, admin_flow: AdminFlow) -> None:
@@ -66,10 +83,10 @@ async def on_new(message: Message, admin_flow: AdminFlow) -> None:
 async def on_document(message: Message, admin_flow: AdminFlow) -> None:
     user, document = _organiser(message), message.document
     if not admin_flow.takes_document(user, document.file_name, message.caption):
-        await _send(message.bot, message.chat.id, admin_flow.not_a_definition(user))
+        await _send(message.bot, message.chat.id, await admin_flow.not_a_definition(user))
         return
     if document.file_size and document.file_size > MAX_FILE_BYTES:
-        await _send(message.bot, message.chat.id, admin_flow.file_too_large(user))
+        await _send(message.bot, message.chat.id, await admin_flow.file_too_large(user))
         return
     content = await message.bot.download(document)
     reply = await admin_flow.upload(user, document.file_name, content.read() if content else b"")
@@ -126,6 +143,7 @@ def build_router() -> Router:
     # Documents first: aiogram's Command filter also reads captions, and "/new" is a fine caption for the file.
     router.message.register(on_document, Is(F.document), organiser)
     router.message.register(on_admin_help, Command("admin"), organiser)
+    router.message.register(on_help, Command("help"), organiser)
     router.message.register(on_new, Command("new"), organiser)
     router.message.register(on_list, Command("list"), organiser)
     router.message.register(on_status, Command("launch", "pause", "resume", "close"), organiser)

@@ -96,7 +96,10 @@ def normalize_language(code: object) -> str | None:
 
 
 def resolve_locale(saved: str | None, telegram_code: str | None, consultation_default: str | None) -> str:
-    """Saved choice, then Telegram's language, then the consultation's default, then English."""
+    """Saved choice, then Telegram's language, then the default given (the bot's), then English.
+
+    The one rule of every screen, citizen's or organiser's; ``bot.flows.language`` finds the saved choice for
+    flows that do not hold the participant record themselves."""
     for candidate in (saved, telegram_code, consultation_default):
         language = normalize_language(candidate)
         if language is not None:

@@ -220,3 +220,24 @@ async def test_organiser_routes_need_the_service_token(http):
                          ("GET", "/organiser/moderation/next"), ("GET", "/organiser/access/1")):
         response = await http.request(method, path, headers={"Authorization": "Bearer wrong"})
         assert response.status_code == 401
+
+
+async def test_titles_and_prompts_come_in_the_readers_language_where_the_consultation_has_it(http, db, riverside):
+    await citizen_proposal(http, db, "7001", "uk", "Поставити більше смітників уздовж річки")
+    titles = {}
+    for lang in (None, "en", "de", "pl"):
+        params = {"lang": lang} if lang else {}
+        [row] = (await http.get("/organiser/consultations", params=params)).json()
+        stats = (await http.get(f"/organiser/consultations/{SLUG}/stats", params=params)).json()
+        queue = (await http.get("/organiser/moderation/next", params=params)).json()
+        link = (await http.get(f"/organiser/consultations/{SLUG}/link", params={"bot": "viche_bot", **params})).json()
+        assert row["title"] == stats["title"] == queue["proposal"]["consultation_title"] == link["title"]
+        titles[lang] = (row["title"], stats["items"][0]["prompt"], queue["proposal"]["item_prompt"])
+    assert titles["en"] == ("A new Southern Bug riverside", "How often do you go to the riverside?",
+                            "What do you think of this proposal?")
+    assert titles["de"][0] == "Ein neues Ufer am Südlichen Bug"
+    assert titles[None] == titles["pl"] == ("Нова набережна Південного Бугу", "Як часто ви буваєте на набережній?",
+                                            "Що ви думаєте про цю пропозицію?")  # the default language
+    paused = await http.post(f"/organiser/consultations/{SLUG}/status", params={"lang": "en"}, json={"action": "pause"})
+    assert paused.json()["title"] == "A new Southern Bug riverside"
+    assert (await http.get("/organiser/consultations", params={"lang": "x" * 17})).status_code == 422

@@ -11,7 +11,7 @@ async def test_the_menu_is_published_in_every_language(telegram):
     for locale in SUPPORTED:
         tr = translator(locale)
         menu = fake.commands(language_code=locale)
-        assert [c["command"] for c in menu] == ["start", "consultations", "language", "digests", "mydata",
+        assert [c["command"] for c in menu] == ["start", "consultations", "language", "digests", "stop", "mydata",
                                                 "forget", "help"]
         assert [c["description"] for c in menu] == [text for _, text in command_descriptions(tr)]
         assert fake.bot_descriptions[locale] == description(tr)

@@ -242,3 +242,22 @@ async def test_retention_of_zero_or_fewer_days_is_refused_and_deletes_nothing(da
     with pytest.raises(ValidationError):
         Settings(retention_days=0, _env_file=None)
     assert Settings(retention_days=1, _env_file=None).retention_days == 1
+
+
+async def test_mydata_is_utf8_json_a_person_can_read_in_any_editor(telegram, demo):
+    """The file's bytes: UTF-8 without a byte-order mark, Cyrillic as itself, never as \\u041c… escapes."""
+    t = telegram
+    await t.send(CHAT, "/start", language_code="uk")
+    await t.press(CHAT, "Українська")
+    await t.press(CHAT, "✅")
+    await t.press(CHAT, index=1)  # 18–24
+    await t.send(CHAT, "/mydata", language_code="uk")
+    message = t.messages(CHAT)[-1]
+    assert message["kind"] == "document"
+    stored = t.fake.chats.get(CHAT).messages[message["message_id"]].message
+    content = t.fake.files.get(stored["document"]["file_id"]).content
+    text = content.decode("utf-8")  # raises on anything else
+    assert not content.startswith(b"\xef\xbb\xbf")
+    assert "\\u04" not in text and "\\u" not in text
+    assert '"question": "Скільки вам років?"' in text
+    assert json.loads(text)["participant"]["language"] == "uk"
