@@ -15,7 +15,7 @@ from sqlalchemy import select
 from api.participation import QUALIFICATIONS as API_QUALIFICATIONS
 from api.schemas import CantDecideReason
 from bot.flows import buttons, callbacks
-from bot.flows.admin import ADMIN_PREFIXES
+from bot.flows.admin_args import SHAPES as ORGANISER_BUTTONS
 from bot.flows.digests import PREFIX as DIGEST_PREFIX
 from bot.flows.items import qualification_label, reason_label
 from bot.i18n import translator
@@ -54,7 +54,7 @@ def test_every_kind_has_a_sample_and_its_own_prefix():
     prefixes = [kind.prefix for kind in kinds]
     assert len(prefixes) == len(set(prefixes))
     # the flows that still build untyped data (organisers, digests) use prefixes of their own
-    assert not set(prefixes) & (set(ADMIN_PREFIXES) | {DIGEST_PREFIX})
+    assert not set(prefixes) & (set(ORGANISER_BUTTONS) | {DIGEST_PREFIX})
 
 
 def test_a_second_kind_with_a_taken_prefix_fails_at_import():

@@ -150,7 +150,7 @@ async def test_the_proposals_of_one_item_are_one_question(telegram, demo, no_err
 
 
 def test_english_texts_use_english_quotation_marks():
-    """«» are Ukrainian and French marks; English writes “”. Each catalog carries its own."""
+    """«» are Ukrainian and French marks; English writes “”, German „“ … Each catalog carries its own."""
     root = Path(__file__).resolve().parent.parent / "bot" / "i18n" / "locales"
     marks = {"en": "“”", "uk": "«»", "fr": "«»", "de": "„“", "cs": "„“", "pl": "„”", "sv": "””"}
     for locale, (opening, closing) in marks.items():
@@ -158,7 +158,7 @@ def test_english_texts_use_english_quotation_marks():
             catalog = read_po(po)
         quoted = translator(locale)._("«{text}»", text="x")
         assert quoted.replace("\u00a0", " ").replace(" ", "") == f"{opening}x{closing}", (locale, quoted)
-        if locale == "en":
+        if locale not in ("uk", "fr"):  # no «» where the language writes other marks
             for message in catalog:
                 strings = message.string if isinstance(message.string, tuple) else (message.string,)
                 assert not any("«" in s or "»" in s for s in strings if s), message.id

@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from bot.backend import Backend, BackendError
 from bot.flows.admin_args import (ALL, REASON_CODES, STATUS_CODES, button, fits, is_language, is_organiser_button,
                                   is_slug, is_source, quoted, read_button, telegram_id, words)
-from bot.flows.items import render_item
+from bot.flows.items import quoted as in_marks, render_item
 from bot.flows.known import KnownParticipants
 from bot.flows.language import person_translator
 from bot.flows.menu import organiser_help
@@ -247,7 +247,7 @@ class AdminFlow:
             stats = await self.backend.stats(slug, tr.locale)
         except BackendError as error:
             return self._failure(tr, error, slug).messages[0]
-        lines = [f"📊 «{stats['title']}» ({stats['slug']}) — {status_label(tr, stats['status'])}", "",
+        lines = [f"📊 {in_marks(tr, stats['title'])} ({stats['slug']}) — {status_label(tr, stats['status'])}", "",
                  tr._("Participants: {participants}", participants=format_number(stats["participants"], tr.locale)),
                  tr._("Consented: {consented}", consented=format_number(stats["consented"], tr.locale)),
                  tr._("Completed: {completed} ({rate} of those who consented)",
@@ -313,7 +313,7 @@ class AdminFlow:
         status = step["status"]
         if status == "consent":
             intro = f"\n\n{step['intro']}" if step.get("intro") else ""
-            return Screen(f"«{consultation['title']}»{intro}\n\n"
+            return Screen(f"{in_marks(ptr, consultation['title'])}{intro}\n\n"
                           + tr._("(Then the data notice; the participant agrees to start.)"),
                           [[Button("✅ " + ptr._("I agree, let's start"), "-")]])
         if status == "profile":
@@ -369,8 +369,8 @@ class AdminFlow:
     def _proposal_screen(self, tr: Translator, proposal: dict, pending: int, scope: str) -> Screen:
         pid = proposal["id"]
         text = (tr.n_("🗳 Proposal #{id} — {n} waiting", "🗳 Proposal #{id} — {n} waiting", pending, id=pid) + "\n"
-                + f"«{proposal['consultation_title']}» ({proposal['slug']}) → {proposal['item_key']}\n"
-                + f"{proposal['item_prompt']}\n\n«{proposal['text']}» [{proposal['language']}]")
+                + f"{in_marks(tr, proposal['consultation_title'])} ({proposal['slug']}) → {proposal['item_key']}\n"
+                + f"{proposal['item_prompt']}\n\n{in_marks(tr, proposal['text'])} [{proposal['language']}]")
         return Screen(text, [
             [Button("✅ " + tr._("Accept"), button("xa", pid, scope)),
              Button("❌ " + tr._("Reject…"), button("xr", pid, scope))],

@@ -184,7 +184,7 @@ async def test_moderation_accepts_and_rejects_and_tells_each_author_in_their_lan
                                     key="priorities")
     await telegram.send(ADMIN, "/moderate")
     card = telegram.texts(ADMIN)[-1]
-    assert card.startswith(f"🗳 Proposal #{first} — 2 waiting") and "«Поставити більше смітників уздовж річки» [uk]" in card
+    assert card.startswith(f"🗳 Proposal #{first} — 2 waiting") and "“Поставити більше смітників уздовж річки” [uk]" in card
     await telegram.press(ADMIN, "Skip")
     assert telegram.texts(ADMIN)[-1].startswith(f"🗳 Proposal #{second}")
     await telegram.press(ADMIN, "Reject")

@@ -19,7 +19,7 @@ async def test_an_organiser_who_chose_english_reads_every_screen_in_english_thou
 
     # Nothing chosen yet: the app's language (uk), titles in Ukrainian.
     await telegram.send(ADMIN, "/list", language_code="uk")
-    assert telegram.texts(ADMIN)[-1].startswith(uk._("Consultations:")) and f"“{UK_TITLE}”" in telegram.texts(ADMIN)[-1]
+    assert telegram.texts(ADMIN)[-1].startswith(uk._("Consultations:")) and f"«{UK_TITLE}»" in telegram.texts(ADMIN)[-1]
     await telegram.send(ADMIN, "/language", language_code="uk")
     picker = telegram.last(ADMIN)
     assert picker["buttons"][0][0]["text"] == "✓ Українська"
@@ -66,5 +66,5 @@ async def test_an_organiser_without_a_choice_reads_the_app_language_and_titles_f
     await telegram.send(900002, f"/stats {SLUG}", language_code="pl")
     pl = translator("pl")
     stats = telegram.texts(900002)[-1]
-    assert stats.startswith(f"📊 “{UK_TITLE}”") and pl._("Answers per item:") in stats
+    assert stats.startswith(f"📊 „{UK_TITLE}”") and pl._("Answers per item:") in stats
     assert "Як часто ви буваєте на набережній?" in stats
