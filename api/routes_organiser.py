@@ -1,7 +1,8 @@
 """Organiser routes: the same actions organisers take with admin commands in the bot.
 
-Service-token protected like every route the bot uses. The bot checks who may call them (``/access``)
-and passes the organiser's Telegram id where a decision depends on it (granting, revoking).
+Service-token protected like every route the bot uses, and each request says who acts (:mod:`api.acting`): only
+an organiser by the API's own records gets past 403, only an owner grants and revokes, and a grant records the
+verified owner, never a name the caller puts in the body.
 """
 from __future__ import annotations
 
@@ -17,7 +18,8 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api import moderation, participation, schemas
+from api import acting, moderation, participation, schemas
+from api.acting import Actor, acting_organiser, acting_owner
 from api.broadcast.outbox import on_status_changed
 from api.content import localized
 from api.deps import require_service_token, session
@@ -28,7 +30,8 @@ from storage.models import Answer, Consultation, Enrolment, Item, Option, PairPr
 from storage.models_admin import Organiser
 from viche.settings import Settings
 
-router = APIRouter(prefix="/organiser", tags=["organiser"], dependencies=[Depends(require_service_token)])
+router = APIRouter(prefix="/organiser", tags=["organiser"],
+                   dependencies=[Depends(require_service_token), Depends(acting_organiser)])
 
 
 async def app_settings(request: Request) -> Settings:
@@ -375,7 +378,6 @@ class OrganiserOut(BaseModel):
 
 class GrantIn(BaseModel):
     telegram_id: int = Field(gt=0)
-    granted_by: int = Field(description="The owner granting it (VICHE_OWNERS)")
 
 
 class RevokeOut(BaseModel):
@@ -383,41 +385,40 @@ class RevokeOut(BaseModel):
     revoked: bool
 
 
-def _require_owner(settings: Settings, telegram_id: int) -> None:
-    if telegram_id not in settings.owners:
-        raise ApiError(403, "not_an_owner", "only an owner (VICHE_OWNERS) grants and revokes organisers")
+@router.get("/access/{telegram_id}", response_model=AccessOut,
+            summary="May this Telegram user run consultations? Organisers ask about themselves, owners about anyone")
+async def access(telegram_id: int, db: AsyncSession = Depends(session), settings: Settings = Depends(app_settings),
+                 actor: Actor = Depends(acting_organiser)) -> AccessOut:
+    if telegram_id != actor.telegram_id and not actor.owner:  # else probing ids would reveal the owners
+        raise ApiError(403, "not_an_owner", "only an owner asks about someone else")
+    standing = await acting.standing(db, settings, telegram_id)
+    return AccessOut(telegram_id=telegram_id, organiser=standing.organiser, owner=standing.owner)
 
 
-@router.get("/access/{telegram_id}", response_model=AccessOut, summary="May this Telegram user run consultations?")
-async def access(telegram_id: int, db: AsyncSession = Depends(session),
-                 settings: Settings = Depends(app_settings)) -> AccessOut:
-    owner = telegram_id in settings.owners
-    organiser = owner or telegram_id in settings.admins or await db.get(Organiser, telegram_id) is not None
-    return AccessOut(telegram_id=telegram_id, organiser=organiser, owner=owner)
-
-
-@router.get("/organisers", response_model=list[OrganiserOut], summary="Configured and granted organisers")
-async def organisers(db: AsyncSession = Depends(session),
-                     settings: Settings = Depends(app_settings)) -> list[OrganiserOut]:
+@router.get("/organisers", response_model=list[OrganiserOut],
+            summary="Configured and granted organisers (owners, and who granted whom, only to owners)")
+async def organisers(db: AsyncSession = Depends(session), settings: Settings = Depends(app_settings),
+                     actor: Actor = Depends(acting_organiser)) -> list[OrganiserOut]:
     configured = list(dict.fromkeys([*settings.owners, *settings.admins]))
-    out = [OrganiserOut(telegram_id=i, source="configured", owner=i in settings.owners) for i in configured]
+    out = [OrganiserOut(telegram_id=i, source="configured", owner=i in settings.owners) for i in configured
+           if actor.owner or i not in settings.owners]
     rows = (await db.execute(select(Organiser).order_by(Organiser.granted_at))).scalars()
-    out += [OrganiserOut(telegram_id=o.telegram_id, source="granted", granted_by=o.granted_by,
+    out += [OrganiserOut(telegram_id=o.telegram_id, source="granted", granted_by=o.granted_by if actor.owner else None,
                          granted_at=o.granted_at) for o in rows if o.telegram_id not in configured]
     return out
 
 
-@router.post("/organisers", response_model=OrganiserOut, status_code=201, summary="An owner makes someone an organiser")
+@router.post("/organisers", response_model=OrganiserOut, status_code=201,
+             summary="An owner makes someone an organiser; the grant records the acting owner")
 async def grant(body: GrantIn, response: Response, db: AsyncSession = Depends(session),
-                settings: Settings = Depends(app_settings)) -> OrganiserOut:
-    _require_owner(settings, body.granted_by)
+                settings: Settings = Depends(app_settings), actor: Actor = Depends(acting_owner)) -> OrganiserOut:
     if body.telegram_id in settings.owners or body.telegram_id in settings.admins:
         response.status_code = 200
         return OrganiserOut(telegram_id=body.telegram_id, source="configured",
                             owner=body.telegram_id in settings.owners)
     existing = await db.get(Organiser, body.telegram_id)
     if existing is None:
-        existing = Organiser(telegram_id=body.telegram_id, granted_by=body.granted_by)
+        existing = Organiser(telegram_id=body.telegram_id, granted_by=actor.telegram_id)
         db.add(existing)
         try:
             await db.commit()
@@ -431,10 +432,10 @@ async def grant(body: GrantIn, response: Response, db: AsyncSession = Depends(se
                         granted_at=existing.granted_at)
 
 
-@router.delete("/organisers/{telegram_id}", response_model=RevokeOut, summary="An owner removes a granted organiser")
-async def revoke(telegram_id: int, revoked_by: int = Query(description="The owner revoking it"),
-                 db: AsyncSession = Depends(session), settings: Settings = Depends(app_settings)) -> RevokeOut:
-    _require_owner(settings, revoked_by)
+@router.delete("/organisers/{telegram_id}", response_model=RevokeOut, summary="An owner removes a granted organiser",
+               dependencies=[Depends(acting_owner)])
+async def revoke(telegram_id: int, db: AsyncSession = Depends(session),
+                 settings: Settings = Depends(app_settings)) -> RevokeOut:
     if telegram_id in settings.owners or telegram_id in settings.admins:
         raise conflict("configured", f"{telegram_id} is an organiser by configuration (VICHE_ADMINS / VICHE_OWNERS); "
                                      "remove it there")

@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.broadcast.outbox import create_digest, create_invitations, mark_reachable, preference, set_preference
 from api.broadcast.store import broadcast_counts
+from api.acting import acting_organiser
 from api.deps import require_service_token, session
 from api.participation import require_participant
 from api.errors import conflict, not_found
@@ -17,7 +18,8 @@ from storage.consultations import by_slug
 from storage.models import Consultation
 from storage.models_broadcast import OPEN_STATES, Broadcast, Outbox
 
-organiser = APIRouter(prefix="/organiser", tags=["organiser"], dependencies=[Depends(require_service_token)])
+organiser = APIRouter(prefix="/organiser", tags=["organiser"],
+                      dependencies=[Depends(require_service_token), Depends(acting_organiser)])
 participant = APIRouter(prefix="/participant", tags=["participant"], dependencies=[Depends(require_service_token)])
 router = APIRouter()
 
