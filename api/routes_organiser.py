@@ -22,6 +22,7 @@ from api import acting, moderation, participation, schemas
 from api.acting import Actor, acting_organiser, acting_owner
 from api.broadcast.outbox import on_status_changed
 from api.content import localized
+from api.error_docs import ORGANISER, errors
 from api.deps import require_service_token, session
 from api.errors import ApiError, bad_request, conflict, not_found
 from api.content_cache import consultation_changed
@@ -31,7 +32,7 @@ from storage.models_admin import Organiser
 from viche.settings import Settings
 
 router = APIRouter(prefix="/organiser", tags=["organiser"],
-                   dependencies=[Depends(require_service_token), Depends(acting_organiser)])
+                   dependencies=[Depends(require_service_token), Depends(acting_organiser)], responses=ORGANISER)
 
 
 async def app_settings(request: Request) -> Settings:
@@ -156,8 +157,9 @@ async def list_consultations(db: AsyncSession = Depends(session)) -> list[Consul
 @router.post("/consultations", response_model=DraftOut, status_code=201,
              summary="Create a draft from a definition file, or replace the draft of the same slug",
              responses={200: {"model": DraftOut, "description": "An existing draft was replaced"},
-                        409: {"description": "The slug belongs to a consultation that is no longer a draft"},
-                        422: {"description": "The file has problems: `error.problems` lists each with its line"}})
+                        **errors(400, 409, 422, meaning={
+                            409: "The slug belongs to a consultation that is no longer a draft",
+                            422: "The file has problems: `error.problems` lists each with its line"})})
 async def upload_definition(body: DefinitionUpload, response: Response,
                             db: AsyncSession = Depends(session)) -> DraftOut:
     from viche.validate import check_text
@@ -187,12 +189,13 @@ async def upload_definition(body: DefinitionUpload, response: Response,
                     warnings=[ProblemOut(**w.as_dict(body.filename)) for w in report.warnings])
 
 
-@router.get("/consultations/{slug}/stats", response_model=Stats, summary="Live participation figures")
+@router.get("/consultations/{slug}/stats", response_model=Stats, summary="Live participation figures",
+            responses=errors(404))
 async def stats(slug: str, db: AsyncSession = Depends(session)) -> Stats:
     return await consultation_stats(db, await _consultation(db, slug))
 
 
-@router.post("/consultations/{slug}/status", response_model=ConsultationRow,
+@router.post("/consultations/{slug}/status", response_model=ConsultationRow, responses=errors(400, 404, 409),
              summary="Launch, pause, resume or close a consultation")
 async def change_status(slug: str, body: StatusChange, db: AsyncSession = Depends(session)) -> ConsultationRow:
     consultation = await _consultation(db, slug)
@@ -221,7 +224,7 @@ class PreviewOut(schemas.NextOut):
     pending: int = Field(default=0, description="Citizen proposals of this item waiting for moderation")
 
 
-@router.get("/consultations/{slug}/preview", response_model=PreviewOut,
+@router.get("/consultations/{slug}/preview", response_model=PreviewOut, responses=errors(404),
             summary="One screen of a consultation as a participant sees it; nothing is recorded")
 async def preview(slug: str, position: int = Query(default=0, ge=0, le=10_000), lang: str | None = None,
                   db: AsyncSession = Depends(session)) -> PreviewOut:
@@ -314,7 +317,7 @@ def qr_png(text: str) -> bytes:
     return buffer.getvalue()
 
 
-@router.get("/consultations/{slug}/link", response_model=LinkOut,
+@router.get("/consultations/{slug}/link", response_model=LinkOut, responses=errors(400, 404),
             summary="The deep link that opens the consultation in the bot (with an optional outreach source)")
 async def link(slug: str, bot: str = Query(description="The bot's username, without @"),
                source: str | None = Query(default=None, description="Outreach source recorded on enrolment"),
@@ -329,7 +332,7 @@ async def link(slug: str, bot: str = Query(description="The bot's username, with
 
 
 @router.get("/consultations/{slug}/qr.png", response_class=Response, summary="The deep link as a QR code (PNG)",
-            responses={200: {"content": {"image/png": {}}}})
+            responses={**errors(400, 404), 200: {"content": {"image/png": {}}}})
 async def link_qr(slug: str, bot: str, source: str | None = None, db: AsyncSession = Depends(session)) -> Response:
     consultation = await _consultation(db, slug)
     url = _deep_link(bot, _payload(consultation.slug, source))
@@ -339,20 +342,20 @@ async def link_qr(slug: str, bot: str, source: str | None = None, db: AsyncSessi
 # ---- moderation of citizen proposals ---------------------------------------------------------------
 
 
-@router.get("/moderation/next", response_model=moderation.ModerationQueue,
+@router.get("/moderation/next", response_model=moderation.ModerationQueue, responses=errors(404),
             summary="The oldest proposal waiting for moderation, in one consultation or in all")
 async def moderation_next(slug: str | None = None, after: int | None = Query(default=None, ge=0),
                           db: AsyncSession = Depends(session)) -> moderation.ModerationQueue:
     return await moderation.next_pending(db, slug, after)
 
 
-@router.post("/proposals/{proposal_id}/accept", response_model=moderation.Decision,
+@router.post("/proposals/{proposal_id}/accept", response_model=moderation.Decision, responses=errors(404, 409),
              summary="Accept a citizen proposal into the pool; says whom to notify")
 async def accept_proposal(proposal_id: int, db: AsyncSession = Depends(session)) -> moderation.Decision:
     return await moderation.decide(db, proposal_id, accept=True)
 
 
-@router.post("/proposals/{proposal_id}/reject", response_model=moderation.Decision,
+@router.post("/proposals/{proposal_id}/reject", response_model=moderation.Decision, responses=errors(400, 404, 409),
              summary="Reject a citizen proposal with a reason; says whom to notify")
 async def reject_proposal(proposal_id: int, body: moderation.RejectIn,
                           db: AsyncSession = Depends(session)) -> moderation.Decision:
@@ -409,6 +412,7 @@ async def organisers(db: AsyncSession = Depends(session), settings: Settings = D
 
 
 @router.post("/organisers", response_model=OrganiserOut, status_code=201,
+             responses={**errors(400), 200: {"model": OrganiserOut, "description": "Already an organiser"}},
              summary="An owner makes someone an organiser; the grant records the acting owner")
 async def grant(body: GrantIn, response: Response, db: AsyncSession = Depends(session),
                 settings: Settings = Depends(app_settings), actor: Actor = Depends(acting_owner)) -> OrganiserOut:
@@ -433,7 +437,7 @@ async def grant(body: GrantIn, response: Response, db: AsyncSession = Depends(se
 
 
 @router.delete("/organisers/{telegram_id}", response_model=RevokeOut, summary="An owner removes a granted organiser",
-               dependencies=[Depends(acting_owner)])
+               dependencies=[Depends(acting_owner)], responses=errors(409))
 async def revoke(telegram_id: int, db: AsyncSession = Depends(session),
                  settings: Settings = Depends(app_settings)) -> RevokeOut:
     if telegram_id in settings.owners or telegram_id in settings.admins:

@@ -10,17 +10,18 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from api import results
 from api.acting import acting_organiser
+from api.error_docs import ORGANISER, errors
 from api.deps import require_service_token, session
 from api.errors import not_found
 from storage.consultations import by_slug
 
 router = APIRouter(prefix="/organiser", tags=["organiser"],
-                   dependencies=[Depends(require_service_token), Depends(acting_organiser)])
+                   dependencies=[Depends(require_service_token), Depends(acting_organiser)], responses=ORGANISER)
 
 
 @router.get("/consultations/{slug}/results", response_class=Response,
             summary="Results of every item, optionally by segment",
-            responses={200: {"content": {"application/json": {}},
+            responses={**errors(400, 404), 200: {"content": {"application/json": {}},
                              "description": "The structure documented in api/results.py"}})
 async def consultation_results(
     slug: str,
