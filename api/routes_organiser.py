@@ -18,8 +18,8 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api import acting, moderation, participation, schemas
-from api.acting import Actor, acting_organiser, acting_owner
+from api import moderation, participation, schemas
+from api.acting import Actor, acting_organiser, acting_owner, standing
 from api.broadcast.outbox import on_status_changed
 from api.content import localized
 from api.error_docs import ORGANISER, errors
@@ -394,8 +394,8 @@ async def access(telegram_id: int, db: AsyncSession = Depends(session), settings
                  actor: Actor = Depends(acting_organiser)) -> AccessOut:
     if telegram_id != actor.telegram_id and not actor.owner:  # else probing ids would reveal the owners
         raise ApiError(403, "not_an_owner", "only an owner asks about someone else")
-    standing = await acting.standing(db, settings, telegram_id)
-    return AccessOut(telegram_id=telegram_id, organiser=standing.organiser, owner=standing.owner)
+    person = await standing(db, settings, telegram_id)
+    return AccessOut(telegram_id=telegram_id, organiser=person.organiser, owner=person.owner)
 
 
 @router.get("/organisers", response_model=list[OrganiserOut],
