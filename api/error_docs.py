@@ -12,7 +12,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict
 
 
-class ErrorDetail(BaseModel):
+class ProblemDetail(BaseModel):
     model_config = ConfigDict(extra="allow")  # some errors say more: `problems`, `consultation_status`, …
 
     status: int
@@ -20,8 +20,8 @@ class ErrorDetail(BaseModel):
     message: str
 
 
-class ErrorBody(BaseModel):
-    error: ErrorDetail
+class Problem(BaseModel):
+    error: ProblemDetail
 
 
 MEANING = {
@@ -37,7 +37,7 @@ MEANING = {
 def errors(*statuses: int, meaning: dict[int, str] | None = None) -> dict[int | str, dict[str, Any]]:
     """``responses=`` entries for these statuses, each with the shared problem model."""
     texts = {**MEANING, **(meaning or {})}
-    return {status: {"model": ErrorBody, "description": texts[status]} for status in statuses}
+    return {status: {"model": Problem, "description": texts[status]} for status in statuses}
 
 
 SERVICE = errors(401, 422)  # every route the bot calls with the service token
