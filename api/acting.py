@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from fastapi import Depends, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.security import APIKeyHeader
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -62,3 +62,23 @@ async def acting_owner(actor: Actor = Depends(acting_organiser)) -> Actor:
     if not actor.owner:
         raise ApiError(403, "not_an_owner", "only an owner (VICHE_OWNERS) grants and revokes organisers")
     return actor
+
+
+def document_both_credentials(app: FastAPI) -> None:
+    """FastAPI lists each security dependency as a requirement of its own, which OpenAPI reads as "either one";
+    the organiser routes need the service token *and* the assertion, so their OpenAPI says so."""
+    build = app.openapi
+
+    def openapi() -> dict:
+        if app.openapi_schema is None:
+            schema = build()
+            for operations in schema.get("paths", {}).values():
+                for operation in operations.values():
+                    requirements = operation.get("security") or []
+                    if any(actor_header.scheme_name in requirement for requirement in requirements):
+                        operation["security"] = [{name: scopes for requirement in requirements
+                                                  for name, scopes in requirement.items()}]
+            app.openapi_schema = schema
+        return app.openapi_schema
+
+    app.openapi = openapi

@@ -142,3 +142,12 @@ async def test_the_bot_acts_as_the_sender_of_each_update(telegram, db, riverside
     async with db.session() as s:
         assert (await s.get(Organiser, 5)) is None
         assert (await s.execute(select(Consultation.status).where(Consultation.slug == SLUG))).scalar_one() == "paused"
+
+
+def test_the_openapi_says_every_organiser_route_needs_the_token_and_the_actor(api_app):
+    operations = [(path, method, operation) for path, item in api_app.openapi()["paths"].items()
+                  for method, operation in item.items() if path.startswith("/organiser/")]
+    assert len(operations) >= 20
+    for path, method, operation in operations:
+        assert operation["security"] == [{"HTTPBearer": [], "ActingOrganiser": []}], (method, path)
+        assert {"401", "403"} <= set(operation["responses"]), (method, path)
