@@ -6,6 +6,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from api import routes_delivery, routes_organiser, routes_participant, routes_privacy, routes_results, selection
+from api.acting import document_both_credentials
 from api.broadcast import routes as broadcast_routes
 from api.errors import install_error_handlers
 from api.partner import install as install_partner_api
@@ -38,6 +39,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     app.include_router(routes_delivery.router)
     app.include_router(broadcast_routes.router)
     install_partner_api(app)
+    document_both_credentials(app)
 
     @app.get("/healthz", tags=["health"])
     async def healthz() -> dict[str, str]:

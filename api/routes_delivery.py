@@ -12,12 +12,14 @@ from pydantic import BaseModel, Field
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from api.error_docs import SERVICE, errors
 from api.deps import require_service_token, session
 from storage.models import utcnow
 from storage.models_webhook import ProcessedUpdate
 from storage.rows import insert_ignoring_duplicates
 
-router = APIRouter(prefix="/delivery", tags=["delivery"], dependencies=[Depends(require_service_token)])
+router = APIRouter(prefix="/delivery", tags=["delivery"], dependencies=[Depends(require_service_token)],
+                   responses=SERVICE)
 
 BigId = Annotated[int, Path(ge=0, le=2**63 - 1)]  # a BIGINT column
 
@@ -47,7 +49,7 @@ async def processed(bot_id: BigId, update_id: BigId, db: AsyncSession = Depends(
     return ProcessedOut(processed=await db.get(ProcessedUpdate, (bot_id, update_id)) is not None)
 
 
-@router.put("/updates/{bot_id}", status_code=204, response_class=Response,
+@router.put("/updates/{bot_id}", status_code=204, response_class=Response, responses=errors(400),
             summary="Record that this bot handled these updates (idempotent; up to 1 000 at once)")
 async def record(bot_id: BigId, body: UpdatesIn, db: AsyncSession = Depends(session)) -> Response:
     now = utcnow()

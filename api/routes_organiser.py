@@ -1,7 +1,8 @@
 """Organiser routes: the same actions organisers take with admin commands in the bot.
 
-Service-token protected like every route the bot uses. The bot checks who may call them (``/access``)
-and passes the organiser's Telegram id where a decision depends on it (granting, revoking).
+Service-token protected like every route the bot uses, and each request says who acts (:mod:`api.acting`): only
+an organiser by the API's own records gets past 403, only an owner grants and revokes, and a grant records the
+verified owner, never a name the caller puts in the body.
 """
 from __future__ import annotations
 
@@ -19,8 +20,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api import moderation, participation, schemas
+from api.acting import Actor, acting_organiser, acting_owner, standing
 from api.broadcast.outbox import on_status_changed
 from api.content import localized
+from api.error_docs import ORGANISER, errors
 from api.deps import require_service_token, session
 from api.errors import ApiError, bad_request, conflict, not_found
 from api.content_cache import consultation_changed
@@ -29,7 +32,8 @@ from storage.models import Answer, Consultation, Enrolment, Item, Option, PairPr
 from storage.models_admin import Organiser
 from viche.settings import Settings
 
-router = APIRouter(prefix="/organiser", tags=["organiser"], dependencies=[Depends(require_service_token)])
+router = APIRouter(prefix="/organiser", tags=["organiser"],
+                   dependencies=[Depends(require_service_token), Depends(acting_organiser)], responses=ORGANISER)
 
 
 async def app_settings(request: Request) -> Settings:
@@ -159,8 +163,9 @@ async def list_consultations(lang: str | None = LANG, db: AsyncSession = Depends
 @router.post("/consultations", response_model=DraftOut, status_code=201,
              summary="Create a draft from a definition file, or replace the draft of the same slug",
              responses={200: {"model": DraftOut, "description": "An existing draft was replaced"},
-                        409: {"description": "The slug belongs to a consultation that is no longer a draft"},
-                        422: {"description": "The file has problems: `error.problems` lists each with its line"}})
+                        **errors(400, 409, 422, meaning={
+                            409: "The slug belongs to a consultation that is no longer a draft",
+                            422: "The file has problems: `error.problems` lists each with its line"})})
 async def upload_definition(body: DefinitionUpload, response: Response, lang: str | None = LANG,
                             db: AsyncSession = Depends(session)) -> DraftOut:
     from viche.validate import check_text
@@ -192,12 +197,13 @@ async def upload_definition(body: DefinitionUpload, response: Response, lang: st
                     warnings=[ProblemOut(**w.as_dict(body.filename)) for w in report.warnings])
 
 
-@router.get("/consultations/{slug}/stats", response_model=Stats, summary="Live participation figures")
+@router.get("/consultations/{slug}/stats", response_model=Stats, summary="Live participation figures",
+            responses=errors(404))
 async def stats(slug: str, lang: str | None = LANG, db: AsyncSession = Depends(session)) -> Stats:
     return await consultation_stats(db, await _consultation(db, slug), lang)
 
 
-@router.post("/consultations/{slug}/status", response_model=ConsultationRow,
+@router.post("/consultations/{slug}/status", response_model=ConsultationRow, responses=errors(400, 404, 409),
              summary="Launch, pause, resume or close a consultation")
 async def change_status(slug: str, body: StatusChange, lang: str | None = LANG,
                         db: AsyncSession = Depends(session)) -> ConsultationRow:
@@ -227,7 +233,7 @@ class PreviewOut(schemas.NextOut):
     pending: int = Field(default=0, description="Citizen proposals of this item waiting for moderation")
 
 
-@router.get("/consultations/{slug}/preview", response_model=PreviewOut,
+@router.get("/consultations/{slug}/preview", response_model=PreviewOut, responses=errors(404),
             summary="One screen of a consultation as a participant sees it; nothing is recorded")
 async def preview(slug: str, position: int = Query(default=0, ge=0, le=10_000), lang: str | None = None,
                   db: AsyncSession = Depends(session)) -> PreviewOut:
@@ -320,7 +326,7 @@ def qr_png(text: str) -> bytes:
     return buffer.getvalue()
 
 
-@router.get("/consultations/{slug}/link", response_model=LinkOut,
+@router.get("/consultations/{slug}/link", response_model=LinkOut, responses=errors(400, 404),
             summary="The deep link that opens the consultation in the bot (with an optional outreach source)")
 async def link(slug: str, bot: str = Query(description="The bot's username, without @"),
                source: str | None = Query(default=None, description="Outreach source recorded on enrolment"),
@@ -335,7 +341,7 @@ async def link(slug: str, bot: str = Query(description="The bot's username, with
 
 
 @router.get("/consultations/{slug}/qr.png", response_class=Response, summary="The deep link as a QR code (PNG)",
-            responses={200: {"content": {"image/png": {}}}})
+            responses={**errors(400, 404), 200: {"content": {"image/png": {}}}})
 async def link_qr(slug: str, bot: str, source: str | None = None, db: AsyncSession = Depends(session)) -> Response:
     consultation = await _consultation(db, slug)
     url = _deep_link(bot, _payload(consultation.slug, source))
@@ -345,20 +351,20 @@ async def link_qr(slug: str, bot: str, source: str | None = None, db: AsyncSessi
 # ---- moderation of citizen proposals ---------------------------------------------------------------
 
 
-@router.get("/moderation/next", response_model=moderation.ModerationQueue,
+@router.get("/moderation/next", response_model=moderation.ModerationQueue, responses=errors(404),
             summary="The oldest proposal waiting for moderation, in one consultation or in all")
 async def moderation_next(slug: str | None = None, after: int | None = Query(default=None, ge=0),
                           lang: str | None = LANG, db: AsyncSession = Depends(session)) -> moderation.ModerationQueue:
     return await moderation.next_pending(db, slug, after, lang)
 
 
-@router.post("/proposals/{proposal_id}/accept", response_model=moderation.Decision,
+@router.post("/proposals/{proposal_id}/accept", response_model=moderation.Decision, responses=errors(404, 409),
              summary="Accept a citizen proposal into the pool; says whom to notify")
 async def accept_proposal(proposal_id: int, db: AsyncSession = Depends(session)) -> moderation.Decision:
     return await moderation.decide(db, proposal_id, accept=True)
 
 
-@router.post("/proposals/{proposal_id}/reject", response_model=moderation.Decision,
+@router.post("/proposals/{proposal_id}/reject", response_model=moderation.Decision, responses=errors(400, 404, 409),
              summary="Reject a citizen proposal with a reason; says whom to notify")
 async def reject_proposal(proposal_id: int, body: moderation.RejectIn,
                           db: AsyncSession = Depends(session)) -> moderation.Decision:
@@ -384,7 +390,6 @@ class OrganiserOut(BaseModel):
 
 class GrantIn(BaseModel):
     telegram_id: int = Field(gt=0)
-    granted_by: int = Field(description="The owner granting it (VICHE_OWNERS)")
 
 
 class RevokeOut(BaseModel):
@@ -392,41 +397,41 @@ class RevokeOut(BaseModel):
     revoked: bool
 
 
-def _require_owner(settings: Settings, telegram_id: int) -> None:
-    if telegram_id not in settings.owners:
-        raise ApiError(403, "not_an_owner", "only an owner (VICHE_OWNERS) grants and revokes organisers")
+@router.get("/access/{telegram_id}", response_model=AccessOut,
+            summary="May this Telegram user run consultations? Organisers ask about themselves, owners about anyone")
+async def access(telegram_id: int, db: AsyncSession = Depends(session), settings: Settings = Depends(app_settings),
+                 actor: Actor = Depends(acting_organiser)) -> AccessOut:
+    if telegram_id != actor.telegram_id and not actor.owner:  # else probing ids would reveal the owners
+        raise ApiError(403, "not_an_owner", "only an owner asks about someone else")
+    person = await standing(db, settings, telegram_id)
+    return AccessOut(telegram_id=telegram_id, organiser=person.organiser, owner=person.owner)
 
 
-@router.get("/access/{telegram_id}", response_model=AccessOut, summary="May this Telegram user run consultations?")
-async def access(telegram_id: int, db: AsyncSession = Depends(session),
-                 settings: Settings = Depends(app_settings)) -> AccessOut:
-    owner = telegram_id in settings.owners
-    organiser = owner or telegram_id in settings.admins or await db.get(Organiser, telegram_id) is not None
-    return AccessOut(telegram_id=telegram_id, organiser=organiser, owner=owner)
-
-
-@router.get("/organisers", response_model=list[OrganiserOut], summary="Configured and granted organisers")
-async def organisers(db: AsyncSession = Depends(session),
-                     settings: Settings = Depends(app_settings)) -> list[OrganiserOut]:
+@router.get("/organisers", response_model=list[OrganiserOut],
+            summary="Configured and granted organisers (owners, and who granted whom, only to owners)")
+async def organisers(db: AsyncSession = Depends(session), settings: Settings = Depends(app_settings),
+                     actor: Actor = Depends(acting_organiser)) -> list[OrganiserOut]:
     configured = list(dict.fromkeys([*settings.owners, *settings.admins]))
-    out = [OrganiserOut(telegram_id=i, source="configured", owner=i in settings.owners) for i in configured]
+    out = [OrganiserOut(telegram_id=i, source="configured", owner=i in settings.owners) for i in configured
+           if actor.owner or i not in settings.owners]
     rows = (await db.execute(select(Organiser).order_by(Organiser.granted_at))).scalars()
-    out += [OrganiserOut(telegram_id=o.telegram_id, source="granted", granted_by=o.granted_by,
+    out += [OrganiserOut(telegram_id=o.telegram_id, source="granted", granted_by=o.granted_by if actor.owner else None,
                          granted_at=o.granted_at) for o in rows if o.telegram_id not in configured]
     return out
 
 
-@router.post("/organisers", response_model=OrganiserOut, status_code=201, summary="An owner makes someone an organiser")
+@router.post("/organisers", response_model=OrganiserOut, status_code=201,
+             responses={**errors(400), 200: {"model": OrganiserOut, "description": "Already an organiser"}},
+             summary="An owner makes someone an organiser; the grant records the acting owner")
 async def grant(body: GrantIn, response: Response, db: AsyncSession = Depends(session),
-                settings: Settings = Depends(app_settings)) -> OrganiserOut:
-    _require_owner(settings, body.granted_by)
+                settings: Settings = Depends(app_settings), actor: Actor = Depends(acting_owner)) -> OrganiserOut:
     if body.telegram_id in settings.owners or body.telegram_id in settings.admins:
         response.status_code = 200
         return OrganiserOut(telegram_id=body.telegram_id, source="configured",
                             owner=body.telegram_id in settings.owners)
     existing = await db.get(Organiser, body.telegram_id)
     if existing is None:
-        existing = Organiser(telegram_id=body.telegram_id, granted_by=body.granted_by)
+        existing = Organiser(telegram_id=body.telegram_id, granted_by=actor.telegram_id)
         db.add(existing)
         try:
             await db.commit()
@@ -440,10 +445,10 @@ async def grant(body: GrantIn, response: Response, db: AsyncSession = Depends(se
                         granted_at=existing.granted_at)
 
 
-@router.delete("/organisers/{telegram_id}", response_model=RevokeOut, summary="An owner removes a granted organiser")
-async def revoke(telegram_id: int, revoked_by: int = Query(description="The owner revoking it"),
-                 db: AsyncSession = Depends(session), settings: Settings = Depends(app_settings)) -> RevokeOut:
-    _require_owner(settings, revoked_by)
+@router.delete("/organisers/{telegram_id}", response_model=RevokeOut, summary="An owner removes a granted organiser",
+               dependencies=[Depends(acting_owner)], responses=errors(409))
+async def revoke(telegram_id: int, db: AsyncSession = Depends(session),
+                 settings: Settings = Depends(app_settings)) -> RevokeOut:
     if telegram_id in settings.owners or telegram_id in settings.admins:
         raise conflict("configured", f"{telegram_id} is an organiser by configuration (VICHE_ADMINS / VICHE_OWNERS); "
                                      "remove it there")

@@ -10,11 +10,13 @@ from sqlalchemy.orm.attributes import set_committed_value
 from api import participation, schemas
 from api.deps import require_service_token, session
 from api.content_cache import content_for
+from api.error_docs import SERVICE, errors
 from api.errors import conflict, not_found
 from storage.models import Consultation, Contact, Enrolment, Participant, utcnow
 from storage.rows import insert_new_row
 
-router = APIRouter(prefix="/participant", tags=["participant"], dependencies=[Depends(require_service_token)])
+router = APIRouter(prefix="/participant", tags=["participant"], dependencies=[Depends(require_service_token)],
+                   responses=SERVICE)
 
 
 async def _consultation(db: AsyncSession, slug: str) -> Consultation:
@@ -31,7 +33,7 @@ async def _out(db: AsyncSession, participant: Participant, created: bool = False
                                   current_consultation=current.slug if current else None)
 
 
-@router.post("/identify", response_model=schemas.ParticipantOut,
+@router.post("/identify", response_model=schemas.ParticipantOut, responses=errors(400),
              summary="Find or create the participant behind a channel identity")
 async def identify(body: schemas.IdentifyIn, db: AsyncSession = Depends(session)) -> schemas.ParticipantOut:
     query = select(Participant).join(Contact, Contact.participant_id == Participant.id).where(
@@ -52,12 +54,12 @@ async def identify(body: schemas.IdentifyIn, db: AsyncSession = Depends(session)
         return await _out(db, (await db.execute(query)).scalar_one())
 
 
-@router.get("/{participant_id}", response_model=schemas.ParticipantOut)
+@router.get("/{participant_id}", response_model=schemas.ParticipantOut, responses=errors(404))
 async def get_participant(participant_id: str, db: AsyncSession = Depends(session)) -> schemas.ParticipantOut:
     return await _out(db, await participation.require_participant(db, participant_id))
 
 
-@router.patch("/{participant_id}", response_model=schemas.ParticipantOut)
+@router.patch("/{participant_id}", response_model=schemas.ParticipantOut, responses=errors(400, 404))
 async def patch_participant(participant_id: str, body: schemas.ParticipantPatch,
                             db: AsyncSession = Depends(session)) -> schemas.ParticipantOut:
     participant = await participation.require_participant(db, participant_id)
@@ -117,7 +119,7 @@ def _enrolment_out(consultation: Consultation, enrolment: Enrolment,
                                 consented_now=consented_now)
 
 
-@router.post("/{participant_id}/enrol", response_model=schemas.EnrolmentOut,
+@router.post("/{participant_id}/enrol", response_model=schemas.EnrolmentOut, responses=errors(400, 404, 409),
              summary="Open a consultation for the participant (deep link), recording the outreach source")
 async def enrol(participant_id: str, body: schemas.EnrolIn, db: AsyncSession = Depends(session)) -> schemas.EnrolmentOut:
     participant = await participation.require_participant(db, participant_id)
@@ -145,7 +147,7 @@ async def _with_next(db: AsyncSession, out, participant_id: str, slug: str | Non
     return out
 
 
-@router.post("/{participant_id}/consent", response_model=schemas.EnrolmentOut)
+@router.post("/{participant_id}/consent", response_model=schemas.EnrolmentOut, responses=errors(400, 404, 409))
 async def consent(participant_id: str, body: schemas.EnrolIn, then: str | None = NEXT, lang: str | None = LANG,
                   db: AsyncSession = Depends(session)) -> schemas.EnrolmentOut:
     participant = await participation.require_participant(db, participant_id)
@@ -164,7 +166,7 @@ async def consent(participant_id: str, body: schemas.EnrolIn, then: str | None =
     return await _with_next(db, out, participant_id, then, lang)
 
 
-@router.get("/{participant_id}/next", response_model=schemas.NextOut,
+@router.get("/{participant_id}/next", response_model=schemas.NextOut, responses=errors(404, 409),
             summary="What the participant should see next in a consultation")
 async def next_item(participant_id: str, slug: str = Query(min_length=1, max_length=64), lang: str | None = None,
                     db: AsyncSession = Depends(session)) -> schemas.NextOut:
@@ -175,7 +177,7 @@ async def next_item(participant_id: str, slug: str = Query(min_length=1, max_len
     return screen
 
 
-@router.post("/{participant_id}/answers", response_model=schemas.AnswerOut,
+@router.post("/{participant_id}/answers", response_model=schemas.AnswerOut, responses=errors(400, 404, 409),
              summary="Answer a question item (idempotent: the same answer twice is stored once)")
 async def answer(participant_id: str, body: schemas.AnswerIn, then: str | None = NEXT, lang: str | None = LANG,
                  db: AsyncSession = Depends(session)) -> schemas.AnswerOut:
@@ -183,7 +185,7 @@ async def answer(participant_id: str, body: schemas.AnswerIn, then: str | None =
     return await _with_next(db, out, participant_id, then, lang)
 
 
-@router.post("/{participant_id}/votes", response_model=schemas.VoteOut,
+@router.post("/{participant_id}/votes", response_model=schemas.VoteOut, responses=errors(400, 404, 409),
              summary="Agree / disagree / neutral on a proposal (idempotent)")
 async def vote(participant_id: str, body: schemas.VoteIn, then: str | None = NEXT, lang: str | None = LANG,
                db: AsyncSession = Depends(session)) -> schemas.VoteOut:
@@ -194,7 +196,7 @@ async def vote(participant_id: str, body: schemas.VoteIn, then: str | None = NEX
     return await _with_next(db, out, participant_id, then, lang)
 
 
-@router.post("/{participant_id}/pairs/{token}", response_model=schemas.PairAnswerOut,
+@router.post("/{participant_id}/pairs/{token}", response_model=schemas.PairAnswerOut, responses=errors(400, 404, 409),
              summary="Answer a served pair; its token counts once")
 async def pair(participant_id: str, token: str, body: schemas.PairAnswerIn, then: str | None = NEXT,
                lang: str | None = LANG, db: AsyncSession = Depends(session)) -> schemas.PairAnswerOut:
@@ -202,14 +204,14 @@ async def pair(participant_id: str, token: str, body: schemas.PairAnswerIn, then
     return await _with_next(db, out, participant_id, then, lang)
 
 
-@router.post("/{participant_id}/profile", status_code=204,
+@router.post("/{participant_id}/profile", status_code=204, responses=errors(400, 404, 409),
              summary="Answer (or skip, with value null) one optional profile question")
 async def profile(participant_id: str, body: schemas.ProfileIn, db: AsyncSession = Depends(session)) -> None:
     participant = await participation.require_participant(db, participant_id)
     await participation.record_profile(db, participant, await _open_consultation(db, body.slug), body)
 
 
-@router.post("/{participant_id}/awaiting", status_code=204,
+@router.post("/{participant_id}/awaiting", status_code=204, responses=errors(400, 404, 409),
              summary="Say what the participant's next typed message is for (a proposal, a place comment)")
 async def awaiting(participant_id: str, body: schemas.AwaitIn, db: AsyncSession = Depends(session)) -> None:
     await participation.require_participant(db, participant_id)
@@ -217,6 +219,7 @@ async def awaiting(participant_id: str, body: schemas.AwaitIn, db: AsyncSession 
 
 
 @router.post("/{participant_id}/proposals", response_model=schemas.SubmittedProposalOut, status_code=201,
+              responses=errors(400, 404, 409),
              summary="Submit a citizen proposal (12–280 characters); it waits for moderation")
 async def propose(participant_id: str, body: schemas.ProposalIn,
                   db: AsyncSession = Depends(session)) -> schemas.SubmittedProposalOut:
@@ -225,6 +228,7 @@ async def propose(participant_id: str, body: schemas.ProposalIn,
 
 
 @router.post("/{participant_id}/answers/{item_id}/comment", response_model=schemas.AnswerOut,
+              responses=errors(400, 404, 409),
              summary="Add a short comment to a place answer")
 async def comment(participant_id: str, body: schemas.CommentIn,
                   item_id: int = Path(ge=1, le=2_147_483_647),

@@ -13,12 +13,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from api import privacy, schemas
 from api.deps import require_service_token, session
+from api.error_docs import SERVICE, errors
 from api.errors import not_found
 from api.participation import require_participant
 from api.routes_participant import _out
 from storage.models import Contact, Participant
 
-router = APIRouter(prefix="/participant", tags=["privacy"], dependencies=[Depends(require_service_token)])
+router = APIRouter(prefix="/participant", tags=["privacy"], dependencies=[Depends(require_service_token)],
+                   responses=SERVICE)
 
 
 class ForgetOut(BaseModel):
@@ -30,7 +32,7 @@ class ForgetOut(BaseModel):
     enrolments: int
 
 
-@router.post("/find", response_model=schemas.ParticipantOut,
+@router.post("/find", response_model=schemas.ParticipantOut, responses=errors(400, 404),
              summary="The participant behind a channel identity, without creating one (404 when unknown)")
 async def find(body: schemas.IdentifyIn, db: AsyncSession = Depends(session)) -> schemas.ParticipantOut:
     participant = (await db.execute(
@@ -41,13 +43,13 @@ async def find(body: schemas.IdentifyIn, db: AsyncSession = Depends(session)) ->
     return await _out(db, participant)
 
 
-@router.get("/{participant_id}/export", response_model=dict[str, Any],
+@router.get("/{participant_id}/export", response_model=dict[str, Any], responses=errors(404),
             summary="Everything stored about the participant, as one JSON document (/mydata)")
 async def export(participant_id: str, db: AsyncSession = Depends(session)) -> dict[str, Any]:
     return await privacy.export(db, await require_participant(db, participant_id))
 
 
-@router.post("/{participant_id}/forget", response_model=ForgetOut,
+@router.post("/{participant_id}/forget", response_model=ForgetOut, responses=errors(404),
              summary="Delete the participant's contact data and identity; anonymous answers stay in results")
 async def forget(participant_id: str, db: AsyncSession = Depends(session)) -> ForgetOut:
     return ForgetOut(**await privacy.forget(db, await require_participant(db, participant_id)))

@@ -1,7 +1,7 @@
 """Organiser results route: every item's scores, optionally split into segments (see :mod:`api.results`).
 
-Service-token protected like the other organiser routes (the bot checks who may ask). Organisers read raw
-content too: free texts and place points, never who wrote them.
+Protected like the other organiser routes: the service token and an acting organiser (api/acting.py).
+Organisers read raw content too: free texts and place points, never who wrote them.
 """
 from __future__ import annotations
 
@@ -9,16 +9,19 @@ from fastapi import APIRouter, Depends, Query, Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api import results
+from api.acting import acting_organiser
+from api.error_docs import ORGANISER, errors
 from api.deps import require_service_token, session
 from api.errors import not_found
 from storage.consultations import by_slug
 
-router = APIRouter(prefix="/organiser", tags=["organiser"], dependencies=[Depends(require_service_token)])
+router = APIRouter(prefix="/organiser", tags=["organiser"],
+                   dependencies=[Depends(require_service_token), Depends(acting_organiser)], responses=ORGANISER)
 
 
 @router.get("/consultations/{slug}/results", response_class=Response,
             summary="Results of every item, optionally by segment",
-            responses={200: {"content": {"application/json": {}},
+            responses={**errors(400, 404), 200: {"content": {"application/json": {}},
                              "description": "The structure documented in api/results.py"}})
 async def consultation_results(
     slug: str,

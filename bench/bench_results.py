@@ -45,7 +45,7 @@ import httpx  # noqa: E402
 import numpy as np  # noqa: E402
 from sqlalchemy import insert, select  # noqa: E402
 
-from api import results  # noqa: E402
+from api import assertion, results  # noqa: E402
 from api.app import create_app  # noqa: E402
 from api.definition import ConsultationDef  # noqa: E402
 from storage.consultations import save_definition  # noqa: E402
@@ -66,6 +66,7 @@ from storage.models import (  # noqa: E402
 from viche.settings import Settings  # noqa: E402
 
 TOKEN = "bench-token"
+ORGANISER = 900001  # the organiser the results are read as (VICHE_ADMINS of the bench's app)
 WARM_UP = 10
 CHUNK = 10_000
 
@@ -159,9 +160,18 @@ async def ids_of(db: Database, model, item_id: int) -> list:  # noqa: ANN001
                                            .order_by(model.id))).scalars())
 
 
+class ActingOrganiser(httpx.Auth):
+    """Organiser routes need who acts, signed for each request (X-Viche-Actor, api/assertion.py)."""
+
+    def auth_flow(self, request: httpx.Request):  # noqa: ANN201
+        if request.url.path.startswith("/organiser/"):
+            request.headers[assertion.HEADER] = assertion.sign(TOKEN, ORGANISER, request.method, request.url.path)
+        yield request
+
+
 def client_for(app) -> httpx.AsyncClient:  # noqa: ANN001
     return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://bench",
-                             headers={"Authorization": f"Bearer {TOKEN}"}, timeout=None)
+                             headers={"Authorization": f"Bearer {TOKEN}"}, timeout=None, auth=ActingOrganiser())
 
 
 # ---------------------------------------------------------------------------------------------- 1. next
@@ -189,7 +199,7 @@ async def bench_next(url: str, n: int, kind: str, walkers: int = 300) -> dict:
         await insert_rows(db, ProposalVote, vote_rows(item_id, proposals, voters, 10, rnd))
     people = await make_people(db, consultation.id, walkers, rnd)
 
-    app = create_app(Settings(database_url=url, service_token=TOKEN, _env_file=None), db)
+    app = create_app(Settings(database_url=url, service_token=TOKEN, admins=[ORGANISER], _env_file=None), db)
     # The selector is built once per process from the stored votes: timed on its own.
     async with db.session() as session:
         item = await session.get(Item, item_id)
@@ -285,7 +295,7 @@ async def fill_results(url: str, votes: int, participants: int) -> None:
 
 async def bench_results(url: str, reads: int, read_seconds: float) -> dict:
     db = Database(url)
-    app = create_app(Settings(database_url=url, service_token=TOKEN, _env_file=None), db)
+    app = create_app(Settings(database_url=url, service_token=TOKEN, admins=[ORGANISER], _env_file=None), db)
     out: dict = {}
     async with db.session() as session:
         from storage.consultations import by_slug

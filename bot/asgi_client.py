@@ -15,15 +15,18 @@ from bot.backend_http import BackendResponse, json_body, query_string
 
 
 class AsgiClient:
-    """Requests straight into an ASGI app, with fixed headers (the service token)."""
+    """Requests straight into an ASGI app, with fixed headers (the service token) and a request's own (who acts)."""
 
     def __init__(self, app: Any, headers: dict[str, str], host: str = "viche.internal") -> None:
         self._app = app
         self._headers = [(b"host", host.encode())] + [(k.lower().encode(), v.encode()) for k, v in headers.items()]
 
-    async def request(self, method: str, path: str, *, json: Any = None,
-                      params: dict[str, Any] | None = None) -> BackendResponse:
+    async def request(self, method: str, path: str, *, json: Any = None, params: dict[str, Any] | None = None,
+                      headers: dict[str, str] | None = None) -> BackendResponse:
+        extra = headers
         headers = list(self._headers)
+        if extra:
+            headers += [(k.lower().encode(), v.encode()) for k, v in extra.items()]
         body = b""
         if json is not None:
             body = json_body(json)

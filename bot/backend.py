@@ -8,6 +8,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from api import assertion
+from bot.acting import acting_user
 from bot.asgi_client import AsgiClient
 from bot.backend_http import BackendResponse
 from bot.remote_client import RemoteClient
@@ -25,22 +27,28 @@ class BackendError(Exception):
 
 
 class Backend:
-    def __init__(self, client: AsgiClient | RemoteClient) -> None:
+    def __init__(self, client: AsgiClient | RemoteClient, service_token: str | None = None) -> None:
         self._http = client
+        self._signing_key = service_token  # signs who acts on the organiser routes (bot/acting.py)
 
     @classmethod
     def in_process(cls, app: Any, service_token: str) -> "Backend":
-        return cls(AsgiClient(app, {"Authorization": f"Bearer {service_token}"}))
+        return cls(AsgiClient(app, {"Authorization": f"Bearer {service_token}"}), service_token)
 
     @classmethod
     def remote(cls, base_url: str, service_token: str) -> "Backend":
-        return cls(RemoteClient(base_url, {"Authorization": f"Bearer {service_token}"}))
+        return cls(RemoteClient(base_url, {"Authorization": f"Bearer {service_token}"}), service_token)
 
     async def close(self) -> None:
         await self._http.aclose()
 
-    async def _request(self, method: str, path: str, **kwargs: Any) -> BackendResponse:
-        """The response, or the API's JSON error raised as a BackendError."""
+    async def _request(self, method: str, path: str, *, actor: int | None = None, **kwargs: Any) -> BackendResponse:
+        """The response, or the API's JSON error raised as a BackendError. An organiser route acts as ``actor``,
+        by default the sender of the update being handled."""
+        if path.startswith("/organiser/"):
+            who = actor if actor is not None else acting_user.get()
+            if who is not None and self._signing_key:
+                kwargs["headers"] = {assertion.HEADER: assertion.sign(self._signing_key, who, method, path)}
         response = await self._http.request(method, path, **kwargs)
         if response.status_code >= 400:
             try:
@@ -122,11 +130,11 @@ class Backend:
         return await self._call("GET", "/organiser/organisers")
 
     async def grant(self, telegram_id: int, granted_by: int) -> dict:
-        return await self._call("POST", "/organiser/organisers",
-                                json={"telegram_id": telegram_id, "granted_by": granted_by})
+        """Signed as ``granted_by``: the API records the owner it verified, and refuses anyone else."""
+        return await self._call("POST", "/organiser/organisers", json={"telegram_id": telegram_id}, actor=granted_by)
 
     async def revoke(self, telegram_id: int, revoked_by: int) -> dict:
-        return await self._call("DELETE", f"/organiser/organisers/{telegram_id}", params={"revoked_by": revoked_by})
+        return await self._call("DELETE", f"/organiser/organisers/{telegram_id}", actor=revoked_by)
 
     async def consultations(self, lang: str | None = None) -> list[dict]:
         return await self._call("GET", "/organiser/consultations", params=_lang(lang))

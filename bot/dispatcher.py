@@ -7,6 +7,7 @@ from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.methods.base import Response, TelegramMethod
 
+from bot.acting import ActingUser
 from bot.backend import Backend
 from bot.commands import publish_commands
 from bot.flows.admin import AdminFlow
@@ -21,6 +22,7 @@ def build_dispatcher(backend: Backend, *, default_language: str = "uk") -> Dispa
     # viche keeps every conversation's state in the backend: no FSM (aiogram's default storage would keep a
     # record per chat for the life of the process, ~9 KiB a person, and its middleware runs on every update).
     dispatcher = Dispatcher(disable_fsm=True)
+    dispatcher.update.outer_middleware(ActingUser())  # organiser requests act as the update's sender
     known = KnownParticipants(backend)  # shared: /forget must be seen by the citizen flow at once
     dispatcher["citizen_flow"] = CitizenFlow(backend, known, default_language=default_language)
     dispatcher["backend"] = backend

@@ -17,7 +17,7 @@ TIMEOUT_SECONDS = 30.0
 
 
 class RemoteClient:
-    """Requests to ``base_url`` with fixed headers (the service token)."""
+    """Requests to ``base_url`` with fixed headers (the service token) and a request's own (who acts)."""
 
     def __init__(self, base_url: str, headers: dict[str, str], timeout: float = TIMEOUT_SECONDS) -> None:
         self._base = base_url.rstrip("/")
@@ -31,12 +31,13 @@ class RemoteClient:
                                               json_serialize=None, raise_for_status=False)
         return self._session
 
-    async def request(self, method: str, path: str, *, json: Any = None,
-                      params: dict[str, Any] | None = None) -> BackendResponse:
+    async def request(self, method: str, path: str, *, json: Any = None, params: dict[str, Any] | None = None,
+                      headers: dict[str, str] | None = None) -> BackendResponse:
         session = self._session if self._session is not None and not self._session.closed else self._open()
         query = query_string(params)
         url = self._base + quote(path) + (f"?{query}" if query else "")
-        headers = {"Content-Type": "application/json"} if json is not None else None
+        if json is not None:
+            headers = {**(headers or {}), "Content-Type": "application/json"}
         body = json_body(json) if json is not None else None
         async with session.request(method, url, data=body, headers=headers) as response:
             content = await response.read()

@@ -90,13 +90,30 @@ async def backend(api_app) -> AsyncIterator[Backend]:
     await client.close()
 
 
+def acting_as(telegram_id: int, key: str = SERVICE_TOKEN):  # noqa: ANN201
+    """httpx auth that signs every /organiser/... request as ``telegram_id`` (X-Viche-Actor, api/assertion.py),
+    as the bot does for the sender of each update; a request that brings its own header keeps it."""
+    import httpx
+
+    from api import assertion
+
+    class ActingAs(httpx.Auth):
+        def auth_flow(self, request):  # noqa: ANN001, ANN202
+            if request.url.path.startswith("/organiser/") and assertion.HEADER not in request.headers:
+                request.headers[assertion.HEADER] = assertion.sign(key, telegram_id, request.method, request.url.path)
+            yield request
+
+    return ActingAs()
+
+
 @pytest.fixture
 async def http(api_app) -> AsyncIterator:
-    """A plain HTTP client for asserting on status codes and bodies."""
+    """A plain HTTP client for asserting on status codes and bodies; on the organiser routes it acts as the
+    organiser and owner of the test settings (900001)."""
     import httpx
 
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=api_app), base_url="http://test",
-                                 headers={"Authorization": f"Bearer {SERVICE_TOKEN}"}) as client:
+                                 headers={"Authorization": f"Bearer {SERVICE_TOKEN}"}, auth=acting_as(900001)) as client:
         yield client
 
 

@@ -10,6 +10,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.broadcast.outbox import create_digest, create_invitations, mark_reachable, preference, set_preference
 from api.broadcast.store import broadcast_counts
+from api.acting import acting_organiser
+from api.error_docs import ORGANISER, SERVICE, errors
 from api.deps import require_service_token, session
 from api.disclosure import BelowThreshold
 from api.participation import require_participant
@@ -18,8 +20,10 @@ from storage.consultations import by_slug
 from storage.models import Consultation
 from storage.models_broadcast import OPEN_STATES, Broadcast, Outbox
 
-organiser = APIRouter(prefix="/organiser", tags=["organiser"], dependencies=[Depends(require_service_token)])
-participant = APIRouter(prefix="/participant", tags=["participant"], dependencies=[Depends(require_service_token)])
+organiser = APIRouter(prefix="/organiser", tags=["organiser"],
+                      dependencies=[Depends(require_service_token), Depends(acting_organiser)], responses=ORGANISER)
+participant = APIRouter(prefix="/participant", tags=["participant"], dependencies=[Depends(require_service_token)],
+                        responses=SERVICE)
 router = APIRouter()
 
 ROUND_PATTERN = r"^[a-z0-9][a-z0-9-]{0,39}$"
@@ -91,11 +95,11 @@ async def _answer(db: AsyncSession, request: Request, response: Response, consul
 
 @organiser.post("/consultations/{slug}/digest", response_model=BroadcastOut, status_code=201,
                 summary="Send the results digest to the consultation's participants",
-                responses={200: {"description": "Everyone was already queued for this round; its latest broadcast"},
-                           409: {"description": "Nobody can receive it (`no_recipients`), the consultation is a "
-                                                 "draft (`draft`), or fewer participants answered than its "
-                                                 "min_segment_size (`below_threshold`, with `participants` and "
-                                                 "`needed`): no result goes out below it"}})
+                responses={**errors(400, 404, 409, meaning={
+                               409: "Nobody can receive it (`no_recipients`), the consultation is a draft (`draft`), "
+                                    "or fewer participants answered than its min_segment_size (`below_threshold`, "
+                                    "with `participants` and `needed`): no result goes out below it"}),
+                           200: {"description": "Everyone was already queued for this round; its latest broadcast"}})
 async def start_digest(slug: str, body: BroadcastIn, request: Request, response: Response,
                        db: AsyncSession = Depends(session)) -> BroadcastOut:
     consultation = await _consultation(db, slug)
@@ -111,7 +115,9 @@ async def start_digest(slug: str, body: BroadcastIn, request: Request, response:
 
 
 @organiser.post("/consultations/{slug}/invite", response_model=BroadcastOut, status_code=201,
-                summary="Invite people who took part in earlier consultations to this open one")
+                summary="Invite people who took part in earlier consultations to this open one",
+                responses={**errors(400, 404, 409, meaning={409: "Not open, or nobody can receive it"}),
+                           200: {"description": "Everyone was already invited in this round; its latest broadcast"}})
 async def start_invitations(slug: str, body: BroadcastIn, request: Request, response: Response,
                             db: AsyncSession = Depends(session)) -> BroadcastOut:
     consultation = await _consultation(db, slug)
@@ -135,7 +141,7 @@ async def list_broadcasts(request: Request, slug: str | None = None, limit: int 
     return [_out(b, s, counts[b.id], _rate(request)) for b, s in rows]
 
 
-@organiser.get("/broadcasts/{broadcast_id}", response_model=BroadcastOut)
+@organiser.get("/broadcasts/{broadcast_id}", response_model=BroadcastOut, responses=errors(404))
 async def get_broadcast(request: Request, broadcast_id: int = BroadcastId,
                         db: AsyncSession = Depends(session)) -> BroadcastOut:
     row = (await db.execute(select(Broadcast, Consultation.slug)
@@ -147,7 +153,7 @@ async def get_broadcast(request: Request, broadcast_id: int = BroadcastId,
     return _out(broadcast, slug, (await broadcast_counts(db, [broadcast.id]))[broadcast.id], _rate(request))
 
 
-@organiser.post("/broadcasts/{broadcast_id}/cancel", response_model=BroadcastOut,
+@organiser.post("/broadcasts/{broadcast_id}/cancel", response_model=BroadcastOut, responses=errors(404),
                 summary="Stop a running broadcast; whoever it has not reached yet is taken off its list")
 async def cancel_broadcast(request: Request, broadcast_id: int = BroadcastId,
                            db: AsyncSession = Depends(session)) -> BroadcastOut:
@@ -182,7 +188,7 @@ class ReachableIn(BaseModel):
     external_id: str = Field(max_length=64)
 
 
-@participant.get("/{participant_id}/messaging", response_model=MessagingOut,
+@participant.get("/{participant_id}/messaging", response_model=MessagingOut, responses=errors(404),
                  summary="Whether the participant receives digests, and whether they stopped every message")
 async def get_messaging(participant_id: str, db: AsyncSession = Depends(session)) -> MessagingOut:
     await require_participant(db, participant_id)
@@ -190,14 +196,14 @@ async def get_messaging(participant_id: str, db: AsyncSession = Depends(session)
     return MessagingOut(digests=pref.digests, stopped=pref.stopped, unreachable=pref.unreachable_at is not None)
 
 
-@participant.put("/{participant_id}/messaging", response_model=MessagingOut)
+@participant.put("/{participant_id}/messaging", response_model=MessagingOut, responses=errors(400, 404))
 async def put_messaging(participant_id: str, body: MessagingIn, db: AsyncSession = Depends(session)) -> MessagingOut:
     await require_participant(db, participant_id)
     pref = await set_preference(db, participant_id, digests=body.digests, stopped=body.stopped)
     return MessagingOut(digests=pref.digests, stopped=pref.stopped, unreachable=False)
 
 
-@participant.post("/messaging/reachable", status_code=204,
+@participant.post("/messaging/reachable", status_code=204, responses=errors(400),
                   summary="The person wrote to the bot: if they had blocked it, they can be messaged again")
 async def reachable(body: ReachableIn, db: AsyncSession = Depends(session)) -> Response:
     await mark_reachable(db, body.channel, body.external_id)
