@@ -601,7 +601,7 @@ def _blank(body: dict[str, Any], columns: set[tuple]) -> None:
             if p["id"] in hidden:
                 p = {"id": p["id"], "text": p["text"], "rank": None, "controversy_rank": None, "votes": None,
                      **{f: dict(_HIDDEN_SHARE) for f in ("agree", "disagree", "neutral", "agree_among_decided")},
-                     "zone": None, "top_score": None, "controversy_score": None}
+                     "zone": None, "top_score": None, "support": None, "controversy_score": None}
             if p["id"] in hidden or p["id"] in unqualified:
                 p = {**p, "qualifications": {choice: {name: dict(_HIDDEN_SHARE) for name in names}
                                              for choice, names in QUALIFICATIONS.items()}}

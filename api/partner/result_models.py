@@ -5,12 +5,18 @@ only describe them, and every code a partner reads there (``limbo``, ``bradley_t
 kinds, qualifications, segment kinds) comes with its plain-language label beside it
 (:func:`api.schemas.labelled`). The tests validate real responses and the documented examples against these
 models, so the description cannot drift from what is sent.
+
+Inside the segments of ``?segment=``, the disclosure rule (:mod:`api.disclosure`) nulls the counts of fewer than
+the consultation's ``min_segment_size`` people, with every figure that would give them back, and withholds an
+item answered by too few whole (:class:`WithheldItem`): those fields are nullable here, each saying why
+(:data:`SUPPRESSED`). The whole consultation's figures are never nulled: below ``min_segment_size`` the routes
+answer 409 ``below_threshold`` instead.
 """
 
 from datetime import datetime
 from typing import Annotated, Literal, Union
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag
 
 from api.schemas import labelled
 from api.scoring.proposals import CONTROVERSY_MIN_SCORE, ZONE_MAX_NEUTRAL_SHARE, ZONE_MIN_VOTES
@@ -66,41 +72,49 @@ STATUS_LABELS = {"open": "taking answers", "paused": "temporarily not taking ans
 Interval = Annotated[list[float], Field(min_length=2, max_length=2, description=(
     "95 % interval [low, high] of the value beside it, in the same unit; the value lies inside it."))]
 
+SUPPRESSED = ("null inside a segment: fewer than the consultation's min_segment_size (or a figure that would give "
+              "such a count back by subtraction), withheld so nobody can be recognised.")
+"""Why a segment's figure may be null (the disclosure rule, :mod:`api.disclosure`)."""
+
+
+def _nullable(description: str = "") -> object:
+    return Field(description=f"{description} {SUPPRESSED[0].upper()}{SUPPRESSED[1:]}".strip())
+
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
 class Share(_Strict):
-    count: int
-    share: float = Field(description="count / base, 0..1.")
-    interval: Interval = Field(description="95 % Wilson interval of `share` ([0, 1] when the base is 0).")
+    count: int | None = _nullable()
+    share: float | None = _nullable("count / base, 0..1.")
+    interval: Interval | None = _nullable("95 % Wilson interval of `share` ([0, 1] when the base is 0).")
 
 
 class Option(_Strict):
     key: str = Field(description="The option's key, as in the definition and in the exports.")
     label: str
-    count: int
-    share: float
-    interval: Interval
+    count: int | None = _nullable()
+    share: float | None = _nullable()
+    interval: Interval | None = _nullable()
 
 
 class ScaleValue(_Strict):
     value: int
-    count: int
-    share: float
-    interval: Interval
+    count: int | None = _nullable()
+    share: float | None = _nullable()
+    interval: Interval | None = _nullable()
 
 
 class Project(_Strict):
     key: str = Field(description="The project's key, as in the definition and in the exports.")
     label: str
     cost: int | None
-    votes: int
-    share: float = Field(description="Share of ballots choosing it.")
-    interval: Interval
-    rank: int
-    funded: bool = Field(description="Taken by the funding rule: by votes, each project taken if it still fits.")
+    votes: int | None = _nullable()
+    share: float | None = _nullable("Share of ballots choosing it.")
+    interval: Interval | None = _nullable()
+    rank: int | None = _nullable("1 = most votes. A project whose votes are null comes after the ranked ones.")
+    funded: bool | None = _nullable("Taken by the funding rule: by votes, each project taken if it still fits.")
 
 
 class Point(_Strict):
@@ -146,37 +160,47 @@ class Qualifications(_Strict):
 
 
 class ProposalResult(_Strict):
+    """A statement's figures. Inside a segment they are nulled together (its shares with null fields) when one of
+    its counts is, and such a statement comes after the ranked ones, by id."""
+
     id: int
     text: str
-    rank: int = Field(description="1 = best by `top_score`.")
-    controversy_rank: int = Field(description="1 = most divisive by `controversy_score`.")
-    votes: int
+    rank: int | None = _nullable("1 = best by `top_score`.")
+    controversy_rank: int | None = _nullable("1 = most divisive by `controversy_score`.")
+    votes: int | None = _nullable()
     agree: Share
     disagree: Share
     neutral: Share
     agree_among_decided: Share = Field(description="Agree votes among agree + disagree votes.")
-    zone: labelled(ZONE_LABELS, "Where the statement stands.")
-    top_score: float = Field(description="Top score, 0..1: the lower end of `support`'s interval, so a statement "
-                                         "with three enthusiastic votes does not outrank one with 300 good ones.")
-    support: Support
-    controversy_score: float = Field(description="0..1: twice the 95 % lower bound of the smaller camp's share "
-                                                 "(agree or disagree) of all votes; 1 for a perfect 50/50 split.")
+    zone: labelled(ZONE_LABELS, f"Where the statement stands; {SUPPRESSED}") | None
+    top_score: float | None = _nullable("Top score, 0..1: the lower end of `support`'s interval, so a statement "
+                                        "with three enthusiastic votes does not outrank one with 300 good ones.")
+    support: Support | None = _nullable()
+    controversy_score: float | None = _nullable("0..1: twice the 95 % lower bound of the smaller camp's share "
+                                                "(agree or disagree) of all votes; 1 for a perfect 50/50 split.")
     qualifications: Qualifications
 
 
+PAIR_SCORE = "Chance, in %, to beat a randomly chosen other proposal (Bradley–Terry)."
+PAIR_INTERVAL = "95 % interval of `score`, in %; `score` lies inside it."
+AOI_SCORE = ("All Our Ideas' score 100·(wins+1)/(wins+losses+2), for comparison with that tool: another method, so "
+             "it has no interval and may differ from `score`.")
+
+
 class PairResult(_Strict):
+    """A proposal's figures. Inside a segment they are nulled together when its wins or losses are, and such a
+    proposal comes after the ranked ones, by id."""
+
     id: int
     text: str
-    rank: int = Field(description="1 = best by `score`.")
-    score: float = Field(description="Chance, in %, to beat a randomly chosen other proposal (Bradley–Terry).")
-    interval: Interval = Field(description="95 % interval of `score`, in %; `score` lies inside it.")
-    strength: float = Field(description="Bradley–Terry log-strength, 0 = average.")
-    wins: int
-    losses: int
-    comparisons: int
-    aoi_score: float = Field(description="All Our Ideas' score 100·(wins+1)/(wins+losses+2), for comparison with "
-                                         "that tool: another method, so it has no interval and may differ from "
-                                         "`score`.")
+    rank: int | None = _nullable("1 = best by `score`.")
+    score: float | None = _nullable(PAIR_SCORE)
+    interval: Interval | None = _nullable(PAIR_INTERVAL)
+    strength: float | None = _nullable("Bradley–Terry log-strength, 0 = average.")
+    wins: int | None = _nullable()
+    losses: int | None = _nullable()
+    comparisons: int | None = _nullable()
+    aoi_score: float | None = _nullable(AOI_SCORE)
 
 
 class ZoneCounts(_Strict):
@@ -215,14 +239,16 @@ class ScaleItem(_Item):
     min: int
     max: int
     distribution: list[ScaleValue]
-    mean: float | None
-    mean_interval: Interval | None = Field(description="95 % interval of `mean` (null below 2 answers).")
-    median: float | None
+    mean: float | None = Field(description="Null without answers, or inside a segment when a count of "
+                                           "`distribution` is null (with the shown counts it would give it back).")
+    mean_interval: Interval | None = Field(description="95 % interval of `mean` (null below 2 answers, or with "
+                                                       "`mean`).")
+    median: float | None = Field(description="Null with `mean`.")
 
 
 class FreeTextItem(_Item):
     kind: _kind("free_text")
-    skipped: int
+    skipped: int | None = _nullable()
     texts: list[str] = Field(default_factory=list, description="The answers, sorted; never who wrote them.")
 
 
@@ -231,14 +257,15 @@ class BudgetItem(_Item):
     ballots: int
     total: int
     currency: str
-    spent: int = Field(description="Cost of the funded projects.")
-    funded: list[str] = Field(description="Keys of the funded projects.")
+    spent: int | None = _nullable("Cost of the funded projects.")
+    funded: list[str] = Field(description="Keys of the funded projects (inside a segment, those whose votes are "
+                                          "shown).")
     projects: list[Project] = Field(description="Best first.")
 
 
 class PlaceItem(_Item):
     kind: _kind("place")
-    comments: int
+    comments: int | None = _nullable()
     points: list[Point] = Field(default_factory=list)
 
 
@@ -264,12 +291,35 @@ ItemResult = Annotated[Union[SingleChoiceItem, MultiChoiceItem, ScaleItem, FreeT
                              ProposalItem, PairsItem], Field(discriminator="kind")]
 
 
+class WithheldItem(_Strict):
+    """A segment's item answered by fewer than the consultation's min_segment_size: only what names it."""
+
+    key: str
+    kind: labelled(KIND_LABELS, "The item's kind.")
+    number: int = Field(description="1-based position in the consultation.")
+    prompt: str
+    withheld: Literal[True] = Field(description="Always true: in this segment the item was answered by fewer than "
+                                                "the consultation's min_segment_size (or by a number that would "
+                                                "give such a group back by subtraction), so its figures are "
+                                                "withheld whole so nobody can be recognised.")
+
+
+def _answered_or_withheld(item: object) -> str:
+    withheld = item.get("withheld") if isinstance(item, dict) else isinstance(item, WithheldItem)
+    return "withheld" if withheld else "answered"
+
+
+SegmentItem = Annotated[Union[Annotated[ItemResult, Tag("answered")], Annotated[WithheldItem, Tag("withheld")]],
+                        Discriminator(_answered_or_withheld)]
+
+
 class Segment(BaseModel):
     value: str | None = Field(description="The dimension's value; null for `unknown` and `other`.")
     kind: labelled(SEGMENT_KIND_LABELS, "What the segment holds.")
     label: str | None
     participants: int
-    items: list[ItemResult]
+    items: list[SegmentItem] = Field(description="The segment's results, item by item; an item answered by too "
+                                                 "few here is withheld (`withheld: true`).")
 
 
 class Results(BaseModel):
@@ -293,11 +343,11 @@ class PairsRankingRow(_Strict):
     rank: int
     proposal: int = Field(description="The proposal's id.")
     text: str
-    score: float = PairResult.model_fields["score"]
-    interval: Interval = PairResult.model_fields["interval"]
+    score: float = Field(description=PAIR_SCORE)
+    interval: Interval = Field(description=PAIR_INTERVAL)
     wins: int
     losses: int
-    aoi_score: float = PairResult.model_fields["aoi_score"]
+    aoi_score: float = Field(description=AOI_SCORE)
 
 
 class ProposalRankingRow(_Strict):

@@ -306,7 +306,10 @@ async def results(consultation: Consultation = Depends(released_consultation), d
                   segment: str | None = Query(None, description="Also split every item by this dimension: language, "
                                                             "age_band, country, region or source. Values held by "
                                                             "fewer participants than the consultation's minimum "
-                                                            "segment size are pooled, never shown alone."),
+                                                            "segment size are pooled, never shown alone; inside "
+                                                            "a segment, a count of fewer (and any figure that "
+                                                            "would give it back) is null, and an item answered "
+                                                            "by too few is withheld (`withheld: true`)."),
                   language: str | None = LANGUAGE) -> Any:
     """Every item's results: shares with 95 % Wilson intervals (choices, scales, budgets), agree/disagree
     scores and zones (proposals), Bradley–Terry scores with intervals and All Our Ideas' score (pairs).

@@ -18,7 +18,8 @@ from tests.results.support import bulk_pair_votes, create, item_of, people, prop
 
 
 async def ideas_and_pairs(db, slug: str, proposals: int = 4):  # noqa: ANN001, ANN201
-    consultation = await create(db, {"slug": slug, "items": [
+    # Scores of one vote or a handful are what these tests are about: released from one participant.
+    consultation = await create(db, {"slug": slug, "min_segment_size": 1, "items": [
         {"key": "ideas", "type": "proposal", "prompt": {"en": "Agree?"}, "proposals": texts(proposals, "Idea")},
         {"key": "best", "type": "pairs", "prompt": {"en": "Better?"}, "proposals": texts(proposals, "Pair")}]})
     ideas, best = await item_of(db, consultation.id, "ideas"), await item_of(db, consultation.id, "best")
