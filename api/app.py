@@ -34,6 +34,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     install_error_handlers(app)
     app.include_router(routes_participant.router)
     app.include_router(routes_organiser.router)
+    app.include_router(routes_organiser.bot_router)
     app.include_router(routes_results.router)
     app.include_router(routes_privacy.router)
     app.include_router(routes_delivery.router)

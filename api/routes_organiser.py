@@ -23,7 +23,7 @@ from api import moderation, participation, schemas
 from api.acting import Actor, acting_organiser, acting_owner, standing
 from api.broadcast.outbox import on_status_changed
 from api.content import localized
-from api.error_docs import ORGANISER, errors
+from api.error_docs import ORGANISER, SERVICE, errors
 from api.deps import require_service_token, session
 from api.errors import ApiError, bad_request, conflict, not_found
 from api.content_cache import consultation_changed
@@ -34,6 +34,8 @@ from viche.settings import Settings
 
 router = APIRouter(prefix="/organiser", tags=["organiser"],
                    dependencies=[Depends(require_service_token), Depends(acting_organiser)], responses=ORGANISER)
+# What the bot asks for itself, with no person acting (at startup): the service token alone.
+bot_router = APIRouter(prefix="/bot", tags=["bot"], dependencies=[Depends(require_service_token)], responses=SERVICE)
 
 
 async def app_settings(request: Request) -> Settings:
@@ -418,6 +420,23 @@ async def organisers(db: AsyncSession = Depends(session), settings: Settings = D
     out += [OrganiserOut(telegram_id=o.telegram_id, source="granted", granted_by=o.granted_by if actor.owner else None,
                          granted_at=o.granted_at) for o in rows if o.telegram_id not in configured]
     return out
+
+
+class MenuOut(BaseModel):
+    telegram_id: int
+    owner: bool = False
+
+
+@bot_router.get("/organiser-menus", response_model=list[MenuOut],
+                summary="Who gets the organiser commands in their chat's menu (the bot publishes them at startup)")
+async def organiser_menus(db: AsyncSession = Depends(session),
+                          settings: Settings = Depends(app_settings)) -> list[MenuOut]:
+    """Every organiser, configured or granted, and whether they are an owner. No person acts at startup, so the
+    bot's service token alone opens this: it names no more than that token could sign as anyway."""
+    configured = list(dict.fromkeys([*settings.owners, *settings.admins]))
+    granted = (await db.execute(select(Organiser.telegram_id).order_by(Organiser.granted_at))).scalars()
+    return ([MenuOut(telegram_id=i, owner=i in settings.owners) for i in configured]
+            + [MenuOut(telegram_id=i) for i in granted if i not in configured])
 
 
 @router.post("/organisers", response_model=OrganiserOut, status_code=201,

@@ -129,6 +129,10 @@ class Backend:
     async def organisers(self) -> list[dict]:
         return await self._call("GET", "/organiser/organisers")
 
+    async def organiser_menus(self) -> list[dict]:
+        """Who gets the organiser menu (no person acts: the bot asks at startup)."""
+        return await self._call("GET", "/bot/organiser-menus")
+
     async def grant(self, telegram_id: int, granted_by: int) -> dict:
         """Signed as ``granted_by``: the API records the owner it verified, and refuses anyone else."""
         return await self._call("POST", "/organiser/organisers", json={"telegram_id": telegram_id}, actor=granted_by)

@@ -60,7 +60,7 @@ async def publish_commands(bot: Bot, backend: Any = None) -> None:
     if backend is None:
         return
     try:
-        organisers = await backend.organisers()
+        organisers = await backend.organiser_menus()
     except Exception as error:  # noqa: BLE001 - the backend away at startup: the menus come with the next start
         log.warning("could not list the organisers for their command menus: %s", error)
         return
