@@ -1,5 +1,12 @@
-"""Picking a consultation's text in the participant's language."""
+"""Picking a consultation's text in the participant's language, and the language a reader asks for."""
 from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from api.errors import ApiError
+
+if TYPE_CHECKING:
+    from storage.models import Consultation
 
 
 def localized(texts: dict[str, str] | None, language: str | None, default_language: str) -> str:
@@ -12,3 +19,21 @@ def localized(texts: dict[str, str] | None, language: str | None, default_langua
         if candidate and texts.get(candidate):
             return texts[candidate]
     return next((text for text in texts.values() if text), "")
+
+
+def consultation_language(consultation: Consultation, language: str | None) -> str | None:
+    """The consultation's own name for the language asked for, None for its default; any other is a 422.
+
+    Results are cached per language: taking any string would let a caller force a fresh computation per
+    request, and fill memory, by varying it. Only the consultation's few languages ever reach the cache.
+    """
+    if language is None or not language.strip():
+        return None
+    languages = list(consultation.languages or [consultation.default_language])
+    by_name = {name.lower(): name for name in languages}
+    wanted = language.strip().lower().replace("_", "-")
+    found = by_name.get(wanted) or by_name.get(wanted.split("-", 1)[0])
+    if found is None:
+        raise ApiError(422, "unknown_language", "language must be one of the consultation's: " + ", ".join(languages),
+                       languages=languages)
+    return found

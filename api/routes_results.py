@@ -12,6 +12,7 @@ from api import results
 from api.acting import acting_organiser
 from api.error_docs import ORGANISER, errors
 from api.deps import require_service_token, session
+from api.content import consultation_language
 from api.errors import not_found
 from storage.consultations import by_slug
 
@@ -27,14 +28,15 @@ async def consultation_results(
     slug: str,
     segment: str | None = Query(None, description="Split by " + ", ".join(results.SEGMENTS) + "; segments "
                                 "smaller than the consultation's min_segment_size are pooled or withheld."),
-    lang: str | None = Query(None, max_length=8, description="Language of labels and texts (default: the "
-                                                             "consultation's)"),
+    lang: str | None = Query(None, max_length=8, description="Language of labels and texts: one of the "
+                                                             "consultation's (default: its default); any other is a 422"),
     fresh: bool = Query(False, description="Recompute now instead of a result up to a few seconds old"),
     db: AsyncSession = Depends(session),
 ) -> Response:
     consultation = await by_slug(db, slug)
     if consultation is None:
         raise not_found(f"consultation {slug!r}")
-    body = await results.consultation_results_json(db, consultation, segment=segment, raw=True, language=lang,
+    body = await results.consultation_results_json(db, consultation, segment=segment, raw=True,
+                                                   language=consultation_language(consultation, lang),
                                                    fresh=fresh)
     return Response(content=body, media_type="application/json")

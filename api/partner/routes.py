@@ -15,8 +15,8 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api import disclosure
+from api.content import consultation_language
 from api.deps import database
-from api.errors import ApiError
 from api.partner import exports, formats, result_models
 from api.partner.auth import PartnerKey, partner_key, scoped_consultation
 from storage.db import Database
@@ -277,24 +277,6 @@ LANGUAGE = Query(None, description="Language of texts and labels: one of the con
                                    "language. Any other value is a 422.")
 LANGUAGE_ERROR = {422: _error(422, "unknown_language", "language must be one of the consultation's: uk, en",
                               "A language the consultation does not have.")}
-
-
-def consultation_language(consultation: Consultation, language: str | None) -> str | None:
-    """The consultation's own name for the language asked for, None for its default; any other is a 422.
-
-    Results are cached per language: taking any string would let a caller force a fresh computation per
-    request, and fill memory, by varying it. Only the consultation's few languages ever reach the cache.
-    """
-    if language is None or not language.strip():
-        return None
-    languages = list(consultation.languages or [consultation.default_language])
-    by_name = {name.lower(): name for name in languages}
-    wanted = language.strip().lower().replace("_", "-")
-    found = by_name.get(wanted) or by_name.get(wanted.split("-", 1)[0])
-    if found is None:
-        raise ApiError(422, "unknown_language", "language must be one of the consultation's: " + ", ".join(languages),
-                       languages=languages)
-    return found
 
 
 @router.get("/consultations/{slug}/results", responses={**RELEASED_ERRORS, 200: {

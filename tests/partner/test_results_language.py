@@ -43,3 +43,12 @@ async def test_the_ranking_too(partner, db, demo):
     assert "Transports en commun gratuits pour les étudiants" in texts
     refused = await partner.get(url, params={"language": "tlh"}, headers=auth(key))
     assert refused.status_code == 422 and refused.json()["error"]["code"] == "unknown_language"
+
+
+async def test_the_organiser_results_route_takes_only_the_consultations_languages(http, demo):
+    """The organiser route caches per language as the partner routes do: an unknown language is a 422."""
+    for junk in ("xx", "zz-ZZ", "q1"):
+        response = await http.get(f"/organiser/consultations/{demo}/results", params={"lang": junk})
+        assert response.status_code == 422, response.text
+        assert response.json()["error"]["code"] == "unknown_language"
+    assert (await http.get(f"/organiser/consultations/{demo}/results", params={"lang": "EN-gb"})).status_code == 200
