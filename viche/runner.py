@@ -13,6 +13,7 @@ import signal
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import uvicorn
@@ -165,26 +166,36 @@ async def _stop_polling(dispatcher: Dispatcher, polling: asyncio.Task) -> None:
 
 
 @asynccontextmanager
-async def started(settings: Settings) -> AsyncIterator[Running]:
+async def started(settings: Settings, sandbox_state: Path | None = None) -> AsyncIterator[Running]:
     """Serve the API (and the sandbox without a token) and poll for updates until the block ends. With
     ``VICHE_API_URL`` the API is elsewhere: this process serves only the bot's webhook (and the sandbox).
 
     The server starts first and answers (/healthz, the API, the sandbox page) while the bot is imported and
     started; the block begins once both are up. In webhook mode the bot comes first: its route must be there
     before Telegram can reach the server. Stopping goes the other way: the database's duties, the bot, the
-    long polls still open (answered now), then the server."""
+    long polls still open (answered now), then the server.
+
+    ``sandbox_state``: the file where the sandbox's chats are kept between runs (sandbox/persistence.py);
+    ``viche run`` keeps them beside the database, tests only when they ask."""
     from viche.production import install_webhook, prepare_polling, start_webhook, stop_webhook
 
     db = None if settings.api_url else Database(settings.database_url)
     api = _bot_front() if db is None else create_app(settings, db)
     base = f"http://{settings.host}:{settings.port}"
     sandbox = None
+    saved = None
     if not settings.bot_token:
         from sandbox.fake_bot_api import FakeBotAPI
+        from sandbox.organisers import SandboxOrganisers
+        from sandbox.persistence import SavedSandbox
         from sandbox.web import mount_sandbox
 
         sandbox = FakeBotAPI()
-        mount_sandbox(api, sandbox, prefix=SANDBOX_PREFIX)
+        organisers = SandboxOrganisers(db, settings) if db is not None else None
+        mount_sandbox(api, sandbox, prefix=SANDBOX_PREFIX, organisers=organisers)
+        if sandbox_state is not None:
+            saved = SavedSandbox(sandbox, sandbox_state)
+            saved.load()
 
     parts: _Bot | None = None
     webhook_url: str | None = None
@@ -193,6 +204,8 @@ async def started(settings: Settings) -> AsyncIterator[Running]:
     polling: asyncio.Task | None = None
     duties: DatabaseDuties | None = None
     try:
+        if saved is not None:
+            saved.start()
         if settings.webhook_url:
             parts = await _bot(settings, api, base)
             webhook_url = install_webhook(settings, api, parts.bot, parts.dispatcher, parts.backend)
@@ -217,6 +230,8 @@ async def started(settings: Settings) -> AsyncIterator[Running]:
             await _stop_polling(parts.dispatcher, polling)
         if sandbox is not None:
             await sandbox.close()  # the chat page's long polls are answered now, not cut by the server
+        if saved is not None:
+            await saved.stop()
         if server is not None:
             was_serving = server.started
             await _stop_serving(server, serving)  # webhook requests under way finish first
@@ -322,7 +337,10 @@ async def run_api(settings: Settings) -> None:
 
 
 async def run(settings: Settings) -> None:
-    async with _stopped_by_signal() as stop, started(settings) as running:
+    from sandbox.persistence import state_path
+
+    kept = None if settings.bot_token else state_path(None if settings.api_url else settings.database_url)
+    async with _stopped_by_signal() as stop, started(settings, sandbox_state=kept) as running:
         settle_after_start()  # not in started(): tests start many in one process
         api_docs = f"{settings.api_url or running.base_url}/docs"
         if settings.bot_token:
