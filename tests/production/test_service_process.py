@@ -94,9 +94,11 @@ def test_the_sandbox_listens_beyond_loopback_only_when_told(tmp_path):
         assert not (tmp_path / "service.db").exists()  # refused before anything was done
     child, base = start(tmp_path, "--host", "0.0.0.0", "--allow-remote-sandbox")
     try:
-        wait_healthy(child, base, time.perf_counter(), timeout=STARTUP_TIMEOUT)
+        started = time.perf_counter()
+        wait_healthy(child, base, started, timeout=STARTUP_TIMEOUT)
         with urllib.request.urlopen(f"{base}/sandbox", timeout=10) as response:
             assert response.status == 200
+        wait_bot_answers(base, started, chat=5102, timeout=STARTUP_TIMEOUT)  # its bot reaches it on loopback
     finally:
         code, stderr = stop(child)
     assert code == 0, stderr
@@ -110,3 +112,10 @@ def test_loopback_needs_no_permission(host):
     assert sandbox_refused(Settings(host=host, _env_file=None), allow_remote=False) is None
     assert sandbox_refused(Settings(host="0.0.0.0", bot_token="1:real", _env_file=None), allow_remote=False) is None
     assert "0.0.0.0" in sandbox_refused(Settings(host="0.0.0.0", _env_file=None), allow_remote=False)
+
+
+def test_the_sandbox_bot_reaches_a_server_on_every_interface_by_loopback():
+    from viche.runner import _reachable
+
+    assert [_reachable(h) for h in ("0.0.0.0", "::", "::1", "127.0.0.1", "10.0.0.5")] == \
+        ["127.0.0.1", "[::1]", "[::1]", "127.0.0.1", "10.0.0.5"]
