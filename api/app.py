@@ -8,6 +8,7 @@ from fastapi import FastAPI
 from api import routes_delivery, routes_organiser, routes_participant, routes_privacy, routes_results, selection
 from api.acting import document_both_credentials
 from api.broadcast import routes as broadcast_routes
+from api.docs_pages import install_docs
 from api.errors import install_error_handlers
 from api.partner import install as install_partner_api
 from storage.db import Database
@@ -26,12 +27,13 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
         if owns_db:
             await db.dispose()
 
-    app = FastAPI(title="viche", version="0.1.0", lifespan=lifespan,
+    app = FastAPI(title="viche", version="0.1.0", lifespan=lifespan, docs_url=None, redoc_url=None,
                   description="Public consultations inside Telegram: participant, organiser and partner API.")
     app.state.settings = settings
     app.state.db = db
     app.state.selection = selection.registry_for(db)  # live pair / proposal selectors (api/selection.py)
     install_error_handlers(app)
+    install_docs(app)  # served from installed files: the pages work offline
     app.include_router(routes_participant.router)
     app.include_router(routes_organiser.router)
     app.include_router(routes_organiser.bot_router)

@@ -64,13 +64,26 @@ def install_error_handlers(app: FastAPI) -> None:
         if _unrepresentable(exc):
             return JSONResponse(_body(422, "invalid_value", "a number or value is out of range"), status_code=422)
         if _unavailable(exc):
-            log.warning("database unavailable: %s: %s", type(exc).__name__, exc)
+            log.warning("database unavailable: %s", without_parameters(exc))
             return JSONResponse(_body(503, "unavailable", "the database is unavailable; try again shortly"),
                                 status_code=503, headers={"Retry-After": "1"})
         raise exc  # a bug: the server error middleware answers 500 and logs it
 
     for kind in (sa_exc.DBAPIError, *TRANSIENT, OverflowError):
         app.add_exception_handler(kind, _database)
+
+
+def without_parameters(exc: BaseException) -> str:
+    """What failed, for the log: the error, the driver's first line and the statement with its placeholders.
+    ``str()`` of SQLAlchemy's errors appends the statement's parameters — free-text answers, participant ids —
+    which have no place in a log."""
+    if not isinstance(exc, sa_exc.StatementError):
+        return f"{type(exc).__name__}: {exc}"
+    orig = exc.orig
+    reason = str(orig).strip().splitlines()[0][:300] if orig is not None and str(orig).strip() else ""
+    described = f"{type(exc).__name__} ({type(orig).__name__}: {reason})" if orig is not None else type(exc).__name__
+    statement = " ".join((exc.statement or "").split())[:500]
+    return f"{described} [SQL: {statement}]" if statement else described
 
 
 TRANSIENT = (sa_exc.OperationalError, sa_exc.InterfaceError, sa_exc.InternalError, sa_exc.TimeoutError,

@@ -70,7 +70,6 @@ from aiogram.exceptions import TelegramAPIError, TelegramBadRequest, TelegramFor
 
 from bot.broadcast_sender import (BadRequest, BotApi, BotApiError, ChatSpacing, Forbidden, NetworkFailure, Pacer,
                                   RetryAfter, ServerError)
-from bot.digest_chart import render_chart
 from bot.flows.digests import chart_labels, digest_caption, invitation, localized, progress_text
 from bot.handlers.render import keyboard
 from bot.i18n import resolve_locale, translator
@@ -645,6 +644,8 @@ class Broadcaster:
         chart, default = content["chart"], content.get("default_language")
         texts = [localized(row.get("text"), tr.locale, default) for row in chart.get("rows") or []]
         title = localized(content.get("title"), tr.locale, default)
+        from bot.digest_chart import render_chart  # matplotlib (~1 s to import): only once a digest is drawn
+
         return render_chart(chart, texts, chart_labels(tr), tr.locale, title=title)
 
     # ---- committing outcomes ---------------------------------------------------------------------

@@ -10,7 +10,8 @@
   ``RECORD_DELAY`` seconds (one request per update was ~15 % of the bot's work); a re-delivery of a handled
   update is only acknowledged. Should the process die between the effects and that record, a re-delivered
   update runs a second time; the backend's writes are idempotent (unique constraints), so it still counts
-  once. The records left at shutdown are written by the dispatcher's shutdown hook.
+  once. The records left at shutdown are written by the dispatcher's shutdown hook. An update whose id
+  cannot be Telegram's (not positive, or beyond 64 bits) is acknowledged and dropped, never recorded.
 * Updates from one user are handled one at a time, in the order they arrive, whatever the number of
   parallel connections Telegram opens (a per-user lock); different users proceed in parallel.
 """
@@ -101,6 +102,16 @@ def _sender_key(update: Update) -> Any:
     return ("update", update.update_id)
 
 
+MAX_UPDATE_ID = 2**63 - 1
+"""The largest id ``processed_update`` (a BIGINT) holds."""
+
+
+def valid_update_id(update_id: int) -> bool:
+    """The Bot API numbers updates with positive integers; the records hold signed 64-bit ones. An id outside
+    both cannot be Telegram's, and recording it would fail forever (and block the ids batched with it)."""
+    return 1 <= update_id <= MAX_UPDATE_ID
+
+
 MAX_REMEMBERED_UPDATES = 100_000
 RECORD_DELAY = 0.05
 """Seconds handled update ids wait to be recorded together."""
@@ -186,6 +197,10 @@ class WebhookReceiver:
         except ValidationError as error:
             # Delivering it again would not help (a Bot API newer than this aiogram, or garbage): drop it.
             log.warning("ignoring an update this aiogram cannot read: %s", str(error)[:500])
+            return JSONResponse({"ok": True, "ignored": True})
+        if not valid_update_id(update.update_id):
+            # Not Telegram's (ids are positive and fit 64 bits): acknowledged, so that it is not delivered again.
+            log.warning("ignoring an update with an impossible update_id %s", update.update_id)
             return JSONResponse({"ok": True, "ignored": True})
         async with self.locks.hold(_sender_key(update)), self.slots:
             try:

@@ -103,3 +103,9 @@ class Chats:
 
     def all(self) -> list[Chat]:
         return list(self._chats.values())
+
+    def restore(self, chats: list[Chat], version: int) -> None:
+        """Chats saved by an earlier run (sandbox.persistence)."""
+        self._chats.update({chat.id: chat for chat in chats})
+        self.version = max(self.version, version)
+        self.changed.notify()

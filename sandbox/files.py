@@ -78,6 +78,20 @@ class FileStore:
         self._by_path[stored.file_path] = stored
         return stored
 
+    @property
+    def counter(self) -> int:
+        return self._counter
+
+    def all(self) -> list[StoredFile]:
+        return list(self._by_id.values())
+
+    def restore(self, files: list[StoredFile], counter: int) -> None:
+        """Files saved by an earlier run (sandbox.persistence)."""
+        for stored in files:
+            self._by_id[stored.file_id] = stored
+            self._by_path[stored.file_path] = stored
+        self._counter = max(self._counter, counter)
+
     def get(self, file_id: str) -> StoredFile | None:
         return self._by_id.get(file_id)
 

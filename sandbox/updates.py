@@ -30,6 +30,15 @@ class UpdateQueue:
         self._next_id = 1
         self._poll_generation = 0
 
+    @property
+    def next_id(self) -> int:
+        return self._next_id
+
+    @next_id.setter
+    def next_id(self, value: int) -> None:
+        """Continued from an earlier run (sandbox.persistence): a webhook remembers the ids it handled."""
+        self._next_id = value
+
     def push(self, body: dict[str, Any]) -> dict[str, Any]:
         update = {"update_id": self._next_id, **body}
         self._next_id += 1

@@ -15,6 +15,9 @@
       ``POST send_location``  {chat_id, latitude, longitude}
       ``POST send_document``  {chat_id, filename, mime_type?, content_base64}
       ``GET  files/{file_id}`` a photo or document's bytes
+      ``GET  organiser?chat_id=``  {available, organiser}: may the page make this user an organiser, and is it one
+      ``POST organiser``      {chat_id}: make the user an organiser now (sandbox/organisers.py; 404 when the
+                              sandbox has no database of its own to record it in)
   A request the user could not make in Telegram (a button that is not there) answers 400 {"detail"}.
 """
 from __future__ import annotations
@@ -24,7 +27,7 @@ import binascii
 import time
 from functools import cache
 from importlib import resources
-from typing import Any
+from typing import Any, Protocol
 
 from fastapi import APIRouter, FastAPI, HTTPException, Request
 from fastapi.responses import HTMLResponse, Response
@@ -43,6 +46,15 @@ class UserText(BaseModel):
     first_name: str | None = Field(default=None, min_length=1, max_length=64)
     language_code: str | None = None
     username: str | None = None
+
+
+class Organisers(Protocol):
+    async def is_organiser(self, telegram_id: int) -> bool: ...
+    async def grant(self, telegram_id: int) -> None: ...
+
+
+class UserId(BaseModel):
+    chat_id: int = Field(gt=0)
 
 
 class ButtonPress(BaseModel):
@@ -73,7 +85,7 @@ def chat_page() -> str:
                 .replace("/*CHAT_JS*/", (static / "chat.js").read_text("utf-8")))
 
 
-def sandbox_router(fake: FakeBotAPI) -> APIRouter:
+def sandbox_router(fake: FakeBotAPI, organisers: Organisers | None = None) -> APIRouter:
     router = APIRouter(tags=["sandbox"])
 
     @router.get("", response_class=HTMLResponse, include_in_schema=False)
@@ -127,6 +139,19 @@ def sandbox_router(fake: FakeBotAPI) -> APIRouter:
             raise HTTPException(404, "no such file")
         return Response(stored.content, media_type=stored.mime_type or "application/octet-stream")
 
+    @router.get("/api/organiser")
+    async def organiser(chat_id: int) -> dict[str, bool]:
+        if organisers is None:
+            return {"available": False, "organiser": False}
+        return {"available": True, "organiser": await organisers.is_organiser(chat_id)}
+
+    @router.post("/api/organiser")
+    async def act_as_organiser(body: UserId) -> dict[str, bool]:
+        if organisers is None:
+            raise HTTPException(404, "this sandbox cannot make organisers (the API runs elsewhere)")
+        await organisers.grant(body.chat_id)
+        return {"available": True, "organiser": True}
+
     return router
 
 
@@ -155,11 +180,13 @@ async def _wait_for_change(fake: FakeBotAPI, request: Request, chat_id: int, sin
         await fake.chats.changed.wait(min(remaining, 1.0))
 
 
-def mount_sandbox(app: FastAPI, fake: FakeBotAPI, prefix: str = "/fakebot") -> None:
-    """Serve the fake Bot API under ``prefix`` and the web chat at ``/sandbox`` of ``app``."""
+def mount_sandbox(app: FastAPI, fake: FakeBotAPI, prefix: str = "/fakebot",
+                  organisers: Organisers | None = None) -> None:
+    """Serve the fake Bot API under ``prefix`` and the web chat at ``/sandbox`` of ``app``; with ``organisers``,
+    the page offers to make its user an organiser."""
     fake.files_url_prefix = "/sandbox/api/files"
     app.mount(prefix, fake.app)
-    app.include_router(sandbox_router(fake), prefix="/sandbox")
+    app.include_router(sandbox_router(fake, organisers), prefix="/sandbox")
 
 
 __all__ = ["LANGUAGES", "chat_page", "mount_sandbox", "sandbox_router"]

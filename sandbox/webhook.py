@@ -13,12 +13,13 @@ import logging
 import time
 from collections import deque
 from collections.abc import Awaitable, Callable
-from typing import Any
-
-import aiohttp
+from typing import TYPE_CHECKING, Any
 
 from sandbox.errors import BotAPIError
 from sandbox.updates import UpdateQueue, update_type
+
+if TYPE_CHECKING:  # imported on the first delivery: the sandbox of `viche run` starts without it (~0.2 s)
+    import aiohttp
 
 log = logging.getLogger(__name__)
 
@@ -127,6 +128,8 @@ class WebhookDelivery:
                 del self._lanes[lane]
 
     async def _deliver(self, update: dict[str, Any]) -> bool:
+        import aiohttp
+
         if self._client is None:
             # At most max_connections requests at once (one per worker), each worker keeping its connection open.
             # aiohttp rather than httpx: in the end-to-end benchmark httpx's pool bookkeeping made this fake, not

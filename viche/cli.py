@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import ipaddress
 import json
 import sys
 
@@ -47,10 +48,33 @@ def _without_shared_token(settings) -> bool:  # noqa: ANN001
     return False
 
 
+def _loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:  # a host name: it may resolve to any interface
+        return False
+
+
+def sandbox_refused(settings, allow_remote: bool) -> str | None:  # noqa: ANN001
+    """Why a sandbox must not listen where it was told to, if it must not. Its chat page and fake Bot API let
+    whoever reaches them write as any Telegram id — an organiser's or an owner's included."""
+    if settings.bot_token or allow_remote or _loopback(settings.host):
+        return None
+    return (f"refusing to serve the sandbox (no VICHE_BOT_TOKEN) on {settings.host}: whoever reaches it can act as "
+            f"any Telegram user, organisers included. It listens on loopback (127.0.0.1, ::1) only; add "
+            f"--allow-remote-sandbox to listen on {settings.host} anyway")
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     settings = _served_settings(args)
     if args.webhook:
         settings.webhook_url = args.webhook
+    refused = sandbox_refused(settings, args.allow_remote_sandbox)
+    if refused:
+        print(refused, file=sys.stderr)
+        return 2
     if settings.api_url:
         if _without_shared_token(settings):
             return 2
@@ -130,6 +154,9 @@ def parser() -> argparse.ArgumentParser:
     run.add_argument("--port", type=int)
     run.add_argument("--webhook", metavar="URL",
                      help="receive updates by webhook at this public HTTPS URL instead of polling")
+    run.add_argument("--allow-remote-sandbox", action="store_true",
+                     help="without a bot token, listen on a non-loopback --host anyway (whoever reaches the "
+                          "sandbox can act as any Telegram user)")
     run.set_defaults(func=cmd_run)
     api = sub.add_parser("api", help="migrate, then start the API alone, for bots run apart (VICHE_API_URL); it "
                                      "sends the digests and invitations and runs the housekeeping")

@@ -6,25 +6,28 @@ and the broadcast sender (digests, invitations; one sender per database, see bot
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import importlib
 import logging
-from collections.abc import AsyncIterator
+import signal
+from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 import uvicorn
-from aiogram import Bot, Dispatcher
 from fastapi import FastAPI
 
 from api.app import create_app
-from api.broadcast.store import SqlOutboxStore
-from bot.backend import Backend
-from bot.broadcaster import BroadcastConfig, Broadcaster
-from bot.dispatcher import build_bot, build_dispatcher
 from storage.db import Database
 from viche.gc_settings import settle_after_start
 from viche.settings import Settings
-from bot.webhook import MAX_CONCURRENT_UPDATES
-from viche.production import housekeeping, install_webhook, prepare_polling, start_webhook, stop_webhook
+
+if TYPE_CHECKING:  # imported once the server answers: see _import_bot
+    from aiogram import Bot, Dispatcher
+
+    from bot.backend import Backend
 
 log = logging.getLogger("viche")
 
@@ -51,11 +54,27 @@ class Running:
     sandbox: object | None = None  # the FakeBotAPI when no token is configured
 
 
+BOT_MODULES = ("aiogram.types", "bot.dispatcher", "bot.broadcaster", "bot.webhook", "api.broadcast.store")
+"""What the bot needs and the API does not. aiogram builds a pydantic model of every Bot API type when imported:
+most of what /healthz used to wait for (5.9 s, now 1.9 s on a quiet 2-CPU machine; BENCHMARKS.md, "Start-up
+and stop")."""
+
+
+async def _import_bot() -> None:
+    """Import the bot's modules in a worker thread, so that the server, already up, keeps answering meanwhile."""
+    for name in BOT_MODULES:
+        await asyncio.to_thread(importlib.import_module, name)
+
+
 class DatabaseDuties:
     """Housekeeping and, with a bot to send through, the broadcast sender: run by the process that owns the
     database."""
 
     def __init__(self, settings: Settings, db: Database, bot: Bot | None) -> None:
+        from api.broadcast.store import SqlOutboxStore
+        from bot.broadcaster import BroadcastConfig, Broadcaster
+        from viche.production import housekeeping
+
         self.broadcaster = Broadcaster(bot, SqlOutboxStore(db), BroadcastConfig.from_settings(settings)) if bot else None
         self._tasks = [asyncio.create_task(housekeeping(settings, db), name="housekeeping")]
         if self.broadcaster is not None:
@@ -69,10 +88,21 @@ class DatabaseDuties:
         await asyncio.gather(*self._tasks, return_exceptions=True)
 
 
+class _Server(uvicorn.Server):
+    """uvicorn, minus its signal handling: Ctrl+C and SIGTERM belong to ``_stopped_by_signal``, which stops the
+    bot and answers the long polls before the server closes (uvicorn's own handling closed the server first:
+    a long poll cancelled mid-request printed a traceback, and the bot, still polling, "Failed to fetch
+    updates")."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        yield
+
+
 async def _serve(app: FastAPI, settings: Settings) -> tuple[uvicorn.Server, asyncio.Task]:
     # Long polls stay open until they time out; a short graceful shutdown keeps Ctrl+C snappy.
-    server = uvicorn.Server(uvicorn.Config(app, host=settings.host, port=settings.port, log_level="info",
-                                           access_log=False, timeout_graceful_shutdown=1))
+    server = _Server(uvicorn.Config(app, host=settings.host, port=settings.port, log_level="info",
+                                    access_log=False, timeout_graceful_shutdown=1))
     serving = asyncio.create_task(server.serve())
     while not server.started:
         if serving.done():
@@ -100,61 +130,128 @@ def _bot_front() -> FastAPI:
 
 
 def build_backend(settings: Settings, api: FastAPI) -> Backend:
+    from bot.backend import Backend
+
     if settings.api_url:
         return Backend.remote(settings.api_url, settings.service_token)
     return Backend.in_process(api, settings.service_token)
 
 
-@asynccontextmanager
-async def started(settings: Settings) -> AsyncIterator[Running]:
-    """Serve the API (and the sandbox without a token) and poll for updates until the block ends. With
-    ``VICHE_API_URL`` the API is elsewhere: this process serves only the bot's webhook (and the sandbox)."""
-    db = None if settings.api_url else Database(settings.database_url)
-    api = _bot_front() if db is None else create_app(settings, db)
-    base = f"http://{settings.host}:{settings.port}"
-    sandbox = None
+def _reachable(host: str) -> str:
+    """The address this process reaches its own server at (the sandbox's bot calls it): listening on every
+    interface (0.0.0.0, ::) is reached on loopback; an IPv6 address goes in brackets."""
+    if host in ("0.0.0.0", ""):
+        return "127.0.0.1"
+    if host == "::":
+        return "[::1]"
+    return f"[{host}]" if ":" in host else host
+
+
+@dataclass
+class _Bot:
+    bot: Bot
+    backend: Backend
+    dispatcher: Dispatcher
+
+
+async def _bot(settings: Settings, api: FastAPI, base: str) -> _Bot:
+    await _import_bot()
+    from bot.dispatcher import build_bot, build_dispatcher
+
     if settings.bot_token:
         bot = build_bot(settings.bot_token, settings.telegram_api_url)
     else:
+        bot = build_bot(SANDBOX_TOKEN, f"{base}{SANDBOX_PREFIX}")
+    backend = build_backend(settings, api)
+    return _Bot(bot, backend, build_dispatcher(backend, default_language=settings.default_language))
+
+
+async def _stop_polling(dispatcher: Dispatcher, polling: asyncio.Task) -> None:
+    """aiogram's own stop: cancelling the task that runs start_polling leaves its polling loop running (it waits
+    on it with asyncio.wait), which then fails against the closed server ("Failed to fetch updates")."""
+    if not polling.done():
+        with contextlib.suppress(RuntimeError, TimeoutError):  # RuntimeError: polling had not begun yet
+            await asyncio.wait_for(dispatcher.stop_polling(), timeout=5)
+    polling.cancel()
+    await asyncio.gather(polling, return_exceptions=True)
+
+
+@asynccontextmanager
+async def started(settings: Settings, sandbox_state: Path | None = None) -> AsyncIterator[Running]:
+    """Serve the API (and the sandbox without a token) and poll for updates until the block ends. With
+    ``VICHE_API_URL`` the API is elsewhere: this process serves only the bot's webhook (and the sandbox).
+
+    The server starts first and answers (/healthz, the API, the sandbox page) while the bot is imported and
+    started; the block begins once both are up. In webhook mode the bot comes first: its route must be there
+    before Telegram can reach the server. Stopping goes the other way: the database's duties, the bot, the
+    long polls still open (answered now), then the server.
+
+    ``sandbox_state``: the file where the sandbox's chats are kept between runs (sandbox/persistence.py);
+    ``viche run`` keeps them beside the database, tests only when they ask."""
+    from viche.production import install_webhook, prepare_polling, start_webhook, stop_webhook
+
+    db = None if settings.api_url else Database(settings.database_url)
+    api = _bot_front() if db is None else create_app(settings, db)
+    base = f"http://{_reachable(settings.host)}:{settings.port}"
+    sandbox = None
+    saved = None
+    if not settings.bot_token:
         from sandbox.fake_bot_api import FakeBotAPI
+        from sandbox.organisers import SandboxOrganisers
+        from sandbox.persistence import SavedSandbox
         from sandbox.web import mount_sandbox
 
         sandbox = FakeBotAPI()
-        mount_sandbox(api, sandbox, prefix=SANDBOX_PREFIX)
-        bot = build_bot(SANDBOX_TOKEN, f"{base}{SANDBOX_PREFIX}")
-    backend = build_backend(settings, api)
-    dispatcher = build_dispatcher(backend, default_language=settings.default_language)
-    webhook_url = install_webhook(settings, api, bot, dispatcher, backend) if settings.webhook_url else None
+        organisers = SandboxOrganisers(db, settings) if db is not None else None
+        mount_sandbox(api, sandbox, prefix=SANDBOX_PREFIX, organisers=organisers)
+        if sandbox_state is not None:
+            saved = SavedSandbox(sandbox, sandbox_state)
+            saved.load()
 
+    parts: _Bot | None = None
+    webhook_url: str | None = None
     server: uvicorn.Server | None = None
     serving: asyncio.Task | None = None
     polling: asyncio.Task | None = None
     duties: DatabaseDuties | None = None
     try:
-        server, serving = await _serve(api, settings)
-        if webhook_url:
-            await start_webhook(settings, bot, dispatcher, webhook_url)
+        if saved is not None:
+            saved.start()
+        if settings.webhook_url:
+            parts = await _bot(settings, api, base)
+            webhook_url = install_webhook(settings, api, parts.bot, parts.dispatcher, parts.backend)
+            server, serving = await _serve(api, settings)
+            await start_webhook(settings, parts.bot, parts.dispatcher, webhook_url)
         else:
-            await prepare_polling(bot)
-            polling = asyncio.create_task(dispatcher.start_polling(
-                bot, handle_signals=False, tasks_concurrency_limit=MAX_CONCURRENT_UPDATES))
+            server, serving = await _serve(api, settings)
+            parts = await _bot(settings, api, base)
+            from bot.webhook import MAX_CONCURRENT_UPDATES
+
+            await prepare_polling(parts.bot)
+            polling = asyncio.create_task(parts.dispatcher.start_polling(
+                parts.bot, handle_signals=False, tasks_concurrency_limit=MAX_CONCURRENT_UPDATES))
         if db is not None:  # this process owns the database
-            duties = DatabaseDuties(settings, db, bot)
-            dispatcher["broadcaster"] = duties.broadcaster  # /digest wakes it at once
-        yield Running(base, api, bot, dispatcher, server, serving, sandbox)
+            duties = DatabaseDuties(settings, db, parts.bot)
+            parts.dispatcher["broadcaster"] = duties.broadcaster  # /digest wakes it at once
+        yield Running(base, api, parts.bot, parts.dispatcher, server, serving, sandbox)
     finally:
         if duties is not None:
             await duties.stop()
         if polling is not None:
-            polling.cancel()
-            await asyncio.gather(polling, return_exceptions=True)
+            await _stop_polling(parts.dispatcher, polling)
+        if sandbox is not None:
+            await sandbox.close()  # the chat page's long polls are answered now, not cut by the server
+        if saved is not None:
+            await saved.stop()
         if server is not None:
             was_serving = server.started
             await _stop_serving(server, serving)  # webhook requests under way finish first
-            if webhook_url and was_serving:
-                await stop_webhook(bot, dispatcher)  # then the shutdown hooks (the last handled update ids are written)
-        await backend.close()
-        await bot.session.close()
+            if webhook_url and was_serving and parts is not None:
+                # then the shutdown hooks (the last handled update ids are written)
+                await stop_webhook(parts.bot, parts.dispatcher)
+        if parts is not None:
+            await parts.backend.close()
+            await parts.bot.session.close()
         if db is not None:
             await db.dispose()
 
@@ -177,7 +274,12 @@ async def api_started(settings: Settings) -> AsyncIterator[RunningApi]:
     itself (it needs no dispatcher: the bot processes never see those messages)."""
     db = Database(settings.database_url)
     api = create_app(settings, db)
-    bot = build_bot(settings.bot_token, settings.telegram_api_url) if settings.bot_token else None
+    bot = None
+    if settings.bot_token:
+        await _import_bot()
+        from bot.dispatcher import build_bot
+
+        bot = build_bot(settings.bot_token, settings.telegram_api_url)
     server: uvicorn.Server | None = None
     duties: DatabaseDuties | None = None
     try:
@@ -194,17 +296,62 @@ async def api_started(settings: Settings) -> AsyncIterator[RunningApi]:
         await db.dispose()
 
 
+class _StopSignal:
+    """SIGINT (Ctrl+C) and SIGTERM, as a service manager sends them: the first asks for an orderly stop; the
+    second, or one during start-up, cancels at once."""
+
+    def __init__(self) -> None:
+        self.requested = asyncio.Event()
+        self.up = False
+        self._task = asyncio.current_task()
+
+    def __call__(self) -> None:
+        if self.requested.is_set() or not self.up:
+            self._task.cancel()
+        self.requested.set()
+
+    async def wait(self, serving: asyncio.Task) -> None:
+        """Until a signal, or until the server stops by itself (its error, if any, is raised)."""
+        self.up = True
+        asked = asyncio.ensure_future(self.requested.wait())
+        try:
+            await asyncio.wait({serving, asked}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            asked.cancel()
+        if serving.done():
+            await serving
+
+
+@asynccontextmanager
+async def _stopped_by_signal() -> AsyncIterator[_StopSignal]:
+    loop = asyncio.get_running_loop()
+    stop = _StopSignal()
+    for number in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(number, stop)
+    try:
+        yield stop
+    except asyncio.CancelledError:
+        if not stop.requested.is_set():
+            raise  # not ours
+    finally:
+        for number in (signal.SIGINT, signal.SIGTERM):
+            loop.remove_signal_handler(number)
+
+
 async def run_api(settings: Settings) -> None:
-    async with api_started(settings) as running:
+    async with _stopped_by_signal() as stop, api_started(settings) as running:
         settle_after_start()
         sending = ("digests and invitations sent through the Bot API" if settings.bot_token
                    else "no VICHE_BOT_TOKEN: digests and invitations wait unsent")
         print(f"viche API is running at {running.base_url}/docs ({sending})", flush=True)
-        await running.serving
+        await stop.wait(running.serving)
 
 
 async def run(settings: Settings) -> None:
-    async with started(settings) as running:
+    from sandbox.persistence import state_path
+
+    kept = None if settings.bot_token else state_path(None if settings.api_url else settings.database_url)
+    async with _stopped_by_signal() as stop, started(settings, sandbox_state=kept) as running:
         settle_after_start()  # not in started(): tests start many in one process
         api_docs = f"{settings.api_url or running.base_url}/docs"
         if settings.bot_token:
@@ -215,4 +362,4 @@ async def run(settings: Settings) -> None:
             print(f"viche sandbox is running (no VICHE_BOT_TOKEN set).\n"
                   f"  Chat with the bot: {running.base_url}/sandbox\n"
                   f"  API docs:          {api_docs}", flush=True)
-        await running.serving
+        await stop.wait(running.serving)

@@ -321,8 +321,35 @@
     shown.clear();
     poll();
     if (firstText) sendText(firstText).catch(() => {});
+    showMe();
     $("#input").focus();
   }
+
+  // ---- who the person is: their Telegram id, and (sandbox only) becoming an organiser ---------------
+
+  async function showMe() {
+    $("#me-id").textContent = person.chatId;
+    $("#me").hidden = false;
+    $("#act-as-organiser").hidden = true;
+    $("#organiser-badge").hidden = true;
+    try {
+      const response = await fetch(`${API}/organiser?chat_id=${person.chatId}`, { cache: "no-store" });
+      if (!response.ok) return;
+      showOrganiser(await response.json());
+    } catch { /* the server is restarting: the id is still shown */ }
+  }
+
+  function showOrganiser(state) {
+    $("#act-as-organiser").hidden = !state.available || state.organiser;
+    $("#organiser-badge").hidden = !state.organiser;
+  }
+
+  $("#act-as-organiser").addEventListener("click", async () => {
+    try {
+      showOrganiser(await post("organiser", {}));
+      await sendText("/admin"); // the organiser's commands, in the person's language
+    } catch { /* post() showed why */ }
+  });
 
   function startCommand() {
     const payload = new URLSearchParams(location.search).get("start");
@@ -354,6 +381,7 @@
     pollRun++;
     person = { ...person, chatId: null };
     savePerson();
+    $("#me").hidden = true;
     for (const known of shown.values()) known.element.remove();
     shown.clear();
     showJoinScreen();

@@ -3,6 +3,7 @@ does after setWebhook; the route answers only once the update's effects are comm
 from __future__ import annotations
 
 import asyncio
+import logging
 import socket
 import time
 from typing import Any
@@ -256,3 +257,23 @@ async def test_handled_update_ids_survive_a_backend_outage_and_are_written_at_sh
     # Stopping: the dispatcher's shutdown hook writes what is pending, without waiting for the timer.
     await t.dispatcher.emit_shutdown(bot=t.receiver.bot, dispatcher=t.dispatcher)
     assert records.pending == [] and {501, 502, 503, 504} <= await _recorded(db)
+
+
+async def test_an_impossible_update_id_is_acknowledged_dropped_and_logged(webhook, db, demo, caplog):
+    """Telegram's update ids are positive and the records are 64-bit: an id of 2^63 used to be handled and then
+    fail to be recorded forever (holding back every id batched with it); a negative one answered 500 forever."""
+    t = webhook
+    t.fake.register_user(CHAT)
+    caplog.set_level(logging.WARNING, logger="bot.webhook")
+    for impossible in (2**63, 2**64 + 1, 0, -5):
+        response = await post(t.url, text_update(impossible, CHAT, "/start"))
+        assert (response.status_code, response.json()) == (200, {"ok": True, "ignored": True}), impossible
+        assert f"impossible update_id {impossible}" in caplog.text
+    assert t.fake.messages(CHAT) == []  # none of them was handled
+    assert (await post(t.url, text_update(2**63 - 1, CHAT, "/start"))).json() == {"ok": True}  # the largest that fits
+    await t.settle()
+    assert len(t.fake.sent_messages(CHAT)) == 1
+    deadline = time.monotonic() + 5
+    while t.receiver.records.pending and time.monotonic() < deadline:
+        await asyncio.sleep(0.02)
+    assert t.receiver.records.pending == [] and await _recorded(db) == {2**63 - 1}
