@@ -104,11 +104,17 @@ async def _serve(app: FastAPI, settings: Settings) -> tuple[uvicorn.Server, asyn
     server = _Server(uvicorn.Config(app, host=settings.host, port=settings.port, log_level="info",
                                     access_log=False, timeout_graceful_shutdown=1))
     serving = asyncio.create_task(server.serve())
-    while not server.started:
-        if serving.done():
-            await serving  # the port was taken, or the app failed: surface the real error
-            raise RuntimeError(f"the server did not start on {settings.host}:{settings.port}")
-        await asyncio.sleep(0.05)
+    try:
+        while not server.started:
+            if serving.done():
+                await serving  # the port was taken, or the app failed: surface the real error
+                raise RuntimeError(f"the server did not start on {settings.host}:{settings.port}")
+            await asyncio.sleep(0.05)
+    except asyncio.CancelledError:
+        # A signal while it starts (the API may already answer): the caller never gets the server to stop,
+        # so stop it here. Left running, asyncio.run would cancel it at the end, mid-lifespan: a traceback.
+        await _stop_serving(server, serving)
+        raise
     return server, serving
 
 
