@@ -1,0 +1,190 @@
+"""The Method of Equal Shares (MES), its ``add1`` completion and equalshares.net's comparison step.
+
+**The rule** (Peters, Pierczyński, Skowron 2021; equalshares.net).  The budget
+is split equally: each of the n voters holds B/n.  A project p can be bought
+when its supporters (voters giving it positive utility u_i(p)) together still
+hold its cost; buying it at *price* ρ means each supporter pays
+min(b_i, ρ·u_i(p)) — the same price per unit of utility, except that a voter
+who holds less pays all they have.  ρ(p) is the least price at which the
+payments add up to cost(p).  Each round funds the affordable project with the
+least ρ (ties: the election's tie order), takes the payments from the
+supporters' budgets, and the count ends when no project is affordable.
+
+Correctness of the price: order p's supporters by b_i/u_i(p) ascending.  With
+the first k of them paying all they hold (sum P_k) and the rest paying ρ·u_i,
+ρ = (cost − P_k) / (U − U_k) where U_k is the first k's utility; the least k
+for which supporter k+1 can afford ρ·u_{k+1} ≤ b_{k+1} gives the least ρ,
+because the payments are non-decreasing in ρ and every later supporter has a
+larger b/u.  Prices only rise from round to round (budgets only shrink), so a
+project whose last computed ρ already exceeds the round's best cannot win it:
+the loop re-prices projects in ascending order of their last ρ and stops at
+the first one whose old ρ is above the best new one (pabutools does the same).
+
+Every quantity is a :class:`fractions.Fraction` (or an int): B/n, payments and
+prices are exact, so a tie is a tie and is settled by the organiser's order,
+never by rounding.  Spending never exceeds B: each voter pays at most what
+they hold, and the holdings start at B/n each.
+
+**Utilities.**  ``"cost"`` (equalshares.net's default for approval ballots: a
+voter's utility for an approved project is its cost, so ρ is a share of the
+cost) or ``"cardinality"`` (utility 1 per approved project, pabutools'
+Cardinality_Sat).  For cumulative / scoring ballots u_i(p) is the voter's
+points (times the cost with ``"cost"``).
+
+**add1 completion** (what equalshares.net and Assen use): MES rarely spends
+the whole budget, so count again with every voter's share raised by one
+currency unit, B/n + 1, B/n + 2, …, for as long as the outcome still costs no
+more than the real budget B; the result is the last outcome that fits.  It
+stops early only when an outcome funds every project anyone supports (a larger
+share cannot fund more).  Unlike pabutools' ``voter_budget_increment`` it does
+not stop at the first *exhaustive* outcome (one that no further project fits
+into): it goes on while the outcome fits, as the brief for Assen asks;
+``stop_when_exhaustive=True`` gives pabutools' variant.
+
+**Comparison step** (equalshares.net, optional): count the voters who prefer
+the greedy outcome (more utility) and those who prefer MES's; if more prefer
+greedy, greedy's outcome is the result.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Sequence
+from fractions import Fraction
+
+from .election import Election
+from .greedy import greedy
+
+UTILITIES = ("cost", "cardinality")
+
+
+def _utilities(election: Election, utility: str) -> dict[str, list[tuple[int, int]]]:
+    """project id → [(voter index, utility)] for its supporters (utility > 0)."""
+    if utility not in UTILITIES:
+        raise ValueError(f"utility must be one of {UTILITIES}")
+    costs = {p.id: p.cost for p in election.projects}
+    supporters: dict[str, list[tuple[int, int]]] = {p.id: [] for p in election.projects}
+    for voter, ballot in enumerate(election.ballots):
+        for pid, points in ballot.items():
+            if points > 0:
+                supporters[pid].append((voter, points * costs[pid] if utility == "cost" else points))
+    return supporters
+
+
+def _price(cost: int, support: list[tuple[int, int]], budgets: list[Fraction]) -> Fraction | None:
+    """The least ρ at which p's supporters pay ``cost``; None when together they hold less."""
+    # Voters with the same (budget, utility) behave alike: group them, which makes the sort
+    # cheap when many supporters still hold their untouched share.
+    groups: Counter[tuple[Fraction, int]] = Counter((budgets[v], u) for v, u in support)
+    if sum(b * k for (b, _), k in groups.items()) < cost:
+        return None
+    utility_left = sum(u * k for (_, u), k in groups.items())
+    paid = Fraction(0)
+    for (budget, u), count in sorted(groups.items(), key=lambda item: item[0][0] / item[0][1]):
+        rho = (cost - paid) / utility_left
+        if rho * u <= budget:
+            return rho
+        paid += budget * count
+        utility_left -= u * count
+    return None  # unreachable: the supporters hold the cost, so the last group can pay
+
+
+def equal_shares_fixed(election: Election, per_voter: Fraction, *, utility: str = "cost") -> list[str]:
+    """MES with every voter holding ``per_voter``: funded project ids in the order funded."""
+    supporters = _utilities(election, utility)
+    costs = {p.id: p.cost for p in election.projects}
+    funded = [pid for pid in supporters if supporters[pid] and costs[pid] == 0]
+    budgets = [Fraction(per_voter)] * len(election.ballots)
+    # last known price per project; prices never fall, so it is a lower bound
+    lower: dict[str, Fraction] = {
+        pid: Fraction(costs[pid], sum(u for _, u in support))
+        for pid, support in supporters.items()
+        if support and costs[pid] > 0
+    }
+    while lower:
+        best: tuple[Fraction, int, str] | None = None
+        for pid in sorted(lower, key=lambda q: (lower[q], election.tie_rank(q))):
+            if best is not None and (lower[pid], election.tie_rank(pid)) > best[:2]:
+                break
+            rho = _price(costs[pid], supporters[pid], budgets)
+            if rho is None:
+                del lower[pid]
+                continue
+            lower[pid] = rho
+            key = (rho, election.tie_rank(pid), pid)
+            if best is None or key < best:
+                best = key
+        if best is None:
+            break
+        rho, _, pid = best
+        for voter, u in supporters[pid]:
+            budgets[voter] -= min(budgets[voter], rho * u)
+        funded.append(pid)
+        del lower[pid]
+    return funded
+
+
+def equal_shares(
+    election: Election,
+    *,
+    utility: str = "cost",
+    completion: str | None = "add1",
+    stop_when_exhaustive: bool = False,
+    comparison: bool = False,
+) -> list[str]:
+    """MES as the organiser chose it: ``completion`` None or ``"add1"``; ``comparison`` with greedy."""
+    n = len(election.ballots)
+    if n == 0:
+        return []
+    start = Fraction(election.budget, n)
+    outcome = equal_shares_fixed(election, start, utility=utility)
+    if completion == "add1":
+        outcome = _add1(election, start, outcome, utility=utility, stop_when_exhaustive=stop_when_exhaustive)
+    elif completion is not None:
+        raise ValueError(f"unknown completion {completion!r}")
+    if comparison:
+        outcome = _compare_with_greedy(election, outcome, utility)
+    return outcome
+
+
+def _add1(
+    election: Election, start: Fraction, outcome: list[str], *, utility: str, stop_when_exhaustive: bool
+) -> list[str]:
+    costs = {p.id: p.cost for p in election.projects}
+    supported = {pid for ballot in election.ballots for pid, points in ballot.items() if points > 0}
+    per_voter = start
+    while set(outcome) != supported:
+        if stop_when_exhaustive and _exhaustive(election, outcome, costs):
+            break
+        per_voter += 1
+        bigger = equal_shares_fixed(election, per_voter, utility=utility)
+        if sum(costs[pid] for pid in bigger) > election.budget:
+            break
+        outcome = bigger
+    return outcome
+
+
+def _exhaustive(election: Election, outcome: Sequence[str], costs: dict[str, int]) -> bool:
+    left = election.budget - sum(costs[pid] for pid in outcome)
+    return all(costs[p.id] > left for p in election.projects if p.id not in outcome)
+
+
+def _compare_with_greedy(election: Election, outcome: list[str], utility: str) -> list[str]:
+    rival = greedy(election)
+    value = _utility_of(election, utility)
+    mes_set, greedy_set = set(outcome), set(rival)
+    prefer_greedy = prefer_mes = 0
+    for ballot in election.ballots:
+        a, b = value(ballot, mes_set), value(ballot, greedy_set)
+        prefer_mes += a > b
+        prefer_greedy += b > a
+    return rival if prefer_greedy > prefer_mes else outcome
+
+
+def _utility_of(election: Election, utility: str) -> Callable[[dict[str, int] | object, set[str]], int]:
+    costs = {p.id: p.cost for p in election.projects}
+
+    def value(ballot, chosen: set[str]) -> int:
+        return sum(points * (costs[pid] if utility == "cost" else 1) for pid, points in ballot.items() if pid in chosen)
+
+    return value
