@@ -12,8 +12,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from .election import Election, Project
-from .equal_shares import equal_shares
-from .greedy import greedy
+from .equal_shares import equal_shares as _equal_shares
+from .greedy import greedy as _greedy
 
 RULES = ("greedy", "greedy-no-skip", "greedy-threshold", "equalshares", "equalshares/add1")
 
@@ -25,15 +25,15 @@ def count(election: Election, rule: str, *, threshold: int = 0, comparison: bool
     equalshares.net's comparison step for the ``equalshares`` rules.
     """
     if rule == "greedy":
-        return greedy(election)
+        return _greedy(election)
     if rule == "greedy-no-skip":
-        return greedy(election, skip=False)
+        return _greedy(election, skip=False)
     if rule == "greedy-threshold":
-        return greedy(election, threshold=threshold)
+        return _greedy(election, threshold=threshold)
     if rule == "equalshares":
-        return equal_shares(election, completion=None, comparison=comparison)
+        return _equal_shares(election, completion=None, comparison=comparison)
     if rule == "equalshares/add1":
-        return equal_shares(election, completion="add1", comparison=comparison)
+        return _equal_shares(election, completion="add1", comparison=comparison)
     raise ValueError(f"unknown rule {rule!r}; one of {RULES}")
 
 
@@ -44,4 +44,4 @@ def count_by_meta(election: Election, meta: Mapping[str, str]) -> list[str]:
     return count(election, rule, threshold=threshold if rule == "greedy-threshold" else 0)
 
 
-__all__ = ["RULES", "Election", "Project", "count", "count_by_meta", "equal_shares", "greedy"]
+__all__ = ["RULES", "Election", "Project", "count", "count_by_meta"]

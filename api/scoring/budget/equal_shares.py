@@ -58,70 +58,85 @@ from .greedy import greedy
 UTILITIES = ("cost", "cardinality")
 
 
-def _utilities(election: Election, utility: str) -> dict[str, list[tuple[int, int]]]:
-    """project id → [(voter index, utility)] for its supporters (utility > 0)."""
-    if utility not in UTILITIES:
-        raise ValueError(f"utility must be one of {UTILITIES}")
-    costs = {p.id: p.cost for p in election.projects}
-    supporters: dict[str, list[tuple[int, int]]] = {p.id: [] for p in election.projects}
-    for voter, ballot in enumerate(election.ballots):
-        for pid, points in ballot.items():
-            if points > 0:
-                supporters[pid].append((voter, points * costs[pid] if utility == "cost" else points))
-    return supporters
+class _Prepared:
+    """What every count of one election shares, computed once (add1 counts many times).
 
+    Voters with the same ballot hold the same budget throughout a count (they
+    support, and pay for, the same projects at the same prices), so they are
+    one *group* with a multiplicity: the count is the same, and cheaper.
+    """
 
-def _price(cost: int, support: list[tuple[int, int]], budgets: list[Fraction]) -> Fraction | None:
-    """The least ρ at which p's supporters pay ``cost``; None when together they hold less."""
-    # Voters with the same (budget, utility) behave alike: group them, which makes the sort
-    # cheap when many supporters still hold their untouched share.
-    groups: Counter[tuple[Fraction, int]] = Counter((budgets[v], u) for v, u in support)
-    if sum(b * k for (b, _), k in groups.items()) < cost:
-        return None
-    utility_left = sum(u * k for (_, u), k in groups.items())
-    paid = Fraction(0)
-    for (budget, u), count in sorted(groups.items(), key=lambda item: item[0][0] / item[0][1]):
-        rho = (cost - paid) / utility_left
-        if rho * u <= budget:
-            return rho
-        paid += budget * count
-        utility_left -= u * count
-    return None  # unreachable: the supporters hold the cost, so the last group can pay
+    def __init__(self, election: Election, utility: str) -> None:
+        if utility not in UTILITIES:
+            raise ValueError(f"utility must be one of {UTILITIES}")
+        self.election = election
+        self.costs = {p.id: p.cost for p in election.projects}
+        groups = Counter(frozenset((pid, points) for pid, points in b.items() if points > 0) for b in election.ballots)
+        self.sizes = list(groups.values())
+        self.supporters: dict[str, list[tuple[int, int]]] = {p.id: [] for p in election.projects}
+        """project id → [(group, one voter's utility)] for the groups that support it."""
+        for group, ballot in enumerate(groups):
+            for pid, points in ballot:
+                self.supporters[pid].append((group, points * self.costs[pid] if utility == "cost" else points))
+        self.supported = {pid for pid, support in self.supporters.items() if support}
+
+    def price(self, pid: str, budgets: list[Fraction]) -> Fraction | None:
+        """The least ρ at which p's supporters pay its cost; None when together they hold less."""
+        cost, sizes = self.costs[pid], self.sizes
+        # Groups with the same (budget, utility) behave alike: merging them keeps the sort short while many
+        # supporters still hold their untouched share.
+        merged: Counter[tuple[Fraction, int]] = Counter()
+        for group, u in self.supporters[pid]:
+            merged[(budgets[group], u)] += sizes[group]
+        if sum(b * k for (b, _), k in merged.items()) < cost:
+            return None
+        utility_left = sum(u * k for (_, u), k in merged.items())
+        paid = Fraction(0)
+        for (budget, u), count in sorted(merged.items(), key=lambda item: item[0][0] / item[0][1]):
+            rho = (cost - paid) / utility_left
+            if rho * u <= budget:
+                return rho
+            paid += budget * count
+            utility_left -= u * count
+        return None  # unreachable: the supporters hold the cost, so the last group can pay
+
+    def count(self, per_voter: Fraction) -> list[str]:
+        """MES with every voter holding ``per_voter``: funded project ids in the order funded."""
+        election, costs, sizes = self.election, self.costs, self.sizes
+        funded = [pid for pid in self.supporters if self.supporters[pid] and costs[pid] == 0]
+        budgets = [Fraction(per_voter)] * len(sizes)  # one voter's budget, per group
+        # last known price per project; prices never fall, so it is a lower bound
+        lower: dict[str, Fraction] = {
+            pid: Fraction(costs[pid], sum(u * sizes[g] for g, u in support))
+            for pid, support in self.supporters.items()
+            if support and costs[pid] > 0
+        }
+        while lower:
+            best: tuple[Fraction, int, str] | None = None
+            for pid in sorted(lower, key=lambda q: (lower[q], election.tie_rank(q))):
+                if best is not None and (lower[pid], election.tie_rank(pid)) > best[:2]:
+                    break
+                rho = self.price(pid, budgets)
+                if rho is None:
+                    del lower[pid]
+                    continue
+                lower[pid] = rho
+                key = (rho, election.tie_rank(pid), pid)
+                if best is None or key < best:
+                    best = key
+            if best is None:
+                break
+            rho, _, pid = best
+            for group, u in self.supporters[pid]:
+                budgets[group] -= min(budgets[group], rho * u)
+            funded.append(pid)
+            del lower[pid]
+        return funded
 
 
 def equal_shares_fixed(election: Election, per_voter: Fraction, *, utility: str = "cost") -> list[str]:
     """MES with every voter holding ``per_voter``: funded project ids in the order funded."""
-    supporters = _utilities(election, utility)
-    costs = {p.id: p.cost for p in election.projects}
-    funded = [pid for pid in supporters if supporters[pid] and costs[pid] == 0]
-    budgets = [Fraction(per_voter)] * len(election.ballots)
-    # last known price per project; prices never fall, so it is a lower bound
-    lower: dict[str, Fraction] = {
-        pid: Fraction(costs[pid], sum(u for _, u in support))
-        for pid, support in supporters.items()
-        if support and costs[pid] > 0
-    }
-    while lower:
-        best: tuple[Fraction, int, str] | None = None
-        for pid in sorted(lower, key=lambda q: (lower[q], election.tie_rank(q))):
-            if best is not None and (lower[pid], election.tie_rank(pid)) > best[:2]:
-                break
-            rho = _price(costs[pid], supporters[pid], budgets)
-            if rho is None:
-                del lower[pid]
-                continue
-            lower[pid] = rho
-            key = (rho, election.tie_rank(pid), pid)
-            if best is None or key < best:
-                best = key
-        if best is None:
-            break
-        rho, _, pid = best
-        for voter, u in supporters[pid]:
-            budgets[voter] -= min(budgets[voter], rho * u)
-        funded.append(pid)
-        del lower[pid]
-    return funded
+    return _Prepared(election, utility).count(per_voter)
 
 
 def equal_shares(
@@ -137,9 +152,10 @@ def equal_shares(
     if n == 0:
         return []
     start = Fraction(election.budget, n)
-    outcome = equal_shares_fixed(election, start, utility=utility)
+    prepared = _Prepared(election, utility)
+    outcome = prepared.count(start)
     if completion == "add1":
-        outcome = _add1(election, start, outcome, utility=utility, stop_when_exhaustive=stop_when_exhaustive)
+        outcome = _add1(prepared, start, outcome, stop_when_exhaustive=stop_when_exhaustive)
     elif completion is not None:
         raise ValueError(f"unknown completion {completion!r}")
     if comparison:
@@ -147,17 +163,14 @@ def equal_shares(
     return outcome
 
 
-def _add1(
-    election: Election, start: Fraction, outcome: list[str], *, utility: str, stop_when_exhaustive: bool
-) -> list[str]:
-    costs = {p.id: p.cost for p in election.projects}
-    supported = {pid for ballot in election.ballots for pid, points in ballot.items() if points > 0}
+def _add1(prepared: _Prepared, start: Fraction, outcome: list[str], *, stop_when_exhaustive: bool) -> list[str]:
+    election, costs = prepared.election, prepared.costs
     per_voter = start
-    while set(outcome) != supported:
+    while set(outcome) != prepared.supported:
         if stop_when_exhaustive and _exhaustive(election, outcome, costs):
             break
         per_voter += 1
-        bigger = equal_shares_fixed(election, per_voter, utility=utility)
+        bigger = prepared.count(per_voter)
         if sum(costs[pid] for pid in bigger) > election.budget:
             break
         outcome = bigger
