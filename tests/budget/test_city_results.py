@@ -5,6 +5,11 @@ from fractions import Fraction
 
 import pytest
 
+# pabutools is in the test extra (make test installs it): imported plainly, so a missing one fails, never skips.
+from pabutools.election import AdditiveSatisfaction, Cardinality_Sat, Cost_Sat, parse_pabulib
+from pabutools.election.ballot import AbstractApprovalBallot
+from pabutools.rules import greedy_utilitarian_welfare, method_of_equal_shares
+
 from api.scoring.budget import count_by_meta, pabulib
 from api.scoring.budget.equal_shares import equal_shares
 from api.scoring.budget.greedy import greedy
@@ -63,10 +68,6 @@ def test_the_reader_keeps_what_an_importer_needs():
 
 # ---- the same instances counted by pabutools (read by pabutools' own parser) --------------------------------
 
-pabutools = pytest.importorskip("pabutools", reason="pabutools is in the test extra")  # installed by make test
-from pabutools.election import AdditiveSatisfaction, Cardinality_Sat, Cost_Sat, parse_pabulib  # noqa: E402
-from pabutools.election.ballot import AbstractApprovalBallot  # noqa: E402
-from pabutools.rules import greedy_utilitarian_welfare, method_of_equal_shares  # noqa: E402
 
 
 class PointsTimesCost(AdditiveSatisfaction):
