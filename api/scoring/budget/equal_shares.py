@@ -36,9 +36,13 @@ the whole budget, so count again with every voter's share raised by one
 currency unit, B/n + 1, B/n + 2, …, for as long as the outcome still costs no
 more than the real budget B; the result is the last outcome that fits.  It
 stops early only when an outcome funds every project anyone supports (a larger
-share cannot fund more).  Unlike pabutools' ``voter_budget_increment`` it does
+share cannot fund more).  It ends: once a voter's share reaches the
+cost of all projects together, any one supporter can pay for everything they
+support, so every supported project is funded, and either they all fit (the early stop) or the
+outcome exceeds B.  Unlike pabutools' ``voter_budget_increment`` it does
 not stop at the first *exhaustive* outcome (one that no further project fits
-into): it goes on while the outcome fits, as the brief for Assen asks;
+into): it goes on while the outcome fits, the project's reading of add1
+(Assen 2024 is reproduced either way);
 ``stop_when_exhaustive=True`` gives pabutools' variant.
 
 **Comparison step** (equalshares.net, optional): count the voters who prefer
