@@ -89,14 +89,21 @@ class _Prepared:
         cost, sizes = self.costs[pid], self.sizes
         # Groups with the same (budget, utility) behave alike: merging them keeps the sort short while many
         # supporters still hold their untouched share.
-        merged: Counter[tuple[Fraction, int]] = Counter()
+        # (Keyed by numerator and denominator: hashing a Fraction costs a modular inverse, an int pair does not.)
+        merged: dict[tuple[int, int, int], list] = {}
         for group, u in self.supporters[pid]:
-            merged[(budgets[group], u)] += sizes[group]
-        if sum(b * k for (b, _), k in merged.items()) < cost:
+            budget = budgets[group]
+            key = (budget.numerator, budget.denominator, u)
+            if key in merged:
+                merged[key][2] += sizes[group]
+            else:
+                merged[key] = [budget, u, sizes[group]]
+        classes = sorted(merged.values(), key=lambda c: c[0] / c[1])
+        if sum(b * k for b, _, k in classes) < cost:
             return None
-        utility_left = sum(u * k for (_, u), k in merged.items())
+        utility_left = sum(u * k for _, u, k in classes)
         paid = Fraction(0)
-        for (budget, u), count in sorted(merged.items(), key=lambda item: item[0][0] / item[0][1]):
+        for budget, u, count in classes:
             rho = (cost - paid) / utility_left
             if rho * u <= budget:
                 return rho
