@@ -95,6 +95,14 @@ def test_the_comparison_step_takes_greedy_when_more_voters_prefer_it():
     assert count(e, "equalshares", comparison=True) == ["a"]
 
 
+def test_the_comparison_counts_funded_projects_a_voter_wanted_not_their_cost():
+    # MES funds d (2), greedy a (6). The voter who wants a, c and d gets one project either way: indifferent,
+    # although a costs more. One voter prefers greedy, one MES: no majority for greedy, MES stays.
+    e = election(6, {"a": 6, "b": 9, "c": 5, "d": 2}, approvals("ab", "", "bd", "acd"))
+    assert equal_shares(e, completion=None) == ["d"] and greedy(e) == ["a"]
+    assert equal_shares(e, completion=None, comparison=True) == ["d"]
+
+
 def test_cumulative_points_weigh_in_equal_shares():
     # The same voters, but one voter puts all their points on y: MES with points as utility buys y first.
     e = election(6, {"x": 3, "y": 3}, [{"x": 1, "y": 9}, {"x": 5, "y": 5}])

@@ -45,9 +45,11 @@ into): it goes on while the outcome fits, the project's reading of add1
 (Assen 2024 is reproduced either way);
 ``stop_when_exhaustive=True`` gives pabutools' variant.
 
-**Comparison step** (equalshares.net, optional): count the voters who prefer
-the greedy outcome (more utility) and those who prefer MES's; if more prefer
-greedy, greedy's outcome is the result.
+**Comparison step** (equalshares.net's "satisfaction" comparison, optional):
+a voter prefers the outcome that funds more of the projects they voted for
+(points, for cumulative ballots: the same measure whatever ``utility`` MES
+used); if more voters prefer the greedy outcome than prefer MES's, greedy's
+outcome is the result (voters indifferent between the two do not count).
 """
 
 from __future__ import annotations
@@ -170,7 +172,7 @@ def equal_shares(
     elif completion is not None:
         raise ValueError(f"unknown completion {completion!r}")
     if comparison:
-        outcome = _compare_with_greedy(election, outcome, utility)
+        outcome = _compare_with_greedy(election, outcome)
     return outcome
 
 
@@ -193,9 +195,9 @@ def _exhaustive(election: Election, outcome: Sequence[str], costs: dict[str, int
     return all(costs[p.id] > left for p in election.projects if p.id not in outcome)
 
 
-def _compare_with_greedy(election: Election, outcome: list[str], utility: str) -> list[str]:
+def _compare_with_greedy(election: Election, outcome: list[str]) -> list[str]:
     rival = greedy(election)
-    value = _utility_of(election, utility)
+    value = _utility_of(election, "cardinality")
     mes_set, greedy_set = set(outcome), set(rival)
     prefer_greedy = prefer_mes = 0
     for ballot in election.ballots:
