@@ -3,6 +3,7 @@ that participant's own /mydata file, cannot find the participant's rows in an ex
 column of any format (row cursors, pseudonyms, pair tokens, times), other than what the person said itself."""
 from __future__ import annotations
 
+import asyncio
 import base64
 import json
 from datetime import datetime, timezone
@@ -95,6 +96,8 @@ async def test_nothing_joins_a_later_export_to_an_earlier_one_or_the_mydata_file
     t = telegram
     for chat in (PERSON, *OTHERS):
         await walk_demo_as(t, chat, f"user{chat}", "Name")
+        if chat == PERSON:  # the others answer in later seconds: the person's own instants single them out
+            await asyncio.sleep(1.1)
     await t.send(PERSON, "/mydata")
     _, mydata = sent_document(t, PERSON)
     await min_group(db, demo, 2)  # four people: exports are released from two (the disclosure rule's floor)
