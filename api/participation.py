@@ -26,7 +26,7 @@ from api import schemas, selection
 from api.answers import clean_text, validated_value, visible_length
 from api.content import localized
 from api.content_cache import ContentCache, content_for
-from api.definition import PROPOSAL_MAX, PROPOSAL_MIN
+from core.definition import PROPOSAL_MAX, PROPOSAL_MIN
 from api.errors import ApiError, bad_request, conflict, not_found
 from storage.db import after_commit
 from storage.rows import insert_new_row

@@ -30,7 +30,8 @@ from api.content_cache import consultation_changed
 from storage.consultations import by_slug, save_definition
 from storage.models import Answer, Consultation, Enrolment, Item, Option, PairPrompt, Proposal, ProposalVote
 from storage.models_admin import Organiser
-from viche.settings import Settings
+from core.definition import check_text
+from core.settings import Settings
 
 router = APIRouter(prefix="/organiser", tags=["organiser"],
                    dependencies=[Depends(require_service_token), Depends(acting_organiser)], responses=ORGANISER)
@@ -170,9 +171,7 @@ async def list_consultations(lang: str | None = LANG, db: AsyncSession = Depends
                             422: "The file has problems: `error.problems` lists each with its line"})})
 async def upload_definition(body: DefinitionUpload, response: Response, lang: str | None = LANG,
                             db: AsyncSession = Depends(session)) -> DraftOut:
-    from viche.validate import check_text
-
-    # Off the event loop: a large file takes a fraction of a second to check (viche.validate bounds the
+    # Off the event loop: a large file takes a fraction of a second to check (core.definition bounds the
     # work), which the bot and the other routes should not wait for.
     report = await asyncio.to_thread(check_text, body.content, body.filename)
     if not report.ok:

@@ -10,7 +10,7 @@ from sqlalchemy.exc import IntegrityError
 
 from storage.db import Database
 from storage.models_admin import Organiser
-from viche.settings import Settings
+from core.settings import Settings
 
 
 class SandboxOrganisers:
