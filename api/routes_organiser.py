@@ -32,6 +32,7 @@ from storage.models import Answer, Consultation, Enrolment, Item, Option, PairPr
 from storage.models_admin import Organiser
 from core.definition import check_text
 from core.settings import Settings
+from core.vocabulary import STATUS_ACTIONS, TRANSITIONS
 
 router = APIRouter(prefix="/organiser", tags=["organiser"],
                    dependencies=[Depends(require_service_token), Depends(acting_organiser)], responses=ORGANISER)
@@ -66,7 +67,7 @@ class Stats(BaseModel):
 
 
 class StatusChange(BaseModel):
-    action: Literal["launch", "pause", "resume", "close"]
+    action: Literal[STATUS_ACTIONS]
 
 
 class ConsultationRow(BaseModel):
@@ -96,10 +97,6 @@ class DraftOut(BaseModel):
     languages: list[str]
     created: bool = Field(description="False when an existing draft was replaced")
     warnings: list[ProblemOut] = []
-
-
-TRANSITIONS = {"launch": ({"draft"}, "open"), "pause": ({"open"}, "paused"),
-               "resume": ({"paused"}, "open"), "close": ({"open", "paused"}, "closed")}
 
 
 async def _consultation(db: AsyncSession, slug: str) -> Consultation:
