@@ -13,11 +13,11 @@ from fastapi import Depends, FastAPI, Request
 from fastapi.security import APIKeyHeader
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.assertion import HEADER, InvalidAssertion, verify
 from api.deps import session
 from api.errors import ApiError
-from storage.models_admin import Organiser
+from core.assertion import HEADER, InvalidAssertion, verify
 from core.settings import Settings
+from storage.models_admin import Organiser
 
 actor_header = APIKeyHeader(
     name=HEADER, auto_error=False, scheme_name="ActingOrganiser",

@@ -26,9 +26,9 @@ from api import schemas, selection
 from api.answers import clean_text, validated_value, visible_length
 from api.content import localized
 from api.content_cache import ContentCache, content_for
+from api.errors import ApiError, bad_request, conflict, not_found
 from core.definition import PROPOSAL_MAX, PROPOSAL_MIN
 from core.vocabulary import QUALIFICATIONS
-from api.errors import ApiError, bad_request, conflict, not_found
 from storage.db import after_commit
 from storage.rows import insert_new_row
 from storage.text import normalize_proposal

@@ -27,12 +27,12 @@ from api.error_docs import ORGANISER, SERVICE, errors
 from api.deps import require_service_token, session
 from api.errors import ApiError, bad_request, conflict, not_found
 from api.content_cache import consultation_changed
-from storage.consultations import by_slug, save_definition
-from storage.models import Answer, Consultation, Enrolment, Item, Option, PairPrompt, Proposal, ProposalVote
-from storage.models_admin import Organiser
 from core.definition import check_text
 from core.settings import Settings
 from core.vocabulary import STATUS_ACTIONS, TRANSITIONS
+from storage.consultations import by_slug, save_definition
+from storage.models import Answer, Consultation, Enrolment, Item, Option, PairPrompt, Proposal, ProposalVote
+from storage.models_admin import Organiser
 
 router = APIRouter(prefix="/organiser", tags=["organiser"],
                    dependencies=[Depends(require_service_token), Depends(acting_organiser)], responses=ORGANISER)

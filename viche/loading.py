@@ -5,11 +5,10 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
-from core.definition import ConsultationDef
+from core.definition import ConsultationDef, check_file
 from storage.consultations import save_definition
 from storage.db import Database
 from storage.models import Consultation
-from core.definition import check_file
 
 DEMO_FILE = Path(__file__).parent / "demo" / "demo.yaml"
 

@@ -13,8 +13,8 @@ import logging
 import sys
 from typing import TYPE_CHECKING
 
-from storage.db import Database
 from core.settings import Settings
+from storage.db import Database
 
 if TYPE_CHECKING:  # the `viche` command imports this module: keep aiogram out of its start-up
     from aiogram import Bot, Dispatcher

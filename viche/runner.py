@@ -20,9 +20,9 @@ import uvicorn
 from fastapi import FastAPI
 
 from api.app import create_app
+from core.settings import Settings
 from storage.db import Database
 from viche.gc_settings import settle_after_start
-from core.settings import Settings
 
 if TYPE_CHECKING:  # imported once the server answers: see _import_bot
     from aiogram import Bot, Dispatcher
