@@ -1,6 +1,6 @@
 """Who acts on an organiser route, checked by the API itself.
 
-Every ``/organiser/...`` request names the acting person in a signed assertion (:mod:`api.assertion`); what that
+Every ``/organiser/...`` request names the acting person in a signed assertion (:mod:`core.assertion`); what that
 person may do comes from the API's own records: ``VICHE_OWNERS``, ``VICHE_ADMINS`` and the grants in the
 database. A caller holding only the service token and no valid assertion gets 401, a person who is not an
 organiser 403, and whatever acts is recorded as that verified person (``granted_by`` of a grant).
@@ -13,16 +13,16 @@ from fastapi import Depends, FastAPI, Request
 from fastapi.security import APIKeyHeader
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api.assertion import HEADER, InvalidAssertion, verify
 from api.deps import session
 from api.errors import ApiError
+from core.assertion import HEADER, InvalidAssertion, verify
+from core.settings import Settings
 from storage.models_admin import Organiser
-from viche.settings import Settings
 
 actor_header = APIKeyHeader(
     name=HEADER, auto_error=False, scheme_name="ActingOrganiser",
     description="Who acts: '<telegram id>.<expires unix>.<hex HMAC-SHA256>' signed with VICHE_SERVICE_TOKEN over "
-                "'viche-actor-v1\\n<id>\\n<expires>\\n<METHOD>\\n<path>' (see api/assertion.py), at most 5 minutes "
+                "'viche-actor-v1\\n<id>\\n<expires>\\n<METHOD>\\n<path>' (see core/assertion.py), at most 5 minutes "
                 "ahead. The bot signs it for the Telegram user behind each update.")
 
 

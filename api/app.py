@@ -11,8 +11,8 @@ from api.broadcast import routes as broadcast_routes
 from api.docs_pages import install_docs
 from api.errors import install_error_handlers
 from api.partner import install as install_partner_api
+from core.settings import Settings, get_settings
 from storage.db import Database
-from viche.settings import Settings, get_settings
 
 
 def create_app(settings: Settings | None = None, db: Database | None = None) -> FastAPI:

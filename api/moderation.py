@@ -18,12 +18,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from api import selection
 from api.content import localized
 from api.errors import conflict, not_found
+from core.vocabulary import REJECT_REASONS
 from storage.consultations import by_slug
 from storage.models import Consultation, Contact, Item, Participant, Proposal, utcnow
 
-RejectReason = Literal["off_topic", "incomprehensible", "insulting", "advertising", "several_ideas", "duplicate",
-                       "other"]
-REJECT_REASONS: tuple[str, ...] = RejectReason.__args__  # type: ignore[attr-defined]
+RejectReason = Literal[REJECT_REASONS]
 
 
 class PendingProposal(BaseModel):

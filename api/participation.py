@@ -26,8 +26,9 @@ from api import schemas, selection
 from api.answers import clean_text, validated_value, visible_length
 from api.content import localized
 from api.content_cache import ContentCache, content_for
-from api.definition import PROPOSAL_MAX, PROPOSAL_MIN
 from api.errors import ApiError, bad_request, conflict, not_found
+from core.definition import PROPOSAL_MAX, PROPOSAL_MIN
+from core.vocabulary import QUALIFICATIONS
 from storage.db import after_commit
 from storage.rows import insert_new_row
 from storage.text import normalize_proposal
@@ -45,13 +46,6 @@ from storage.models import (
 
 SELECTED_KINDS = ("proposal", "pairs")
 """Items whose screens the selection registry chooses; the others are done once answered."""
-
-QUALIFICATIONS = {
-    "agree": {"like_it", "doable", "platitude"},
-    "disagree": {"no_way", "impossible", "platitude"},
-    "neutral": {"dont_understand", "no_opinion", "dont_care"},
-}
-
 
 def is_open(consultation: Consultation) -> bool:
     """Open by status, and within its opening and closing times when the file sets them."""

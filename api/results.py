@@ -108,13 +108,13 @@ from api.content import localized
 from api.errors import bad_request
 from api.scoring import rank_pairs, wilson_interval
 from api.scoring.intervals import Z95
-from api.scoring.proposals import COUNT_FIELDS, QUALIFICATIONS, ZONE_CODES, score_table
+from api.scoring.proposals import COUNT_FIELDS, ZONE_CODES, score_table
+from core.vocabulary import QUALIFICATIONS, SEGMENTS
 from storage.models import Answer, Consultation, Enrolment, Item, Option, PairPrompt, Participant, Proposal, \
     ProposalVote
 
 log = logging.getLogger("viche.results")
 
-SEGMENTS = ("language", "age_band", "country", "region", "source")
 QUESTION_KINDS = ("single_choice", "multi_choice", "scale", "free_text", "budget", "place")
 
 TTL = 1.0

@@ -27,10 +27,12 @@ from api.error_docs import ORGANISER, SERVICE, errors
 from api.deps import require_service_token, session
 from api.errors import ApiError, bad_request, conflict, not_found
 from api.content_cache import consultation_changed
+from core.definition import check_text
+from core.settings import Settings
+from core.vocabulary import STATUS_ACTIONS, TRANSITIONS
 from storage.consultations import by_slug, save_definition
 from storage.models import Answer, Consultation, Enrolment, Item, Option, PairPrompt, Proposal, ProposalVote
 from storage.models_admin import Organiser
-from viche.settings import Settings
 
 router = APIRouter(prefix="/organiser", tags=["organiser"],
                    dependencies=[Depends(require_service_token), Depends(acting_organiser)], responses=ORGANISER)
@@ -65,7 +67,7 @@ class Stats(BaseModel):
 
 
 class StatusChange(BaseModel):
-    action: Literal["launch", "pause", "resume", "close"]
+    action: Literal[STATUS_ACTIONS]
 
 
 class ConsultationRow(BaseModel):
@@ -95,10 +97,6 @@ class DraftOut(BaseModel):
     languages: list[str]
     created: bool = Field(description="False when an existing draft was replaced")
     warnings: list[ProblemOut] = []
-
-
-TRANSITIONS = {"launch": ({"draft"}, "open"), "pause": ({"open"}, "paused"),
-               "resume": ({"paused"}, "open"), "close": ({"open", "paused"}, "closed")}
 
 
 async def _consultation(db: AsyncSession, slug: str) -> Consultation:
@@ -170,9 +168,7 @@ async def list_consultations(lang: str | None = LANG, db: AsyncSession = Depends
                             422: "The file has problems: `error.problems` lists each with its line"})})
 async def upload_definition(body: DefinitionUpload, response: Response, lang: str | None = LANG,
                             db: AsyncSession = Depends(session)) -> DraftOut:
-    from viche.validate import check_text
-
-    # Off the event loop: a large file takes a fraction of a second to check (viche.validate bounds the
+    # Off the event loop: a large file takes a fraction of a second to check (core.definition bounds the
     # work), which the bot and the other routes should not wait for.
     report = await asyncio.to_thread(check_text, body.content, body.filename)
     if not report.ok:

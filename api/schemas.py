@@ -6,6 +6,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, Field
 
+from core.vocabulary import CANT_DECIDE_REASONS
+
 # Row ids are 32-bit INTEGER columns: a larger number is bad input (422), not a database error (500).
 RowId = Annotated[int, Field(ge=1, le=2_147_483_647)]
 
@@ -198,7 +200,7 @@ class VoteOut(BaseModel):
                                    "in that consultation, so that a front end needs one request per answer.")
 
 
-CantDecideReason = Literal["both", "neither", "equal", "unknown", "undecided"]
+CantDecideReason = Literal[CANT_DECIDE_REASONS]
 
 
 class PairAnswerIn(BaseModel):

@@ -47,7 +47,7 @@ async def walk(database_url: str, participants: int) -> dict[str, Any]:
     from bot.flows.citizen import User
     from storage.db import Database
     from storage.migrate import upgrade
-    from viche.settings import Settings
+    from core.settings import Settings
 
     url = await fresh_database(database_url, "viche_bench_path")
     await asyncio.to_thread(upgrade, url)

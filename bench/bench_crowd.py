@@ -40,7 +40,7 @@ async def run(url: str, participants: int) -> dict[str, Any]:
     from storage.tables import load_all
     from tests.crowd import run_crowd
     from viche.loading import load_demo
-    from viche.settings import Settings
+    from core.settings import Settings
 
     logging.basicConfig(level=logging.ERROR)  # aiogram logs each update at INFO; failures are counted below
     load_all()

@@ -105,7 +105,7 @@ async def serve_bot(kind: str, mode: str, telegram: str, database_url: str, port
         from bot.dispatcher import build_dispatcher
         from bot.webhook import WebhookReceiver, mount_webhook
         from storage.db import Database
-        from viche.settings import Settings
+        from core.settings import Settings
 
         settings = Settings(database_url=database_url, service_token=SERVICE_TOKEN, _env_file=None)
         db = Database(database_url)

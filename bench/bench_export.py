@@ -32,7 +32,7 @@ sys.path.insert(0, str(ROOT))
 
 import httpx  # noqa: E402
 
-from api.definition import ConsultationDef  # noqa: E402
+from core.definition import ConsultationDef  # noqa: E402
 from storage.consultations import save_definition  # noqa: E402
 from storage.db import Database, is_sqlite  # noqa: E402
 from storage.migrate import upgrade  # noqa: E402

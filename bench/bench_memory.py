@@ -65,7 +65,7 @@ async def sweep(url: str) -> dict:
     """The retention sweep over every registered participant (nothing is old enough to go)."""
     from storage.db import Database
     from viche.production import housekeep_once
-    from viche.settings import Settings
+    from core.settings import Settings
 
     db = Database(url)
     started = time.perf_counter()

@@ -45,9 +45,10 @@ import httpx  # noqa: E402
 import numpy as np  # noqa: E402
 from sqlalchemy import insert, select  # noqa: E402
 
-from api import assertion, results  # noqa: E402
+from api import results  # noqa: E402
 from api.app import create_app  # noqa: E402
-from api.definition import ConsultationDef  # noqa: E402
+from core.definition import ConsultationDef  # noqa: E402
+from core import assertion  # noqa: E402
 from storage.consultations import save_definition  # noqa: E402
 from storage.db import Database, is_sqlite  # noqa: E402
 from storage.migrate import upgrade  # noqa: E402
@@ -63,7 +64,7 @@ from storage.models import (  # noqa: E402
     new_participant_id,
     utcnow,
 )
-from viche.settings import Settings  # noqa: E402
+from core.settings import Settings  # noqa: E402
 
 TOKEN = "bench-token"
 ORGANISER = 900001  # the organiser the results are read as (VICHE_ADMINS of the bench's app)
@@ -161,7 +162,7 @@ async def ids_of(db: Database, model, item_id: int) -> list:  # noqa: ANN001
 
 
 class ActingOrganiser(httpx.Auth):
-    """Organiser routes need who acts, signed for each request (X-Viche-Actor, api/assertion.py)."""
+    """Organiser routes need who acts, signed for each request (X-Viche-Actor, core/assertion.py)."""
 
     def auth_flow(self, request: httpx.Request):  # noqa: ANN201
         if request.url.path.startswith("/organiser/"):

@@ -1,7 +1,7 @@
 """Whom the bot acts for on the API's organiser routes: the Telegram user behind the update being handled.
 
 Telegram tells the bot who sent each update; the API cannot see that, so the bot signs it into every organiser
-request (``X-Viche-Actor``, :mod:`api.assertion`) and the API decides from its own records what that person may
+request (``X-Viche-Actor``, :mod:`core.assertion`) and the API decides from its own records what that person may
 do. A context variable set around each update carries the id to :class:`bot.backend.Backend`, so that the flows
 cannot forget it and no update ever acts as another's sender (each update runs in a context of its own).
 """

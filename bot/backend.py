@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from api import assertion
+from core import assertion
 from bot.acting import acting_user
 from bot.asgi_client import AsgiClient
 from bot.backend_http import BackendResponse

@@ -16,7 +16,7 @@
       ``POST send_document``  {chat_id, filename, mime_type?, content_base64}
       ``GET  files/{file_id}`` a photo or document's bytes
       ``GET  organiser?chat_id=``  {available, organiser}: may the page make this user an organiser, and is it one
-      ``POST organiser``      {chat_id}: make the user an organiser now (sandbox/organisers.py; 404 when the
+      ``POST organiser``      {chat_id}: make the user an organiser now (viche/sandbox_organisers.py; 404 when the
                               sandbox has no database of its own to record it in)
   A request the user could not make in Telegram (a button that is not there) answers 400 {"detail"}.
 """

@@ -4,7 +4,7 @@ from __future__ import annotations
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api.definition import ConsultationDef
+from core.definition import ConsultationDef
 from storage.models import Consultation, Item, Option, Proposal, utcnow
 from storage.text import normalize_proposal
 

@@ -20,7 +20,7 @@ from storage.db import Database, is_sqlite
 from storage.migrate import upgrade
 from viche.loading import DEMO_FILE, read_definition
 from storage.consultations import save_definition
-from viche.settings import Settings
+from core.settings import Settings
 
 SERVICE_TOKEN = "test-service-token"
 load_all()
@@ -91,11 +91,11 @@ async def backend(api_app) -> AsyncIterator[Backend]:
 
 
 def acting_as(telegram_id: int, key: str = SERVICE_TOKEN):  # noqa: ANN201
-    """httpx auth that signs every /organiser/... request as ``telegram_id`` (X-Viche-Actor, api/assertion.py),
+    """httpx auth that signs every /organiser/... request as ``telegram_id`` (X-Viche-Actor, core/assertion.py),
     as the bot does for the sender of each update; a request that brings its own header keeps it."""
     import httpx
 
-    from api import assertion
+    from core import assertion
 
     class ActingAs(httpx.Auth):
         def auth_flow(self, request):  # noqa: ANN001, ANN202

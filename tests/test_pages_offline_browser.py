@@ -10,7 +10,7 @@ import pytest
 
 from tests.test_sandbox_demo_browser import ARGS, CHROMIUM, free_port
 from viche.runner import started
-from viche.settings import Settings
+from core.settings import Settings
 
 pytestmark = [
     pytest.mark.browser,

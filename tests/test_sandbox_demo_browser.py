@@ -9,7 +9,7 @@ import socket
 import pytest
 
 from viche.runner import started
-from viche.settings import Settings
+from core.settings import Settings
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",

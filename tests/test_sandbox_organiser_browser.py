@@ -10,7 +10,7 @@ from sqlalchemy import select
 from storage.models_admin import Organiser
 from tests.test_sandbox_demo_browser import ARGS, CHROMIUM, free_port
 from viche.runner import started
-from viche.settings import Settings
+from core.settings import Settings
 
 pytestmark = [
     pytest.mark.browser,

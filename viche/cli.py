@@ -9,7 +9,7 @@ import sys
 
 from pydantic import ValidationError
 
-from viche.settings import get_settings
+from core.settings import get_settings
 
 
 def _upgrade(url: str) -> None:

@@ -75,7 +75,7 @@ def _iso(moment: datetime | None) -> str | None:
 def _run(coro_factory):  # noqa: ANN001, ANN202
     from storage.db import Database
     from storage.migrate import upgrade
-    from viche.settings import get_settings
+    from core.settings import get_settings
 
     settings = get_settings()
     upgrade(settings.database_url)

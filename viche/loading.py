@@ -5,17 +5,16 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
-from api.definition import ConsultationDef
+from core.definition import ConsultationDef, check_file
 from storage.consultations import save_definition
 from storage.db import Database
 from storage.models import Consultation
-from viche.validate import check_file
 
 DEMO_FILE = Path(__file__).parent / "demo" / "demo.yaml"
 
 
 def read_definition(path: Path) -> ConsultationDef:
-    """A definition file, read with the same bounds as every other (``viche.validate``): a file made to
+    """A definition file, read with the same bounds as every other (``core.definition``): a file made to
     expand or nest without end is refused, not followed."""
     report = check_file(path)
     if not report.ok:

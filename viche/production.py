@@ -13,8 +13,8 @@ import logging
 import sys
 from typing import TYPE_CHECKING
 
+from core.settings import Settings
 from storage.db import Database
-from viche.settings import Settings
 
 if TYPE_CHECKING:  # the `viche` command imports this module: keep aiogram out of its start-up
     from aiogram import Bot, Dispatcher
@@ -89,7 +89,7 @@ async def housekeeping(settings: Settings, db: Database, interval: float = HOUSE
 
 def cmd_retention(args) -> int:  # noqa: ANN001
     """``viche retention [--days N]``: delete expired contact data now (and prune handled webhook updates)."""
-    from viche.settings import get_settings
+    from core.settings import get_settings
 
     settings = get_settings()
     if args.days is not None:

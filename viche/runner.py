@@ -20,9 +20,9 @@ import uvicorn
 from fastapi import FastAPI
 
 from api.app import create_app
+from core.settings import Settings
 from storage.db import Database
 from viche.gc_settings import settle_after_start
-from viche.settings import Settings
 
 if TYPE_CHECKING:  # imported once the server answers: see _import_bot
     from aiogram import Bot, Dispatcher
@@ -203,7 +203,7 @@ async def started(settings: Settings, sandbox_state: Path | None = None) -> Asyn
     saved = None
     if not settings.bot_token:
         from sandbox.fake_bot_api import FakeBotAPI
-        from sandbox.organisers import SandboxOrganisers
+        from viche.sandbox_organisers import SandboxOrganisers
         from sandbox.persistence import SavedSandbox
         from sandbox.web import mount_sandbox
 

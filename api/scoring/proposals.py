@@ -62,16 +62,9 @@ from enum import Enum
 
 import numpy as np
 
-from .intervals import Z95, wilson_interval, wilson_intervals
+from core.vocabulary import QUALIFICATIONS
 
-AGREE_QUALIFICATIONS = ("like_it", "doable", "platitude")
-DISAGREE_QUALIFICATIONS = ("no_way", "impossible", "platitude")
-NEUTRAL_QUALIFICATIONS = ("dont_understand", "no_opinion", "dont_care")
-QUALIFICATIONS: dict[str, tuple[str, ...]] = {
-    "agree": AGREE_QUALIFICATIONS,
-    "disagree": DISAGREE_QUALIFICATIONS,
-    "neutral": NEUTRAL_QUALIFICATIONS,
-}
+from .intervals import Z95, wilson_interval, wilson_intervals
 
 ZONE_MIN_VOTES: int = 10
 ZONE_MAX_NEUTRAL_SHARE: float = 0.5

@@ -35,8 +35,9 @@ from bot.flows.menu import organiser_help
 from bot.flows.screens import Button, Reply, Screen
 from bot.i18n import Translator, translator
 from bot.i18n.formats import format_number, format_share
+from core.vocabulary import TRANSITIONS
 
-ACTION_FROM = {"launch": ("draft",), "pause": ("open",), "resume": ("paused",), "close": ("open", "paused")}
+ACTION_FROM = {action: sources for action, (sources, _target) in TRANSITIONS.items()}  # what each action applies to
 PROMPT_LIMIT = 80  # characters of an item's prompt in /stats
 NEW_FILE_WINDOW = 15 * 60  # seconds after /new during which a document is taken as the definition file
 MAX_FILE_BYTES = 512 * 1024

@@ -1,6 +1,6 @@
 """What an organiser types after a command, and the data behind organiser buttons: checked before use.
 
-A slug must follow the definition's own rule (``api.definition``), so ``/close city-youth:junk`` is refused
+A slug must follow the definition's own rule (``core.vocabulary``), so ``/close city-youth:junk`` is refused
 instead of closing city-youth, and nothing typed can push a button's data past Telegram's 64 bytes. A Telegram
 id is ASCII digits only (``str.isdigit`` also accepts '²' and '٣'), positive and below 2^63.
 
@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from api.definition import SLUG_MAX, SLUG_MIN, SLUG_PATTERN
+from core.vocabulary import SLUG_MAX, SLUG_MIN, SLUG_PATTERN
 
 MAX_DATA = 64  # Telegram's limit on a button's callback data, in bytes
 MAX_TELEGRAM_ID = 2**63 - 1

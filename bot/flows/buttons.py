@@ -5,27 +5,18 @@ InaccessibleMessage (no text, no keyboard) or come without its keyboard, so noth
 """
 from __future__ import annotations
 
-import typing
 from dataclasses import dataclass
 from typing import Literal
 
 from bot.flows.callbacks import CallbackData
 from bot.i18n import SUPPORTED
+from core.vocabulary import CANT_DECIDE_REASONS, PROFILE_FIELDS, QUALIFICATION_NAMES, QUALIFICATIONS
 
 Choice = Literal["agree", "disagree", "neutral"]
-Qualification = Literal["like_it", "doable", "platitude", "no_way", "impossible", "dont_understand", "no_opinion",
-                        "dont_care"]
+Qualification = Literal[QUALIFICATION_NAMES]
 Side = Literal["left", "right", "skip"]
-Reason = Literal["both", "neither", "equal", "unknown", "undecided"]
-ProfileField = Literal["age_band", "country", "region"]
-
-QUALIFICATIONS: dict[str, tuple[str, ...]] = {
-    "agree": ("like_it", "doable", "platitude"),
-    "disagree": ("no_way", "impossible", "platitude"),
-    "neutral": ("dont_understand", "no_opinion", "dont_care"),
-}
-"""The "why?" answers each choice offers, in the order of the buttons (the API accepts the same sets)."""
-CANT_DECIDE_REASONS: tuple[str, ...] = typing.get_args(Reason)
+Reason = Literal[CANT_DECIDE_REASONS]
+ProfileField = Literal[PROFILE_FIELDS]
 
 
 @dataclass(frozen=True)

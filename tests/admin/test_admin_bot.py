@@ -10,7 +10,7 @@ from bot.flows.admin import author_message, reason_for_author
 from bot.i18n import translator
 from storage.models import Consultation, Participant, Proposal
 from tests.admin.support import ADMIN, SLUG, citizen_proposal, example_text, snapshot, upload
-from viche.validate import check_text
+from core.definition import check_text
 
 CITIZEN = 5004
 

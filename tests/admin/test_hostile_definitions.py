@@ -12,7 +12,7 @@ from storage.models import Consultation
 from tests.admin.support import ADMIN, example_text, upload
 from tests.admin.test_admin_bot import send_file
 from viche.cli import main
-from viche.validate import MAX_DEPTH, MAX_VALUES, check_text
+from core.definition import MAX_DEPTH, MAX_VALUES, check_text
 
 
 def billion_laughs(levels: int = 9) -> str:

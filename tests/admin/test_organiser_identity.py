@@ -1,5 +1,5 @@
 """Who acts on the organiser routes: a signed, short-lived assertion of one Telegram id for one request
-(X-Viche-Actor, api/assertion.py), judged against the API's own records (VICHE_OWNERS, VICHE_ADMINS, grants)."""
+(X-Viche-Actor, core/assertion.py), judged against the API's own records (VICHE_OWNERS, VICHE_ADMINS, grants)."""
 from __future__ import annotations
 
 import time
@@ -8,7 +8,7 @@ import httpx
 import pytest
 from sqlalchemy import select
 
-from api import assertion
+from core import assertion
 from storage.models import Consultation
 from storage.models_admin import Organiser
 from tests.admin.support import ADMIN, SLUG

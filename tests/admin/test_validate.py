@@ -6,9 +6,9 @@ import json
 import pytest
 import yaml
 
-from api.definition import ConsultationDef
+from core.definition import ConsultationDef, check_text, json_schema_text
 from viche.cli import main
-from viche.validate import SCHEMA_FILE, check_text, json_schema_text
+from viche.validate import SCHEMA_FILE
 from tests.admin.support import EXAMPLE, example_text
 
 

@@ -166,7 +166,7 @@ async def test_preferences_routes(db, demo, http):  # noqa: ANN001
 
 
 async def test_the_definition_file_schedules_interim_digests(db):  # noqa: ANN001
-    from api.definition import ConsultationDef
+    from core.definition import ConsultationDef
     from storage.consultations import save_definition
     from viche.loading import DEMO_FILE, read_definition
 

@@ -5,10 +5,9 @@ from __future__ import annotations
 import yaml
 
 from api.content import localized
-from api.definition import ConsultationDef
+from core.definition import ConsultationDef, check_text
 from bot.i18n import language_name, translator
 from storage.consultations import save_definition
-from viche.validate import check_text
 
 DEFINITION = """
 slug: bike-lanes

@@ -105,7 +105,7 @@ async def test_a_broken_folder_is_a_clear_error(db, tmp_path):
 
 
 def test_the_import_command(database_url, monkeypatch, capsys):
-    from viche import settings
+    from core import settings
     from viche.cli import main
 
     folder = polis_folder("15-per-hour-seattle")

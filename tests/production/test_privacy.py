@@ -18,7 +18,7 @@ from storage.models import (Answer, Consultation, Contact, Enrolment, Item, Pair
 from storage.models_webhook import ConsultationClosure
 from tests.conftest import repo_root
 from tests.test_e2e_every_kind import load_example
-from viche.settings import Settings
+from core.settings import Settings
 
 CHAT, OTHER = 6201, 6202
 

@@ -17,10 +17,10 @@ from storage.db import Database, is_sqlite
 from storage.migrate import upgrade
 from tests.conftest import SERVICE_TOKEN
 from tests.production.test_database_faults import cut, restore
-from api.definition import ConsultationDef
+from core.definition import ConsultationDef
 from storage.consultations import save_definition
 from viche.loading import DEMO_FILE
-from viche.settings import Settings
+from core.settings import Settings
 
 PROPOSAL = "Benches with shade along the riverside walk, near the old mill"
 

@@ -27,13 +27,13 @@ else:
 from schemathesis.engine import events, from_schema  # noqa: E402
 from schemathesis.specs.openapi.checks import _expand_status_codes  # noqa: E402
 
-from api import assertion  # noqa: E402
+from core import assertion  # noqa: E402
 from api.app import create_app  # noqa: E402
 from storage.consultations import save_definition  # noqa: E402
 from storage.models import Contact, Enrolment, Participant, Proposal, utcnow  # noqa: E402
 from tests.conftest import SERVICE_TOKEN, repo_root  # noqa: E402
 from viche.loading import DEMO_FILE, read_definition  # noqa: E402
-from viche.settings import Settings  # noqa: E402
+from core.settings import Settings  # noqa: E402
 
 EXAMPLES = int(os.environ.get("VICHE_FUZZ_EXAMPLES", "8"))
 ORGANISER = 900001  # VICHE_OWNERS of the test settings: may call every organiser route

@@ -107,7 +107,7 @@ def test_the_sandbox_listens_beyond_loopback_only_when_told(tmp_path):
 @pytest.mark.parametrize("host", ["127.0.0.1", "localhost", "::1"])
 def test_loopback_needs_no_permission(host):
     from viche.cli import sandbox_refused
-    from viche.settings import Settings
+    from core.settings import Settings
 
     assert sandbox_refused(Settings(host=host, _env_file=None), allow_remote=False) is None
     assert sandbox_refused(Settings(host="0.0.0.0", bot_token="1:real", _env_file=None), allow_remote=False) is None

@@ -16,7 +16,7 @@ from storage.models import Contact, Enrolment
 from tests.broadcast.support import crowd, min_group
 from viche.cli import main as viche
 from viche.runner import api_started, needs_shared_token, started
-from viche.settings import Settings
+from core.settings import Settings
 
 BOT_TOKEN = "1000001:test-token"
 ORGANISER = 900001  # VICHE_ADMINS of the test settings
@@ -88,7 +88,7 @@ def test_apart_each_side_needs_the_shared_service_token(monkeypatch, capsys):
     assert needs_shared_token(Settings(_env_file=None))
     assert not needs_shared_token(Settings(service_token="set", _env_file=None))
     monkeypatch.setenv("VICHE_API_URL", "http://127.0.0.1:9")
-    from viche.settings import get_settings
+    from core.settings import get_settings
 
     get_settings.cache_clear()
     try:

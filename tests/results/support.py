@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 from sqlalchemy import insert, select
 
-from api.definition import ConsultationDef
+from core.definition import ConsultationDef
 from storage.consultations import save_definition
 from storage.models import Enrolment, Item, PairPrompt, Participant, Proposal, new_participant_id, utcnow
 

@@ -24,7 +24,8 @@ from pydantic_core import PydanticUndefined
 from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api.definition import SLUG_PATTERN, ConsultationDef
+from core.definition import ConsultationDef
+from core.vocabulary import SLUG_PATTERN
 from storage.consultations import by_slug
 from storage.models import Consultation, Enrolment, Item, Participant, Proposal, new_participant_id, utcnow
 from storage.models_partner import ImportedRef
@@ -221,7 +222,7 @@ async def bulk_insert(session: AsyncSession, table: Any, rows: Iterable[dict[str
 def _run(make) -> Imported:  # noqa: ANN001
     from storage.db import Database
     from storage.migrate import upgrade
-    from viche.settings import get_settings
+    from core.settings import get_settings
 
     settings = get_settings()
     upgrade(settings.database_url)

@@ -11,9 +11,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from core.vocabulary import SLUG_MAX, SLUG_MIN, SLUG_PATTERN
+
 LocalText = dict[str, str]
-SLUG_PATTERN = r"^[a-z0-9]+(-[a-z0-9]+)*$"  # single hyphens only: "--" separates slug and source in deep links
-SLUG_MIN, SLUG_MAX = 3, 42  # the bot checks what organisers type against the same rule (bot/flows/admin_args.py)
 KEY_PATTERN = r"^[A-Za-z0-9_]{1,40}$"
 PROPOSAL_MIN, PROPOSAL_MAX = 12, 280
 
@@ -223,7 +223,7 @@ class ConsultationDef(Strict):
                     where = "a later item" if condition.item in {i.key for i in self.items} else "an unknown item"
                     raise ValueError(f"item {item.key!r}: show_if names {where} {condition.item!r}; "
                                      "a branch can only depend on an earlier item")
-                allowed = _answer_values(target)
+                allowed = answer_values(target)
                 if allowed is None:
                     raise ValueError(f"item {item.key!r}: show_if cannot depend on {target.type} item {target.key!r}")
                 unknown = [v for v in condition.values() if v not in allowed]
@@ -259,7 +259,7 @@ class ConsultationDef(Strict):
             yield f"profile.regions[{index}].label", region.label
 
 
-def _answer_values(item: Any) -> set[str] | None:
+def answer_values(item: Any) -> set[str] | None:
     if item.type in ("single_choice", "multi_choice"):
         return {option.key for option in item.options}
     if item.type == "scale":

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from sqlalchemy.exc import IntegrityError
 
+from core.settings import Settings
 from storage.db import Database
 from storage.models_admin import Organiser
-from viche.settings import Settings
 
 
 class SandboxOrganisers:
