@@ -25,6 +25,8 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from bench.bench_e2e import fresh_database
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
@@ -62,19 +64,6 @@ async def run(url: str, participants: int) -> dict[str, Any]:
             "max_ms": round(max(outcome.steps, default=0) * 1000), "summary": outcome.summary()}
 
 
-async def fresh_postgresql(server_url: str, name: str) -> str:
-    from sqlalchemy import make_url, text
-    from sqlalchemy.ext.asyncio import create_async_engine
-
-    server = make_url(server_url)
-    engine = create_async_engine(server, isolation_level="AUTOCOMMIT")
-    async with engine.connect() as conn:
-        await conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        await conn.execute(text(f'CREATE DATABASE "{name}"'))
-    await engine.dispose()
-    return server.set(database=name).render_as_string(hide_password=False)
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--participants", type=int, default=200)
@@ -88,7 +77,7 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory() as folder:
         for kind in args.databases.split(","):
             url = (f"sqlite+aiosqlite:///{folder}/crowd.db" if kind == "sqlite"
-                   else asyncio.run(fresh_postgresql(args.postgresql, "viche_bench_crowd")))
+                   else asyncio.run(fresh_database(args.postgresql, "viche_bench_crowd")))
             result = asyncio.run(run(url, args.participants))
             results.append(result)
             print(f"{kind}: {result['summary']}", flush=True)
