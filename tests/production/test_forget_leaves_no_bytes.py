@@ -10,7 +10,7 @@ from sqlalchemy import make_url, select
 
 from storage.db import is_sqlite
 from storage.models import Item
-from tests.test_e2e_every_kind import load_example
+from tests.production.test_privacy import example_in_english
 
 CHAT = 6301
 SECRET = "Tram stop by Kovalenko bakery, the man in the blue coat"
@@ -25,12 +25,8 @@ async def test_a_forgotten_free_text_answer_is_in_neither_the_database_file_nor_
         telegram, db, http, database_url):
     if not is_sqlite(database_url):
         pytest.skip("about SQLite's files")
-    slug = await load_example(db)
+    slug, participant = await example_in_english(telegram, db, http, CHAT)
     t = telegram
-    await t.send(CHAT, f"/start {slug}", language_code="en")
-    await t.press(CHAT, "English")
-    participant = (await http.post("/participant/find", json={"channel": "telegram",
-                                                              "external_id": str(CHAT)})).json()
     async with db.session() as s:
         item = (await s.execute(select(Item).where(Item.key == "anything_else"))).scalar_one()
     assert (await http.post(f"/participant/{participant['id']}/consent", json={"slug": slug})).status_code == 200

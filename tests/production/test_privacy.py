@@ -122,13 +122,19 @@ async def test_forget_deletes_identity_and_keeps_anonymous_answers(telegram, db,
     assert await count(db, Contact, Contact.external_id == str(CHAT)) == 1
 
 
-async def test_forget_removes_free_text_and_place_comments_and_authorship(telegram, db, api_app, http):
+async def example_in_english(t, db, http, chat: int = CHAT) -> tuple[str, dict]:  # noqa: ANN001
+    """The example consultation loaded, ``chat`` in it in English; the participant as the API knows them."""
     slug = await load_example(db)
-    t = telegram
-    await t.send(CHAT, f"/start {slug}", language_code="en")
-    await t.press(CHAT, "English")
+    await t.send(chat, f"/start {slug}", language_code="en")
+    await t.press(chat, "English")
     participant = (await http.post("/participant/find", json={"channel": "telegram",
-                                                              "external_id": str(CHAT)})).json()
+                                                              "external_id": str(chat)})).json()
+    return slug, participant
+
+
+async def test_forget_removes_free_text_and_place_comments_and_authorship(telegram, db, api_app, http):
+    slug, participant = await example_in_english(telegram, db, http)
+    t = telegram
     async with db.session() as s:
         consultation = (await s.execute(select(Consultation))).scalar_one()
         items = {i.key: i for i in (await s.execute(select(Item))).scalars()}
