@@ -152,6 +152,13 @@ class SkipComment(CallbackData, prefix="cx"):
 
 
 @dataclass(frozen=True)
+class Digests(CallbackData, prefix="dg"):
+    """/digests' button: results digests on or off."""
+
+    action: Literal["turn_on", "turn_off"]
+
+
+@dataclass(frozen=True)
 class ForgetConfirm(CallbackData, prefix="fg"):
     """/forget's "Yes, delete my data": names the participant, so that pressed after they were forgotten
     (and came back as someone new) it deletes nothing."""

@@ -104,7 +104,7 @@ def unpack(data: object) -> CallbackData | None:
 
 
 def registered() -> dict[str, type[CallbackData]]:
-    """Every prefix and its kind of button (for tests and for :func:`encode`'s check)."""
+    """Every prefix and its kind of button."""
     return dict(_REGISTRY)
 
 
@@ -152,35 +152,3 @@ def _unpack_value(kind: Any, part: str) -> Any:
         bits = int(part, 16)
         return frozenset(i for i in range(64) if bits >> i & 1)
     return _INVALID
-
-
-# ---- untyped data, for the flows that still build their own (admin, digests) -------------------------
-
-
-def encode(prefix: str, *parts: object) -> str:
-    """``prefix:part:part``. A prefix that belongs to a typed kind of button must produce that kind's data:
-    otherwise one button's data would be read as another's."""
-    data = SEP.join([prefix, *(str(p) for p in parts)])
-    if len(data.encode()) > MAX_BYTES:
-        raise CallbackTooLong(data)
-    owner = _REGISTRY.get(prefix)
-    if owner is not None and not isinstance(unpack(data), owner):
-        raise ValueError(f"{data!r} uses the prefix of {owner.__name__} without being one")
-    return data
-
-
-@dataclasses.dataclass(frozen=True)
-class Callback:
-    prefix: str
-    parts: tuple[str, ...]
-
-    def int(self, index: int) -> int:
-        return int(self.parts[index])
-
-
-def decode(data: str | None) -> Callback | None:
-    """None for anything we did not produce (forged, stale from an older version, garbage)."""
-    if not data or len(data.encode()) > MAX_BYTES or SEP not in data:
-        return None
-    prefix, *parts = data.split(SEP)
-    return Callback(prefix, tuple(parts))

@@ -15,7 +15,7 @@ from typing import Any
 from babel.dates import format_date, format_timedelta
 
 from bot.backend import Backend, BackendError
-from bot.flows.callbacks import decode, encode
+from bot.flows.buttons import Digests, Switch
 from bot.flows.known import CHANNEL
 from bot.flows.screens import Button, Reply, Screen
 from bot.i18n import Translator, resolve_locale, translator
@@ -23,7 +23,6 @@ from bot.i18n.formats import format_number, format_share
 
 CAPTION_LIMIT = 1024
 TEXT_LIMIT = 4096
-PREFIX = "dg"
 
 
 def utf16_len(text: str) -> int:
@@ -131,7 +130,7 @@ def invitation(tr: Translator, content: dict[str, Any]) -> Screen:
     if intro:
         text += "\n\n" + intro
     text += "\n\n" + tr._("/stop — no more messages from me")
-    return Screen(text, [[Button(tr._("Take part"), encode("sw", content["slug"]))]])
+    return Screen(text, [[Button(tr._("Take part"), Switch(content["slug"]).pack())]])
 
 
 # ---- progress, for organisers ----------------------------------------------------------------------------
@@ -225,23 +224,22 @@ class DigestFlow:
         if pref.get("stopped"):
             text = tr._("You stopped all messages from me with /stop. Turn digests on to hear what comes of the "
                         "consultations you took part in.")
-            return Screen(text, [[Button(tr._("Turn digests on"), encode(PREFIX, "on"))]])
+            return Screen(text, [[Button(tr._("Turn digests on"), Digests("turn_on").pack())]])
         if pref.get("digests", True):
             text = tr._("Digests are on: when a consultation you took part in has results, I send you a short "
                         "summary with a chart.")
-            return Screen(text, [[Button(tr._("Turn digests off"), encode(PREFIX, "off"))]])
+            return Screen(text, [[Button(tr._("Turn digests off"), Digests("turn_off").pack())]])
         return Screen(tr._("Digests are off: I will not send you results."),
-                      [[Button(tr._("Turn digests on"), encode(PREFIX, "on"))]])
+                      [[Button(tr._("Turn digests on"), Digests("turn_on").pack())]])
 
     @staticmethod
     def handles(data: str | None) -> bool:
-        cb = decode(data)
-        return cb is not None and cb.prefix == PREFIX
+        return Digests.unpack(data) is not None
 
     async def callback(self, person: Person, data: str | None) -> Reply:
         participant, tr = await self._participant(person)
-        cb = decode(data)
-        turn_on = cb is not None and cb.parts[:1] == ("on",)
+        button = Digests.unpack(data)
+        turn_on = button is not None and button.action == "turn_on"
         change = {"digests": True, "stopped": False} if turn_on else {"digests": False}
         pref = await self.backend.set_messaging(participant["id"], **change)
         return Reply(edit=self._menu(tr, pref), toast="✓")
