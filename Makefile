@@ -13,7 +13,7 @@ LOCK := constraints.txt
 CONSTRAIN ?= -c $(LOCK)
 PIP := $(BIN)/python -m pip install --quiet --disable-pip-version-check
 
-.PHONY: run test install install-test mo i18n i18n-check system-deps lock clean
+.PHONY: run test check install install-test mo i18n i18n-check system-deps lock clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -62,6 +62,13 @@ run: install
 test: install-test system-deps
 	$(BIN)/viche i18n check
 	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
+
+# Lint, format and types (configured in pyproject.toml): what a reviewer would otherwise say by hand. CI runs it
+# before the tests. `ruff check --fix .` and `ruff format .` repair most of what the first two report.
+check: install-test
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 
 # Refresh the lock: a fresh venv with the newest releases pyproject.toml's ranges admit, the whole suite on
 # them (`make test`), and only when it is green, their exact versions written to constraints.txt. Commit the
