@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -43,7 +44,7 @@ def _line(lines: dict[Path_, int], path: Path_) -> int | None:
     return None
 
 
-def _real_path(data: Any, loc: tuple) -> tuple[Path_, list[str]]:
+def _real_path(data: Any, loc: tuple[str | int, ...]) -> tuple[Path_, list[str]]:
     """``loc`` without pydantic's union tags ('budget', 'str', '[key]'), and the tags it dropped."""
     path: list[str | int] = []
     tags: list[str] = []
@@ -66,8 +67,8 @@ def _real_path(data: Any, loc: tuple) -> tuple[Path_, list[str]]:
     return tuple(path), tags
 
 
-def _message(error: dict[str, Any], data: Any, path: Path_) -> str:
-    message = error.get("msg", "invalid")
+def _message(error: Mapping[str, Any], data: Any, path: Path_) -> str:
+    message: str = error.get("msg", "invalid")
     kind = error.get("type", "")
     if message.startswith("Value error, "):
         message = message[len("Value error, "):]

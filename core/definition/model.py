@@ -5,6 +5,7 @@ YAML or JSON. ``viche validate`` prints every problem with its path and line; th
 """
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import datetime
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -241,7 +242,7 @@ class ConsultationDef(Strict):
                 problems.append(f"{path} lacks {', '.join(absent)}")
         return problems
 
-    def _texts(self):  # noqa: ANN202
+    def _texts(self) -> Iterator[tuple[str, LocalText]]:
         yield "title", self.title
         if self.intro:
             yield "intro", self.intro

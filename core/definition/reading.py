@@ -8,9 +8,10 @@ from __future__ import annotations
 import json
 import re
 from bisect import bisect_right
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 
@@ -74,12 +75,16 @@ def _too_many_values(line: int | None) -> _TooBig:
     return _TooBig(line, f"more than {MAX_VALUES:,} values (aliases counted as often as they are used)")
 
 
-class _Bounded:
+class _Bounded(yaml.composer.Composer):
     """A YAML loader mixin refusing, while the document is composed (before any object is built or walked),
     one nested deeper than ``MAX_DEPTH``, using more than ``MAX_ALIASES`` aliases, or standing for more than
     ``MAX_VALUES`` values or ``MAX_EXPANDED_CHARS`` characters once its aliases are expanded (counted as
     they come, so the refusal comes as soon as a limit is passed). An alias to an anchor still being composed
     (a document containing itself) is refused too."""
+
+    if TYPE_CHECKING:  # given by the parser the loader mixes in (libyaml's or PyYAML's)
+        def peek_event(self) -> Any: ...
+        def check_event(self, *choices: Any) -> bool: ...
 
     def _start_bounds(self) -> None:
         self._depth = self._aliases = self._values = self._chars = 0
@@ -119,13 +124,9 @@ class _Bounded:
         return node
 
 
-try:  # libyaml's parser when PyYAML has it: several times faster than the pure-Python one
-    from yaml.cyaml import CParser as _CParser
-except ImportError:  # pragma: no cover - PyYAML built without libyaml
-    _CParser = None
+if yaml.__with_libyaml__:  # libyaml's parser when PyYAML has it: several times faster than the pure-Python one
+    from yaml._yaml import CParser as _CParser
 
-
-if _CParser is not None:
     class _BoundedLoader(_Bounded, yaml.composer.Composer, _CParser, yaml.constructor.SafeConstructor,
                          yaml.resolver.Resolver):
         """libyaml's events, PyYAML's (bounded) composer and safe constructor, with marks for the lines."""
@@ -182,8 +183,7 @@ def _parse(text: str, filename: str | None) -> tuple[Any, dict[Path_, int], list
             data = json.loads(text)
         except json.JSONDecodeError as error:
             raise Unreadable(Problem("", error.lineno, f"JSON syntax: {error.msg} (column {error.colno})")) from None
-        lines, duplicates = _json_lines(text)
-        return data, lines, duplicates
+        return (data, *_json_lines(text))
     try:
         loader = _BoundedLoader(text)  # checks the characters already: control characters raise ReaderError
     except yaml.YAMLError as error:
@@ -211,7 +211,7 @@ def _parse(text: str, filename: str | None) -> tuple[Any, dict[Path_, int], list
         loader.dispose()
 
 
-def _yaml_lines(loader: yaml.SafeLoader, node: yaml.Node, path: Path_, lines: dict[Path_, int],
+def _yaml_lines(loader: yaml.constructor.SafeConstructor, node: yaml.Node, path: Path_, lines: dict[Path_, int],
                 duplicates: list[Problem]) -> None:
     if isinstance(node, yaml.MappingNode):
         seen: dict[Any, int] = {}
@@ -235,6 +235,8 @@ def _yaml_lines(loader: yaml.SafeLoader, node: yaml.Node, path: Path_, lines: di
             _yaml_lines(loader, child, path + (index,), lines, duplicates)
 
 
+# The json module's own string scanner (the C one when built): typeshed leaves it out.
+_scanstring: Callable[[str, int], tuple[str, int]] = json.decoder.scanstring  # type: ignore[attr-defined]
 _JSON_ATOM = re.compile(r"-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][-+]?\d+)?|true|false|null")
 
 
@@ -256,12 +258,13 @@ def _json_lines(text: str) -> tuple[dict[Path_, int], list[Problem]]:
         i = skip(i)
         ch = text[i]
         if ch == "{":
-            i, seen = skip(i + 1), {}
+            i = skip(i + 1)
+            seen: dict[str, int] = {}
             if text[i] == "}":
                 return i + 1
             while True:
                 i = skip(i)
-                key, end = json.decoder.scanstring(text, i + 1)
+                key, end = _scanstring(text, i + 1)
                 if key in seen:
                     duplicates.append(Problem(dotted(path + (key,)), line_at(i),
                                               f"key {key!r} appears twice (first on line {seen[key]}); "
@@ -286,7 +289,7 @@ def _json_lines(text: str) -> tuple[dict[Path_, int], list[Problem]]:
                     return i + 1
                 i += 1
         if ch == '"':
-            return json.decoder.scanstring(text, i + 1)[1]
+            return _scanstring(text, i + 1)[1]
         match = _JSON_ATOM.match(text, i)
         return match.end() if match else len(text)
 
