@@ -33,4 +33,5 @@ def aoi_scores(wins: ArrayLike, losses: ArrayLike) -> NDArray[np.float64]:
     lo = np.asarray(losses, dtype=float)
     if np.any(w < 0) or np.any(lo < 0):
         raise ValueError("wins and losses must be non-negative")
-    return 100.0 * (w + 1.0) / (w + lo + 2.0)
+    scores: NDArray[np.float64] = 100.0 * (w + 1.0) / (w + lo + 2.0)
+    return scores

@@ -65,11 +65,14 @@ distinct pairs (``interval="wald"`` skips them).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import cast
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from .intervals import Z95
+
+FloatArray = NDArray[np.float64]
 
 PRIOR_STRENGTH: float = 0.1
 """Virtual wins (and as many losses) of every proposal against an average one."""
@@ -149,7 +152,8 @@ def _logistic_variance(x: ArrayLike) -> NDArray[np.float64]:
     """``σ(x)·σ(−x)`` without cancellation: ``1 − σ(x)`` is 0 in floating point from x ≈ 37 on, this is not
     (until x ≈ 745), so a strong proposal keeps a positive curvature and a finite standard error."""
     e = np.exp(-np.abs(np.asarray(x, dtype=float)))
-    return e / ((1.0 + e) * (1.0 + e))
+    variance: NDArray[np.float64] = e / ((1.0 + e) * (1.0 + e))
+    return variance
 
 
 def _as_index_array(values: ArrayLike, name: str) -> NDArray[np.int64]:
@@ -198,21 +202,22 @@ def aggregate_pairs(
     low_won = w < lo
     cells = n_items * n_items
     if cells <= max(4 * key.size, 1 << 16):
-        total = np.bincount(key, weights=c, minlength=cells)
+        dense_total = np.bincount(key, weights=c, minlength=cells)
         if c is None:
-            a_wins = np.bincount(key[low_won], minlength=cells)
+            dense_wins = np.bincount(key[low_won], minlength=cells)
         else:
-            a_wins = np.bincount(key[low_won], weights=c[low_won], minlength=cells)
+            dense_wins = np.bincount(key[low_won], weights=c[low_won], minlength=cells)
         del key, low_won
-        keys = np.flatnonzero(total)
-        total, a_wins = total[keys].astype(float), a_wins[keys].astype(float)
+        keys = np.flatnonzero(dense_total)
+        total, a_wins = dense_total[keys].astype(np.float64), dense_wins[keys].astype(np.float64)
+        del dense_total, dense_wins
     else:
         keys, inverse = np.unique(key, return_inverse=True)
         del key
-        total = np.bincount(inverse, weights=c).astype(float)
-        a_wins = np.bincount(inverse[low_won], weights=None if c is None else c[low_won], minlength=keys.size)
-        a_wins = a_wins.astype(float)
-        del inverse, low_won
+        total = np.bincount(inverse, weights=c).astype(np.float64)
+        won = np.bincount(inverse[low_won], weights=None if c is None else c[low_won], minlength=keys.size)
+        a_wins = won.astype(np.float64)
+        del inverse, low_won, won
         keep = total > 0
         keys, total, a_wins = keys[keep], total[keep], a_wins[keep]
     return PairCounts(
@@ -265,26 +270,30 @@ def sigmoid_sums(t: ArrayLike, theta: ArrayLike) -> NDArray[np.float64]:
     if hi - lo < 1e-12:
         return np.full(tq.size, _sigmoid_sums_exact(np.array([lo]), th)[0])
     grid = np.linspace(lo, hi, _SIGMOID_GRID_POINTS)
-    return np.interp(tq, grid, _sigmoid_sums_exact(grid, th))
+    sums: NDArray[np.float64] = np.interp(tq, grid, _sigmoid_sums_exact(grid, th))
+    return sums
 
 
-def _log_posterior(theta, pairs: PairCounts, alpha: float) -> float:
+def _log_posterior(theta: FloatArray, pairs: PairCounts, alpha: float) -> float:
     d = theta[pairs.a] - theta[pairs.b]
     data = float(np.dot(pairs.a_wins, d) - np.dot(pairs.total, np.logaddexp(0.0, d)))
     prior = -alpha * float(np.sum(np.logaddexp(0.0, theta) + np.logaddexp(0.0, -theta)))
     return data + prior
 
 
-def _solve_newton_system(grad, diag, weights, pairs: PairCounts, prior_curv_sum: float, n: int):
+def _solve_newton_system(
+    grad: FloatArray, diag: FloatArray, weights: FloatArray, pairs: PairCounts, prior_curv_sum: float, n: int
+) -> tuple[FloatArray, int]:
     """Preconditioned CG for ``H x = grad`` with ``H`` = negative Hessian (SPD)."""
     a, b = pairs.a, pairs.b
 
-    def apply_h(v):
+    def apply_h(v: FloatArray) -> FloatArray:
         return diag * v - np.bincount(a, weights * v[b], n) - np.bincount(b, weights * v[a], n)
 
-    def precondition(r):
+    def precondition(r: FloatArray) -> FloatArray:
         # Jacobi + exact inverse on the constant vector (H·1 = prior curvature only).
-        return r / diag + r.sum() / prior_curv_sum
+        preconditioned: FloatArray = r / diag + r.sum() / prior_curv_sum
+        return preconditioned
 
     gnorm = float(np.sqrt(grad @ grad))
     target = min(0.5, np.sqrt(gnorm)) * gnorm
@@ -311,13 +320,15 @@ def _solve_newton_system(grad, diag, weights, pairs: PairCounts, prior_curv_sum:
     return x, steps
 
 
-def _softplus_and_sigmoid(d):
+def _softplus_and_sigmoid(d: FloatArray) -> tuple[FloatArray, FloatArray]:
     """``(log(1 + e^d), σ(d))`` with one exponential."""
     e = np.exp(-np.abs(d))
     return np.maximum(d, 0.0) + np.log1p(e), np.where(d >= 0.0, 1.0, e) / (1.0 + e)
 
 
-def _likelihood_ratio_bounds(theta, se, pairs: PairCounts, alpha: float, z: float):
+def _likelihood_ratio_bounds(
+    theta: FloatArray, se: FloatArray, pairs: PairCounts, alpha: float, z: float
+) -> tuple[FloatArray, FloatArray]:
     """Per item, where the log-posterior of its own strength (the others held at their estimates) has
     dropped by ``z²/2`` from the estimate, below and above it: ``(low, high)``.
 
@@ -328,7 +339,7 @@ def _likelihood_ratio_bounds(theta, se, pairs: PairCounts, alpha: float, z: floa
     n = theta.size
     wins_b = pairs.total - pairs.a_wins
 
-    def log_post(t, edges):
+    def log_post(t: FloatArray, edges: slice | NDArray[np.intp]) -> tuple[FloatArray, FloatArray]:
         """(log-posterior of each item's own strength at ``t``, its derivative); the others at ``theta``."""
         a, b, total = pairs.a[edges], pairs.b[edges], pairs.total[edges]
         value = -alpha * (np.logaddexp(0.0, t) + np.logaddexp(0.0, -t))
@@ -347,7 +358,8 @@ def _likelihood_ratio_bounds(theta, se, pairs: PairCounts, alpha: float, z: floa
         # From the Wald bound. Inside the root, the first step overshoots to beyond it (the log-posterior is
         # concave, so its tangent lies above it); from beyond, every step moves towards the root, never past it.
         t = theta + sign * z * se
-        edges, moving = everything, np.ones(n, dtype=bool)
+        edges: slice | NDArray[np.intp] = everything
+        moving = np.ones(n, dtype=bool)
         for _ in range(_MAX_LR_STEPS):
             value, slope = log_post(t, edges)
             excess = target - value  # ≥ 0 beyond the root
@@ -397,7 +409,8 @@ def fit_bradley_terry(
     alpha = float(prior_strength)
     n = int(n_items)
     pairs = aggregate_pairs(n, winners, losers, counts)
-    wins = np.bincount(pairs.a, pairs.a_wins, n) + np.bincount(pairs.b, pairs.total - pairs.a_wins, n)
+    # Weighted counts are floats; numpy's stubs type every bincount as integers.
+    wins = cast(FloatArray, np.bincount(pairs.a, pairs.a_wins, n) + np.bincount(pairs.b, pairs.total - pairs.a_wins, n))
     comparisons = np.bincount(pairs.a, pairs.total, n) + np.bincount(pairs.b, pairs.total, n)
     losses = comparisons - wins
     if n == 0:

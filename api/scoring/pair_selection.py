@@ -85,8 +85,10 @@ from __future__ import annotations
 
 import bisect
 import math
-from collections.abc import Iterable, Mapping, Sequence
+import random
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike
@@ -96,6 +98,9 @@ from .pair_ranking import PairRanking, map_ids_to_indices, rankings_from_fit
 from .proposal_selection import ProposalSelector
 from .selection_inputs import RandomLike, SeenPairs, as_random, pair_seen_predicate
 from .slot_pool import SlotPool
+
+Unseen = Callable[[int, int], bool]
+"""Whether the participant has not seen the pair of these two slots yet."""
 
 __all__ = ["PairSelector", "ProposalSelector", "RefitJob", "RefitResult"]
 
@@ -130,7 +135,7 @@ def _sigmoid(x: float) -> float:
 
 
 def _pick_in_window(
-    sorted_theta: list[float], slots: list[int], centre: float, half_width: float, exclude: int, rnd
+    sorted_theta: list[float], slots: list[int], centre: float, half_width: float, exclude: int, rnd: random.Random
 ) -> int:
     """A slot drawn uniformly among those with strength in ``centre ± half_width`` (O(log n)).
 
@@ -267,7 +272,7 @@ class PairSelector(SlotPool):
         counts: ArrayLike | None = None,
         *,
         exposures: Mapping[int, int] | None = None,
-        **options,
+        **options: Any,
     ) -> PairSelector:
         """Rebuild a selector from the database at start-up.
 
@@ -517,9 +522,10 @@ class PairSelector(SlotPool):
         """Ranking of the live proposals, best first (refits first if votes arrived since)."""
         if refresh and (self._records_since_fit or self._fit is None or len(self._fit_pids) != len(self)):
             self.refit()
-        if self._fit is None:
+        fit = self.ranking_fit()
+        if fit is None:
             return []
-        return rankings_from_fit(self._fit_pids, self.ranking_fit())
+        return rankings_from_fit(self._fit_pids, fit)
 
     def ranking_fit(self) -> BradleyTerryFit | None:
         """The last refit's votes fitted with the published (light) prior; items as :attr:`fit_proposal_ids`."""
@@ -566,11 +572,11 @@ class PairSelector(SlotPool):
                 return self._present(s, t, rnd)
         return self._any_unseen_pair(unseen, rnd)
 
-    def _present(self, s: int, t: int, rnd) -> tuple[int, int]:
+    def _present(self, s: int, t: int, rnd: random.Random) -> tuple[int, int]:
         a, b = self._pids[s], self._pids[t]
         return (a, b) if rnd.random() < 0.5 else (b, a)
 
-    def _opponent_for_newcomer(self, c: int, unseen, rnd) -> int | None:
+    def _opponent_for_newcomer(self, c: int, unseen: Unseen, rnd: random.Random) -> int | None:
         if len(self._est_slots) >= MIN_ESTABLISHED_POOL:
             pool_theta, pool_slots = self._est_theta, self._est_slots
         else:  # early phase: any fitted proposal
@@ -587,13 +593,13 @@ class PairSelector(SlotPool):
                 return t
         return None
 
-    def _competitor(self, s: int, rnd) -> int | None:
+    def _competitor(self, s: int, rnd: random.Random) -> int | None:
         if len(self._order_theta) < 2:
             return self._uniform(rnd)
         half_width = max(COMPETITOR_WINDOW_SE / math.sqrt(self._info[s]), COMPETITOR_MIN_WINDOW)
         return _pick_in_window(self._order_theta, self._order_slots, self._theta[s], half_width, s, rnd)
 
-    def _any_unseen_pair(self, unseen, rnd) -> tuple[int, int] | None:
+    def _any_unseen_pair(self, unseen: Unseen, rnd: random.Random) -> tuple[int, int] | None:
         """Exhaustive fallback: O(pairs the participant has seen + n)."""
         order = list(self._walk(rnd))
         k = len(order)

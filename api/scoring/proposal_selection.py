@@ -23,10 +23,23 @@ participant voted on + 1) on average.  ``record`` / ``add_proposal`` /
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from typing import Any, Protocol
 
 from .intervals import wilson_width
 from .selection_inputs import RandomLike, VotedProposals, as_random, voted_predicate
 from .slot_pool import SlotPool
+
+
+class Tally(Protocol):
+    """Votes on one proposal by choice, e.g. :class:`~api.scoring.proposals.VoteCounts`."""
+
+    @property
+    def agree(self) -> int: ...
+    @property
+    def disagree(self) -> int: ...
+    @property
+    def neutral(self) -> int: ...
+
 
 MIN_VOTES: int = 10
 """Votes a statement gets before it competes on uncertainty alone (zones need 10)."""
@@ -65,10 +78,10 @@ class ProposalSelector(SlotPool):
     @classmethod
     def from_counts(
         cls,
-        counts: Mapping[int, tuple[int, int, int]],
+        counts: Mapping[int, tuple[int, int, int] | Tally],
         *,
         exposures: Mapping[int, int] | None = None,
-        **options,
+        **options: Any,
     ) -> ProposalSelector:
         """Rebuild from the database: ``{proposal_id: (agree, disagree, neutral)}``, **oldest first**.
 
@@ -78,10 +91,10 @@ class ProposalSelector(SlotPool):
         selector = cls(**options)
         selector._reset_hearing(0)  # filled once the counts are known
         for pid, value in counts.items():
-            if hasattr(value, "agree"):
-                agree, disagree, neutral = value.agree, value.disagree, value.neutral
-            else:
+            if isinstance(value, tuple):
                 agree, disagree, neutral = value
+            else:
+                agree, disagree, neutral = value.agree, value.disagree, value.neutral
             selector.add_proposal(pid)
             slot = selector._slot_of[pid]
             selector._counts[slot] = [int(agree), int(disagree), int(neutral)]
@@ -158,9 +171,9 @@ class ProposalSelector(SlotPool):
                 if not has_voted(pids[slot]):
                     return pids[slot]
         for _ in range(self.max_attempts):
-            slot, _ = self._draw_focus(rnd)
-            if slot is not None and self._active[slot] and not has_voted(pids[slot]):
-                return pids[slot]
+            drawn, _explored = self._draw_focus(rnd)
+            if drawn is not None and self._active[drawn] and not has_voted(pids[drawn]):
+                return pids[drawn]
         for slot in self._walk(rnd):
             if not has_voted(pids[slot]):
                 return pids[slot]

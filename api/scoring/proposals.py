@@ -58,7 +58,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, fields
-from enum import Enum
+from enum import StrEnum
 
 import numpy as np
 
@@ -83,7 +83,7 @@ VOTE_VALUES: dict[str, float] = {
 """Value of one vote in the top score (neutral and disagree ignore their qualification)."""
 
 
-class Zone(str, Enum):
+class Zone(StrEnum):
     CONSENSUS = "consensus"
     CONTROVERSY = "controversy"
     REJECTION = "rejection"
@@ -124,7 +124,8 @@ class VoteCounts:
     def qualification(self, choice: str, name: str) -> int:
         if name not in QUALIFICATIONS.get(choice, ()):
             raise ValueError(f"unknown qualification {choice}/{name}")
-        return getattr(self, f"{choice}_{name}")
+        count: int = getattr(self, f"{choice}_{name}")
+        return count
 
     @classmethod
     def from_rows(cls, rows: Iterable[tuple[str, str | None, int]]) -> VoteCounts:

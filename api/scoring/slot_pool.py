@@ -45,7 +45,7 @@ class SlotPool:
         return len(self._active_slots)
 
     def __contains__(self, pid: object) -> bool:
-        slot = self._slot_of.get(pid)  # type: ignore[arg-type]
+        slot = self._slot_of.get(pid)  # type: ignore[call-overload]
         return slot is not None and self._active[slot]
 
     @property

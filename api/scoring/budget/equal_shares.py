@@ -55,8 +55,9 @@ outcome is the result (voters indifferent between the two do not count).
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from fractions import Fraction
+from typing import Any
 
 from .election import Election
 from .greedy import greedy
@@ -92,7 +93,7 @@ class _Prepared:
         # Groups with the same (budget, utility) behave alike: merging them keeps the sort short while many
         # supporters still hold their untouched share.
         # (Keyed by numerator and denominator: hashing a Fraction costs a modular inverse, an int pair does not.)
-        merged: dict[tuple[int, int, int], list] = {}
+        merged: dict[tuple[int, int, int], list[Any]] = {}  # [budget, utility, supporters]
         for group, u in self.supporters[pid]:
             budget = budgets[group]
             key = (budget.numerator, budget.denominator, u)
@@ -103,7 +104,7 @@ class _Prepared:
         classes = sorted(merged.values(), key=lambda c: c[0] / c[1])
         if sum(b * k for b, _, k in classes) < cost:
             return None
-        utility_left = sum(u * k for _, u, k in classes)
+        utility_left: int = sum(u * k for _, u, k in classes)
         paid = Fraction(0)
         for budget, u, count in classes:
             rho = (cost - paid) / utility_left
@@ -207,10 +208,10 @@ def _compare_with_greedy(election: Election, outcome: list[str]) -> list[str]:
     return rival if prefer_greedy > prefer_mes else outcome
 
 
-def _utility_of(election: Election, utility: str) -> Callable[[dict[str, int] | object, set[str]], int]:
+def _utility_of(election: Election, utility: str) -> Callable[[Mapping[str, int], set[str]], int]:
     costs = {p.id: p.cost for p in election.projects}
 
-    def value(ballot, chosen: set[str]) -> int:
+    def value(ballot: Mapping[str, int], chosen: set[str]) -> int:
         return sum(points * (costs[pid] if utility == "cost" else 1) for pid, points in ballot.items() if pid in chosen)
 
     return value
