@@ -21,8 +21,8 @@ it agrees with ``choix.ilsr_pairwise(alpha=0.001)`` (whose ``alpha`` is this
 prior with strength ``2·n·alpha`` near θ = 0: 0.1 at 50 proposals) to Kendall
 τ ≥ 0.995 on the acceptance simulation (50 proposals, 1 000 votes, 100
 seeds), where the former default of one virtual win and loss fell below 0.99
-on 7 of 60 seeds against ``alpha=0.01`` and on most against smaller ones.  It still keeps every estimate finite; with no data at
-all every ``θ`` is 0 and every proposal gets 0.5 with a wide interval.  (The
+on 7 of 60 seeds against ``alpha=0.01`` and on most against smaller ones.  It still keeps every estimate
+finite; with no data at all every ``θ`` is 0 and every proposal gets 0.5 with a wide interval.  (The
 pair *selector* steers with a firmer prior; see
 :mod:`api.scoring.pair_selection`.)
 
@@ -151,9 +151,8 @@ def _sigmoid(x: ArrayLike) -> NDArray[np.float64]:
 def _logistic_variance(x: ArrayLike) -> NDArray[np.float64]:
     """``σ(x)·σ(−x)`` without cancellation: ``1 − σ(x)`` is 0 in floating point from x ≈ 37 on, this is not
     (until x ≈ 745), so a strong proposal keeps a positive curvature and a finite standard error."""
-    e = np.exp(-np.abs(np.asarray(x, dtype=float)))
-    variance: NDArray[np.float64] = e / ((1.0 + e) * (1.0 + e))
-    return variance
+    e = np.exp(-np.abs(np.asarray(x, dtype=np.float64)))
+    return e / ((1.0 + e) * (1.0 + e))
 
 
 def _as_index_array(values: ArrayLike, name: str) -> NDArray[np.int64]:
@@ -210,7 +209,6 @@ def aggregate_pairs(
         del key, low_won
         keys = np.flatnonzero(dense_total)
         total, a_wins = dense_total[keys].astype(np.float64), dense_wins[keys].astype(np.float64)
-        del dense_total, dense_wins
     else:
         keys, inverse = np.unique(key, return_inverse=True)
         del key
@@ -281,9 +279,8 @@ def _log_posterior(theta: FloatArray, pairs: PairCounts, alpha: float) -> float:
     return data + prior
 
 
-def _solve_newton_system(
-    grad: FloatArray, diag: FloatArray, weights: FloatArray, pairs: PairCounts, prior_curv_sum: float, n: int
-) -> tuple[FloatArray, int]:
+def _solve_newton_system(grad: FloatArray, diag: FloatArray, weights: FloatArray, pairs: PairCounts,
+                         prior_curv_sum: float, n: int) -> tuple[FloatArray, int]:
     """Preconditioned CG for ``H x = grad`` with ``H`` = negative Hessian (SPD)."""
     a, b = pairs.a, pairs.b
 
@@ -292,8 +289,7 @@ def _solve_newton_system(
 
     def precondition(r: FloatArray) -> FloatArray:
         # Jacobi + exact inverse on the constant vector (H·1 = prior curvature only).
-        preconditioned: FloatArray = r / diag + r.sum() / prior_curv_sum
-        return preconditioned
+        return r / diag + float(r.sum()) / prior_curv_sum
 
     gnorm = float(np.sqrt(grad @ grad))
     target = min(0.5, np.sqrt(gnorm)) * gnorm
@@ -303,7 +299,7 @@ def _solve_newton_system(
     p = z.copy()
     rz = float(r @ z)
     steps = 0
-    for steps in range(1, _MAX_CG_STEPS + 1):
+    for steps in range(1, _MAX_CG_STEPS + 1):  # noqa: B007 - the count is returned
         hp = apply_h(p)
         curvature = float(p @ hp)
         if curvature <= 0.0:
@@ -326,9 +322,8 @@ def _softplus_and_sigmoid(d: FloatArray) -> tuple[FloatArray, FloatArray]:
     return np.maximum(d, 0.0) + np.log1p(e), np.where(d >= 0.0, 1.0, e) / (1.0 + e)
 
 
-def _likelihood_ratio_bounds(
-    theta: FloatArray, se: FloatArray, pairs: PairCounts, alpha: float, z: float
-) -> tuple[FloatArray, FloatArray]:
+def _likelihood_ratio_bounds(theta: FloatArray, se: FloatArray, pairs: PairCounts, alpha: float,
+                             z: float) -> tuple[FloatArray, FloatArray]:
     """Per item, where the log-posterior of its own strength (the others held at their estimates) has
     dropped by ``z²/2`` from the estimate, below and above it: ``(low, high)``.
 
@@ -427,7 +422,7 @@ def fit_bradley_terry(
     converged = False
     iterations = 0
     objective: float | None = None
-    for iterations in range(1, max_iter + 1):
+    for iterations in range(1, max_iter + 1):  # noqa: B007 - the count is returned
         d = theta[pairs.a] - theta[pairs.b]
         p = _sigmoid(d)
         resid = pairs.a_wins - pairs.total * p

@@ -10,20 +10,19 @@ from __future__ import annotations
 
 import random
 from collections.abc import Callable, Collection, Set
-from typing import Union
 
 import numpy as np
 
-RandomLike = Union[random.Random, np.random.Generator, int, None]
+RandomLike = random.Random | np.random.Generator | int | None
 """``random.Random`` (used as is), ``numpy.random.Generator`` (seeds a
 ``random.Random`` from it, so results are reproducible), an int seed, or None
 (fresh OS entropy)."""
 
-SeenPairs = Union[Callable[[int, int], bool], Set[frozenset[int]], None]
+SeenPairs = Callable[[int, int], bool] | Set[frozenset[int]] | None
 """Pairs already shown to the participant: a predicate ``seen(low, high)``
 (always called with ``low < high``) or a set of ``frozenset({a, b})``."""
 
-VotedProposals = Union[Callable[[int], bool], Collection[int], None]
+VotedProposals = Callable[[int], bool] | Collection[int] | None
 """Proposals the participant already voted on: a predicate or a set of ids."""
 
 

@@ -206,17 +206,19 @@ def _whole_file_problems(definition: ConsultationDef, data: Any, lines: dict[Pat
                 else:
                     unknown = [v for v in condition.values() if v not in allowed]
                     if unknown:
+                        verb = "is not an answer" if len(unknown) == 1 else "are not answers"
                         found.append((("items", index, "show_if", rule),
-                                      f"{', '.join(unknown)} {'is not an answer' if len(unknown) == 1 else 'are not answers'}"
-                                      f" of {condition.item!r} (answers: {', '.join(sorted(allowed))})"))
+                                      f"{', '.join(unknown)} {verb} of {condition.item!r} "
+                                      f"(answers: {', '.join(sorted(allowed))})"))
         earlier.setdefault(item.key, item)
     problems = [Problem(dotted(path), _line(lines, path), message) for path, message in found]
     if not definition.allow_incomplete_translations:
         problems += translation_problems(definition, data, lines)
-    if not definition.title.get(definition.default_language) and definition.default_language in definition.languages:
-        if not any(p.path == "title" for p in problems):
-            problems.append(Problem("title", _line(lines, ("title",)),
-                                    f"no text in the default language {definition.default_language!r}"))
+    if (not definition.title.get(definition.default_language)
+            and definition.default_language in definition.languages
+            and not any(p.path == "title" for p in problems)):
+        problems.append(Problem("title", _line(lines, ("title",)),
+                                f"no text in the default language {definition.default_language!r}"))
     return problems
 
 

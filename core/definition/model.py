@@ -161,7 +161,8 @@ class DigestsDef(Strict):
 
     on_close: bool = Field(default=True, description="Send everyone the final results when the consultation closes.")
     interim: list[datetime] = Field(default_factory=list, max_length=20,
-                                    description="Moments of interim digests (results so far), e.g. 2027-05-01T18:00:00+03:00")
+                                    description="Moments of interim digests (results so far), "
+                                                "e.g. 2027-05-01T18:00:00+03:00")
 
 
 class ConsultationDef(Strict):
@@ -249,7 +250,8 @@ class ConsultationDef(Strict):
         for index, item in enumerate(self.items):
             base = f"items[{index}] ({item.key})"
             yield f"{base}.prompt", item.prompt
-            for option_index, option in enumerate(getattr(item, "options", None) or getattr(item, "projects", None) or []):
+            options = getattr(item, "options", None) or getattr(item, "projects", None) or []
+            for option_index, option in enumerate(options):
                 yield f"{base}.options[{option_index}].label", option.label
             for proposal_index, text in enumerate(getattr(item, "proposals", None) or []):
                 yield f"{base}.proposals[{proposal_index}]", text

@@ -88,7 +88,7 @@ def parse(lines: Iterable[str]) -> PabulibFile:
             continue
         if len(row) != len(header):
             raise PabulibError(f"line {number}: {len(row)} fields where the {section.upper()} header has {len(header)}")
-        sections[section].append({key: value.strip() for key, value in zip(header, row)})
+        sections[section].append({key: value.strip() for key, value in zip(header, row, strict=True)})
     for name in SECTIONS:
         if name not in sections:
             raise PabulibError(f"no {name.upper()} section")
@@ -149,7 +149,7 @@ def ballots(pb: PabulibFile) -> list[dict[str, int]]:
             points = [_number(p, f"voter {voter}'s points") for p in _ids(row.get("points", ""))]
             if len(points) != len(listed):
                 raise PabulibError(f"voter {voter}: {len(listed)} projects but {len(points)} points")
-            result.append({pid: p for pid, p in zip(listed, points) if p > 0})
+            result.append({pid: p for pid, p in zip(listed, points, strict=True) if p > 0})
         elif kind == "ordinal":
             assert max_length is not None
             result.append({pid: max_length - i for i, pid in enumerate(listed)})
