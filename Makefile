@@ -64,11 +64,14 @@ test: install-test system-deps
 	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
 
 # Lint, format and types (configured in pyproject.toml): what a reviewer would otherwise say by hand. CI runs it
-# before the tests. `ruff check --fix .` and `ruff format .` repair most of what the first two report.
+# before the tests. All three run, so one look shows everything; `ruff check --fix .` and `ruff format .` repair
+# most of what the first two report.
 check: install-test
-	$(BIN)/ruff check .
-	$(BIN)/ruff format --check .
-	$(BIN)/mypy
+	@status=0; \
+	$(BIN)/ruff check . || status=1; \
+	$(BIN)/ruff format --check . || status=1; \
+	$(BIN)/mypy || status=1; \
+	exit $$status
 
 # Refresh the lock: a fresh venv with the newest releases pyproject.toml's ranges admit, the whole suite on
 # them (`make test`), and only when it is green, their exact versions written to constraints.txt. Commit the
