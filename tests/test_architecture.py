@@ -48,7 +48,6 @@ BIG_MODULES: dict[str, str] = {
     "api/participation.py": "a participant's path and every idempotent write of an answer, which share the same "
                             "race rules",
     "api/scoring/pair_selection.py": "one algorithm (which pair next) with its long explanation in the docstring",
-    "api/partner/exports.py": "the streamed exports share their keyset-paginated batch reader",
     "bot/flows/citizen.py": "the citizen's conversation, one screen after another; its buttons and item rendering "
                             "are already apart (bot/flows/buttons.py, bot/flows/items.py)",
 }
