@@ -258,30 +258,18 @@ async def _send(database_url: str, base_url: str, rate: float, paid: bool, expec
     return stats
 
 
-async def _admin(server_url: str, statement: str) -> None:
-    from sqlalchemy import text
-    from sqlalchemy.ext.asyncio import create_async_engine
-
-    engine = create_async_engine(server_url, isolation_level="AUTOCOMMIT")
-    async with engine.connect() as connection:
-        await connection.execute(text(statement))
-    await engine.dispose()
-
-
 def run_limit(limit: int, recipients: int, share: float, database_url: str, front: str = "lean") -> dict:
     """On PostgreSQL, a fresh database of its own (created, then dropped), so that runs never mix."""
     if not database_url.startswith("postgresql"):
         return _run_limit(limit, recipients, share, database_url, front)
-    from sqlalchemy import make_url
+    from bench.databases import drop_database, fresh_database
 
-    server = make_url(database_url)
     name = f"viche_bench_broadcast_{limit}_{os.getpid()}"
-    asyncio.run(_admin(server, f'CREATE DATABASE "{name}"'))
+    url = asyncio.run(fresh_database(database_url, name))
     try:
-        return _run_limit(limit, recipients, share, server.set(database=name).render_as_string(hide_password=False),
-                          front)
+        return _run_limit(limit, recipients, share, url, front)
     finally:
-        asyncio.run(_admin(server, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        asyncio.run(drop_database(database_url, name))
 
 
 def _run_limit(limit: int, recipients: int, share: float, database_url: str, front: str) -> dict:
