@@ -41,7 +41,8 @@ async def walk(database_url: str, participants: int) -> dict[str, Any]:
     from sqlalchemy import event
 
     from api.app import create_app
-    from bench.bench_e2e import fresh_database, load_demo
+    from bench.bench_e2e import load_demo
+    from bench.databases import fresh_database
     from bot.backend import Backend
     from bot.dispatcher import build_dispatcher
     from bot.flows.citizen import User

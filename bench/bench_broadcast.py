@@ -3,19 +3,19 @@
     python -m bench.bench_broadcast                       # 30/s, then 1000/s (paid broadcasts), SQLite
     python -m bench.bench_broadcast --limits 1000 --recipients 2000
     python -m bench.bench_broadcast --database-url postgresql+asyncpg://postgres@127.0.0.1:5432/postgres
-    VICHE_BENCH_PROFILE=/tmp/bb python -m bench.bench_broadcast …   # + cProfiles of the sender and of the fake
+    VICHE_BENCH_PROFILE=/tmp/bb python -m bench.bench_broadcast …   # + cProfiles of the engine and of the fake
 
-For each limit the fake Bot API runs in a process of its own (so that it does not share the sender's CPU), over
+For each limit the fake Bot API runs in a process of its own (so that it does not share the engine's CPU), over
 real HTTP, answering 429 to any send beyond ``limit`` per sliding second across chats, or beyond 1 per second in
 one chat. It is served by a minimal HTTP/1.1 front (``_LeanFront``) so that its own HTTP stack does not eat the CPU
-the sender is measured on (``--fake-front fastapi``: the sandbox's uvicorn + FastAPI app). The sender is the
-production one (``bot.broadcaster``) with the production outbox store, configured at ``--share`` of the limit
+the engine is measured on (``--fake-front fastapi``: the sandbox's uvicorn + FastAPI app). The delivery engine is the
+production one (``bot.delivery``) with the production delivery store, configured at ``--share`` of the limit
 (default 1.0: the limit itself, which its pacer never exceeds). Reported, from the fake server's own clock:
 
 * achieved rate: successful sends / (last send - first send), and as a share of the limit (target ≥ 95 %);
 * 429s after the first second (target 0) and in total;
 * duplicates: messages beyond the first in any chat (must be 0); recipients missed (must be 0);
-* the sender's mean round trip (call start → answer handled) and CPU per message in each process.
+* the engine's mean round trip (call start → answer handled) and CPU per message in each process.
 
 The digest is the real one: a chart uploaded once per language, then reused by file_id, and a caption per person.
 """
@@ -113,7 +113,7 @@ def _run_profiled(coroutine, name: str):  # noqa: ANN001, ANN202
 class _LeanFront(asyncio.Protocol):
     """The fake Bot API (``FakeBotAPI.call``: the same chats, files, limits and call log as in the sandbox) behind a
     minimal HTTP/1.1 server instead of uvicorn + FastAPI, whose own cost (~0.5 ms of CPU a request, on the same
-    2 CPUs as the sender) would otherwise be what the benchmark measures at 1000/s. JSON, form and multipart
+    2 CPUs as the engine) would otherwise be what the benchmark measures at 1000/s. JSON, form and multipart
     bodies, keep-alive; ``--fake-front fastapi`` serves the sandbox's own app instead."""
 
     def __init__(self, fake, stats) -> None:  # noqa: ANN001
@@ -217,70 +217,59 @@ async def _send(database_url: str, base_url: str, rate: float, paid: bool, expec
     import httpx
     from sqlalchemy import func, select
 
-    from api.broadcast.store import SqlOutboxStore
-    from bot.broadcaster import BroadcastConfig, Broadcaster
+    from api.broadcast.store import SqlDeliveryStore
+    from bot.delivery.config import DeliveryConfig
+    from bot.delivery.engine import DeliveryEngine
     from bot.dispatcher import build_bot
     from storage.db import Database
-    from storage.models_broadcast import Outbox
+    from storage.models_broadcast import Delivery
 
     db = Database(database_url)
     bot = build_bot(TOKEN, base_url)
-    broadcaster = Broadcaster(bot, SqlOutboxStore(db), BroadcastConfig(
+    engine = DeliveryEngine(bot, SqlDeliveryStore(db), DeliveryConfig(
         rate=rate, allow_paid_broadcast=paid, poll_interval=0.05, schedule_interval=3600, progress_interval=3600,
         max_in_flight=max(16, int(rate / 10))))
     started, cpu = time.monotonic(), time.process_time()
-    task = asyncio.create_task(broadcaster.run())
+    task = asyncio.create_task(engine.run())
     async with httpx.AsyncClient(base_url=base_url, timeout=30) as client:
         server_cpu = (await client.get("/bench/stats")).json()["cpu"]
         while True:
             await asyncio.sleep(1)
             stats = (await client.get("/bench/stats")).json()
             async with db.session() as session:
-                open_rows = await session.scalar(select(func.count()).select_from(Outbox)
-                                                 .where(Outbox.state.in_(("pending", "sending"))))
+                open_rows = await session.scalar(select(func.count()).select_from(Delivery)
+                                                 .where(Delivery.state.in_(("pending", "sending"))))
             print(f"  {time.monotonic() - started:6.1f}s  sent {stats['sent']:>6}/{expected}  "
-                  f"429s {stats['count_429']}  in flight {broadcaster.pacer.in_flight}", flush=True)
-            if (not open_rows and not broadcaster._in_flight) or time.monotonic() - started > timeout:  # noqa: SLF001
+                  f"429s {stats['count_429']}  in flight {engine.pacer.in_flight}", flush=True)
+            if (not open_rows and not engine._in_flight) or time.monotonic() - started > timeout:  # noqa: SLF001
                 break
-        await broadcaster.close()
+        await engine.close()
         await task
         sender_cpu = time.process_time() - cpu
         stats = (await client.get("/bench/stats")).json()
         stats["sender_cpu_ms"] = round(1000 * sender_cpu / max(stats["sent"], 1), 2)
-        stats["round_trip_ms"] = round(1000 * broadcaster.stats.call_seconds / max(broadcaster.stats.calls, 1), 2)
+        stats["round_trip_ms"] = round(1000 * engine.stats.call_seconds / max(engine.stats.calls, 1), 2)
         stats["server_cpu_ms"] = round(1000 * (stats["cpu"] - server_cpu) / max(stats["sent"], 1), 2)
     async with db.session() as session:
-        states = dict((await session.execute(select(Outbox.state, func.count()).group_by(Outbox.state))).all())
+        states = dict((await session.execute(select(Delivery.state, func.count()).group_by(Delivery.state))).all())
     await bot.session.close()
     await db.dispose()
     stats["states"] = states
     return stats
 
 
-async def _admin(server_url: str, statement: str) -> None:
-    from sqlalchemy import text
-    from sqlalchemy.ext.asyncio import create_async_engine
-
-    engine = create_async_engine(server_url, isolation_level="AUTOCOMMIT")
-    async with engine.connect() as connection:
-        await connection.execute(text(statement))
-    await engine.dispose()
-
-
 def run_limit(limit: int, recipients: int, share: float, database_url: str, front: str = "lean") -> dict:
     """On PostgreSQL, a fresh database of its own (created, then dropped), so that runs never mix."""
     if not database_url.startswith("postgresql"):
         return _run_limit(limit, recipients, share, database_url, front)
-    from sqlalchemy import make_url
+    from bench.databases import drop_database, fresh_database
 
-    server = make_url(database_url)
     name = f"viche_bench_broadcast_{limit}_{os.getpid()}"
-    asyncio.run(_admin(server, f'CREATE DATABASE "{name}"'))
+    url = asyncio.run(fresh_database(database_url, name))
     try:
-        return _run_limit(limit, recipients, share, server.set(database=name).render_as_string(hide_password=False),
-                          front)
+        return _run_limit(limit, recipients, share, url, front)
     finally:
-        asyncio.run(_admin(server, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        asyncio.run(drop_database(database_url, name))
 
 
 def _run_limit(limit: int, recipients: int, share: float, database_url: str, front: str) -> dict:

@@ -502,19 +502,6 @@ async def database_sessions(url: str) -> int:
         await engine.dispose()
 
 
-async def fresh_database(server_url: str, name: str) -> str:
-    from sqlalchemy import make_url, text
-    from sqlalchemy.ext.asyncio import create_async_engine
-
-    server = make_url(server_url)
-    engine = create_async_engine(server, isolation_level="AUTOCOMMIT")
-    async with engine.connect() as conn:
-        await conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        await conn.execute(text(f'CREATE DATABASE "{name}"'))
-    await engine.dispose()
-    return server.set(database=name).render_as_string(hide_password=False)
-
-
 async def load_demo(url: str) -> None:
     from storage.db import Database
     from viche.loading import load_demo as load
@@ -562,6 +549,8 @@ def main(argv: list[str] | None = None) -> int:
         return 0
 
     from storage.migrate import upgrade
+
+    from bench.databases import fresh_database
 
     url = asyncio.run(fresh_database(args.database_url, "viche_bench_e2e"))
     upgrade(url)

@@ -32,6 +32,7 @@ sys.path.insert(0, str(ROOT))
 
 import httpx  # noqa: E402
 
+from bench.databases import reset_database  # noqa: E402
 from core.definition import ConsultationDef  # noqa: E402
 from storage.consultations import save_definition  # noqa: E402
 from storage.db import Database, is_sqlite  # noqa: E402
@@ -56,18 +57,6 @@ def definition() -> ConsultationDef:
             {"key": "q4", "type": "free_text", "prompt": {"en": "Why?"}},
             {"key": "q5", "type": "single_choice", "prompt": {"en": "Five?"}, "options": options},
         ]})
-
-
-async def reset_postgres(url: str) -> None:
-    from sqlalchemy import make_url, text
-    from sqlalchemy.ext.asyncio import create_async_engine
-
-    target = make_url(url)
-    engine = create_async_engine(target.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    async with engine.connect() as conn:
-        await conn.execute(text(f'DROP DATABASE IF EXISTS "{target.database}" WITH (FORCE)'))
-        await conn.execute(text(f'CREATE DATABASE "{target.database}"'))
-    await engine.dispose()
 
 
 async def fill(url: str, answers: int) -> tuple[str, int]:
@@ -209,7 +198,7 @@ def main() -> int:
             key, total = asyncio.run(reuse(url))
         else:
             if not is_sqlite(url):
-                asyncio.run(reset_postgres(url))
+                asyncio.run(reset_database(url))
             upgrade(url)
             key, total = asyncio.run(fill(url, args.answers))
         measure(url, key, total)

@@ -26,7 +26,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.bench_e2e import (Citizen, Samples, _free_port, _peak_rss_mib, _wait_ready,  # noqa: E402
-                             fresh_database, instrumented_fake, load_demo)
+                             instrumented_fake, load_demo)
+from bench.databases import fresh_database  # noqa: E402
 
 FIRST_CHAT = 50_000_000
 

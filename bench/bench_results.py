@@ -50,6 +50,7 @@ from api.app import create_app  # noqa: E402
 from core.definition import ConsultationDef  # noqa: E402
 from core import assertion  # noqa: E402
 from storage.consultations import save_definition  # noqa: E402
+from bench.databases import reset_database  # noqa: E402
 from storage.db import Database, is_sqlite  # noqa: E402
 from storage.migrate import upgrade  # noqa: E402
 from storage.models import (  # noqa: E402
@@ -81,27 +82,15 @@ def percentile(values: list[float], q: float) -> float:
     return float(np.percentile(np.asarray(values), q))
 
 
-async def reset_postgres(url: str) -> None:
-    from sqlalchemy import make_url, text
-    from sqlalchemy.ext.asyncio import create_async_engine
-
-    target = make_url(url)
-    engine = create_async_engine(target.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    async with engine.connect() as conn:
-        await conn.execute(text(f'DROP DATABASE IF EXISTS "{target.database}" WITH (FORCE)'))
-        await conn.execute(text(f'CREATE DATABASE "{target.database}"'))
-    await engine.dispose()
-
-
 TEMPORARY: list[str] = []
 
 
-def fresh_database(url: str | None, name: str) -> str:
+def database_for_run(url: str | None, name: str) -> str:
     if url is None:
         TEMPORARY.append(tempfile.mkdtemp(prefix="viche-bench-results-"))
         url = f"sqlite+aiosqlite:///{TEMPORARY[-1]}/{name}.db"
     else:
-        asyncio.run(reset_postgres(url))
+        asyncio.run(reset_database(url))
     upgrade(url)
     return url
 
@@ -381,7 +370,7 @@ def main() -> int:
               f"{'calls':>7}")
         for kind in ("pairs", "proposal"):
             for n in (100, 10_000):
-                url = fresh_database(args.database_url, f"next-{kind}-{n}")
+                url = database_for_run(args.database_url, f"next-{kind}-{n}")
                 r = asyncio.run(bench_next(url, n, kind))
                 print(f"   {kind:<10}{n:>10,}{r['build_ms']:>19.1f}{r['p50_ms']:>13.2f}{r['p99_ms']:>13.2f}"
                       f"{r['calls']:>7}")
@@ -389,7 +378,7 @@ def main() -> int:
 
     if args.only in (None, "results"):
         print(f"\n2) full results of a consultation with {args.votes:,} votes, {args.participants:,} participants")
-        url = fresh_database(args.database_url, "results")
+        url = database_for_run(args.database_url, "results")
         asyncio.run(fill_results(url, args.votes, args.participants))
         r = asyncio.run(bench_results(url, args.reads, args.read_seconds))
         print(f"   votes counted in the results: {r['votes']:,}; participants: {r['participants']:,}")

@@ -1,8 +1,9 @@
-"""Broadcasts: results digests and invitations pushed to participants, one outbox row per recipient.
+"""Broadcasts: results digests and invitations pushed to participants, one delivery per recipient.
 
 A broadcast is one *round* of one *kind* for one consultation ("digest"/"final", "digest"/"interim-2",
-"invitation"/"launch"). Its outbox holds one row per recipient; the row's state is the whole truth about
-that recipient, committed at every change, so a sender killed at any moment resumes from the table.
+"invitation"/"launch"). Its deliveries are one row per recipient (table ``outbox``); the row's state is the
+whole truth about that recipient, committed at every change, so a delivery engine killed at any moment resumes
+from the table.
 
 Two unique constraints carry the promises made to citizens:
 
@@ -10,7 +11,7 @@ Two unique constraints carry the promises made to citizens:
 * (participant, consultation, kind, round): nobody is *ever* queued the same round twice, however many
   broadcasts an organiser starts for it (a second ``/digest`` only reaches people the first one missed).
 
-Outbox states::
+Delivery states (the ``outbox`` table)::
 
     pending ──► sending ──► sent
        ▲           │
@@ -18,7 +19,7 @@ Outbox states::
                    ├──► failed        400 (bad request, chat not found) or attempts exhausted
                    ├──► unreachable   403: the user blocked the bot; never retried
     pending ─────► skipped            the participant opted out (/stop, /digests off) before their turn
-    sending ─────► uncertain          found "sending" when a sender starts: the previous one died during
+    sending ─────► uncertain          found "sending" when the engine starts: the previous one died during
                                       the call, and Telegram cannot say whether the message arrived
 
 ``messaging_pref`` keeps a participant's choices (digests on/off, /stop) and whether Telegram last told
@@ -36,7 +37,7 @@ from storage.models import fk, json_field, participant_fk, utcnow
 
 KINDS = ("digest", "invitation")
 BROADCAST_STATUSES = ("running", "finished", "cancelled")
-OUTBOX_STATES = ("pending", "sending", "sent", "failed", "unreachable", "skipped", "uncertain")
+DELIVERY_STATES = ("pending", "sending", "sent", "failed", "unreachable", "skipped", "uncertain")
 OPEN_STATES = ("pending", "sending")
 
 
@@ -59,7 +60,10 @@ class Broadcast(SQLModel, table=True):
     progress_final_at: datetime | None = None
 
 
-class Outbox(SQLModel, table=True):
+class Delivery(SQLModel, table=True):
+    """One message of a broadcast to one person (the table keeps its first name, "outbox")."""
+
+    __tablename__ = "outbox"
     __table_args__ = (
         UniqueConstraint("broadcast_id", "participant_id"),
         UniqueConstraint("participant_id", "consultation_id", "kind", "round", name="uq_outbox_round"),

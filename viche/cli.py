@@ -104,20 +104,10 @@ def cmd_db(args: argparse.Namespace) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    from storage.db import Database
+    from viche.database import run_with_database
     from viche.loading import load_demo
 
-    settings = get_settings()
-    _upgrade(settings.database_url)
-
-    async def go() -> str | None:
-        db = Database(settings.database_url)
-        try:
-            return await load_demo(db, only_if_empty=args.if_empty)
-        finally:
-            await db.dispose()
-
-    slug = asyncio.run(go())
+    slug = run_with_database(lambda db: load_demo(db, only_if_empty=args.if_empty))
     print(f"demo consultation {slug!r} loaded and open" if slug else "demo not loaded: the database already has data")
     return 0
 
@@ -125,20 +115,14 @@ def cmd_demo(args: argparse.Namespace) -> int:
 def cmd_stats(args: argparse.Namespace) -> int:
     from api.routes_organiser import consultation_stats
     from storage.consultations import by_slug
-    from storage.db import Database
+    from viche.database import run_with_database
 
-    settings = get_settings()
+    async def read(db) -> dict | None:  # noqa: ANN001
+        async with db.session() as session:
+            consultation = await by_slug(session, args.slug)
+            return None if consultation is None else (await consultation_stats(session, consultation)).model_dump()
 
-    async def go() -> dict | None:
-        db = Database(settings.database_url)
-        try:
-            async with db.session() as session:
-                consultation = await by_slug(session, args.slug)
-                return None if consultation is None else (await consultation_stats(session, consultation)).model_dump()
-        finally:
-            await db.dispose()
-
-    stats = asyncio.run(go())
+    stats = run_with_database(read, upgrade=False)
     if stats is None:
         print(f"no consultation {args.slug!r}", file=sys.stderr)
         return 1

@@ -6,7 +6,6 @@ slugs, or ``*`` for every consultation (present and future).
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 import sys
 from datetime import datetime
@@ -14,6 +13,7 @@ from datetime import datetime
 from sqlalchemy import select
 
 from storage.models import utcnow
+from viche.database import run_with_database
 
 
 async def create_key(db, name: str, scopes: list[str], rate_per_minute: int | None = None) -> tuple[str, int]:  # noqa: ANN001
@@ -72,28 +72,10 @@ def _iso(moment: datetime | None) -> str | None:
     return moment.isoformat() if moment else None
 
 
-def _run(coro_factory):  # noqa: ANN001, ANN202
-    from storage.db import Database
-    from storage.migrate import upgrade
-    from core.settings import get_settings
-
-    settings = get_settings()
-    upgrade(settings.database_url)
-
-    async def go():  # noqa: ANN202
-        db = Database(settings.database_url)
-        try:
-            return await coro_factory(db)
-        finally:
-            await db.dispose()
-
-    return asyncio.run(go())
-
-
 def cmd_keys(args: argparse.Namespace) -> int:
     if args.keys_action == "create":
         try:
-            key, key_id = _run(lambda db: create_key(db, args.name, args.consultation, args.rate))
+            key, key_id = run_with_database(lambda db: create_key(db, args.name, args.consultation, args.rate))
         except ValueError as error:
             print(f"error: {error}", file=sys.stderr)
             return 1
@@ -102,7 +84,7 @@ def cmd_keys(args: argparse.Namespace) -> int:
               "the key is shown: store it now. Send it as 'Authorization: Bearer <key>'.", file=sys.stderr)
         return 0
     if args.keys_action == "list":
-        keys = _run(list_keys)
+        keys = run_with_database(list_keys)
         if args.json:
             print(json.dumps(keys, indent=2, ensure_ascii=False))
             return 0
@@ -115,7 +97,7 @@ def cmd_keys(args: argparse.Namespace) -> int:
             print(f"{k['id']:>4}  vk_{k['prefix']:<7}  {k['name'][:24]:<24}  {status:<8}  "
                   f"{(k['created_at'] or '')[:19]:<20}  {', '.join(k['consultations'])}")
         return 0
-    result = _run(lambda db: revoke_key(db, args.key))
+    result = run_with_database(lambda db: revoke_key(db, args.key))
     if result is None:
         print(f"error: no key {args.key!r}", file=sys.stderr)
         return 1

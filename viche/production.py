@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 from core.settings import Settings
 from storage.db import Database
+from viche.database import run_with_database
 
 if TYPE_CHECKING:  # the `viche` command imports this module: keep aiogram out of its start-up
     from aiogram import Bot, Dispatcher
@@ -97,18 +98,7 @@ def cmd_retention(args) -> int:  # noqa: ANN001
     if settings.retention_days is None:
         print("no retention period: set VICHE_RETENTION_DAYS or pass --days", file=sys.stderr)
         return 2
-    from storage.migrate import upgrade
-
-    upgrade(settings.database_url)
-
-    async def go() -> dict[str, int]:
-        db = Database(settings.database_url)
-        try:
-            return await housekeep_once(settings, db)
-        finally:
-            await db.dispose()
-
-    done = asyncio.run(go())
+    done = run_with_database(lambda db: housekeep_once(settings, db), database_url=settings.database_url)
     print(f"retention {settings.retention_days} days: deleted the contact data of {done['contacts_deleted']} "
           f"participant(s); pruned {done['processed_updates_pruned']} handled webhook update(s)")
     return 0

@@ -2,7 +2,7 @@
 (``viche api``) and bots talking to it over HTTP (``viche run`` with ``VICHE_API_URL``).
 
 The process that owns the database also does what must happen once per database: the hourly housekeeping
-and the broadcast sender (digests, invitations; one sender per database, see bot/broadcaster.py)."""
+and the delivery engine that sends broadcasts (digests, invitations; one engine per database, see bot/delivery)."""
 from __future__ import annotations
 
 import asyncio
@@ -54,7 +54,7 @@ class Running:
     sandbox: object | None = None  # the FakeBotAPI when no token is configured
 
 
-BOT_MODULES = ("aiogram.types", "bot.dispatcher", "bot.broadcaster", "bot.webhook", "api.broadcast.store")
+BOT_MODULES = ("aiogram.types", "bot.dispatcher", "bot.delivery.engine", "bot.webhook", "api.broadcast.store")
 """What the bot needs and the API does not. aiogram builds a pydantic model of every Bot API type when imported:
 most of what /healthz used to wait for (5.9 s, now 1.9 s on a quiet 2-CPU machine; BENCHMARKS.md, "Start-up
 and stop")."""
@@ -67,22 +67,23 @@ async def _import_bot() -> None:
 
 
 class DatabaseDuties:
-    """Housekeeping and, with a bot to send through, the broadcast sender: run by the process that owns the
+    """Housekeeping and, with a bot to send through, the delivery engine: run by the process that owns the
     database."""
 
     def __init__(self, settings: Settings, db: Database, bot: Bot | None) -> None:
-        from api.broadcast.store import SqlOutboxStore
-        from bot.broadcaster import BroadcastConfig, Broadcaster
+        from api.broadcast.store import SqlDeliveryStore
+        from bot.delivery.config import DeliveryConfig
+        from bot.delivery.engine import DeliveryEngine
         from viche.production import housekeeping
 
-        self.broadcaster = Broadcaster(bot, SqlOutboxStore(db), BroadcastConfig.from_settings(settings)) if bot else None
+        self.delivery = DeliveryEngine(bot, SqlDeliveryStore(db), DeliveryConfig.from_settings(settings)) if bot else None
         self._tasks = [asyncio.create_task(housekeeping(settings, db), name="housekeeping")]
-        if self.broadcaster is not None:
-            self._tasks.append(asyncio.create_task(self.broadcaster.run(), name="broadcaster"))
+        if self.delivery is not None:
+            self._tasks.append(asyncio.create_task(self.delivery.run(), name="delivery"))
 
     async def stop(self) -> None:
-        if self.broadcaster is not None:
-            await self.broadcaster.close()  # lets the messages under way finish and records them
+        if self.delivery is not None:
+            await self.delivery.close()  # lets the messages under way finish and records them
         for task in self._tasks:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
@@ -238,7 +239,7 @@ async def started(settings: Settings, sandbox_state: Path | None = None) -> Asyn
                 parts.bot, handle_signals=False, tasks_concurrency_limit=MAX_CONCURRENT_UPDATES))
         if db is not None:  # this process owns the database
             duties = DatabaseDuties(settings, db, parts.bot)
-            parts.dispatcher["broadcaster"] = duties.broadcaster  # /digest wakes it at once
+            parts.dispatcher["delivery"] = duties.delivery  # /digest wakes it at once
         yield Running(base, api, parts.bot, parts.dispatcher, server, serving, sandbox)
     finally:
         if duties is not None:
@@ -276,7 +277,7 @@ class RunningApi:
 @asynccontextmanager
 async def api_started(settings: Settings) -> AsyncIterator[RunningApi]:
     """Serve the API alone, for bots that run apart (``VICHE_API_URL``), with the database's duties: the
-    housekeeping and, when ``VICHE_BOT_TOKEN`` is set, the broadcast sender, which sends through the Bot API
+    housekeeping and, when ``VICHE_BOT_TOKEN`` is set, the delivery engine, which sends through the Bot API
     itself (it needs no dispatcher: the bot processes never see those messages)."""
     db = Database(settings.database_url)
     api = create_app(settings, db)

@@ -1,7 +1,7 @@
 """What a digest says: the consultation's figures at one moment, and each recipient's own comparison.
 
 Computed once, when a broadcast is created, and stored with it: every recipient of a round reads the same
-figures, however long the broadcast takes, and a restarted sender sends what the first one would have.
+figures, however long the broadcast takes, and a restarted delivery engine sends what the first one would have.
 Texts stay in all their languages ({"uk": …, "en": …}); the bot picks the recipient's when it renders.
 
 Figures come straight from the vote tables through :mod:`api.scoring` (Wilson intervals, zones, top and

@@ -1,4 +1,4 @@
-"""Creating broadcasts: who receives a round, with one outbox row each; the automatic triggers.
+"""Creating broadcasts: who receives a round, with one delivery each; the automatic triggers.
 
 Recipients of a digest are the consultation's consented participants who have a Telegram contact, have not
 sent /stop, have digests on, and were not found unreachable (blocked the bot). Recipients of an invitation
@@ -9,7 +9,7 @@ No digest is queued for a consultation whose figures are about fewer participant
 ``min_segment_size`` (:mod:`api.disclosure`): :func:`create_digest` raises :class:`BelowThreshold`, which the
 organiser's route answers with 409 ``below_threshold`` and the automatic triggers record as an empty round.
 
-A round is never queued twice for anyone: the outbox has a unique (participant, consultation, kind, round),
+A round is never queued twice for anyone: deliveries have a unique (participant, consultation, kind, round),
 rows are inserted with ON CONFLICT DO NOTHING, and a second broadcast of the same round only lists the
 people the earlier ones did not (late participants, someone who turned digests back on).
 """
@@ -25,7 +25,7 @@ from api import disclosure
 from api.broadcast.content import digest_content, personal_figures
 from api.disclosure import BelowThreshold
 from storage.models import Consultation, Contact, Enrolment, Participant, utcnow
-from storage.models_broadcast import Broadcast, MessagingPref, Outbox
+from storage.models_broadcast import Broadcast, MessagingPref, Delivery
 from storage.rows import insert_ignoring_duplicates
 
 CHANNEL = "telegram"
@@ -58,8 +58,8 @@ def _reachable(kind: str):  # noqa: ANN202
 
 
 def _not_queued(consultation_id: int, kind: str, round_: str):  # noqa: ANN202
-    return ~exists().where(Outbox.participant_id == Participant.id, Outbox.consultation_id == consultation_id,
-                           Outbox.kind == kind, Outbox.round == round_)
+    return ~exists().where(Delivery.participant_id == Participant.id, Delivery.consultation_id == consultation_id,
+                           Delivery.kind == kind, Delivery.round == round_)
 
 
 async def digest_recipients(session: AsyncSession, consultation: Consultation, round_: str) -> list[str]:
@@ -131,11 +131,11 @@ async def _create(session: AsyncSession, consultation: Consultation, kind: str, 
     rows = [{"broadcast_id": broadcast.id, "participant_id": pid, "consultation_id": consultation.id, "kind": kind,
              "round": round_, "state": "pending", "attempts": 0, "personal": personal.get(pid, {})}
             for pid in recipients]
-    statement = insert_ignoring_duplicates(session, Outbox.__table__)
+    statement = insert_ignoring_duplicates(session, Delivery.__table__)
     for start in range(0, len(rows), 2000):
         await session.execute(statement, rows[start:start + 2000])
-    broadcast.total = int(await session.scalar(select(func.count()).select_from(Outbox)
-                                               .where(Outbox.broadcast_id == broadcast.id)) or 0)
+    broadcast.total = int(await session.scalar(select(func.count()).select_from(Delivery)
+                                               .where(Delivery.broadcast_id == broadcast.id)) or 0)
     if broadcast.total == 0:
         # A concurrent request queued every one of them first.
         await session.rollback()

@@ -18,7 +18,7 @@ from api.participation import require_participant
 from api.errors import conflict, not_found
 from storage.consultations import by_slug
 from storage.models import Consultation
-from storage.models_broadcast import OPEN_STATES, Broadcast, Outbox
+from storage.models_broadcast import OPEN_STATES, Broadcast, Delivery
 
 organiser = APIRouter(prefix="/organiser", tags=["organiser"],
                       dependencies=[Depends(require_service_token), Depends(acting_organiser)], responses=ORGANISER)
@@ -163,7 +163,7 @@ async def cancel_broadcast(request: Request, broadcast_id: int = BroadcastId,
     if broadcast.status == "running":
         broadcast.status = "cancelled"
         # Never sent, so never received: a later broadcast of the same round may still reach them.
-        await db.execute(delete(Outbox).where(Outbox.broadcast_id == broadcast.id, Outbox.state == "pending"))
+        await db.execute(delete(Delivery).where(Delivery.broadcast_id == broadcast.id, Delivery.state == "pending"))
         await db.commit()
     slug = (await db.get(Consultation, broadcast.consultation_id)).slug
     return _out(broadcast, slug, (await broadcast_counts(db, [broadcast.id]))[broadcast.id], _rate(request))

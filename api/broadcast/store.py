@@ -1,6 +1,6 @@
-"""The outbox as the sender sees it: due rows, state changes (each committed), progress, the schedule.
+"""Deliveries as the delivery engine sees them: due rows, state changes (each committed), progress, the schedule.
 
-``bot.broadcaster.Broadcaster`` talks to this through the small interface below and never imports storage;
+``bot.delivery.engine.DeliveryEngine`` talks to this through the small interface below and never imports storage;
 ``viche.runner`` wires the two together next to the database.
 """
 from __future__ import annotations
@@ -15,12 +15,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from api.broadcast.outbox import CHANNEL, due_rounds
 from storage.db import Database
 from storage.models import Consultation, Contact, Participant, utcnow
-from storage.models_broadcast import OPEN_STATES, Broadcast, MessagingPref, Outbox
+from storage.models_broadcast import OPEN_STATES, Broadcast, MessagingPref, Delivery
 
 
 @dataclass
 class Job:
-    """One outbox row ready to go, with what the sender needs to address and word it."""
+    """One delivery ready to go, with what the engine needs to address and word it."""
 
     id: int
     broadcast_id: int
@@ -69,48 +69,48 @@ class Progress:
 async def broadcast_counts(session: AsyncSession, broadcast_ids: list[int]) -> dict[int, dict[str, int]]:
     counts: dict[int, dict[str, int]] = {bid: {} for bid in broadcast_ids}
     if broadcast_ids:
-        rows = await session.execute(select(Outbox.broadcast_id, Outbox.state, func.count())
-                                     .where(Outbox.broadcast_id.in_(broadcast_ids))
-                                     .group_by(Outbox.broadcast_id, Outbox.state))
+        rows = await session.execute(select(Delivery.broadcast_id, Delivery.state, func.count())
+                                     .where(Delivery.broadcast_id.in_(broadcast_ids))
+                                     .group_by(Delivery.broadcast_id, Delivery.state))
         for bid, state, count in rows.all():
             counts[bid][state] = int(count)
     return counts
 
 
-_OUTBOX = Outbox.__table__
-_RECORD_OUTCOME = (update(_OUTBOX)  # executemany, up to 20 times a second: built once
-                   .where(_OUTBOX.c.id == bindparam("oid"), or_(_OUTBOX.c.state == "sending",
-                                                                _OUTBOX.c.state == "pending"))
+_DELIVERIES = Delivery.__table__
+_RECORD_OUTCOME = (update(_DELIVERIES)  # executemany, up to 20 times a second: built once
+                   .where(_DELIVERIES.c.id == bindparam("oid"), or_(_DELIVERIES.c.state == "sending",
+                                                                _DELIVERIES.c.state == "pending"))
                    .values(state=bindparam("new_state"), attempts=bindparam("new_attempts"),
                            message_id=bindparam("new_message_id"), next_attempt_at=bindparam("new_next"),
                            last_error=bindparam("new_error"), sent_at=bindparam("new_sent_at")))
 
 
-class SqlOutboxStore:
-    """The sender's statements: claiming rows and recording outcomes (several transactions a second at 1000
+class SqlDeliveryStore:
+    """The delivery engine's statements: claiming rows and recording outcomes (several transactions a second at 1000
     messages a second), each in a transaction of its own on a pooled connection (``storage.db`` tests only
-    connections that rested, so a busy sender pays no ping)."""
+    connections that rested, so a busy engine pays no ping)."""
 
     def __init__(self, db: Database) -> None:
         self.db = db
         self._started: set[int] = set()  # broadcasts whose started_at is known to be set
 
     async def recover(self, started: set[int] | None) -> tuple[int, int]:
-        """At start, rows still "sending" belong to a sender that stopped. Those whose call had started (listed in
+        """At start, rows still "sending" belong to an engine that stopped. Those whose call had started (listed in
         its journal; all of them when there is no journal) become "uncertain" and are never sent again; the others
-        never left that process and go back to "pending". Returns (uncertain, requeued). See ``bot.broadcaster``."""
+        never left that process and go back to "pending". Returns (uncertain, requeued). See ``bot.delivery`` (Crash safety)."""
         async with self.db.session() as session:
-            sending = set((await session.execute(select(Outbox.id).where(Outbox.state == "sending"))).scalars())
+            sending = set((await session.execute(select(Delivery.id).where(Delivery.state == "sending"))).scalars())
             uncertain = sending if started is None else sending & started
             requeue = sending - uncertain
             if uncertain:
                 await session.execute(
-                    update(Outbox).where(Outbox.id.in_(uncertain), Outbox.state == "sending")
+                    update(Delivery).where(Delivery.id.in_(uncertain), Delivery.state == "sending")
                     .values(state="uncertain", last_error="the sender stopped during the call; not repeated"))
             if requeue:
                 await session.execute(
-                    update(Outbox).where(Outbox.id.in_(requeue), Outbox.state == "sending")
-                    .values(state="pending", attempts=Outbox.attempts - 1, sending_at=None))
+                    update(Delivery).where(Delivery.id.in_(requeue), Delivery.state == "sending")
+                    .values(state="pending", attempts=Delivery.attempts - 1, sending_at=None))
             await session.commit()
         return len(uncertain), len(requeue)
 
@@ -118,17 +118,17 @@ class SqlOutboxStore:
         """Pending rows whose time has come, of running broadcasts, oldest first."""
         now = now or utcnow()
         query = (
-            select(Outbox.id, Outbox.broadcast_id, Outbox.participant_id, Outbox.kind, Outbox.attempts,
-                   Outbox.personal, Contact.external_id, Participant.language, Consultation.default_language,
+            select(Delivery.id, Delivery.broadcast_id, Delivery.participant_id, Delivery.kind, Delivery.attempts,
+                   Delivery.personal, Contact.external_id, Participant.language, Consultation.default_language,
                    MessagingPref.digests, MessagingPref.stopped)
-            .join(Broadcast, Broadcast.id == Outbox.broadcast_id)
-            .join(Participant, Participant.id == Outbox.participant_id)
-            .join(Consultation, Consultation.id == Outbox.consultation_id)
-            .outerjoin(Contact, and_(Contact.participant_id == Outbox.participant_id, Contact.channel == CHANNEL))
-            .outerjoin(MessagingPref, MessagingPref.participant_id == Outbox.participant_id)
-            .where(Outbox.state == "pending", Broadcast.status == "running",
-                   (Outbox.next_attempt_at.is_(None)) | (Outbox.next_attempt_at <= now))
-            .order_by(Outbox.id).limit(limit))
+            .join(Broadcast, Broadcast.id == Delivery.broadcast_id)
+            .join(Participant, Participant.id == Delivery.participant_id)
+            .join(Consultation, Consultation.id == Delivery.consultation_id)
+            .outerjoin(Contact, and_(Contact.participant_id == Delivery.participant_id, Contact.channel == CHANNEL))
+            .outerjoin(MessagingPref, MessagingPref.participant_id == Delivery.participant_id)
+            .where(Delivery.state == "pending", Broadcast.status == "running",
+                   (Delivery.next_attempt_at.is_(None)) | (Delivery.next_attempt_at <= now))
+            .order_by(Delivery.id).limit(limit))
         async with self.db.engine.begin() as connection:
             rows = (await connection.execute(query)).all()
         jobs = []
@@ -146,7 +146,7 @@ class SqlOutboxStore:
         if not ids:
             return set()
         now = utcnow()
-        table = Outbox.__table__  # Core statements: this runs for every batch, up to 1000 messages a second
+        table = Delivery.__table__  # Core statements: this runs for every batch, up to 1000 messages a second
         async with self.db.engine.begin() as connection:
             result = await connection.execute(
                 update(table).where(table.c.id.in_(ids), table.c.state == "pending")
@@ -191,7 +191,7 @@ class SqlOutboxStore:
     async def finish_done(self) -> list[int]:
         """Running broadcasts with nothing left to send become finished."""
         now = utcnow()
-        open_rows = exists().where(Outbox.broadcast_id == Broadcast.id, Outbox.state.in_(OPEN_STATES))
+        open_rows = exists().where(Delivery.broadcast_id == Broadcast.id, Delivery.state.in_(OPEN_STATES))
         async with self.db.session() as session:
             ids = list((await session.execute(select(Broadcast.id).where(Broadcast.status == "running", ~open_rows)))
                        .scalars())
@@ -235,8 +235,8 @@ class SqlOutboxStore:
         now = now or utcnow()
         async with self.db.session() as session:
             earliest = await session.scalar(
-                select(func.min(Outbox.next_attempt_at)).join(Broadcast, Broadcast.id == Outbox.broadcast_id)
-                .where(Outbox.state == "pending", Broadcast.status == "running", Outbox.next_attempt_at > now))
+                select(func.min(Delivery.next_attempt_at)).join(Broadcast, Broadcast.id == Delivery.broadcast_id)
+                .where(Delivery.state == "pending", Broadcast.status == "running", Delivery.next_attempt_at > now))
         if earliest is None:
             return None
         if earliest.tzinfo is None:

@@ -17,7 +17,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from api import disclosure
 from api.content import consultation_language
 from api.deps import database
-from api.partner import exports, formats, result_models
+from api.partner import formats, result_models
+from api.partner.export_definitions import (answers_export, aoi_ideas_table, aoi_votes_export, polis_comments_table,
+                                           polis_votes_export)
+from api.partner.export_stream import Export, table_csv
 from api.partner.auth import PartnerKey, partner_key, scoped_consultation
 from storage.db import Database
 from storage.models import Answer, Consultation, Enrolment, Item, PairPrompt, ProposalVote, utcnow
@@ -351,7 +354,7 @@ POLIS_VOTES_EXAMPLE = ("timestamp,datetime,comment-id,voter-id,vote\n"
                        "1772442940002,Mon Mar 02 09:15:40 UTC 2026,42,5f0c2a9d41e7b3c8a6d1e2f0,1\n")
 
 
-def _stream(export: exports.Export, media_type: str, filename: str) -> StreamingResponse:
+def _stream(export: Export, media_type: str, filename: str) -> StreamingResponse:
     return StreamingResponse(export.chunks, media_type=media_type, headers={
         "X-Next-Cursor": export.next_cursor, "Content-Disposition": f'attachment; filename="{filename}"',
         "Cache-Control": "no-store"})
@@ -390,8 +393,8 @@ keys (`["far","unsafe"]`), places as `{{"latitude", "longitude", "comment"}}`.
 async def export_answers_csv(request: Request, consultation: Consultation = Depends(released_consultation),
                              db: Database = Depends(database), after: str | None = AFTER,
                              limit: int | None = LIMIT) -> StreamingResponse:
-    export = await exports.answers_export(db, consultation, fmt="csv", after=after, limit=limit,
-                                          settings=request.app.state.settings)
+    export = await answers_export(db, consultation, fmt="csv", after=after, limit=limit,
+                                  settings=request.app.state.settings)
     return _stream(export, CSV, f"{consultation.slug}-answers.csv")
 
 
@@ -402,8 +405,8 @@ async def export_answers_csv(request: Request, consultation: Consultation = Depe
 async def export_answers_jsonl(request: Request, consultation: Consultation = Depends(released_consultation),
                                db: Database = Depends(database), after: str | None = AFTER,
                                limit: int | None = LIMIT) -> StreamingResponse:
-    export = await exports.answers_export(db, consultation, fmt="jsonl", after=after, limit=limit,
-                                          settings=request.app.state.settings)
+    export = await answers_export(db, consultation, fmt="jsonl", after=after, limit=limit,
+                                  settings=request.app.state.settings)
     return _stream(export, JSONL, f"{consultation.slug}-answers.jsonl")
 
 
@@ -415,8 +418,8 @@ async def export_aoi_votes(request: Request, consultation: Consultation = Depend
                            limit: int | None = LIMIT) -> StreamingResponse:
     """The columns of an All Our Ideas votes export. `Session ID` is the participant's pseudonym,
     `Wikisurvey ID` the pairs item's id; browser fields (hashed IP, user agent, referrer) are `NA`."""
-    export = await exports.aoi_votes_export(db, consultation, item=item, after=after, limit=limit,
-                                            settings=request.app.state.settings)
+    export = await aoi_votes_export(db, consultation, item=item, after=after, limit=limit,
+                                    settings=request.app.state.settings)
     return _stream(export, CSV, f"{consultation.slug}-aoi-votes.csv")
 
 
@@ -426,8 +429,8 @@ async def export_aoi_votes(request: Request, consultation: Consultation = Depend
 async def export_aoi_non_votes(request: Request, consultation: Consultation = Depends(released_consultation),
                                db: Database = Depends(database), item: str | None = ITEM,
                                after: str | None = AFTER, limit: int | None = LIMIT) -> StreamingResponse:
-    export = await exports.aoi_votes_export(db, consultation, item=item, non_votes=True, after=after, limit=limit,
-                                            settings=request.app.state.settings)
+    export = await aoi_votes_export(db, consultation, item=item, non_votes=True, after=after, limit=limit,
+                                    settings=request.app.state.settings)
     return _stream(export, CSV, f"{consultation.slug}-aoi-non_votes.csv")
 
 
@@ -441,8 +444,8 @@ async def export_aoi_ideas(request: Request, consultation: Consultation = Depend
     """One row per accepted proposal of the pairs items (never a citizen's proposal that waits for moderation
     or was rejected). `Score` is 100·(W+1)/(W+L+2), four decimals. An `Idea Text` that starts like a
     spreadsheet formula gets a leading `'`."""
-    rows = await exports.aoi_ideas_table(db, consultation, item=item, settings=request.app.state.settings)
-    return PlainTextResponse(exports.table_csv(formats.AOI_IDEAS_COLUMNS, rows), media_type=CSV, headers={
+    rows = await aoi_ideas_table(db, consultation, item=item, settings=request.app.state.settings)
+    return PlainTextResponse(table_csv(formats.AOI_IDEAS_COLUMNS, rows), media_type=CSV, headers={
         "Content-Disposition": f'attachment; filename="{consultation.slug}-aoi-ideas.csv"'})
 
 
@@ -454,8 +457,8 @@ async def export_polis_votes(request: Request, consultation: Consultation = Depe
                              limit: int | None = LIMIT) -> StreamingResponse:
     """`vote` is 1 agree, -1 disagree, 0 pass (neutral); `comment-id` the proposal id; `voter-id` the
     participant's pseudonym. One row per (voter, statement): the vote that counts."""
-    export = await exports.polis_votes_export(db, consultation, item=item, after=after, limit=limit,
-                                              settings=request.app.state.settings)
+    export = await polis_votes_export(db, consultation, item=item, after=after, limit=limit,
+                                      settings=request.app.state.settings)
     return _stream(export, CSV, f"{consultation.slug}-polis-votes.csv")
 
 
@@ -469,6 +472,6 @@ async def export_polis_comments(request: Request, consultation: Consultation = D
     """Accepted statements only: a citizen's proposal appears once a moderator has accepted it, never while it
     waits or after it was rejected, so `moderated` is always 1. `author-id` is a pseudonym (empty for the
     organiser's own statements). A `comment-body` that starts like a spreadsheet formula gets a leading `'`."""
-    rows = await exports.polis_comments_table(db, consultation, item=item, settings=request.app.state.settings)
-    return PlainTextResponse(exports.table_csv(formats.POLIS_COMMENTS_COLUMNS, rows), media_type=CSV, headers={
+    rows = await polis_comments_table(db, consultation, item=item, settings=request.app.state.settings)
+    return PlainTextResponse(table_csv(formats.POLIS_COMMENTS_COLUMNS, rows), media_type=CSV, headers={
         "Content-Disposition": f'attachment; filename="{consultation.slug}-polis-comments.csv"'})

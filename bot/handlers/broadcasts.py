@@ -51,7 +51,7 @@ async def on_button(query: CallbackQuery, digest_flow: DigestFlow) -> None:
 
 
 async def on_digest(message: Message, command: CommandObject, digest_flow: DigestFlow, admin_flow: AdminFlow,
-                    broadcaster: Any = None) -> None:
+                    delivery: Any = None) -> None:
     refusal = await admin_flow.digest_refusal(Organiser(message.from_user.id, message.from_user.language_code),
                                               command.args)
     if refusal is not None:
@@ -59,8 +59,8 @@ async def on_digest(message: Message, command: CommandObject, digest_flow: Diges
         return
     reply = await digest_flow.start_digest(await _organiser(message, admin_flow), message.chat.id, command.args)
     await send_reply(message.bot, message.chat.id, reply)
-    if broadcaster is not None:  # the sender of this process (viche.runner): start now, not at its next poll
-        broadcaster.wake()
+    if delivery is not None:  # the delivery engine of this process (viche.runner): start now, not at its next poll
+        delivery.wake()
 
 
 async def on_broadcasts(message: Message, digest_flow: DigestFlow, admin_flow: AdminFlow) -> None:

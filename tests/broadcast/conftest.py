@@ -5,7 +5,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from api.broadcast.store import SqlOutboxStore
+from api.broadcast.store import SqlDeliveryStore
 from bot.dispatcher import build_bot
 from sandbox.fake_bot_api import FakeBotAPI
 from sandbox.server import serve
@@ -30,5 +30,5 @@ async def bot(fake):  # noqa: ANN001, ANN201
 
 
 @pytest.fixture
-async def store(db) -> AsyncIterator[SqlOutboxStore]:  # noqa: ANN001
-    yield SqlOutboxStore(db)
+async def store(db) -> AsyncIterator[SqlDeliveryStore]:  # noqa: ANN001
+    yield SqlDeliveryStore(db)

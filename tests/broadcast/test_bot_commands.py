@@ -1,5 +1,5 @@
 """In Telegram, through the real dispatcher: a citizen's /digests and /stop; an organiser's /digest and
-/broadcasts, with the sender of the same process delivering the digest and editing the progress message."""
+/broadcasts, with the engine of the same process delivering the digest and editing the progress message."""
 from __future__ import annotations
 
 import asyncio
@@ -9,14 +9,14 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from bot.backend import Backend
-from bot.broadcaster import Broadcaster
+from bot.delivery.engine import DeliveryEngine
 from babel.dates import format_date
 from sqlalchemy import func, select
 
 from bot.dispatcher import build_dispatcher
 from storage.models_broadcast import Broadcast
 from tests.broadcast.support import crowd, min_group
-from tests.broadcast.test_sender import config
+from tests.broadcast.test_engine import config
 from tests.conftest import SERVICE_TOKEN
 from tests.harness import Telegram, UpdateCounter
 
@@ -25,19 +25,19 @@ CITIZEN = 7301
 
 
 @asynccontextmanager
-async def bot_and_sender(api_app, fake, bot, store) -> AsyncIterator[tuple[Telegram, Broadcaster]]:  # noqa: ANN001
+async def bot_and_engine(api_app, fake, bot, store) -> AsyncIterator[tuple[Telegram, DeliveryEngine]]:  # noqa: ANN001
     backend = Backend.in_process(api_app, SERVICE_TOKEN)
     dispatcher = build_dispatcher(backend, default_language="uk")
     counter = UpdateCounter()
     dispatcher.update.outer_middleware(counter)
-    broadcaster = Broadcaster(bot, store, config(progress_interval=0.3))
-    dispatcher["broadcaster"] = broadcaster
+    engine = DeliveryEngine(bot, store, config(progress_interval=0.3))
+    dispatcher["delivery"] = engine
     polling = asyncio.create_task(dispatcher.start_polling(bot, handle_signals=False, polling_timeout=1))
-    sending = asyncio.create_task(broadcaster.run())
+    sending = asyncio.create_task(engine.run())
     try:
-        yield Telegram(fake, dispatcher, counter), broadcaster
+        yield Telegram(fake, dispatcher, counter), engine
     finally:
-        await broadcaster.close()
+        await engine.close()
         for task in (polling, sending):
             task.cancel()
         await asyncio.gather(polling, sending, return_exceptions=True)
@@ -45,7 +45,7 @@ async def bot_and_sender(api_app, fake, bot, store) -> AsyncIterator[tuple[Teleg
 
 
 async def test_citizen_turns_digests_off_and_on_and_stops(api_app, fake, bot, store, demo):  # noqa: ANN001
-    async with bot_and_sender(api_app, fake, bot, store) as (t, _):
+    async with bot_and_engine(api_app, fake, bot, store) as (t, _):
         await t.send(CITIZEN, "/start", language_code="en")
         await t.press(CITIZEN, "English")
         await t.send(CITIZEN, "/digests")
@@ -68,7 +68,7 @@ async def test_organiser_sends_a_digest_and_watches_it(api_app, fake, bot, store
     for chat in chats:
         fake.register_user(chat, language_code="uk")
     await crowd(db, demo, chats)
-    async with bot_and_sender(api_app, fake, bot, store) as (t, broadcaster):
+    async with bot_and_engine(api_app, fake, bot, store) as (t, engine):
         await t.send(CITIZEN, "/digest")  # not an organiser: the citizen's "unknown command"
         assert "/help" in t.texts(CITIZEN)[-1]
         await t.send(ORGANISER, "/digest")
@@ -96,7 +96,7 @@ async def test_organiser_digest_is_refused_below_the_minimum_group(api_app, fake
     in their language; once enough took part, the automatic round is named by its date, never "update-2026…"."""
     fake.register_user(7501, language_code="uk")
     await crowd(db, demo, [7501])
-    async with bot_and_sender(api_app, fake, bot, store) as (t, _):
+    async with bot_and_engine(api_app, fake, bot, store) as (t, _):
         await t.send(ORGANISER, f"/digest {demo}")
         assert t.texts(ORGANISER)[-1] == (
             f"Results of {demo} go out only once at least 10 participants have answered (its minimum group size), "

@@ -1,7 +1,7 @@
-"""A sender killed with SIGKILL half-way, then started again: every recipient gets the digest exactly once.
+"""A delivery engine killed with SIGKILL half-way, then started again: every recipient gets the digest exactly once.
 
-The sender runs in a child process against the fake Bot API served by the test over real HTTP; the fake
-counts the messages each chat receives. See ``bot/broadcaster.py`` (Crash safety) for the one ambiguous case
+The delivery engine runs in a child process against the fake Bot API served by the test over real HTTP; the fake
+counts the messages each chat receives. See ``bot/delivery/__init__.py`` (Crash safety) for the one ambiguous case
 and why it is resolved as "at most once".
 """
 from __future__ import annotations
@@ -15,17 +15,17 @@ import time
 
 from sqlalchemy import select
 
-from bot.broadcaster import Broadcaster
-from storage.models_broadcast import Outbox
+from bot.delivery.engine import DeliveryEngine
+from storage.models_broadcast import Delivery
 from tests.broadcast.support import crowd
-from tests.broadcast.test_sender import config, queue_digest, run_until_sent
+from tests.broadcast.test_engine import config, queue_digest, run_until_sent
 from tests.conftest import repo_root
 
 RECIPIENTS = 60
 
 
-def start_sender(database_url: str, bot_api_url: str, journal) -> subprocess.Popen:  # noqa: ANN001
-    child = subprocess.Popen([sys.executable, "-m", "tests.broadcast.sender_process", database_url, bot_api_url,
+def start_engine(database_url: str, bot_api_url: str, journal) -> subprocess.Popen:  # noqa: ANN001
+    child = subprocess.Popen([sys.executable, "-m", "tests.broadcast.engine_process", database_url, bot_api_url,
                               str(journal)],
                              cwd=repo_root(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                              env={**os.environ, "PYTHONPATH": str(repo_root())})
@@ -41,7 +41,7 @@ async def wait_for(condition, timeout: float, what: str) -> None:  # noqa: ANN00
 
 async def states(db) -> dict[str, str]:  # noqa: ANN001
     async with db.session() as session:
-        return dict((await session.execute(select(Outbox.participant_id, Outbox.state))).all())
+        return dict((await session.execute(select(Delivery.participant_id, Delivery.state))).all())
 
 
 async def test_killed_during_a_call_then_restarted_reaches_everyone_exactly_once(
@@ -51,12 +51,12 @@ async def test_killed_during_a_call_then_restarted_reaches_everyone_exactly_once
         fake.register_user(chat)
     ids = await crowd(db, demo, chats)
     await queue_digest(db, demo)
-    journal = tmp_path / "sender.journal"
-    child = start_sender(database_url, fake.base_url, journal)
+    journal = tmp_path / "delivery.journal"
+    child = start_engine(database_url, fake.base_url, journal)
     record_sent = fake.record_sent
 
     def kill_inside_the_call(chat, stored, method):  # noqa: ANN001, ANN202
-        # Telegram has delivered the message, and the sender will never hear back: the worst moment.
+        # Telegram has delivered the message, and the engine will never hear back: the worst moment.
         record_sent(chat, stored, method)
         if fake.sent_count() == RECIPIENTS // 2 and child.poll() is None:
             os.kill(child.pid, signal.SIGKILL)
@@ -64,19 +64,19 @@ async def test_killed_during_a_call_then_restarted_reaches_everyone_exactly_once
 
     fake.record_sent = kill_inside_the_call
     try:
-        await wait_for(lambda: child.poll() is not None, 180, f"the sender was not killed ({fake.sent_count()} sent)")
+        await wait_for(lambda: child.poll() is not None, 180, f"the engine was not killed ({fake.sent_count()} sent)")
     finally:
         if child.poll() is None:
             child.kill()
         fake.record_sent = record_sent
     assert child.returncode == -signal.SIGKILL, child.stderr.read()
-    # Calls the sender had already put on the wire reach Telegram all the same (as they would the real one):
+    # Calls the engine had already put on the wire reach Telegram all the same (as they would the real one):
     # the fake may still take one or two that sat in its socket when the child died.
     assert RECIPIENTS // 2 <= fake.sent_count() <= RECIPIENTS // 2 + 10
     before = await states(db)
     assert list(before.values()).count("sending") >= 1 and "pending" in before.values()
 
-    restarted = Broadcaster(bot, store, config(journal=str(journal)))
+    restarted = DeliveryEngine(bot, store, config(journal=str(journal)))
     await run_until_sent(restarted, db)
     after = await states(db)
     uncertain = [pid for pid, state in after.items() if state == "uncertain"]
@@ -101,10 +101,10 @@ async def test_killed_at_a_random_moment_never_repeats_anyone(db, demo, fake, bo
         fake.register_user(chat)
     ids = await crowd(db, demo, chats)
     await queue_digest(db, demo)
-    journal = tmp_path / "sender.journal"
-    child = start_sender(database_url, fake.base_url, journal)
+    journal = tmp_path / "delivery.journal"
+    child = start_engine(database_url, fake.base_url, journal)
     try:
-        await wait_for(lambda: fake.sent_count() >= RECIPIENTS // 3, 180, "the sender sent nothing")
+        await wait_for(lambda: fake.sent_count() >= RECIPIENTS // 3, 180, "the engine sent nothing")
         await asyncio.sleep(0.37)  # anywhere between two calls, or during one
         child.send_signal(signal.SIGKILL)
         await asyncio.to_thread(child.wait)
@@ -114,7 +114,7 @@ async def test_killed_at_a_random_moment_never_repeats_anyone(db, demo, fake, bo
     halfway = fake.sent_count()
     assert RECIPIENTS // 3 <= halfway < RECIPIENTS
 
-    restarted = Broadcaster(bot, store, config(journal=str(journal)))
+    restarted = DeliveryEngine(bot, store, config(journal=str(journal)))
     await run_until_sent(restarted, db)
     after = await states(db)
     counts = {pid: fake.sent_count(chat) for chat, pid in ids.items()}

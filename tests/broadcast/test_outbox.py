@@ -10,7 +10,7 @@ from bot.flows.digests import CAPTION_LIMIT, digest_caption, utf16_len
 from bot.i18n import SUPPORTED, translator
 from storage.consultations import by_slug
 from storage.models import Consultation
-from storage.models_broadcast import Broadcast, MessagingPref, Outbox
+from storage.models_broadcast import Broadcast, MessagingPref, Delivery
 from tests.broadcast.support import crowd, min_group
 
 
@@ -31,7 +31,7 @@ async def test_digest_content_and_personal_figures(db, demo):  # noqa: ANN001
     assert content["chart"]["kind"] == "proposals" and content["chart"]["rows"]
     assert content["pairs"] and content["pairs"][0]["top"]
     async with db.session() as session:
-        rows = (await session.execute(select(Outbox))).scalars().all()
+        rows = (await session.execute(select(Delivery))).scalars().all()
     assert {row.participant_id for row in rows} == set(ids.values())
     for row in rows:
         assert row.state == "pending" and row.round == "week-1" and row.kind == "digest"
@@ -80,8 +80,8 @@ async def test_nobody_gets_a_round_twice_and_preferences_are_honoured(db, demo):
         other_round, _ = await create_digest(session, consultation, round_="week-2")
         assert other_round.total == 8
         per_person = (await session.execute(
-            select(Outbox.participant_id, func.count()).where(Outbox.round == "final")
-            .group_by(Outbox.participant_id))).all()
+            select(Delivery.participant_id, func.count()).where(Delivery.round == "final")
+            .group_by(Delivery.participant_id))).all()
     assert all(count == 1 for _, count in per_person) and len(per_person) == 8
 
 
@@ -200,7 +200,7 @@ async def test_no_digest_goes_out_below_the_minimum_group(db, demo, http):  # no
         assert await due_rounds(session, now) == []  # the round is recorded as done, with nobody to tell
     assert (await http.post(f"/organiser/consultations/{demo}/status", json={"action": "close"})).status_code == 200
     async with db.session() as session:
-        assert await session.scalar(select(func.count()).select_from(Outbox)) == 0
+        assert await session.scalar(select(func.count()).select_from(Delivery)) == 0
         rounds = (await session.execute(select(Broadcast.round, Broadcast.total))).all()
     assert [tuple(r) for r in rounds] == [("interim-1", 0)]
 

@@ -9,12 +9,12 @@ from collections import deque
 
 import pytest
 
-from bot.broadcast_sender import MARGIN, WINDOW, ChatSpacing, Pacer
+from bot.delivery.pacing import MARGIN, WINDOW, ChatSpacing, Pacer
 
 
 def simulate(limit: int, seconds: float, latency, seed: int = 1) -> tuple[int, int]:  # noqa: ANN001
     """Returns (calls counted by the server, calls it refused). ``latency(rng, t)`` → (counted after, answered
-    after): the server counts a call at some moment while it is under way, the sender sees the answer later."""
+    after): the server counts a call at some moment while it is under way, the engine sees the answer later."""
     rng = random.Random(seed)
     now = [0.0]
     pacer = Pacer(limit, burst=max(2, limit // 10), clock=lambda: now[0])

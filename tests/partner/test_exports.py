@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from sqlalchemy import insert, select
 
-from api.partner import exports, formats
+from api.partner import export_definitions, export_stream, formats
 from api.partner.pseudonym import Pseudonymizer, secret_for
 from storage.models import Answer, Consultation, Contact, Enrolment, Item, Option, Participant, new_participant_id, utcnow
 from tests.broadcast.support import min_group
@@ -196,7 +196,7 @@ async def _peak_while_exporting(db, slug: str, batch_size: int) -> tuple[int, in
         consultation = (await s.execute(select(Consultation).where(Consultation.slug == slug))).scalar_one()
     tracemalloc.start()
     try:
-        export = await exports.answers_export(db, consultation, fmt="csv", batch_size=batch_size)
+        export = await export_definitions.answers_export(db, consultation, fmt="csv", batch_size=batch_size)
         rows = chunks = 0
         async for chunk in export.chunks:
             chunks += 1
@@ -242,7 +242,7 @@ async def test_results_and_ranking(partner, db, demo):
 
 
 def test_cursor_round_trip():
-    cursor = exports.Cursor(answer=12, vote=7, pair_us=exports._us(utcnow()), pair_token="abc_DEF-1")
-    assert exports.Cursor.decode(cursor.encode()) == cursor
-    assert exports.Cursor.decode(None) == exports.Cursor()
+    cursor = export_stream.Cursor(answer=12, vote=7, pair_us=export_stream._us(utcnow()), pair_token="abc_DEF-1")
+    assert export_stream.Cursor.decode(cursor.encode()) == cursor
+    assert export_stream.Cursor.decode(None) == export_stream.Cursor()
     assert formats.aoi_score(14, 6) == formats.aoi_score(14, 6, 4) and str(formats.aoi_score(14, 6)) == "68.1818"

@@ -70,10 +70,10 @@ async def test_bot_apart_records_through_the_api_whose_process_sends_the_digest(
             await fake.wait_until_idle(timeout=10)
             assert "goes to" in fake.messages(ORGANISER)[-1]["text"]
             deadline = time.monotonic() + 20
-            while any(fake.sent_count(chat) == 0 for chat in readers):  # the API's sender polls its outbox
+            while any(fake.sent_count(chat) == 0 for chat in readers):  # the API's delivery engine polls the deliveries
                 assert time.monotonic() < deadline, [fake.sent_count(chat) for chat in readers]
                 await asyncio.sleep(0.1)
-            assert api.duties.broadcaster is not None
+            assert api.duties.delivery is not None
 
             # The bot's own server has its health check and nothing of the API.
             assert await _get(f"{bot.base_url}/healthz") == 200

@@ -8,7 +8,6 @@ id of the source is kept in ``importedref`` (never exported). Everything is one 
 from __future__ import annotations
 
 import argparse
-import asyncio
 import csv
 import json
 import re
@@ -30,6 +29,7 @@ from storage.consultations import by_slug
 from storage.models import Consultation, Enrolment, Item, Participant, Proposal, new_participant_id, utcnow
 from storage.models_partner import ImportedRef
 from storage.text import normalize_proposal
+from viche.database import run_with_database
 
 CHUNK = 5000
 csv.field_size_limit(16 * 1024 * 1024)
@@ -219,24 +219,6 @@ async def bulk_insert(session: AsyncSession, table: Any, rows: Iterable[dict[str
     return count
 
 
-def _run(make) -> Imported:  # noqa: ANN001
-    from storage.db import Database
-    from storage.migrate import upgrade
-    from core.settings import get_settings
-
-    settings = get_settings()
-    upgrade(settings.database_url)
-
-    async def go() -> Imported:
-        db = Database(settings.database_url)
-        try:
-            return await make(db)
-        finally:
-            await db.dispose()
-
-    return asyncio.run(go())
-
-
 def _report(result: Imported, as_json: bool) -> int:
     if as_json:
         print(json.dumps(result.as_dict(), indent=2, ensure_ascii=False))
@@ -257,13 +239,13 @@ def cmd_import(args: argparse.Namespace) -> int:
         if args.source == "aoi":
             from viche.importers.aoi import import_aoi
 
-            result = _run(lambda db: import_aoi(db, Path(args.votes), Path(args.ideas), slug=args.slug,
+            result = run_with_database(lambda db: import_aoi(db, Path(args.votes), Path(args.ideas), slug=args.slug,
                                                 title=args.title, language=args.language,
                                                 non_votes=Path(args.non_votes) if args.non_votes else None))
         else:
             from viche.importers.polis import import_polis
 
-            result = _run(lambda db: import_polis(db, Path(args.folder), slug=args.slug, title=args.title,
+            result = run_with_database(lambda db: import_polis(db, Path(args.folder), slug=args.slug, title=args.title,
                                                   language=args.language))
     except ImportError_ as error:
         print(f"error: {error}", file=sys.stderr)

@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from api.partner import formats
-from api.partner.exports import aoi_idea_counts
+from api.partner.export_definitions import aoi_idea_counts
 from storage.db import Database
 from storage.models import PairPrompt, utcnow
 from storage.models_partner import ImportedRef

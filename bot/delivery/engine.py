@@ -1,83 +1,32 @@
-"""The sender: delivers the outbox (digests, invitations) through the Bot API within Telegram's limits, and
-survives being killed at any moment.
+"""The delivery engine (``DeliveryEngine``): claims due deliveries a little ahead of their turn, sends them at the
+pacer's rate, records each outcome, and resumes after a crash from the table and the journal.
 
-Rate limits
-    Telegram allows about 30 messages a second across chats (up to 1000 with ``allow_paid_broadcast``) and
-    about one a second in any one chat, and answers 429 with ``retry_after`` beyond. The sender stays under
-    the limits by construction rather than by reacting to 429s (``bot.broadcast_sender.Pacer``):
-
-    * calls start on a schedule of ``rate`` a second (monotonic clock, at most ``burst`` saved up), and a call
-      starts only while fewer than ``rate`` calls are in flight or were answered within the last second. The
-      second rule holds whatever the delays between the two sides, so a server that counts sends in a sliding
-      second never sees more than ``rate`` (the default 25/s leaves room under Telegram's 30/s for the bot's
-      conversations, which are not paced here);
-    * at most one message per ``per_chat_interval`` (1 s) to any one chat, by the same rule;
-    * a 429 all the same (the bot's own replies share the budget, a limit changed): the *whole* sender stops
-      for ``retry_after`` seconds and the schedule restarts empty; the row is retried then, without counting
-      an attempt;
-    * 403 (the user blocked the bot, deactivated account): the row is "unreachable", the participant is
-      marked unreachable (left out of later broadcasts until they write again), never retried;
-    * 400 (chat not found, a bad request): "failed", never retried;
-    * 5xx, network errors, timeouts: retried with exponential backoff and jitter, up to ``max_attempts``.
-
-    Messages go through a lean client (``bot.broadcast_sender.BotApi``: JSON posted over one shared aiohttp
-    session, the answer's envelope read directly) rather than aiogram's ``Bot``, which costs several times the
-    CPU per call; the organisers' progress messages, a few per minute, still use the ``Bot``.
-
-Crash safety
-    Each row's state changes are committed, and committed *before* what they announce happens: a row becomes
-    "sending" (committed) before its Bot API call starts, and its outcome is committed after the answer. Rows
-    are claimed in batches a little ahead of their turn (up to ``lookahead``, half a second of sending,
-    one transaction per batch, so that a slow commit never stalls the pace); outcomes are committed in batches
-    too, as they come. Just before calls start, their rows' ids are appended to a local *journal* file
-    (``os.write``: it survives SIGKILL).
-
-    So a sender killed at any moment leaves every row either untouched ("pending": sent by the next start),
-    finished ("sent", "failed", …: never touched again) or "sending". At the next start a "sending" row that is
-    not in the journal never left the process: it goes back to "pending" and is sent once. A "sending" row in
-    the journal is the one true ambiguity: its call was under way, and the message may or may not have reached
-    Telegram; the Bot API has no idempotency key and no way to ask. We choose **at most once**: such a row
-    becomes "uncertain" and is never sent again. Reasons: a participant must never receive the same round twice
-    (the promise made to citizens; duplicates also get bots reported as spam, and limited); the ambiguity
-    covers only the calls in flight at the instant of the crash and those answered but not yet committed
-    (rate × (round trip + up to ``commit_interval``): one or two at 30/s), most of which did arrive, whereas re-sending would duplicate every one that arrived; and organisers see the
-    "uncertain" count in the progress message and ``/broadcasts``. Without the journal (a reboot clears the
-    temporary directory, a new machine) every "sending" row is treated as uncertain: never a duplicate.
-
-    One sender per database: two processes would each see the other's "sending" rows as abandoned. Within
-    one sender, a conditional update (pending → sending, ``RETURNING``) makes sure a row is only claimed once.
-    Stopping cleanly (``close()``) lets the calls under way finish and records them; rows still waiting for
-    their turn go back to "pending".
+How it keeps under Telegram's limits and why a crash never sends anyone the same message twice: see the package's
+docstring (:mod:`bot.delivery`, Rate limits and Crash safety).
 """
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import logging
-import math
-import os
 import random
-import tempfile
 import time
 from collections import deque
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from datetime import timedelta
-from pathlib import Path
 from typing import Any, Protocol
 
 from aiogram import Bot
-from aiogram.exceptions import TelegramAPIError, TelegramBadRequest, TelegramForbiddenError, TelegramRetryAfter
 
-from bot.broadcast_sender import (BadRequest, BotApi, BotApiError, ChatSpacing, Forbidden, NetworkFailure, Pacer,
-                                  RetryAfter, ServerError)
-from bot.flows.digests import chart_labels, digest_caption, invitation, localized, progress_text
-from bot.handlers.render import keyboard
-from bot.i18n import resolve_locale, translator
+from bot.delivery.composing import ChartKey, Charts, Composer
+from bot.delivery.config import DeliveryConfig
+from bot.delivery.journal import Journal
+from bot.delivery.pacing import ChatSpacing, Pacer
+from bot.delivery.progress import ProgressMessages
+from bot.delivery.transport import (BadRequest, BotApi, BotApiError, Forbidden, NetworkFailure, RetryAfter,
+                                    ServerError)
 
 log = logging.getLogger(__name__)
 
-TELEGRAM_FREE_RATE = 30
-TELEGRAM_PAID_RATE = 1000
 MIN_NAP = 0.004  # the send loop wakes at most every 4 ms (and starts the calls due since then together)
 
 
@@ -87,8 +36,8 @@ def _utcnow():  # noqa: ANN202
     return datetime.now(timezone.utc)
 
 
-class OutboxStore(Protocol):
-    """What the sender needs from storage (``api.broadcast.store.SqlOutboxStore``)."""
+class DeliveryStore(Protocol):
+    """What the engine needs from storage (``api.broadcast.store.SqlDeliveryStore``)."""
 
     async def recover(self, started: set[int] | None) -> tuple[int, int]: ...
     async def due(self, limit: int) -> list[Any]: ...
@@ -115,90 +64,6 @@ class Outcome:
 
 
 @dataclass
-class BroadcastConfig:
-    rate: float = 25.0
-    burst: int | None = None
-    per_chat_interval: float = 1.0
-    allow_paid_broadcast: bool = False
-    max_attempts: int = 5
-    backoff_base: float = 5.0
-    backoff_max: float = 900.0
-    progress_interval: float = 3.0
-    poll_interval: float = 1.0
-    schedule_interval: float = 30.0
-    max_in_flight: int = 64
-    lookahead: int | None = None
-    commit_interval: float = 0.05  # outcomes are committed at most this often, in one transaction each
-    journal: str | None = None
-    default_language: str = "uk"
-
-    def __post_init__(self) -> None:
-        limit = TELEGRAM_PAID_RATE if self.allow_paid_broadcast else TELEGRAM_FREE_RATE
-        if not 0 < self.rate <= limit:
-            raise ValueError(f"broadcast rate {self.rate}/s is outside (0, {limit}]"
-                             + ("" if self.allow_paid_broadcast else "; above 30/s needs allow_paid_broadcast"))
-        if self.burst is None:  # calls of the schedule kept for later when the loop wakes late or stalls: 0.1 s
-            self.burst = max(2, int(self.rate / 10))  # worth, at least 2 (else each late wake-up is lost for good)
-        if self.lookahead is None:  # rows claimed ahead of their turn (0.25–0.5 s): enough to hide a slow claim
-            self.lookahead = max(2, math.ceil(self.rate / 2))
-        # Calls under way at once: a quarter of a second of sending at full rate, so that slow answers (up to
-        # ~250 ms) do not lower the rate; the pacer never lets more than ``rate`` be under way anyway.
-        self.max_in_flight = max(self.max_in_flight, math.ceil(self.rate / 4))
-
-    @classmethod
-    def from_settings(cls, settings: Any) -> "BroadcastConfig":
-        return cls(rate=settings.broadcast_rate, allow_paid_broadcast=settings.broadcast_allow_paid,
-                   progress_interval=settings.broadcast_progress_seconds,
-                   default_language=settings.default_language, journal=default_journal(settings.database_url))
-
-
-def default_journal(database_url: str) -> str:
-    """One journal per database, in the temporary directory (lost at reboot: then "sending" rows are uncertain)."""
-    digest = hashlib.sha256(database_url.encode()).hexdigest()[:16]
-    return str(Path(tempfile.gettempdir()) / f"viche-broadcast-{digest}.journal")
-
-
-class Journal:
-    """The ids of rows whose Bot API call has started, appended just before the calls start.
-
-    ``os.write`` hands the lines to the kernel at once, so they survive the process being killed (SIGKILL), and
-    costs a few microseconds. At start, a row found "sending" but absent from the journal never left the process
-    and is queued again; one present may have reached Telegram and becomes "uncertain". Without a journal (none
-    configured, a new machine, a reboot) every "sending" row is uncertain.
-    """
-
-    def __init__(self, path: str | None) -> None:
-        self.path = Path(path) if path else None
-        self._fd: int | None = None
-
-    def read(self) -> set[int] | None:
-        if self.path is None or not self.path.exists():
-            return None
-        try:
-            return {int(line) for line in self.path.read_text().split() if line.isdigit()}
-        except OSError:
-            return None
-
-    def reset(self) -> None:
-        if self.path is None:
-            return
-        if self._fd is not None:
-            os.ftruncate(self._fd, 0)
-            return
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_APPEND, 0o600)
-
-    def started(self, *outbox_ids: int) -> None:
-        if self._fd is not None and outbox_ids:
-            os.write(self._fd, b"".join(b"%d\n" % outbox_id for outbox_id in outbox_ids))
-
-    def close(self) -> None:
-        if self._fd is not None:
-            os.close(self._fd)
-            self._fd = None
-
-
-@dataclass
 class Stats:
     sent: int = 0
     failed: int = 0
@@ -210,12 +75,11 @@ class Stats:
     calls: int = 0
     call_seconds: float = 0.0  # from the start of each call to its answer being handled: the pacer's round trip
 
-
-class Broadcaster:
-    def __init__(self, bot: Bot, store: OutboxStore, config: BroadcastConfig | None = None,
+class DeliveryEngine:
+    def __init__(self, bot: Bot, store: DeliveryStore, config: DeliveryConfig | None = None,
                  *, result_factory: Any = Outcome, api: BotApi | None = None) -> None:
         self.bot, self.store = bot, store
-        self.config = config or BroadcastConfig()
+        self.config = config or DeliveryConfig()
         self.api = api or BotApi.for_bot(bot, connections=self.config.max_in_flight)
         self.pacer = Pacer(self.config.rate, burst=self.config.burst)
         self.chats = ChatSpacing(self.config.per_chat_interval)
@@ -230,20 +94,18 @@ class Broadcaster:
         self._waiting_for_answer = False
         self._stopping = False
         self._contents: dict[int, tuple[str, dict[str, Any]]] = {}
-        self._locales: dict[tuple[str | None, str | None], Any] = {}
-        self._file_ids: dict[tuple[int, str], str] = {}
-        self._pngs: dict[tuple[int, str], bytes] = {}
-        self._captions: dict[tuple, str] = {}
-        self._invitations: dict[tuple[int, str], dict[str, Any]] = {}
-        self._drawing: dict[tuple[int, str], asyncio.Task] = {}
-        self._uploading: set[tuple[int, str]] = set()
-        self._progress_texts: dict[int, str] = {}
+        self.composer = Composer(self.config.default_language)
+        self.charts = Charts(on_change=self._kick)
+        self.progress = ProgressMessages(bot, store, rate=self.config.rate,
+                                         default_language=self.config.default_language,
+                                         turn=self._turn, answered=self.pacer.answered, pause=self._pause)
         self._progress_waiting = 0
         self._helpers: list[asyncio.Task] = []
         self._claimer: asyncio.Task | None = None
         self._refill_below = max(1, self.config.lookahead // 2)
         self._done: asyncio.Event | None = None
         self.journal = Journal(self.config.journal)
+
 
     # ---- lifecycle -------------------------------------------------------------------------------
 
@@ -256,7 +118,7 @@ class Broadcaster:
         self.stats.recovered_uncertain, self.stats.requeued = await self.store.recover(started)
         self.journal.reset()
         if self.stats.recovered_uncertain:
-            log.warning("%d messages were being sent when the sender last stopped; marked uncertain, not repeated",
+            log.warning("%d messages were being sent when the engine last stopped; marked uncertain, not repeated",
                         self.stats.recovered_uncertain)
         self._helpers = [asyncio.create_task(self._write_results(), name="broadcast-results"),
                          asyncio.create_task(self._every(self.config.progress_interval, self.report_progress),
@@ -283,7 +145,7 @@ class Broadcaster:
             try:
                 await asyncio.wait_for(self._done.wait(), timeout)
             except asyncio.TimeoutError:
-                log.error("the broadcast sender did not stop within %s s", timeout)
+                log.error("the delivery engine did not stop within %s s", timeout)
 
     async def _shutdown(self, timeout: float = 10.0) -> None:
         self._stopping = True
@@ -354,9 +216,9 @@ class Broadcaster:
                     await self._content(broadcast_id)
                 # Charts are drawn before their rows are claimed, not while the calls go (a thread, but it holds the
                 # GIL most of the time): once for each broadcast and language.
-                drawing = {self._photo_key(job) for job in jobs} & set(self._drawing)
+                drawing = {self._photo_key(job) for job in jobs} & set(self.charts.drawing)
                 if drawing:
-                    await asyncio.gather(*(self._drawing[key] for key in drawing))
+                    await asyncio.gather(*(self.charts.drawing[key] for key in drawing))
                 won = await self.store.mark_sending([job.id for job in jobs])
             except asyncio.CancelledError:
                 raise
@@ -466,14 +328,14 @@ class Broadcaster:
                     soonest = free_at
                 continue
             key = self._photo_key(job)
-            if key is not None and key not in self._file_ids:
-                png = self._pngs.get(key)
-                if png is None or (png and key in self._uploading):
+            if key is not None and key not in self.charts.file_ids:
+                png = self.charts.pngs.get(key)
+                if png is None or (png and key in self.charts.uploading):
                     # Its chart is being drawn or uploaded: wait for Telegram's file_id rather than upload twice.
                     deferred.append(job)
                     continue
                 if png:
-                    self._uploading.add(key)  # this one uploads it
+                    self.charts.uploading.add(key)  # this one uploads it
             taken.add(job.chat_id)
             ready.append(job)
         claimed.extendleft(reversed(deferred))
@@ -526,7 +388,7 @@ class Broadcaster:
         except BotApiError as error:  # 401, 404, 409, 413, migrated group…: nothing a retry would fix
             self.stats.failed += 1
             result = self._result(job.id, "failed", attempts, error=f"{error.status}: {error.description}")
-        except Exception as error:  # noqa: BLE001 - a bug in rendering must not kill the sender
+        except Exception as error:  # noqa: BLE001 - a bug in rendering must not kill the engine
             # (A cancellation is no Exception: the call was under way, the row stays "sending", journaled,
             # and is "uncertain" at the next start.)
             log.exception("broadcast row %s could not be sent", job.id)
@@ -556,97 +418,44 @@ class Broadcaster:
         if broadcast_id not in self._contents:
             self._contents[broadcast_id] = await self.store.content(broadcast_id)
         return self._contents[broadcast_id]
-
-    def _caption(self, broadcast_id: int, tr: Any, content: dict[str, Any], personal: dict[str, int]) -> str:
-        """Captions differ only by the personal figures, which repeat a lot: each is worded once."""
-        key = (broadcast_id, tr.locale, tuple(sorted((personal or {}).items())))
-        caption = self._captions.get(key)
-        if caption is None:
-            if len(self._captions) > 50_000:
-                self._captions.clear()
-            caption = self._captions[key] = digest_caption(tr, content, personal)
-        return caption
-
-    def _photo_key(self, job: Any) -> tuple[int, str] | None:
+    def _photo_key(self, job: Any) -> ChartKey | None:
         """(broadcast, language) of a job sent with a chart, else None. Starts drawing the chart if needed.
         The broadcast's content must be loaded (``_content``) first."""
         kind, content = self._contents[job.broadcast_id]
         if kind != "digest" or not content.get("chart"):
             return None
-        tr = self._translator(job, content)
+        tr = self.composer.translator(job.language, content)
         key = (job.broadcast_id, tr.locale)
-        if key not in self._pngs and key not in self._drawing:
-            self._drawing[key] = asyncio.create_task(self._draw(key, content, tr))
+        self.charts.need(key, content, tr)
         return key
-
-    async def _draw(self, key: tuple[int, str], content: dict[str, Any], tr: Any) -> None:
-        try:
-            self._pngs[key] = await asyncio.to_thread(self._chart, content, tr)
-        except Exception:  # noqa: BLE001 - without a chart the digest still goes, as text
-            log.exception("could not draw the chart of broadcast %s in %s", *key)
-            self._pngs[key] = b""
-        finally:
-            self._drawing.pop(key, None)
-            self._kick()
-
-    def _translator(self, job: Any, content: dict[str, Any]) -> Any:
-        wanted = (job.language, content.get("default_language"))
-        tr = self._locales.get(wanted)
-        if tr is None:
-            tr = self._locales[wanted] = translator(resolve_locale(
-                job.language, None, content.get("default_language") or self.config.default_language))
-        return tr
-
-    def _invitation(self, broadcast_id: int, tr: Any, content: dict[str, Any]) -> dict[str, Any]:
-        """The invitation's text and buttons in one language (the same for everyone who speaks it)."""
-        key = (broadcast_id, tr.locale)
-        payload = self._invitations.get(key)
-        if payload is None:
-            screen = invitation(tr, content)
-            payload = {"text": screen.text}
-            markup = keyboard(screen)
-            if markup is not None:
-                payload["reply_markup"] = markup.model_dump(mode="json", exclude_none=True)
-            payload = self._invitations[key] = payload
-        return payload
 
     async def _send(self, job: Any) -> int:
         kind, content = self._contents[job.broadcast_id]
-        tr = self._translator(job, content)
+        tr = self.composer.translator(job.language, content)
         payload: dict[str, Any] = {"chat_id": job.chat_id}
         if self.config.allow_paid_broadcast:
             payload["allow_paid_broadcast"] = True
         if kind == "invitation":
-            payload.update(self._invitation(job.broadcast_id, tr, content))
+            payload.update(self.composer.invitation(job.broadcast_id, tr, content))
             return (await self.api.call("sendMessage", payload))["message_id"]
-        caption = self._caption(job.broadcast_id, tr, content, job.personal)
+        caption = self.composer.caption(job.broadcast_id, tr, content, job.personal)
         key = (job.broadcast_id, tr.locale)
-        if content.get("chart") and key in self._file_ids:
-            payload.update(photo=self._file_ids[key], caption=caption)
+        charts = self.charts
+        if content.get("chart") and key in charts.file_ids:
+            payload.update(photo=charts.file_ids[key], caption=caption)
             return (await self.api.call("sendPhoto", payload))["message_id"]
-        if not content.get("chart") or not self._pngs.get(key):
+        if not content.get("chart") or not charts.pngs.get(key):
             payload["text"] = caption
             return (await self.api.call("sendMessage", payload))["message_id"]
         # The first message of each language uploads the chart; the others reuse Telegram's file_id.
+        message = None
         try:
             payload["caption"] = caption
-            message = await self.api.upload("sendPhoto", payload, "photo", "results.png", self._pngs[key],
+            message = await self.api.upload("sendPhoto", payload, "photo", "results.png", charts.pngs[key],
                                             "image/png")
-            if message.get("photo"):
-                self._file_ids[key] = message["photo"][-1]["file_id"]
         finally:
-            self._uploading.discard(key)
-            self._kick()
+            charts.uploaded(key, message)
         return message["message_id"]
-
-    @staticmethod
-    def _chart(content: dict[str, Any], tr: Any) -> bytes:
-        chart, default = content["chart"], content.get("default_language")
-        texts = [localized(row.get("text"), tr.locale, default) for row in chart.get("rows") or []]
-        title = localized(content.get("title"), tr.locale, default)
-        from bot.digest_chart import render_chart  # matplotlib (~1 s to import): only once a digest is drawn
-
-        return render_chart(chart, texts, chart_labels(tr), tr.locale, title=title)
 
     # ---- committing outcomes ---------------------------------------------------------------------
 
@@ -674,54 +483,12 @@ class Broadcaster:
             for _ in batch:
                 self._results.task_done()
 
+
     # ---- progress for organisers -----------------------------------------------------------------
 
     async def report_progress(self) -> None:
-        """Send or edit each watched broadcast's progress message; the last edit says how it ended."""
-        await self.store.finish_done()
-        for progress in await self.store.progress_targets():
-            await self._report(progress)
-
-    async def _report(self, progress: Any) -> None:
-        tr = translator(resolve_locale(progress.organiser_language, None, self.config.default_language))
-        final = progress.status != "running"
-        eta = progress.remaining / self.config.rate if progress.remaining else None
-        elapsed = None
-        if progress.started_at and progress.finished_at:
-            elapsed = (progress.finished_at - progress.started_at).total_seconds()
-        text = progress_text(tr, asdict(progress) if hasattr(progress, "__dataclass_fields__") else vars(progress),
-                             eta, elapsed)
-        if progress.progress_message_id is not None and self._progress_texts.get(progress.broadcast_id) == text:
-            if final:
-                await self.store.set_progress(progress.broadcast_id, final=True)
-            return
-        await self._turn()
-        try:
-            if progress.progress_message_id is None:
-                message = await self.bot.send_message(progress.organiser_chat_id, text)
-                await self.store.set_progress(progress.broadcast_id, message_id=message.message_id, final=final)
-            else:
-                await self.bot.edit_message_text(text, chat_id=progress.organiser_chat_id,
-                                                 message_id=progress.progress_message_id)
-                if final:
-                    await self.store.set_progress(progress.broadcast_id, final=True)
-            self._progress_texts[progress.broadcast_id] = text
-        except TelegramRetryAfter as error:
-            self._pause(error.retry_after)
-        except TelegramBadRequest as error:
-            if "not modified" in error.message:
-                self._progress_texts[progress.broadcast_id] = text
-                if final:
-                    await self.store.set_progress(progress.broadcast_id, final=True)
-            else:
-                log.warning("progress message of broadcast %s: %s", progress.broadcast_id, error.message)
-                await self.store.set_progress(progress.broadcast_id, final=True)
-        except TelegramForbiddenError:
-            await self.store.set_progress(progress.broadcast_id, final=True)  # the organiser blocked the bot
-        except TelegramAPIError as error:
-            log.warning("progress message of broadcast %s: %s", progress.broadcast_id, error)
-        finally:
-            self.pacer.answered()
+        """Send or edit each watched broadcast's progress message (``bot.delivery.progress``)."""
+        await self.progress.report()
 
 
 def _settle(future: asyncio.Future) -> None:

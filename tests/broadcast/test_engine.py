@@ -1,4 +1,4 @@
-"""The sender against the fake Bot API over real HTTP: everyone exactly once, within the rate limits; a 429
+"""The delivery engine against the fake Bot API over real HTTP: everyone exactly once, within the rate limits; a 429
 pauses everyone; a 403 marks the participant unreachable; 5xx retry with backoff; a live progress message."""
 from __future__ import annotations
 
@@ -9,9 +9,10 @@ from sqlalchemy import func, select
 
 from api.broadcast.outbox import create_digest, create_invitations, set_preference
 from api.broadcast.store import Result
-from bot.broadcaster import BroadcastConfig, Broadcaster
+from bot.delivery.config import DeliveryConfig
+from bot.delivery.engine import DeliveryEngine
 from storage.consultations import by_slug, save_definition
-from storage.models_broadcast import Broadcast, MessagingPref, Outbox
+from storage.models_broadcast import Broadcast, MessagingPref, Delivery
 from tests.broadcast.support import crowd, min_group
 from viche.loading import DEMO_FILE, read_definition
 
@@ -19,10 +20,10 @@ ORGANISER_CHAT = 900001
 SENDS = ("sendphoto", "sendmessage")
 
 
-def config(**overrides) -> BroadcastConfig:  # noqa: ANN003
+def config(**overrides) -> DeliveryConfig:  # noqa: ANN003
     values = {"rate": 29, "poll_interval": 0.05, "progress_interval": 0.3, "schedule_interval": 3600,
               "backoff_base": 0.2, **overrides}
-    return BroadcastConfig(**values)
+    return DeliveryConfig(**values)
 
 
 async def queue_digest(db, slug: str, round_: str = "final", **kwargs) -> Broadcast:  # noqa: ANN001, ANN003
@@ -34,22 +35,22 @@ async def queue_digest(db, slug: str, round_: str = "final", **kwargs) -> Broadc
 
 async def open_rows(db) -> int:  # noqa: ANN001
     async with db.session() as session:
-        return int(await session.scalar(select(func.count()).select_from(Outbox).join(Broadcast)
-                                        .where(Outbox.state.in_(("pending", "sending")),
+        return int(await session.scalar(select(func.count()).select_from(Delivery).join(Broadcast)
+                                        .where(Delivery.state.in_(("pending", "sending")),
                                                Broadcast.status == "running")) or 0)
 
 
-async def run_until_sent(broadcaster: Broadcaster, db, timeout: float = 30, settle: float = 0.0) -> None:  # noqa: ANN001
-    task = asyncio.create_task(broadcaster.run())
+async def run_until_sent(engine: DeliveryEngine, db, timeout: float = 30, settle: float = 0.0) -> None:  # noqa: ANN001
+    task = asyncio.create_task(engine.run())
     deadline = time.monotonic() + timeout
     try:
-        while await open_rows(db) or broadcaster._in_flight or not broadcaster._results.empty():  # noqa: SLF001
+        while await open_rows(db) or engine._in_flight or not engine._results.empty():  # noqa: SLF001
             assert time.monotonic() < deadline, f"{await open_rows(db)} rows still open after {timeout}s"
             assert not task.done(), task.exception()
             await asyncio.sleep(0.05)
         await asyncio.sleep(settle)
     finally:
-        await broadcaster.close()
+        await engine.close()
         await task
 
 
@@ -65,8 +66,8 @@ async def test_everyone_once_in_their_language_chart_uploaded_once_per_language(
     await crowd(db, demo, chats, languages=("uk", "en"))
     broadcast = await queue_digest(db, demo)
     fake.set_rate_limit(30, 1)
-    broadcaster = Broadcaster(bot, store, config())
-    await run_until_sent(broadcaster, db)
+    engine = DeliveryEngine(bot, store, config())
+    await run_until_sent(engine, db)
     assert [fake.sent_count(chat) for chat in chats] == [1] * len(chats)
     assert fake.count_429 == 0
     uploads = [c for c in fake.calls("sendPhoto") if not str(c["params"].get("photo", "")).strip()
@@ -77,7 +78,7 @@ async def test_everyone_once_in_their_language_chart_uploaded_once_per_language(
     assert "You agreed with the majority" in english["text"]
     assert "You agreed with the majority" not in ukrainian["text"] and "👥" in ukrainian["text"]
     async with db.session() as session:
-        rows = (await session.execute(select(Outbox))).scalars().all()
+        rows = (await session.execute(select(Delivery))).scalars().all()
         finished = await session.get(Broadcast, broadcast.id)
     assert {row.state for row in rows} == {"sent"} and all(row.message_id for row in rows)
     assert finished.status == "finished" and finished.started_at and finished.finished_at
@@ -90,15 +91,15 @@ async def test_a_429_pauses_all_sending_for_retry_after(db, demo, fake, bot, sto
     await crowd(db, demo, chats, languages=("en",))
     await queue_digest(db, demo)
     fake.fail_next("sendPhoto", 429, retry_after=2)
-    broadcaster = Broadcaster(bot, store, config())
-    await run_until_sent(broadcaster, db)
+    engine = DeliveryEngine(bot, store, config())
+    await run_until_sent(engine, db)
     assert [fake.sent_count(chat) for chat in chats] == [1] * len(chats)
     limited = [c for c in sends(fake) if c["status"] == 429]
-    assert len(limited) == 1 and broadcaster.stats.rate_limited == 1
+    assert len(limited) == 1 and engine.stats.rate_limited == 1
     after = [c["at"] - limited[0]["at"] for c in sends(fake) if c["at"] > limited[0]["at"]]
     assert after and min(after) >= 1.95, f"a call {min(after):.3f}s after the 429 (retry_after 2)"
     async with db.session() as session:
-        limited_row = (await session.execute(select(Outbox).where(Outbox.attempts > 1))).scalars().all()
+        limited_row = (await session.execute(select(Delivery).where(Delivery.attempts > 1))).scalars().all()
     assert limited_row == []  # the 429 did not count as an attempt
 
 
@@ -113,11 +114,11 @@ async def test_403_marks_unreachable_and_is_never_retried(db, demo, fake, bot, s
     async with db.session() as session:  # one of them already has a preference row (it is updated, not added)
         await set_preference(session, ids[blocked[0]], digests=True)
     await queue_digest(db, demo, round_="week-1")
-    await run_until_sent(Broadcaster(bot, store, config()), db)
+    await run_until_sent(DeliveryEngine(bot, store, config()), db)
     assert [len(sends(fake, chat)) for chat in blocked] == [1, 1]
     assert [fake.sent_count(chat) for chat in chats if chat not in blocked] == [1] * 8
     async with db.session() as session:
-        states = dict((await session.execute(select(Outbox.participant_id, Outbox.state))).all())
+        states = dict((await session.execute(select(Delivery.participant_id, Delivery.state))).all())
         prefs = {p.participant_id: p for p in (await session.execute(select(MessagingPref))).scalars()}
         assert {states[ids[chat]] for chat in blocked} == {"unreachable"}
         assert {pid for pid, pref in prefs.items() if pref.unreachable_at} == {ids[chat] for chat in blocked}
@@ -134,20 +135,20 @@ async def test_server_errors_retry_with_backoff_up_to_a_limit(db, demo, fake, bo
     await min_group(db, demo, len(chats))
     await queue_digest(db, demo)
     fake.fail_next("sendPhoto", 502, count=2)
-    broadcaster = Broadcaster(bot, store, config())
-    await run_until_sent(broadcaster, db)
+    engine = DeliveryEngine(bot, store, config())
+    await run_until_sent(engine, db)
     assert [fake.sent_count(chat) for chat in chats] == [1] * len(chats)
-    assert broadcaster.stats.retried == 2
+    assert engine.stats.retried == 2
     async with db.session() as session:
-        attempts = sorted((await session.execute(select(Outbox.attempts))).scalars())
+        attempts = sorted((await session.execute(select(Delivery.attempts))).scalars())
     assert attempts[-1] >= 2 and sum(attempts) == len(chats) + 2
 
     # When sends keep failing, each row gives up after max_attempts.
     await queue_digest(db, demo, round_="again")
     fake.fail_next("sendPhoto", 500, count=100)
-    await run_until_sent(Broadcaster(bot, store, config(max_attempts=3)), db)
+    await run_until_sent(DeliveryEngine(bot, store, config(max_attempts=3)), db)
     async with db.session() as session:
-        rows = (await session.execute(select(Outbox).where(Outbox.round == "again"))).scalars().all()
+        rows = (await session.execute(select(Delivery).where(Delivery.round == "again"))).scalars().all()
     assert {(row.state, row.attempts) for row in rows} == {("failed", 3)} and "Server" in rows[0].last_error
     assert [fake.sent_count(chat) for chat in chats] == [1] * len(chats)
 
@@ -158,8 +159,8 @@ async def test_progress_message_is_edited_in_place(db, demo, fake, bot, store): 
         fake.register_user(chat)
     await crowd(db, demo, chats)
     await queue_digest(db, demo, organiser_chat_id=ORGANISER_CHAT, organiser_language="en")
-    broadcaster = Broadcaster(bot, store, config(progress_interval=0.4))
-    await run_until_sent(broadcaster, db, settle=1.0)
+    engine = DeliveryEngine(bot, store, config(progress_interval=0.4))
+    await run_until_sent(engine, db, settle=1.0)
     messages = fake.messages(ORGANISER_CHAT)
     assert len(messages) == 1 and messages[0]["edited"]
     assert len(fake.calls("editMessageText")) >= 2  # edited while it ran, then the final figures
@@ -183,7 +184,7 @@ async def test_opt_out_after_queueing_and_invitations(db, demo, fake, bot, store
         second = await save_definition(session, definition, status="open")
         invitations, created = await create_invitations(session, second)
     assert created and invitations.total == 5  # /stop silences invitations too; digests off does not
-    await run_until_sent(Broadcaster(bot, store, config()), db)
+    await run_until_sent(DeliveryEngine(bot, store, config()), db)
     assert fake.sent_count(chats[0]) == 0
     assert fake.sent_count(chats[1]) == 1 and fake.messages(chats[1])[0]["kind"] == "text"  # the invitation
     assert [fake.sent_count(chat) for chat in chats[2:]] == [2] * 4
@@ -191,7 +192,7 @@ async def test_opt_out_after_queueing_and_invitations(db, demo, fake, bot, store
     assert "A new consultation is open" in invitation["text"]
     assert [b["callback_data"] for row in invitation["buttons"] for b in row] == ["sw:second-round"]
     async with db.session() as session:
-        skipped = (await session.execute(select(Outbox.participant_id).where(Outbox.state == "skipped"))).scalars()
+        skipped = (await session.execute(select(Delivery.participant_id).where(Delivery.state == "skipped"))).scalars()
         assert set(skipped) == {ids[chats[0]], ids[chats[1]]}
 
 
@@ -205,5 +206,5 @@ async def test_store_ignores_outcomes_of_rows_it_does_not_hold(db, demo, store):
     await store.record([Result(job.id, "sent", 1, message_id=5)])
     await store.record([Result(job.id, "failed", 2, error="late duplicate outcome")])
     async with db.session() as session:
-        row = await session.get(Outbox, job.id)
+        row = await session.get(Delivery, job.id)
     assert (row.state, row.message_id) == ("sent", 5)
