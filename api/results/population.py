@@ -4,7 +4,10 @@ The population is the consultation's consented participants. ``segment`` splits 
 country or region (their profile) or by the outreach source of their enrolment; a missing value is its own
 group, :data:`UNKNOWN`. Values held by fewer than k people (``Consultation.min_segment_size``) are pooled into
 :data:`OTHER` by the one disclosure rule (:func:`api.disclosure.pool`), sized by the participants who answered
-anything. What may then be shown inside the segments is :mod:`api.results.suppression`.
+anything; if that pool is itself smaller than k, the smallest segments shown are added to it until it is not (so
+no small group can be recovered by subtracting the segments shown from the whole), and if even everybody together
+is fewer than k no segment is returned. The per-segment numbers use the same queries as the whole, so they add up
+to it. What may then be shown inside the segments is :mod:`api.results.suppression`.
 """
 from __future__ import annotations
 
