@@ -11,6 +11,7 @@ from api.broadcast import routes as broadcast_routes
 from api.docs_pages import install_docs
 from api.errors import install_error_handlers
 from api.partner import install as install_partner_api
+from api.results import ResultsCache
 from core.settings import Settings, get_settings
 from storage.db import Database
 
@@ -32,6 +33,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     app.state.settings = settings
     app.state.db = db
     app.state.selection = selection.registry_for(db)  # live pair / proposal selectors (api/selection.py)
+    app.state.results_cache = ResultsCache()  # computed results (api/results/cache.py), via api.deps.results_cache
     install_error_handlers(app)
     install_docs(app)  # served from installed files: the pages work offline
     app.include_router(routes_participant.router)

@@ -1,4 +1,10 @@
-"""Shared route dependencies: the database session and the service token check."""
+"""Shared route dependencies: the database session, the service token check, the consultation a route's
+``{slug}`` names, and the app's results cache.
+
+A route that acts on one consultation takes it as ``consultation: Consultation = Depends(consultation_or_404)``
+instead of looking the slug up itself: one lookup, one 404 (``not_found``, "consultation 'x' not found") for an
+unknown slug, and the same request session the route's other dependencies get. The partner API narrows it further
+(a key's scopes, drafts hidden: :func:`api.partner.auth.scoped_consultation`)."""
 from __future__ import annotations
 
 import hmac
@@ -9,8 +15,11 @@ from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api.errors import ApiError
+from api.errors import ApiError, not_found
+from api.results import ResultsCache
+from storage.consultations import by_slug
 from storage.db import Database
+from storage.models import Consultation
 
 log = logging.getLogger(__name__)
 bearer = HTTPBearer(auto_error=False, description="The service token (VICHE_SERVICE_TOKEN).")
@@ -27,6 +36,19 @@ async def session(db: Database = Depends(database)) -> AsyncIterator[AsyncSessio
         yield s
     finally:
         await _close(s)
+
+
+async def consultation_or_404(slug: str, db: AsyncSession = Depends(session)) -> Consultation:
+    """The consultation named by the path's ``{slug}``, read in the request's session, or a 404."""
+    consultation = await by_slug(db, slug)
+    if consultation is None:
+        raise not_found(f"consultation {slug!r}")
+    return consultation
+
+
+async def results_cache(request: Request) -> ResultsCache:
+    """The app's results cache (``app.state.results_cache``, made by :func:`api.app.create_app`)."""
+    return request.app.state.results_cache
 
 
 async def _close(s: AsyncSession) -> None:

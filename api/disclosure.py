@@ -20,8 +20,8 @@ pages all go through this module, so that they cannot disagree about what may be
    nothing" cannot single anyone out either (:func:`plan`).
 
 4. **Counts inside segments** of fewer than ``k`` people are suppressed, with the complementary counts that
-   subtraction from a total would give them back by (:func:`suppress_cells`; :mod:`api.results` applies it).
-5. **Free texts and places come only with the whole**, never inside a segment (:mod:`api.results`); in the
+   subtraction from a total would give them back by (:func:`suppress_cells`; :mod:`api.results.suppression` applies it).
+5. **Free texts and places come only with the whole**, never inside a segment (:mod:`api.results.questions`); in the
    export, on rows whose attributes follow rule 3.
 
 Every released group therefore holds ``k`` or more participants, and the groups are disjoint: no two outputs

@@ -11,10 +11,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from api import results
 from api.acting import acting_organiser
 from api.error_docs import ORGANISER, errors
-from api.deps import require_service_token, session
+from api.deps import consultation_or_404, require_service_token, results_cache, session
 from api.content import consultation_language
-from api.errors import not_found
-from storage.consultations import by_slug
+from storage.models import Consultation
 
 router = APIRouter(prefix="/organiser", tags=["organiser"],
                    dependencies=[Depends(require_service_token), Depends(acting_organiser)], responses=ORGANISER)
@@ -23,20 +22,18 @@ router = APIRouter(prefix="/organiser", tags=["organiser"],
 @router.get("/consultations/{slug}/results", response_class=Response,
             summary="Results of every item, optionally by segment",
             responses={**errors(400, 404), 200: {"content": {"application/json": {}},
-                             "description": "The structure documented in api/results.py"}})
+                             "description": "The structure documented in api/results/__init__.py"}})
 async def consultation_results(
-    slug: str,
     segment: str | None = Query(None, description="Split by " + ", ".join(results.SEGMENTS) + "; segments "
                                 "smaller than the consultation's min_segment_size are pooled or withheld."),
     lang: str | None = Query(None, max_length=8, description="Language of labels and texts: one of the "
                                                              "consultation's (default: its default); any other is a 422"),
     fresh: bool = Query(False, description="Recompute now instead of a result up to a few seconds old"),
+    consultation: Consultation = Depends(consultation_or_404),
     db: AsyncSession = Depends(session),
+    cache: results.ResultsCache = Depends(results_cache),
 ) -> Response:
-    consultation = await by_slug(db, slug)
-    if consultation is None:
-        raise not_found(f"consultation {slug!r}")
-    body = await results.consultation_results_json(db, consultation, segment=segment, raw=True,
+    body = await results.consultation_results_json(db, consultation, cache=cache, segment=segment, raw=True,
                                                    language=consultation_language(consultation, lang),
                                                    fresh=fresh)
     return Response(content=body, media_type="application/json")

@@ -1,4 +1,4 @@
-"""Benchmark of selection and results through the backend (``api/selection.py``, ``api/results.py``).
+"""Benchmark of selection and results through the backend (``api/selection.py``, ``api/results/``).
 
     python bench/bench_results.py                      # SQLite in a temporary directory
     python bench/bench_results.py --database-url postgresql+asyncpg://postgres@127.0.0.1:5432/bench_results
@@ -329,7 +329,7 @@ async def bench_results(url: str, reads: int, read_seconds: float) -> dict:
             return written
 
         task = asyncio.create_task(writer())
-        cache = results.results_cache(db)
+        cache = app.state.results_cache
         before = cache.computations
         started = time.perf_counter()
         while len(latencies) < reads or time.perf_counter() - started < read_seconds:

@@ -4,6 +4,9 @@
 - a consultation outside the key's scopes → 404, the very answer an unknown slug gets, so a key
   learns nothing about consultations it may not read (drafts are never shown to partners either);
 - more requests than the key's token bucket allows → 429 with ``Retry-After`` (whole seconds).
+
+The key, the consultation and the route's own reads share the request's one database session
+(:func:`api.deps.session`).
 """
 from __future__ import annotations
 
@@ -21,9 +24,8 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api.deps import database
+from api.deps import consultation_or_404, session
 from api.errors import ApiError
-from storage.db import Database
 from storage.models import Consultation
 from storage.models_partner import ApiKey
 
@@ -142,13 +144,11 @@ async def find_key(db: AsyncSession, presented: str) -> PartnerKey | None:
 async def partner_key(
     request: Request,
     credentials: HTTPAuthorizationCredentials | None = Depends(bearer),
-    db: Database = Depends(database),
+    s: AsyncSession = Depends(session),
 ) -> PartnerKey:
     if credentials is None or not credentials.credentials:
         raise unauthorized()
-    # Short sessions of its own (not a request-long one): exports stream long after this returns.
-    async with db.session() as s:
-        key = await find_key(s, credentials.credentials)
+    key = await find_key(s, credentials.credentials)
     if key is None:
         raise unauthorized("this partner key is unknown or revoked")
     wait = limiter_for(request).take(key.id, key.rate_per_minute)
@@ -164,13 +164,10 @@ def not_visible(slug: str) -> PartnerError:
 
 
 async def scoped_consultation(
-    slug: str, key: PartnerKey = Depends(partner_key), db: Database = Depends(database)
+    key: PartnerKey = Depends(partner_key), consultation: Consultation = Depends(consultation_or_404)
 ) -> Consultation:
-    """The consultation, if this key may read it. Out of scope, unknown and draft look the same: 404."""
-    if not key.allows(slug):
-        raise not_visible(slug)
-    async with db.session() as s:
-        consultation = (await s.execute(select(Consultation).where(Consultation.slug == slug))).scalar_one_or_none()
-    if consultation is None or consultation.status == "draft":
-        raise not_visible(slug)
+    """The consultation, if this key may read it. Out of scope, unknown (:func:`api.deps.consultation_or_404`)
+    and draft look the same: 404, the same body."""
+    if not key.allows(consultation.slug) or consultation.status == "draft":
+        raise not_visible(consultation.slug)
     return consultation

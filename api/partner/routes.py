@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.responses import PlainTextResponse, StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import func, select
@@ -16,12 +16,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from api import disclosure
 from api.content import consultation_language
-from api.deps import database
+from api.deps import database, results_cache, session
 from api.partner import formats, result_models
 from api.partner.export_definitions import (answers_export, aoi_ideas_table, aoi_votes_export, polis_comments_table,
                                            polis_votes_export)
 from api.partner.export_stream import Export, table_csv
 from api.partner.auth import PartnerKey, partner_key, scoped_consultation
+from api.results import ResultsCache, consultation_results_json, proposal_ranking
 from storage.db import Database
 from storage.models import Answer, Consultation, Enrolment, Item, PairPrompt, ProposalVote, utcnow
 
@@ -169,16 +170,15 @@ def _summary(consultation: Consultation, enrolled: tuple[int, int, int], answers
 @router.get("/consultations", response_model=list[ConsultationSummary], responses=AUTH_ERRORS,
             summary="The consultations this key may read")
 async def list_consultations(key: PartnerKey = Depends(partner_key),
-                             db: Database = Depends(database)) -> list[ConsultationSummary]:
+                             s: AsyncSession = Depends(session)) -> list[ConsultationSummary]:
     """Status, dates and participation counts of every consultation in the key's scope (never drafts)."""
-    async with db.session() as s:
-        query = select(Consultation).where(Consultation.status != "draft").order_by(Consultation.id)
-        consultations = [c for c in (await s.execute(query)).scalars().all() if key.allows(c.slug)]
-        ids = [c.id for c in consultations]
-        enrolled = await _enrolment_counts(s, ids)
-        items = (await s.execute(select(Item.id, Item.consultation_id).where(Item.consultation_id.in_(ids)))).all() \
-            if ids else []
-        per_item, _ = await _per_item_counts(s, [i for i, _ in items])
+    query = select(Consultation).where(Consultation.status != "draft").order_by(Consultation.id)
+    consultations = [c for c in (await s.execute(query)).scalars().all() if key.allows(c.slug)]
+    ids = [c.id for c in consultations]
+    enrolled = await _enrolment_counts(s, ids)
+    items = (await s.execute(select(Item.id, Item.consultation_id).where(Item.consultation_id.in_(ids)))).all() \
+        if ids else []
+    per_item, _ = await _per_item_counts(s, [i for i, _ in items])
     answers: dict[int, int] = {}
     for item_id, cid in items:
         answers[cid] = answers.get(cid, 0) + per_item.get(item_id, 0)
@@ -188,18 +188,17 @@ async def list_consultations(key: PartnerKey = Depends(partner_key),
 @router.get("/consultations/{slug}", response_model=ConsultationSummary, responses=SCOPED_ERRORS,
             summary="One consultation")
 async def get_consultation(consultation: Consultation = Depends(scoped_consultation),
-                           db: Database = Depends(database)) -> ConsultationSummary:
-    counters = await _counters(db, consultation)
+                           s: AsyncSession = Depends(session)) -> ConsultationSummary:
+    counters = await _counters(s, consultation)
     return _summary(consultation, (counters.participants, counters.consented, counters.completed), counters.answers)
 
 
-async def _counters(db: Database, consultation: Consultation) -> Counters:
-    async with db.session() as s:
-        items = (await s.execute(select(Item).where(Item.consultation_id == consultation.id)
-                                 .order_by(Item.position))).scalars().all()
-        per_item, last = await _per_item_counts(s, [i.id for i in items])
-        participants, consented, completed = (await _enrolment_counts(s, [consultation.id])).get(
-            consultation.id, (0, 0, 0))
+async def _counters(s: AsyncSession, consultation: Consultation) -> Counters:
+    items = (await s.execute(select(Item).where(Item.consultation_id == consultation.id)
+                             .order_by(Item.position))).scalars().all()
+    per_item, last = await _per_item_counts(s, [i.id for i in items])
+    participants, consented, completed = (await _enrolment_counts(s, [consultation.id])).get(
+        consultation.id, (0, 0, 0))
     return Counters(
         slug=consultation.slug, status=consultation.status, as_of=utcnow(), participants=participants,
         consented=consented, completed=completed,
@@ -211,20 +210,28 @@ async def _counters(db: Database, consultation: Consultation) -> Counters:
 @router.get("/consultations/{slug}/counters", response_model=Counters, responses=SCOPED_ERRORS,
             summary="Live participation counters")
 async def counters(consultation: Consultation = Depends(scoped_consultation),
-                   db: Database = Depends(database)) -> Counters:
+                   s: AsyncSession = Depends(session)) -> Counters:
     """Participants, consent, completion and answers per item, as of now. Cheap enough to poll."""
-    return await _counters(db, consultation)
+    return await _counters(s, consultation)
 
 
 async def released_consultation(consultation: Consultation = Depends(scoped_consultation),
-                                db: Database = Depends(database)) -> Consultation:
+                                s: AsyncSession = Depends(session)) -> Consultation:
     """A consultation whose results may be released (:mod:`api.disclosure`): with fewer participants than its
     ``min_segment_size``, results, rankings and exports answer 409 ``below_threshold``."""
-    async with db.session() as s:
-        try:
-            await disclosure.check_release(s, consultation)
-        except disclosure.BelowThreshold as below:
-            raise below.api_error(consultation.slug) from None
+    try:
+        await disclosure.check_release(s, consultation)
+    except disclosure.BelowThreshold as below:
+        raise below.api_error(consultation.slug) from None
+    return consultation
+
+
+async def exported_consultation(consultation: Consultation = Depends(released_consultation),
+                                s: AsyncSession = Depends(session)) -> Consultation:
+    """A released consultation, for an export. An export streams through sessions of its own long after the route
+    returns, while the request's session stays open until the last row is sent: it gives its connection back now
+    rather than hold it, idle in a transaction, for the whole stream."""
+    await s.close()
     return consultation
 
 
@@ -287,7 +294,8 @@ LANGUAGE_ERROR = {422: _error(422, "unknown_language", "language must be one of 
     **{400: _error(
         400, "invalid_segment", "segment must be one of language, age_band, country, region, source",
         "An unknown segment dimension.")}, **LANGUAGE_ERROR}, summary="Results of every item")
-async def results(consultation: Consultation = Depends(released_consultation), db: Database = Depends(database),
+async def results(consultation: Consultation = Depends(released_consultation), s: AsyncSession = Depends(session),
+                  cache: ResultsCache = Depends(results_cache),
                   segment: str | None = Query(None, description="Also split every item by this dimension: language, "
                                                             "age_band, country, region or source. Values held by "
                                                             "fewer participants than the consultation's minimum "
@@ -299,11 +307,10 @@ async def results(consultation: Consultation = Depends(released_consultation), d
     """Every item's results: shares with 95 % Wilson intervals (choices, scales, budgets), agree/disagree
     scores and zones (proposals), Bradley–Terry scores with intervals and All Our Ideas' score (pairs).
     Free-text answers and place points are included, never who gave them."""
-    from api.results import consultation_results
-
-    async with db.session() as s:
-        return await consultation_results(s, consultation, segment=segment, raw=True,
-                                          language=consultation_language(consultation, language))
+    # The JSON the cache encoded once per computation, as the organiser route serves it (api/routes_results.py).
+    body = await consultation_results_json(s, consultation, cache=cache, segment=segment, raw=True,
+                                           language=consultation_language(consultation, language))
+    return Response(content=body, media_type="application/json")
 
 
 @router.get("/consultations/{slug}/ranking", responses={**RELEASED_ERRORS, 200: {
@@ -311,16 +318,15 @@ async def results(consultation: Consultation = Depends(released_consultation), d
     **{400: _error(
         400, "unknown_item", "this consultation has no proposal or pairs item 'age'", "An unknown item key.")},
     **LANGUAGE_ERROR}, summary="The proposal ranking")
-async def ranking(consultation: Consultation = Depends(released_consultation), db: Database = Depends(database),
+async def ranking(consultation: Consultation = Depends(released_consultation), s: AsyncSession = Depends(session),
+                  cache: ResultsCache = Depends(results_cache),
                   item: str | None = Query(None, description="Key of a proposal or pairs item; all when omitted."),
                   language: str | None = LANGUAGE) -> Any:
     """Proposals best first, each score with the 95 % interval of that same score, which it always lies in:
     pairs items by their chance to beat a random other proposal (%); agree/disagree items by their top score
     (%), the lower end of the interval of their support (the mean vote value, also given)."""
-    from api.results import proposal_ranking
-
-    async with db.session() as s:
-        items = await proposal_ranking(s, consultation, item, language=consultation_language(consultation, language))
+    items = await proposal_ranking(s, consultation, item, cache=cache,
+                                   language=consultation_language(consultation, language))
     return {"slug": consultation.slug, "items": items}
 
 
@@ -390,7 +396,7 @@ keys (`["far","unsafe"]`), places as `{{"latitude", "longitude", "comment"}}`.
 @router.get("/consultations/{slug}/export/answers.csv", response_class=StreamingResponse,
             responses=_export_responses("text/csv", ANSWERS_CSV_EXAMPLE), summary="Every answer, as CSV",
             description=ANSWERS_CSV_DESCRIPTION)
-async def export_answers_csv(request: Request, consultation: Consultation = Depends(released_consultation),
+async def export_answers_csv(request: Request, consultation: Consultation = Depends(exported_consultation),
                              db: Database = Depends(database), after: str | None = AFTER,
                              limit: int | None = LIMIT) -> StreamingResponse:
     export = await answers_export(db, consultation, fmt="csv", after=after, limit=limit,
@@ -402,7 +408,7 @@ async def export_answers_csv(request: Request, consultation: Consultation = Depe
             responses=_export_responses(JSONL, ANSWERS_JSONL_EXAMPLE), summary="Every answer, as JSON Lines",
             description="The rows of `answers.csv`, one JSON object per line, with values in their JSON types and "
                         "texts exactly as written.\n\n" + result_models.answer_export_codes())
-async def export_answers_jsonl(request: Request, consultation: Consultation = Depends(released_consultation),
+async def export_answers_jsonl(request: Request, consultation: Consultation = Depends(exported_consultation),
                                db: Database = Depends(database), after: str | None = AFTER,
                                limit: int | None = LIMIT) -> StreamingResponse:
     export = await answers_export(db, consultation, fmt="jsonl", after=after, limit=limit,
@@ -413,7 +419,7 @@ async def export_answers_jsonl(request: Request, consultation: Consultation = De
 @router.get("/consultations/{slug}/export/aoi/votes.csv", response_class=StreamingResponse,
             responses=_export_responses("text/csv", AOI_VOTES_EXAMPLE),
             summary="Pairwise votes in All Our Ideas' columns")
-async def export_aoi_votes(request: Request, consultation: Consultation = Depends(released_consultation),
+async def export_aoi_votes(request: Request, consultation: Consultation = Depends(exported_consultation),
                            db: Database = Depends(database), item: str | None = ITEM, after: str | None = AFTER,
                            limit: int | None = LIMIT) -> StreamingResponse:
     """The columns of an All Our Ideas votes export. `Session ID` is the participant's pseudonym,
@@ -426,7 +432,7 @@ async def export_aoi_votes(request: Request, consultation: Consultation = Depend
 @router.get("/consultations/{slug}/export/aoi/non_votes.csv", response_class=StreamingResponse,
             responses=_export_responses("text/csv", ",".join(formats.AOI_NON_VOTES_COLUMNS) + "\n"),
             summary="\"Can't decide\" and skipped pairs in All Our Ideas' non_votes columns")
-async def export_aoi_non_votes(request: Request, consultation: Consultation = Depends(released_consultation),
+async def export_aoi_non_votes(request: Request, consultation: Consultation = Depends(exported_consultation),
                                db: Database = Depends(database), item: str | None = ITEM,
                                after: str | None = AFTER, limit: int | None = LIMIT) -> StreamingResponse:
     export = await aoi_votes_export(db, consultation, item=item, non_votes=True, after=after, limit=limit,
@@ -439,7 +445,7 @@ async def export_aoi_non_votes(request: Request, consultation: Consultation = De
                 ",".join(formats.AOI_IDEAS_COLUMNS) + "\n7,17,More night buses,412,163,35,71.5771,FALSE,,"
                 "2026-02-20 10:12:00 UTC,2026-03-12 14:02:57 UTC,TRUE,291,284,NA\n")}}}},
             summary="Ideas with wins, losses and score in All Our Ideas' columns")
-async def export_aoi_ideas(request: Request, consultation: Consultation = Depends(released_consultation),
+async def export_aoi_ideas(request: Request, consultation: Consultation = Depends(exported_consultation),
                            db: Database = Depends(database), item: str | None = ITEM) -> PlainTextResponse:
     """One row per accepted proposal of the pairs items (never a citizen's proposal that waits for moderation
     or was rejected). `Score` is 100·(W+1)/(W+L+2), four decimals. An `Idea Text` that starts like a
@@ -452,7 +458,7 @@ async def export_aoi_ideas(request: Request, consultation: Consultation = Depend
 @router.get("/consultations/{slug}/export/polis/votes.csv", response_class=StreamingResponse,
             responses=_export_responses("text/csv", POLIS_VOTES_EXAMPLE),
             summary="Agree/disagree votes in Polis' open-data votes.csv columns")
-async def export_polis_votes(request: Request, consultation: Consultation = Depends(released_consultation),
+async def export_polis_votes(request: Request, consultation: Consultation = Depends(exported_consultation),
                              db: Database = Depends(database), item: str | None = ITEM, after: str | None = AFTER,
                              limit: int | None = LIMIT) -> StreamingResponse:
     """`vote` is 1 agree, -1 disagree, 0 pass (neutral); `comment-id` the proposal id; `voter-id` the
@@ -467,7 +473,7 @@ async def export_polis_votes(request: Request, consultation: Consultation = Depe
                 ",".join(formats.POLIS_COMMENTS_COLUMNS) + "\n1772442940002,Mon Mar 02 09:15:40 UTC 2026,42,,"
                 "118,37,1,More night buses\n")}}}},
             summary="Statements in Polis' open-data comments.csv columns")
-async def export_polis_comments(request: Request, consultation: Consultation = Depends(released_consultation),
+async def export_polis_comments(request: Request, consultation: Consultation = Depends(exported_consultation),
                                 db: Database = Depends(database), item: str | None = ITEM) -> PlainTextResponse:
     """Accepted statements only: a citizen's proposal appears once a moderator has accepted it, never while it
     waits or after it was rejected, so `moderated` is always 1. `author-id` is a pseudonym (empty for the

@@ -2,15 +2,15 @@
 cannot force a fresh computation per request (nor fill the results cache) by varying it."""
 from __future__ import annotations
 
-from api.results import results_cache
 from tests.partner.conftest import add_people, auth, new_key
 
 
-async def test_results_take_only_the_consultations_languages_and_compute_once_per_language(partner, db, demo):
+async def test_results_take_only_the_consultations_languages_and_compute_once_per_language(partner, db, demo,
+                                                                                         api_app):
     await add_people(db, demo, 12)
     key = await new_key(db, demo)
     url = f"/v1/consultations/{demo}/results"
-    cache = results_cache(db)
+    cache = api_app.state.results_cache
     default = (await partner.get(url, headers=auth(key))).json()
     assert default["language"] == "uk"
     computed, entries = cache.computations, len(cache.entries)

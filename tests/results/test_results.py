@@ -1,4 +1,4 @@
-"""Results of every item kind, reached / answered, the organiser route and the cache (api/results.py)."""
+"""Results of every item kind, reached / answered, the organiser route and the cache (api/results/)."""
 from __future__ import annotations
 
 import numpy as np
@@ -70,7 +70,7 @@ async def _walk(http, pid: str, slug: str, i: int, stop_after: str | None = None
             return
 
 
-async def test_every_kind_counts_shares_and_who_reached_what(http, db):
+async def test_every_kind_counts_shares_and_who_reached_what(http, db, api_app):
     await create(db, EVERY_KIND)
     for i in range(8):
         pid = await fresh_participant(http, "every-kind", f"c{i}")
@@ -140,7 +140,8 @@ async def test_every_kind_counts_shares_and_who_reached_what(http, db):
     async with db.session() as session:
         from storage.consultations import by_slug
 
-        public = await results.consultation_results(session, await by_slug(session, "every-kind"), fresh=True)
+        public = await results.consultation_results(session, await by_slug(session, "every-kind"),
+                                                     cache=api_app.state.results_cache, fresh=True)
     public_items = {item["key"]: item for item in public["items"]}
     assert "texts" not in public_items["why"] and "points" not in public_items["spot"]
     assert "Because" not in str(public)
@@ -182,7 +183,7 @@ async def test_pairs_results_rank_by_bradley_terry_from_counted_votes_only(http,
     assert ranking["items"][0]["proposals"][0]["id"] == ranked[0]
 
 
-async def test_proposal_item_zones_and_scores(http, db):
+async def test_proposal_item_zones_and_scores(http, db, api_app):
     consultation = await create(db, {"slug": "zones", "items": [
         {"key": "ideas", "type": "proposal", "prompt": {"en": "Agree?"}, "proposals": texts(3)}]})
     item = await item_of(db, consultation.id, "ideas")
@@ -213,7 +214,8 @@ async def test_proposal_item_zones_and_scores(http, db):
     async with db.session() as session:
         from storage.consultations import by_slug
 
-        ranking = await results.proposal_ranking(session, await by_slug(session, "zones"), "ideas")
+        ranking = await results.proposal_ranking(session, await by_slug(session, "zones"), "ideas",
+                                                 cache=api_app.state.results_cache)
     assert [row["proposal"] for row in ranking[0]["ranking"]][0] == loved
 
 
@@ -228,11 +230,11 @@ async def test_the_organiser_route_checks_its_input(http, db):
     assert empty["participants"] == 0 and empty["segments"] == [] and len(empty["items"]) == 8
 
 
-async def test_results_are_cached_and_follow_new_votes(http, db, monkeypatch):
+async def test_results_are_cached_and_follow_new_votes(http, db, api_app, monkeypatch):
     consultation = await create(db, {"slug": "cached", "items": [
         {"key": "ideas", "type": "proposal", "prompt": {"en": "Agree?"}, "proposals": texts(2)}]})
     item = await item_of(db, consultation.id, "ideas")
-    cache = results.results_cache(db)
+    cache = api_app.state.results_cache
 
     async def vote(n: int) -> None:
         pid = await fresh_participant(http, "cached", f"v{n}")
@@ -247,13 +249,13 @@ async def test_results_are_cached_and_follow_new_votes(http, db, monkeypatch):
     computed = cache.computations
     assert await votes() == 1 and cache.computations == computed  # within TTL: no query at all
     await vote(1)
-    monkeypatch.setattr(results, "TTL", 0.0)
+    monkeypatch.setattr(results.cache, "TTL", 0.0)
     assert await votes() == 2 and cache.computations == computed + 1  # the marker changed: recomputed inline
     assert await votes() == 2 and cache.computations == computed + 1  # unchanged marker: cached
 
     # A computation that took long is refreshed in the background: the stale value comes back at once.
-    monkeypatch.setattr(results, "INLINE_BUDGET", 0.0)
-    monkeypatch.setattr(results, "REFRESH_SHARE", 1e9)  # no pause between background refreshes
+    monkeypatch.setattr(results.cache, "INLINE_BUDGET", 0.0)
+    monkeypatch.setattr(results.cache, "REFRESH_SHARE", 1e9)  # no pause between background refreshes
     await vote(2)
     assert await votes() == 2
     await cache.drain()

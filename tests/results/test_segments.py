@@ -7,6 +7,7 @@ import pytest
 from sqlalchemy import insert
 
 from api import disclosure, results
+from api.results.suppression import blank
 from storage.consultations import by_slug
 from storage.models import Answer, PairPrompt, ProposalVote, utcnow
 
@@ -78,8 +79,9 @@ async def _consultation_with_votes(db):  # noqa: ANN001, ANN202
 async def _all_results(db) -> dict[str | None, dict]:  # noqa: ANN001
     async with db.session() as session:
         consultation = await by_slug(session, "segmented")
-        return {segment: await results.consultation_results(session, consultation, segment=segment, raw=True,
-                                                            fresh=True)
+        cache = results.ResultsCache()
+        return {segment: await results.consultation_results(session, consultation, cache=cache, segment=segment,
+                                                            raw=True, fresh=True)
                 for segment in (None, *results.SEGMENTS)}
 
 
@@ -149,7 +151,8 @@ async def test_segments_at_or_above_k_are_all_shown_and_unknown_is_a_segment(db)
         await session.execute(insert(Answer), [{"participant_id": p, "item_id": item.id, "value": 1 + n % 5,
                                                 "created_at": now} for n, p in enumerate(pids)])
         await session.commit()
-        out = await results.consultation_results(session, consultation, segment="region", fresh=True)
+        out = await results.consultation_results(session, consultation, cache=results.ResultsCache(),
+                                                 segment="region", fresh=True)
     assert [(s["value"], s["kind"], s["participants"]) for s in out["segments"]] == [
         ("north", "value", K), ("south", "value", K + 2), (None, "unknown", K)]
     assert [s["items"][0]["answered"] for s in out["segments"]] == [K, K + 2, K]
@@ -171,7 +174,7 @@ def test_a_hidden_budget_project_loses_its_place_and_its_funding():
 
     body = {"kind": "budget", "funded": ["b", "a"], "spent": 90,
             "projects": [project("b", 9, 1, True), project("a", 2, 2, True), project("c", 0, 3, False)]}
-    results._blank(body, {("project", "a")})
+    blank(body, {("project", "a")})
     assert [p["key"] for p in body["projects"]] == ["b", "c", "a"]
     assert body["projects"][2] == {"key": "a", "votes": None, "share": None, "interval": None, "rank": None,
                                    "funded": None}

@@ -1,0 +1,158 @@
+"""The results cache: computed results kept per (consultation, segment, raw, language), with their JSON.
+
+One :class:`ResultsCache` per app, made by :func:`api.app.create_app` as ``app.state.results_cache``; routes reach
+it through the :func:`api.deps.results_cache` dependency, and whatever runs outside a request (a benchmark, a
+script) is handed one explicitly.
+
+A read within :data:`TTL` seconds of the last check returns the cached value; after that one cheap query reads a
+change marker (the highest answer, vote, enrolment and proposal ids, and the selection events of this process).
+Unchanged and younger than :data:`MAX_AGE`: cached value. Changed: recomputed in the request if the last
+computation took under :data:`INLINE_BUDGET` seconds; otherwise the cached value is returned at once and one
+background task recomputes it (stale-while-revalidate), starting at most once per ``duration / REFRESH_SHARE``
+seconds — so reading stays fast while votes keep arriving, and a large consultation's results lag by about four
+times their computation time. ``fresh=True`` always recomputes. Each entry keeps its value encoded as JSON once
+per computation (:func:`api.results.consultation_results_json`), which is what makes a read of megabytes of
+results cheap.
+"""
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+
+from api import selection
+from api.results.compute import compute_results
+from storage.models import Answer, Consultation, Enrolment, Proposal, ProposalVote
+
+log = logging.getLogger("viche.results")
+
+TTL = 1.0
+"""Seconds a cached result is returned without even checking the change marker."""
+MAX_AGE = 30.0
+"""A cached result is recomputed at least this often while read (catches changes the marker misses:
+qualifications added to a vote, place comments, profile answers, moderation decisions)."""
+INLINE_BUDGET = 0.25
+"""Recompute inside the request when the last computation took less than this; else in the background."""
+REFRESH_SHARE = 0.25
+"""A background recomputation starts at most once per ``duration / REFRESH_SHARE`` seconds (a 5 s computation
+at most every 20 s), so one large consultation read all the time costs at most a quarter of a core."""
+MAX_ENTRIES = 256
+
+
+@dataclass
+class Entry:
+    value: dict[str, Any]
+    marker: tuple
+    computed_at: float
+    checked_at: float
+    duration: float
+    refreshing: bool = False
+    encoded: bytes | None = None
+
+
+@dataclass
+class ResultsCache:
+    """Computed results with their change marker, one per app (``app.state.results_cache``; see the module
+    docstring)."""
+
+    entries: dict[tuple, Entry] = field(default_factory=dict)
+    computations: int = 0
+    _flights: dict[tuple, asyncio.Future] = field(default_factory=dict)
+    _tasks: set[asyncio.Task] = field(default_factory=set)
+
+    async def get(self, session: AsyncSession, consultation: Consultation, segment: str | None, raw: bool,
+                  language: str, fresh: bool) -> Entry:
+        key = (consultation.id, segment, raw, language)
+        entry = self.entries.get(key)
+        if entry is None or fresh:
+            return await self._compute_once(session, consultation, key)
+        now = time.monotonic()
+        if now - entry.checked_at < TTL:
+            return entry
+        marker = await marker_of(session, consultation)
+        entry.checked_at = time.monotonic()
+        if marker == entry.marker and now - entry.computed_at < MAX_AGE:
+            return entry
+        if entry.duration < INLINE_BUDGET:
+            return await self._compute_once(session, consultation, key)
+        # Expensive: serve what we have; refresh in the background, at most REFRESH_SHARE of the time.
+        if not entry.refreshing and now - entry.computed_at >= entry.duration / REFRESH_SHARE:
+            entry.refreshing = True
+            self._refresh_in_background(session.bind, consultation.id, key)
+        return entry
+
+    async def _compute_once(self, session: AsyncSession, consultation: Consultation, key: tuple) -> Entry:
+        flight = self._flights.get(key)
+        if flight is not None:
+            return await asyncio.shield(flight)
+        future = asyncio.get_running_loop().create_future()
+        self._flights[key] = future
+        try:
+            entry = await self._compute(session, consultation, key)
+            future.set_result(entry)
+            return entry
+        except BaseException as error:
+            future.set_exception(error)
+            future.exception()
+            raise
+        finally:
+            del self._flights[key]
+
+    async def _compute(self, session: AsyncSession, consultation: Consultation, key: tuple) -> Entry:
+        _, segment, raw, language = key
+        marker = await marker_of(session, consultation)
+        started = time.monotonic()
+        value = await compute_results(session, consultation, segment=segment, raw=raw, language=language)
+        finished = time.monotonic()
+        self.computations += 1
+        if len(self.entries) >= MAX_ENTRIES and key not in self.entries:
+            oldest = min(self.entries, key=lambda k: self.entries[k].checked_at)
+            del self.entries[oldest]
+        entry = Entry(value=value, marker=marker, computed_at=started, checked_at=finished,
+                      duration=finished - started)
+        self.entries[key] = entry
+        return entry
+
+    def _refresh_in_background(self, engine: AsyncEngine, consultation_id: int, key: tuple) -> None:
+        async def run() -> None:
+            try:
+                async with AsyncSession(engine, expire_on_commit=False) as session:
+                    consultation = await session.get(Consultation, consultation_id)
+                    if consultation is not None:
+                        entry = await self._compute_once(session, consultation, key)
+                        entry.encoded = await asyncio.to_thread(encode, entry.value)
+            except Exception:  # noqa: BLE001 - readers keep the previous result; the next read tries again
+                log.exception("refreshing the results of consultation %s failed", consultation_id)
+            finally:
+                entry = self.entries.get(key)
+                if entry is not None:
+                    entry.refreshing = False
+
+        task = asyncio.get_running_loop().create_task(run())
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def drain(self) -> None:
+        while self._tasks:
+            await asyncio.gather(*list(self._tasks), return_exceptions=True)
+
+
+def encode(value: dict[str, Any]) -> bytes:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode()
+
+
+async def marker_of(session: AsyncSession, consultation: Consultation) -> tuple:
+    """What changes when the results may have: a cached value computed under another marker is out of date."""
+    highest = (await session.execute(select(
+        select(func.max(Answer.id)).scalar_subquery(),
+        select(func.max(ProposalVote.id)).scalar_subquery(),
+        select(func.max(Enrolment.id)).scalar_subquery(),
+        select(func.max(Proposal.id)).scalar_subquery(),
+    ))).one()
+    return (*highest, selection.registry_for(session).events, consultation.status, consultation.min_segment_size)
