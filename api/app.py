@@ -5,10 +5,11 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from api import routes_delivery, routes_organiser, routes_participant, routes_privacy, routes_results, selection
+from api import routes_delivery, routes_organiser, routes_privacy, routes_results, selection
 from api.acting import document_both_credentials
 from api.broadcast import routes as broadcast_routes
 from api.docs_pages import install_docs
+from api.participant import routes as participant_routes
 from api.errors import install_error_handlers
 from api.partner import install as install_partner_api
 from core.settings import Settings, get_settings
@@ -34,7 +35,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     app.state.selection = selection.registry_for(db)  # live pair / proposal selectors (api/selection.py)
     install_error_handlers(app)
     install_docs(app)  # served from installed files: the pages work offline
-    app.include_router(routes_participant.router)
+    app.include_router(participant_routes.router)
     app.include_router(routes_organiser.router)
     app.include_router(routes_organiser.bot_router)
     app.include_router(routes_results.router)

@@ -19,7 +19,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api import moderation, participation, schemas
+from api import moderation, schemas
 from api.acting import Actor, acting_organiser, acting_owner, standing
 from api.broadcast.outbox import on_status_changed
 from api.content import localized
@@ -27,6 +27,9 @@ from api.error_docs import ORGANISER, SERVICE, errors
 from api.deps import require_service_token, session
 from api.errors import ApiError, bad_request, conflict, not_found
 from api.content_cache import consultation_changed
+from api.participant.access import brief
+from api.participant.next_screen import proposal_out
+from api.participant.profile import PROFILE_FIELDS, profile_question
 from core.definition import check_text
 from core.settings import Settings
 from core.vocabulary import STATUS_ACTIONS, TRANSITIONS
@@ -238,13 +241,13 @@ async def preview(slug: str, position: int = Query(default=0, ge=0, le=10_000), 
     consultation = await _consultation(db, slug)
     language = lang if lang in consultation.languages else consultation.default_language
     profile = (consultation.definition or {}).get("profile") or {}
-    asked = [field for field, source in participation.PROFILE_FIELDS if profile.get(source)]
+    asked = [field for field, source in PROFILE_FIELDS if profile.get(source)]
     items = (await db.execute(select(Item).where(Item.consultation_id == consultation.id)
                               .order_by(Item.position))).scalars().all()
     steps = ["consent", *(f"profile:{field}" for field in asked), *(f"item:{i}" for i in range(len(items))), "done"]
     position = min(position, len(steps) - 1)
     step = steps[position]
-    base = {"consultation": participation.brief(consultation, language), "position": position, "steps": len(steps),
+    base = {"consultation": brief(consultation, language), "position": position, "steps": len(steps),
             "next_position": position + 1 if position + 1 < len(steps) else None,
             "intro": localized(consultation.intro, language, consultation.default_language)}
     if step == "consent":
@@ -254,7 +257,7 @@ async def preview(slug: str, position: int = Query(default=0, ge=0, le=10_000), 
     if step.startswith("profile:"):
         field = step.split(":", 1)[1]
         done = SimpleNamespace(profile_done=[f for f in asked if f != field])
-        return PreviewOut(status="profile", profile=participation.profile_question(consultation, done, language),
+        return PreviewOut(status="profile", profile=profile_question(consultation, done, language),
                           **base)
     number = int(step.split(":", 1)[1])
     item = items[number]
@@ -273,7 +276,7 @@ async def preview(slug: str, position: int = Query(default=0, ge=0, le=10_000), 
         extra["pool"] = len(accepted)
         extra["pending"] = await _count(db, select(func.count()).select_from(Proposal).where(
             Proposal.item_id == item.id, Proposal.status == "pending"))
-        shown = [participation.proposal_out(p, language, default) for p in accepted[:2]]
+        shown = [proposal_out(p, language, default) for p in accepted[:2]]
         if item.kind == "proposal" and shown:
             extra["proposal"] = shown[0]
         if item.kind == "pairs" and len(shown) == 2:

@@ -15,8 +15,7 @@ from api import privacy, schemas
 from api.deps import require_service_token, session
 from api.error_docs import SERVICE, errors
 from api.errors import not_found
-from api.participation import require_participant
-from api.routes_participant import _out
+from api.participant.access import participant_out, require_participant
 from storage.models import Contact, Participant
 
 router = APIRouter(prefix="/participant", tags=["privacy"], dependencies=[Depends(require_service_token)],
@@ -40,7 +39,7 @@ async def find(body: schemas.IdentifyIn, db: AsyncSession = Depends(session)) ->
         .where(Contact.channel == body.channel, Contact.external_id == body.external_id))).scalar_one_or_none()
     if participant is None:
         raise not_found("participant")
-    return await _out(db, participant)
+    return await participant_out(db, participant)
 
 
 @router.get("/{participant_id}/export", response_model=dict[str, Any], responses=errors(404),

@@ -47,8 +47,6 @@ BIG_MODULES: dict[str, str] = {
                           "together when a delivery goes wrong",
     "bot/flows/admin.py": "the organisers' whole conversation (upload, preview, status, figures, moderation, links); "
                           "its argument parsing is already apart (bot/flows/admin_args.py)",
-    "api/participation.py": "a participant's path and every idempotent write of an answer, which share the same "
-                            "race rules",
     "api/scoring/pair_selection.py": "one algorithm (which pair next) with its long explanation in the docstring",
     "api/partner/exports.py": "the streamed exports share their keyset-paginated batch reader",
     "bot/flows/citizen.py": "the citizen's conversation, one screen after another; its buttons and item rendering "
