@@ -49,8 +49,6 @@ BIG_MODULES: dict[str, str] = {
                           "its argument parsing is already apart (bot/flows/admin_args.py)",
     "api/scoring/pair_selection.py": "one algorithm (which pair next) with its long explanation in the docstring",
     "api/partner/exports.py": "the streamed exports share their keyset-paginated batch reader",
-    "bot/flows/citizen.py": "the citizen's conversation, one screen after another; its buttons and item rendering "
-                            "are already apart (bot/flows/buttons.py, bot/flows/items.py)",
 }
 
 

@@ -7,7 +7,7 @@ import json
 from bot.backend import Backend
 from bot.flows import callbacks
 from bot.flows.buttons import ForgetCancel, ForgetConfirm
-from bot.flows.citizen import User
+from bot.flows.participant import User
 from bot.flows.known import CHANNEL, KnownParticipants
 from bot.flows.screens import Button, Reply, Screen
 from bot.i18n import Translator, resolve_locale, translator
