@@ -1,4 +1,4 @@
-"""Shared route dependencies: the database session and the service token check."""
+"""Shared route dependencies: the database session, the app's caches, and the service token check."""
 from __future__ import annotations
 
 import hmac
@@ -9,7 +9,9 @@ from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from api.content_cache import ContentCache
 from api.errors import ApiError
+from api.selection import SelectionRegistry
 from storage.db import Database
 
 log = logging.getLogger(__name__)
@@ -19,6 +21,16 @@ bearer = HTTPBearer(auto_error=False, description="The service token (VICHE_SERV
 async def database(request: Request) -> Database:
     # async: a plain def dependency would run in a worker thread, a thread hop on every request.
     return request.app.state.db
+
+
+async def content_cache(request: Request) -> ContentCache:
+    """Consultations, items and options as every participant request reads them (api/content_cache.py)."""
+    return request.app.state.content
+
+
+async def selection_registry(request: Request) -> SelectionRegistry:
+    """The live selectors of proposal and pair items (api/selection.py)."""
+    return request.app.state.selection
 
 
 async def session(db: Database = Depends(database)) -> AsyncIterator[AsyncSession]:

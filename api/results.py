@@ -237,6 +237,8 @@ class ResultsCache:
 
     entries: dict[tuple, _Entry] = field(default_factory=dict)
     computations: int = 0
+    registry: selection.SelectionRegistry | None = None
+    """The app's selectors, whose event count is part of the change marker (set by ``create_app``)."""
     _flights: dict[tuple, asyncio.Future] = field(default_factory=dict)
     _tasks: set[asyncio.Task] = field(default_factory=set)
 
@@ -249,7 +251,7 @@ class ResultsCache:
         now = time.monotonic()
         if now - entry.checked_at < TTL:
             return entry
-        marker = await _marker(session, consultation)
+        marker = await _marker(session, consultation, self.registry)
         entry.checked_at = time.monotonic()
         if marker == entry.marker and now - entry.computed_at < MAX_AGE:
             return entry
@@ -280,7 +282,7 @@ class ResultsCache:
 
     async def _compute(self, session: AsyncSession, consultation: Consultation, key: tuple) -> _Entry:
         _, segment, raw, language = key
-        marker = await _marker(session, consultation)
+        marker = await _marker(session, consultation, self.registry)
         started = time.monotonic()
         value = await compute_results(session, consultation, segment=segment, raw=raw, language=language)
         finished = time.monotonic()
@@ -334,14 +336,16 @@ def results_cache(target: AsyncSession | AsyncEngine | Any) -> ResultsCache:
     return _cache_for(target)
 
 
-async def _marker(session: AsyncSession, consultation: Consultation) -> tuple:
+async def _marker(session: AsyncSession, consultation: Consultation,
+                  registry: selection.SelectionRegistry | None) -> tuple:
     highest = (await session.execute(select(
         select(func.max(Answer.id)).scalar_subquery(),
         select(func.max(ProposalVote.id)).scalar_subquery(),
         select(func.max(Enrolment.id)).scalar_subquery(),
         select(func.max(Proposal.id)).scalar_subquery(),
     ))).one()
-    return (*highest, selection.registry_for(session).events, consultation.status, consultation.min_segment_size)
+    events = registry.events if registry is not None else 0
+    return (*highest, events, consultation.status, consultation.min_segment_size)
 
 
 # ---------------------------------------------------------------------------------------------- computing

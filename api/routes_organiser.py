@@ -24,12 +24,13 @@ from api.acting import Actor, acting_organiser, acting_owner, standing
 from api.broadcast.outbox import on_status_changed
 from api.content import localized
 from api.error_docs import ORGANISER, SERVICE, errors
-from api.deps import require_service_token, session
+from api.deps import content_cache, require_service_token, selection_registry, session
 from api.errors import ApiError, bad_request, conflict, not_found
-from api.content_cache import consultation_changed
+from api.content_cache import ContentCache
 from api.participant.access import brief
 from api.participant.next_screen import proposal_out
 from api.participant.profile import PROFILE_FIELDS, profile_question
+from api.selection import SelectionRegistry
 from core.definition import check_text
 from core.settings import Settings
 from core.vocabulary import STATUS_ACTIONS, TRANSITIONS
@@ -207,6 +208,7 @@ async def stats(slug: str, lang: str | None = LANG, db: AsyncSession = Depends(s
 @router.post("/consultations/{slug}/status", response_model=ConsultationRow, responses=errors(400, 404, 409),
              summary="Launch, pause, resume or close a consultation")
 async def change_status(slug: str, body: StatusChange, lang: str | None = LANG,
+                        content: ContentCache = Depends(content_cache),
                         db: AsyncSession = Depends(session)) -> ConsultationRow:
     consultation = await _consultation(db, slug)
     allowed_from, target = TRANSITIONS[body.action]
@@ -215,7 +217,7 @@ async def change_status(slug: str, body: StatusChange, lang: str | None = LANG,
                        consultation_status=consultation.status)
     consultation.status = target
     await db.commit()
-    consultation_changed(db, slug)
+    content.consultation_changed(slug)
     await on_status_changed(db, consultation)  # closing queues the final results digest (api/broadcast)
     return await _row(db, consultation, lang)
 
@@ -361,15 +363,17 @@ async def moderation_next(slug: str | None = None, after: int | None = Query(def
 
 @router.post("/proposals/{proposal_id}/accept", response_model=moderation.Decision, responses=errors(404, 409),
              summary="Accept a citizen proposal into the pool; says whom to notify")
-async def accept_proposal(proposal_id: int, db: AsyncSession = Depends(session)) -> moderation.Decision:
-    return await moderation.decide(db, proposal_id, accept=True)
+async def accept_proposal(proposal_id: int, registry: SelectionRegistry = Depends(selection_registry),
+                          db: AsyncSession = Depends(session)) -> moderation.Decision:
+    return await moderation.decide(db, registry, proposal_id, accept=True)
 
 
 @router.post("/proposals/{proposal_id}/reject", response_model=moderation.Decision, responses=errors(400, 404, 409),
              summary="Reject a citizen proposal with a reason; says whom to notify")
 async def reject_proposal(proposal_id: int, body: moderation.RejectIn,
+                          registry: SelectionRegistry = Depends(selection_registry),
                           db: AsyncSession = Depends(session)) -> moderation.Decision:
-    return await moderation.decide(db, proposal_id, accept=False, reason=body.reason)
+    return await moderation.decide(db, registry, proposal_id, accept=False, reason=body.reason)
 
 
 # ---- who is an organiser --------------------------------------------------------------------------------

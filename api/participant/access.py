@@ -15,7 +15,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from api import schemas
 from api.content import localized
-from api.content_cache import content_for
+from api.content_cache import ContentCache
 from api.errors import conflict, not_found
 from storage.models import Consultation, Enrolment, Item, Participant, utcnow
 from storage.rows import insert_new_row
@@ -54,31 +54,31 @@ async def require_participant(session: AsyncSession, participant_id: str) -> Par
     return participant
 
 
-async def participant_out(db: AsyncSession, participant: Participant, created: bool = False) -> schemas.ParticipantOut:
+async def participant_out(content: ContentCache, participant: Participant,
+                          created: bool = False) -> schemas.ParticipantOut:
     current_id = participant.current_consultation_id
-    current = await content_for(db).by_id(current_id) if current_id else None
+    current = await content.by_id(current_id) if current_id else None
     return schemas.ParticipantOut(id=participant.id, language=participant.language, created=created,
                                   current_consultation=current.slug if current else None)
 
 
-async def visible_consultation(db: AsyncSession, slug: str) -> Consultation:
+async def visible_consultation(content: ContentCache, slug: str) -> Consultation:
     """A consultation a participant may see (any but a draft), or 404."""
-    consultation = await content_for(db).by_slug(slug)
+    consultation = await content.by_slug(slug)
     if consultation is None or consultation.status == "draft":
         raise not_found(f"consultation {slug!r}")
     return consultation
 
 
-async def open_consultation(db: AsyncSession, slug: str) -> Consultation:
+async def open_consultation(content: ContentCache, slug: str) -> Consultation:
     """A consultation that takes enrolments, consents and answers now (see the module docstring)."""
-    consultation = await visible_consultation(db, slug)
+    consultation = await visible_consultation(content, slug)
     if not is_open(consultation):
         raise conflict("not_open", f"consultation {slug!r} is not open ({consultation.status})")
     return consultation
 
 
-async def item_in_open_consultation(session: AsyncSession, item_id: int) -> tuple[Item, Consultation]:
-    content = content_for(session)
+async def item_in_open_consultation(content: ContentCache, item_id: int) -> tuple[Item, Consultation]:
     item = await content.item(item_id)
     if item is None:
         raise not_found("item")

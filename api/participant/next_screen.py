@@ -16,9 +16,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from api import schemas, selection
 from api.content import localized
-from api.content_cache import ContentCache, content_for
+from api.content_cache import ContentCache
 from api.participant.access import brief, enrolment_of, is_open
 from api.participant.profile import profile_question
+from api.selection import SelectionRegistry
 from storage.models import Answer, Consultation, Item, PairPrompt, Proposal, ProposalVote, utcnow
 from storage.rows import insert_new_row
 
@@ -110,7 +111,8 @@ def proposal_out(proposal: Proposal, language: str | None, default_language: str
 
 
 async def next_screen(
-    session: AsyncSession, participant_id: str, consultation: Consultation, language: str | None
+    session: AsyncSession, content: ContentCache, registry: SelectionRegistry, participant_id: str,
+    consultation: Consultation, language: str | None
 ) -> schemas.NextOut:
     """``language``: the participant's (the caller knows it; None shows the consultation's default)."""
     base = {
@@ -127,7 +129,6 @@ async def next_screen(
         return schemas.NextOut(status="profile", profile=question, **base)
     base["awaiting"] = enrolment.awaiting
 
-    content = content_for(session)
     items = await content.items(consultation)
     # One read of the participant's past serves the branch conditions, "is this item done?" and the selection.
     history = await _history(session, participant_id, items) if items else _History(())
@@ -138,7 +139,8 @@ async def next_screen(
             continue
         if item.kind not in SELECTED_KINDS and item.id in answers:
             continue
-        screen = await _pending_screen(session, participant_id, consultation, item, language, history)
+        screen = await _pending_screen(session, content, registry, participant_id, consultation, item, language,
+                                           history)
         if screen is not None:
             default = consultation.default_language
             screen.item = schemas.ItemOut(
@@ -200,28 +202,29 @@ class _Screen(schemas.BaseModel):
     pair: schemas.PairOut | None = None
 
 
-async def _pending_screen(session: AsyncSession, participant_id: str, consultation: Consultation, item: Item,
-                          language: str | None, history: _History) -> _Screen | None:
+async def _pending_screen(session: AsyncSession, content: ContentCache, registry: SelectionRegistry,
+                          participant_id: str, consultation: Consultation, item: Item, language: str | None,
+                          history: _History) -> _Screen | None:
     """The screen this item still needs from the participant, or None when they are done with it."""
     default = consultation.default_language
     if item.kind == "proposal":
-        proposal = await selection.next_proposal(session, item, history.voted[item.id])
+        proposal = await selection.next_proposal(session, registry, item, history.voted[item.id])
         return None if proposal is None else _Screen(proposal=proposal_out(proposal, language, default))
     if item.kind == "pairs":
-        prompt = await _pending_pair(session, participant_id, item, history.served[item.id])
+        prompt = await _pending_pair(session, registry, participant_id, item, history.served[item.id])
         if prompt is None:
             return None
         # Usually still in the session: choosing the pair read them (no second query).
         left, right = await session.get(Proposal, prompt.left_id), await session.get(Proposal, prompt.right_id)
         return _Screen(pair=schemas.PairOut(token=prompt.token, left=proposal_out(left, language, default),
                                             right=proposal_out(right, language, default)))
-    options = await content_for(session).options(item)  # answered items were passed over by the caller
+    options = await content.options(item)  # answered items were passed over by the caller
     return _Screen(options=[
         schemas.OptionOut(id=o.id, key=o.key, label=localized(o.label, language, default), cost=o.cost) for o in options
     ])
 
 
-async def _pending_pair(session: AsyncSession, participant_id: str, item: Item,
+async def _pending_pair(session: AsyncSession, registry: SelectionRegistry, participant_id: str, item: Item,
                         served: list[Any] | None = None) -> PairPrompt | None:
     """The pair already on the participant's screen, else a fresh one while they have pairs left.
     ``served``: the pairs served to them in the item, when the caller has read them."""
@@ -232,7 +235,7 @@ async def _pending_pair(session: AsyncSession, participant_id: str, item: Item,
         return await session.get(PairPrompt, open_token)
     if len(served) >= int(item.config.get("max_pairs", 5)):
         return None
-    pair = await selection.choose_pair(session, participant_id, item,
+    pair = await selection.choose_pair(session, registry, participant_id, item,
                                        seen={(row.low_id, row.high_id) for row in served})
     if pair is None:
         return None
@@ -241,5 +244,5 @@ async def _pending_pair(session: AsyncSession, participant_id: str, item: Item,
                         left_id=left, right_id=right, low_id=min(left, right), high_id=max(left, right))
     if await insert_new_row(session, prompt) is None:
         # A concurrent request served this participant the same pair first (committed meanwhile); show theirs.
-        return await _pending_pair(session, participant_id, item)
+        return await _pending_pair(session, registry, participant_id, item)
     return prompt

@@ -12,9 +12,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from api import schemas, selection
 from api.answers import clean_text, visible_length
 from api.content import localized
+from api.content_cache import ContentCache
 from api.errors import bad_request, conflict, not_found
 from api.participant.access import (item_in_open_consultation, keep_enrolment, require_consent, require_participant,
                                     with_enrolment)
+from api.selection import SelectionRegistry
 from core.definition import PROPOSAL_MAX, PROPOSAL_MIN
 from core.vocabulary import QUALIFICATIONS
 from storage.db import after_commit
@@ -46,7 +48,8 @@ _VOTE = select(ProposalVote).where(ProposalVote.participant_id == bindparam("par
                                    ProposalVote.proposal_id == bindparam("proposal"))
 
 
-async def record_vote(session: AsyncSession, participant_id: str, body: schemas.VoteIn) -> schemas.VoteOut:
+async def record_vote(session: AsyncSession, content: ContentCache, registry: SelectionRegistry, participant_id: str,
+                      body: schemas.VoteIn) -> schemas.VoteOut:
     """Agree / disagree / neutral on an accepted statement, with its qualification when the front end has it
     already. The same vote again is stored once; another choice on a voted statement is refused."""
     proposal = (await session.execute(_PROPOSAL_STATUS, {"proposal": body.proposal_id,
@@ -54,7 +57,7 @@ async def record_vote(session: AsyncSession, participant_id: str, body: schemas.
     if proposal is None or proposal.status != "accepted":
         raise not_found("proposal")
     keep_enrolment(session, proposal.Enrolment)
-    item, consultation = await item_in_open_consultation(session, proposal.item_id)
+    item, consultation = await item_in_open_consultation(content, proposal.item_id)
     if item.kind != "proposal":
         raise bad_request("wrong_route", "pair proposals are answered through their pair token")
     await require_consent(session, participant_id, consultation)
@@ -62,11 +65,11 @@ async def record_vote(session: AsyncSession, participant_id: str, body: schemas.
     vote = ProposalVote(participant_id=participant_id, item_id=item.id, proposal_id=body.proposal_id,
                         choice=body.choice, qualification=body.qualification)
     if await insert_new_row(session, vote) is not None:
-        after_commit(session, lambda: selection.vote_recorded(session, vote))
+        after_commit(session, lambda: selection.vote_recorded(registry, vote))
         return _vote_out(vote, True, asks=body.qualification is None and asks_qualification(item),
                          qualified=body.qualification is not None)
     # Voted before (a button pressed twice, or two presses at once): the same vote is stored once.
-    return await qualify(session, participant_id, body.proposal_id,
+    return await qualify(session, content, participant_id, body.proposal_id,
                          schemas.QualificationIn(choice=body.choice, qualification=body.qualification))
 
 
@@ -78,7 +81,7 @@ _QUALIFY = (update(ProposalVote)
             .execution_options(synchronize_session=False))  # no vote object in the session to update
 
 
-async def qualify(session: AsyncSession, participant_id: str, proposal_id: int,
+async def qualify(session: AsyncSession, content: ContentCache, participant_id: str, proposal_id: int,
                   body: schemas.QualificationIn) -> schemas.VoteOut:
     """The "why?" after a vote: the participant's own vote on the proposal gets its qualification, and nothing
     else changes. Found by participant and proposal, so a forged press can only qualify the presser's own vote
@@ -91,14 +94,14 @@ async def qualify(session: AsyncSession, participant_id: str, proposal_id: int,
             "participant": participant_id, "proposal": proposal_id, "choice_given": body.choice,
             "new_qualification": body.qualification})).first()
         if qualified is not None:
-            await item_in_open_consultation(session, qualified.item_id)  # closed: refused, and the update undone
+            await item_in_open_consultation(content, qualified.item_id)  # closed: refused, and the update undone
             return schemas.VoteOut(id=qualified.id, proposal_id=proposal_id, choice=body.choice,
                                    qualification=body.qualification, created=False, qualified_now=True)
     vote = (await session.execute(_VOTE, {"participant": participant_id, "proposal": proposal_id})).scalar_one_or_none()
     if vote is None:
         await require_participant(session, participant_id)
         raise not_found("vote")
-    await item_in_open_consultation(session, vote.item_id)
+    await item_in_open_consultation(content, vote.item_id)
     if vote.choice != body.choice:
         raise conflict("already_voted", "this proposal already has the participant's vote", vote_id=vote.id)
     if body.qualification and vote.qualification != body.qualification:
@@ -106,10 +109,10 @@ async def qualify(session: AsyncSession, participant_id: str, proposal_id: int,
     return _vote_out(vote, False)
 
 
-async def submit_proposal(session: AsyncSession, participant_id: str,
+async def submit_proposal(session: AsyncSession, content: ContentCache, participant_id: str,
                           body: schemas.ProposalIn) -> schemas.SubmittedProposalOut:
     """A participant's own proposal: checked for length and exact duplicates, then queued for moderation."""
-    item, consultation = await item_in_open_consultation(session, body.item_id)
+    item, consultation = await item_in_open_consultation(content, body.item_id)
     enrolment = await require_consent(session, participant_id, consultation)
     if item.kind not in ("proposal", "pairs") or not item.config.get("allow_citizen_proposals"):
         raise bad_request("proposals_closed", f"item {item.key!r} does not take citizen proposals")

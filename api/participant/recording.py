@@ -25,9 +25,11 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from api import schemas, selection
 from api.answers import clean_text, validated_value
+from api.content_cache import ContentCache
 from api.errors import bad_request, conflict, not_found
 from api.participant.access import (enrolment_of, item_in_open_consultation, keep_enrolment, require_consent,
                                     require_participant, with_enrolment)
+from api.selection import SelectionRegistry
 from storage.db import after_commit
 from storage.models import Answer, Consultation, Item, PairPrompt, utcnow
 from storage.rows import insert_new_row
@@ -38,11 +40,12 @@ def _answer_out(answer: Answer, created: bool) -> schemas.AnswerOut:
                              created=created)
 
 
-async def record_answer(session: AsyncSession, participant_id: str, body: schemas.AnswerIn) -> schemas.AnswerOut:
+async def record_answer(session: AsyncSession, content: ContentCache, participant_id: str,
+                        body: schemas.AnswerIn) -> schemas.AnswerOut:
     """The answer to a question item (an option, several, a scale, a budget, a text, a place, or a skip)."""
-    item, consultation = await item_in_open_consultation(session, body.item_id)
+    item, consultation = await item_in_open_consultation(content, body.item_id)
     await require_consent(session, participant_id, consultation)
-    option_id, value = await validated_value(session, item, body)
+    option_id, value = await validated_value(content, item, body)
     item_id = item.id
     answer = Answer(participant_id=participant_id, item_id=item_id, option_id=option_id, value=value)
     if await insert_new_row(session, answer) is not None:
@@ -84,7 +87,8 @@ def _counts(outcome: str, after_skip: bool) -> bool:
 
 
 async def record_pair(
-    session: AsyncSession, participant_id: str, token: str, body: schemas.PairAnswerIn
+    session: AsyncSession, content: ContentCache, registry: SelectionRegistry, participant_id: str, token: str,
+    body: schemas.PairAnswerIn
 ) -> schemas.PairAnswerOut:
     """The choice between the two proposals of a served pair (or a skip, or "can't decide" with its reason)."""
     row = (await session.execute(_PROMPT_WITH_PREVIOUS, {"token": token, "participant": participant_id})).first()
@@ -93,7 +97,7 @@ async def record_pair(
         await require_participant(session, participant_id)
         raise not_found("pair")
     keep_enrolment(session, enrolment)
-    await item_in_open_consultation(session, prompt.item_id)
+    await item_in_open_consultation(content, prompt.item_id)
     after_skip = previous == "skip" and body.outcome != "skip"
     # The token is single-use: only the update that finds it unanswered counts.
     result = await session.execute(_ANSWER_PAIR, {"pair_token": token, "new_outcome": body.outcome,
@@ -103,7 +107,7 @@ async def record_pair(
         # Ours is the answer that counted; the prompt row now holds exactly these values.
         for name, value in (("outcome", body.outcome), ("reason", body.reason), ("after_skip", after_skip)):
             set_committed_value(prompt, name, value)  # no refresh query, and nothing left to flush
-        after_commit(session, lambda: selection.pair_answered(session, prompt))
+        after_commit(session, lambda: selection.pair_answered(registry, prompt))
         return schemas.PairAnswerOut(token=token, outcome=body.outcome, after_skip=after_skip, created=True,
                                      counted=_counts(body.outcome, after_skip))
     await session.refresh(prompt)
@@ -135,8 +139,9 @@ async def set_awaiting(session: AsyncSession, participant_id: str, consultation:
     await session.commit()
 
 
-async def comment_place(session: AsyncSession, participant_id: str, item_id: int, text: str) -> schemas.AnswerOut:
-    item, consultation = await item_in_open_consultation(session, item_id)
+async def comment_place(session: AsyncSession, content: ContentCache, participant_id: str, item_id: int,
+                        text: str) -> schemas.AnswerOut:
+    item, consultation = await item_in_open_consultation(content, item_id)
     answer = (await session.execute(select(Answer).where(Answer.participant_id == participant_id,
                                                          Answer.item_id == item.id))).scalar_one_or_none()
     if item.kind != "place" or answer is None or not answer.value:
