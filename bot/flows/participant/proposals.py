@@ -2,17 +2,16 @@
 one cannot decide), and the button that starts the participant's own proposal."""
 from __future__ import annotations
 
-from typing import Any
-
-from bot.backend import BackendError
 from bot.flows import buttons
-from bot.flows.participant.conversation import Conversation, Press, User
-from bot.flows.screens import Button, Reply, Screen
 from bot.flows.buttons import CANT_DECIDE_REASONS, QUALIFICATIONS
 from bot.flows.items import choice_label, qualification_label, reason_label, render_item, side_label
+from bot.flows.participant.conversation import Conversation, Press
+from bot.flows.screens import Button, Reply, Screen
 
 
 class Proposals(Conversation):
+    """Votes on statements with their "why?", pairs, and the button that starts an own proposal."""
+
     async def _on_vote(self, press: Press, button: buttons.Vote) -> Reply:
         participant, user = press.participant, press.user
         tr = self._tr(participant, user)

@@ -2,18 +2,17 @@
 a scale, or a skip."""
 from __future__ import annotations
 
-from typing import Any
-
 from bot.backend import BackendError
 from bot.flows import buttons
-from bot.flows.participant.conversation import Conversation, Press, User
-from bot.flows.screens import Button, Reply, Screen
 from bot.flows.items import most_choices, render_item
-from bot.flows.participant.conversation import whole
+from bot.flows.participant.conversation import Conversation, Press, whole
+from bot.flows.screens import Reply, Screen
 from bot.i18n.formats import format_number
 
 
 class Questions(Conversation):
+    """Question items answered with buttons."""
+
     async def _on_option(self, press: Press, button: buttons.Option) -> Reply:
         return await self._record(press, press.pressed, self.backend.answer(
             press.participant["id"], button.item, option_id=button.option, then=self._then_for(press)))

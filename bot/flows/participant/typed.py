@@ -6,13 +6,14 @@ from typing import Any
 
 from bot.backend import BackendError
 from bot.flows import buttons
-from bot.flows.participant.conversation import Conversation, Press, User
+from bot.flows.items import quoted
+from bot.flows.participant.conversation import Conversation, Press, User, length_hint
 from bot.flows.screens import Button, Reply, Screen
-from bot.flows.items import quoted, render_item
-from bot.flows.participant.conversation import length_hint
 
 
 class TypedInput(Conversation):
+    """Typed messages and shared locations: free-text answers, own proposals, places and their comments."""
+
     async def text(self, user: User, text: str) -> Reply:
         participant = await self.known.identify(user.external_id)
         if participant["language"] is None:

@@ -2,18 +2,18 @@
 the list of open consultations and switching between them, /help."""
 from __future__ import annotations
 
-from typing import Any
-
 from bot.backend import BackendError
 from bot.flows import buttons
-from bot.flows.participant.conversation import Conversation, Press, User
 from bot.flows.deeplink import parse_payload
 from bot.flows.menu import command_descriptions
-from bot.flows.screens import Button, Reply, Screen
+from bot.flows.participant.conversation import Conversation, Press, User
+from bot.flows.screens import Reply, Screen
 from bot.i18n import language_name, translator
 
 
 class Welcome(Conversation):
+    """Commands, the language, consent, the profile questions and switching consultations."""
+
     async def start(self, user: User, payload: str | None = None) -> Reply:
         participant = await self.known.identify(user.external_id)
         slug, source = parse_payload(payload)
