@@ -4,10 +4,8 @@ from __future__ import annotations
 import unicodedata
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from api import schemas
-from api.content_cache import content_for
+from api.content_cache import ContentCache
 from api.errors import bad_request
 from storage.models import Item, Option
 
@@ -24,8 +22,8 @@ def visible_length(text: str) -> int:
     return sum(1 for ch in text if not ch.isspace() and unicodedata.category(ch) != "Cf")
 
 
-async def _options(session: AsyncSession, item: Item) -> dict[int, Option]:
-    return {option.id: option for option in await content_for(session).options(item)}
+async def _options(content: ContentCache, item: Item) -> dict[int, Option]:
+    return {option.id: option for option in await content.options(item)}
 
 
 def _id_list(value: Any, item: Item) -> list[int]:
@@ -36,16 +34,16 @@ def _id_list(value: Any, item: Item) -> list[int]:
     return sorted(value)
 
 
-async def validated_value(session: AsyncSession, item: Item, body: schemas.AnswerIn) -> tuple[int | None, Any]:
+async def validated_value(content: ContentCache, item: Item, body: schemas.AnswerIn) -> tuple[int | None, Any]:
     """(option_id, value) to store for this answer."""
     config = item.config
     if item.kind == "single_choice":
-        options = await _options(session, item)
+        options = await _options(content, item)
         if body.option_id not in options:
             raise bad_request("invalid_option", f"option {body.option_id} is not an option of item {item.key!r}")
         return body.option_id, None
     if item.kind in ("multi_choice", "budget"):
-        options = await _options(session, item)
+        options = await _options(content, item)
         chosen = _id_list(body.value, item)
         unknown = [i for i in chosen if i not in options]
         if unknown:

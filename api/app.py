@@ -5,13 +5,16 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from api import routes_delivery, routes_organiser, routes_participant, routes_privacy, routes_results, selection
+from api import routes_delivery, routes_organiser, routes_privacy, routes_results
 from api.acting import document_both_credentials
 from api.broadcast import routes as broadcast_routes
+from api.content_cache import ContentCache
 from api.docs_pages import install_docs
 from api.errors import install_error_handlers
+from api.participant import routes as participant_routes
 from api.partner import install as install_partner_api
 from api.results import ResultsCache
+from api.selection import SelectionRegistry
 from core.settings import Settings, get_settings
 from storage.db import Database
 
@@ -32,11 +35,14 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
                   description="Public consultations inside Telegram: participant, organiser and partner API.")
     app.state.settings = settings
     app.state.db = db
-    app.state.selection = selection.registry_for(db)  # live pair / proposal selectors (api/selection.py)
-    app.state.results_cache = ResultsCache()  # computed results (api/results/cache.py), via api.deps.results_cache
+    # The app's caches, reached by routes through one dependency each (api/deps.py) and handed on from there.
+    app.state.content = ContentCache(db.engine)  # consultations, items, options (api/content_cache.py)
+    app.state.selection = SelectionRegistry(engine=db.engine)  # live pair / proposal selectors (api/selection.py)
+    # computed results (api/results/cache.py); its change marker counts the selectors' events
+    app.state.results_cache = ResultsCache(registry=app.state.selection)
     install_error_handlers(app)
     install_docs(app)  # served from installed files: the pages work offline
-    app.include_router(routes_participant.router)
+    app.include_router(participant_routes.router)
     app.include_router(routes_organiser.router)
     app.include_router(routes_organiser.bot_router)
     app.include_router(routes_results.router)

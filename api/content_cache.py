@@ -3,7 +3,7 @@
 Items and options of a consultation that has left the draft state never change (only a draft can be
 replaced, see ``storage.consultations.save_definition``), so they are kept for the life of the process.
 A consultation's own row (status, opening and closing times) is re-read after ``CONSULTATION_TTL`` seconds,
-and at once when an organiser route of this process changes it (:func:`consultation_changed`); another
+and at once when an organiser route of this process changes it (:meth:`ContentCache.consultation_changed`); another
 process's change (a second API process, the CLI) is seen within the TTL. One request re-reads a stale row
 while the others go on with the row they have: when every request under way re-read it at once, each took
 a second connection from the pool (its own session's, and this one's), pushing a busy bot past the pool's
@@ -11,11 +11,13 @@ size into opening connections.
 
 Everything is loaded through a session of its own and kept detached, so that a request's rollback (which
 expires the objects of its session) never touches a shared object. Callers only read them.
+
+One cache per app: ``create_app`` makes it (``app.state.content``); a route reaches it through the dependency
+``api.deps.content_cache``, and code outside a request is handed it.
 """
 from __future__ import annotations
 
 import time
-import weakref
 from dataclasses import dataclass, field
 
 from sqlalchemy import select
@@ -35,8 +37,7 @@ class _Entry:
 
 @dataclass
 class ContentCache:
-    engine: weakref.ref
-    """A weak reference: the cache must not keep its engine (the key of ``_CACHES``) alive."""
+    engine: AsyncEngine
     _by_slug: dict[str, _Entry] = field(default_factory=dict)
     _slug_of: dict[int, str] = field(default_factory=dict)
     _items: dict[int, list[Item]] = field(default_factory=dict)
@@ -49,7 +50,7 @@ class ContentCache:
     """Changes made by this process: a read that started before one must not be kept as fresh."""
 
     def _session(self) -> AsyncSession:
-        return AsyncSession(self.engine(), expire_on_commit=False)
+        return AsyncSession(self.engine, expire_on_commit=False)
 
     async def by_slug(self, slug: str) -> Consultation | None:
         entry = self._by_slug.get(slug)
@@ -128,25 +129,7 @@ class ContentCache:
                                                .order_by(Option.position))).scalars())
 
     def consultation_changed(self, slug: str) -> None:
+        """Call after changing a consultation's row (status, times), so this process sees it at once."""
         self._changes += 1
         self._by_slug.pop(slug, None)
 
-
-_CACHES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
-
-
-def content_for(session: AsyncSession) -> ContentCache:
-    """The cache of the database behind a request's session (one per engine, as tests run several)."""
-    engine = session.bind
-    if not isinstance(engine, AsyncEngine):
-        raise TypeError(f"cannot find the database engine of {session!r}")
-    cache = _CACHES.get(engine.sync_engine)
-    if cache is None:
-        cache = ContentCache(weakref.ref(engine))
-        _CACHES[engine.sync_engine] = cache
-    return cache
-
-
-def consultation_changed(session: AsyncSession, slug: str) -> None:
-    """Call after changing a consultation's row (status, times), so this process sees it at once."""
-    content_for(session).consultation_changed(slug)

@@ -15,8 +15,10 @@ from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from api.content_cache import ContentCache
 from api.errors import ApiError, not_found
 from api.results import ResultsCache
+from api.selection import SelectionRegistry
 from storage.consultations import by_slug
 from storage.db import Database
 from storage.models import Consultation
@@ -28,6 +30,16 @@ bearer = HTTPBearer(auto_error=False, description="The service token (VICHE_SERV
 async def database(request: Request) -> Database:
     # async: a plain def dependency would run in a worker thread, a thread hop on every request.
     return request.app.state.db
+
+
+async def content_cache(request: Request) -> ContentCache:
+    """Consultations, items and options as every participant request reads them (api/content_cache.py)."""
+    return request.app.state.content
+
+
+async def selection_registry(request: Request) -> SelectionRegistry:
+    """The live selectors of proposal and pair items (api/selection.py)."""
+    return request.app.state.selection
 
 
 async def session(db: Database = Depends(database)) -> AsyncIterator[AsyncSession]:

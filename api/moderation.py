@@ -124,8 +124,9 @@ async def _author_notice(session: AsyncSession, proposal: Proposal, consultation
                         text=localized(proposal.text, written_in, consultation.default_language))
 
 
-async def decide(session: AsyncSession, proposal_id: int, *, accept: bool,
+async def decide(session: AsyncSession, registry: selection.SelectionRegistry, proposal_id: int, *, accept: bool,
                  reason: str | None = None) -> Decision:
+    """``registry``: this process's selectors, told at once of a proposal accepted into the pool (or not)."""
     proposal, item, consultation = await _load(session, proposal_id)
     if proposal.status != "pending":
         raise conflict("already_moderated", f"proposal {proposal_id} was already {proposal.status}",
@@ -147,6 +148,6 @@ async def decide(session: AsyncSession, proposal_id: int, *, accept: bool,
     if result.rowcount != 1:
         raise conflict("already_moderated", f"proposal {proposal_id} was already {proposal.status}",
                        proposal_status=proposal.status)
-    selection.proposal_changed(session, item.id, proposal.id, proposal.status)  # served from the next request on
+    registry.proposal_changed(item.id, proposal.id, proposal.status)  # served from the next request on
     return Decision(proposal=_out(proposal, item, consultation), status=proposal.status,
                     reason=None if accept else reason, notify=await _author_notice(session, proposal, consultation))

@@ -19,14 +19,18 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api import moderation, participation, schemas
+from api import moderation, schemas
 from api.acting import Actor, acting_organiser, acting_owner, standing
 from api.broadcast.outbox import on_status_changed
 from api.content import localized
 from api.error_docs import ORGANISER, SERVICE, errors
-from api.deps import require_service_token, session
+from api.deps import content_cache, require_service_token, selection_registry, session
 from api.errors import ApiError, bad_request, conflict, not_found
-from api.content_cache import consultation_changed
+from api.content_cache import ContentCache
+from api.participant.access import brief
+from api.participant.next_screen import proposal_out
+from api.participant.profile import PROFILE_FIELDS, profile_question
+from api.selection import SelectionRegistry
 from core.definition import check_text
 from core.settings import Settings
 from core.vocabulary import STATUS_ACTIONS, TRANSITIONS
@@ -204,6 +208,7 @@ async def stats(slug: str, lang: str | None = LANG, db: AsyncSession = Depends(s
 @router.post("/consultations/{slug}/status", response_model=ConsultationRow, responses=errors(400, 404, 409),
              summary="Launch, pause, resume or close a consultation")
 async def change_status(slug: str, body: StatusChange, lang: str | None = LANG,
+                        content: ContentCache = Depends(content_cache),
                         db: AsyncSession = Depends(session)) -> ConsultationRow:
     consultation = await _consultation(db, slug)
     allowed_from, target = TRANSITIONS[body.action]
@@ -212,7 +217,7 @@ async def change_status(slug: str, body: StatusChange, lang: str | None = LANG,
                        consultation_status=consultation.status)
     consultation.status = target
     await db.commit()
-    consultation_changed(db, slug)
+    content.consultation_changed(slug)
     await on_status_changed(db, consultation)  # closing queues the final results digest (api/broadcast)
     return await _row(db, consultation, lang)
 
@@ -238,13 +243,13 @@ async def preview(slug: str, position: int = Query(default=0, ge=0, le=10_000), 
     consultation = await _consultation(db, slug)
     language = lang if lang in consultation.languages else consultation.default_language
     profile = (consultation.definition or {}).get("profile") or {}
-    asked = [field for field, source in participation.PROFILE_FIELDS if profile.get(source)]
+    asked = [field for field, source in PROFILE_FIELDS if profile.get(source)]
     items = (await db.execute(select(Item).where(Item.consultation_id == consultation.id)
                               .order_by(Item.position))).scalars().all()
     steps = ["consent", *(f"profile:{field}" for field in asked), *(f"item:{i}" for i in range(len(items))), "done"]
     position = min(position, len(steps) - 1)
     step = steps[position]
-    base = {"consultation": participation.brief(consultation, language), "position": position, "steps": len(steps),
+    base = {"consultation": brief(consultation, language), "position": position, "steps": len(steps),
             "next_position": position + 1 if position + 1 < len(steps) else None,
             "intro": localized(consultation.intro, language, consultation.default_language)}
     if step == "consent":
@@ -254,7 +259,7 @@ async def preview(slug: str, position: int = Query(default=0, ge=0, le=10_000), 
     if step.startswith("profile:"):
         field = step.split(":", 1)[1]
         done = SimpleNamespace(profile_done=[f for f in asked if f != field])
-        return PreviewOut(status="profile", profile=participation.profile_question(consultation, done, language),
+        return PreviewOut(status="profile", profile=profile_question(consultation, done, language),
                           **base)
     number = int(step.split(":", 1)[1])
     item = items[number]
@@ -273,7 +278,7 @@ async def preview(slug: str, position: int = Query(default=0, ge=0, le=10_000), 
         extra["pool"] = len(accepted)
         extra["pending"] = await _count(db, select(func.count()).select_from(Proposal).where(
             Proposal.item_id == item.id, Proposal.status == "pending"))
-        shown = [participation.proposal_out(p, language, default) for p in accepted[:2]]
+        shown = [proposal_out(p, language, default) for p in accepted[:2]]
         if item.kind == "proposal" and shown:
             extra["proposal"] = shown[0]
         if item.kind == "pairs" and len(shown) == 2:
@@ -358,15 +363,17 @@ async def moderation_next(slug: str | None = None, after: int | None = Query(def
 
 @router.post("/proposals/{proposal_id}/accept", response_model=moderation.Decision, responses=errors(404, 409),
              summary="Accept a citizen proposal into the pool; says whom to notify")
-async def accept_proposal(proposal_id: int, db: AsyncSession = Depends(session)) -> moderation.Decision:
-    return await moderation.decide(db, proposal_id, accept=True)
+async def accept_proposal(proposal_id: int, registry: SelectionRegistry = Depends(selection_registry),
+                          db: AsyncSession = Depends(session)) -> moderation.Decision:
+    return await moderation.decide(db, registry, proposal_id, accept=True)
 
 
 @router.post("/proposals/{proposal_id}/reject", response_model=moderation.Decision, responses=errors(400, 404, 409),
              summary="Reject a citizen proposal with a reason; says whom to notify")
 async def reject_proposal(proposal_id: int, body: moderation.RejectIn,
+                          registry: SelectionRegistry = Depends(selection_registry),
                           db: AsyncSession = Depends(session)) -> moderation.Decision:
-    return await moderation.decide(db, proposal_id, accept=False, reason=body.reason)
+    return await moderation.decide(db, registry, proposal_id, accept=False, reason=body.reason)
 
 
 # ---- who is an organiser --------------------------------------------------------------------------------

@@ -12,11 +12,11 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api import privacy, schemas
-from api.deps import require_service_token, session
+from api.content_cache import ContentCache
+from api.deps import content_cache, require_service_token, session
 from api.error_docs import SERVICE, errors
 from api.errors import not_found
-from api.participation import require_participant
-from api.routes_participant import _out
+from api.participant.access import participant_out, require_participant
 from storage.models import Contact, Participant
 
 router = APIRouter(prefix="/participant", tags=["privacy"], dependencies=[Depends(require_service_token)],
@@ -34,13 +34,14 @@ class ForgetOut(BaseModel):
 
 @router.post("/find", response_model=schemas.ParticipantOut, responses=errors(400, 404),
              summary="The participant behind a channel identity, without creating one (404 when unknown)")
-async def find(body: schemas.IdentifyIn, db: AsyncSession = Depends(session)) -> schemas.ParticipantOut:
+async def find(body: schemas.IdentifyIn, content: ContentCache = Depends(content_cache),
+               db: AsyncSession = Depends(session)) -> schemas.ParticipantOut:
     participant = (await db.execute(
         select(Participant).join(Contact, Contact.participant_id == Participant.id)
         .where(Contact.channel == body.channel, Contact.external_id == body.external_id))).scalar_one_or_none()
     if participant is None:
         raise not_found("participant")
-    return await _out(db, participant)
+    return await participant_out(content, participant)
 
 
 @router.get("/{participant_id}/export", response_model=dict[str, Any], responses=errors(404),

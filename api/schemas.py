@@ -187,6 +187,12 @@ class VoteIn(BaseModel):
     qualification: str | None = Field(default=None, max_length=16)
 
 
+class QualificationIn(BaseModel):
+    choice: Choice = Field(description="The vote being qualified (refused when the participant's vote is another).")
+    qualification: str | None = Field(default=None, max_length=16, description="Why the participant voted so; "
+                                      "null when they skipped the 'why?'.")
+
+
 class VoteOut(BaseModel):
     id: int
     proposal_id: int

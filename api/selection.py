@@ -2,9 +2,9 @@
 
 How it fits together
 --------------------
-Each process keeps one :class:`SelectionRegistry` per database engine (``registry_for(session)``; the
-app factory also puts it on ``app.state.selection``). The registry holds one selector per ``pairs`` item
-(:class:`~api.scoring.PairSelector`) and per ``proposal`` item (:class:`~api.scoring.ProposalSelector`):
+Each app keeps one :class:`SelectionRegistry`: ``create_app`` makes it (``app.state.selection``), a route reaches
+it through the dependency ``api.deps.selection_registry`` and hands it on. The registry holds one selector per
+``pairs`` item (:class:`~api.scoring.PairSelector`) and per ``proposal`` item (:class:`~api.scoring.ProposalSelector`):
 
 * **built lazily** on the item's first request, from ``GROUP BY`` aggregates — decisive, counted pair
   outcomes (left/right, not right after a skip) and times each proposal was served; vote counts per
@@ -21,8 +21,8 @@ app factory also puts it on ``app.state.selection``). The registry holds one sel
   the item's whole pool is compared once more (O(n) per minute, not per request), and every
   ``REBUILD_SECONDS`` the selector is rebuilt from the database in the background, which also absorbs what
   other processes served and recorded (with several API workers each keeps its own selector; the database
-  constraints keep every choice valid, only the quotas are per worker). :func:`proposal_changed` tells the
-  registry at once, for code that wants no delay at all.
+  constraints keep every choice valid, only the quotas are per worker). :meth:`SelectionRegistry.proposal_changed`
+  tells the registry at once, for code that wants no delay at all.
 
 Per request the cost does not depend on the pool size: the participant's own history (one indexed query), the
 pool check (primary-key range, at most every ``POOL_CHECK_SECONDS``), the choice (O(log n)), and one
@@ -40,7 +40,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-import weakref
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -84,8 +83,8 @@ class _ItemState:
 class SelectionRegistry:
     """One process's live selectors for one database. Used from the event loop only (not thread-safe)."""
 
-    engine: Any = None
-    """A weak reference to the AsyncEngine, for background rebuilds."""
+    engine: AsyncEngine | None = None
+    """The database, for background rebuilds (none: the selectors are never rebuilt in the background)."""
     items: dict[int, _ItemState] = field(default_factory=dict)
     events: int = 0
     """Served pairs, counted pair answers and votes seen by this process (a cheap change marker)."""
@@ -147,7 +146,7 @@ class SelectionRegistry:
         return _ItemState(item_id=item_id, kind=kind, selector=selector, built_at=now, reconciled_at=now)
 
     async def _rebuild(self, state: _ItemState) -> None:
-        engine = self.engine() if self.engine is not None else None
+        engine = self.engine
         try:
             if engine is None:
                 return
@@ -328,30 +327,7 @@ async def _build_proposals(session: AsyncSession, item_id: int, accepted: list[i
     return ProposalSelector.from_counts({pid: tuple(c) for pid, c in counts.items()})
 
 
-# ---------------------------------------------------------------------- the registry of a database
-
-_REGISTRIES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
-
-
-def registry_for(target: AsyncSession | AsyncEngine | Any) -> SelectionRegistry:
-    """The registry of the database behind a session, an engine or a :class:`storage.db.Database`."""
-    if isinstance(target, AsyncSession):
-        engine = target.bind
-    elif isinstance(target, AsyncEngine):
-        engine = target
-    else:
-        engine = getattr(target, "engine", None)
-    if not isinstance(engine, AsyncEngine):
-        raise TypeError(f"cannot find the database engine of {target!r}")
-    key = engine.sync_engine
-    registry = _REGISTRIES.get(key)
-    if registry is None:
-        registry = SelectionRegistry(engine=weakref.ref(engine))
-        _REGISTRIES[key] = registry
-    return registry
-
-
-# ---------------------------------------------------------------------- what participation calls
+# ---------------------------------------------------------------------- what the participant package calls
 
 
 _LIVE_PAIR = select(Proposal).where(  # built once: read for every pair served
@@ -359,17 +335,17 @@ _LIVE_PAIR = select(Proposal).where(  # built once: read for every pair served
     Proposal.status == "accepted")
 
 
-async def next_proposal(session: AsyncSession, item: Item, voted: set[int]) -> Proposal | None:
+async def next_proposal(session: AsyncSession, registry: SelectionRegistry, item: Item,
+                        voted: set[int]) -> Proposal | None:
     """The statement to show next in a proposal item, or None when the participant is done with it.
 
     Done: voted on every accepted proposal, or on ``max_votes`` of them when the item sets a limit.
     ``voted``: the proposals of the item the participant voted on (read with the rest of their past, see
-    :func:`api.participation.next_screen`).
+    :func:`api.participant.next_screen.next_screen`).
     """
     limit = item.config.get("max_votes")
     if limit is not None and len(voted) >= int(limit):
         return None
-    registry = registry_for(session)
     state = await registry.state(session, item)
     selector: ProposalSelector = state.selector
     for _ in range(ATTEMPTS):
@@ -384,7 +360,7 @@ async def next_proposal(session: AsyncSession, item: Item, voted: set[int]) -> P
     return None
 
 
-async def choose_pair(session: AsyncSession, participant_id: str, item: Item,
+async def choose_pair(session: AsyncSession, registry: SelectionRegistry, participant_id: str, item: Item,
                       seen: set[tuple[int, int]] | None = None) -> tuple[int, int] | None:
     """``(left, right)``: accepted proposals of the item that this participant has never been shown together.
 
@@ -395,7 +371,6 @@ async def choose_pair(session: AsyncSession, participant_id: str, item: Item,
             select(PairPrompt.low_id, PairPrompt.high_id).where(PairPrompt.participant_id == participant_id,
                                                                 PairPrompt.item_id == item.id)
         )).all())
-    registry = registry_for(session)
     state = await registry.state(session, item)
     selector: PairSelector = state.selector
     for _ in range(ATTEMPTS):
@@ -416,20 +391,12 @@ async def choose_pair(session: AsyncSession, participant_id: str, item: Item,
     return None
 
 
-def pair_answered(session: AsyncSession, prompt: PairPrompt) -> None:
+def pair_answered(registry: SelectionRegistry, prompt: PairPrompt) -> None:
     """Call after a pair answer was stored (the first answer of its token). Only counted outcomes move scores."""
     counted = prompt.outcome in ("left", "right") and not prompt.after_skip
-    registry_for(session).pair_answered(prompt.item_id, prompt.left_id, prompt.right_id, prompt.outcome, counted)
+    registry.pair_answered(prompt.item_id, prompt.left_id, prompt.right_id, prompt.outcome, counted)
 
 
-def vote_recorded(session: AsyncSession, vote: ProposalVote) -> None:
+def vote_recorded(registry: SelectionRegistry, vote: ProposalVote) -> None:
     """Call after a new agree / disagree / neutral vote was stored."""
-    registry_for(session).vote_recorded(vote.item_id, vote.proposal_id, vote.choice)
-
-
-def proposal_changed(session: AsyncSession, item_id: int, proposal_id: int, status: str) -> None:
-    """Optional: tell this process's selectors now that a proposal was accepted (or left the pool).
-
-    Without the call the next choice notices it anyway (see the module docstring).
-    """
-    registry_for(session).proposal_changed(item_id, proposal_id, status)
+    registry.vote_recorded(vote.item_id, vote.proposal_id, vote.choice)

@@ -3,7 +3,7 @@
     python -m bench.bench_backend_path --participants 100 --json
 
 Participants walk the demo consultation one after another (13 updates each, as in ``bench_e2e``) through
-``CitizenFlow`` and the in-process backend into PostgreSQL (the database ``viche_bench_path`` is made for the
+``ParticipantFlow`` and the in-process backend into PostgreSQL (the database ``viche_bench_path`` is made for the
 run). No aiogram and no Bot API: this is the part of the bot's work that viche's own code decides. Printed:
 CPU and wall time per update, and per kind of backend request its count, mean wall time and SQL statements.
 
@@ -45,7 +45,7 @@ async def walk(database_url: str, participants: int) -> dict[str, Any]:
     from bench.databases import fresh_database
     from bot.backend import Backend
     from bot.dispatcher import build_dispatcher
-    from bot.flows.citizen import User
+    from bot.flows.participant import User
     from storage.db import Database
     from storage.migrate import upgrade
     from core.settings import Settings
@@ -77,7 +77,7 @@ async def walk(database_url: str, participants: int) -> dict[str, Any]:
             entry[2] += statements[0]
 
     backend._request = timed  # measuring around the real call, not replacing it
-    flow = build_dispatcher(backend, default_language="en")["citizen_flow"]
+    flow = build_dispatcher(backend, default_language="en")["participant_flow"]
     updates = 0
     cpu, wall = time.process_time(), time.perf_counter()
     try:

@@ -93,6 +93,12 @@ class Backend:
         return await self._call("POST", f"/participant/{participant_id}/votes", params=then,
                                 json={"proposal_id": proposal_id, "choice": choice, "qualification": qualification})
 
+    async def qualify(self, participant_id: str, proposal_id: int, choice: str, qualification: str | None,
+                      then: dict | None = None) -> dict:
+        """The "why?" after a vote (None: skipped): touches only the participant's own vote on the proposal."""
+        return await self._call("POST", f"/participant/{participant_id}/votes/{proposal_id}/qualification",
+                                params=then, json={"choice": choice, "qualification": qualification})
+
     async def answer_pair(self, participant_id: str, token: str, outcome: str, reason: str | None = None,
                           then: dict | None = None) -> dict:
         return await self._call("POST", f"/participant/{participant_id}/pairs/{token}",

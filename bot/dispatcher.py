@@ -11,7 +11,7 @@ from bot.acting import ActingUser
 from bot.backend import Backend
 from bot.commands import publish_commands
 from bot.flows.admin import AdminFlow
-from bot.flows.citizen import CitizenFlow
+from bot.flows.participant import ParticipantFlow
 from bot.flows.fallback import FallbackFlow
 from bot.flows.known import KnownParticipants
 from bot.flows.privacy import PrivacyFlow
@@ -23,8 +23,8 @@ def build_dispatcher(backend: Backend, *, default_language: str = "uk") -> Dispa
     # record per chat for the life of the process, ~9 KiB a person, and its middleware runs on every update).
     dispatcher = Dispatcher(disable_fsm=True)
     dispatcher.update.outer_middleware(ActingUser())  # organiser requests act as the update's sender
-    known = KnownParticipants(backend)  # shared: /forget must be seen by the citizen flow at once
-    dispatcher["citizen_flow"] = CitizenFlow(backend, known, default_language=default_language)
+    known = KnownParticipants(backend)  # shared: /forget must be seen by the participant flow at once
+    dispatcher["participant_flow"] = ParticipantFlow(backend, known, default_language=default_language)
     dispatcher["backend"] = backend
     dispatcher["admin_flow"] = AdminFlow(backend, known, default_language=default_language)
     dispatcher.include_router(admin.build_router())  # before the citizen router: non-organisers fall through

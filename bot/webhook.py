@@ -177,7 +177,7 @@ class WebhookReceiver:
         """The highest id dropped from ``_handled``: at or below it, only the backend knows."""
         self._failed: OrderedDict[int, None] = OrderedDict()
         """Update ids answered with an error: when Telegram delivers one again, the handlers are told, so that
-        a press whose vote was stored before the failure still gets its reply (see CitizenFlow._record)."""
+        a press whose vote was stored before the failure still gets its reply (see ParticipantFlow._record)."""
         self.slots = asyncio.Semaphore(MAX_CONCURRENT_UPDATES)
         self.records = UpdateRecords(backend, bot)
         # Errors that Telegram can fix by delivering again must reach us (see handlers/fallback.on_error).

@@ -27,7 +27,7 @@ RETRIES = 3
 """Presses of the same button after a failure before the citizen gives up."""
 
 KIND = {"a": "answers", "v": "votes", "q": "qualifications", "p": "pairs"}
-"""Callback prefixes (bot.flows.citizen) of the presses that record something, by what they record."""
+"""Callback prefixes (bot.flows.buttons) of the presses that record something, by what they record."""
 
 
 class StatusCount:

@@ -44,11 +44,7 @@ MAX_LINES = 500
 BIG_MODULES: dict[str, str] = {
     "bot/flows/admin.py": "the organisers' whole conversation (upload, preview, status, figures, moderation, links); "
                           "its argument parsing is already apart (bot/flows/admin_args.py)",
-    "api/participation.py": "a participant's path and every idempotent write of an answer, which share the same "
-                            "race rules",
     "api/scoring/pair_selection.py": "one algorithm (which pair next) with its long explanation in the docstring",
-    "bot/flows/citizen.py": "the citizen's conversation, one screen after another; its buttons and item rendering "
-                            "are already apart (bot/flows/buttons.py, bot/flows/items.py)",
 }
 
 

@@ -12,7 +12,7 @@ from dataclasses import fields
 import pytest
 from sqlalchemy import select
 
-from api.participation import QUALIFICATIONS as API_QUALIFICATIONS
+from api.participant.proposals import QUALIFICATIONS as API_QUALIFICATIONS
 from api.schemas import CantDecideReason
 from bot.flows import buttons, callbacks
 from bot.flows.admin_args import SHAPES as ORGANISER_BUTTONS

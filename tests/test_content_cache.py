@@ -7,7 +7,6 @@ import asyncio
 from sqlalchemy import event, update
 
 from api import content_cache
-from api.content_cache import content_for
 from storage.models import Consultation
 
 
@@ -22,15 +21,14 @@ def _consultation_reads(db) -> list[str]:  # noqa: ANN001
     return reads
 
 
-async def _cache(db, slug: str):  # noqa: ANN001, ANN202
-    async with db.session() as session:
-        cache = content_for(session)
-    cache.consultation_changed(slug)  # nothing kept from an earlier test of the same database
+async def _cache(api_app, slug: str):  # noqa: ANN001, ANN202
+    cache = api_app.state.content  # the app's, as its routes reach it (api.deps.content_cache)
+    cache.consultation_changed(slug)  # nothing kept from a read before the test
     return cache
 
 
-async def test_requests_under_way_when_the_row_goes_stale_read_it_once(db, demo, monkeypatch):
-    cache = await _cache(db, demo)
+async def test_requests_under_way_when_the_row_goes_stale_read_it_once(db, api_app, demo, monkeypatch):
+    cache = await _cache(api_app, demo)
     assert (await cache.by_slug(demo)).status == "open"
     monkeypatch.setattr(content_cache, "CONSULTATION_TTL", 0.0)  # every row is stale from now on
     reads = _consultation_reads(db)
@@ -39,8 +37,8 @@ async def test_requests_under_way_when_the_row_goes_stale_read_it_once(db, demo,
     assert len(reads) == 1  # one request re-read it; the others went on with the row they had
 
 
-async def test_a_change_made_while_a_read_is_under_way_is_seen_next(db, demo, monkeypatch):
-    cache = await _cache(db, demo)
+async def test_a_change_made_while_a_read_is_under_way_is_seen_next(db, api_app, demo, monkeypatch):
+    cache = await _cache(api_app, demo)
     await cache.by_slug(demo)
     monkeypatch.setattr(content_cache, "CONSULTATION_TTL", 0.0)
 

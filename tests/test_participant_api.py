@@ -184,3 +184,36 @@ async def test_a_pair_served_with_a_write_is_committed_with_it(http, db, demo):
         assert await s.scalar(select(func.count()).select_from(PairPrompt).where(PairPrompt.token == token)) == 1
     answered = await http.post(f"/participant/{pid}/pairs/{token}", json={"outcome": "left"})
     assert answered.status_code == 200 and answered.json()["counted"]
+
+
+async def test_the_why_after_a_vote_qualifies_the_pressers_own_vote_and_nothing_else(http, db, demo):
+    # The "why?" press has a route of its own: it gives the participant's existing vote its qualification. A
+    # forged press (another participant's, a choice never made) qualifies nothing and casts no vote.
+    voter, answer = await _ready_with_first_answer(http, demo)
+    screen = (await http.post(f"/participant/{voter}/answers", json=answer,
+                              params={"next": demo, "lang": "en"})).json()["next"]
+    proposal_id = screen["proposal"]["id"]
+    voted = (await http.post(f"/participant/{voter}/votes", json={"proposal_id": proposal_id, "choice": "agree"},
+                             params={"next": demo, "lang": "en"})).json()
+    assert voted["created"] and voted["asks_qualification"] and voted["next"] is None  # the "why?" comes first
+    path = f"/participant/{{}}/votes/{proposal_id}/qualification"
+    stranger = await _ready(http, demo, external_id="43")
+    forged = await http.post(path.format(stranger), json={"choice": "agree", "qualification": "like_it"})
+    assert forged.status_code == 404 and forged.json()["error"]["message"] == "vote not found"
+    other_choice = await http.post(path.format(voter), json={"choice": "disagree", "qualification": "impossible"})
+    assert other_choice.status_code == 409 and other_choice.json()["error"]["code"] == "already_voted"
+    not_a_reason = await http.post(path.format(voter), json={"choice": "agree", "qualification": "no_way"})
+    assert not_a_reason.status_code == 400 and not_a_reason.json()["error"]["code"] == "invalid_qualification"
+    async with db.session() as s:
+        assert (await s.execute(select(ProposalVote.participant_id, ProposalVote.qualification))).all() == [
+            (voter, None)]
+    why = await http.post(path.format(voter), json={"choice": "agree", "qualification": "like_it"},
+                          params={"next": demo, "lang": "en"})
+    assert why.status_code == 200 and why.json()["qualified_now"] and why.json()["next"]["status"] == "item"
+    again = await http.post(path.format(voter), json={"choice": "agree", "qualification": "like_it"})
+    assert again.status_code == 200 and not again.json()["qualified_now"]
+    another = await http.post(path.format(voter), json={"choice": "agree", "qualification": "doable"})
+    assert another.status_code == 409 and another.json()["error"]["code"] == "already_qualified"
+    async with db.session() as s:
+        assert (await s.execute(select(ProposalVote.participant_id, ProposalVote.choice,
+                                       ProposalVote.qualification))).all() == [(voter, "agree", "like_it")]

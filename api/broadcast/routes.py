@@ -14,7 +14,7 @@ from api.acting import acting_organiser
 from api.error_docs import ORGANISER, SERVICE, errors
 from api.deps import require_service_token, session
 from api.disclosure import BelowThreshold
-from api.participation import require_participant
+from api.participant.access import require_participant
 from api.errors import conflict, not_found
 from storage.consultations import by_slug
 from storage.models import Consultation

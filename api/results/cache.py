@@ -26,8 +26,8 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
-from api import selection
 from api.results.compute import compute_results
+from api.selection import SelectionRegistry
 from storage.models import Answer, Consultation, Enrolment, Proposal, ProposalVote
 
 log = logging.getLogger("viche.results")
@@ -63,6 +63,8 @@ class ResultsCache:
 
     entries: dict[tuple, Entry] = field(default_factory=dict)
     computations: int = 0
+    registry: SelectionRegistry | None = None
+    """The app's live selectors, whose event count is part of the change marker (set by ``create_app``)."""
     _flights: dict[tuple, asyncio.Future] = field(default_factory=dict)
     _tasks: set[asyncio.Task] = field(default_factory=set)
 
@@ -75,7 +77,7 @@ class ResultsCache:
         now = time.monotonic()
         if now - entry.checked_at < TTL:
             return entry
-        marker = await marker_of(session, consultation)
+        marker = await marker_of(session, consultation, self.registry)
         entry.checked_at = time.monotonic()
         if marker == entry.marker and now - entry.computed_at < MAX_AGE:
             return entry
@@ -106,7 +108,7 @@ class ResultsCache:
 
     async def _compute(self, session: AsyncSession, consultation: Consultation, key: tuple) -> Entry:
         _, segment, raw, language = key
-        marker = await marker_of(session, consultation)
+        marker = await marker_of(session, consultation, self.registry)
         started = time.monotonic()
         value = await compute_results(session, consultation, segment=segment, raw=raw, language=language)
         finished = time.monotonic()
@@ -147,7 +149,8 @@ def encode(value: dict[str, Any]) -> bytes:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode()
 
 
-async def marker_of(session: AsyncSession, consultation: Consultation) -> tuple:
+async def marker_of(session: AsyncSession, consultation: Consultation,
+                    registry: SelectionRegistry | None = None) -> tuple:
     """What changes when the results may have: a cached value computed under another marker is out of date."""
     highest = (await session.execute(select(
         select(func.max(Answer.id)).scalar_subquery(),
@@ -155,4 +158,4 @@ async def marker_of(session: AsyncSession, consultation: Consultation) -> tuple:
         select(func.max(Enrolment.id)).scalar_subquery(),
         select(func.max(Proposal.id)).scalar_subquery(),
     ))).one()
-    return (*highest, selection.registry_for(session).events, consultation.status, consultation.min_segment_size)
+    return (*highest, registry.events if registry is not None else 0, consultation.status, consultation.min_segment_size)

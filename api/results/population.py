@@ -131,7 +131,7 @@ def segment_label(consultation: Consultation, segment: str, group: Any, language
             if region.get("key") == group:
                 return localized(region.get("label"), language, consultation.default_language) or group
     if segment == "country":
-        from api.participation import country_name
+        from api.participant.profile import country_name
 
         return country_name(str(group), language)
     return str(group)

@@ -116,7 +116,7 @@ class Qualify(CallbackData, prefix="q"):
 
 @dataclass(frozen=True)
 class QualifySkip(CallbackData, prefix="qs"):
-    """No "why?": the vote again, which the API answers with the next screen (and refuses when forged)."""
+    """No "why?": told to the API, which answers with the next screen (and refuses a vote that is not the presser's)."""
 
     proposal: int
     choice: Choice

@@ -7,7 +7,7 @@ bot remembers it, else the one Telegram reports.
 from __future__ import annotations
 
 from bot.backend import Backend
-from bot.flows.citizen import User
+from bot.flows.participant import User
 from bot.flows.known import CHANNEL, KnownParticipants
 from bot.flows.screens import Reply, Screen
 from bot.i18n import Translator, resolve_locale, translator

@@ -1,6 +1,8 @@
 """Rendering one item screen: the text and buttons for each kind of item."""
 from __future__ import annotations
 
+from typing import Any
+
 from bot.flows import buttons
 from bot.flows.buttons import QUALIFICATIONS
 from bot.flows.screens import Button, Screen
@@ -40,7 +42,7 @@ def quoted(tr: Translator, text: str) -> str:
     return tr._("«{text}»", text=text)
 
 
-def top(tr: Translator, item: dict) -> str:
+def top(tr: Translator, item: dict[str, Any]) -> str:
     """The item's number and prompt. An item that takes several screens (proposals, pairs) is one question:
     its number is shown on its first screen only, not again on every proposal."""
     if int(item.get("step") or 1) > 1:
@@ -49,13 +51,13 @@ def top(tr: Translator, item: dict) -> str:
     return f"{number}\n\n{item['prompt']}"
 
 
-def _add_own(tr: Translator, item: dict) -> list[list[Button]]:
+def _add_own(tr: Translator, item: dict[str, Any]) -> list[list[Button]]:
     if not item["config"].get("allow_citizen_proposals"):
         return []
     return [[Button("✍️ " + tr._("Add my own proposal"), buttons.NewProposal(item["id"]).pack())]]
 
 
-def render_item(tr: Translator, screen: dict, selected: set[int] | None = None) -> Screen:
+def render_item(tr: Translator, screen: dict[str, Any], selected: set[int] | None = None) -> Screen:
     item = screen["item"]
     kind = item["kind"]
     head = top(tr, item)
@@ -100,12 +102,13 @@ def render_item(tr: Translator, screen: dict, selected: set[int] | None = None) 
     return Screen(head)
 
 
-def most_choices(item: dict, options: int) -> int:
+def most_choices(item: dict[str, Any], options: int) -> int:
     """How many options a multiple-choice item lets one tick."""
     return int(item["config"].get("max_choices") or options)
 
 
-def _toggles(tr: Translator, head: str, screen: dict, selected: set[int], toggle: type, done: type) -> Screen:
+def _toggles(tr: Translator, head: str, screen: dict[str, Any], selected: set[int], toggle: type[Any],
+             done: type[Any]) -> Screen:
     item = screen["item"]
     rows = []
     for position, option in enumerate(screen["options"]):
@@ -120,7 +123,7 @@ def _toggles(tr: Translator, head: str, screen: dict, selected: set[int], toggle
     return Screen(head + "\n\n" + hint, rows)
 
 
-def _budget(tr: Translator, head: str, screen: dict, selected: set[int]) -> Screen:
+def _budget(tr: Translator, head: str, screen: dict[str, Any], selected: set[int]) -> Screen:
     item = screen["item"]
     total, currency = item["config"]["total"], item["config"].get("currency", "EUR")
     spent = sum(screen["options"][p]["cost"] or 0 for p in selected if p < len(screen["options"]))

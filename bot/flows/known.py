@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import time
 from collections import OrderedDict
+from typing import Any
 
 from bot.backend import Backend
 
@@ -22,9 +23,9 @@ class KnownParticipants:
         self.backend = backend
         self.ttl = ttl
         self.size = size
-        self._entries: OrderedDict[str, tuple[float, dict]] = OrderedDict()
+        self._entries: OrderedDict[str, tuple[float, dict[str, Any]]] = OrderedDict()
 
-    async def identify(self, external_id: str) -> dict:
+    async def identify(self, external_id: str) -> dict[str, Any]:
         """The participant (created on first contact), as a dict the caller may change freely."""
         entry = self._entries.get(external_id)
         if entry is not None and time.monotonic() - entry[0] < self.ttl:
@@ -34,14 +35,14 @@ class KnownParticipants:
         self.remember(external_id, participant)
         return dict(participant)
 
-    def remember(self, external_id: str, participant: dict) -> None:
+    def remember(self, external_id: str, participant: dict[str, Any]) -> None:
         """What the backend just returned or confirmed about this participant."""
         self._entries[external_id] = (time.monotonic(), dict(participant))
         self._entries.move_to_end(external_id)
         while len(self._entries) > self.size:
             self._entries.popitem(last=False)
 
-    def moved(self, external_id: str, participant: dict, slug: str) -> None:
+    def moved(self, external_id: str, participant: dict[str, Any], slug: str) -> None:
         """The backend confirmed ``slug`` as the participant's current consultation (enrol, consent): in the
         caller's copy and in memory."""
         participant["current_consultation"] = slug

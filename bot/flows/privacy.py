@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from bot.backend import Backend
 from bot.flows import callbacks
 from bot.flows.buttons import ForgetCancel, ForgetConfirm
-from bot.flows.citizen import User
+from bot.flows.participant import User
 from bot.flows.known import CHANNEL, KnownParticipants
 from bot.flows.screens import Button, Reply, Screen
 from bot.i18n import Translator, resolve_locale, translator
@@ -68,6 +69,6 @@ class PrivacyFlow:
     def _nothing_stored(self, tr: Translator) -> str:
         return tr._("I have no data about you: you have not taken part yet, or your data was deleted.")
 
-    def _tr(self, participant: dict | None, user: User) -> Translator:
+    def _tr(self, participant: dict[str, Any] | None, user: User) -> Translator:
         saved = participant.get("language") if participant else None
         return translator(resolve_locale(saved, user.language_code, self.default_language))

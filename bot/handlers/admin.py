@@ -17,7 +17,7 @@ from aiogram.types import CallbackQuery, Message
 from bot.commands import publish_organiser_menu, withdraw_organiser_menu
 from bot.handlers.filters import Is
 from bot.flows.admin import MAX_FILE_BYTES, AdminFlow, AdminReply, Organiser
-from bot.flows.citizen import CitizenFlow, User
+from bot.flows.participant import ParticipantFlow, User
 from bot.flows.screens import Reply, Screen
 from bot.handlers.render import answer_callback, send_reply, send_screen
 
@@ -67,10 +67,10 @@ async def on_admin_help(message: Message, admin_flow: AdminFlow) -> None:
     await _send(message.bot, message.chat.id, await admin_flow.help(_organiser(message)))
 
 
-async def on_help(message: Message, admin_flow: AdminFlow, citizen_flow: CitizenFlow) -> None:
+async def on_help(message: Message, admin_flow: AdminFlow, participant_flow: ParticipantFlow) -> None:
     """An organiser's /help: what every citizen reads, then the organiser commands, in one message."""
     sender = message.from_user
-    citizen = await citizen_flow.help(User(external_id=str(sender.id), language_code=sender.language_code))
+    citizen = await participant_flow.help(User(external_id=str(sender.id), language_code=sender.language_code))
     organiser = await admin_flow.help(_organiser(message))
     text = "\n\n".join(screen.text for screen in [*citizen.messages, *organiser.messages])
     await send_reply(message.bot, message.chat.id, Reply(messages=[Screen(text)]))

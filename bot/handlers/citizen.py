@@ -6,7 +6,7 @@ from aiogram.filters import Command, CommandObject, CommandStart
 from aiogram.types import CallbackQuery, Message
 
 from bot.handlers.filters import Is
-from bot.flows.citizen import CitizenFlow, User
+from bot.flows.participant import ParticipantFlow, User
 from bot.handlers.render import answer_callback, send_reply
 
 
@@ -25,41 +25,41 @@ def _pressed_label(query: CallbackQuery) -> str | None:
     return None
 
 
-async def on_start(message: Message, command: CommandObject, citizen_flow: CitizenFlow) -> None:
-    reply = await citizen_flow.start(_user(message), command.args)
+async def on_start(message: Message, command: CommandObject, participant_flow: ParticipantFlow) -> None:
+    reply = await participant_flow.start(_user(message), command.args)
     await send_reply(message.bot, message.chat.id, reply)
 
 
-async def on_help(message: Message, citizen_flow: CitizenFlow) -> None:
-    await send_reply(message.bot, message.chat.id, await citizen_flow.help(_user(message)))
+async def on_help(message: Message, participant_flow: ParticipantFlow) -> None:
+    await send_reply(message.bot, message.chat.id, await participant_flow.help(_user(message)))
 
 
-async def on_language(message: Message, citizen_flow: CitizenFlow) -> None:
-    await send_reply(message.bot, message.chat.id, await citizen_flow.choose_language_menu(_user(message)))
+async def on_language(message: Message, participant_flow: ParticipantFlow) -> None:
+    await send_reply(message.bot, message.chat.id, await participant_flow.choose_language_menu(_user(message)))
 
 
-async def on_consultations(message: Message, citizen_flow: CitizenFlow) -> None:
-    await send_reply(message.bot, message.chat.id, await citizen_flow.consultations(_user(message)))
+async def on_consultations(message: Message, participant_flow: ParticipantFlow) -> None:
+    await send_reply(message.bot, message.chat.id, await participant_flow.consultations(_user(message)))
 
 
-async def on_unknown_command(message: Message, citizen_flow: CitizenFlow) -> None:
-    await send_reply(message.bot, message.chat.id, await citizen_flow.unknown_command(_user(message)))
+async def on_unknown_command(message: Message, participant_flow: ParticipantFlow) -> None:
+    await send_reply(message.bot, message.chat.id, await participant_flow.unknown_command(_user(message)))
 
 
-async def on_text(message: Message, citizen_flow: CitizenFlow) -> None:
-    await send_reply(message.bot, message.chat.id, await citizen_flow.text(_user(message), message.text))
+async def on_text(message: Message, participant_flow: ParticipantFlow) -> None:
+    await send_reply(message.bot, message.chat.id, await participant_flow.text(_user(message), message.text))
 
 
-async def on_location(message: Message, citizen_flow: CitizenFlow) -> None:
-    reply = await citizen_flow.location(_user(message), message.location.latitude, message.location.longitude)
+async def on_location(message: Message, participant_flow: ParticipantFlow) -> None:
+    reply = await participant_flow.location(_user(message), message.location.latitude, message.location.longitude)
     await send_reply(message.bot, message.chat.id, reply)
 
 
-async def on_button(query: CallbackQuery, citizen_flow: CitizenFlow, redelivered: bool = False) -> None:
+async def on_button(query: CallbackQuery, participant_flow: ParticipantFlow, redelivered: bool = False) -> None:
     message_text = getattr(query.message, "text", None)
     sender = query.from_user
     user = User(external_id=str(sender.id), language_code=sender.language_code, redelivered=redelivered)
-    reply = await citizen_flow.callback(user, query.data, _pressed_label(query), message_text)
+    reply = await participant_flow.callback(user, query.data, _pressed_label(query), message_text)
     await answer_callback(query, reply)
 
 

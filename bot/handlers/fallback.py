@@ -23,7 +23,7 @@ from aiogram.types import CallbackQuery, ErrorEvent, Message
 
 from bot.handlers.filters import Is
 from bot.backend import BackendError
-from bot.flows.citizen import User
+from bot.flows.participant import User
 from bot.flows.fallback import FallbackFlow
 from bot.handlers.render import answer_callback, send_reply
 

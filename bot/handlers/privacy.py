@@ -6,7 +6,7 @@ from aiogram.filters import Command, Filter
 from aiogram.types import CallbackQuery, Message
 
 from bot.handlers.filters import Is
-from bot.flows.citizen import User
+from bot.flows.participant import User
 from bot.flows.privacy import PrivacyFlow
 from bot.handlers.render import answer_callback, send_reply
 

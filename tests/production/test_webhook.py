@@ -99,7 +99,7 @@ async def test_a_repeated_update_id_is_handled_once(webhook, db, demo):
 
 async def test_updates_from_one_user_keep_their_order(webhook, demo):
     t = webhook
-    flow = t.dispatcher["citizen_flow"]
+    flow = t.dispatcher["participant_flow"]
     original_start = flow.start
 
     async def slow_start(*args, **kwargs):
@@ -127,7 +127,7 @@ async def test_updates_from_one_user_keep_their_order(webhook, demo):
 async def test_an_outage_answers_503_and_telegram_delivers_again(webhook, db, demo):
     t = webhook
     await reach_first_proposal(t)
-    backend = t.dispatcher["citizen_flow"].backend
+    backend = t.dispatcher["participant_flow"].backend
     original_vote, failures = backend.vote, []
 
     async def vote_during_outage(*args, **kwargs):
@@ -165,7 +165,7 @@ async def test_a_reply_that_failed_after_the_answer_was_stored_comes_with_the_re
 
 async def test_a_bug_is_reported_to_the_user_and_acknowledged(webhook, demo, caplog):
     t = webhook
-    flow = t.dispatcher["citizen_flow"]
+    flow = t.dispatcher["participant_flow"]
 
     async def broken(*_args, **_kwargs):
         raise RuntimeError("a bug")

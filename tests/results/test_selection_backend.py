@@ -23,17 +23,17 @@ def _pairs_item(slug: str, n: int, max_pairs: int = 5, **extra) -> dict:
                                      "proposals": texts(n), "max_pairs": max_pairs, **extra}]}
 
 
-async def _accept_citizen_proposal(http, db, slug: str, item_id: int, text: str) -> int:  # noqa: ANN001
+async def _accept_citizen_proposal(http, db, registry, slug: str, item_id: int, text: str) -> int:  # noqa: ANN001
     author = await fresh_participant(http, slug, f"author-{text[:8]}")
     submitted = await http.post(f"/participant/{author}/proposals",
                                 json={"item_id": item_id, "text": text, "language": "en"})
     assert submitted.status_code == 201, submitted.text
     async with db.session() as session:  # the moderation code path (it tells its process's selectors)
-        await moderation.decide(session, submitted.json()["id"], accept=True)
+        await moderation.decide(session, registry, submitted.json()["id"], accept=True)
     return submitted.json()["id"]
 
 
-async def test_a_proposal_accepted_after_5000_votes_gets_20_comparisons_within_40_pairs(http, db):
+async def test_a_proposal_accepted_after_5000_votes_gets_20_comparisons_within_40_pairs(http, db, api_app):
     consultation = await create(db, _pairs_item("late-idea", 100, allow_citizen_proposals=True))
     item = await item_of(db, consultation.id, "best")
     await bulk_pair_votes(db, consultation.id, item.id, await proposal_ids(db, item.id), 5000)
@@ -41,8 +41,9 @@ async def test_a_proposal_accepted_after_5000_votes_gets_20_comparisons_within_4
     # The first request builds the item's selector from the 5 000 votes; the new proposal comes after.
     warm = await fresh_participant(http, "late-idea", "warm-up")
     assert (await screen(http, warm, "late-idea"))["pair"]
-    assert item.id in selection.registry_for(db).items
-    newcomer = await _accept_citizen_proposal(http, db, "late-idea", item.id, "A brand new idea for the riverside")
+    assert item.id in api_app.state.selection.items
+    newcomer = await _accept_citizen_proposal(http, db, api_app.state.selection, "late-idea", item.id,
+                                              "A brand new idea for the riverside")
 
     served = 0
     for n in range(40):
@@ -71,7 +72,7 @@ async def test_a_proposal_accepted_after_5000_votes_gets_20_comparisons_within_4
     assert later < 10
 
 
-async def test_a_proposal_that_leaves_the_pool_is_never_served_again(http, db):
+async def test_a_proposal_that_leaves_the_pool_is_never_served_again(http, db, api_app):
     consultation = await create(db, _pairs_item("leaving", 12, max_pairs=10))
     item = await item_of(db, consultation.id, "best")
     ids = await proposal_ids(db, item.id)
@@ -87,10 +88,10 @@ async def test_a_proposal_that_leaves_the_pool_is_never_served_again(http, db):
             pair = current["pair"]
             assert not {pair["left"]["id"], pair["right"]["id"]} & gone
             await http.post(f"/participant/{pid}/pairs/{pair['token']}", json={"outcome": "left"})
-    assert not set(selection.registry_for(db).items[item.id].selector.proposal_ids) & gone
+    assert not set(api_app.state.selection.items[item.id].selector.proposal_ids) & gone
 
 
-async def test_every_pair_once_per_participant_then_done(http, db):
+async def test_every_pair_once_per_participant_then_done(http, db, api_app):
     consultation = await create(db, _pairs_item("all-pairs", 5, max_pairs=50))
     pid = await fresh_participant(http, "all-pairs", "completist")
     seen = set()
@@ -104,11 +105,11 @@ async def test_every_pair_once_per_participant_then_done(http, db):
     assert consultation.slug == "all-pairs"
 
 
-async def test_skips_and_cant_decide_never_move_scores_and_an_answer_after_a_skip_is_marked(http, db):
+async def test_skips_and_cant_decide_never_move_scores_and_an_answer_after_a_skip_is_marked(http, db, api_app):
     consultation = await create(db, _pairs_item("skippy", 6, max_pairs=10))
     item = await item_of(db, consultation.id, "best")
     pid = await fresh_participant(http, "skippy", "skipper")
-    registry = selection.registry_for(db)
+    registry = api_app.state.selection
 
     async def answer(outcome: str) -> dict:
         pair = (await screen(http, pid, "skippy"))["pair"]
@@ -129,12 +130,12 @@ async def test_skips_and_cant_decide_never_move_scores_and_an_answer_after_a_ski
     assert registry.items[item.id].selector.comparisons(winner) == 1
 
 
-async def test_background_refit_folds_in_new_votes(http, db):
+async def test_background_refit_folds_in_new_votes(http, db, api_app):
     consultation = await create(db, _pairs_item("refits", 8))
     item = await item_of(db, consultation.id, "best")
     pid = await fresh_participant(http, "refits", "someone")
     assert (await screen(http, pid, "refits"))["pair"]
-    registry = selection.registry_for(db)
+    registry = api_app.state.selection
     state = registry.items[item.id]
     a, b = state.selector.proposal_ids[:2]
     for _ in range(60):  # more than the refit threshold (50 new votes)
@@ -147,7 +148,7 @@ async def test_background_refit_folds_in_new_votes(http, db):
     assert state.selector.comparisons(a) == 60 and not state.refitting
 
 
-async def test_new_statements_are_heard_first_then_uncertainty_decides(http, db):
+async def test_new_statements_are_heard_first_then_uncertainty_decides(http, db, api_app):
     consultation = await create(db, {"slug": "statements", "items": [
         {"key": "ideas", "type": "proposal", "prompt": {"en": "Agree?"}, "proposals": texts(30),
          "allow_citizen_proposals": True, "max_votes": 3}]})
@@ -163,13 +164,14 @@ async def test_new_statements_are_heard_first_then_uncertainty_decides(http, db)
         await session.commit()
     warm = await fresh_participant(http, "statements", "warm-up")
     assert (await screen(http, warm, "statements"))["proposal"]
-    newcomer = await _accept_citizen_proposal(http, db, "statements", item.id, "Benches along every bus stop")
+    newcomer = await _accept_citizen_proposal(http, db, api_app.state.selection, "statements", item.id,
+                                              "Benches along every bus stop")
     for n in range(10):  # ProposalSelector's quota: 10 votes
         pid = await fresh_participant(http, "statements", f"voter-{n}")
         shown = (await screen(http, pid, "statements"))["proposal"]
         assert shown["id"] == newcomer
         await http.post(f"/participant/{pid}/votes", json={"proposal_id": newcomer, "choice": "agree"})
-    assert registry_votes(db, item.id, newcomer) == 10
+    assert registry_votes(api_app.state.selection, item.id, newcomer) == 10
     # Heard: the next participant is not sent to it first any more, and nobody sees a statement twice
     # or more than max_votes of them.
     pid = await fresh_participant(http, "statements", "after")
@@ -180,11 +182,11 @@ async def test_new_statements_are_heard_first_then_uncertainty_decides(http, db)
     assert len(seen) == len(set(seen)) == 3
 
 
-def registry_votes(db, item_id: int, proposal_id: int) -> int:  # noqa: ANN001
-    return selection.registry_for(db).items[item_id].selector.votes(proposal_id)
+def registry_votes(registry, item_id: int, proposal_id: int) -> int:  # noqa: ANN001
+    return registry.items[item_id].selector.votes(proposal_id)
 
 
-async def test_serving_a_pair_runs_the_same_statements_at_100_and_at_2000_proposals(http, db):
+async def test_serving_a_pair_runs_the_same_statements_at_100_and_at_2000_proposals(http, db, api_app):
     from sqlalchemy import event
 
     statements: list[str] = []
@@ -200,7 +202,7 @@ async def test_serving_a_pair_runs_the_same_statements_at_100_and_at_2000_propos
         warm = await fresh_participant(http, f"size-{n}", f"warm-{n}")
         await screen(http, warm, f"size-{n}")  # builds the selector
         pid = await fresh_participant(http, f"size-{n}", f"measured-{n}")
-        selection.registry_for(db)._pool_checked_at = float("-inf")  # both measured requests check the pool
+        api_app.state.selection._pool_checked_at = float("-inf")  # both measured requests check the pool
         event.listen(db.engine.sync_engine, "before_cursor_execute", count)
         try:
             statements.clear()
@@ -213,12 +215,12 @@ async def test_serving_a_pair_runs_the_same_statements_at_100_and_at_2000_propos
     assert len(per_size[100]) == len(per_size[2000])
 
 
-async def test_a_burst_of_new_proposals_larger_than_one_pool_check_is_read_over_the_next_requests(http, db):
+async def test_a_burst_of_new_proposals_larger_than_one_pool_check_is_read_over_the_next_requests(http, db, api_app):
     consultation = await create(db, _pairs_item("burst", 6, max_pairs=50))
     item = await item_of(db, consultation.id, "best")
     warm = await fresh_participant(http, "burst", "warm-up")
     assert (await screen(http, warm, "burst"))["pair"]
-    registry = selection.registry_for(db)
+    registry = api_app.state.selection
     burst = 2 * selection.NEW_PER_CHECK + 7
     now = utcnow()
     async with db.session() as session:  # e.g. an import, or moderation in another process
@@ -239,15 +241,16 @@ async def test_a_burst_of_new_proposals_larger_than_one_pool_check_is_read_over_
     assert not {pid for pid in registry._watch if pid in new}
 
 
-async def test_moderation_tells_the_selector_at_once_without_waiting_for_the_pool_check(http, db):
+async def test_moderation_tells_the_selector_at_once_without_waiting_for_the_pool_check(http, db, api_app):
     consultation = await create(db, _pairs_item("told", 30, allow_citizen_proposals=True))
     item = await item_of(db, consultation.id, "best")
     await bulk_pair_votes(db, consultation.id, item.id, await proposal_ids(db, item.id), 1000)  # all heard
     warm = await fresh_participant(http, "told", "warm-up")
     assert (await screen(http, warm, "told"))["pair"]
-    registry = selection.registry_for(db)
+    registry = api_app.state.selection
     registry._pool_checked_at = float("inf")  # no pool check from now on: only the moderation route can tell it
-    newcomer = await _accept_citizen_proposal(http, db, "told", item.id, "A brand new idea told at once")
+    newcomer = await _accept_citizen_proposal(http, db, api_app.state.selection, "told", item.id,
+                                              "A brand new idea told at once")
     assert newcomer in registry.items[item.id].selector.proposal_ids
     pair = (await screen(http, await fresh_participant(http, "told", "next"), "told"))["pair"]
     assert newcomer in (pair["left"]["id"], pair["right"]["id"])  # heard first, from the very next request

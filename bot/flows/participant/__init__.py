@@ -1,0 +1,58 @@
+"""The participant's conversation in Telegram: language, consent, profile, then the consultation's items one
+screen at a time. Each part lives in a module named after what the participant does there:
+
+- ``welcome``: /start and deep links, the language, consent, the profile questions, the open consultations;
+- ``questions``: answering question items with buttons;
+- ``proposals``: votes and their "why?", pairs, starting an own proposal;
+- ``typed``: free-text answers, typed proposals, places and their comments;
+- ``conversation``: what they share (drawing the next screen, telling a stored or refused answer).
+"""
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from bot.backend import BackendError
+from bot.flows import buttons, callbacks
+from bot.flows.participant.conversation import Press, User
+from bot.flows.participant.proposals import Proposals
+from bot.flows.participant.questions import Questions
+from bot.flows.participant.typed import TypedInput
+from bot.flows.participant.welcome import Welcome
+from bot.flows.screens import Reply
+
+__all__ = ["ParticipantFlow", "User"]
+
+
+class ParticipantFlow(Welcome, Questions, Proposals, TypedInput):
+    """Every command, message and button press of a participant in a private chat, answered with a Reply."""
+
+    async def callback(self, user: User, data: str | None, pressed: str | None = None,
+                       message_text: str | None = None) -> Reply:
+        """A button press, understood from its data and our own state. ``pressed`` (the button's label) and
+        ``message_text`` (the message it sat under) only dress up the edit: Telegram sends neither for a
+        message older than 48 hours (an InaccessibleMessage), and a compatible server may leave out the keyboard."""
+        participant = await self.known.identify(user.external_id)
+        button = callbacks.unpack(data)
+        handler = self._handlers.get(type(button))
+        if handler is None:
+            return self._inactive(participant, user)
+        press = Press(user, participant, pressed, message_text)
+        try:
+            return await handler(self, press, button)
+        except BackendError as error:
+            return self._refusal(participant, user, error)
+
+    _handlers: dict[type[Any], Callable[[Any, Press, Any], Awaitable[Reply]]] = {
+        buttons.Language: Welcome._on_language, buttons.Consent: Welcome._on_consent,
+        buttons.Switch: Welcome._on_switch, buttons.ProfileAnswer: Welcome._on_profile,
+        buttons.ProfileSkip: Welcome._on_profile,
+        buttons.Option: Questions._on_option, buttons.Scale: Questions._on_scale, buttons.SkipItem: Questions._on_skip,
+        buttons.Toggle: Questions._on_toggle, buttons.BudgetToggle: Questions._on_toggle,
+        buttons.ToggleDone: Questions._on_toggles_done, buttons.BudgetDone: Questions._on_toggles_done,
+        buttons.Vote: Proposals._on_vote, buttons.Qualify: Proposals._on_qualification,
+        buttons.QualifySkip: Proposals._on_qualification, buttons.Pair: Proposals._on_pair,
+        buttons.PairUndecided: Proposals._on_pair_undecided, buttons.PairReason: Proposals._on_pair_reason,
+        buttons.NewProposal: Proposals._on_new_proposal, buttons.SkipComment: TypedInput._on_skip_comment,
+    }
+    """Each button's handler, by the type its callback data unpacks to (bot/flows/buttons.py)."""
