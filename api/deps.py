@@ -1,4 +1,4 @@
-"""Shared route dependencies: the database session and the service token check."""
+"""Shared route dependencies: the database session, the service token check, a consultation by its slug."""
 from __future__ import annotations
 
 import hmac
@@ -9,8 +9,10 @@ from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api.errors import ApiError
+from api.errors import ApiError, not_found
+from storage.consultations import by_slug
 from storage.db import Database
+from storage.models import Consultation
 
 log = logging.getLogger(__name__)
 bearer = HTTPBearer(auto_error=False, description="The service token (VICHE_SERVICE_TOKEN).")
@@ -41,6 +43,14 @@ async def _close(s: AsyncSession) -> None:
             await s.invalidate()
         except Exception:  # noqa: BLE001 - it is gone either way
             pass
+
+
+async def consultation_or_404(slug: str, db: AsyncSession = Depends(session)) -> Consultation:
+    """The consultation a route's ``{slug}`` names, or 404."""
+    consultation = await by_slug(db, slug)
+    if consultation is None:
+        raise not_found(f"consultation {slug!r}")
+    return consultation
 
 
 async def require_service_token(

@@ -45,8 +45,6 @@ BIG_MODULES: dict[str, str] = {
     "api/results.py": "every item kind's results in one place: split planned by the architecture issue point 3",
     "bot/broadcaster.py": "the outbox sender's rate limits, retries and resumption are one state machine, read "
                           "together when a delivery goes wrong",
-    "bot/flows/admin.py": "the organisers' whole conversation (upload, preview, status, figures, moderation, links); "
-                          "its argument parsing is already apart (bot/flows/admin_args.py)",
     "api/participation.py": "a participant's path and every idempotent write of an answer, which share the same "
                             "race rules",
     "api/scoring/pair_selection.py": "one algorithm (which pair next) with its long explanation in the docstring",
@@ -212,7 +210,7 @@ def test_the_checker_catches_a_module_over_the_limit(copy_of_the_code: Path):
 
 def test_the_organiser_button_codes_name_the_shared_vocabulary():
     # The letters are the buttons' codec (old buttons in chats must keep working); the names are core's.
-    from bot.flows.admin_args import REASON_CODES, STATUS_CODES
+    from bot.flows.organiser.buttons import REASON_CODES, STATUS_CODES
     from core.vocabulary import REJECT_REASONS, STATUS_ACTIONS
 
     assert sorted(REASON_CODES.values()) == sorted(REJECT_REASONS)

@@ -14,8 +14,8 @@ from sqlalchemy import select
 
 from bot.i18n import translator
 from storage.models import Consultation
-from storage.models_admin import Organiser
-from tests.admin.support import ADMIN, SLUG, citizen_proposal, snapshot
+from storage.models_organiser import Organiser
+from tests.organiser.support import ADMIN, SLUG, citizen_proposal, snapshot
 
 INACTIVE = "This button is no longer active."
 FAILURE = "Something went wrong on our side. Please try again in a moment."

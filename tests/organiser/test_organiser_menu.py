@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from bot.flows.menu import command_descriptions, organiser_commands, organiser_help
 from bot.i18n import SUPPORTED, translator
-from tests.admin.support import ADMIN
+from tests.organiser.support import ADMIN
 
 CITIZEN = 6001
 ORGANISER_COMMANDS = {c.name for c in organiser_commands(translator("en"), owner=True)}
@@ -78,7 +78,7 @@ async def test_help_lists_the_organiser_and_owner_commands_for_an_owner(telegram
 
 def test_new_is_plain_text_in_every_language():
     """No parse mode is used, so markdown would show as it is: no backticks around the command."""
-    from bot.flows.admin import AdminFlow, Organiser  # noqa: F401 - the string lives in the organiser flow
+    from bot.flows.organiser.definitions import Definitions  # noqa: F401 - the string lives in /new's module
     for code in SUPPORTED:
         text = translator(code)._(
             "Send me the consultation's definition file (YAML or JSON) as a document. "

@@ -6,10 +6,10 @@ import json
 import yaml
 from sqlalchemy import select
 
-from bot.flows.admin import author_message, reason_for_author
+from bot.flows.organiser.moderation import author_message, reason_for_author
 from bot.i18n import translator
 from storage.models import Consultation, Participant, Proposal
-from tests.admin.support import ADMIN, SLUG, citizen_proposal, example_text, snapshot, upload
+from tests.organiser.support import ADMIN, SLUG, citizen_proposal, example_text, snapshot, upload
 from core.definition import check_text
 
 CITIZEN = 5004
@@ -240,7 +240,7 @@ async def test_admin_help_lists_owner_commands_for_owners(telegram):
 
 
 def test_long_replies_are_split_under_telegram_limits():
-    from bot.flows.admin import MESSAGE_LIMIT, _chunks
+    from bot.flows.organiser.replies import MESSAGE_LIMIT, chunks as _chunks
 
     lines = [f"f.yaml:{n}: items[{n}].prompt: no text in de" for n in range(400)]
     screens = _chunks("\n".join(lines))

@@ -9,8 +9,8 @@ import time
 from sqlalchemy import select
 
 from storage.models import Consultation
-from tests.admin.support import ADMIN, example_text, upload
-from tests.admin.test_admin_bot import send_file
+from tests.organiser.support import ADMIN, example_text, upload
+from tests.organiser.test_organiser_bot import send_file
 from viche.cli import main
 from core.definition import MAX_DEPTH, MAX_VALUES, check_text
 

@@ -6,10 +6,10 @@ import asyncio
 from sqlalchemy import delete, select
 
 from api.errors import ApiError
-from api.routes_organiser import _payload
+from api.organiser.links import payload as start_payload
 from storage.models import Consultation, Contact, Proposal
-from storage.models_admin import Organiser
-from tests.admin.support import ADMIN, SLUG, citizen_proposal, example_text, snapshot, upload
+from storage.models_organiser import Organiser
+from tests.organiser.support import ADMIN, SLUG, citizen_proposal, example_text, snapshot, upload
 
 
 async def test_a_file_becomes_a_draft_which_can_be_replaced_until_launched(http, db):
@@ -54,14 +54,19 @@ async def test_incomplete_translations_are_saved_with_warnings(http):
 async def test_status_changes_follow_the_lifecycle(http):
     await upload(http, example_text())
     url = f"/organiser/consultations/{SLUG}/status"
-    for action, status in (("launch", "open"), ("pause", "paused"), ("resume", "open"), ("close", "closed")):
+    assert [row["actions"] for row in (await http.get("/organiser/consultations")).json()] == [["launch"]]
+    # Each row says which actions its status allows now: the bot offers exactly these (core.vocabulary.TRANSITIONS).
+    for action, status, actions in (("launch", "open", ["pause", "close"]), ("pause", "paused", ["resume", "close"]),
+                                    ("resume", "open", ["pause", "close"]), ("close", "closed", [])):
         response = await http.post(url, json={"action": action})
         assert response.status_code == 200 and response.json()["status"] == status
+        assert response.json()["actions"] == actions
     again = await http.post(url, json={"action": "resume"})
     assert again.status_code == 409 and again.json()["error"]["consultation_status"] == "closed"
     assert (await http.post("/organiser/consultations/nope/status", json={"action": "launch"})).status_code == 404
     listed = (await http.get("/organiser/consultations")).json()
-    assert listed == [{"slug": SLUG, "title": "Нова набережна Південного Бугу", "status": "closed", "participants": 0}]
+    assert listed == [{"slug": SLUG, "title": "Нова набережна Південного Бугу", "status": "closed", "participants": 0,
+                       "actions": []}]
 
 
 async def test_stats_count_answers_per_item_and_waiting_proposals(http, db, riverside):
@@ -124,7 +129,7 @@ async def test_link_and_qr_code(http, riverside):
         assert response.status_code == 400 and response.json()["error"]["code"] == code
     assert (await http.get("/organiser/consultations/nope/qr.png", params={"bot": "viche_bot"})).status_code == 404
     try:  # the longest slug with the longest source exceeds Telegram's 64-character /start payload
-        _payload("a" * 42, "b" * 40)
+        start_payload("a" * 42, "b" * 40)
     except ApiError as error:
         assert error.code == "payload_too_long"
     else:

@@ -10,8 +10,8 @@ from sqlalchemy import select
 
 from core import assertion
 from storage.models import Consultation
-from storage.models_admin import Organiser
-from tests.admin.support import ADMIN, SLUG
+from storage.models_organiser import Organiser
+from tests.organiser.support import ADMIN, SLUG
 from tests.conftest import SERVICE_TOKEN, acting_as
 
 CITIZEN = 7001

@@ -6,7 +6,7 @@ import re
 
 from bot.flows.menu import organiser_help
 from bot.i18n import translator
-from tests.admin.support import ADMIN, SLUG, citizen_proposal
+from tests.organiser.support import ADMIN, SLUG, citizen_proposal
 
 CYRILLIC = re.compile(r"[\u0400-\u04FF]")
 UK_TITLE, EN_TITLE, DE_TITLE = "Нова набережна Південного Бугу", "A new Southern Bug riverside", "Ein neues Ufer am Südlichen Bug"
