@@ -84,6 +84,19 @@ def test_enumerated_values_are_whole_names_the_api_accepts():
                 assert all(len(name) > 2 for name in names), (kind, names)
 
 
+def test_coded_names_go_out_as_their_codes_and_come_back_as_names():
+    """An organiser's reject reason goes out as its code (a whole name beside an id and a slug would not fit),
+    exactly as before the codec, so buttons already in chats keep working; in Python it is the whole name."""
+    assert organiser.Reject(7, "several_ideas", "-").pack() == "xj:7:s:-"
+    assert callbacks.unpack("xj:7:s:-") == organiser.Reject(7, "several_ideas", "-")
+    assert callbacks.unpack("xj:7:several_ideas:-") is None
+    assert callbacks.unpack("xs:c:riverside-2027") == organiser.ChooseStatus("close", "riverside-2027")
+    with pytest.raises(ValueError):
+        organiser.Reject(7, "rude", "-").pack()  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="distinct"):
+        callbacks.Codes({"yes": "y", "yeah": "y"})
+
+
 def test_over_64_bytes_is_refused_when_packed():
     with pytest.raises(callbacks.CallbackTooLong):
         buttons.Switch("a" * 62).pack()

@@ -9,7 +9,7 @@ from api.errors import ApiError
 from api.organiser.links import payload as start_payload
 from storage.models import Consultation, Contact, Proposal
 from storage.models_organiser import Organiser
-from tests.organiser.support import ADMIN, SLUG, citizen_proposal, example_text, snapshot, upload
+from tests.organiser.support import ORGANISER, SLUG, citizen_proposal, example_text, snapshot, upload
 
 
 async def test_a_file_becomes_a_draft_which_can_be_replaced_until_launched(http, db):
@@ -199,19 +199,19 @@ async def test_a_proposal_already_in_the_pool_cannot_be_accepted_twice(http, db,
 
 
 async def test_owners_grant_and_revoke_organisers(http, db):
-    # ``http`` acts as the owner ADMIN (tests/conftest.py); who may do what is tested in test_organiser_identity.py
-    assert (await http.get(f"/organiser/access/{ADMIN}")).json() == {"telegram_id": ADMIN, "organiser": True,
+    # ``http`` acts as the owner ORGANISER (tests/conftest.py); who may do what is tested in test_organiser_identity.py
+    assert (await http.get(f"/organiser/access/{ORGANISER}")).json() == {"telegram_id": ORGANISER, "organiser": True,
                                                                      "owner": True}
     assert (await http.get("/organiser/access/5")).json()["organiser"] is False
     big = 7_000_000_000  # Telegram ids do not fit in 32 bits
     granted = await http.post("/organiser/organisers", json={"telegram_id": big})
     assert granted.status_code == 201 and granted.json()["source"] == "granted"
-    assert granted.json()["granted_by"] == ADMIN
+    assert granted.json()["granted_by"] == ORGANISER
     assert (await http.post("/organiser/organisers", json={"telegram_id": big})).status_code == 200
     assert (await http.get(f"/organiser/access/{big}")).json()["organiser"] is True
     listed = (await http.get("/organiser/organisers")).json()
-    assert [(o["telegram_id"], o["source"]) for o in listed] == [(ADMIN, "configured"), (big, "granted")]
-    assert (await http.delete(f"/organiser/organisers/{ADMIN}")).status_code == 409
+    assert [(o["telegram_id"], o["source"]) for o in listed] == [(ORGANISER, "configured"), (big, "granted")]
+    assert (await http.delete(f"/organiser/organisers/{ORGANISER}")).status_code == 409
     revoked = (await http.delete(f"/organiser/organisers/{big}")).json()
     assert revoked == {"telegram_id": big, "revoked": True}
     assert (await http.get(f"/organiser/access/{big}")).json()["organiser"] is False
