@@ -211,10 +211,11 @@ def test_the_checker_catches_a_module_over_the_limit(copy_of_the_code: Path):
 def test_the_organiser_button_codes_name_the_shared_vocabulary():
     # The letters are the buttons' codec (old buttons in chats must keep working); the names are core's.
     from bot.flows.organiser.buttons import REASON_CODES, STATUS_CODES
-    from core.vocabulary import REJECT_REASONS, STATUS_ACTIONS
+    from core.vocabulary import REJECT_REASONS, STATUS_ACTIONS, TRANSITIONS
 
     assert sorted(REASON_CODES.values()) == sorted(REJECT_REASONS)
     assert sorted(STATUS_CODES.values()) == sorted(STATUS_ACTIONS)
+    assert STATUS_ACTIONS == tuple(TRANSITIONS)  # the Literal's names are exactly the transitions' actions
 
 
 def test_no_router_filter_is_a_bare_magic_filter():

@@ -28,7 +28,7 @@ from api.organiser.schemas import (AccessOut, ConsultationRow, DefinitionUpload,
 from api.organiser.stats import consultation_stats, count, title
 from core.definition import check_text
 from core.settings import Settings
-from core.vocabulary import TRANSITIONS
+from core.vocabulary import TRANSITIONS, StatusAction
 from storage.consultations import by_slug, save_definition
 from storage.models import Consultation, Enrolment
 from storage.models_organiser import Organiser
@@ -46,7 +46,7 @@ async def app_settings(request: Request) -> Settings:
     return request.app.state.settings
 
 
-def allowed_actions(status: str) -> list[str]:
+def allowed_actions(status: str) -> list[StatusAction]:
     """The status actions a consultation in ``status`` allows (``core.vocabulary.TRANSITIONS``), in their order:
     the bot offers exactly these."""
     return [action for action, (sources, _target) in TRANSITIONS.items() if status in sources]

@@ -7,9 +7,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field
 
 from api import schemas
-from core.vocabulary import STATUS_ACTIONS
-
-StatusAction = Literal[STATUS_ACTIONS]
+from core.vocabulary import StatusAction
 
 
 class ItemStats(BaseModel):

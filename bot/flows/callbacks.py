@@ -136,7 +136,7 @@ def _fields(spec: type[CallbackData]) -> list[tuple[dataclasses.Field[Any], Any]
     known = _FIELDS.get(spec)
     if known is None:
         hints = typing.get_type_hints(spec, include_extras=True)
-        known = [(field, hints[field.name]) for field in dataclasses.fields(spec)]
+        known = [(field, hints[field.name]) for field in dataclasses.fields(typing.cast(Any, spec))]
         for field, kind in known:
             codes = _codes(kind)
             if codes is not None and set(codes.table) != set(typing.get_args(typing.get_args(kind)[0])):
@@ -169,7 +169,7 @@ def _pack_value(kind: Any, value: Any, where: str) -> str:
     if typing.get_origin(kind) is Literal:
         if value not in typing.get_args(kind):
             raise ValueError(f"{where}: {value!r} is not one of {typing.get_args(kind)}")
-        return value
+        return str(value)
     if typing.get_origin(kind) is frozenset:
         if not all(isinstance(p, int) and 0 <= p < 64 for p in value):
             raise ValueError(f"{where}: positions must be 0 to 63, not {sorted(value)}")

@@ -13,7 +13,7 @@ from typing import Annotated, Literal, TypeGuard
 
 from bot.flows.callbacks import CallbackData, Codes
 from bot.flows.organiser.arguments import MAX_TELEGRAM_ID, is_language, is_slug
-from core.vocabulary import REJECT_REASONS, STATUS_ACTIONS
+from core.vocabulary import STATUS_ACTIONS, RejectReason, StatusAction
 
 MAX_POSITION = 10_000  # the preview route's own bound
 ALL = "-"  # moderation scope: every consultation
@@ -21,8 +21,6 @@ STATUS_CODES = {"l": "launch", "p": "pause", "r": "resume", "c": "close"}
 REASON_CODES = {"o": "off_topic", "i": "incomprehensible", "n": "insulting", "a": "advertising",
                 "s": "several_ideas", "d": "duplicate", "x": "other"}
 
-StatusAction = Literal[STATUS_ACTIONS]
-RejectReason = Literal[REJECT_REASONS]
 _STATUS = Codes({name: code for code, name in STATUS_CODES.items()})
 _REASON = Codes({name: code for code, name in REASON_CODES.items()})
 _DISMISS = Codes({"cancel": "0", "end_preview": "1"})

@@ -150,7 +150,7 @@ class OrganiserFlow:
     async def callback(self, user: Organiser, data: str | None, message_text: str | None = None) -> OrganiserReply:
         tr = await self._tr(user)
         button = callbacks.unpack(data)
-        handler = self._buttons.get(type(button))
+        handler = None if button is None else self._buttons.get(type(button))
         if button is None or handler is None:
             return OrganiserReply(toast=tr._("This button is no longer active."))
         return await handler(tr, button, message_text)

@@ -10,11 +10,11 @@ from typing import Any, get_args
 from bot.backend import Backend, BackendError
 from bot.flows.items import quoted as in_marks
 from bot.flows.organiser.arguments import refuse_slug, words
-from bot.flows.organiser.buttons import (ALL, Accept, BackToProposal, Reject, RejectReason, ShowReasons,
-                                         SkipProposal)
+from bot.flows.organiser.buttons import ALL, Accept, BackToProposal, Reject, ShowReasons, SkipProposal
 from bot.flows.organiser.replies import Notice, OrganiserReply, failure, status_label
 from bot.flows.screens import Button, Screen
 from bot.i18n import Translator, translator
+from core.vocabulary import RejectReason
 
 _REASONS: tuple[RejectReason, ...] = get_args(RejectReason)  # core.vocabulary.REJECT_REASONS, in their order
 

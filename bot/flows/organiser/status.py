@@ -10,10 +10,11 @@ from typing import Any
 
 from bot.backend import Backend, BackendError
 from bot.flows.organiser.arguments import is_slug, refuse_slug, words
-from bot.flows.organiser.buttons import ChooseStatus, ConfirmClose, Dismiss, StatusAction
+from bot.flows.organiser.buttons import ChooseStatus, ConfirmClose, Dismiss
 from bot.flows.organiser.replies import OrganiserReply, chunks, failure, say, status_label
 from bot.flows.screens import Button, Screen
 from bot.i18n import Translator
+from core.vocabulary import StatusAction
 
 
 class Statuses:
