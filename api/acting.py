@@ -17,7 +17,7 @@ from api.deps import session
 from api.errors import ApiError
 from core.assertion import HEADER, InvalidAssertion, verify
 from core.settings import Settings
-from storage.models_admin import Organiser
+from storage.models_organiser import Organiser
 
 actor_header = APIKeyHeader(
     name=HEADER, auto_error=False, scheme_name="ActingOrganiser",

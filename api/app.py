@@ -5,12 +5,13 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from api import routes_delivery, routes_organiser, routes_privacy, routes_results
+from api import routes_delivery, routes_privacy, routes_results
 from api.acting import document_both_credentials
 from api.broadcast import routes as broadcast_routes
 from api.content_cache import ContentCache
 from api.docs_pages import install_docs
 from api.errors import install_error_handlers
+from api.organiser import routes as organiser_routes
 from api.participant import routes as participant_routes
 from api.partner import install as install_partner_api
 from api.results import ResultsCache
@@ -43,8 +44,8 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     install_error_handlers(app)
     install_docs(app)  # served from installed files: the pages work offline
     app.include_router(participant_routes.router)
-    app.include_router(routes_organiser.router)
-    app.include_router(routes_organiser.bot_router)
+    app.include_router(organiser_routes.router)
+    app.include_router(organiser_routes.bot_router)
     app.include_router(routes_results.router)
     app.include_router(routes_privacy.router)
     app.include_router(routes_delivery.router)

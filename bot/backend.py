@@ -123,8 +123,8 @@ class Backend:
     async def stats(self, slug: str, lang: str | None = None) -> dict:
         return await self._call("GET", f"/organiser/consultations/{slug}/stats", params=_lang(lang))
 
-    # ---- organiser routes (admin commands) --------------------------------------------------------
-    # Kept together at the end of the class; used by bot/flows/admin.py.
+    # ---- organiser routes (organiser commands) --------------------------------------------------------
+    # Kept together at the end of the class; used by bot/flows/organiser/.
 
     async def _bytes(self, method: str, path: str, **kwargs: Any) -> bytes:
         return (await self._request(method, path, **kwargs)).content

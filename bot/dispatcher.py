@@ -10,7 +10,7 @@ from aiogram.methods.base import Response, TelegramMethod
 from bot.acting import ActingUser
 from bot.backend import Backend
 from bot.commands import publish_commands
-from bot.flows.admin import AdminFlow
+from bot.flows.organiser.flow import OrganiserFlow
 from bot.flows.participant import ParticipantFlow
 from bot.flows.fallback import FallbackFlow
 from bot.flows.known import KnownParticipants
@@ -26,7 +26,7 @@ def build_dispatcher(backend: Backend, *, default_language: str = "uk") -> Dispa
     known = KnownParticipants(backend)  # shared: /forget must be seen by the participant flow at once
     dispatcher["participant_flow"] = ParticipantFlow(backend, known, default_language=default_language)
     dispatcher["backend"] = backend
-    dispatcher["admin_flow"] = AdminFlow(backend, known, default_language=default_language)
+    dispatcher["organiser_flow"] = OrganiserFlow(backend, known, default_language=default_language)
     dispatcher.include_router(admin.build_router())  # before the citizen router: non-organisers fall through
     broadcasts.install(dispatcher, backend, default_language)  # /digests, /stop; organisers' /digest, /broadcasts
     dispatcher["privacy_flow"] = PrivacyFlow(backend, known, default_language=default_language)

@@ -7,7 +7,7 @@ import os
 import pytest
 from sqlalchemy import select
 
-from storage.models_admin import Organiser
+from storage.models_organiser import Organiser
 from tests.test_sandbox_demo_browser import ARGS, CHROMIUM, free_port
 from viche.runner import started
 from core.settings import Settings

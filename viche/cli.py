@@ -113,7 +113,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def cmd_stats(args: argparse.Namespace) -> int:
-    from api.routes_organiser import consultation_stats
+    from api.organiser.stats import consultation_stats
     from storage.consultations import by_slug
     from viche.database import run_with_database
 

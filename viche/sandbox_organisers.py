@@ -10,7 +10,7 @@ from sqlalchemy.exc import IntegrityError
 
 from core.settings import Settings
 from storage.db import Database
-from storage.models_admin import Organiser
+from storage.models_organiser import Organiser
 
 
 class SandboxOrganisers:

@@ -9,17 +9,23 @@ which never imports aiogram, and stricter:
 - ``unpack()`` returns None for anything we did not produce (forged, stale from an older version, garbage):
   every field is checked against its type, and the data must be exactly what ``pack()`` writes for the value;
 - enumerated values (a choice, a reason) are written as their whole names: a first letter that two of them
-  share ("unknown", "undecided") once stored one reason for the other.
+  share ("unknown", "undecided") once stored one reason for the other. Where whole names cannot fit beside the
+  other fields in 64 bytes (an organiser's reject reason beside a proposal id and a slug), the kind gives an
+  explicit table of short codes, ``Annotated[Literal[...], Codes({...})]``: one code per name, checked to cover
+  every name once; the value in Python is still the whole name.
 
 Field types: ``int`` (decimal), ``str`` (a token of letters, digits, ``-`` and ``_``: slugs, keys, pair
-tokens), ``Literal["a", "b"]`` (one of these names) and ``frozenset[int]`` (positions 0–63, as a hex bitmask).
+tokens), ``Literal["a", "b"]`` (one of these names, or its code under ``Codes``) and ``frozenset[int]``
+(positions 0–63, as a hex bitmask).
 """
 from __future__ import annotations
 
 import dataclasses
 import re
 import typing
-from typing import Any, ClassVar, Literal, TypeVar
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Annotated, Any, ClassVar, Literal, TypeVar
 
 MAX_BYTES = 64
 SEP = ":"
@@ -34,6 +40,21 @@ T = TypeVar("T", bound="CallbackData")
 
 class CallbackTooLong(ValueError):
     pass
+
+
+@dataclass(frozen=True)
+class Codes:
+    """The short code written for each name of an enumerated field (name → code)."""
+
+    table: Mapping[str, str]
+
+    def __post_init__(self) -> None:
+        codes = list(self.table.values())
+        if len(set(codes)) != len(codes) or not all(_TOKEN.fullmatch(code) for code in codes):
+            raise ValueError(f"codes must be distinct tokens: {dict(self.table)}")
+
+    def name(self, code: str) -> str | None:
+        return next((name for name, known in self.table.items() if known == code), None)
 
 
 _REGISTRY: dict[str, type["CallbackData"]] = {}
@@ -108,18 +129,35 @@ def registered() -> dict[str, type[CallbackData]]:
     return dict(_REGISTRY)
 
 
-_FIELDS: dict[type, list[tuple[dataclasses.Field, Any]]] = {}
+_FIELDS: dict[type, list[tuple[dataclasses.Field[Any], Any]]] = {}
 
 
-def _fields(spec: type[CallbackData]) -> list[tuple[dataclasses.Field, Any]]:
+def _fields(spec: type[CallbackData]) -> list[tuple[dataclasses.Field[Any], Any]]:
     known = _FIELDS.get(spec)
     if known is None:
-        hints = typing.get_type_hints(spec)
-        known = _FIELDS[spec] = [(field, hints[field.name]) for field in dataclasses.fields(spec)]
+        hints = typing.get_type_hints(spec, include_extras=True)
+        known = [(field, hints[field.name]) for field in dataclasses.fields(typing.cast(Any, spec))]
+        for field, kind in known:
+            codes = _codes(kind)
+            if codes is not None and set(codes.table) != set(typing.get_args(typing.get_args(kind)[0])):
+                raise TypeError(f"{spec.__name__}.{field.name}: the codes must cover its names exactly")
+        _FIELDS[spec] = known
     return known
 
 
+def _codes(kind: Any) -> Codes | None:
+    """The codes of an ``Annotated[Literal[...], Codes(...)]`` field, else None."""
+    if typing.get_origin(kind) is not Annotated:
+        return None
+    return next((extra for extra in kind.__metadata__ if isinstance(extra, Codes)), None)
+
+
 def _pack_value(kind: Any, value: Any, where: str) -> str:
+    codes = _codes(kind)
+    if codes is not None:
+        if value not in codes.table:
+            raise ValueError(f"{where}: {value!r} is not one of {tuple(codes.table)}")
+        return codes.table[value]
     if kind is int:
         if isinstance(value, bool) or not isinstance(value, int) or abs(value) >= _LIMIT:
             raise ValueError(f"{where}: {value!r} is not an integer")
@@ -131,7 +169,7 @@ def _pack_value(kind: Any, value: Any, where: str) -> str:
     if typing.get_origin(kind) is Literal:
         if value not in typing.get_args(kind):
             raise ValueError(f"{where}: {value!r} is not one of {typing.get_args(kind)}")
-        return value
+        return str(value)
     if typing.get_origin(kind) is frozenset:
         if not all(isinstance(p, int) and 0 <= p < 64 for p in value):
             raise ValueError(f"{where}: positions must be 0 to 63, not {sorted(value)}")
@@ -140,6 +178,10 @@ def _pack_value(kind: Any, value: Any, where: str) -> str:
 
 
 def _unpack_value(kind: Any, part: str) -> Any:
+    codes = _codes(kind)
+    if codes is not None:
+        name = codes.name(part)
+        return _INVALID if name is None else name
     if kind is int:
         return int(part) if _INT.fullmatch(part) and abs(int(part)) < _LIMIT else _INVALID
     if kind is str:

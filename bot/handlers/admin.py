@@ -16,7 +16,7 @@ from aiogram.types import CallbackQuery, Message
 
 from bot.commands import publish_organiser_menu, withdraw_organiser_menu
 from bot.handlers.filters import Is
-from bot.flows.admin import MAX_FILE_BYTES, AdminFlow, AdminReply, Organiser
+from bot.flows.organiser.flow import MAX_FILE_BYTES, Organiser, OrganiserFlow, OrganiserReply
 from bot.flows.participant import ParticipantFlow, User
 from bot.flows.screens import Reply, Screen
 from bot.handlers.render import answer_callback, send_reply, send_screen
@@ -27,30 +27,30 @@ log = logging.getLogger(__name__)
 class IsOrganiser(Filter):
     """VICHE_ADMINS, VICHE_OWNERS and granted organisers, as the backend knows them."""
 
-    async def __call__(self, event: Message | CallbackQuery, admin_flow: AdminFlow) -> bool:
-        return event.from_user is not None and await admin_flow.allowed(event.from_user.id)
+    async def __call__(self, event: Message | CallbackQuery, organiser_flow: OrganiserFlow) -> bool:
+        return event.from_user is not None and await organiser_flow.allowed(event.from_user.id)
 
 
 class IsOwner(Filter):
-    async def __call__(self, event: Message | CallbackQuery, admin_flow: AdminFlow) -> bool:
-        return event.from_user is not None and await admin_flow.is_owner(event.from_user.id)
+    async def __call__(self, event: Message | CallbackQuery, organiser_flow: OrganiserFlow) -> bool:
+        return event.from_user is not None and await organiser_flow.is_owner(event.from_user.id)
 
 
-class AdminButton(Filter):
+class OrganiserButton(Filter):
     async def __call__(self, query: CallbackQuery) -> bool:
-        return AdminFlow.handles(query.data)
+        return OrganiserFlow.handles(query.data)
 
 
 def _organiser(event: Message | CallbackQuery) -> Organiser:
     return Organiser(telegram_id=event.from_user.id, language_code=event.from_user.language_code)
 
 
-async def _send(bot: Bot, chat_id: int, reply: AdminReply) -> None:
+async def _send(bot: Bot, chat_id: int, reply: OrganiserReply) -> None:
     await send_reply(bot, chat_id, reply)
     await _notify(bot, reply)
 
 
-async def _notify(bot: Bot, reply: AdminReply) -> None:
+async def _notify(bot: Bot, reply: OrganiserReply) -> None:
     for notice in reply.notices:
         try:
             await send_screen(bot, notice.chat_id, notice.screen)
@@ -63,74 +63,74 @@ async def _notify(bot: Bot, reply: AdminReply) -> None:
             await withdraw_organiser_menu(bot, change.telegram_id)
 
 
-async def on_admin_help(message: Message, admin_flow: AdminFlow) -> None:
-    await _send(message.bot, message.chat.id, await admin_flow.help(_organiser(message)))
+async def on_admin_help(message: Message, organiser_flow: OrganiserFlow) -> None:
+    await _send(message.bot, message.chat.id, await organiser_flow.help(_organiser(message)))
 
 
-async def on_help(message: Message, admin_flow: AdminFlow, participant_flow: ParticipantFlow) -> None:
+async def on_help(message: Message, organiser_flow: OrganiserFlow, participant_flow: ParticipantFlow) -> None:
     """An organiser's /help: what every citizen reads, then the organiser commands, in one message."""
     sender = message.from_user
     citizen = await participant_flow.help(User(external_id=str(sender.id), language_code=sender.language_code))
-    organiser = await admin_flow.help(_organiser(message))
+    organiser = await organiser_flow.help(_organiser(message))
     text = "\n\n".join(screen.text for screen in [*citizen.messages, *organiser.messages])
     await send_reply(message.bot, message.chat.id, Reply(messages=[Screen(text)]))
 
 
-async def on_new(message: Message, admin_flow: AdminFlow) -> None:
-    await _send(message.bot, message.chat.id, await admin_flow.new(_organiser(message)))
+async def on_new(message: Message, organiser_flow: OrganiserFlow) -> None:
+    await _send(message.bot, message.chat.id, await organiser_flow.new(_organiser(message)))
 
 
-async def on_document(message: Message, admin_flow: AdminFlow) -> None:
+async def on_document(message: Message, organiser_flow: OrganiserFlow) -> None:
     user, document = _organiser(message), message.document
-    if not admin_flow.takes_document(user, document.file_name, message.caption):
-        await _send(message.bot, message.chat.id, await admin_flow.not_a_definition(user))
+    if not organiser_flow.takes_document(user, document.file_name, message.caption):
+        await _send(message.bot, message.chat.id, await organiser_flow.not_a_definition(user))
         return
     if document.file_size and document.file_size > MAX_FILE_BYTES:
-        await _send(message.bot, message.chat.id, await admin_flow.file_too_large(user))
+        await _send(message.bot, message.chat.id, await organiser_flow.file_too_large(user))
         return
     content = await message.bot.download(document)
-    reply = await admin_flow.upload(user, document.file_name, content.read() if content else b"")
+    reply = await organiser_flow.upload(user, document.file_name, content.read() if content else b"")
     await _send(message.bot, message.chat.id, reply)
 
 
-async def on_list(message: Message, admin_flow: AdminFlow) -> None:
-    await _send(message.bot, message.chat.id, await admin_flow.list(_organiser(message)))
+async def on_list(message: Message, organiser_flow: OrganiserFlow) -> None:
+    await _send(message.bot, message.chat.id, await organiser_flow.list(_organiser(message)))
 
 
-async def on_status(message: Message, command: CommandObject, admin_flow: AdminFlow) -> None:
-    reply = await admin_flow.status(_organiser(message), command.command.lower(), command.args)
+async def on_status(message: Message, command: CommandObject, organiser_flow: OrganiserFlow) -> None:
+    reply = await organiser_flow.status(_organiser(message), command.command.lower(), command.args)
     await _send(message.bot, message.chat.id, reply)
 
 
-async def on_stats(message: Message, command: CommandObject, admin_flow: AdminFlow) -> None:
-    await _send(message.bot, message.chat.id, await admin_flow.stats(_organiser(message), command.args))
+async def on_stats(message: Message, command: CommandObject, organiser_flow: OrganiserFlow) -> None:
+    await _send(message.bot, message.chat.id, await organiser_flow.stats(_organiser(message), command.args))
 
 
-async def on_preview(message: Message, command: CommandObject, admin_flow: AdminFlow) -> None:
-    await _send(message.bot, message.chat.id, await admin_flow.preview(_organiser(message), command.args))
+async def on_preview(message: Message, command: CommandObject, organiser_flow: OrganiserFlow) -> None:
+    await _send(message.bot, message.chat.id, await organiser_flow.preview(_organiser(message), command.args))
 
 
-async def on_moderate(message: Message, command: CommandObject, admin_flow: AdminFlow) -> None:
-    await _send(message.bot, message.chat.id, await admin_flow.moderate(_organiser(message), command.args))
+async def on_moderate(message: Message, command: CommandObject, organiser_flow: OrganiserFlow) -> None:
+    await _send(message.bot, message.chat.id, await organiser_flow.moderate(_organiser(message), command.args))
 
 
-async def on_link(message: Message, command: CommandObject, admin_flow: AdminFlow) -> None:
+async def on_link(message: Message, command: CommandObject, organiser_flow: OrganiserFlow) -> None:
     me = await message.bot.me()
-    reply = await admin_flow.link(_organiser(message), command.args, me.username or "")
+    reply = await organiser_flow.link(_organiser(message), command.args, me.username or "")
     await _send(message.bot, message.chat.id, reply)
 
 
-async def on_grant(message: Message, command: CommandObject, admin_flow: AdminFlow) -> None:
-    await _send(message.bot, message.chat.id, await admin_flow.grant(_organiser(message), command.args))
+async def on_grant(message: Message, command: CommandObject, organiser_flow: OrganiserFlow) -> None:
+    await _send(message.bot, message.chat.id, await organiser_flow.grant(_organiser(message), command.args))
 
 
-async def on_revoke(message: Message, command: CommandObject, admin_flow: AdminFlow) -> None:
-    await _send(message.bot, message.chat.id, await admin_flow.revoke(_organiser(message), command.args))
+async def on_revoke(message: Message, command: CommandObject, organiser_flow: OrganiserFlow) -> None:
+    await _send(message.bot, message.chat.id, await organiser_flow.revoke(_organiser(message), command.args))
 
 
-async def on_button(query: CallbackQuery, admin_flow: AdminFlow) -> None:
+async def on_button(query: CallbackQuery, organiser_flow: OrganiserFlow) -> None:
     message_text = getattr(query.message, "text", None)
-    reply = await admin_flow.callback(_organiser(query), query.data, message_text)
+    reply = await organiser_flow.callback(_organiser(query), query.data, message_text)
     await answer_callback(query, reply)
     await _notify(query.bot, reply)
 
@@ -153,5 +153,5 @@ def build_router() -> Router:
     router.message.register(on_link, Command("link"), organiser)
     router.message.register(on_grant, Command("grant"), owner)
     router.message.register(on_revoke, Command("revoke"), owner)
-    router.callback_query.register(on_button, AdminButton(), organiser)
+    router.callback_query.register(on_button, OrganiserButton(), organiser)
     return router

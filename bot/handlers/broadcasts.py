@@ -14,7 +14,7 @@ from aiogram.filters import Command, CommandObject, Filter
 from aiogram.types import CallbackQuery, Message
 
 from bot.handlers.filters import Is
-from bot.flows.admin import AdminFlow, Organiser
+from bot.flows.organiser.flow import Organiser, OrganiserFlow
 from bot.flows.digests import DigestFlow, Person
 from bot.handlers.admin import IsOrganiser
 from bot.handlers.render import answer_callback, send_reply
@@ -26,10 +26,10 @@ def _person(event: Message | CallbackQuery) -> Person:
     return Person(telegram_id=event.from_user.id, language_code=event.from_user.language_code)
 
 
-async def _organiser(event: Message | CallbackQuery, admin_flow: AdminFlow) -> Person:
+async def _organiser(event: Message | CallbackQuery, organiser_flow: OrganiserFlow) -> Person:
     """An organiser, with the language they read by the rule of every screen (the one they chose first)."""
     sender = event.from_user
-    language = await admin_flow.language(Organiser(telegram_id=sender.id, language_code=sender.language_code))
+    language = await organiser_flow.language(Organiser(telegram_id=sender.id, language_code=sender.language_code))
     return Person(telegram_id=sender.id, language_code=language)
 
 
@@ -50,21 +50,21 @@ async def on_button(query: CallbackQuery, digest_flow: DigestFlow) -> None:
     await answer_callback(query, await digest_flow.callback(_person(query), query.data))
 
 
-async def on_digest(message: Message, command: CommandObject, digest_flow: DigestFlow, admin_flow: AdminFlow,
+async def on_digest(message: Message, command: CommandObject, digest_flow: DigestFlow, organiser_flow: OrganiserFlow,
                     delivery: Any = None) -> None:
-    refusal = await admin_flow.digest_refusal(Organiser(message.from_user.id, message.from_user.language_code),
+    refusal = await organiser_flow.digest_refusal(Organiser(message.from_user.id, message.from_user.language_code),
                                               command.args)
     if refusal is not None:
         await send_reply(message.bot, message.chat.id, refusal)
         return
-    reply = await digest_flow.start_digest(await _organiser(message, admin_flow), message.chat.id, command.args)
+    reply = await digest_flow.start_digest(await _organiser(message, organiser_flow), message.chat.id, command.args)
     await send_reply(message.bot, message.chat.id, reply)
     if delivery is not None:  # the delivery engine of this process (viche.runner): start now, not at its next poll
         delivery.wake()
 
 
-async def on_broadcasts(message: Message, digest_flow: DigestFlow, admin_flow: AdminFlow) -> None:
-    await send_reply(message.bot, message.chat.id, await digest_flow.broadcasts(await _organiser(message, admin_flow)))
+async def on_broadcasts(message: Message, digest_flow: DigestFlow, organiser_flow: OrganiserFlow) -> None:
+    await send_reply(message.bot, message.chat.id, await digest_flow.broadcasts(await _organiser(message, organiser_flow)))
 
 
 def build_router() -> Router:

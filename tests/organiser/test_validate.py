@@ -9,7 +9,7 @@ import yaml
 from core.definition import ConsultationDef, check_text, json_schema_text
 from viche.cli import main
 from viche.validate import SCHEMA_FILE
-from tests.admin.support import EXAMPLE, example_text
+from tests.organiser.support import EXAMPLE, example_text
 
 
 def line_of(text: str, needle: str, occurrence: int = 1) -> int:

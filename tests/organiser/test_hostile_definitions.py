@@ -9,8 +9,8 @@ import time
 from sqlalchemy import select
 
 from storage.models import Consultation
-from tests.admin.support import ADMIN, example_text, upload
-from tests.admin.test_admin_bot import send_file
+from tests.organiser.support import ORGANISER, example_text, upload
+from tests.organiser.test_organiser_bot import send_file
 from viche.cli import main
 from core.definition import MAX_DEPTH, MAX_VALUES, check_text
 
@@ -99,11 +99,11 @@ async def test_the_organiser_route_answers_422_at_once_and_keeps_serving(http, d
 
 async def test_new_in_the_bot_answers_at_once_with_the_problem(telegram, db):
     for name in ("laughs.yaml", "deep.json"):
-        await telegram.send(ADMIN, "/new")
+        await telegram.send(ORGANISER, "/new")
         started = time.perf_counter()
-        await send_file(telegram, ADMIN, name, HOSTILE[name])
+        await send_file(telegram, ORGANISER, name, HOSTILE[name])
         assert time.perf_counter() - started < 1, name
-        reply = telegram.texts(ADMIN)[-1]
+        reply = telegram.texts(ORGANISER)[-1]
         assert reply.startswith(f"❌ {name} has 1 problem; nothing was saved:"), reply
         assert "the file is too complex: " in reply and WHY[name] in reply
     async with db.session() as s:

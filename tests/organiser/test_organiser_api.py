@@ -6,10 +6,10 @@ import asyncio
 from sqlalchemy import delete, select
 
 from api.errors import ApiError
-from api.routes_organiser import _payload
+from api.organiser.links import payload as start_payload
 from storage.models import Consultation, Contact, Proposal
-from storage.models_admin import Organiser
-from tests.admin.support import ADMIN, SLUG, citizen_proposal, example_text, snapshot, upload
+from storage.models_organiser import Organiser
+from tests.organiser.support import ORGANISER, SLUG, citizen_proposal, example_text, snapshot, upload
 
 
 async def test_a_file_becomes_a_draft_which_can_be_replaced_until_launched(http, db):
@@ -54,14 +54,19 @@ async def test_incomplete_translations_are_saved_with_warnings(http):
 async def test_status_changes_follow_the_lifecycle(http):
     await upload(http, example_text())
     url = f"/organiser/consultations/{SLUG}/status"
-    for action, status in (("launch", "open"), ("pause", "paused"), ("resume", "open"), ("close", "closed")):
+    assert [row["actions"] for row in (await http.get("/organiser/consultations")).json()] == [["launch"]]
+    # Each row says which actions its status allows now: the bot offers exactly these (core.vocabulary.TRANSITIONS).
+    for action, status, actions in (("launch", "open", ["pause", "close"]), ("pause", "paused", ["resume", "close"]),
+                                    ("resume", "open", ["pause", "close"]), ("close", "closed", [])):
         response = await http.post(url, json={"action": action})
         assert response.status_code == 200 and response.json()["status"] == status
+        assert response.json()["actions"] == actions
     again = await http.post(url, json={"action": "resume"})
     assert again.status_code == 409 and again.json()["error"]["consultation_status"] == "closed"
     assert (await http.post("/organiser/consultations/nope/status", json={"action": "launch"})).status_code == 404
     listed = (await http.get("/organiser/consultations")).json()
-    assert listed == [{"slug": SLUG, "title": "Нова набережна Південного Бугу", "status": "closed", "participants": 0}]
+    assert listed == [{"slug": SLUG, "title": "Нова набережна Південного Бугу", "status": "closed", "participants": 0,
+                       "actions": []}]
 
 
 async def test_stats_count_answers_per_item_and_waiting_proposals(http, db, riverside):
@@ -124,7 +129,7 @@ async def test_link_and_qr_code(http, riverside):
         assert response.status_code == 400 and response.json()["error"]["code"] == code
     assert (await http.get("/organiser/consultations/nope/qr.png", params={"bot": "viche_bot"})).status_code == 404
     try:  # the longest slug with the longest source exceeds Telegram's 64-character /start payload
-        _payload("a" * 42, "b" * 40)
+        start_payload("a" * 42, "b" * 40)
     except ApiError as error:
         assert error.code == "payload_too_long"
     else:
@@ -194,19 +199,19 @@ async def test_a_proposal_already_in_the_pool_cannot_be_accepted_twice(http, db,
 
 
 async def test_owners_grant_and_revoke_organisers(http, db):
-    # ``http`` acts as the owner ADMIN (tests/conftest.py); who may do what is tested in test_organiser_identity.py
-    assert (await http.get(f"/organiser/access/{ADMIN}")).json() == {"telegram_id": ADMIN, "organiser": True,
+    # ``http`` acts as the owner ORGANISER (tests/conftest.py); who may do what is tested in test_organiser_identity.py
+    assert (await http.get(f"/organiser/access/{ORGANISER}")).json() == {"telegram_id": ORGANISER, "organiser": True,
                                                                      "owner": True}
     assert (await http.get("/organiser/access/5")).json()["organiser"] is False
     big = 7_000_000_000  # Telegram ids do not fit in 32 bits
     granted = await http.post("/organiser/organisers", json={"telegram_id": big})
     assert granted.status_code == 201 and granted.json()["source"] == "granted"
-    assert granted.json()["granted_by"] == ADMIN
+    assert granted.json()["granted_by"] == ORGANISER
     assert (await http.post("/organiser/organisers", json={"telegram_id": big})).status_code == 200
     assert (await http.get(f"/organiser/access/{big}")).json()["organiser"] is True
     listed = (await http.get("/organiser/organisers")).json()
-    assert [(o["telegram_id"], o["source"]) for o in listed] == [(ADMIN, "configured"), (big, "granted")]
-    assert (await http.delete(f"/organiser/organisers/{ADMIN}")).status_code == 409
+    assert [(o["telegram_id"], o["source"]) for o in listed] == [(ORGANISER, "configured"), (big, "granted")]
+    assert (await http.delete(f"/organiser/organisers/{ORGANISER}")).status_code == 409
     revoked = (await http.delete(f"/organiser/organisers/{big}")).json()
     assert revoked == {"telegram_id": big, "revoked": True}
     assert (await http.get(f"/organiser/access/{big}")).json()["organiser"] is False

@@ -10,7 +10,7 @@ from storage.models import Item
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "riverside.yaml"
 SLUG = "riverside-2027"
-ADMIN = 900001  # VICHE_ADMINS and VICHE_OWNERS of the test settings
+ORGANISER = 900001  # VICHE_ADMINS and VICHE_OWNERS of the test settings
 
 
 def example_text() -> str:

@@ -6,7 +6,7 @@ import re
 
 from bot.flows.menu import organiser_help
 from bot.i18n import translator
-from tests.admin.support import ADMIN, SLUG, citizen_proposal
+from tests.organiser.support import ORGANISER, SLUG, citizen_proposal
 
 CYRILLIC = re.compile(r"[\u0400-\u04FF]")
 UK_TITLE, EN_TITLE, DE_TITLE = "Нова набережна Південного Бугу", "A new Southern Bug riverside", "Ein neues Ufer am Südlichen Bug"
@@ -18,47 +18,47 @@ async def test_an_organiser_who_chose_english_reads_every_screen_in_english_thou
     uk = translator("uk")
 
     # Nothing chosen yet: the app's language (uk), titles in Ukrainian.
-    await telegram.send(ADMIN, "/list", language_code="uk")
-    assert telegram.texts(ADMIN)[-1].startswith(uk._("Consultations:")) and f"«{UK_TITLE}»" in telegram.texts(ADMIN)[-1]
-    await telegram.send(ADMIN, "/language", language_code="uk")
-    picker = telegram.last(ADMIN)
+    await telegram.send(ORGANISER, "/list", language_code="uk")
+    assert telegram.texts(ORGANISER)[-1].startswith(uk._("Consultations:")) and f"«{UK_TITLE}»" in telegram.texts(ORGANISER)[-1]
+    await telegram.send(ORGANISER, "/language", language_code="uk")
+    picker = telegram.last(ORGANISER)
     assert picker["buttons"][0][0]["text"] == "✓ Українська"
 
-    await telegram.press(ADMIN, "English")
-    await telegram.send(ADMIN, "/language", language_code="uk")
-    ticked = [b["text"] for row in telegram.last(ADMIN)["buttons"] for b in row if b["text"].startswith("✓")]
+    await telegram.press(ORGANISER, "English")
+    await telegram.send(ORGANISER, "/language", language_code="uk")
+    ticked = [b["text"] for row in telegram.last(ORGANISER)["buttons"] for b in row if b["text"].startswith("✓")]
     assert ticked == ["✓ English"]  # the chosen language, not the app's
-    switched = len(telegram.messages(ADMIN))
+    switched = len(telegram.messages(ORGANISER))
 
-    await telegram.send(ADMIN, "/list", language_code="uk")
+    await telegram.send(ORGANISER, "/list", language_code="uk")
     # The organiser's own /language enrolled them too (the one open consultation): 2 participants.
-    assert telegram.texts(ADMIN)[-1] == f"Consultations:\n• {SLUG} — “{EN_TITLE}” — open, 2 participants"
-    await telegram.send(ADMIN, f"/stats {SLUG}", language_code="uk")
-    stats = telegram.texts(ADMIN)[-1]
+    assert telegram.texts(ORGANISER)[-1] == f"Consultations:\n• {SLUG} — “{EN_TITLE}” — open, 2 participants"
+    await telegram.send(ORGANISER, f"/stats {SLUG}", language_code="uk")
+    stats = telegram.texts(ORGANISER)[-1]
     assert stats.startswith(f"📊 “{EN_TITLE}” ({SLUG}) — open") and "Participants: 2" in stats
     assert "1. How often do you go to the riverside? — 0 answers" in stats
-    await telegram.send(ADMIN, "/moderate", language_code="uk")
-    card = telegram.texts(ADMIN)[-1]
+    await telegram.send(ORGANISER, "/moderate", language_code="uk")
+    card = telegram.texts(ORGANISER)[-1]
     assert card.startswith(f"🗳 Proposal #{pid} — 1 waiting")
     assert f"“{EN_TITLE}” ({SLUG}) → ideas\nWhat do you think of this proposal?" in card
-    await telegram.press(ADMIN, "Reject")
-    assert "❓ Why is it rejected? The author is told." in telegram.texts(ADMIN)[-1]
-    await telegram.send(ADMIN, "/new", language_code="uk")
-    assert telegram.texts(ADMIN)[-1].startswith("Send me the consultation's definition file (YAML or JSON)")
-    await telegram.send(ADMIN, "/help", language_code="uk")
-    assert organiser_help(translator("en"), owner=True) in telegram.texts(ADMIN)[-1]
-    await telegram.send(ADMIN, "/broadcasts", language_code="uk")
-    assert telegram.texts(ADMIN)[-1] == "No broadcast yet. /digest sends the results to participants."
-    await telegram.send(ADMIN, f"/preview {SLUG}", language_code="uk")
-    assert telegram.texts(ADMIN)[-1].startswith(f"👁 Preview of {SLUG} (uk), screen 1 of 14")  # as participants see it
+    await telegram.press(ORGANISER, "Reject")
+    assert "❓ Why is it rejected? The author is told." in telegram.texts(ORGANISER)[-1]
+    await telegram.send(ORGANISER, "/new", language_code="uk")
+    assert telegram.texts(ORGANISER)[-1].startswith("Send me the consultation's definition file (YAML or JSON)")
+    await telegram.send(ORGANISER, "/help", language_code="uk")
+    assert organiser_help(translator("en"), owner=True) in telegram.texts(ORGANISER)[-1]
+    await telegram.send(ORGANISER, "/broadcasts", language_code="uk")
+    assert telegram.texts(ORGANISER)[-1] == "No broadcast yet. /digest sends the results to participants."
+    await telegram.send(ORGANISER, f"/preview {SLUG}", language_code="uk")
+    assert telegram.texts(ORGANISER)[-1].startswith(f"👁 Preview of {SLUG} (uk), screen 1 of 14")  # as participants see it
 
-    after = [m["text"] for m in telegram.messages(ADMIN)[switched:-1]]  # the preview shows the consultation in uk
+    after = [m["text"] for m in telegram.messages(ORGANISER)[switched:-1]]  # the preview shows the consultation in uk
     assert len(after) == 6 and not [text for text in after if CYRILLIC.search(text)], after
 
 
 async def test_an_organiser_without_a_choice_reads_the_app_language_and_titles_fall_back_to_the_default(
         telegram, riverside):
-    await telegram.send(ADMIN, "/grant 900002")
+    await telegram.send(ORGANISER, "/grant 900002")
     await telegram.send(900002, "/list", language_code="de-AT")
     de = translator("de")
     assert telegram.texts(900002)[-1].startswith(de._("Consultations:")) and DE_TITLE in telegram.texts(900002)[-1]

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.admin.support import SLUG, example_text, upload
+from tests.organiser.support import SLUG, example_text, upload
 
 
 @pytest.fixture

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from bot.flows.menu import command_descriptions, organiser_commands, organiser_help
 from bot.i18n import SUPPORTED, translator
-from tests.admin.support import ADMIN
+from tests.organiser.support import ORGANISER
 
 CITIZEN = 6001
 ORGANISER_COMMANDS = {c.name for c in organiser_commands(translator("en"), owner=True)}
@@ -33,12 +33,12 @@ async def test_a_configured_owner_gets_the_organiser_menu_in_every_language_and_
     await telegram.send(CITIZEN, "/help")  # polling runs, so the startup hooks are done
     fake = telegram.fake
     for code in (*SUPPORTED, None):
-        assert menu(fake, code, chat(ADMIN)) == expected_menu(code, owner=True), code
+        assert menu(fake, code, chat(ORGANISER)) == expected_menu(code, owner=True), code
         assert not {name for name, _ in menu(fake, code)} & ORGANISER_COMMANDS, code
-    assert len({tuple(menu(fake, code, chat(ADMIN))) for code in SUPPORTED}) == len(SUPPORTED)  # really translated
-    assert all(len(text) <= 256 for code in SUPPORTED for _, text in menu(fake, code, chat(ADMIN)))
+    assert len({tuple(menu(fake, code, chat(ORGANISER))) for code in SUPPORTED}) == len(SUPPORTED)  # really translated
+    assert all(len(text) <= 256 for code in SUPPORTED for _, text in menu(fake, code, chat(ORGANISER)))
     # One call per language for the owner's chat; a citizen's chat was never given a menu of its own.
-    assert len(scoped_calls(fake, ADMIN)) == len(SUPPORTED) + 1
+    assert len(scoped_calls(fake, ORGANISER)) == len(SUPPORTED) + 1
     assert scoped_calls(fake, CITIZEN) == [] and menu(fake, "en", chat(CITIZEN)) == []
 
 
@@ -47,14 +47,14 @@ async def test_grant_gives_the_menu_and_revoke_takes_it_away(telegram):
     await telegram.send(CITIZEN, "/help")
     citizen_help = telegram.texts(CITIZEN)[-1]
     assert "/stop" in citizen_help and not [name for name in ORGANISER_COMMANDS if f"/{name} " in citizen_help]
-    await telegram.send(ADMIN, f"/grant {CITIZEN}")
+    await telegram.send(ORGANISER, f"/grant {CITIZEN}")
     for code in (*SUPPORTED, None):
         assert menu(fake, code, chat(CITIZEN)) == expected_menu(code, owner=False), code
     await telegram.send(CITIZEN, "/help", language_code="de")
     organiser = telegram.texts(CITIZEN)[-1]
     assert organiser.endswith(organiser_help(translator("de"))) and "/grant" not in organiser
     assert "/preview <slug> [Sprache]" in organiser
-    await telegram.send(ADMIN, f"/revoke {CITIZEN}")
+    await telegram.send(ORGANISER, f"/revoke {CITIZEN}")
     for code in (*SUPPORTED, None):
         assert menu(fake, code, chat(CITIZEN)) == [], code
     await telegram.send(CITIZEN, "/help")
@@ -62,8 +62,8 @@ async def test_grant_gives_the_menu_and_revoke_takes_it_away(telegram):
 
 
 async def test_help_lists_the_organiser_and_owner_commands_for_an_owner(telegram):
-    await telegram.send(ADMIN, "/help")
-    text = telegram.texts(ADMIN)[-1]
+    await telegram.send(ORGANISER, "/help")
+    text = telegram.texts(ORGANISER)[-1]
     en = translator("en")
     for name, description in command_descriptions(en):
         assert f"/{name} — {description}" in text
@@ -72,13 +72,13 @@ async def test_help_lists_the_organiser_and_owner_commands_for_an_owner(telegram
                  "languages; nothing is recorded", "/grant <Telegram id> — Make someone an organiser",
                  "/digest <slug> [round] — Send participants a results digest", "/stop — No more messages from me"):
         assert line in text
-    await telegram.send(ADMIN, "/admin")
-    assert telegram.texts(ADMIN)[-1] == organiser_help(en, owner=True)
+    await telegram.send(ORGANISER, "/admin")
+    assert telegram.texts(ORGANISER)[-1] == organiser_help(en, owner=True)
 
 
 def test_new_is_plain_text_in_every_language():
     """No parse mode is used, so markdown would show as it is: no backticks around the command."""
-    from bot.flows.admin import AdminFlow, Organiser  # noqa: F401 - the string lives in the organiser flow
+    from bot.flows.organiser.definitions import Definitions  # noqa: F401 - the string lives in /new's module
     for code in SUPPORTED:
         text = translator(code)._(
             "Send me the consultation's definition file (YAML or JSON) as a document. "
@@ -102,9 +102,9 @@ async def test_a_menu_telegram_refuses_is_logged_and_never_stops_anything(api_ap
         bot = build_bot(BOT_TOKEN, base_url)
         try:
             fake.fail_next("setMyCommands", status=400, count=1, description="Bad Request: chat not found")
-            assert await publish_organiser_menu(bot, ADMIN, owner=True) is False
+            assert await publish_organiser_menu(bot, ORGANISER, owner=True) is False
             fake.fail_next("deleteMyCommands", status=400, count=1, description="Bad Request: chat not found")
-            assert await withdraw_organiser_menu(bot, ADMIN) is False
+            assert await withdraw_organiser_menu(bot, ORGANISER) is False
             assert "could not publish the organiser menu of 900001" in caplog.text
             # The backend refusing at startup: the general menus still come, and startup goes on.
             await publish_commands(bot, refusing)
