@@ -32,6 +32,7 @@ from bot.flows.items import quoted as in_marks, render_item
 from bot.flows.known import KnownParticipants
 from bot.flows.language import person_translator
 from bot.flows.menu import organiser_help
+from bot.flows.person import Person
 from bot.flows.screens import Button, Reply, Screen
 from bot.i18n import Translator, translator
 from bot.i18n.formats import format_number, format_share
@@ -42,12 +43,6 @@ PROMPT_LIMIT = 80  # characters of an item's prompt in /stats
 NEW_FILE_WINDOW = 15 * 60  # seconds after /new during which a document is taken as the definition file
 MAX_FILE_BYTES = 512 * 1024
 MESSAGE_LIMIT = 3900
-
-
-@dataclass(frozen=True)
-class Organiser:
-    telegram_id: int
-    language_code: str | None = None
 
 
 @dataclass
@@ -88,21 +83,21 @@ class AdminFlow:
         except BackendError:
             return False
 
-    async def _tr(self, user: Organiser) -> Translator:
+    async def _tr(self, user: Person) -> Translator:
         return await person_translator(self.known, str(user.telegram_id), user.language_code, self.default_language)
 
-    async def language(self, user: Organiser) -> str:
+    async def language(self, user: Person) -> str:
         """The language this organiser reads (for the organiser screens of other flows: /digest, /broadcasts)."""
         return (await self._tr(user)).locale
 
     # ---- help, list --------------------------------------------------------------------------------------
 
-    async def help(self, user: Organiser) -> AdminReply:
+    async def help(self, user: Person) -> AdminReply:
         """The organiser's part of /help (and all of /admin)."""
         tr = await self._tr(user)
         return AdminReply(messages=[Screen(organiser_help(tr, await self.is_owner(user.telegram_id)))])
 
-    async def list(self, user: Organiser) -> AdminReply:
+    async def list(self, user: Person) -> AdminReply:
         tr = await self._tr(user)
         rows = await self.backend.consultations(tr.locale)
         if not rows:
@@ -116,7 +111,7 @@ class AdminFlow:
 
     # ---- /new and the file ---------------------------------------------------------------------------
 
-    async def new(self, user: Organiser) -> AdminReply:
+    async def new(self, user: Person) -> AdminReply:
         self._awaiting_file[user.telegram_id] = time.monotonic() + NEW_FILE_WINDOW
         tr = await self._tr(user)
         # Plain text: no parse mode, so no markdown (Telegram would show backticks as they are).
@@ -125,21 +120,21 @@ class AdminFlow:
             "A new slug creates a draft; the slug of an existing draft replaces it. "
             "To check the file on your computer first, run: viche validate {file}", file="consultation.yaml"))])
 
-    def takes_document(self, user: Organiser, filename: str | None, caption: str | None) -> bool:
+    def takes_document(self, user: Person, filename: str | None, caption: str | None) -> bool:
         """Is this document meant as a definition file (after /new, with /new as caption, or by its name)?"""
         pending = self._awaiting_file.get(user.telegram_id, 0) > time.monotonic()
         named = (filename or "").lower().endswith((".yaml", ".yml", ".json"))
         return pending or named or (caption or "").strip().startswith("/new")
 
-    async def not_a_definition(self, user: Organiser) -> AdminReply:
+    async def not_a_definition(self, user: Person) -> AdminReply:
         return AdminReply(messages=[Screen((await self._tr(user))._(
             "To upload a consultation, send /new first, then the file (.yaml, .yml or .json)."))])
 
-    async def file_too_large(self, user: Organiser) -> AdminReply:
+    async def file_too_large(self, user: Person) -> AdminReply:
         return AdminReply(messages=[Screen((await self._tr(user))._(
             "This file is too large for a definition file (at most {size} KB).", size=MAX_FILE_BYTES // 1024))])
 
-    async def upload(self, user: Organiser, filename: str | None, content: bytes) -> AdminReply:
+    async def upload(self, user: Person, filename: str | None, content: bytes) -> AdminReply:
         tr = await self._tr(user)
         self._awaiting_file.pop(user.telegram_id, None)
         try:
@@ -176,7 +171,7 @@ class AdminFlow:
 
     # ---- status changes ----------------------------------------------------------------------------------
 
-    async def status(self, user: Organiser, action: str, args: str | None) -> AdminReply:
+    async def status(self, user: Person, action: str, args: str | None) -> AdminReply:
         tr = await self._tr(user)
         given = words(args)
         if not given:
@@ -222,7 +217,7 @@ class AdminFlow:
             "close": tr._("🏁 «{title}» is closed. /stats {slug} shows the final figures.", title=title, slug=slug),
         }[action])
 
-    async def digest_refusal(self, user: Organiser, args: str | None) -> AdminReply | None:
+    async def digest_refusal(self, user: Person, args: str | None) -> AdminReply | None:
         """/digest's arguments checked like every organiser command's (its flow takes the slug in any case and
         checks the round itself): a reply refusing them, or None."""
         given = words(args)
@@ -233,7 +228,7 @@ class AdminFlow:
 
     # ---- stats -----------------------------------------------------------------------------------------
 
-    async def stats(self, user: Organiser, args: str | None) -> AdminReply:
+    async def stats(self, user: Person, args: str | None) -> AdminReply:
         tr = await self._tr(user)
         given = words(args)
         if not given:
@@ -265,7 +260,7 @@ class AdminFlow:
 
     # ---- preview -------------------------------------------------------------------------------------
 
-    async def preview(self, user: Organiser, args: str | None) -> AdminReply:
+    async def preview(self, user: Person, args: str | None) -> AdminReply:
         tr = await self._tr(user)
         given = words(args)
         usage = tr._("/preview <slug> [language]")
@@ -348,7 +343,7 @@ class AdminFlow:
 
     # ---- moderation ---------------------------------------------------------------------------------------
 
-    async def moderate(self, user: Organiser, args: str | None) -> AdminReply:
+    async def moderate(self, user: Person, args: str | None) -> AdminReply:
         tr = await self._tr(user)
         given = words(args)
         if given:
@@ -415,7 +410,7 @@ class AdminFlow:
 
     # ---- link ------------------------------------------------------------------------------------------
 
-    async def link(self, user: Organiser, args: str | None, bot_username: str) -> AdminReply:
+    async def link(self, user: Person, args: str | None, bot_username: str) -> AdminReply:
         tr = await self._tr(user)
         given = words(args)
         if not given:
@@ -443,11 +438,11 @@ class AdminFlow:
 
     # ---- owners: grant, revoke ---------------------------------------------------------------------------
 
-    async def grant(self, user: Organiser, args: str | None) -> AdminReply:
+    async def grant(self, user: Person, args: str | None) -> AdminReply:
         """Owners only: the handlers route nobody else here (for them it is an unknown command)."""
         return await self._membership(user, args, grant=True)
 
-    async def revoke(self, user: Organiser, args: str | None) -> AdminReply:
+    async def revoke(self, user: Person, args: str | None) -> AdminReply:
         return await self._membership(user, args, grant=False)
 
     async def is_owner(self, telegram_id: int) -> bool:
@@ -456,7 +451,7 @@ class AdminFlow:
         except BackendError:
             return False
 
-    async def _membership(self, user: Organiser, args: str | None, *, grant: bool) -> AdminReply:
+    async def _membership(self, user: Person, args: str | None, *, grant: bool) -> AdminReply:
         tr = await self._tr(user)
         given = words(args)
         usage = tr._("/grant <Telegram id>") if grant else tr._("/revoke <Telegram id>")
@@ -497,7 +492,7 @@ class AdminFlow:
         """Data of an organiser button (valid or not: a malformed one is answered "no longer active")."""
         return is_organiser_button(data)
 
-    async def callback(self, user: Organiser, data: str | None, message_text: str | None = None) -> AdminReply:
+    async def callback(self, user: Person, data: str | None, message_text: str | None = None) -> AdminReply:
         tr = await self._tr(user)
         pressed = read_button(data)
         if pressed is None:

@@ -12,6 +12,7 @@ from bot.flows.buttons import CANT_DECIDE_REASONS, QUALIFICATIONS
 from bot.flows.deeplink import parse_payload
 from bot.flows.known import KnownParticipants
 from bot.flows.menu import command_descriptions
+from bot.flows.person import Person
 from bot.flows.items import (choice_label, most_choices, qualification_label, quoted, reason_label, render_item,
                              side_label)
 from bot.flows.screens import Button, Reply, Screen
@@ -31,20 +32,10 @@ def _length_hint(tr: Translator, low: object, high: object) -> str:
 
 
 @dataclass(frozen=True)
-class User:
-    """Who wrote: the Telegram user id as a string, and the language their app reports."""
-
-    external_id: str
-    language_code: str | None = None
-    redelivered: bool = False
-    """Telegram delivers this update again because handling it failed before (webhook mode)."""
-
-
-@dataclass(frozen=True)
 class _Press:
     """One button press: who, and what Telegram told of the message (either may be missing)."""
 
-    user: User
+    user: Person
     participant: dict
     pressed: str | None
     message_text: str | None
@@ -58,7 +49,7 @@ class CitizenFlow:
 
     # ---- commands -----------------------------------------------------------------------------
 
-    async def start(self, user: User, payload: str | None = None) -> Reply:
+    async def start(self, user: Person, payload: str | None = None) -> Reply:
         participant = await self.known.identify(user.external_id)
         slug, source = parse_payload(payload)
         tr = self._tr(participant, user)
@@ -81,11 +72,11 @@ class CitizenFlow:
             return Reply(messages=[self._language_picker(user, participant)])
         return await self._continue(user, participant)
 
-    async def choose_language_menu(self, user: User) -> Reply:
+    async def choose_language_menu(self, user: Person) -> Reply:
         participant = await self.known.identify(user.external_id)
         return Reply(messages=[self._language_picker(user, participant)])
 
-    async def help(self, user: User) -> Reply:
+    async def help(self, user: Person) -> Reply:
         participant = await self.known.identify(user.external_id)
         tr = self._tr(participant, user)
         intro = tr._("I run public consultations: you answer a few questions, say what you think of proposals "
@@ -93,7 +84,7 @@ class CitizenFlow:
         commands = "\n".join(f"/{name} — {text}" for name, text in command_descriptions(tr))
         return Reply(messages=[Screen(f"{intro}\n\n{commands}")])
 
-    async def consultations(self, user: User) -> Reply:
+    async def consultations(self, user: Person) -> Reply:
         participant = await self.known.identify(user.external_id)
         return await self._open_list(participant, self._tr(participant, user))
 
@@ -109,13 +100,13 @@ class CitizenFlow:
                 for c in open_now]
         return Reply(messages=[Screen(above + tr._("Open consultations — choose one:"), rows)])
 
-    async def unknown_command(self, user: User) -> Reply:
+    async def unknown_command(self, user: Person) -> Reply:
         participant = await self.known.identify(user.external_id)
         return Reply(messages=[Screen(self._tr(participant, user)._("I don't know this command. /help lists what I can do."))])
 
     # ---- typed input --------------------------------------------------------------------------
 
-    async def text(self, user: User, text: str) -> Reply:
+    async def text(self, user: Person, text: str) -> Reply:
         participant = await self.known.identify(user.external_id)
         if participant["language"] is None:
             return Reply(messages=[self._language_picker(user, participant)])
@@ -153,7 +144,7 @@ class CitizenFlow:
         hint = Screen(tr._("Please answer with the buttons under the message. 👇"))
         return Reply(messages=[hint, self._render(tr, screen)])
 
-    async def location(self, user: User, latitude: float, longitude: float) -> Reply:
+    async def location(self, user: Person, latitude: float, longitude: float) -> Reply:
         participant = await self.known.identify(user.external_id)
         tr = self._tr(participant, user)
         slug = await self._current_slug(participant)
@@ -175,7 +166,7 @@ class CitizenFlow:
 
     # ---- buttons ------------------------------------------------------------------------------
 
-    async def callback(self, user: User, data: str | None, pressed: str | None = None,
+    async def callback(self, user: Person, data: str | None, pressed: str | None = None,
                        message_text: str | None = None) -> Reply:
         """A button press, understood from its data and our own state. ``pressed`` (the button's label) and
         ``message_text`` (the message it sat under) only dress up the edit: Telegram sends neither for a
@@ -400,7 +391,7 @@ class CitizenFlow:
         return Reply(edit=self._answered(press, label), toast=tr._("Saved ✓")).then(
             await self._continue(user, participant, result.get("next")))
 
-    async def _submit_proposal(self, user: User, participant: dict, item_id: int, text: str) -> Reply:
+    async def _submit_proposal(self, user: Person, participant: dict, item_id: int, text: str) -> Reply:
         tr = self._tr(participant, user)
         try:
             await self.backend.propose(participant["id"], item_id, text, tr.locale)
@@ -418,7 +409,7 @@ class CitizenFlow:
                                            "has checked it. We will let you know."))]).then(
             await self._continue(user, participant))
 
-    async def _submit_comment(self, user: User, participant: dict, item_id: int, text: str) -> Reply:
+    async def _submit_comment(self, user: Person, participant: dict, item_id: int, text: str) -> Reply:
         tr = self._tr(participant, user)
         try:
             await self.backend.comment(participant["id"], item_id, text)
@@ -428,7 +419,7 @@ class CitizenFlow:
             return self._refusal(participant, user, error, as_message=True)
         return Reply(messages=[Screen("✓ " + tr._("Saved"))]).then(await self._continue(user, participant))
 
-    def _refusal(self, participant: dict, user: User, error: BackendError, as_message: bool = False) -> Reply:
+    def _refusal(self, participant: dict, user: Person, error: BackendError, as_message: bool = False) -> Reply:
         tr = self._tr(participant, user)
         if error.code in ("already_answered", "already_voted", "already_qualified"):
             text = tr._("You have already answered this one.")
@@ -458,7 +449,7 @@ class CitizenFlow:
         slug = await self._current_slug(participant)
         return await self.backend.next(participant["id"], slug, tr.locale) if slug else None
 
-    def _inactive(self, participant: dict, user: User) -> Reply:
+    def _inactive(self, participant: dict, user: Person) -> Reply:
         return Reply(toast=self._tr(participant, user)._("This button is no longer active."))
 
     # ---- screens ------------------------------------------------------------------------------
@@ -482,7 +473,7 @@ class CitizenFlow:
     def _then_for(self, press: _Press) -> dict | None:
         return self._then(press.participant, self._tr(press.participant, press.user))
 
-    async def _continue(self, user: User, participant: dict, screen: dict | None = None) -> Reply:
+    async def _continue(self, user: Person, participant: dict, screen: dict | None = None) -> Reply:
         """Show whatever the participant should see next in their current consultation (``screen`` when the
         write that came before already returned it)."""
         slug = participant.get("current_consultation")
@@ -538,7 +529,7 @@ class CitizenFlow:
             "Published results never show who you are. You can delete your data at any time with /forget."))
         return Screen(text, [[Button("✅ " + tr._("I agree, let's start"), buttons.Consent(consultation["slug"]).pack())]])
 
-    def _language_picker(self, user: User, participant: dict, notice: str | None = None) -> Screen:
+    def _language_picker(self, user: Person, participant: dict, notice: str | None = None) -> Screen:
         """Languages, the one in use first and ticked: the one chosen, else the app's, else the default.
         Someone who has not chosen one yet is meeting the bot: they are greeted first, not met with a bare
         "Choose your language:"."""
@@ -560,5 +551,5 @@ class CitizenFlow:
             return Screen("", keep_text=True)
         return Screen(f"{press.message_text}\n\n✓ {label}" if label else press.message_text)
 
-    def _tr(self, participant: dict, user: User) -> Translator:
+    def _tr(self, participant: dict, user: Person) -> Translator:
         return translator(resolve_locale(participant.get("language"), user.language_code, self.default_language))

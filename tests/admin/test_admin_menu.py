@@ -78,7 +78,7 @@ async def test_help_lists_the_organiser_and_owner_commands_for_an_owner(telegram
 
 def test_new_is_plain_text_in_every_language():
     """No parse mode is used, so markdown would show as it is: no backticks around the command."""
-    from bot.flows.admin import AdminFlow, Organiser  # noqa: F401 - the string lives in the organiser flow
+    from bot.flows.admin import AdminFlow  # noqa: F401 - the string lives in the organiser flow
     for code in SUPPORTED:
         text = translator(code)._(
             "Send me the consultation's definition file (YAML or JSON) as a document. "
