@@ -59,11 +59,12 @@ async def answer(event: Message | CallbackQuery, reply: Reply) -> None:
         await _send(event.bot, event.chat.id, reply)
 
 
-Flow = Callable[..., Awaitable[Reply]]
+FlowMethod = Callable[..., Awaitable[Reply]]
 Answer = Callable[[Message | CallbackQuery, Reply], Awaitable[None]]
 
 
-def replying(flow: str, method: Flow, *, args: bool = False, send: Answer = answer) -> Callable[..., Awaitable[None]]:
+def replying(flow: str, method: FlowMethod, *, args: bool = False,
+             send: Answer = answer) -> Callable[..., Awaitable[None]]:
     """A handler that asks ``method`` of the flow kept in handler data under ``flow`` for its reply to the
     person (with the command's arguments when ``args``: ``/stats city-budget``), and ``send``-s it."""
 

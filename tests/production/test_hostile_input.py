@@ -197,6 +197,22 @@ async def test_a_message_without_a_sender_reaches_no_handler(t, db, demo, no_err
     assert t.texts(large)[-1].endswith("Choose your language:")
 
 
+async def test_a_press_under_no_message_is_ignored(t, db, demo, no_errors):
+    """A button of an inline message comes with ``inline_message_id`` and no message at all. The bot has no
+    inline mode, so no such button is its own: the press reaches no handler, nothing raises, nothing is sent or
+    stored, and the conversation goes on."""
+    await t.send(CHAT, "/start", language_code="en")
+    sent = len(t.fake.sent_messages(CHAT))
+    query_id = str(secrets.randbits(63))
+    t.fake.open_callback_queries[query_id] = {"chat_id": CHAT, "message_id": 0}  # the fake files answers by chat
+    inject(t.fake, {"callback_query": {"id": query_id, "from": user(CHAT), "inline_message_id": "AAE-inline",
+                                       "chat_instance": "3", "data": "v:1:a"}})
+    await quiet(t)
+    assert len(t.fake.sent_messages(CHAT)) == sent and await count(db, ProposalVote) == 0
+    await t.send(CHAT, "/help")
+    assert len(t.fake.sent_messages(CHAT)) == sent + 1
+
+
 async def test_forged_and_stale_button_data(t, db, demo, no_errors):
     await t.send(CHAT, "/start", language_code="en")
     await t.press(CHAT, "English")
