@@ -66,14 +66,16 @@ Answer = Callable[[Message | CallbackQuery, Reply], Awaitable[None]]
 def replying(flow: str, method: FlowMethod, *, args: bool = False,
              send: Answer = answer) -> Callable[..., Awaitable[None]]:
     """A handler that asks ``method`` of the flow kept in handler data under ``flow`` for its reply to the
-    person (with the command's arguments when ``args``: ``/stats city-budget``), and ``send``-s it."""
+    person (with the command's arguments when ``args``: ``/stats city-budget``), and ``send``-s it. The method
+    is looked up on that flow object, as a handler calling ``flow.method(...)`` would."""
+    name = method.__name__
 
     async def handler(event: Message | CallbackQuery, person: Person, command: CommandObject | None = None,
                       **data: Any) -> None:
         given = (command.args if command is not None else None,) if args else ()
-        await send(event, await method(data[flow], person, *given))
+        await send(event, await getattr(data[flow], name)(person, *given))
 
-    handler.__name__ = handler.__qualname__ = f"on_{method.__name__}"
+    handler.__name__ = handler.__qualname__ = f"on_{name}"
     return handler
 
 
