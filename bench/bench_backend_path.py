@@ -45,7 +45,7 @@ async def walk(database_url: str, participants: int) -> dict[str, Any]:
     from bench.databases import fresh_database
     from bot.backend import Backend
     from bot.dispatcher import build_dispatcher
-    from bot.flows.participant import User
+    from bot.flows.person import Person
     from storage.db import Database
     from storage.migrate import upgrade
     from core.settings import Settings
@@ -82,7 +82,7 @@ async def walk(database_url: str, participants: int) -> dict[str, Any]:
     cpu, wall = time.process_time(), time.perf_counter()
     try:
         for n in range(participants):
-            user = User(external_id=str(10_000 + n), language_code="en")
+            user = Person(telegram_id=10_000 + n, language_code="en")
             reply = await flow.start(user, None)
             updates += 1
             while True:  # press the first button of the latest screen until there is none

@@ -15,7 +15,8 @@ from bot.flows.participant import ParticipantFlow
 from bot.flows.fallback import FallbackFlow
 from bot.flows.known import KnownParticipants
 from bot.flows.privacy import PrivacyFlow
-from bot.handlers import admin, broadcasts, citizen, fallback, privacy
+from bot.handlers import broadcasts, fallback, organiser, participant, privacy
+from bot.handlers.context import PersonContext
 
 
 def build_dispatcher(backend: Backend, *, default_language: str = "uk") -> Dispatcher:
@@ -23,16 +24,17 @@ def build_dispatcher(backend: Backend, *, default_language: str = "uk") -> Dispa
     # record per chat for the life of the process, ~9 KiB a person, and its middleware runs on every update).
     dispatcher = Dispatcher(disable_fsm=True)
     dispatcher.update.outer_middleware(ActingUser())  # organiser requests act as the update's sender
-    known = KnownParticipants(backend)  # shared: /forget must be seen by the participant flow at once
+    dispatcher.update.outer_middleware(PersonContext())  # handlers get data["person"]; no sender, no handler
+    known = KnownParticipants(backend)  # shared: /forget must be seen by the citizen flow at once
     dispatcher["participant_flow"] = ParticipantFlow(backend, known, default_language=default_language)
     dispatcher["backend"] = backend
     dispatcher["organiser_flow"] = OrganiserFlow(backend, known, default_language=default_language)
-    dispatcher.include_router(admin.build_router())  # before the citizen router: non-organisers fall through
+    dispatcher.include_router(organiser.build_router())  # before the participant router: others fall through
     broadcasts.install(dispatcher, backend, default_language)  # /digests, /stop; organisers' /digest, /broadcasts
     dispatcher["privacy_flow"] = PrivacyFlow(backend, known, default_language=default_language)
     dispatcher["fallback_flow"] = FallbackFlow(backend, default_language=default_language, known=known)
-    dispatcher.include_router(privacy.build_router())  # /mydata, /forget: before the citizen's unknown-command reply
-    dispatcher.include_router(citizen.build_router())
+    dispatcher.include_router(privacy.build_router())  # /mydata, /forget: before the unknown-command reply
+    dispatcher.include_router(participant.build_router())
     dispatcher.include_router(fallback.build_router())  # last: media the others ignore, and the error handler
     # The command menu in every language (setMyCommands), and the organisers' own (in their chats only).
     dispatcher.startup.register(publish_commands)

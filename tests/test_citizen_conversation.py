@@ -27,7 +27,9 @@ HINT = "Please answer with the buttons under the message. 👇"
 def no_errors(caplog):
     caplog.set_level(logging.WARNING)
     yield caplog
-    failures = [r for r in caplog.records if r.levelno >= logging.ERROR and r.name.startswith(("bot", "aiogram.event"))]
+    # caplog.records would be the teardown's own records only: the test's are those of its call
+    records = caplog.get_records("setup") + caplog.get_records("call")
+    failures = [r for r in records if r.levelno >= logging.ERROR and r.name.startswith(("bot", "aiogram.event"))]
     assert failures == [], [r.getMessage() for r in failures]
 
 

@@ -8,7 +8,6 @@ dropped, until it does.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
@@ -17,6 +16,7 @@ from babel.dates import format_date, format_timedelta
 from bot.backend import Backend, BackendError
 from bot.flows.buttons import Digests, Switch
 from bot.flows.known import CHANNEL
+from bot.flows.person import Person
 from bot.flows.screens import Button, Reply, Screen
 from bot.i18n import Translator, resolve_locale, translator
 from bot.i18n.formats import format_number, format_share
@@ -190,14 +190,6 @@ def progress_text(tr: Translator, progress: dict[str, Any], eta_seconds: float |
 
 
 # ---- conversations ---------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Person:
-    """Who wrote: their Telegram id (as the backend's external id) and their app's language."""
-
-    telegram_id: int
-    language_code: str | None = None
 
 
 class DigestFlow:

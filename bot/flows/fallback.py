@@ -7,8 +7,8 @@ bot remembers it, else the one Telegram reports.
 from __future__ import annotations
 
 from bot.backend import Backend
-from bot.flows.participant import User
 from bot.flows.known import CHANNEL, KnownParticipants
+from bot.flows.person import Person
 from bot.flows.screens import Reply, Screen
 from bot.i18n import Translator, resolve_locale, translator
 
@@ -19,22 +19,22 @@ class FallbackFlow:
         self.default_language = default_language
         self.known = known
 
-    async def unsupported(self, user: User) -> Reply:
+    async def unsupported(self, user: Person) -> Reply:
         """A sticker, photo, voice message, document … in a private chat."""
         participant = await self.backend.find(CHANNEL, user.external_id)
         tr = self._tr(participant.get("language") if participant else None, user)
         return Reply(messages=[Screen(tr._("I can only read text and buttons here. /help shows what I can do."))])
 
-    def inactive(self, user: User) -> Reply:
+    def inactive(self, user: Person) -> Reply:
         """A button pressed where the bot does not take answers (a group, a channel)."""
         return Reply(toast=self._tr(self._remembered(user), user)._("This button is no longer active."))
 
-    def failure(self, user: User) -> str:
+    def failure(self, user: Person) -> str:
         return self._tr(self._remembered(user), user)._(
             "Something went wrong on our side. Please try again in a moment.")
 
-    def _remembered(self, user: User) -> str | None:
+    def _remembered(self, user: Person) -> str | None:
         return self.known.cached_language(user.external_id) if self.known is not None else None
 
-    def _tr(self, saved: str | None, user: User) -> Translator:
+    def _tr(self, saved: str | None, user: Person) -> Translator:
         return translator(resolve_locale(saved, user.language_code, self.default_language))

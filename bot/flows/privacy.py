@@ -8,8 +8,8 @@ from typing import Any
 from bot.backend import Backend
 from bot.flows import callbacks
 from bot.flows.buttons import ForgetCancel, ForgetConfirm
-from bot.flows.participant import User
 from bot.flows.known import CHANNEL, KnownParticipants
+from bot.flows.person import Person
 from bot.flows.screens import Button, Reply, Screen
 from bot.i18n import Translator, resolve_locale, translator
 
@@ -27,7 +27,7 @@ class PrivacyFlow:
     def handles(data: str | None) -> bool:
         return isinstance(callbacks.unpack(data), (ForgetConfirm, ForgetCancel))
 
-    async def my_data(self, user: User) -> Reply:
+    async def my_data(self, user: Person) -> Reply:
         participant = await self.backend.find(CHANNEL, user.external_id)
         tr = self._tr(participant, user)
         if participant is None:
@@ -39,7 +39,7 @@ class PrivacyFlow:
                                            "/forget deletes your contact data and identity."),
                                       document=(EXPORT_FILE, content))])
 
-    async def forget_menu(self, user: User) -> Reply:
+    async def forget_menu(self, user: Person) -> Reply:
         participant = await self.backend.find(CHANNEL, user.external_id)
         tr = self._tr(participant, user)
         if participant is None:
@@ -53,7 +53,7 @@ class PrivacyFlow:
                  "Free-text answers are deleted. This cannot be undone."),
             [[Button("🗑 " + tr._("Yes, delete my data"), confirm)], [Button(tr._("Cancel"), ForgetCancel().pack())]])])
 
-    async def callback(self, user: User, data: str | None) -> Reply:
+    async def callback(self, user: Person, data: str | None) -> Reply:
         button = callbacks.unpack(data)
         participant = await self.backend.find(CHANNEL, user.external_id)
         tr = self._tr(participant, user)
@@ -69,6 +69,6 @@ class PrivacyFlow:
     def _nothing_stored(self, tr: Translator) -> str:
         return tr._("I have no data about you: you have not taken part yet, or your data was deleted.")
 
-    def _tr(self, participant: dict[str, Any] | None, user: User) -> Translator:
+    def _tr(self, participant: dict | None, user: Person) -> Translator:
         saved = participant.get("language") if participant else None
         return translator(resolve_locale(saved, user.language_code, self.default_language))

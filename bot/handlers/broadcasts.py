@@ -1,36 +1,34 @@
 """Routes of broadcasts: citizens' /digests and /stop, organisers' /digest <slug> [round] and /broadcasts.
 
-Registered before the citizen router (whose catch-all would answer "unknown command"); the organiser
-commands use the admin router's ``IsOrganiser`` filter, so anyone else falls through to the citizen's reply.
+Registered before the participant router (whose catch-all would answer "unknown command"); the organiser
+commands use the organiser router's ``IsOrganiser`` filter, so anyone else falls through to the participant's reply.
 """
 from __future__ import annotations
 
 import logging
 from collections import OrderedDict
+from dataclasses import replace
 from typing import Any
 
 from aiogram import BaseMiddleware, Dispatcher, F, Router
 from aiogram.filters import Command, CommandObject, Filter
 from aiogram.types import CallbackQuery, Message
 
+from bot.flows.organiser.flow import OrganiserFlow
+from bot.flows.digests import DigestFlow
+from bot.flows.person import Person
 from bot.handlers.filters import Is
-from bot.flows.organiser.flow import Organiser, OrganiserFlow
-from bot.flows.digests import DigestFlow, Person
-from bot.handlers.admin import IsOrganiser
-from bot.handlers.render import answer_callback, send_reply
+from bot.handlers.organiser import IsOrganiser
+from bot.handlers.render import answer, replying
 
 log = logging.getLogger(__name__)
 
-
-def _person(event: Message | CallbackQuery) -> Person:
-    return Person(telegram_id=event.from_user.id, language_code=event.from_user.language_code)
+COMMANDS = {"digests": DigestFlow.digests_menu, "stop": DigestFlow.stop}
 
 
-async def _organiser(event: Message | CallbackQuery, organiser_flow: OrganiserFlow) -> Person:
-    """An organiser, with the language they read by the rule of every screen (the one they chose first)."""
-    sender = event.from_user
-    language = await organiser_flow.language(Organiser(telegram_id=sender.id, language_code=sender.language_code))
-    return Person(telegram_id=sender.id, language_code=language)
+async def _as_organiser(person: Person, organiser_flow: OrganiserFlow) -> Person:
+    """The organiser, with the language they read by the rule of every screen (the one they chose first)."""
+    return replace(person, language_code=await organiser_flow.language(person))
 
 
 class DigestButton(Filter):
@@ -38,33 +36,24 @@ class DigestButton(Filter):
         return DigestFlow.handles(query.data)
 
 
-async def on_digests(message: Message, digest_flow: DigestFlow) -> None:
-    await send_reply(message.bot, message.chat.id, await digest_flow.digests_menu(_person(message)))
+async def on_button(query: CallbackQuery, person: Person, digest_flow: DigestFlow) -> None:
+    await answer(query, await digest_flow.callback(person, query.data))
 
 
-async def on_stop(message: Message, digest_flow: DigestFlow) -> None:
-    await send_reply(message.bot, message.chat.id, await digest_flow.stop(_person(message)))
-
-
-async def on_button(query: CallbackQuery, digest_flow: DigestFlow) -> None:
-    await answer_callback(query, await digest_flow.callback(_person(query), query.data))
-
-
-async def on_digest(message: Message, command: CommandObject, digest_flow: DigestFlow, organiser_flow: OrganiserFlow,
-                    delivery: Any = None) -> None:
-    refusal = await organiser_flow.digest_refusal(Organiser(message.from_user.id, message.from_user.language_code),
-                                              command.args)
+async def on_digest(message: Message, command: CommandObject, person: Person, digest_flow: DigestFlow,
+                    organiser_flow: OrganiserFlow, delivery: Any = None) -> None:
+    refusal = await organiser_flow.digest_refusal(person, command.args)
     if refusal is not None:
-        await send_reply(message.bot, message.chat.id, refusal)
+        await answer(message, refusal)
         return
-    reply = await digest_flow.start_digest(await _organiser(message, organiser_flow), message.chat.id, command.args)
-    await send_reply(message.bot, message.chat.id, reply)
-    if delivery is not None:  # the delivery engine of this process (viche.runner): start now, not at its next poll
+    await answer(message, await digest_flow.start_digest(await _as_organiser(person, organiser_flow), message.chat.id,
+                                                         command.args))
+    if delivery is not None:  # the sender of this process (viche.runner): start now, not at its next poll
         delivery.wake()
 
 
-async def on_broadcasts(message: Message, digest_flow: DigestFlow, organiser_flow: OrganiserFlow) -> None:
-    await send_reply(message.bot, message.chat.id, await digest_flow.broadcasts(await _organiser(message, organiser_flow)))
+async def on_broadcasts(message: Message, person: Person, digest_flow: DigestFlow, organiser_flow: OrganiserFlow) -> None:
+    await answer(message, await digest_flow.broadcasts(await _as_organiser(person, organiser_flow)))
 
 
 def build_router() -> Router:
@@ -75,8 +64,8 @@ def build_router() -> Router:
     organiser = IsOrganiser()
     router.message.register(on_digest, Command("digest"), organiser)
     router.message.register(on_broadcasts, Command("broadcasts"), organiser)
-    router.message.register(on_digests, Command("digests"))
-    router.message.register(on_stop, Command("stop"))
+    for command, method in COMMANDS.items():
+        router.message.register(replying("digest_flow", method), Command(command))
     router.callback_query.register(on_button, DigestButton())
     return router
 
@@ -105,7 +94,7 @@ class ReachableAgain(BaseMiddleware):
 
 
 def install(dispatcher: Dispatcher, backend: Any, default_language: str) -> None:
-    """The flow, the router (call before including the citizen router) and the middleware."""
+    """The flow, the router (call before including the participant router) and the middleware."""
     dispatcher["digest_flow"] = DigestFlow(backend, default_language=default_language)
     dispatcher.include_router(build_router())
     reachable = ReachableAgain()

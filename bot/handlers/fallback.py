@@ -19,23 +19,19 @@ import logging
 import aiohttp
 from aiogram import Bot, F, Router
 from aiogram.exceptions import TelegramAPIError, TelegramNetworkError, TelegramRetryAfter, TelegramServerError
-from aiogram.types import CallbackQuery, ErrorEvent, Message
+from aiogram.types import CallbackQuery, ErrorEvent
 
-from bot.handlers.filters import Is
 from bot.backend import BackendError
-from bot.flows.participant import User
 from bot.flows.fallback import FallbackFlow
-from bot.handlers.render import answer_callback, send_reply
+from bot.flows.person import Person
+from bot.handlers.filters import Is
+from bot.handlers.render import answer, replying
 
 log = logging.getLogger(__name__)
 
-# What a citizen may send that the conversation has no use for.
+# What a participant may send that the conversation has no use for.
 UNSUPPORTED = {"sticker", "photo", "voice", "video", "video_note", "audio", "document", "animation", "contact",
                "poll", "dice", "game", "story", "paid_media", "venue", "checklist"}
-
-
-def _user(event: Message | CallbackQuery) -> User:
-    return User(external_id=str(event.from_user.id), language_code=event.from_user.language_code)
 
 
 def is_transient(error: BaseException) -> bool:
@@ -46,15 +42,12 @@ def is_transient(error: BaseException) -> bool:
                               ConnectionError, TimeoutError, asyncio.TimeoutError, OSError))
 
 
-async def on_unsupported(message: Message, fallback_flow: FallbackFlow) -> None:
-    await send_reply(message.bot, message.chat.id, await fallback_flow.unsupported(_user(message)))
+async def on_foreign_button(query: CallbackQuery, person: Person, fallback_flow: FallbackFlow) -> None:
+    await answer(query, fallback_flow.inactive(person))
 
 
-async def on_foreign_button(query: CallbackQuery, fallback_flow: FallbackFlow) -> None:
-    await answer_callback(query, fallback_flow.inactive(_user(query)))
-
-
-async def on_error(event: ErrorEvent, bot: Bot, fallback_flow: FallbackFlow, redeliver_on_outage: bool = False) -> None:
+async def on_error(event: ErrorEvent, bot: Bot, fallback_flow: FallbackFlow, person: Person | None = None,
+                   redeliver_on_outage: bool = False) -> None:
     error, update = event.exception, event.update
     transient = is_transient(error)
     if transient and redeliver_on_outage:
@@ -66,10 +59,9 @@ async def on_error(event: ErrorEvent, bot: Bot, fallback_flow: FallbackFlow, red
     else:
         log.error("update %s failed", update.update_id, exc_info=error)
     query, message = update.callback_query, update.message
-    sender = (query or message).from_user if (query or message) else None
-    if sender is None:
+    if person is None or (query or message) is None:  # failed before the context middleware, or no one to tell
         return
-    text = fallback_flow.failure(_user(query or message))
+    text = fallback_flow.failure(person)
     try:
         if query is not None:
             try:
@@ -88,7 +80,7 @@ async def on_error(event: ErrorEvent, bot: Bot, fallback_flow: FallbackFlow, red
 def build_router() -> Router:
     """Include it after every other router."""
     router = Router(name="fallback")
-    router.message.register(on_unsupported, Is(F.chat.type == "private"), Is(F.from_user),
+    router.message.register(replying("fallback_flow", FallbackFlow.unsupported), Is(F.chat.type == "private"),
                             Is(F.content_type.in_(UNSUPPORTED)))
     router.callback_query.register(on_foreign_button, Is(F.message.chat.type != "private"))
     router.errors.register(on_error)

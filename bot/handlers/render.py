@@ -1,12 +1,17 @@
-"""Turning a flow's Reply into Bot API calls."""
+"""Turning a flow's Reply into Bot API calls: :func:`answer` is the one road from a flow to Telegram, and
+:func:`replying` makes the handler that only asks a flow and answers with its reply."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
 
 from aiogram import Bot
 from aiogram.exceptions import TelegramBadRequest
-from aiogram.types import BufferedInputFile, CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup
+from aiogram.filters import CommandObject
+from aiogram.types import BufferedInputFile, CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
 
+from bot.flows.person import Person
 from bot.flows.screens import Reply, Screen
 
 log = logging.getLogger(__name__)
@@ -45,12 +50,41 @@ async def send_screen(bot: Bot, chat_id: int, screen: Screen) -> None:
         await bot.send_message(chat_id, fit(screen.text, MAX_TEXT), reply_markup=markup)
 
 
-async def send_reply(bot: Bot, chat_id: int, reply: Reply) -> None:
+async def answer(event: Message | CallbackQuery, reply: Reply) -> None:
+    """Answer a message in its chat; answer a button press (its toast), edit the message under the button, and
+    send the reply's messages in that chat."""
+    if isinstance(event, CallbackQuery):
+        await _answer_press(event, reply)
+    else:
+        await _send(event.bot, event.chat.id, reply)
+
+
+FlowMethod = Callable[..., Awaitable[Reply]]
+Answer = Callable[[Message | CallbackQuery, Reply], Awaitable[None]]
+
+
+def replying(flow: str, method: FlowMethod, *, args: bool = False,
+             send: Answer = answer) -> Callable[..., Awaitable[None]]:
+    """A handler that asks ``method`` of the flow kept in handler data under ``flow`` for its reply to the
+    person (with the command's arguments when ``args``: ``/stats city-budget``), and ``send``-s it. The method
+    is looked up on that flow object, as a handler calling ``flow.method(...)`` would."""
+    name = method.__name__
+
+    async def handler(event: Message | CallbackQuery, person: Person, command: CommandObject | None = None,
+                      **data: Any) -> None:
+        given = (command.args if command is not None else None,) if args else ()
+        await send(event, await getattr(data[flow], name)(person, *given))
+
+    handler.__name__ = handler.__qualname__ = f"on_{name}"
+    return handler
+
+
+async def _send(bot: Bot, chat_id: int, reply: Reply) -> None:
     for screen in reply.messages:
         await send_screen(bot, chat_id, screen)
 
 
-async def answer_callback(query: CallbackQuery, reply: Reply) -> None:
+async def _answer_press(query: CallbackQuery, reply: Reply) -> None:
     """Answer the query first (the spinner on the button stops), then edit and send."""
     try:
         await query.answer(fit(reply.toast, MAX_TOAST), show_alert=reply.alert)
@@ -71,5 +105,5 @@ async def answer_callback(query: CallbackQuery, reply: Reply) -> None:
         except TelegramBadRequest as error:
             # Already edited by an earlier press of the same button, or too old to edit: nothing to change.
             log.debug("edit skipped: %s", error)
-    if query.message is not None:
-        await send_reply(query.bot, query.message.chat.id, reply)
+    if message is not None:
+        await _send(query.bot, message.chat.id, reply)

@@ -92,7 +92,9 @@ def file_ref(kind: str) -> dict[str, Any]:
 def no_errors(caplog):
     caplog.set_level(logging.WARNING)
     yield caplog
-    failures = [r for r in caplog.records if r.levelno >= logging.ERROR and r.name.startswith(("bot", "aiogram.event"))]
+    # caplog.records would be the teardown's own records only: the test's are those of its call
+    records = caplog.get_records("setup") + caplog.get_records("call")
+    failures = [r for r in records if r.levelno >= logging.ERROR and r.name.startswith(("bot", "aiogram.event"))]
     assert failures == [], [r.getMessage() for r in failures]
 
 
@@ -174,6 +176,41 @@ async def test_edits_groups_and_channels_are_ignored(t, db, demo, no_errors):
     await t.settle()
     assert t.fake.callback_answers(GROUP)[-1]["text"] == INACTIVE
     assert t.fake.sent_messages(GROUP) == [] and await count(db, ProposalVote) == 0
+
+
+async def test_a_message_without_a_sender_reaches_no_handler(t, db, demo, no_errors):
+    """Telegram leaves ``from`` out of what a chat sends in its own name. The context middleware gives the
+    handlers a person only when there is one: such a message reaches no handler (none of them raises on the
+    missing sender), nothing is sent or stored, and the conversation goes on. A Telegram id near 2^52 is a
+    person like any other."""
+    await t.send(CHAT, "/start", language_code="en")
+    sent, contacts = len(t.fake.sent_messages(CHAT)), await count(db, Contact)
+    private = {"id": CHAT, "type": "private", "first_name": "Mallory"}
+    for text in ("/help", "hello", "/mydata", "/digests"):
+        inject(t.fake, {"message": {"message_id": 90_000, "date": int(time.time()), "chat": private, "text": text}})
+    await quiet(t)
+    assert len(t.fake.sent_messages(CHAT)) == sent and await count(db, Contact) == contacts
+    await t.send(CHAT, "/help")
+    assert len(t.fake.sent_messages(CHAT)) == sent + 1
+    large = 2**52 - 1
+    await t.send(large, "/start", language_code="en")
+    assert t.texts(large)[-1].endswith("Choose your language:")
+
+
+async def test_a_press_under_no_message_is_ignored(t, db, demo, no_errors):
+    """A button of an inline message comes with ``inline_message_id`` and no message at all. The bot has no
+    inline mode, so no such button is its own: the press reaches no handler, nothing raises, nothing is sent or
+    stored, and the conversation goes on."""
+    await t.send(CHAT, "/start", language_code="en")
+    sent = len(t.fake.sent_messages(CHAT))
+    query_id = str(secrets.randbits(63))
+    t.fake.open_callback_queries[query_id] = {"chat_id": CHAT, "message_id": 0}  # the fake files answers by chat
+    inject(t.fake, {"callback_query": {"id": query_id, "from": user(CHAT), "inline_message_id": "AAE-inline",
+                                       "chat_instance": "3", "data": "v:1:a"}})
+    await quiet(t)
+    assert len(t.fake.sent_messages(CHAT)) == sent and await count(db, ProposalVote) == 0
+    await t.send(CHAT, "/help")
+    assert len(t.fake.sent_messages(CHAT)) == sent + 1
 
 
 async def test_forged_and_stale_button_data(t, db, demo, no_errors):

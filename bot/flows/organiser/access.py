@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from bot.backend import Backend, BackendError
 from bot.flows.organiser.arguments import quoted, telegram_id, too_many, words
-from bot.flows.organiser.replies import MenuChange, Organiser, OrganiserReply, chunks, failure, say
+from bot.flows.organiser.replies import MenuChange, OrganiserReply, chunks, failure, say
+from bot.flows.person import Person
 from bot.flows.screens import Screen
 from bot.i18n import Translator
 
@@ -30,7 +31,7 @@ class Access:
         except BackendError:
             return False
 
-    async def membership(self, tr: Translator, user: Organiser, args: str | None, *, grant: bool) -> OrganiserReply:
+    async def membership(self, tr: Translator, user: Person, args: str | None, *, grant: bool) -> OrganiserReply:
         """/grant (``grant``) or /revoke: owners only, the handlers route nobody else here."""
         given = words(args)
         usage = tr._("/grant <Telegram id>") if grant else tr._("/revoke <Telegram id>")

@@ -26,13 +26,14 @@ from bot.flows.organiser.definitions import MAX_FILE_BYTES, Definitions
 from bot.flows.organiser.links import Links
 from bot.flows.organiser.moderation import Moderation
 from bot.flows.organiser.preview import Previews, ended
-from bot.flows.organiser.replies import Organiser, OrganiserReply
+from bot.flows.organiser.replies import OrganiserReply
+from bot.flows.person import Person
 from bot.flows.organiser.stats import Figures
 from bot.flows.organiser.status import Statuses
 from bot.flows.screens import Screen
 from bot.i18n import Translator
 
-__all__ = ["MAX_FILE_BYTES", "Organiser", "OrganiserFlow", "OrganiserReply"]
+__all__ = ["MAX_FILE_BYTES", "OrganiserFlow", "OrganiserReply"]
 
 B = TypeVar("B", bound=CallbackData)
 ButtonHandler = Callable[[Translator, Any, "str | None"], Awaitable[OrganiserReply]]
@@ -74,64 +75,64 @@ class OrganiserFlow:
     async def is_owner(self, telegram_id: int) -> bool:
         return await self.access.is_owner(telegram_id)
 
-    async def _tr(self, user: Organiser) -> Translator:
+    async def _tr(self, user: Person) -> Translator:
         return await person_translator(self.known, str(user.telegram_id), user.language_code, self.default_language)
 
-    async def language(self, user: Organiser) -> str:
+    async def language(self, user: Person) -> str:
         """The language this organiser reads (for the organiser screens of other flows: /digest, /broadcasts)."""
         return (await self._tr(user)).locale
 
     # ---- commands ----------------------------------------------------------------------------------------
 
-    async def help(self, user: Organiser) -> OrganiserReply:
+    async def help(self, user: Person) -> OrganiserReply:
         """The organiser's part of /help (and all of /admin)."""
         tr = await self._tr(user)
         return OrganiserReply(messages=[Screen(organiser_help(tr, await self.is_owner(user.telegram_id)))])
 
-    async def list(self, user: Organiser) -> OrganiserReply:
+    async def list(self, user: Person) -> OrganiserReply:
         return await self.statuses.listing(await self._tr(user))
 
-    async def new(self, user: Organiser) -> OrganiserReply:
+    async def new(self, user: Person) -> OrganiserReply:
         return self.definitions.new(await self._tr(user), user.telegram_id)
 
-    def takes_document(self, user: Organiser, filename: str | None, caption: str | None) -> bool:
+    def takes_document(self, user: Person, filename: str | None, caption: str | None) -> bool:
         return self.definitions.takes_document(user.telegram_id, filename, caption)
 
-    async def not_a_definition(self, user: Organiser) -> OrganiserReply:
+    async def not_a_definition(self, user: Person) -> OrganiserReply:
         return self.definitions.not_a_definition(await self._tr(user))
 
-    async def file_too_large(self, user: Organiser) -> OrganiserReply:
+    async def file_too_large(self, user: Person) -> OrganiserReply:
         return self.definitions.too_large(await self._tr(user))
 
-    async def upload(self, user: Organiser, filename: str | None, content: bytes) -> OrganiserReply:
+    async def upload(self, user: Person, filename: str | None, content: bytes) -> OrganiserReply:
         return await self.definitions.upload(await self._tr(user), user.telegram_id, filename, content)
 
-    async def status(self, user: Organiser, action: str, args: str | None) -> OrganiserReply:
+    async def status(self, user: Person, action: str, args: str | None) -> OrganiserReply:
         """/launch, /pause, /resume or /close (``action``)."""
         if not is_status_action(action):
             raise ValueError(f"{action!r} is not a status action")
         return await self.statuses.command(await self._tr(user), action, args)
 
-    async def stats(self, user: Organiser, args: str | None) -> OrganiserReply:
+    async def stats(self, user: Person, args: str | None) -> OrganiserReply:
         return await self.figures.command(await self._tr(user), args)
 
-    async def preview(self, user: Organiser, args: str | None) -> OrganiserReply:
+    async def preview(self, user: Person, args: str | None) -> OrganiserReply:
         return await self.previews.command(await self._tr(user), args)
 
-    async def moderate(self, user: Organiser, args: str | None) -> OrganiserReply:
+    async def moderate(self, user: Person, args: str | None) -> OrganiserReply:
         return await self.moderation.command(await self._tr(user), args)
 
-    async def link(self, user: Organiser, args: str | None, bot_username: str) -> OrganiserReply:
+    async def link(self, user: Person, args: str | None, bot_username: str) -> OrganiserReply:
         return await self.links.command(await self._tr(user), args, bot_username)
 
-    async def grant(self, user: Organiser, args: str | None) -> OrganiserReply:
+    async def grant(self, user: Person, args: str | None) -> OrganiserReply:
         """Owners only: the handlers route nobody else here (for them it is an unknown command)."""
         return await self.access.membership(await self._tr(user), user, args, grant=True)
 
-    async def revoke(self, user: Organiser, args: str | None) -> OrganiserReply:
+    async def revoke(self, user: Person, args: str | None) -> OrganiserReply:
         return await self.access.membership(await self._tr(user), user, args, grant=False)
 
-    async def digest_refusal(self, user: Organiser, args: str | None) -> OrganiserReply | None:
+    async def digest_refusal(self, user: Person, args: str | None) -> OrganiserReply | None:
         """/digest's arguments checked like every organiser command's (its flow takes the slug in any case and
         checks the round itself): a reply refusing them, or None."""
         given = words(args)
@@ -147,7 +148,7 @@ class OrganiserFlow:
         """Data of an organiser button (valid or not: a malformed one is answered "no longer active")."""
         return buttons.is_organiser_button(data)
 
-    async def callback(self, user: Organiser, data: str | None, message_text: str | None = None) -> OrganiserReply:
+    async def callback(self, user: Person, data: str | None, message_text: str | None = None) -> OrganiserReply:
         tr = await self._tr(user)
         button = callbacks.unpack(data)
         handler = None if button is None else self._buttons.get(type(button))

@@ -15,12 +15,6 @@ from bot.i18n import Translator
 MESSAGE_LIMIT = 3900  # Telegram takes 4096 characters per message: room for what a screen adds around a text
 
 
-@dataclass(frozen=True)
-class Organiser:
-    telegram_id: int
-    language_code: str | None = None
-
-
 @dataclass
 class Notice:
     """A message for someone else than the organiser: the author of a moderated proposal."""

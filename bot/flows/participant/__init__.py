@@ -14,20 +14,21 @@ from typing import Any
 
 from bot.backend import BackendError
 from bot.flows import buttons, callbacks
-from bot.flows.participant.conversation import Press, User
+from bot.flows.participant.conversation import Press
+from bot.flows.person import Person
 from bot.flows.participant.proposals import Proposals
 from bot.flows.participant.questions import Questions
 from bot.flows.participant.typed import TypedInput
 from bot.flows.participant.welcome import Welcome
 from bot.flows.screens import Reply
 
-__all__ = ["ParticipantFlow", "User"]
+__all__ = ["ParticipantFlow"]
 
 
 class ParticipantFlow(Welcome, Questions, Proposals, TypedInput):
     """Every command, message and button press of a participant in a private chat, answered with a Reply."""
 
-    async def callback(self, user: User, data: str | None, pressed: str | None = None,
+    async def callback(self, user: Person, data: str | None, pressed: str | None = None,
                        message_text: str | None = None) -> Reply:
         """A button press, understood from its data and our own state. ``pressed`` (the button's label) and
         ``message_text`` (the message it sat under) only dress up the edit: Telegram sends neither for a

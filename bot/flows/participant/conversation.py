@@ -12,6 +12,7 @@ from typing import Any
 from bot.backend import Backend, BackendError
 from bot.flows import buttons
 from bot.flows.known import KnownParticipants
+from bot.flows.person import Person
 from bot.flows.items import quoted, render_item
 from bot.flows.screens import Button, Reply, Screen
 from bot.i18n import SUPPORTED, Translator, language_name, resolve_locale, translator
@@ -30,20 +31,10 @@ def length_hint(tr: Translator, low: object, high: object) -> str:
 
 
 @dataclass(frozen=True)
-class User:
-    """Who wrote: the Telegram user id as a string, and the language their app reports."""
-
-    external_id: str
-    language_code: str | None = None
-    redelivered: bool = False
-    """Telegram delivers this update again because handling it failed before (webhook mode)."""
-
-
-@dataclass(frozen=True)
 class Press:
     """One button press: who, and what Telegram told of the message (either may be missing)."""
 
-    user: User
+    user: Person
     participant: dict[str, Any]
     pressed: str | None
     message_text: str | None
@@ -81,7 +72,7 @@ class Conversation:
         return Reply(edit=self._answered(press, label), toast=tr._("Saved ✓")).then(
             await self._continue(user, participant, result.get("next")))
 
-    def _refusal(self, participant: dict[str, Any], user: User, error: BackendError, as_message: bool = False) -> Reply:
+    def _refusal(self, participant: dict[str, Any], user: Person, error: BackendError, as_message: bool = False) -> Reply:
         tr = self._tr(participant, user)
         if error.code in ("already_answered", "already_voted", "already_qualified"):
             text = tr._("You have already answered this one.")
@@ -111,7 +102,7 @@ class Conversation:
         slug = await self._current_slug(participant)
         return await self.backend.next(participant["id"], slug, tr.locale) if slug else None
 
-    def _inactive(self, participant: dict[str, Any], user: User) -> Reply:
+    def _inactive(self, participant: dict[str, Any], user: Person) -> Reply:
         return Reply(toast=self._tr(participant, user)._("This button is no longer active."))
 
     async def _current_slug(self, participant: dict[str, Any]) -> str | None:
@@ -133,7 +124,7 @@ class Conversation:
     def _then_for(self, press: Press) -> dict[str, Any] | None:
         return self._then(press.participant, self._tr(press.participant, press.user))
 
-    async def _continue(self, user: User, participant: dict[str, Any], screen: dict[str, Any] | None = None) -> Reply:
+    async def _continue(self, user: Person, participant: dict[str, Any], screen: dict[str, Any] | None = None) -> Reply:
         """Show whatever the participant should see next in their current consultation (``screen`` when the
         write that came before already returned it)."""
         slug = participant.get("current_consultation")
@@ -189,7 +180,7 @@ class Conversation:
             "Published results never show who you are. You can delete your data at any time with /forget."))
         return Screen(text, [[Button("✅ " + tr._("I agree, let's start"), buttons.Consent(consultation["slug"]).pack())]])
 
-    def _language_picker(self, user: User, participant: dict[str, Any], notice: str | None = None) -> Screen:
+    def _language_picker(self, user: Person, participant: dict[str, Any], notice: str | None = None) -> Screen:
         """Languages, the one in use first and ticked: the one chosen, else the app's, else the default.
         Someone who has not chosen one yet is meeting the bot: they are greeted first, not met with a bare
         "Choose your language:"."""
@@ -211,5 +202,5 @@ class Conversation:
             return Screen("", keep_text=True)
         return Screen(f"{press.message_text}\n\n✓ {label}" if label else press.message_text)
 
-    def _tr(self, participant: dict[str, Any], user: User) -> Translator:
+    def _tr(self, participant: dict[str, Any], user: Person) -> Translator:
         return translator(resolve_locale(participant.get("language"), user.language_code, self.default_language))

@@ -7,14 +7,15 @@ from typing import Any
 from bot.backend import BackendError
 from bot.flows import buttons
 from bot.flows.items import quoted
-from bot.flows.participant.conversation import Conversation, Press, User, length_hint
+from bot.flows.participant.conversation import Conversation, Press, length_hint
+from bot.flows.person import Person
 from bot.flows.screens import Button, Reply, Screen
 
 
 class TypedInput(Conversation):
     """Typed messages and shared locations: free-text answers, own proposals, places and their comments."""
 
-    async def text(self, user: User, text: str) -> Reply:
+    async def text(self, user: Person, text: str) -> Reply:
         participant = await self.known.identify(user.external_id)
         if participant["language"] is None:
             return Reply(messages=[self._language_picker(user, participant)])
@@ -52,7 +53,7 @@ class TypedInput(Conversation):
         hint = Screen(tr._("Please answer with the buttons under the message. 👇"))
         return Reply(messages=[hint, self._render(tr, screen)])
 
-    async def location(self, user: User, latitude: float, longitude: float) -> Reply:
+    async def location(self, user: Person, latitude: float, longitude: float) -> Reply:
         participant = await self.known.identify(user.external_id)
         tr = self._tr(participant, user)
         slug = await self._current_slug(participant)
@@ -72,7 +73,7 @@ class TypedInput(Conversation):
                                           [[Button(tr._("Skip"), buttons.SkipComment(item["id"]).pack())]])])
         return await self._continue(user, participant)
 
-    async def _submit_proposal(self, user: User, participant: dict[str, Any], item_id: int, text: str) -> Reply:
+    async def _submit_proposal(self, user: Person, participant: dict[str, Any], item_id: int, text: str) -> Reply:
         tr = self._tr(participant, user)
         try:
             await self.backend.propose(participant["id"], item_id, text, tr.locale)
@@ -90,7 +91,7 @@ class TypedInput(Conversation):
                                            "has checked it. We will let you know."))]).then(
             await self._continue(user, participant))
 
-    async def _submit_comment(self, user: User, participant: dict[str, Any], item_id: int, text: str) -> Reply:
+    async def _submit_comment(self, user: Person, participant: dict[str, Any], item_id: int, text: str) -> Reply:
         tr = self._tr(participant, user)
         try:
             await self.backend.comment(participant["id"], item_id, text)

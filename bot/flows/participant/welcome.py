@@ -6,7 +6,8 @@ from bot.backend import BackendError
 from bot.flows import buttons
 from bot.flows.deeplink import parse_payload
 from bot.flows.menu import command_descriptions
-from bot.flows.participant.conversation import Conversation, Press, User
+from bot.flows.participant.conversation import Conversation, Press
+from bot.flows.person import Person
 from bot.flows.screens import Reply, Screen
 from bot.i18n import language_name, translator
 
@@ -14,7 +15,7 @@ from bot.i18n import language_name, translator
 class Welcome(Conversation):
     """Commands, the language, consent, the profile questions and switching consultations."""
 
-    async def start(self, user: User, payload: str | None = None) -> Reply:
+    async def start(self, user: Person, payload: str | None = None) -> Reply:
         participant = await self.known.identify(user.external_id)
         slug, source = parse_payload(payload)
         tr = self._tr(participant, user)
@@ -37,11 +38,11 @@ class Welcome(Conversation):
             return Reply(messages=[self._language_picker(user, participant)])
         return await self._continue(user, participant)
 
-    async def choose_language_menu(self, user: User) -> Reply:
+    async def choose_language_menu(self, user: Person) -> Reply:
         participant = await self.known.identify(user.external_id)
         return Reply(messages=[self._language_picker(user, participant)])
 
-    async def help(self, user: User) -> Reply:
+    async def help(self, user: Person) -> Reply:
         participant = await self.known.identify(user.external_id)
         tr = self._tr(participant, user)
         intro = tr._("I run public consultations: you answer a few questions, say what you think of proposals "
@@ -49,11 +50,11 @@ class Welcome(Conversation):
         commands = "\n".join(f"/{name} — {text}" for name, text in command_descriptions(tr))
         return Reply(messages=[Screen(f"{intro}\n\n{commands}")])
 
-    async def consultations(self, user: User) -> Reply:
+    async def consultations(self, user: Person) -> Reply:
         participant = await self.known.identify(user.external_id)
         return await self._open_list(participant, self._tr(participant, user))
 
-    async def unknown_command(self, user: User) -> Reply:
+    async def unknown_command(self, user: Person) -> Reply:
         participant = await self.known.identify(user.external_id)
         return Reply(messages=[Screen(self._tr(participant, user)._("I don't know this command. /help lists what I can do."))])
 
