@@ -9,9 +9,12 @@ from typing import Literal, get_args
 SLUG_PATTERN = r"^[a-z0-9]+(-[a-z0-9]+)*$"  # single hyphens only: "--" separates slug and source in deep links
 SLUG_MIN, SLUG_MAX = 3, 42  # the bot checks what organisers type against the same rule (bot/flows/organiser/arguments.py)
 
-QUALIFICATION_NAMES: tuple[str, ...] = ("like_it", "doable", "platitude", "no_way", "impossible", "dont_understand",
-                                        "no_opinion", "dont_care")
-QUALIFICATIONS: dict[str, tuple[str, ...]] = {
+Choice = Literal["agree", "disagree", "neutral"]
+"""What a participant says of a proposal."""
+QualificationName = Literal["like_it", "doable", "platitude", "no_way", "impossible", "dont_understand", "no_opinion",
+                            "dont_care"]
+QUALIFICATION_NAMES: tuple[QualificationName, ...] = get_args(QualificationName)
+QUALIFICATIONS: dict[Choice, tuple[QualificationName, ...]] = {
     "agree": ("like_it", "doable", "platitude"),
     "disagree": ("no_way", "impossible", "platitude"),
     "neutral": ("dont_understand", "no_opinion", "dont_care"),
@@ -19,7 +22,8 @@ QUALIFICATIONS: dict[str, tuple[str, ...]] = {
 """The "why?" answers each choice on a proposal offers, in the order of the bot's buttons and of the results'
 columns; the API accepts a qualification only with its choice."""
 
-CANT_DECIDE_REASONS: tuple[str, ...] = ("both", "neither", "equal", "unknown", "undecided")
+CantDecideReason = Literal["both", "neither", "equal", "unknown", "undecided"]
+CANT_DECIDE_REASONS: tuple[CantDecideReason, ...] = get_args(CantDecideReason)
 """Why a participant cannot choose between the two proposals of a pair."""
 
 StatusAction = Literal["launch", "pause", "resume", "close"]
@@ -37,7 +41,8 @@ RejectReason = Literal["off_topic", "incomprehensible", "insulting", "advertisin
 REJECT_REASONS: tuple[RejectReason, ...] = get_args(RejectReason)
 """Why a moderator rejects a citizen's proposal (the author is told)."""
 
-PROFILE_FIELDS: tuple[str, ...] = ("age_band", "country", "region")
+ProfileField = Literal["age_band", "country", "region"]
+PROFILE_FIELDS: tuple[ProfileField, ...] = get_args(ProfileField)
 """The optional questions about the participant (the definition's ``profile``)."""
 SEGMENTS: tuple[str, ...] = ("language", *PROFILE_FIELDS, "source")
 """What results can be split by."""

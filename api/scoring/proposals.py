@@ -122,7 +122,7 @@ class VoteCounts:
         return self.agree + self.disagree + self.neutral
 
     def qualification(self, choice: str, name: str) -> int:
-        if name not in QUALIFICATIONS.get(choice, ()):
+        if name not in QUALIFICATIONS.get(choice, ()):  # type: ignore[call-overload]  # checks any string
             raise ValueError(f"unknown qualification {choice}/{name}")
         count: int = getattr(self, f"{choice}_{name}")
         return count
@@ -263,7 +263,7 @@ def score_proposal(counts: VoteCounts, z: float = Z95) -> ProposalScore:
     """Shares, zone and scores of one statement."""
     n = counts.total
     decided = counts.agree + counts.disagree
-    quals = {
+    quals: dict[str, dict[str, Share]] = {
         choice: {name: Share.of(counts.qualification(choice, name), getattr(counts, choice), z) for name in names}
         for choice, names in QUALIFICATIONS.items()
     }

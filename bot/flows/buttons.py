@@ -10,13 +10,13 @@ from typing import Literal
 
 from bot.flows.callbacks import CallbackData
 from bot.i18n import SUPPORTED
-from core.vocabulary import CANT_DECIDE_REASONS, PROFILE_FIELDS, QUALIFICATION_NAMES, QUALIFICATIONS
+from core.vocabulary import CANT_DECIDE_REASONS as CANT_DECIDE_REASONS
+from core.vocabulary import QUALIFICATIONS as QUALIFICATIONS
+from core.vocabulary import CantDecideReason as Reason
+from core.vocabulary import Choice, ProfileField
+from core.vocabulary import QualificationName as Qualification
 
-Choice = Literal["agree", "disagree", "neutral"]
-Qualification = Literal[QUALIFICATION_NAMES]
 Side = Literal["left", "right", "skip"]
-Reason = Literal[CANT_DECIDE_REASONS]
-ProfileField = Literal[PROFILE_FIELDS]
 
 
 @dataclass(frozen=True)

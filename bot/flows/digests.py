@@ -197,7 +197,7 @@ class DigestFlow:
         self.backend = backend
         self.default_language = default_language
 
-    async def _participant(self, person: Person) -> tuple[dict, Translator]:
+    async def _participant(self, person: Person) -> tuple[dict[str, Any], Translator]:
         participant = await self.backend.identify(CHANNEL, str(person.telegram_id))
         return participant, translator(resolve_locale(participant.get("language"), person.language_code,
                                                       self.default_language))
@@ -212,7 +212,7 @@ class DigestFlow:
         pref = await self.backend.messaging(participant["id"])
         return Reply(messages=[self._menu(tr, pref)])
 
-    def _menu(self, tr: Translator, pref: dict) -> Screen:
+    def _menu(self, tr: Translator, pref: dict[str, Any]) -> Screen:
         if pref.get("stopped"):
             text = tr._("You stopped all messages from me with /stop. Turn digests on to hear what comes of the "
                         "consultations you took part in.")

@@ -46,7 +46,7 @@ def top(tr: Translator, item: dict[str, Any]) -> str:
     """The item's number and prompt. An item that takes several screens (proposals, pairs) is one question:
     its number is shown on its first screen only, not again on every proposal."""
     if int(item.get("step") or 1) > 1:
-        return item["prompt"]
+        return str(item["prompt"])
     number = tr._("Question {number} of {total}", number=item["number"], total=item["total"])
     return f"{number}\n\n{item['prompt']}"
 

@@ -69,6 +69,6 @@ class PrivacyFlow:
     def _nothing_stored(self, tr: Translator) -> str:
         return tr._("I have no data about you: you have not taken part yet, or your data was deleted.")
 
-    def _tr(self, participant: dict | None, user: Person) -> Translator:
+    def _tr(self, participant: dict[str, Any] | None, user: Person) -> Translator:
         saved = participant.get("language") if participant else None
         return translator(resolve_locale(saved, user.language_code, self.default_language))

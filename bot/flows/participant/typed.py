@@ -58,7 +58,7 @@ class TypedInput(Conversation):
         tr = self._tr(participant, user)
         slug = await self._current_slug(participant)
         screen = await self.backend.next(participant["id"], slug, tr.locale) if slug else None
-        if not screen or screen["status"] != "item" or screen["item"]["kind"] != "place":
+        if slug is None or not screen or screen["status"] != "item" or screen["item"]["kind"] != "place":
             return Reply(messages=[Screen(tr._("I was not expecting a location here."))]).then(
                 await self._continue(user, participant))
         item = screen["item"]
@@ -82,7 +82,9 @@ class TypedInput(Conversation):
                 return Reply(messages=[Screen(tr._("A proposal needs 12 to 280 characters; yours has {length}. "
                                                    "Please try again.", length=error.extra.get("length", 0)))])
             if error.code == "duplicate":
-                await self.backend.set_awaiting(participant["id"], await self._current_slug(participant), None)
+                slug = await self._current_slug(participant)
+                if slug is not None:
+                    await self.backend.set_awaiting(participant["id"], slug, None)
                 return Reply(messages=[Screen(tr._("This idea is already in the consultation: «{text}»",
                                                    text=error.extra.get("text", "")))]).then(
                     await self._continue(user, participant))
@@ -105,7 +107,7 @@ class TypedInput(Conversation):
         tr = self._tr(press.participant, press.user)
         slug = await self._current_slug(press.participant)
         screen = await self.backend.next(press.participant["id"], slug, tr.locale) if slug else None
-        if not screen or screen.get("awaiting") != f"comment:{button.item}":
+        if slug is None or not screen or screen.get("awaiting") != f"comment:{button.item}":
             return self._inactive(press.participant, press.user)  # no comment asked for: nothing to skip
         await self.backend.set_awaiting(press.participant["id"], slug, None)
         return Reply(edit=self._answered(press, self._tr(press.participant, press.user)._("Skip"))).then(

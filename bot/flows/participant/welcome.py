@@ -87,7 +87,7 @@ class Welcome(Conversation):
         tr = self._tr(participant, user)
         slug = await self._current_slug(participant)
         screen = await self.backend.next(participant["id"], slug, tr.locale) if slug else None
-        if not screen or screen["status"] != "profile" or screen["profile"]["field"] != button.field:
+        if slug is None or not screen or screen["status"] != "profile" or screen["profile"]["field"] != button.field:
             return self._stale(tr, screen)
         choices = screen["profile"]["choices"]
         if isinstance(button, buttons.ProfileSkip):
