@@ -9,6 +9,7 @@ Runtime dependency: numpy, scikit-learn (PCA, k-means, silhouette) and scipy (Hu
 """
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections.abc import Hashable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -37,7 +38,7 @@ class OpinionGroups:
     k: int  # 0: not enough participants for groups
     groups: dict[Hashable, int]  # clustered participant → group
     sizes: tuple[int, ...]
-    representative: tuple[tuple[Representative, ...], ...]  # per group (statement = column of ``statements``)
+    representative: tuple[tuple[Representative, ...], ...]  # per group
     statements: tuple[StatementView, ...]
     smoother: KSmoother
     best_k: int | None  # this run's best k by silhouette (``k`` may lag behind it)
@@ -61,10 +62,22 @@ def opinion_groups(matrix: VoteMatrix, *, smoother: KSmoother = KSmoother(),
     stability = 1.0
     if previous:
         groups, stability = follow_labels(groups, previous)
+    dense = {label: i for i, label in enumerate(sorted(set(groups.values())))}  # 0 … k-1, in the followed order
+    groups = {p: dense[g] for p, g in groups.items()}
+    sizes, reps, views = describe(matrix, groups)
+    return OpinionGroups(k=len(sizes), groups=groups, sizes=sizes, representative=reps, statements=views,
+                         smoother=smoother, best_k=clustering.best_k, silhouettes=clustering.silhouettes,
+                         stability=stability, seconds=time.perf_counter() - started)
+
+
+def describe(matrix: VoteMatrix, groups: Mapping[Hashable, int]) -> tuple[
+        tuple[int, ...], tuple[tuple[Representative, ...], ...], tuple[StatementView, ...]]:
+    """Sizes, representative statements and per-statement views of any grouping of the matrix's participants
+    (ours, or Polis's own ``group-id`` to compare); the i-th group is the i-th label in sorted order."""
     order = sorted(set(groups.values()))
     dense = {label: i for i, label in enumerate(order)}
+    rows = np.array([r for r, p in enumerate(matrix.participants) if p in groups], dtype=np.intp)
     labels = np.array([dense[groups[matrix.participants[r]]] for r in rows], dtype=np.intp)
-    groups = {p: dense[g] for p, g in groups.items()}
     counts = group_counts(matrix.values[rows], labels, len(order))
     stats = group_stats(counts)
     excluded = {j for j, s in enumerate(matrix.statements) if s in matrix.moderated_out}
@@ -73,19 +86,18 @@ def opinion_groups(matrix: VoteMatrix, *, smoother: KSmoother = KSmoother(),
     views = tuple(StatementView(s, float(agree[j]), float(disagree[j]), float(spread[j]),
                                 tuple(float(x) for x in stats.pa[:, j]), tuple(int(x) for x in counts.seen[:, j]))
                   for j, s in enumerate(matrix.statements))
-    return OpinionGroups(
-        k=len(order), groups=groups, sizes=tuple(int(x) for x in np.bincount(labels, minlength=len(order))),
-        representative=tuple(tuple(r) for r in representative(stats, excluded)), statements=views,
-        smoother=smoother, best_k=clustering.best_k, silhouettes=clustering.silhouettes, stability=stability,
-        seconds=time.perf_counter() - started)
+    sizes = tuple(int(x) for x in np.bincount(labels, minlength=len(order)))
+    reps = tuple(tuple(dataclasses.replace(r, statement=matrix.statements[r.statement]) for r in group)
+                 for group in representative(stats, excluded))
+    return sizes, reps, views
 
 
-def consensus_statements(result: OpinionGroups, *, pick: int = 5,
+def consensus_statements(statements: Iterable[StatementView], *, pick: int = 5,
                          excluded: Iterable[Hashable] = ()) -> list[Hashable]:
     """The statements agreed across all groups: the highest group-informed agree consensus among those that every
     group agrees with more often than not."""
     out = set(excluded)
-    bridging = [v for v in result.statements if v.statement not in out and min(v.group_agree, default=0) > 0.5]
+    bridging = [v for v in statements if v.statement not in out and min(v.group_agree, default=0) > 0.5]
     return [v.statement for v in sorted(bridging, key=lambda v: -v.consensus_agree)[:pick]]
 
 
@@ -98,6 +110,7 @@ __all__ = [
     "agreement",
     "build_matrix",
     "consensus_statements",
+    "describe",
     "matching",
     "opinion_groups",
 ]

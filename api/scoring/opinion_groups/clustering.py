@@ -41,7 +41,7 @@ def cluster(points: np.ndarray, *, base_clusters: int = BASE_CLUSTERS, most_grou
     """``points``: the map positions of the clustered participants only."""
     distinct = np.unique(points, axis=0) if len(points) else points
     n_base = min(base_clusters, len(distinct))
-    if n_base < 3:  # two groups need at least three base clusters for a silhouette
+    if n_base < 2:  # everyone at one point: no groups
         labels = np.zeros(len(points), dtype=np.intp)
         centers = points.mean(axis=0, keepdims=True) if len(points) else np.zeros((0, 2))
         return Clustering(labels, centers, {}, {})
@@ -54,11 +54,13 @@ def cluster(points: np.ndarray, *, base_clusters: int = BASE_CLUSTERS, most_grou
     base_labels, centers, weights = remap[base_labels], base.cluster_centers_[used], weights[used]
     groupings, silhouettes = {}, {}
     for k in range(2, max_groups(len(centers), most_groups) + 1):
-        if k >= len(centers):
+        if k > len(centers):
             break
         grouping = KMeans(n_clusters=k, n_init=10, random_state=random_state).fit(centers, sample_weight=weights)
-        if len(set(grouping.labels_)) < 2:
+        found = len(set(grouping.labels_))
+        if found < 2:
             continue
         groupings[k] = grouping.labels_.astype(np.intp)
-        silhouettes[k] = float(silhouette_score(centers, grouping.labels_))
+        # Every base cluster alone in its group: Polis's silhouette of singletons, 0.
+        silhouettes[k] = float(silhouette_score(centers, grouping.labels_)) if found < len(centers) else 0.0
     return Clustering(base_labels, centers, groupings, silhouettes)

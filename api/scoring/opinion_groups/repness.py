@@ -13,6 +13,7 @@ group agrees, whatever the groups' sizes. Divisiveness = highest minus lowest gr
 """
 from __future__ import annotations
 
+from collections.abc import Hashable
 from dataclasses import dataclass
 
 import numpy as np
@@ -30,7 +31,7 @@ class GroupCounts:
 
 @dataclass(frozen=True)
 class Representative:
-    statement: int  # column index
+    statement: Hashable  # the matrix column's index here, its statement id once described
     direction: str  # agree | disagree
     n_success: int
     n_trials: int
