@@ -95,3 +95,13 @@ def test_consensus_divisiveness_and_representative_statements():
         assert len(group) == 5 and all(r.statement != 10 for r in group)
         assert all(r.repness > 1 and r.repness_test > 1.2816 and r.p_test > 1.2816 for r in group[1:])
         assert [r.direction for r in group] == sorted((r.direction for r in group), key=("agree", "disagree").index)
+
+
+def test_the_same_votes_give_the_same_groups_whatever_order_they_come_in():
+    votes, _ = planted_votes(400, 50, 8_000, groups=3, seed=6)
+    first = opinion_groups(build_matrix(votes, statements=range(50)))
+    shuffled = [votes[i] for i in np.random.default_rng(1).permutation(len(votes))]
+    renamed = {p: f"x{(p * 7919) % 400:03d}" for p in range(400)}  # other ids, in another order
+    again = opinion_groups(build_matrix([(renamed[p], s, v) for p, s, v in shuffled], statements=range(50)))
+    assert again.sizes == first.sizes
+    assert {renamed[p]: g for p, g in first.groups.items()} == again.groups

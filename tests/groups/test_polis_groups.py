@@ -30,7 +30,7 @@ def test_what_the_groups_think_matches_what_polis_groups_think(name):
     _, polis_reps, polis_views = describe(matrix, conversation.polis_groups)
     # The statements agreed across the groups (group-informed consensus) are Polis's groups' own.
     ours, theirs = (consensus_statements(views, pick=5) for views in (result.statements, polis_views))
-    assert ours == theirs
+    assert set(ours) == set(theirs)
     top = [sorted(views, key=lambda v: -v.consensus_agree)[:5] for views in (result.statements, polis_views)]
     assert len({v.statement for v in top[0]} & {v.statement for v in top[1]}) >= 4
     # Each group's representative statements overlap those of the Polis group it matches.
@@ -46,4 +46,4 @@ def test_what_the_groups_think_matches_what_polis_groups_think(name):
 def test_the_biodiversity_consensus():
     """Where every group agrees: the five bridging statements of the NZ biodiversity conversation."""
     _, _, result = groups_of("scoop-hivemind.biodiversity")
-    assert consensus_statements(result.statements, pick=5) == ["290", "81", "243", "45", "23"]
+    assert set(consensus_statements(result.statements, pick=5)) == {"290", "81", "243", "45", "23"}

@@ -50,6 +50,7 @@ class OpinionGroups:
 def opinion_groups(matrix: VoteMatrix, *, smoother: KSmoother = KSmoother(),
                    previous: Mapping[Hashable, int] | None = None, random_state: int = 0) -> OpinionGroups:
     started = time.perf_counter()
+    matrix = matrix.canonical()
     rows = matrix.clusterable()
     points = project(matrix.for_projection(), random_state=random_state).points[rows]
     clustering = cluster(points, random_state=random_state)

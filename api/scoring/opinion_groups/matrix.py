@@ -30,6 +30,14 @@ class VoteMatrix:
         """Rows of the participants Polis puts "in the conversation": min(7, statements) votes at least."""
         return np.flatnonzero(self.votes_cast >= min(min_votes, len(self.statements)))
 
+    def canonical(self) -> VoteMatrix:
+        """The rows sorted by their votes: k-means starts from the same points whatever order the participants came
+        in (their ids are random), so the same votes always give the same groups."""
+        codes = np.where(np.isnan(self.values), 2, self.values + 1).astype(np.int8)
+        order = np.lexsort(codes.T[::-1]) if codes.size else np.arange(len(self.participants))
+        return VoteMatrix(tuple(self.participants[i] for i in order), self.statements, self.values[order],
+                          self.moderated_out)
+
     def for_projection(self) -> np.ndarray:
         """The values with moderated-out statements zeroed for everyone (a vote there says nothing)."""
         if not self.moderated_out:
