@@ -10,6 +10,7 @@ from api.acting import document_both_credentials
 from api.broadcast import routes as broadcast_routes
 from api.docs_pages import install_docs
 from api.errors import install_error_handlers
+from api.opinion_groups import GroupsRefresher
 from api.partner import install as install_partner_api
 from core.settings import Settings, get_settings
 from storage.db import Database
@@ -22,8 +23,10 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     db = db or Database(settings.database_url)
 
     @asynccontextmanager
-    async def lifespan(_: FastAPI):
+    async def lifespan(app: FastAPI):
+        app.state.groups = GroupsRefresher(db).start()  # opinion groups follow the votes, in the background
         yield
+        await app.state.groups.stop()
         if owns_db:
             await db.dispose()
 

@@ -33,7 +33,7 @@ class VoteMatrix:
     def canonical(self) -> VoteMatrix:
         """The rows sorted by their votes: k-means starts from the same points whatever order the participants came
         in (their ids are random), so the same votes always give the same groups."""
-        codes = np.where(np.isnan(self.values), 2, self.values + 1).astype(np.int8)
+        codes = np.where(np.isnan(self.values), 3, self.values + 1).astype(np.int8)  # 0 1 2: votes, 3: none
         order = np.lexsort(codes.T[::-1]) if codes.size else np.arange(len(self.participants))
         return VoteMatrix(tuple(self.participants[i] for i in order), self.statements, self.values[order],
                           self.moderated_out)
