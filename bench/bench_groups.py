@@ -1,6 +1,10 @@
 """Benchmark of the opinion groups (``api/scoring/opinion_groups``) next to red-dwarf on the same votes.
 
 Run from the repository root:  ``python bench/bench_groups.py``  (a few minutes on 2 cores).
+
+First, on the real Polis conversations of ``../shared/data/polis`` (``--polis DIR``; skipped when missing), both
+methods against the groups Polis published: number of groups, share of Polis's clustered participants in the
+matching group (Hungarian matching; those left unclustered count as wrong), seconds.
 Options: ``--participants 10000 --statements 1000 --votes 1000000 --groups 3`` (the default size);
 ``--reddwarf PATH`` adds a folder holding red-dwarf and what it pulls in (``pip install --target PATH red-dwarf``)
 when it is not installed: viche does not depend on it.
@@ -15,6 +19,7 @@ matching). Anchor: Polis's own Clojure math took 11 s for 226 000 votes.
 from __future__ import annotations
 
 import argparse
+import csv
 import json
 import resource
 import subprocess
@@ -95,7 +100,51 @@ def job_reddwarf(args: argparse.Namespace) -> dict:
             "growth_mb": _maxrss_mb() - before}
 
 
-JOBS = {"ours": job_ours, "reddwarf": job_reddwarf}
+def _polis_conversation(folder: Path) -> tuple[list[tuple[str, str, int]], list[str], set[str], dict[str, int]]:
+    with (folder / "participants-votes.csv").open(encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    with (folder / "comments.csv").open(encoding="utf-8") as handle:
+        comments = list(csv.DictReader(handle))
+    votes = [(r["participant"], c, int(v)) for r in rows for c, v in r.items() if c.isdigit() and v != ""]
+    return (votes, [r["comment-id"] for r in comments], {r["comment-id"] for r in comments if r["moderated"] == "-1"},
+            {r["participant"]: int(r["group-id"]) for r in rows if r["group-id"] != ""})
+
+
+def _against_polis(found: dict[str, int], polis: dict[str, int]) -> float:
+    both = [p for p in polis if p in found]
+    ours, theirs = np.array([found[p] for p in both]), np.array([polis[p] for p in both])
+    return agreement(ours, theirs) * len(both) / len(polis)
+
+
+def job_polis(args: argparse.Namespace) -> dict:
+    """Both methods on each real conversation, against Polis's own groups."""
+    if args.reddwarf:
+        sys.path.append(args.reddwarf)
+    try:
+        from reddwarf.implementations.polis import run_pipeline
+    except ImportError:
+        run_pipeline = None
+    out = {}
+    for folder in sorted(Path(args.polis).iterdir()):
+        if not (folder / "participants-votes.csv").is_file():
+            continue
+        votes, statements, moderated, polis = _polis_conversation(folder)
+        started = time.perf_counter()
+        result = opinion_groups(build_matrix(votes, statements=statements, moderated_out=moderated))
+        rows = {"polis": [len(set(polis.values())), len(polis)],
+                "ours": [result.k, _against_polis(result.groups, polis), time.perf_counter() - started]}
+        if run_pipeline:
+            started = time.perf_counter()
+            found = run_pipeline(votes=[{"participant_id": int(p), "statement_id": int(c), "vote": v, "modified": i}
+                                        for i, (p, c, v) in enumerate(votes)],
+                                 mod_out_statement_ids=[int(c) for c in moderated], random_state=0)
+            labels = {str(p): int(g) for p, g in found.participants_df["cluster_id"].dropna().items()}
+            rows["reddwarf"] = [len(set(labels.values())), _against_polis(labels, polis), time.perf_counter() - started]
+        out[folder.name] = rows
+    return out
+
+
+JOBS = {"ours": job_ours, "reddwarf": job_reddwarf, "polis": job_polis}
 
 
 def run_child(job: str, args: argparse.Namespace) -> dict:
@@ -103,6 +152,8 @@ def run_child(job: str, args: argparse.Namespace) -> dict:
                str(args.statements), "--votes", str(args.votes), "--groups", str(args.groups)]
     if args.reddwarf:
         command += ["--reddwarf", args.reddwarf]
+    if args.polis:
+        command += ["--polis", args.polis]
     proc = subprocess.run(command, capture_output=True, text=True, timeout=args.timeout)
     if proc.returncode != 0:
         return {"skipped": f"failed: {proc.stderr.strip().splitlines()[-1] if proc.stderr.strip() else proc.returncode}"}
@@ -117,11 +168,24 @@ def main() -> None:
     parser.add_argument("--groups", type=int, default=3)
     parser.add_argument("--reddwarf", help="a folder holding red-dwarf, when it is not installed")
     parser.add_argument("--timeout", type=float, default=1800)
+    default_polis = ROOT.parent / "shared" / "data" / "polis"
+    parser.add_argument("--polis", default=str(default_polis) if default_polis.is_dir() else None,
+                        help="the folder of real Polis conversations (default: ../shared/data/polis)")
     parser.add_argument("--job", choices=sorted(JOBS), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.job:
         print(json.dumps(JOBS[args.job](args)))
         return
+    if args.polis:
+        print(f"real Polis conversations ({args.polis}): groups, share of Polis's clustered participants in the "
+              "matching group, seconds")
+        for name, rows in run_child("polis", args).items():
+            k, clustered = rows["polis"]
+            print(f"   {name}: Polis {k} groups, {clustered} clustered")
+            for method, label in (("ours", "viche (scikit-learn)"), ("reddwarf", "red-dwarf")):
+                if method in rows:
+                    found, share, seconds = rows[method]
+                    print(f"      {label:<22}{found} groups {share:>7.1%} {seconds:>6.2f} s")
     print(f"opinion groups: {args.participants} participants × {args.statements} statements, ~{args.votes} votes, "
           f"{args.groups} planted camps (each method in a fresh process)")
     print(f"   {'method':<34}{'seconds':>9}{'peak MB':>9}{'growth MB':>11}{'k':>4}{'clustered':>11}{'agreement':>11}")
