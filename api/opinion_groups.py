@@ -22,6 +22,7 @@ import dataclasses
 import logging
 from collections.abc import Hashable
 from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
 
 from sqlalchemy import delete, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -36,6 +37,7 @@ log = logging.getLogger(__name__)
 
 VALUE = {"agree": 1, "disagree": -1, "neutral": 0}
 INTERVAL_SECONDS = 5.0
+PACE = 4
 PARTITION = 2_000  # rows handled between two turns of the event loop
 
 
@@ -54,12 +56,20 @@ async def markers(session: AsyncSession) -> dict[int, Marker]:
 
 
 async def stale(session: AsyncSession) -> list[int]:
-    """Consultations whose votes changed since their groups were last computed (never computed included)."""
-    now = await markers(session)
+    """Consultations whose votes changed since their groups were last computed (never computed included), each
+    once it has rested PACE times its last computation's seconds: a big consultation under a stream of votes
+    does not keep a core to itself."""
+    now, moment = await markers(session), utcnow()
     rows = await session.execute(select(StoredGroups.consultation_id, StoredGroups.votes_count,
-                                        StoredGroups.votes_max_id))
-    stored = {cid: Marker(count, max_id) for cid, count, max_id in rows.all()}
-    return sorted(cid for cid, marker in now.items() if stored.get(cid) != marker)
+                                        StoredGroups.votes_max_id, StoredGroups.computed_at, StoredGroups.seconds))
+    stored = {cid: (Marker(count, max_id), _aware(at) + timedelta(seconds=PACE * seconds))
+              for cid, count, max_id, at, seconds in rows.all()}
+    return sorted(cid for cid, marker in now.items()
+                  if cid not in stored or (stored[cid][0] != marker and stored[cid][1] <= moment))
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
 
 
 async def read_votes(session: AsyncSession, consultation_id: int) -> tuple[list[tuple[str, int, int]], Marker]:
