@@ -146,7 +146,6 @@ class GroupsRefresher:
     def __init__(self, db: Database, interval: float = INTERVAL_SECONDS) -> None:
         self.db, self.interval = db, interval
         self.task: asyncio.Task | None = None
-        self.runs = 0
 
     async def refresh_once(self) -> list[int]:
         async with self.db.session() as session:
@@ -154,7 +153,6 @@ class GroupsRefresher:
         for consultation_id in todo:
             try:
                 await recompute(self.db, consultation_id)
-                self.runs += 1
             except Exception:  # one consultation's failure must not stop the others' groups
                 log.exception("opinion groups of consultation %s failed", consultation_id)
         return todo
