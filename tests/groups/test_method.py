@@ -105,3 +105,9 @@ def test_the_same_votes_give_the_same_groups_whatever_order_they_come_in():
     again = opinion_groups(build_matrix([(renamed[p], s, v) for p, s, v in shuffled], statements=range(50)))
     assert again.sizes == first.sizes
     assert {renamed[p]: g for p, g in first.groups.items()} == again.groups
+
+
+@pytest.mark.filterwarnings("error")  # no division by a zero variance either
+def test_everyone_voting_alike_makes_no_groups():
+    result = opinion_groups(build_matrix([(p, s, 1) for p in range(20) for s in range(8)]))
+    assert result.k == 0 and result.groups == {}

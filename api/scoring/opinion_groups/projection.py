@@ -34,7 +34,7 @@ def project(values: np.ndarray, *, random_state: int = 0) -> Projection:
     centred = np.where(seen, values - center, 0.0)  # the imputed cells are exactly the mean: 0 once centred
     n_rows, n_cols = values.shape
     components = np.zeros((2, n_cols))
-    if n_rows >= 2 and n_cols >= 1:
+    if n_rows >= 2 and n_cols >= 1 and np.any(centred):  # everyone voting alike: no direction to find
         n = min(2, n_rows, n_cols)
         pca = PCA(n_components=n, svd_solver="auto", random_state=random_state).fit(centred)
         components[:n] = pca.components_
