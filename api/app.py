@@ -11,6 +11,7 @@ from api.broadcast import routes as broadcast_routes
 from api.content_cache import ContentCache
 from api.docs_pages import install_docs
 from api.errors import install_error_handlers
+from api.opinion_groups import GroupsRefresher
 from api.organiser import routes as organiser_routes
 from api.participant import routes as participant_routes
 from api.partner import install as install_partner_api
@@ -27,8 +28,10 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     db = db or Database(settings.database_url)
 
     @asynccontextmanager
-    async def lifespan(_: FastAPI):
+    async def lifespan(app: FastAPI):
+        app.state.groups = GroupsRefresher(db).start()  # opinion groups follow the votes, in the background
         yield
+        await app.state.groups.stop()
         if owns_db:
             await db.dispose()
 

@@ -10,8 +10,9 @@ Modules:
   proposal_selection  ProposalSelector: next statement to show in a proposal item.
 Helpers: slot_pool (what the two selectors share: live pool, draws), weighted_sampler
 (Fenwick tree), hearing_queue (newcomers first), selection_inputs (rng / history adapters).
+Packages: budget (participatory-budget counting), opinion_groups (Pol.is's opinion groups).
 
-Runtime dependency: numpy only.
+Runtime dependency: numpy only; opinion_groups also scikit-learn and scipy.
 """
 
 from .aoi import aoi_score, aoi_scores

@@ -3,7 +3,11 @@
 ``comments.csv`` (timestamp, datetime, comment-id, author-id, agrees, disagrees, moderated,
 comment-body) become the proposals of one ``proposal`` item; ``votes.csv`` (timestamp, datetime,
 comment-id, voter-id, vote) is an event log, of which the latest vote of each voter on each statement
-counts: +1 agree, -1 disagree, 0 pass (neutral), stored with its own time. ``summary.csv`` gives the
+counts: +1 agree, -1 disagree, 0 pass (neutral), stored with its own time. Some openData folders carry no
+``votes.csv``, only ``participants-votes.csv`` (one row per participant, one column per comment id, the same
+latest votes): then each vote is stored at its statement's time, the only time the file tells. Either way the
+ids of the files are kept in ``ImportedRef`` (participants and statements), so exports and opinion groups can be
+compared with Polis's own. ``summary.csv`` gives the
 title (topic) and introduction (conversation-description). Statements moderated out (-1) are stored
 rejected; unmoderated ones (0) were shown by Polis and are stored accepted.
 """
@@ -60,6 +64,29 @@ def latest_votes(rows: list[dict[str, str]], path: Path) -> dict[tuple[str, str]
     return {key: (formats.from_epoch_ms(stamp), value) for key, (stamp, _, value) in latest.items()}
 
 
+def votes_from_matrix(rows: list[dict[str, str]], path: Path,
+                      statement_times: dict[str, datetime]) -> dict[tuple[str, str], tuple[datetime, int]]:
+    """(voter, comment) → (time, vote) from participants-votes.csv; a vote's time is its statement's."""
+    pid = column(rows, path, "participant")
+    latest = {}
+    for line, row in enumerate(rows):
+        for cid, cell in row.items():
+            cell = (cell or "").strip()
+            if cid is None or not cid.strip().lstrip("-").isdigit() or not cell:
+                continue
+            try:
+                value = int(float(cell))
+            except ValueError:
+                raise ImportError_(f"{path.name} line {line + 2}: vote {cell!r} is not a number") from None
+            if value not in formats.POLIS_CHOICE:
+                raise ImportError_(f"{path.name} line {line + 2}: vote {value} is not 1, -1 or 0")
+            cid = cid.strip()
+            if cid not in statement_times:
+                raise ImportError_(f"{path.name} has votes on statements missing from comments.csv: {cid}")
+            latest[(row[pid].strip(), cid)] = (statement_times[cid], value)
+    return latest
+
+
 def _id_order(value: str) -> tuple[int, int, str]:
     value = value.strip()
     return (0, int(value), "") if value.lstrip("-").isdigit() else (1, 0, value)
@@ -70,12 +97,19 @@ async def import_polis(db: Database, folder: Path, *, slug: str | None = None, t
     if not folder.is_dir():
         raise ImportError_(f"no folder {folder}")
     comments_path, votes_path = folder / "comments.csv", folder / "votes.csv"
-    comments, votes = read_csv(comments_path), read_csv(votes_path)
+    comments = read_csv(comments_path)
     if not comments:
         raise ImportError_(f"{comments_path} has no statements")
     summary = read_summary(folder)
     slug = slug or slugify(folder.name)
-    latest = latest_votes(votes, votes_path)
+    if votes_path.is_file() or not (folder / "participants-votes.csv").is_file():
+        votes = read_csv(votes_path)
+        latest = latest_votes(votes, votes_path)
+    else:
+        matrix_path = folder / "participants-votes.csv"
+        c_time, c_key = column(comments, comments_path, "timestamp"), column(comments, comments_path, "comment-id")
+        times = {row[c_key].strip(): formats.from_epoch_ms(row[c_time]) for row in comments}
+        votes, latest = [], votes_from_matrix(read_csv(matrix_path), matrix_path, times)
 
     c_ts, c_id, c_author, c_mod, c_body = (
         column(comments, comments_path, "timestamp"), column(comments, comments_path, "comment-id"),
@@ -98,6 +132,8 @@ async def import_polis(db: Database, folder: Path, *, slug: str | None = None, t
 
     for row in votes:
         seen(row["voter-id"].strip(), formats.from_epoch_ms(row["timestamp"]))
+    for (voter, _), (when, _) in latest.items():  # the only times a participants-votes.csv gives
+        seen(voter, when)
     for row in comments:
         if c_author and row[c_author].strip():
             seen(row[c_author].strip(), formats.from_epoch_ms(row[c_ts]))
@@ -138,6 +174,6 @@ async def import_polis(db: Database, folder: Path, *, slug: str | None = None, t
         progress.close()
         await session.commit()
     superseded = len(votes) - len(latest)
-    if superseded:
+    if votes and superseded:
         result.skipped["earlier votes replaced by a later vote of the same voter on the same statement"] = superseded
     return result
