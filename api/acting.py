@@ -5,6 +5,7 @@ person may do comes from the API's own records: ``VICHE_OWNERS``, ``VICHE_ADMINS
 database. A caller holding only the service token and no valid assertion gets 401, a person who is not an
 organiser 403, and whatever acts is recorded as that verified person (``granted_by`` of a grant).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -20,10 +21,13 @@ from core.settings import Settings
 from storage.models_organiser import Organiser
 
 actor_header = APIKeyHeader(
-    name=HEADER, auto_error=False, scheme_name="ActingOrganiser",
+    name=HEADER,
+    auto_error=False,
+    scheme_name="ActingOrganiser",
     description="Who acts: '<telegram id>.<expires unix>.<hex HMAC-SHA256>' signed with VICHE_SERVICE_TOKEN over "
-                "'viche-actor-v1\\n<id>\\n<expires>\\n<METHOD>\\n<path>' (see core/assertion.py), at most 5 minutes "
-                "ahead. The bot signs it for the Telegram user behind each update.")
+    "'viche-actor-v1\\n<id>\\n<expires>\\n<METHOD>\\n<path>' (see core/assertion.py), at most 5 minutes "
+    "ahead. The bot signs it for the Telegram user behind each update.",
+)
 
 
 @dataclass(frozen=True)
@@ -40,8 +44,9 @@ async def standing(db: AsyncSession, settings: Settings, telegram_id: int) -> Ac
     return Actor(telegram_id=telegram_id, organiser=organiser, owner=owner)
 
 
-async def acting_person(request: Request, value: str | None = Depends(actor_header),
-                        db: AsyncSession = Depends(session)) -> Actor:
+async def acting_person(
+    request: Request, value: str | None = Depends(actor_header), db: AsyncSession = Depends(session)
+) -> Actor:
     """The verified person behind this request, organiser or not (401 without a valid assertion)."""
     settings = request.app.state.settings
     try:
@@ -53,8 +58,9 @@ async def acting_person(request: Request, value: str | None = Depends(actor_head
 
 async def acting_organiser(actor: Actor = Depends(acting_person)) -> Actor:
     if not actor.organiser:
-        raise ApiError(403, "not_an_organiser",
-                       "only an organiser (VICHE_ADMINS, VICHE_OWNERS or granted by an owner) may do this")
+        raise ApiError(
+            403, "not_an_organiser", "only an organiser (VICHE_ADMINS, VICHE_OWNERS or granted by an owner) may do this"
+        )
     return actor
 
 
@@ -76,8 +82,9 @@ def document_both_credentials(app: FastAPI) -> None:
                 for operation in operations.values():
                     requirements = operation.get("security") or []
                     if any(actor_header.scheme_name in requirement for requirement in requirements):
-                        operation["security"] = [{name: scopes for requirement in requirements
-                                                  for name, scopes in requirement.items()}]
+                        operation["security"] = [
+                            {name: scopes for requirement in requirements for name, scopes in requirement.items()}
+                        ]
             app.openapi_schema = schema
         return app.openapi_schema
 

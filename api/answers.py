@@ -1,4 +1,5 @@
 """Validating a question item's answer, kind by kind. Bad input is a clear 400, never a 500."""
+
 from __future__ import annotations
 
 import unicodedata
@@ -57,8 +58,12 @@ async def validated_value(content: ContentCache, item: Item, body: schemas.Answe
             if not chosen:
                 raise bad_request("empty_ballot", "pick at least one project")
             if spent > total:
-                raise bad_request("over_budget", f"the projects cost {spent}, more than the budget of {total}",
-                                  spent=spent, total=total)
+                raise bad_request(
+                    "over_budget",
+                    f"the projects cost {spent}, more than the budget of {total}",
+                    spent=spent,
+                    total=total,
+                )
         return None, chosen
     if item.kind == "scale":
         value = body.value
@@ -75,16 +80,22 @@ async def validated_value(content: ContentCache, item: Item, body: schemas.Answe
         low, high = int(config.get("min_length", 1)), int(config.get("max_length", 1000))
         length = visible_length(text) if visible_length(text) < low else len(text)  # as for proposals
         if not low <= length <= high:
-            raise bad_request("invalid_length", f"the text must have {low} to {high} characters (it has {length})",
-                              min=low, max=high, length=length)
+            raise bad_request(
+                "invalid_length",
+                f"the text must have {low} to {high} characters (it has {length})",
+                min=low,
+                max=high,
+                length=length,
+            )
         return None, text
     if item.kind == "place":
         if body.value is None:
             return None, None
         value = body.value if isinstance(body.value, dict) else {}
         lat, lon = value.get("latitude"), value.get("longitude")
-        if not (isinstance(lat, (int, float)) and isinstance(lon, (int, float)) and -90 <= lat <= 90
-                and -180 <= lon <= 180):
+        if not (
+            isinstance(lat, (int, float)) and isinstance(lon, (int, float)) and -90 <= lat <= 90 and -180 <= lon <= 180
+        ):
             raise bad_request("invalid_location", "a place needs a latitude (-90..90) and a longitude (-180..180)")
         return None, {"latitude": float(lat), "longitude": float(lon), "comment": None}
     raise bad_request("wrong_route", f"item {item.key!r} is a {item.kind} item; use its own route")

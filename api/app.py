@@ -1,4 +1,5 @@
 """The FastAPI application factory."""
+
 from __future__ import annotations
 
 from contextlib import asynccontextmanager
@@ -35,8 +36,14 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
         if owns_db:
             await db.dispose()
 
-    app = FastAPI(title="viche", version="0.1.0", lifespan=lifespan, docs_url=None, redoc_url=None,
-                  description="Public consultations inside Telegram: participant, organiser and partner API.")
+    app = FastAPI(
+        title="viche",
+        version="0.1.0",
+        lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
+        description="Public consultations inside Telegram: participant, organiser and partner API.",
+    )
     app.state.settings = settings
     app.state.db = db
     # The app's caches, reached by routes through one dependency each (api/deps.py) and handed on from there.

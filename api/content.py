@@ -1,4 +1,5 @@
 """Picking a consultation's text in the participant's language, and the language a reader asks for."""
+
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
@@ -34,6 +35,10 @@ def consultation_language(consultation: Consultation, language: str | None) -> s
     wanted = language.strip().lower().replace("_", "-")
     found = by_name.get(wanted) or by_name.get(wanted.split("-", 1)[0])
     if found is None:
-        raise ApiError(422, "unknown_language", "language must be one of the consultation's: " + ", ".join(languages),
-                       languages=languages)
+        raise ApiError(
+            422,
+            "unknown_language",
+            "language must be one of the consultation's: " + ", ".join(languages),
+            languages=languages,
+        )
     return found

@@ -15,6 +15,7 @@ expires the objects of its session) never touches a shared object. Callers only 
 One cache per app: ``create_app`` makes it (``app.state.content``); a route reaches it through the dependency
 ``api.deps.content_cache``, and code outside a request is handed it.
 """
+
 from __future__ import annotations
 
 import time
@@ -60,8 +61,9 @@ class ContentCache:
         changes = self._changes
         try:
             async with self._session() as session:
-                consultation = (await session.execute(select(Consultation).where(Consultation.slug == slug))
-                                ).scalar_one_or_none()
+                consultation = (
+                    await session.execute(select(Consultation).where(Consultation.slug == slug))
+                ).scalar_one_or_none()
         finally:
             self._refreshing.discard(slug)
         if consultation is None:
@@ -91,12 +93,22 @@ class ContentCache:
         if cached is not None:
             return cached
         async with self._session() as session:
-            items = list((await session.execute(select(Item).where(Item.consultation_id == consultation.id)
-                                                .order_by(Item.position))).scalars())
+            items = list(
+                (
+                    await session.execute(
+                        select(Item).where(Item.consultation_id == consultation.id).order_by(Item.position)
+                    )
+                ).scalars()
+            )
             options: dict[int, list[Option]] = {item.id: [] for item in items}
             if items:
-                for option in (await session.execute(select(Option).where(Option.item_id.in_(list(options)))
-                                                     .order_by(Option.item_id, Option.position))).scalars():
+                for option in (
+                    await session.execute(
+                        select(Option)
+                        .where(Option.item_id.in_(list(options)))
+                        .order_by(Option.item_id, Option.position)
+                    )
+                ).scalars():
                     options[option.item_id].append(option)
         if consultation.status != "draft":  # a draft's items may still be replaced
             self._items[consultation.id] = items
@@ -125,11 +137,13 @@ class ContentCache:
         if cached is not None:
             return cached
         async with self._session() as session:
-            return list((await session.execute(select(Option).where(Option.item_id == item.id)
-                                               .order_by(Option.position))).scalars())
+            return list(
+                (
+                    await session.execute(select(Option).where(Option.item_id == item.id).order_by(Option.position))
+                ).scalars()
+            )
 
     def consultation_changed(self, slug: str) -> None:
         """Call after changing a consultation's row (status, times), so this process sees it at once."""
         self._changes += 1
         self._by_slug.pop(slug, None)
-

@@ -5,6 +5,7 @@ A route that acts on one consultation takes it as ``consultation: Consultation =
 instead of looking the slug up itself: one lookup, one 404 (``not_found``, "consultation 'x' not found") for an
 unknown slug, and the same request session the route's other dependencies get. The partner API narrows it further
 (a key's scopes, drafts hidden: :func:`api.partner.auth.scoped_consultation`)."""
+
 from __future__ import annotations
 
 import hmac

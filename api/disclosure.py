@@ -30,6 +30,7 @@ Attributes are always withheld as a suffix of :data:`DROP_ORDER`, so rows of one
 moments (an incremental sync) differ only in how many attributes they carry: together they say no more
 than the fuller one, which was released under the rule when it was made.
 """
+
 from __future__ import annotations
 
 from collections import defaultdict
@@ -85,18 +86,26 @@ def contributed(consultation_id: int) -> Any:
     a vote or an answered pair). These are the people every result, digest and export is about."""
     items = select(Item.id).where(Item.consultation_id == consultation_id).scalar_subquery()
     who = Enrolment.participant_id
-    return or_(select(Answer.id).where(Answer.participant_id == who, Answer.item_id.in_(items)).exists(),
-               select(ProposalVote.id).where(ProposalVote.participant_id == who,
-                                             ProposalVote.item_id.in_(items)).exists(),
-               select(PairPrompt.token).where(PairPrompt.participant_id == who, PairPrompt.item_id.in_(items),
-                                              PairPrompt.answered_at.is_not(None)).exists())
+    return or_(
+        select(Answer.id).where(Answer.participant_id == who, Answer.item_id.in_(items)).exists(),
+        select(ProposalVote.id).where(ProposalVote.participant_id == who, ProposalVote.item_id.in_(items)).exists(),
+        select(PairPrompt.token)
+        .where(PairPrompt.participant_id == who, PairPrompt.item_id.in_(items), PairPrompt.answered_at.is_not(None))
+        .exists(),
+    )
 
 
 def contributors_query(consultation_id: int) -> Any:
     """Consented participants of the consultation who contributed (see :func:`contributed`)."""
-    return (select(func.count()).select_from(Enrolment)
-            .where(Enrolment.consultation_id == consultation_id, Enrolment.consented_at.is_not(None),
-                   contributed(consultation_id)))
+    return (
+        select(func.count())
+        .select_from(Enrolment)
+        .where(
+            Enrolment.consultation_id == consultation_id,
+            Enrolment.consented_at.is_not(None),
+            contributed(consultation_id),
+        )
+    )
 
 
 async def contributors(session: AsyncSession, consultation_id: int) -> int:
@@ -116,9 +125,13 @@ class BelowThreshold(Exception):
         """The 409 every route answers with (code ``below_threshold``, with ``participants`` and ``needed``)."""
         from api.errors import conflict
 
-        return conflict("below_threshold", f"only {self.participants} participants answered {slug!r}; results are "
-                                           f"released from {self.needed} (its min_segment_size)",
-                        participants=self.participants, needed=self.needed)
+        return conflict(
+            "below_threshold",
+            f"only {self.participants} participants answered {slug!r}; results are "
+            f"released from {self.needed} (its min_segment_size)",
+            participants=self.participants,
+            needed=self.needed,
+        )
 
 
 async def check_release(session: AsyncSession, consultation: Any) -> None:
@@ -147,7 +160,7 @@ def pool(sizes: Mapping[Hashable, int], k: int) -> dict[Hashable, Any]:
         if total < k:
             pooled = set()
     mapping: dict[Hashable, Any] = {v: v for v in shown}
-    mapping.update({v: OTHER for v in pooled})
+    mapping.update(dict.fromkeys(pooled, OTHER))
     return mapping
 
 
@@ -179,8 +192,12 @@ def _label(value: Any) -> Any:
     return value
 
 
-def plan(counts: Mapping[tuple, int], k: int, attributes: tuple[str, ...] = ATTRIBUTES,
-         drop_order: tuple[str, ...] = DROP_ORDER) -> Plan:
+def plan(
+    counts: Mapping[tuple, int],
+    k: int,
+    attributes: tuple[str, ...] = ATTRIBUTES,
+    drop_order: tuple[str, ...] = DROP_ORDER,
+) -> Plan:
     """Rules 1–3 for a population given as participants per raw combination of ``attributes``."""
     k = max(1, int(k))
     width = len(attributes)
@@ -189,7 +206,7 @@ def plan(counts: Mapping[tuple, int], k: int, attributes: tuple[str, ...] = ATTR
     total = sum(counts.values())
     if not enough(total, k):
         everything = (WITHHELD,) * width
-        out.release = {c: everything for c in counts}
+        out.release = dict.fromkeys(counts, everything)
         if counts:
             out.groups = {everything: total}
         return out
@@ -232,8 +249,9 @@ def plan(counts: Mapping[tuple, int], k: int, attributes: tuple[str, ...] = ATTR
             if size < k:
                 # Rows released in more detail with this prefix may give their extra attributes up to shelter
                 # the small group: whole released groups, the smallest first, until the group reaches k.
-                deeper = [(sum(sizes_of[c] for c in group), str(name), group)
-                          for name, group in deeper_by_key[key].items()]
+                deeper = [
+                    (sum(sizes_of[c] for c in group), str(name), group) for name, group in deeper_by_key[key].items()
+                ]
                 joining = []
                 for _, _, group in sorted(deeper, key=lambda g: g[:2]):
                     if size >= k:
@@ -252,8 +270,10 @@ def plan(counts: Mapping[tuple, int], k: int, attributes: tuple[str, ...] = ATTR
         by_group: dict[tuple, list[tuple]] = defaultdict(list)
         for c, c_level in level_of.items():
             by_group[(c_level, prefix(c, c_level))].append(c)
-        released = sorted(((sum(sizes_of[c] for c in group), str(name), group) for name, group in by_group.items()),
-                          key=lambda g: g[:2])
+        released = sorted(
+            ((sum(sizes_of[c] for c in group), str(name), group) for name, group in by_group.items()),
+            key=lambda g: g[:2],
+        )
         for size, _, group in released:
             if nothing >= k:
                 break
@@ -274,9 +294,12 @@ def plan(counts: Mapping[tuple, int], k: int, attributes: tuple[str, ...] = ATTR
     return out
 
 
-def suppress_cells(cells: Mapping[tuple[Hashable, Hashable], int], k: int,
-                   links: Mapping[tuple[Hashable, Hashable], Hashable] | None = None,
-                   initial: Iterable[tuple[Hashable, Hashable]] = ()) -> set[tuple[Hashable, Hashable]]:
+def suppress_cells(
+    cells: Mapping[tuple[Hashable, Hashable], int],
+    k: int,
+    links: Mapping[tuple[Hashable, Hashable], Hashable] | None = None,
+    initial: Iterable[tuple[Hashable, Hashable]] = (),
+) -> set[tuple[Hashable, Hashable]]:
     """Rule 1 for the numbers of a table split by groups: which (row, column) counts must not be shown.
 
     ``cells`` maps (row, column) — a row is a segment, a column one count of an item (an option, a scale value,
@@ -313,8 +336,9 @@ def suppress_cells(cells: Mapping[tuple[Hashable, Hashable], int], k: int,
             hidden = sum(cells[c] for c in members if c in suppressed)
             if not any(c in suppressed for c in members) or hidden >= k:
                 continue
-            for cell in sorted((c for c in members if c not in suppressed and cells[c] > 0),
-                               key=lambda c: (cells[c], str(c))):
+            for cell in sorted(
+                (c for c in members if c not in suppressed and cells[c] > 0), key=lambda c: (cells[c], str(c))
+            ):
                 suppressed.add(cell)
                 changed = True
                 hidden += cells[cell]

@@ -5,6 +5,7 @@ Routers declare what any of their routes may answer (``responses=SERVICE`` / ``O
 add (``responses=errors(404, 409)``); tests/production/test_schemathesis.py fails when a route answers a
 status its OpenAPI does not list.
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -41,8 +42,13 @@ def errors(*statuses: int, meaning: dict[int, str] | None = None) -> dict[int | 
 
 
 SERVICE = errors(401, 422)  # every route the bot calls with the service token
-ORGANISER = errors(401, 403, 422, meaning={
-    401: "No valid service token, or no valid X-Viche-Actor assertion of who acts (missing, forged, expired, or "
-         "signed for another request)",
-    403: "The one who acts is not an organiser (or, for owners' actions, not an owner)",
-})
+ORGANISER = errors(
+    401,
+    403,
+    422,
+    meaning={
+        401: "No valid service token, or no valid X-Viche-Actor assertion of who acts (missing, forged, expired, or "
+        "signed for another request)",
+        403: "The one who acts is not an organiser (or, for owners' actions, not an owner)",
+    },
+)

@@ -1,4 +1,5 @@
 """Every error is JSON with a status that says what went wrong; bad input never becomes a 500."""
+
 from __future__ import annotations
 
 import logging
@@ -65,8 +66,11 @@ def install_error_handlers(app: FastAPI) -> None:
             return JSONResponse(_body(422, "invalid_value", "a number or value is out of range"), status_code=422)
         if _unavailable(exc):
             log.warning("database unavailable: %s", without_parameters(exc))
-            return JSONResponse(_body(503, "unavailable", "the database is unavailable; try again shortly"),
-                                status_code=503, headers={"Retry-After": "1"})
+            return JSONResponse(
+                _body(503, "unavailable", "the database is unavailable; try again shortly"),
+                status_code=503,
+                headers={"Retry-After": "1"},
+            )
         raise exc  # a bug: the server error middleware answers 500 and logs it
 
     for kind in (sa_exc.DBAPIError, *TRANSIENT, OverflowError):
@@ -86,8 +90,14 @@ def without_parameters(exc: BaseException) -> str:
     return f"{described} [SQL: {statement}]" if statement else described
 
 
-TRANSIENT = (sa_exc.OperationalError, sa_exc.InterfaceError, sa_exc.InternalError, sa_exc.TimeoutError,
-             sa_exc.DisconnectionError, OSError)
+TRANSIENT = (
+    sa_exc.OperationalError,
+    sa_exc.InterfaceError,
+    sa_exc.InternalError,
+    sa_exc.TimeoutError,
+    sa_exc.DisconnectionError,
+    OSError,
+)
 
 
 def _unrepresentable(exc: Exception) -> bool:

@@ -6,6 +6,7 @@ nobody is notified) and the language. A decision is taken once: the update only 
 proposal that is still pending, so two organisers pressing at the same moment cannot both decide,
 and the author is never told twice.
 """
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -74,17 +75,29 @@ def _out(proposal: Proposal, item: Item, consultation: Consultation, reader: str
     language = _language_of(proposal, consultation.default_language)
     default = consultation.default_language
     return PendingProposal(
-        id=proposal.id, status=proposal.status, text=localized(proposal.text, language, default), language=language,
-        slug=consultation.slug, consultation_title=localized(consultation.title, reader, default),
-        item_key=item.key, item_kind=item.kind, item_prompt=localized(item.prompt, reader, default),
-        created_at=proposal.created_at)
+        id=proposal.id,
+        status=proposal.status,
+        text=localized(proposal.text, language, default),
+        language=language,
+        slug=consultation.slug,
+        consultation_title=localized(consultation.title, reader, default),
+        item_key=item.key,
+        item_kind=item.kind,
+        item_prompt=localized(item.prompt, reader, default),
+        created_at=proposal.created_at,
+    )
 
 
-async def next_pending(session: AsyncSession, slug: str | None = None, after_id: int | None = None,
-                       reader: str | None = None) -> ModerationQueue:
+async def next_pending(
+    session: AsyncSession, slug: str | None = None, after_id: int | None = None, reader: str | None = None
+) -> ModerationQueue:
     """The oldest pending proposal (of one consultation, or of all); after ``after_id`` when skipping one."""
-    query = (select(Proposal, Item, Consultation).join(Item, Item.id == Proposal.item_id)
-             .join(Consultation, Consultation.id == Item.consultation_id).where(Proposal.status == "pending"))
+    query = (
+        select(Proposal, Item, Consultation)
+        .join(Item, Item.id == Proposal.item_id)
+        .join(Consultation, Consultation.id == Item.consultation_id)
+        .where(Proposal.status == "pending")
+    )
     if slug is not None:
         consultation = await by_slug(session, slug)
         if consultation is None:
@@ -100,9 +113,14 @@ async def next_pending(session: AsyncSession, slug: str | None = None, after_id:
 
 
 async def _load(session: AsyncSession, proposal_id: int) -> tuple[Proposal, Item, Consultation]:
-    row = (await session.execute(
-        select(Proposal, Item, Consultation).join(Item, Item.id == Proposal.item_id)
-        .join(Consultation, Consultation.id == Item.consultation_id).where(Proposal.id == proposal_id))).first()
+    row = (
+        await session.execute(
+            select(Proposal, Item, Consultation)
+            .join(Item, Item.id == Proposal.item_id)
+            .join(Consultation, Consultation.id == Item.consultation_id)
+            .where(Proposal.id == proposal_id)
+        )
+    ).first()
     if row is None:
         raise not_found("proposal")
     return row
@@ -111,43 +129,80 @@ async def _load(session: AsyncSession, proposal_id: int) -> tuple[Proposal, Item
 async def _author_notice(session: AsyncSession, proposal: Proposal, consultation: Consultation) -> AuthorNotice | None:
     if proposal.author_id is None:
         return None
-    row = (await session.execute(
-        select(Participant, Contact).join(Contact, Contact.participant_id == Participant.id)
-        .where(Participant.id == proposal.author_id))).first()
+    row = (
+        await session.execute(
+            select(Participant, Contact)
+            .join(Contact, Contact.participant_id == Participant.id)
+            .where(Participant.id == proposal.author_id)
+        )
+    ).first()
     if row is None:
         return None
     participant, contact = row
     written_in = _language_of(proposal, consultation.default_language)
     language = participant.language or written_in
-    return AuthorNotice(channel=contact.channel, external_id=contact.external_id, language=language,
-                        consultation_title=localized(consultation.title, language, consultation.default_language),
-                        text=localized(proposal.text, written_in, consultation.default_language))
+    return AuthorNotice(
+        channel=contact.channel,
+        external_id=contact.external_id,
+        language=language,
+        consultation_title=localized(consultation.title, language, consultation.default_language),
+        text=localized(proposal.text, written_in, consultation.default_language),
+    )
 
 
-async def decide(session: AsyncSession, registry: selection.SelectionRegistry, proposal_id: int, *, accept: bool,
-                 reason: str | None = None) -> Decision:
+async def decide(
+    session: AsyncSession,
+    registry: selection.SelectionRegistry,
+    proposal_id: int,
+    *,
+    accept: bool,
+    reason: str | None = None,
+) -> Decision:
     """``registry``: this process's selectors, told at once of a proposal accepted into the pool (or not)."""
     proposal, item, consultation = await _load(session, proposal_id)
     if proposal.status != "pending":
-        raise conflict("already_moderated", f"proposal {proposal_id} was already {proposal.status}",
-                       proposal_status=proposal.status)
+        raise conflict(
+            "already_moderated",
+            f"proposal {proposal_id} was already {proposal.status}",
+            proposal_status=proposal.status,
+        )
     if accept:
-        twin = (await session.execute(
-            select(Proposal.id).where(Proposal.item_id == item.id, Proposal.status == "accepted",
-                                      Proposal.normalized == proposal.normalized, Proposal.id != proposal.id)
-            .limit(1))).scalar_one_or_none()
+        twin = (
+            await session.execute(
+                select(Proposal.id)
+                .where(
+                    Proposal.item_id == item.id,
+                    Proposal.status == "accepted",
+                    Proposal.normalized == proposal.normalized,
+                    Proposal.id != proposal.id,
+                )
+                .limit(1)
+            )
+        ).scalar_one_or_none()
         if twin is not None and proposal.normalized:
-            raise conflict("duplicate", "the pool already holds this proposal: reject it as a duplicate",
-                           duplicate_of=twin)
-    values = ({"status": "accepted", "accepted_at": utcnow(), "reject_reason": None} if accept
-              else {"status": "rejected", "reject_reason": reason})
-    result = await session.execute(update(Proposal)
-                                   .where(Proposal.id == proposal_id, Proposal.status == "pending").values(**values))
+            raise conflict(
+                "duplicate", "the pool already holds this proposal: reject it as a duplicate", duplicate_of=twin
+            )
+    values = (
+        {"status": "accepted", "accepted_at": utcnow(), "reject_reason": None}
+        if accept
+        else {"status": "rejected", "reject_reason": reason}
+    )
+    result = await session.execute(
+        update(Proposal).where(Proposal.id == proposal_id, Proposal.status == "pending").values(**values)
+    )
     await session.commit()
     await session.refresh(proposal)
     if result.rowcount != 1:
-        raise conflict("already_moderated", f"proposal {proposal_id} was already {proposal.status}",
-                       proposal_status=proposal.status)
+        raise conflict(
+            "already_moderated",
+            f"proposal {proposal_id} was already {proposal.status}",
+            proposal_status=proposal.status,
+        )
     registry.proposal_changed(item.id, proposal.id, proposal.status)  # served from the next request on
-    return Decision(proposal=_out(proposal, item, consultation), status=proposal.status,
-                    reason=None if accept else reason, notify=await _author_notice(session, proposal, consultation))
+    return Decision(
+        proposal=_out(proposal, item, consultation),
+        status=proposal.status,
+        reason=None if accept else reason,
+        notify=await _author_notice(session, proposal, consultation),
+    )

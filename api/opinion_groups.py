@@ -14,6 +14,7 @@ What later reads should use: ``OpinionGroups`` (k, sizes, computed_at, represent
 consensus / divisiveness by proposal id) and ``OpinionGroupMember`` (a participant's own group). Groups smaller
 than the consultation's ``min_segment_size`` must not be published (api/disclosure.py); the tables keep them all.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -22,7 +23,7 @@ import dataclasses
 import logging
 from collections.abc import Hashable
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import delete, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -51,7 +52,9 @@ async def markers(session: AsyncSession) -> dict[int, Marker]:
     """Per consultation with proposal votes: its marker (one grouped query over the votes)."""
     rows = await session.execute(
         select(Item.consultation_id, func.count(ProposalVote.id), func.max(ProposalVote.id))
-        .join(Item, Item.id == ProposalVote.item_id).group_by(Item.consultation_id))
+        .join(Item, Item.id == ProposalVote.item_id)
+        .group_by(Item.consultation_id)
+    )
     return {cid: Marker(count, max_id or 0) for cid, count, max_id in rows.all()}
 
 
@@ -60,24 +63,38 @@ async def stale(session: AsyncSession) -> list[int]:
     once it has rested PACE times its last computation's seconds: a big consultation under a stream of votes
     does not keep a core to itself."""
     now, moment = await markers(session), utcnow()
-    rows = await session.execute(select(StoredGroups.consultation_id, StoredGroups.votes_count,
-                                        StoredGroups.votes_max_id, StoredGroups.computed_at, StoredGroups.seconds))
-    stored = {cid: (Marker(count, max_id), _aware(at) + timedelta(seconds=PACE * seconds))
-              for cid, count, max_id, at, seconds in rows.all()}
-    return sorted(cid for cid, marker in now.items()
-                  if cid not in stored or (stored[cid][0] != marker and stored[cid][1] <= moment))
+    rows = await session.execute(
+        select(
+            StoredGroups.consultation_id,
+            StoredGroups.votes_count,
+            StoredGroups.votes_max_id,
+            StoredGroups.computed_at,
+            StoredGroups.seconds,
+        )
+    )
+    stored = {
+        cid: (Marker(count, max_id), _aware(at) + timedelta(seconds=PACE * seconds))
+        for cid, count, max_id, at, seconds in rows.all()
+    }
+    return sorted(
+        cid
+        for cid, marker in now.items()
+        if cid not in stored or (stored[cid][0] != marker and stored[cid][1] <= moment)
+    )
 
 
 def _aware(moment: datetime) -> datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 async def read_votes(session: AsyncSession, consultation_id: int) -> tuple[list[tuple[str, int, int]], Marker]:
     """(participant, proposal, vote) rows of the consultation, read in partitions (the loop stays free)."""
     result = await session.stream(
         select(ProposalVote.participant_id, ProposalVote.proposal_id, ProposalVote.choice, ProposalVote.id)
-        .join(Item, Item.id == ProposalVote.item_id).where(Item.consultation_id == consultation_id)
-        .execution_options(yield_per=PARTITION))
+        .join(Item, Item.id == ProposalVote.item_id)
+        .where(Item.consultation_id == consultation_id)
+        .execution_options(yield_per=PARTITION)
+    )
     votes, count, max_id = [], 0, 0
     async for partition in result.partitions(PARTITION):
         for participant, proposal, choice, vote_id in partition:
@@ -89,14 +106,24 @@ async def read_votes(session: AsyncSession, consultation_id: int) -> tuple[list[
 
 async def statements_of(session: AsyncSession, consultation_id: int) -> tuple[list[int], set[int]]:
     """The consultation's agree/disagree statements in id order, and those moderation rejected."""
-    rows = (await session.execute(
-        select(Proposal.id, Proposal.status).join(Item, Item.id == Proposal.item_id)
-        .where(Item.consultation_id == consultation_id, Item.kind == "proposal").order_by(Proposal.id))).all()
+    rows = (
+        await session.execute(
+            select(Proposal.id, Proposal.status)
+            .join(Item, Item.id == Proposal.item_id)
+            .where(Item.consultation_id == consultation_id, Item.kind == "proposal")
+            .order_by(Proposal.id)
+        )
+    ).all()
     return [pid for pid, _ in rows], {pid for pid, status in rows if status == "rejected"}
 
 
-def _compute(votes: list[tuple[str, int, int]], statements: list[int], rejected: set[int], smoother: KSmoother,
-             previous: dict[Hashable, int]) -> OpinionGroups:
+def _compute(
+    votes: list[tuple[str, int, int]],
+    statements: list[int],
+    rejected: set[int],
+    smoother: KSmoother,
+    previous: dict[Hashable, int],
+) -> OpinionGroups:
     matrix: VoteMatrix = build_matrix(votes, statements=statements, moderated_out=rejected)
     return opinion_groups(matrix, smoother=smoother, previous=previous or None)
 
@@ -107,34 +134,75 @@ async def recompute(db: Database, consultation_id: int) -> StoredGroups:
         votes, marker = await read_votes(session, consultation_id)
         statements, rejected = await statements_of(session, consultation_id)
         last = await session.get(StoredGroups, consultation_id)
-        smoother = (KSmoother(last.last_k, last.last_k_count, last.k or None) if last else KSmoother())
-        previous = dict((await session.execute(select(OpinionGroupMember.participant_id, OpinionGroupMember.group)
-                                               .where(OpinionGroupMember.consultation_id == consultation_id))).all())
+        smoother = KSmoother(last.last_k, last.last_k_count, last.k or None) if last else KSmoother()
+        previous = dict(
+            (
+                await session.execute(
+                    select(OpinionGroupMember.participant_id, OpinionGroupMember.group).where(
+                        OpinionGroupMember.consultation_id == consultation_id
+                    )
+                )
+            ).all()
+        )
     result = await asyncio.to_thread(_compute, votes, statements, rejected, smoother, previous)
     row = StoredGroups(
-        consultation_id=consultation_id, computed_at=utcnow(), k=result.k, sizes=list(result.sizes),
-        clustered=len(result.groups), seconds=result.seconds, stability=result.stability if previous else None,
-        best_k=result.best_k, last_k=result.smoother.last_k, last_k_count=result.smoother.last_k_count,
-        votes_count=marker.count, votes_max_id=marker.max_id,
-        representative=[[{"proposal_id": r.statement, **{key: value for key, value in dataclasses.asdict(r).items()
-                                                          if key != "statement"}} for r in group]
-                        for group in result.representative],
-        statements=[{"proposal_id": v.statement, "consensus_agree": v.consensus_agree,
-                     "consensus_disagree": v.consensus_disagree, "divisiveness": v.divisiveness,
-                     "group_agree": list(v.group_agree), "group_seen": list(v.group_seen)}
-                    for v in result.statements])
+        consultation_id=consultation_id,
+        computed_at=utcnow(),
+        k=result.k,
+        sizes=list(result.sizes),
+        clustered=len(result.groups),
+        seconds=result.seconds,
+        stability=result.stability if previous else None,
+        best_k=result.best_k,
+        last_k=result.smoother.last_k,
+        last_k_count=result.smoother.last_k_count,
+        votes_count=marker.count,
+        votes_max_id=marker.max_id,
+        representative=[
+            [
+                {
+                    "proposal_id": r.statement,
+                    **{key: value for key, value in dataclasses.asdict(r).items() if key != "statement"},
+                }
+                for r in group
+            ]
+            for group in result.representative
+        ],
+        statements=[
+            {
+                "proposal_id": v.statement,
+                "consensus_agree": v.consensus_agree,
+                "consensus_disagree": v.consensus_disagree,
+                "divisiveness": v.divisiveness,
+                "group_agree": list(v.group_agree),
+                "group_seen": list(v.group_seen),
+            }
+            for v in result.statements
+        ],
+    )
     async with db.session() as session:
         # Participants who left (/forget) since the votes were read have no row to point at any more.
-        known = set((await session.execute(select(ProposalVote.participant_id).join(Item, Item.id == ProposalVote.item_id)
-                                           .where(Item.consultation_id == consultation_id).distinct())).scalars())
-        members = [{"consultation_id": consultation_id, "participant_id": pid, "group": group}
-                   for pid, group in result.groups.items() if pid in known]
+        known = set(
+            (
+                await session.execute(
+                    select(ProposalVote.participant_id)
+                    .join(Item, Item.id == ProposalVote.item_id)
+                    .where(Item.consultation_id == consultation_id)
+                    .distinct()
+                )
+            ).scalars()
+        )
+        members = [
+            {"consultation_id": consultation_id, "participant_id": pid, "group": group}
+            for pid, group in result.groups.items()
+            if pid in known
+        ]
         await session.execute(delete(OpinionGroupMember).where(OpinionGroupMember.consultation_id == consultation_id))
         await session.execute(delete(StoredGroups).where(StoredGroups.consultation_id == consultation_id))
         session.add(row)
         await session.flush()
         for start in range(0, len(members), PARTITION):
-            await session.execute(insert(OpinionGroupMember), members[start:start + PARTITION])
+            await session.execute(insert(OpinionGroupMember), members[start : start + PARTITION])
             await asyncio.sleep(0)
         await session.commit()
     return row

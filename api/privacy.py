@@ -17,10 +17,11 @@ What ``forget`` does, and why (docs/privacy.md says the same for participants):
 Retention (``VICHE_RETENTION_DAYS``) deletes the ``contact`` row of everyone whose consultations all
 closed at least that many days ago (or, if they never joined one, who first wrote that long ago).
 """
+
 from __future__ import annotations
 
 import secrets
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import and_, delete, exists, or_, select, update
@@ -28,8 +29,19 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import SQLModel
 
 from api.content import localized
-from storage.models import (Answer, Consultation, Contact, Enrolment, Item, Option, PairPrompt, Participant,
-                            Proposal, ProposalVote, utcnow)
+from storage.models import (
+    Answer,
+    Consultation,
+    Contact,
+    Enrolment,
+    Item,
+    Option,
+    PairPrompt,
+    Participant,
+    Proposal,
+    ProposalVote,
+    utcnow,
+)
 from storage.models_webhook import ConsultationClosure, ProcessedUpdate
 from storage.sqlite import wipe_deleted
 
@@ -41,7 +53,7 @@ _READABLE = {"participant", "contact", "enrolment", "answer", "proposalvote", "p
 
 def _json(value: Any) -> Any:
     if isinstance(value, datetime):
-        return (value if value.tzinfo else value.replace(tzinfo=timezone.utc)).isoformat()
+        return (value if value.tzinfo else value.replace(tzinfo=UTC)).isoformat()
     if isinstance(value, date):
         return value.isoformat()
     if isinstance(value, (bytes, bytearray)):
@@ -52,7 +64,7 @@ def _json(value: Any) -> Any:
 def _aware(moment: datetime | None) -> datetime | None:
     if moment is None:
         return None
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def _row(obj: Any, *fields: str) -> dict[str, Any]:
@@ -74,31 +86,72 @@ async def export(session: AsyncSession, participant: Participant) -> dict[str, A
     pid = participant.id
     language = participant.language
     contacts = (await session.execute(select(Contact).where(Contact.participant_id == pid))).scalars().all()
-    enrolments = (await session.execute(select(Enrolment).where(Enrolment.participant_id == pid)
-                                        .order_by(Enrolment.id))).scalars().all()
-    answers = (await session.execute(select(Answer).where(Answer.participant_id == pid)
-                                     .order_by(Answer.id))).scalars().all()
-    votes = (await session.execute(select(ProposalVote).where(ProposalVote.participant_id == pid)
-                                   .order_by(ProposalVote.id))).scalars().all()
-    pairs = (await session.execute(select(PairPrompt).where(PairPrompt.participant_id == pid)
-                                   .order_by(PairPrompt.served_at))).scalars().all()
-    authored = (await session.execute(select(Proposal).where(Proposal.author_id == pid)
-                                      .order_by(Proposal.id))).scalars().all()
+    enrolments = (
+        (await session.execute(select(Enrolment).where(Enrolment.participant_id == pid).order_by(Enrolment.id)))
+        .scalars()
+        .all()
+    )
+    answers = (
+        (await session.execute(select(Answer).where(Answer.participant_id == pid).order_by(Answer.id))).scalars().all()
+    )
+    votes = (
+        (
+            await session.execute(
+                select(ProposalVote).where(ProposalVote.participant_id == pid).order_by(ProposalVote.id)
+            )
+        )
+        .scalars()
+        .all()
+    )
+    pairs = (
+        (
+            await session.execute(
+                select(PairPrompt).where(PairPrompt.participant_id == pid).order_by(PairPrompt.served_at)
+            )
+        )
+        .scalars()
+        .all()
+    )
+    authored = (
+        (await session.execute(select(Proposal).where(Proposal.author_id == pid).order_by(Proposal.id))).scalars().all()
+    )
 
-    item_ids = {a.item_id for a in answers} | {v.item_id for v in votes} | {p.item_id for p in pairs} | {
-        p.item_id for p in authored}
-    items = {i.id: i for i in (await session.execute(select(Item).where(Item.id.in_(item_ids)))).scalars()} \
-        if item_ids else {}
+    item_ids = (
+        {a.item_id for a in answers}
+        | {v.item_id for v in votes}
+        | {p.item_id for p in pairs}
+        | {p.item_id for p in authored}
+    )
+    items = (
+        {i.id: i for i in (await session.execute(select(Item).where(Item.id.in_(item_ids)))).scalars()}
+        if item_ids
+        else {}
+    )
     consultation_ids = {i.consultation_id for i in items.values()} | {e.consultation_id for e in enrolments}
-    consultations = {c.id: c for c in (await session.execute(
-        select(Consultation).where(Consultation.id.in_(consultation_ids)))).scalars()} if consultation_ids else {}
+    consultations = (
+        {
+            c.id: c
+            for c in (
+                await session.execute(select(Consultation).where(Consultation.id.in_(consultation_ids)))
+            ).scalars()
+        }
+        if consultation_ids
+        else {}
+    )
     proposal_ids = {v.proposal_id for v in votes} | {p.left_id for p in pairs} | {p.right_id for p in pairs}
-    proposals = {p.id: p for p in (await session.execute(
-        select(Proposal).where(Proposal.id.in_(proposal_ids)))).scalars()} if proposal_ids else {}
+    proposals = (
+        {p.id: p for p in (await session.execute(select(Proposal).where(Proposal.id.in_(proposal_ids)))).scalars()}
+        if proposal_ids
+        else {}
+    )
     option_ids = {a.option_id for a in answers if a.option_id} | {
-        i for a in answers if isinstance(a.value, list) for i in a.value if isinstance(i, int)}
-    options = {o.id: o for o in (await session.execute(
-        select(Option).where(Option.id.in_(option_ids)))).scalars()} if option_ids else {}
+        i for a in answers if isinstance(a.value, list) for i in a.value if isinstance(i, int)
+    }
+    options = (
+        {o.id: o for o in (await session.execute(select(Option).where(Option.id.in_(option_ids)))).scalars()}
+        if option_ids
+        else {}
+    )
 
     def text(texts: dict[str, str] | None, consultation_id: int | None) -> str:
         default = consultations[consultation_id].default_language if consultation_id in consultations else "en"
@@ -119,36 +172,63 @@ async def export(session: AsyncSession, participant: Participant) -> dict[str, A
             per_consultation[consultation_id] = {
                 "slug": consultation.slug if consultation else None,
                 "title": text(consultation.title, consultation_id) if consultation else "",
-                "enrolment": None, "answers": [], "votes": [], "pairs": [], "proposals": [],
+                "enrolment": None,
+                "answers": [],
+                "votes": [],
+                "pairs": [],
+                "proposals": [],
             }
         return per_consultation[consultation_id]
 
     for enrolment in enrolments:
         section(enrolment.consultation_id)["enrolment"] = _row(
-            enrolment, "source", "consented_at", "completed_at", "profile_done", "awaiting", "created_at")
+            enrolment, "source", "consented_at", "completed_at", "profile_done", "awaiting", "created_at"
+        )
     for answer in answers:
         item = items[answer.item_id]
         chosen = [answer.option_id] if answer.option_id else (answer.value if isinstance(answer.value, list) else [])
-        entry = {"question": text(item.prompt, item.consultation_id), "item": item.key, "kind": item.kind,
-                 "value": answer.value, "created_at": _json(answer.created_at)}
+        entry = {
+            "question": text(item.prompt, item.consultation_id),
+            "item": item.key,
+            "kind": item.kind,
+            "value": answer.value,
+            "created_at": _json(answer.created_at),
+        }
         if chosen:
             entry["options"] = [text(options[i].label, item.consultation_id) for i in chosen if i in options]
         section(item.consultation_id)["answers"].append(entry)
     for vote in votes:
         item = items[vote.item_id]
-        section(item.consultation_id)["votes"].append({
-            "proposal": proposal_text(vote.proposal_id), "choice": vote.choice,
-            "qualification": vote.qualification, "created_at": _json(vote.created_at)})
+        section(item.consultation_id)["votes"].append(
+            {
+                "proposal": proposal_text(vote.proposal_id),
+                "choice": vote.choice,
+                "qualification": vote.qualification,
+                "created_at": _json(vote.created_at),
+            }
+        )
     for pair in pairs:
         item = items[pair.item_id]
-        section(item.consultation_id)["pairs"].append({
-            "left": proposal_text(pair.left_id), "right": proposal_text(pair.right_id), "outcome": pair.outcome,
-            "reason": pair.reason, "served_at": _json(pair.served_at), "answered_at": _json(pair.answered_at)})
+        section(item.consultation_id)["pairs"].append(
+            {
+                "left": proposal_text(pair.left_id),
+                "right": proposal_text(pair.right_id),
+                "outcome": pair.outcome,
+                "reason": pair.reason,
+                "served_at": _json(pair.served_at),
+                "answered_at": _json(pair.answered_at),
+            }
+        )
     for proposal in authored:
         item = items[proposal.item_id]
-        section(item.consultation_id)["proposals"].append({
-            "text": proposal.text, "status": proposal.status, "reject_reason": proposal.reject_reason,
-            "created_at": _json(proposal.created_at)})
+        section(item.consultation_id)["proposals"].append(
+            {
+                "text": proposal.text,
+                "status": proposal.status,
+                "reject_reason": proposal.reject_reason,
+                "created_at": _json(proposal.created_at),
+            }
+        )
 
     other: dict[str, list[dict[str, Any]]] = {}
     for table, column in _participant_columns():
@@ -180,7 +260,7 @@ def _day(moment: datetime | None) -> datetime | None:
     if moment is None:
         return None
     if moment.tzinfo is not None:
-        moment = moment.astimezone(timezone.utc)
+        moment = moment.astimezone(UTC)
     return moment.replace(hour=0, minute=0, second=0, microsecond=0)
 
 
@@ -202,37 +282,91 @@ async def forget(session: AsyncSession, participant: Participant) -> dict[str, i
     carry them), pairs get new tokens, and every kept time is rounded down to the day (``_day``).
     """
     old = participant.id
-    anonymous = Participant(language=participant.language, age_band=participant.age_band,
-                            country=participant.country, region=participant.region,
-                            created_at=_day(participant.created_at))
+    anonymous = Participant(
+        language=participant.language,
+        age_band=participant.age_band,
+        country=participant.country,
+        region=participant.region,
+        created_at=_day(participant.created_at),
+    )
     session.add(anonymous)
     await session.flush()
     new = anonymous.id
-    kinds = dict((await session.execute(select(Item.id, Item.kind).where(Item.id.in_(
-        select(Answer.item_id).where(Answer.participant_id == old))))).all())
-    answers = (await session.execute(select(Answer).where(Answer.participant_id == old)
-                                     .order_by(Answer.id))).scalars().all()
-    votes = (await session.execute(select(ProposalVote).where(ProposalVote.participant_id == old)
-                                   .order_by(ProposalVote.id))).scalars().all()
-    pairs = (await session.execute(select(PairPrompt).where(PairPrompt.participant_id == old)
-                                   .order_by(PairPrompt.served_at, PairPrompt.token))).scalars().all()
+    kinds = dict(
+        (
+            await session.execute(
+                select(Item.id, Item.kind).where(
+                    Item.id.in_(select(Answer.item_id).where(Answer.participant_id == old))
+                )
+            )
+        ).all()
+    )
+    answers = (
+        (await session.execute(select(Answer).where(Answer.participant_id == old).order_by(Answer.id))).scalars().all()
+    )
+    votes = (
+        (
+            await session.execute(
+                select(ProposalVote).where(ProposalVote.participant_id == old).order_by(ProposalVote.id)
+            )
+        )
+        .scalars()
+        .all()
+    )
+    pairs = (
+        (
+            await session.execute(
+                select(PairPrompt)
+                .where(PairPrompt.participant_id == old)
+                .order_by(PairPrompt.served_at, PairPrompt.token)
+            )
+        )
+        .scalars()
+        .all()
+    )
     fresh: list[Any] = []
     for answer in answers:
         kind = kinds.get(answer.item_id)
         if kind == "free_text":
             continue  # free text may be personal in itself: it goes
         value = _coarse_place(answer.value) if kind == "place" else answer.value
-        fresh.append(Answer(participant_id=new, item_id=answer.item_id, option_id=answer.option_id, value=value,
-                            created_at=_day(answer.created_at)))
+        fresh.append(
+            Answer(
+                participant_id=new,
+                item_id=answer.item_id,
+                option_id=answer.option_id,
+                value=value,
+                created_at=_day(answer.created_at),
+            )
+        )
     for vote in votes:
-        fresh.append(ProposalVote(participant_id=new, item_id=vote.item_id, proposal_id=vote.proposal_id,
-                                  choice=vote.choice, qualification=vote.qualification,
-                                  created_at=_day(vote.created_at)))
+        fresh.append(
+            ProposalVote(
+                participant_id=new,
+                item_id=vote.item_id,
+                proposal_id=vote.proposal_id,
+                choice=vote.choice,
+                qualification=vote.qualification,
+                created_at=_day(vote.created_at),
+            )
+        )
     for pair in pairs:
-        fresh.append(PairPrompt(token=secrets.token_urlsafe(9), participant_id=new, item_id=pair.item_id,
-                                left_id=pair.left_id, right_id=pair.right_id, low_id=pair.low_id,
-                                high_id=pair.high_id, served_at=_day(pair.served_at), outcome=pair.outcome,
-                                reason=pair.reason, after_skip=pair.after_skip, answered_at=_day(pair.answered_at)))
+        fresh.append(
+            PairPrompt(
+                token=secrets.token_urlsafe(9),
+                participant_id=new,
+                item_id=pair.item_id,
+                left_id=pair.left_id,
+                right_id=pair.right_id,
+                low_id=pair.low_id,
+                high_id=pair.high_id,
+                served_at=_day(pair.served_at),
+                outcome=pair.outcome,
+                reason=pair.reason,
+                after_skip=pair.after_skip,
+                answered_at=_day(pair.answered_at),
+            )
+        )
     # Written before the old rows go, so that no new id can be one of theirs (SQLite reuses the highest
     # rowid once it is deleted): the new rows come after every existing one in the export order.
     session.add_all(fresh)
@@ -250,9 +384,13 @@ async def forget(session: AsyncSession, participant: Participant) -> dict[str, i
     await session.execute(delete(Participant).where(Participant.id == old))
     await session.commit()
     await wipe_deleted(session)  # SQLite: the deleted free text out of the WAL file too
-    return {"contacts_deleted": contacts.rowcount or 0,
-            "answers": sum(isinstance(row, Answer) for row in fresh),
-            "votes": len(votes), "pairs": len(pairs), "enrolments": len(enrolments)}
+    return {
+        "contacts_deleted": contacts.rowcount or 0,
+        "answers": sum(isinstance(row, Answer) for row in fresh),
+        "votes": len(votes),
+        "pairs": len(pairs),
+        "enrolments": len(enrolments),
+    }
 
 
 def _closed(consultation: Consultation, now: datetime) -> datetime | None:
@@ -292,18 +430,23 @@ async def sweep_retention(session: AsyncSession, days: int, now: datetime | None
     enrolled = exists().where(Enrolment.participant_id == Contact.participant_id)
     still_kept = exists().where(
         Enrolment.participant_id == Contact.participant_id,
-        ~exists().where(ConsultationClosure.consultation_id == Enrolment.consultation_id,
-                        ConsultationClosure.closed_at <= cutoff))
-    never_joined_long_ago = and_(~enrolled, exists().where(Participant.id == Contact.participant_id,
-                                                           Participant.created_at <= cutoff))
+        ~exists().where(
+            ConsultationClosure.consultation_id == Enrolment.consultation_id, ConsultationClosure.closed_at <= cutoff
+        ),
+    )
+    never_joined_long_ago = and_(
+        ~enrolled, exists().where(Participant.id == Contact.participant_id, Participant.created_at <= cutoff)
+    )
     result = await session.execute(delete(Contact).where(or_(and_(enrolled, ~still_kept), never_joined_long_ago)))
     await session.commit()
     return {"contacts_deleted": result.rowcount or 0}
 
 
-async def prune_processed_updates(session: AsyncSession, older_than: timedelta = timedelta(days=7),
-                                  now: datetime | None = None) -> int:
-    result = await session.execute(delete(ProcessedUpdate).where(
-        ProcessedUpdate.processed_at < (now or utcnow()) - older_than))
+async def prune_processed_updates(
+    session: AsyncSession, older_than: timedelta = timedelta(days=7), now: datetime | None = None
+) -> int:
+    result = await session.execute(
+        delete(ProcessedUpdate).where(ProcessedUpdate.processed_at < (now or utcnow()) - older_than)
+    )
     await session.commit()
     return result.rowcount or 0

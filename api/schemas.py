@@ -1,4 +1,5 @@
 """Request and response bodies of the participant (bot-facing) routes."""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -20,8 +21,13 @@ def labelled(labels: dict[str, str], what: str) -> Any:
     ``x-enum-descriptions`` holds the labels in the order of ``enum`` (the extension code generators read).
     """
     lines = "\n".join(f"* `{code}`: {label}" for code, label in labels.items())
-    return Annotated[Literal[tuple(labels)], Field(description=f"{what}\n\n{lines}", json_schema_extra={
-        "enum": list(labels), "x-enum-descriptions": list(labels.values())})]
+    return Annotated[
+        Literal[tuple(labels)],
+        Field(
+            description=f"{what}\n\n{lines}",
+            json_schema_extra={"enum": list(labels), "x-enum-descriptions": list(labels.values())},
+        ),
+    ]
 
 
 CHOICE_LABELS = {
@@ -36,7 +42,7 @@ PAIR_OUTCOME_LABELS = {
     "skip": "skipped the pair without judging it (not counted)",
 }
 Choice = labelled(CHOICE_LABELS, "A vote on a statement.")
-PairOutcome = labelled(PAIR_OUTCOME_LABELS, "The answer to \"which of these two is better?\".")
+PairOutcome = labelled(PAIR_OUTCOME_LABELS, 'The answer to "which of these two is better?".')
 
 
 class IdentifyIn(BaseModel):
@@ -65,10 +71,16 @@ class EnrolmentOut(BaseModel):
     consented: bool
     completed: bool
     source: str | None
-    consented_now: bool = Field(default=False, description="This request gave the consent (false when it had "
-                                "been given before: an old consent button pressed again).")
-    next: "NextOut | None" = Field(default=None, description="With ?next=<slug>: the participant's next screen "
-                                   "in that consultation, so that a front end needs one request per answer.")
+    consented_now: bool = Field(
+        default=False,
+        description="This request gave the consent (false when it had "
+        "been given before: an old consent button pressed again).",
+    )
+    next: NextOut | None = Field(
+        default=None,
+        description="With ?next=<slug>: the participant's next screen "
+        "in that consultation, so that a front end needs one request per answer.",
+    )
 
 
 class ConsultationBrief(BaseModel):
@@ -106,8 +118,11 @@ class ItemOut(BaseModel):
     prompt: str
     number: int
     total: int
-    step: int = Field(default=1, description="Which screen of the item this is: proposals and pairs show one "
-                      "proposal or pair at a time, all of them one question (1 for the other kinds).")
+    step: int = Field(
+        default=1,
+        description="Which screen of the item this is: proposals and pairs show one "
+        "proposal or pair at a time, all of them one question (1 for the other kinds).",
+    )
     config: dict[str, Any] = {}
     min_label: str = ""
     max_label: str = ""
@@ -177,8 +192,11 @@ class AnswerOut(BaseModel):
     option_id: int | None
     value: Any
     created: bool
-    next: "NextOut | None" = Field(default=None, description="With ?next=<slug>: the participant's next screen "
-                                   "in that consultation, so that a front end needs one request per answer.")
+    next: NextOut | None = Field(
+        default=None,
+        description="With ?next=<slug>: the participant's next screen "
+        "in that consultation, so that a front end needs one request per answer.",
+    )
 
 
 class VoteIn(BaseModel):
@@ -189,8 +207,9 @@ class VoteIn(BaseModel):
 
 class QualificationIn(BaseModel):
     choice: Choice = Field(description="The vote being qualified (refused when the participant's vote is another).")
-    qualification: str | None = Field(default=None, max_length=16, description="Why the participant voted so; "
-                                      "null when they skipped the 'why?'.")
+    qualification: str | None = Field(
+        default=None, max_length=16, description="Why the participant voted so; null when they skipped the 'why?'."
+    )
 
 
 class VoteOut(BaseModel):
@@ -200,10 +219,16 @@ class VoteOut(BaseModel):
     qualification: str | None
     created: bool
     asks_qualification: bool = Field(default=False, description="The item asks a follow-up 'why?' for votes.")
-    qualified_now: bool = Field(default=False, description="This request gave the vote its qualification (false "
-                                "when it had it already: the same 'why?' pressed twice).")
-    next: "NextOut | None" = Field(default=None, description="With ?next=<slug>: the participant's next screen "
-                                   "in that consultation, so that a front end needs one request per answer.")
+    qualified_now: bool = Field(
+        default=False,
+        description="This request gave the vote its qualification (false "
+        "when it had it already: the same 'why?' pressed twice).",
+    )
+    next: NextOut | None = Field(
+        default=None,
+        description="With ?next=<slug>: the participant's next screen "
+        "in that consultation, so that a front end needs one request per answer.",
+    )
 
 
 CantDecideReason = Literal[CANT_DECIDE_REASONS]
@@ -211,8 +236,9 @@ CantDecideReason = Literal[CANT_DECIDE_REASONS]
 
 class PairAnswerIn(BaseModel):
     outcome: PairOutcome
-    reason: CantDecideReason | None = Field(default=None, description="Why the participant cannot decide "
-                                            "(with the outcome cant_decide).")
+    reason: CantDecideReason | None = Field(
+        default=None, description="Why the participant cannot decide (with the outcome cant_decide)."
+    )
 
 
 class PairAnswerOut(BaseModel):
@@ -221,8 +247,11 @@ class PairAnswerOut(BaseModel):
     counted: bool
     after_skip: bool
     created: bool
-    next: "NextOut | None" = Field(default=None, description="With ?next=<slug>: the participant's next screen "
-                                   "in that consultation, so that a front end needs one request per answer.")
+    next: NextOut | None = Field(
+        default=None,
+        description="With ?next=<slug>: the participant's next screen "
+        "in that consultation, so that a front end needs one request per answer.",
+    )
 
 
 for _model in (EnrolmentOut, AnswerOut, VoteOut, PairAnswerOut):  # their 'next' field refers forward

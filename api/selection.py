@@ -35,6 +35,7 @@ agree/disagree: 10 votes), then pairs go where they most reduce uncertainty amon
 statements to where the shares are least settled. A participant never gets the same pair twice, nor a
 statement they already voted on.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -154,7 +155,7 @@ class SelectionRegistry:
                 fresh = await self._build(session, state.item_id, state.kind)
             if self.items.get(state.item_id) is state:
                 self.items[state.item_id] = fresh
-        except Exception:  # noqa: BLE001 - a failed background rebuild keeps the old selector
+        except Exception:
             log.exception("rebuilding the selector of item %s failed", state.item_id)
             state.built_at = time.monotonic()
         finally:
@@ -188,8 +189,13 @@ class SelectionRegistry:
         columns = (Proposal.id, Proposal.item_id, Proposal.status)
         # Ordered and limited, so that even a generic plan of the prepared statement (PostgreSQL guesses a third
         # of the table for "id > $1") walks the primary key from the end instead of scanning the table.
-        rows = list((await session.execute(select(*columns).where(Proposal.id > self._max_seen)
-                                           .order_by(Proposal.id).limit(NEW_PER_CHECK))).all())
+        rows = list(
+            (
+                await session.execute(
+                    select(*columns).where(Proposal.id > self._max_seen).order_by(Proposal.id).limit(NEW_PER_CHECK)
+                )
+            ).all()
+        )
         if watched:
             rows += (await session.execute(select(*columns).where(Proposal.id.in_(watched)))).all()
         self.pool_checks += 1
@@ -263,14 +269,14 @@ class SelectionRegistry:
                 result = await asyncio.to_thread(job.compute)
                 if self.items.get(state.item_id) is state:
                     selector.finish_refit(job, result)
-            except Exception:  # noqa: BLE001 - the selector keeps its previous strengths
+            except Exception:
                 log.exception("refitting the selector of item %s failed", state.item_id)
             finally:
                 state.refitting = False
 
         self._spawn(run())
 
-    def _spawn(self, coroutine) -> None:  # noqa: ANN001
+    def _spawn(self, coroutine) -> None:
         task = asyncio.get_running_loop().create_task(coroutine)
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
@@ -286,11 +292,13 @@ class SelectionRegistry:
 
 async def _pool(session: AsyncSession, item_id: int) -> tuple[list[int], list[int]]:
     """(accepted proposal ids, oldest in the pool first; pending ids)."""
-    rows = (await session.execute(
-        select(Proposal.id, Proposal.status).where(Proposal.item_id == item_id, Proposal.status.in_(("accepted",
-                                                                                                     "pending")))
-        .order_by(func.coalesce(Proposal.accepted_at, Proposal.created_at), Proposal.id)
-    )).all()
+    rows = (
+        await session.execute(
+            select(Proposal.id, Proposal.status)
+            .where(Proposal.item_id == item_id, Proposal.status.in_(("accepted", "pending")))
+            .order_by(func.coalesce(Proposal.accepted_at, Proposal.created_at), Proposal.id)
+        )
+    ).all()
     return [pid for pid, status in rows if status == "accepted"], [pid for pid, status in rows if status == "pending"]
 
 
@@ -298,29 +306,39 @@ async def _build_pairs(session: AsyncSession, item_id: int, accepted: list[int])
     left_won = PairPrompt.outcome == "left"
     winner = case((left_won, PairPrompt.left_id), else_=PairPrompt.right_id)
     loser = case((left_won, PairPrompt.right_id), else_=PairPrompt.left_id)
-    decisive = (await session.execute(
-        select(winner, loser, func.count())
-        .where(PairPrompt.item_id == item_id, PairPrompt.outcome.in_(("left", "right")),
-               PairPrompt.after_skip.is_(False))
-        .group_by(winner, loser)
-    )).all()
+    decisive = (
+        await session.execute(
+            select(winner, loser, func.count())
+            .where(
+                PairPrompt.item_id == item_id,
+                PairPrompt.outcome.in_(("left", "right")),
+                PairPrompt.after_skip.is_(False),
+            )
+            .group_by(winner, loser)
+        )
+    ).all()
     exposures: dict[int, int] = {}
     for column in (PairPrompt.left_id, PairPrompt.right_id):
-        for pid, n in (await session.execute(select(column, func.count()).where(PairPrompt.item_id == item_id)
-                                             .group_by(column))).all():
+        for pid, n in (
+            await session.execute(select(column, func.count()).where(PairPrompt.item_id == item_id).group_by(column))
+        ).all():
             exposures[pid] = exposures.get(pid, 0) + int(n)
     table = np.array(decisive, dtype=np.int64).reshape(-1, 3)
-    return await asyncio.to_thread(PairSelector.from_counts, accepted, table[:, 0], table[:, 1], table[:, 2],
-                                   exposures=exposures, auto_refit=False)
+    return await asyncio.to_thread(
+        PairSelector.from_counts, accepted, table[:, 0], table[:, 1], table[:, 2], exposures=exposures, auto_refit=False
+    )
 
 
 async def _build_proposals(session: AsyncSession, item_id: int, accepted: list[int]) -> ProposalSelector:
     counts: dict[int, list[int]] = {pid: [0, 0, 0] for pid in accepted}
     column = {"agree": 0, "disagree": 1, "neutral": 2}
-    rows = (await session.execute(
-        select(ProposalVote.proposal_id, ProposalVote.choice, func.count()).where(ProposalVote.item_id == item_id)
-        .group_by(ProposalVote.proposal_id, ProposalVote.choice)
-    )).all()
+    rows = (
+        await session.execute(
+            select(ProposalVote.proposal_id, ProposalVote.choice, func.count())
+            .where(ProposalVote.item_id == item_id)
+            .group_by(ProposalVote.proposal_id, ProposalVote.choice)
+        )
+    ).all()
     for pid, choice, n in rows:
         if pid in counts and choice in column:
             counts[pid][column[choice]] += int(n)
@@ -331,12 +349,15 @@ async def _build_proposals(session: AsyncSession, item_id: int, accepted: list[i
 
 
 _LIVE_PAIR = select(Proposal).where(  # built once: read for every pair served
-    Proposal.id.in_(bindparam("pair", expanding=True)), Proposal.item_id == bindparam("item"),
-    Proposal.status == "accepted")
+    Proposal.id.in_(bindparam("pair", expanding=True)),
+    Proposal.item_id == bindparam("item"),
+    Proposal.status == "accepted",
+)
 
 
-async def next_proposal(session: AsyncSession, registry: SelectionRegistry, item: Item,
-                        voted: set[int]) -> Proposal | None:
+async def next_proposal(
+    session: AsyncSession, registry: SelectionRegistry, item: Item, voted: set[int]
+) -> Proposal | None:
     """The statement to show next in a proposal item, or None when the participant is done with it.
 
     Done: voted on every accepted proposal, or on ``max_votes`` of them when the item sets a limit.
@@ -360,17 +381,27 @@ async def next_proposal(session: AsyncSession, registry: SelectionRegistry, item
     return None
 
 
-async def choose_pair(session: AsyncSession, registry: SelectionRegistry, participant_id: str, item: Item,
-                      seen: set[tuple[int, int]] | None = None) -> tuple[int, int] | None:
+async def choose_pair(
+    session: AsyncSession,
+    registry: SelectionRegistry,
+    participant_id: str,
+    item: Item,
+    seen: set[tuple[int, int]] | None = None,
+) -> tuple[int, int] | None:
     """``(left, right)``: accepted proposals of the item that this participant has never been shown together.
 
     Counts the pair as served (its proposals' exposures); None when the participant has seen every pair.
     """
     if seen is None:  # (low, high) of every pair served to the participant in this item
-        seen = set((await session.execute(
-            select(PairPrompt.low_id, PairPrompt.high_id).where(PairPrompt.participant_id == participant_id,
-                                                                PairPrompt.item_id == item.id)
-        )).all())
+        seen = set(
+            (
+                await session.execute(
+                    select(PairPrompt.low_id, PairPrompt.high_id).where(
+                        PairPrompt.participant_id == participant_id, PairPrompt.item_id == item.id
+                    )
+                )
+            ).all()
+        )
     state = await registry.state(session, item)
     selector: PairSelector = state.selector
     for _ in range(ATTEMPTS):

@@ -11,6 +11,7 @@ Sequential on purpose: with nothing else to wait for, wall time is the request's
 round trips. On a machine whose speed drifts, compare two versions in alternation (one checkout each, the
 same command), not with a figure from another day.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -46,16 +47,17 @@ async def walk(database_url: str, participants: int) -> dict[str, Any]:
     from bot.backend import Backend
     from bot.dispatcher import build_dispatcher
     from bot.flows.person import Person
+    from core.settings import Settings
     from storage.db import Database
     from storage.migrate import upgrade
-    from core.settings import Settings
 
     url = await fresh_database(database_url, "viche_bench_path")
     await asyncio.to_thread(upgrade, url)
     await load_demo(url)
     db = Database(url)
-    backend = Backend.in_process(create_app(Settings(database_url=url, service_token=SERVICE_TOKEN,
-                                                     _env_file=None), db), SERVICE_TOKEN)
+    backend = Backend.in_process(
+        create_app(Settings(database_url=url, service_token=SERVICE_TOKEN, _env_file=None), db), SERVICE_TOKEN
+    )
     statements = [0]
 
     @event.listens_for(db.engine.sync_engine, "before_cursor_execute")
@@ -97,24 +99,32 @@ async def walk(database_url: str, participants: int) -> dict[str, Any]:
         await backend.close()
         await db.dispose()
     return {
-        "participants": participants, "updates": updates,
-        "cpu_ms_per_update": round(cpu / updates * 1000, 2), "wall_ms_per_update": round(wall / updates * 1000, 2),
-        "requests": {kind: {"count": c, "mean_ms": round(t / c * 1000, 2), "statements": round(s / c, 1)}
-                     for kind, (c, t, s) in sorted(per_kind.items(), key=lambda kv: -kv[1][1])},
+        "participants": participants,
+        "updates": updates,
+        "cpu_ms_per_update": round(cpu / updates * 1000, 2),
+        "wall_ms_per_update": round(wall / updates * 1000, 2),
+        "requests": {
+            kind: {"count": c, "mean_ms": round(t / c * 1000, 2), "statements": round(s / c, 1)}
+            for kind, (c, t, s) in sorted(per_kind.items(), key=lambda kv: -kv[1][1])
+        },
         "machine": {"cpus": os.cpu_count(), "load_average": os.getloadavg(), "python": sys.version.split()[0]},
     }
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--database-url", default=os.environ.get(
-        "VICHE_BENCH_DATABASE_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"))
+    parser.add_argument(
+        "--database-url",
+        default=os.environ.get("VICHE_BENCH_DATABASE_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"),
+    )
     parser.add_argument("--participants", type=int, default=100)
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args(argv)
     result = asyncio.run(walk(args.database_url, args.participants))
-    print(f"{result['updates']} updates from {result['participants']} participants: "
-          f"CPU {result['cpu_ms_per_update']} ms, wall {result['wall_ms_per_update']} ms per update")
+    print(
+        f"{result['updates']} updates from {result['participants']} participants: "
+        f"CPU {result['cpu_ms_per_update']} ms, wall {result['wall_ms_per_update']} ms per update"
+    )
     for kind, r in result["requests"].items():
         print(f"  {kind:36s} {r['count']:6d} × {r['mean_ms']:6.2f} ms  {r['statements']:4.1f} statements")
     if args.json:

@@ -19,6 +19,7 @@ production one (``bot.delivery``) with the production delivery store, configured
 
 The digest is the real one: a chart uploaded once per language, then reused by file_id, and a caption per person.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -31,7 +32,7 @@ import sys
 import tempfile
 import time
 from collections import deque
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -46,8 +47,9 @@ TOKEN = "1000001:bench-token"
 # ---- the fake Bot API, in its own process -------------------------------------------------------------------
 
 
-def _serve_fake(limit: int, chats: list[int], port_queue: multiprocessing.Queue, stop: multiprocessing.Event,
-                front: str = "lean") -> None:
+def _serve_fake(
+    limit: int, chats: list[int], port_queue: multiprocessing.Queue, stop: multiprocessing.Event, front: str = "lean"
+) -> None:
     import logging
 
     logging.disable(logging.WARNING)
@@ -66,12 +68,21 @@ def _serve_fake(limit: int, chats: list[int], port_queue: multiprocessing.Queue,
         limited = [c["at"] for c in sends if c["status"] == 429]
         first = min(ok) if ok else 0.0
         per_chat = [fake.sent_count(chat) for chat in chats]
-        return {"sent": len(ok), "first": first, "last": max(ok) if ok else 0.0, "cpu": time.process_time(),
-                "count_429": len(limited), "count_429_after_first_second": sum(1 for at in limited if at > first + 1),
-                "duplicates": sum(max(0, n - 1) for n in per_chat), "missed": sum(1 for n in per_chat if n == 0),
-                "uploads": sum(1 for c in fake.calls("sendPhoto")
-                               if str(c["params"].get("photo", "")).startswith("attach://")
-                               or not c["params"].get("photo"))}
+        return {
+            "sent": len(ok),
+            "first": first,
+            "last": max(ok) if ok else 0.0,
+            "cpu": time.process_time(),
+            "count_429": len(limited),
+            "count_429_after_first_second": sum(1 for at in limited if at > first + 1),
+            "duplicates": sum(max(0, n - 1) for n in per_chat),
+            "missed": sum(1 for n in per_chat if n == 0),
+            "uploads": sum(
+                1
+                for c in fake.calls("sendPhoto")
+                if str(c["params"].get("photo", "")).startswith("attach://") or not c["params"].get("photo")
+            ),
+        }
 
     async def main() -> None:
         if front == "lean":
@@ -96,7 +107,7 @@ def _serve_fake(limit: int, chats: list[int], port_queue: multiprocessing.Queue,
     _run_profiled(main(), f"fake-{limit}")
 
 
-def _run_profiled(coroutine, name: str):  # noqa: ANN001, ANN202
+def _run_profiled(coroutine, name: str):
     """``asyncio.run(coroutine)``, under cProfile into ``$VICHE_BENCH_PROFILE-<name>.prof`` when that is set."""
     prefix = os.environ.get("VICHE_BENCH_PROFILE")
     if not prefix:
@@ -116,13 +127,13 @@ class _LeanFront(asyncio.Protocol):
     2 CPUs as the engine) would otherwise be what the benchmark measures at 1000/s. JSON, form and multipart
     bodies, keep-alive; ``--fake-front fastapi`` serves the sandbox's own app instead."""
 
-    def __init__(self, fake, stats) -> None:  # noqa: ANN001
+    def __init__(self, fake, stats) -> None:
         self.fake, self.stats = fake, stats
         self.buffer = b""
         self.transport = None
         self.busy = False
 
-    def connection_made(self, transport) -> None:  # noqa: ANN001
+    def connection_made(self, transport) -> None:
         self.transport = transport
 
     def data_received(self, data: bytes) -> None:
@@ -142,8 +153,8 @@ class _LeanFront(asyncio.Protocol):
         length = int(headers.get("content-length") or 0)
         if len(self.buffer) < end + 4 + length:
             return
-        body = self.buffer[end + 4:end + 4 + length]
-        self.buffer = self.buffer[end + 4 + length:]
+        body = self.buffer[end + 4 : end + 4 + length]
+        self.buffer = self.buffer[end + 4 + length :]
         _, path, _ = head[0].split(" ", 2)
         self.busy = True
         asyncio.ensure_future(self._answer(path, headers.get("content-type", ""), body))
@@ -160,8 +171,10 @@ class _LeanFront(asyncio.Protocol):
             except BotAPIError as error:
                 status, answer = error.status, error.envelope()
         payload = json.dumps(answer, ensure_ascii=False).encode()
-        self.transport.write(b"HTTP/1.1 %d X\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n%s"
-                             % (status, len(payload), payload))
+        self.transport.write(
+            b"HTTP/1.1 %d X\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n%s"
+            % (status, len(payload), payload)
+        )
         self.busy = False
         if self.buffer:
             self._next()
@@ -181,29 +194,63 @@ async def _prepare(database_url: str, recipients: int) -> tuple[str, list[int]]:
 
     db = Database(database_url)
     rng = random.Random(1)
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     async with db.session() as session:
         definition = read_definition(DEMO_FILE).model_copy(update={"slug": f"bench-{int(time.time())}"})
         consultation = await save_definition(session, definition, status="open")
         chats = [10**9 + consultation.id * 10**6 + n for n in range(recipients)]  # fresh chats for each run
-        items = (await session.execute(select(Item.id).where(Item.consultation_id == consultation.id,
-                                                             Item.kind == "proposal"))).scalars().all()
-        proposals = (await session.execute(select(Proposal.id, Proposal.item_id)
-                                           .where(Proposal.item_id.in_(items)))).all()
+        items = (
+            (
+                await session.execute(
+                    select(Item.id).where(Item.consultation_id == consultation.id, Item.kind == "proposal")
+                )
+            )
+            .scalars()
+            .all()
+        )
+        proposals = (
+            await session.execute(select(Proposal.id, Proposal.item_id).where(Proposal.item_id.in_(items)))
+        ).all()
         ids = [f"bench{consultation.id:05d}{n:08d}" for n in range(recipients)]
         for start in range(0, recipients, 2000):
             part = range(start, min(start + 2000, recipients))
-            await session.execute(insert(Participant), [{"id": ids[n], "language": ("uk", "en")[n % 2],
-                                                         "created_at": now} for n in part])
-            await session.execute(insert(Contact), [{"participant_id": ids[n], "channel": "telegram",
-                                                     "external_id": str(chats[n]), "created_at": now} for n in part])
-            await session.execute(insert(Enrolment), [{"participant_id": ids[n], "consultation_id": consultation.id,
-                                                       "consented_at": now, "profile_done": [], "created_at": now}
-                                                      for n in part])
-            await session.execute(insert(ProposalVote), [
-                {"participant_id": ids[n], "item_id": item, "proposal_id": pid,
-                 "choice": rng.choice(("agree", "agree", "disagree", "neutral")), "created_at": now}
-                for n in part for pid, item in proposals])
+            await session.execute(
+                insert(Participant), [{"id": ids[n], "language": ("uk", "en")[n % 2], "created_at": now} for n in part]
+            )
+            await session.execute(
+                insert(Contact),
+                [
+                    {"participant_id": ids[n], "channel": "telegram", "external_id": str(chats[n]), "created_at": now}
+                    for n in part
+                ],
+            )
+            await session.execute(
+                insert(Enrolment),
+                [
+                    {
+                        "participant_id": ids[n],
+                        "consultation_id": consultation.id,
+                        "consented_at": now,
+                        "profile_done": [],
+                        "created_at": now,
+                    }
+                    for n in part
+                ],
+            )
+            await session.execute(
+                insert(ProposalVote),
+                [
+                    {
+                        "participant_id": ids[n],
+                        "item_id": item,
+                        "proposal_id": pid,
+                        "choice": rng.choice(("agree", "agree", "disagree", "neutral")),
+                        "created_at": now,
+                    }
+                    for n in part
+                    for pid, item in proposals
+                ],
+            )
         await session.commit()
         consultation.status = "closed"
         await session.commit()
@@ -212,8 +259,7 @@ async def _prepare(database_url: str, recipients: int) -> tuple[str, list[int]]:
     return consultation.slug, chats
 
 
-async def _send(database_url: str, base_url: str, rate: float, paid: bool, expected: int,
-                timeout: float) -> dict:
+async def _send(database_url: str, base_url: str, rate: float, paid: bool, expected: int, timeout: float) -> dict:
     import httpx
     from sqlalchemy import func, select
 
@@ -226,9 +272,18 @@ async def _send(database_url: str, base_url: str, rate: float, paid: bool, expec
 
     db = Database(database_url)
     bot = build_bot(TOKEN, base_url)
-    engine = DeliveryEngine(bot, SqlDeliveryStore(db), DeliveryConfig(
-        rate=rate, allow_paid_broadcast=paid, poll_interval=0.05, schedule_interval=3600, progress_interval=3600,
-        max_in_flight=max(16, int(rate / 10))))
+    engine = DeliveryEngine(
+        bot,
+        SqlDeliveryStore(db),
+        DeliveryConfig(
+            rate=rate,
+            allow_paid_broadcast=paid,
+            poll_interval=0.05,
+            schedule_interval=3600,
+            progress_interval=3600,
+            max_in_flight=max(16, int(rate / 10)),
+        ),
+    )
     started, cpu = time.monotonic(), time.process_time()
     task = asyncio.create_task(engine.run())
     async with httpx.AsyncClient(base_url=base_url, timeout=30) as client:
@@ -237,11 +292,15 @@ async def _send(database_url: str, base_url: str, rate: float, paid: bool, expec
             await asyncio.sleep(1)
             stats = (await client.get("/bench/stats")).json()
             async with db.session() as session:
-                open_rows = await session.scalar(select(func.count()).select_from(Delivery)
-                                                 .where(Delivery.state.in_(("pending", "sending"))))
-            print(f"  {time.monotonic() - started:6.1f}s  sent {stats['sent']:>6}/{expected}  "
-                  f"429s {stats['count_429']}  in flight {engine.pacer.in_flight}", flush=True)
-            if (not open_rows and not engine._in_flight) or time.monotonic() - started > timeout:  # noqa: SLF001
+                open_rows = await session.scalar(
+                    select(func.count()).select_from(Delivery).where(Delivery.state.in_(("pending", "sending")))
+                )
+            print(
+                f"  {time.monotonic() - started:6.1f}s  sent {stats['sent']:>6}/{expected}  "
+                f"429s {stats['count_429']}  in flight {engine.pacer.in_flight}",
+                flush=True,
+            )
+            if (not open_rows and not engine._in_flight) or time.monotonic() - started > timeout:
                 break
         await engine.close()
         await task
@@ -294,26 +353,47 @@ def _run_limit(limit: int, recipients: int, share: float, database_url: str, fro
             server.kill()
     span = max(stats["last"] - stats["first"], 1e-9)
     achieved = (stats["sent"] - 1) / span if stats["sent"] > 1 else 0.0
-    return {"limit": limit, "configured_rate": rate, "recipients": recipients, "sent": stats["sent"],
-            "seconds": round(span, 2), "achieved_rate": round(achieved, 2),
-            "share_of_limit": round(achieved / limit, 4), "429_total": stats["count_429"],
-            "429_after_first_second": stats["count_429_after_first_second"], "duplicates": stats["duplicates"],
-            "missed": stats["missed"], "chart_uploads": stats["uploads"], "outbox_states": stats["states"],
-            "sender_cpu_ms_per_message": stats["sender_cpu_ms"],
-            "mean_round_trip_ms": stats["round_trip_ms"], "fake_server_cpu_ms_per_message": stats["server_cpu_ms"],
-            "load_average": [round(x, 1) for x in os.getloadavg()], "cpus": os.cpu_count()}
+    return {
+        "limit": limit,
+        "configured_rate": rate,
+        "recipients": recipients,
+        "sent": stats["sent"],
+        "seconds": round(span, 2),
+        "achieved_rate": round(achieved, 2),
+        "share_of_limit": round(achieved / limit, 4),
+        "429_total": stats["count_429"],
+        "429_after_first_second": stats["count_429_after_first_second"],
+        "duplicates": stats["duplicates"],
+        "missed": stats["missed"],
+        "chart_uploads": stats["uploads"],
+        "outbox_states": stats["states"],
+        "sender_cpu_ms_per_message": stats["sender_cpu_ms"],
+        "mean_round_trip_ms": stats["round_trip_ms"],
+        "fake_server_cpu_ms_per_message": stats["server_cpu_ms"],
+        "load_average": [round(x, 1) for x in os.getloadavg()],
+        "cpus": os.cpu_count(),
+    }
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--recipients", type=int, default=10_000)
     parser.add_argument("--limits", type=int, nargs="+", default=[30, 1000])
-    parser.add_argument("--share", type=float, default=1.0, help="sender rate as a share of the limit (default: the limit)")
-    parser.add_argument("--database-url", help="a PostgreSQL server (a fresh database is made on it for each limit); "
-                                               "default: a fresh SQLite file per limit")
-    parser.add_argument("--fake-front", choices=("lean", "fastapi"), default="lean",
-                        help="how the fake Bot API is served: a minimal HTTP/1.1 server (default) or the sandbox's "
-                             "FastAPI app under uvicorn")
+    parser.add_argument(
+        "--share", type=float, default=1.0, help="sender rate as a share of the limit (default: the limit)"
+    )
+    parser.add_argument(
+        "--database-url",
+        help="a PostgreSQL server (a fresh database is made on it for each limit); "
+        "default: a fresh SQLite file per limit",
+    )
+    parser.add_argument(
+        "--fake-front",
+        choices=("lean", "fastapi"),
+        default="lean",
+        help="how the fake Bot API is served: a minimal HTTP/1.1 server (default) or the sandbox's "
+        "FastAPI app under uvicorn",
+    )
     parser.add_argument("--json", help="also write the results to this file")
     args = parser.parse_args(argv)
     results = []
@@ -323,18 +403,24 @@ def main(argv: list[str] | None = None) -> int:
             result = run_limit(limit, args.recipients, args.share, url, args.fake_front)
             results.append(result)
             print(json.dumps(result, indent=2), flush=True)
-    print("\n| limit | sender rate | recipients | time | achieved | share of limit | 429 after 1st s | duplicates "
-          "| missed | CPU ms/msg sender, fake | load avg |")
+    print(
+        "\n| limit | sender rate | recipients | time | achieved | share of limit | 429 after 1st s | duplicates "
+        "| missed | CPU ms/msg sender, fake | load avg |"
+    )
     print("|---|---|---|---|---|---|---|---|---|---|---|")
     for r in results:
-        print(f"| {r['limit']}/s | {r['configured_rate']}/s | {r['recipients']} | {r['seconds']} s | "
-              f"{r['achieved_rate']}/s | {r['share_of_limit']:.1%} | {r['429_after_first_second']} | "
-              f"{r['duplicates']} | {r['missed']} | {r['sender_cpu_ms_per_message']}, "
-              f"{r['fake_server_cpu_ms_per_message']} | {r['load_average'][0]} on {r['cpus']} CPUs |")
+        print(
+            f"| {r['limit']}/s | {r['configured_rate']}/s | {r['recipients']} | {r['seconds']} s | "
+            f"{r['achieved_rate']}/s | {r['share_of_limit']:.1%} | {r['429_after_first_second']} | "
+            f"{r['duplicates']} | {r['missed']} | {r['sender_cpu_ms_per_message']}, "
+            f"{r['fake_server_cpu_ms_per_message']} | {r['load_average'][0]} on {r['cpus']} CPUs |"
+        )
     if args.json:
         Path(args.json).write_text(json.dumps(results, indent=2))
-    ok = all(r["share_of_limit"] >= 0.95 and r["429_after_first_second"] == 0 and r["duplicates"] == 0
-             and r["missed"] == 0 for r in results)
+    ok = all(
+        r["share_of_limit"] >= 0.95 and r["429_after_first_second"] == 0 and r["duplicates"] == 0 and r["missed"] == 0
+        for r in results
+    )
     return 0 if ok else 1
 
 

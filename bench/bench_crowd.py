@@ -14,6 +14,7 @@ wrong" seen by participants, acknowledged writes missing from the database (lost
 runs in this one process (bot, API, fake Telegram and the citizens share its event loop), so the times include
 the harness; compare the databases with each other.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -37,12 +38,12 @@ async def run(url: str, participants: int) -> dict[str, Any]:
     import logging
 
     from api.app import create_app
+    from core.settings import Settings
     from storage.db import Database
     from storage.migrate import upgrade
     from storage.tables import load_all
     from tests.crowd import run_crowd
     from viche.loading import load_demo
-    from core.settings import Settings
 
     logging.basicConfig(level=logging.ERROR)  # aiogram logs each update at INFO; failures are counted below
     load_all()
@@ -54,30 +55,46 @@ async def run(url: str, participants: int) -> dict[str, Any]:
         outcome = await run_crowd(app, db, SERVICE_TOKEN, range(20_000_001, 20_000_001 + participants))
     finally:
         await db.dispose()
-    return {"database": url.split(":", 1)[0], "participants": participants, "finished": outcome.finished,
-            "seconds": round(outcome.seconds, 1), "requests": outcome.requests,
-            "server_errors": outcome.server_errors, "something_went_wrong": outcome.failures,
-            "stuck": outcome.stuck, "acknowledged": outcome.acknowledged, "lost": outcome.lost(),
-            "duplicates": outcome.duplicates(), "steps": len(outcome.steps),
-            "steps_per_second": round(len(outcome.steps) / outcome.seconds, 1),
-            "p50_ms": round(outcome.percentile(50) * 1000), "p99_ms": round(outcome.percentile(99) * 1000),
-            "max_ms": round(max(outcome.steps, default=0) * 1000), "summary": outcome.summary()}
+    return {
+        "database": url.split(":", 1)[0],
+        "participants": participants,
+        "finished": outcome.finished,
+        "seconds": round(outcome.seconds, 1),
+        "requests": outcome.requests,
+        "server_errors": outcome.server_errors,
+        "something_went_wrong": outcome.failures,
+        "stuck": outcome.stuck,
+        "acknowledged": outcome.acknowledged,
+        "lost": outcome.lost(),
+        "duplicates": outcome.duplicates(),
+        "steps": len(outcome.steps),
+        "steps_per_second": round(len(outcome.steps) / outcome.seconds, 1),
+        "p50_ms": round(outcome.percentile(50) * 1000),
+        "p99_ms": round(outcome.percentile(99) * 1000),
+        "max_ms": round(max(outcome.steps, default=0) * 1000),
+        "summary": outcome.summary(),
+    }
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--participants", type=int, default=200)
     parser.add_argument("--databases", default="sqlite,postgresql")
-    parser.add_argument("--postgresql", default=os.environ.get(
-        "VICHE_BENCH_DATABASE_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"),
-        help="a PostgreSQL server; the run creates (and leaves) the database viche_bench_crowd there")
+    parser.add_argument(
+        "--postgresql",
+        default=os.environ.get("VICHE_BENCH_DATABASE_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"),
+        help="a PostgreSQL server; the run creates (and leaves) the database viche_bench_crowd there",
+    )
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args(argv)
     results = []
     with tempfile.TemporaryDirectory() as folder:
         for kind in args.databases.split(","):
-            url = (f"sqlite+aiosqlite:///{folder}/crowd.db" if kind == "sqlite"
-                   else asyncio.run(fresh_database(args.postgresql, "viche_bench_crowd")))
+            url = (
+                f"sqlite+aiosqlite:///{folder}/crowd.db"
+                if kind == "sqlite"
+                else asyncio.run(fresh_database(args.postgresql, "viche_bench_crowd"))
+            )
             result = asyncio.run(run(url, args.participants))
             results.append(result)
             print(f"{kind}: {result['summary']}", flush=True)

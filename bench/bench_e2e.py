@@ -31,6 +31,7 @@ garbage collector waits for the end of each phase, so that its pauses are not co
 Figures are printed as a table and, with ``--json``, as JSON. Bot logging is at WARNING for every
 configuration (aiogram logs each update at INFO).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -62,7 +63,7 @@ STEPS = 13  # updates per participant, in both bots
 # ---- the bot under test (a process of its own) ----------------------------------------------------------------
 
 
-def echo_dispatcher():  # noqa: ANN201
+def echo_dispatcher():
     from aiogram import Dispatcher, F, Router
     from aiogram.exceptions import TelegramBadRequest
     from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
@@ -104,8 +105,8 @@ async def serve_bot(kind: str, mode: str, telegram: str, database_url: str, port
         from bot.backend import Backend
         from bot.dispatcher import build_dispatcher
         from bot.webhook import WebhookReceiver, mount_webhook
-        from storage.db import Database
         from core.settings import Settings
+        from storage.db import Database
 
         settings = Settings(database_url=database_url, service_token=SERVICE_TOKEN, _env_file=None)
         db = Database(database_url)
@@ -134,16 +135,24 @@ async def serve_bot(kind: str, mode: str, telegram: str, database_url: str, port
         print("READY", flush=True)
         from bot.webhook import MAX_CONCURRENT_UPDATES  # as viche.runner does
 
-        await dispatcher.start_polling(bot, handle_signals=False, polling_timeout=10,
-                                       tasks_concurrency_limit=MAX_CONCURRENT_UPDATES if kind == "viche" else None)
+        await dispatcher.start_polling(
+            bot,
+            handle_signals=False,
+            polling_timeout=10,
+            tasks_concurrency_limit=MAX_CONCURRENT_UPDATES if kind == "viche" else None,
+        )
         return
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", access_log=False))
     serving = asyncio.create_task(server.serve())
     while not server.started:
         await asyncio.sleep(0.05)
     await dispatcher.emit_startup(bot=bot, dispatcher=dispatcher, bots=[bot], **dispatcher.workflow_data)
-    await bot.set_webhook(f"http://127.0.0.1:{port}/telegram/webhook", secret_token=SECRET, max_connections=40,
-                          allowed_updates=dispatcher.resolve_used_update_types())
+    await bot.set_webhook(
+        f"http://127.0.0.1:{port}/telegram/webhook",
+        secret_token=SECRET,
+        max_connections=40,
+        allowed_updates=dispatcher.resolve_used_update_types(),
+    )
     print("READY", flush=True)
     await serving
 
@@ -151,7 +160,7 @@ async def serve_bot(kind: str, mode: str, telegram: str, database_url: str, port
 # ---- Telegram's side: the fake Bot API, instrumented, and the citizens ------------------------------------------
 
 
-def instrumented_fake():  # noqa: ANN201
+def instrumented_fake():
     from sandbox.fake_bot_api import FakeBotAPI
 
     class TimedFake(FakeBotAPI):
@@ -222,7 +231,7 @@ class Citizen:
         self.samples.updates += 1
         try:
             first = await waiting
-        except asyncio.TimeoutError:
+        except TimeoutError:
             self.samples.failures += 1
             return
         self.samples.latencies.append(first - started)
@@ -240,8 +249,11 @@ class Citizen:
             button = next(b for b in buttons if b["text"].endswith("English"))
         else:
             button = buttons[0]
-        return {"message_id": newest["message_id"], "data": button["callback_data"],
-                "keyboard": tuple(b["callback_data"] for b in buttons)}
+        return {
+            "message_id": newest["message_id"],
+            "data": button["callback_data"],
+            "keyboard": tuple(b["callback_data"] for b in buttons),
+        }
 
     def _ready(self, pressed: dict[str, Any] | None) -> bool:
         messages = self.fake.messages(self.chat)
@@ -268,7 +280,7 @@ class Citizen:
                 return
             try:
                 await self.fake.next_call(self.chat, timeout=5)
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 pass
 
 
@@ -334,8 +346,16 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, max(0, round(q / 100 * len(ordered)) - 1))]
 
 
-async def run_configuration(kind: str, mode: str, database_url: str, participants: int, rate: float,
-                            rate_seconds: float, chat_base: int, api_workers: int = 0) -> dict[str, Any]:
+async def run_configuration(
+    kind: str,
+    mode: str,
+    database_url: str,
+    participants: int,
+    rate: float,
+    rate_seconds: float,
+    chat_base: int,
+    api_workers: int = 0,
+) -> dict[str, Any]:
     from sandbox.server import serve
 
     fake = instrumented_fake()
@@ -344,9 +364,23 @@ async def run_configuration(kind: str, mode: str, database_url: str, participant
         port = _free_port()
         api = start_api(database_url, api_workers) if kind == "viche" and api_workers else None
         processes = [api[0]] if api else []
-        process = subprocess.Popen([sys.executable, "-m", "bench.bench_e2e", "--serve", kind, mode, telegram,
-                                    database_url, str(port), api[1] if api else "-"],
-                                   cwd=ROOT, stdout=subprocess.PIPE, text=True)
+        process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "bench.bench_e2e",
+                "--serve",
+                kind,
+                mode,
+                telegram,
+                database_url,
+                str(port),
+                api[1] if api else "-",
+            ],
+            cwd=ROOT,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
         processes.append(process)
         try:
             if api:
@@ -360,8 +394,11 @@ async def run_configuration(kind: str, mode: str, database_url: str, participant
             cpu_bot = _cpu_seconds(process.pid)
             harness = round(time.process_time() - harness_before, 1)
             postgres_after = _postgres_cpu_seconds()
-            postgres = (round(postgres_after - postgres_before, 1)
-                        if postgres_after is not None and postgres_before is not None else None)
+            postgres = (
+                round(postgres_after - postgres_before, 1)
+                if postgres_after is not None and postgres_before is not None
+                else None
+            )
             cpu_api = round(sum(_cpu_seconds(pid) for pid in _children(api[0].pid)), 1) if api else 0.0
             with harness_collector_paused():
                 rated = await fixed_rate(fake, kind, chat_base + participants + 1, rate, rate_seconds)
@@ -376,18 +413,27 @@ async def run_configuration(kind: str, mode: str, database_url: str, participant
             await fake.close()
     opened = await database_sessions(database_url) - sessions_before
     return {
-        "bot": kind, "mode": mode, "participants": participants, "updates": samples.updates,
-        "seconds": round(wall, 2), "updates_per_second": round(samples.updates / wall, 1),
+        "bot": kind,
+        "mode": mode,
+        "participants": participants,
+        "updates": samples.updates,
+        "seconds": round(wall, 2),
+        "updates_per_second": round(samples.updates / wall, 1),
         "p50_ms": round(percentile(samples.latencies, 50) * 1000, 1),
         "p99_ms": round(percentile(samples.latencies, 99) * 1000, 1),
         "failures": samples.failures + rated.failures,
-        "bot_cpu_seconds": cpu_bot, "bot_phase_cpu_seconds": round(cpu_bot - bot_before, 1),
-        "postgres_cpu_seconds": postgres, "harness_cpu_seconds": harness,
-        "api_workers": api_workers, "api_cpu_seconds": cpu_api,
-        "rate": rate, "rate_updates": rated.updates,
+        "bot_cpu_seconds": cpu_bot,
+        "bot_phase_cpu_seconds": round(cpu_bot - bot_before, 1),
+        "postgres_cpu_seconds": postgres,
+        "harness_cpu_seconds": harness,
+        "api_workers": api_workers,
+        "api_cpu_seconds": cpu_api,
+        "rate": rate,
+        "rate_updates": rated.updates,
         "rate_p50_ms": round(percentile(rated.latencies, 50) * 1000, 1),
         "rate_p99_ms": round(percentile(rated.latencies, 99) * 1000, 1),
-        "bot_peak_rss_mib": peak, "database_connections_opened": opened,
+        "bot_peak_rss_mib": peak,
+        "database_connections_opened": opened,
     }
 
 
@@ -395,9 +441,26 @@ def start_api(database_url: str, workers: int) -> tuple[subprocess.Popen, str]:
     """The API apart from the bot (``viche api --workers N``), as a production deployment may run it."""
     port = _free_port()
     env = {**os.environ, "VICHE_DATABASE_URL": database_url, "VICHE_SERVICE_TOKEN": SERVICE_TOKEN}
-    process = subprocess.Popen([sys.executable, "-m", "uvicorn", "api.app:create_app", "--factory", "--host",
-                                "127.0.0.1", "--port", str(port), "--workers", str(workers), "--log-level", "warning",
-                                "--no-access-log"], cwd=ROOT, env=env)
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "api.app:create_app",
+            "--factory",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--workers",
+            str(workers),
+            "--log-level",
+            "warning",
+            "--no-access-log",
+        ],
+        cwd=ROOT,
+        env=env,
+    )
     return process, f"http://127.0.0.1:{port}"
 
 
@@ -443,7 +506,7 @@ def _free_port() -> int:
 def _proc_stat(pid: int | str) -> tuple[str, list[str]]:
     """A process's name and the fields of /proc/PID/stat after it (index 1: parent, 11-14: CPU ticks)."""
     stat = Path(f"/proc/{pid}/stat").read_text()
-    return stat[stat.index("(") + 1:stat.rindex(")")], stat.rsplit(")", 1)[1].split()
+    return stat[stat.index("(") + 1 : stat.rindex(")")], stat.rsplit(")", 1)[1].split()
 
 
 def _cpu_seconds(pid: int) -> float:
@@ -496,8 +559,13 @@ async def database_sessions(url: str) -> int:
     try:
         async with engine.connect() as conn:
             await conn.execute(text("SELECT pg_stat_clear_snapshot()"))
-            return int(await conn.scalar(text("SELECT coalesce(sum(sessions), 0) FROM pg_stat_database "
-                                              "WHERE datname = :name"), {"name": target.database}) or 0)
+            return int(
+                await conn.scalar(
+                    text("SELECT coalesce(sum(sessions), 0) FROM pg_stat_database WHERE datname = :name"),
+                    {"name": target.database},
+                )
+                or 0
+            )
     finally:
         await engine.dispose()
 
@@ -515,19 +583,26 @@ async def load_demo(url: str) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--database-url", default=os.environ.get(
-        "VICHE_BENCH_DATABASE_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"),
-        help="a PostgreSQL server; the run creates (and leaves) the database viche_bench_e2e there")
+    parser.add_argument(
+        "--database-url",
+        default=os.environ.get("VICHE_BENCH_DATABASE_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"),
+        help="a PostgreSQL server; the run creates (and leaves) the database viche_bench_e2e there",
+    )
     parser.add_argument("--participants", type=int, default=1000)
     parser.add_argument("--rate", type=float, default=100.0, help="updates per second of the latency phase")
     parser.add_argument("--rate-seconds", type=float, default=30.0)
     parser.add_argument("--only", choices=["viche", "echo"], help="run one bot only")
     parser.add_argument("--modes", default="polling,webhook")
-    parser.add_argument("--api-workers", type=int, default=0,
-                        help="run viche's API apart, in this many worker processes (0: in the bot's process)")
+    parser.add_argument(
+        "--api-workers",
+        type=int,
+        default=0,
+        help="run viche's API apart, in this many worker processes (0: in the bot's process)",
+    )
     parser.add_argument("--json", action="store_true")
-    parser.add_argument("--serve", nargs=6, metavar=("BOT", "MODE", "TELEGRAM", "DATABASE", "PORT", "API"),
-                        help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--serve", nargs=6, metavar=("BOT", "MODE", "TELEGRAM", "DATABASE", "PORT", "API"), help=argparse.SUPPRESS
+    )
     args = parser.parse_args(argv)
     if args.serve:
         kind, mode, telegram, database, port, api_url = args.serve
@@ -548,9 +623,8 @@ def main(argv: list[str] | None = None) -> int:
         asyncio.run(serve_bot(kind, mode, telegram, database, int(port), None if api_url == "-" else api_url))
         return 0
 
-    from storage.migrate import upgrade
-
     from bench.databases import fresh_database
+    from storage.migrate import upgrade
 
     url = asyncio.run(fresh_database(args.database_url, "viche_bench_e2e"))
     upgrade(url)
@@ -558,9 +632,12 @@ def main(argv: list[str] | None = None) -> int:
     results = []
     base = 10_000_000
     for mode in args.modes.split(","):
-        for kind in ([args.only] if args.only else ["echo", "viche"]):
-            result = asyncio.run(run_configuration(kind, mode, url, args.participants, args.rate, args.rate_seconds,
-                                                   base, args.api_workers))
+        for kind in [args.only] if args.only else ["echo", "viche"]:
+            result = asyncio.run(
+                run_configuration(
+                    kind, mode, url, args.participants, args.rate, args.rate_seconds, base, args.api_workers
+                )
+            )
             base += 1_000_000
             results.append(result)
             print(_row(result), flush=True)
@@ -573,17 +650,22 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _row(r: dict[str, Any]) -> str:
-    return (f"{r['bot']:>5} {r['mode']:>7}: {r['updates']} updates from {r['participants']} participants in "
-            f"{r['seconds']} s = {r['updates_per_second']} updates/s, p50 {r['p50_ms']} ms, p99 {r['p99_ms']} ms "
-            f"(closed loop); at {r['rate']:.0f}/s: p50 {r['rate_p50_ms']} ms, p99 {r['rate_p99_ms']} ms; "
-            f"bot CPU {r['bot_cpu_seconds']} s"
-            + (f" + API CPU {r['api_cpu_seconds']} s ({r['api_workers']} workers)" if r.get("api_workers") else "")
-            + f"; throughput phase CPU per update: {_per_update(r, 'bot_phase_cpu_seconds')} bot"
-            + (f", {_per_update(r, 'postgres_cpu_seconds')} PostgreSQL" if r.get("postgres_cpu_seconds") is not None
-               else "")
-            + f", {_per_update(r, 'harness_cpu_seconds')} harness (fake Bot API and citizens)"
-            + f", peak RSS {r['bot_peak_rss_mib']} MiB; database connections opened "
-            f"{r['database_connections_opened']}; failures {r['failures']}")
+    return (
+        f"{r['bot']:>5} {r['mode']:>7}: {r['updates']} updates from {r['participants']} participants in "
+        f"{r['seconds']} s = {r['updates_per_second']} updates/s, p50 {r['p50_ms']} ms, p99 {r['p99_ms']} ms "
+        f"(closed loop); at {r['rate']:.0f}/s: p50 {r['rate_p50_ms']} ms, p99 {r['rate_p99_ms']} ms; "
+        f"bot CPU {r['bot_cpu_seconds']} s"
+        + (f" + API CPU {r['api_cpu_seconds']} s ({r['api_workers']} workers)" if r.get("api_workers") else "")
+        + f"; throughput phase CPU per update: {_per_update(r, 'bot_phase_cpu_seconds')} bot"
+        + (
+            f", {_per_update(r, 'postgres_cpu_seconds')} PostgreSQL"
+            if r.get("postgres_cpu_seconds") is not None
+            else ""
+        )
+        + f", {_per_update(r, 'harness_cpu_seconds')} harness (fake Bot API and citizens)"
+        + f", peak RSS {r['bot_peak_rss_mib']} MiB; database connections opened "
+        f"{r['database_connections_opened']}; failures {r['failures']}"
+    )
 
 
 def _per_update(r: dict[str, Any], key: str) -> str:
@@ -597,8 +679,10 @@ def _summary(results: list[dict[str, Any]]) -> list[str]:
         ours, echo = by.get(("viche", mode)), by.get(("echo", mode))
         if ours and echo:
             share = ours["updates_per_second"] / echo["updates_per_second"] * 100
-            lines.append(f"{mode}: viche reaches {share:.0f} % of the echo bot's throughput (target ≥ 50 %); "
-                         f"p99 at {ours['rate']:.0f} updates/s: {ours['rate_p99_ms']} ms (target < 100 ms)")
+            lines.append(
+                f"{mode}: viche reaches {share:.0f} % of the echo bot's throughput (target ≥ 50 %); "
+                f"p99 at {ours['rate']:.0f} updates/s: {ours['rate_p99_ms']} ms (target < 100 ms)"
+            )
     return lines
 
 

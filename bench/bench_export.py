@@ -12,6 +12,7 @@ about the peak for a tenth of them. Prints rows/s and peak RSS of the server for
 
 A PostgreSQL database named in ``--database-url`` is dropped and created again.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -48,15 +49,21 @@ CHUNK = 20_000
 
 def definition() -> ConsultationDef:
     options = [{"key": f"o{n}", "label": {"en": f"Option {n}"}} for n in range(4)]
-    return ConsultationDef.model_validate({
-        "slug": SLUG, "title": {"en": "Export benchmark"}, "languages": ["en"], "default_language": "en",
-        "items": [
-            {"key": "q1", "type": "single_choice", "prompt": {"en": "One?"}, "options": options},
-            {"key": "q2", "type": "single_choice", "prompt": {"en": "Two?"}, "options": options},
-            {"key": "q3", "type": "scale", "prompt": {"en": "How much?"}, "min": 1, "max": 5},
-            {"key": "q4", "type": "free_text", "prompt": {"en": "Why?"}},
-            {"key": "q5", "type": "single_choice", "prompt": {"en": "Five?"}, "options": options},
-        ]})
+    return ConsultationDef.model_validate(
+        {
+            "slug": SLUG,
+            "title": {"en": "Export benchmark"},
+            "languages": ["en"],
+            "default_language": "en",
+            "items": [
+                {"key": "q1", "type": "single_choice", "prompt": {"en": "One?"}, "options": options},
+                {"key": "q2", "type": "single_choice", "prompt": {"en": "Two?"}, "options": options},
+                {"key": "q3", "type": "scale", "prompt": {"en": "How much?"}, "min": 1, "max": 5},
+                {"key": "q4", "type": "free_text", "prompt": {"en": "Why?"}},
+                {"key": "q5", "type": "single_choice", "prompt": {"en": "Five?"}, "options": options},
+            ],
+        }
+    )
 
 
 async def fill(url: str, answers: int) -> tuple[str, int]:
@@ -68,10 +75,21 @@ async def fill(url: str, answers: int) -> tuple[str, int]:
         async with db.session() as session:
             from sqlalchemy import select
 
-            items = (await session.execute(select(Item).where(Item.consultation_id == consultation.id)
-                                           .order_by(Item.position))).scalars().all()
-            options = {i.id: (await session.execute(select(Option.id).where(Option.item_id == i.id)
-                                                    .order_by(Option.position))).scalars().all() for i in items}
+            items = (
+                (
+                    await session.execute(
+                        select(Item).where(Item.consultation_id == consultation.id).order_by(Item.position)
+                    )
+                )
+                .scalars()
+                .all()
+            )
+            options = {
+                i.id: (await session.execute(select(Option.id).where(Option.item_id == i.id).order_by(Option.position)))
+                .scalars()
+                .all()
+                for i in items
+            }
         people = answers // ITEMS
         now = utcnow()
         started = time.perf_counter()
@@ -82,22 +100,65 @@ async def fill(url: str, answers: int) -> tuple[str, int]:
             for n, pid in enumerate(ids, start=first):
                 for item in items:
                     if item.kind == "single_choice":
-                        rows.append({"participant_id": pid, "item_id": item.id,
-                                     "option_id": options[item.id][n % 4], "value": None, "created_at": now})
+                        rows.append(
+                            {
+                                "participant_id": pid,
+                                "item_id": item.id,
+                                "option_id": options[item.id][n % 4],
+                                "value": None,
+                                "created_at": now,
+                            }
+                        )
                     elif item.kind == "scale":
-                        rows.append({"participant_id": pid, "item_id": item.id, "option_id": None,
-                                     "value": 1 + n % 5, "created_at": now})
+                        rows.append(
+                            {
+                                "participant_id": pid,
+                                "item_id": item.id,
+                                "option_id": None,
+                                "value": 1 + n % 5,
+                                "created_at": now,
+                            }
+                        )
                     else:
-                        rows.append({"participant_id": pid, "item_id": item.id, "option_id": None,
-                                     "value": f"Because of reason number {n % 97}, mostly.", "created_at": now})
+                        rows.append(
+                            {
+                                "participant_id": pid,
+                                "item_id": item.id,
+                                "option_id": None,
+                                "value": f"Because of reason number {n % 97}, mostly.",
+                                "created_at": now,
+                            }
+                        )
             async with db.session() as session:
-                await bulk_insert(session, Participant, (
-                    {"id": pid, "age_band": ["18-24", "25-34", "35-49"][n % 3], "country": "UA",
-                     "region": ["kyiv", "lviv", "odesa"][n % 3], "language": "uk",
-                     "created_at": now - timedelta(days=1)} for n, pid in enumerate(ids)))
-                await bulk_insert(session, Enrolment, (
-                    {"participant_id": pid, "consultation_id": consultation.id, "source": "bench",
-                     "consented_at": now, "created_at": now} for pid in ids))
+                await bulk_insert(
+                    session,
+                    Participant,
+                    (
+                        {
+                            "id": pid,
+                            "age_band": ["18-24", "25-34", "35-49"][n % 3],
+                            "country": "UA",
+                            "region": ["kyiv", "lviv", "odesa"][n % 3],
+                            "language": "uk",
+                            "created_at": now - timedelta(days=1),
+                        }
+                        for n, pid in enumerate(ids)
+                    ),
+                )
+                await bulk_insert(
+                    session,
+                    Enrolment,
+                    (
+                        {
+                            "participant_id": pid,
+                            "consultation_id": consultation.id,
+                            "source": "bench",
+                            "consented_at": now,
+                            "created_at": now,
+                        }
+                        for pid in ids
+                    ),
+                )
                 await bulk_insert(session, Answer, rows)
                 await session.commit()
             done += len(rows)
@@ -156,7 +217,7 @@ class Sampler:
             self.peak = max(self.peak, rss_kib(self.pid))
             time.sleep(0.02)
 
-    def __enter__(self) -> "Sampler":
+    def __enter__(self) -> Sampler:
         self.peak = rss_kib(self.pid)
         self._thread.start()
         return self
@@ -172,24 +233,36 @@ def download(base: str, key: str, name: str, pid: int, limit: int | None = None)
     lines = size = 0
     with Sampler(pid) as memory:
         started = time.perf_counter()
-        with httpx.stream("GET", f"{base}/v1/consultations/{SLUG}/export/{name}", params=params,
-                          headers={"Authorization": f"Bearer {key}"}, timeout=None) as response:
+        with httpx.stream(
+            "GET",
+            f"{base}/v1/consultations/{SLUG}/export/{name}",
+            params=params,
+            headers={"Authorization": f"Bearer {key}"},
+            timeout=None,
+        ) as response:
             response.raise_for_status()
             for chunk in response.iter_bytes():
                 size += len(chunk)
                 lines += chunk.count(b"\n")
         seconds = time.perf_counter() - started
     rows = lines - (1 if name.endswith(".csv") else 0)
-    return {"export": name, "rows": rows, "seconds": seconds, "rows_per_s": rows / seconds, "mib": size / 2**20,
-            "peak_rss_mib": memory.peak / 1024}
+    return {
+        "export": name,
+        "rows": rows,
+        "seconds": seconds,
+        "rows_per_s": rows / seconds,
+        "mib": size / 2**20,
+        "peak_rss_mib": memory.peak / 1024,
+    }
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--database-url", help="default: SQLite in a temporary directory")
     parser.add_argument("--answers", type=int, default=1_000_000)
-    parser.add_argument("--reuse", action="store_true",
-                        help="measure again on the database of an earlier run (with --database-url)")
+    parser.add_argument(
+        "--reuse", action="store_true", help="measure again on the database of an earlier run (with --database-url)"
+    )
     args = parser.parse_args()
     workdir = tempfile.mkdtemp(prefix="viche-bench-export-")
     try:
@@ -210,8 +283,23 @@ def main() -> int:
 def measure(url: str, key: str, total: int) -> None:
     port = free_port()
     env = {**os.environ, "VICHE_DATABASE_URL": url, "PYTHONPATH": str(ROOT)}
-    server = subprocess.Popen([sys.executable, "-m", "uvicorn", "--factory", "api.app:create_app", "--host",
-                               "127.0.0.1", "--port", str(port), "--log-level", "warning"], env=env, cwd=str(ROOT))
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "--factory",
+            "api.app:create_app",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--log-level",
+            "warning",
+        ],
+        env=env,
+        cwd=str(ROOT),
+    )
     base = f"http://127.0.0.1:{port}"
     try:
         for _ in range(200):
@@ -231,12 +319,16 @@ def measure(url: str, key: str, total: int) -> None:
             for limit in (total // 10, None):
                 result = download(base, key, name, server.pid, limit=limit)
                 runs.append(result)
-                print(f"{name:<16} {result['rows']:>10,} {result['seconds']:>8.1f} {result['rows_per_s']:>10,.0f} "
-                      f"{result['mib']:>9.1f} {result['peak_rss_mib']:>13.1f}")
+                print(
+                    f"{name:<16} {result['rows']:>10,} {result['seconds']:>8.1f} {result['rows_per_s']:>10,.0f} "
+                    f"{result['mib']:>9.1f} {result['peak_rss_mib']:>13.1f}"
+                )
             tenth, full = runs
             assert (tenth["rows"], full["rows"]) == (total // 10, total), runs
-            print(f"{'':<16} peak RSS for all rows vs a tenth: {full['peak_rss_mib'] - tenth['peak_rss_mib']:+.1f} MiB "
-                  f"for {total - total // 10:,} more rows ({full['mib'] - tenth['mib']:.0f} MiB more sent)")
+            print(
+                f"{'':<16} peak RSS for all rows vs a tenth: {full['peak_rss_mib'] - tenth['peak_rss_mib']:+.1f} MiB "
+                f"for {total - total // 10:,} more rows ({full['mib'] - tenth['mib']:.0f} MiB more sent)"
+            )
     finally:
         server.terminate()
         server.wait(timeout=10)

@@ -16,6 +16,7 @@ child process: wall time, peak resident memory (ru_maxrss) and its growth over t
 made, the number of groups found and the share of clustered participants in their planted camp (Hungarian
 matching). Anchor: Polis's own Clojure math took 11 s for 226 000 votes.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -35,8 +36,13 @@ sys.path.insert(0, str(ROOT))
 from api.scoring.opinion_groups import agreement, build_matrix, opinion_groups  # noqa: E402
 
 
-def planted_votes(participants: int, statements: int, votes: int, groups: int = 3, seed: int = 1,
-                  ) -> tuple[list[tuple[int, int, int]], np.ndarray]:
+def planted_votes(
+    participants: int,
+    statements: int,
+    votes: int,
+    groups: int = 3,
+    seed: int = 1,
+) -> tuple[list[tuple[int, int, int]], np.ndarray]:
     """(participant, statement, vote) rows and each participant's planted camp."""
     rng = np.random.default_rng(seed)
     camp = rng.integers(0, groups, participants)
@@ -75,9 +81,17 @@ def job_ours(args: argparse.Namespace) -> dict:
     built = time.perf_counter() - started
     result = opinion_groups(matrix)
     seconds = time.perf_counter() - started
-    return {"seconds": seconds, "build_seconds": built, "groups_seconds": result.seconds, "k": result.k,
-            "clustered": len(result.groups), "agreement": _score(result.groups, camp), "votes": len(votes),
-            "peak_mb": _maxrss_mb(), "growth_mb": _maxrss_mb() - before}
+    return {
+        "seconds": seconds,
+        "build_seconds": built,
+        "groups_seconds": result.seconds,
+        "k": result.k,
+        "clustered": len(result.groups),
+        "agreement": _score(result.groups, camp),
+        "votes": len(votes),
+        "peak_mb": _maxrss_mb(),
+        "growth_mb": _maxrss_mb() - before,
+    }
 
 
 def job_reddwarf(args: argparse.Namespace) -> dict:
@@ -95,9 +109,15 @@ def job_reddwarf(args: argparse.Namespace) -> dict:
     seconds = time.perf_counter() - started
     labels = result.participants_df["cluster_id"].dropna()
     found = {int(p): int(g) for p, g in labels.items()}
-    return {"seconds": seconds, "k": len(set(found.values())), "clustered": len(found),
-            "agreement": _score(found, camp), "votes": len(votes), "peak_mb": _maxrss_mb(),
-            "growth_mb": _maxrss_mb() - before}
+    return {
+        "seconds": seconds,
+        "k": len(set(found.values())),
+        "clustered": len(found),
+        "agreement": _score(found, camp),
+        "votes": len(votes),
+        "peak_mb": _maxrss_mb(),
+        "growth_mb": _maxrss_mb() - before,
+    }
 
 
 def _polis_conversation(folder: Path) -> tuple[list[tuple[str, str, int]], list[str], set[str], dict[str, int]]:
@@ -106,8 +126,12 @@ def _polis_conversation(folder: Path) -> tuple[list[tuple[str, str, int]], list[
     with (folder / "comments.csv").open(encoding="utf-8") as handle:
         comments = list(csv.DictReader(handle))
     votes = [(r["participant"], c, int(v)) for r in rows for c, v in r.items() if c.isdigit() and v != ""]
-    return (votes, [r["comment-id"] for r in comments], {r["comment-id"] for r in comments if r["moderated"] == "-1"},
-            {r["participant"]: int(r["group-id"]) for r in rows if r["group-id"] != ""})
+    return (
+        votes,
+        [r["comment-id"] for r in comments],
+        {r["comment-id"] for r in comments if r["moderated"] == "-1"},
+        {r["participant"]: int(r["group-id"]) for r in rows if r["group-id"] != ""},
+    )
 
 
 def _against_polis(found: dict[str, int], polis: dict[str, int]) -> float:
@@ -131,13 +155,20 @@ def job_polis(args: argparse.Namespace) -> dict:
         votes, statements, moderated, polis = _polis_conversation(folder)
         started = time.perf_counter()
         result = opinion_groups(build_matrix(votes, statements=statements, moderated_out=moderated))
-        rows = {"polis": [len(set(polis.values())), len(polis)],
-                "ours": [result.k, _against_polis(result.groups, polis), time.perf_counter() - started]}
+        rows = {
+            "polis": [len(set(polis.values())), len(polis)],
+            "ours": [result.k, _against_polis(result.groups, polis), time.perf_counter() - started],
+        }
         if run_pipeline:
             started = time.perf_counter()
-            found = run_pipeline(votes=[{"participant_id": int(p), "statement_id": int(c), "vote": v, "modified": i}
-                                        for i, (p, c, v) in enumerate(votes)],
-                                 mod_out_statement_ids=[int(c) for c in moderated], random_state=0)
+            found = run_pipeline(
+                votes=[
+                    {"participant_id": int(p), "statement_id": int(c), "vote": v, "modified": i}
+                    for i, (p, c, v) in enumerate(votes)
+                ],
+                mod_out_statement_ids=[int(c) for c in moderated],
+                random_state=0,
+            )
             labels = {str(p): int(g) for p, g in found.participants_df["cluster_id"].dropna().items()}
             rows["reddwarf"] = [len(set(labels.values())), _against_polis(labels, polis), time.perf_counter() - started]
         out[folder.name] = rows
@@ -148,15 +179,29 @@ JOBS = {"ours": job_ours, "reddwarf": job_reddwarf, "polis": job_polis}
 
 
 def run_child(job: str, args: argparse.Namespace) -> dict:
-    command = [sys.executable, __file__, "--job", job, "--participants", str(args.participants), "--statements",
-               str(args.statements), "--votes", str(args.votes), "--groups", str(args.groups)]
+    command = [
+        sys.executable,
+        __file__,
+        "--job",
+        job,
+        "--participants",
+        str(args.participants),
+        "--statements",
+        str(args.statements),
+        "--votes",
+        str(args.votes),
+        "--groups",
+        str(args.groups),
+    ]
     if args.reddwarf:
         command += ["--reddwarf", args.reddwarf]
     if args.polis:
         command += ["--polis", args.polis]
     proc = subprocess.run(command, capture_output=True, text=True, timeout=args.timeout)
     if proc.returncode != 0:
-        return {"skipped": f"failed: {proc.stderr.strip().splitlines()[-1] if proc.stderr.strip() else proc.returncode}"}
+        return {
+            "skipped": f"failed: {proc.stderr.strip().splitlines()[-1] if proc.stderr.strip() else proc.returncode}"
+        }
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
@@ -169,16 +214,21 @@ def main() -> None:
     parser.add_argument("--reddwarf", help="a folder holding red-dwarf, when it is not installed")
     parser.add_argument("--timeout", type=float, default=1800)
     default_polis = ROOT.parent / "shared" / "data" / "polis"
-    parser.add_argument("--polis", default=str(default_polis) if default_polis.is_dir() else None,
-                        help="the folder of real Polis conversations (default: ../shared/data/polis)")
+    parser.add_argument(
+        "--polis",
+        default=str(default_polis) if default_polis.is_dir() else None,
+        help="the folder of real Polis conversations (default: ../shared/data/polis)",
+    )
     parser.add_argument("--job", choices=sorted(JOBS), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.job:
         print(json.dumps(JOBS[args.job](args)))
         return
     if args.polis:
-        print(f"real Polis conversations ({args.polis}): groups, share of Polis's clustered participants in the "
-              "matching group, seconds")
+        print(
+            f"real Polis conversations ({args.polis}): groups, share of Polis's clustered participants in the "
+            "matching group, seconds"
+        )
         for name, rows in run_child("polis", args).items():
             k, clustered = rows["polis"]
             print(f"   {name}: Polis {k} groups, {clustered} clustered")
@@ -186,19 +236,25 @@ def main() -> None:
                 if method in rows:
                     found, share, seconds = rows[method]
                     print(f"      {label:<22}{found} groups {share:>7.1%} {seconds:>6.2f} s")
-    print(f"opinion groups: {args.participants} participants × {args.statements} statements, ~{args.votes} votes, "
-          f"{args.groups} planted camps (each method in a fresh process)")
+    print(
+        f"opinion groups: {args.participants} participants × {args.statements} statements, ~{args.votes} votes, "
+        f"{args.groups} planted camps (each method in a fresh process)"
+    )
     print(f"   {'method':<34}{'seconds':>9}{'peak MB':>9}{'growth MB':>11}{'k':>4}{'clustered':>11}{'agreement':>11}")
     for job, name in (("ours", "viche (scikit-learn, Polis's math)"), ("reddwarf", "red-dwarf run_pipeline")):
         res = run_child(job, args)
         if "skipped" in res:
             print(f"   {name:<34}skipped: {res['skipped']}")
             continue
-        print(f"   {name:<34}{res['seconds']:>9.1f}{res['peak_mb']:>9.0f}{res['growth_mb']:>11.0f}{res['k']:>4}"
-              f"{res['clustered']:>11}{res['agreement']:>10.1%}")
+        print(
+            f"   {name:<34}{res['seconds']:>9.1f}{res['peak_mb']:>9.0f}{res['growth_mb']:>11.0f}{res['k']:>4}"
+            f"{res['clustered']:>11}{res['agreement']:>10.1%}"
+        )
         if job == "ours":
-            print(f"   {'':<34}(matrix {res['build_seconds']:.1f} s, groups {res['groups_seconds']:.1f} s; "
-                  f"{res['votes']} votes)")
+            print(
+                f"   {'':<34}(matrix {res['build_seconds']:.1f} s, groups {res['groups_seconds']:.1f} s; "
+                f"{res['votes']} votes)"
+            )
 
 
 if __name__ == "__main__":

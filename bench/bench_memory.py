@@ -11,6 +11,7 @@ Printed: the bot process's resident memory after start-up, after each batch of a
 peak (VmHWM); the growth per distinct participant, and what that growth would come to if every registered
 participant wrote to the same process.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -25,8 +26,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.bench_e2e import (Citizen, Samples, _free_port, _peak_rss_mib, _wait_ready,  # noqa: E402
-                             instrumented_fake, load_demo)
+from bench.bench_e2e import Citizen, Samples, _free_port, _peak_rss_mib, _wait_ready, instrumented_fake, load_demo  # noqa: E402
 from bench.databases import fresh_database  # noqa: E402
 
 FIRST_CHAT = 50_000_000
@@ -47,26 +47,36 @@ async def register(url: str, count: int) -> float:
     engine = create_async_engine(url)
     async with engine.begin() as conn:
         consultation = (await conn.execute(text("SELECT id FROM consultation LIMIT 1"))).scalar_one()
-        await conn.execute(text(
-            "INSERT INTO participant (id, language, created_at) "
-            "SELECT md5('p' || n), 'en', now() FROM generate_series(1, :count) AS n"), {"count": count})
-        await conn.execute(text(
-            "INSERT INTO contact (participant_id, channel, external_id, created_at) "
-            "SELECT md5('p' || n), 'telegram', (:first + n)::text, now() FROM generate_series(1, :count) AS n"),
-            {"count": count, "first": FIRST_CHAT})
-        await conn.execute(text(
-            "INSERT INTO enrolment (participant_id, consultation_id, consented_at, profile_done, created_at) "
-            "SELECT md5('p' || n), :consultation, now(), '[]', now() FROM generate_series(1, :count) AS n"),
-            {"count": count, "consultation": consultation})
+        await conn.execute(
+            text(
+                "INSERT INTO participant (id, language, created_at) "
+                "SELECT md5('p' || n), 'en', now() FROM generate_series(1, :count) AS n"
+            ),
+            {"count": count},
+        )
+        await conn.execute(
+            text(
+                "INSERT INTO contact (participant_id, channel, external_id, created_at) "
+                "SELECT md5('p' || n), 'telegram', (:first + n)::text, now() FROM generate_series(1, :count) AS n"
+            ),
+            {"count": count, "first": FIRST_CHAT},
+        )
+        await conn.execute(
+            text(
+                "INSERT INTO enrolment (participant_id, consultation_id, consented_at, profile_done, created_at) "
+                "SELECT md5('p' || n), :consultation, now(), '[]', now() FROM generate_series(1, :count) AS n"
+            ),
+            {"count": count, "consultation": consultation},
+        )
     await engine.dispose()
     return time.perf_counter() - started
 
 
 async def sweep(url: str) -> dict:
     """The retention sweep over every registered participant (nothing is old enough to go)."""
+    from core.settings import Settings
     from storage.db import Database
     from viche.production import housekeep_once
-    from core.settings import Settings
 
     db = Database(url)
     started = time.perf_counter()
@@ -83,8 +93,12 @@ async def drive(url: str, active: int, batches: int) -> dict:
     fake = instrumented_fake()
     report: dict = {"rss_mib_after": []}
     async with serve(fake.app) as telegram:
-        process = subprocess.Popen([sys.executable, "-m", "bench.bench_e2e", "--serve", "viche", "polling", telegram,
-                                    url, str(_free_port())], cwd=ROOT, stdout=subprocess.PIPE, text=True)
+        process = subprocess.Popen(
+            [sys.executable, "-m", "bench.bench_e2e", "--serve", "viche", "polling", telegram, url, str(_free_port())],
+            cwd=ROOT,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
         try:
             await asyncio.wait_for(asyncio.to_thread(_wait_ready, process), timeout=120)
             await asyncio.sleep(2)
@@ -97,8 +111,9 @@ async def drive(url: str, active: int, batches: int) -> dict:
                 chat += per_batch
                 # /start (they are known already: the next question), then one answer
                 await _bounded(citizens, concurrency=200)
-                report["rss_mib_after"].append({"participants": chat - FIRST_CHAT - 1,
-                                                "rss_mib": _rss_mib(process.pid)})
+                report["rss_mib_after"].append(
+                    {"participants": chat - FIRST_CHAT - 1, "rss_mib": _rss_mib(process.pid)}
+                )
             report["peak_rss_mib"] = _peak_rss_mib(process.pid)
             report["updates"] = samples.updates
             report["failures"] = samples.failures
@@ -115,11 +130,11 @@ async def drive(url: str, active: int, batches: int) -> dict:
 async def _bounded(citizens: list, concurrency: int) -> None:
     gate = asyncio.Semaphore(concurrency)
 
-    async def two_steps(citizen) -> None:  # noqa: ANN001
+    async def two_steps(citizen) -> None:
         async with gate:
             citizen.step = 0
-            await citizen.act()           # /start → the consent screen or the next question
-            citizen.step = 2              # then press the first button, as a participant who goes on
+            await citizen.act()  # /start → the consent screen or the next question
+            citizen.step = 2  # then press the first button, as a participant who goes on
             await citizen.act()
 
     await asyncio.gather(*(two_steps(c) for c in citizens))
@@ -127,9 +142,11 @@ async def _bounded(citizens: list, concurrency: int) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--database-url", default=os.environ.get(
-        "VICHE_BENCH_DATABASE_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"),
-        help="a PostgreSQL server; the run creates (and leaves) the database viche_bench_memory there")
+    parser.add_argument(
+        "--database-url",
+        default=os.environ.get("VICHE_BENCH_DATABASE_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"),
+        help="a PostgreSQL server; the run creates (and leaves) the database viche_bench_memory there",
+    )
     parser.add_argument("--registered", type=int, default=100_000)
     parser.add_argument("--active", type=int, default=3000, help="distinct participants who write to the bot")
     parser.add_argument("--batches", type=int, default=3)
@@ -147,17 +164,27 @@ def main(argv: list[str] | None = None) -> int:
     print(f"retention sweep over them: {swept}", flush=True)
     report = asyncio.run(drive(url, args.active, args.batches))
     points = report["rss_mib_after"]
-    growth = ((points[-1]["rss_mib"] - points[0]["rss_mib"]) / (points[-1]["participants"] - points[0]["participants"])
-              if len(points) > 1 else float("nan"))
-    report.update(registered=args.registered, active=args.active, sweep=swept,
-                  growth_kib_per_participant=round(growth * 1024, 2),
-                  projected_rss_mib_if_all_write=round(points[-1]["rss_mib"] + growth
-                                                       * (args.registered - points[-1]["participants"]), 1))
-    print(f"bot process: {report['rss_mib_started']} MiB after start-up; "
-          + ", ".join(f"{p['rss_mib']} MiB after {p['participants']}" for p in points)
-          + f"; peak {report['peak_rss_mib']} MiB; {report['growth_kib_per_participant']} KiB per distinct "
-          f"participant → about {report['projected_rss_mib_if_all_write']} MiB if all {args.registered} wrote "
-          f"to one process; {report['updates']} updates, {report['failures']} failures")
+    growth = (
+        (points[-1]["rss_mib"] - points[0]["rss_mib"]) / (points[-1]["participants"] - points[0]["participants"])
+        if len(points) > 1
+        else float("nan")
+    )
+    report.update(
+        registered=args.registered,
+        active=args.active,
+        sweep=swept,
+        growth_kib_per_participant=round(growth * 1024, 2),
+        projected_rss_mib_if_all_write=round(
+            points[-1]["rss_mib"] + growth * (args.registered - points[-1]["participants"]), 1
+        ),
+    )
+    print(
+        f"bot process: {report['rss_mib_started']} MiB after start-up; "
+        + ", ".join(f"{p['rss_mib']} MiB after {p['participants']}" for p in points)
+        + f"; peak {report['peak_rss_mib']} MiB; {report['growth_kib_per_participant']} KiB per distinct "
+        f"participant → about {report['projected_rss_mib_if_all_write']} MiB if all {args.registered} wrote "
+        f"to one process; {report['updates']} updates, {report['failures']} failures"
+    )
     if args.json:
         print(json.dumps(report, indent=2))
     return 0

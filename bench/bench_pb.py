@@ -60,8 +60,9 @@ def child(which: str, seed: int, n_projects: int, n_voters: int) -> dict:
         from api.scoring.budget import Election, Project
         from api.scoring.budget.equal_shares import equal_shares
 
-        election = Election(budget, tuple(Project(pid, c) for pid, c in costs.items()),
-                            tuple(dict.fromkeys(b, 1) for b in ballots))
+        election = Election(
+            budget, tuple(Project(pid, c) for pid, c in costs.items()), tuple(dict.fromkeys(b, 1) for b in ballots)
+        )
 
         def run():
             return equal_shares(election, completion=None)
@@ -75,15 +76,21 @@ def child(which: str, seed: int, n_projects: int, n_voters: int) -> dict:
 
         def run():
             return [p.name for p in method_of_equal_shares(inst, profile, sat_class=Cost_Sat)]
+
     built = time.perf_counter() - t0
     rss_before = _maxrss_mb()
     t1 = time.perf_counter()
     outcome = run()
     seconds = time.perf_counter() - t1
     return {
-        "which": which, "build_s": round(built, 2), "count_s": round(seconds, 2),
-        "peak_rss_growth_mb": round(_maxrss_mb() - rss_before, 1), "peak_rss_mb": round(_maxrss_mb(), 1),
-        "funded": sorted(outcome), "spent": sum(costs[p] for p in outcome), "budget": budget,
+        "which": which,
+        "build_s": round(built, 2),
+        "count_s": round(seconds, 2),
+        "peak_rss_growth_mb": round(_maxrss_mb() - rss_before, 1),
+        "peak_rss_mb": round(_maxrss_mb(), 1),
+        "funded": sorted(outcome),
+        "spent": sum(costs[p] for p in outcome),
+        "budget": budget,
     }
 
 
@@ -101,15 +108,34 @@ def main() -> None:
     results = {}
     for which in ("viche", "pabutools"):
         out = subprocess.run(
-            [sys.executable, "-m", "bench.bench_pb", "--child", which, "--seed", str(args.seed),
-             "--projects", str(args.projects), "--voters", str(args.voters)],
-            cwd=ROOT, capture_output=True, text=True, check=True,
+            [
+                sys.executable,
+                "-m",
+                "bench.bench_pb",
+                "--child",
+                which,
+                "--seed",
+                str(args.seed),
+                "--projects",
+                str(args.projects),
+                "--voters",
+                str(args.voters),
+            ],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            check=True,
         )
         results[which] = json.loads(out.stdout.strip().splitlines()[-1])
     same = results["viche"]["funded"] == results["pabutools"]["funded"]
     report = {
-        "python": platform.python_version(), "cpus": os.cpu_count(), "load": os.getloadavg()[0],
-        "voters": args.voters, "projects": args.projects, "seed": args.seed, "same_outcome": same,
+        "python": platform.python_version(),
+        "cpus": os.cpu_count(),
+        "load": os.getloadavg()[0],
+        "voters": args.voters,
+        "projects": args.projects,
+        "seed": args.seed,
+        "same_outcome": same,
         **{k: {x: v for x, v in r.items() if x != "funded"} for k, r in results.items()},
         "funded": len(results["viche"]["funded"]),
     }
@@ -118,9 +144,11 @@ def main() -> None:
     else:
         for which in ("viche", "pabutools"):
             r = results[which]
-            print(f"{which:10s} count {r['count_s']:8.2f} s  (building {r['build_s']:.2f} s)  "
-                  f"peak RSS +{r['peak_rss_growth_mb']:.1f} MB (of {r['peak_rss_mb']:.0f} MB)  "
-                  f"{len(r['funded'])} funded, {r['spent']} of {r['budget']}")
+            print(
+                f"{which:10s} count {r['count_s']:8.2f} s  (building {r['build_s']:.2f} s)  "
+                f"peak RSS +{r['peak_rss_growth_mb']:.1f} MB (of {r['peak_rss_mb']:.0f} MB)  "
+                f"{len(r['funded'])} funded, {r['spent']} of {r['budget']}"
+            )
         print(f"same outcome: {same}")
     if not same:
         sys.exit(1)

@@ -23,6 +23,7 @@ machine moves these figures).
 
 A PostgreSQL database named in ``--database-url`` is dropped and created again (twice: one per part).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -47,10 +48,11 @@ from sqlalchemy import insert, select  # noqa: E402
 
 from api import results  # noqa: E402
 from api.app import create_app  # noqa: E402
-from core.definition import ConsultationDef  # noqa: E402
-from core import assertion  # noqa: E402
-from storage.consultations import save_definition  # noqa: E402
 from bench.databases import reset_database  # noqa: E402
+from core import assertion  # noqa: E402
+from core.definition import ConsultationDef  # noqa: E402
+from core.settings import Settings  # noqa: E402
+from storage.consultations import save_definition  # noqa: E402
 from storage.db import Database, is_sqlite  # noqa: E402
 from storage.migrate import upgrade  # noqa: E402
 from storage.models import (  # noqa: E402
@@ -65,7 +67,6 @@ from storage.models import (  # noqa: E402
     new_participant_id,
     utcnow,
 )
-from core.settings import Settings  # noqa: E402
 
 TOKEN = "bench-token"
 ORGANISER = 900001  # the organiser the results are read as (VICHE_ADMINS of the bench's app)
@@ -95,10 +96,10 @@ def database_for_run(url: str | None, name: str) -> str:
     return url
 
 
-async def insert_rows(db: Database, table, rows: list[dict]) -> None:  # noqa: ANN001
+async def insert_rows(db: Database, table, rows: list[dict]) -> None:
     async with db.session() as session:
         for start in range(0, len(rows), CHUNK):
-            await session.execute(insert(table), rows[start:start + CHUNK])
+            await session.execute(insert(table), rows[start : start + CHUNK])
         await session.commit()
 
 
@@ -106,17 +107,42 @@ async def make_people(db: Database, consultation_id: int, n: int, rnd: random.Ra
     ids = [new_participant_id() for _ in range(n)]
     now = utcnow()
     bands, regions, languages = ["14-17", "18-24", "25-34", "35-49", "50-64", "65+"], ["n", "s", "e", "w"], ["uk", "en"]
-    await insert_rows(db, Participant, [
-        {"id": pid, "created_at": now, "age_band": rnd.choice(bands), "region": rnd.choice(regions),
-         "language": rnd.choice(languages), "country": "UA"} for pid in ids])
-    await insert_rows(db, Enrolment, [
-        {"participant_id": pid, "consultation_id": consultation_id, "consented_at": now, "created_at": now,
-         "profile_done": [], "source": rnd.choice(["poster", "radio", "school"])} for pid in ids])
+    await insert_rows(
+        db,
+        Participant,
+        [
+            {
+                "id": pid,
+                "created_at": now,
+                "age_band": rnd.choice(bands),
+                "region": rnd.choice(regions),
+                "language": rnd.choice(languages),
+                "country": "UA",
+            }
+            for pid in ids
+        ],
+    )
+    await insert_rows(
+        db,
+        Enrolment,
+        [
+            {
+                "participant_id": pid,
+                "consultation_id": consultation_id,
+                "consented_at": now,
+                "created_at": now,
+                "profile_done": [],
+                "source": rnd.choice(["poster", "radio", "school"]),
+            }
+            for pid in ids
+        ],
+    )
     return ids
 
 
-def pair_rows(item_id: int, proposals: list[int], voters: list[str], per_voter: int, theta: np.ndarray,
-              rnd: random.Random) -> list[dict]:
+def pair_rows(
+    item_id: int, proposals: list[int], voters: list[str], per_voter: int, theta: np.ndarray, rnd: random.Random
+) -> list[dict]:
     rows, now, n = [], utcnow(), len(proposals)
     for pid in voters:
         seen = set()
@@ -126,10 +152,21 @@ def pair_rows(item_id: int, proposals: list[int], voters: list[str], per_voter: 
                 continue
             seen.add((min(a, b), max(a, b)))
             left_wins = rnd.random() < 1.0 / (1.0 + np.exp(theta[b] - theta[a]))
-            rows.append({"token": secrets.token_urlsafe(9), "participant_id": pid, "item_id": item_id,
-                         "left_id": proposals[a], "right_id": proposals[b], "low_id": min(proposals[a], proposals[b]),
-                         "high_id": max(proposals[a], proposals[b]), "served_at": now,
-                         "outcome": "left" if left_wins else "right", "after_skip": False, "answered_at": now})
+            rows.append(
+                {
+                    "token": secrets.token_urlsafe(9),
+                    "participant_id": pid,
+                    "item_id": item_id,
+                    "left_id": proposals[a],
+                    "right_id": proposals[b],
+                    "low_id": min(proposals[a], proposals[b]),
+                    "high_id": max(proposals[a], proposals[b]),
+                    "served_at": now,
+                    "outcome": "left" if left_wins else "right",
+                    "after_skip": False,
+                    "answered_at": now,
+                }
+            )
     return rows
 
 
@@ -139,29 +176,43 @@ def vote_rows(item_id: int, proposals: list[int], voters: list[str], per_voter: 
     for pid in voters:
         for proposal in rnd.sample(proposals, per_voter):
             choice = rnd.choice(("agree", "agree", "disagree", "neutral"))
-            rows.append({"participant_id": pid, "item_id": item_id, "proposal_id": proposal, "choice": choice,
-                         "qualification": rnd.choice(quals[choice]), "created_at": now})
+            rows.append(
+                {
+                    "participant_id": pid,
+                    "item_id": item_id,
+                    "proposal_id": proposal,
+                    "choice": choice,
+                    "qualification": rnd.choice(quals[choice]),
+                    "created_at": now,
+                }
+            )
     return rows
 
 
-async def ids_of(db: Database, model, item_id: int) -> list:  # noqa: ANN001
+async def ids_of(db: Database, model, item_id: int) -> list:
     async with db.session() as session:
-        return list((await session.execute(select(model.id).where(model.item_id == item_id)
-                                           .order_by(model.id))).scalars())
+        return list(
+            (await session.execute(select(model.id).where(model.item_id == item_id).order_by(model.id))).scalars()
+        )
 
 
 class ActingOrganiser(httpx.Auth):
     """Organiser routes need who acts, signed for each request (X-Viche-Actor, core/assertion.py)."""
 
-    def auth_flow(self, request: httpx.Request):  # noqa: ANN201
+    def auth_flow(self, request: httpx.Request):
         if request.url.path.startswith("/organiser/"):
             request.headers[assertion.HEADER] = assertion.sign(TOKEN, ORGANISER, request.method, request.url.path)
         yield request
 
 
-def client_for(app) -> httpx.AsyncClient:  # noqa: ANN001
-    return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://bench",
-                             headers={"Authorization": f"Bearer {TOKEN}"}, timeout=None, auth=ActingOrganiser())
+def client_for(app) -> httpx.AsyncClient:
+    return httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app),
+        base_url="http://bench",
+        headers={"Authorization": f"Bearer {TOKEN}"},
+        timeout=None,
+        auth=ActingOrganiser(),
+    )
 
 
 # ---------------------------------------------------------------------------------------------- 1. next
@@ -171,13 +222,27 @@ async def bench_next(url: str, n: int, kind: str, walkers: int = 300) -> dict:
     db = Database(url)
     rnd = random.Random(n)
     slug = f"next-{kind}-{n}"
-    item_def = {"key": "it", "type": kind, "prompt": {"en": "Which?"},
-                "proposals": [{"en": f"Proposal {i:05d} for the benchmark"} for i in range(n)]}
+    item_def = {
+        "key": "it",
+        "type": kind,
+        "prompt": {"en": "Which?"},
+        "proposals": [{"en": f"Proposal {i:05d} for the benchmark"} for i in range(n)],
+    }
     item_def.update({"max_pairs": 5} if kind == "pairs" else {"max_votes": 5})
     async with db.session() as session:
-        consultation = await save_definition(session, ConsultationDef.model_validate({
-            "slug": slug, "title": {"en": "Bench"}, "languages": ["en"], "default_language": "en",
-            "items": [item_def]}), status="open")
+        consultation = await save_definition(
+            session,
+            ConsultationDef.model_validate(
+                {
+                    "slug": slug,
+                    "title": {"en": "Bench"},
+                    "languages": ["en"],
+                    "default_language": "en",
+                    "items": [item_def],
+                }
+            ),
+            status="open",
+        )
         item_id = (await session.execute(select(Item.id).where(Item.consultation_id == consultation.id))).scalar_one()
     proposals = await ids_of(db, Proposal, item_id)
     # 20 votes per proposal already stored.
@@ -209,34 +274,65 @@ async def bench_next(url: str, n: int, kind: str, walkers: int = 300) -> dict:
                 if screen["status"] != "item":
                     break
                 if kind == "pairs":
-                    await http.post(f"/participant/{pid}/pairs/{screen['pair']['token']}",
-                                    json={"outcome": rnd.choice(("left", "right", "left", "right", "cant_decide"))})
+                    await http.post(
+                        f"/participant/{pid}/pairs/{screen['pair']['token']}",
+                        json={"outcome": rnd.choice(("left", "right", "left", "right", "cant_decide"))},
+                    )
                 else:
-                    await http.post(f"/participant/{pid}/votes", json={
-                        "proposal_id": screen["proposal"]["id"], "choice": rnd.choice(("agree", "disagree"))})
+                    await http.post(
+                        f"/participant/{pid}/votes",
+                        json={"proposal_id": screen["proposal"]["id"], "choice": rnd.choice(("agree", "disagree"))},
+                    )
     await app.state.selection.drain()
     await db.dispose()
-    return {"n": n, "kind": kind, "build_ms": 1000 * build, "p50_ms": 1000 * percentile(times, 50),
-            "p99_ms": 1000 * percentile(times, 99), "calls": len(times)}
+    return {
+        "n": n,
+        "kind": kind,
+        "build_ms": 1000 * build,
+        "p50_ms": 1000 * percentile(times, 50),
+        "p99_ms": 1000 * percentile(times, 99),
+        "calls": len(times),
+    }
 
 
 # ---------------------------------------------------------------------------------------------- 2. results
 
 RESULTS_DEF = {
-    "slug": "bench-results", "title": {"en": "Results benchmark"}, "languages": ["en"], "default_language": "en",
+    "slug": "bench-results",
+    "title": {"en": "Results benchmark"},
+    "languages": ["en"],
+    "default_language": "en",
     "min_segment_size": 10,
     "profile": {"age_bands": ["14-17", "18-24", "25-34", "35-49", "50-64", "65+"]},
     "items": [
-        {"key": "visits", "type": "single_choice", "prompt": {"en": "How often?"},
-         "options": [{"key": f"o{i}", "label": {"en": f"Option {i}"}} for i in range(4)]},
+        {
+            "key": "visits",
+            "type": "single_choice",
+            "prompt": {"en": "How often?"},
+            "options": [{"key": f"o{i}", "label": {"en": f"Option {i}"}} for i in range(4)],
+        },
         {"key": "mood", "type": "scale", "prompt": {"en": "How happy?"}, "min": 1, "max": 5},
         {"key": "why", "type": "free_text", "prompt": {"en": "Why?"}},
-        {"key": "budget", "type": "budget", "prompt": {"en": "Spend"}, "total": 100,
-         "projects": [{"key": f"p{i}", "label": {"en": f"Project {i}"}, "cost": 10 + 5 * i} for i in range(8)]},
-        {"key": "ideas", "type": "proposal", "prompt": {"en": "Agree?"},
-         "proposals": [{"en": f"Statement {i:04d} for the benchmark"} for i in range(1000)]},
-        {"key": "pairs", "type": "pairs", "prompt": {"en": "Better?"}, "max_pairs": 25,
-         "proposals": [{"en": f"Proposal {i:04d} for the benchmark"} for i in range(1000)]},
+        {
+            "key": "budget",
+            "type": "budget",
+            "prompt": {"en": "Spend"},
+            "total": 100,
+            "projects": [{"key": f"p{i}", "label": {"en": f"Project {i}"}, "cost": 10 + 5 * i} for i in range(8)],
+        },
+        {
+            "key": "ideas",
+            "type": "proposal",
+            "prompt": {"en": "Agree?"},
+            "proposals": [{"en": f"Statement {i:04d} for the benchmark"} for i in range(1000)],
+        },
+        {
+            "key": "pairs",
+            "type": "pairs",
+            "prompt": {"en": "Better?"},
+            "max_pairs": 25,
+            "proposals": [{"en": f"Proposal {i:04d} for the benchmark"} for i in range(1000)],
+        },
     ],
 }
 
@@ -246,11 +342,18 @@ async def fill_results(url: str, votes: int, participants: int) -> None:
     rnd = random.Random(7)
     async with db.session() as session:
         consultation = await save_definition(session, ConsultationDef.model_validate(RESULTS_DEF), status="open")
-        items = {i.key: i for i in (await session.execute(select(Item).where(
-            Item.consultation_id == consultation.id))).scalars()}
-        options = {key: list((await session.execute(select(Option.id).where(Option.item_id == item.id)
-                                                    .order_by(Option.position))).scalars())
-                   for key, item in items.items()}
+        items = {
+            i.key: i
+            for i in (await session.execute(select(Item).where(Item.consultation_id == consultation.id))).scalars()
+        }
+        options = {
+            key: list(
+                (
+                    await session.execute(select(Option.id).where(Option.item_id == item.id).order_by(Option.position))
+                ).scalars()
+            )
+            for key, item in items.items()
+        }
     statements = await ids_of(db, Proposal, items["ideas"].id)
     proposals = await ids_of(db, Proposal, items["pairs"].id)
     theta = np.random.default_rng(3).normal(0.0, 1.5, len(proposals))
@@ -263,13 +366,25 @@ async def fill_results(url: str, votes: int, participants: int) -> None:
         answers = []
         for pid in people:
             answers += [
-                {"participant_id": pid, "item_id": items["visits"].id, "option_id": rnd.choice(options["visits"]),
-                 "created_at": now},
+                {
+                    "participant_id": pid,
+                    "item_id": items["visits"].id,
+                    "option_id": rnd.choice(options["visits"]),
+                    "created_at": now,
+                },
                 {"participant_id": pid, "item_id": items["mood"].id, "value": rnd.randint(1, 5), "created_at": now},
-                {"participant_id": pid, "item_id": items["why"].id,
-                 "value": None if rnd.random() < 0.5 else f"Reason {rnd.randint(1, 500)}", "created_at": now},
-                {"participant_id": pid, "item_id": items["budget"].id,
-                 "value": sorted(rnd.sample(options["budget"], 3)), "created_at": now},
+                {
+                    "participant_id": pid,
+                    "item_id": items["why"].id,
+                    "value": None if rnd.random() < 0.5 else f"Reason {rnd.randint(1, 500)}",
+                    "created_at": now,
+                },
+                {
+                    "participant_id": pid,
+                    "item_id": items["budget"].id,
+                    "value": sorted(rnd.sample(options["budget"], 3)),
+                    "created_at": now,
+                },
             ]
         await insert_rows(db, Answer, answers)
         ballots = vote_rows(items["ideas"].id, statements, people, per_voter, rnd)
@@ -278,8 +393,10 @@ async def fill_results(url: str, votes: int, participants: int) -> None:
         await insert_rows(db, PairPrompt, pairs)
         done += len(ballots) + len(pairs)
         print(f"\r   filling: {done:,} votes", end="", file=sys.stderr, flush=True)
-    print(f"\r   filled {done:,} votes and {4 * participants:,} answers in {time.perf_counter() - started:.0f} s",
-          file=sys.stderr)
+    print(
+        f"\r   filled {done:,} votes and {4 * participants:,} answers in {time.perf_counter() - started:.0f} s",
+        file=sys.stderr,
+    )
     await db.dispose()
 
 
@@ -312,8 +429,9 @@ async def bench_results(url: str, reads: int, read_seconds: float) -> dict:
             rnd = random.Random(11)
             async with db.session() as session:
                 ideas = (await session.execute(select(Item.id).where(Item.key == "ideas"))).scalar_one()
-                statements = list((await session.execute(select(Proposal.id).where(Proposal.item_id == ideas)
-                                                         .limit(200))).scalars())
+                statements = list(
+                    (await session.execute(select(Proposal.id).where(Proposal.item_id == ideas).limit(200))).scalars()
+                )
             while not stop.is_set():
                 pid = new_participant_id()
                 async with db.session() as session:
@@ -322,8 +440,9 @@ async def bench_results(url: str, reads: int, read_seconds: float) -> dict:
                     cid = (await session.execute(select(Item.consultation_id).where(Item.id == ideas))).scalar_one()
                     session.add(Enrolment(participant_id=pid, consultation_id=cid, consented_at=utcnow()))
                     await session.commit()
-                await http.post(f"/participant/{pid}/votes", json={"proposal_id": rnd.choice(statements),
-                                                                   "choice": "agree"})
+                await http.post(
+                    f"/participant/{pid}/votes", json={"proposal_id": rnd.choice(statements), "choice": "agree"}
+                )
                 written += 1
                 await asyncio.sleep(0.05)
             return written
@@ -361,19 +480,25 @@ def main() -> int:
     parser.add_argument("--only", choices=("next", "results"))
     args = parser.parse_args()
     database = "SQLite" if args.database_url is None or is_sqlite(args.database_url) else "PostgreSQL"
-    print(f"viche results & selection benchmark — {database}, Python {platform.python_version()}, "
-          f"numpy {np.__version__}, {os.cpu_count()} CPUs, {load()}")
+    print(
+        f"viche results & selection benchmark — {database}, Python {platform.python_version()}, "
+        f"numpy {np.__version__}, {os.cpu_count()} CPUs, {load()}"
+    )
 
     if args.only in (None, "next"):
         print("\n1) participant `next` route, end to end (in-process ASGI), 300 participants walking the item")
-        print(f"   {'item':<10}{'proposals':>10}{'selector build ms':>19}{'next p50 ms':>13}{'next p99 ms':>13}"
-              f"{'calls':>7}")
+        print(
+            f"   {'item':<10}{'proposals':>10}{'selector build ms':>19}{'next p50 ms':>13}{'next p99 ms':>13}"
+            f"{'calls':>7}"
+        )
         for kind in ("pairs", "proposal"):
             for n in (100, 10_000):
                 url = database_for_run(args.database_url, f"next-{kind}-{n}")
                 r = asyncio.run(bench_next(url, n, kind))
-                print(f"   {kind:<10}{n:>10,}{r['build_ms']:>19.1f}{r['p50_ms']:>13.2f}{r['p99_ms']:>13.2f}"
-                      f"{r['calls']:>7}")
+                print(
+                    f"   {kind:<10}{n:>10,}{r['build_ms']:>19.1f}{r['p50_ms']:>13.2f}{r['p99_ms']:>13.2f}"
+                    f"{r['calls']:>7}"
+                )
         print(f"   {load()}")
 
     if args.only in (None, "results"):
@@ -384,11 +509,15 @@ def main() -> int:
         print(f"   votes counted in the results: {r['votes']:,}; participants: {r['participants']:,}")
         for name in ("whole", "age_band"):
             runs = r[f"compute_{name}"]
-            print(f"   computation, {name:<9} (no cache, 5 runs): median {1000 * statistics.median(runs):,.0f} ms, "
-                  f"max {1000 * max(runs):,.0f} ms")
-        print(f"   route reads while votes arrive: p50 {r['read_p50_ms']:.2f} ms, p99 {r['read_p99_ms']:.2f} ms "
-              f"({r['reads']} reads in {r['read_seconds']:.1f} s, {r['written']} votes written meanwhile, "
-              f"{r['recomputed']} background recomputations)")
+            print(
+                f"   computation, {name:<9} (no cache, 5 runs): median {1000 * statistics.median(runs):,.0f} ms, "
+                f"max {1000 * max(runs):,.0f} ms"
+            )
+        print(
+            f"   route reads while votes arrive: p50 {r['read_p50_ms']:.2f} ms, p99 {r['read_p99_ms']:.2f} ms "
+            f"({r['reads']} reads in {r['read_seconds']:.1f} s, {r['written']} votes written meanwhile, "
+            f"{r['recomputed']} background recomputations)"
+        )
         print(f"   {load()}")
     return 0
 

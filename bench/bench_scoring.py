@@ -90,8 +90,19 @@ def job_ours(out: str) -> None:
     peak = tracemalloc.get_traced_memory()[1] / 2**20
     tracemalloc.stop()
     np.save(out, fit.theta)
-    print(json.dumps({"seconds": seconds, "median": float(np.median(times)), "rss_delta_mb": rss_delta, "tracemalloc_mb": peak,
-                      "seconds_wald": min(wald), "iterations": fit.iterations, "converged": fit.converged}))
+    print(
+        json.dumps(
+            {
+                "seconds": seconds,
+                "median": float(np.median(times)),
+                "rss_delta_mb": rss_delta,
+                "tracemalloc_mb": peak,
+                "seconds_wald": min(wald),
+                "iterations": fit.iterations,
+                "converged": fit.converged,
+            }
+        )
+    )
 
 
 def job_choix(out: str) -> None:
@@ -115,7 +126,9 @@ def run_child(job: str, timeout: float):
         try:
             proc = subprocess.run(
                 [sys.executable, __file__, "--job", job, "--out", out],
-                capture_output=True, text=True, timeout=timeout,
+                capture_output=True,
+                text=True,
+                timeout=timeout,
             )
         except subprocess.TimeoutExpired:
             return {"error": f"stopped after {timeout:.0f} s time limit"}, None
@@ -151,12 +164,20 @@ def time_choices(selector: PairSelector, theta: np.ndarray, choices: int, seed: 
         record_ns.append(time.perf_counter_ns() - t0)
     c = np.array(choose_ns) / 1000.0
     r = np.array(record_ns) / 1000.0
-    return float(np.percentile(c, 50)), float(np.percentile(c, 99)), float(c.mean()), float(np.percentile(r, 50)), float(r.mean())
+    return (
+        float(np.percentile(c, 50)),
+        float(np.percentile(c, 99)),
+        float(c.mean()),
+        float(np.percentile(r, 50)),
+        float(r.mean()),
+    )
 
 
 def main() -> None:
-    print(f"viche scoring benchmark — Python {platform.python_version()}, numpy {np.__version__}, "
-          f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.2f} at start")
+    print(
+        f"viche scoring benchmark — Python {platform.python_version()}, numpy {np.__version__}, "
+        f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.2f} at start"
+    )
     print()
     print(f"1) Bradley–Terry fit: {N_ITEMS:,} proposals from {N_VOTES:,} pair votes (uniform random pairs)")
     truth, _, _ = make_votes(N_ITEMS, 1)  # same seed: the same true strengths
@@ -187,13 +208,17 @@ def main() -> None:
     row("viche fit_bradley_terry", ours, ours_theta)
     row(f"choix.ilsr_pairwise (alpha={CHOIX_ALPHA:g})", theirs, theirs_theta, traced=False)
     if "iterations" in ours:
-        print(f"   viche: best of 3 runs (median {ours['median']:.2f} s; {ours['seconds_wald']:.2f} s with Wald "
-              f"intervals), prior strength {PRIOR_STRENGTH:g}, {ours['iterations']} Newton steps, "
-              f"converged={ours['converged']}; choix: one run")
+        print(
+            f"   viche: best of 3 runs (median {ours['median']:.2f} s; {ours['seconds_wald']:.2f} s with Wald "
+            f"intervals), prior strength {PRIOR_STRENGTH:g}, {ours['iterations']} Newton steps, "
+            f"converged={ours['converged']}; choix: one run"
+        )
     if ours_theta is not None and theirs_theta is not None:
         print(f"   tau(viche, choix) = {kendall_tau(ours_theta, theirs_theta):.4f}")
-    print("   (tracemalloc is not run on choix: it would slow choix's per-vote Python loop;"
-          " RSS growth = ru_maxrss after minus before the fit, in a fresh process)")
+    print(
+        "   (tracemalloc is not run on choix: it would slow choix's per-vote Python loop;"
+        " RSS growth = ru_maxrss after minus before the fit, in a fresh process)"
+    )
     print(f"   dense n×n float matrix for comparison: {N_ITEMS * N_ITEMS * 8 / 2**20:.1f} MB")
 
     print()

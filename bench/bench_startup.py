@@ -14,6 +14,7 @@ Each round, in turn (so that both see the same machine load):
 
 Printed: the median and the fastest of each, and the machine's load average (the figures scale with it).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -78,8 +79,10 @@ def wait_healthy(child: subprocess.Popen, base: str, started: float, timeout: fl
 
 
 def wait_bot_answers(base: str, started: float, chat: int = 424242, timeout: float = 180) -> float:
-    _post(f"{base}/sandbox/api/send_text", {"chat_id": chat, "text": "/start", "first_name": "Bench",
-                                           "language_code": "en"})
+    _post(
+        f"{base}/sandbox/api/send_text",
+        {"chat_id": chat, "text": "/start", "first_name": "Bench", "language_code": "en"},
+    )
     while True:
         with urllib.request.urlopen(f"{base}/sandbox/api/messages?chat_id={chat}&wait=1", timeout=5) as response:
             messages = json.load(response)["messages"]
@@ -107,8 +110,14 @@ def viche_round(workdir: Path) -> dict:
     env = {k: v for k, v in os.environ.items() if not k.startswith("VICHE_")}
     env.update(VICHE_DATABASE_URL=f"sqlite+aiosqlite:///{database}", VICHE_PORT=str(port), PYTHONPATH=str(ROOT))
     started = time.perf_counter()
-    child = subprocess.Popen([sys.executable, "-m", "viche.cli", "run"], cwd=workdir, env=env,
-                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    child = subprocess.Popen(
+        [sys.executable, "-m", "viche.cli", "run"],
+        cwd=workdir,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     base = f"http://127.0.0.1:{port}"
     try:
         healthz = wait_healthy(child, base, started)
@@ -123,8 +132,13 @@ def viche_round(workdir: Path) -> dict:
 def reference_round(workdir: Path) -> float:
     port = free_port()
     started = time.perf_counter()
-    child = subprocess.Popen([sys.executable, "-c", REFERENCE, str(port)], cwd=workdir,
-                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    child = subprocess.Popen(
+        [sys.executable, "-c", REFERENCE, str(port)],
+        cwd=workdir,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         return wait_healthy(child, f"http://127.0.0.1:{port}", started)
     finally:
@@ -147,16 +161,21 @@ def main() -> None:
             rounds.append(viche_round(Path(tmp)))
             references.append(reference_round(Path(tmp)))
             last = rounds[-1]
-            print(f"round {run + 1}: viche /healthz {last['healthz']:.2f} s, bot answers {last['bot']:.2f} s, "
-                  f"stops in {last['stop']:.2f} s (exit {last['exit']}); bare uvicorn /healthz "
-                  f"{references[-1]:.2f} s", flush=True)
+            print(
+                f"round {run + 1}: viche /healthz {last['healthz']:.2f} s, bot answers {last['bot']:.2f} s, "
+                f"stops in {last['stop']:.2f} s (exit {last['exit']}); bare uvicorn /healthz "
+                f"{references[-1]:.2f} s",
+                flush=True,
+            )
     print(f"\nload average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
     print(f"viche run   → /healthz        {_summary([r['healthz'] for r in rounds])}")
     print(f"viche run   → bot answers     {_summary([r['bot'] for r in rounds])}")
     print(f"bare uvicorn → /healthz       {_summary(references)}")
     print(f"viche run   Ctrl+C → exit     {_summary([r['stop'] for r in rounds])}")
-    print(f"exit codes {sorted({r['exit'] for r in rounds})}; error lines on stderr: "
-          f"{sum(len(r['noise']) for r in rounds)}")
+    print(
+        f"exit codes {sorted({r['exit'] for r in rounds})}; error lines on stderr: "
+        f"{sum(len(r['noise']) for r in rounds)}"
+    )
     for line in sorted({line for r in rounds for line in r["noise"]})[:10]:
         print(f"    {line}")
 

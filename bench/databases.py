@@ -1,4 +1,5 @@
 """The benchmarks' PostgreSQL databases: made fresh for a run (dropped if there, created empty), dropped after."""
+
 from __future__ import annotations
 
 from sqlalchemy import URL, make_url, text

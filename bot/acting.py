@@ -5,6 +5,7 @@ request (``X-Viche-Actor``, :mod:`core.assertion`) and the API decides from its 
 do. A context variable set around each update carries the id to :class:`bot.backend.Backend`, so that the flows
 cannot forget it and no update ever acts as another's sender (each update runs in a context of its own).
 """
+
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
@@ -20,8 +21,12 @@ acting_user: ContextVar[int | None] = ContextVar("viche_acting_user", default=No
 class ActingUser(BaseMiddleware):
     """An outer update middleware: after aiogram's own, which puts the update's sender in ``event_from_user``."""
 
-    async def __call__(self, handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]],
-                       event: TelegramObject, data: dict[str, Any]) -> Any:
+    async def __call__(
+        self,
+        handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]],
+        event: TelegramObject,
+        data: dict[str, Any],
+    ) -> Any:
         user = data.get("event_from_user")
         token = acting_user.set(user.id if user is not None else None)
         try:

@@ -5,6 +5,7 @@ redirect handling, response streams); with every button press going through the 
 bot's CPU. The request still passes through the FastAPI app with its middleware, routing, validation and
 service-token check: exactly what a front end over HTTP gets.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -21,8 +22,15 @@ class AsgiClient:
         self._app = app
         self._headers = [(b"host", host.encode())] + [(k.lower().encode(), v.encode()) for k, v in headers.items()]
 
-    async def request(self, method: str, path: str, *, json: Any = None, params: dict[str, Any] | None = None,
-                      headers: dict[str, str] | None = None) -> BackendResponse:
+    async def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        json: Any = None,
+        params: dict[str, Any] | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> BackendResponse:
         extra = headers
         headers = list(self._headers)
         if extra:
@@ -34,10 +42,19 @@ class AsgiClient:
         headers.append((b"content-length", str(len(body)).encode()))
         query = query_string(params)
         scope = {
-            "type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": method.upper(),
-            "scheme": "http", "path": path, "raw_path": quote(path).encode(), "root_path": "",
-            "query_string": query.encode(), "headers": headers, "client": ("127.0.0.1", 0),
-            "server": ("viche.internal", 80), "extensions": {},
+            "type": "http",
+            "asgi": {"version": "3.0"},
+            "http_version": "1.1",
+            "method": method.upper(),
+            "scheme": "http",
+            "path": path,
+            "raw_path": quote(path).encode(),
+            "root_path": "",
+            "query_string": query.encode(),
+            "headers": headers,
+            "client": ("127.0.0.1", 0),
+            "server": ("viche.internal", 80),
+            "extensions": {},
         }
         sent = False
         complete = asyncio.Event()
@@ -58,8 +75,9 @@ class AsgiClient:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = message["status"]
-                response_headers.update((k.decode("latin-1"), v.decode("latin-1"))
-                                        for k, v in message.get("headers", ()))
+                response_headers.update(
+                    (k.decode("latin-1"), v.decode("latin-1")) for k, v in message.get("headers", ())
+                )
             elif message["type"] == "http.response.body":
                 chunks.append(message.get("body", b""))
                 if not message.get("more_body", False):

@@ -3,16 +3,17 @@
 In one process the requests go straight into the FastAPI app (``bot.asgi_client``); when the
 bot runs apart, to ``VICHE_API_URL``. Either way the bot never touches the database itself.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
 
-from core import assertion
 from bot.acting import acting_user
 from bot.asgi_client import AsgiClient
 from bot.backend_http import BackendResponse
 from bot.remote_client import RemoteClient
+from core import assertion
 
 
 @dataclass
@@ -32,11 +33,11 @@ class Backend:
         self._signing_key = service_token  # signs who acts on the organiser routes (bot/acting.py)
 
     @classmethod
-    def in_process(cls, app: Any, service_token: str) -> "Backend":
+    def in_process(cls, app: Any, service_token: str) -> Backend:
         return cls(AsgiClient(app, {"Authorization": f"Bearer {service_token}"}), service_token)
 
     @classmethod
-    def remote(cls, base_url: str, service_token: str) -> "Backend":
+    def remote(cls, base_url: str, service_token: str) -> Backend:
         return cls(RemoteClient(base_url, {"Authorization": f"Bearer {service_token}"}), service_token)
 
     async def close(self) -> None:
@@ -83,37 +84,71 @@ class Backend:
         params = {"slug": slug, **({"lang": lang} if lang else {})}
         return await self._call("GET", f"/participant/{participant_id}/next", params=params)
 
-    async def answer(self, participant_id: str, item_id: int, option_id: int | None = None, value: Any = None,
-                     then: dict | None = None) -> dict:
-        return await self._call("POST", f"/participant/{participant_id}/answers",
-                                json={"item_id": item_id, "option_id": option_id, "value": value}, params=then)
+    async def answer(
+        self,
+        participant_id: str,
+        item_id: int,
+        option_id: int | None = None,
+        value: Any = None,
+        then: dict | None = None,
+    ) -> dict:
+        return await self._call(
+            "POST",
+            f"/participant/{participant_id}/answers",
+            json={"item_id": item_id, "option_id": option_id, "value": value},
+            params=then,
+        )
 
-    async def vote(self, participant_id: str, proposal_id: int, choice: str, qualification: str | None = None,
-                   then: dict | None = None) -> dict:
-        return await self._call("POST", f"/participant/{participant_id}/votes", params=then,
-                                json={"proposal_id": proposal_id, "choice": choice, "qualification": qualification})
+    async def vote(
+        self,
+        participant_id: str,
+        proposal_id: int,
+        choice: str,
+        qualification: str | None = None,
+        then: dict | None = None,
+    ) -> dict:
+        return await self._call(
+            "POST",
+            f"/participant/{participant_id}/votes",
+            params=then,
+            json={"proposal_id": proposal_id, "choice": choice, "qualification": qualification},
+        )
 
-    async def qualify(self, participant_id: str, proposal_id: int, choice: str, qualification: str | None,
-                      then: dict | None = None) -> dict:
+    async def qualify(
+        self, participant_id: str, proposal_id: int, choice: str, qualification: str | None, then: dict | None = None
+    ) -> dict:
         """The "why?" after a vote (None: skipped): touches only the participant's own vote on the proposal."""
-        return await self._call("POST", f"/participant/{participant_id}/votes/{proposal_id}/qualification",
-                                params=then, json={"choice": choice, "qualification": qualification})
+        return await self._call(
+            "POST",
+            f"/participant/{participant_id}/votes/{proposal_id}/qualification",
+            params=then,
+            json={"choice": choice, "qualification": qualification},
+        )
 
-    async def answer_pair(self, participant_id: str, token: str, outcome: str, reason: str | None = None,
-                          then: dict | None = None) -> dict:
-        return await self._call("POST", f"/participant/{participant_id}/pairs/{token}",
-                                json={"outcome": outcome, "reason": reason}, params=then)
+    async def answer_pair(
+        self, participant_id: str, token: str, outcome: str, reason: str | None = None, then: dict | None = None
+    ) -> dict:
+        return await self._call(
+            "POST",
+            f"/participant/{participant_id}/pairs/{token}",
+            json={"outcome": outcome, "reason": reason},
+            params=then,
+        )
 
     async def profile(self, participant_id: str, slug: str, field: str, value: str | None) -> None:
-        await self._call("POST", f"/participant/{participant_id}/profile",
-                         json={"slug": slug, "field": field, "value": value})
+        await self._call(
+            "POST", f"/participant/{participant_id}/profile", json={"slug": slug, "field": field, "value": value}
+        )
 
     async def set_awaiting(self, participant_id: str, slug: str, awaiting: str | None) -> None:
         await self._call("POST", f"/participant/{participant_id}/awaiting", json={"slug": slug, "awaiting": awaiting})
 
     async def propose(self, participant_id: str, item_id: int, text: str, language: str) -> dict:
-        return await self._call("POST", f"/participant/{participant_id}/proposals",
-                                json={"item_id": item_id, "text": text, "language": language})
+        return await self._call(
+            "POST",
+            f"/participant/{participant_id}/proposals",
+            json={"item_id": item_id, "text": text, "language": language},
+        )
 
     async def comment(self, participant_id: str, item_id: int, text: str) -> dict:
         return await self._call("POST", f"/participant/{participant_id}/answers/{item_id}/comment", json={"text": text})
@@ -150,19 +185,20 @@ class Backend:
         return await self._call("GET", "/organiser/consultations", params=_lang(lang))
 
     async def upload_definition(self, content: str, filename: str | None, lang: str | None = None) -> dict:
-        return await self._call("POST", "/organiser/consultations", json={"content": content, "filename": filename},
-                                params=_lang(lang))
+        return await self._call(
+            "POST", "/organiser/consultations", json={"content": content, "filename": filename}, params=_lang(lang)
+        )
 
     async def change_status(self, slug: str, action: str, lang: str | None = None) -> dict:
-        return await self._call("POST", f"/organiser/consultations/{slug}/status", json={"action": action},
-                                params=_lang(lang))
+        return await self._call(
+            "POST", f"/organiser/consultations/{slug}/status", json={"action": action}, params=_lang(lang)
+        )
 
     async def preview(self, slug: str, position: int, lang: str | None) -> dict:
         params = {"position": position, **({"lang": lang} if lang else {})}
         return await self._call("GET", f"/organiser/consultations/{slug}/preview", params=params)
 
-    async def moderation_next(self, slug: str | None = None, after: int | None = None,
-                              lang: str | None = None) -> dict:
+    async def moderation_next(self, slug: str | None = None, after: int | None = None, lang: str | None = None) -> dict:
         params = {k: v for k, v in (("slug", slug), ("after", after), ("lang", lang)) if v is not None}
         return await self._call("GET", "/organiser/moderation/next", params=params)
 
@@ -211,20 +247,31 @@ class Backend:
     async def messaging(self, participant_id: str) -> dict:
         return await self._call("GET", f"/participant/{participant_id}/messaging")
 
-    async def set_messaging(self, participant_id: str, *, digests: bool | None = None,
-                            stopped: bool | None = None) -> dict:
-        return await self._call("PUT", f"/participant/{participant_id}/messaging",
-                                json={"digests": digests, "stopped": stopped})
+    async def set_messaging(
+        self, participant_id: str, *, digests: bool | None = None, stopped: bool | None = None
+    ) -> dict:
+        return await self._call(
+            "PUT", f"/participant/{participant_id}/messaging", json={"digests": digests, "stopped": stopped}
+        )
 
     async def reachable(self, channel: str, external_id: str) -> None:
-        await self._http.request("POST", "/participant/messaging/reachable",
-                                 json={"channel": channel, "external_id": external_id})
+        await self._http.request(
+            "POST", "/participant/messaging/reachable", json={"channel": channel, "external_id": external_id}
+        )
 
-    async def start_digest(self, slug: str, *, round_: str | None = None, organiser_chat_id: int | None = None,
-                           organiser_language: str | None = None) -> dict:
-        return await self._call("POST", f"/organiser/consultations/{slug}/digest",
-                                json={"round": round_, "organiser_chat_id": organiser_chat_id,
-                                      "organiser_language": organiser_language})
+    async def start_digest(
+        self,
+        slug: str,
+        *,
+        round_: str | None = None,
+        organiser_chat_id: int | None = None,
+        organiser_language: str | None = None,
+    ) -> dict:
+        return await self._call(
+            "POST",
+            f"/organiser/consultations/{slug}/digest",
+            json={"round": round_, "organiser_chat_id": organiser_chat_id, "organiser_language": organiser_language},
+        )
 
     async def broadcasts(self, slug: str | None = None, limit: int = 20) -> list[dict]:
         params = {"limit": limit, **({"slug": slug} if slug else {})}

@@ -1,4 +1,5 @@
 """What both of the bot's ways into the API share: the response it reads and the query encoding."""
+
 from __future__ import annotations
 
 import json as jsonlib
@@ -9,7 +10,7 @@ from urllib.parse import urlencode
 class BackendResponse:
     """The parts of an HTTP response that :class:`bot.backend.Backend` reads."""
 
-    __slots__ = ("status_code", "content", "headers")
+    __slots__ = ("content", "headers", "status_code")
 
     def __init__(self, status_code: int, content: bytes, headers: dict[str, str]) -> None:
         self.status_code = status_code

@@ -9,6 +9,7 @@ Organisers get a menu of their own: the citizen's commands and theirs, set for t
 and granted) and on /grant; /revoke deletes it, and they see the citizen's menu again. Nobody else's chat is
 ever given the organiser commands.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -30,8 +31,10 @@ ORGANISER_MENUS_AT_ONCE = 4
 
 def description(tr: Translator) -> str:
     """Shown in an empty chat, before the first /start (at most 512 characters)."""
-    return tr._("Have your say: answer a few questions, rate proposals and compare ideas two at a time. "
-                "It takes a few minutes, and your answers are anonymous in the results.")
+    return tr._(
+        "Have your say: answer a few questions, rate proposals and compare ideas two at a time. "
+        "It takes a few minutes, and your answers are anonymous in the results."
+    )
 
 
 def short_description(tr: Translator) -> str:
@@ -41,8 +44,9 @@ def short_description(tr: Translator) -> str:
 
 def organiser_menu(tr: Translator, owner: bool) -> list[BotCommand]:
     """An organiser's menu: the citizen's commands (a chat's own menu replaces the general one), then theirs."""
-    return ([BotCommand(command=name, description=text) for name, text in command_descriptions(tr)]
-            + [BotCommand(command=c.name, description=c.description) for c in organiser_commands(tr, owner)])
+    return [BotCommand(command=name, description=text) for name, text in command_descriptions(tr)] + [
+        BotCommand(command=c.name, description=c.description) for c in organiser_commands(tr, owner)
+    ]
 
 
 async def publish_commands(bot: Bot, backend: Any = None) -> None:
@@ -51,8 +55,10 @@ async def publish_commands(bot: Bot, backend: Any = None) -> None:
     for code in LANGUAGE_CODES:
         tr = translator(code or FALLBACK)
         try:
-            await bot.set_my_commands([BotCommand(command=name, description=text)
-                                       for name, text in command_descriptions(tr)], language_code=code)
+            await bot.set_my_commands(
+                [BotCommand(command=name, description=text) for name, text in command_descriptions(tr)],
+                language_code=code,
+            )
             await bot.set_my_description(description(tr), language_code=code)
             await bot.set_my_short_description(short_description(tr), language_code=code)
         except TelegramAPIError as error:  # includes network errors: the bot works without a menu
@@ -79,8 +85,9 @@ async def publish_organiser_menu(bot: Bot, telegram_id: int, owner: bool = False
     scope = BotCommandScopeChat(chat_id=telegram_id)
     for code in LANGUAGE_CODES:
         try:
-            await bot.set_my_commands(organiser_menu(translator(code or FALLBACK), owner), scope=scope,
-                                      language_code=code)
+            await bot.set_my_commands(
+                organiser_menu(translator(code or FALLBACK), owner), scope=scope, language_code=code
+            )
         except TelegramAPIError as error:  # e.g. "chat not found": they never opened the bot yet
             log.warning("could not publish the organiser menu of %s: %s", telegram_id, error)
             return False

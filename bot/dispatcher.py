@@ -1,6 +1,6 @@
 """Building the aiogram Dispatcher and Bot."""
-from __future__ import annotations
 
+from __future__ import annotations
 
 from aiogram import Bot, Dispatcher, methods
 from aiogram.client.session.aiohttp import AiohttpSession
@@ -10,10 +10,10 @@ from aiogram.methods.base import Response, TelegramMethod
 from bot.acting import ActingUser
 from bot.backend import Backend
 from bot.commands import publish_commands
-from bot.flows.organiser.flow import OrganiserFlow
-from bot.flows.participant import ParticipantFlow
 from bot.flows.fallback import FallbackFlow
 from bot.flows.known import KnownParticipants
+from bot.flows.organiser.flow import OrganiserFlow
+from bot.flows.participant import ParticipantFlow
 from bot.flows.privacy import PrivacyFlow
 from bot.handlers import broadcasts, fallback, organiser, participant, privacy
 from bot.handlers.context import PersonContext

@@ -4,6 +4,7 @@ httpx did the same at about half of the bot's CPU once every button press went o
 connection pool's bookkeeping, and an import attempt per request to find out which async library runs it);
 aiohttp is already what aiogram talks to Telegram with.
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -27,12 +28,20 @@ class RemoteClient:
 
     def _open(self) -> aiohttp.ClientSession:
         # Made on first use: a session belongs to the event loop that runs it.
-        self._session = aiohttp.ClientSession(headers=self._headers, timeout=self._timeout,
-                                              json_serialize=None, raise_for_status=False)
+        self._session = aiohttp.ClientSession(
+            headers=self._headers, timeout=self._timeout, json_serialize=None, raise_for_status=False
+        )
         return self._session
 
-    async def request(self, method: str, path: str, *, json: Any = None, params: dict[str, Any] | None = None,
-                      headers: dict[str, str] | None = None) -> BackendResponse:
+    async def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        json: Any = None,
+        params: dict[str, Any] | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> BackendResponse:
         session = self._session if self._session is not None and not self._session.closed else self._open()
         query = query_string(params)
         url = self._base + quote(path) + (f"?{query}" if query else "")

@@ -15,6 +15,7 @@
 * Updates from one user are handled one at a time, in the order they arrive, whatever the number of
   parallel connections Telegram opens (a per-user lock); different users proceed in parallel.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -150,11 +151,15 @@ class UpdateRecords:
                 try:
                     await self.backend.record_updates(self.bot.id, batch)
                 except Exception as error:  # noqa: BLE001 - kept, written by the next attempt
-                    log.warning("recording %d handled updates failed (%s: %s); retrying", len(batch),
-                                type(error).__name__, error)
+                    log.warning(
+                        "recording %d handled updates failed (%s: %s); retrying",
+                        len(batch),
+                        type(error).__name__,
+                        error,
+                    )
                     del self.pending[:-MAX_REMEMBERED_UPDATES]  # bounded while the backend is away
                     return False
-                del self.pending[:len(batch)]
+                del self.pending[: len(batch)]
             return True
 
 
@@ -206,8 +211,9 @@ class WebhookReceiver:
             try:
                 if await self._already_handled(update.update_id):
                     return JSONResponse({"ok": True, "duplicate": True})
-                result = await self.dispatcher.feed_update(self.bot, update, **self.context,
-                                                           redelivered=update.update_id in self._failed)
+                result = await self.dispatcher.feed_update(
+                    self.bot, update, **self.context, redelivered=update.update_id in self._failed
+                )
                 if isinstance(result, TelegramMethod):
                     await self.bot(result)
                 self.records.add(update.update_id)
@@ -215,17 +221,21 @@ class WebhookReceiver:
                 forgotten = _remember(self._handled, update.update_id)
                 if forgotten is not None:
                     self._forgotten_upto = max(self._forgotten_upto, forgotten)
-            except Exception as error:  # noqa: BLE001 - any failure: Telegram delivers the update again
+            except Exception as error:
                 _remember(self._failed, update.update_id)
                 if is_transient(error):
-                    log.warning("update %s: %s: %s; answering 503 for a re-delivery", update.update_id,
-                                type(error).__name__, error)
-                    return JSONResponse({"ok": False, "error": "unavailable"}, status_code=503,
-                                        headers={"Retry-After": "1"})
+                    log.warning(
+                        "update %s: %s: %s; answering 503 for a re-delivery",
+                        update.update_id,
+                        type(error).__name__,
+                        error,
+                    )
+                    return JSONResponse(
+                        {"ok": False, "error": "unavailable"}, status_code=503, headers={"Retry-After": "1"}
+                    )
                 log.exception("update %s failed; answering 500 for a re-delivery", update.update_id)
                 return JSONResponse({"ok": False, "error": "failed"}, status_code=500)
         return JSONResponse({"ok": True})
-
 
     async def _already_handled(self, update_id: int) -> bool:
         if update_id in self._handled:
@@ -254,5 +264,10 @@ def mount_webhook(app: FastAPI, path: str, receiver: WebhookReceiver) -> None:
 async def register_webhook(bot: Bot, dispatcher: Dispatcher, url: str, secret: str) -> None:
     """setWebhook with the secret and the update types the routers use. Updates Telegram queued while the bot
     was down are kept: they are delivered now."""
-    await bot.set_webhook(url, secret_token=secret, allowed_updates=dispatcher.resolve_used_update_types(),
-                          drop_pending_updates=False, max_connections=MAX_CONNECTIONS)
+    await bot.set_webhook(
+        url,
+        secret_token=secret,
+        allowed_updates=dispatcher.resolve_used_update_types(),
+        drop_pending_updates=False,
+        max_connections=MAX_CONNECTIONS,
+    )

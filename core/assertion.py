@@ -10,6 +10,7 @@ keyed by ``VICHE_SERVICE_TOKEN``. The method and path are signed with it, so an 
 The API then decides from its own records (VICHE_ADMINS, VICHE_OWNERS, the grants in its database) what that
 person may do. Pure functions, no web framework: the bot signs with them, the API checks with them.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -39,8 +40,9 @@ def _signature(key: str, telegram_id: int, expires: int, method: str, path: str)
     return hmac.new(key.encode(), message, hashlib.sha256).hexdigest()
 
 
-def sign(key: str, telegram_id: int, method: str, path: str, *, now: float | None = None,
-         lifetime: int = LIFETIME_SECONDS) -> str:
+def sign(
+    key: str, telegram_id: int, method: str, path: str, *, now: float | None = None, lifetime: int = LIFETIME_SECONDS
+) -> str:
     """The header value asserting that ``telegram_id`` makes the request ``method path`` (path without query)."""
     expires = int(now if now is not None else time.time()) + lifetime
     return f"{telegram_id}.{expires}.{_signature(key, telegram_id, expires, method, path)}"

@@ -1,12 +1,13 @@
 """Configuration, read once from the environment (prefix ``VICHE_``) or a ``.env`` file."""
+
 from __future__ import annotations
 
 import secrets
 from functools import lru_cache
+from typing import Annotated
 
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
-from typing import Annotated
 
 
 class Settings(BaseSettings):
@@ -30,14 +31,19 @@ class Settings(BaseSettings):
     default_language: str = "uk"
     # Production mode (issue 8): webhook instead of long polling, and how long contact data is kept.
     webhook_url: str | None = Field(default=None, description="Public HTTPS URL Telegram POSTs updates to.")
-    webhook_secret: str = Field(default_factory=lambda: secrets.token_urlsafe(32), pattern=r"^[A-Za-z0-9_-]{1,256}$",
-                                description="Telegram's X-Telegram-Bot-Api-Secret-Token; random per process if unset.")
+    webhook_secret: str = Field(
+        default_factory=lambda: secrets.token_urlsafe(32),
+        pattern=r"^[A-Za-z0-9_-]{1,256}$",
+        description="Telegram's X-Telegram-Bot-Api-Secret-Token; random per process if unset.",
+    )
     # At least a day: 0 or less would delete everyone's contact data at the next sweep, which is /forget for all.
-    retention_days: int | None = Field(default=None, ge=1,
-                                       description="Delete contact data this many days after consultations close.")
+    retention_days: int | None = Field(
+        default=None, ge=1, description="Delete contact data this many days after consultations close."
+    )
     # Partner API (issue 6): pseudonyms in exports, and each key's request budget.
     pseudonym_secret: SecretStr | None = Field(
-        default=None, description="Key of the per-consultation pseudonyms in exports; unset: one kept in the database.")
+        default=None, description="Key of the per-consultation pseudonyms in exports; unset: one kept in the database."
+    )
     partner_rate_per_minute: int = Field(default=120, ge=1, description="Requests a minute per partner key.")
     partner_rate_burst: int = Field(default=30, ge=1, description="Requests a partner key may make at once.")
     # Broadcasts (issue 7): digests and invitations. Telegram allows about 30 messages a second across chats,
@@ -47,7 +53,7 @@ class Settings(BaseSettings):
     broadcast_progress_seconds: float = Field(default=3.0, ge=1, description="How often progress messages are edited.")
 
     @model_validator(mode="after")
-    def _paid_rate(self) -> "Settings":
+    def _paid_rate(self) -> Settings:
         if self.broadcast_rate > 30 and not self.broadcast_allow_paid:
             raise ValueError("VICHE_BROADCAST_RATE above 30 needs VICHE_BROADCAST_ALLOW_PAID=true (paid broadcasts)")
         return self

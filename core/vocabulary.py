@@ -2,17 +2,22 @@
 which status an organiser's action moves a consultation to, why a proposal is rejected, what results are split by,
 and the rule of a consultation's slug. The bot codes its buttons from these (bot/flows/buttons.py,
 bot/flows/organiser/buttons.py), the API checks and counts with them."""
+
 from __future__ import annotations
 
 from typing import Literal, get_args
 
 SLUG_PATTERN = r"^[a-z0-9]+(-[a-z0-9]+)*$"  # single hyphens only: "--" separates slug and source in deep links
-SLUG_MIN, SLUG_MAX = 3, 42  # the bot checks what organisers type against the same rule (bot/flows/organiser/arguments.py)
+SLUG_MIN, SLUG_MAX = (
+    3,
+    42,
+)  # the bot checks what organisers type against the same rule (bot/flows/organiser/arguments.py)
 
 Choice = Literal["agree", "disagree", "neutral"]
 """What a participant says of a proposal."""
-QualificationName = Literal["like_it", "doable", "platitude", "no_way", "impossible", "dont_understand", "no_opinion",
-                            "dont_care"]
+QualificationName = Literal[
+    "like_it", "doable", "platitude", "no_way", "impossible", "dont_understand", "no_opinion", "dont_care"
+]
 QUALIFICATION_NAMES: tuple[QualificationName, ...] = get_args(QualificationName)
 QUALIFICATIONS: dict[Choice, tuple[QualificationName, ...]] = {
     "agree": ("like_it", "doable", "platitude"),
@@ -36,8 +41,9 @@ TRANSITIONS: dict[StatusAction, tuple[tuple[str, ...], str]] = {
 """An organiser's status action: the statuses it applies to, and the status it leads to."""
 STATUS_ACTIONS: tuple[StatusAction, ...] = get_args(StatusAction)  # TRANSITIONS' keys, in their order
 
-RejectReason = Literal["off_topic", "incomprehensible", "insulting", "advertising", "several_ideas", "duplicate",
-                       "other"]
+RejectReason = Literal[
+    "off_topic", "incomprehensible", "insulting", "advertising", "several_ideas", "duplicate", "other"
+]
 REJECT_REASONS: tuple[RejectReason, ...] = get_args(RejectReason)
 """Why a moderator rejects a citizen's proposal (the author is told)."""
 

@@ -4,6 +4,7 @@
 - ``mount_sandbox`` (sandbox.web): serve it and the web chat from a FastAPI app.
 - ``serve`` (sandbox.server): run any ASGI app on an ephemeral port inside the current loop.
 """
+
 from sandbox.errors import BotAPIError, SandboxError
 from sandbox.fake_bot_api import FakeBotAPI
 from sandbox.server import serve

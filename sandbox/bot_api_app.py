@@ -4,6 +4,7 @@ Routes, relative to wherever the app is mounted:
   ``GET|POST /bot{token}/{method}``   a Bot API call
   ``GET /file/bot{token}/{file_path}`` downloading a file found through getFile
 """
+
 from __future__ import annotations
 
 import asyncio

@@ -3,6 +3,7 @@
 Each handler takes the FakeBotAPI and the call's Params and returns the ``result`` Telegram would
 return, or raises BotAPIError.
 """
+
 from __future__ import annotations
 
 import time
@@ -19,11 +20,22 @@ if TYPE_CHECKING:
 
 MAX_TEXT = 4096
 MAX_CAPTION = 1024
-NOT_MODIFIED = ("message is not modified: specified new message content and reply markup are exactly "
-                "the same as a current content and reply markup of the message")
+NOT_MODIFIED = (
+    "message is not modified: specified new message content and reply markup are exactly "
+    "the same as a current content and reply markup of the message"
+)
 CHAT_ACTIONS = {
-    "typing", "upload_photo", "record_video", "upload_video", "record_voice", "upload_voice",
-    "upload_document", "choose_sticker", "find_location", "record_video_note", "upload_video_note",
+    "typing",
+    "upload_photo",
+    "record_video",
+    "upload_video",
+    "record_voice",
+    "upload_voice",
+    "upload_document",
+    "choose_sticker",
+    "find_location",
+    "record_video_note",
+    "upload_video_note",
 }
 
 
@@ -65,8 +77,9 @@ def _send(api: FakeBotAPI, p: Params, method: str, content: dict[str, Any], raw_
     chat = api.chats.require(p.chat_id())
     markup = check_markup(p.decoded("reply_markup"))
     _with(content, reply_markup=inline_markup(markup), reply_to_message=_reply_to(chat, p))
-    stored = api.chats.add(chat, api.bot_user, content, from_bot=True,
-                           raw_text=raw_text, parse_mode=p.text("parse_mode"))
+    stored = api.chats.add(
+        chat, api.bot_user, content, from_bot=True, raw_text=raw_text, parse_mode=p.text("parse_mode")
+    )
     api.apply_reply_keyboard(chat, markup)
     api.record_sent(chat, stored, method)
     return stored.message
@@ -165,14 +178,16 @@ async def answer_callback_query(api: FakeBotAPI, p: Params) -> bool:
     if query is None:
         raise bad_request("query is too old and response timeout expired or query ID is invalid")
     chat = api.chats.require(query["chat_id"])
-    chat.callback_answers.append({
-        "callback_query_id": p.text("callback_query_id"),
-        "message_id": query["message_id"],
-        "text": p.text("text"),
-        "show_alert": p.flag("show_alert"),
-        "url": p.text("url"),
-        "at": time.time(),
-    })
+    chat.callback_answers.append(
+        {
+            "callback_query_id": p.text("callback_query_id"),
+            "message_id": query["message_id"],
+            "text": p.text("text"),
+            "show_alert": p.flag("show_alert"),
+            "url": p.text("url"),
+            "at": time.time(),
+        }
+    )
     api.chats.touch(chat)
     return True
 

@@ -1,4 +1,5 @@
 """Bot API methods about the bot itself and how it receives updates (polling or webhook)."""
+
 from __future__ import annotations
 
 import json
@@ -15,8 +16,9 @@ _COMMAND = re.compile(r"^[a-z0-9_]{1,32}$")
 _SECRET_TOKEN = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
 MAX_DESCRIPTION = 512
 MAX_SHORT_DESCRIPTION = 120
-WEBHOOK_CONFLICT = ("Conflict: can't use getUpdates method while webhook is active; "
-                    "use deleteWebhook to delete the webhook first")
+WEBHOOK_CONFLICT = (
+    "Conflict: can't use getUpdates method while webhook is active; use deleteWebhook to delete the webhook first"
+)
 
 
 def scope_key(scope: Any) -> str:
@@ -25,8 +27,12 @@ def scope_key(scope: Any) -> str:
 
 
 async def get_me(api: FakeBotAPI, p: Params) -> dict[str, Any]:
-    return {**api.bot_user, "can_join_groups": True, "can_read_all_group_messages": False,
-            "supports_inline_queries": False}
+    return {
+        **api.bot_user,
+        "can_join_groups": True,
+        "can_read_all_group_messages": False,
+        "supports_inline_queries": False,
+    }
 
 
 async def get_updates(api: FakeBotAPI, p: Params) -> list[dict[str, Any]]:
@@ -34,8 +40,7 @@ async def get_updates(api: FakeBotAPI, p: Params) -> list[dict[str, Any]]:
         raise BotAPIError(409, WEBHOOK_CONFLICT)
     api.updates.set_allowed(p.decoded("allowed_updates"))
     limit = p.integer("limit")
-    return await api.updates.fetch(p.integer("offset") or 0, 100 if limit is None else limit,
-                                   p.number("timeout") or 0)
+    return await api.updates.fetch(p.integer("offset") or 0, 100 if limit is None else limit, p.number("timeout") or 0)
 
 
 async def set_webhook(api: FakeBotAPI, p: Params) -> bool:
@@ -81,7 +86,7 @@ async def get_webhook_info(api: FakeBotAPI, p: Params) -> dict[str, Any]:
 async def set_my_commands(api: FakeBotAPI, p: Params) -> bool:
     commands = p.decoded("commands")
     if not isinstance(commands, list) or len(commands) > 100:
-        raise bad_request("parameter \"commands\" must be an Array of BotCommand")
+        raise bad_request('parameter "commands" must be an Array of BotCommand')
     for command in commands:
         if not isinstance(command, dict) or not _COMMAND.match(str(command.get("command", ""))):
             raise bad_request("BOT_COMMAND_INVALID")
@@ -124,8 +129,9 @@ async def get_my_description(api: FakeBotAPI, p: Params) -> dict[str, str]:
 
 
 async def set_my_short_description(api: FakeBotAPI, p: Params) -> bool:
-    return _store_text(api.bot_short_descriptions, p.text("short_description"), p.text("language_code") or "",
-                       MAX_SHORT_DESCRIPTION)
+    return _store_text(
+        api.bot_short_descriptions, p.text("short_description"), p.text("language_code") or "", MAX_SHORT_DESCRIPTION
+    )
 
 
 async def get_my_short_description(api: FakeBotAPI, p: Params) -> dict[str, str]:

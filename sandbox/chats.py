@@ -4,6 +4,7 @@ In a private chat the user and the bot share one message_id sequence, so ids her
 shared by both sides. Every change bumps a version number: the web page long-polls on it and
 tests wait on it.
 """
+
 from __future__ import annotations
 
 import time
@@ -81,8 +82,16 @@ class Chats:
             chat.info = info
         return chat
 
-    def add(self, chat: Chat, sender: dict[str, Any], content: dict[str, Any], *, from_bot: bool,
-            raw_text: str | None = None, parse_mode: str | None = None) -> StoredMessage:
+    def add(
+        self,
+        chat: Chat,
+        sender: dict[str, Any],
+        content: dict[str, Any],
+        *,
+        from_bot: bool,
+        raw_text: str | None = None,
+        parse_mode: str | None = None,
+    ) -> StoredMessage:
         message = {
             "message_id": chat.next_message_id,
             "from": dict(sender),

@@ -5,6 +5,7 @@ wording, so that aiogram raises the same exception class it would raise in produ
 ``SandboxError`` is what the *person or test playing the user* sees when they ask for something
 a Telegram client could not do (press a button that is not there, for example).
 """
+
 from __future__ import annotations
 
 from typing import Any

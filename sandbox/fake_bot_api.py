@@ -18,6 +18,7 @@ Everything lives on one asyncio event loop and needs no locks. Updates are queue
 confirms them (getUpdates offset) or the webhook delivered them; ``wait_until_idle`` tells a test
 when the bot has finished reacting.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -50,9 +51,15 @@ CALL_LOG_SIZE = 10_000  # a sandbox left running for days must not grow without 
 
 
 class FakeBotAPI:
-    def __init__(self, bot_username: str = "viche_bot", bot_id: int = 1000001, *,
-                 bot_first_name: str = "Viche", token: str | None = None,
-                 files_url_prefix: str = "/sandbox/api/files") -> None:
+    def __init__(
+        self,
+        bot_username: str = "viche_bot",
+        bot_id: int = 1000001,
+        *,
+        bot_first_name: str = "Viche",
+        token: str | None = None,
+        files_url_prefix: str = "/sandbox/api/files",
+    ) -> None:
         """``token``: if given, calls with any other token get 401 Unauthorized; otherwise any token works.
         ``files_url_prefix``: where the web page fetches photos and documents (see ``messages()``)."""
         self.bot_user = {"id": bot_id, "is_bot": True, "first_name": bot_first_name, "username": bot_username}
@@ -133,8 +140,14 @@ class FakeBotAPI:
 
     def record_sent(self, chat: Chat, stored: StoredMessage, method: str) -> None:
         message = stored.message
-        chat.sent.append({"method": method, "message_id": stored.message_id, "at": time.time(),
-                          "text": message.get("text", message.get("caption"))})
+        chat.sent.append(
+            {
+                "method": method,
+                "message_id": stored.message_id,
+                "at": time.time(),
+                "text": message.get("text", message.get("caption")),
+            }
+        )
         self.faults.record_send(chat.id)
 
     def apply_reply_keyboard(self, chat: Chat, markup: dict[str, Any] | None) -> None:
@@ -165,8 +178,9 @@ class FakeBotAPI:
 
     # ---- fault injection -------------------------------------------------------------------
 
-    def fail_next(self, method: str, status: int = 429, retry_after: int = 3, count: int = 1,
-                  description: str | None = None) -> None:
+    def fail_next(
+        self, method: str, status: int = 429, retry_after: int = 3, count: int = 1, description: str | None = None
+    ) -> None:
         """Make the next ``count`` calls of ``method`` fail with ``status`` (429 carries ``retry_after``)."""
         self.faults.fail_next(method, status, retry_after, count, description)
 
@@ -184,8 +198,14 @@ class FakeBotAPI:
 
     # ---- the user's side -------------------------------------------------------------------
 
-    def register_user(self, chat_id: int, *, first_name: str | None = None, language_code: str | None = None,
-                      username: str | None = None) -> dict[str, Any]:
+    def register_user(
+        self,
+        chat_id: int,
+        *,
+        first_name: str | None = None,
+        language_code: str | None = None,
+        username: str | None = None,
+    ) -> dict[str, Any]:
         """Make a user and their private chat with the bot known, as if they had opened the bot.
 
         A new user is "Test", language "en"; later calls change only what they are given.
@@ -194,16 +214,30 @@ class FakeBotAPI:
         self.chats.private(user)
         return user
 
-    def _user(self, user_id: int, first_name: str | None = None, language_code: str | None = None,
-              username: str | None = None) -> dict[str, Any]:
-        user = self.users.setdefault(user_id, {"id": user_id, "is_bot": False, "first_name": "Test",
-                                               "language_code": "en"})
-        user.update({key: value for key, value in
-                     (("first_name", first_name), ("language_code", language_code), ("username", username)) if value})
+    def _user(
+        self, user_id: int, first_name: str | None = None, language_code: str | None = None, username: str | None = None
+    ) -> dict[str, Any]:
+        user = self.users.setdefault(
+            user_id, {"id": user_id, "is_bot": False, "first_name": "Test", "language_code": "en"}
+        )
+        user.update(
+            {
+                key: value
+                for key, value in (("first_name", first_name), ("language_code", language_code), ("username", username))
+                if value
+            }
+        )
         return user
 
-    async def send_text(self, chat_id: int, text: str, *, first_name: str | None = None,
-                        language_code: str | None = None, username: str | None = None) -> dict[str, Any]:
+    async def send_text(
+        self,
+        chat_id: int,
+        text: str,
+        *,
+        first_name: str | None = None,
+        language_code: str | None = None,
+        username: str | None = None,
+    ) -> dict[str, Any]:
         """The user types ``text`` in their private chat; returns the user's Message.
 
         ``first_name``/``language_code``/``username`` update the user (default for a new one: "Test", "en").
@@ -211,8 +245,9 @@ class FakeBotAPI:
         user = self.register_user(chat_id, first_name=first_name, language_code=language_code, username=username)
         return self._user_message(self.chats.private(user), user, _text_content(text))
 
-    async def send_group_message(self, group_chat_id: int, user_id: int, text: str, *,
-                                 title: str = "Test group") -> dict[str, Any]:
+    async def send_group_message(
+        self, group_chat_id: int, user_id: int, text: str, *, title: str = "Test group"
+    ) -> dict[str, Any]:
         """``user_id`` writes ``text`` in a group the bot is a member of (every message is delivered)."""
         chat = self.chats.group(group_chat_id, title)
         return self._user_message(chat, self._user(user_id), _text_content(text))
@@ -220,9 +255,15 @@ class FakeBotAPI:
     async def send_location(self, chat_id: int, latitude: float, longitude: float) -> dict[str, Any]:
         return self._private_message(chat_id, {"location": {"latitude": latitude, "longitude": longitude}})
 
-    async def send_document(self, chat_id: int, filename: str, content: bytes,
-                            mime_type: str = "application/octet-stream", *,
-                            caption: str | None = None) -> dict[str, Any]:
+    async def send_document(
+        self,
+        chat_id: int,
+        filename: str,
+        content: bytes,
+        mime_type: str = "application/octet-stream",
+        *,
+        caption: str | None = None,
+    ) -> dict[str, Any]:
         stored = self.files.add("document", content, file_name=filename, mime_type=mime_type)
         return self._private_message(chat_id, _with_caption({"document": stored.document()}, caption))
 
@@ -232,8 +273,16 @@ class FakeBotAPI:
 
     async def send_sticker(self, chat_id: int, emoji: str = "👍") -> dict[str, Any]:
         stored = self.files.add("sticker", None)
-        sticker = {"file_id": stored.file_id, "file_unique_id": stored.file_unique_id, "type": "regular",
-                   "width": 512, "height": 512, "is_animated": False, "is_video": False, "emoji": emoji}
+        sticker = {
+            "file_id": stored.file_id,
+            "file_unique_id": stored.file_unique_id,
+            "type": "regular",
+            "width": 512,
+            "height": 512,
+            "is_animated": False,
+            "is_video": False,
+            "emoji": emoji,
+        }
         return self._private_message(chat_id, {"sticker": sticker})
 
     async def edit_user_message(self, chat_id: int, message_id: int, new_text: str) -> dict[str, Any]:
@@ -249,8 +298,9 @@ class FakeBotAPI:
         self._push({"edited_message": stored.message})
         return stored.message
 
-    async def press_button(self, chat_id: int, message_id: int, callback_data: str, *,
-                           user_id: int | None = None) -> dict[str, Any]:
+    async def press_button(
+        self, chat_id: int, message_id: int, callback_data: str, *, user_id: int | None = None
+    ) -> dict[str, Any]:
         """The user presses an inline button; returns the CallbackQuery sent to the bot.
 
         ``user_id`` is who presses it in a group; in a private chat it is the chat's user."""
@@ -261,8 +311,10 @@ class FakeBotAPI:
         buttons = [button for row in button_rows(stored.message.get("reply_markup")) for button in row]
         if not any(button.get("callback_data") == callback_data for button in buttons):
             available = [button.get("callback_data") for button in buttons if "callback_data" in button]
-            raise SandboxError(f"message {message_id} in chat {chat_id} has no button with callback_data "
-                               f"{callback_data!r}; it has {available}")
+            raise SandboxError(
+                f"message {message_id} in chat {chat_id} has no button with callback_data "
+                f"{callback_data!r}; it has {available}"
+            )
         query_id = str(secrets.randbits(63))
         self.open_callback_queries[query_id] = {"chat_id": chat_id, "message_id": message_id}
         query = {
@@ -376,12 +428,12 @@ class FakeBotAPI:
     async def wait_for_messages(self, chat_id: int, count: int, timeout: float = 5) -> list[dict[str, Any]]:
         """Return ``messages(chat_id)`` once the chat holds at least ``count`` bot messages."""
         try:
-            return await self.wait_for(lambda: len(self.messages(chat_id)) >= count and self.messages(chat_id),
-                                       timeout)
+            return await self.wait_for(lambda: len(self.messages(chat_id)) >= count and self.messages(chat_id), timeout)
         except TimeoutError:
             texts = [view["text"] for view in self.messages(chat_id)]
-            raise TimeoutError(f"chat {chat_id} has {len(texts)} bot messages after {timeout}s, "
-                               f"wanted {count}: {texts}") from None
+            raise TimeoutError(
+                f"chat {chat_id} has {len(texts)} bot messages after {timeout}s, wanted {count}: {texts}"
+            ) from None
 
     async def wait_until_idle(self, timeout: float = 5, quiet: float = 0.2, grace: float = 1.0) -> None:
         """Return once the bot has taken every queued update and finished reacting to them.
@@ -401,7 +453,8 @@ class FakeBotAPI:
             if now >= deadline:
                 raise TimeoutError(
                     f"bot not idle after {timeout}s: {len(self.updates.pending)} updates not taken, "
-                    f"{self._in_flight} calls in progress, webhook {'busy' if self.webhook.busy else 'idle'}")
+                    f"{self._in_flight} calls in progress, webhook {'busy' if self.webhook.busy else 'idle'}"
+                )
             await asyncio.sleep(0.01)
 
 

@@ -1,4 +1,5 @@
 """Failures a bot meets in production, on demand: scripted errors, blocked users, flood limits."""
+
 from __future__ import annotations
 
 import math
@@ -19,8 +20,7 @@ class Faults:
         self._all_sends: deque[float] = deque()
         self._chat_sends: dict[int, deque[float]] = defaultdict(deque)
 
-    def fail_next(self, method: str, status: int, retry_after: int | None, count: int,
-                  description: str | None) -> None:
+    def fail_next(self, method: str, status: int, retry_after: int | None, count: int, description: str | None) -> None:
         if status == 429:
             error = too_many_requests(max(1, int(retry_after or 1)))
             if description:

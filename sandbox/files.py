@@ -3,6 +3,7 @@
 The bytes are kept so that the web page can show a photo and a bot can download a user's document
 through getFile, exactly as it would from Telegram's file server.
 """
+
 from __future__ import annotations
 
 import mimetypes
@@ -35,12 +36,23 @@ class StoredFile:
         return len(self.content or b"")
 
     def telegram_file(self) -> dict:
-        return {"file_id": self.file_id, "file_unique_id": self.file_unique_id,
-                "file_size": self.size, "file_path": self.file_path}
+        return {
+            "file_id": self.file_id,
+            "file_unique_id": self.file_unique_id,
+            "file_size": self.size,
+            "file_path": self.file_path,
+        }
 
     def photo_sizes(self) -> list[dict]:
-        return [{"file_id": self.file_id, "file_unique_id": self.file_unique_id,
-                 "width": self.width, "height": self.height, "file_size": self.size}]
+        return [
+            {
+                "file_id": self.file_id,
+                "file_unique_id": self.file_unique_id,
+                "width": self.width,
+                "height": self.height,
+                "file_size": self.size,
+            }
+        ]
 
     def document(self) -> dict:
         document = {"file_id": self.file_id, "file_unique_id": self.file_unique_id, "file_size": self.size}
@@ -57,8 +69,15 @@ class FileStore:
         self._by_path: dict[str, StoredFile] = {}
         self._counter = 0
 
-    def add(self, kind: str, content: bytes | None, *, file_name: str | None = None,
-            mime_type: str | None = None, url: str | None = None) -> StoredFile:
+    def add(
+        self,
+        kind: str,
+        content: bytes | None,
+        *,
+        file_name: str | None = None,
+        mime_type: str | None = None,
+        url: str | None = None,
+    ) -> StoredFile:
         self._counter += 1
         extension = _extension(file_name, mime_type, content)
         width, height = image_size(content) if kind == "photo" and content else (0, 0)
@@ -155,9 +174,9 @@ def _jpeg_size(content: bytes) -> tuple[int, int]:
         if marker in (0xD8, 0x01) or 0xD0 <= marker <= 0xD7:
             index += 2
             continue
-        length = struct.unpack(">H", content[index + 2:index + 4])[0]
+        length = struct.unpack(">H", content[index + 2 : index + 4])[0]
         if 0xC0 <= marker <= 0xCF and marker not in (0xC4, 0xC8, 0xCC):
-            height, width = struct.unpack(">HH", content[index + 5:index + 9])
+            height, width = struct.unpack(">HH", content[index + 5 : index + 9])
             return width, height
         index += 2 + length
     return 0, 0

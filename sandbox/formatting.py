@@ -4,6 +4,7 @@ Telegram stores plain text plus entities (offsets in UTF-16 code units) and reje
 support, such as ``<br>`` or an unescaped user name containing ``<``. Doing the same here lets the
 bot's tests catch those bugs before production does. MarkdownV2 is passed through unparsed.
 """
+
 from __future__ import annotations
 
 import re
@@ -13,10 +14,15 @@ from typing import Any
 from sandbox.errors import bad_request
 
 _SIMPLE_TAGS = {
-    "b": "bold", "strong": "bold",
-    "i": "italic", "em": "italic",
-    "u": "underline", "ins": "underline",
-    "s": "strikethrough", "strike": "strikethrough", "del": "strikethrough",
+    "b": "bold",
+    "strong": "bold",
+    "i": "italic",
+    "em": "italic",
+    "u": "underline",
+    "ins": "underline",
+    "s": "strikethrough",
+    "strike": "strikethrough",
+    "del": "strikethrough",
     "tg-spoiler": "spoiler",
     "code": "code",
     "pre": "pre",

@@ -1,4 +1,5 @@
 """Validating reply_markup like Telegram, and reading buttons back for the user side."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -8,9 +9,16 @@ from sandbox.errors import bad_request
 MAX_CALLBACK_DATA_BYTES = 64
 
 _INLINE_ACTIONS = (
-    "callback_data", "url", "web_app", "login_url", "switch_inline_query",
-    "switch_inline_query_current_chat", "switch_inline_query_chosen_chat", "copy_text",
-    "callback_game", "pay",
+    "callback_data",
+    "url",
+    "web_app",
+    "login_url",
+    "switch_inline_query",
+    "switch_inline_query_current_chat",
+    "switch_inline_query_chosen_chat",
+    "copy_text",
+    "callback_game",
+    "pay",
 )
 
 
@@ -29,7 +37,7 @@ def check_markup(markup: Any) -> dict[str, Any] | None:
             for button in row:
                 text = button if isinstance(button, str) else (button or {}).get("text")
                 if not isinstance(text, str) or not text:
-                    raise bad_request("can't parse keyboard button: Field \"text\" must be of type String")
+                    raise bad_request('can\'t parse keyboard button: Field "text" must be of type String')
     elif not (markup.get("remove_keyboard") or markup.get("force_reply")):
         raise bad_request("can't parse reply keyboard markup JSON object")
     return markup
@@ -43,7 +51,7 @@ def _rows(rows: Any, what: str) -> list[list[Any]]:
 
 def _check_inline_button(button: Any) -> None:
     if not isinstance(button, dict) or not isinstance(button.get("text"), str):
-        raise bad_request("can't parse inline keyboard button: Field \"text\" must be of type String")
+        raise bad_request('can\'t parse inline keyboard button: Field "text" must be of type String')
     if not button["text"]:
         raise bad_request("can't parse inline keyboard button: Text buttons are unallowed in the inline keyboard")
     actions = [key for key in _INLINE_ACTIONS if button.get(key) not in (None, "")]
@@ -65,10 +73,14 @@ def button_rows(markup: dict[str, Any] | None) -> list[list[dict[str, Any]]]:
     """Inline buttons as plain {text, callback_data | url | ...} dicts, row by row."""
     if not markup:
         return []
-    return [[{key: value for key, value in button.items() if value is not None} for button in row]
-            for row in markup.get("inline_keyboard", [])]
+    return [
+        [{key: value for key, value in button.items() if value is not None} for button in row]
+        for row in markup.get("inline_keyboard", [])
+    ]
 
 
 def reply_keyboard_rows(markup: dict[str, Any]) -> list[list[dict[str, Any]]]:
-    return [[{"text": button} if isinstance(button, str) else dict(button) for button in row]
-            for row in markup.get("keyboard", [])]
+    return [
+        [{"text": button} if isinstance(button, str) else dict(button) for button in row]
+        for row in markup.get("keyboard", [])
+    ]

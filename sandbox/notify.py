@@ -1,4 +1,5 @@
 """A broadcast "something changed" signal for waiters on a single event loop."""
+
 from __future__ import annotations
 
 import asyncio

@@ -3,6 +3,7 @@
 Form posts carry everything as strings (aiogram JSON-encodes numbers, booleans and objects),
 JSON posts carry real types; handlers should not have to care.
 """
+
 from __future__ import annotations
 
 import json

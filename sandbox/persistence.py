@@ -7,6 +7,7 @@ numbering — is written to a small JSON file beside the database, at most every
 something changes and once more at shutdown, and read back at start. Only the sandbox has such a file: with a
 bot token there is no fake.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -62,8 +63,9 @@ def restore(fake: FakeBotAPI, state: dict[str, Any]) -> None:
         messages = {int(key): StoredMessage(**stored) for key, stored in data.pop("messages").items()}
         chats.append(Chat(**data, messages=messages))
     fake.chats.restore(chats, state["chats_version"])
-    fake.files.restore([StoredFile(**{**data, "content": _unb64(data["content"])}) for data in state["files"]],
-                       state["files_counter"])
+    fake.files.restore(
+        [StoredFile(**{**data, "content": _unb64(data["content"])}) for data in state["files"]], state["files_counter"]
+    )
     fake.updates.next_id = max(fake.updates.next_id, state["next_update_id"])
 
 
@@ -92,8 +94,9 @@ class SavedSandbox:
             restore(self.fake, json.loads(self.path.read_text("utf-8")))
         except (OSError, ValueError, TypeError, KeyError) as error:
             aside = self.path.with_name(self.path.name + ".unreadable")
-            log.warning("sandbox chats in %s could not be read (%s); moved to %s, starting empty",
-                        self.path, error, aside)
+            log.warning(
+                "sandbox chats in %s could not be read (%s); moved to %s, starting empty", self.path, error, aside
+            )
             self.path.replace(aside)
             return False
         self._saved = self._mark()

@@ -8,6 +8,7 @@ as its own part referenced from a field as ``attach://<part name>``. Other clien
 The parsing is done here rather than with Starlette's form support because that needs
 ``python-multipart``, which the project does not otherwise depend on.
 """
+
 from __future__ import annotations
 
 import json

@@ -6,6 +6,7 @@
 The port is chosen by the OS (port=0) and known before the first request, so tests can run in
 parallel. Signals are left alone: Ctrl+C keeps belonging to whoever owns the process (pytest).
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -36,16 +37,23 @@ def listening_socket(host: str, port: int) -> socket.socket:
 
 
 @contextlib.asynccontextmanager
-async def serve(app: Any, host: str = "127.0.0.1", port: int = 0, *,
-                shutdown_timeout: float = 2.0, log_level: str = "warning") -> AsyncIterator[str]:
+async def serve(
+    app: Any, host: str = "127.0.0.1", port: int = 0, *, shutdown_timeout: float = 2.0, log_level: str = "warning"
+) -> AsyncIterator[str]:
     """Run ``app`` with uvicorn as a background task; yield its base URL; stop it on exit.
 
     ``shutdown_timeout`` bounds how long requests still running at exit may take to finish.
     """
     sock = listening_socket(host, port)
     bound_port = sock.getsockname()[1]
-    config = uvicorn.Config(app, log_level=log_level, log_config=None, access_log=False, lifespan="auto",
-                            timeout_graceful_shutdown=shutdown_timeout)
+    config = uvicorn.Config(
+        app,
+        log_level=log_level,
+        log_config=None,
+        access_log=False,
+        lifespan="auto",
+        timeout_graceful_shutdown=shutdown_timeout,
+    )
     server = _BackgroundServer(config)
 
     async def run() -> None:

@@ -3,6 +3,7 @@
 An update stays queued until the bot confirms it by asking for a higher offset (or until the
 webhook delivered it), so an answer lost on the way is simply returned again, as on Telegram.
 """
+
 from __future__ import annotations
 
 import time

@@ -1,4 +1,5 @@
 """Messages as plain dicts for tests and the web page: what a person sees in the chat."""
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -37,8 +38,11 @@ def message_view(stored: StoredMessage, file_url: Callable[[str], str | None]) -
         view["photo"] = file_url(message["photo"][-1]["file_id"])
     elif kind == "document":
         document = message["document"]
-        view["document"] = {"file_name": document.get("file_name"), "mime_type": document.get("mime_type"),
-                            "url": file_url(document["file_id"])}
+        view["document"] = {
+            "file_name": document.get("file_name"),
+            "mime_type": document.get("mime_type"),
+            "url": file_url(document["file_id"]),
+        }
     elif kind == "sticker":
         view["text"] = message["sticker"].get("emoji")
     return view

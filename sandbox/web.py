@@ -20,6 +20,7 @@
                               sandbox has no database of its own to record it in)
   A request the user could not make in Telegram (a button that is not there) answers 400 {"detail"}.
 """
+
 from __future__ import annotations
 
 import base64
@@ -81,8 +82,9 @@ def chat_page() -> str:
     """index.html with its stylesheet and script inlined: one self-contained response, any mount path."""
     static = resources.files("sandbox") / "static"
     page = (static / "index.html").read_text("utf-8")
-    return (page.replace("/*CHAT_CSS*/", (static / "chat.css").read_text("utf-8"))
-                .replace("/*CHAT_JS*/", (static / "chat.js").read_text("utf-8")))
+    return page.replace("/*CHAT_CSS*/", (static / "chat.css").read_text("utf-8")).replace(
+        "/*CHAT_JS*/", (static / "chat.js").read_text("utf-8")
+    )
 
 
 def sandbox_router(fake: FakeBotAPI, organisers: Organisers | None = None) -> APIRouter:
@@ -108,8 +110,9 @@ def sandbox_router(fake: FakeBotAPI, organisers: Organisers | None = None) -> AP
     @router.post("/api/send_text")
     async def send_text(body: UserText) -> dict[str, Any]:
         language = body.language_code if body.language_code in (*LANGUAGES, None) else "en"
-        return await fake.send_text(body.chat_id, body.text, first_name=body.first_name,
-                                    language_code=language, username=body.username)
+        return await fake.send_text(
+            body.chat_id, body.text, first_name=body.first_name, language_code=language, username=body.username
+        )
 
     @router.post("/api/press_button")
     async def press_button(body: ButtonPress) -> dict[str, Any]:
@@ -180,8 +183,9 @@ async def _wait_for_change(fake: FakeBotAPI, request: Request, chat_id: int, sin
         await fake.chats.changed.wait(min(remaining, 1.0))
 
 
-def mount_sandbox(app: FastAPI, fake: FakeBotAPI, prefix: str = "/fakebot",
-                  organisers: Organisers | None = None) -> None:
+def mount_sandbox(
+    app: FastAPI, fake: FakeBotAPI, prefix: str = "/fakebot", organisers: Organisers | None = None
+) -> None:
     """Serve the fake Bot API under ``prefix`` and the web chat at ``/sandbox`` of ``app``; with ``organisers``,
     the page offers to make its user an organiser."""
     fake.files_url_prefix = "/sandbox/api/files"

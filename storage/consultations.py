@@ -1,4 +1,5 @@
 """Storing a validated definition as tables, and finding consultations."""
+
 from __future__ import annotations
 
 from sqlalchemy import delete, select
@@ -39,16 +40,36 @@ async def save_definition(session: AsyncSession, definition: ConsultationDef, *,
     await session.flush()
     for position, item_def in enumerate(definition.items):
         config = item_def.model_dump(mode="json", exclude=_STRUCTURAL, exclude_none=True)
-        item = Item(consultation_id=consultation.id, position=position, key=item_def.key, kind=item_def.type,
-                    prompt=dict(item_def.prompt), config=config)
+        item = Item(
+            consultation_id=consultation.id,
+            position=position,
+            key=item_def.key,
+            kind=item_def.type,
+            prompt=dict(item_def.prompt),
+            config=config,
+        )
         session.add(item)
         await session.flush()
         choices = getattr(item_def, "options", None) or getattr(item_def, "projects", None) or []
         for opt_position, option in enumerate(choices):
-            session.add(Option(item_id=item.id, position=opt_position, key=option.key, label=dict(option.label),
-                               cost=getattr(option, "cost", None)))
+            session.add(
+                Option(
+                    item_id=item.id,
+                    position=opt_position,
+                    key=option.key,
+                    label=dict(option.label),
+                    cost=getattr(option, "cost", None),
+                )
+            )
         for text in getattr(item_def, "proposals", None) or []:
-            session.add(Proposal(item_id=item.id, text=dict(text), status="accepted", accepted_at=utcnow(),
-                                 normalized=normalize_proposal(text.get(definition.default_language, ""))))
+            session.add(
+                Proposal(
+                    item_id=item.id,
+                    text=dict(text),
+                    status="accepted",
+                    accepted_at=utcnow(),
+                    normalized=normalize_proposal(text.get(definition.default_language, "")),
+                )
+            )
     await session.commit()
     return consultation

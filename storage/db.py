@@ -1,4 +1,5 @@
 """Async engine and sessions."""
+
 from __future__ import annotations
 
 import time
@@ -21,8 +22,11 @@ def make_engine(url: str) -> AsyncEngine:
         # As many connections as PostgreSQL's pool: the updates handled at once each hold one while they wait
         # for their turn to write (storage/sqlite.py) or read beside the writer. (An in-memory database is one
         # connection, SQLAlchemy's StaticPool.)
-        pool = {} if sqlite.in_memory(url) else {"pool_size": POOL_SIZE, "max_overflow": POOL_OVERFLOW,
-                                                  "pool_timeout": sqlite.BUSY_TIMEOUT_SECONDS}
+        pool = (
+            {}
+            if sqlite.in_memory(url)
+            else {"pool_size": POOL_SIZE, "max_overflow": POOL_OVERFLOW, "pool_timeout": sqlite.BUSY_TIMEOUT_SECONDS}
+        )
         engine = create_async_engine(url, connect_args={"timeout": sqlite.BUSY_TIMEOUT_SECONDS}, **pool)
         sqlite.configure(engine, sqlite.WriteGate())
         return engine
@@ -52,23 +56,23 @@ def _ping_after_idle(engine: AsyncEngine) -> None:
     dialect = engine.sync_engine.dialect
 
     @event.listens_for(engine.sync_engine, "handle_error")
-    def _broken_is_gone(context):  # noqa: ANN001
+    def _broken_is_gone(context):
         # asyncpg reports a connection left mid-operation by a killed statement as an internal client error
         # ("cannot switch to state …"); it will never work again, so treat it as a lost connection.
         if type(context.original_exception).__name__ == "InternalClientError":
             context.is_disconnect = True
 
     @event.listens_for(engine.sync_engine, "checkin")
-    def _rested_from(_dbapi_connection, record):  # noqa: ANN001
+    def _rested_from(_dbapi_connection, record):
         record.info["checked_in"] = time.monotonic()
 
     @event.listens_for(engine.sync_engine, "checkout")
-    def _test_if_rested(dbapi_connection, record, _proxy):  # noqa: ANN001
+    def _test_if_rested(dbapi_connection, record, _proxy):
         if time.monotonic() - record.info.get("checked_in", 0.0) < IDLE_BEFORE_PING:
             return
         try:
             alive = dialect.do_ping(dbapi_connection)
-        except Exception as error:  # noqa: BLE001 - any failure means: not usable
+        except Exception as error:
             raise exc.DisconnectionError(f"connection test failed: {error}") from error
         if not alive:
             raise exc.DisconnectionError("connection test failed")

@@ -1,4 +1,5 @@
 """Alembic, driven from code so that ``viche db upgrade`` needs no alembic.ini."""
+
 from __future__ import annotations
 
 from pathlib import Path

@@ -4,10 +4,11 @@ Participants are known only by a random internal id. The Telegram chat id lives 
 which can be deleted on its own (``/forget``, retention) without touching published aggregates.
 Unique constraints make double votes impossible at the database level, whatever the bot does.
 """
+
 from __future__ import annotations
 
 import secrets
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import JSON, Column, ForeignKey, Integer, String, UniqueConstraint
@@ -15,7 +16,7 @@ from sqlmodel import Field, SQLModel
 
 
 def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def new_participant_id() -> str:
@@ -95,7 +96,9 @@ class Contact(SQLModel, table=True):
 
 
 def participant_fk() -> Any:
-    return Field(sa_column=Column(String(32), ForeignKey("participant.id", ondelete="CASCADE"), nullable=False, index=True))
+    return Field(
+        sa_column=Column(String(32), ForeignKey("participant.id", ondelete="CASCADE"), nullable=False, index=True)
+    )
 
 
 class Enrolment(SQLModel, table=True):

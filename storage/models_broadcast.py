@@ -25,6 +25,7 @@ Delivery states (the ``outbox`` table)::
 ``messaging_pref`` keeps a participant's choices (digests on/off, /stop) and whether Telegram last told
 us they blocked the bot; no row means the defaults (digests on, not stopped, reachable).
 """
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -73,8 +74,9 @@ class Delivery(SQLModel, table=True):
     broadcast_id: int = fk("broadcast.id")
     participant_id: str = participant_fk()
     # Copies of the broadcast's, so that the round constraint above can be enforced by the database.
-    consultation_id: int = Field(sa_column=Column(Integer, ForeignKey("consultation.id", ondelete="CASCADE"),
-                                                  nullable=False))
+    consultation_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("consultation.id", ondelete="CASCADE"), nullable=False)
+    )
     kind: str = Field(max_length=16)
     round: str = Field(max_length=40)
     state: str = Field(default="pending", max_length=12)
@@ -90,8 +92,9 @@ class Delivery(SQLModel, table=True):
 
 class MessagingPref(SQLModel, table=True):
     __tablename__ = "messaging_pref"
-    participant_id: str = Field(sa_column=Column(String(32), ForeignKey("participant.id", ondelete="CASCADE"),
-                                                 primary_key=True))
+    participant_id: str = Field(
+        sa_column=Column(String(32), ForeignKey("participant.id", ondelete="CASCADE"), primary_key=True)
+    )
     digests: bool = True
     stopped: bool = False
     unreachable_at: datetime | None = None

@@ -10,6 +10,7 @@ a new or changed vote changes them, so the background recomputation knows what i
 ``opinion_group_member`` says which group a clustered participant is in. It goes with the participant (/forget
 deletes it) and is never exported with anything that identifies them.
 """
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -24,8 +25,11 @@ from storage.models import json_field, utcnow
 class OpinionGroups(SQLModel, table=True):
     __tablename__ = "opinion_groups"
 
-    consultation_id: int = Field(sa_column=Column(Integer, ForeignKey("consultation.id", ondelete="CASCADE"),
-                                                  primary_key=True, autoincrement=False))
+    consultation_id: int = Field(
+        sa_column=Column(
+            Integer, ForeignKey("consultation.id", ondelete="CASCADE"), primary_key=True, autoincrement=False
+        )
+    )
     computed_at: datetime = Field(default_factory=utcnow)
     k: int = 0
     sizes: list[int] = json_field(list)
@@ -47,8 +51,12 @@ class OpinionGroups(SQLModel, table=True):
 class OpinionGroupMember(SQLModel, table=True):
     __tablename__ = "opinion_group_member"
 
-    consultation_id: int = Field(sa_column=Column(Integer, ForeignKey("consultation.id", ondelete="CASCADE"),
-                                                  primary_key=True, autoincrement=False))
-    participant_id: str = Field(sa_column=Column(String(32), ForeignKey("participant.id", ondelete="CASCADE"),
-                                                 primary_key=True, index=True))
+    consultation_id: int = Field(
+        sa_column=Column(
+            Integer, ForeignKey("consultation.id", ondelete="CASCADE"), primary_key=True, autoincrement=False
+        )
+    )
+    participant_id: str = Field(
+        sa_column=Column(String(32), ForeignKey("participant.id", ondelete="CASCADE"), primary_key=True, index=True)
+    )
     group: int

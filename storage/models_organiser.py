@@ -4,6 +4,7 @@
 add and remove everyone else with ``/grant`` and ``/revoke``; each grant is one row, deleted on revoke.
 Telegram user ids exceed 32 bits, hence BIGINT.
 """
+
 from __future__ import annotations
 
 from datetime import datetime

@@ -3,6 +3,7 @@
 A key is never stored: only its SHA-256. A key reads ``vk_<prefix>_<secret>``; the prefix is public (it
 names the key in ``viche keys list`` and finds its row), the secret is 256 random bits.
 """
+
 from __future__ import annotations
 
 from datetime import datetime

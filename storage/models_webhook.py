@@ -8,6 +8,7 @@ week are pruned: Telegram numbers updates sequentially and never repeats an id w
 ``consultation_closure`` remembers when each consultation stopped taking answers (its ``closes_at``, or
 the moment the retention sweep first saw it closed), so contact data can be deleted N days later.
 """
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -23,13 +24,17 @@ class ProcessedUpdate(SQLModel, table=True):
 
     bot_id: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
     update_id: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
-    processed_at: datetime = Field(default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False,
-                                                                            index=True))
+    processed_at: datetime = Field(
+        default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False, index=True)
+    )
 
 
 class ConsultationClosure(SQLModel, table=True):
     __tablename__ = "consultation_closure"
 
-    consultation_id: int = Field(sa_column=Column(Integer, ForeignKey("consultation.id", ondelete="CASCADE"),
-                                                  primary_key=True, autoincrement=False))
+    consultation_id: int = Field(
+        sa_column=Column(
+            Integer, ForeignKey("consultation.id", ondelete="CASCADE"), primary_key=True, autoincrement=False
+        )
+    )
     closed_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))

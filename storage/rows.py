@@ -4,6 +4,7 @@ On the busiest routes (a vote, an answer, a served pair) ``session.add`` + flush
 itself; one Core statement does the same and the object stays a plain value for the response. Rows that may
 already exist (a broadcast's recipients, handled update ids) go in with one INSERT that skips duplicates.
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -20,8 +21,7 @@ async def insert_new_row(session: AsyncSession, row: SQLModel) -> Any | None:
     unset autoincrement key. Nothing is rolled back either, so the request's other writes in the
     same transaction stay (an IntegrityError would abort the whole transaction on PostgreSQL)."""
     table, key = _table_and_key(row)
-    value = (await session.execute(_statement(session, table), _values(row, table, key))
-             ).scalar_one_or_none()
+    value = (await session.execute(_statement(session, table), _values(row, table, key))).scalar_one_or_none()
     if value is not None:
         setattr(row, key.name, value)
     return value
@@ -33,25 +33,29 @@ def _table_and_key(row: SQLModel) -> tuple[Table, Any]:
 
 
 def _values(row: SQLModel, table: Table, key: Any) -> dict[str, Any]:
-    return {column.name: getattr(row, column.name) for column in table.columns
-            if not (column is key and getattr(row, column.name) is None)}
+    return {
+        column.name: getattr(row, column.name)
+        for column in table.columns
+        if not (column is key and getattr(row, column.name) is None)
+    }
 
 
 _STATEMENTS: dict[tuple[str, str], Any] = {}
 
 
-def _statement(session: AsyncSession, table: Table):  # noqa: ANN202
+def _statement(session: AsyncSession, table: Table):
     """``INSERT … RETURNING key``, its values bound at execution: built once per table (building the
     statement with its values each time cost about as much as running it)."""
     cache_key = (session.get_bind().dialect.name, table.name)
     statement = _STATEMENTS.get(cache_key)
     if statement is None:
         statement = _STATEMENTS[cache_key] = insert_ignoring_duplicates(session, table).returning(
-            next(iter(table.primary_key.columns)))
+            next(iter(table.primary_key.columns))
+        )
     return statement
 
 
-def insert_ignoring_duplicates(session: AsyncSession, table: Table):  # noqa: ANN201
+def insert_ignoring_duplicates(session: AsyncSession, table: Table):
     """``INSERT … ON CONFLICT DO NOTHING`` into ``table`` on SQLite and PostgreSQL (executemany-able)."""
     dialect = session.get_bind().dialect.name
     if dialect == "sqlite":

@@ -13,6 +13,7 @@ connection waits for its turn without holding SQLite's lock, and the one that ho
 another writer of this process in the busy handler. Reads need no turn: in WAL mode they never wait for a
 writer. The busy timeout still covers other processes (a ``viche`` command beside ``viche run``).
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -65,8 +66,7 @@ class WriteGate:
             async with asyncio.timeout(self.timeout):
                 await self._lock.acquire()
         except TimeoutError:
-            raise exc.OperationalError("waiting for a turn to write", None,
-                                       Exception("database is locked")) from None
+            raise exc.OperationalError("waiting for a turn to write", None, Exception("database is locked")) from None
         self._owner = task
         self._holders = {id(connection)}
 
@@ -94,7 +94,7 @@ def configure(engine: AsyncEngine, gate: WriteGate) -> None:
     sync_engine = engine.sync_engine
 
     @event.listens_for(sync_engine, "connect")
-    def _pragmas(dbapi_connection, _record):  # noqa: ANN001
+    def _pragmas(dbapi_connection, _record):
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")  # SQLite ignores foreign keys unless asked
         cursor.execute("PRAGMA journal_mode=WAL")  # readers never wait for the writer, nor it for them
@@ -110,7 +110,7 @@ def configure(engine: AsyncEngine, gate: WriteGate) -> None:
         cursor.close()
 
     @event.listens_for(sync_engine, "before_cursor_execute")
-    def _take_turn(conn: Connection, _cursor, statement: str, _parameters, _context, _many):  # noqa: ANN001
+    def _take_turn(conn: Connection, _cursor, statement: str, _parameters, _context, _many):
         if _WRITES.match(statement):
             await_(gate.enter(_raw(conn.connection)))
 

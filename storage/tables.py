@@ -2,6 +2,7 @@
 
 Table modules are ``storage/models.py`` and any ``storage/models_*.py`` a feature adds.
 """
+
 from __future__ import annotations
 
 import importlib

@@ -1,4 +1,5 @@
 """Text normalisation shared by duplicate detection."""
+
 from __future__ import annotations
 
 import unicodedata

@@ -1,5 +1,6 @@
 """Shared fixtures: a real database (SQLite file, or PostgreSQL via VICHE_TEST_DATABASE_URL), the real
 API app, and the bot's real HTTP client for it."""
+
 from __future__ import annotations
 
 import asyncio
@@ -13,14 +14,14 @@ from sqlalchemy import make_url, text
 from sqlalchemy.ext.asyncio import create_async_engine
 from sqlmodel import SQLModel
 
-from storage.tables import load_all
 from api.app import create_app
 from bot.backend import Backend
+from core.settings import Settings
+from storage.consultations import save_definition
 from storage.db import Database, is_sqlite
 from storage.migrate import upgrade
+from storage.tables import load_all
 from viche.loading import DEMO_FILE, read_definition
-from storage.consultations import save_definition
-from core.settings import Settings
 
 SERVICE_TOKEN = "test-service-token"
 load_all()
@@ -47,7 +48,7 @@ def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         asyncio.run(_admin(server, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
-async def _admin(server, statement: str) -> None:  # noqa: ANN001
+async def _admin(server, statement: str) -> None:
     engine = create_async_engine(server, isolation_level="AUTOCOMMIT")
     async with engine.connect() as conn:
         await conn.execute(text(statement))
@@ -74,8 +75,14 @@ async def db(database_url: str) -> AsyncIterator[Database]:
 
 @pytest.fixture
 def settings(database_url: str) -> Settings:
-    return Settings(database_url=database_url, service_token=SERVICE_TOKEN, admins=[900001], owners=[900001],
-                    default_language="uk", _env_file=None)
+    return Settings(
+        database_url=database_url,
+        service_token=SERVICE_TOKEN,
+        admins=[900001],
+        owners=[900001],
+        default_language="uk",
+        _env_file=None,
+    )
 
 
 @pytest.fixture
@@ -90,7 +97,7 @@ async def backend(api_app) -> AsyncIterator[Backend]:
     await client.close()
 
 
-def acting_as(telegram_id: int, key: str = SERVICE_TOKEN):  # noqa: ANN201
+def acting_as(telegram_id: int, key: str = SERVICE_TOKEN):
     """httpx auth that signs every /organiser/... request as ``telegram_id`` (X-Viche-Actor, core/assertion.py),
     as the bot does for the sender of each update; a request that brings its own header keeps it."""
     import httpx
@@ -98,7 +105,7 @@ def acting_as(telegram_id: int, key: str = SERVICE_TOKEN):  # noqa: ANN201
     from core import assertion
 
     class ActingAs(httpx.Auth):
-        def auth_flow(self, request):  # noqa: ANN001, ANN202
+        def auth_flow(self, request):
             if request.url.path.startswith("/organiser/") and assertion.HEADER not in request.headers:
                 request.headers[assertion.HEADER] = assertion.sign(key, telegram_id, request.method, request.url.path)
             yield request
@@ -112,8 +119,12 @@ async def http(api_app) -> AsyncIterator:
     organiser and owner of the test settings (900001)."""
     import httpx
 
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=api_app), base_url="http://test",
-                                 headers={"Authorization": f"Bearer {SERVICE_TOKEN}"}, auth=acting_as(900001)) as client:
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=api_app),
+        base_url="http://test",
+        headers={"Authorization": f"Bearer {SERVICE_TOKEN}"},
+        auth=acting_as(900001),
+    ) as client:
         yield client
 
 

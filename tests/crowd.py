@@ -8,6 +8,7 @@ person sees the bot move on (the next screen); one that fails shows "Something w
 presses again, as a real one would. Afterwards every acknowledged answer, vote and pair must be in the
 database exactly once.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -96,8 +97,9 @@ class Walk:
 
 
 def _failures(fake: FakeBotAPI, chat: int) -> int:
-    return (sum(1 for m in fake.messages(chat) if (m.get("text") or "").startswith(FAILURE))
-            + sum(1 for a in fake.callback_answers(chat) if (a.get("text") or "").startswith(FAILURE)))
+    return sum(1 for m in fake.messages(chat) if (m.get("text") or "").startswith(FAILURE)) + sum(
+        1 for a in fake.callback_answers(chat) if (a.get("text") or "").startswith(FAILURE)
+    )
 
 
 def _keyboard(message: dict[str, Any]) -> tuple[str, ...]:
@@ -142,9 +144,14 @@ async def walk(fake: CrowdFake, chat: int, step_timeout: float = 60) -> Walk:
 
             def moved_on() -> bool:
                 now = newest()
-                return (_failures(fake, chat) > failures_before or _thanked(now)
-                        or (bool(_keyboard(now)) and (now["message_id"] != message["message_id"]
-                                                      or _keyboard(now) != keyboard)))
+                return (
+                    _failures(fake, chat) > failures_before
+                    or _thanked(now)
+                    or (
+                        bool(_keyboard(now))
+                        and (now["message_id"] != message["message_id"] or _keyboard(now) != keyboard)
+                    )
+                )
 
             sent_at = time.perf_counter()
             await fake.press_button(chat, message["message_id"], data)
@@ -181,16 +188,22 @@ class Stored:
     completed: int = 0
 
     def counts(self) -> Counter[str]:
-        return Counter({"answers": self.answers, "votes": self.votes, "qualifications": self.qualifications,
-                        "pairs": self.pairs})
+        return Counter(
+            {"answers": self.answers, "votes": self.votes, "qualifications": self.qualifications, "pairs": self.pairs}
+        )
 
 
 async def stored(db: Database, chats: range) -> dict[int, Stored]:
     """Per Telegram id: rows of answers, votes (and those with a "why?"), answered pairs, enrolments."""
     found = {chat: Stored() for chat in chats}
     async with db.session() as session:
-        people = dict((await session.execute(select(Contact.participant_id, Contact.external_id)
-                                             .where(Contact.channel == "telegram"))).all())
+        people = dict(
+            (
+                await session.execute(
+                    select(Contact.participant_id, Contact.external_id).where(Contact.channel == "telegram")
+                )
+            ).all()
+        )
 
         async def per_participant(statement: Any) -> dict[str, int]:
             return dict((await session.execute(statement)).all())
@@ -199,13 +212,17 @@ async def stored(db: Database, chats: range) -> dict[int, Stored]:
             "answers": select(Answer.participant_id, func.count()).group_by(Answer.participant_id),
             "votes": select(ProposalVote.participant_id, func.count()).group_by(ProposalVote.participant_id),
             "qualifications": select(ProposalVote.participant_id, func.count())
-            .where(ProposalVote.qualification.is_not(None)).group_by(ProposalVote.participant_id),
+            .where(ProposalVote.qualification.is_not(None))
+            .group_by(ProposalVote.participant_id),
             "pairs": select(PairPrompt.participant_id, func.count())
-            .where(PairPrompt.outcome.is_not(None)).group_by(PairPrompt.participant_id),
+            .where(PairPrompt.outcome.is_not(None))
+            .group_by(PairPrompt.participant_id),
             "consented": select(Enrolment.participant_id, func.count())
-            .where(Enrolment.consented_at.is_not(None)).group_by(Enrolment.participant_id),
+            .where(Enrolment.consented_at.is_not(None))
+            .group_by(Enrolment.participant_id),
             "completed": select(Enrolment.participant_id, func.count())
-            .where(Enrolment.completed_at.is_not(None)).group_by(Enrolment.participant_id),
+            .where(Enrolment.completed_at.is_not(None))
+            .group_by(Enrolment.participant_id),
         }
         for name, statement in tables.items():
             for participant, count in (await per_participant(statement)).items():
@@ -250,13 +267,15 @@ class Outcome:
 
     def lost(self) -> int:
         """Acknowledged answers, votes, "why?"s and pairs the database does not hold."""
-        return sum(max(0, n - self.database[w.chat].counts()[kind]) for w in self.walks
-                   for kind, n in w.acknowledged.items())
+        return sum(
+            max(0, n - self.database[w.chat].counts()[kind]) for w in self.walks for kind, n in w.acknowledged.items()
+        )
 
     def duplicates(self) -> int:
         """Rows beyond the buttons the person pressed (each recorded once, however often pressed or delivered)."""
-        return sum(max(0, n - w.pressed[kind]) for w in self.walks
-                   for kind, n in self.database[w.chat].counts().items())
+        return sum(
+            max(0, n - w.pressed[kind]) for w in self.walks for kind, n in self.database[w.chat].counts().items()
+        )
 
     @property
     def steps(self) -> list[float]:
@@ -269,26 +288,30 @@ class Outcome:
         return ordered[min(len(ordered) - 1, max(0, round(q / 100 * len(ordered)) - 1))]
 
     def summary(self) -> str:
-        return (f"{len(self.walks)} participants, {self.finished} finished in {self.seconds:.1f} s; "
-                f"{self.requests} API requests, {self.server_errors} × 5xx; {self.failures} × "
-                f"'Something went wrong', {self.stuck} stuck; {self.acknowledged} acknowledged writes, "
-                f"{self.lost()} lost, {self.duplicates()} duplicates; steps p50 {self.percentile(50) * 1000:.0f} ms, "
-                f"p99 {self.percentile(99) * 1000:.0f} ms, max {max(self.steps, default=0) * 1000:.0f} ms; "
-                f"{len(self.steps) / self.seconds:.1f} steps/s"
-                + "".join(f"; {n} stuck at {where}" for where, n in
-                          Counter(w.stuck_at for w in self.walks if w.stuck_at).most_common(3)))
+        return (
+            f"{len(self.walks)} participants, {self.finished} finished in {self.seconds:.1f} s; "
+            f"{self.requests} API requests, {self.server_errors} × 5xx; {self.failures} × "
+            f"'Something went wrong', {self.stuck} stuck; {self.acknowledged} acknowledged writes, "
+            f"{self.lost()} lost, {self.duplicates()} duplicates; steps p50 {self.percentile(50) * 1000:.0f} ms, "
+            f"p99 {self.percentile(99) * 1000:.0f} ms, max {max(self.steps, default=0) * 1000:.0f} ms; "
+            f"{len(self.steps) / self.seconds:.1f} steps/s"
+            + "".join(
+                f"; {n} stuck at {where}"
+                for where, n in Counter(w.stuck_at for w in self.walks if w.stuck_at).most_common(3)
+            )
+        )
 
 
-async def run_crowd(api_app: Any, db: Database, service_token: str, chats: range,
-                    step_timeout: float = 60) -> Outcome:
+async def run_crowd(api_app: Any, db: Database, service_token: str, chats: range, step_timeout: float = 60) -> Outcome:
     """The crowd against a running bot in this process (polling, as many updates at once as ``viche run``)."""
     from bot.webhook import MAX_CONCURRENT_UPDATES
     from tests.harness import running_bot
 
     counted = StatusCount(api_app)
     fake = CrowdFake()
-    async with running_bot(counted, service_token, default_language="en", fake=fake,
-                           concurrency=MAX_CONCURRENT_UPDATES):
+    async with running_bot(
+        counted, service_token, default_language="en", fake=fake, concurrency=MAX_CONCURRENT_UPDATES
+    ):
         started = time.perf_counter()
         walks = await crowd(fake, chats, step_timeout)
         seconds = time.perf_counter() - started

@@ -1,5 +1,6 @@
 """A running bot for tests: the real aiogram Dispatcher and Bot, long-polling the fake Bot API server over
 real HTTP on an ephemeral port, recording through the real API app into the real database."""
+
 from __future__ import annotations
 
 import asyncio
@@ -22,7 +23,7 @@ class UpdateCounter:
     def __init__(self) -> None:
         self.done = 0
 
-    async def __call__(self, handler, event, data):  # noqa: ANN001, ANN204
+    async def __call__(self, handler, event, data):
         try:
             return await handler(event, data)
         finally:
@@ -75,8 +76,15 @@ class Telegram:
                 return message
         raise AssertionError(f"no message with buttons in chat {chat_id}: {self.texts(chat_id)}")
 
-    async def press(self, chat_id: int, label: str | None = None, *, index: int | None = None,
-                    message: dict[str, Any] | None = None, shape: str = "message") -> dict[str, Any]:
+    async def press(
+        self,
+        chat_id: int,
+        label: str | None = None,
+        *,
+        index: int | None = None,
+        message: dict[str, Any] | None = None,
+        shape: str = "message",
+    ) -> dict[str, Any]:
         """Tap the button whose label contains ``label`` (or the ``index``-th) under the latest keyboard.
 
         ``shape``: how the callback query carries the message, as Telegram may send it: "message" (whole),
@@ -109,28 +117,45 @@ class Telegram:
             raise ValueError(shape)
         query_id = str(secrets.randbits(63))
         self.fake.open_callback_queries[query_id] = {"chat_id": chat_id, "message_id": message_id}
-        return self.fake._push({"callback_query": {  # noqa: SLF001 - the fake's own delivery path
-            "id": query_id, "from": self.fake._user(chat_id), "message": seen,  # noqa: SLF001
-            "chat_instance": str(chat_id * 7919 % 10**12), "data": data}})["callback_query"]
+        return self.fake._push(
+            {
+                "callback_query": {
+                    "id": query_id,
+                    "from": self.fake._user(chat_id),
+                    "message": seen,
+                    "chat_instance": str(chat_id * 7919 % 10**12),
+                    "data": data,
+                }
+            }
+        )["callback_query"]
 
 
 @asynccontextmanager
-async def running_bot(api_app: Any, service_token: str, *, default_language: str = "uk",
-                      settings: Any = None, remote_api: str | None = None, fake: FakeBotAPI | None = None,
-                      concurrency: int | None = None) -> AsyncIterator[Telegram]:
+async def running_bot(
+    api_app: Any,
+    service_token: str,
+    *,
+    default_language: str = "uk",
+    settings: Any = None,
+    remote_api: str | None = None,
+    fake: FakeBotAPI | None = None,
+    concurrency: int | None = None,
+) -> AsyncIterator[Telegram]:
     """``remote_api``: reach the backend over real HTTP at that URL, as a bot running apart does. ``fake``: a
     fake Bot API of the test's own; ``concurrency``: updates handled at once (``viche run``'s limit; default
     unlimited, aiogram's own)."""
     fake = fake or FakeBotAPI()
     async with serve(fake.app) as base_url:
         bot = build_bot(BOT_TOKEN, base_url)
-        backend = (Backend.remote(remote_api, service_token) if remote_api
-                   else Backend.in_process(api_app, service_token))
+        backend = (
+            Backend.remote(remote_api, service_token) if remote_api else Backend.in_process(api_app, service_token)
+        )
         dispatcher = build_dispatcher(backend, default_language=default_language)
         counter = UpdateCounter()
         dispatcher.update.outer_middleware(counter)
-        polling = asyncio.create_task(dispatcher.start_polling(bot, handle_signals=False, polling_timeout=1,
-                                                           tasks_concurrency_limit=concurrency))
+        polling = asyncio.create_task(
+            dispatcher.start_polling(bot, handle_signals=False, polling_timeout=1, tasks_concurrency_limit=concurrency)
+        )
         try:
             yield Telegram(fake, dispatcher, counter)
         finally:

@@ -1,4 +1,5 @@
 """storage.db.after_commit: in-memory bookkeeping that must wait for the transaction it describes."""
+
 from __future__ import annotations
 
 from sqlalchemy import text

@@ -10,6 +10,7 @@ and wires the others together.
 Every import counts, at module level or inside a function (a lazy import is no way around a floor). The one
 exception is a block under ``if TYPE_CHECKING:``, which never runs: it gives type hints only.
 """
+
 from __future__ import annotations
 
 import ast
@@ -62,8 +63,9 @@ def _package_of(relative: Path) -> str:
 
 
 def _is_type_checking(test: ast.expr) -> bool:
-    return (isinstance(test, ast.Name) and test.id == "TYPE_CHECKING") or \
-        (isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING")
+    return (isinstance(test, ast.Name) and test.id == "TYPE_CHECKING") or (
+        isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING"
+    )
 
 
 def imports_of(root: Path, path: Path) -> list[Import]:
@@ -94,8 +96,7 @@ def imports_of(root: Path, path: Path) -> list[Import]:
                 source = node.module or ""
             for alias in node.names:
                 name = f"{source}.{alias.name}"
-                found.append(Import(relative.as_posix(), node.lineno, name if is_module(name) else source,
-                                    in_function))
+                found.append(Import(relative.as_posix(), node.lineno, name if is_module(name) else source, in_function))
         inside = in_function or isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda))
         for child in ast.iter_child_nodes(node):
             visit(child, inside)
@@ -140,8 +141,9 @@ def size_violations(root: Path = ROOT, allowed: dict[str, str] = BIG_MODULES) ->
                 big.add(name)
                 if name not in allowed:
                     problems.append(f"{name}: {lines} lines (over {MAX_LINES}: split it, or say why in BIG_MODULES)")
-    problems += [f"{name}: no longer over {MAX_LINES} lines: remove it from BIG_MODULES"
-                 for name in sorted(set(allowed) - big)]
+    problems += [
+        f"{name}: no longer over {MAX_LINES} lines: remove it from BIG_MODULES" for name in sorted(set(allowed) - big)
+    ]
     return problems
 
 
@@ -177,13 +179,16 @@ def test_the_checker_catches_an_upward_import(copy_of_the_code: Path):
     _append(root / "storage" / "db.py", "\nfrom bot.flows import buttons  # noqa: E402\n")
     (root / "bot" / "flows" / "upward.py").write_text(
         "from typing import TYPE_CHECKING\n\nfrom core.settings import Settings\nfrom .. import backend\n"
-        "from aiogram import Bot\n\nif TYPE_CHECKING:\n    from api.app import create_app\n", encoding="utf-8")
+        "from aiogram import Bot\n\nif TYPE_CHECKING:\n    from api.app import create_app\n",
+        encoding="utf-8",
+    )
     (root / "sandbox" / "upward.py").write_text("from core import assertion\n", encoding="utf-8")
     problems = layering_violations(root)
     lines = {problem.split(": imports")[0] for problem in problems}
     assert any(p.startswith("core/vocabulary.py:") and "imports api.results inside a function" in p for p in problems)
-    assert any(p.startswith("storage/db.py:") and "imports bot.flows.buttons (storage/ may import core)" in p
-               for p in problems)
+    assert any(
+        p.startswith("storage/db.py:") and "imports bot.flows.buttons (storage/ may import core)" in p for p in problems
+    )
     assert "bot/flows/upward.py:3" in lines  # core.settings is not the vocabulary
     assert "bot/flows/upward.py:5" in lines  # a Telegram framework in the flows
     assert "bot/flows/upward.py:8" not in lines  # for type hints only
@@ -196,8 +201,9 @@ def test_the_checker_catches_a_module_over_the_limit(copy_of_the_code: Path):
     root = copy_of_the_code
     assert size_violations(root) == []
     (root / "api" / "long.py").write_text("x = 1\n" * (MAX_LINES + 1), encoding="utf-8")
-    assert size_violations(root) == [f"api/long.py: {MAX_LINES + 1} lines (over {MAX_LINES}: split it, or say why "
-                                     "in BIG_MODULES)"]
+    assert size_violations(root) == [
+        f"api/long.py: {MAX_LINES + 1} lines (over {MAX_LINES}: split it, or say why in BIG_MODULES)"
+    ]
 
 
 def test_the_organiser_button_codes_name_the_shared_vocabulary():
@@ -207,7 +213,7 @@ def test_the_organiser_button_codes_name_the_shared_vocabulary():
 
     assert sorted(REASON_CODES.values()) == sorted(REJECT_REASONS)
     assert sorted(STATUS_CODES.values()) == sorted(STATUS_ACTIONS)
-    assert STATUS_ACTIONS == tuple(TRANSITIONS)  # the Literal's names are exactly the transitions' actions
+    assert tuple(TRANSITIONS) == STATUS_ACTIONS  # the Literal's names are exactly the transitions' actions
 
 
 def test_no_router_filter_is_a_bare_magic_filter():
@@ -226,6 +232,7 @@ def test_no_router_filter_is_a_bare_magic_filter():
         for name, observer in router.observers.items():
             filters = list(observer._handler.filters or [])  # the router-wide ones
             filters += [f for handler in observer.handlers for f in handler.filters or []]
-            bare += [f"{router.name}.{name}" for f in filters
-                     if isinstance(f.callback, MagicFilter) or f.magic is not None]
+            bare += [
+                f"{router.name}.{name}" for f in filters if isinstance(f.callback, MagicFilter) or f.magic is not None
+            ]
     assert bare == []

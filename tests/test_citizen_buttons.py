@@ -3,6 +3,7 @@ the fake Bot API over real HTTP, into the real database — also when Telegram s
 InaccessibleMessage (older than 48 hours: no text, no keyboard, date 0) or a server leaves the keyboard out.
 
 The callback-data codec itself (bot/flows/callbacks.py) is tested first: prefixes, the 64-byte limit, forged data."""
+
 from __future__ import annotations
 
 import typing
@@ -15,8 +16,8 @@ from sqlalchemy import select
 from api.participant.proposals import QUALIFICATIONS as API_QUALIFICATIONS
 from api.schemas import CantDecideReason
 from bot.flows import buttons, callbacks
-from bot.flows.organiser import buttons as organiser
 from bot.flows.items import qualification_label, reason_label
+from bot.flows.organiser import buttons as organiser
 from bot.i18n import translator
 from storage.models import Answer, Item, Option, PairPrompt, Participant, ProposalVote
 from tests.test_e2e_every_kind import load_example
@@ -26,21 +27,40 @@ EN = translator("en")
 
 # One value of each field type, per kind of button.
 SAMPLES = [
-    buttons.Language("uk"), buttons.Consent("city-youth"), buttons.Switch("riverside-2027"),
-    buttons.ProfileAnswer("age_band", 3), buttons.ProfileSkip("region"), buttons.Option(2_147_483_647, 12),
-    buttons.Scale(5, -2), buttons.SkipItem(7), buttons.Toggle(3, frozenset({0, 4, 11})),
-    buttons.ToggleDone(3, frozenset()), buttons.BudgetToggle(9, frozenset({1})), buttons.BudgetDone(9, frozenset({1, 2})),
-    buttons.Vote(10**12, "neutral"), buttons.QualifySkip(4, "disagree"), buttons.Pair("Ab-_9xYz0123", "skip"),
-    buttons.PairUndecided("Ab-_9xYz0123"), buttons.NewProposal(1), buttons.SkipComment(2),
-    buttons.ForgetConfirm("0123456789ab"), buttons.ForgetCancel(), buttons.Digests("turn_off"),
+    buttons.Language("uk"),
+    buttons.Consent("city-youth"),
+    buttons.Switch("riverside-2027"),
+    buttons.ProfileAnswer("age_band", 3),
+    buttons.ProfileSkip("region"),
+    buttons.Option(2_147_483_647, 12),
+    buttons.Scale(5, -2),
+    buttons.SkipItem(7),
+    buttons.Toggle(3, frozenset({0, 4, 11})),
+    buttons.ToggleDone(3, frozenset()),
+    buttons.BudgetToggle(9, frozenset({1})),
+    buttons.BudgetDone(9, frozenset({1, 2})),
+    buttons.Vote(10**12, "neutral"),
+    buttons.QualifySkip(4, "disagree"),
+    buttons.Pair("Ab-_9xYz0123", "skip"),
+    buttons.PairUndecided("Ab-_9xYz0123"),
+    buttons.NewProposal(1),
+    buttons.SkipComment(2),
+    buttons.ForgetConfirm("0123456789ab"),
+    buttons.ForgetCancel(),
+    buttons.Digests("turn_off"),
     *(buttons.Qualify(99, choice, q) for choice, qs in buttons.QUALIFICATIONS.items() for q in qs),
     *(buttons.PairReason("Ab-_9xYz0123", r) for r in buttons.CANT_DECIDE_REASONS),
     # the organisers' buttons, on the same codec: a 42-character slug beside an id as large as any
-    organiser.PreviewStep("a" * 42, 10_000, "en"), organiser.Dismiss("cancel"), organiser.Dismiss("end_preview"),
-    organiser.RefreshStats("a" * 42), organiser.ConfirmClose("a" * 42),
+    organiser.PreviewStep("a" * 42, 10_000, "en"),
+    organiser.Dismiss("cancel"),
+    organiser.Dismiss("end_preview"),
+    organiser.RefreshStats("a" * 42),
+    organiser.ConfirmClose("a" * 42),
     *(organiser.ChooseStatus(action, "a" * 42) for action in organiser.STATUS_CODES.values()),
-    *(kind(2**52, "a" * 42) for kind in (organiser.Accept, organiser.ShowReasons, organiser.SkipProposal,
-                                          organiser.BackToProposal)),
+    *(
+        kind(2**52, "a" * 42)
+        for kind in (organiser.Accept, organiser.ShowReasons, organiser.SkipProposal, organiser.BackToProposal)
+    ),
     *(organiser.Reject(2**52, reason, "a" * 42) for reason in organiser.REASON_CODES.values()),
     organiser.Accept(1, organiser.ALL),
 ]
@@ -60,15 +80,18 @@ def test_every_kind_has_a_sample_and_its_own_prefix():
     assert {type(b) for b in SAMPLES} == kinds
     prefixes = [kind.prefix for kind in kinds]
     assert len(prefixes) == len(set(prefixes))
-    assert organiser.PREFIXES <= set(prefixes) and len(organiser.KINDS) == len(organiser.PREFIXES)
+    assert set(prefixes) >= organiser.PREFIXES and len(organiser.KINDS) == len(organiser.PREFIXES)
 
 
 def test_a_second_kind_with_a_taken_prefix_fails_at_import():
     with pytest.raises(TypeError, match="already Vote's"):
-        class Again(callbacks.CallbackData, prefix="v"):  # noqa: F841
+
+        class Again(callbacks.CallbackData, prefix="v"):
             pass
+
     with pytest.raises(ValueError):
-        class Bad(callbacks.CallbackData, prefix="v:x"):  # noqa: F841
+
+        class Bad(callbacks.CallbackData, prefix="v:x"):
             pass
 
 
@@ -106,13 +129,46 @@ def test_over_64_bytes_is_refused_when_packed():
         buttons.Vote(1, "a").pack()  # type: ignore[arg-type]
 
 
-@pytest.mark.parametrize("data", [
-    None, "", ":", "v", "v:", "v:1", "v:1:a", "v:1:agree:", "v:01:agree", "v:+1:agree", "v:1.0:agree", "v: 1:agree",
-    "v:99999999999999999999:agree", "q:1:agree:no_way", "q:1:a:l", "pr:tok:u", "pr:tok:unknownx", "pr::both",
-    "p:tok:l", "p:tok:cant_decide", "m:1:zz", "m:1:0f", "m:1:-1", "lang:xx", "lang:", "sw:../../etc", "pf:z:1",
-    "pf:age_band:x", "fg:y:0000", "fgn:1", "x:" + "9" * 60, "\u202e\u0000\u0007", "v:１:agree", "V:1:agree",
-    "v:1:agree" + " " * 60,
-])
+@pytest.mark.parametrize(
+    "data",
+    [
+        None,
+        "",
+        ":",
+        "v",
+        "v:",
+        "v:1",
+        "v:1:a",
+        "v:1:agree:",
+        "v:01:agree",
+        "v:+1:agree",
+        "v:1.0:agree",
+        "v: 1:agree",
+        "v:99999999999999999999:agree",
+        "q:1:agree:no_way",
+        "q:1:a:l",
+        "pr:tok:u",
+        "pr:tok:unknownx",
+        "pr::both",
+        "p:tok:l",
+        "p:tok:cant_decide",
+        "m:1:zz",
+        "m:1:0f",
+        "m:1:-1",
+        "lang:xx",
+        "lang:",
+        "sw:../../etc",
+        "pf:z:1",
+        "pf:age_band:x",
+        "fg:y:0000",
+        "fgn:1",
+        "x:" + "9" * 60,
+        "\u202e\u0000\u0007",
+        "v:１:agree",
+        "V:1:agree",
+        "v:1:agree" + " " * 60,
+    ],
+)
 def test_forged_or_garbage_data_unpacks_to_none(data):
     assert callbacks.unpack(data) is None
 
@@ -120,14 +176,40 @@ def test_forged_or_garbage_data_unpacks_to_none(data):
 # ---- through the dispatcher ------------------------------------------------------------------------
 
 # Two participants answer every "why?" and every "can't decide" reason between them; None skips the why.
-VOTES = [[("agree", "like_it"), ("agree", "doable"), ("agree", "platitude"), ("disagree", "no_way"),
-          ("disagree", "impossible")],
-         [("disagree", "platitude"), ("neutral", "dont_understand"), ("neutral", "no_opinion"),
-          ("neutral", "dont_care"), ("agree", None)]]
-PAIRS = [[("cant_decide", "both"), ("cant_decide", "neither"), ("cant_decide", "equal"), ("cant_decide", "unknown"),
-          ("cant_decide", "undecided"), ("left", None)],
-         [("right", None), ("skip", None), ("left", None), ("cant_decide", "undecided"), ("cant_decide", "unknown"),
-          ("right", None)]]
+VOTES = [
+    [
+        ("agree", "like_it"),
+        ("agree", "doable"),
+        ("agree", "platitude"),
+        ("disagree", "no_way"),
+        ("disagree", "impossible"),
+    ],
+    [
+        ("disagree", "platitude"),
+        ("neutral", "dont_understand"),
+        ("neutral", "no_opinion"),
+        ("neutral", "dont_care"),
+        ("agree", None),
+    ],
+]
+PAIRS = [
+    [
+        ("cant_decide", "both"),
+        ("cant_decide", "neither"),
+        ("cant_decide", "equal"),
+        ("cant_decide", "unknown"),
+        ("cant_decide", "undecided"),
+        ("left", None),
+    ],
+    [
+        ("right", None),
+        ("skip", None),
+        ("left", None),
+        ("cant_decide", "undecided"),
+        ("cant_decide", "unknown"),
+        ("right", None),
+    ],
+]
 CHOICE_BUTTON = {"agree": "👍", "disagree": "👎", "neutral": "🤷"}
 SIDE_BUTTON = {"left": "🅰", "right": "🅱", "skip": "Skip"}
 
@@ -148,7 +230,7 @@ async def walk_riverside(t, chat: int, slug: str, shape: str, votes, pairs) -> N
     await press("Go for walks")
     await press("Done")
     await press("2")
-    await press("Skip")                      # what makes you feel unsafe? (optional)
+    await press("Skip")  # what makes you feel unsafe? (optional)
     for choice, qualification in votes:
         await press(CHOICE_BUTTON[choice])
         await press(qualification_label(EN, qualification) if qualification else "Skip")
@@ -161,16 +243,19 @@ async def walk_riverside(t, chat: int, slug: str, shape: str, votes, pairs) -> N
     await press("pontoon")
     await press("Riverside lighting")
     await press("Done")
-    await press("Skip")                      # the place
-    await press("Skip")                      # anything else?
+    await press("Skip")  # the place
+    await press("Skip")  # anything else?
     assert "Thank you!" in t.texts(chat)[-1], t.texts(chat)[-3:]
 
 
 def assert_nothing_odd_was_written(t, chat: int) -> None:
     """No "None", no "{placeholder}", no "✓" without its answer, no empty edit, anywhere the bot wrote."""
-    written = [(c["method"], str(c["params"].get("text") or c["params"].get("caption") or ""))
-               for c in t.fake.calls() if str(c["params"].get("chat_id")) == str(chat)
-               and c["method"].lower() in ("sendmessage", "editmessagetext", "sendphoto", "senddocument")]
+    written = [
+        (c["method"], str(c["params"].get("text") or c["params"].get("caption") or ""))
+        for c in t.fake.calls()
+        if str(c["params"].get("chat_id")) == str(chat)
+        and c["method"].lower() in ("sendmessage", "editmessagetext", "sendphoto", "senddocument")
+    ]
     assert written
     for method, text in written:
         assert text.strip(), method
@@ -199,8 +284,10 @@ async def test_every_press_is_stored_as_pressed(telegram, db, shape):
         assert len(participants) == 2
         for participant, votes, pairs in zip(sorted(participants, key=lambda p: p.created_at), VOTES, PAIRS):
             assert participant.age_band == "18-24" and participant.region is None
-            answers = {a.item_id: a for a in (await s.execute(
-                select(Answer).where(Answer.participant_id == participant.id))).scalars()}
+            answers = {
+                a.item_id: a
+                for a in (await s.execute(select(Answer).where(Answer.participant_id == participant.id))).scalars()
+            }
             by_key = {key: answers.get(item.id) for key, item in items.items()}
             assert options[by_key["visits"].option_id] == "rarely"
             assert sorted(options[i] for i in by_key["barriers"].value) == ["access", "dirty"]
@@ -208,9 +295,17 @@ async def test_every_press_is_stored_as_pressed(telegram, db, shape):
             assert by_key["safety"].value == 2
             assert by_key["safety_why"].value is None
             assert sorted(options[i] for i in by_key["budget"].value) == ["lights", "pontoon"]
-            stored_votes = (await s.execute(select(ProposalVote.choice, ProposalVote.qualification).where(
-                ProposalVote.participant_id == participant.id))).all()
+            stored_votes = (
+                await s.execute(
+                    select(ProposalVote.choice, ProposalVote.qualification).where(
+                        ProposalVote.participant_id == participant.id
+                    )
+                )
+            ).all()
             assert Counter(map(tuple, stored_votes)) == Counter(votes)
-            stored_pairs = (await s.execute(select(PairPrompt.outcome, PairPrompt.reason).where(
-                PairPrompt.participant_id == participant.id))).all()
+            stored_pairs = (
+                await s.execute(
+                    select(PairPrompt.outcome, PairPrompt.reason).where(PairPrompt.participant_id == participant.id)
+                )
+            ).all()
             assert Counter(map(tuple, stored_pairs)) == Counter(pairs)

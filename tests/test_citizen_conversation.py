@@ -2,6 +2,7 @@
 fake Bot API over real HTTP and the real database: what follows the last item, an old consent button, a link to
 nothing, "up to three", the first hello, one question number per proposal item, quotation marks, forged and
 closed-consultation buttons."""
+
 from __future__ import annotations
 
 import logging
@@ -51,8 +52,9 @@ async def test_typing_after_the_last_item_gets_no_buttons_hint(telegram, demo, n
     before = len(telegram.messages(CHAT))
     await telegram.send(CHAT, "is that all?")
     replies = telegram.texts(CHAT)[before:]
-    assert replies == [f"You have answered every question in “{THANKS_TITLE}”. Thank you! "
-                       "/consultations shows what else is open."]
+    assert replies == [
+        f"You have answered every question in “{THANKS_TITLE}”. Thank you! /consultations shows what else is open."
+    ]
     assert HINT not in "\n".join(telegram.texts(CHAT))
 
 
@@ -60,16 +62,16 @@ async def test_an_old_consent_button_sends_no_second_copy_of_the_question(telegr
     await telegram.send(CHAT, "/start", language_code="en")
     await telegram.press(CHAT, "English")
     first_consent = telegram.last_with_buttons(CHAT)
-    await telegram.send(CHAT, "/start")                       # a second consent message, as people do
-    await telegram.press(CHAT, "✅")                           # agree under the second one
+    await telegram.send(CHAT, "/start")  # a second consent message, as people do
+    await telegram.press(CHAT, "✅")  # agree under the second one
     assert "How old are you?" in telegram.texts(CHAT)[-1]
     before = len(telegram.messages(CHAT))
-    await telegram.press(CHAT, "✅", message=first_consent)   # then under the first one
-    assert len(telegram.messages(CHAT)) == before             # no second copy of question 1
+    await telegram.press(CHAT, "✅", message=first_consent)  # then under the first one
+    assert len(telegram.messages(CHAT)) == before  # no second copy of question 1
     assert telegram.fake.callback_answers(CHAT)[-1]["text"] == "You have already agreed. ✓"
     keyboards = live_keyboards(telegram, CHAT)
     assert len(keyboards) == 1 and "How old are you?" in keyboards[0], keyboards
-    await telegram.press(CHAT, index=0)                       # and the conversation goes on
+    await telegram.press(CHAT, index=0)  # and the conversation goes on
     assert "What do you think of this proposal?" in telegram.texts(CHAT)[-1]
     assert await count(db, Enrolment) == 1
 
@@ -79,8 +81,7 @@ async def test_a_link_to_nothing_lists_what_is_open(telegram, demo, no_errors):
     before = len(telegram.messages(CHAT))
     await telegram.send(CHAT, "/start no-such-consultation")
     [reply] = telegram.messages(CHAT)[before:]
-    assert reply["text"] == ("This consultation link is not valid any more.\n\n"
-                             "Open consultations — choose one:")
+    assert reply["text"] == ("This consultation link is not valid any more.\n\nOpen consultations — choose one:")
     assert [b["text"] for row in reply["buttons"] for b in row] == [f"▶ {THANKS_TITLE}"]
     # first contact through a dead link: the notice, the greeting and the languages
     await telegram.send(OTHER, "/start no-such-consultation", language_code="de")
@@ -107,13 +108,14 @@ async def test_up_to_three_refuses_the_fourth_tick_at_once(telegram, db, no_erro
     assert answer["text"] == "You can choose up to 3 options. Untick one first." and answer["show_alert"]
     ticked = [b["text"] for b in t.buttons(CHAT) if b["text"].startswith("☑️")]
     assert ticked == ["☑️ Hard to get to", "☑️ Nothing to do there", "☑️ Dirty"]  # the fourth is not ticked
-    await t.press(CHAT, "Dirty")                              # untick one, then the fourth fits
+    await t.press(CHAT, "Dirty")  # untick one, then the fourth fits
     await t.press(CHAT, "No benches")
     await t.press(CHAT, "Done")
     assert "What would you do on a renewed riverside?" in t.texts(CHAT)[-1]
     async with db.session() as s:
-        barriers = (await s.execute(select(Answer.value).join(Item, Item.id == Answer.item_id)
-                                    .where(Item.key == "barriers"))).scalar_one()
+        barriers = (
+            await s.execute(select(Answer.value).join(Item, Item.id == Answer.item_id).where(Item.key == "barriers"))
+        ).scalar_one()
         assert len(barriers) == 3
 
 
@@ -124,11 +126,13 @@ async def test_first_contact_is_greeted_in_the_apps_language(telegram, demo, no_
     await telegram.send(CHAT, "/start", language_code="uk")
     uk = translator("uk")
     text = telegram.last(CHAT)["text"]
-    greeting = uk._("Hello! I am viche, the bot of public consultations: you answer a few questions and say what "
-                    "you think of proposals, anonymously.")
+    greeting = uk._(
+        "Hello! I am viche, the bot of public consultations: you answer a few questions and say what "
+        "you think of proposals, anonymously."
+    )
     assert text == f"👋 {greeting}\n\n{uk._('Choose your language:')}" and "Hello" not in greeting
     await telegram.press(CHAT, "Українська")
-    await telegram.send(CHAT, "/language")                   # later, no greeting: they know the bot
+    await telegram.send(CHAT, "/language")  # later, no greeting: they know the bot
     assert telegram.last(CHAT)["text"] == uk._("Choose your language:")
 
 
@@ -148,7 +152,7 @@ async def test_the_proposals_of_one_item_are_one_question(telegram, demo, no_err
         assert later.startswith("What do you think of this proposal?\n\n“") and "Question" not in later
     await telegram.press(CHAT, "👍")
     await telegram.press(CHAT, "Skip")
-    assert telegram.texts(CHAT)[-1].startswith("Question 3 of 3\n\n")   # the pairs: the next question
+    assert telegram.texts(CHAT)[-1].startswith("Question 3 of 3\n\n")  # the pairs: the next question
 
 
 def test_english_texts_use_english_quotation_marks():
@@ -171,14 +175,33 @@ def test_english_texts_use_english_quotation_marks():
 
 async def test_forged_buttons_before_consent_get_a_clear_answer(telegram, demo, db, no_errors):
     await telegram.send(CHAT, "/start", language_code="en")
-    await telegram.press(CHAT, "English")                     # the consent question, not answered
+    await telegram.press(CHAT, "English")  # the consent question, not answered
     consent = telegram.last_with_buttons(CHAT)
     sent = len(telegram.fake.sent_messages(CHAT))
-    for data in ("cx:1", "np:1", "pf:age_band:0", "pn:region", "a:1:1", "x:1", "s:1:3", "m:1:1", "md:1:1",
-                 "bd:1:1", "v:1:agree", "q:1:agree:like_it", "qs:1:agree", "p:abc:left", "pu:abc", "pr:abc:both"):
+    for data in (
+        "cx:1",
+        "np:1",
+        "pf:age_band:0",
+        "pn:region",
+        "a:1:1",
+        "x:1",
+        "s:1:3",
+        "m:1:1",
+        "md:1:1",
+        "bd:1:1",
+        "v:1:agree",
+        "q:1:agree:like_it",
+        "qs:1:agree",
+        "p:abc:left",
+        "pu:abc",
+        "pr:abc:both",
+    ):
         toast = await forge_press(telegram, CHAT, data, consent)
-        assert toast in ("This button is no longer active.", "You have already answered this one.",
-                         "Please read and accept the consultation's terms first: /start shows them."), (data, toast)
+        assert toast in (
+            "This button is no longer active.",
+            "You have already answered this one.",
+            "Please read and accept the consultation's terms first: /start shows them.",
+        ), (data, toast)
     assert len(telegram.fake.sent_messages(CHAT)) == sent
     assert await count(db, Answer) == 0
     async with db.session() as s:
@@ -207,9 +230,12 @@ async def test_a_closed_consultation_takes_no_one_in(telegram, demo, db, http, n
     assert await count(db, Enrolment, Enrolment.consented_at.is_not(None)) == 0
     # the API itself, for any front end
     pid = (await http.post("/participant/identify", json={"channel": "telegram", "external_id": "77"})).json()["id"]
-    for path, body in (("enrol", {"slug": demo}), ("consent", {"slug": demo}),
-                       ("profile", {"slug": demo, "field": "age_band", "value": None}),
-                       ("awaiting", {"slug": demo, "awaiting": None})):
+    for path, body in (
+        ("enrol", {"slug": demo}),
+        ("consent", {"slug": demo}),
+        ("profile", {"slug": demo, "field": "age_band", "value": None}),
+        ("awaiting", {"slug": demo, "awaiting": None}),
+    ):
         response = await http.post(f"/participant/{pid}/{path}", json=body)
         assert response.status_code == 409 and response.json()["error"]["code"] == "not_open", (path, response.text)
     assert await count(db, Enrolment) == enrolled
@@ -224,9 +250,16 @@ async def test_fifty_concurrent_requests_for_one_person_make_one_row(http, demo,
     warm = (await http.post("/participant/identify", json={"channel": "telegram", "external_id": "49"})).json()["id"]
     assert (await http.post(f"/participant/{warm}/consent", params={"next": demo}, json={"slug": demo})).is_success
     pid = (await http.post("/participant/identify", json={"channel": "telegram", "external_id": "50"})).json()["id"]
-    responses = await asyncio.gather(*(
-        http.post(f"/participant/{pid}/{route}", params={"next": demo, "lang": "en"} if route == "consent" else None,
-                  json={"slug": demo, "source": "poster"}) for _ in range(50)))
+    responses = await asyncio.gather(
+        *(
+            http.post(
+                f"/participant/{pid}/{route}",
+                params={"next": demo, "lang": "en"} if route == "consent" else None,
+                json={"slug": demo, "source": "poster"},
+            )
+            for _ in range(50)
+        )
+    )
     assert [r.status_code for r in responses if r.status_code >= 300] == [], responses[0].text
     assert await count(db, Enrolment, Enrolment.participant_id == pid) == 1
     async with db.session() as s:
@@ -244,15 +277,28 @@ async def test_a_proposal_of_invisible_characters_is_too_short(telegram, db, htt
     await telegram.send(CHAT, f"/start {slug}", language_code="en")
     await telegram.press(CHAT, "English")
     await telegram.press(CHAT, "✅")
-    for label in ("18-24", "rather not say", "A few times a year", "Hard to get to", "Done", "Go for walks",
-                  "Done", "2", "Skip", "👍", "Skip", "Add my own proposal"):
+    for label in (
+        "18-24",
+        "rather not say",
+        "A few times a year",
+        "Hard to get to",
+        "Done",
+        "Go for walks",
+        "Done",
+        "2",
+        "Skip",
+        "👍",
+        "Skip",
+        "Add my own proposal",
+    ):
         await telegram.press(CHAT, label)
     for text in ("\u200b" * 15, "\u200b\u200c\u200d\u2060\ufeff" * 10, "a\u200bb\u200bc \u200b d e f g h i"):
         await telegram.send(CHAT, text)
-        assert re.fullmatch(r"A proposal needs 12 to 280 characters; yours has \d\. Please try again\.",
-                            telegram.texts(CHAT)[-1]), telegram.texts(CHAT)[-1]
+        assert re.fullmatch(
+            r"A proposal needs 12 to 280 characters; yours has \d\. Please try again\.", telegram.texts(CHAT)[-1]
+        ), telegram.texts(CHAT)[-1]
     assert await count(db, Proposal, Proposal.status == "pending") == 0
-    await telegram.send(CHAT, "Plant \u200bwillows along the banks")   # visible enough, kept as written
+    await telegram.send(CHAT, "Plant \u200bwillows along the banks")  # visible enough, kept as written
     async with db.session() as s:
         [pending] = (await s.execute(select(Proposal.text).where(Proposal.status == "pending"))).scalars().all()
     assert pending == {"en": "Plant \u200bwillows along the banks"}
@@ -271,7 +317,7 @@ async def test_a_why_tapped_twice_at_once_shows_the_next_proposal_once(telegram,
     await telegram.fake.press_button(CHAT, why["message_id"], data)
     await telegram.settle()
     await telegram.settle()
-    assert len(telegram.messages(CHAT)) == before + 1          # the next proposal, once
+    assert len(telegram.messages(CHAT)) == before + 1  # the next proposal, once
     assert len(live_keyboards(telegram, CHAT)) == 1
     assert [a["text"] for a in telegram.fake.callback_answers(CHAT)[-2:]].count("Already recorded. ✓") == 1
     async with db.session() as s:

@@ -1,5 +1,6 @@
 """The API's cache of consultations: a stale row is re-read by one request at a time, and an organiser's change
 is never hidden by an older read that was under way."""
+
 from __future__ import annotations
 
 import asyncio
@@ -10,18 +11,18 @@ from api import content_cache
 from storage.models import Consultation
 
 
-def _consultation_reads(db) -> list[str]:  # noqa: ANN001
+def _consultation_reads(db) -> list[str]:
     reads: list[str] = []
 
     @event.listens_for(db.engine.sync_engine, "before_cursor_execute")
-    def _count(_conn, _cursor, statement, *_):  # noqa: ANN001, ANN202
+    def _count(_conn, _cursor, statement, *_):
         if "FROM consultation" in statement:
             reads.append(statement)
 
     return reads
 
 
-async def _cache(api_app, slug: str):  # noqa: ANN001, ANN202
+async def _cache(api_app, slug: str):
     cache = api_app.state.content  # the app's, as its routes reach it (api.deps.content_cache)
     cache.consultation_changed(slug)  # nothing kept from a read before the test
     return cache
@@ -47,7 +48,7 @@ async def test_a_change_made_while_a_read_is_under_way_is_seen_next(db, api_app,
     # below, once the read is over: to the read it makes no difference, it had its snapshot.
     told: list[bool] = []
 
-    def _organiser_closes(_conn, _cursor, statement, *_):  # noqa: ANN001, ANN202
+    def _organiser_closes(_conn, _cursor, statement, *_):
         if "FROM consultation" in statement and not told:
             told.append(True)
             cache.consultation_changed(demo)

@@ -1,5 +1,6 @@
 """Two citizens, one in Ukrainian and one in English, answer the demo consultation end to end in Telegram:
 the real dispatcher, the fake Bot API over real HTTP, the real API and database."""
+
 from __future__ import annotations
 
 from sqlalchemy import func, select
@@ -17,15 +18,15 @@ async def walk_demo(telegram, chat: int, language_code: str, choose_language: st
     # The language Telegram reports comes first, marked.
     assert picker["buttons"][0][0]["text"].startswith("✓ ")
     await telegram.press(chat, choose_language)
-    await telegram.press(chat, "✅")                       # consent
-    await telegram.press(chat, index=1)                    # age: second option
-    for _ in range(3):                                     # three proposals, each with the "why?" follow-up
+    await telegram.press(chat, "✅")  # consent
+    await telegram.press(chat, index=1)  # age: second option
+    for _ in range(3):  # three proposals, each with the "why?" follow-up
         await telegram.press(chat, "👍")
         await telegram.press(chat, index=0)
-    await telegram.press(chat, "🅰")                        # three pairs
+    await telegram.press(chat, "🅰")  # three pairs
     await telegram.press(chat, "🅱")
-    await telegram.press(chat, index=2)                    # "can't decide" …
-    await telegram.press(chat, index=0)                    # … with a reason
+    await telegram.press(chat, index=2)  # "can't decide" …
+    await telegram.press(chat, index=0)  # … with a reason
     return picker_text
 
 
@@ -39,8 +40,12 @@ async def test_two_citizens_complete_the_demo(telegram, db, demo):
     assert uk_picker.endswith("\n\n" + uk._("Choose your language:")) and "Choose your language:" not in uk_picker
     assert any("Молодь і місто" in t for t in uk_texts)
     assert "Скільки вам років?" in "\n".join(uk_texts)
-    thanks = uk.n_("Thank you! You gave {n} answer in «{title}».", "Thank you! You gave {n} answers in «{title}».",
-                   7, title="Молодь і місто")
+    thanks = uk.n_(
+        "Thank you! You gave {n} answer in «{title}».",
+        "Thank you! You gave {n} answers in «{title}».",
+        7,
+        title="Молодь і місто",
+    )
     assert thanks in uk_texts[-1] and "Thank you" not in thanks
     assert en_picker.endswith("\n\nChoose your language:")
     assert "How old are you?" in "\n".join(en_texts)
@@ -61,7 +66,9 @@ async def test_two_citizens_complete_the_demo(telegram, db, demo):
         assert {r for o, r in pairs if o == "cant_decide"} == {"both"}
         languages = set((await s.execute(select(Participant.language))).scalars())
         assert languages == {"uk", "en"}
-        assert await s.scalar(select(func.count()).select_from(Enrolment).where(Enrolment.completed_at.is_not(None))) == 2
+        assert (
+            await s.scalar(select(func.count()).select_from(Enrolment).where(Enrolment.completed_at.is_not(None))) == 2
+        )
 
 
 async def test_a_button_tapped_twice_at_once_votes_once(telegram, db, demo):
@@ -76,7 +83,7 @@ async def test_a_button_tapped_twice_at_once_votes_once(telegram, db, demo):
     await telegram.fake.press_button(EN, question["message_id"], data)
     await telegram.settle()
     await telegram.settle()
-    assert len(telegram.messages(EN)) == before + 1          # the next question, once
+    assert len(telegram.messages(EN)) == before + 1  # the next question, once
     toasts = [a["text"] for a in telegram.fake.callback_answers(EN)[-2:]]
     assert sorted(toasts) == ["Already recorded. ✓", "Saved ✓"]
     async with db.session() as s:
@@ -99,8 +106,13 @@ async def test_help_and_unknown_commands(telegram, demo):
     await telegram.send(UK, "/help")
     help_text = telegram.texts(UK)[-1]
     # every command of the menu, privacy rights included, with its Ukrainian description
-    for command, description in (("/start", "Продовжити"), ("/language", "мову"), ("/mydata", "Ваші дані"),
-                                 ("/forget", "Видалити"), ("/digests", "")):
+    for command, description in (
+        ("/start", "Продовжити"),
+        ("/language", "мову"),
+        ("/mydata", "Ваші дані"),
+        ("/forget", "Видалити"),
+        ("/digests", ""),
+    ):
         assert command in help_text and description in help_text, (command, help_text)
     await telegram.send(UK, "/launch city-youth")
     assert "/help" in telegram.texts(UK)[-1]

@@ -1,6 +1,7 @@
 """The example consultation (every item kind, a profile, branches) completed in Telegram through the real
 dispatcher, with a deep link that records its outreach source, a citizen proposal, a refused over-budget
 pick, a place with a comment — and progress that survives a restart of the whole process."""
+
 from __future__ import annotations
 
 from sqlalchemy import func, select
@@ -16,8 +17,9 @@ CHAT = 7001
 
 async def load_example(db) -> str:
     async with db.session() as session:
-        consultation = await save_definition(session, read_definition(repo_root() / "examples" / "riverside.yaml"),
-                                             status="open")
+        consultation = await save_definition(
+            session, read_definition(repo_root() / "examples" / "riverside.yaml"), status="open"
+        )
     return consultation.slug
 
 
@@ -31,18 +33,18 @@ async def test_the_example_consultation_end_to_end(telegram, db, api_app):
     assert "How old are you?" in t.texts(CHAT)[-1]
     await t.press(CHAT, "18-24")
     assert "region" in t.texts(CHAT)[-1], t.texts(CHAT)
-    await t.press(CHAT, "rather not say")                     # profile questions are skippable
+    await t.press(CHAT, "rather not say")  # profile questions are skippable
     # single choice "rarely" opens the multi-choice branch on barriers
     await t.press(CHAT, "A few times a year")
     assert "What keeps you from going more often?" in t.texts(CHAT)[-1]
-    await t.press(CHAT, "Hard to get to")                     # toggles: the keyboard is edited in place
+    await t.press(CHAT, "Hard to get to")  # toggles: the keyboard is edited in place
     await t.press(CHAT, "Dirty")
     assert [b["text"] for b in t.buttons(CHAT) if b["text"].startswith("☑️")] == ["☑️ Hard to get to", "☑️ Dirty"]
     await t.press(CHAT, "Done")
-    await t.press(CHAT, "Go for walks")                       # activities
+    await t.press(CHAT, "Go for walks")  # activities
     await t.press(CHAT, "Done")
     assert "How safe do you feel" in t.texts(CHAT)[-1] and "1 — Not safe at all" in t.texts(CHAT)[-1]
-    await t.press(CHAT, "2")                                  # scale 2 opens the free-text branch
+    await t.press(CHAT, "2")  # scale 2 opens the free-text branch
     assert "What exactly makes you feel unsafe?" in t.texts(CHAT)[-1]
     await t.send(CHAT, "No lights\u202e at all\x07 near the bridge")
     # proposals: vote, qualify, and add one of our own
@@ -59,7 +61,7 @@ async def test_the_example_consultation_end_to_end(telegram, db, api_app):
     for _ in range(4):
         await t.press(CHAT, "👎")
         await t.press(CHAT, "Skip")
-    for _ in range(6):                                        # pairs
+    for _ in range(6):  # pairs
         await t.press(CHAT, "🅰")
     # budget: pontoon + lights + playground = 2 030 000 > 2 000 000 is refused
     assert "You have 2,000,000 hryvnias" in t.texts(CHAT)[-1]
@@ -74,7 +76,7 @@ async def test_the_example_consultation_end_to_end(telegram, db, api_app):
     assert "Send the location" in t.texts(CHAT)[-1]
     await t.share_location(CHAT, 46.9659, 31.9974)
     await t.send(CHAT, "The stairs by the bridge are broken")
-    await t.press(CHAT, "Skip")                               # anything else? (optional free text)
+    await t.press(CHAT, "Skip")  # anything else? (optional free text)
     assert "Thank you!" in t.texts(CHAT)[-1]
 
     async with db.session() as s:
@@ -84,7 +86,7 @@ async def test_the_example_consultation_end_to_end(telegram, db, api_app):
         assert participant.age_band == "18-24" and participant.region is None
         answers = {a.item_id: a for a in (await s.execute(select(Answer))).scalars()}
         values = [a.value for a in answers.values()]
-        assert "No lights\u202e at all near the bridge" in values          # control character dropped
+        assert "No lights\u202e at all near the bridge" in values  # control character dropped
         place = next(v for v in values if isinstance(v, dict))
         assert place == {"latitude": 46.9659, "longitude": 31.9974, "comment": "The stairs by the bridge are broken"}
         assert await s.scalar(select(func.count()).select_from(ProposalVote)) == 5
@@ -92,8 +94,15 @@ async def test_the_example_consultation_end_to_end(telegram, db, api_app):
         pending = (await s.execute(select(Proposal).where(Proposal.status == "pending"))).scalars().all()
         assert [p.text for p in pending] == [{"en": "Put floating gardens on the river near the old port"}]
         assert pending[0].author_id == participant.id
-        budget = next(a for a in answers.values() if isinstance(a.value, list) and len(a.value) == 2
-                      and a.option_id is None and a.value != [] and a.item_id != min(answers))
+        budget = next(
+            a
+            for a in answers.values()
+            if isinstance(a.value, list)
+            and len(a.value) == 2
+            and a.option_id is None
+            and a.value != []
+            and a.item_id != min(answers)
+        )
         assert budget is not None
 
 

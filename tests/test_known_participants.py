@@ -1,4 +1,5 @@
 """The bot's memory of who is behind a Telegram id (bot/flows/known.py): fresh for a while, then asked again."""
+
 from __future__ import annotations
 
 import asyncio

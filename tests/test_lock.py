@@ -3,6 +3,7 @@ in is pinned in the committed lock, and the environment running the tests holds 
 
 A dependency added to pyproject.toml without `make lock` fails here instead of installing whatever the package
 index serves that day."""
+
 from __future__ import annotations
 
 import re

@@ -1,4 +1,5 @@
 """The Alembic migrations build exactly the tables the models describe, on SQLite and PostgreSQL."""
+
 from __future__ import annotations
 
 from alembic.autogenerate import compare_metadata
@@ -11,7 +12,7 @@ from storage.db import Database
 async def test_migrations_match_the_models(database_url):
     db = Database(database_url)
 
-    def diff(connection):  # noqa: ANN001, ANN202
+    def diff(connection):
         return compare_metadata(MigrationContext.configure(connection), SQLModel.metadata)
 
     async with db.engine.connect() as conn:

@@ -1,6 +1,7 @@
 """Every page `viche run` serves works without internet: /docs (Swagger UI), /redoc and the sandbox chat page,
 in headless Chromium with every request to another host than the server cut off (and counted). ReDoc 2 shows
 its logo from cdn.redoc.ly whatever its options: the pages' Content-Security-Policy keeps the browser from asking."""
+
 from __future__ import annotations
 
 import os
@@ -8,9 +9,9 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from core.settings import Settings
 from tests.test_sandbox_demo_browser import ARGS, CHROMIUM, free_port
 from viche.runner import started
-from core.settings import Settings
 
 pytestmark = [
     pytest.mark.browser,
@@ -28,7 +29,7 @@ async def test_docs_redoc_and_the_sandbox_load_nothing_from_another_host(databas
             context = await browser.new_context()
             elsewhere: list[str] = []
 
-            async def only_this_server(route) -> None:  # noqa: ANN001
+            async def only_this_server(route) -> None:
                 if urlsplit(route.request.url).hostname == "127.0.0.1":
                     await route.continue_()
                 else:  # the network is cut off: record the attempt, fail it as a dead network would

@@ -1,4 +1,5 @@
 """The bot-facing API: identity, consent, answers, idempotency, errors."""
+
 from __future__ import annotations
 
 import asyncio
@@ -9,7 +10,9 @@ from storage.models import Answer, Contact, PairPrompt, Participant, Proposal, P
 
 
 async def _ready(http, slug: str, external_id: str = "42") -> str:
-    participant = (await http.post("/participant/identify", json={"channel": "telegram", "external_id": external_id})).json()
+    participant = (
+        await http.post("/participant/identify", json={"channel": "telegram", "external_id": external_id})
+    ).json()
     assert (await http.post(f"/participant/{participant['id']}/consent", json={"slug": slug})).status_code == 200
     return participant["id"]
 
@@ -25,8 +28,11 @@ async def test_identify_is_stable_and_keeps_the_chat_id_apart(http, db):
 
 
 async def test_without_the_service_token_nothing_is_served(http):
-    response = await http.post("/participant/identify", json={"channel": "telegram", "external_id": "7"},
-                               headers={"Authorization": "Bearer wrong"})
+    response = await http.post(
+        "/participant/identify",
+        json={"channel": "telegram", "external_id": "7"},
+        headers={"Authorization": "Bearer wrong"},
+    )
     assert response.status_code == 401
     assert response.json()["error"]["code"] == "unauthorized"
 
@@ -71,8 +77,9 @@ async def test_next_walks_the_demo_and_answers_are_idempotent(http, db, demo):
 async def test_identical_votes_at_the_same_moment_store_one(http, db, demo):
     pid = await _ready(http, demo)
     screen = (await http.get(f"/participant/{pid}/next", params={"slug": demo})).json()
-    await http.post(f"/participant/{pid}/answers", json={"item_id": screen["item"]["id"],
-                                                        "option_id": screen["options"][0]["id"]})
+    await http.post(
+        f"/participant/{pid}/answers", json={"item_id": screen["item"]["id"], "option_id": screen["options"][0]["id"]}
+    )
     screen = (await http.get(f"/participant/{pid}/next", params={"slug": demo})).json()
     vote = {"proposal_id": screen["proposal"]["id"], "choice": "agree"}
     responses = await asyncio.gather(*[http.post(f"/participant/{pid}/votes", json=vote) for _ in range(5)])
@@ -89,17 +96,21 @@ async def test_a_pair_token_counts_once(http, db, demo):
         if screen["item"]["kind"] == "pairs":
             break
         if screen["item"]["kind"] == "single_choice":
-            await http.post(f"/participant/{pid}/answers", json={"item_id": screen["item"]["id"],
-                                                                "option_id": screen["options"][0]["id"]})
+            await http.post(
+                f"/participant/{pid}/answers",
+                json={"item_id": screen["item"]["id"], "option_id": screen["options"][0]["id"]},
+            )
         else:
-            await http.post(f"/participant/{pid}/votes", json={"proposal_id": screen["proposal"]["id"],
-                                                              "choice": "neutral"})
+            await http.post(
+                f"/participant/{pid}/votes", json={"proposal_id": screen["proposal"]["id"], "choice": "neutral"}
+            )
     token = screen["pair"]["token"]
     # The same pair stays on screen until answered.
     again = (await http.get(f"/participant/{pid}/next", params={"slug": demo})).json()
     assert again["pair"]["token"] == token
-    results = await asyncio.gather(*[http.post(f"/participant/{pid}/pairs/{token}", json={"outcome": "left"})
-                                     for _ in range(4)])
+    results = await asyncio.gather(
+        *[http.post(f"/participant/{pid}/pairs/{token}", json={"outcome": "left"}) for _ in range(4)]
+    )
     assert sum(r.json()["created"] for r in results) == 1
     assert (await http.post(f"/participant/{pid}/pairs/{token}", json={"outcome": "right"})).status_code == 409
     # Until the pool runs out or max_pairs is reached, no pair comes back.
@@ -132,8 +143,11 @@ async def test_writes_for_an_unknown_participant_are_404_and_without_consent_409
     answer = {"item_id": question["item"]["id"], "option_id": question["options"][0]["id"]}
     async with db.session() as s:
         proposal_id = (await s.execute(select(Proposal.id).where(Proposal.status == "accepted"))).scalars().first()
-    writes = [("answers", answer), ("votes", {"proposal_id": proposal_id, "choice": "agree"}),
-              ("pairs/forged-token", {"outcome": "left"})]
+    writes = [
+        ("answers", answer),
+        ("votes", {"proposal_id": proposal_id, "choice": "agree"}),
+        ("pairs/forged-token", {"outcome": "left"}),
+    ]
     for path, body in writes:
         response = await http.post(f"/participant/unknown/{path}", json=body, params={"next": demo})
         assert response.status_code == 404, (path, response.text)
@@ -162,7 +176,9 @@ async def test_a_write_answered_with_an_error_stores_nothing(http, db, demo):
     async with db.session() as s:
         assert await s.scalar(select(func.count()).select_from(Answer)) == 0
     stored = await http.post(f"/participant/{pid}/answers", json=body, params={"next": demo, "lang": "en"})
-    assert stored.status_code == 200 and stored.json()["created"] and stored.json()["next"]["item"]["kind"] == "proposal"
+    assert (
+        stored.status_code == 200 and stored.json()["created"] and stored.json()["next"]["item"]["kind"] == "proposal"
+    )
     async with db.session() as s:
         assert await s.scalar(select(func.count()).select_from(Answer)) == 1
 
@@ -171,8 +187,9 @@ async def test_a_pair_served_with_a_write_is_committed_with_it(http, db, demo):
     # The screen after the last statement is a pair: its token, served in the vote's transaction, must work
     # in the next request.
     pid, answer = await _ready_with_first_answer(http, demo)
-    screen = (await http.post(f"/participant/{pid}/answers", json=answer,
-                              params={"next": demo, "lang": "en"})).json()["next"]
+    screen = (await http.post(f"/participant/{pid}/answers", json=answer, params={"next": demo, "lang": "en"})).json()[
+        "next"
+    ]
     while screen["item"]["kind"] == "proposal":
         vote = {"proposal_id": screen["proposal"]["id"], "choice": "agree", "qualification": "like_it"}
         response = await http.post(f"/participant/{pid}/votes", json=vote, params={"next": demo, "lang": "en"})
@@ -190,11 +207,17 @@ async def test_the_why_after_a_vote_qualifies_the_pressers_own_vote_and_nothing_
     # The "why?" press has a route of its own: it gives the participant's existing vote its qualification. A
     # forged press (another participant's, a choice never made) qualifies nothing and casts no vote.
     voter, answer = await _ready_with_first_answer(http, demo)
-    screen = (await http.post(f"/participant/{voter}/answers", json=answer,
-                              params={"next": demo, "lang": "en"})).json()["next"]
+    screen = (
+        await http.post(f"/participant/{voter}/answers", json=answer, params={"next": demo, "lang": "en"})
+    ).json()["next"]
     proposal_id = screen["proposal"]["id"]
-    voted = (await http.post(f"/participant/{voter}/votes", json={"proposal_id": proposal_id, "choice": "agree"},
-                             params={"next": demo, "lang": "en"})).json()
+    voted = (
+        await http.post(
+            f"/participant/{voter}/votes",
+            json={"proposal_id": proposal_id, "choice": "agree"},
+            params={"next": demo, "lang": "en"},
+        )
+    ).json()
     assert voted["created"] and voted["asks_qualification"] and voted["next"] is None  # the "why?" comes first
     path = f"/participant/{{}}/votes/{proposal_id}/qualification"
     stranger = await _ready(http, demo, external_id="43")
@@ -206,14 +229,17 @@ async def test_the_why_after_a_vote_qualifies_the_pressers_own_vote_and_nothing_
     assert not_a_reason.status_code == 400 and not_a_reason.json()["error"]["code"] == "invalid_qualification"
     async with db.session() as s:
         assert (await s.execute(select(ProposalVote.participant_id, ProposalVote.qualification))).all() == [
-            (voter, None)]
-    why = await http.post(path.format(voter), json={"choice": "agree", "qualification": "like_it"},
-                          params={"next": demo, "lang": "en"})
+            (voter, None)
+        ]
+    why = await http.post(
+        path.format(voter), json={"choice": "agree", "qualification": "like_it"}, params={"next": demo, "lang": "en"}
+    )
     assert why.status_code == 200 and why.json()["qualified_now"] and why.json()["next"]["status"] == "item"
     again = await http.post(path.format(voter), json={"choice": "agree", "qualification": "like_it"})
     assert again.status_code == 200 and not again.json()["qualified_now"]
     another = await http.post(path.format(voter), json={"choice": "agree", "qualification": "doable"})
     assert another.status_code == 409 and another.json()["error"]["code"] == "already_qualified"
     async with db.session() as s:
-        assert (await s.execute(select(ProposalVote.participant_id, ProposalVote.choice,
-                                       ProposalVote.qualification))).all() == [(voter, "agree", "like_it")]
+        assert (
+            await s.execute(select(ProposalVote.participant_id, ProposalVote.choice, ProposalVote.qualification))
+        ).all() == [(voter, "agree", "like_it")]

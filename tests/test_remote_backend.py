@@ -1,4 +1,5 @@
 """The bot's client for an API running apart (VICHE_API_URL): real HTTP to the real app."""
+
 from __future__ import annotations
 
 import socket

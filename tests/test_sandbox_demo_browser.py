@@ -1,5 +1,6 @@
 """`viche run` without a token: the sandbox page in headless Chromium (Debian's package, driven by
 Playwright with the system browser), where a person completes the demo consultation."""
+
 from __future__ import annotations
 
 import asyncio
@@ -8,12 +9,19 @@ import socket
 
 import pytest
 
-from viche.runner import started
 from core.settings import Settings
+from viche.runner import started
 
 CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run"]
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 
 pytestmark = [
     pytest.mark.browser,

@@ -1,5 +1,6 @@
 """A newcomer in the sandbox page sees their Telegram id, becomes an organiser with one click (no restart, no
 digging in /mydata), and finds their chat again after `viche run` restarts."""
+
 from __future__ import annotations
 
 import os
@@ -7,10 +8,10 @@ import os
 import pytest
 from sqlalchemy import select
 
+from core.settings import Settings
 from storage.models_organiser import Organiser
 from tests.test_sandbox_demo_browser import ARGS, CHROMIUM, free_port
 from viche.runner import started
-from core.settings import Settings
 
 pytestmark = [
     pytest.mark.browser,
@@ -79,9 +80,17 @@ async def test_the_organiser_offer_needs_a_database_of_its_own(database_url):
     """A sandbox whose API runs elsewhere cannot record a grant: the page does not offer it."""
     import httpx
 
-    settings = Settings(database_url=database_url, port=free_port(), bot_token=None, api_url="http://127.0.0.1:9",
-                        service_token="shared", _env_file=None)
+    settings = Settings(
+        database_url=database_url,
+        port=free_port(),
+        bot_token=None,
+        api_url="http://127.0.0.1:9",
+        service_token="shared",
+        _env_file=None,
+    )
     async with started(settings) as running, httpx.AsyncClient(base_url=running.base_url) as client:
-        assert (await client.get("/sandbox/api/organiser", params={"chat_id": 5})).json() == \
-            {"available": False, "organiser": False}
+        assert (await client.get("/sandbox/api/organiser", params={"chat_id": 5})).json() == {
+            "available": False,
+            "organiser": False,
+        }
         assert (await client.post("/sandbox/api/organiser", json={"chat_id": 5})).status_code == 404

@@ -1,4 +1,5 @@
 """The ``viche`` command."""
+
 from __future__ import annotations
 
 import argparse
@@ -18,7 +19,7 @@ def _upgrade(url: str) -> None:
     upgrade(url)
 
 
-def _served_settings(args: argparse.Namespace):  # noqa: ANN202
+def _served_settings(args: argparse.Namespace):
     settings = get_settings()
     if args.host:
         settings.host = args.host
@@ -27,11 +28,13 @@ def _served_settings(args: argparse.Namespace):  # noqa: ANN202
     return settings
 
 
-SHARED_TOKEN_NEEDED = ("bot and API apart need the same VICHE_SERVICE_TOKEN on both sides: set it "
-                       "(e.g. to the output of `python -c 'import secrets; print(secrets.token_urlsafe(32))'`)")
+SHARED_TOKEN_NEEDED = (
+    "bot and API apart need the same VICHE_SERVICE_TOKEN on both sides: set it "
+    "(e.g. to the output of `python -c 'import secrets; print(secrets.token_urlsafe(32))'`)"
+)
 
 
-def _serve_until_interrupted(main) -> int:  # noqa: ANN001
+def _serve_until_interrupted(main) -> int:
     try:
         asyncio.run(main)
     except KeyboardInterrupt:
@@ -39,7 +42,7 @@ def _serve_until_interrupted(main) -> int:  # noqa: ANN001
     return 0
 
 
-def _without_shared_token(settings) -> bool:  # noqa: ANN001
+def _without_shared_token(settings) -> bool:
     from viche.runner import needs_shared_token
 
     if needs_shared_token(settings):
@@ -57,14 +60,16 @@ def _loopback(host: str) -> bool:
         return False
 
 
-def sandbox_refused(settings, allow_remote: bool) -> str | None:  # noqa: ANN001
+def sandbox_refused(settings, allow_remote: bool) -> str | None:
     """Why a sandbox must not listen where it was told to, if it must not. Its chat page and fake Bot API let
     whoever reaches them write as any Telegram id — an organiser's or an owner's included."""
     if settings.bot_token or allow_remote or _loopback(settings.host):
         return None
-    return (f"refusing to serve the sandbox (no VICHE_BOT_TOKEN) on {settings.host}: whoever reaches it can act as "
-            f"any Telegram user, organisers included. It listens on loopback (127.0.0.1, ::1) only; add "
-            f"--allow-remote-sandbox to listen on {settings.host} anyway")
+    return (
+        f"refusing to serve the sandbox (no VICHE_BOT_TOKEN) on {settings.host}: whoever reaches it can act as "
+        f"any Telegram user, organisers included. It listens on loopback (127.0.0.1, ::1) only; add "
+        f"--allow-remote-sandbox to listen on {settings.host} anyway"
+    )
 
 
 def cmd_run(args: argparse.Namespace) -> int:
@@ -117,7 +122,7 @@ def cmd_stats(args: argparse.Namespace) -> int:
     from storage.consultations import by_slug
     from viche.database import run_with_database
 
-    async def read(db) -> dict | None:  # noqa: ANN001
+    async def read(db) -> dict | None:
         async with db.session() as session:
             consultation = await by_slug(session, args.slug)
             return None if consultation is None else (await consultation_stats(session, consultation)).model_dump()
@@ -136,14 +141,21 @@ def parser() -> argparse.ArgumentParser:
     run = sub.add_parser("run", help="migrate, then start the API and the bot (sandbox without a token)")
     run.add_argument("--host")
     run.add_argument("--port", type=int)
-    run.add_argument("--webhook", metavar="URL",
-                     help="receive updates by webhook at this public HTTPS URL instead of polling")
-    run.add_argument("--allow-remote-sandbox", action="store_true",
-                     help="without a bot token, listen on a non-loopback --host anyway (whoever reaches the "
-                          "sandbox can act as any Telegram user)")
+    run.add_argument(
+        "--webhook", metavar="URL", help="receive updates by webhook at this public HTTPS URL instead of polling"
+    )
+    run.add_argument(
+        "--allow-remote-sandbox",
+        action="store_true",
+        help="without a bot token, listen on a non-loopback --host anyway (whoever reaches the "
+        "sandbox can act as any Telegram user)",
+    )
     run.set_defaults(func=cmd_run)
-    api = sub.add_parser("api", help="migrate, then start the API alone, for bots run apart (VICHE_API_URL); it "
-                                     "sends the digests and invitations and runs the housekeeping")
+    api = sub.add_parser(
+        "api",
+        help="migrate, then start the API alone, for bots run apart (VICHE_API_URL); it "
+        "sends the digests and invitations and runs the housekeeping",
+    )
     api.add_argument("--host")
     api.add_argument("--port", type=int)
     api.set_defaults(func=cmd_api)

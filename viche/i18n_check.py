@@ -21,6 +21,7 @@ numbers (Ukrainian form 0 also serves 21, 31 …).
 
 Exit status 0 when there is no problem, 1 otherwise; every problem is printed on its own line.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -33,10 +34,10 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from babel import Locale
 from babel.messages.catalog import Catalog, Message
 from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
 from babel.messages.frontend import parse_mapping_cfg
-from babel import Locale
 from babel.messages.pofile import read_po, write_po
 
 from bot.i18n import DOMAIN, FALLBACK, LOCALES_DIR, SUPPORTED
@@ -77,7 +78,8 @@ def extract_template(root: Path = ROOT) -> Catalog:
     method_map, options_map = _method_map(root)
     template = Catalog(project="viche", domain=DOMAIN)
     for filename, lineno, message, comments, context in extract_from_dir(
-            root, method_map, options_map, keywords=KEYWORDS):
+        root, method_map, options_map, keywords=KEYWORDS
+    ):
         template.add(message, None, [(filename, lineno)], auto_comments=comments, context=context)
     return template
 
@@ -129,14 +131,26 @@ def _singular_only_forms(catalog: Catalog) -> set[int]:
     except (ValueError, SyntaxError):
         return set()
     used: dict[int, set[int]] = {}
-    for n in range(0, 1001):
+    for n in range(1001):
         used.setdefault(plural(n), set()).add(n)
     return {form for form, numbers in used.items() if numbers == {1}}
 
 
 # Integers CLDR lists as samples beyond 0…1000 (French "many": 1 000 000, 2 000 000 …) and a few neighbours.
-CLDR_INTEGER_SAMPLES = (1_000_000, 1_000_001, 2_000_000, 3_000_000, 10_000_000, 100_000_000, 1_000_000_000,
-                        10_000, 100_000, 1_000_000_000_000, 1_000_000_000_011, 1_000_000_000_021)
+CLDR_INTEGER_SAMPLES = (
+    1_000_000,
+    1_000_001,
+    2_000_000,
+    3_000_000,
+    10_000_000,
+    100_000_000,
+    1_000_000_000,
+    10_000,
+    100_000,
+    1_000_000_000_000,
+    1_000_000_000_011,
+    1_000_000_000_021,
+)
 
 
 def plural_rule_mismatch(locale: str, expression: str, num_plurals: int) -> str | None:
@@ -159,18 +173,20 @@ def plural_rule_mismatch(locale: str, expression: str, num_plurals: int) -> str 
         if not 0 <= form < num_plurals:
             return f"n = {n} gives form {form}, but nplurals is {num_plurals}"
         if form_of.setdefault(cat, form) != form:
-            return (f"CLDR's category '{cat}' takes form {form_of[cat]} for some numbers and form {form} for "
-                    f"n = {n}")
+            return f"CLDR's category '{cat}' takes form {form_of[cat]} for some numbers and form {form} for n = {n}"
         if category_of.setdefault(form, cat) != cat:
             return f"form {form} serves CLDR's '{category_of[form]}' and '{cat}' (n = {n})"
     if len(category_of) != num_plurals:
-        return (f"nplurals is {num_plurals}, but CLDR's integers fall into {len(form_of)} categories "
-                f"({', '.join(sorted(form_of))})")
+        return (
+            f"nplurals is {num_plurals}, but CLDR's integers fall into {len(form_of)} categories "
+            f"({', '.join(sorted(form_of))})"
+        )
     return None
 
 
-def message_problems(where: str, locale: str, source: Message, entry: Message | None,
-                     singular_only: set[int], num_plurals: int) -> list[Problem]:
+def message_problems(
+    where: str, locale: str, source: Message, entry: Message | None, singular_only: set[int], num_plurals: int
+) -> list[Problem]:
     ids = _ids(source)
     key = ids[0]
     if entry is None:
@@ -179,13 +195,15 @@ def message_problems(where: str, locale: str, source: Message, entry: Message | 
     if entry.fuzzy:
         problems.append(Problem(where, "fuzzy", key, "review the translation and remove the fuzzy flag"))
     if _ids(entry) != ids:
-        problems.append(Problem(where, "missing", key, "the catalog has an outdated plural text "
-                                                       "(run `make i18n`, then translate)"))
+        problems.append(
+            Problem(where, "missing", key, "the catalog has an outdated plural text (run `make i18n`, then translate)")
+        )
         return problems
     strings = _strings(entry)
     if len(ids) > 1 and len(strings) != num_plurals:
-        problems.append(Problem(where, "untranslated", key, f"{len(strings)} plural forms, the language has "
-                                                            f"{num_plurals}"))
+        problems.append(
+            Problem(where, "untranslated", key, f"{len(strings)} plural forms, the language has {num_plurals}")
+        )
     empty = [index for index, text in enumerate(strings) if not text]
     if empty:
         detail = "" if len(ids) == 1 else "plural form(s) " + ", ".join(f"msgstr[{i}]" for i in empty) + " empty"
@@ -215,15 +233,28 @@ def message_problems(where: str, locale: str, source: Message, entry: Message | 
         source_text = ids[min(index, len(ids) - 1)] if len(ids) > 1 else key
         lost_commands = sorted(set(_COMMAND.findall(source_text)) - set(_COMMAND.findall(text)))
         if lost_commands:
-            problems.append(Problem(where, "command", key, f"{label} lacks {', '.join(lost_commands)} "
-                                                           "(commands are never translated)"))
+            problems.append(
+                Problem(
+                    where, "command", key, f"{label} lacks {', '.join(lost_commands)} (commands are never translated)"
+                )
+            )
         lost_emoji = sorted(_emoji(source_text) - _emoji(text))
         if lost_emoji:
             problems.append(Problem(where, "emoji", key, f"{label} lacks {' '.join(lost_emoji)}"))
-        if (locale != FALLBACK and text == source_text and _letters(text) >= 4
-                and not any(SAME_AS_ENGLISH in comment for comment in entry.user_comments)):
-            problems.append(Problem(where, "copied", key, f"{label} is the English text; translate it (or add the "
-                                                          f"translator comment '# {SAME_AS_ENGLISH}')"))
+        if (
+            locale != FALLBACK
+            and text == source_text
+            and _letters(text) >= 4
+            and not any(SAME_AS_ENGLISH in comment for comment in entry.user_comments)
+        ):
+            problems.append(
+                Problem(
+                    where,
+                    "copied",
+                    key,
+                    f"{label} is the English text; translate it (or add the translator comment '# {SAME_AS_ENGLISH}')",
+                )
+            )
     return problems
 
 
@@ -234,8 +265,15 @@ def catalog_problems(template: Catalog, locale: str, locales_dir: Path) -> list[
     path = locales_dir / locale / "LC_MESSAGES" / f"{DOMAIN}.po"
     where = str(path)
     if not path.exists():
-        return [Problem(where, "catalog", "", f"no catalog for {locale} (pybabel init -D {DOMAIN} "
-                                              f"-i bot/i18n/{DOMAIN}.pot -d {locales_dir} -l {locale})")]
+        return [
+            Problem(
+                where,
+                "catalog",
+                "",
+                f"no catalog for {locale} (pybabel init -D {DOMAIN} "
+                f"-i bot/i18n/{DOMAIN}.pot -d {locales_dir} -l {locale})",
+            )
+        ]
     try:
         with path.open("rb") as handle:
             catalog = read_po(handle, locale=locale, domain=DOMAIN)
@@ -243,8 +281,9 @@ def catalog_problems(template: Catalog, locale: str, locales_dir: Path) -> list[
         return [Problem(where, "catalog", "", f"cannot be read: {error}")]
     problems: list[Problem] = []
     if catalog.fuzzy:
-        problems.append(Problem(where, "fuzzy", "", "the catalog header is fuzzy: pybabel compile would skip "
-                                                    "the whole catalog"))
+        problems.append(
+            Problem(where, "fuzzy", "", "the catalog header is fuzzy: pybabel compile would skip the whole catalog")
+        )
     mismatch = plural_rule_mismatch(locale, catalog.plural_expr, catalog.num_plurals)
     if mismatch:
         problems.append(Problem(where, "catalog", "", f"Plural-Forms is '{catalog.plural_forms}': {mismatch}"))
@@ -257,8 +296,12 @@ def catalog_problems(template: Catalog, locale: str, locales_dir: Path) -> list[
     return problems
 
 
-def check(locales: Iterable[str] = SUPPORTED, locales_dir: Path = LOCALES_DIR, root: Path = ROOT,
-          template: Catalog | None = None) -> list[Problem]:
+def check(
+    locales: Iterable[str] = SUPPORTED,
+    locales_dir: Path = LOCALES_DIR,
+    root: Path = ROOT,
+    template: Catalog | None = None,
+) -> list[Problem]:
     template = template if template is not None else extract_template(root)
     problems: list[Problem] = []
     for locale in locales:
@@ -273,13 +316,18 @@ def report_lines(problems: list[Problem], locales_dir: Path) -> list[str]:
     """One line per problem; the same problem in several catalogs (a new string) on one line naming them."""
     grouped: dict[tuple[str, str, str], list[str]] = {}
     for problem in problems:
-        locale = Path(problem.catalog).relative_to(locales_dir).parts[0] if problem.catalog.startswith(
-            str(locales_dir)) else problem.catalog
+        locale = (
+            Path(problem.catalog).relative_to(locales_dir).parts[0]
+            if problem.catalog.startswith(str(locales_dir))
+            else problem.catalog
+        )
         grouped.setdefault((problem.kind, problem.msgid, problem.detail), []).append(locale)
     lines = []
     for (kind, msgid, detail), where in grouped.items():
         shown = msgid if len(msgid) <= 70 else msgid[:67] + "…"
-        lines.append(f"{', '.join(where)}: {kind}:{' ' + repr(shown) if msgid else ''}{': ' + detail if detail else ''}")
+        lines.append(
+            f"{', '.join(where)}: {kind}:{' ' + repr(shown) if msgid else ''}{': ' + detail if detail else ''}"
+        )
     return lines
 
 
@@ -296,18 +344,22 @@ def run(args: argparse.Namespace) -> int:
         print(line, file=sys.stderr)
     if problems:
         kinds = sorted({p.kind for p in problems})
-        print(f"i18n check failed: {len(problems)} problem(s) ({', '.join(kinds)}) in "
-              f"{len({p.catalog for p in problems})} catalog(s)", file=sys.stderr)
+        print(
+            f"i18n check failed: {len(problems)} problem(s) ({', '.join(kinds)}) in "
+            f"{len({p.catalog for p in problems})} catalog(s)",
+            file=sys.stderr,
+        )
         return 1
     print(f"i18n check passed: {strings} strings, translated in {len(locales)} catalogs ({', '.join(locales)})")
     return 0
 
 
-def add_commands(sub: argparse._SubParsersAction) -> None:  # noqa: SLF001
+def add_commands(sub: argparse._SubParsersAction) -> None:
     i18n = sub.add_parser("i18n", help="translations of the bot's strings")
     actions = i18n.add_subparsers(dest="i18n_command", required=True)
-    check_cmd = actions.add_parser("check", help="fail when a catalog lacks a string, has a fuzzy entry or breaks "
-                                                  "a {placeholder}")
+    check_cmd = actions.add_parser(
+        "check", help="fail when a catalog lacks a string, has a fuzzy entry or breaks a {placeholder}"
+    )
     check_cmd.add_argument("--locales-dir", help=f"where the catalogs are (default: {LOCALES_DIR})")
     check_cmd.add_argument("--root", help="the source tree to extract strings from (default: this checkout)")
     check_cmd.add_argument("--locale", action="append", help="check only this locale (repeatable)")

@@ -1,4 +1,5 @@
 """Reading definition files and loading them into the database."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -18,8 +19,9 @@ def read_definition(path: Path) -> ConsultationDef:
     expand or nest without end is refused, not followed."""
     report = check_file(path)
     if not report.ok:
-        raise ValueError(f"{path} is not a valid definition:\n"
-                         + "\n".join(problem.text(str(path)) for problem in report.problems))
+        raise ValueError(
+            f"{path} is not a valid definition:\n" + "\n".join(problem.text(str(path)) for problem in report.problems)
+        )
     return report.definition
 
 

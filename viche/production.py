@@ -5,6 +5,7 @@ Housekeeping (hourly, in the process that owns the database: `viche run` without
 * with VICHE_RETENTION_DAYS set, delete contact data that many days after the consultations close
   (the same as ``viche retention``, which a cron job can run instead).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -83,12 +84,12 @@ async def housekeeping(settings: Settings, db: Database, interval: float = HOUSE
             done = await housekeep_once(settings, db)
             if any(done.values()):
                 log.info("housekeeping: %s", done)
-        except Exception:  # noqa: BLE001 - never let housekeeping take the bot down
+        except Exception:
             log.exception("housekeeping failed; retrying in %.0f s", interval)
         await asyncio.sleep(interval)
 
 
-def cmd_retention(args) -> int:  # noqa: ANN001
+def cmd_retention(args) -> int:
     """``viche retention [--days N]``: delete expired contact data now (and prune handled webhook updates)."""
     from core.settings import get_settings
 
@@ -99,8 +100,10 @@ def cmd_retention(args) -> int:  # noqa: ANN001
         print("no retention period: set VICHE_RETENTION_DAYS or pass --days", file=sys.stderr)
         return 2
     done = run_with_database(lambda db: housekeep_once(settings, db), database_url=settings.database_url)
-    print(f"retention {settings.retention_days} days: deleted the contact data of {done['contacts_deleted']} "
-          f"participant(s); pruned {done['processed_updates_pruned']} handled webhook update(s)")
+    print(
+        f"retention {settings.retention_days} days: deleted the contact data of {done['contacts_deleted']} "
+        f"participant(s); pruned {done['processed_updates_pruned']} handled webhook update(s)"
+    )
     return 0
 
 
@@ -111,12 +114,14 @@ def retention_days(text: str) -> int:
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of days") from None
     if days < 1:
-        raise argparse.ArgumentTypeError(f"{days} is not a retention period: give at least 1 day "
-                                         "(to delete someone's contact data at once, they use /forget)")
+        raise argparse.ArgumentTypeError(
+            f"{days} is not a retention period: give at least 1 day "
+            "(to delete someone's contact data at once, they use /forget)"
+        )
     return days
 
 
-def register(sub) -> None:  # noqa: ANN001
+def register(sub) -> None:
     retention = sub.add_parser("retention", help="delete contact data VICHE_RETENTION_DAYS after consultations close")
     retention.add_argument("--days", type=retention_days, help="override VICHE_RETENTION_DAYS (at least 1)")
     retention.set_defaults(func=cmd_retention)

@@ -3,6 +3,7 @@
 
 The process that owns the database also does what must happen once per database: the hourly housekeeping
 and the delivery engine that sends broadcasts (digests, invitations; one engine per database, see bot/delivery)."""
+
 from __future__ import annotations
 
 import asyncio
@@ -76,7 +77,9 @@ class DatabaseDuties:
         from bot.delivery.engine import DeliveryEngine
         from viche.production import housekeeping
 
-        self.delivery = DeliveryEngine(bot, SqlDeliveryStore(db), DeliveryConfig.from_settings(settings)) if bot else None
+        self.delivery = (
+            DeliveryEngine(bot, SqlDeliveryStore(db), DeliveryConfig.from_settings(settings)) if bot else None
+        )
         self._tasks = [asyncio.create_task(housekeeping(settings, db), name="housekeeping")]
         if self.delivery is not None:
             self._tasks.append(asyncio.create_task(self.delivery.run(), name="delivery"))
@@ -102,8 +105,11 @@ class _Server(uvicorn.Server):
 
 async def _serve(app: FastAPI, settings: Settings) -> tuple[uvicorn.Server, asyncio.Task]:
     # Long polls stay open until they time out; a short graceful shutdown keeps Ctrl+C snappy.
-    server = _Server(uvicorn.Config(app, host=settings.host, port=settings.port, log_level="info",
-                                    access_log=False, timeout_graceful_shutdown=1))
+    server = _Server(
+        uvicorn.Config(
+            app, host=settings.host, port=settings.port, log_level="info", access_log=False, timeout_graceful_shutdown=1
+        )
+    )
     serving = asyncio.create_task(server.serve())
     try:
         while not server.started:
@@ -204,9 +210,9 @@ async def started(settings: Settings, sandbox_state: Path | None = None) -> Asyn
     saved = None
     if not settings.bot_token:
         from sandbox.fake_bot_api import FakeBotAPI
-        from viche.sandbox_organisers import SandboxOrganisers
         from sandbox.persistence import SavedSandbox
         from sandbox.web import mount_sandbox
+        from viche.sandbox_organisers import SandboxOrganisers
 
         sandbox = FakeBotAPI()
         organisers = SandboxOrganisers(db, settings) if db is not None else None
@@ -235,8 +241,11 @@ async def started(settings: Settings, sandbox_state: Path | None = None) -> Asyn
             from bot.webhook import MAX_CONCURRENT_UPDATES
 
             await prepare_polling(parts.bot)
-            polling = asyncio.create_task(parts.dispatcher.start_polling(
-                parts.bot, handle_signals=False, tasks_concurrency_limit=MAX_CONCURRENT_UPDATES))
+            polling = asyncio.create_task(
+                parts.dispatcher.start_polling(
+                    parts.bot, handle_signals=False, tasks_concurrency_limit=MAX_CONCURRENT_UPDATES
+                )
+            )
         if db is not None:  # this process owns the database
             duties = DatabaseDuties(settings, db, parts.bot)
             parts.dispatcher["delivery"] = duties.delivery  # /digest wakes it at once
@@ -348,8 +357,11 @@ async def _stopped_by_signal() -> AsyncIterator[_StopSignal]:
 async def run_api(settings: Settings) -> None:
     async with _stopped_by_signal() as stop, api_started(settings) as running:
         settle_after_start()
-        sending = ("digests and invitations sent through the Bot API" if settings.bot_token
-                   else "no VICHE_BOT_TOKEN: digests and invitations wait unsent")
+        sending = (
+            "digests and invitations sent through the Bot API"
+            if settings.bot_token
+            else "no VICHE_BOT_TOKEN: digests and invitations wait unsent"
+        )
         print(f"viche API is running at {running.base_url}/docs ({sending})", flush=True)
         await stop.wait(running.serving)
 
@@ -362,11 +374,17 @@ async def run(settings: Settings) -> None:
         settle_after_start()  # not in started(): tests start many in one process
         api_docs = f"{settings.api_url or running.base_url}/docs"
         if settings.bot_token:
-            receiving = (f"webhook {settings.webhook_url}" if settings.webhook_url
-                         else f"polling {settings.telegram_api_url or 'Telegram'}")
+            receiving = (
+                f"webhook {settings.webhook_url}"
+                if settings.webhook_url
+                else f"polling {settings.telegram_api_url or 'Telegram'}"
+            )
             print(f"viche is running: API at {api_docs}, bot {receiving}", flush=True)
         else:
-            print(f"viche sandbox is running (no VICHE_BOT_TOKEN set).\n"
-                  f"  Chat with the bot: {running.base_url}/sandbox\n"
-                  f"  API docs:          {api_docs}", flush=True)
+            print(
+                f"viche sandbox is running (no VICHE_BOT_TOKEN set).\n"
+                f"  Chat with the bot: {running.base_url}/sandbox\n"
+                f"  API docs:          {api_docs}",
+                flush=True,
+            )
         await stop.wait(running.serving)

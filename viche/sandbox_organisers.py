@@ -4,6 +4,7 @@ Through the same record ``/grant`` writes (an ``organiser`` row, which the bot's
 through the backend), with no owner behind it: only the sandbox offers it, and the sandbox runs only without a
 bot token and (unless told otherwise) on loopback — there, whoever reaches the page already plays any user.
 """
+
 from __future__ import annotations
 
 from sqlalchemy.exc import IntegrityError

@@ -3,6 +3,7 @@
 Used by ``viche validate``; the organiser API (``POST /organiser/consultations``) and so the bot's ``/new`` call the
 same checker (``core.definition.check``): all three report the same problems in the same words.
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -28,9 +29,11 @@ def cmd_validate(args: Any) -> int:
             print(problem.text(name))
         if report.ok:
             definition = report.definition
-            print(f"{name}: OK — {definition.slug!r}, {len(definition.items)} items, "
-                  f"languages {', '.join(definition.languages)}"
-                  + (f", {len(report.warnings)} warnings" if report.warnings else ""))
+            print(
+                f"{name}: OK — {definition.slug!r}, {len(definition.items)} items, "
+                f"languages {', '.join(definition.languages)}"
+                + (f", {len(report.warnings)} warnings" if report.warnings else "")
+            )
         else:
             failed = True
             count = len(report.problems)

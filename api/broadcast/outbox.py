@@ -13,9 +13,10 @@ A round is never queued twice for anyone: deliveries have a unique (participant,
 rows are inserted with ON CONFLICT DO NOTHING, and a second broadcast of the same round only lists the
 people the earlier ones did not (late participants, someone who turned digests back on).
 """
+
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import and_, exists, func, or_, select
@@ -25,7 +26,7 @@ from api import disclosure
 from api.broadcast.content import digest_content, personal_figures
 from api.disclosure import BelowThreshold
 from storage.models import Consultation, Contact, Enrolment, Participant, utcnow
-from storage.models_broadcast import Broadcast, MessagingPref, Delivery
+from storage.models_broadcast import Broadcast, Delivery, MessagingPref
 from storage.rows import insert_ignoring_duplicates
 
 CHANNEL = "telegram"
@@ -34,7 +35,7 @@ LAUNCH = "launch"
 
 
 def default_round(consultation: Consultation, now: datetime | None = None) -> str:
-    """"final" once closed; before that one update per day unless the organiser names the round."""
+    """ "final" once closed; before that one update per day unless the organiser names the round."""
     if consultation.status == "closed" or _past(consultation.closes_at, now):
         return FINAL
     return f"update-{(now or utcnow()).strftime('%Y%m%d')}"
@@ -43,58 +44,81 @@ def default_round(consultation: Consultation, now: datetime | None = None) -> st
 def _past(moment: datetime | None, now: datetime | None = None) -> bool:
     if moment is None:
         return False
-    moment = moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+    moment = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
     return moment <= (now or utcnow())
 
 
-def _reachable(kind: str):  # noqa: ANN202
+def _reachable(kind: str):
     """No preference row, or one that lets this kind of message through."""
     pref = MessagingPref
     allowed = and_(pref.stopped.is_(False), pref.unreachable_at.is_(None))
     if kind == "digest":
         allowed = and_(allowed, pref.digests.is_(True))
-    return or_(~exists().where(pref.participant_id == Participant.id),
-               exists().where(pref.participant_id == Participant.id, allowed))
+    return or_(
+        ~exists().where(pref.participant_id == Participant.id),
+        exists().where(pref.participant_id == Participant.id, allowed),
+    )
 
 
-def _not_queued(consultation_id: int, kind: str, round_: str):  # noqa: ANN202
-    return ~exists().where(Delivery.participant_id == Participant.id, Delivery.consultation_id == consultation_id,
-                           Delivery.kind == kind, Delivery.round == round_)
+def _not_queued(consultation_id: int, kind: str, round_: str):
+    return ~exists().where(
+        Delivery.participant_id == Participant.id,
+        Delivery.consultation_id == consultation_id,
+        Delivery.kind == kind,
+        Delivery.round == round_,
+    )
 
 
 async def digest_recipients(session: AsyncSession, consultation: Consultation, round_: str) -> list[str]:
-    query = (select(Participant.id)
-             .join(Enrolment, and_(Enrolment.participant_id == Participant.id,
-                                   Enrolment.consultation_id == consultation.id))
-             .join(Contact, and_(Contact.participant_id == Participant.id, Contact.channel == CHANNEL))
-             .where(Enrolment.consented_at.is_not(None), _reachable("digest"),
-                    _not_queued(consultation.id, "digest", round_))
-             .order_by(Enrolment.id))
+    query = (
+        select(Participant.id)
+        .join(Enrolment, and_(Enrolment.participant_id == Participant.id, Enrolment.consultation_id == consultation.id))
+        .join(Contact, and_(Contact.participant_id == Participant.id, Contact.channel == CHANNEL))
+        .where(
+            Enrolment.consented_at.is_not(None), _reachable("digest"), _not_queued(consultation.id, "digest", round_)
+        )
+        .order_by(Enrolment.id)
+    )
     return list((await session.execute(query)).scalars())
 
 
 async def invitation_recipients(session: AsyncSession, consultation: Consultation, round_: str) -> list[str]:
-    took_part = exists().where(Enrolment.participant_id == Participant.id, Enrolment.consented_at.is_not(None),
-                               Enrolment.consultation_id != consultation.id)
-    already_in = exists().where(Enrolment.participant_id == Participant.id,
-                                Enrolment.consultation_id == consultation.id)
-    query = (select(Participant.id)
-             .join(Contact, and_(Contact.participant_id == Participant.id, Contact.channel == CHANNEL))
-             .where(took_part, ~already_in, _reachable("invitation"),
-                    _not_queued(consultation.id, "invitation", round_))
-             .order_by(Participant.created_at, Participant.id))
+    took_part = exists().where(
+        Enrolment.participant_id == Participant.id,
+        Enrolment.consented_at.is_not(None),
+        Enrolment.consultation_id != consultation.id,
+    )
+    already_in = exists().where(
+        Enrolment.participant_id == Participant.id, Enrolment.consultation_id == consultation.id
+    )
+    query = (
+        select(Participant.id)
+        .join(Contact, and_(Contact.participant_id == Participant.id, Contact.channel == CHANNEL))
+        .where(took_part, ~already_in, _reachable("invitation"), _not_queued(consultation.id, "invitation", round_))
+        .order_by(Participant.created_at, Participant.id)
+    )
     return list((await session.execute(query)).scalars())
 
 
 async def latest(session: AsyncSession, consultation_id: int, kind: str, round_: str) -> Broadcast | None:
-    return (await session.execute(select(Broadcast).where(
-        Broadcast.consultation_id == consultation_id, Broadcast.kind == kind, Broadcast.round == round_)
-        .order_by(Broadcast.id.desc()).limit(1))).scalar_one_or_none()
+    return (
+        await session.execute(
+            select(Broadcast)
+            .where(Broadcast.consultation_id == consultation_id, Broadcast.kind == kind, Broadcast.round == round_)
+            .order_by(Broadcast.id.desc())
+            .limit(1)
+        )
+    ).scalar_one_or_none()
 
 
-async def create_digest(session: AsyncSession, consultation: Consultation, *, round_: str | None = None,
-                        organiser_chat_id: int | None = None,
-                        organiser_language: str | None = None) -> tuple[Broadcast | None, bool]:
+async def create_digest(
+    session: AsyncSession,
+    consultation: Consultation,
+    *,
+    round_: str | None = None,
+    organiser_chat_id: int | None = None,
+    organiser_language: str | None = None,
+) -> tuple[Broadcast | None, bool]:
     """Queue a digest round; (broadcast, True) when it lists someone new, else (the round's latest, False).
     :class:`BelowThreshold` when the consultation has too few participants for any result to go out."""
     round_ = round_ or default_round(consultation)
@@ -105,37 +129,75 @@ async def create_digest(session: AsyncSession, consultation: Consultation, *, ro
     content = await digest_content(session, consultation)
     content["round"] = round_
     personal = await personal_figures(session, consultation, content, recipients)
-    return await _create(session, consultation, "digest", round_, content, recipients, personal,
-                         organiser_chat_id, organiser_language)
+    return await _create(
+        session, consultation, "digest", round_, content, recipients, personal, organiser_chat_id, organiser_language
+    )
 
 
-async def create_invitations(session: AsyncSession, consultation: Consultation, *, round_: str = LAUNCH,
-                             organiser_chat_id: int | None = None,
-                             organiser_language: str | None = None) -> tuple[Broadcast | None, bool]:
+async def create_invitations(
+    session: AsyncSession,
+    consultation: Consultation,
+    *,
+    round_: str = LAUNCH,
+    organiser_chat_id: int | None = None,
+    organiser_language: str | None = None,
+) -> tuple[Broadcast | None, bool]:
     recipients = await invitation_recipients(session, consultation, round_)
     if not recipients:
         return await latest(session, consultation.id, "invitation", round_), False
-    content = {"slug": consultation.slug, "title": dict(consultation.title), "intro": dict(consultation.intro),
-               "default_language": consultation.default_language, "round": round_}
-    return await _create(session, consultation, "invitation", round_, content, recipients, {},
-                         organiser_chat_id, organiser_language)
+    content = {
+        "slug": consultation.slug,
+        "title": dict(consultation.title),
+        "intro": dict(consultation.intro),
+        "default_language": consultation.default_language,
+        "round": round_,
+    }
+    return await _create(
+        session, consultation, "invitation", round_, content, recipients, {}, organiser_chat_id, organiser_language
+    )
 
 
-async def _create(session: AsyncSession, consultation: Consultation, kind: str, round_: str, content: dict[str, Any],
-                  recipients: list[str], personal: dict[str, dict[str, int]], organiser_chat_id: int | None,
-                  organiser_language: str | None) -> tuple[Broadcast | None, bool]:
-    broadcast = Broadcast(consultation_id=consultation.id, kind=kind, round=round_, content=content,
-                          organiser_chat_id=organiser_chat_id, organiser_language=organiser_language)
+async def _create(
+    session: AsyncSession,
+    consultation: Consultation,
+    kind: str,
+    round_: str,
+    content: dict[str, Any],
+    recipients: list[str],
+    personal: dict[str, dict[str, int]],
+    organiser_chat_id: int | None,
+    organiser_language: str | None,
+) -> tuple[Broadcast | None, bool]:
+    broadcast = Broadcast(
+        consultation_id=consultation.id,
+        kind=kind,
+        round=round_,
+        content=content,
+        organiser_chat_id=organiser_chat_id,
+        organiser_language=organiser_language,
+    )
     session.add(broadcast)
     await session.flush()
-    rows = [{"broadcast_id": broadcast.id, "participant_id": pid, "consultation_id": consultation.id, "kind": kind,
-             "round": round_, "state": "pending", "attempts": 0, "personal": personal.get(pid, {})}
-            for pid in recipients]
+    rows = [
+        {
+            "broadcast_id": broadcast.id,
+            "participant_id": pid,
+            "consultation_id": consultation.id,
+            "kind": kind,
+            "round": round_,
+            "state": "pending",
+            "attempts": 0,
+            "personal": personal.get(pid, {}),
+        }
+        for pid in recipients
+    ]
     statement = insert_ignoring_duplicates(session, Delivery.__table__)
     for start in range(0, len(rows), 2000):
-        await session.execute(statement, rows[start:start + 2000])
-    broadcast.total = int(await session.scalar(select(func.count()).select_from(Delivery)
-                                               .where(Delivery.broadcast_id == broadcast.id)) or 0)
+        await session.execute(statement, rows[start : start + 2000])
+    broadcast.total = int(
+        await session.scalar(select(func.count()).select_from(Delivery).where(Delivery.broadcast_id == broadcast.id))
+        or 0
+    )
     if broadcast.total == 0:
         # A concurrent request queued every one of them first.
         await session.rollback()
@@ -170,7 +232,7 @@ def interim_times(consultation: Consultation) -> list[datetime]:
             moment = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
         except ValueError:
             continue
-        moments.append(moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc))
+        moments.append(moment if moment.tzinfo else moment.replace(tzinfo=UTC))
     return sorted(moments)
 
 
@@ -179,8 +241,11 @@ async def due_rounds(session: AsyncSession, now: datetime | None = None) -> list
     consultation whose closing time passed while its status still says open. Idempotent; call it often."""
     now = now or utcnow()
     created = []
-    consultations = (await session.execute(select(Consultation).where(
-        Consultation.status.in_(("open", "paused", "closed"))))).scalars().all()
+    consultations = (
+        (await session.execute(select(Consultation).where(Consultation.status.in_(("open", "paused", "closed")))))
+        .scalars()
+        .all()
+    )
     for consultation in consultations:
         final_done = await latest(session, consultation.id, "digest", FINAL) is not None
         closed = consultation.status == "closed" or _past(consultation.closes_at, now)
@@ -209,8 +274,14 @@ async def due_rounds(session: AsyncSession, now: datetime | None = None) -> list
 
 
 async def _empty_round(session: AsyncSession, consultation: Consultation, round_: str) -> Broadcast:
-    broadcast = Broadcast(consultation_id=consultation.id, kind="digest", round=round_, status="finished",
-                          content={"round": round_}, finished_at=utcnow())
+    broadcast = Broadcast(
+        consultation_id=consultation.id,
+        kind="digest",
+        round=round_,
+        status="finished",
+        content={"round": round_},
+        finished_at=utcnow(),
+    )
     session.add(broadcast)
     await session.commit()
     return broadcast
@@ -224,8 +295,9 @@ async def preference(session: AsyncSession, participant_id: str) -> MessagingPre
     return await session.get(MessagingPref, participant_id) or MessagingPref(participant_id=participant_id)
 
 
-async def set_preference(session: AsyncSession, participant_id: str, *, digests: bool | None = None,
-                         stopped: bool | None = None) -> MessagingPref:
+async def set_preference(
+    session: AsyncSession, participant_id: str, *, digests: bool | None = None, stopped: bool | None = None
+) -> MessagingPref:
     pref = await preference(session, participant_id)
     if digests is not None:
         pref.digests = digests
@@ -241,8 +313,11 @@ async def set_preference(session: AsyncSession, participant_id: str, *, digests:
 
 async def mark_reachable(session: AsyncSession, channel: str, external_id: str) -> bool:
     """The participant wrote to the bot: a block they once put on it is lifted. True if one was recorded."""
-    participant_id = (await session.execute(select(Contact.participant_id).where(
-        Contact.channel == channel, Contact.external_id == external_id))).scalar_one_or_none()
+    participant_id = (
+        await session.execute(
+            select(Contact.participant_id).where(Contact.channel == channel, Contact.external_id == external_id)
+        )
+    ).scalar_one_or_none()
     if participant_id is None:
         return False
     pref = await session.get(MessagingPref, participant_id)

@@ -1,4 +1,5 @@
 """Broadcast routes: organisers start digests and invitations and watch them; participants set preferences."""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -8,22 +9,27 @@ from pydantic import BaseModel, Field
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from api.acting import acting_organiser
 from api.broadcast.outbox import create_digest, create_invitations, mark_reachable, preference, set_preference
 from api.broadcast.store import broadcast_counts
-from api.acting import acting_organiser
-from api.error_docs import ORGANISER, SERVICE, errors
 from api.deps import require_service_token, session
 from api.disclosure import BelowThreshold
-from api.participant.access import require_participant
+from api.error_docs import ORGANISER, SERVICE, errors
 from api.errors import conflict, not_found
+from api.participant.access import require_participant
 from storage.consultations import by_slug
 from storage.models import Consultation
 from storage.models_broadcast import OPEN_STATES, Broadcast, Delivery
 
-organiser = APIRouter(prefix="/organiser", tags=["organiser"],
-                      dependencies=[Depends(require_service_token), Depends(acting_organiser)], responses=ORGANISER)
-participant = APIRouter(prefix="/participant", tags=["participant"], dependencies=[Depends(require_service_token)],
-                        responses=SERVICE)
+organiser = APIRouter(
+    prefix="/organiser",
+    tags=["organiser"],
+    dependencies=[Depends(require_service_token), Depends(acting_organiser)],
+    responses=ORGANISER,
+)
+participant = APIRouter(
+    prefix="/participant", tags=["participant"], dependencies=[Depends(require_service_token)], responses=SERVICE
+)
 router = APIRouter()
 
 ROUND_PATTERN = r"^[a-z0-9][a-z0-9-]{0,39}$"
@@ -32,11 +38,15 @@ BroadcastId = Path(ge=1, le=2**31 - 1)
 
 
 class BroadcastIn(BaseModel):
-    round: str | None = Field(default=None, pattern=ROUND_PATTERN,
-                              description="Defaults: 'final' once closed, else 'update-<yyyymmdd>' (digests); "
-                                          "'launch' (invitations). Nobody ever receives a round twice.")
-    organiser_chat_id: int | None = Field(default=None, ge=-INT64, le=INT64,
-                                          description="Chat that gets a live progress message")
+    round: str | None = Field(
+        default=None,
+        pattern=ROUND_PATTERN,
+        description="Defaults: 'final' once closed, else 'update-<yyyymmdd>' (digests); "
+        "'launch' (invitations). Nobody ever receives a round twice.",
+    )
+    organiser_chat_id: int | None = Field(
+        default=None, ge=-INT64, le=INT64, description="Chat that gets a live progress message"
+    )
     organiser_language: str | None = Field(default=None, max_length=8)
 
 
@@ -67,13 +77,24 @@ def _rate(request: Request) -> float:
 def _out(broadcast: Broadcast, slug: str, counts: dict[str, int], rate: float, created: bool = False) -> BroadcastOut:
     remaining = sum(counts.get(state, 0) for state in OPEN_STATES)
     return BroadcastOut(
-        id=broadcast.id, slug=slug, kind=broadcast.kind, round=broadcast.round, status=broadcast.status,
-        total=broadcast.total, sent=counts.get("sent", 0), failed=counts.get("failed", 0),
-        unreachable=counts.get("unreachable", 0), skipped=counts.get("skipped", 0),
-        uncertain=counts.get("uncertain", 0), remaining=remaining,
+        id=broadcast.id,
+        slug=slug,
+        kind=broadcast.kind,
+        round=broadcast.round,
+        status=broadcast.status,
+        total=broadcast.total,
+        sent=counts.get("sent", 0),
+        failed=counts.get("failed", 0),
+        unreachable=counts.get("unreachable", 0),
+        skipped=counts.get("skipped", 0),
+        uncertain=counts.get("uncertain", 0),
+        remaining=remaining,
         eta_seconds=round(remaining / rate, 1) if broadcast.status == "running" and rate > 0 else None,
-        created=created, created_at=broadcast.created_at, started_at=broadcast.started_at,
-        finished_at=broadcast.finished_at)
+        created=created,
+        created_at=broadcast.created_at,
+        started_at=broadcast.started_at,
+        finished_at=broadcast.finished_at,
+    )
 
 
 async def _consultation(db: AsyncSession, slug: str) -> Consultation:
@@ -83,57 +104,104 @@ async def _consultation(db: AsyncSession, slug: str) -> Consultation:
     return consultation
 
 
-async def _answer(db: AsyncSession, request: Request, response: Response, consultation: Consultation,
-                  broadcast: Broadcast | None, created: bool) -> BroadcastOut:
+async def _answer(
+    db: AsyncSession,
+    request: Request,
+    response: Response,
+    consultation: Consultation,
+    broadcast: Broadcast | None,
+    created: bool,
+) -> BroadcastOut:
     if broadcast is None:
-        raise conflict("no_recipients", f"nobody can receive this round of {consultation.slug!r} (no participant "
-                                        "with a Telegram chat who has not opted out)")
+        raise conflict(
+            "no_recipients",
+            f"nobody can receive this round of {consultation.slug!r} (no participant "
+            "with a Telegram chat who has not opted out)",
+        )
     response.status_code = 201 if created else 200
     counts = (await broadcast_counts(db, [broadcast.id]))[broadcast.id]
     return _out(broadcast, consultation.slug, counts, _rate(request), created)
 
 
-@organiser.post("/consultations/{slug}/digest", response_model=BroadcastOut, status_code=201,
-                summary="Send the results digest to the consultation's participants",
-                responses={**errors(400, 404, 409, meaning={
-                               409: "Nobody can receive it (`no_recipients`), the consultation is a draft (`draft`), "
-                                    "or fewer participants answered than its min_segment_size (`below_threshold`, "
-                                    "with `participants` and `needed`): no result goes out below it"}),
-                           200: {"description": "Everyone was already queued for this round; its latest broadcast"}})
-async def start_digest(slug: str, body: BroadcastIn, request: Request, response: Response,
-                       db: AsyncSession = Depends(session)) -> BroadcastOut:
+@organiser.post(
+    "/consultations/{slug}/digest",
+    response_model=BroadcastOut,
+    status_code=201,
+    summary="Send the results digest to the consultation's participants",
+    responses={
+        **errors(
+            400,
+            404,
+            409,
+            meaning={
+                409: "Nobody can receive it (`no_recipients`), the consultation is a draft (`draft`), "
+                "or fewer participants answered than its min_segment_size (`below_threshold`, "
+                "with `participants` and `needed`): no result goes out below it"
+            },
+        ),
+        200: {"description": "Everyone was already queued for this round; its latest broadcast"},
+    },
+)
+async def start_digest(
+    slug: str, body: BroadcastIn, request: Request, response: Response, db: AsyncSession = Depends(session)
+) -> BroadcastOut:
     consultation = await _consultation(db, slug)
     if consultation.status == "draft":
         raise conflict("draft", f"consultation {slug!r} is a draft: there are no results to send")
     try:
-        broadcast, created = await create_digest(db, consultation, round_=body.round,
-                                                 organiser_chat_id=body.organiser_chat_id,
-                                                 organiser_language=body.organiser_language)
+        broadcast, created = await create_digest(
+            db,
+            consultation,
+            round_=body.round,
+            organiser_chat_id=body.organiser_chat_id,
+            organiser_language=body.organiser_language,
+        )
     except BelowThreshold as below:
         raise below.api_error(slug) from None
     return await _answer(db, request, response, consultation, broadcast, created)
 
 
-@organiser.post("/consultations/{slug}/invite", response_model=BroadcastOut, status_code=201,
-                summary="Invite people who took part in earlier consultations to this open one",
-                responses={**errors(400, 404, 409, meaning={409: "Not open, or nobody can receive it"}),
-                           200: {"description": "Everyone was already invited in this round; its latest broadcast"}})
-async def start_invitations(slug: str, body: BroadcastIn, request: Request, response: Response,
-                            db: AsyncSession = Depends(session)) -> BroadcastOut:
+@organiser.post(
+    "/consultations/{slug}/invite",
+    response_model=BroadcastOut,
+    status_code=201,
+    summary="Invite people who took part in earlier consultations to this open one",
+    responses={
+        **errors(400, 404, 409, meaning={409: "Not open, or nobody can receive it"}),
+        200: {"description": "Everyone was already invited in this round; its latest broadcast"},
+    },
+)
+async def start_invitations(
+    slug: str, body: BroadcastIn, request: Request, response: Response, db: AsyncSession = Depends(session)
+) -> BroadcastOut:
     consultation = await _consultation(db, slug)
     if consultation.status != "open":
         raise conflict("not_open", f"consultation {slug!r} is {consultation.status}: invite once it is open")
-    broadcast, created = await create_invitations(db, consultation, round_=body.round or "launch",
-                                                  organiser_chat_id=body.organiser_chat_id,
-                                                  organiser_language=body.organiser_language)
+    broadcast, created = await create_invitations(
+        db,
+        consultation,
+        round_=body.round or "launch",
+        organiser_chat_id=body.organiser_chat_id,
+        organiser_language=body.organiser_language,
+    )
     return await _answer(db, request, response, consultation, broadcast, created)
 
 
-@organiser.get("/broadcasts", response_model=list[BroadcastOut], summary="Running and finished broadcasts, newest first")
-async def list_broadcasts(request: Request, slug: str | None = None, limit: int = Query(default=20, ge=1, le=200),
-                          db: AsyncSession = Depends(session)) -> list[BroadcastOut]:
-    query = (select(Broadcast, Consultation.slug).join(Consultation, Consultation.id == Broadcast.consultation_id)
-             .order_by(Broadcast.id.desc()).limit(limit))
+@organiser.get(
+    "/broadcasts", response_model=list[BroadcastOut], summary="Running and finished broadcasts, newest first"
+)
+async def list_broadcasts(
+    request: Request,
+    slug: str | None = None,
+    limit: int = Query(default=20, ge=1, le=200),
+    db: AsyncSession = Depends(session),
+) -> list[BroadcastOut]:
+    query = (
+        select(Broadcast, Consultation.slug)
+        .join(Consultation, Consultation.id == Broadcast.consultation_id)
+        .order_by(Broadcast.id.desc())
+        .limit(limit)
+    )
     if slug:
         query = query.where(Consultation.slug == slug)
     rows = (await db.execute(query)).all()
@@ -142,21 +210,31 @@ async def list_broadcasts(request: Request, slug: str | None = None, limit: int 
 
 
 @organiser.get("/broadcasts/{broadcast_id}", response_model=BroadcastOut, responses=errors(404))
-async def get_broadcast(request: Request, broadcast_id: int = BroadcastId,
-                        db: AsyncSession = Depends(session)) -> BroadcastOut:
-    row = (await db.execute(select(Broadcast, Consultation.slug)
-                            .join(Consultation, Consultation.id == Broadcast.consultation_id)
-                            .where(Broadcast.id == broadcast_id))).first()
+async def get_broadcast(
+    request: Request, broadcast_id: int = BroadcastId, db: AsyncSession = Depends(session)
+) -> BroadcastOut:
+    row = (
+        await db.execute(
+            select(Broadcast, Consultation.slug)
+            .join(Consultation, Consultation.id == Broadcast.consultation_id)
+            .where(Broadcast.id == broadcast_id)
+        )
+    ).first()
     if row is None:
         raise not_found("broadcast")
     broadcast, slug = row
     return _out(broadcast, slug, (await broadcast_counts(db, [broadcast.id]))[broadcast.id], _rate(request))
 
 
-@organiser.post("/broadcasts/{broadcast_id}/cancel", response_model=BroadcastOut, responses=errors(404),
-                summary="Stop a running broadcast; whoever it has not reached yet is taken off its list")
-async def cancel_broadcast(request: Request, broadcast_id: int = BroadcastId,
-                           db: AsyncSession = Depends(session)) -> BroadcastOut:
+@organiser.post(
+    "/broadcasts/{broadcast_id}/cancel",
+    response_model=BroadcastOut,
+    responses=errors(404),
+    summary="Stop a running broadcast; whoever it has not reached yet is taken off its list",
+)
+async def cancel_broadcast(
+    request: Request, broadcast_id: int = BroadcastId, db: AsyncSession = Depends(session)
+) -> BroadcastOut:
     broadcast = await db.get(Broadcast, broadcast_id)
     if broadcast is None:
         raise not_found("broadcast")
@@ -188,8 +266,12 @@ class ReachableIn(BaseModel):
     external_id: str = Field(max_length=64)
 
 
-@participant.get("/{participant_id}/messaging", response_model=MessagingOut, responses=errors(404),
-                 summary="Whether the participant receives digests, and whether they stopped every message")
+@participant.get(
+    "/{participant_id}/messaging",
+    response_model=MessagingOut,
+    responses=errors(404),
+    summary="Whether the participant receives digests, and whether they stopped every message",
+)
 async def get_messaging(participant_id: str, db: AsyncSession = Depends(session)) -> MessagingOut:
     await require_participant(db, participant_id)
     pref = await preference(db, participant_id)
@@ -203,8 +285,12 @@ async def put_messaging(participant_id: str, body: MessagingIn, db: AsyncSession
     return MessagingOut(digests=pref.digests, stopped=pref.stopped, unreachable=False)
 
 
-@participant.post("/messaging/reachable", status_code=204, responses=errors(400),
-                  summary="The person wrote to the bot: if they had blocked it, they can be messaged again")
+@participant.post(
+    "/messaging/reachable",
+    status_code=204,
+    responses=errors(400),
+    summary="The person wrote to the bot: if they had blocked it, they can be messaged again",
+)
 async def reachable(body: ReachableIn, db: AsyncSession = Depends(session)) -> Response:
     await mark_reachable(db, body.channel, body.external_id)
     return Response(status_code=204)

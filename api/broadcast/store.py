@@ -3,6 +3,7 @@
 ``bot.delivery.engine.DeliveryEngine`` talks to this through the small interface below and never imports storage;
 ``viche.runner`` wires the two together next to the database.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -15,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from api.broadcast.outbox import CHANNEL, due_rounds
 from storage.db import Database
 from storage.models import Consultation, Contact, Participant, utcnow
-from storage.models_broadcast import OPEN_STATES, Broadcast, MessagingPref, Delivery
+from storage.models_broadcast import OPEN_STATES, Broadcast, Delivery, MessagingPref
 
 
 @dataclass
@@ -69,21 +70,31 @@ class Progress:
 async def broadcast_counts(session: AsyncSession, broadcast_ids: list[int]) -> dict[int, dict[str, int]]:
     counts: dict[int, dict[str, int]] = {bid: {} for bid in broadcast_ids}
     if broadcast_ids:
-        rows = await session.execute(select(Delivery.broadcast_id, Delivery.state, func.count())
-                                     .where(Delivery.broadcast_id.in_(broadcast_ids))
-                                     .group_by(Delivery.broadcast_id, Delivery.state))
+        rows = await session.execute(
+            select(Delivery.broadcast_id, Delivery.state, func.count())
+            .where(Delivery.broadcast_id.in_(broadcast_ids))
+            .group_by(Delivery.broadcast_id, Delivery.state)
+        )
         for bid, state, count in rows.all():
             counts[bid][state] = int(count)
     return counts
 
 
 _DELIVERIES = Delivery.__table__
-_RECORD_OUTCOME = (update(_DELIVERIES)  # executemany, up to 20 times a second: built once
-                   .where(_DELIVERIES.c.id == bindparam("oid"), or_(_DELIVERIES.c.state == "sending",
-                                                                _DELIVERIES.c.state == "pending"))
-                   .values(state=bindparam("new_state"), attempts=bindparam("new_attempts"),
-                           message_id=bindparam("new_message_id"), next_attempt_at=bindparam("new_next"),
-                           last_error=bindparam("new_error"), sent_at=bindparam("new_sent_at")))
+_RECORD_OUTCOME = (
+    update(_DELIVERIES)  # executemany, up to 20 times a second: built once
+    .where(
+        _DELIVERIES.c.id == bindparam("oid"), or_(_DELIVERIES.c.state == "sending", _DELIVERIES.c.state == "pending")
+    )
+    .values(
+        state=bindparam("new_state"),
+        attempts=bindparam("new_attempts"),
+        message_id=bindparam("new_message_id"),
+        next_attempt_at=bindparam("new_next"),
+        last_error=bindparam("new_error"),
+        sent_at=bindparam("new_sent_at"),
+    )
+)
 
 
 class SqlDeliveryStore:
@@ -105,12 +116,16 @@ class SqlDeliveryStore:
             requeue = sending - uncertain
             if uncertain:
                 await session.execute(
-                    update(Delivery).where(Delivery.id.in_(uncertain), Delivery.state == "sending")
-                    .values(state="uncertain", last_error="the sender stopped during the call; not repeated"))
+                    update(Delivery)
+                    .where(Delivery.id.in_(uncertain), Delivery.state == "sending")
+                    .values(state="uncertain", last_error="the sender stopped during the call; not repeated")
+                )
             if requeue:
                 await session.execute(
-                    update(Delivery).where(Delivery.id.in_(requeue), Delivery.state == "sending")
-                    .values(state="pending", attempts=Delivery.attempts - 1, sending_at=None))
+                    update(Delivery)
+                    .where(Delivery.id.in_(requeue), Delivery.state == "sending")
+                    .values(state="pending", attempts=Delivery.attempts - 1, sending_at=None)
+                )
             await session.commit()
         return len(uncertain), len(requeue)
 
@@ -118,27 +133,51 @@ class SqlDeliveryStore:
         """Pending rows whose time has come, of running broadcasts, oldest first."""
         now = now or utcnow()
         query = (
-            select(Delivery.id, Delivery.broadcast_id, Delivery.participant_id, Delivery.kind, Delivery.attempts,
-                   Delivery.personal, Contact.external_id, Participant.language, Consultation.default_language,
-                   MessagingPref.digests, MessagingPref.stopped)
+            select(
+                Delivery.id,
+                Delivery.broadcast_id,
+                Delivery.participant_id,
+                Delivery.kind,
+                Delivery.attempts,
+                Delivery.personal,
+                Contact.external_id,
+                Participant.language,
+                Consultation.default_language,
+                MessagingPref.digests,
+                MessagingPref.stopped,
+            )
             .join(Broadcast, Broadcast.id == Delivery.broadcast_id)
             .join(Participant, Participant.id == Delivery.participant_id)
             .join(Consultation, Consultation.id == Delivery.consultation_id)
             .outerjoin(Contact, and_(Contact.participant_id == Delivery.participant_id, Contact.channel == CHANNEL))
             .outerjoin(MessagingPref, MessagingPref.participant_id == Delivery.participant_id)
-            .where(Delivery.state == "pending", Broadcast.status == "running",
-                   (Delivery.next_attempt_at.is_(None)) | (Delivery.next_attempt_at <= now))
-            .order_by(Delivery.id).limit(limit))
+            .where(
+                Delivery.state == "pending",
+                Broadcast.status == "running",
+                (Delivery.next_attempt_at.is_(None)) | (Delivery.next_attempt_at <= now),
+            )
+            .order_by(Delivery.id)
+            .limit(limit)
+        )
         async with self.db.engine.begin() as connection:
             rows = (await connection.execute(query)).all()
         jobs = []
-        for (oid, bid, pid, kind, attempts, personal, external_id, language, default_language, digests,
-             stopped) in rows:
+        for oid, bid, pid, kind, attempts, personal, external_id, language, default_language, digests, stopped in rows:
             opted_out = bool(stopped) or (kind == "digest" and digests is False)
             chat_id = int(external_id) if external_id and external_id.lstrip("-").isdigit() else None
-            jobs.append(Job(id=oid, broadcast_id=bid, participant_id=pid, kind=kind, attempts=attempts,
-                            chat_id=chat_id, language=language or default_language, personal=personal or {},
-                            opted_out=opted_out))
+            jobs.append(
+                Job(
+                    id=oid,
+                    broadcast_id=bid,
+                    participant_id=pid,
+                    kind=kind,
+                    attempts=attempts,
+                    chat_id=chat_id,
+                    language=language or default_language,
+                    personal=personal or {},
+                    opted_out=opted_out,
+                )
+            )
         return jobs
 
     async def mark_sending(self, ids: list[int]) -> set[int]:
@@ -149,15 +188,19 @@ class SqlDeliveryStore:
         table = Delivery.__table__  # Core statements: this runs for every batch, up to 1000 messages a second
         async with self.db.engine.begin() as connection:
             result = await connection.execute(
-                update(table).where(table.c.id.in_(ids), table.c.state == "pending")
+                update(table)
+                .where(table.c.id.in_(ids), table.c.state == "pending")
                 .values(state="sending", sending_at=now, attempts=table.c.attempts + 1)
-                .returning(table.c.id, table.c.broadcast_id))
+                .returning(table.c.id, table.c.broadcast_id)
+            )
             won = result.all()
             starting = {bid for _, bid in won} - self._started
             if starting:
-                await connection.execute(update(Broadcast.__table__).where(
-                    Broadcast.__table__.c.id.in_(starting), Broadcast.__table__.c.started_at.is_(None))
-                    .values(started_at=now))
+                await connection.execute(
+                    update(Broadcast.__table__)
+                    .where(Broadcast.__table__.c.id.in_(starting), Broadcast.__table__.c.started_at.is_(None))
+                    .values(started_at=now)
+                )
         self._started |= starting
         return {oid for oid, _ in won}
 
@@ -166,22 +209,41 @@ class SqlDeliveryStore:
         if not results:
             return
         now = utcnow()
-        rows = [{"oid": r.id, "new_state": r.state, "new_attempts": r.attempts, "new_message_id": r.message_id,
-                 "new_next": r.next_attempt_at, "new_error": (r.error or None) and r.error[:200],
-                 "new_sent_at": now if r.state == "sent" else None} for r in results]
+        rows = [
+            {
+                "oid": r.id,
+                "new_state": r.state,
+                "new_attempts": r.attempts,
+                "new_message_id": r.message_id,
+                "new_next": r.next_attempt_at,
+                "new_error": (r.error or None) and r.error[:200],
+                "new_sent_at": now if r.state == "sent" else None,
+            }
+            for r in results
+        ]
         blocked = sorted({r.participant_id for r in results if r.state == "unreachable" and r.participant_id})
         prefs = MessagingPref.__table__
         async with self.db.engine.begin() as connection:
             await connection.execute(_RECORD_OUTCOME, rows)
             if blocked:
-                known = set((await connection.execute(
-                    select(prefs.c.participant_id).where(prefs.c.participant_id.in_(blocked)))).scalars())
+                known = set(
+                    (
+                        await connection.execute(
+                            select(prefs.c.participant_id).where(prefs.c.participant_id.in_(blocked))
+                        )
+                    ).scalars()
+                )
                 if known:
-                    await connection.execute(update(prefs).where(prefs.c.participant_id.in_(known))
-                                             .values(unreachable_at=now, updated_at=now))
+                    await connection.execute(
+                        update(prefs)
+                        .where(prefs.c.participant_id.in_(known))
+                        .values(unreachable_at=now, updated_at=now)
+                    )
                 if new := [pid for pid in blocked if pid not in known]:
-                    await connection.execute(insert(prefs), [
-                        {"participant_id": pid, "unreachable_at": now, "updated_at": now} for pid in new])
+                    await connection.execute(
+                        insert(prefs),
+                        [{"participant_id": pid, "unreachable_at": now, "updated_at": now} for pid in new],
+                    )
 
     async def content(self, broadcast_id: int) -> tuple[str, dict[str, Any]]:
         async with self.db.session() as session:
@@ -193,26 +255,47 @@ class SqlDeliveryStore:
         now = utcnow()
         open_rows = exists().where(Delivery.broadcast_id == Broadcast.id, Delivery.state.in_(OPEN_STATES))
         async with self.db.session() as session:
-            ids = list((await session.execute(select(Broadcast.id).where(Broadcast.status == "running", ~open_rows)))
-                       .scalars())
+            ids = list(
+                (await session.execute(select(Broadcast.id).where(Broadcast.status == "running", ~open_rows))).scalars()
+            )
             if ids:
-                await session.execute(update(Broadcast).where(Broadcast.id.in_(ids), Broadcast.status == "running")
-                                      .values(status="finished", finished_at=now))
+                await session.execute(
+                    update(Broadcast)
+                    .where(Broadcast.id.in_(ids), Broadcast.status == "running")
+                    .values(status="finished", finished_at=now)
+                )
                 await session.commit()
         return ids
 
     async def progress_targets(self) -> list[Progress]:
         """Broadcasts whose organiser watches a progress message that is not final yet."""
         async with self.db.session() as session:
-            broadcasts = (await session.execute(
-                select(Broadcast, Consultation.slug).join(Consultation, Consultation.id == Broadcast.consultation_id)
-                .where(Broadcast.organiser_chat_id.is_not(None), Broadcast.progress_final_at.is_(None))
-                .order_by(Broadcast.id))).all()
+            broadcasts = (
+                await session.execute(
+                    select(Broadcast, Consultation.slug)
+                    .join(Consultation, Consultation.id == Broadcast.consultation_id)
+                    .where(Broadcast.organiser_chat_id.is_not(None), Broadcast.progress_final_at.is_(None))
+                    .order_by(Broadcast.id)
+                )
+            ).all()
             counts = await broadcast_counts(session, [b.id for b, _ in broadcasts])
-        return [Progress(broadcast_id=b.id, slug=slug, kind=b.kind, round=b.round, status=b.status, total=b.total,
-                         counts=counts[b.id], organiser_chat_id=b.organiser_chat_id,
-                         organiser_language=b.organiser_language, progress_message_id=b.progress_message_id,
-                         started_at=b.started_at, finished_at=b.finished_at) for b, slug in broadcasts]
+        return [
+            Progress(
+                broadcast_id=b.id,
+                slug=slug,
+                kind=b.kind,
+                round=b.round,
+                status=b.status,
+                total=b.total,
+                counts=counts[b.id],
+                organiser_chat_id=b.organiser_chat_id,
+                organiser_language=b.organiser_language,
+                progress_message_id=b.progress_message_id,
+                started_at=b.started_at,
+                finished_at=b.finished_at,
+            )
+            for b, slug in broadcasts
+        ]
 
     async def set_progress(self, broadcast_id: int, *, message_id: int | None = None, final: bool = False) -> None:
         values: dict[str, Any] = {}
@@ -235,8 +318,10 @@ class SqlDeliveryStore:
         now = now or utcnow()
         async with self.db.session() as session:
             earliest = await session.scalar(
-                select(func.min(Delivery.next_attempt_at)).join(Broadcast, Broadcast.id == Delivery.broadcast_id)
-                .where(Delivery.state == "pending", Broadcast.status == "running", Delivery.next_attempt_at > now))
+                select(func.min(Delivery.next_attempt_at))
+                .join(Broadcast, Broadcast.id == Delivery.broadcast_id)
+                .where(Delivery.state == "pending", Broadcast.status == "running", Delivery.next_attempt_at > now)
+            )
         if earliest is None:
             return None
         if earliest.tzinfo is None:

@@ -1,4 +1,5 @@
 """The deep link that opens a consultation in the bot (``t.me/<bot>?start=<slug>[--<source>]``) and its QR code."""
+
 from __future__ import annotations
 
 import io

@@ -1,4 +1,5 @@
 """What the organiser routes take and give."""
+
 from __future__ import annotations
 
 from datetime import datetime

@@ -1,5 +1,6 @@
 """A consultation's live figures: who took part, who consented and completed, answers per item, proposals
 waiting for moderation. Served by ``/organiser/consultations/{slug}/stats`` and printed by ``viche stats``."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -26,22 +27,40 @@ async def consultation_stats(db: AsyncSession, consultation: Consultation, langu
     enrolled = select(func.count()).select_from(Enrolment).where(Enrolment.consultation_id == consultation.id)
     consented = await count(db, enrolled.where(Enrolment.consented_at.is_not(None)))
     completed = await count(db, enrolled.where(Enrolment.completed_at.is_not(None)))
-    items = (await db.execute(select(Item).where(Item.consultation_id == consultation.id)
-                              .order_by(Item.position))).scalars().all()
+    items = (
+        (await db.execute(select(Item).where(Item.consultation_id == consultation.id).order_by(Item.position)))
+        .scalars()
+        .all()
+    )
     per_item = []
     for item in items:
         if item.kind == "proposal":
             query = select(func.count()).select_from(ProposalVote).where(ProposalVote.item_id == item.id)
         elif item.kind == "pairs":
-            query = select(func.count()).select_from(PairPrompt).where(
-                PairPrompt.item_id == item.id, PairPrompt.outcome.is_not(None), PairPrompt.outcome != "skip")
+            query = (
+                select(func.count())
+                .select_from(PairPrompt)
+                .where(PairPrompt.item_id == item.id, PairPrompt.outcome.is_not(None), PairPrompt.outcome != "skip")
+            )
         else:
             query = select(func.count()).select_from(Answer).where(Answer.item_id == item.id)
         prompt = localized(item.prompt, language, consultation.default_language)
         per_item.append(ItemStats(key=item.key, kind=item.kind, prompt=prompt, answers=await count(db, query)))
-    pending = await count(db, select(func.count()).select_from(Proposal).join(Item, Item.id == Proposal.item_id)
-                          .where(Item.consultation_id == consultation.id, Proposal.status == "pending"))
-    return Stats(slug=consultation.slug, title=title(consultation, language), status=consultation.status,
-                 participants=await count(db, enrolled), consented=consented, completed=completed,
-                 completion_rate=round(completed / consented, 4) if consented else 0.0,
-                 pending_proposals=pending, items=per_item)
+    pending = await count(
+        db,
+        select(func.count())
+        .select_from(Proposal)
+        .join(Item, Item.id == Proposal.item_id)
+        .where(Item.consultation_id == consultation.id, Proposal.status == "pending"),
+    )
+    return Stats(
+        slug=consultation.slug,
+        title=title(consultation, language),
+        status=consultation.status,
+        participants=await count(db, enrolled),
+        consented=consented,
+        completed=completed,
+        completion_rate=round(completed / consented, 4) if consented else 0.0,
+        pending_proposals=pending,
+        items=per_item,
+    )

@@ -3,9 +3,10 @@
 Enrolment, consent and profile answers only while a consultation is open: a forged button or an old deep link
 must not add participants to a closed one and change its figures after the close.
 """
+
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Select, bindparam, select, update
@@ -32,7 +33,7 @@ def is_open(consultation: Consultation) -> bool:
 
 
 def _aware(moment: datetime) -> datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def brief(consultation: Consultation, language: str | None) -> schemas.ConsultationBrief:
@@ -54,12 +55,17 @@ async def require_participant(session: AsyncSession, participant_id: str) -> Par
     return participant
 
 
-async def participant_out(content: ContentCache, participant: Participant,
-                          created: bool = False) -> schemas.ParticipantOut:
+async def participant_out(
+    content: ContentCache, participant: Participant, created: bool = False
+) -> schemas.ParticipantOut:
     current_id = participant.current_consultation_id
     current = await content.by_id(current_id) if current_id else None
-    return schemas.ParticipantOut(id=participant.id, language=participant.language, created=created,
-                                  current_consultation=current.slug if current else None)
+    return schemas.ParticipantOut(
+        id=participant.id,
+        language=participant.language,
+        created=created,
+        current_consultation=current.slug if current else None,
+    )
 
 
 async def visible_consultation(content: ContentCache, slug: str) -> Consultation:
@@ -91,8 +97,9 @@ async def item_in_open_consultation(content: ContentCache, item_id: int) -> tupl
 # ---- the enrolment: read once per request ------------------------------------------------------------------
 
 # Built once: read on every request of a participant (building a statement costs about as much as running it).
-_ENROLMENT = select(Enrolment).where(Enrolment.participant_id == bindparam("participant"),
-                                     Enrolment.consultation_id == bindparam("consultation"))
+_ENROLMENT = select(Enrolment).where(
+    Enrolment.participant_id == bindparam("participant"), Enrolment.consultation_id == bindparam("consultation")
+)
 
 
 async def enrolment_of(session: AsyncSession, participant_id: str, consultation_id: int) -> Enrolment | None:
@@ -102,8 +109,9 @@ async def enrolment_of(session: AsyncSession, participant_id: str, consultation_
     known = session.info.get(key)
     if known is not None and known in session and not sa_inspect(known).expired_attributes:  # a rollback expires
         return known
-    enrolment = (await session.execute(_ENROLMENT, {"participant": participant_id, "consultation": consultation_id})
-                 ).scalar_one_or_none()
+    enrolment = (
+        await session.execute(_ENROLMENT, {"participant": participant_id, "consultation": consultation_id})
+    ).scalar_one_or_none()
     keep_enrolment(session, enrolment)
     return enrolment
 
@@ -117,10 +125,15 @@ def keep_enrolment(session: AsyncSession, enrolment: Enrolment | None) -> None:
 def with_enrolment(statement: Select[Any], item_id: Any) -> Select[Any]:
     """``statement`` with the participant's enrolment in the item's consultation (or None) as a last column:
     the write's own look-up also brings what the consent check and the next screen read (one round trip)."""
-    return (statement.add_columns(Enrolment)
-            .join(Item, Item.id == item_id)
-            .outerjoin(Enrolment, (Enrolment.consultation_id == Item.consultation_id)
-                       & (Enrolment.participant_id == bindparam("participant"))))
+    return (
+        statement.add_columns(Enrolment)
+        .join(Item, Item.id == item_id)
+        .outerjoin(
+            Enrolment,
+            (Enrolment.consultation_id == Item.consultation_id)
+            & (Enrolment.participant_id == bindparam("participant")),
+        )
+    )
 
 
 async def require_consent(session: AsyncSession, participant_id: str, consultation: Consultation) -> Enrolment:
@@ -136,24 +149,38 @@ async def require_consent(session: AsyncSession, participant_id: str, consultati
 
 # ---- enrolling and consenting ---------------------------------------------------------------------------------
 
-_ADD_SOURCE = (update(Enrolment).where(Enrolment.id == bindparam("enrolment"), Enrolment.source.is_(None))
-               .values(source=bindparam("new_source")).execution_options(synchronize_session=False))
-_CONSENT = (update(Enrolment).where(Enrolment.id == bindparam("enrolment"), Enrolment.consented_at.is_(None))
-            .values(consented_at=bindparam("now")).returning(Enrolment.consented_at)
-            .execution_options(synchronize_session=False))
-_MOVE = (update(Participant).where(Participant.id == bindparam("participant"))
-         .values(current_consultation_id=bindparam("consultation")).execution_options(synchronize_session=False))
+_ADD_SOURCE = (
+    update(Enrolment)
+    .where(Enrolment.id == bindparam("enrolment"), Enrolment.source.is_(None))
+    .values(source=bindparam("new_source"))
+    .execution_options(synchronize_session=False)
+)
+_CONSENT = (
+    update(Enrolment)
+    .where(Enrolment.id == bindparam("enrolment"), Enrolment.consented_at.is_(None))
+    .values(consented_at=bindparam("now"))
+    .returning(Enrolment.consented_at)
+    .execution_options(synchronize_session=False)
+)
+_MOVE = (
+    update(Participant)
+    .where(Participant.id == bindparam("participant"))
+    .values(current_consultation_id=bindparam("consultation"))
+    .execution_options(synchronize_session=False)
+)
 
 
-async def enrol(db: AsyncSession, participant: Participant, consultation: Consultation,
-                source: str | None) -> Enrolment:
+async def enrol(
+    db: AsyncSession, participant: Participant, consultation: Consultation, source: str | None
+) -> Enrolment:
     """The participant's enrolment, created when missing, and the participant moved to the consultation; not
     committed. Race-free without a rollback: the INSERT skips a row that a concurrent request wrote first (it
     waits for that one to commit), and the UPDATEs hold no ORM object that a failed flush would expire."""
     enrolment = await enrolment_of(db, participant.id, consultation.id)
     if enrolment is None:
-        await insert_new_row(db, Enrolment(participant_id=participant.id, consultation_id=consultation.id,
-                                           source=source))
+        await insert_new_row(
+            db, Enrolment(participant_id=participant.id, consultation_id=consultation.id, source=source)
+        )
         enrolment = await enrolment_of(db, participant.id, consultation.id)  # ours or theirs
         assert enrolment is not None
     elif source and not enrolment.source:
@@ -179,8 +206,13 @@ async def give_consent(db: AsyncSession, enrolment: Enrolment) -> bool:
     return given is not None
 
 
-def enrolment_out(consultation: Consultation, enrolment: Enrolment,
-                  consented_now: bool = False) -> schemas.EnrolmentOut:
-    return schemas.EnrolmentOut(slug=consultation.slug, consented=enrolment.consented_at is not None,
-                                completed=enrolment.completed_at is not None, source=enrolment.source,
-                                consented_now=consented_now)
+def enrolment_out(
+    consultation: Consultation, enrolment: Enrolment, consented_now: bool = False
+) -> schemas.EnrolmentOut:
+    return schemas.EnrolmentOut(
+        slug=consultation.slug,
+        consented=enrolment.consented_at is not None,
+        completed=enrolment.completed_at is not None,
+        source=enrolment.source,
+        consented_now=consented_now,
+    )

@@ -5,6 +5,7 @@ once answered, and the selection registry (api/selection.py) chooses the screens
 until the participant has seen enough of them. A pair served here is written (its token must work in the next
 request): the route commits it with the rest of the request.
 """
+
 from __future__ import annotations
 
 import secrets
@@ -27,24 +28,44 @@ SELECTED_KINDS = ("proposal", "pairs")
 """Items whose screens the selection registry chooses; the others are done once answered."""
 
 _SERVED = select(PairPrompt.token, PairPrompt.outcome, PairPrompt.low_id, PairPrompt.high_id).where(
-    PairPrompt.participant_id == bindparam("participant"), PairPrompt.item_id == bindparam("item"))
+    PairPrompt.participant_id == bindparam("participant"), PairPrompt.item_id == bindparam("item")
+)
 
 
-def _history_statement():  # noqa: ANN202
+def _history_statement():
     """Everything the next screen needs to know of the participant's past, in one statement (three were three
     round trips on every screen): their answers to the items answered once, their votes (all of them: selected
     by participant only, as SQLite would otherwise walk an item's every vote), and the pairs served to them."""
     participant = bindparam("participant")
     # Typed NULLs: PostgreSQL gives an untyped NULL the type text when it unites the first two selects.
     number, text, json = (lambda: cast(null(), Integer)), (lambda: cast(null(), String)), Answer.__table__.c.value.type
-    answers = select(literal_column("'answer'").label("kind"), Answer.item_id, Answer.option_id.label("number"),
-                     number().label("other"), text().label("token"), text().label("outcome"), Answer.value).where(
-        Answer.participant_id == participant, Answer.item_id.in_(bindparam("answered_items", expanding=True)))
-    votes = select(literal_column("'vote'"), ProposalVote.item_id, ProposalVote.proposal_id, number(), text(), text(),
-                   cast(null(), json)).where(ProposalVote.participant_id == participant)
-    pairs = select(literal_column("'pair'"), PairPrompt.item_id, PairPrompt.low_id, PairPrompt.high_id,
-                   PairPrompt.token, PairPrompt.outcome, cast(null(), json)).where(
-        PairPrompt.participant_id == participant, PairPrompt.item_id.in_(bindparam("pair_items", expanding=True)))
+    answers = select(
+        literal_column("'answer'").label("kind"),
+        Answer.item_id,
+        Answer.option_id.label("number"),
+        number().label("other"),
+        text().label("token"),
+        text().label("outcome"),
+        Answer.value,
+    ).where(Answer.participant_id == participant, Answer.item_id.in_(bindparam("answered_items", expanding=True)))
+    votes = select(
+        literal_column("'vote'"),
+        ProposalVote.item_id,
+        ProposalVote.proposal_id,
+        number(),
+        text(),
+        text(),
+        cast(null(), json),
+    ).where(ProposalVote.participant_id == participant)
+    pairs = select(
+        literal_column("'pair'"),
+        PairPrompt.item_id,
+        PairPrompt.low_id,
+        PairPrompt.high_id,
+        PairPrompt.token,
+        PairPrompt.outcome,
+        cast(null(), json),
+    ).where(PairPrompt.participant_id == participant, PairPrompt.item_id.in_(bindparam("pair_items", expanding=True)))
     return union_all(answers, votes, pairs)
 
 
@@ -81,26 +102,40 @@ class _History:
 
 
 async def _history(session: AsyncSession, participant_id: str, items: list[Item]) -> _History:
-    return _History((await session.execute(_HISTORY, {
-        "participant": participant_id,
-        "answered_items": [item.id for item in items if item.kind not in SELECTED_KINDS],
-        "pair_items": [item.id for item in items if item.kind == "pairs"]})).all())
+    return _History(
+        (
+            await session.execute(
+                _HISTORY,
+                {
+                    "participant": participant_id,
+                    "answered_items": [item.id for item in items if item.kind not in SELECTED_KINDS],
+                    "pair_items": [item.id for item in items if item.kind == "pairs"],
+                },
+            )
+        ).all()
+    )
 
 
 async def answers_count(session: AsyncSession, participant_id: str, consultation_id: int) -> int:
     item_ids = select(Item.id).where(Item.consultation_id == consultation_id).scalar_subquery()
     answers = await session.scalar(
-        select(func.count()).select_from(Answer).where(Answer.participant_id == participant_id,
-                                                        Answer.item_id.in_(item_ids))
+        select(func.count())
+        .select_from(Answer)
+        .where(Answer.participant_id == participant_id, Answer.item_id.in_(item_ids))
     )
     votes = await session.scalar(
-        select(func.count()).select_from(ProposalVote).where(ProposalVote.participant_id == participant_id,
-                                                              ProposalVote.item_id.in_(item_ids))
+        select(func.count())
+        .select_from(ProposalVote)
+        .where(ProposalVote.participant_id == participant_id, ProposalVote.item_id.in_(item_ids))
     )
     pairs = await session.scalar(
-        select(func.count()).select_from(PairPrompt).where(
-            PairPrompt.participant_id == participant_id, PairPrompt.item_id.in_(item_ids),
-            PairPrompt.outcome.is_not(None), PairPrompt.outcome != "skip",
+        select(func.count())
+        .select_from(PairPrompt)
+        .where(
+            PairPrompt.participant_id == participant_id,
+            PairPrompt.item_id.in_(item_ids),
+            PairPrompt.outcome.is_not(None),
+            PairPrompt.outcome != "skip",
         )
     )
     return int(answers or 0) + int(votes or 0) + int(pairs or 0)
@@ -111,8 +146,12 @@ def proposal_out(proposal: Proposal, language: str | None, default_language: str
 
 
 async def next_screen(
-    session: AsyncSession, content: ContentCache, registry: SelectionRegistry, participant_id: str,
-    consultation: Consultation, language: str | None
+    session: AsyncSession,
+    content: ContentCache,
+    registry: SelectionRegistry,
+    participant_id: str,
+    consultation: Consultation,
+    language: str | None,
 ) -> schemas.NextOut:
     """``language``: the participant's (the caller knows it; None shows the consultation's default)."""
     base = {
@@ -139,12 +178,18 @@ async def next_screen(
             continue
         if item.kind not in SELECTED_KINDS and item.id in answers:
             continue
-        screen = await _pending_screen(session, content, registry, participant_id, consultation, item, language,
-                                           history)
+        screen = await _pending_screen(
+            session, content, registry, participant_id, consultation, item, language, history
+        )
         if screen is not None:
             default = consultation.default_language
             screen.item = schemas.ItemOut(
-                id=item.id, key=item.key, kind=item.kind, number=number, total=len(items), config=item.config,
+                id=item.id,
+                key=item.key,
+                kind=item.kind,
+                number=number,
+                total=len(items),
+                config=item.config,
                 step=_step(item, history),
                 prompt=localized(item.prompt, language, default),
                 min_label=localized(item.config.get("min_label"), language, default),
@@ -169,8 +214,9 @@ def _step(item: Item, history: _History) -> int:
     return 1
 
 
-async def _branch_answers(content: ContentCache, items: list[Item],
-                          answers: dict[int, _Answered]) -> dict[str, set[str]]:
+async def _branch_answers(
+    content: ContentCache, items: list[Item], answers: dict[int, _Answered]
+) -> dict[str, set[str]]:
     """Each answered item's values as branch conditions see them: option keys, or the scale number."""
     needed = {item.config["show_if"]["item"] for item in items if item.config.get("show_if")}
     values: dict[str, set[str]] = {}
@@ -202,9 +248,16 @@ class _Screen(schemas.BaseModel):
     pair: schemas.PairOut | None = None
 
 
-async def _pending_screen(session: AsyncSession, content: ContentCache, registry: SelectionRegistry,
-                          participant_id: str, consultation: Consultation, item: Item, language: str | None,
-                          history: _History) -> _Screen | None:
+async def _pending_screen(
+    session: AsyncSession,
+    content: ContentCache,
+    registry: SelectionRegistry,
+    participant_id: str,
+    consultation: Consultation,
+    item: Item,
+    language: str | None,
+    history: _History,
+) -> _Screen | None:
     """The screen this item still needs from the participant, or None when they are done with it."""
     default = consultation.default_language
     if item.kind == "proposal":
@@ -216,16 +269,25 @@ async def _pending_screen(session: AsyncSession, content: ContentCache, registry
             return None
         # Usually still in the session: choosing the pair read them (no second query).
         left, right = await session.get(Proposal, prompt.left_id), await session.get(Proposal, prompt.right_id)
-        return _Screen(pair=schemas.PairOut(token=prompt.token, left=proposal_out(left, language, default),
-                                            right=proposal_out(right, language, default)))
+        return _Screen(
+            pair=schemas.PairOut(
+                token=prompt.token,
+                left=proposal_out(left, language, default),
+                right=proposal_out(right, language, default),
+            )
+        )
     options = await content.options(item)  # answered items were passed over by the caller
-    return _Screen(options=[
-        schemas.OptionOut(id=o.id, key=o.key, label=localized(o.label, language, default), cost=o.cost) for o in options
-    ])
+    return _Screen(
+        options=[
+            schemas.OptionOut(id=o.id, key=o.key, label=localized(o.label, language, default), cost=o.cost)
+            for o in options
+        ]
+    )
 
 
-async def _pending_pair(session: AsyncSession, registry: SelectionRegistry, participant_id: str, item: Item,
-                        served: list[Any] | None = None) -> PairPrompt | None:
+async def _pending_pair(
+    session: AsyncSession, registry: SelectionRegistry, participant_id: str, item: Item, served: list[Any] | None = None
+) -> PairPrompt | None:
     """The pair already on the participant's screen, else a fresh one while they have pairs left.
     ``served``: the pairs served to them in the item, when the caller has read them."""
     if served is None:
@@ -235,13 +297,21 @@ async def _pending_pair(session: AsyncSession, registry: SelectionRegistry, part
         return await session.get(PairPrompt, open_token)
     if len(served) >= int(item.config.get("max_pairs", 5)):
         return None
-    pair = await selection.choose_pair(session, registry, participant_id, item,
-                                       seen={(row.low_id, row.high_id) for row in served})
+    pair = await selection.choose_pair(
+        session, registry, participant_id, item, seen={(row.low_id, row.high_id) for row in served}
+    )
     if pair is None:
         return None
     left, right = pair
-    prompt = PairPrompt(token=secrets.token_urlsafe(9), participant_id=participant_id, item_id=item.id,
-                        left_id=left, right_id=right, low_id=min(left, right), high_id=max(left, right))
+    prompt = PairPrompt(
+        token=secrets.token_urlsafe(9),
+        participant_id=participant_id,
+        item_id=item.id,
+        left_id=left,
+        right_id=right,
+        low_id=min(left, right),
+        high_id=max(left, right),
+    )
     if await insert_new_row(session, prompt) is None:
         # A concurrent request served this participant the same pair first (committed meanwhile); show theirs.
         return await _pending_pair(session, registry, participant_id, item)

@@ -1,4 +1,5 @@
 """The optional profile questions a consultation's file asks (age band, country, region), and their answers."""
+
 from __future__ import annotations
 
 from babel import Locale, UnknownLocaleError
@@ -14,8 +15,9 @@ PROFILE_FIELDS = (("age_band", "age_bands"), ("country", "countries"), ("region"
 """Each profile field, and the key of the file's ``profile`` section that lists its choices."""
 
 
-def profile_question(consultation: Consultation, enrolment: Enrolment,
-                     language: str | None) -> schemas.ProfileQuestion | None:
+def profile_question(
+    consultation: Consultation, enrolment: Enrolment, language: str | None
+) -> schemas.ProfileQuestion | None:
     """The next profile question the file asks and the participant has neither answered nor skipped."""
     profile = (consultation.definition or {}).get("profile") or {}
     for field, source in PROFILE_FIELDS:
@@ -23,9 +25,12 @@ def profile_question(consultation: Consultation, enrolment: Enrolment,
         if not entries or field in (enrolment.profile_done or []):
             continue
         if field == "region":
-            choices = [schemas.ProfileChoice(key=r["key"], label=localized(r["label"], language,
-                                                                           consultation.default_language))
-                       for r in entries]
+            choices = [
+                schemas.ProfileChoice(
+                    key=r["key"], label=localized(r["label"], language, consultation.default_language)
+                )
+                for r in entries
+            ]
         elif field == "country":
             choices = [schemas.ProfileChoice(key=code, label=country_name(code, language)) for code in entries]
         else:
@@ -41,8 +46,9 @@ def country_name(code: str, language: str | None) -> str:
         return code
 
 
-async def record_profile(session: AsyncSession, participant: Participant, consultation: Consultation,
-                         body: schemas.ProfileIn) -> None:
+async def record_profile(
+    session: AsyncSession, participant: Participant, consultation: Consultation, body: schemas.ProfileIn
+) -> None:
     enrolment = await enrolment_of(session, participant.id, consultation.id)
     if enrolment is None or enrolment.consented_at is None:
         raise conflict("no_consent", "the participant has not consented to this consultation")

@@ -4,6 +4,7 @@ participation through them. Thin: the modules of this package do the work; a rou
 A write asked with ``?next=<slug>`` returns the participant's next screen too, so that a front end needs one
 request per button press.
 """
+
 from __future__ import annotations
 
 from typing import Annotated, TypeVar
@@ -17,7 +18,8 @@ from api import schemas
 from api.content_cache import ContentCache
 from api.deps import content_cache, require_service_token, selection_registry, session
 from api.error_docs import SERVICE, errors
-from api.participant import access, profile as profiles, proposals, recording
+from api.participant import access, proposals, recording
+from api.participant import profile as profiles
 from api.participant.next_screen import next_screen
 from api.selection import SelectionRegistry
 from storage.models import Consultation, Contact, Participant
@@ -25,16 +27,25 @@ from storage.models import Consultation, Contact, Participant
 Content = Annotated[ContentCache, Depends(content_cache)]
 Selection = Annotated[SelectionRegistry, Depends(selection_registry)]
 
-router = APIRouter(prefix="/participant", tags=["participant"], dependencies=[Depends(require_service_token)],
-                   responses=SERVICE)
+router = APIRouter(
+    prefix="/participant", tags=["participant"], dependencies=[Depends(require_service_token)], responses=SERVICE
+)
 
 
-@router.post("/identify", response_model=schemas.ParticipantOut, responses=errors(400),
-             summary="Find or create the participant behind a channel identity")
-async def identify(body: schemas.IdentifyIn, content: Content,
-                   db: AsyncSession = Depends(session)) -> schemas.ParticipantOut:
-    query = select(Participant).join(Contact, Contact.participant_id == Participant.id).where(
-        Contact.channel == body.channel, Contact.external_id == body.external_id)
+@router.post(
+    "/identify",
+    response_model=schemas.ParticipantOut,
+    responses=errors(400),
+    summary="Find or create the participant behind a channel identity",
+)
+async def identify(
+    body: schemas.IdentifyIn, content: Content, db: AsyncSession = Depends(session)
+) -> schemas.ParticipantOut:
+    query = (
+        select(Participant)
+        .join(Contact, Contact.participant_id == Participant.id)
+        .where(Contact.channel == body.channel, Contact.external_id == body.external_id)
+    )
     participant = (await db.execute(query)).scalar_one_or_none()
     if participant is not None:
         return await access.participant_out(content, participant)
@@ -52,14 +63,16 @@ async def identify(body: schemas.IdentifyIn, content: Content,
 
 
 @router.get("/{participant_id}", response_model=schemas.ParticipantOut, responses=errors(404))
-async def get_participant(participant_id: str, content: Content,
-                          db: AsyncSession = Depends(session)) -> schemas.ParticipantOut:
+async def get_participant(
+    participant_id: str, content: Content, db: AsyncSession = Depends(session)
+) -> schemas.ParticipantOut:
     return await access.participant_out(content, await access.require_participant(db, participant_id))
 
 
 @router.patch("/{participant_id}", response_model=schemas.ParticipantOut, responses=errors(400, 404))
-async def patch_participant(participant_id: str, body: schemas.ParticipantPatch, content: Content,
-                            db: AsyncSession = Depends(session)) -> schemas.ParticipantOut:
+async def patch_participant(
+    participant_id: str, body: schemas.ParticipantPatch, content: Content, db: AsyncSession = Depends(session)
+) -> schemas.ParticipantOut:
     participant = await access.require_participant(db, participant_id)
     if body.language is not None:
         participant.language = body.language
@@ -68,17 +81,24 @@ async def patch_participant(participant_id: str, body: schemas.ParticipantPatch,
 
 
 @router.get("/consultations/open", response_model=list[schemas.ConsultationBrief])
-async def open_consultations(lang: str | None = None,
-                             db: AsyncSession = Depends(session)) -> list[schemas.ConsultationBrief]:
-    rows = (await db.execute(select(Consultation).where(Consultation.status == "open")
-                             .order_by(Consultation.id.desc()))).scalars()
+async def open_consultations(
+    lang: str | None = None, db: AsyncSession = Depends(session)
+) -> list[schemas.ConsultationBrief]:
+    rows = (
+        await db.execute(select(Consultation).where(Consultation.status == "open").order_by(Consultation.id.desc()))
+    ).scalars()
     return [access.brief(c, lang) for c in rows]
 
 
-@router.post("/{participant_id}/enrol", response_model=schemas.EnrolmentOut, responses=errors(400, 404, 409),
-             summary="Open a consultation for the participant (deep link), recording the outreach source")
-async def enrol(participant_id: str, body: schemas.EnrolIn, content: Content,
-                db: AsyncSession = Depends(session)) -> schemas.EnrolmentOut:
+@router.post(
+    "/{participant_id}/enrol",
+    response_model=schemas.EnrolmentOut,
+    responses=errors(400, 404, 409),
+    summary="Open a consultation for the participant (deep link), recording the outreach source",
+)
+async def enrol(
+    participant_id: str, body: schemas.EnrolIn, content: Content, db: AsyncSession = Depends(session)
+) -> schemas.EnrolmentOut:
     participant = await access.require_participant(db, participant_id)
     consultation = await access.open_consultation(content, body.slug)
     enrolment = await access.enrol(db, participant, consultation, body.source)
@@ -87,31 +107,50 @@ async def enrol(participant_id: str, body: schemas.EnrolIn, content: Content,
     return access.enrolment_out(consultation, enrolment)
 
 
-NEXT = Query(default=None, min_length=1, max_length=64, alias="next",
-             description="A consultation's slug: include the participant's next screen there in the response.")
+NEXT = Query(
+    default=None,
+    min_length=1,
+    max_length=64,
+    alias="next",
+    description="A consultation's slug: include the participant's next screen there in the response.",
+)
 LANG = Query(default=None, max_length=16, description="The language of the included next screen.")
 
 WithNext = TypeVar("WithNext", schemas.EnrolmentOut, schemas.AnswerOut, schemas.VoteOut, schemas.PairAnswerOut)
 
 
-async def _with_next(db: AsyncSession, content: ContentCache, registry: SelectionRegistry, out: WithNext,
-                     participant_id: str, slug: str | None, lang: str | None) -> WithNext:
+async def _with_next(
+    db: AsyncSession,
+    content: ContentCache,
+    registry: SelectionRegistry,
+    out: WithNext,
+    participant_id: str,
+    slug: str | None,
+    lang: str | None,
+) -> WithNext:
     """The response, with the participant's next screen when the front end asked for it (``?next=slug``),
     once the write and the screen (a pair served is written too) are committed, in one transaction.
     The participant is read only when the front end did not say which language to show."""
     if slug is not None:
         if lang is None:
             lang = (await access.require_participant(db, participant_id)).language
-        out.next = await next_screen(db, content, registry, participant_id,
-                                     await access.visible_consultation(content, slug), lang)
+        out.next = await next_screen(
+            db, content, registry, participant_id, await access.visible_consultation(content, slug), lang
+        )
     await db.commit()
     return out
 
 
 @router.post("/{participant_id}/consent", response_model=schemas.EnrolmentOut, responses=errors(400, 404, 409))
-async def consent(participant_id: str, body: schemas.EnrolIn, content: Content, registry: Selection,
-                  then: str | None = NEXT, lang: str | None = LANG,
-                  db: AsyncSession = Depends(session)) -> schemas.EnrolmentOut:
+async def consent(
+    participant_id: str,
+    body: schemas.EnrolIn,
+    content: Content,
+    registry: Selection,
+    then: str | None = NEXT,
+    lang: str | None = LANG,
+    db: AsyncSession = Depends(session),
+) -> schemas.EnrolmentOut:
     participant = await access.require_participant(db, participant_id)
     lang = lang or participant.language
     consultation = await access.open_consultation(content, body.slug)
@@ -123,89 +162,167 @@ async def consent(participant_id: str, body: schemas.EnrolIn, content: Content, 
     return await _with_next(db, content, registry, out, participant_id, then, lang)
 
 
-@router.get("/{participant_id}/next", response_model=schemas.NextOut, responses=errors(404, 409),
-            summary="What the participant should see next in a consultation")
-async def next_item(participant_id: str, content: Content, registry: Selection,
-                    slug: str = Query(min_length=1, max_length=64), lang: str | None = None,
-                    db: AsyncSession = Depends(session)) -> schemas.NextOut:
+@router.get(
+    "/{participant_id}/next",
+    response_model=schemas.NextOut,
+    responses=errors(404, 409),
+    summary="What the participant should see next in a consultation",
+)
+async def next_item(
+    participant_id: str,
+    content: Content,
+    registry: Selection,
+    slug: str = Query(min_length=1, max_length=64),
+    lang: str | None = None,
+    db: AsyncSession = Depends(session),
+) -> schemas.NextOut:
     participant = await access.require_participant(db, participant_id)
-    screen = await next_screen(db, content, registry, participant_id, await access.visible_consultation(content, slug),
-                               lang or participant.language)
+    screen = await next_screen(
+        db,
+        content,
+        registry,
+        participant_id,
+        await access.visible_consultation(content, slug),
+        lang or participant.language,
+    )
     await db.commit()  # a pair it served
     return screen
 
 
-@router.post("/{participant_id}/answers", response_model=schemas.AnswerOut, responses=errors(400, 404, 409),
-             summary="Answer a question item (idempotent: the same answer twice is stored once)")
-async def answer(participant_id: str, body: schemas.AnswerIn, content: Content, registry: Selection,
-                 then: str | None = NEXT, lang: str | None = LANG,
-                 db: AsyncSession = Depends(session)) -> schemas.AnswerOut:
+@router.post(
+    "/{participant_id}/answers",
+    response_model=schemas.AnswerOut,
+    responses=errors(400, 404, 409),
+    summary="Answer a question item (idempotent: the same answer twice is stored once)",
+)
+async def answer(
+    participant_id: str,
+    body: schemas.AnswerIn,
+    content: Content,
+    registry: Selection,
+    then: str | None = NEXT,
+    lang: str | None = LANG,
+    db: AsyncSession = Depends(session),
+) -> schemas.AnswerOut:
     out = await recording.record_answer(db, content, participant_id, body)  # an unknown participant: 404 there
     return await _with_next(db, content, registry, out, participant_id, then, lang)
 
 
-@router.post("/{participant_id}/votes", response_model=schemas.VoteOut, responses=errors(400, 404, 409),
-             summary="Agree / disagree / neutral on a proposal (idempotent)")
-async def vote(participant_id: str, body: schemas.VoteIn, content: Content, registry: Selection,
-               then: str | None = NEXT, lang: str | None = LANG,
-               db: AsyncSession = Depends(session)) -> schemas.VoteOut:
+@router.post(
+    "/{participant_id}/votes",
+    response_model=schemas.VoteOut,
+    responses=errors(400, 404, 409),
+    summary="Agree / disagree / neutral on a proposal (idempotent)",
+)
+async def vote(
+    participant_id: str,
+    body: schemas.VoteIn,
+    content: Content,
+    registry: Selection,
+    then: str | None = NEXT,
+    lang: str | None = LANG,
+    db: AsyncSession = Depends(session),
+) -> schemas.VoteOut:
     out = await proposals.record_vote(db, content, registry, participant_id, body)  # an unknown participant: 404 there
     # When the "why?" comes first, serving the next statement now would count an exposure never shown.
     then = None if out.asks_qualification else then
     return await _with_next(db, content, registry, out, participant_id, then, lang)
 
 
-@router.post("/{participant_id}/votes/{proposal_id}/qualification", response_model=schemas.VoteOut,
-             responses=errors(400, 404, 409),
-             summary="Answer the 'why?' after a vote (or skip it, with qualification null): the participant's own "
-                     "vote gets its qualification, nothing else changes")
-async def qualification(participant_id: str, body: schemas.QualificationIn, content: Content, registry: Selection,
-                        proposal_id: int = Path(ge=1, le=2_147_483_647), then: str | None = NEXT,
-                        lang: str | None = LANG, db: AsyncSession = Depends(session)) -> schemas.VoteOut:
+@router.post(
+    "/{participant_id}/votes/{proposal_id}/qualification",
+    response_model=schemas.VoteOut,
+    responses=errors(400, 404, 409),
+    summary="Answer the 'why?' after a vote (or skip it, with qualification null): the participant's own "
+    "vote gets its qualification, nothing else changes",
+)
+async def qualification(
+    participant_id: str,
+    body: schemas.QualificationIn,
+    content: Content,
+    registry: Selection,
+    proposal_id: int = Path(ge=1, le=2_147_483_647),
+    then: str | None = NEXT,
+    lang: str | None = LANG,
+    db: AsyncSession = Depends(session),
+) -> schemas.VoteOut:
     out = await proposals.qualify(db, content, participant_id, proposal_id, body)  # an unknown participant: 404 there
     return await _with_next(db, content, registry, out, participant_id, then, lang)
 
 
-@router.post("/{participant_id}/pairs/{token}", response_model=schemas.PairAnswerOut, responses=errors(400, 404, 409),
-             summary="Answer a served pair; its token counts once")
-async def pair(participant_id: str, token: str, body: schemas.PairAnswerIn, content: Content, registry: Selection,
-               then: str | None = NEXT, lang: str | None = LANG,
-               db: AsyncSession = Depends(session)) -> schemas.PairAnswerOut:
+@router.post(
+    "/{participant_id}/pairs/{token}",
+    response_model=schemas.PairAnswerOut,
+    responses=errors(400, 404, 409),
+    summary="Answer a served pair; its token counts once",
+)
+async def pair(
+    participant_id: str,
+    token: str,
+    body: schemas.PairAnswerIn,
+    content: Content,
+    registry: Selection,
+    then: str | None = NEXT,
+    lang: str | None = LANG,
+    db: AsyncSession = Depends(session),
+) -> schemas.PairAnswerOut:
     # An unknown participant: 404 there.
     out = await recording.record_pair(db, content, registry, participant_id, token, body)
     return await _with_next(db, content, registry, out, participant_id, then, lang)
 
 
-@router.post("/{participant_id}/profile", status_code=204, responses=errors(400, 404, 409),
-             summary="Answer (or skip, with value null) one optional profile question")
-async def profile(participant_id: str, body: schemas.ProfileIn, content: Content,
-                  db: AsyncSession = Depends(session)) -> None:
+@router.post(
+    "/{participant_id}/profile",
+    status_code=204,
+    responses=errors(400, 404, 409),
+    summary="Answer (or skip, with value null) one optional profile question",
+)
+async def profile(
+    participant_id: str, body: schemas.ProfileIn, content: Content, db: AsyncSession = Depends(session)
+) -> None:
     participant = await access.require_participant(db, participant_id)
     await profiles.record_profile(db, participant, await access.open_consultation(content, body.slug), body)
 
 
-@router.post("/{participant_id}/awaiting", status_code=204, responses=errors(400, 404, 409),
-             summary="Say what the participant's next typed message is for (a proposal, a place comment)")
-async def awaiting(participant_id: str, body: schemas.AwaitIn, content: Content,
-                   db: AsyncSession = Depends(session)) -> None:
+@router.post(
+    "/{participant_id}/awaiting",
+    status_code=204,
+    responses=errors(400, 404, 409),
+    summary="Say what the participant's next typed message is for (a proposal, a place comment)",
+)
+async def awaiting(
+    participant_id: str, body: schemas.AwaitIn, content: Content, db: AsyncSession = Depends(session)
+) -> None:
     await access.require_participant(db, participant_id)
     await recording.set_awaiting(db, participant_id, await access.open_consultation(content, body.slug), body.awaiting)
 
 
-@router.post("/{participant_id}/proposals", response_model=schemas.SubmittedProposalOut, status_code=201,
-             responses=errors(400, 404, 409),
-             summary="Submit a participant's own proposal (12–280 characters); it waits for moderation")
-async def propose(participant_id: str, body: schemas.ProposalIn, content: Content,
-                  db: AsyncSession = Depends(session)) -> schemas.SubmittedProposalOut:
+@router.post(
+    "/{participant_id}/proposals",
+    response_model=schemas.SubmittedProposalOut,
+    status_code=201,
+    responses=errors(400, 404, 409),
+    summary="Submit a participant's own proposal (12–280 characters); it waits for moderation",
+)
+async def propose(
+    participant_id: str, body: schemas.ProposalIn, content: Content, db: AsyncSession = Depends(session)
+) -> schemas.SubmittedProposalOut:
     await access.require_participant(db, participant_id)
     return await proposals.submit_proposal(db, content, participant_id, body)
 
 
-@router.post("/{participant_id}/answers/{item_id}/comment", response_model=schemas.AnswerOut,
-             responses=errors(400, 404, 409),
-             summary="Add a short comment to a place answer")
-async def comment(participant_id: str, body: schemas.CommentIn, content: Content,
-                  item_id: int = Path(ge=1, le=2_147_483_647),
-                  db: AsyncSession = Depends(session)) -> schemas.AnswerOut:
+@router.post(
+    "/{participant_id}/answers/{item_id}/comment",
+    response_model=schemas.AnswerOut,
+    responses=errors(400, 404, 409),
+    summary="Add a short comment to a place answer",
+)
+async def comment(
+    participant_id: str,
+    body: schemas.CommentIn,
+    content: Content,
+    item_id: int = Path(ge=1, le=2_147_483_647),
+    db: AsyncSession = Depends(session),
+) -> schemas.AnswerOut:
     await access.require_participant(db, participant_id)
     return await recording.comment_place(db, content, participant_id, item_id, body.text)

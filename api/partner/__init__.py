@@ -1,4 +1,5 @@
 """The partner API: read-only, keyed, versioned routes under ``/v1`` for the teams behind a consultation."""
+
 from __future__ import annotations
 
 from fastapi import FastAPI, Request

@@ -8,6 +8,7 @@
 The key, the consultation and the route's own reads share the request's one database session
 (:func:`api.deps.session`).
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -37,7 +38,8 @@ _PREFIX_ALPHABET = string.ascii_lowercase + string.digits
 _DUMMY_HASH = hashlib.sha256(b"no such key").hexdigest()
 
 bearer = HTTPBearer(
-    auto_error=False, scheme_name="PartnerKey",
+    auto_error=False,
+    scheme_name="PartnerKey",
     description="A partner key from `viche keys create`, sent as `Authorization: Bearer vk_…`.",
 )
 
@@ -45,8 +47,9 @@ bearer = HTTPBearer(
 class PartnerError(ApiError):
     """An ApiError that also sets response headers (WWW-Authenticate, Retry-After)."""
 
-    def __init__(self, status: int, code: str, message: str, headers: dict[str, str] | None = None,
-                 **extra: object) -> None:
+    def __init__(
+        self, status: int, code: str, message: str, headers: dict[str, str] | None = None, **extra: object
+    ) -> None:
         super().__init__(status, code, message, **extra)
         self.headers = headers or {}
 
@@ -66,7 +69,7 @@ def split_key(key: str) -> str | None:
     """The prefix of a well-formed key, else None."""
     if not key.startswith(KEY_PREFIX):
         return None
-    prefix, sep, rest = key[len(KEY_PREFIX):].partition("_")
+    prefix, sep, rest = key[len(KEY_PREFIX) :].partition("_")
     if not sep or len(prefix) != 8 or not rest or len(key) > 128:
         return None
     return prefix
@@ -89,8 +92,12 @@ class TokenBucket:
     One process only; several API workers each keep their own buckets.
     """
 
-    def __init__(self, rate_per_minute: float = DEFAULT_RATE_PER_MINUTE, burst: int = DEFAULT_BURST,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self,
+        rate_per_minute: float = DEFAULT_RATE_PER_MINUTE,
+        burst: int = DEFAULT_BURST,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.rate_per_minute, self.burst, self.clock = rate_per_minute, burst, clock
         self._buckets: dict[int, tuple[float, float]] = {}
 
@@ -154,8 +161,13 @@ async def partner_key(
     wait = limiter_for(request).take(key.id, key.rate_per_minute)
     if wait > 0:
         seconds = max(1, math.ceil(wait))
-        raise PartnerError(429, "rate_limited", f"too many requests for this key; retry in {seconds} s",
-                           headers={"Retry-After": str(seconds)}, retry_after=seconds)
+        raise PartnerError(
+            429,
+            "rate_limited",
+            f"too many requests for this key; retry in {seconds} s",
+            headers={"Retry-After": str(seconds)},
+            retry_after=seconds,
+        )
     return key
 
 

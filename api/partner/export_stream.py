@@ -12,6 +12,7 @@ so rows written meanwhile come with the next sync.
 
 Which columns each export has, and which rows it reads, is :mod:`api.partner.export_definitions`.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -22,7 +23,7 @@ import io
 import json
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import and_, func, or_, select
@@ -35,10 +36,11 @@ from storage.models import Answer, PairPrompt, ProposalVote
 
 BATCH_SIZE = 5000
 ANSWER, VOTE, PAIR = "answer", "vote", "pair"
-_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 # --- cursors -----------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class Cursor:
@@ -53,7 +55,7 @@ class Cursor:
         return encode_cursor(self.answer, self.vote, self.pair_us, self.pair_token)
 
     @classmethod
-    def decode(cls, text: str | None) -> "Cursor":
+    def decode(cls, text: str | None) -> Cursor:
         if not text:
             return cls()
         try:
@@ -62,14 +64,18 @@ class Cursor:
             if version != "1":
                 raise ValueError(version)
             cursor = cls(int(answer), int(vote), int(pair_us) if pair_us else None, token)
-            if not (0 <= cursor.answer < 2**63 and 0 <= cursor.vote < 2**63) or len(token) > 24 \
-                    or (cursor.pair_us is None and token):
+            if (
+                not (0 <= cursor.answer < 2**63 and 0 <= cursor.vote < 2**63)
+                or len(token) > 24
+                or (cursor.pair_us is None and token)
+            ):
                 raise ValueError(text)
             _ = cursor.pair_at  # a time datetime can hold
             return cursor
         except (ValueError, OverflowError, OSError, binascii.Error, UnicodeDecodeError):
-            raise bad_request("invalid_cursor", "this cursor was not made by this API (use X-Next-Cursor or a "
-                                                "row's cursor)") from None
+            raise bad_request(
+                "invalid_cursor", "this cursor was not made by this API (use X-Next-Cursor or a row's cursor)"
+            ) from None
 
     @property
     def pair_at(self) -> datetime | None:
@@ -88,10 +94,11 @@ def _us(moment: datetime) -> int:
 
 def _from_us(value: int) -> datetime:
     seconds, micro = divmod(value, 1_000_000)
-    return datetime.fromtimestamp(seconds, tz=timezone.utc).replace(microsecond=micro)
+    return datetime.fromtimestamp(seconds, tz=UTC).replace(microsecond=micro)
 
 
 # --- the three runs ----------------------------------------------------------------------------
+
 
 @dataclass
 class Run:
@@ -103,7 +110,7 @@ class Run:
     sqlite: bool = False
 
     @property
-    def table(self):  # noqa: ANN201
+    def table(self):
         return {ANSWER: Answer, VOTE: ProposalVote, PAIR: PairPrompt}[self.name]
 
     def keys(self) -> list[Any]:
@@ -129,7 +136,9 @@ class Run:
         if cursor.pair_us is None:
             return None
         at = cursor.pair_at
-        return or_(PairPrompt.answered_at > at, and_(PairPrompt.answered_at == at, PairPrompt.token > cursor.pair_token))
+        return or_(
+            PairPrompt.answered_at > at, and_(PairPrompt.answered_at == at, PairPrompt.token > cursor.pair_token)
+        )
 
     def upto(self, cursor: Cursor) -> Any:
         if self.name == ANSWER:
@@ -139,7 +148,9 @@ class Run:
         if cursor.pair_us is None:
             return PairPrompt.token.is_(None)  # nothing
         at = cursor.pair_at
-        return or_(PairPrompt.answered_at < at, and_(PairPrompt.answered_at == at, PairPrompt.token <= cursor.pair_token))
+        return or_(
+            PairPrompt.answered_at < at, and_(PairPrompt.answered_at == at, PairPrompt.token <= cursor.pair_token)
+        )
 
     def window(self, start: Cursor, end: Cursor | None = None) -> list[Any]:
         clauses = self.filters()
@@ -176,8 +187,9 @@ async def plan_end(session: AsyncSession, runs: list[Run], start: Cursor, limit:
             break
         ordered = select(*run.keys()).where(*run.window(start)).order_by(*run.keys())
         if remaining is None:
-            last = (await session.execute(ordered.order_by(None).order_by(*[k.desc() for k in run.keys()])
-                                          .limit(1))).first()
+            last = (
+                await session.execute(ordered.order_by(None).order_by(*[k.desc() for k in run.keys()]).limit(1))
+            ).first()
             if last is not None:
                 end = run.moved(end, tuple(last))
             continue
@@ -186,8 +198,9 @@ async def plan_end(session: AsyncSession, runs: list[Run], start: Cursor, limit:
             return run.moved(end, tuple(nth))
         count = int(await session.scalar(select(func.count()).select_from(run.table).where(*run.window(start))) or 0)
         if count:
-            last = (await session.execute(ordered.order_by(None).order_by(*[k.desc() for k in run.keys()])
-                                          .limit(1))).first()
+            last = (
+                await session.execute(ordered.order_by(None).order_by(*[k.desc() for k in run.keys()]).limit(1))
+            ).first()
             end = run.moved(end, tuple(last))
             remaining -= count
     return end
@@ -198,8 +211,9 @@ RowMaker = Callable[[Any, Cursor], Row]
 Statement = Callable[[Any], Any]  # the batch subquery → the select that reads it
 
 
-async def stream_rows(db: Database, runs: list[tuple[Run, Statement, RowMaker]], start: Cursor,
-                      end: Cursor, batch_size: int = BATCH_SIZE) -> AsyncIterator[list[Row]]:
+async def stream_rows(
+    db: Database, runs: list[tuple[Run, Statement, RowMaker]], start: Cursor, end: Cursor, batch_size: int = BATCH_SIZE
+) -> AsyncIterator[list[Row]]:
     """Batches of rows from ``start`` (exclusive) to ``end`` (inclusive), one short connection per batch.
 
     ``statement`` selects from the batch (a subquery of the run's table, its columns by name) the columns a
@@ -210,8 +224,13 @@ async def stream_rows(db: Database, runs: list[tuple[Run, Statement, RowMaker]],
 
     async def fetch(run: Run, statement: Statement, position: Cursor) -> list[Any]:
         # The batch is chosen in the run's table alone, then joined: the joins never see more rows.
-        batch = (select(run.table.__table__).where(*run.window(position, end)).order_by(*run.keys())
-                 .limit(batch_size).subquery("batch"))
+        batch = (
+            select(run.table.__table__)
+            .where(*run.window(position, end))
+            .order_by(*run.keys())
+            .limit(batch_size)
+            .subquery("batch")
+        )
         query = statement(batch).order_by(*[batch.c[key.key] for key in run.keys()])
         async with db.engine.connect() as connection:
             return (await connection.execute(query)).all()
@@ -242,8 +261,10 @@ async def stream_rows(db: Database, runs: list[tuple[Run, Statement, RowMaker]],
 
 # --- formatting --------------------------------------------------------------------------------
 
-async def csv_chunks(columns: list[str], batches: AsyncIterator[list[Row]],
-                     structured: tuple[str, ...] = ()) -> AsyncIterator[bytes]:
+
+async def csv_chunks(
+    columns: list[str], batches: AsyncIterator[list[Row]], structured: tuple[str, ...] = ()
+) -> AsyncIterator[bytes]:
     """CSV: the header, then one chunk per batch. ``structured`` columns are written as JSON; text that starts
     like a spreadsheet formula gets a leading ``'`` (``formats.csv_safe``)."""
     buffer = io.StringIO()

@@ -13,45 +13,118 @@ In exports of viche data, every voter/session/author id is the participant's pse
 Telegram id, username or name; fields AOI filled from a browser session (hashed IP, user agent,
 referrer) are ``NA``.
 """
+
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
 # viche's own export: one row per answer, vote or answered pair.
 ANSWER_COLUMNS = [
-    "cursor", "type", "item", "item_kind", "participant",
-    "age_band", "country", "region", "language", "source",
-    "option", "value", "proposal", "choice", "qualification",
-    "left", "right", "outcome", "reason", "after_skip", "answered_at",
+    "cursor",
+    "type",
+    "item",
+    "item_kind",
+    "participant",
+    "age_band",
+    "country",
+    "region",
+    "language",
+    "source",
+    "option",
+    "value",
+    "proposal",
+    "choice",
+    "qualification",
+    "left",
+    "right",
+    "outcome",
+    "reason",
+    "after_skip",
+    "answered_at",
 ]
 SEGMENT_COLUMNS = ["age_band", "country", "region", "language", "source"]
 
 AOI_VOTES_COLUMNS = [
-    "Vote ID", "Session ID", "Wikisurvey ID", "Winner ID", "Winner Text", "Loser ID", "Loser Text",
-    "Prompt ID", "Appearance ID", "Left Choice ID", "Right Choice ID", "Created at", "Updated at",
-    "Response Time (s)", "Missing Response Time Explanation", "Valid",
-    "Hashed IP Address", "URL Alias", "User Agent", "Referrer", "Widget", "Info",
+    "Vote ID",
+    "Session ID",
+    "Wikisurvey ID",
+    "Winner ID",
+    "Winner Text",
+    "Loser ID",
+    "Loser Text",
+    "Prompt ID",
+    "Appearance ID",
+    "Left Choice ID",
+    "Right Choice ID",
+    "Created at",
+    "Updated at",
+    "Response Time (s)",
+    "Missing Response Time Explanation",
+    "Valid",
+    "Hashed IP Address",
+    "URL Alias",
+    "User Agent",
+    "Referrer",
+    "Widget",
+    "Info",
 ]
 AOI_IDEAS_COLUMNS = [
-    "Wikisurvey ID", "Idea ID", "Idea Text", "Wins", "Losses", "Times involved in Cant Decide", "Score",
-    "User Submitted", "Session ID", "Created at", "Last Activity", "Active",
-    "Appearances on Left", "Appearances on Right", "Info",
+    "Wikisurvey ID",
+    "Idea ID",
+    "Idea Text",
+    "Wins",
+    "Losses",
+    "Times involved in Cant Decide",
+    "Score",
+    "User Submitted",
+    "Session ID",
+    "Created at",
+    "Last Activity",
+    "Active",
+    "Appearances on Left",
+    "Appearances on Right",
+    "Info",
 ]
 AOI_NON_VOTES_COLUMNS = [
-    "Record Type", "Skip ID", "Appearance ID", "Session ID", "Wikisurvey ID", "Left Choice ID",
-    "Left Choice Text", "Right Choice ID", "Right Choice Text", "Prompt ID", "Reason", "Created at",
-    "Updated at", "Response Time (s)", "Missing Response Time Explanation", "Valid",
-    "Hashed IP Address", "URL Alias", "User Agent", "Referrer", "Widget", "Info",
+    "Record Type",
+    "Skip ID",
+    "Appearance ID",
+    "Session ID",
+    "Wikisurvey ID",
+    "Left Choice ID",
+    "Left Choice Text",
+    "Right Choice ID",
+    "Right Choice Text",
+    "Prompt ID",
+    "Reason",
+    "Created at",
+    "Updated at",
+    "Response Time (s)",
+    "Missing Response Time Explanation",
+    "Valid",
+    "Hashed IP Address",
+    "URL Alias",
+    "User Agent",
+    "Referrer",
+    "Widget",
+    "Info",
 ]
 AOI_SCORE_DECIMALS = 4
 
 POLIS_VOTES_COLUMNS = ["timestamp", "datetime", "comment-id", "voter-id", "vote"]
 POLIS_COMMENTS_COLUMNS = [
-    "timestamp", "datetime", "comment-id", "author-id", "agrees", "disagrees", "moderated", "comment-body",
+    "timestamp",
+    "datetime",
+    "comment-id",
+    "author-id",
+    "agrees",
+    "disagrees",
+    "moderated",
+    "comment-body",
 ]
 POLIS_VOTE = {"agree": 1, "disagree": -1, "neutral": 0}
 POLIS_CHOICE = {1: "agree", -1: "disagree", 0: "neutral"}
@@ -61,7 +134,7 @@ POLIS_MODERATED = {"accepted": 1, "pending": 0, "rejected": -1}
 def utc(moment: datetime | None) -> datetime | None:
     if moment is None:
         return None
-    return moment.replace(tzinfo=timezone.utc) if moment.utcoffset() is None else moment.astimezone(timezone.utc)
+    return moment.replace(tzinfo=UTC) if moment.utcoffset() is None else moment.astimezone(UTC)
 
 
 def iso(moment: datetime | None) -> str:
@@ -82,13 +155,18 @@ def parse_aoi_time(text: str) -> datetime | None:
     text = (text or "").strip()
     if not text or text == "NA":
         return None
-    for pattern in ("%Y-%m-%d %H:%M:%S UTC", "%Y-%m-%d %H:%M:%S %z", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S%z",
-                    "%Y-%m-%dT%H:%M:%SZ"):
+    for pattern in (
+        "%Y-%m-%d %H:%M:%S UTC",
+        "%Y-%m-%d %H:%M:%S %z",
+        "%Y-%m-%d %H:%M:%S",
+        "%Y-%m-%dT%H:%M:%S%z",
+        "%Y-%m-%dT%H:%M:%SZ",
+    ):
         try:
             parsed = datetime.strptime(text, pattern)
         except ValueError:
             continue
-        return parsed if parsed.utcoffset() is not None else parsed.replace(tzinfo=timezone.utc)
+        return parsed if parsed.utcoffset() is not None else parsed.replace(tzinfo=UTC)
     return utc(datetime.fromisoformat(text))
 
 
@@ -96,13 +174,13 @@ def epoch_ms(moment: datetime | None) -> int | str:
     moment = utc(moment)
     if moment is None:
         return ""
-    delta = moment - datetime(1970, 1, 1, tzinfo=timezone.utc)
+    delta = moment - datetime(1970, 1, 1, tzinfo=UTC)
     return delta.days * 86_400_000 + delta.seconds * 1000 + delta.microseconds // 1000
 
 
 def from_epoch_ms(value: str | int) -> datetime:
     ms = int(value)
-    return datetime.fromtimestamp(ms // 1000, tz=timezone.utc).replace(microsecond=(ms % 1000) * 1000)
+    return datetime.fromtimestamp(ms // 1000, tz=UTC).replace(microsecond=(ms % 1000) * 1000)
 
 
 def polis_time(moment: datetime | None) -> str:
@@ -112,7 +190,7 @@ def polis_time(moment: datetime | None) -> str:
 
 def aoi_score(wins: int, losses: int, decimals: int = AOI_SCORE_DECIMALS) -> Decimal:
     """100·(W+1)/(W+L+2), rounded half up from the exact fraction."""
-    exact = Fraction(100 * (wins + 1), wins + losses + 2) * 10 ** decimals
+    exact = Fraction(100 * (wins + 1), wins + losses + 2) * 10**decimals
     whole, rest = divmod(exact.numerator, exact.denominator)
     if 2 * rest >= exact.denominator:
         whole += 1

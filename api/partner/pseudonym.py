@@ -9,6 +9,7 @@ The secret is ``VICHE_PSEUDONYM_SECRET`` (setting ``pseudonym_secret``) when set
 one made on first use and kept in the ``pseudonymsecret`` table, so pseudonyms stay stable across
 restarts. Changing the secret changes every pseudonym.
 """
+
 from __future__ import annotations
 
 import hashlib

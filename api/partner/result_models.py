@@ -14,7 +14,7 @@ answer 409 ``below_threshold`` instead.
 """
 
 from datetime import datetime
-from typing import Annotated, Literal, Union
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag
 
@@ -27,28 +27,28 @@ KIND_LABELS = {
     "scale": "a number on a scale (e.g. 1 to 5)",
     "free_text": "an answer in the participant's own words",
     "proposal": "agree, disagree or neutral on statements, one at a time",
-    "pairs": "\"which of these two is better?\" between proposals",
+    "pairs": '"which of these two is better?" between proposals',
     "budget": "a participatory-budget ballot: projects that fit in a total",
     "place": "a point on a map, with an optional comment",
 }
 ZONE_LABELS = {
     "consensus": "broad agreement: at least twice as many agree as disagree, most voters agree, and a majority "
-                 "of decided voters agreeing is established at 95 % confidence",
+    "of decided voters agreeing is established at 95 % confidence",
     "controversy": f"divided opinion: neither camp outnumbers the other 2:1 and each is, at 95 % confidence, at "
-                   f"least {CONTROVERSY_MIN_SCORE * 50:.0f} % of voters",
+    f"least {CONTROVERSY_MIN_SCORE * 50:.0f} % of voters",
     "rejection": "broad disagreement (the mirror image of consensus)",
     "limbo": f"undecided so far: fewer than {ZONE_MIN_VOTES} votes, more than {ZONE_MAX_NEUTRAL_SHARE * 100:.0f} % "
-             f"of them neutral, or no clear pattern yet",
+    f"of them neutral, or no clear pattern yet",
 }
 METHOD_LABELS = {
     "bradley_terry": "Bradley–Terry model: each proposal's chance to beat a randomly chosen other one, estimated "
-                     "from every \"which is better?\" vote and corrected for how strong the opponents were",
+    'from every "which is better?" vote and corrected for how strong the opponents were',
 }
 SEGMENT_KIND_LABELS = {
     "value": "participants who gave this value (e.g. one age band)",
     "unknown": "participants who did not give a value",
     "other": "values held by too few participants to be shown alone (fewer than the consultation's minimum "
-             "segment size), pooled together",
+    "segment size), pooled together",
 }
 SEGMENT_LABELS = {
     "language": "the language the participant uses the bot in",
@@ -58,22 +58,42 @@ SEGMENT_LABELS = {
     "source": "the outreach source they came from (a poster, a school, … from the link they opened)",
 }
 QUALIFICATION_LABELS = {
-    "agree": {"like_it": "agrees because they like it", "doable": "agrees because it can be done",
-              "platitude": "agrees, but it says nothing new"},
-    "disagree": {"no_way": "against it, whatever happens", "impossible": "disagrees because it cannot be done",
-                 "platitude": "disagrees: it says nothing new"},
-    "neutral": {"dont_understand": "did not understand the statement", "no_opinion": "has no opinion on it",
-                "dont_care": "does not care"},
+    "agree": {
+        "like_it": "agrees because they like it",
+        "doable": "agrees because it can be done",
+        "platitude": "agrees, but it says nothing new",
+    },
+    "disagree": {
+        "no_way": "against it, whatever happens",
+        "impossible": "disagrees because it cannot be done",
+        "platitude": "disagrees: it says nothing new",
+    },
+    "neutral": {
+        "dont_understand": "did not understand the statement",
+        "no_opinion": "has no opinion on it",
+        "dont_care": "does not care",
+    },
 }
 """The optional "why?" after a vote, per choice."""
-STATUS_LABELS = {"open": "taking answers", "paused": "temporarily not taking answers",
-                 "closed": "finished: answers are final"}
+STATUS_LABELS = {
+    "open": "taking answers",
+    "paused": "temporarily not taking answers",
+    "closed": "finished: answers are final",
+}
 
-Interval = Annotated[list[float], Field(min_length=2, max_length=2, description=(
-    "95 % interval [low, high] of the value beside it, in the same unit; the value lies inside it."))]
+Interval = Annotated[
+    list[float],
+    Field(
+        min_length=2,
+        max_length=2,
+        description=("95 % interval [low, high] of the value beside it, in the same unit; the value lies inside it."),
+    ),
+]
 
-SUPPRESSED = ("null inside a segment: fewer than the consultation's min_segment_size (or a figure that would give "
-              "such a count back by subtraction), withheld so nobody can be recognised.")
+SUPPRESSED = (
+    "null inside a segment: fewer than the consultation's min_segment_size (or a figure that would give "
+    "such a count back by subtraction), withheld so nobody can be recognised."
+)
 """Why a segment's figure may be null (the disclosure rule, :mod:`api.disclosure`)."""
 
 
@@ -124,8 +144,10 @@ class Point(_Strict):
 
 
 class Support(_Strict):
-    value: float = Field(description="Mean value of the votes, 0..1: agree because I like it or it can be done 1, "
-                                     "plain agree 0.8, agree but a platitude 0.4, neutral 0.25, disagree 0.")
+    value: float = Field(
+        description="Mean value of the votes, 0..1: agree because I like it or it can be done 1, "
+        "plain agree 0.8, agree but a platitude 0.4, neutral 0.25, disagree 0."
+    )
     interval: Interval = Field(description="Its 95 % Wilson interval; the lower end is `top_score`.")
 
 
@@ -173,18 +195,24 @@ class ProposalResult(_Strict):
     neutral: Share
     agree_among_decided: Share = Field(description="Agree votes among agree + disagree votes.")
     zone: labelled(ZONE_LABELS, f"Where the statement stands; {SUPPRESSED}") | None
-    top_score: float | None = _nullable("Top score, 0..1: the lower end of `support`'s interval, so a statement "
-                                        "with three enthusiastic votes does not outrank one with 300 good ones.")
+    top_score: float | None = _nullable(
+        "Top score, 0..1: the lower end of `support`'s interval, so a statement "
+        "with three enthusiastic votes does not outrank one with 300 good ones."
+    )
     support: Support | None = _nullable()
-    controversy_score: float | None = _nullable("0..1: twice the 95 % lower bound of the smaller camp's share "
-                                                "(agree or disagree) of all votes; 1 for a perfect 50/50 split.")
+    controversy_score: float | None = _nullable(
+        "0..1: twice the 95 % lower bound of the smaller camp's share "
+        "(agree or disagree) of all votes; 1 for a perfect 50/50 split."
+    )
     qualifications: Qualifications
 
 
 PAIR_SCORE = "Chance, in %, to beat a randomly chosen other proposal (Bradley–Terry)."
 PAIR_INTERVAL = "95 % interval of `score`, in %; `score` lies inside it."
-AOI_SCORE = ("All Our Ideas' score 100·(wins+1)/(wins+losses+2), for comparison with that tool: another method, so "
-             "it has no interval and may differ from `score`.")
+AOI_SCORE = (
+    "All Our Ideas' score 100·(wins+1)/(wins+losses+2), for comparison with that tool: another method, so "
+    "it has no interval and may differ from `score`."
+)
 
 
 class PairResult(_Strict):
@@ -239,10 +267,13 @@ class ScaleItem(_Item):
     min: int
     max: int
     distribution: list[ScaleValue]
-    mean: float | None = Field(description="Null without answers, or inside a segment when a count of "
-                                           "`distribution` is null (with the shown counts it would give it back).")
-    mean_interval: Interval | None = Field(description="95 % interval of `mean` (null below 2 answers, or with "
-                                                       "`mean`).")
+    mean: float | None = Field(
+        description="Null without answers, or inside a segment when a count of "
+        "`distribution` is null (with the shown counts it would give it back)."
+    )
+    mean_interval: Interval | None = Field(
+        description="95 % interval of `mean` (null below 2 answers, or with `mean`)."
+    )
     median: float | None = Field(description="Null with `mean`.")
 
 
@@ -258,8 +289,9 @@ class BudgetItem(_Item):
     total: int
     currency: str
     spent: int | None = _nullable("Cost of the funded projects.")
-    funded: list[str] = Field(description="Keys of the funded projects (inside a segment, those whose votes are "
-                                          "shown).")
+    funded: list[str] = Field(
+        description="Keys of the funded projects (inside a segment, those whose votes are shown)."
+    )
     projects: list[Project] = Field(description="Best first.")
 
 
@@ -279,7 +311,7 @@ class ProposalItem(_Item):
 class PairsItem(_Item):
     kind: _kind("pairs")
     comparisons: int = Field(description="Decided votes, counted in the ranking.")
-    cant_decide: int = Field(description="\"Can't decide\" answers (not counted).")
+    cant_decide: int = Field(description='"Can\'t decide" answers (not counted).')
     skips: int = Field(description="Pairs skipped (not counted).")
     after_skip: int = Field(description="Answers given right after a skip: stored, not counted.")
     served: int = Field(description="Pairs shown.")
@@ -287,8 +319,10 @@ class PairsItem(_Item):
     proposals: list[PairResult] = Field(description="Accepted proposals, best first.")
 
 
-ItemResult = Annotated[Union[SingleChoiceItem, MultiChoiceItem, ScaleItem, FreeTextItem, BudgetItem, PlaceItem,
-                             ProposalItem, PairsItem], Field(discriminator="kind")]
+ItemResult = Annotated[
+    SingleChoiceItem | MultiChoiceItem | ScaleItem | FreeTextItem | BudgetItem | PlaceItem | ProposalItem | PairsItem,
+    Field(discriminator="kind"),
+]
 
 
 class WithheldItem(_Strict):
@@ -298,10 +332,12 @@ class WithheldItem(_Strict):
     kind: labelled(KIND_LABELS, "The item's kind.")
     number: int = Field(description="1-based position in the consultation.")
     prompt: str
-    withheld: Literal[True] = Field(description="Always true: in this segment the item was answered by fewer than "
-                                                "the consultation's min_segment_size (or by a number that would "
-                                                "give such a group back by subtraction), so its figures are "
-                                                "withheld whole so nobody can be recognised.")
+    withheld: Literal[True] = Field(
+        description="Always true: in this segment the item was answered by fewer than "
+        "the consultation's min_segment_size (or by a number that would "
+        "give such a group back by subtraction), so its figures are "
+        "withheld whole so nobody can be recognised."
+    )
 
 
 def _answered_or_withheld(item: object) -> str:
@@ -309,8 +345,10 @@ def _answered_or_withheld(item: object) -> str:
     return "withheld" if withheld else "answered"
 
 
-SegmentItem = Annotated[Union[Annotated[ItemResult, Tag("answered")], Annotated[WithheldItem, Tag("withheld")]],
-                        Discriminator(_answered_or_withheld)]
+SegmentItem = Annotated[
+    Annotated[ItemResult, Tag("answered")] | Annotated[WithheldItem, Tag("withheld")],
+    Discriminator(_answered_or_withheld),
+]
 
 
 class Segment(BaseModel):
@@ -318,8 +356,10 @@ class Segment(BaseModel):
     kind: labelled(SEGMENT_KIND_LABELS, "What the segment holds.")
     label: str | None
     participants: int
-    items: list[SegmentItem] = Field(description="The segment's results, item by item; an item answered by too "
-                                                 "few here is withheld (`withheld: true`).")
+    items: list[SegmentItem] = Field(
+        description="The segment's results, item by item; an item answered by too "
+        "few here is withheld (`withheld: true`)."
+    )
 
 
 class Results(BaseModel):
@@ -354,12 +394,17 @@ class ProposalRankingRow(_Strict):
     rank: int
     proposal: int = Field(description="The proposal's id.")
     text: str
-    score: float = Field(description="Top score, in %: the lower end of `interval`, so a statement with few votes "
-                                     "does not outrank one with many.")
-    interval: Interval = Field(description="95 % interval of the statement's support (the mean vote value, in %); "
-                                           "`score` is its lower end.")
-    support: float = Field(description="Mean vote value, in %: agree because I like it or it can be done 100, "
-                                       "plain agree 80, agree but a platitude 40, neutral 25, disagree 0.")
+    score: float = Field(
+        description="Top score, in %: the lower end of `interval`, so a statement with few votes "
+        "does not outrank one with many."
+    )
+    interval: Interval = Field(
+        description="95 % interval of the statement's support (the mean vote value, in %); `score` is its lower end."
+    )
+    support: float = Field(
+        description="Mean vote value, in %: agree because I like it or it can be done 100, "
+        "plain agree 80, agree but a platitude 40, neutral 25, disagree 0."
+    )
     agree: float = Field(description="Share of votes that agree, 0..1.")
     zone: labelled(ZONE_LABELS, "Where the statement stands.")
     votes: int
@@ -383,7 +428,7 @@ class Ranking(BaseModel):
     """The proposal and pairs items' rankings, best first."""
 
     slug: str
-    items: list[Annotated[Union[PairsRanking, ProposalRanking], Field(discriminator="kind")]]
+    items: list[Annotated[PairsRanking | ProposalRanking, Field(discriminator="kind")]]
 
 
 def _codes(labels: dict[str, str]) -> str:
@@ -395,15 +440,17 @@ def answer_export_codes() -> str:
     from api.schemas import CHOICE_LABELS, PAIR_OUTCOME_LABELS
 
     reasons = "; ".join(f"after `{choice}`: {_codes(labels)}" for choice, labels in QUALIFICATION_LABELS.items())
-    return "\n".join([
-        "Codes in the rows:",
-        "",
-        "* `type`: `answer` — an answer to a question; `vote` — a vote on a statement; `pair` — an answered pair.",
-        f"* `item_kind`: {_codes(KIND_LABELS)}.",
-        "* `option` (single choice) and the lists in `value` (multiple choice, budget): option keys, as "
-        "`/results` names them.",
-        f"* `choice`: {_codes(CHOICE_LABELS)}.",
-        f"* `qualification` (the optional \"why?\" after a vote): {reasons}.",
-        f"* `outcome`: {_codes(PAIR_OUTCOME_LABELS)}.",
-        "* `after_skip`: true for an answer given right after a skip (stored, not counted in the ranking).",
-    ])
+    return "\n".join(
+        [
+            "Codes in the rows:",
+            "",
+            "* `type`: `answer` — an answer to a question; `vote` — a vote on a statement; `pair` — an answered pair.",
+            f"* `item_kind`: {_codes(KIND_LABELS)}.",
+            "* `option` (single choice) and the lists in `value` (multiple choice, budget): option keys, as "
+            "`/results` names them.",
+            f"* `choice`: {_codes(CHOICE_LABELS)}.",
+            f'* `qualification` (the optional "why?" after a vote): {reasons}.',
+            f"* `outcome`: {_codes(PAIR_OUTCOME_LABELS)}.",
+            "* `after_skip`: true for an answer given right after a skip (stored, not counted in the ranking).",
+        ]
+    )

@@ -66,6 +66,7 @@ held by fewer than k participants is never returned, a count of fewer than k peo
 Free texts and place points (``raw``) come only with the whole, never inside a segment. Caching:
 :mod:`api.results.cache`.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -81,13 +82,28 @@ from api.results.questions import QUESTION_KINDS
 from core.vocabulary import SEGMENTS
 from storage.models import Consultation
 
-__all__ = ["OTHER", "QUESTION_KINDS", "SEGMENTS", "ResultsCache", "compute_results", "consultation_results",
-           "consultation_results_json", "proposal_ranking"]
+__all__ = [
+    "OTHER",
+    "QUESTION_KINDS",
+    "SEGMENTS",
+    "ResultsCache",
+    "compute_results",
+    "consultation_results",
+    "consultation_results_json",
+    "proposal_ranking",
+]
 
 
-async def consultation_results(session: AsyncSession, consultation: Consultation, *, cache: ResultsCache,
-                               segment: str | None = None, raw: bool = False, language: str | None = None,
-                               fresh: bool = False) -> dict[str, Any]:
+async def consultation_results(
+    session: AsyncSession,
+    consultation: Consultation,
+    *,
+    cache: ResultsCache,
+    segment: str | None = None,
+    raw: bool = False,
+    language: str | None = None,
+    fresh: bool = False,
+) -> dict[str, Any]:
     """The results of every item (structure in the module docstring). Shared with the cache: do not modify it.
 
     ``cache``: the app's (:func:`api.deps.results_cache`). ``segment``: one of :data:`SEGMENTS` or None. ``raw``:
@@ -98,9 +114,16 @@ async def consultation_results(session: AsyncSession, consultation: Consultation
     return (await _entry(cache, session, consultation, segment, raw, language, fresh)).value
 
 
-async def consultation_results_json(session: AsyncSession, consultation: Consultation, *, cache: ResultsCache,
-                                    segment: str | None = None, raw: bool = False, language: str | None = None,
-                                    fresh: bool = False) -> bytes:
+async def consultation_results_json(
+    session: AsyncSession,
+    consultation: Consultation,
+    *,
+    cache: ResultsCache,
+    segment: str | None = None,
+    raw: bool = False,
+    language: str | None = None,
+    fresh: bool = False,
+) -> bytes:
     """:func:`consultation_results` as UTF-8 JSON, encoded once per computation (a large consultation's results
     are megabytes: encoding them on every read would cost more than reading them). Return it as is, e.g.
     ``Response(content=..., media_type="application/json")``."""
@@ -110,17 +133,31 @@ async def consultation_results_json(session: AsyncSession, consultation: Consult
     return entry.encoded
 
 
-async def _entry(cache: ResultsCache, session: AsyncSession, consultation: Consultation, segment: str | None,
-                 raw: bool, language: str | None, fresh: bool) -> Entry:
+async def _entry(
+    cache: ResultsCache,
+    session: AsyncSession,
+    consultation: Consultation,
+    segment: str | None,
+    raw: bool,
+    language: str | None,
+    fresh: bool,
+) -> Entry:
     if segment is not None and segment not in SEGMENTS:
         raise bad_request("invalid_segment", f"segment must be one of {', '.join(SEGMENTS)}", segments=list(SEGMENTS))
     language = language or consultation.default_language
     return await cache.get(session, consultation, segment, bool(raw), language, fresh)
 
 
-async def proposal_ranking(session: AsyncSession, consultation: Consultation, item_key: str | None = None, *,
-                           cache: ResultsCache, segment: str | None = None, language: str | None = None,
-                           fresh: bool = False) -> list[dict[str, Any]]:
+async def proposal_ranking(
+    session: AsyncSession,
+    consultation: Consultation,
+    item_key: str | None = None,
+    *,
+    cache: ResultsCache,
+    segment: str | None = None,
+    language: str | None = None,
+    fresh: bool = False,
+) -> list[dict[str, Any]]:
     """Compact rankings of the proposal and pairs items (all, or the one keyed ``item_key``).
 
     ``[{"key", "kind", "prompt", "ranking": [{"rank", "proposal", "text", "score", "interval", ...}]}]``,
@@ -129,8 +166,9 @@ async def proposal_ranking(session: AsyncSession, consultation: Consultation, it
     ``zone`` and ``votes``). With a segment, the whole
     consultation's ranking (segments stay in :func:`consultation_results`). Unknown key: 400.
     """
-    full = await consultation_results(session, consultation, cache=cache, segment=segment, language=language,
-                                      fresh=fresh)
+    full = await consultation_results(
+        session, consultation, cache=cache, segment=segment, language=language, fresh=fresh
+    )
     items = [i for i in full["items"] if i["kind"] in ("proposal", "pairs") and item_key in (None, i["key"])]
     if item_key is not None and not items:
         raise bad_request("unknown_item", f"this consultation has no proposal or pairs item {item_key!r}")
@@ -141,14 +179,31 @@ def _compact(item: dict[str, Any]) -> list[dict[str, Any]]:
     rows = []
     for p in item["proposals"]:
         if item["kind"] == "pairs":
-            rows.append({"rank": p["rank"], "proposal": p["id"], "text": p["text"], "score": p["score"],
-                         "interval": p["interval"], "wins": p["wins"], "losses": p["losses"],
-                         "aoi_score": p["aoi_score"]})
+            rows.append(
+                {
+                    "rank": p["rank"],
+                    "proposal": p["id"],
+                    "text": p["text"],
+                    "score": p["score"],
+                    "interval": p["interval"],
+                    "wins": p["wins"],
+                    "losses": p["losses"],
+                    "aoi_score": p["aoi_score"],
+                }
+            )
         else:
-            rows.append({"rank": p["rank"], "proposal": p["id"], "text": p["text"],
-                         "score": round(100 * p["top_score"], 2),
-                         # The interval of the quantity the score is the lower end of (not the agree share's).
-                         "interval": [round(100 * x, 2) for x in p["support"]["interval"]],
-                         "support": round(100 * p["support"]["value"], 2),
-                         "agree": p["agree"]["share"], "zone": p["zone"], "votes": p["votes"]})
+            rows.append(
+                {
+                    "rank": p["rank"],
+                    "proposal": p["id"],
+                    "text": p["text"],
+                    "score": round(100 * p["top_score"], 2),
+                    # The interval of the quantity the score is the lower end of (not the agree share's).
+                    "interval": [round(100 * x, 2) for x in p["support"]["interval"]],
+                    "support": round(100 * p["support"]["value"], 2),
+                    "agree": p["agree"]["share"],
+                    "zone": p["zone"],
+                    "votes": p["votes"],
+                }
+            )
     return rows

@@ -14,6 +14,7 @@ times their computation time. ``fresh=True`` always recomputes. Each entry keeps
 per computation (:func:`api.results.consultation_results_json`), which is what makes a read of megabytes of
 results cheap.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -68,8 +69,15 @@ class ResultsCache:
     _flights: dict[tuple, asyncio.Future] = field(default_factory=dict)
     _tasks: set[asyncio.Task] = field(default_factory=set)
 
-    async def get(self, session: AsyncSession, consultation: Consultation, segment: str | None, raw: bool,
-                  language: str, fresh: bool) -> Entry:
+    async def get(
+        self,
+        session: AsyncSession,
+        consultation: Consultation,
+        segment: str | None,
+        raw: bool,
+        language: str,
+        fresh: bool,
+    ) -> Entry:
         key = (consultation.id, segment, raw, language)
         entry = self.entries.get(key)
         if entry is None or fresh:
@@ -116,8 +124,7 @@ class ResultsCache:
         if len(self.entries) >= MAX_ENTRIES and key not in self.entries:
             oldest = min(self.entries, key=lambda k: self.entries[k].checked_at)
             del self.entries[oldest]
-        entry = Entry(value=value, marker=marker, computed_at=started, checked_at=finished,
-                      duration=finished - started)
+        entry = Entry(value=value, marker=marker, computed_at=started, checked_at=finished, duration=finished - started)
         self.entries[key] = entry
         return entry
 
@@ -129,7 +136,7 @@ class ResultsCache:
                     if consultation is not None:
                         entry = await self._compute_once(session, consultation, key)
                         entry.encoded = await asyncio.to_thread(encode, entry.value)
-            except Exception:  # noqa: BLE001 - readers keep the previous result; the next read tries again
+            except Exception:
                 log.exception("refreshing the results of consultation %s failed", consultation_id)
             finally:
                 entry = self.entries.get(key)
@@ -149,13 +156,23 @@ def encode(value: dict[str, Any]) -> bytes:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode()
 
 
-async def marker_of(session: AsyncSession, consultation: Consultation,
-                    registry: SelectionRegistry | None = None) -> tuple:
+async def marker_of(
+    session: AsyncSession, consultation: Consultation, registry: SelectionRegistry | None = None
+) -> tuple:
     """What changes when the results may have: a cached value computed under another marker is out of date."""
-    highest = (await session.execute(select(
-        select(func.max(Answer.id)).scalar_subquery(),
-        select(func.max(ProposalVote.id)).scalar_subquery(),
-        select(func.max(Enrolment.id)).scalar_subquery(),
-        select(func.max(Proposal.id)).scalar_subquery(),
-    ))).one()
-    return (*highest, registry.events if registry is not None else 0, consultation.status, consultation.min_segment_size)
+    highest = (
+        await session.execute(
+            select(
+                select(func.max(Answer.id)).scalar_subquery(),
+                select(func.max(ProposalVote.id)).scalar_subquery(),
+                select(func.max(Enrolment.id)).scalar_subquery(),
+                select(func.max(Proposal.id)).scalar_subquery(),
+            )
+        )
+    ).one()
+    return (
+        *highest,
+        registry.events if registry is not None else 0,
+        consultation.status,
+        consultation.min_segment_size,
+    )

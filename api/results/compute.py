@@ -1,8 +1,9 @@
 """Computing a consultation's results, without the cache: the population, each item's reach and figures by kind,
 the segments and their suppression, put together in the structure of :mod:`api.results`."""
+
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 import numpy as np
@@ -22,12 +23,21 @@ from api.results.suppression import suppress_small_cells
 from storage.models import Consultation, Item
 
 
-async def compute_results(session: AsyncSession, consultation: Consultation, *, segment: str | None = None,
-                          raw: bool = False, language: str | None = None) -> dict[str, Any]:
+async def compute_results(
+    session: AsyncSession,
+    consultation: Consultation,
+    *,
+    segment: str | None = None,
+    raw: bool = False,
+    language: str | None = None,
+) -> dict[str, Any]:
     """Compute :func:`api.results.consultation_results` without the cache."""
     language = language or consultation.default_language
-    items = (await session.execute(select(Item).where(Item.consultation_id == consultation.id)
-                                   .order_by(Item.position))).scalars().all()
+    items = (
+        (await session.execute(select(Item).where(Item.consultation_id == consultation.id).order_by(Item.position)))
+        .scalars()
+        .all()
+    )
 
     # Consented participants, their segment value and whether they completed.
     population, values = await consented(session, consultation, segment)
@@ -42,8 +52,7 @@ async def compute_results(session: AsyncSession, consultation: Consultation, *, 
 
     # Segment groups, sized by active participants.
     k = disclosure.threshold(consultation)
-    group_of = (population.form_groups(consultation, values, active, k) if values is not None
-                else lambda value: None)
+    group_of = population.form_groups(consultation, values, active, k) if values is not None else lambda value: None
 
     ctx = Context(consultation, language, segment, raw, group_of, population.groups)
     slots = [ALL, *population.groups]
@@ -55,9 +64,14 @@ async def compute_results(session: AsyncSession, consultation: Consultation, *, 
         reached_counts = population.count(reached_by_item[item.id])
         for g in slots:
             body = built.get(g) or built[None](g)
-            entry = {"key": item.key, "kind": item.kind, "number": number,
-                     "prompt": localized(item.prompt, language, consultation.default_language),
-                     "reached": max(reached_counts.get(g, 0), body["answered"]), **body}
+            entry = {
+                "key": item.key,
+                "kind": item.kind,
+                "number": number,
+                "prompt": localized(item.prompt, language, consultation.default_language),
+                "reached": max(reached_counts.get(g, 0), body["answered"]),
+                **body,
+            }
             entry["answer_rate"] = rounded(entry["answered"] / entry["reached"]) if entry["reached"] else 0.0
             per_item[g].append(_ordered_item(entry))
 
@@ -69,7 +83,7 @@ async def compute_results(session: AsyncSession, consultation: Consultation, *, 
         "title": localized(consultation.title, language, consultation.default_language),
         "status": consultation.status,
         "language": language,
-        "computed_at": datetime.now(timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z"),
+        "computed_at": datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z"),
         "min_segment_size": k,
         "participants": active_counts[ALL],
         "consented": len(population.completed),
@@ -79,17 +93,21 @@ async def compute_results(session: AsyncSession, consultation: Consultation, *, 
     }
     if segment is not None:
         result["segments"] = [
-            {"value": None if g in (UNKNOWN, OTHER) else g,
-             "kind": "other" if g is OTHER else "unknown" if g is UNKNOWN else "value",
-             "label": segment_label(consultation, segment, g, language),
-             "participants": active_counts[g], "items": per_item[g]}
+            {
+                "value": None if g in (UNKNOWN, OTHER) else g,
+                "kind": "other" if g is OTHER else "unknown" if g is UNKNOWN else "value",
+                "label": segment_label(consultation, segment, g, language),
+                "participants": active_counts[g],
+                "items": per_item[g],
+            }
             for g in population.groups
         ]
     return result
 
 
-async def _item_results(session: AsyncSession, ctx: Context, item: Item, on_item: Activity,
-                        population: Population) -> dict[Any, Any]:
+async def _item_results(
+    session: AsyncSession, ctx: Context, item: Item, on_item: Activity, population: Population
+) -> dict[Any, Any]:
     """{group: body} for ALL and each group; ``None`` maps to a factory for groups with no rows."""
     if item.kind in QUESTION_KINDS:
         return await question_results(session, ctx, item, population.split(on_item.rows))

@@ -1,5 +1,6 @@
 """What one computation of results reads with: its :class:`Context` (consultation, language, segment, raw) and
 the database reads every item kind shares — plain rows, rows grouped by segment, the accepted proposals."""
+
 from __future__ import annotations
 
 import asyncio
@@ -27,13 +28,13 @@ ALL = Sentinel("ALL")
 """The whole population, beside its segment groups."""
 
 
-async def rows(session: AsyncSession, stmt) -> list:  # noqa: ANN001
+async def rows(session: AsyncSession, stmt) -> list:
     """All rows of a Core statement on the session's connection (no ORM row processing)."""
     connection = await session.connection()
     return (await connection.execute(stmt)).all()
 
 
-async def plain_rows(session: AsyncSession, stmt) -> list[tuple]:  # noqa: ANN001
+async def plain_rows(session: AsyncSession, stmt) -> list[tuple]:
     """Like :func:`rows`, as the driver's plain tuples: no result processing at all, so only for columns the
     driver already returns as wanted (integers, strings; booleans may come as 0/1). Building SQLAlchemy rows
     for the ~400 000 aggregate rows of a large pairs item would hold the event loop for most of a second."""
@@ -57,18 +58,28 @@ class Context:
     group_of: Callable[[Any], Any]
     groups: list[Any]
 
-    def segment_column(self, participant_column):  # noqa: ANN001, ANN201
+    def segment_column(self, participant_column):
         """(column, join) adding the participant's segment value to a query over a table with participant_id."""
         if self.segment is None:
             return None, lambda stmt: stmt
         if self.segment == "source":
-            return Enrolment.source, lambda stmt: stmt.join(Enrolment, and_(
-                Enrolment.participant_id == participant_column, Enrolment.consultation_id == self.consultation.id))
-        return getattr(Participant, self.segment), lambda stmt: stmt.join(Participant,
-                                                                          Participant.id == participant_column)
+            return Enrolment.source, lambda stmt: stmt.join(
+                Enrolment,
+                and_(Enrolment.participant_id == participant_column, Enrolment.consultation_id == self.consultation.id),
+            )
+        return getattr(Participant, self.segment), lambda stmt: stmt.join(
+            Participant, Participant.id == participant_column
+        )
 
-    async def grouped(self, session: AsyncSession, participant_column, columns: list, where: list,  # noqa: ANN001
-                      group_by: list | None = None, select_from=None) -> dict[Any, list[tuple]]:  # noqa: ANN001
+    async def grouped(
+        self,
+        session: AsyncSession,
+        participant_column,
+        columns: list,
+        where: list,
+        group_by: list | None = None,
+        select_from=None,
+    ) -> dict[Any, list[tuple]]:
         """Rows of ``columns`` (grouped by ``group_by`` and the segment), distributed to ALL and to each group."""
         seg, join = self.segment_column(participant_column)
         stmt = select(*([seg] if seg is not None else []), *columns)
@@ -92,8 +103,12 @@ class Context:
 
     async def accepted(self, session: AsyncSession, item: Item) -> dict[int, str]:
         """The item's accepted proposals (the only ones ranked), id → text in the results' language."""
-        found = await rows(session, select(Proposal.id, Proposal.text).where(
-            Proposal.item_id == item.id, Proposal.status == "accepted").order_by(Proposal.id))
+        found = await rows(
+            session,
+            select(Proposal.id, Proposal.text)
+            .where(Proposal.item_id == item.id, Proposal.status == "accepted")
+            .order_by(Proposal.id),
+        )
         default = self.consultation.default_language
         return {pid: localized(text, self.language, default) for pid, text in found}
 

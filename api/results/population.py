@@ -9,6 +9,7 @@ no small group can be recovered by subtracting the segments shown from the whole
 is fewer than k no segment is returned. The per-segment numbers use the same queries as the whole, so they add up
 to it. What may then be shown inside the segments is :mod:`api.results.suppression`.
 """
+
 from __future__ import annotations
 
 from collections import defaultdict
@@ -66,8 +67,9 @@ class Population:
                     out[self.groups[self.slot[n] - 1]].append(tuple(row[1:]))
         return out
 
-    def form_groups(self, consultation: Consultation, values: list[Any], active: np.ndarray,
-                    k: int) -> Callable[[Any], Any]:
+    def form_groups(
+        self, consultation: Consultation, values: list[Any], active: np.ndarray, k: int
+    ) -> Callable[[Any], Any]:
         """Pool each participant's segment value (``values``, by row number) into the groups that may be shown,
         sized by the ``active`` participants, and number them; returns the group of a stored value (None:
         withheld)."""
@@ -87,8 +89,9 @@ class Population:
         return group_of
 
 
-async def consented(session: AsyncSession, consultation: Consultation,
-                    segment: str | None) -> tuple[Population, list[Any] | None]:
+async def consented(
+    session: AsyncSession, consultation: Consultation, segment: str | None
+) -> tuple[Population, list[Any] | None]:
     """The consented participants, with whether they completed, and each one's segment value (None without a
     segment)."""
     seg_column = None
@@ -100,10 +103,12 @@ async def consented(session: AsyncSession, consultation: Consultation,
         stmt = stmt.join(Participant, Participant.id == Enrolment.participant_id)
     if seg_column is not None:
         stmt = stmt.add_columns(seg_column)
-    people = await rows(session, stmt.where(Enrolment.consultation_id == consultation.id,
-                                            Enrolment.consented_at.is_not(None)))
-    population = Population({row[0]: n for n, row in enumerate(people)},
-                            np.array([bool(row[1]) for row in people], dtype=bool))
+    people = await rows(
+        session, stmt.where(Enrolment.consultation_id == consultation.id, Enrolment.consented_at.is_not(None))
+    )
+    population = Population(
+        {row[0]: n for n, row in enumerate(people)}, np.array([bool(row[1]) for row in people], dtype=bool)
+    )
     return population, ([row[2] for row in people] if seg_column is not None else None)
 
 
@@ -115,11 +120,14 @@ def ordered_groups(consultation: Consultation, groups: set[Any]) -> list[Any]:
     """Values in the order the definition declares them (age bands, countries, regions, languages), then the rest
     by name, then UNKNOWN and OTHER."""
     profile = (consultation.definition or {}).get("profile") or {}
-    declared: list[Any] = list(profile.get("age_bands") or []) + list(profile.get("countries") or []) + [
-        r.get("key") for r in profile.get("regions") or []] + list(consultation.languages or [])
+    declared: list[Any] = (
+        list(profile.get("age_bands") or [])
+        + list(profile.get("countries") or [])
+        + [r.get("key") for r in profile.get("regions") or []]
+        + list(consultation.languages or [])
+    )
     rank = {v: n for n, v in enumerate(declared)}
-    values = sorted((g for g in groups if g not in (UNKNOWN, OTHER)),
-                    key=lambda v: (rank.get(v, len(rank)), str(v)))
+    values = sorted((g for g in groups if g not in (UNKNOWN, OTHER)), key=lambda v: (rank.get(v, len(rank)), str(v)))
     return values + [g for g in (UNKNOWN, OTHER) if g in groups]
 
 

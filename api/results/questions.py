@@ -6,6 +6,7 @@ than 1); a scale's distribution, mean with its interval (normal approximation) a
 projects nobody voted for are never funded). Free texts and place points come only with ``raw``, and only for
 the whole, never inside a segment.
 """
+
 from __future__ import annotations
 
 import math
@@ -41,23 +42,27 @@ def meaningful(kind: str, option_id: int | None, value: Any) -> bool:
     return False
 
 
-async def question_results(session: AsyncSession, ctx: Context, item: Item,
-                           rows: dict[Any, list[tuple]]) -> dict[Any, Any]:
+async def question_results(
+    session: AsyncSession, ctx: Context, item: Item, rows: dict[Any, list[tuple]]
+) -> dict[Any, Any]:
     """``rows``: (option_id, value) of every stored answer, for ALL and per group; ``None`` maps to a factory for
     groups with no rows."""
-    options = list((await session.execute(select(Option).where(Option.item_id == item.id)
-                                          .order_by(Option.position))).scalars())
+    options = list(
+        (await session.execute(select(Option).where(Option.item_id == item.id).order_by(Option.position))).scalars()
+    )
     default = ctx.consultation.default_language
     label = {o.id: localized(o.label, ctx.language, default) for o in options}
     # Free texts and places only ever come with the whole: within segments they would carry the segment's value,
     # and the same text seen in two segmentations (an age band, then a country) would place its writer in the
     # crossing of the two, which may hold fewer than k people.
-    builders = {"single_choice": lambda rs, raw: single_choice(options, label, [r[0] for r in rs]),
-                "multi_choice": lambda rs, raw: multi_choice(options, label, [r[1] for r in rs]),
-                "budget": lambda rs, raw: budget(item, options, label, [r[1] for r in rs]),
-                "scale": lambda rs, raw: scale(item, [r[1] for r in rs]),
-                "free_text": lambda rs, raw: free_text([r[1] for r in rs], raw),
-                "place": lambda rs, raw: place([r[1] for r in rs], raw)}
+    builders = {
+        "single_choice": lambda rs, raw: single_choice(options, label, [r[0] for r in rs]),
+        "multi_choice": lambda rs, raw: multi_choice(options, label, [r[1] for r in rs]),
+        "budget": lambda rs, raw: budget(item, options, label, [r[1] for r in rs]),
+        "scale": lambda rs, raw: scale(item, [r[1] for r in rs]),
+        "free_text": lambda rs, raw: free_text([r[1] for r in rs], raw),
+        "place": lambda rs, raw: place([r[1] for r in rs], raw),
+    }
     builder = builders[item.kind]
     out: dict[Any, Any] = {g: builder(rs, ctx.raw and g is ALL) for g, rs in rows.items()}
     out[None] = lambda g: builder([], ctx.raw and g is ALL)
@@ -70,8 +75,10 @@ def single_choice(options: list[Option], label: dict[int, str], chosen: list[int
         if option_id is not None:
             counts[option_id] += 1
     answered = sum(counts[o.id] for o in options)
-    return {"answered": answered, "options": [{"key": o.key, "label": label[o.id], **share(counts[o.id], answered)}
-                                              for o in options]}
+    return {
+        "answered": answered,
+        "options": [{"key": o.key, "label": label[o.id], **share(counts[o.id], answered)} for o in options],
+    }
 
 
 def _chosen(values: Iterable[Any]) -> tuple[int, dict[int, int], int]:
@@ -89,8 +96,11 @@ def _chosen(values: Iterable[Any]) -> tuple[int, dict[int, int], int]:
 
 def multi_choice(options: list[Option], label: dict[int, str], values: list[Any]) -> dict[str, Any]:
     answered, counts, choices = _chosen(values)
-    return {"answered": answered, "choices": choices,
-            "options": [{"key": o.key, "label": label[o.id], **share(counts[o.id], answered)} for o in options]}
+    return {
+        "answered": answered,
+        "choices": choices,
+        "options": [{"key": o.key, "label": label[o.id], **share(counts[o.id], answered)} for o in options],
+    }
 
 
 def budget(item: Item, options: list[Option], label: dict[int, str], values: list[Any]) -> dict[str, Any]:
@@ -103,11 +113,27 @@ def budget(item: Item, options: list[Option], label: dict[int, str], values: lis
         if counts[option.id] > 0 and cost <= remaining:
             funded.add(option.id)
             remaining -= cost
-    projects = [{"key": o.key, "label": label[o.id], "cost": o.cost, "votes": counts[o.id],
-                 **{k: v for k, v in share(counts[o.id], ballots).items() if k != "count"},
-                 "rank": rank, "funded": o.id in funded} for rank, o in enumerate(order, start=1)]
-    return {"answered": ballots, "ballots": ballots, "total": total, "currency": item.config.get("currency", "EUR"),
-            "spent": total - remaining, "funded": [o.key for o in order if o.id in funded], "projects": projects}
+    projects = [
+        {
+            "key": o.key,
+            "label": label[o.id],
+            "cost": o.cost,
+            "votes": counts[o.id],
+            **{k: v for k, v in share(counts[o.id], ballots).items() if k != "count"},
+            "rank": rank,
+            "funded": o.id in funded,
+        }
+        for rank, o in enumerate(order, start=1)
+    ]
+    return {
+        "answered": ballots,
+        "ballots": ballots,
+        "total": total,
+        "currency": item.config.get("currency", "EUR"),
+        "spent": total - remaining,
+        "funded": [o.key for o in order if o.id in funded],
+        "projects": projects,
+    }
 
 
 def scale(item: Item, values: list[Any]) -> dict[str, Any]:
@@ -117,9 +143,15 @@ def scale(item: Item, values: list[Any]) -> dict[str, Any]:
     counts: dict[int, int] = defaultdict(int)
     for v in numbers:
         counts[v] += 1
-    body: dict[str, Any] = {"answered": n, "min": low, "max": high,
-                            "distribution": [{"value": v, **share(counts[v], n)} for v in range(low, high + 1)],
-                            "mean": None, "mean_interval": None, "median": None}
+    body: dict[str, Any] = {
+        "answered": n,
+        "min": low,
+        "max": high,
+        "distribution": [{"value": v, **share(counts[v], n)} for v in range(low, high + 1)],
+        "mean": None,
+        "mean_interval": None,
+        "median": None,
+    }
     if n:
         arr = np.array(numbers, dtype=float)
         mean = float(arr.mean())
@@ -143,7 +175,8 @@ def place(values: list[Any], raw: bool) -> dict[str, Any]:
     points = [v for v in values if isinstance(v, dict) and "latitude" in v and "longitude" in v]
     body: dict[str, Any] = {"answered": len(points), "comments": sum(1 for p in points if p.get("comment"))}
     if raw:
-        body["points"] = sorted(({"latitude": p["latitude"], "longitude": p["longitude"],
-                                  "comment": p.get("comment")} for p in points),
-                                key=lambda p: (p["latitude"], p["longitude"], p["comment"] or ""))
+        body["points"] = sorted(
+            ({"latitude": p["latitude"], "longitude": p["longitude"], "comment": p.get("comment")} for p in points),
+            key=lambda p: (p["latitude"], p["longitude"], p["comment"] or ""),
+        )
     return body

@@ -6,6 +6,7 @@ question just before it. For a ``show_if`` item only participants whose earlier 
 who stopped inside a proposal or pairs item counts as still there. ``answered`` leaves out a skipped optional
 question and a skipped pair.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -33,30 +34,44 @@ class Activity:
 
 async def activity(session: AsyncSession, item: Item, population: Population) -> Activity:
     if item.kind in QUESTION_KINDS:
-        answers = await rows(session, select(Answer.participant_id, Answer.option_id, Answer.value)
-                             .where(Answer.item_id == item.id))
-        return Activity(present=population.mask(r[0] for r in answers),
-                        answered=population.mask(r[0] for r in answers if meaningful(item.kind, r[1], r[2])),
-                        rows=answers)
+        answers = await rows(
+            session, select(Answer.participant_id, Answer.option_id, Answer.value).where(Answer.item_id == item.id)
+        )
+        return Activity(
+            present=population.mask(r[0] for r in answers),
+            answered=population.mask(r[0] for r in answers if meaningful(item.kind, r[1], r[2])),
+            rows=answers,
+        )
     if item.kind == "proposal":
-        voters = [r[0] for r in await plain_rows(session, select(ProposalVote.participant_id)
-                                                 .where(ProposalVote.item_id == item.id)
-                                                 .group_by(ProposalVote.participant_id))]
+        voters = [
+            r[0]
+            for r in await plain_rows(
+                session,
+                select(ProposalVote.participant_id)
+                .where(ProposalVote.item_id == item.id)
+                .group_by(ProposalVote.participant_id),
+            )
+        ]
         mask = population.mask(voters)
         return Activity(present=mask, answered=mask)
     if item.kind == "pairs":
-        answered_one = func.max(case((and_(PairPrompt.outcome.is_not(None), PairPrompt.outcome != "skip"), 1),
-                                     else_=0))
-        served = await plain_rows(session, select(PairPrompt.participant_id, answered_one)
-                                  .where(PairPrompt.item_id == item.id).group_by(PairPrompt.participant_id))
-        return Activity(present=population.mask(r[0] for r in served),
-                        answered=population.mask(r[0] for r in served if r[1]))
+        answered_one = func.max(case((and_(PairPrompt.outcome.is_not(None), PairPrompt.outcome != "skip"), 1), else_=0))
+        served = await plain_rows(
+            session,
+            select(PairPrompt.participant_id, answered_one)
+            .where(PairPrompt.item_id == item.id)
+            .group_by(PairPrompt.participant_id),
+        )
+        return Activity(
+            present=population.mask(r[0] for r in served), answered=population.mask(r[0] for r in served if r[1])
+        )
     empty = np.zeros(len(population.index), dtype=bool)
     return Activity(present=empty, answered=empty)
 
 
-async def reached(session: AsyncSession, items: list[Item], population: Population,
-                  furthest: np.ndarray) -> dict[int, np.ndarray]:
+async def reached(
+    session: AsyncSession, items: list[Item], population: Population, furthest: np.ndarray
+) -> dict[int, np.ndarray]:
     """Per item, which consented participants reached it (rule in the module docstring), as a mask."""
     n = len(population.index)
     by_key = {item.key: item for item in items}
@@ -70,8 +85,10 @@ async def reached(session: AsyncSession, items: list[Item], population: Populati
         target = by_key[condition["item"]]
         if target.id not in answers_cache:
             answers_cache[target.id] = await _answer_keys(session, target)
-        wanted = {str(v) for v in ([condition["equals"]] if condition.get("equals") is not None
-                                   else condition.get("any_of") or [])}
+        wanted = {
+            str(v)
+            for v in ([condition["equals"]] if condition.get("equals") is not None else condition.get("any_of") or [])
+        }
         shown[item.id] = population.mask(pid for pid, keys in answers_cache[target.id].items() if keys & wanted)
 
     positions = [item.position for item in items]
@@ -86,8 +103,9 @@ async def reached(session: AsyncSession, items: list[Item], population: Populati
         at[step] = position
         waiting &= ~step
     completed = population.completed
-    return {item.id: shown[item.id] & (completed | (furthest >= item.position) | (at == item.position))
-            for item in items}
+    return {
+        item.id: shown[item.id] & (completed | (furthest >= item.position) | (at == item.position)) for item in items
+    }
 
 
 async def _answer_keys(session: AsyncSession, item: Item) -> dict[str, set[str]]:
@@ -95,7 +113,8 @@ async def _answer_keys(session: AsyncSession, item: Item) -> dict[str, set[str]]
     option_keys = dict((await session.execute(select(Option.id, Option.key).where(Option.item_id == item.id))).all())
     out: dict[str, set[str]] = {}
     for pid, option_id, value in await rows(
-            session, select(Answer.participant_id, Answer.option_id, Answer.value).where(Answer.item_id == item.id)):
+        session, select(Answer.participant_id, Answer.option_id, Answer.value).where(Answer.item_id == item.id)
+    ):
         keys: set[Any] = set()
         if option_id is not None and option_id in option_keys:
             keys.add(option_keys[option_id])

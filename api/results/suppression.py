@@ -10,6 +10,7 @@ with the counts that would give it back by subtraction from the segment's answer
 (and it goes last: its place in the ranking would tell its scores); a scale's ``mean``, ``mean_interval`` and
 ``median`` go with any nulled count; a hidden budget project loses its rank and whether it was funded.
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -37,8 +38,10 @@ def suppress_small_cells(per_item: dict[Any, list[dict[str, Any]]], groups: list
         suppressed = disclosure.suppress_cells(cells, k, links, initial=[c for c in cells if c[0] in withheld])
         for g, body in bodies.items():
             if g in withheld:
-                per_item[g][index] = {**{key: body[key] for key in ("key", "kind", "number", "prompt")},
-                                      "withheld": True}
+                per_item[g][index] = {
+                    **{key: body[key] for key in ("key", "kind", "number", "prompt")},
+                    "withheld": True,
+                }
             else:
                 blank(body, {column for group, column in suppressed if group == g})
 
@@ -81,15 +84,21 @@ def blank(body: dict[str, Any], columns: set[tuple]) -> None:
     if kind in ("single_choice", "multi_choice"):
         body["options"] = [{**o, **HIDDEN_SHARE} if ("option", o["key"]) in columns else o for o in body["options"]]
     elif kind == "scale":
-        body["distribution"] = [{**d, **HIDDEN_SHARE} if ("value", d["value"]) in columns else d
-                                for d in body["distribution"]]
+        body["distribution"] = [
+            {**d, **HIDDEN_SHARE} if ("value", d["value"]) in columns else d for d in body["distribution"]
+        ]
         body.update(mean=None, mean_interval=None, median=None)  # with the shown counts, they give the rest away
     elif kind == "budget":
         hidden = {c[1] for c in columns if c[0] == "project"}
         # A hidden project loses its place too (the list is ranked by votes), and whether it was funded.
         body["projects"] = [p for p in body["projects"] if p["key"] not in hidden] + sorted(
-            ({**p, "votes": None, "share": None, "interval": None, "rank": None, "funded": None}
-             for p in body["projects"] if p["key"] in hidden), key=lambda p: p["key"])
+            (
+                {**p, "votes": None, "share": None, "interval": None, "rank": None, "funded": None}
+                for p in body["projects"]
+                if p["key"] in hidden
+            ),
+            key=lambda p: p["key"],
+        )
         if hidden & set(body["funded"]):
             body["spent"] = None
         body["funded"] = [key for key in body["funded"] if key not in hidden]
@@ -103,20 +112,34 @@ def blank(body: dict[str, Any], columns: set[tuple]) -> None:
         proposals = []
         for p in body["proposals"]:
             if p["id"] in hidden:
-                p = {"id": p["id"], "text": p["text"], "rank": None, "controversy_rank": None, "votes": None,
-                     **{f: dict(HIDDEN_SHARE) for f in ("agree", "disagree", "neutral", "agree_among_decided")},
-                     "zone": None, "top_score": None, "support": None, "controversy_score": None}
+                p = {
+                    "id": p["id"],
+                    "text": p["text"],
+                    "rank": None,
+                    "controversy_rank": None,
+                    "votes": None,
+                    **{f: dict(HIDDEN_SHARE) for f in ("agree", "disagree", "neutral", "agree_among_decided")},
+                    "zone": None,
+                    "top_score": None,
+                    "support": None,
+                    "controversy_score": None,
+                }
             if p["id"] in hidden or p["id"] in unqualified:
-                p = {**p, "qualifications": {choice: {name: dict(HIDDEN_SHARE) for name in names}
-                                             for choice, names in QUALIFICATIONS.items()}}
+                p = {
+                    **p,
+                    "qualifications": {
+                        choice: {name: dict(HIDDEN_SHARE) for name in names} for choice, names in QUALIFICATIONS.items()
+                    },
+                }
             proposals.append(p)
         # Hidden proposals go last, by id: their place in the segment's ranking would tell their scores apart.
         body["proposals"] = [p for p in proposals if p["id"] not in hidden] + sorted(
-            (p for p in proposals if p["id"] in hidden), key=lambda p: p["id"])
+            (p for p in proposals if p["id"] in hidden), key=lambda p: p["id"]
+        )
         body["zones"] = {zone: sum(1 for p in proposals if p["zone"] == zone) for zone in body["zones"]}
     elif kind == "pairs":
         hidden = {c[1] for c in columns if c[0] == "pair"}
-        blanked = dict.fromkeys(("rank", "score", "interval", "strength", "wins", "losses", "comparisons",
-                                 "aoi_score"))
+        blanked = dict.fromkeys(("rank", "score", "interval", "strength", "wins", "losses", "comparisons", "aoi_score"))
         body["proposals"] = [p for p in body["proposals"] if p["id"] not in hidden] + sorted(
-            ({**p, **blanked} for p in body["proposals"] if p["id"] in hidden), key=lambda p: p["id"])
+            ({**p, **blanked} for p in body["proposals"] if p["id"] in hidden), key=lambda p: p["id"]
+        )

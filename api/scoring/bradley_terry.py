@@ -167,9 +167,7 @@ def _as_index_array(values: ArrayLike, name: str) -> NDArray[np.int64]:
     return arr.astype(np.int64, copy=False).ravel()
 
 
-def aggregate_pairs(
-    n_items: int, winners: ArrayLike, losers: ArrayLike, counts: ArrayLike | None = None
-) -> PairCounts:
+def aggregate_pairs(n_items: int, winners: ArrayLike, losers: ArrayLike, counts: ArrayLike | None = None) -> PairCounts:
     """Sum comparisons per unordered pair; validates indices and counts.
 
     Duplicate ``(winner, loser)`` rows are added up, so raw votes and
@@ -279,8 +277,9 @@ def _log_posterior(theta: FloatArray, pairs: PairCounts, alpha: float) -> float:
     return data + prior
 
 
-def _solve_newton_system(grad: FloatArray, diag: FloatArray, weights: FloatArray, pairs: PairCounts,
-                         prior_curv_sum: float, n: int) -> tuple[FloatArray, int]:
+def _solve_newton_system(
+    grad: FloatArray, diag: FloatArray, weights: FloatArray, pairs: PairCounts, prior_curv_sum: float, n: int
+) -> tuple[FloatArray, int]:
     """Preconditioned CG for ``H x = grad`` with ``H`` = negative Hessian (SPD)."""
     a, b = pairs.a, pairs.b
 
@@ -322,8 +321,9 @@ def _softplus_and_sigmoid(d: FloatArray) -> tuple[FloatArray, FloatArray]:
     return np.maximum(d, 0.0) + np.log1p(e), np.where(d >= 0.0, 1.0, e) / (1.0 + e)
 
 
-def _likelihood_ratio_bounds(theta: FloatArray, se: FloatArray, pairs: PairCounts, alpha: float,
-                             z: float) -> tuple[FloatArray, FloatArray]:
+def _likelihood_ratio_bounds(
+    theta: FloatArray, se: FloatArray, pairs: PairCounts, alpha: float, z: float
+) -> tuple[FloatArray, FloatArray]:
     """Per item, where the log-posterior of its own strength (the others held at their estimates) has
     dropped by ``z²/2`` from the estimate, below and above it: ``(low, high)``.
 

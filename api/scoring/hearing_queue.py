@@ -17,7 +17,7 @@ import heapq
 class HearingQueue:
     """Slots (ints, smaller = older) with a count below ``quota``."""
 
-    __slots__ = ("quota", "_buckets", "_bucket_of")
+    __slots__ = ("_bucket_of", "_buckets", "quota")
 
     def __init__(self, quota: int) -> None:
         if quota < 0:

@@ -36,9 +36,7 @@ class PairRanking:
     """All Our Ideas' score 100·(W+1)/(W+L+2), for comparison."""
 
 
-def map_ids_to_indices(
-    proposal_ids: Sequence[int], ids: ArrayLike
-) -> tuple[np.ndarray, np.ndarray]:
+def map_ids_to_indices(proposal_ids: Sequence[int], ids: ArrayLike) -> tuple[np.ndarray, np.ndarray]:
     """Vectorised ``id -> position in proposal_ids``; returns ``(indices, known_mask)``."""
     pid_arr = np.asarray(list(proposal_ids), dtype=np.int64)
     query = np.asarray(ids, dtype=np.int64).ravel()

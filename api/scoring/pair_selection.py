@@ -190,8 +190,9 @@ class RefitJob:
         li = index_of[self.losers]
         keep = (wi >= 0) & (li >= 0)
         cw, cl, cc = compact_comparisons(k, wi[keep], li[keep], self.counts[keep])
-        fit = fit_bradley_terry(k, cw, cl, cc, prior_strength=self.prior_strength,
-                                initial_theta=self.initial_theta, interval=self.interval)
+        fit = fit_bradley_terry(
+            k, cw, cl, cc, prior_strength=self.prior_strength, initial_theta=self.initial_theta, interval=self.interval
+        )
         return RefitResult(winners=cw, losers=cl, counts=cc.astype(float), fit=fit)
 
 
@@ -534,9 +535,17 @@ class PairSelector(SlotPool):
             return None
         if self._ranking is None or self._ranking[0] is not fit:
             m = self._fit_rows  # the buffer's first rows are the refit's compacted votes
-            job = RefitJob(active=self._fit_active, n_slots=len(self._pids), rows=m, winners=self._buf_w[:m],
-                           losers=self._buf_l[:m], counts=self._buf_c[:m], initial_theta=fit.theta,
-                           prior_strength=self.ranking_prior_strength, interval="likelihood_ratio")
+            job = RefitJob(
+                active=self._fit_active,
+                n_slots=len(self._pids),
+                rows=m,
+                winners=self._buf_w[:m],
+                losers=self._buf_l[:m],
+                counts=self._buf_c[:m],
+                initial_theta=fit.theta,
+                prior_strength=self.ranking_prior_strength,
+                interval="likelihood_ratio",
+            )
             self._ranking = (fit, job.compute().fit)
         return self._ranking[1]
 

@@ -358,9 +358,13 @@ def score_table(table: np.ndarray, z: float = Z95) -> ScoreTable:
     strong = np.minimum(col["agree_like_it"] + col["agree_doable"], agree)
     platitude = np.minimum(col["agree_platitude"], agree - strong)
     plain = agree - strong - platitude
-    value = (strong * VOTE_VALUES["agree.like_it"] + plain * VOTE_VALUES["agree"]
-             + platitude * VOTE_VALUES["agree.platitude"] + neutral * VOTE_VALUES["neutral"]
-             + disagree * VOTE_VALUES["disagree"])
+    value = (
+        strong * VOTE_VALUES["agree.like_it"]
+        + plain * VOTE_VALUES["agree"]
+        + platitude * VOTE_VALUES["agree.platitude"]
+        + neutral * VOTE_VALUES["neutral"]
+        + disagree * VOTE_VALUES["disagree"]
+    )
     support_low, support_high = wilson_intervals(np.minimum(value, n), n, z)  # (0, 1) without votes
     mean = np.where(n > 0, np.minimum(value, n) / np.where(n > 0, n, 1.0), 0.0)
     agree_low, disagree_low = low[:, 0], low[:, 1]
@@ -373,10 +377,27 @@ def score_table(table: np.ndarray, z: float = Z95) -> ScoreTable:
     limbo = (n < ZONE_MIN_VOTES) | (neutral > ZONE_MAX_NEUTRAL_SHARE * n) | (decided == 0)
     consensus = ~limbo & (agree_ratio >= SUPERMAJORITY) & (agree >= BROAD_SHARE * n) & (ad_low > 0.5)
     rejection = ~limbo & ~consensus & (disagree_ratio >= SUPERMAJORITY) & (disagree >= BROAD_SHARE * n) & (d_low > 0.5)
-    contested = (~limbo & ~consensus & ~rejection & (agree_ratio < SUPERMAJORITY) & (disagree_ratio < SUPERMAJORITY)
-                 & (controversy >= CONTROVERSY_MIN_SCORE))
+    contested = (
+        ~limbo
+        & ~consensus
+        & ~rejection
+        & (agree_ratio < SUPERMAJORITY)
+        & (disagree_ratio < SUPERMAJORITY)
+        & (controversy >= CONTROVERSY_MIN_SCORE)
+    )
     zone = np.select([consensus, rejection, contested], [1, 2, 3], default=0)
-    return ScoreTable(votes=n.astype(np.int64), count=c.astype(np.int64), low=low, high=high,
-                      decided=decided.astype(np.int64), agree_decided_low=ad_low, agree_decided_high=ad_high,
-                      zone=zone, top_score=support_low, controversy_score=controversy, support=mean,
-                      support_low=support_low, support_high=support_high)
+    return ScoreTable(
+        votes=n.astype(np.int64),
+        count=c.astype(np.int64),
+        low=low,
+        high=high,
+        decided=decided.astype(np.int64),
+        agree_decided_low=ad_low,
+        agree_decided_high=ad_high,
+        zone=zone,
+        top_score=support_low,
+        controversy_score=controversy,
+        support=mean,
+        support_low=support_low,
+        support_high=support_high,
+    )

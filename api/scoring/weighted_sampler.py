@@ -21,7 +21,7 @@ class WeightedSampler:
     whose weight is zero.
     """
 
-    __slots__ = ("_tree", "_weights", "_size", "_top_bit")
+    __slots__ = ("_size", "_top_bit", "_tree", "_weights")
 
     def __init__(self, weights: Sequence[float] = ()) -> None:
         self._weights: list[float] = []

@@ -2,6 +2,7 @@
 buttons. Each wording is made once per broadcast and language (a caption once per set of personal figures, which
 repeat a lot) and reused for everyone who reads it the same way.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -33,8 +34,9 @@ class Composer:
         wanted = (language, content.get("default_language"))
         tr = self._locales.get(wanted)
         if tr is None:
-            tr = self._locales[wanted] = translator(resolve_locale(
-                language, None, content.get("default_language") or self.default_language))
+            tr = self._locales[wanted] = translator(
+                resolve_locale(language, None, content.get("default_language") or self.default_language)
+            )
         return tr
 
     def caption(self, broadcast_id: int, tr: Any, content: dict[str, Any], personal: dict[str, int]) -> str:
@@ -93,7 +95,7 @@ class Charts:
     async def _draw(self, key: ChartKey, content: dict[str, Any], tr: Any) -> None:
         try:
             self.pngs[key] = await asyncio.to_thread(draw_chart, content, tr)
-        except Exception:  # noqa: BLE001 - without a chart the digest still goes, as text
+        except Exception:
             log.exception("could not draw the chart of broadcast %s in %s", *key)
             self.pngs[key] = b""
         finally:

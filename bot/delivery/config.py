@@ -1,5 +1,6 @@
 """How the delivery engine paces, retries and reports: ``DeliveryConfig``, from the settings
 (``VICHE_BROADCAST_RATE``, ``VICHE_BROADCAST_ALLOW_PAID``, ``VICHE_BROADCAST_PROGRESS_SECONDS``) or set directly."""
+
 from __future__ import annotations
 
 import math
@@ -33,8 +34,10 @@ class DeliveryConfig:
     def __post_init__(self) -> None:
         limit = TELEGRAM_PAID_RATE if self.allow_paid_broadcast else TELEGRAM_FREE_RATE
         if not 0 < self.rate <= limit:
-            raise ValueError(f"broadcast rate {self.rate}/s is outside (0, {limit}]"
-                             + ("" if self.allow_paid_broadcast else "; above 30/s needs allow_paid_broadcast"))
+            raise ValueError(
+                f"broadcast rate {self.rate}/s is outside (0, {limit}]"
+                + ("" if self.allow_paid_broadcast else "; above 30/s needs allow_paid_broadcast")
+            )
         if self.burst is None:  # calls of the schedule kept for later when the loop wakes late or stalls: 0.1 s
             self.burst = max(2, int(self.rate / 10))  # worth, at least 2 (else each late wake-up is lost for good)
         if self.lookahead is None:  # rows claimed ahead of their turn (0.25–0.5 s): enough to hide a slow claim
@@ -44,7 +47,11 @@ class DeliveryConfig:
         self.max_in_flight = max(self.max_in_flight, math.ceil(self.rate / 4))
 
     @classmethod
-    def from_settings(cls, settings: Any) -> "DeliveryConfig":
-        return cls(rate=settings.broadcast_rate, allow_paid_broadcast=settings.broadcast_allow_paid,
-                   progress_interval=settings.broadcast_progress_seconds,
-                   default_language=settings.default_language, journal=default_journal(settings.database_url))
+    def from_settings(cls, settings: Any) -> DeliveryConfig:
+        return cls(
+            rate=settings.broadcast_rate,
+            allow_paid_broadcast=settings.broadcast_allow_paid,
+            progress_interval=settings.broadcast_progress_seconds,
+            default_language=settings.default_language,
+            journal=default_journal(settings.database_url),
+        )

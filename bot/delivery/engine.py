@@ -4,6 +4,7 @@ pacer's rate, records each outcome, and resumes after a crash from the table and
 How it keeps under Telegram's limits and why a crash never sends anyone the same message twice: see the package's
 docstring (:mod:`bot.delivery`, Rate limits and Crash safety).
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -12,7 +13,7 @@ import random
 import time
 from collections import deque
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, timedelta
 from typing import Any, Protocol
 
 from aiogram import Bot
@@ -22,18 +23,17 @@ from bot.delivery.config import DeliveryConfig
 from bot.delivery.journal import Journal
 from bot.delivery.pacing import ChatSpacing, Pacer
 from bot.delivery.progress import ProgressMessages
-from bot.delivery.transport import (BadRequest, BotApi, BotApiError, Forbidden, NetworkFailure, RetryAfter,
-                                    ServerError)
+from bot.delivery.transport import BadRequest, BotApi, BotApiError, Forbidden, NetworkFailure, RetryAfter, ServerError
 
 log = logging.getLogger(__name__)
 
 MIN_NAP = 0.004  # the send loop wakes at most every 4 ms (and starts the calls due since then together)
 
 
-def _utcnow():  # noqa: ANN202
-    from datetime import datetime, timezone
+def _utcnow():
+    from datetime import datetime
 
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 class DeliveryStore(Protocol):
@@ -75,9 +75,17 @@ class Stats:
     calls: int = 0
     call_seconds: float = 0.0  # from the start of each call to its answer being handled: the pacer's round trip
 
+
 class DeliveryEngine:
-    def __init__(self, bot: Bot, store: DeliveryStore, config: DeliveryConfig | None = None,
-                 *, result_factory: Any = Outcome, api: BotApi | None = None) -> None:
+    def __init__(
+        self,
+        bot: Bot,
+        store: DeliveryStore,
+        config: DeliveryConfig | None = None,
+        *,
+        result_factory: Any = Outcome,
+        api: BotApi | None = None,
+    ) -> None:
         self.bot, self.store = bot, store
         self.config = config or DeliveryConfig()
         self.api = api or BotApi.for_bot(bot, connections=self.config.max_in_flight)
@@ -96,16 +104,21 @@ class DeliveryEngine:
         self._contents: dict[int, tuple[str, dict[str, Any]]] = {}
         self.composer = Composer(self.config.default_language)
         self.charts = Charts(on_change=self._kick)
-        self.progress = ProgressMessages(bot, store, rate=self.config.rate,
-                                         default_language=self.config.default_language,
-                                         turn=self._turn, answered=self.pacer.answered, pause=self._pause)
+        self.progress = ProgressMessages(
+            bot,
+            store,
+            rate=self.config.rate,
+            default_language=self.config.default_language,
+            turn=self._turn,
+            answered=self.pacer.answered,
+            pause=self._pause,
+        )
         self._progress_waiting = 0
         self._helpers: list[asyncio.Task] = []
         self._claimer: asyncio.Task | None = None
         self._refill_below = max(1, self.config.lookahead // 2)
         self._done: asyncio.Event | None = None
         self.journal = Journal(self.config.journal)
-
 
     # ---- lifecycle -------------------------------------------------------------------------------
 
@@ -118,13 +131,19 @@ class DeliveryEngine:
         self.stats.recovered_uncertain, self.stats.requeued = await self.store.recover(started)
         self.journal.reset()
         if self.stats.recovered_uncertain:
-            log.warning("%d messages were being sent when the engine last stopped; marked uncertain, not repeated",
-                        self.stats.recovered_uncertain)
-        self._helpers = [asyncio.create_task(self._write_results(), name="broadcast-results"),
-                         asyncio.create_task(self._every(self.config.progress_interval, self.report_progress),
-                                             name="broadcast-progress"),
-                         asyncio.create_task(self._every(self.config.schedule_interval, self._schedule, first=0),
-                                             name="broadcast-schedule")]
+            log.warning(
+                "%d messages were being sent when the engine last stopped; marked uncertain, not repeated",
+                self.stats.recovered_uncertain,
+            )
+        self._helpers = [
+            asyncio.create_task(self._write_results(), name="broadcast-results"),
+            asyncio.create_task(
+                self._every(self.config.progress_interval, self.report_progress), name="broadcast-progress"
+            ),
+            asyncio.create_task(
+                self._every(self.config.schedule_interval, self._schedule, first=0), name="broadcast-schedule"
+            ),
+        ]
         self._done = asyncio.Event()
         self._claimer = asyncio.create_task(self._claim_loop(), name="broadcast-claim")
         try:
@@ -144,7 +163,7 @@ class DeliveryEngine:
         if self._done is not None:
             try:
                 await asyncio.wait_for(self._done.wait(), timeout)
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 log.error("the delivery engine did not stop within %s s", timeout)
 
     async def _shutdown(self, timeout: float = 10.0) -> None:
@@ -168,12 +187,12 @@ class DeliveryEngine:
         committed = True
         try:
             await asyncio.wait_for(self._results.join(), timeout=timeout)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             committed = False
             log.error("broadcast outcomes not committed at shutdown: those rows will be 'uncertain'")
         try:
             await self.store.finish_done()
-        except Exception:  # noqa: BLE001 - the next start finishes them
+        except Exception:
             log.exception("could not mark finished broadcasts")
         for task in self._helpers:
             task.cancel()
@@ -191,7 +210,7 @@ class DeliveryEngine:
                 await action()
             except asyncio.CancelledError:
                 raise
-            except Exception:  # noqa: BLE001 - a helper must outlive a database hiccup
+            except Exception:
                 log.exception("broadcast helper %s failed", getattr(action, "__name__", action))
             await asyncio.sleep(interval)
 
@@ -222,7 +241,7 @@ class DeliveryEngine:
                 won = await self.store.mark_sending([job.id for job in jobs])
             except asyncio.CancelledError:
                 raise
-            except Exception:  # noqa: BLE001 - a database hiccup: try again in a moment
+            except Exception:
                 log.exception("could not claim broadcast rows; retrying")
                 await asyncio.sleep(1)
                 continue
@@ -257,7 +276,7 @@ class DeliveryEngine:
             return
         try:
             await asyncio.wait_for(self._wake.wait(), timeout=timeout)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             pass
 
     # ---- the send loop ---------------------------------------------------------------------------
@@ -289,8 +308,10 @@ class DeliveryEngine:
             if not claimed:
                 await self._nap(None if self._claimer is not None else self.config.poll_interval)
                 continue
-            room = min(pacer.available(now) - (1 if self._progress_waiting else 0),
-                       self.config.max_in_flight - len(self._in_flight))
+            room = min(
+                pacer.available(now) - (1 if self._progress_waiting else 0),
+                self.config.max_in_flight - len(self._in_flight),
+            )
             if room <= 0:
                 delay = pacer.wait(now) if len(self._in_flight) < self.config.max_in_flight else None
                 if delay is not None and self._progress_waiting:
@@ -374,12 +395,18 @@ class DeliveryEngine:
             self.stats.sent += 1
         except RetryAfter as error:
             self._pause(error.retry_after or 1)
-            result = self._result(job.id, "pending", job.attempts, error=f"429: retry after {error.retry_after}",
-                                  next_attempt_at=_utcnow() + timedelta(seconds=error.retry_after or 1))
+            result = self._result(
+                job.id,
+                "pending",
+                job.attempts,
+                error=f"429: retry after {error.retry_after}",
+                next_attempt_at=_utcnow() + timedelta(seconds=error.retry_after or 1),
+            )
         except Forbidden as error:
             self.stats.unreachable += 1
-            result = self._result(job.id, "unreachable", attempts, participant_id=job.participant_id,
-                                  error=f"403: {error.description}")
+            result = self._result(
+                job.id, "unreachable", attempts, participant_id=job.participant_id, error=f"403: {error.description}"
+            )
         except BadRequest as error:
             self.stats.failed += 1
             result = self._result(job.id, "failed", attempts, error=f"400: {error.description}")
@@ -388,7 +415,7 @@ class DeliveryEngine:
         except BotApiError as error:  # 401, 404, 409, 413, migrated group…: nothing a retry would fix
             self.stats.failed += 1
             result = self._result(job.id, "failed", attempts, error=f"{error.status}: {error.description}")
-        except Exception as error:  # noqa: BLE001 - a bug in rendering must not kill the engine
+        except Exception as error:
             # (A cancellation is no Exception: the call was under way, the row stays "sending", journaled,
             # and is "uncertain" at the next start.)
             log.exception("broadcast row %s could not be sent", job.id)
@@ -411,13 +438,15 @@ class DeliveryEngine:
         self.stats.retried += 1
         delay = min(self.config.backoff_max, self.config.backoff_base * 2 ** (attempts - 1))
         delay *= random.uniform(0.8, 1.2)
-        return self._result(job.id, "pending", attempts, error=error,
-                            next_attempt_at=_utcnow() + timedelta(seconds=delay))
+        return self._result(
+            job.id, "pending", attempts, error=error, next_attempt_at=_utcnow() + timedelta(seconds=delay)
+        )
 
     async def _content(self, broadcast_id: int) -> tuple[str, dict[str, Any]]:
         if broadcast_id not in self._contents:
             self._contents[broadcast_id] = await self.store.content(broadcast_id)
         return self._contents[broadcast_id]
+
     def _photo_key(self, job: Any) -> ChartKey | None:
         """(broadcast, language) of a job sent with a chart, else None. Starts drawing the chart if needed.
         The broadcast's content must be loaded (``_content``) first."""
@@ -451,8 +480,7 @@ class DeliveryEngine:
         message = None
         try:
             payload["caption"] = caption
-            message = await self.api.upload("sendPhoto", payload, "photo", "results.png", charts.pngs[key],
-                                            "image/png")
+            message = await self.api.upload("sendPhoto", payload, "photo", "results.png", charts.pngs[key], "image/png")
         finally:
             charts.uploaded(key, message)
         return message["message_id"]
@@ -476,13 +504,12 @@ class DeliveryEngine:
                     break
                 except asyncio.CancelledError:
                     raise
-                except Exception:  # noqa: BLE001 - keep the outcomes until the database takes them
+                except Exception:
                     log.exception("could not commit %d broadcast outcomes; retrying", len(batch))
                     await asyncio.sleep(delay)
                     delay = min(delay * 2, 30)
             for _ in batch:
                 self._results.task_done()
-
 
     # ---- progress for organisers -----------------------------------------------------------------
 

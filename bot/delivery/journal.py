@@ -3,6 +3,7 @@
 It is what lets a restarted engine tell a "sending" row that never left the process (queued again) from one that
 may have reached Telegram (marked "uncertain", never sent twice): see Crash safety in :mod:`bot.delivery.engine`.
 """
+
 from __future__ import annotations
 
 import hashlib

@@ -17,12 +17,12 @@ occupies the window for one second plus its latency, so a pacer set to ``limit``
 Within that, calls start on a schedule (one every ``1 / rate`` s, on the monotonic clock, at most ``burst``
 saved up) rather than all at once at the top of each second.
 """
+
 from __future__ import annotations
 
 import math
 import time
 from collections import deque
-
 
 #: Calls answered less than WINDOW + MARGIN seconds ago still count (the server's window is one second; the margin
 #: covers the two processes reading the monotonic clock at slightly different moments).
@@ -34,7 +34,7 @@ class Pacer:
     """When the next call may start: a schedule of ``rate`` calls a second, and at most ``rate`` (rounded down)
     calls in flight or answered within the last second (see the module's docstring for why that never exceeds the limit)."""
 
-    def __init__(self, rate: float, burst: int = 1, clock=time.monotonic) -> None:  # noqa: ANN001
+    def __init__(self, rate: float, burst: int = 1, clock=time.monotonic) -> None:
         self.rate, self.clock = rate, clock
         self.limit = max(1, math.floor(rate))  # calls in flight or answered within the last second
         self.interval = 1.0 / rate

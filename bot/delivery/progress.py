@@ -2,6 +2,7 @@
 ended. A few messages a minute, so they go through aiogram's ``Bot``; each one takes a turn of the engine's pacer,
 before the next message of the broadcast itself, since Telegram counts them in the same budget.
 """
+
 from __future__ import annotations
 
 import logging
@@ -24,9 +25,17 @@ class ProgressMessages:
     ``turn`` waits for a turn of the engine's pacer, ``answered`` gives it back, ``pause`` stops every send after a
     429. ``rate`` (messages a second) estimates the time left."""
 
-    def __init__(self, bot: Bot, store: Any, *, rate: float, default_language: str,
-                 turn: Callable[[], Awaitable[None]], answered: Callable[[], None],
-                 pause: Callable[[float], None]) -> None:
+    def __init__(
+        self,
+        bot: Bot,
+        store: Any,
+        *,
+        rate: float,
+        default_language: str,
+        turn: Callable[[], Awaitable[None]],
+        answered: Callable[[], None],
+        pause: Callable[[float], None],
+    ) -> None:
         self.bot, self.store = bot, store
         self.rate, self.default_language = rate, default_language
         self._turn, self._answered, self._pause = turn, answered, pause
@@ -45,8 +54,9 @@ class ProgressMessages:
         elapsed = None
         if progress.started_at and progress.finished_at:
             elapsed = (progress.finished_at - progress.started_at).total_seconds()
-        text = progress_text(tr, asdict(progress) if hasattr(progress, "__dataclass_fields__") else vars(progress),
-                             eta, elapsed)
+        text = progress_text(
+            tr, asdict(progress) if hasattr(progress, "__dataclass_fields__") else vars(progress), eta, elapsed
+        )
         if progress.progress_message_id is not None and self._texts.get(progress.broadcast_id) == text:
             if final:
                 await self.store.set_progress(progress.broadcast_id, final=True)
@@ -57,8 +67,9 @@ class ProgressMessages:
                 message = await self.bot.send_message(progress.organiser_chat_id, text)
                 await self.store.set_progress(progress.broadcast_id, message_id=message.message_id, final=final)
             else:
-                await self.bot.edit_message_text(text, chat_id=progress.organiser_chat_id,
-                                                 message_id=progress.progress_message_id)
+                await self.bot.edit_message_text(
+                    text, chat_id=progress.organiser_chat_id, message_id=progress.progress_message_id
+                )
                 if final:
                     await self.store.set_progress(progress.broadcast_id, final=True)
             self._texts[progress.broadcast_id] = text

@@ -8,9 +8,9 @@ connections), and the answer's envelope is read directly: ``ok``/``result``, or 
 layout, the token and the timeout come from the aiogram ``Bot`` the rest of the bot uses, so a self-hosted Bot
 API server (``VICHE_TELEGRAM_API_URL``) is honoured the same way.
 """
+
 from __future__ import annotations
 
-import asyncio
 import json
 from typing import Any
 
@@ -64,7 +64,7 @@ class BotApi:
         self._urls: dict[str, str] = {}
 
     @classmethod
-    def for_bot(cls, bot: Any, **kwargs: Any) -> "BotApi":
+    def for_bot(cls, bot: Any, **kwargs: Any) -> BotApi:
         """The same server, token and timeout as an aiogram ``Bot``."""
         url = bot.session.api.api_url(token=bot.token, method="{method}")
         timeout = getattr(bot.session, "timeout", None)
@@ -87,8 +87,15 @@ class BotApi:
         body = json.dumps(payload, ensure_ascii=False).encode()
         return await self._post(method, data=body, headers={"Content-Type": "application/json"})
 
-    async def upload(self, method: str, fields: dict[str, Any], name: str, filename: str, content: bytes,
-                     content_type: str = "application/octet-stream") -> Any:
+    async def upload(
+        self,
+        method: str,
+        fields: dict[str, Any],
+        name: str,
+        filename: str,
+        content: bytes,
+        content_type: str = "application/octet-stream",
+    ) -> Any:
         """A call with one file, as multipart (non-string fields JSON-encoded, the way Telegram reads forms)."""
         form = aiohttp.FormData(quote_fields=False)
         for key, value in fields.items():
@@ -101,7 +108,7 @@ class BotApi:
         try:
             async with self._session_now().post(self._url(method), **kwargs) as response:
                 status, raw = response.status, await response.read()
-        except (aiohttp.ClientError, asyncio.TimeoutError, OSError) as error:
+        except (TimeoutError, aiohttp.ClientError, OSError) as error:
             raise NetworkFailure(0, f"{type(error).__name__}: {error}") from error
         try:
             answer = json.loads(raw)
@@ -116,8 +123,11 @@ class BotApi:
         code = answer.get("error_code") or status
         if code == 429 and retry_after is None:
             retry_after = 1
-        raise _error(int(code), str(answer.get("description") or f"Error {code}"),
-                     float(retry_after) if retry_after is not None else None)
+        raise _error(
+            int(code),
+            str(answer.get("description") or f"Error {code}"),
+            float(retry_after) if retry_after is not None else None,
+        )
 
     async def close(self) -> None:
         if self._session is not None and not self._session.closed:

@@ -3,6 +3,7 @@
 A press is understood from its data and our own state alone: the message it sat under may be an
 InaccessibleMessage (no text, no keyboard) or come without its keyboard, so nothing here relies on either.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -48,7 +49,7 @@ class ProfileAnswer(CallbackData, prefix="pf"):
 
 @dataclass(frozen=True)
 class ProfileSkip(CallbackData, prefix="pn"):
-    """"I'd rather not say"."""
+    """ "I'd rather not say"."""
 
     field: ProfileField
 
@@ -130,7 +131,7 @@ class Pair(CallbackData, prefix="p"):
 
 @dataclass(frozen=True)
 class PairUndecided(CallbackData, prefix="pu"):
-    """"I can't decide": asks why before anything is stored."""
+    """ "I can't decide": asks why before anything is stored."""
 
     token: str
 

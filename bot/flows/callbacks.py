@@ -18,6 +18,7 @@ Field types: ``int`` (decimal), ``str`` (a token of letters, digits, ``-`` and `
 tokens), ``Literal["a", "b"]`` (one of these names, or its code under ``Codes``) and ``frozenset[int]``
 (positions 0–63, as a hex bitmask).
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -57,17 +58,17 @@ class Codes:
         return next((name for name, known in self.table.items() if known == code), None)
 
 
-_REGISTRY: dict[str, type["CallbackData"]] = {}
+_REGISTRY: dict[str, type[CallbackData]] = {}
 _INVALID = object()
 
 
 class CallbackData:
     """Base of every button's data. Subclass with a prefix and decorate with ``@dataclass(frozen=True)``::
 
-        @dataclass(frozen=True)
-        class Vote(CallbackData, prefix="v"):
-            proposal: int
-            choice: Literal["agree", "disagree", "neutral"]
+    @dataclass(frozen=True)
+    class Vote(CallbackData, prefix="v"):
+        proposal: int
+        choice: Literal["agree", "disagree", "neutral"]
     """
 
     prefix: ClassVar[str]

@@ -1,4 +1,5 @@
 """The /start payload of a deep link: ``<slug>`` or ``<slug>--<source>``."""
+
 from __future__ import annotations
 
 import re

@@ -5,6 +5,7 @@ A digest is sent as a photo (the chart) with the text as its caption, so the tex
 limit of 1024 characters (UTF-16 code units): long proposals are shortened, then the least important sections
 dropped, until it does.
 """
+
 from __future__ import annotations
 
 import re
@@ -61,13 +62,18 @@ def _digest_text(tr: Translator, content: dict[str, Any], personal: dict[str, in
     locale, default = tr.locale, content.get("default_language")
     title = localized(content.get("title"), locale, default)
     final = content.get("round") == "final"
-    head = tr._("📊 «{title}»: the results", title=title) if final else \
-        tr._("📊 «{title}»: results so far", title=title)
+    head = (
+        tr._("📊 «{title}»: the results", title=title) if final else tr._("📊 «{title}»: results so far", title=title)
+    )
     participants, answers = int(content.get("participants", 0)), int(content.get("answers", 0))
-    lines = [head,
-             tr.n_("👥 {count} participant", "👥 {count} participants", participants,
-                   count=format_number(participants, locale)) + " · "
-             + tr.n_("💬 {count} answer", "💬 {count} answers", answers, count=format_number(answers, locale))]
+    lines = [
+        head,
+        tr.n_(
+            "👥 {count} participant", "👥 {count} participants", participants, count=format_number(participants, locale)
+        )
+        + " · "
+        + tr.n_("💬 {count} answer", "💬 {count} answers", answers, count=format_number(answers, locale)),
+    ]
 
     def text_of(entry: dict[str, Any]) -> str:
         return shorten(localized(entry.get("text"), locale, default), limit)
@@ -80,36 +86,62 @@ def _digest_text(tr: Translator, content: dict[str, Any], personal: dict[str, in
     # may list others: they are left out here too).
     top = [e for e in content.get("top") or [] if float(e.get("agree", 0)) > 0.5]
     if top:
-        sections.append([tr._("🏆 Most supported")] + [f"{number}. {text_of(e)} — {agree(e)}"
-                                                      for number, e in enumerate(top, start=1)])
+        sections.append(
+            [tr._("🏆 Most supported")]
+            + [f"{number}. {text_of(e)} — {agree(e)}" for number, e in enumerate(top, start=1)]
+        )
     elif content.get("top") or content.get("top_none"):
-        sections.append([tr._("🏆 Most supported"),
-                         tr._("No proposal has the agreement of a majority of its voters.") if final else
-                         tr._("No proposal has the agreement of a majority of its voters yet.")])
+        sections.append(
+            [
+                tr._("🏆 Most supported"),
+                tr._("No proposal has the agreement of a majority of its voters.")
+                if final
+                else tr._("No proposal has the agreement of a majority of its voters yet."),
+            ]
+        )
     if content.get("consensus"):
         sections.append([tr._("🤝 Broad agreement")] + [f"• {text_of(e)} — {agree(e)}" for e in content["consensus"]])
     if content.get("divisive"):
-        sections.append([tr._("⚖️ Most divisive")] + [
-            f"• {text_of(e)} — " + tr._("{agree} agree, {disagree} disagree",
-                                       agree=format_share(e.get("agree", 0), locale),
-                                       disagree=format_share(e.get("disagree", 0), locale))
-            for e in content["divisive"]])
+        sections.append(
+            [tr._("⚖️ Most divisive")]
+            + [
+                f"• {text_of(e)} — "
+                + tr._(
+                    "{agree} agree, {disagree} disagree",
+                    agree=format_share(e.get("agree", 0), locale),
+                    disagree=format_share(e.get("disagree", 0), locale),
+                )
+                for e in content["divisive"]
+            ]
+        )
     for pairs in content.get("pairs") or []:
-        sections.append(["🥇 " + shorten(localized(pairs.get("prompt"), locale, default), limit)]
-                        + [f"{number}. {text_of(e)}" for number, e in enumerate(pairs["top"], start=1)])
+        sections.append(
+            ["🥇 " + shorten(localized(pairs.get("prompt"), locale, default), limit)]
+            + [f"{number}. {text_of(e)}" for number, e in enumerate(pairs["top"], start=1)]
+        )
     # Least important last: pairs leaders, then divisive, then consensus go first when space runs out.
     keep = max(1, len(sections) - drop) if sections else 0
     sections = sections[:keep]
 
     mine = []
     if personal.get("votes"):
-        mine.append(tr.n_("🙋 You agreed with the majority on {k} of {n} proposal.",
-                          "🙋 You agreed with the majority on {k} of {n} proposals.", personal["votes"],
-                          k=personal.get("with_majority", 0)))
+        mine.append(
+            tr.n_(
+                "🙋 You agreed with the majority on {k} of {n} proposal.",
+                "🙋 You agreed with the majority on {k} of {n} proposals.",
+                personal["votes"],
+                k=personal.get("with_majority", 0),
+            )
+        )
     if personal.get("pairs"):
-        mine.append(tr.n_("🙋 Your choice matched the overall ranking in {k} of {n} pair.",
-                          "🙋 Your choices matched the overall ranking in {k} of {n} pairs.", personal["pairs"],
-                          k=personal.get("pairs_with_ranking", 0)))
+        mine.append(
+            tr.n_(
+                "🙋 Your choice matched the overall ranking in {k} of {n} pair.",
+                "🙋 Your choices matched the overall ranking in {k} of {n} pairs.",
+                personal["pairs"],
+                k=personal.get("pairs_with_ranking", 0),
+            )
+        )
     blocks = ["\n".join(lines)] + ["\n".join(section) for section in sections]
     if mine:
         blocks.append("\n".join(mine))
@@ -118,8 +150,13 @@ def _digest_text(tr: Translator, content: dict[str, Any], personal: dict[str, in
 
 
 def chart_labels(tr: Translator) -> dict[str, str]:
-    return {"agree": tr._("Agree"), "neutral": tr._("Neutral"), "disagree": tr._("Disagree"),
-            "share": tr._("Share of votes"), "p_beat": tr._("Chance to win against another proposal")}
+    return {
+        "agree": tr._("Agree"),
+        "neutral": tr._("Neutral"),
+        "disagree": tr._("Disagree"),
+        "share": tr._("Share of votes"),
+        "p_beat": tr._("Chance to win against another proposal"),
+    }
 
 
 def invitation(tr: Translator, content: dict[str, Any]) -> Screen:
@@ -163,19 +200,28 @@ def duration(seconds: float, locale: str) -> str:
     return format_timedelta(timedelta(seconds=max(1, round(seconds))), threshold=1.1, locale=locale)
 
 
-def progress_text(tr: Translator, progress: dict[str, Any], eta_seconds: float | None,
-                  elapsed_seconds: float | None) -> str:
+def progress_text(
+    tr: Translator, progress: dict[str, Any], eta_seconds: float | None, elapsed_seconds: float | None
+) -> str:
     """The live message an organiser watches: sent, not delivered, remaining, time left (or how it ended)."""
     counts = progress.get("counts") or {}
     slug, round_ = progress["slug"], round_label(tr, progress["round"])
-    head = tr._("📊 Digest of {slug}: {round}", slug=slug, round=round_) if progress["kind"] == "digest" \
+    head = (
+        tr._("📊 Digest of {slug}: {round}", slug=slug, round=round_)
+        if progress["kind"] == "digest"
         else tr._("📣 Invitations to {slug}: {round}", slug=slug, round=round_)
+    )
     failed = sum(counts.get(state, 0) for state in ("failed", "unreachable", "uncertain"))
     remaining = counts.get("pending", 0) + counts.get("sending", 0)
-    lines = [head,
-             tr._("✅ Sent: {count} of {total}", count=format_number(counts.get("sent", 0), tr.locale),
-                  total=format_number(progress.get("total", 0), tr.locale)),
-             tr._("⚠️ Not delivered: {count}", count=format_number(failed, tr.locale))]
+    lines = [
+        head,
+        tr._(
+            "✅ Sent: {count} of {total}",
+            count=format_number(counts.get("sent", 0), tr.locale),
+            total=format_number(progress.get("total", 0), tr.locale),
+        ),
+        tr._("⚠️ Not delivered: {count}", count=format_number(failed, tr.locale)),
+    ]
     if counts.get("skipped"):
         lines.append(tr._("🔕 Opted out meanwhile: {count}", count=format_number(counts["skipped"], tr.locale)))
     if progress["status"] == "running":
@@ -199,8 +245,9 @@ class DigestFlow:
 
     async def _participant(self, person: Person) -> tuple[dict[str, Any], Translator]:
         participant = await self.backend.identify(CHANNEL, str(person.telegram_id))
-        return participant, translator(resolve_locale(participant.get("language"), person.language_code,
-                                                      self.default_language))
+        return participant, translator(
+            resolve_locale(participant.get("language"), person.language_code, self.default_language)
+        )
 
     def _organiser_tr(self, person: Person) -> Translator:
         return translator(resolve_locale(None, person.language_code, self.default_language))
@@ -214,15 +261,21 @@ class DigestFlow:
 
     def _menu(self, tr: Translator, pref: dict[str, Any]) -> Screen:
         if pref.get("stopped"):
-            text = tr._("You stopped all messages from me with /stop. Turn digests on to hear what comes of the "
-                        "consultations you took part in.")
+            text = tr._(
+                "You stopped all messages from me with /stop. Turn digests on to hear what comes of the "
+                "consultations you took part in."
+            )
             return Screen(text, [[Button(tr._("Turn digests on"), Digests("turn_on").pack())]])
         if pref.get("digests", True):
-            text = tr._("Digests are on: when a consultation you took part in has results, I send you a short "
-                        "summary with a chart.")
+            text = tr._(
+                "Digests are on: when a consultation you took part in has results, I send you a short "
+                "summary with a chart."
+            )
             return Screen(text, [[Button(tr._("Turn digests off"), Digests("turn_off").pack())]])
-        return Screen(tr._("Digests are off: I will not send you results."),
-                      [[Button(tr._("Turn digests on"), Digests("turn_on").pack())]])
+        return Screen(
+            tr._("Digests are off: I will not send you results."),
+            [[Button(tr._("Turn digests on"), Digests("turn_on").pack())]],
+        )
 
     @staticmethod
     def handles(data: str | None) -> bool:
@@ -239,8 +292,16 @@ class DigestFlow:
     async def stop(self, person: Person) -> Reply:
         participant, tr = await self._participant(person)
         await self.backend.set_messaging(participant["id"], stopped=True)
-        return Reply(messages=[Screen(tr._("Done: I will not send you any message unless you write to me first. "
-                                           "/digests turns results digests back on."))])
+        return Reply(
+            messages=[
+                Screen(
+                    tr._(
+                        "Done: I will not send you any message unless you write to me first. "
+                        "/digests turns results digests back on."
+                    )
+                )
+            ]
+        )
 
     # organisers
 
@@ -248,47 +309,104 @@ class DigestFlow:
         tr = self._organiser_tr(person)
         words = (args or "").split()
         if not words:
-            return Reply(messages=[Screen(tr._("Write /digest followed by the consultation's short name, for "
-                                               "example /digest {example}.", example="city-budget"))])
+            return Reply(
+                messages=[
+                    Screen(
+                        tr._(
+                            "Write /digest followed by the consultation's short name, for example /digest {example}.",
+                            example="city-budget",
+                        )
+                    )
+                ]
+            )
         slug, round_ = words[0].lower(), (words[1].lower() if len(words) > 1 else None)
         try:
-            out = await self.backend.start_digest(slug, round_=round_, organiser_chat_id=chat_id,
-                                                  organiser_language=tr.locale)
+            out = await self.backend.start_digest(
+                slug, round_=round_, organiser_chat_id=chat_id, organiser_language=tr.locale
+            )
         except BackendError as error:
             if error.status == 404:
-                return Reply(messages=[Screen(tr._("There is no consultation {slug}. /list shows them all.",
-                                                   slug=slug))])
+                return Reply(
+                    messages=[Screen(tr._("There is no consultation {slug}. /list shows them all.", slug=slug))]
+                )
             if error.code == "no_recipients":
-                return Reply(messages=[Screen(tr._("Nobody can receive a digest of {slug} yet: no participant "
-                                                   "who has not opted out.", slug=slug))])
+                return Reply(
+                    messages=[
+                        Screen(
+                            tr._(
+                                "Nobody can receive a digest of {slug} yet: no participant who has not opted out.",
+                                slug=slug,
+                            )
+                        )
+                    ]
+                )
             if error.code == "draft":
-                return Reply(messages=[Screen(tr._("{slug} is still a draft: there are no results to send.",
-                                                   slug=slug))])
+                return Reply(
+                    messages=[Screen(tr._("{slug} is still a draft: there are no results to send.", slug=slug))]
+                )
             if error.code == "below_threshold":
                 needed = int(error.extra.get("needed") or 0)
                 count = int(error.extra.get("participants") or 0)
-                return Reply(messages=[Screen(
-                    tr.n_("Results of {slug} go out only once at least {needed} participant has answered "
-                          "(its minimum group size), so that nobody can be recognised in them.",
-                          "Results of {slug} go out only once at least {needed} participants have answered "
-                          "(its minimum group size), so that nobody can be recognised in them.", needed,
-                          slug=slug, needed=format_number(needed, tr.locale))
-                    + " " + tr.n_("So far: {count} participant. No digest was sent.",
-                                  "So far: {count} participants. No digest was sent.", count,
-                                  count=format_number(count, tr.locale)))])
+                return Reply(
+                    messages=[
+                        Screen(
+                            tr.n_(
+                                "Results of {slug} go out only once at least {needed} participant has answered "
+                                "(its minimum group size), so that nobody can be recognised in them.",
+                                "Results of {slug} go out only once at least {needed} participants have answered "
+                                "(its minimum group size), so that nobody can be recognised in them.",
+                                needed,
+                                slug=slug,
+                                needed=format_number(needed, tr.locale),
+                            )
+                            + " "
+                            + tr.n_(
+                                "So far: {count} participant. No digest was sent.",
+                                "So far: {count} participants. No digest was sent.",
+                                count,
+                                count=format_number(count, tr.locale),
+                            )
+                        )
+                    ]
+                )
             if error.status == 422:
-                return Reply(messages=[Screen(tr._("A round name has lowercase letters, digits and hyphens "
-                                                   "only, for example {example}.", example="week-2"))])
+                return Reply(
+                    messages=[
+                        Screen(
+                            tr._(
+                                "A round name has lowercase letters, digits and hyphens only, for example {example}.",
+                                example="week-2",
+                            )
+                        )
+                    ]
+                )
             raise
         if not out["created"]:
-            return Reply(messages=[Screen(tr._("Everyone has already received this digest of {slug} ({round}). "
-                                               "/broadcasts shows how it went.", round=round_label(tr, out["round"]),
-                                               slug=slug))])
-        return Reply(messages=[Screen(tr.n_("The digest of {slug} ({round}) goes to {n} participant. "
-                                            "I will show the progress here.",
-                                            "The digest of {slug} ({round}) goes to {n} participants. "
-                                            "I will show the progress here.", out["total"], slug=slug,
-                                            round=round_label(tr, out["round"])))])
+            return Reply(
+                messages=[
+                    Screen(
+                        tr._(
+                            "Everyone has already received this digest of {slug} ({round}). "
+                            "/broadcasts shows how it went.",
+                            round=round_label(tr, out["round"]),
+                            slug=slug,
+                        )
+                    )
+                ]
+            )
+        return Reply(
+            messages=[
+                Screen(
+                    tr.n_(
+                        "The digest of {slug} ({round}) goes to {n} participant. I will show the progress here.",
+                        "The digest of {slug} ({round}) goes to {n} participants. I will show the progress here.",
+                        out["total"],
+                        slug=slug,
+                        round=round_label(tr, out["round"]),
+                    )
+                )
+            ]
+        )
 
     async def broadcasts(self, person: Person) -> Reply:
         tr = self._organiser_tr(person)
@@ -300,9 +418,14 @@ class DigestFlow:
         lines = [tr._("Broadcasts, newest first:")]
         for row in rows:
             failed = row["failed"] + row["unreachable"] + row["uncertain"]
-            line = tr._("{slug} ({round}): {sent} of {total} sent, {failed} not delivered", slug=row["slug"],
-                        round=round_label(tr, row["round"]), sent=format_number(row["sent"], tr.locale),
-                        total=format_number(row["total"], tr.locale), failed=format_number(failed, tr.locale))
+            line = tr._(
+                "{slug} ({round}): {sent} of {total} sent, {failed} not delivered",
+                slug=row["slug"],
+                round=round_label(tr, row["round"]),
+                sent=format_number(row["sent"], tr.locale),
+                total=format_number(row["total"], tr.locale),
+                failed=format_number(failed, tr.locale),
+            )
             if row["status"] == "running" and row.get("eta_seconds"):
                 line += " · " + tr._("about {duration} left", duration=duration(row["eta_seconds"], tr.locale))
             lines.append(f"{status_mark.get(row['status'], '•')} {kind_mark.get(row['kind'], '')} {line}")

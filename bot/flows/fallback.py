@@ -4,6 +4,7 @@ Stickers, photos, voice and the like get one short, translated line; the convers
 The failure message needs no backend (it may be what failed): it uses the language the person chose if the
 bot remembers it, else the one Telegram reports.
 """
+
 from __future__ import annotations
 
 from bot.backend import Backend
@@ -31,7 +32,8 @@ class FallbackFlow:
 
     def failure(self, user: Person) -> str:
         return self._tr(self._remembered(user), user)._(
-            "Something went wrong on our side. Please try again in a moment.")
+            "Something went wrong on our side. Please try again in a moment."
+        )
 
     def _remembered(self, user: Person) -> str | None:
         return self.known.cached_language(user.external_id) if self.known is not None else None

@@ -1,4 +1,5 @@
 """Rendering one item screen: the text and buttons for each kind of item."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -12,23 +13,31 @@ from bot.i18n.formats import format_currency
 
 def qualification_label(tr: Translator, qualification: str) -> str:
     return {
-        "like_it": tr._("I like it"), "doable": tr._("It is doable"), "platitude": tr._("It is a platitude"),
-        "no_way": tr._("No way"), "impossible": tr._("It is impossible"),
-        "dont_understand": tr._("I don't understand it"), "no_opinion": tr._("I have no opinion"),
+        "like_it": tr._("I like it"),
+        "doable": tr._("It is doable"),
+        "platitude": tr._("It is a platitude"),
+        "no_way": tr._("No way"),
+        "impossible": tr._("It is impossible"),
+        "dont_understand": tr._("I don't understand it"),
+        "no_opinion": tr._("I have no opinion"),
         "dont_care": tr._("I don't care"),
     }[qualification]
 
 
 def reason_label(tr: Translator, reason: str) -> str:
     return {
-        "both": tr._("I like both"), "neither": tr._("I like neither"), "equal": tr._("They are equally good"),
-        "unknown": tr._("I don't know enough"), "undecided": tr._("I just can't decide"),
+        "both": tr._("I like both"),
+        "neither": tr._("I like neither"),
+        "equal": tr._("They are equally good"),
+        "unknown": tr._("I don't know enough"),
+        "undecided": tr._("I just can't decide"),
     }[reason]
 
 
 def choice_label(tr: Translator, choice: str) -> str:
-    return {"agree": "👍 " + tr._("Agree"), "disagree": "👎 " + tr._("Disagree"),
-            "neutral": "🤷 " + tr._("Neutral")}[choice]
+    return {"agree": "👍 " + tr._("Agree"), "disagree": "👎 " + tr._("Disagree"), "neutral": "🤷 " + tr._("Neutral")}[
+        choice
+    ]
 
 
 def side_label(tr: Translator, side: str) -> str:
@@ -63,37 +72,53 @@ def render_item(tr: Translator, screen: dict[str, Any], selected: set[int] | Non
     head = top(tr, item)
     if kind == "proposal":
         pid = screen["proposal"]["id"]
-        return Screen(f"{head}\n\n{quoted(tr, screen['proposal']['text'])}", [
-            [Button(choice_label(tr, choice), buttons.Vote(pid, choice).pack()) for choice in QUALIFICATIONS],
-            *_add_own(tr, item)])
+        return Screen(
+            f"{head}\n\n{quoted(tr, screen['proposal']['text'])}",
+            [
+                [Button(choice_label(tr, choice), buttons.Vote(pid, choice).pack()) for choice in QUALIFICATIONS],
+                *_add_own(tr, item),
+            ],
+        )
     if kind == "pairs":
         pair = screen["pair"]
         token = pair["token"]
-        return Screen(f"{head}\n\n🅰 {pair['left']['text']}\n\n🅱 {pair['right']['text']}", [
-            [Button(side_label(tr, side), buttons.Pair(token, side).pack()) for side in ("left", "right")],
-            [Button(tr._("I can't decide"), buttons.PairUndecided(token).pack()),
-             Button(side_label(tr, "skip"), buttons.Pair(token, "skip").pack())],
-            *_add_own(tr, item),
-        ])
+        return Screen(
+            f"{head}\n\n🅰 {pair['left']['text']}\n\n🅱 {pair['right']['text']}",
+            [
+                [Button(side_label(tr, side), buttons.Pair(token, side).pack()) for side in ("left", "right")],
+                [
+                    Button(tr._("I can't decide"), buttons.PairUndecided(token).pack()),
+                    Button(side_label(tr, "skip"), buttons.Pair(token, "skip").pack()),
+                ],
+                *_add_own(tr, item),
+            ],
+        )
     if kind == "single_choice":
-        return Screen(head, [[Button(o["label"], buttons.Option(item["id"], o["id"]).pack())]
-                             for o in screen["options"]])
+        return Screen(
+            head, [[Button(o["label"], buttons.Option(item["id"], o["id"]).pack())] for o in screen["options"]]
+        )
     if kind == "scale":
         low, high = item["config"].get("min", 1), item["config"].get("max", 5)
         values = list(range(low, high + 1))
-        rows = [values[i:i + 6] for i in range(0, len(values), 6)]
-        ends = "\n".join(f"{end} — {label}" for end, label in ((low, item.get("min_label")),
-                                                                 (high, item.get("max_label"))) if label)
-        return Screen(head + (f"\n\n{ends}" if ends else ""),
-                      [[Button(str(v), buttons.Scale(item["id"], v).pack()) for v in row] for row in rows])
+        rows = [values[i : i + 6] for i in range(0, len(values), 6)]
+        ends = "\n".join(
+            f"{end} — {label}" for end, label in ((low, item.get("min_label")), (high, item.get("max_label"))) if label
+        )
+        return Screen(
+            head + (f"\n\n{ends}" if ends else ""),
+            [[Button(str(v), buttons.Scale(item["id"], v).pack()) for v in row] for row in rows],
+        )
     if kind == "multi_choice":
         return _toggles(tr, head, screen, selected or set(), buttons.Toggle, buttons.ToggleDone)
     if kind == "budget":
         return _budget(tr, head, screen, selected or set())
     if kind == "free_text":
         limit = item["config"].get("max_length", 1000)
-        text = head + "\n\n" + tr.n_("Type your answer (up to {n} character).",
-                                     "Type your answer (up to {n} characters).", limit)
+        text = (
+            head
+            + "\n\n"
+            + tr.n_("Type your answer (up to {n} character).", "Type your answer (up to {n} characters).", limit)
+        )
         optional = item["config"].get("optional", True)
         return Screen(text, [[Button(tr._("Skip"), buttons.SkipItem(item["id"]).pack())]] if optional else [])
     if kind == "place":
@@ -107,8 +132,9 @@ def most_choices(item: dict[str, Any], options: int) -> int:
     return int(item["config"].get("max_choices") or options)
 
 
-def _toggles(tr: Translator, head: str, screen: dict[str, Any], selected: set[int], toggle: type[Any],
-             done: type[Any]) -> Screen:
+def _toggles(
+    tr: Translator, head: str, screen: dict[str, Any], selected: set[int], toggle: type[Any], done: type[Any]
+) -> Screen:
     item = screen["item"]
     rows = []
     for position, option in enumerate(screen["options"]):
@@ -117,9 +143,15 @@ def _toggles(tr: Translator, head: str, screen: dict[str, Any], selected: set[in
         rows.append([Button(mark + option["label"], toggle(item["id"], toggled).pack())])
     rows.append([Button("✅ " + tr._("Done"), done(item["id"], frozenset(selected)).pack())])
     limit = most_choices(item, len(screen["options"])) if item["kind"] == "multi_choice" else len(screen["options"])
-    hint = (tr.n_("Tap to select up to {n} option, then press Done.",
-                  "Tap to select up to {n} options, then press Done.", limit)
-            if limit < len(screen["options"]) else tr._("Tap to select, then press Done."))
+    hint = (
+        tr.n_(
+            "Tap to select up to {n} option, then press Done.",
+            "Tap to select up to {n} options, then press Done.",
+            limit,
+        )
+        if limit < len(screen["options"])
+        else tr._("Tap to select, then press Done.")
+    )
     return Screen(head + "\n\n" + hint, rows)
 
 
@@ -127,8 +159,11 @@ def _budget(tr: Translator, head: str, screen: dict[str, Any], selected: set[int
     item = screen["item"]
     total, currency = item["config"]["total"], item["config"].get("currency", "EUR")
     spent = sum(screen["options"][p]["cost"] or 0 for p in selected if p < len(screen["options"]))
-    left = tr._("Budget left: {left} of {total}",
-                left=format_money(total - spent, currency, tr.locale), total=format_money(total, currency, tr.locale))
+    left = tr._(
+        "Budget left: {left} of {total}",
+        left=format_money(total - spent, currency, tr.locale),
+        total=format_money(total, currency, tr.locale),
+    )
     rendered = _toggles(tr, f"{head}\n\n{left}", screen, selected, buttons.BudgetToggle, buttons.BudgetDone)
     for row, option in zip(rendered.buttons, screen["options"]):
         button = row[0]

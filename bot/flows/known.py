@@ -5,6 +5,7 @@ after ``TTL`` seconds, updated by the flows right after their own successful wri
 consultation) and dropped on /forget. Another front end cannot change a participant's language or current
 consultation, so the only staleness left is the TTL after an organiser-side deletion (the retention sweep).
 """
+
 from __future__ import annotations
 
 import time

@@ -5,14 +5,15 @@ their Telegram app reports, if the bot speaks it; then the bot's default. The ci
 participant record and applies the same rule to it; everyone else (organiser commands, /mydata, fallbacks)
 asks here, so an organiser who chose English reads /list, /stats and /moderate in English too.
 """
+
 from __future__ import annotations
 
 from bot.flows.known import KnownParticipants
 from bot.i18n import Translator, resolve_locale, translator
 
 
-async def person_translator(known: KnownParticipants, external_id: str, app_language: str | None,
-                            default_language: str) -> Translator:
+async def person_translator(
+    known: KnownParticipants, external_id: str, app_language: str | None, default_language: str
+) -> Translator:
     """The strings in the person's language (one backend look-up at most a minute, none for the known)."""
     return translator(resolve_locale(await known.language(external_id), app_language, default_language))
-

@@ -3,6 +3,7 @@
 Citizens get ``command_descriptions``; organisers get those and ``organiser_commands`` (owners also the owner
 commands), in /help and in a command menu of their own chat.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -35,9 +36,11 @@ def organiser_commands(tr: Translator, owner: bool = False) -> list[OrganiserCom
     """The organisers' commands (and the owners' with ``owner``), in ``tr``'s language."""
     commands = [
         OrganiserCommand("new", "/new", tr._("Upload a definition file (YAML or JSON) as a draft")),
-        OrganiserCommand("preview", tr._("/preview <slug> [language]"),
-                         tr._("Walk through a consultation as a participant, in any of its languages; "
-                              "nothing is recorded")),
+        OrganiserCommand(
+            "preview",
+            tr._("/preview <slug> [language]"),
+            tr._("Walk through a consultation as a participant, in any of its languages; nothing is recorded"),
+        ),
         OrganiserCommand("launch", "/launch <slug>", tr._("Open a draft to participants")),
         OrganiserCommand("pause", "/pause <slug>", tr._("Pause an open consultation")),
         OrganiserCommand("resume", "/resume <slug>", tr._("Reopen a paused consultation")),
@@ -45,8 +48,7 @@ def organiser_commands(tr: Translator, owner: bool = False) -> list[OrganiserCom
         OrganiserCommand("list", "/list", tr._("Every consultation")),
         OrganiserCommand("stats", "/stats <slug>", tr._("Live figures of a consultation")),
         OrganiserCommand("moderate", "/moderate [slug]", tr._("Citizen proposals waiting for a decision")),
-        OrganiserCommand("link", tr._("/link <slug> [source]"),
-                         tr._("The link and QR code that open a consultation")),
+        OrganiserCommand("link", tr._("/link <slug> [source]"), tr._("The link and QR code that open a consultation")),
         OrganiserCommand("digest", tr._("/digest <slug> [round]"), tr._("Send participants a results digest")),
         OrganiserCommand("broadcasts", "/broadcasts", tr._("How the digests and invitations went")),
     ]

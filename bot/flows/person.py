@@ -4,6 +4,7 @@ One type for every role: a participant, an organiser and the reader of a digest 
 told apart by what the backend knows of them, not by the shape of the object. The bot's context middleware
 (bot/handlers/context.py) makes one for each update from its sender.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass

@@ -1,5 +1,6 @@
 """Privacy rights in the conversation: /mydata sends everything stored about the participant as a JSON file;
 /forget, after a confirmation, deletes their contact data and identity (their answers stay, anonymous)."""
+
 from __future__ import annotations
 
 import json
@@ -35,9 +36,17 @@ class PrivacyFlow:
         document = await self.backend.export(participant["id"])
         # UTF-8, every letter as itself (no \u041c… escapes) and indented: readable in any editor.
         content = json.dumps(document, ensure_ascii=False, indent=2).encode("utf-8")
-        return Reply(messages=[Screen(tr._("Everything viche stores about you, in one file. "
-                                           "/forget deletes your contact data and identity."),
-                                      document=(EXPORT_FILE, content))])
+        return Reply(
+            messages=[
+                Screen(
+                    tr._(
+                        "Everything viche stores about you, in one file. "
+                        "/forget deletes your contact data and identity."
+                    ),
+                    document=(EXPORT_FILE, content),
+                )
+            ]
+        )
 
     async def forget_menu(self, user: Person) -> Reply:
         participant = await self.backend.find(CHANNEL, user.external_id)
@@ -47,11 +56,21 @@ class PrivacyFlow:
         # The button names this participant: pressed after they were forgotten (and came back as someone
         # new), it deletes nothing.
         confirm = ForgetConfirm(participant["id"][:12]).pack()
-        return Reply(messages=[Screen(
-            tr._("This deletes your Telegram id and every link between you and your answers. Your answers stay "
-                 "in the results, anonymously: nobody, not even the organisers, can tell they were yours. "
-                 "Free-text answers are deleted. This cannot be undone."),
-            [[Button("🗑 " + tr._("Yes, delete my data"), confirm)], [Button(tr._("Cancel"), ForgetCancel().pack())]])])
+        return Reply(
+            messages=[
+                Screen(
+                    tr._(
+                        "This deletes your Telegram id and every link between you and your answers. Your answers stay "
+                        "in the results, anonymously: nobody, not even the organisers, can tell they were yours. "
+                        "Free-text answers are deleted. This cannot be undone."
+                    ),
+                    [
+                        [Button("🗑 " + tr._("Yes, delete my data"), confirm)],
+                        [Button(tr._("Cancel"), ForgetCancel().pack())],
+                    ],
+                )
+            ]
+        )
 
     async def callback(self, user: Person, data: str | None) -> Reply:
         button = callbacks.unpack(data)
@@ -63,8 +82,10 @@ class PrivacyFlow:
             return Reply(toast=tr._("This button is no longer active."))
         await self.backend.forget(participant["id"])
         self.known.forget(user.external_id)
-        return Reply(edit=Screen(tr._("Your data is deleted. If you write to me again, you start as a new "
-                                      "participant.")), toast=tr._("Deleted ✓"))
+        return Reply(
+            edit=Screen(tr._("Your data is deleted. If you write to me again, you start as a new participant.")),
+            toast=tr._("Deleted ✓"),
+        )
 
     def _nothing_stored(self, tr: Translator) -> str:
         return tr._("I have no data about you: you have not taken part yet, or your data was deleted.")

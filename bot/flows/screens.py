@@ -1,4 +1,5 @@
 """What a flow hands back to the handlers: texts with buttons, edits, toasts. No aiogram types here."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -30,6 +31,10 @@ class Reply:
     toast: str | None = None  # the answer to a callback query
     alert: bool = False
 
-    def then(self, other: "Reply") -> "Reply":
-        return Reply(messages=self.messages + other.messages, edit=self.edit or other.edit,
-                     toast=self.toast or other.toast, alert=self.alert or other.alert)
+    def then(self, other: Reply) -> Reply:
+        return Reply(
+            messages=self.messages + other.messages,
+            edit=self.edit or other.edit,
+            toast=self.toast or other.toast,
+            alert=self.alert or other.alert,
+        )

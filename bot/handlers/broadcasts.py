@@ -3,6 +3,7 @@
 Registered before the participant router (whose catch-all would answer "unknown command"); the organiser
 commands use the organiser router's ``IsOrganiser`` filter, so anyone else falls through to the participant's reply.
 """
+
 from __future__ import annotations
 
 import logging
@@ -14,8 +15,8 @@ from aiogram import BaseMiddleware, Dispatcher, F, Router
 from aiogram.filters import Command, CommandObject, Filter
 from aiogram.types import CallbackQuery, Message
 
-from bot.flows.organiser.flow import OrganiserFlow
 from bot.flows.digests import DigestFlow
+from bot.flows.organiser.flow import OrganiserFlow
 from bot.flows.person import Person
 from bot.handlers.filters import Is
 from bot.handlers.organiser import IsOrganiser
@@ -40,19 +41,29 @@ async def on_button(query: CallbackQuery, person: Person, digest_flow: DigestFlo
     await answer(query, await digest_flow.callback(person, query.data))
 
 
-async def on_digest(message: Message, command: CommandObject, person: Person, digest_flow: DigestFlow,
-                    organiser_flow: OrganiserFlow, delivery: Any = None) -> None:
+async def on_digest(
+    message: Message,
+    command: CommandObject,
+    person: Person,
+    digest_flow: DigestFlow,
+    organiser_flow: OrganiserFlow,
+    delivery: Any = None,
+) -> None:
     refusal = await organiser_flow.digest_refusal(person, command.args)
     if refusal is not None:
         await answer(message, refusal)
         return
-    await answer(message, await digest_flow.start_digest(await _as_organiser(person, organiser_flow), message.chat.id,
-                                                         command.args))
+    await answer(
+        message,
+        await digest_flow.start_digest(await _as_organiser(person, organiser_flow), message.chat.id, command.args),
+    )
     if delivery is not None:  # the sender of this process (viche.runner): start now, not at its next poll
         delivery.wake()
 
 
-async def on_broadcasts(message: Message, person: Person, digest_flow: DigestFlow, organiser_flow: OrganiserFlow) -> None:
+async def on_broadcasts(
+    message: Message, person: Person, digest_flow: DigestFlow, organiser_flow: OrganiserFlow
+) -> None:
     await answer(message, await digest_flow.broadcasts(await _as_organiser(person, organiser_flow)))
 
 

@@ -7,6 +7,7 @@ to their flow; none of them reads Telegram's user object.
 Telegram sends updates with no sender too: a channel post, a message a group or channel sends in its own name.
 The bot converses with people only, so such an update reaches no handler at all (no handler has to check).
 """
+
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
@@ -23,11 +24,16 @@ class PersonContext(BaseMiddleware):
     """Puts ``data["person"]``. ``redelivered`` comes from the webhook (bot/webhook.py), which passes it to
     ``feed_update`` for an update whose handling failed before; polling never delivers an update twice."""
 
-    async def __call__(self, handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]],
-                       event: TelegramObject, data: dict[str, Any]) -> Any:
+    async def __call__(
+        self,
+        handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]],
+        event: TelegramObject,
+        data: dict[str, Any],
+    ) -> Any:
         sender = data.get("event_from_user")
         if sender is None:
             return UNHANDLED
-        data["person"] = Person(telegram_id=sender.id, language_code=sender.language_code,
-                                redelivered=bool(data.get("redelivered", False)))
+        data["person"] = Person(
+            telegram_id=sender.id, language_code=sender.language_code, redelivered=bool(data.get("redelivered", False))
+        )
         return await handler(event, data)

@@ -11,6 +11,7 @@
   (webhook mode): then it propagates, the webhook answers non-2xx, and Telegram retries the update
   instead of it being lost.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -30,29 +31,65 @@ from bot.handlers.render import answer, replying
 log = logging.getLogger(__name__)
 
 # What a participant may send that the conversation has no use for.
-UNSUPPORTED = {"sticker", "photo", "voice", "video", "video_note", "audio", "document", "animation", "contact",
-               "poll", "dice", "game", "story", "paid_media", "venue", "checklist"}
+UNSUPPORTED = {
+    "sticker",
+    "photo",
+    "voice",
+    "video",
+    "video_note",
+    "audio",
+    "document",
+    "animation",
+    "contact",
+    "poll",
+    "dice",
+    "game",
+    "story",
+    "paid_media",
+    "venue",
+    "checklist",
+}
 
 
 def is_transient(error: BaseException) -> bool:
     """An outage rather than a bug: the same update is likely to succeed later."""
     if isinstance(error, BackendError):
         return error.status >= 500 or error.status == 429
-    return isinstance(error, (aiohttp.ClientConnectionError, TelegramNetworkError, TelegramServerError, TelegramRetryAfter,
-                              ConnectionError, TimeoutError, asyncio.TimeoutError, OSError))
+    return isinstance(
+        error,
+        (
+            aiohttp.ClientConnectionError,
+            TelegramNetworkError,
+            TelegramServerError,
+            TelegramRetryAfter,
+            ConnectionError,
+            TimeoutError,
+            asyncio.TimeoutError,
+            OSError,
+        ),
+    )
 
 
 async def on_foreign_button(query: CallbackQuery, person: Person, fallback_flow: FallbackFlow) -> None:
     await answer(query, fallback_flow.inactive(person))
 
 
-async def on_error(event: ErrorEvent, bot: Bot, fallback_flow: FallbackFlow, person: Person | None = None,
-                   redeliver_on_outage: bool = False) -> None:
+async def on_error(
+    event: ErrorEvent,
+    bot: Bot,
+    fallback_flow: FallbackFlow,
+    person: Person | None = None,
+    redeliver_on_outage: bool = False,
+) -> None:
     error, update = event.exception, event.update
     transient = is_transient(error)
     if transient and redeliver_on_outage:
-        log.warning("update %s not handled, Telegram will deliver it again: %s: %s", update.update_id,
-                    type(error).__name__, error)
+        log.warning(
+            "update %s not handled, Telegram will deliver it again: %s: %s",
+            update.update_id,
+            type(error).__name__,
+            error,
+        )
         raise error
     if transient:
         log.warning("update %s failed during an outage: %s: %s", update.update_id, type(error).__name__, error)
@@ -80,8 +117,11 @@ async def on_error(event: ErrorEvent, bot: Bot, fallback_flow: FallbackFlow, per
 def build_router() -> Router:
     """Include it after every other router."""
     router = Router(name="fallback")
-    router.message.register(replying("fallback_flow", FallbackFlow.unsupported), Is(F.chat.type == "private"),
-                            Is(F.content_type.in_(UNSUPPORTED)))
+    router.message.register(
+        replying("fallback_flow", FallbackFlow.unsupported),
+        Is(F.chat.type == "private"),
+        Is(F.content_type.in_(UNSUPPORTED)),
+    )
     router.callback_query.register(on_foreign_button, Is(F.message.chat.type != "private"))
     router.errors.register(on_error)
     return router

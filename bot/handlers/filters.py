@@ -4,6 +4,7 @@ aiogram 3 runs a plain ``F`` expression (a magic filter) through ``asyncio.to_th
 is not a coroutine: a thread hop for every check of every update. ``Is(F....)`` checks the same expression
 in the loop.
 """
+
 from __future__ import annotations
 
 from typing import Any

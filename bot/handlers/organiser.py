@@ -5,6 +5,7 @@ checked after the cheap command filter, so only organiser commands cost a look-u
 no, aiogram moves on to the participant router, which answers exactly as it answers any unknown command:
 a non-organiser cannot even tell that these commands exist, and nothing is changed.
 """
+
 from __future__ import annotations
 
 import logging
@@ -63,11 +64,17 @@ async def _notify(bot: Bot, reply: OrganiserReply) -> None:
 
 # Commands the flow answers from the organiser alone, and those that take the command's arguments too.
 COMMANDS = {"admin": OrganiserFlow.help, "new": OrganiserFlow.new, "list": OrganiserFlow.list}
-COMMANDS_WITH_ARGS = {"stats": OrganiserFlow.stats, "preview": OrganiserFlow.preview, "moderate": OrganiserFlow.moderate}
+COMMANDS_WITH_ARGS = {
+    "stats": OrganiserFlow.stats,
+    "preview": OrganiserFlow.preview,
+    "moderate": OrganiserFlow.moderate,
+}
 OWNER_COMMANDS = {"grant": OrganiserFlow.grant, "revoke": OrganiserFlow.revoke}
 
 
-async def on_help(message: Message, person: Person, organiser_flow: OrganiserFlow, participant_flow: ParticipantFlow) -> None:
+async def on_help(
+    message: Message, person: Person, organiser_flow: OrganiserFlow, participant_flow: ParticipantFlow
+) -> None:
     """An organiser's /help: what every participant reads, then the organiser commands, in one message."""
     participant, organiser = await participant_flow.help(person), await organiser_flow.help(person)
     text = "\n\n".join(screen.text for screen in [*participant.messages, *organiser.messages])
@@ -112,7 +119,9 @@ def build_router() -> Router:
     for command, method in COMMANDS.items():
         router.message.register(replying("organiser_flow", method, send=_answer), Command(command), organiser)
     for command, method in COMMANDS_WITH_ARGS.items():
-        router.message.register(replying("organiser_flow", method, args=True, send=_answer), Command(command), organiser)
+        router.message.register(
+            replying("organiser_flow", method, args=True, send=_answer), Command(command), organiser
+        )
     for command, method in OWNER_COMMANDS.items():
         router.message.register(replying("organiser_flow", method, args=True, send=_answer), Command(command), owner)
     router.callback_query.register(on_button, OrganiserButton(), organiser)

@@ -1,4 +1,5 @@
 """Routes for participants in private chats."""
+
 from __future__ import annotations
 
 from aiogram import F, Router
@@ -11,8 +12,11 @@ from bot.handlers.filters import Is
 from bot.handlers.render import answer, replying
 
 # Commands the flow answers from the person alone.
-COMMANDS = {"help": ParticipantFlow.help, "language": ParticipantFlow.choose_language_menu,
-            "consultations": ParticipantFlow.consultations}
+COMMANDS = {
+    "help": ParticipantFlow.help,
+    "language": ParticipantFlow.choose_language_menu,
+    "consultations": ParticipantFlow.consultations,
+}
 
 
 def _pressed_label(query: CallbackQuery) -> str | None:
@@ -29,7 +33,9 @@ async def on_text(message: Message, person: Person, participant_flow: Participan
 
 
 async def on_location(message: Message, person: Person, participant_flow: ParticipantFlow) -> None:
-    await answer(message, await participant_flow.location(person, message.location.latitude, message.location.longitude))
+    await answer(
+        message, await participant_flow.location(person, message.location.latitude, message.location.longitude)
+    )
 
 
 async def on_button(query: CallbackQuery, person: Person, participant_flow: ParticipantFlow) -> None:

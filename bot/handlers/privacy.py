@@ -1,4 +1,5 @@
 """/mydata and /forget in private chats. Registered before the participant router."""
+
 from __future__ import annotations
 
 from aiogram import F, Router

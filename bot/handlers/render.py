@@ -1,5 +1,6 @@
 """Turning a flow's Reply into Bot API calls: :func:`answer` is the one road from a flow to Telegram, and
 :func:`replying` makes the handler that only asks a flow and answers with its reply."""
+
 from __future__ import annotations
 
 import logging
@@ -32,20 +33,31 @@ def fit(text: str | None, limit: int) -> str | None:
 def keyboard(screen: Screen) -> InlineKeyboardMarkup | None:
     if not screen.buttons:
         return None
-    return InlineKeyboardMarkup(inline_keyboard=[
-        [InlineKeyboardButton(text=button.text, callback_data=button.data) for button in row] for row in screen.buttons
-    ])
+    return InlineKeyboardMarkup(
+        inline_keyboard=[
+            [InlineKeyboardButton(text=button.text, callback_data=button.data) for button in row]
+            for row in screen.buttons
+        ]
+    )
 
 
 async def send_screen(bot: Bot, chat_id: int, screen: Screen) -> None:
     markup = keyboard(screen)
     if screen.photo is not None:
-        await bot.send_photo(chat_id, BufferedInputFile(screen.photo, "chart.png"),
-                             caption=fit(screen.text, MAX_CAPTION) or None, reply_markup=markup)
+        await bot.send_photo(
+            chat_id,
+            BufferedInputFile(screen.photo, "chart.png"),
+            caption=fit(screen.text, MAX_CAPTION) or None,
+            reply_markup=markup,
+        )
     elif screen.document is not None:
         name, content = screen.document
-        await bot.send_document(chat_id, BufferedInputFile(content, name),
-                                caption=fit(screen.text, MAX_CAPTION) or None, reply_markup=markup)
+        await bot.send_document(
+            chat_id,
+            BufferedInputFile(content, name),
+            caption=fit(screen.text, MAX_CAPTION) or None,
+            reply_markup=markup,
+        )
     else:
         await bot.send_message(chat_id, fit(screen.text, MAX_TEXT), reply_markup=markup)
 
@@ -63,15 +75,17 @@ FlowMethod = Callable[..., Awaitable[Reply]]
 Answer = Callable[[Message | CallbackQuery, Reply], Awaitable[None]]
 
 
-def replying(flow: str, method: FlowMethod, *, args: bool = False,
-             send: Answer = answer) -> Callable[..., Awaitable[None]]:
+def replying(
+    flow: str, method: FlowMethod, *, args: bool = False, send: Answer = answer
+) -> Callable[..., Awaitable[None]]:
     """A handler that asks ``method`` of the flow kept in handler data under ``flow`` for its reply to the
     person (with the command's arguments when ``args``: ``/stats city-budget``), and ``send``-s it. The method
     is looked up on that flow object, as a handler calling ``flow.method(...)`` would."""
     name = method.__name__
 
-    async def handler(event: Message | CallbackQuery, person: Person, command: CommandObject | None = None,
-                      **data: Any) -> None:
+    async def handler(
+        event: Message | CallbackQuery, person: Person, command: CommandObject | None = None, **data: Any
+    ) -> None:
         given = (command.args if command is not None else None,) if args else ()
         await send(event, await getattr(data[flow], name)(person, *given))
 
@@ -100,8 +114,9 @@ async def _answer_press(query: CallbackQuery, reply: Reply) -> None:
             if reply.edit.keep_text:
                 await query.bot.edit_message_reply_markup(**where, reply_markup=keyboard(reply.edit))
             else:
-                await query.bot.edit_message_text(fit(reply.edit.text, MAX_TEXT), **where,
-                                                  reply_markup=keyboard(reply.edit))
+                await query.bot.edit_message_text(
+                    fit(reply.edit.text, MAX_TEXT), **where, reply_markup=keyboard(reply.edit)
+                )
         except TelegramBadRequest as error:
             # Already edited by an earlier press of the same button, or too old to edit: nothing to change.
             log.debug("edit skipped: %s", error)

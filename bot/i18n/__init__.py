@@ -3,12 +3,13 @@
 Strings are marked with ``tr._("…")`` and ``tr.n_("…", "…", n)`` so that ``pybabel extract`` finds
 them (keywords ``_`` and ``n_:1,2``). Placeholders use ``{name}`` and are filled after translation.
 """
+
 from __future__ import annotations
 
 import io
 import logging
 import re
-from functools import lru_cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 from babel import Locale
@@ -74,7 +75,7 @@ def _load(locale: str) -> NullTranslations:
     return NullTranslations()
 
 
-@lru_cache(maxsize=None)
+@cache
 def translator(locale: str) -> Translator:
     locale = locale if locale in SUPPORTED else FALLBACK
     return Translator(locale, _load(locale))
@@ -107,7 +108,7 @@ def resolve_locale(saved: str | None, telegram_code: str | None, consultation_de
     return FALLBACK
 
 
-@lru_cache(maxsize=None)
+@cache
 def language_name(code: str) -> str:
     """The language's name in that language: 'Українська', 'Deutsch', 'Čeština' (CLDR, capitalised for a button)."""
     try:

@@ -1,11 +1,11 @@
 """Numbers, money, percentages and dates in the participant's locale (CLDR data via Babel)."""
+
 from __future__ import annotations
 
-from datetime import datetime, timezone
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
 import re
+from datetime import UTC, datetime
 from functools import lru_cache
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from babel import Locale, UnknownLocaleError
 from babel.core import get_global
@@ -13,8 +13,7 @@ from babel.dates import format_date as _format_date
 from babel.dates import format_datetime as _format_datetime
 from babel.dates import format_time as _format_time
 from babel.numbers import format_currency as _format_currency
-from babel.numbers import get_currency_symbol
-from babel.numbers import format_decimal, format_percent
+from babel.numbers import format_decimal, format_percent, get_currency_symbol
 
 
 def format_number(value: float, locale: str) -> str:
@@ -80,8 +79,11 @@ def format_deadline(moment: datetime | str, time_zone: str | None, locale: str) 
     if isinstance(moment, str):
         moment = datetime.fromisoformat(moment.replace("Z", "+00:00"))
     if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
+        moment = moment.replace(tzinfo=UTC)
     local = moment.astimezone(_zone(time_zone))
     pattern = str(Locale.parse(locale).datetime_formats["long"])
-    return pattern.replace("{1}", _format_date(local, "long", locale=locale)).replace(
-        "{0}", _format_time(local, "short", locale=locale)).replace("'", "")
+    return (
+        pattern.replace("{1}", _format_date(local, "long", locale=locale))
+        .replace("{0}", _format_time(local, "short", locale=locale))
+        .replace("'", "")
+    )

@@ -8,6 +8,7 @@ what pydantic cannot know: where in the text each problem is (core/definition/re
 Whole-file rules (branches, translations, duplicate keys …) fail at the root of the model, so they
 are re-checked here one by one, each on its own line, and all of them are reported at once.
 """
+
 from __future__ import annotations
 
 import json
@@ -21,6 +22,7 @@ from pydantic import ValidationError
 
 from core.definition.model import ITEM_KINDS, ConsultationDef, answer_values
 from core.definition.reading import MAX_BYTES, Path_, Problem, Unreadable, dotted, parse
+
 
 @dataclass
 class Report:
@@ -71,7 +73,7 @@ def _message(error: Mapping[str, Any], data: Any, path: Path_) -> str:
     message: str = error.get("msg", "invalid")
     kind = error.get("type", "")
     if message.startswith("Value error, "):
-        message = message[len("Value error, "):]
+        message = message[len("Value error, ") :]
     if kind == "missing":
         message = "required, but missing"
     elif kind == "extra_forbidden":
@@ -102,8 +104,13 @@ def _node(data: Any, path: Path_) -> Any:
 
 
 # A rule about a whole item names the field to fix: point at that field's line.
-_RULE_FIELDS = (("no project fits", "total"), ("choice limits", "max_choices"), ("a scale from", "max"),
-                ("a proposal item needs proposals", "proposals"), ("exactly one of 'equals' or 'any_of'", None))
+_RULE_FIELDS = (
+    ("no project fits", "total"),
+    ("choice limits", "max_choices"),
+    ("a scale from", "max"),
+    ("a proposal item needs proposals", "proposals"),
+    ("exactly one of 'equals' or 'any_of'", None),
+)
 
 
 def _rule_field(message: str, node: Any) -> str | None:
@@ -134,7 +141,7 @@ def _field_problems(error: ValidationError, data: Any, lines: dict[Path_, int]) 
         # "str | int" fields fail once per member: say it once, "a valid string or a valid integer".
         prefix = "Input should be "
         if len(messages) > 1 and all(m.startswith(prefix) for m in messages):
-            messages = [prefix + " or ".join(m[len(prefix):] for m in messages)]
+            messages = [prefix + " or ".join(m[len(prefix) :] for m in messages)]
         for message in messages:
             problems.append(Problem(dotted(path), _line(lines, path), message))
     return problems
@@ -146,7 +153,7 @@ def _field_problems(error: ValidationError, data: Any, lines: dict[Path_, int]) 
 class _Lenient(ConsultationDef):
     """The definition without its whole-file checks, so that each can be run and located alone."""
 
-    def _consistent(self) -> "_Lenient":  # type: ignore[override]
+    def _consistent(self) -> _Lenient:  # type: ignore[override]
         return self
 
 
@@ -177,8 +184,13 @@ def translation_problems(definition: ConsultationDef, data: Any, lines: dict[Pat
 def _whole_file_problems(definition: ConsultationDef, data: Any, lines: dict[Path_, int]) -> list[Problem]:
     found: list[tuple[Path_, str]] = []
     if definition.default_language not in definition.languages:
-        found.append((("default_language",), f"default_language {definition.default_language!r} is not in "
-                                              f"languages ({', '.join(definition.languages)})"))
+        found.append(
+            (
+                ("default_language",),
+                f"default_language {definition.default_language!r} is not in "
+                f"languages ({', '.join(definition.languages)})",
+            )
+        )
     if definition.opens_at and definition.closes_at and definition.closes_at <= definition.opens_at:
         found.append((("closes_at",), "closes_at must be after opens_at"))
     first_use: dict[str, int] = {}
@@ -186,39 +198,57 @@ def _whole_file_problems(definition: ConsultationDef, data: Any, lines: dict[Pat
     all_keys = {item.key for item in definition.items}
     for index, item in enumerate(definition.items):
         if item.key in first_use:
-            found.append((("items", index, "key"), f"item key {item.key!r} is already used by "
-                                                   f"items[{first_use[item.key]}]"))
+            found.append(
+                (("items", index, "key"), f"item key {item.key!r} is already used by items[{first_use[item.key]}]")
+            )
         first_use.setdefault(item.key, index)
         condition = item.show_if
         if condition is not None:
             target = earlier.get(condition.item)
             if target is None:
                 where = "a later item" if condition.item in all_keys else "an unknown item"
-                found.append((("items", index, "show_if", "item"),
-                              f"show_if names {where} {condition.item!r}; a branch can only depend on an earlier item"))
+                found.append(
+                    (
+                        ("items", index, "show_if", "item"),
+                        f"show_if names {where} {condition.item!r}; a branch can only depend on an earlier item",
+                    )
+                )
             else:
                 allowed = answer_values(target)
                 rule = "equals" if condition.equals is not None else "any_of"
                 if allowed is None:
-                    found.append((("items", index, "show_if", "item"),
-                                  f"show_if cannot depend on {target.type} item {target.key!r} "
-                                  "(only single_choice, multi_choice and scale answers can)"))
+                    found.append(
+                        (
+                            ("items", index, "show_if", "item"),
+                            f"show_if cannot depend on {target.type} item {target.key!r} "
+                            "(only single_choice, multi_choice and scale answers can)",
+                        )
+                    )
                 else:
                     unknown = [v for v in condition.values() if v not in allowed]
                     if unknown:
                         verb = "is not an answer" if len(unknown) == 1 else "are not answers"
-                        found.append((("items", index, "show_if", rule),
-                                      f"{', '.join(unknown)} {verb} of {condition.item!r} "
-                                      f"(answers: {', '.join(sorted(allowed))})"))
+                        found.append(
+                            (
+                                ("items", index, "show_if", rule),
+                                f"{', '.join(unknown)} {verb} of {condition.item!r} "
+                                f"(answers: {', '.join(sorted(allowed))})",
+                            )
+                        )
         earlier.setdefault(item.key, item)
     problems = [Problem(dotted(path), _line(lines, path), message) for path, message in found]
     if not definition.allow_incomplete_translations:
         problems += translation_problems(definition, data, lines)
-    if (not definition.title.get(definition.default_language)
-            and definition.default_language in definition.languages
-            and not any(p.path == "title" for p in problems)):
-        problems.append(Problem("title", _line(lines, ("title",)),
-                                f"no text in the default language {definition.default_language!r}"))
+    if (
+        not definition.title.get(definition.default_language)
+        and definition.default_language in definition.languages
+        and not any(p.path == "title" for p in problems)
+    ):
+        problems.append(
+            Problem(
+                "title", _line(lines, ("title",)), f"no text in the default language {definition.default_language!r}"
+            )
+        )
     return problems
 
 
@@ -243,8 +273,9 @@ def check_text(text: str | bytes, filename: str | None = None) -> Report:
         return Report(None, [error.problem], [])
     if not isinstance(data, dict):
         found = "an empty file" if data is None else f"a {type(data).__name__}"
-        return Report(None, [Problem("", 1, f"the file must be a mapping of fields (slug, title, items …), "
-                                            f"not {found}")], [])
+        return Report(
+            None, [Problem("", 1, f"the file must be a mapping of fields (slug, title, items …), not {found}")], []
+        )
     try:
         definition = ConsultationDef.model_validate(data)
     except ValidationError as error:
@@ -271,10 +302,12 @@ def check_file(path: Path) -> Report:
 def json_schema() -> dict[str, Any]:
     """The JSON Schema of definition files (committed as ``schema/consultation.schema.json``)."""
     schema = ConsultationDef.model_json_schema()
-    return {"$schema": "https://json-schema.org/draft/2020-12/schema", "title": "viche consultation definition",
-            **{key: value for key, value in schema.items() if key != "title"}}
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "title": "viche consultation definition",
+        **{key: value for key, value in schema.items() if key != "title"},
+    }
 
 
 def json_schema_text() -> str:
     return json.dumps(json_schema(), indent=2, ensure_ascii=False) + "\n"
-

@@ -3,6 +3,7 @@
 YAML or JSON. ``viche validate`` prints every problem with its path and line; the JSON Schema in
 ``schema/consultation.schema.json`` is generated from these models.
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterator
@@ -42,7 +43,7 @@ class Condition(Strict):
     any_of: list[str | int] | None = None
 
     @model_validator(mode="after")
-    def _one_rule(self) -> "Condition":
+    def _one_rule(self) -> Condition:
         if (self.equals is None) == (self.any_of is None):
             raise ValueError("give exactly one of 'equals' or 'any_of'")
         return self
@@ -69,7 +70,7 @@ class MultiChoiceDef(ItemBase):
     max_choices: int | None = Field(default=None, ge=1)
 
     @model_validator(mode="after")
-    def _bounds(self) -> "MultiChoiceDef":
+    def _bounds(self) -> MultiChoiceDef:
         top = self.max_choices or len(self.options)
         if self.min_choices > top or top > len(self.options):
             raise ValueError(f"choice limits {self.min_choices}..{top} do not fit {len(self.options)} options")
@@ -84,7 +85,7 @@ class ScaleDef(ItemBase):
     max_label: LocalText = Field(default_factory=dict)
 
     @model_validator(mode="after")
-    def _range(self) -> "ScaleDef":
+    def _range(self) -> ScaleDef:
         if not 1 <= self.max - self.min <= 10:
             raise ValueError(f"a scale from {self.min} to {self.max} must have 2 to 11 points")
         return self
@@ -107,14 +108,14 @@ class ProposalItemDef(ItemBase):
     allow_citizen_proposals: bool = False
 
     @model_validator(mode="after")
-    def _pool(self) -> "ProposalItemDef":
+    def _pool(self) -> ProposalItemDef:
         if not self.proposals and not self.allow_citizen_proposals:
             raise ValueError("a proposal item needs proposals, or allow_citizen_proposals")
         return self
 
 
 class PairsDef(ItemBase):
-    """"Which of these two is better?" over a pool of proposals."""
+    """ "Which of these two is better?" over a pool of proposals."""
 
     type: Literal["pairs"]
     proposals: list[LocalText] = Field(min_length=2)
@@ -129,7 +130,7 @@ class BudgetDef(ItemBase):
     projects: list[ProjectDef] = Field(min_length=1, max_length=12)
 
     @model_validator(mode="after")
-    def _something_fits(self) -> "BudgetDef":
+    def _something_fits(self) -> BudgetDef:
         if min(project.cost for project in self.projects) > self.total:
             raise ValueError(f"no project fits in the total budget of {self.total}")
         return self
@@ -160,9 +161,11 @@ class DigestsDef(Strict):
     """Results pushed to the participants in a Telegram message with a chart (api/broadcast)."""
 
     on_close: bool = Field(default=True, description="Send everyone the final results when the consultation closes.")
-    interim: list[datetime] = Field(default_factory=list, max_length=20,
-                                    description="Moments of interim digests (results so far), "
-                                                "e.g. 2027-05-01T18:00:00+03:00")
+    interim: list[datetime] = Field(
+        default_factory=list,
+        max_length=20,
+        description="Moments of interim digests (results so far), e.g. 2027-05-01T18:00:00+03:00",
+    )
 
 
 class ConsultationDef(Strict):
@@ -176,7 +179,8 @@ class ConsultationDef(Strict):
     closes_at: datetime | None = None
     min_segment_size: int = Field(default=10, ge=1)
     allow_incomplete_translations: bool = Field(
-        default=False, description="Accept texts missing in some languages; participants then see the default one.")
+        default=False, description="Accept texts missing in some languages; participants then see the default one."
+    )
     profile: ProfileDef | None = None
     digests: DigestsDef | None = None
     items: list[ItemDef] = Field(min_length=1)
@@ -198,7 +202,7 @@ class ConsultationDef(Strict):
         return zone
 
     @model_validator(mode="after")
-    def _consistent(self) -> "ConsultationDef":
+    def _consistent(self) -> ConsultationDef:
         if self.default_language not in self.languages:
             raise ValueError(f"default_language {self.default_language!r} is not in languages")
         if self.opens_at and self.closes_at and self.closes_at <= self.opens_at:
@@ -223,15 +227,19 @@ class ConsultationDef(Strict):
                 target = earlier.get(condition.item)
                 if target is None:
                     where = "a later item" if condition.item in {i.key for i in self.items} else "an unknown item"
-                    raise ValueError(f"item {item.key!r}: show_if names {where} {condition.item!r}; "
-                                     "a branch can only depend on an earlier item")
+                    raise ValueError(
+                        f"item {item.key!r}: show_if names {where} {condition.item!r}; "
+                        "a branch can only depend on an earlier item"
+                    )
                 allowed = answer_values(target)
                 if allowed is None:
                     raise ValueError(f"item {item.key!r}: show_if cannot depend on {target.type} item {target.key!r}")
                 unknown = [v for v in condition.values() if v not in allowed]
                 if unknown:
-                    raise ValueError(f"item {item.key!r}: show_if value(s) {', '.join(unknown)} are not answers of "
-                                     f"{condition.item!r} (answers: {', '.join(sorted(allowed))})")
+                    raise ValueError(
+                        f"item {item.key!r}: show_if value(s) {', '.join(unknown)} are not answers of "
+                        f"{condition.item!r} (answers: {', '.join(sorted(allowed))})"
+                    )
             earlier[item.key] = item
 
     def missing_translations(self) -> list[str]:

@@ -3,6 +3,7 @@
 YAML lines come from the node marks of ``yaml`` itself; JSON lines from a small position-tracking scan of the
 (already valid) JSON. Both are bounded before anything walks the document (see the limits below).
 """
+
 from __future__ import annotations
 
 import json
@@ -40,7 +41,6 @@ class Problem:
 
     def as_dict(self, filename: str | None = None) -> dict[str, Any]:
         return {**asdict(self), "text": self.text(filename)}
-
 
 
 # ---- reading the text ---------------------------------------------------------------------------
@@ -83,6 +83,7 @@ class _Bounded(yaml.composer.Composer):
     (a document containing itself) is refused too."""
 
     if TYPE_CHECKING:  # given by the parser the loader mixes in (libyaml's or PyYAML's)
+
         def peek_event(self) -> Any: ...
         def check_event(self, *choices: Any) -> bool: ...
 
@@ -127,8 +128,9 @@ class _Bounded(yaml.composer.Composer):
 if yaml.__with_libyaml__:  # libyaml's parser when PyYAML has it: several times faster than the pure-Python one
     from yaml._yaml import CParser as _CParser
 
-    class _BoundedLoader(_Bounded, yaml.composer.Composer, _CParser, yaml.constructor.SafeConstructor,
-                         yaml.resolver.Resolver):
+    class _BoundedLoader(
+        _Bounded, yaml.composer.Composer, _CParser, yaml.constructor.SafeConstructor, yaml.resolver.Resolver
+    ):
         """libyaml's events, PyYAML's (bounded) composer and safe constructor, with marks for the lines."""
 
         def __init__(self, stream: str) -> None:
@@ -138,6 +140,7 @@ if yaml.__with_libyaml__:  # libyaml's parser when PyYAML has it: several times 
             yaml.composer.Composer.__init__(self)
             self._start_bounds()
 else:  # pragma: no cover
+
     class _BoundedLoader(_Bounded, yaml.SafeLoader):  # type: ignore[no-redef]
         def __init__(self, stream: str) -> None:
             yaml.SafeLoader.__init__(self, stream)
@@ -203,16 +206,20 @@ def _parse(text: str, filename: str | None) -> tuple[Any, dict[Path_, int], list
             raise _too_deep(mark.line + 1 if mark else None) from None
         column = f" (column {mark.column + 1})" if mark else ""
         hint = "; check the indentation" if "block" in what else ""
-        raise Unreadable(Problem("", mark.line + 1 if mark else None,
-                                  f"YAML syntax: {what}{column}{hint}")) from None
+        raise Unreadable(Problem("", mark.line + 1 if mark else None, f"YAML syntax: {what}{column}{hint}")) from None
     except yaml.YAMLError as error:
         raise Unreadable(Problem("", None, f"YAML: {error}")) from None
     finally:
         loader.dispose()
 
 
-def _yaml_lines(loader: yaml.constructor.SafeConstructor, node: yaml.Node, path: Path_, lines: dict[Path_, int],
-                duplicates: list[Problem]) -> None:
+def _yaml_lines(
+    loader: yaml.constructor.SafeConstructor,
+    node: yaml.Node,
+    path: Path_,
+    lines: dict[Path_, int],
+    duplicates: list[Problem],
+) -> None:
     if isinstance(node, yaml.MappingNode):
         seen: dict[Any, int] = {}
         for key_node, value_node in node.value:
@@ -223,9 +230,13 @@ def _yaml_lines(loader: yaml.constructor.SafeConstructor, node: yaml.Node, path:
                 continue
             line = key_node.start_mark.line + 1
             if key in seen:
-                duplicates.append(Problem(dotted(path + (key,)), line,
-                                          f"key {key!r} appears twice (first on line {seen[key]}); "
-                                          "only the last one would count"))
+                duplicates.append(
+                    Problem(
+                        dotted(path + (key,)),
+                        line,
+                        f"key {key!r} appears twice (first on line {seen[key]}); only the last one would count",
+                    )
+                )
             seen.setdefault(key, line)
             lines[path + (key,)] = line
             _yaml_lines(loader, value_node, path + (key,), lines, duplicates)
@@ -266,9 +277,13 @@ def _json_lines(text: str) -> tuple[dict[Path_, int], list[Problem]]:
                 i = skip(i)
                 key, end = _scanstring(text, i + 1)
                 if key in seen:
-                    duplicates.append(Problem(dotted(path + (key,)), line_at(i),
-                                              f"key {key!r} appears twice (first on line {seen[key]}); "
-                                              "only the last one would count"))
+                    duplicates.append(
+                        Problem(
+                            dotted(path + (key,)),
+                            line_at(i),
+                            f"key {key!r} appears twice (first on line {seen[key]}); only the last one would count",
+                        )
+                    )
                 seen.setdefault(key, line_at(i))
                 lines[path + (key,)] = line_at(i)
                 i = skip(end) + 1  # the colon
@@ -300,10 +315,8 @@ def _json_lines(text: str) -> tuple[dict[Path_, int], list[Problem]]:
     return lines, duplicates
 
 
-
 def dotted(path: Path_) -> str:
     out = ""
     for part in path:
         out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
     return out
-

@@ -1,4 +1,5 @@
 """Fixtures of the broadcast tests: the fake Bot API over real HTTP, a Bot pointed at it, the outbox store."""
+
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
@@ -23,12 +24,12 @@ async def fake() -> AsyncIterator[FakeBotAPI]:
 
 
 @pytest.fixture
-async def bot(fake):  # noqa: ANN001, ANN201
+async def bot(fake):
     bot = build_bot(BOT_TOKEN, fake.base_url)
     yield bot
     await bot.session.close()
 
 
 @pytest.fixture
-async def store(db) -> AsyncIterator[SqlDeliveryStore]:  # noqa: ANN001
+async def store(db) -> AsyncIterator[SqlDeliveryStore]:
     yield SqlDeliveryStore(db)

@@ -3,6 +3,7 @@
 
 Runs until killed. Prints "ready" once it has started.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -18,8 +19,11 @@ from storage.db import Database
 async def main(database_url: str, bot_api_url: str, journal: str, rate: float = 29) -> None:
     db = Database(database_url)
     bot = build_bot("1000001:test-token", bot_api_url)
-    engine = DeliveryEngine(bot, SqlDeliveryStore(db), DeliveryConfig(rate=rate, poll_interval=0.05, journal=journal,
-                                                                       schedule_interval=3600))
+    engine = DeliveryEngine(
+        bot,
+        SqlDeliveryStore(db),
+        DeliveryConfig(rate=rate, poll_interval=0.05, journal=journal, schedule_interval=3600),
+    )
     print("ready", flush=True)
     await engine.run()
 

@@ -1,18 +1,19 @@
 """In Telegram, through the real dispatcher: a citizen's /digests and /stop; an organiser's /digest and
 /broadcasts, with the engine of the same process delivering the digest and editing the progress message."""
+
 from __future__ import annotations
 
 import asyncio
 import time
-from datetime import datetime, timedelta, timezone
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import UTC, datetime, timedelta
 
-from bot.backend import Backend
-from bot.delivery.engine import DeliveryEngine
 from babel.dates import format_date
 from sqlalchemy import func, select
 
+from bot.backend import Backend
+from bot.delivery.engine import DeliveryEngine
 from bot.dispatcher import build_dispatcher
 from storage.models_broadcast import Broadcast
 from tests.broadcast.support import crowd, min_group
@@ -25,7 +26,7 @@ CITIZEN = 7301
 
 
 @asynccontextmanager
-async def bot_and_engine(api_app, fake, bot, store) -> AsyncIterator[tuple[Telegram, DeliveryEngine]]:  # noqa: ANN001
+async def bot_and_engine(api_app, fake, bot, store) -> AsyncIterator[tuple[Telegram, DeliveryEngine]]:
     backend = Backend.in_process(api_app, SERVICE_TOKEN)
     dispatcher = build_dispatcher(backend, default_language="uk")
     counter = UpdateCounter()
@@ -44,7 +45,7 @@ async def bot_and_engine(api_app, fake, bot, store) -> AsyncIterator[tuple[Teleg
         await backend.close()
 
 
-async def test_citizen_turns_digests_off_and_on_and_stops(api_app, fake, bot, store, demo):  # noqa: ANN001
+async def test_citizen_turns_digests_off_and_on_and_stops(api_app, fake, bot, store, demo):
     async with bot_and_engine(api_app, fake, bot, store) as (t, _):
         await t.send(CITIZEN, "/start", language_code="en")
         await t.press(CITIZEN, "English")
@@ -63,7 +64,7 @@ async def test_citizen_turns_digests_off_and_on_and_stops(api_app, fake, bot, st
         assert t.texts(CITIZEN + 1)[-1].startswith("Підсумки ввімкнено")
 
 
-async def test_organiser_sends_a_digest_and_watches_it(api_app, fake, bot, store, db, demo):  # noqa: ANN001
+async def test_organiser_sends_a_digest_and_watches_it(api_app, fake, bot, store, db, demo):
     chats = list(range(7400, 7430))
     for chat in chats:
         fake.register_user(chat, language_code="uk")
@@ -76,8 +77,9 @@ async def test_organiser_sends_a_digest_and_watches_it(api_app, fake, bot, store
         await t.send(ORGANISER, "/digest nowhere")
         assert "There is no consultation nowhere" in t.texts(ORGANISER)[-1]
         await t.send(ORGANISER, f"/digest {demo} week-1")
-        assert t.texts(ORGANISER)[-1] == (f"The digest of {demo} (week-1) goes to 30 participants. "
-                                          "I will show the progress here.")
+        assert t.texts(ORGANISER)[-1] == (
+            f"The digest of {demo} (week-1) goes to 30 participants. I will show the progress here."
+        )
         deadline = time.monotonic() + 20
         while not t.texts(ORGANISER)[-1].startswith("📊") or "Finished" not in t.texts(ORGANISER)[-1]:
             assert time.monotonic() < deadline, t.texts(ORGANISER)[-1]
@@ -87,11 +89,12 @@ async def test_organiser_sends_a_digest_and_watches_it(api_app, fake, bot, store
         await t.send(ORGANISER, f"/digest {demo} week-1")
         assert f"Everyone has already received this digest of {demo} (week-1)" in t.texts(ORGANISER)[-1]
         await t.send(ORGANISER, "/broadcasts")
-        assert t.texts(ORGANISER)[-1] == (f"Broadcasts, newest first:\n✅ 📊 {demo} (week-1): 30 of 30 sent, "
-                                          "0 not delivered")
+        assert t.texts(ORGANISER)[-1] == (
+            f"Broadcasts, newest first:\n✅ 📊 {demo} (week-1): 30 of 30 sent, 0 not delivered"
+        )
 
 
-async def test_organiser_digest_is_refused_below_the_minimum_group(api_app, fake, bot, store, db, demo):  # noqa: ANN001
+async def test_organiser_digest_is_refused_below_the_minimum_group(api_app, fake, bot, store, db, demo):
     """One participant answered; the demo's minimum group is 10. No result goes out, and the organiser is told why,
     in their language; once enough took part, the automatic round is named by its date, never "update-2026…"."""
     fake.register_user(7501, language_code="uk")
@@ -100,7 +103,8 @@ async def test_organiser_digest_is_refused_below_the_minimum_group(api_app, fake
         await t.send(ORGANISER, f"/digest {demo}")
         assert t.texts(ORGANISER)[-1] == (
             f"Results of {demo} go out only once at least 10 participants have answered (its minimum group size), "
-            "so that nobody can be recognised in them. So far: 1 participant. No digest was sent.")
+            "so that nobody can be recognised in them. So far: 1 participant. No digest was sent."
+        )
         await t.send(ORGANISER, f"/digest {demo} week-1", language_code="uk")
         ukrainian = t.texts(ORGANISER)[-1]
         assert "10" in ukrainian and demo in ukrainian and "Results" not in ukrainian
@@ -110,7 +114,7 @@ async def test_organiser_digest_is_refused_below_the_minimum_group(api_app, fake
         assert fake.sent_count(7501) == 0
 
         await min_group(db, demo, 1)
-        days = [datetime.now(timezone.utc).date() + timedelta(days=d) for d in (0, 1)]
+        days = [datetime.now(UTC).date() + timedelta(days=d) for d in (0, 1)]
         await t.send(ORGANISER, f"/digest {demo}")
         reply = t.texts(ORGANISER)[-1]
         assert any(f"({'update of ' + format_date(day, 'long', locale='en')})" in reply for day in days), reply

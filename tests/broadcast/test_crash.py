@@ -4,6 +4,7 @@ The delivery engine runs in a child process against the fake Bot API served by t
 counts the messages each chat receives. See ``bot/delivery/__init__.py`` (Crash safety) for the one ambiguous case
 and why it is resolved as "at most once".
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -24,28 +25,33 @@ from tests.conftest import repo_root
 RECIPIENTS = 60
 
 
-def start_engine(database_url: str, bot_api_url: str, journal) -> subprocess.Popen:  # noqa: ANN001
-    child = subprocess.Popen([sys.executable, "-m", "tests.broadcast.engine_process", database_url, bot_api_url,
-                              str(journal)],
-                             cwd=repo_root(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                             env={**os.environ, "PYTHONPATH": str(repo_root())})
+def start_engine(database_url: str, bot_api_url: str, journal) -> subprocess.Popen:
+    child = subprocess.Popen(
+        [sys.executable, "-m", "tests.broadcast.engine_process", database_url, bot_api_url, str(journal)],
+        cwd=repo_root(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(repo_root())},
+    )
     return child
 
 
-async def wait_for(condition, timeout: float, what: str) -> None:  # noqa: ANN001
+async def wait_for(condition, timeout: float, what: str) -> None:
     deadline = time.monotonic() + timeout
     while not condition():
         assert time.monotonic() < deadline, what
         await asyncio.sleep(0.01)
 
 
-async def states(db) -> dict[str, str]:  # noqa: ANN001
+async def states(db) -> dict[str, str]:
     async with db.session() as session:
         return dict((await session.execute(select(Delivery.participant_id, Delivery.state))).all())
 
 
 async def test_killed_during_a_call_then_restarted_reaches_everyone_exactly_once(
-        db, demo, fake, bot, store, database_url, tmp_path):  # noqa: ANN001
+    db, demo, fake, bot, store, database_url, tmp_path
+):
     chats = list(range(2000, 2000 + RECIPIENTS))
     for chat in chats:
         fake.register_user(chat)
@@ -55,7 +61,7 @@ async def test_killed_during_a_call_then_restarted_reaches_everyone_exactly_once
     child = start_engine(database_url, fake.base_url, journal)
     record_sent = fake.record_sent
 
-    def kill_inside_the_call(chat, stored, method):  # noqa: ANN001, ANN202
+    def kill_inside_the_call(chat, stored, method):
         # Telegram has delivered the message, and the engine will never hear back: the worst moment.
         record_sent(chat, stored, method)
         if fake.sent_count() == RECIPIENTS // 2 and child.poll() is None:
@@ -94,8 +100,7 @@ async def test_killed_during_a_call_then_restarted_reaches_everyone_exactly_once
     assert sum(fake.sent_count(chat) for chat in maybe) >= 1
 
 
-async def test_killed_at_a_random_moment_never_repeats_anyone(db, demo, fake, bot, store, database_url,
-                                                              tmp_path):  # noqa: ANN001
+async def test_killed_at_a_random_moment_never_repeats_anyone(db, demo, fake, bot, store, database_url, tmp_path):
     chats = list(range(3000, 3000 + RECIPIENTS))
     for chat in chats:
         fake.register_user(chat)

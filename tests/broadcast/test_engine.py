@@ -1,5 +1,6 @@
 """The delivery engine against the fake Bot API over real HTTP: everyone exactly once, within the rate limits; a 429
 pauses everyone; a 403 marks the participant unreachable; 5xx retry with backoff; a live progress message."""
+
 from __future__ import annotations
 
 import asyncio
@@ -12,7 +13,7 @@ from api.broadcast.store import Result
 from bot.delivery.config import DeliveryConfig
 from bot.delivery.engine import DeliveryEngine
 from storage.consultations import by_slug, save_definition
-from storage.models_broadcast import Broadcast, MessagingPref, Delivery
+from storage.models_broadcast import Broadcast, Delivery, MessagingPref
 from tests.broadcast.support import crowd, min_group
 from viche.loading import DEMO_FILE, read_definition
 
@@ -20,31 +21,43 @@ ORGANISER_CHAT = 900001
 SENDS = ("sendphoto", "sendmessage")
 
 
-def config(**overrides) -> DeliveryConfig:  # noqa: ANN003
-    values = {"rate": 29, "poll_interval": 0.05, "progress_interval": 0.3, "schedule_interval": 3600,
-              "backoff_base": 0.2, **overrides}
+def config(**overrides) -> DeliveryConfig:
+    values = {
+        "rate": 29,
+        "poll_interval": 0.05,
+        "progress_interval": 0.3,
+        "schedule_interval": 3600,
+        "backoff_base": 0.2,
+        **overrides,
+    }
     return DeliveryConfig(**values)
 
 
-async def queue_digest(db, slug: str, round_: str = "final", **kwargs) -> Broadcast:  # noqa: ANN001, ANN003
+async def queue_digest(db, slug: str, round_: str = "final", **kwargs) -> Broadcast:
     async with db.session() as session:
         broadcast, created = await create_digest(session, await by_slug(session, slug), round_=round_, **kwargs)
     assert created
     return broadcast
 
 
-async def open_rows(db) -> int:  # noqa: ANN001
+async def open_rows(db) -> int:
     async with db.session() as session:
-        return int(await session.scalar(select(func.count()).select_from(Delivery).join(Broadcast)
-                                        .where(Delivery.state.in_(("pending", "sending")),
-                                               Broadcast.status == "running")) or 0)
+        return int(
+            await session.scalar(
+                select(func.count())
+                .select_from(Delivery)
+                .join(Broadcast)
+                .where(Delivery.state.in_(("pending", "sending")), Broadcast.status == "running")
+            )
+            or 0
+        )
 
 
-async def run_until_sent(engine: DeliveryEngine, db, timeout: float = 30, settle: float = 0.0) -> None:  # noqa: ANN001
+async def run_until_sent(engine: DeliveryEngine, db, timeout: float = 30, settle: float = 0.0) -> None:
     task = asyncio.create_task(engine.run())
     deadline = time.monotonic() + timeout
     try:
-        while await open_rows(db) or engine._in_flight or not engine._results.empty():  # noqa: SLF001
+        while await open_rows(db) or engine._in_flight or not engine._results.empty():
             assert time.monotonic() < deadline, f"{await open_rows(db)} rows still open after {timeout}s"
             assert not task.done(), task.exception()
             await asyncio.sleep(0.05)
@@ -54,12 +67,15 @@ async def run_until_sent(engine: DeliveryEngine, db, timeout: float = 30, settle
         await task
 
 
-def sends(fake, chat_id: int | None = None) -> list[dict]:  # noqa: ANN001
-    return [c for c in fake.calls() if c["method"].lower() in SENDS
-            and (chat_id is None or str(c["params"].get("chat_id")) == str(chat_id))]
+def sends(fake, chat_id: int | None = None) -> list[dict]:
+    return [
+        c
+        for c in fake.calls()
+        if c["method"].lower() in SENDS and (chat_id is None or str(c["params"].get("chat_id")) == str(chat_id))
+    ]
 
 
-async def test_everyone_once_in_their_language_chart_uploaded_once_per_language(db, demo, fake, bot, store):  # noqa: ANN001
+async def test_everyone_once_in_their_language_chart_uploaded_once_per_language(db, demo, fake, bot, store):
     chats = list(range(1000, 1040))
     for chat in chats:
         fake.register_user(chat)
@@ -70,8 +86,11 @@ async def test_everyone_once_in_their_language_chart_uploaded_once_per_language(
     await run_until_sent(engine, db)
     assert [fake.sent_count(chat) for chat in chats] == [1] * len(chats)
     assert fake.count_429 == 0
-    uploads = [c for c in fake.calls("sendPhoto") if not str(c["params"].get("photo", "")).strip()
-               or str(c["params"].get("photo")).startswith("attach://")]
+    uploads = [
+        c
+        for c in fake.calls("sendPhoto")
+        if not str(c["params"].get("photo", "")).strip() or str(c["params"].get("photo")).startswith("attach://")
+    ]
     assert len(uploads) == 2  # one per language; every other message reuses Telegram's file_id
     ukrainian, english = fake.messages(chats[0])[0], fake.messages(chats[1])[0]
     assert ukrainian["kind"] == "photo" and english["kind"] == "photo"
@@ -84,7 +103,7 @@ async def test_everyone_once_in_their_language_chart_uploaded_once_per_language(
     assert finished.status == "finished" and finished.started_at and finished.finished_at
 
 
-async def test_a_429_pauses_all_sending_for_retry_after(db, demo, fake, bot, store):  # noqa: ANN001
+async def test_a_429_pauses_all_sending_for_retry_after(db, demo, fake, bot, store):
     chats = list(range(1100, 1130))
     for chat in chats:
         fake.register_user(chat)
@@ -103,7 +122,7 @@ async def test_a_429_pauses_all_sending_for_retry_after(db, demo, fake, bot, sto
     assert limited_row == []  # the 429 did not count as an attempt
 
 
-async def test_403_marks_unreachable_and_is_never_retried(db, demo, fake, bot, store):  # noqa: ANN001
+async def test_403_marks_unreachable_and_is_never_retried(db, demo, fake, bot, store):
     chats = list(range(1200, 1210))
     for chat in chats:
         fake.register_user(chat)
@@ -127,7 +146,7 @@ async def test_403_marks_unreachable_and_is_never_retried(db, demo, fake, bot, s
     assert broadcast.total == 8
 
 
-async def test_server_errors_retry_with_backoff_up_to_a_limit(db, demo, fake, bot, store):  # noqa: ANN001
+async def test_server_errors_retry_with_backoff_up_to_a_limit(db, demo, fake, bot, store):
     chats = list(range(1300, 1306))
     for chat in chats:
         fake.register_user(chat)
@@ -153,7 +172,7 @@ async def test_server_errors_retry_with_backoff_up_to_a_limit(db, demo, fake, bo
     assert [fake.sent_count(chat) for chat in chats] == [1] * len(chats)
 
 
-async def test_progress_message_is_edited_in_place(db, demo, fake, bot, store):  # noqa: ANN001
+async def test_progress_message_is_edited_in_place(db, demo, fake, bot, store):
     chats = list(range(1400, 1450))
     for chat in chats + [ORGANISER_CHAT]:
         fake.register_user(chat)
@@ -169,7 +188,7 @@ async def test_progress_message_is_edited_in_place(db, demo, fake, bot, store): 
     assert "Remaining" not in text
 
 
-async def test_opt_out_after_queueing_and_invitations(db, demo, fake, bot, store):  # noqa: ANN001
+async def test_opt_out_after_queueing_and_invitations(db, demo, fake, bot, store):
     chats = list(range(1500, 1506))
     for chat in chats:
         fake.register_user(chat)
@@ -196,7 +215,7 @@ async def test_opt_out_after_queueing_and_invitations(db, demo, fake, bot, store
         assert set(skipped) == {ids[chats[0]], ids[chats[1]]}
 
 
-async def test_store_ignores_outcomes_of_rows_it_does_not_hold(db, demo, store):  # noqa: ANN001
+async def test_store_ignores_outcomes_of_rows_it_does_not_hold(db, demo, store):
     await crowd(db, demo, [1601])
     await min_group(db, demo, 1)
     await queue_digest(db, demo)

@@ -1,7 +1,8 @@
 """Creating digest rounds: content, recipients, preferences, "never the same round twice", the triggers."""
+
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func, select
 
@@ -10,16 +11,16 @@ from bot.flows.digests import CAPTION_LIMIT, digest_caption, utf16_len
 from bot.i18n import SUPPORTED, translator
 from storage.consultations import by_slug
 from storage.models import Consultation
-from storage.models_broadcast import Broadcast, MessagingPref, Delivery
+from storage.models_broadcast import Broadcast, Delivery, MessagingPref
 from tests.broadcast.support import crowd, min_group
 
 
-async def _consultation(db, slug: str) -> Consultation:  # noqa: ANN001
+async def _consultation(db, slug: str) -> Consultation:
     async with db.session() as session:
         return await by_slug(session, slug)
 
 
-async def test_digest_content_and_personal_figures(db, demo):  # noqa: ANN001
+async def test_digest_content_and_personal_figures(db, demo):
     ids = await crowd(db, demo, list(range(100, 160)))
     async with db.session() as session:
         consultation = await by_slug(session, demo)
@@ -39,7 +40,7 @@ async def test_digest_content_and_personal_figures(db, demo):  # noqa: ANN001
         assert 0 <= row.personal["pairs_with_ranking"] <= row.personal["pairs"] > 0
 
 
-async def test_caption_fits_telegram_in_every_language(db, demo):  # noqa: ANN001
+async def test_caption_fits_telegram_in_every_language(db, demo):
     await crowd(db, demo, list(range(100, 130)))
     async with db.session() as session:
         consultation = await by_slug(session, demo)
@@ -47,8 +48,9 @@ async def test_caption_fits_telegram_in_every_language(db, demo):  # noqa: ANN00
     content = dict(broadcast.content)
     # Very long proposals in every language: the caption still fits, shortened.
     for section in ("top", "consensus", "divisive"):
-        content[section] = [{**entry, "text": {lang: "Дуже довга пропозиція " * 30 for lang in SUPPORTED}}
-                            for entry in content[section]] or content["top"]
+        content[section] = [
+            {**entry, "text": dict.fromkeys(SUPPORTED, "Дуже довга пропозиція " * 30)} for entry in content[section]
+        ] or content["top"]
     personal = {"votes": 10, "with_majority": 7, "pairs": 3, "pairs_with_ranking": 2}
     for locale in SUPPORTED:
         caption = digest_caption(translator(locale), content, personal)
@@ -58,13 +60,13 @@ async def test_caption_fits_telegram_in_every_language(db, demo):  # noqa: ANN00
     assert "the results" in english and "You agreed with the majority on 7 of 10 proposals." in english
 
 
-async def test_nobody_gets_a_round_twice_and_preferences_are_honoured(db, demo):  # noqa: ANN001
+async def test_nobody_gets_a_round_twice_and_preferences_are_honoured(db, demo):
     ids = await crowd(db, demo, list(range(200, 210)))
     pids = list(ids.values())
     async with db.session() as session:
         session.add(MessagingPref(participant_id=pids[0], stopped=True))
         session.add(MessagingPref(participant_id=pids[1], digests=False))
-        session.add(MessagingPref(participant_id=pids[2], unreachable_at=datetime.now(timezone.utc)))
+        session.add(MessagingPref(participant_id=pids[2], unreachable_at=datetime.now(UTC)))
         await session.commit()
         consultation = await by_slug(session, demo)
         first, created = await create_digest(session, consultation, round_="final")
@@ -79,28 +81,34 @@ async def test_nobody_gets_a_round_twice_and_preferences_are_honoured(db, demo):
         assert created_top_up and top_up.total == 1
         other_round, _ = await create_digest(session, consultation, round_="week-2")
         assert other_round.total == 8
-        per_person = (await session.execute(
-            select(Delivery.participant_id, func.count()).where(Delivery.round == "final")
-            .group_by(Delivery.participant_id))).all()
+        per_person = (
+            await session.execute(
+                select(Delivery.participant_id, func.count())
+                .where(Delivery.round == "final")
+                .group_by(Delivery.participant_id)
+            )
+        ).all()
     assert all(count == 1 for _, count in per_person) and len(per_person) == 8
 
 
-async def test_closing_queues_the_final_digest(db, demo, http):  # noqa: ANN001
+async def test_closing_queues_the_final_digest(db, demo, http):
     await crowd(db, demo, list(range(300, 305)))
     await min_group(db, demo, 5)
     response = await http.post(f"/organiser/consultations/{demo}/status", json={"action": "close"})
     assert response.status_code == 200
     listed = (await http.get("/organiser/broadcasts")).json()
     assert [(b["slug"], b["kind"], b["round"], b["total"], b["status"]) for b in listed] == [
-        (demo, "digest", "final", 5, "running")]
+        (demo, "digest", "final", 5, "running")
+    ]
     assert listed[0]["remaining"] == 5 and listed[0]["eta_seconds"] == 0.2
     again = await http.post(f"/organiser/consultations/{demo}/digest", json={})
     assert again.status_code == 200 and again.json()["created"] is False and again.json()["round"] == "final"
 
 
-async def test_digest_route_rounds_and_errors(db, demo, http):  # noqa: ANN001
-    assert (await http.post(f"/organiser/consultations/{demo}/digest", json={})).json()["error"]["code"] == \
-        "below_threshold"
+async def test_digest_route_rounds_and_errors(db, demo, http):
+    assert (await http.post(f"/organiser/consultations/{demo}/digest", json={})).json()["error"][
+        "code"
+    ] == "below_threshold"
     ids = await crowd(db, demo, [401, 402])
     # Two participants, and the demo's minimum group is 10: no result goes out, and the refusal says why.
     refused = await http.post(f"/organiser/consultations/{demo}/digest", json={})
@@ -109,8 +117,9 @@ async def test_digest_route_rounds_and_errors(db, demo, http):  # noqa: ANN001
     async with db.session() as session:
         assert await session.scalar(select(func.count()).select_from(Broadcast)) == 0
     await min_group(db, demo, 2)
-    response = await http.post(f"/organiser/consultations/{demo}/digest",
-                               json={"organiser_chat_id": 900001, "organiser_language": "en"})
+    response = await http.post(
+        f"/organiser/consultations/{demo}/digest", json={"organiser_chat_id": 900001, "organiser_language": "en"}
+    )
     assert response.status_code == 201
     body = response.json()
     assert body["round"].startswith("update-") and body["total"] == 2 and body["created"]
@@ -119,21 +128,25 @@ async def test_digest_route_rounds_and_errors(db, demo, http):  # noqa: ANN001
     cancelled = await http.post(f"/organiser/broadcasts/{body['id']}/cancel")
     assert cancelled.json()["status"] == "cancelled" and cancelled.json()["remaining"] == 0
     # The cancelled round reached nobody, so a new broadcast of it may.
-    assert (await http.post(f"/organiser/consultations/{demo}/digest", json={"round": body["round"]})).status_code == 201
+    assert (
+        await http.post(f"/organiser/consultations/{demo}/digest", json={"round": body["round"]})
+    ).status_code == 201
     for pid in ids.values():
         await http.put(f"/participant/{pid}/messaging", json={"stopped": True})
     nobody = await http.post(f"/organiser/consultations/{demo}/digest", json={"round": "week-9"})
     assert nobody.status_code == 409 and nobody.json()["error"]["code"] == "no_recipients"
 
 
-async def test_interim_schedule_and_closing_time(db, demo):  # noqa: ANN001
+async def test_interim_schedule_and_closing_time(db, demo):
     await crowd(db, demo, [501, 502, 503])
     await min_group(db, demo, 3)
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     async with db.session() as session:
         consultation = await by_slug(session, demo)
-        consultation.definition = {**consultation.definition, "digests": {
-            "interim": [(now - timedelta(hours=2)).isoformat(), (now + timedelta(days=1)).isoformat()]}}
+        consultation.definition = {
+            **consultation.definition,
+            "digests": {"interim": [(now - timedelta(hours=2)).isoformat(), (now + timedelta(days=1)).isoformat()]},
+        }
         await session.commit()
         created = await due_rounds(session, now)
         assert [(b.round, b.total) for b in created] == [("interim-1", 3)]
@@ -147,30 +160,37 @@ async def test_interim_schedule_and_closing_time(db, demo):  # noqa: ANN001
     assert rounds == ["interim-1", "final"]
 
 
-async def test_preferences_routes(db, demo, http):  # noqa: ANN001
+async def test_preferences_routes(db, demo, http):
     ids = await crowd(db, demo, [601], votes=False)
     pid = ids[601]
-    assert (await http.get(f"/participant/{pid}/messaging")).json() == {"digests": True, "stopped": False,
-                                                                         "unreachable": False}
+    assert (await http.get(f"/participant/{pid}/messaging")).json() == {
+        "digests": True,
+        "stopped": False,
+        "unreachable": False,
+    }
     assert (await http.put(f"/participant/{pid}/messaging", json={"stopped": True})).json()["stopped"] is True
     async with db.session() as session:
         pref = await session.get(MessagingPref, pid)
-        pref.unreachable_at = datetime.now(timezone.utc)
+        pref.unreachable_at = datetime.now(UTC)
         await session.commit()
     assert (await http.get(f"/participant/{pid}/messaging")).json()["unreachable"] is True
-    assert (await http.post("/participant/messaging/reachable",
-                            json={"channel": "telegram", "external_id": "601"})).status_code == 204
-    assert (await http.get(f"/participant/{pid}/messaging")).json() == {"digests": True, "stopped": True,
-                                                                         "unreachable": False}
+    assert (
+        await http.post("/participant/messaging/reachable", json={"channel": "telegram", "external_id": "601"})
+    ).status_code == 204
+    assert (await http.get(f"/participant/{pid}/messaging")).json() == {
+        "digests": True,
+        "stopped": True,
+        "unreachable": False,
+    }
     assert (await http.get("/participant/nobody/messaging")).status_code == 404
 
 
-async def test_the_definition_file_schedules_interim_digests(db):  # noqa: ANN001
+async def test_the_definition_file_schedules_interim_digests(db):
     from core.definition import ConsultationDef
     from storage.consultations import save_definition
     from viche.loading import DEMO_FILE, read_definition
 
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     raw = read_definition(DEMO_FILE).model_dump(mode="json", exclude_none=True)
     raw["digests"] = {"interim": [(now - timedelta(minutes=5)).isoformat()], "on_close": False}
     definition = ConsultationDef.model_validate(raw)
@@ -184,17 +204,20 @@ async def test_the_definition_file_schedules_interim_digests(db):  # noqa: ANN00
         consultation.status = "closed"
         await session.commit()
         from api.broadcast.outbox import on_status_changed
+
         assert await on_status_changed(session, consultation) is None  # on_close: false
 
 
-async def test_no_digest_goes_out_below_the_minimum_group(db, demo, http):  # noqa: ANN001
+async def test_no_digest_goes_out_below_the_minimum_group(db, demo, http):
     """One participant, a minimum group of 10: neither the schedule nor closing sends anything."""
     await crowd(db, demo, [801])
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     async with db.session() as session:
         consultation = await by_slug(session, demo)
-        consultation.definition = {**consultation.definition, "digests": {
-            "interim": [(now - timedelta(hours=1)).isoformat()]}}
+        consultation.definition = {
+            **consultation.definition,
+            "digests": {"interim": [(now - timedelta(hours=1)).isoformat()]},
+        }
         await session.commit()
         assert await due_rounds(session, now) == []
         assert await due_rounds(session, now) == []  # the round is recorded as done, with nobody to tell
@@ -205,17 +228,29 @@ async def test_no_digest_goes_out_below_the_minimum_group(db, demo, http):  # no
     assert [tuple(r) for r in rounds] == [("interim-1", 0)]
 
 
-async def _votes(db, slug: str, chats: list[int], choices: dict[int, str]) -> None:  # noqa: ANN001
+async def _votes(db, slug: str, chats: list[int], choices: dict[int, str]) -> None:
     """Everyone in ``chats`` votes ``choices[n]`` on the n-th proposal of the consultation's first proposal item."""
     from storage.models import Item, Proposal, ProposalVote
 
     ids = await crowd(db, slug, chats, votes=False)
     async with db.session() as session:
         consultation = await by_slug(session, slug)
-        item = (await session.execute(select(Item).where(Item.consultation_id == consultation.id,
-                                                         Item.kind == "proposal").order_by(Item.position))).scalars().first()
-        proposals = (await session.execute(select(Proposal.id).where(Proposal.item_id == item.id)
-                                           .order_by(Proposal.id))).scalars().all()
+        item = (
+            (
+                await session.execute(
+                    select(Item)
+                    .where(Item.consultation_id == consultation.id, Item.kind == "proposal")
+                    .order_by(Item.position)
+                )
+            )
+            .scalars()
+            .first()
+        )
+        proposals = (
+            (await session.execute(select(Proposal.id).where(Proposal.item_id == item.id).order_by(Proposal.id)))
+            .scalars()
+            .all()
+        )
         for pid in ids.values():
             for n, choice in choices.items():
                 session.add(ProposalVote(participant_id=pid, item_id=item.id, proposal_id=proposals[n], choice=choice))
@@ -227,7 +262,7 @@ def _most_supported(caption: str) -> list[str]:
     return section.splitlines()[1:]
 
 
-async def test_most_supported_lists_only_proposals_a_majority_agrees_with(db, demo):  # noqa: ANN001
+async def test_most_supported_lists_only_proposals_a_majority_agrees_with(db, demo):
     await _votes(db, demo, list(range(900, 912)), {0: "agree", 1: "disagree", 2: "neutral"})
     async with db.session() as session:
         broadcast, _ = await create_digest(session, await by_slug(session, demo), round_="week-1")
@@ -237,24 +272,31 @@ async def test_most_supported_lists_only_proposals_a_majority_agrees_with(db, de
     assert len(lines) == 1 and lines[0].startswith("1. ") and lines[0].endswith("— 100% agree")
 
 
-async def test_when_no_proposal_has_a_majority_the_digest_says_so(db, demo):  # noqa: ANN001
+async def test_when_no_proposal_has_a_majority_the_digest_says_so(db, demo):
     await _votes(db, demo, list(range(920, 932)), {0: "disagree", 1: "disagree", 2: "neutral"})
     async with db.session() as session:
         broadcast, _ = await create_digest(session, await by_slug(session, demo), round_="week-1")
     content = broadcast.content
     assert content["top"] == [] and content["top_none"]
     assert _most_supported(digest_caption(translator("en"), content, None)) == [
-        "No proposal has the agreement of a majority of its voters yet."]
+        "No proposal has the agreement of a majority of its voters yet."
+    ]
     assert _most_supported(digest_caption(translator("uk"), content, None)) == [
-        "Поки що жодна пропозиція не має згоди більшості тих, хто за неї голосував."]
+        "Поки що жодна пропозиція не має згоди більшості тих, хто за неї голосував."
+    ]
     final = {**content, "round": "final"}
     assert _most_supported(digest_caption(translator("de"), final, None)) == [
-        "Kein Vorschlag hat die Zustimmung der Mehrheit derer, die darüber abgestimmt haben."]
+        "Kein Vorschlag hat die Zustimmung der Mehrheit derer, die darüber abgestimmt haben."
+    ]
     # A digest stored before this rule listed proposals at 0 %: they are not shown as "most supported" either.
-    stored = {**content, "top": [{"id": 1, "text": {"en": "Close the library"}, "agree": 0.0, "disagree": 1.0}],
-              "top_none": False}
+    stored = {
+        **content,
+        "top": [{"id": 1, "text": {"en": "Close the library"}, "agree": 0.0, "disagree": 1.0}],
+        "top_none": False,
+    }
     assert _most_supported(digest_caption(translator("en"), stored, None)) == [
-        "No proposal has the agreement of a majority of its voters yet."]
+        "No proposal has the agreement of a majority of its voters yet."
+    ]
 
 
 def test_rounds_are_named_in_words_never_by_their_id():
@@ -264,5 +306,9 @@ def test_rounds_are_named_in_words_never_by_their_id():
     assert round_label(en, "update-20261201") == "update of December 1, 2026"
     assert round_label(uk, "update-20261201") == "оновлення від 1 грудня 2026\u202fр."
     assert [round_label(en, r) for r in ("final", "interim-2", "launch", "week-1")] == [
-        "final results", "interim update 2", "launch", "week-1"]
+        "final results",
+        "interim update 2",
+        "launch",
+        "week-1",
+    ]
     assert round_label(translator("fr"), "final") == "résultats définitifs"

@@ -1,6 +1,7 @@
 """The pacer against a simulated server that counts sends in a sliding second, as Telegram and the fake Bot API do:
 whatever the delays (answers late, a server stalled and then answering a backlog back to back), no send is
 refused, and at a steady latency the pacer reaches rate / (1 + latency)."""
+
 from __future__ import annotations
 
 import heapq
@@ -12,7 +13,7 @@ import pytest
 from bot.delivery.pacing import MARGIN, WINDOW, ChatSpacing, Pacer
 
 
-def simulate(limit: int, seconds: float, latency, seed: int = 1) -> tuple[int, int]:  # noqa: ANN001
+def simulate(limit: int, seconds: float, latency, seed: int = 1) -> tuple[int, int]:
     """Returns (calls counted by the server, calls it refused). ``latency(rng, t)`` → (counted after, answered
     after): the server counts a call at some moment while it is under way, the engine sees the answer later."""
     rng = random.Random(seed)
@@ -47,11 +48,11 @@ def simulate(limit: int, seconds: float, latency, seed: int = 1) -> tuple[int, i
     return total, refused
 
 
-def steady(rng, t):  # noqa: ANN001, ANN201
+def steady(rng, t):
     return 0.004, 0.004
 
 
-def jittery(rng, t):  # noqa: ANN001, ANN201
+def jittery(rng, t):
     # Usually a few ms; now and then 100–700 ms; and between 2 and 3.2 s the server stalls, then answers in a burst.
     if 2.0 <= t < 3.2:
         return 3.2 - t + rng.uniform(0, 0.01), rng.uniform(0, 0.005)

@@ -3,6 +3,7 @@
 They are not skipped when missing: a PB count that reproduces no city's result proves nothing, and CI has
 ../shared beside the clone.  A working copy elsewhere points at the folder with VICHE_PABULIB_DATA.
 """
+
 from __future__ import annotations
 
 import os
@@ -29,6 +30,8 @@ WITH_RESULT = {
 def pabulib_file(name: str) -> Path:
     path = PABULIB / name
     if not path.is_file():
-        pytest.fail(f"the Pabulib data is not here ({path}): it lives in ../shared/data/pabulib next to the repo "
-                    "(or set VICHE_PABULIB_DATA to its folder)")
+        pytest.fail(
+            f"the Pabulib data is not here ({path}): it lives in ../shared/data/pabulib next to the repo "
+            "(or set VICHE_PABULIB_DATA to its folder)"
+        )
     return path

@@ -1,4 +1,5 @@
 """Counting a real election with the rule its city used gives the projects the city funded, and pabutools agrees."""
+
 from __future__ import annotations
 
 from fractions import Fraction
@@ -69,7 +70,6 @@ def test_the_reader_keeps_what_an_importer_needs():
 # ---- the same instances counted by pabutools (read by pabutools' own parser) --------------------------------
 
 
-
 class PointsTimesCost(AdditiveSatisfaction):
     """Cumulative ballots' counterpart of Cost_Sat: points × cost (so greedy's density is the points, as cities count)."""
 
@@ -95,7 +95,9 @@ def test_greedy_equals_pabutools(name):
     assert sorted(ours) == sorted(p.name for p in theirs)
 
 
-@pytest.mark.parametrize(("name", "utility"), [(n, "cost") for n in COMPARABLE] + [(n, "cardinality") for n in APPROVAL])
+@pytest.mark.parametrize(
+    ("name", "utility"), [(n, "cost") for n in COMPARABLE] + [(n, "cardinality") for n in APPROVAL]
+)
 def test_equal_shares_equals_pabutools(name, utility):
     instance, profile, approval = _pabutools(name)
     sat = {"cost": Cost_Sat if approval else PointsTimesCost, "cardinality": Cardinality_Sat}[utility]

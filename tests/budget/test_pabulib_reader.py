@@ -1,11 +1,12 @@
 """The .pb reader: quoted fields, sections, ballots of each vote type, and clear refusals."""
+
 from __future__ import annotations
 
 import pytest
 
 from api.scoring.budget import count_by_meta, pabulib
 
-FILE = '''META
+FILE = """META
 key;value
 description;"Park; playgrounds ""and"" more"
 budget;100
@@ -21,7 +22,7 @@ voter_id;vote;points;age;sex;neighborhood
 a;1,2;3,2;31;F;North
 b;2,3;2,4;;M;
 c;1;1;70;;South
-'''
+"""
 
 
 def test_quoted_fields_and_every_column_are_kept():
@@ -47,13 +48,16 @@ def test_ordinal_ballots_score_by_position():
     assert election.scores() == {"1": 3, "2": 0, "3": 2}  # max_length 2 from the longest ballot: 2, 1 points
 
 
-@pytest.mark.parametrize(("text", "says"), [
-    (FILE.replace("2;50;Benches;52.2;21.1;0", "2;50;Benches"), "line 10: 3 fields where the PROJECTS header has 6"),
-    (FILE.replace("a;1,2;3,2", "a;1,9;3,2"), "unknown projects"),
-    (FILE.replace("a;1,2;3,2", "a;1,2;3"), "points"),
-    (FILE.replace("budget;100", "budget;lots"), "whole number"),
-    (FILE.split("VOTES")[0], "no VOTES section"),
-])
+@pytest.mark.parametrize(
+    ("text", "says"),
+    [
+        (FILE.replace("2;50;Benches;52.2;21.1;0", "2;50;Benches"), "line 10: 3 fields where the PROJECTS header has 6"),
+        (FILE.replace("a;1,2;3,2", "a;1,9;3,2"), "unknown projects"),
+        (FILE.replace("a;1,2;3,2", "a;1,2;3"), "points"),
+        (FILE.replace("budget;100", "budget;lots"), "whole number"),
+        (FILE.split("VOTES")[0], "no VOTES section"),
+    ],
+)
 def test_a_broken_file_is_refused_with_where_and_why(text, says):
     with pytest.raises(pabulib.PabulibError, match=says):
         pabulib.to_election(pabulib.parses(text))

@@ -1,12 +1,11 @@
 """Each counting rule on small elections where the rules part ways, so each rule's own step is seen to matter."""
-from __future__ import annotations
 
-from fractions import Fraction
+from __future__ import annotations
 
 import pytest
 
 from api.scoring.budget import Election, Project, count
-from api.scoring.budget.equal_shares import equal_shares, equal_shares_fixed
+from api.scoring.budget.equal_shares import equal_shares
 from api.scoring.budget.greedy import greedy
 
 

@@ -1,6 +1,7 @@
 """The real Polis conversations live beside the repo, in ../shared/data/polis (CC BY 4.0, The Computational
 Democracy Project; see its README). Their participants-votes.csv carries the group Polis gave each participant
 (``group-id``), which is what viche's opinion groups are checked against."""
+
 from __future__ import annotations
 
 import csv
@@ -38,9 +39,12 @@ def read_conversation(folder: Path) -> Conversation:
     with (folder / "comments.csv").open(encoding="utf-8") as handle:
         comments = list(csv.DictReader(handle))
     votes = [(r["participant"], c, int(v)) for r in rows for c, v in r.items() if c.isdigit() and v != ""]
-    return Conversation(votes, [r["comment-id"] for r in comments],
-                        {r["comment-id"] for r in comments if r["moderated"] == "-1"},
-                        {r["participant"]: int(r["group-id"]) for r in rows if r["group-id"] != ""})
+    return Conversation(
+        votes,
+        [r["comment-id"] for r in comments],
+        {r["comment-id"] for r in comments if r["moderated"] == "-1"},
+        {r["participant"]: int(r["group-id"]) for r in rows if r["group-id"] != ""},
+    )
 
 
 def agreement_with_polis(ours: dict[str, int], polis: dict[str, int]) -> float:

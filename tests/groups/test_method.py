@@ -1,4 +1,5 @@
 """The steps of Polis's method, each on data where the right answer is known."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -71,7 +72,8 @@ def test_groups_keep_their_labels_from_one_run_to_the_next():
     # Half of the participants change camp: the stability says how many stayed.
     moved = {p: (g if p % 2 else 1 - g) for p, g in first.groups.items()}
     assert opinion_groups(matrix, previous=moved).stability == pytest.approx(
-        np.mean([p % 2 == 1 for p in first.groups]), abs=0.05)
+        np.mean([p % 2 == 1 for p in first.groups]), abs=0.05
+    )
 
 
 def test_consensus_divisiveness_and_representative_statements():

@@ -1,4 +1,5 @@
 """viche's opinion groups on the two real Polis conversations agree with the groups Polis published."""
+
 from __future__ import annotations
 
 import pytest
@@ -7,10 +8,11 @@ from api.scoring.opinion_groups import build_matrix, consensus_statements, descr
 from tests.groups.conftest import CONVERSATIONS, agreement_with_polis, polis_folder, read_conversation
 
 
-def groups_of(name: str):  # noqa: ANN201
+def groups_of(name: str):
     conversation = read_conversation(polis_folder(name))
-    matrix = build_matrix(conversation.votes, statements=conversation.statements,
-                          moderated_out=conversation.moderated_out)
+    matrix = build_matrix(
+        conversation.votes, statements=conversation.statements, moderated_out=conversation.moderated_out
+    )
     return conversation, matrix, opinion_groups(matrix)
 
 
@@ -38,8 +40,10 @@ def test_what_the_groups_think_matches_what_polis_groups_think(name):
         best = max(len({r.statement for r in mine} & {r.statement for r in theirs}) for theirs in polis_reps)
         assert best >= 3
     # The most divisive statements are the same.
-    divisive = [{v.statement for v in sorted(views, key=lambda v: -v.divisiveness)[:5]}
-                for views in (result.statements, polis_views)]
+    divisive = [
+        {v.statement for v in sorted(views, key=lambda v: -v.divisiveness)[:5]}
+        for views in (result.statements, polis_views)
+    ]
     assert len(divisive[0] & divisive[1]) >= 3
 
 

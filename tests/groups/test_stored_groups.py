@@ -1,5 +1,6 @@
 """Opinion groups of imported Polis conversations, computed from the database and stored, recomputed in the
 background as votes arrive (Polis data: CC BY 4.0, The Computational Democracy Project)."""
+
 from __future__ import annotations
 
 import asyncio
@@ -19,19 +20,24 @@ from viche.gc_settings import settle_after_start
 from viche.importers.polis import import_polis
 
 
-async def consultation_id(db, slug: str) -> int:  # noqa: ANN001
+async def consultation_id(db, slug: str) -> int:
     async with db.session() as s:
         return (await s.execute(select(Consultation.id).where(Consultation.slug == slug))).scalar_one()
 
 
-async def groups_by_polis_id(db, slug: str) -> dict[str, int]:  # noqa: ANN001
+async def groups_by_polis_id(db, slug: str) -> dict[str, int]:
     """Each clustered participant's group, named by the id they had in the imported files."""
     cid = await consultation_id(db, slug)
     async with db.session() as s:
-        rows = await s.execute(select(ImportedRef.external_id, OpinionGroupMember.group)
-                               .join(OpinionGroupMember, OpinionGroupMember.participant_id == ImportedRef.local_id)
-                               .where(ImportedRef.consultation_id == cid, ImportedRef.kind == "participant",
-                                      OpinionGroupMember.consultation_id == cid))
+        rows = await s.execute(
+            select(ImportedRef.external_id, OpinionGroupMember.group)
+            .join(OpinionGroupMember, OpinionGroupMember.participant_id == ImportedRef.local_id)
+            .where(
+                ImportedRef.consultation_id == cid,
+                ImportedRef.kind == "participant",
+                OpinionGroupMember.consultation_id == cid,
+            )
+        )
         return dict(rows.all())
 
 
@@ -51,8 +57,11 @@ async def test_imported_polis_conversations_get_polis_groups(db, name):
         proposals = set((await s.execute(select(Proposal.id))).scalars())
     assert {v["proposal_id"] for v in row.statements} == proposals
     assert len(row.representative) == row.k and all(row.representative)
-    assert all(r["proposal_id"] in proposals and r["direction"] in ("agree", "disagree")
-               for group in row.representative for r in group)
+    assert all(
+        r["proposal_id"] in proposals and r["direction"] in ("agree", "disagree")
+        for group in row.representative
+        for r in group
+    )
 
 
 async def test_a_folder_without_votes_csv_gives_the_same_votes_and_groups(db, tmp_path):
@@ -63,18 +72,38 @@ async def test_a_folder_without_votes_csv_gives_the_same_votes_and_groups(db, tm
     full = await import_polis(db, folder, slug="with-votes")
     matrix_only = await import_polis(db, copy, slug="without-votes")
     assert (matrix_only.votes, matrix_only.participants, matrix_only.proposals) == (
-        full.votes, full.participants, full.proposals)
+        full.votes,
+        full.participants,
+        full.proposals,
+    )
     assert not matrix_only.skipped
 
     async def votes(slug: str) -> set[tuple[str, str, str]]:
         cid = await consultation_id(db, slug)
         async with db.session() as s:
-            people = dict((await s.execute(select(ImportedRef.local_id, ImportedRef.external_id).where(
-                ImportedRef.consultation_id == cid, ImportedRef.kind == "participant"))).all())
-            statements = dict((await s.execute(select(ImportedRef.local_id, ImportedRef.external_id).where(
-                ImportedRef.consultation_id == cid, ImportedRef.kind == "proposal"))).all())
-            rows = await s.execute(select(ProposalVote.participant_id, ProposalVote.proposal_id, ProposalVote.choice)
-                                   .join(Item, Item.id == ProposalVote.item_id).where(Item.consultation_id == cid))
+            people = dict(
+                (
+                    await s.execute(
+                        select(ImportedRef.local_id, ImportedRef.external_id).where(
+                            ImportedRef.consultation_id == cid, ImportedRef.kind == "participant"
+                        )
+                    )
+                ).all()
+            )
+            statements = dict(
+                (
+                    await s.execute(
+                        select(ImportedRef.local_id, ImportedRef.external_id).where(
+                            ImportedRef.consultation_id == cid, ImportedRef.kind == "proposal"
+                        )
+                    )
+                ).all()
+            )
+            rows = await s.execute(
+                select(ProposalVote.participant_id, ProposalVote.proposal_id, ProposalVote.choice)
+                .join(Item, Item.id == ProposalVote.item_id)
+                .where(Item.consultation_id == cid)
+            )
             return {(people[p], statements[str(q)], c) for p, q, c in rows.all()}
 
     assert await votes("with-votes") == await votes("without-votes")
@@ -95,8 +124,12 @@ async def test_groups_follow_the_votes_in_the_background(db):
     # Someone changes a vote (a changed vote is written anew) and a newcomer votes on 7 statements.
     async with db.session() as s:
         vote = (await s.execute(select(ProposalVote).order_by(ProposalVote.id).limit(1))).scalar_one()
-        changed = ProposalVote(participant_id=vote.participant_id, item_id=vote.item_id,
-                               proposal_id=vote.proposal_id, choice="disagree" if vote.choice != "disagree" else "agree")
+        changed = ProposalVote(
+            participant_id=vote.participant_id,
+            item_id=vote.item_id,
+            proposal_id=vote.proposal_id,
+            choice="disagree" if vote.choice != "disagree" else "agree",
+        )
         await s.delete(vote)
         await s.flush()
         s.add(changed)
@@ -104,8 +137,10 @@ async def test_groups_follow_the_votes_in_the_background(db):
         s.add(newcomer)
         await s.flush()
         proposals = (await s.execute(select(Proposal.id, Proposal.item_id).order_by(Proposal.id).limit(7))).all()
-        s.add_all(ProposalVote(participant_id=newcomer.id, item_id=item, proposal_id=pid, choice="agree")
-                  for pid, item in proposals)
+        s.add_all(
+            ProposalVote(participant_id=newcomer.id, item_id=item, proposal_id=pid, choice="agree")
+            for pid, item in proposals
+        )
         await s.commit()
         # A consultation rests 4 times its last computation's seconds before the next one.
         row = await s.get(OpinionGroups, cid)

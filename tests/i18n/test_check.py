@@ -1,4 +1,5 @@
 """`viche i18n check`: green on the shipped catalogs, red on each kind of damage, naming the problem."""
+
 from __future__ import annotations
 
 import re
@@ -28,7 +29,7 @@ def locales(tmp_path: Path) -> Path:
     return target
 
 
-def edit(locales: Path, locale: str, change) -> None:  # noqa: ANN001
+def edit(locales: Path, locale: str, change) -> None:
     path = locales / locale / "LC_MESSAGES" / "viche.po"
     with path.open("rb") as handle:
         catalog = read_po(handle, locale=locale)
@@ -37,7 +38,7 @@ def edit(locales: Path, locale: str, change) -> None:  # noqa: ANN001
         write_po(handle, catalog, width=76)
 
 
-def kinds(problems) -> set[tuple[str, str]]:  # noqa: ANN001
+def kinds(problems) -> set[tuple[str, str]]:
     return {(p.kind, p.msgid) for p in problems}
 
 
@@ -47,7 +48,9 @@ def test_the_shipped_catalogs_are_complete(template):
 
 
 def test_every_supported_locale_ships_a_catalog():
-    assert sorted(p.name for p in LOCALES_DIR.iterdir() if (p / "LC_MESSAGES" / "viche.po").exists()) == sorted(SUPPORTED)
+    assert sorted(p.name for p in LOCALES_DIR.iterdir() if (p / "LC_MESSAGES" / "viche.po").exists()) == sorted(
+        SUPPORTED
+    )
 
 
 def test_the_command_is_green_on_the_shipped_catalogs(capsys):
@@ -64,10 +67,11 @@ def test_a_missing_string_turns_it_red(locales, template, capsys):
 
 
 def test_an_empty_translation_and_an_empty_plural_form_turn_it_red(locales, template):
-    def change(catalog):  # noqa: ANN001, ANN202
+    def change(catalog):
         catalog["Skip"].string = ""
         thanks = catalog[THANKS]
         thanks.string = (thanks.string[0], "", thanks.string[2])
+
     edit(locales, "uk", change)
     problems = check(locales=["uk"], locales_dir=locales, template=template)
     assert kinds(problems) == {("untranslated", "Skip"), ("untranslated", THANKS)}
@@ -84,9 +88,10 @@ def test_a_renamed_placeholder_turns_it_red(locales, template, capsys):
 
 
 def test_a_missing_placeholder_in_a_plural_form_turns_it_red(locales, template):
-    def change(catalog):  # noqa: ANN001, ANN202
+    def change(catalog):
         thanks = catalog[THANKS]
         thanks.string = (thanks.string[0], thanks.string[1].replace("{title}", "…"), *thanks.string[2:])
+
     edit(locales, "fr", change)
     problems = check(locales=["fr"], locales_dir=locales, template=template)
     assert kinds(problems) == {("placeholder", THANKS)}
@@ -95,9 +100,10 @@ def test_a_missing_placeholder_in_a_plural_form_turns_it_red(locales, template):
 
 def test_n_may_be_spelled_out_only_in_a_form_used_for_one_alone(locales, template):
     # German form 0 serves n = 1 only: "einer Antwort" is fine. Ukrainian form 0 also serves 21, 31 …: not fine.
-    def spell_out(catalog):  # noqa: ANN001, ANN202
+    def spell_out(catalog):
         thanks = catalog[THANKS]
         thanks.string = (thanks.string[0].replace("{n}", "eine"),) + tuple(thanks.string[1:])
+
     edit(locales, "de", spell_out)
     edit(locales, "uk", spell_out)
     problems = check(locales=["de", "uk"], locales_dir=locales, template=template)
@@ -119,20 +125,24 @@ def test_a_fuzzy_entry_turns_it_red(locales, template):
 def test_a_translated_command_or_a_lost_emoji_turns_it_red(locales, template):
     msgid = "I don't know this command. /help lists what I can do."
 
-    def change(catalog):  # noqa: ANN001, ANN202
+    def change(catalog):
         catalog[msgid].string = catalog[msgid].string.replace("/help", "/hilfe")
         catalog["Saved ✓"].string = "Gespeichert"
+
     edit(locales, "de", change)
     assert kinds(check(locales=["de"], locales_dir=locales, template=template)) == {
-        ("command", msgid), ("emoji", "Saved ✓")}
+        ("command", msgid),
+        ("emoji", "Saved ✓"),
+    }
 
 
 def test_english_copied_into_another_language_turns_it_red(locales, template):
     edit(locales, "pl", lambda c: setattr(c["Choose your language:"], "string", "Choose your language:"))
     assert kinds(check(locales=["pl"], locales_dir=locales, template=template)) == {("copied", "Choose your language:")}
 
-    def allow(catalog):  # noqa: ANN001, ANN202
+    def allow(catalog):
         catalog["Choose your language:"].user_comments.append("i18n-check: same-as-English")
+
     edit(locales, "pl", allow)
     assert check(locales=["pl"], locales_dir=locales, template=template) == []
 
@@ -142,10 +152,18 @@ def test_a_missing_catalog_or_wrong_plural_rules_turn_it_red(locales, template):
     problems = check(locales_dir=locales, template=template)
     assert [(p.kind, p.catalog.split("/")[-3]) for p in problems] == [("catalog", "sv")]
     path = locales / "cs" / "LC_MESSAGES" / "viche.po"
-    path.write_text(re.sub(r'"Plural-Forms: [^"]*"', '"Plural-Forms: nplurals=2; plural=(n != 1);\\\\n"',
-                           path.read_text(encoding="utf-8")), encoding="utf-8")
-    assert any(p.kind == "catalog" and "CLDR" in p.detail
-               for p in check(locales=["cs"], locales_dir=locales, template=template))
+    path.write_text(
+        re.sub(
+            r'"Plural-Forms: [^"]*"',
+            '"Plural-Forms: nplurals=2; plural=(n != 1);\\\\n"',
+            path.read_text(encoding="utf-8"),
+        ),
+        encoding="utf-8",
+    )
+    assert any(
+        p.kind == "catalog" and "CLDR" in p.detail
+        for p in check(locales=["cs"], locales_dir=locales, template=template)
+    )
 
 
 def test_a_new_string_in_the_code_turns_it_red(tmp_path, locales):

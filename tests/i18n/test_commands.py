@@ -1,4 +1,5 @@
 """The command menu, the description and the short description, set per language at startup."""
+
 from __future__ import annotations
 
 from bot.commands import command_descriptions, description, short_description
@@ -11,8 +12,16 @@ async def test_the_menu_is_published_in_every_language(telegram):
     for locale in SUPPORTED:
         tr = translator(locale)
         menu = fake.commands(language_code=locale)
-        assert [c["command"] for c in menu] == ["start", "consultations", "language", "digests", "stop", "mydata",
-                                                "forget", "help"]
+        assert [c["command"] for c in menu] == [
+            "start",
+            "consultations",
+            "language",
+            "digests",
+            "stop",
+            "mydata",
+            "forget",
+            "help",
+        ]
         assert [c["description"] for c in menu] == [text for _, text in command_descriptions(tr)]
         assert fake.bot_descriptions[locale] == description(tr)
         assert fake.bot_short_descriptions[locale] == short_description(tr)

@@ -1,12 +1,13 @@
 """Consultation content in the participant's language: a missing translation falls back to the consultation's
 default language (never an empty string), and the validator tells the organiser which text lacks which language."""
+
 from __future__ import annotations
 
 import yaml
 
 from api.content import localized
-from core.definition import ConsultationDef, check_text
 from bot.i18n import language_name, translator
+from core.definition import ConsultationDef, check_text
 from storage.consultations import save_definition
 
 DEFINITION = """
@@ -30,7 +31,7 @@ items:
 def test_localized_falls_back_to_the_default_then_to_any_text():
     texts = {"uk": "Щодня", "en": "", "de": "Täglich"}
     assert localized(texts, "de", "uk") == "Täglich"
-    assert localized(texts, "en", "uk") == "Щодня"           # empty counts as missing
+    assert localized(texts, "en", "uk") == "Щодня"  # empty counts as missing
     assert localized(texts, "fr", "uk") == "Щодня"
     assert localized({"de": "Täglich"}, "en", "uk") == "Täglich"
     assert localized({}, "en", "uk") == ""

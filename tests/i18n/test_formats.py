@@ -1,8 +1,9 @@
 """Numbers, percentages, money and dates written the local way (CLDR data via Babel), and the closing date
 on the consent screen in the participant's language and the consultation's time zone."""
+
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
@@ -14,18 +15,34 @@ from viche.loading import DEMO_FILE, read_definition
 NBSP, NNBSP = "\u00a0", "\u202f"
 
 
-@pytest.mark.parametrize(("locale", "expected"), [
-    ("en", "1,234"), ("uk", f"1{NBSP}234"), ("de", "1.234"), ("pl", f"1{NBSP}234"), ("cs", f"1{NBSP}234"),
-    ("fr", f"1{NNBSP}234"), ("sv", f"1{NBSP}234"),
-])
+@pytest.mark.parametrize(
+    ("locale", "expected"),
+    [
+        ("en", "1,234"),
+        ("uk", f"1{NBSP}234"),
+        ("de", "1.234"),
+        ("pl", f"1{NBSP}234"),
+        ("cs", f"1{NBSP}234"),
+        ("fr", f"1{NNBSP}234"),
+        ("sv", f"1{NBSP}234"),
+    ],
+)
 def test_numbers(locale, expected):
     assert format_number(1234, locale) == expected
 
 
-@pytest.mark.parametrize(("locale", "expected"), [
-    ("en", "12%"), ("uk", "12%"), ("de", f"12{NBSP}%"), ("cs", f"12{NBSP}%"), ("fr", f"12{NBSP}%"),
-    ("sv", f"12{NBSP}%"), ("pl", "12%"),
-])
+@pytest.mark.parametrize(
+    ("locale", "expected"),
+    [
+        ("en", "12%"),
+        ("uk", "12%"),
+        ("de", f"12{NBSP}%"),
+        ("cs", f"12{NBSP}%"),
+        ("fr", f"12{NBSP}%"),
+        ("sv", f"12{NBSP}%"),
+        ("pl", "12%"),
+    ],
+)
 def test_percentages(locale, expected):
     assert format_share(0.12, locale) == expected
 
@@ -44,7 +61,7 @@ def test_money():
 
 
 # 22:30 UTC on 1 December is already 2 December in Kyiv (UTC+2): the date is the consultation's, not UTC's.
-CLOSES = datetime(2099, 12, 1, 22, 30, tzinfo=timezone.utc)
+CLOSES = datetime(2099, 12, 1, 22, 30, tzinfo=UTC)
 DEADLINES = {
     "uk": f"2 грудня 2099{NNBSP}р., 00:30",
     "de": "2. Dezember 2099, 00:30",

@@ -5,6 +5,7 @@ the fake Bot API over real HTTP, the real API and database; every screen must be
 differs from the English one), and no message, button or toast contains an English string of the bot
 (any msgid, placeholders matched as wildcards) or an English text of the demo consultation.
 """
+
 from __future__ import annotations
 
 import re
@@ -28,14 +29,16 @@ def _english_patterns() -> list[re.Pattern]:
     One-word msgids ('Skip', 'Done') are compared whole against button labels instead (see _labels)."""
     patterns = []
     for message in extract_template():
-        for msgid in (message.id if isinstance(message.id, (list, tuple)) else (message.id,)):
+        for msgid in message.id if isinstance(message.id, (list, tuple)) else (message.id,):
             if not msgid:
                 continue
             literal = "".join(part for part, *_ in string.Formatter().parse(msgid))
             if len(re.findall(r"[A-Za-z]{2,}", literal)) < 2:
                 continue
-            regex = "".join(re.escape(part) + (".+?" if field is not None else "")
-                            for part, field, *_ in string.Formatter().parse(msgid))
+            regex = "".join(
+                re.escape(part) + (".+?" if field is not None else "")
+                for part, field, *_ in string.Formatter().parse(msgid)
+            )
             patterns.append(re.compile(regex, re.DOTALL))
     return patterns
 
@@ -43,7 +46,7 @@ def _english_patterns() -> list[re.Pattern]:
 def _one_word_msgids() -> set[str]:
     words = set()
     for message in extract_template():
-        for msgid in (message.id if isinstance(message.id, (list, tuple)) else (message.id,)):
+        for msgid in message.id if isinstance(message.id, (list, tuple)) else (message.id,):
             if msgid and len(re.findall(r"[A-Za-z]{2,}", msgid)) == 1 and "{" not in msgid:
                 words.add(msgid)
     return words
@@ -107,16 +110,16 @@ async def walk(telegram, locale: str) -> Seen:
     assert picker["buttons"][0][0]["text"] == "✓ " + language_name(locale)
     assert {_label(b["text"]) for row in picker["buttons"] for b in row} == {language_name(c) for c in SUPPORTED}
     await seen.press(language_name(locale))
-    await seen.send("hello?")                                  # typed where a button is expected: a hint
-    await seen.press("✅")                                      # consent
-    await seen.press(index=1)                                  # age: the second option
-    for _ in range(3):                                         # three proposals, each with "why?"
+    await seen.send("hello?")  # typed where a button is expected: a hint
+    await seen.press("✅")  # consent
+    await seen.press(index=1)  # age: the second option
+    for _ in range(3):  # three proposals, each with "why?"
         await seen.press("👍")
         await seen.press(index=0)
-    await seen.press("🅰")                                      # three pairs
+    await seen.press("🅰")  # three pairs
     await seen.press("🅱")
-    await seen.press(index=2)                                  # "I can't decide" …
-    await seen.press(index=0)                                  # … because I like both
+    await seen.press(index=2)  # "I can't decide" …
+    await seen.press(index=0)  # … because I like both
     await seen.send("/help")
     await seen.send("/language")
     return seen
@@ -137,9 +140,11 @@ async def test_the_whole_demo_in_one_locale(telegram, demo, locale):
         tr._("Please answer with the buttons under the message. 👇"),
         tr._("«{text}»", text=title),
         definition.intro[locale],
-        tr._("Before we start: we store your answers, your language and an anonymous number that links your "
-             "answers together. Your Telegram id is kept apart, only to send you the results. Published results "
-             "never show who you are. You can delete your data at any time with /forget."),
+        tr._(
+            "Before we start: we store your answers, your language and an anonymous number that links your "
+            "answers together. Your Telegram id is kept apart, only to send you the results. Published results "
+            "never show who you are. You can delete your data at any time with /forget."
+        ),
         tr._("Question {number} of {total}", number=1, total=3),
         definition.items[0].prompt[locale],
         definition.items[1].prompt[locale],
@@ -154,15 +159,22 @@ async def test_the_whole_demo_in_one_locale(telegram, demo, locale):
         assert text in everything, f"{locale}: {text!r} never shown"
     expected_buttons = [
         "✅ " + tr._("I agree, let's start"),
-        "👍 " + tr._("Agree"), "👎 " + tr._("Disagree"), "🤷 " + tr._("Neutral"),
-        tr._("I like it"), tr._("It is doable"), tr._("It is a platitude"), tr._("Skip"),
-        tr._("I can't decide"), tr._("I like both"), tr._("I like neither"),
+        "👍 " + tr._("Agree"),
+        "👎 " + tr._("Disagree"),
+        "🤷 " + tr._("Neutral"),
+        tr._("I like it"),
+        tr._("It is doable"),
+        tr._("It is a platitude"),
+        tr._("Skip"),
+        tr._("I can't decide"),
+        tr._("I like both"),
+        tr._("I like neither"),
     ]
     for label in expected_buttons:
         assert label in seen.buttons, f"{locale}: no button {label!r} in {seen.buttons}"
     assert seen.toasts and set(seen.toasts) <= {tr._("Saved ✓"), tr._("Already recorded. ✓")}
     assert tr._("Saved ✓") in seen.toasts
-    assert telegram.texts(CHAT)[-1] == tr._("Choose your language:")    # /language, at any time
+    assert telegram.texts(CHAT)[-1] == tr._("Choose your language:")  # /language, at any time
 
     if locale == "en":
         return
@@ -171,8 +183,9 @@ async def test_the_whole_demo_in_one_locale(telegram, demo, locale):
         assert tr._(msgid, number=1, total=3) != msgid.format(number=1, total=3)
     assert tr.n_(*THANKS, 7, title="x") != translator("en").n_(*THANKS, 7, title="x")
     # … and nothing English reaches the citizen: no string of the bot, no text of the consultation.
-    leaks = [(p.pattern, t) for p in _english_patterns() for t in seen.texts + seen.buttons + seen.toasts
-             if p.search(t)]
+    leaks = [
+        (p.pattern, t) for p in _english_patterns() for t in seen.texts + seen.buttons + seen.toasts if p.search(t)
+    ]
     assert leaks == [], f"{locale}: English strings shown: {leaks[:5]}"
     words = _one_word_msgids()
     assert [b for b in seen.buttons + seen.toasts if _label(b) in words] == []

@@ -2,6 +2,7 @@
 
 For Ukrainian, Polish and Czech each count n ∈ {0, 1, 2, 4, 5, 11, 12, 21, 22, 25, 111} must take the
 grammatically right word: written out here by hand, independently of Babel, from the grammar."""
+
 from __future__ import annotations
 
 import re
@@ -19,22 +20,65 @@ TYPE = ("Type your answer (up to {n} character).", "Type your answer (up to {n} 
 # The word after the number, for each n in NS, as a speaker would write it.
 ANSWERS = {
     # 1, 21 → відповідь; 2–4, 22 → відповіді; 0, 5–20, 25, 111 → відповідей
-    "uk": ["відповідей", "відповідь", "відповіді", "відповіді", "відповідей", "відповідей", "відповідей",
-           "відповідь", "відповіді", "відповідей", "відповідей"],
+    "uk": [
+        "відповідей",
+        "відповідь",
+        "відповіді",
+        "відповіді",
+        "відповідей",
+        "відповідей",
+        "відповідей",
+        "відповідь",
+        "відповіді",
+        "відповідей",
+        "відповідей",
+    ],
     # Polish accusative after "za": 1 → odpowiedź; every other count → odpowiedzi
-    "pl": ["odpowiedzi", "odpowiedź", "odpowiedzi", "odpowiedzi", "odpowiedzi", "odpowiedzi", "odpowiedzi",
-           "odpowiedzi", "odpowiedzi", "odpowiedzi", "odpowiedzi"],
+    "pl": [
+        "odpowiedzi",
+        "odpowiedź",
+        "odpowiedzi",
+        "odpowiedzi",
+        "odpowiedzi",
+        "odpowiedzi",
+        "odpowiedzi",
+        "odpowiedzi",
+        "odpowiedzi",
+        "odpowiedzi",
+        "odpowiedzi",
+    ],
     # 1 → odpověď; 2–4 → odpovědi; 0, 5 and more (21 too) → odpovědí
-    "cs": ["odpovědí", "odpověď", "odpovědi", "odpovědi", "odpovědí", "odpovědí", "odpovědí", "odpovědí",
-           "odpovědí", "odpovědí", "odpovědí"],
+    "cs": [
+        "odpovědí",
+        "odpověď",
+        "odpovědi",
+        "odpovědi",
+        "odpovědí",
+        "odpovědí",
+        "odpovědí",
+        "odpovědí",
+        "odpovědí",
+        "odpovědí",
+        "odpovědí",
+    ],
 }
 CHARACTERS = {
     # "до N символу/символів": genitive singular only where the number ends in a lone 1
-    "uk": ["символів", "символу", "символів", "символів", "символів", "символів", "символів", "символу",
-           "символів", "символів", "символів"],
+    "uk": [
+        "символів",
+        "символу",
+        "символів",
+        "символів",
+        "символів",
+        "символів",
+        "символів",
+        "символу",
+        "символів",
+        "символів",
+        "символів",
+    ],
     # "do N znaku/znaków": 1 → znaku, everything else → znaków (21 too: "do 21 znaków")
-    "pl": ["znaków", "znaku", "znaków", "znaków", "znaków", "znaków", "znaków", "znaków", "znaków", "znaków",
-           "znaków"],
+    "pl": ["znaków", "znaku", "znaków", "znaków", "znaków", "znaków", "znaków", "znaków", "znaków", "znaków", "znaków"],
     # "nejvýš N znak/znaky/znaků"
     "cs": ["znaků", "znak", "znaky", "znaky", "znaků", "znaků", "znaků", "znaků", "znaků", "znaků", "znaků"],
 }
@@ -58,10 +102,14 @@ def test_cldr_categories_and_the_catalog_plural_rule_agree(locale):
 # The gettext rules Babel's table (babel.messages.plurals) gave before 2.19 and gives since: written
 # differently, computing the same forms; French gained CLDR's "many" (1 000 000) in 2.19.
 BABEL_RULES = {
-    "uk": ["(n%10==1 && n%100!=11 ? 0 : n%10>=2 && n%10<=4 && (n%100<10 || n%100>=20) ? 1 : 2)",
-           "n % 10 == 1 && n % 100 != 11 ? 0 : n % 10 >= 2 && n % 10 <= 4 && (n % 100 < 12 || n % 100 > 14) ? 1 : 2"],
-    "pl": ["(n==1 ? 0 : n%10>=2 && n%10<=4 && (n%100<10 || n%100>=20) ? 1 : 2)",
-           "n == 1 ? 0 : n % 10 >= 2 && n % 10 <= 4 && (n % 100 < 12 || n % 100 > 14) ? 1 : 2"],
+    "uk": [
+        "(n%10==1 && n%100!=11 ? 0 : n%10>=2 && n%10<=4 && (n%100<10 || n%100>=20) ? 1 : 2)",
+        "n % 10 == 1 && n % 100 != 11 ? 0 : n % 10 >= 2 && n % 10 <= 4 && (n % 100 < 12 || n % 100 > 14) ? 1 : 2",
+    ],
+    "pl": [
+        "(n==1 ? 0 : n%10>=2 && n%10<=4 && (n%100<10 || n%100>=20) ? 1 : 2)",
+        "n == 1 ? 0 : n % 10 >= 2 && n % 10 <= 4 && (n % 100 < 12 || n % 100 > 14) ? 1 : 2",
+    ],
     "cs": ["((n==1) ? 0 : (n>=2 && n<=4) ? 1 : 2)", "(n == 1 ? 0 : n >= 2 && n <= 4 ? 1 : 2)"],
 }
 

@@ -2,20 +2,47 @@
 
 Telegram's language_code is whatever the client sends: regional tags, odd casing, scripts, nothing, garbage.
 None of it may raise, and none of it may drop an update."""
+
 from __future__ import annotations
 
 import pytest
 
-from bot.i18n import (FALLBACK, SUPPORTED, Translator, language_name, normalize_language, resolve_locale,
-                      translator)
+from bot.i18n import FALLBACK, SUPPORTED, Translator, language_name, normalize_language, resolve_locale, translator
 
 CODES = [
-    ("uk", "uk"), ("uk-UA", "uk"), ("UK_ua", "uk"), ("en-GB", "en"), ("en_US_POSIX", "en"), ("de-AT", "de"),
-    ("de-CH-1901", "de"), ("pl-PL", "pl"), ("cs-CZ", "cs"), ("fr-CA", "fr"), ("FR", "fr"), ("sv-FI", "sv"),
-    ("sv_SE.UTF-8", "sv"), (" de ", "de"),
-    ("pt-br", None), ("zh-hans", None), ("zh-Hant-TW", None), ("ru", None), ("be", None), ("und", None),
-    ("", None), ("   ", None), (None, None), ("x", None), ("123", None), ("@@@", None), ("-uk", None),
-    ("ukr", None), ("i-klingon", None), ("a" * 500, None), (42, None), (b"uk", None), (["uk"], None),
+    ("uk", "uk"),
+    ("uk-UA", "uk"),
+    ("UK_ua", "uk"),
+    ("en-GB", "en"),
+    ("en_US_POSIX", "en"),
+    ("de-AT", "de"),
+    ("de-CH-1901", "de"),
+    ("pl-PL", "pl"),
+    ("cs-CZ", "cs"),
+    ("fr-CA", "fr"),
+    ("FR", "fr"),
+    ("sv-FI", "sv"),
+    ("sv_SE.UTF-8", "sv"),
+    (" de ", "de"),
+    ("pt-br", None),
+    ("zh-hans", None),
+    ("zh-Hant-TW", None),
+    ("ru", None),
+    ("be", None),
+    ("und", None),
+    ("", None),
+    ("   ", None),
+    (None, None),
+    ("x", None),
+    ("123", None),
+    ("@@@", None),
+    ("-uk", None),
+    ("ukr", None),
+    ("i-klingon", None),
+    ("a" * 500, None),
+    (42, None),
+    (b"uk", None),
+    (["uk"], None),
 ]
 
 
@@ -25,12 +52,12 @@ def test_telegram_language_codes(code, expected):
 
 
 def test_the_order_saved_then_telegram_then_the_consultation_default():
-    assert resolve_locale("pl", "de-DE", "uk") == "pl"          # the participant's choice wins
-    assert resolve_locale(None, "de-DE", "uk") == "de"          # then what their app says
-    assert resolve_locale(None, "pt-br", "cs") == "cs"          # then the consultation's default
+    assert resolve_locale("pl", "de-DE", "uk") == "pl"  # the participant's choice wins
+    assert resolve_locale(None, "de-DE", "uk") == "de"  # then what their app says
+    assert resolve_locale(None, "pt-br", "cs") == "cs"  # then the consultation's default
     assert resolve_locale(None, "", "sv") == "sv"
     assert resolve_locale(None, None, None) == FALLBACK
-    assert resolve_locale("xx", "zz", "yy") == FALLBACK         # stale or garbage values everywhere
+    assert resolve_locale("xx", "zz", "yy") == FALLBACK  # stale or garbage values everywhere
     assert resolve_locale("sv-SE", None, None) == "sv"
 
 
@@ -42,7 +69,14 @@ def test_garbage_never_raises_and_falls_back(code):
 
 def test_each_language_is_named_in_itself():
     assert [language_name(code) for code in SUPPORTED] == [
-        "Українська", "English", "Deutsch", "Polski", "Čeština", "Français", "Svenska"]
+        "Українська",
+        "English",
+        "Deutsch",
+        "Polski",
+        "Čeština",
+        "Français",
+        "Svenska",
+    ]
 
 
 def test_an_unknown_locale_gets_the_fallback_catalog():
@@ -55,10 +89,10 @@ def test_a_broken_translation_never_fails_the_update():
     from babel.support import NullTranslations
 
     class Broken(NullTranslations):
-        def gettext(self, message):  # noqa: ANN001, ANN202
+        def gettext(self, message):
             return "Мова: {мова}"
 
-        def ngettext(self, singular, plural, n):  # noqa: ANN001, ANN202
+        def ngettext(self, singular, plural, n):
             return "{n} {unknown"
 
     tr = Translator("uk", Broken())
@@ -106,5 +140,7 @@ async def test_odd_language_codes_in_telegram_never_drop_an_update(telegram, dem
     expected = {8101: "uk", 8102: "uk", 8103: "de", 8104: "uk", 8105: "uk", 8106: "uk"}
     for chat, locale in expected.items():
         [text] = telegram.texts(chat)  # a greeting first: they are meeting the bot
-        assert text.startswith("👋 ") and text.endswith("\n\n" + translator(locale)._("Choose your language:")), \
-            (chat, text)
+        assert text.startswith("👋 ") and text.endswith("\n\n" + translator(locale)._("Choose your language:")), (
+            chat,
+            text,
+        )

@@ -1,4 +1,5 @@
 """Fixtures of the organiser tests."""
+
 from __future__ import annotations
 
 import pytest
@@ -7,7 +8,7 @@ from tests.organiser.support import SLUG, example_text, upload
 
 
 @pytest.fixture
-async def riverside(http) -> str:  # noqa: ANN001
+async def riverside(http) -> str:
     """The example consultation (uk, en, de; every item type), launched."""
     assert (await upload(http, example_text())).status_code == 201
     assert (await http.post(f"/organiser/consultations/{SLUG}/status", json={"action": "launch"})).status_code == 200

@@ -1,4 +1,5 @@
 """Helpers of the organiser tests."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -17,29 +18,31 @@ def example_text() -> str:
     return EXAMPLE.read_text(encoding="utf-8")
 
 
-async def upload(http, text: str, filename: str = "riverside.yaml"):  # noqa: ANN001, ANN201
+async def upload(http, text: str, filename: str = "riverside.yaml"):
     return await http.post("/organiser/consultations", json={"content": text, "filename": filename})
 
 
-async def item_id(db, key: str) -> int:  # noqa: ANN001
+async def item_id(db, key: str) -> int:
     async with db.session() as s:
         return (await s.execute(select(Item.id).where(Item.key == key))).scalar_one()
 
 
-async def citizen_proposal(http, db, external_id: str, language: str, text: str, key: str = "ideas") -> int:  # noqa: ANN001
+async def citizen_proposal(http, db, external_id: str, language: str, text: str, key: str = "ideas") -> int:
     """A citizen (Telegram id ``external_id``, interface language ``language``) submits a proposal."""
-    participant = (await http.post("/participant/identify",
-                                   json={"channel": "telegram", "external_id": external_id})).json()
+    participant = (
+        await http.post("/participant/identify", json={"channel": "telegram", "external_id": external_id})
+    ).json()
     pid = participant["id"]
     assert (await http.patch(f"/participant/{pid}", json={"language": language})).status_code == 200
     assert (await http.post(f"/participant/{pid}/consent", json={"slug": SLUG})).status_code == 200
-    response = await http.post(f"/participant/{pid}/proposals",
-                               json={"item_id": await item_id(db, key), "text": text, "language": language})
+    response = await http.post(
+        f"/participant/{pid}/proposals", json={"item_id": await item_id(db, key), "text": text, "language": language}
+    )
     assert response.status_code == 201, response.text
     return response.json()["id"]
 
 
-async def snapshot(db) -> dict:  # noqa: ANN001
+async def snapshot(db) -> dict:
     """Every table's rows, to prove that something changed nothing."""
     out = {}
     async with db.session() as s:

@@ -1,6 +1,7 @@
 """Definition files made to freeze the system — "billion laughs" YAML aliases, nesting thousands of levels deep,
 a document containing itself — are refused in well under a second, with a clear problem, by `viche validate`,
 by the organiser route, and by the bot's /new through the real dispatcher; nothing is saved."""
+
 from __future__ import annotations
 
 import asyncio
@@ -8,18 +9,18 @@ import time
 
 from sqlalchemy import select
 
+from core.definition import MAX_DEPTH, MAX_VALUES, check_text
 from storage.models import Consultation
 from tests.organiser.support import ORGANISER, example_text, upload
 from tests.organiser.test_organiser_bot import send_file
 from viche.cli import main
-from core.definition import MAX_DEPTH, MAX_VALUES, check_text
 
 
 def billion_laughs(levels: int = 9) -> str:
     """The classic: nine aliases of nine aliases … — about 350 bytes standing for 9**9 strings."""
     text = 'slug: laughs\na: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]\n'
     previous = "a"
-    for name in "bcdefghijk"[:levels - 1]:
+    for name in "bcdefghijk"[: levels - 1]:
         text += f"{name}: &{name} [" + ",".join([f"*{previous}"] * 9) + "]\n"
         previous = name
     return text
@@ -29,11 +30,20 @@ DEEP_YAML = "slug: deep\ntitle: " + "[" * 5000 + "]" * 5000 + "\n"
 DEEP_YAML_BLOCK = "slug: deep\ntitle:\n" + "".join(" " * level + f"k{level}:\n" for level in range(1, 300))
 DEEP_JSON = '{"slug": "deep", "title": ' + "[" * 200_000 + "]" * 200_000 + "}"
 SELF = "slug: self\ntitle: &t {en: [*t]}\n"
-HOSTILE = {"laughs.yaml": billion_laughs(), "deep.yaml": DEEP_YAML, "deep-block.yaml": DEEP_YAML_BLOCK,
-           "deep.json": DEEP_JSON, "self.yaml": SELF}
-WHY = {"laughs.yaml": f"more than {MAX_VALUES:,} values", "deep.yaml": f"nested more than {MAX_DEPTH} levels deep",
-       "deep-block.yaml": f"nested more than {MAX_DEPTH} levels deep",
-       "deep.json": f"nested more than {MAX_DEPTH} levels deep", "self.yaml": "the document would contain itself"}
+HOSTILE = {
+    "laughs.yaml": billion_laughs(),
+    "deep.yaml": DEEP_YAML,
+    "deep-block.yaml": DEEP_YAML_BLOCK,
+    "deep.json": DEEP_JSON,
+    "self.yaml": SELF,
+}
+WHY = {
+    "laughs.yaml": f"more than {MAX_VALUES:,} values",
+    "deep.yaml": f"nested more than {MAX_DEPTH} levels deep",
+    "deep-block.yaml": f"nested more than {MAX_DEPTH} levels deep",
+    "deep.json": f"nested more than {MAX_DEPTH} levels deep",
+    "self.yaml": "the document would contain itself",
+}
 
 
 def test_the_checker_refuses_each_at_once_and_says_why():
@@ -51,8 +61,11 @@ def test_the_checker_refuses_each_at_once_and_says_why():
 
 
 def test_aliases_within_bounds_and_a_large_honest_file_still_work():
-    shared = example_text().replace("title:\n", "title: &title\n", 1).replace(
-        "slug: riverside-2027\n", "slug: riverside-2027\n")
+    shared = (
+        example_text()
+        .replace("title:\n", "title: &title\n", 1)
+        .replace("slug: riverside-2027\n", "slug: riverside-2027\n")
+    )
     report = check_text(shared + "x-reused: *title\n", "f.yaml")
     assert [p.message for p in report.problems] == ["unknown field (check its spelling and indentation)"]
     laughs_but_few = billion_laughs(levels=3)  # 9**3 strings: a lot of lol, but within bounds

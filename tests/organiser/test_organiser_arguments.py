@@ -4,6 +4,7 @@ A slug must follow the definition's rule, a Telegram id is ASCII digits for 1 �
 clear, translated reply, nothing is changed, nothing else is acted on, and no exception reaches the logs.
 Through the real dispatcher, the fake Bot API over HTTP and the real database.
 """
+
 from __future__ import annotations
 
 import json
@@ -25,7 +26,7 @@ def errors(caplog: pytest.LogCaptureFixture) -> list[str]:
     return [f"{r.name}: {r.getMessage()}" for r in caplog.records if r.levelno >= logging.ERROR]
 
 
-async def status_of(db, slug: str = SLUG) -> str:  # noqa: ANN001
+async def status_of(db, slug: str = SLUG) -> str:
     async with db.session() as s:
         return (await s.execute(select(Consultation.status).where(Consultation.slug == slug))).scalar_one()
 
@@ -33,7 +34,10 @@ async def status_of(db, slug: str = SLUG) -> str:  # noqa: ANN001
 def slug_refusal(text: str, usage: str) -> str:
     return translator("en")._(
         "«{text}» is not a consultation's slug: 3 to 42 lowercase letters, digits and single hyphens, "
-        "as /list shows them. Nothing was done. Usage: {usage}", text=text, usage=usage)
+        "as /list shows them. Nothing was done. Usage: {usage}",
+        text=text,
+        usage=usage,
+    )
 
 
 async def test_a_slug_with_junk_is_refused_and_nothing_else_is_closed(telegram, db, riverside, caplog):
@@ -49,8 +53,7 @@ async def test_a_slug_with_junk_is_refused_and_nothing_else_is_closed(telegram, 
     await telegram.send(ORGANISER, f"/close {SLUG}-" + "x" * 60)
     assert "is not a consultation's slug" in telegram.texts(ORGANISER)[-1]
     await telegram.send(ORGANISER, f"/close {SLUG} junk")
-    assert telegram.texts(ORGANISER)[-1] == ("I did not understand “junk”; nothing was done. "
-                                         "Usage: /close <slug>")
+    assert telegram.texts(ORGANISER)[-1] == ("I did not understand “junk”; nothing was done. Usage: /close <slug>")
     assert await status_of(db) == "open" and not [m for m in telegram.messages(ORGANISER) if m["buttons"]]
     # A well-formed slug still asks first, and the button names exactly it.
     await telegram.send(ORGANISER, f"/close {SLUG}")
@@ -81,20 +84,26 @@ async def test_every_command_refuses_a_bad_slug_with_a_clear_message(telegram, d
     await telegram.send(ORGANISER, f"/stats {SLUG} now please")
     assert telegram.texts(ORGANISER)[-1] == "I did not understand “now please”; nothing was done. Usage: /stats <slug>"
     await telegram.send(ORGANISER, f"/preview {SLUG} e!")
-    assert telegram.texts(ORGANISER)[-1] == ("“e!” is not a language code such as en or uk. "
-                                         "Usage: /preview <slug> [language]")
+    assert telegram.texts(ORGANISER)[-1] == (
+        "“e!” is not a language code such as en or uk. Usage: /preview <slug> [language]"
+    )
     await telegram.send(ORGANISER, f"/link {SLUG} poster 3")
     assert telegram.texts(ORGANISER)[-1] == "I did not understand “3”; nothing was done. Usage: /link <slug> [source]"
     assert await snapshot(db) == before
     # A language the consultation lacks: said, and shown in its default language.
     await telegram.send(ORGANISER, f"/preview {SLUG} fr")
-    assert telegram.texts(ORGANISER)[-1].startswith(f"👁 Preview of {SLUG} (uk), screen 1 of 14 — nothing is recorded\n"
-                                                f"{SLUG} has no “fr”: its languages are uk, en, de.")
+    assert telegram.texts(ORGANISER)[-1].startswith(
+        f"👁 Preview of {SLUG} (uk), screen 1 of 14 — nothing is recorded\n"
+        f"{SLUG} has no “fr”: its languages are uk, en, de."
+    )
     # And in the organiser's language: a German organiser reads the refusal in German.
     await telegram.send(ORGANISER, f"/close {SLUG}:junk", language_code="de")
     assert telegram.texts(ORGANISER)[-1] == translator("de")._(
         "«{text}» is not a consultation's slug: 3 to 42 lowercase letters, digits and single hyphens, "
-        "as /list shows them. Nothing was done. Usage: {usage}", text=f"{SLUG}:junk", usage="/close <slug>")
+        "as /list shows them. Nothing was done. Usage: {usage}",
+        text=f"{SLUG}:junk",
+        usage="/close <slug>",
+    )
     assert FAILURE not in telegram.texts(ORGANISER) and errors(caplog) == []
 
 
@@ -107,7 +116,10 @@ async def test_a_telegram_id_is_ascii_digits_positive_and_below_two_to_the_63(te
             await telegram.send(ORGANISER, f"/{command} {bad}")
             assert telegram.texts(ORGANISER)[-1] == en._(
                 "«{text}» is not a Telegram id: a whole number above zero, written with the digits 0–9 "
-                "(for example 123456789). Usage: {usage}", text=bad, usage=f"/{command} <Telegram id>"), (command, bad)
+                "(for example 123456789). Usage: {usage}",
+                text=bad,
+                usage=f"/{command} <Telegram id>",
+            ), (command, bad)
     await telegram.send(ORGANISER, "/grant 12 34")
     assert telegram.texts(ORGANISER)[-1] == "I did not understand “34”; nothing was done. Usage: /grant <Telegram id>"
     async with db.session() as s:
@@ -127,13 +139,30 @@ async def test_forged_organiser_buttons_are_refused_whole(telegram, db, http, ri
     await citizen_proposal(http, db, "7001", "uk", "Поставити більше смітників уздовж річки")
     await telegram.send(ORGANISER, "/list")  # the chat exists
     before = await snapshot(db)
-    forged = [f"xc:{SLUG}:junk", "xc:" + "a" * 61, "xc:Riverside-2027", f"xs:q:{SLUG}", f"xs:c:{SLUG}:x",
-              "xa:²:-", "xa:0:-", "xa:1", "xj:1:z:-", f"xj:1:o:{SLUG}:junk", f"xp:{SLUG}:99999:en",
-              f"xp:{SLUG}:1:e!", f"xp:{SLUG}:-1:en", "xt:", "xn:2", "xk:1:Bad Scope", "xa:9223372036854775808:-",
-              "xb"]
+    forged = [
+        f"xc:{SLUG}:junk",
+        "xc:" + "a" * 61,
+        "xc:Riverside-2027",
+        f"xs:q:{SLUG}",
+        f"xs:c:{SLUG}:x",
+        "xa:²:-",
+        "xa:0:-",
+        "xa:1",
+        "xj:1:z:-",
+        f"xj:1:o:{SLUG}:junk",
+        f"xp:{SLUG}:99999:en",
+        f"xp:{SLUG}:1:e!",
+        f"xp:{SLUG}:-1:en",
+        "xt:",
+        "xn:2",
+        "xk:1:Bad Scope",
+        "xa:9223372036854775808:-",
+        "xb",
+    ]
     markup = {"inline_keyboard": [[{"text": str(n), "callback_data": data}] for n, data in enumerate(forged)]}
-    sent = await telegram.fake.call("sendMessage", {"chat_id": str(ORGANISER), "text": "forged",
-                                                    "reply_markup": json.dumps(markup)})
+    sent = await telegram.fake.call(
+        "sendMessage", {"chat_id": str(ORGANISER), "text": "forged", "reply_markup": json.dumps(markup)}
+    )
     for data in forged:
         await telegram.fake.press_button(ORGANISER, sent["message_id"], data)
         await telegram.settle()

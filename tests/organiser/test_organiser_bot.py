@@ -1,4 +1,5 @@
 """Admin commands in Telegram: the real dispatcher, the fake Bot API over HTTP, the real API and database."""
+
 from __future__ import annotations
 
 import json
@@ -8,19 +9,19 @@ from sqlalchemy import select
 
 from bot.flows.organiser.moderation import author_message, reason_for_author
 from bot.i18n import translator
+from core.definition import check_text
 from storage.models import Consultation, Participant, Proposal
 from tests.organiser.support import ORGANISER, SLUG, citizen_proposal, example_text, snapshot, upload
-from core.definition import check_text
 
 CITIZEN = 5004
 
 
-async def send_file(telegram, chat: int, name: str, text: str, caption: str | None = None) -> None:  # noqa: ANN001
+async def send_file(telegram, chat: int, name: str, text: str, caption: str | None = None) -> None:
     await telegram.fake.send_document(chat, name, text.encode(), "application/x-yaml", caption=caption)
     await telegram.settle()
 
 
-async def status_of(db, slug: str = SLUG) -> str:  # noqa: ANN001
+async def status_of(db, slug: str = SLUG) -> str:
     async with db.session() as s:
         return (await s.execute(select(Consultation.status).where(Consultation.slug == slug))).scalar_one()
 
@@ -32,9 +33,22 @@ async def test_a_non_organiser_gets_what_any_unknown_command_gets_and_changes_no
     unknown = telegram.texts(CITIZEN)[-1]
     assert unknown == "I don't know this command. /help lists what I can do."
     before = await snapshot(db)
-    commands = ["/admin", "/new", "/list", "/launch draft-one", "/pause riverside-2027", "/resume riverside-2027",
-                "/close riverside-2027", "/stats riverside-2027", "/preview riverside-2027", "/moderate",
-                "/moderate riverside-2027", "/link riverside-2027", f"/grant {CITIZEN}", f"/revoke {ORGANISER}"]
+    commands = [
+        "/admin",
+        "/new",
+        "/list",
+        "/launch draft-one",
+        "/pause riverside-2027",
+        "/resume riverside-2027",
+        "/close riverside-2027",
+        "/stats riverside-2027",
+        "/preview riverside-2027",
+        "/moderate",
+        "/moderate riverside-2027",
+        "/link riverside-2027",
+        f"/grant {CITIZEN}",
+        f"/revoke {ORGANISER}",
+    ]
     for command in commands:
         count = len(telegram.messages(CITIZEN))
         await telegram.send(CITIZEN, command)
@@ -62,8 +76,11 @@ async def test_a_non_organiser_gets_what_any_unknown_command_gets_and_changes_no
 
 
 async def test_new_with_problems_shows_them_verbatim_with_their_lines(telegram, db):
-    text = example_text().replace("total: 2000000", "total: 1000").replace(
-        "show_if: {item: safety, any_of: [1, 2]}", "show_if: {item: safetey, any_of: [1, 2]}")
+    text = (
+        example_text()
+        .replace("total: 2000000", "total: 1000")
+        .replace("show_if: {item: safety, any_of: [1, 2]}", "show_if: {item: safetey, any_of: [1, 2]}")
+    )
     await telegram.send(ORGANISER, "/new")
     assert "definition file" in telegram.texts(ORGANISER)[-1] and "`" not in telegram.texts(ORGANISER)[-1]
     assert telegram.last(ORGANISER)["parse_mode"] is None
@@ -86,7 +103,9 @@ async def test_new_creates_then_replaces_a_draft_json_too(telegram, db):
     await telegram.send(ORGANISER, "/new")
     await send_file(telegram, ORGANISER, "riverside.yaml", example_text())
     # The title in the organiser's language (their app says en), which the consultation has.
-    assert telegram.texts(ORGANISER)[-1].startswith("✅ Draft “A new Southern Bug riverside” saved: 10 items in uk, en, de.")
+    assert telegram.texts(ORGANISER)[-1].startswith(
+        "✅ Draft “A new Southern Bug riverside” saved: 10 items in uk, en, de."
+    )
     assert "/preview riverside-2027" in telegram.texts(ORGANISER)[-1]
     as_json = json.dumps(yaml.safe_load(example_text()), ensure_ascii=False, indent=2)
     await send_file(telegram, ORGANISER, "riverside.json", as_json)  # the name is enough
@@ -124,8 +143,9 @@ async def test_the_lifecycle_from_telegram(telegram, db, http):
     assert telegram.texts(ORGANISER)[-1].startswith("🏁 “A new Southern Bug riverside” is closed.")
     assert await status_of(db) == "closed"
     await telegram.send(ORGANISER, "/list")
-    assert telegram.texts(ORGANISER)[-1] == ("Consultations:\n• riverside-2027 — “A new Southern Bug riverside” — "
-                                         "closed, 0 participants")
+    assert telegram.texts(ORGANISER)[-1] == (
+        "Consultations:\n• riverside-2027 — “A new Southern Bug riverside” — closed, 0 participants"
+    )
     await telegram.send(ORGANISER, "/pause nope")
     assert telegram.texts(ORGANISER)[-1] == "There is no consultation nope. /list shows them all."
 
@@ -177,8 +197,9 @@ async def test_link_sends_the_deep_link_and_a_qr_code_photo(telegram, riverside)
     assert message["text"].startswith("https://t.me/viche_bot?start=riverside-2027--poster_3\n")
     assert [c for c in telegram.fake.calls("sendPhoto") if c["status"] == 200]
     await telegram.send(ORGANISER, "/link riverside-2027 bad-source!")
-    assert telegram.texts(ORGANISER)[-1] == ("“bad-source!” cannot be a source: it has 1 to 40 letters, digits or _, "
-                                         "for example poster_3.")
+    assert telegram.texts(ORGANISER)[-1] == (
+        "“bad-source!” cannot be a source: it has 1 to 40 letters, digits or _, for example poster_3."
+    )
 
 
 async def test_moderation_accepts_and_rejects_and_tells_each_author_in_their_language(telegram, http, db, riverside):
@@ -186,11 +207,14 @@ async def test_moderation_accepts_and_rejects_and_tells_each_author_in_their_lan
     for chat, code in ((uk_author, "uk"), (en_author, "en")):
         telegram.fake.register_user(chat, language_code=code)  # they talked to the bot before
     first = await citizen_proposal(http, db, str(uk_author), "uk", "Поставити більше смітників уздовж річки")
-    second = await citizen_proposal(http, db, str(en_author), "en", "Free water taps every two hundred metres",
-                                    key="priorities")
+    second = await citizen_proposal(
+        http, db, str(en_author), "en", "Free water taps every two hundred metres", key="priorities"
+    )
     await telegram.send(ORGANISER, "/moderate")
     card = telegram.texts(ORGANISER)[-1]
-    assert card.startswith(f"🗳 Proposal #{first} — 2 waiting") and "“Поставити більше смітників уздовж річки” [uk]" in card
+    assert (
+        card.startswith(f"🗳 Proposal #{first} — 2 waiting") and "“Поставити більше смітників уздовж річки” [uk]" in card
+    )
     await telegram.press(ORGANISER, "Skip")
     assert telegram.texts(ORGANISER)[-1].startswith(f"🗳 Proposal #{second}")
     await telegram.press(ORGANISER, "Reject")
@@ -205,17 +229,23 @@ async def test_moderation_accepts_and_rejects_and_tells_each_author_in_their_lan
 
     en, uk = translator("en"), translator("uk")
     [rejected] = telegram.texts(en_author)
-    assert rejected == en._("Your proposal «{text}» in «{title}» was not published: {reason}.",
-                            text="Free water taps every two hundred metres", title="A new Southern Bug riverside",
-                            reason=reason_for_author(en, "several_ideas")) + "\n\n" + en._(
-        "You are welcome to send another one.")
+    assert rejected == en._(
+        "Your proposal «{text}» in «{title}» was not published: {reason}.",
+        text="Free water taps every two hundred metres",
+        title="A new Southern Bug riverside",
+        reason=reason_for_author(en, "several_ideas"),
+    ) + "\n\n" + en._("You are welcome to send another one.")
     assert "several ideas" in rejected
     [accepted] = telegram.texts(uk_author)
-    assert accepted == uk._("🎉 Your proposal «{text}» in «{title}» was accepted. Other participants can now vote on it.",
-                            text="Поставити більше смітників уздовж річки", title="Нова набережна Південного Бугу")
+    assert accepted == uk._(
+        "🎉 Your proposal «{text}» in «{title}» was accepted. Other participants can now vote on it.",
+        text="Поставити більше смітників уздовж річки",
+        title="Нова набережна Південного Бугу",
+    )
     async with db.session() as s:
-        statuses = dict((await s.execute(select(Proposal.id, Proposal.status).where(
-            Proposal.id.in_([first, second])))).all())
+        statuses = dict(
+            (await s.execute(select(Proposal.id, Proposal.status).where(Proposal.id.in_([first, second])))).all()
+        )
     assert statuses == {first: "accepted", second: "rejected"}
 
 
@@ -228,16 +258,26 @@ async def test_an_author_who_blocked_the_bot_does_not_stop_moderation(telegram, 
     await telegram.press(ORGANISER, "Advertising")
     assert telegram.texts(ORGANISER)[-1] == "No proposal is waiting for moderation. ✓"
     async with db.session() as s:
-        assert (await s.execute(select(Proposal.status).where(Proposal.author_id.is_not(None)))).scalar_one() == "rejected"
+        assert (
+            await s.execute(select(Proposal.status).where(Proposal.author_id.is_not(None)))
+        ).scalar_one() == "rejected"
 
 
 def test_the_author_message_follows_the_author_language_not_the_organiser():
-    decision = {"status": "rejected", "reason": "duplicate",
-                "notify": {"language": "uk", "text": "t", "consultation_title": "T"}}
+    decision = {
+        "status": "rejected",
+        "reason": "duplicate",
+        "notify": {"language": "uk", "text": "t", "consultation_title": "T"},
+    }
     uk = translator("uk")
     assert author_message(decision).text.startswith(
-        uk._("Your proposal «{text}» in «{title}» was not published: {reason}.", text="t", title="T",
-             reason=reason_for_author(uk, "duplicate")))
+        uk._(
+            "Your proposal «{text}» in «{title}» was not published: {reason}.",
+            text="t",
+            title="T",
+            reason=reason_for_author(uk, "duplicate"),
+        )
+    )
 
 
 async def test_admin_help_lists_owner_commands_for_owners(telegram):
@@ -246,7 +286,8 @@ async def test_admin_help_lists_owner_commands_for_owners(telegram):
 
 
 def test_long_replies_are_split_under_telegram_limits():
-    from bot.flows.organiser.replies import MESSAGE_LIMIT, chunks as _chunks
+    from bot.flows.organiser.replies import MESSAGE_LIMIT
+    from bot.flows.organiser.replies import chunks as _chunks
 
     lines = [f"f.yaml:{n}: items[{n}].prompt: no text in de" for n in range(400)]
     screens = _chunks("\n".join(lines))

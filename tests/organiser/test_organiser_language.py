@@ -1,5 +1,6 @@
 """Every organiser screen in the organiser's language: the one chosen with /language, else the Telegram app's,
 else the bot's default — the rule of the citizen's screens. Through the real dispatcher and the fake Bot API."""
+
 from __future__ import annotations
 
 import re
@@ -9,17 +10,25 @@ from bot.i18n import translator
 from tests.organiser.support import ORGANISER, SLUG, citizen_proposal
 
 CYRILLIC = re.compile(r"[\u0400-\u04FF]")
-UK_TITLE, EN_TITLE, DE_TITLE = "Нова набережна Південного Бугу", "A new Southern Bug riverside", "Ein neues Ufer am Südlichen Bug"
+UK_TITLE, EN_TITLE, DE_TITLE = (
+    "Нова набережна Південного Бугу",
+    "A new Southern Bug riverside",
+    "Ein neues Ufer am Südlichen Bug",
+)
 
 
 async def test_an_organiser_who_chose_english_reads_every_screen_in_english_though_the_app_says_uk(
-        telegram, http, db, riverside):
+    telegram, http, db, riverside
+):
     pid = await citizen_proposal(http, db, "7002", "en", "Free water taps every two hundred metres")
     uk = translator("uk")
 
     # Nothing chosen yet: the app's language (uk), titles in Ukrainian.
     await telegram.send(ORGANISER, "/list", language_code="uk")
-    assert telegram.texts(ORGANISER)[-1].startswith(uk._("Consultations:")) and f"«{UK_TITLE}»" in telegram.texts(ORGANISER)[-1]
+    assert (
+        telegram.texts(ORGANISER)[-1].startswith(uk._("Consultations:"))
+        and f"«{UK_TITLE}»" in telegram.texts(ORGANISER)[-1]
+    )
     await telegram.send(ORGANISER, "/language", language_code="uk")
     picker = telegram.last(ORGANISER)
     assert picker["buttons"][0][0]["text"] == "✓ Українська"
@@ -50,14 +59,17 @@ async def test_an_organiser_who_chose_english_reads_every_screen_in_english_thou
     await telegram.send(ORGANISER, "/broadcasts", language_code="uk")
     assert telegram.texts(ORGANISER)[-1] == "No broadcast yet. /digest sends the results to participants."
     await telegram.send(ORGANISER, f"/preview {SLUG}", language_code="uk")
-    assert telegram.texts(ORGANISER)[-1].startswith(f"👁 Preview of {SLUG} (uk), screen 1 of 14")  # as participants see it
+    assert telegram.texts(ORGANISER)[-1].startswith(
+        f"👁 Preview of {SLUG} (uk), screen 1 of 14"
+    )  # as participants see it
 
     after = [m["text"] for m in telegram.messages(ORGANISER)[switched:-1]]  # the preview shows the consultation in uk
     assert len(after) == 6 and not [text for text in after if CYRILLIC.search(text)], after
 
 
 async def test_an_organiser_without_a_choice_reads_the_app_language_and_titles_fall_back_to_the_default(
-        telegram, riverside):
+    telegram, riverside
+):
     await telegram.send(ORGANISER, "/grant 900002")
     await telegram.send(900002, "/list", language_code="de-AT")
     de = translator("de")

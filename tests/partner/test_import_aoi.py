@@ -1,5 +1,6 @@
 """An All Our Ideas survey imported from its exports reports, for every idea, the wins, losses and score
 (100·(W+1)/(W+L+2), rounded as the export rounds it) of the export's own ideas file."""
+
 from __future__ import annotations
 
 import csv
@@ -16,15 +17,18 @@ from viche.importers.aoi import import_aoi
 VOTES, IDEAS, NON_VOTES = DATA / "aoi_votes.csv", DATA / "aoi_ideas.csv", DATA / "aoi_non_votes.csv"
 
 
-def read(path) -> list[dict[str, str]]:  # noqa: ANN001
+def read(path) -> list[dict[str, str]]:
     return list(csv.DictReader(path.open(encoding="utf-8")))
 
 
-async def proposal_refs(db, slug: str) -> dict[str, str]:  # noqa: ANN001
+async def proposal_refs(db, slug: str) -> dict[str, str]:
     async with db.session() as s:
         cid = (await s.execute(select(Consultation.id).where(Consultation.slug == slug))).scalar_one()
-        rows = await s.execute(select(ImportedRef.local_id, ImportedRef.external_id)
-                               .where(ImportedRef.consultation_id == cid, ImportedRef.kind == "proposal"))
+        rows = await s.execute(
+            select(ImportedRef.local_id, ImportedRef.external_id).where(
+                ImportedRef.consultation_id == cid, ImportedRef.kind == "proposal"
+            )
+        )
         return dict(rows.all())
 
 
@@ -34,8 +38,9 @@ async def test_every_idea_keeps_its_wins_losses_and_score(partner, db):
     assert result.check["checked"] == 7 and result.slug == "aoi-970"
 
     key = await new_key(db, result.slug)
-    exported = csv_rows((await partner.get(f"/v1/consultations/{result.slug}/export/aoi/ideas.csv",
-                                           headers=auth(key))).text)
+    exported = csv_rows(
+        (await partner.get(f"/v1/consultations/{result.slug}/export/aoi/ideas.csv", headers=auth(key))).text
+    )
     ideas = {row["Idea ID"]: row for row in read(IDEAS)}
     refs = await proposal_refs(db, result.slug)
     assert len(exported) == len(ideas)
@@ -86,8 +91,9 @@ async def test_votes_come_back_in_aoi_columns(partner, db):
     assert sorted(map(key_of, votes)) == sorted((r["Winner ID"], r["Loser ID"], r["Created at"]) for r in valid)
     texts = {row["Idea ID"]: row["Idea Text"] for row in read(IDEAS)}
     assert all(texts[refs[v["Winner ID"]]] == v["Winner Text"] for v in votes)
-    skips = csv_rows((await partner.get("/v1/consultations/city-ideas/export/aoi/non_votes.csv",
-                                        headers=auth(key))).text)
+    skips = csv_rows(
+        (await partner.get("/v1/consultations/city-ideas/export/aoi/non_votes.csv", headers=auth(key))).text
+    )
     assert len(skips) == len(read(NON_VOTES)) and {s["Record Type"] for s in skips} == {"Skip"}
     assert {s["Reason"] for s in skips} <= {r["Reason"] for r in read(NON_VOTES)}
 

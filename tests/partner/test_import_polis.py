@@ -1,6 +1,7 @@
 """A Polis open-data conversation imported, then exported again in Polis' columns, gives back exactly the
 latest vote of each voter on each statement (Polis data: CC BY 4.0, The Computational Democracy Project;
 see ../shared/data/polis/README.md)."""
+
 from __future__ import annotations
 
 import csv
@@ -17,7 +18,7 @@ from viche.importers import ImportError_
 from viche.importers.polis import import_polis
 
 
-def latest_from_file(folder) -> dict[tuple[str, str], tuple[int, int]]:  # noqa: ANN001
+def latest_from_file(folder) -> dict[tuple[str, str], tuple[int, int]]:
     rows = list(csv.DictReader((folder / "votes.csv").open(encoding="utf-8")))
     latest = {}
     for row in sorted(rows, key=lambda r: int(r["timestamp"])):
@@ -25,11 +26,14 @@ def latest_from_file(folder) -> dict[tuple[str, str], tuple[int, int]]:  # noqa:
     return latest
 
 
-async def refs(db, slug: str, kind: str) -> dict[str, str]:  # noqa: ANN001
+async def refs(db, slug: str, kind: str) -> dict[str, str]:
     async with db.session() as s:
         cid = (await s.execute(select(Consultation.id).where(Consultation.slug == slug))).scalar_one()
-        rows = await s.execute(select(ImportedRef.local_id, ImportedRef.external_id)
-                               .where(ImportedRef.consultation_id == cid, ImportedRef.kind == kind))
+        rows = await s.execute(
+            select(ImportedRef.local_id, ImportedRef.external_id).where(
+                ImportedRef.consultation_id == cid, ImportedRef.kind == kind
+            )
+        )
         return dict(rows.all())
 
 
@@ -52,8 +56,9 @@ async def test_polis_round_trip_gives_back_the_latest_votes(partner, db, name):
         pseudonym = Pseudonymizer(await secret_for(s), result.slug)
     voter_of = {pseudonym(pid): voter for pid, voter in voters.items()}
     assert len(voter_of) == len(voters)
-    got = {(voter_of[r["voter-id"]], comments[r["comment-id"]]): (int(r["timestamp"]), int(r["vote"]))
-           for r in exported}
+    got = {
+        (voter_of[r["voter-id"]], comments[r["comment-id"]]): (int(r["timestamp"]), int(r["vote"])) for r in exported
+    }
     assert len(got) == len(exported)
     assert got == expected
 
@@ -63,8 +68,9 @@ async def test_polis_round_trip_gives_back_the_latest_votes(partner, db, name):
     assert cells == {k: v for k, (_, v) in got.items()}
 
     # The statements, in Polis' comments.csv columns, with their texts.
-    statements = csv_rows((await partner.get(f"/v1/consultations/{result.slug}/export/polis/comments.csv",
-                                             headers=auth(key))).text)
+    statements = csv_rows(
+        (await partner.get(f"/v1/consultations/{result.slug}/export/polis/comments.csv", headers=auth(key))).text
+    )
     source = {r["comment-id"]: r for r in csv.DictReader((folder / "comments.csv").open(encoding="utf-8"))}
     # Statements Polis moderated out (-1) are stored rejected, and partners get accepted statements only.
     shown = {cid for cid, r in source.items() if r["moderated"] != "-1"}
@@ -115,8 +121,9 @@ def test_the_import_command(database_url, monkeypatch, capsys):
         slug = f"seattle-cli-{id(capsys) % 100000}"
         assert main(["import", "polis", str(folder), "--slug", slug]) == 0
         out = capsys.readouterr()
-        assert f"imported polis into consultation {slug!r} (closed): 339 participants, 54 proposals, 2872 votes" \
-            in out.out
+        assert (
+            f"imported polis into consultation {slug!r} (closed): 339 participants, 54 proposals, 2872 votes" in out.out
+        )
         assert "votes: 2872/2872 (100%)" in out.err
         assert main(["import", "polis", str(folder), "--slug", slug]) == 1
         assert "already exists" in capsys.readouterr().err

@@ -1,4 +1,5 @@
 """Partner keys: hashed at rest, bearer-only, scoped (404 outside the scope), revocable, rate-limited."""
+
 from __future__ import annotations
 
 import hashlib
@@ -14,7 +15,7 @@ from viche.keys import list_keys, revoke_key
 from viche.loading import DEMO_FILE, read_definition
 
 
-async def second_consultation(db, slug: str = "other-city", status: str = "open") -> str:  # noqa: ANN001
+async def second_consultation(db, slug: str = "other-city", status: str = "open") -> str:
     definition = read_definition(DEMO_FILE).model_copy(update={"slug": slug})
     async with db.session() as session:
         await save_definition(session, definition, status=status)
@@ -69,12 +70,22 @@ async def test_a_consultation_outside_the_scope_is_404_like_one_that_does_not_ex
     await add_people(db, other, 3)
     key = await new_key(db, demo, draft)
 
-    def body(response, slug):  # noqa: ANN001, ANN202
+    def body(response, slug):
         return response.status_code, response.text.replace(slug, "<slug>")
 
-    for path in ("", "/counters", "/results", "/ranking", "/export/answers.csv", "/export/answers.jsonl",
-                 "/export/aoi/votes.csv", "/export/aoi/ideas.csv", "/export/aoi/non_votes.csv",
-                 "/export/polis/votes.csv", "/export/polis/comments.csv"):
+    for path in (
+        "",
+        "/counters",
+        "/results",
+        "/ranking",
+        "/export/answers.csv",
+        "/export/answers.jsonl",
+        "/export/aoi/votes.csv",
+        "/export/aoi/ideas.csv",
+        "/export/aoi/non_votes.csv",
+        "/export/polis/votes.csv",
+        "/export/polis/comments.csv",
+    ):
         hidden = await partner.get(f"/v1/consultations/{other}{path}", headers=auth(key))
         unknown = await partner.get(f"/v1/consultations/no-such-thing{path}", headers=auth(key))
         in_draft = await partner.get(f"/v1/consultations/{draft}{path}", headers=auth(key))
@@ -136,12 +147,20 @@ def test_token_bucket_refills_continuously():
 async def test_the_routes_are_documented_with_examples(partner):
     spec = (await partner.get("/openapi.json")).json()
     v1 = {path: ops for path, ops in spec["paths"].items() if path.startswith("/v1/")}
-    expected = {"/v1/consultations", "/v1/consultations/{slug}", "/v1/consultations/{slug}/counters",
-                "/v1/consultations/{slug}/results", "/v1/consultations/{slug}/ranking",
-                "/v1/consultations/{slug}/export/answers.csv", "/v1/consultations/{slug}/export/answers.jsonl",
-                "/v1/consultations/{slug}/export/aoi/votes.csv", "/v1/consultations/{slug}/export/aoi/ideas.csv",
-                "/v1/consultations/{slug}/export/aoi/non_votes.csv", "/v1/consultations/{slug}/export/polis/votes.csv",
-                "/v1/consultations/{slug}/export/polis/comments.csv"}
+    expected = {
+        "/v1/consultations",
+        "/v1/consultations/{slug}",
+        "/v1/consultations/{slug}/counters",
+        "/v1/consultations/{slug}/results",
+        "/v1/consultations/{slug}/ranking",
+        "/v1/consultations/{slug}/export/answers.csv",
+        "/v1/consultations/{slug}/export/answers.jsonl",
+        "/v1/consultations/{slug}/export/aoi/votes.csv",
+        "/v1/consultations/{slug}/export/aoi/ideas.csv",
+        "/v1/consultations/{slug}/export/aoi/non_votes.csv",
+        "/v1/consultations/{slug}/export/polis/votes.csv",
+        "/v1/consultations/{slug}/export/polis/comments.csv",
+    }
     assert expected <= set(v1)
     assert "PartnerKey" in spec["components"]["securitySchemes"]
     for path, ops in v1.items():
@@ -150,9 +169,12 @@ async def test_the_routes_are_documented_with_examples(partner):
         assert {"401", "429"} <= set(op["responses"]), path
         content = op["responses"]["200"]["content"]
         has_example = any("example" in c or "examples" in c for c in content.values())
-        schema_refs = [c.get("schema", {}).get("$ref", "") or c.get("schema", {}).get("items", {}).get("$ref", "")
-                       for c in content.values()]
-        examples_in_schema = any(spec["components"]["schemas"][ref.rsplit("/", 1)[1]].get("examples")
-                                 for ref in schema_refs if ref)
+        schema_refs = [
+            c.get("schema", {}).get("$ref", "") or c.get("schema", {}).get("items", {}).get("$ref", "")
+            for c in content.values()
+        ]
+        examples_in_schema = any(
+            spec["components"]["schemas"][ref.rsplit("/", 1)[1]].get("examples") for ref in schema_refs if ref
+        )
         assert has_example or examples_in_schema, path
     assert "X-Next-Cursor" in v1["/v1/consultations/{slug}/export/answers.csv"]["get"]["responses"]["200"]["headers"]

@@ -1,5 +1,6 @@
 """A partner read takes one database connection: the key, the consultation, the release check and the route's own
 reads share the request's session. Results are served as the JSON the results cache encoded once."""
+
 from __future__ import annotations
 
 from collections.abc import Iterator
@@ -11,7 +12,7 @@ from tests.partner.conftest import add_people, auth, new_key
 
 
 @contextmanager
-def connections_taken(db) -> Iterator[list[int]]:  # noqa: ANN001
+def connections_taken(db) -> Iterator[list[int]]:
     """Counts the connections checked out of the pool meanwhile."""
     taken: list[int] = []
 
@@ -28,8 +29,15 @@ def connections_taken(db) -> Iterator[list[int]]:  # noqa: ANN001
 async def test_every_partner_read_takes_one_connection(partner, db, demo):
     await add_people(db, demo, 12)
     key = await new_key(db, demo)
-    for path in ("", f"/{demo}", f"/{demo}/counters", f"/{demo}/results", f"/{demo}/results",
-                 f"/{demo}/results?segment=age_band", f"/{demo}/ranking"):
+    for path in (
+        "",
+        f"/{demo}",
+        f"/{demo}/counters",
+        f"/{demo}/results",
+        f"/{demo}/results",
+        f"/{demo}/results?segment=age_band",
+        f"/{demo}/ranking",
+    ):
         with connections_taken(db) as taken:
             response = await partner.get(f"/v1/consultations{path}", headers=auth(key))
         assert response.status_code == 200, (path, response.text)

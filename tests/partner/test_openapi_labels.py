@@ -1,5 +1,6 @@
 """The partner API's description: every code a partner reads has its plain-language label beside it in
 /openapi.json, and the documented shapes of /results and /ranking are what the routes really send."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -105,13 +106,18 @@ async def test_the_documented_shapes_are_what_the_routes_send(partner, http, db)
     # nulled figures in the items of every kind that counts answers by option, value, project or proposal.
     withheld, nulled = suppressed(split["segments"])
     assert "poster/barriers" in withheld
-    nulled_kinds = {item["kind"] for s in split["segments"] for item in s["items"]
-                    if any(where.startswith(f"{s['value']}/{item['key']}.") for where in nulled)}
+    nulled_kinds = {
+        item["kind"]
+        for s in split["segments"]
+        for item in s["items"]
+        if any(where.startswith(f"{s['value']}/{item['key']}.") for where in nulled)
+    }
     assert {"single_choice", "multi_choice", "scale", "proposal", "pairs", "budget"} <= nulled_kinds, nulled_kinds
     # The whole is never suppressed: its only nulls are the comments of places left without one.
     whole_withheld, whole_nulled = suppressed([{"value": "whole", "items": plain["items"]}])
-    assert whole_withheld == [] and all(where.startswith("whole/spot.points[") and where.endswith("].comment")
-                                        for where in whole_nulled), whole_nulled
+    assert whole_withheld == [] and all(
+        where.startswith("whole/spot.points[") and where.endswith("].comment") for where in whole_nulled
+    ), whole_nulled
     for body in (plain, split, RESULTS_EXAMPLE):
         result_models.Results.model_validate(body)  # fields unknown to the description are refused
     for body in (ranking, RANKING_EXAMPLE):

@@ -1,12 +1,12 @@
 """The `language` of partner results and rankings is one of the consultation's: any other is a 422, so a caller
 cannot force a fresh computation per request (nor fill the results cache) by varying it."""
+
 from __future__ import annotations
 
 from tests.partner.conftest import add_people, auth, new_key
 
 
-async def test_results_take_only_the_consultations_languages_and_compute_once_per_language(partner, db, demo,
-                                                                                         api_app):
+async def test_results_take_only_the_consultations_languages_and_compute_once_per_language(partner, db, demo, api_app):
     await add_people(db, demo, 12)
     key = await new_key(db, demo)
     url = f"/v1/consultations/{demo}/results"

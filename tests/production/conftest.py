@@ -1,5 +1,6 @@
 """Production-mode fixtures: the bot in webhook mode, served over real HTTP from the same FastAPI app as the
 API, with the fake Bot API delivering updates to it as Telegram does after setWebhook."""
+
 from __future__ import annotations
 
 from collections.abc import AsyncIterator

@@ -6,6 +6,7 @@ exactly once. Run on SQLite (the default) and on PostgreSQL (``VICHE_TEST_DATABA
 
 Bounded: loopback only, 60 s at most for any one step and 6 minutes for the whole crowd. SQLite's write gate is
 what this guards (storage/sqlite.py): without it, 40 participants already got 37 × 5xx and 30-second stalls."""
+
 from __future__ import annotations
 
 import asyncio

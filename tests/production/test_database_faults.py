@@ -10,6 +10,7 @@ the webhook did not acknowledge, as Telegram does.
 "Acknowledged" means what the citizen or Telegram was told: a "Saved ✓" toast, or (webhook) a 2xx answer
 to a delivery. Every one of them must be in the database afterwards.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -55,9 +56,13 @@ async def admin(database_url: str):
 async def cut(database_url: str) -> int:
     async with admin(database_url) as (conn, name):
         await conn.execute(text(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS false'))
-        killed = await conn.execute(text(
-            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
-            "WHERE datname = :name AND pid <> pg_backend_pid()"), {"name": name})
+        killed = await conn.execute(
+            text(
+                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                "WHERE datname = :name AND pid <> pg_backend_pid()"
+            ),
+            {"name": name},
+        )
         return int(killed.scalar())
 
 
@@ -156,16 +161,21 @@ async def acknowledged_rows_exist(db, citizens: list[Citizen]) -> int:
     checked = 0
     async with db.session() as s:
         for citizen in citizens:
-            participant = (await s.execute(select(Contact.participant_id)
-                                           .where(Contact.external_id == str(citizen.chat)))).scalar_one()
+            participant = (
+                await s.execute(select(Contact.participant_id).where(Contact.external_id == str(citizen.chat)))
+            ).scalar_one()
             for data in citizen.acknowledged:
                 prefix, *parts = data.split(":")
                 if prefix == "v":
-                    query = select(ProposalVote).where(ProposalVote.participant_id == participant,
-                                                       ProposalVote.proposal_id == int(parts[0]))
+                    query = select(ProposalVote).where(
+                        ProposalVote.participant_id == participant, ProposalVote.proposal_id == int(parts[0])
+                    )
                 elif prefix == "a":
-                    query = select(Answer).where(Answer.participant_id == participant,
-                                                 Answer.item_id == int(parts[0]), Answer.option_id == int(parts[1]))
+                    query = select(Answer).where(
+                        Answer.participant_id == participant,
+                        Answer.item_id == int(parts[0]),
+                        Answer.option_id == int(parts[1]),
+                    )
                 elif prefix in ("p", "pc"):
                     query = select(PairPrompt).where(PairPrompt.token == parts[0], PairPrompt.outcome.is_not(None))
                 else:
@@ -195,9 +205,9 @@ async def test_no_acknowledged_vote_is_lost_and_the_bot_recovers(t, db, demo, da
     citizens = [Citizen(t, chat) for chat in CITIZENS]
     stop = asyncio.Event()
     voting = [asyncio.create_task(c.press_until_done(12, stop)) for c in citizens]
-    await asyncio.sleep(0.5)                                  # votes are flowing …
+    await asyncio.sleep(0.5)  # votes are flowing …
     try:
-        killed = await cut(database_url)                      # … and the database goes away
+        killed = await cut(database_url)  # … and the database goes away
         await asyncio.sleep(3)
     finally:
         await restore(database_url)

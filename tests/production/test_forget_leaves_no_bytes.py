@@ -1,6 +1,7 @@
 """/forget on SQLite: a forgotten person's free-text answer is gone from the database's files, not only from its
 tables. SQLite leaves a deleted row's bytes in the page's free space unless ``secure_delete`` is on, and the
 page as it was before the deletion in the ``-wal`` file until a checkpoint copies the WAL back and truncates it."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -22,7 +23,8 @@ def file_bytes(database_url: str) -> bytes:
 
 
 async def test_a_forgotten_free_text_answer_is_in_neither_the_database_file_nor_its_wal(
-        telegram, db, http, database_url):
+    telegram, db, http, database_url
+):
     if not is_sqlite(database_url):
         pytest.skip("about SQLite's files")
     slug, participant = await example_in_english(telegram, db, http, CHAT)

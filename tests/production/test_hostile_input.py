@@ -4,6 +4,7 @@ data, buttons of a closed consultation, 10 000-character texts, control characte
 
 Each gets a short translated reply or is ignored by design; nothing raises (the error handler never runs),
 no reply breaks Telegram's limits, no data is lost, and the conversation goes on afterwards."""
+
 from __future__ import annotations
 
 import logging
@@ -52,8 +53,10 @@ async def forge_press(t, chat: int, data: str, message: dict[str, Any] | None = 
     stored = t.fake.chats.get(chat).messages[message["message_id"]].message
     query_id = str(secrets.randbits(63))
     t.fake.open_callback_queries[query_id] = {"chat_id": chat, "message_id": message["message_id"]}
-    inject(t.fake, {"callback_query": {"id": query_id, "from": user(chat), "message": stored,
-                                       "chat_instance": "1", "data": data}})
+    inject(
+        t.fake,
+        {"callback_query": {"id": query_id, "from": user(chat), "message": stored, "chat_instance": "1", "data": data}},
+    )
     await t.settle()
     answers = [a for a in t.fake.callback_answers(chat) if a["callback_query_id"] == query_id]
     assert len(answers) == 1, f"{data!r} was answered {len(answers)} times"
@@ -130,10 +133,27 @@ async def test_media_gets_one_short_translated_line(t, db, demo, no_errors):
         await send_media(t, CHAT, {kind: file_ref(kind)})
     await send_media(t, CHAT, {"contact": {"phone_number": "+380000000000", "first_name": "Mallory"}})
     await send_media(t, CHAT, {"dice": {"emoji": "🎲", "value": 6}})
-    await send_media(t, CHAT, {"poll": {"id": "1", "question": "?", "options": [
-        {"text": "a", "voter_count": 0, "persistent_id": "a"}, {"text": "b", "voter_count": 0, "persistent_id": "b"}],
-        "total_voter_count": 0, "is_closed": False, "is_anonymous": True, "type": "regular",
-        "allows_multiple_answers": False, "allows_revoting": False, "members_only": False}})
+    await send_media(
+        t,
+        CHAT,
+        {
+            "poll": {
+                "id": "1",
+                "question": "?",
+                "options": [
+                    {"text": "a", "voter_count": 0, "persistent_id": "a"},
+                    {"text": "b", "voter_count": 0, "persistent_id": "b"},
+                ],
+                "total_voter_count": 0,
+                "is_closed": False,
+                "is_anonymous": True,
+                "type": "regular",
+                "allows_multiple_answers": False,
+                "allows_revoting": False,
+                "members_only": False,
+            }
+        },
+    )
     replies = t.texts(CHAT)[question_count:]
     assert replies == [UNSUPPORTED] * 11
     # nothing changed: the consent question is still the one to answer
@@ -158,8 +178,18 @@ async def test_edits_groups_and_channels_are_ignored(t, db, demo, no_errors):
     await quiet(t)
     channel = {"id": CHANNEL, "type": "channel", "title": "News"}
     inject(t.fake, {"channel_post": {"message_id": 1, "date": int(time.time()), "chat": channel, "text": "/start"}})
-    inject(t.fake, {"edited_channel_post": {"message_id": 1, "date": int(time.time()), "chat": channel,
-                                            "text": "/help", "edit_date": int(time.time())}})
+    inject(
+        t.fake,
+        {
+            "edited_channel_post": {
+                "message_id": 1,
+                "date": int(time.time()),
+                "chat": channel,
+                "text": "/help",
+                "edit_date": int(time.time()),
+            }
+        },
+    )
     await quiet(t)
     assert len(t.fake.sent_messages(CHAT)) == sent
     assert t.fake.sent_messages(GROUP) == [] and t.fake.sent_messages(CHANNEL) == []
@@ -167,12 +197,26 @@ async def test_edits_groups_and_channels_are_ignored(t, db, demo, no_errors):
     # a button under a message in a group: answered "no longer active", nothing sent there
     await t.fake.send_group_message(GROUP, CHAT, "hi")
     await quiet(t)
-    group_message = {"message_id": 1, "date": int(time.time()), "chat": {"id": GROUP, "type": "group", "title": "G"},
-                     "text": "Vote!"}
+    group_message = {
+        "message_id": 1,
+        "date": int(time.time()),
+        "chat": {"id": GROUP, "type": "group", "title": "G"},
+        "text": "Vote!",
+    }
     query_id = str(secrets.randbits(63))
     t.fake.open_callback_queries[query_id] = {"chat_id": GROUP, "message_id": 1}
-    inject(t.fake, {"callback_query": {"id": query_id, "from": user(CHAT), "message": group_message,
-                                       "chat_instance": "2", "data": "v:1:a"}})
+    inject(
+        t.fake,
+        {
+            "callback_query": {
+                "id": query_id,
+                "from": user(CHAT),
+                "message": group_message,
+                "chat_instance": "2",
+                "data": "v:1:a",
+            }
+        },
+    )
     await t.settle()
     assert t.fake.callback_answers(GROUP)[-1]["text"] == INACTIVE
     assert t.fake.sent_messages(GROUP) == [] and await count(db, ProposalVote) == 0
@@ -205,8 +249,18 @@ async def test_a_press_under_no_message_is_ignored(t, db, demo, no_errors):
     sent = len(t.fake.sent_messages(CHAT))
     query_id = str(secrets.randbits(63))
     t.fake.open_callback_queries[query_id] = {"chat_id": CHAT, "message_id": 0}  # the fake files answers by chat
-    inject(t.fake, {"callback_query": {"id": query_id, "from": user(CHAT), "inline_message_id": "AAE-inline",
-                                       "chat_instance": "3", "data": "v:1:a"}})
+    inject(
+        t.fake,
+        {
+            "callback_query": {
+                "id": query_id,
+                "from": user(CHAT),
+                "inline_message_id": "AAE-inline",
+                "chat_instance": "3",
+                "data": "v:1:a",
+            }
+        },
+    )
     await quiet(t)
     assert len(t.fake.sent_messages(CHAT)) == sent and await count(db, ProposalVote) == 0
     await t.send(CHAT, "/help")
@@ -222,16 +276,49 @@ async def test_forged_and_stale_button_data(t, db, demo, no_errors):
     agree = next(b["callback_data"] for b in t.buttons(CHAT) if "Agree" in b["text"])
     _, proposal_id, _ = agree.split(":")
     sent = len(t.fake.sent_messages(CHAT))
-    forged = ["zz:1", "garbage", "", ":", "v", "v:", "v:999999:agree", f"v:{proposal_id}:x", f"v:{proposal_id}:a",
-              f"v:0{proposal_id}:agree", f"v:{proposal_id}:agree:", "v:abc:agree", "a:1:notint",
-              "a:-1:-1", "lang:xx", "lang:", "s:1:99999999999999999999", "p:nosuchtoken:left", "pr::both",
-              "pr:tok:u", "m:1:zzz", "ok:no-such-consultation", "sw:../../etc", "pf:z:z", "pf:age_band:99",
-              "fg:0000000000", "fg:q", "fgn:x", "q:1:agree:zz", f"q:{proposal_id}:agree:no_way", "qs:",
-              "x:" + "9" * 60, "np:1", "cx:1", "\u202e\u0000\u0007"]
+    forged = [
+        "zz:1",
+        "garbage",
+        "",
+        ":",
+        "v",
+        "v:",
+        "v:999999:agree",
+        f"v:{proposal_id}:x",
+        f"v:{proposal_id}:a",
+        f"v:0{proposal_id}:agree",
+        f"v:{proposal_id}:agree:",
+        "v:abc:agree",
+        "a:1:notint",
+        "a:-1:-1",
+        "lang:xx",
+        "lang:",
+        "s:1:99999999999999999999",
+        "p:nosuchtoken:left",
+        "pr::both",
+        "pr:tok:u",
+        "m:1:zzz",
+        "ok:no-such-consultation",
+        "sw:../../etc",
+        "pf:z:z",
+        "pf:age_band:99",
+        "fg:0000000000",
+        "fg:q",
+        "fgn:x",
+        "q:1:agree:zz",
+        f"q:{proposal_id}:agree:no_way",
+        "qs:",
+        "x:" + "9" * 60,
+        "np:1",
+        "cx:1",
+        "\u202e\u0000\u0007",
+    ]
     for data in forged:
         toast = await forge_press(t, CHAT, data, question)
-        assert toast in (INACTIVE, "You have already answered this one.",
-                         "This consultation is not open right now."), (data, toast)
+        assert toast in (INACTIVE, "You have already answered this one.", "This consultation is not open right now."), (
+            data,
+            toast,
+        )
     assert await count(db, ProposalVote) == 0 and await count(db, Contact) == 1
     # nothing was sent but toasts
     assert len(t.fake.sent_messages(CHAT)) == sent
@@ -293,8 +380,9 @@ async def test_long_texts_control_characters_and_bidi_marks(t, db, no_errors):
     await t.press(CHAT, "doable")
     await t.press(CHAT, "Add my own proposal")
     await t.send(CHAT, LONG)
-    assert t.texts(CHAT)[-1] == ("A proposal needs 12 to 280 characters; yours has 10000. Please try again."), \
-        t.texts(CHAT)[-1]
+    assert t.texts(CHAT)[-1] == ("A proposal needs 12 to 280 characters; yours has 10000. Please try again."), t.texts(
+        CHAT
+    )[-1]
     await t.send(CHAT, "\u202eLight the \x07stairs by the\u200f bridge")
     assert "once a moderator has checked it" in "\n".join(t.texts(CHAT)[-2:])
     async with db.session() as s:

@@ -1,6 +1,7 @@
 """Privacy rights: /mydata sends everything stored about the participant as a JSON file; /forget deletes their
 contact data and identity and keeps their answers only as anonymous contributions; retention deletes contact
 data N days after consultations close."""
+
 from __future__ import annotations
 
 import json
@@ -13,12 +14,22 @@ from pydantic import ValidationError
 from sqlalchemy import func, select
 
 from api import privacy
-from storage.models import (Answer, Consultation, Contact, Enrolment, Item, PairPrompt, Participant, Proposal,
-                            ProposalVote, utcnow)
+from core.settings import Settings
+from storage.models import (
+    Answer,
+    Consultation,
+    Contact,
+    Enrolment,
+    Item,
+    PairPrompt,
+    Participant,
+    Proposal,
+    ProposalVote,
+    utcnow,
+)
 from storage.models_webhook import ConsultationClosure
 from tests.conftest import repo_root
 from tests.test_e2e_every_kind import load_example
-from core.settings import Settings
 
 CHAT, OTHER = 6201, 6202
 
@@ -27,9 +38,9 @@ async def answer_some_of_the_demo(t, chat: int = CHAT) -> None:
     await t.send(chat, "/start", language_code="en")
     await t.press(chat, "English")
     await t.press(chat, "✅")
-    await t.press(chat, index=1)           # age
-    await t.press(chat, "👍")               # a vote …
-    await t.press(chat, index=0)           # … with its "why?"
+    await t.press(chat, index=1)  # age
+    await t.press(chat, "👍")  # a vote …
+    await t.press(chat, index=0)  # … with its "why?"
     await t.press(chat, "👎")
     await t.press(chat, "Skip")
 
@@ -55,16 +66,19 @@ async def test_mydata_sends_everything_stored_as_a_json_file(telegram, db, demo)
     assert name == "viche-my-data.json"
     assert "Everything viche stores about you" in t.texts(CHAT)[-1]
     assert data["format"] == "viche-export/1"
-    assert data["contacts"] == [{"channel": "telegram", "external_id": str(CHAT),
-                                 "created_at": data["contacts"][0]["created_at"]}]
+    assert data["contacts"] == [
+        {"channel": "telegram", "external_id": str(CHAT), "created_at": data["contacts"][0]["created_at"]}
+    ]
     assert data["participant"]["language"] == "en"
     [consultation] = data["consultations"]
     [age] = consultation["answers"]
     shown = next(text for text in t.texts(CHAT) if "How old are you?" in text)
     assert age["options"] == [shown.rsplit("✓ ", 1)[1]] and age["question"] == "How old are you?"
     assert consultation["slug"] == demo and consultation["enrolment"]["consented_at"]
-    assert [(v["choice"], v["qualification"]) for v in consultation["votes"]] == [("agree", "like_it"),
-                                                                                 ("disagree", None)]
+    assert [(v["choice"], v["qualification"]) for v in consultation["votes"]] == [
+        ("agree", "like_it"),
+        ("disagree", None),
+    ]
     assert all(v["proposal"] for v in consultation["votes"])  # readable: the proposal's text, not an id
     async with db.session() as s:
         participant = (await s.execute(select(Participant))).scalar_one()
@@ -74,8 +88,10 @@ async def test_mydata_sends_everything_stored_as_a_json_file(telegram, db, demo)
 async def test_mydata_and_forget_for_someone_unknown_create_nothing(telegram, db, demo):
     await telegram.send(OTHER, "/mydata", language_code="en")
     await telegram.send(OTHER, "/forget", language_code="en")
-    assert telegram.texts(OTHER) == ["I have no data about you: you have not taken part yet, or your data was "
-                                     "deleted."] * 2
+    assert (
+        telegram.texts(OTHER)
+        == ["I have no data about you: you have not taken part yet, or your data was deleted."] * 2
+    )
     assert await count(db, Participant) == 0 and await count(db, Contact) == 0
 
 
@@ -107,11 +123,16 @@ async def test_forget_deletes_identity_and_keeps_anonymous_answers(telegram, db,
     assert await count(db, ProposalVote) == votes_before
     assert await count(db, Participant) == 2 and await count(db, Contact) == 1
     async with db.session() as s:
-        orphan = (await s.execute(select(Participant).where(
-            ~Participant.id.in_(select(Contact.participant_id))))).scalar_one()
+        orphan = (
+            await s.execute(select(Participant).where(~Participant.id.in_(select(Contact.participant_id))))
+        ).scalar_one()
         assert orphan.id != old_id and orphan.language == "en"
-        assert await s.scalar(select(func.count()).select_from(ProposalVote)
-                              .where(ProposalVote.participant_id == orphan.id)) == 2
+        assert (
+            await s.scalar(
+                select(func.count()).select_from(ProposalVote).where(ProposalVote.participant_id == orphan.id)
+            )
+            == 2
+        )
 
     # Back again: a new participant, from the language picker on; the old confirmation deletes nothing.
     await t.send(CHAT, "/start", language_code="en")
@@ -122,13 +143,12 @@ async def test_forget_deletes_identity_and_keeps_anonymous_answers(telegram, db,
     assert await count(db, Contact, Contact.external_id == str(CHAT)) == 1
 
 
-async def example_in_english(t, db, http, chat: int = CHAT) -> tuple[str, dict]:  # noqa: ANN001
+async def example_in_english(t, db, http, chat: int = CHAT) -> tuple[str, dict]:
     """The example consultation loaded, ``chat`` in it in English; the participant as the API knows them."""
     slug = await load_example(db)
     await t.send(chat, f"/start {slug}", language_code="en")
     await t.press(chat, "English")
-    participant = (await http.post("/participant/find", json={"channel": "telegram",
-                                                              "external_id": str(chat)})).json()
+    participant = (await http.post("/participant/find", json={"channel": "telegram", "external_id": str(chat)})).json()
     return slug, participant
 
 
@@ -141,11 +161,22 @@ async def test_forget_removes_free_text_and_place_comments_and_authorship(telegr
         enrolment = (await s.execute(select(Enrolment))).scalar_one()  # the deep link enrolled them
         enrolment.consented_at = utcnow()
         s.add(Answer(participant_id=participant["id"], item_id=items["safety_why"].id, value="My street, no. 5"))
-        s.add(Proposal(item_id=items["ideas"].id, text={"en": "Free boats on Sundays"}, status="pending",
-                       author_id=participant["id"]))
+        s.add(
+            Proposal(
+                item_id=items["ideas"].id,
+                text={"en": "Free boats on Sundays"},
+                status="pending",
+                author_id=participant["id"],
+            )
+        )
         place = next(i for i in items.values() if i.kind == "place")
-        s.add(Answer(participant_id=participant["id"], item_id=place.id,
-                     value={"latitude": 46.97213, "longitude": 31.99461, "comment": "next to my house"}))
+        s.add(
+            Answer(
+                participant_id=participant["id"],
+                item_id=place.id,
+                value={"latitude": 46.97213, "longitude": 31.99461, "comment": "next to my house"},
+            )
+        )
         await s.commit()
     exported = (await http.get(f"/participant/{participant['id']}/export")).json()
     [section] = exported["consultations"]
@@ -178,8 +209,9 @@ async def _participant_in(db, chat: int, consultation_id: int | None, created_da
 async def test_retention_deletes_contact_data_n_days_after_closing(db, demo):
     async with db.session() as s:
         demo_row = (await s.execute(select(Consultation))).scalar_one()
-        other = Consultation(slug="second", status="open", default_language="en", languages=["en"],
-                             title={"en": "Second"})
+        other = Consultation(
+            slug="second", status="open", default_language="en", languages=["en"], title={"en": "Second"}
+        )
         s.add(other)
         await s.commit()
         demo_id, other_id = demo_row.id, other.id
@@ -217,12 +249,23 @@ async def _contacts(db):
 
 def test_viche_retention_command(database_url, tmp_path):
     env = {"VICHE_DATABASE_URL": database_url, "PATH": "/usr/bin:/bin", "PYTHONPATH": str(repo_root())}
-    without = subprocess.run([sys.executable, "-m", "viche.cli", "retention"], cwd=tmp_path, env=env,
-                             capture_output=True, text=True, timeout=120)
+    without = subprocess.run(
+        [sys.executable, "-m", "viche.cli", "retention"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert without.returncode == 2 and "VICHE_RETENTION_DAYS" in without.stderr
-    done = subprocess.run([sys.executable, "-m", "viche.cli", "retention"], cwd=tmp_path,
-                          env={**env, "VICHE_RETENTION_DAYS": "30"},
-                          capture_output=True, text=True, timeout=120)
+    done = subprocess.run(
+        [sys.executable, "-m", "viche.cli", "retention"],
+        cwd=tmp_path,
+        env={**env, "VICHE_RETENTION_DAYS": "30"},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert done.returncode == 0, done.stderr
     assert "retention 30 days: deleted the contact data of" in done.stdout
 
@@ -231,14 +274,26 @@ async def test_retention_of_zero_or_fewer_days_is_refused_and_deletes_nothing(da
     # Someone who wrote to the bot a moment ago: a period of 0 or -1 days would have deleted their contact at once.
     await _participant_in(db, 5, None)
     env = {"VICHE_DATABASE_URL": database_url, "PATH": "/usr/bin:/bin", "PYTHONPATH": str(repo_root())}
-    refused = (({}, ["--days", "-1"]), ({}, ["--days", "0"]), ({"VICHE_RETENTION_DAYS": "30"}, ["--days", "0"]),
-               ({"VICHE_RETENTION_DAYS": "-1"}, []), ({"VICHE_RETENTION_DAYS": "0"}, []))
+    refused = (
+        ({}, ["--days", "-1"]),
+        ({}, ["--days", "0"]),
+        ({"VICHE_RETENTION_DAYS": "30"}, ["--days", "0"]),
+        ({"VICHE_RETENTION_DAYS": "-1"}, []),
+        ({"VICHE_RETENTION_DAYS": "0"}, []),
+    )
     for extra_env, args in refused:
-        done = subprocess.run([sys.executable, "-m", "viche.cli", "retention", *args], cwd=tmp_path,
-                              env={**env, **extra_env}, capture_output=True, text=True, timeout=120)
+        done = subprocess.run(
+            [sys.executable, "-m", "viche.cli", "retention", *args],
+            cwd=tmp_path,
+            env={**env, **extra_env},
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
         assert done.returncode == 2, (args, extra_env, done.stdout, done.stderr)
-        assert "Traceback" not in done.stderr and ("at least 1 day" in done.stderr or
-                                                   "VICHE_RETENTION_DAYS=" in done.stderr), done.stderr
+        assert "Traceback" not in done.stderr and (
+            "at least 1 day" in done.stderr or "VICHE_RETENTION_DAYS=" in done.stderr
+        ), done.stderr
         assert await count(db, Contact) == 1, (args, extra_env)
     async with db.session() as s:
         for days in (0, -1):

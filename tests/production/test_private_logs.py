@@ -1,26 +1,26 @@
 """When the database is away, the API answers 503 and logs a warning; that warning must not carry what the
 failed statement carried — a citizen's free-text proposal, their participant id."""
+
 from __future__ import annotations
 
 import logging
 import os
 from pathlib import Path
 
-import yaml
-
 import httpx
 import pytest
+import yaml
 from sqlalchemy import event
 
 from api.app import create_app
+from core.definition import ConsultationDef
+from core.settings import Settings
+from storage.consultations import save_definition
 from storage.db import Database, is_sqlite
 from storage.migrate import upgrade
 from tests.conftest import SERVICE_TOKEN
 from tests.production.test_database_faults import cut, restore
-from core.definition import ConsultationDef
-from storage.consultations import save_definition
 from viche.loading import DEMO_FILE
-from core.settings import Settings
 
 PROPOSAL = "Benches with shade along the riverside walk, near the old mill"
 
@@ -43,9 +43,12 @@ async def _citizen(http: httpx.AsyncClient, slug: str) -> tuple[str, int]:
     return participant["id"], screen["item"]["id"]
 
 
-def _client(app) -> httpx.AsyncClient:  # noqa: ANN001
-    return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test",
-                             headers={"Authorization": f"Bearer {SERVICE_TOKEN}"})
+def _client(app) -> httpx.AsyncClient:
+    return httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app),
+        base_url="http://test",
+        headers={"Authorization": f"Bearer {SERVICE_TOKEN}"},
+    )
 
 
 def _assert_nothing_private(caplog: pytest.LogCaptureFixture, *private: str) -> None:
@@ -82,11 +85,13 @@ async def test_a_proposal_that_cannot_be_stored_is_not_logged(own_sqlite, databa
         async with _client(app) as http:
             participant, item = await _citizen(http, slug)
             await db.engine.dispose()
-            event.listen(db.engine.sync_engine, "connect",
-                         lambda connection, _: connection.execute("PRAGMA query_only = ON"))
+            event.listen(
+                db.engine.sync_engine, "connect", lambda connection, _: connection.execute("PRAGMA query_only = ON")
+            )
             caplog.set_level(logging.WARNING)
-            response = await http.post(f"/participant/{participant}/proposals",
-                                       json={"item_id": item, "text": PROPOSAL, "language": "en"})
+            response = await http.post(
+                f"/participant/{participant}/proposals", json={"item_id": item, "text": PROPOSAL, "language": "en"}
+            )
         assert response.status_code == 503, response.text
         _assert_nothing_private(caplog, PROPOSAL, participant)
     finally:
@@ -112,9 +117,13 @@ async def test_the_database_away_logs_no_participant_id(own_sqlite, tmp_path, da
             else:
                 await cut(url)
             try:
-                responses = [await http.post(f"/participant/{participant}/proposals",
-                                             json={"item_id": item, "text": PROPOSAL, "language": "en"}),
-                             await http.get(f"/participant/{participant}/next", params={"slug": slug})]
+                responses = [
+                    await http.post(
+                        f"/participant/{participant}/proposals",
+                        json={"item_id": item, "text": PROPOSAL, "language": "en"},
+                    ),
+                    await http.get(f"/participant/{participant}/next", params={"slug": slug}),
+                ]
             finally:
                 if not is_sqlite(url):
                     await restore(url)

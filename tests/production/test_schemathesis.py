@@ -12,6 +12,7 @@ that its connections live on the one event loop schemathesis serves the app from
 consultations, a participant who took part, a pending proposal, a partner key) is written beforehand through the
 test's own connection.
 """
+
 from __future__ import annotations
 
 import os
@@ -24,16 +25,16 @@ if os.environ.get("CI"):
     import schemathesis  # CI must run this test: a missing dependency fails loudly there
 else:
     schemathesis = pytest.importorskip("schemathesis")
-from schemathesis.engine import events, from_schema  # noqa: E402
-from schemathesis.specs.openapi.checks import _expand_status_codes  # noqa: E402
+from schemathesis.engine import events, from_schema
+from schemathesis.specs.openapi.checks import _expand_status_codes
 
-from core import assertion  # noqa: E402
-from api.app import create_app  # noqa: E402
-from storage.consultations import save_definition  # noqa: E402
-from storage.models import Contact, Enrolment, Participant, Proposal, utcnow  # noqa: E402
-from tests.conftest import SERVICE_TOKEN, repo_root  # noqa: E402
-from viche.loading import DEMO_FILE, read_definition  # noqa: E402
-from core.settings import Settings  # noqa: E402
+from api.app import create_app
+from core import assertion
+from core.settings import Settings
+from storage.consultations import save_definition
+from storage.models import Contact, Enrolment, Participant, Proposal, utcnow
+from tests.conftest import SERVICE_TOKEN, repo_root
+from viche.loading import DEMO_FILE, read_definition
 
 EXAMPLES = int(os.environ.get("VICHE_FUZZ_EXAMPLES", "8"))
 ORGANISER = 900001  # VICHE_OWNERS of the test settings: may call every organiser route
@@ -46,8 +47,9 @@ async def seeded(db) -> str:
 
     async with db.session() as session:
         demo = await save_definition(session, read_definition(DEMO_FILE), status="open")
-        river = await save_definition(session, read_definition(repo_root() / "examples" / "riverside.yaml"),
-                                      status="open")
+        river = await save_definition(
+            session, read_definition(repo_root() / "examples" / "riverside.yaml"), status="open"
+        )
         participant = Participant(id="0" * 32, language="en")
         session.add(participant)
         await session.flush()
@@ -67,16 +69,19 @@ class Delegate:
     def __init__(self) -> None:
         self.target = create_app(Settings(database_url="sqlite+aiosqlite:///:memory:", _env_file=None))
 
-    async def __call__(self, scope, receive, send) -> None:  # noqa: ANN001
+    async def __call__(self, scope, receive, send) -> None:
         await self.target(scope, receive, send)
 
 
 APP = Delegate()
-CONFIG = schemathesis.Config.from_dict({
-    "workers": 1, "seed": 20261201,
-    "generation": {"mode": "all", "max-examples": EXAMPLES},
-    "phases": {"stateful": {"max-steps": 8}},
-})
+CONFIG = schemathesis.Config.from_dict(
+    {
+        "workers": 1,
+        "seed": 20261201,
+        "generation": {"mode": "all", "max-examples": EXAMPLES},
+        "phases": {"stateful": {"max-steps": 8}},
+    }
+)
 schema = schemathesis.openapi.from_asgi("/openapi.json", APP, config=CONFIG)
 
 
@@ -85,10 +90,10 @@ class Credentials:
     """Valid credentials for each kind of route, as a real caller has them. Schemathesis still tries requests
     without them, or with them mangled (negative mode, its ignored-auth check): those must answer 401."""
 
-    def get(self, case, ctx):  # noqa: ANN001, ANN201
+    def get(self, case, ctx):
         return APP.target.state.partner_key
 
-    def set(self, case, partner_key, ctx) -> None:  # noqa: ANN001
+    def set(self, case, partner_key, ctx) -> None:
         path = case.formatted_path
         headers = dict(case.headers or {})
         headers["Authorization"] = f"Bearer {partner_key if path.startswith('/v1/') else SERVICE_TOKEN}"
@@ -118,7 +123,7 @@ class Run:
 _runs: dict[str, Run] = {}
 
 
-def _problem(response) -> str | None:  # noqa: ANN001
+def _problem(response) -> str | None:
     """Every 4xx is a JSON problem: {"error": {"status", "code", "message"}} (see api/errors.py)."""
     if response.status_code >= 500:
         return f"{response.status_code} {response.content[:300]!r}"
@@ -148,8 +153,10 @@ def fuzz(database_url: str) -> Run:
                 run.requests += 1
                 problem = _problem(response)
                 if problem:
-                    run.problems.append(f"[{event.phase.name}] {interaction.request.method} "
-                                        f"{interaction.request.uri[:200]} -> {problem}")
+                    run.problems.append(
+                        f"[{event.phase.name}] {interaction.request.method} "
+                        f"{interaction.request.uri[:200]} -> {problem}"
+                    )
                 # An unexpected method (coverage phase) reaches another route or none: 405 is not this route's.
                 if interaction.request.method.upper() == operation.method.upper():
                     run.statuses[operation.label].add(response.status_code)
@@ -166,8 +173,11 @@ def test_no_input_makes_the_api_answer_5xx(fuzzed_app, database_url):
     assert len(run.statuses) > 40  # every operation was exercised
     # With valid credentials the fuzzer gets past authentication on every kind of route.
     for prefix in ("/participant/", "/organiser/", "/v1/"):
-        reached = [label for label, statuses in run.statuses.items()
-                   if label.split(" ")[1].startswith(prefix) and statuses & {200, 201, 204}]
+        reached = [
+            label
+            for label, statuses in run.statuses.items()
+            if label.split(" ")[1].startswith(prefix) and statuses & {200, 201, 204}
+        ]
         assert reached, f"no {prefix} route answered 2xx"
     assert run.problems == [], "\n".join(run.problems[:30])
 

@@ -1,6 +1,7 @@
 """`viche run` as a service manager (or a person at a terminal) runs it: a process of its own, stopped by a
 signal. It stops with exit code 0 and nothing alarming on stderr; in sandbox mode it refuses to listen beyond
 loopback unless told to."""
+
 from __future__ import annotations
 
 import os
@@ -22,10 +23,19 @@ STARTUP_TIMEOUT = 180  # seconds: the shared test machine can be very slow
 def start(tmp_path: Path, *args: str, port: int | None = None) -> tuple[subprocess.Popen, str]:
     port = port or free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("VICHE_")}  # no token: the sandbox
-    env.update(VICHE_DATABASE_URL=f"sqlite+aiosqlite:///{tmp_path / 'service.db'}", VICHE_PORT=str(port),
-               PYTHONPATH=str(repo_root()))
-    child = subprocess.Popen([sys.executable, "-m", "viche.cli", "run", *args], cwd=tmp_path, env=env,
-                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    env.update(
+        VICHE_DATABASE_URL=f"sqlite+aiosqlite:///{tmp_path / 'service.db'}",
+        VICHE_PORT=str(port),
+        PYTHONPATH=str(repo_root()),
+    )
+    child = subprocess.Popen(
+        [sys.executable, "-m", "viche.cli", "run", *args],
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     return child, f"http://127.0.0.1:{port}"
 
 
@@ -53,11 +63,17 @@ def test_ctrl_c_stops_the_running_sandbox_cleanly(tmp_path):
         started = time.perf_counter()
         wait_healthy(child, base, started, timeout=STARTUP_TIMEOUT)
         wait_bot_answers(base, started, chat=5101, timeout=STARTUP_TIMEOUT)
-        page = subprocess.Popen([sys.executable, "-c", (
-            "import sys, urllib.request; "
-            "print(urllib.request.urlopen(sys.argv[1], timeout=60).status)"),
-            f"{base}/sandbox/api/messages?chat_id=5101&since=1000000&wait=30"],
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)  # the chat page, long-polling
+        page = subprocess.Popen(
+            [
+                sys.executable,
+                "-c",
+                ("import sys, urllib.request; print(urllib.request.urlopen(sys.argv[1], timeout=60).status)"),
+                f"{base}/sandbox/api/messages?chat_id=5101&since=1000000&wait=30",
+            ],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )  # the chat page, long-polling
         time.sleep(1)
     except BaseException:
         child.kill()
@@ -106,8 +122,8 @@ def test_the_sandbox_listens_beyond_loopback_only_when_told(tmp_path):
 
 @pytest.mark.parametrize("host", ["127.0.0.1", "localhost", "::1"])
 def test_loopback_needs_no_permission(host):
-    from viche.cli import sandbox_refused
     from core.settings import Settings
+    from viche.cli import sandbox_refused
 
     assert sandbox_refused(Settings(host=host, _env_file=None), allow_remote=False) is None
     assert sandbox_refused(Settings(host="0.0.0.0", bot_token="1:real", _env_file=None), allow_remote=False) is None
@@ -117,5 +133,10 @@ def test_loopback_needs_no_permission(host):
 def test_the_sandbox_bot_reaches_a_server_on_every_interface_by_loopback():
     from viche.runner import _reachable
 
-    assert [_reachable(h) for h in ("0.0.0.0", "::", "::1", "127.0.0.1", "10.0.0.5")] == \
-        ["127.0.0.1", "[::1]", "[::1]", "127.0.0.1", "10.0.0.5"]
+    assert [_reachable(h) for h in ("0.0.0.0", "::", "::1", "127.0.0.1", "10.0.0.5")] == [
+        "127.0.0.1",
+        "[::1]",
+        "[::1]",
+        "127.0.0.1",
+        "10.0.0.5",
+    ]

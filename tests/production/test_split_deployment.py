@@ -1,6 +1,7 @@
 """Bot and API apart: `viche api` owns the database, `viche run` with VICHE_API_URL only talks to it over HTTP.
 Citizens answer through the bot, the answers land in the API's database, and the API's process sends the
 digests an organiser asks the bot for — through the Bot API itself."""
+
 from __future__ import annotations
 
 import asyncio
@@ -10,13 +11,13 @@ import time
 import aiohttp
 from sqlalchemy import select
 
+from core.settings import Settings
 from sandbox.fake_bot_api import FakeBotAPI
 from sandbox.server import serve
 from storage.models import Contact, Enrolment
 from tests.broadcast.support import crowd, min_group
 from viche.cli import main as viche
 from viche.runner import api_started, needs_shared_token, started
-from core.settings import Settings
 
 BOT_TOKEN = "1000001:test-token"
 ORGANISER = 900001  # VICHE_ADMINS of the test settings
@@ -53,17 +54,27 @@ async def test_bot_apart_records_through_the_api_whose_process_sends_the_digest(
         common = {"bot_token": BOT_TOKEN, "telegram_api_url": telegram, "service_token": "shared-secret"}
         api_settings = settings.model_copy(update={**common, "port": api_port})
         nowhere = tmp_path / "bot-must-not-make-a-database.db"
-        bot_settings = settings.model_copy(update={**common, "port": bot_port, "api_url": f"http://127.0.0.1:{api_port}",
-                                                   "database_url": f"sqlite+aiosqlite:///{nowhere}"})
+        bot_settings = settings.model_copy(
+            update={
+                **common,
+                "port": bot_port,
+                "api_url": f"http://127.0.0.1:{api_port}",
+                "database_url": f"sqlite+aiosqlite:///{nowhere}",
+            }
+        )
         async with api_started(api_settings) as api, started(bot_settings) as bot:
             await fake.send_text(CITIZEN, "/start", language_code="en")
             await fake.wait_until_idle(timeout=10)
             await _press(fake, CITIZEN, "English")
             await _press(fake, CITIZEN, "agree")  # the consent
             async with db.session() as session:
-                consented = (await session.execute(
-                    select(Enrolment.consented_at).join(Contact, Contact.participant_id == Enrolment.participant_id)
-                    .where(Contact.external_id == str(CITIZEN)))).scalar_one()
+                consented = (
+                    await session.execute(
+                        select(Enrolment.consented_at)
+                        .join(Contact, Contact.participant_id == Enrolment.participant_id)
+                        .where(Contact.external_id == str(CITIZEN))
+                    )
+                ).scalar_one()
             assert consented is not None  # recorded in the API's database
 
             await fake.send_text(ORGANISER, f"/digest {demo} week-1", language_code="en")

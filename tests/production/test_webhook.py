@@ -1,5 +1,6 @@
 """Webhook mode: the fake Bot API POSTs updates to the app's webhook route, with the secret token, as Telegram
 does after setWebhook; the route answers only once the update's effects are committed."""
+
 from __future__ import annotations
 
 import asyncio
@@ -22,8 +23,13 @@ CHAT = 6101
 
 def text_update(update_id: int, user_id: int, text: str, message_id: int = 1) -> dict[str, Any]:
     user = {"id": user_id, "is_bot": False, "first_name": "Olena", "language_code": "en"}
-    message: dict[str, Any] = {"message_id": message_id, "date": int(time.time()), "text": text, "from": user,
-                               "chat": {"id": user_id, "type": "private", "first_name": "Olena"}}
+    message: dict[str, Any] = {
+        "message_id": message_id,
+        "date": int(time.time()),
+        "text": text,
+        "from": user,
+        "chat": {"id": user_id, "type": "private", "first_name": "Olena"},
+    }
     if text.startswith("/"):
         message["entities"] = [{"type": "bot_command", "offset": 0, "length": len(text.split()[0])}]
     return {"update_id": update_id, "message": message}
@@ -208,8 +214,9 @@ async def test_viche_run_with_a_webhook_url(settings, db, demo):
     from viche.runner import started
 
     port = _free_port()
-    settings = settings.model_copy(update={"port": port, "webhook_url": f"http://127.0.0.1:{port}/tg/hook",
-                                           "webhook_secret": "runner-secret"})
+    settings = settings.model_copy(
+        update={"port": port, "webhook_url": f"http://127.0.0.1:{port}/tg/hook", "webhook_secret": "runner-secret"}
+    )
     async with started(settings) as running:
         fake = running.sandbox
         assert fake.webhook.url == f"http://127.0.0.1:{port}/tg/hook" and fake.webhook.secret_token == "runner-secret"
@@ -234,7 +241,7 @@ async def test_handled_updates_are_recorded_in_batches_idempotently(http, backen
         assert (await http.put(f"/delivery/updates/{bot}", json=bad)).status_code == 422, bad
 
 
-async def _recorded(db) -> set[int]:  # noqa: ANN001
+async def _recorded(db) -> set[int]:
     async with db.session() as s:
         return set((await s.scalars(select(ProcessedUpdate.update_id))).all())
 

@@ -1,4 +1,5 @@
 """Results of every item kind, reached / answered, the organiser route and the cache (api/results/)."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -15,32 +16,48 @@ from .support import bulk_pair_votes, create, fresh_participant, item_of, people
 EVERY_KIND = {
     "slug": "every-kind",
     "items": [
-        {"key": "age", "type": "single_choice", "prompt": {"en": "Age?"},
-         "options": [{"key": k, "label": {"en": k.upper()}} for k in ("young", "middle", "older")]},
-        {"key": "barriers", "type": "multi_choice", "prompt": {"en": "Why not?"},
-         "show_if": {"item": "age", "any_of": ["middle", "older"]},
-         "options": [{"key": k, "label": {"en": k}} for k in ("far", "unsafe", "dull")]},
+        {
+            "key": "age",
+            "type": "single_choice",
+            "prompt": {"en": "Age?"},
+            "options": [{"key": k, "label": {"en": k.upper()}} for k in ("young", "middle", "older")],
+        },
+        {
+            "key": "barriers",
+            "type": "multi_choice",
+            "prompt": {"en": "Why not?"},
+            "show_if": {"item": "age", "any_of": ["middle", "older"]},
+            "options": [{"key": k, "label": {"en": k}} for k in ("far", "unsafe", "dull")],
+        },
         {"key": "mood", "type": "scale", "prompt": {"en": "How happy?"}, "min": 1, "max": 5},
         {"key": "why", "type": "free_text", "prompt": {"en": "Why?"}},
         {"key": "ideas", "type": "proposal", "prompt": {"en": "Agree?"}, "proposals": texts(3, "Idea")},
         {"key": "best", "type": "pairs", "prompt": {"en": "Better?"}, "proposals": texts(3, "Pair"), "max_pairs": 2},
-        {"key": "budget", "type": "budget", "prompt": {"en": "Spend"}, "total": 100,
-         "projects": [{"key": k, "label": {"en": k}, "cost": c} for k, c in
-                      (("alpha", 60), ("beta", 50), ("gamma", 30), ("delta", 20))]},
+        {
+            "key": "budget",
+            "type": "budget",
+            "prompt": {"en": "Spend"},
+            "total": 100,
+            "projects": [
+                {"key": k, "label": {"en": k}, "cost": c}
+                for k, c in (("alpha", 60), ("beta", 50), ("gamma", 30), ("delta", 20))
+            ],
+        },
         {"key": "spot", "type": "place", "prompt": {"en": "Where?"}},
     ],
 }
 
 
-async def _walk(http, pid: str, slug: str, i: int, stop_after: str | None = None) -> None:  # noqa: ANN001
+async def _walk(http, pid: str, slug: str, i: int, stop_after: str | None = None) -> None:
     """Participant ``i`` answers every item in a scripted way (``stop_after``: leave after that item)."""
     while (current := await screen(http, pid, slug))["status"] == "item":
         item = current["item"]
         kind, key = item["kind"], item["key"]
         if kind == "proposal":
             choice = ("agree", "agree", "disagree", "neutral")[(i + current["proposal"]["id"]) % 4]
-            await http.post(f"/participant/{pid}/votes", json={"proposal_id": current["proposal"]["id"],
-                                                              "choice": choice})
+            await http.post(
+                f"/participant/{pid}/votes", json={"proposal_id": current["proposal"]["id"], "choice": choice}
+            )
             continue
         if kind == "pairs":
             outcome = ("left", "right", "cant_decide")[i % 3]
@@ -58,8 +75,12 @@ async def _walk(http, pid: str, slug: str, i: int, stop_after: str | None = None
             body["value"] = None if i % 3 == 2 else f"Because {i}"
         elif kind == "budget":
             by_key = {o["key"]: o["id"] for o in options}
-            body["value"] = [[by_key["beta"], by_key["gamma"]], [by_key["alpha"], by_key["gamma"]],
-                             [by_key["beta"], by_key["delta"]], [by_key["alpha"]]][i % 4]
+            body["value"] = [
+                [by_key["beta"], by_key["gamma"]],
+                [by_key["alpha"], by_key["gamma"]],
+                [by_key["beta"], by_key["delta"]],
+                [by_key["alpha"]],
+            ][i % 4]
         elif kind == "place":
             body["value"] = {"latitude": 50.0 + i, "longitude": 30.0}
         response = await http.post(f"/participant/{pid}/answers", json=body)
@@ -134,22 +155,29 @@ async def test_every_kind_counts_shares_and_who_reached_what(http, db, api_app):
     spot = items["spot"]
     assert spot["answered"] == 8 and spot["comments"] == 4
     assert {(p["latitude"], p["comment"]) for p in spot["points"]} == {
-        (50.0 + i, f"Here {i}" if i % 2 == 0 else None) for i in range(8)}
+        (50.0 + i, f"Here {i}" if i % 2 == 0 else None) for i in range(8)
+    }
 
     # Without raw (what a public or broadcast use gets), no text and no point leaves.
     async with db.session() as session:
         from storage.consultations import by_slug
 
-        public = await results.consultation_results(session, await by_slug(session, "every-kind"),
-                                                     cache=api_app.state.results_cache, fresh=True)
+        public = await results.consultation_results(
+            session, await by_slug(session, "every-kind"), cache=api_app.state.results_cache, fresh=True
+        )
     public_items = {item["key"]: item for item in public["items"]}
     assert "texts" not in public_items["why"] and "points" not in public_items["spot"]
     assert "Because" not in str(public)
 
 
 async def test_pairs_results_rank_by_bradley_terry_from_counted_votes_only(http, db):
-    consultation = await create(db, {"slug": "ranked", "items": [
-        {"key": "best", "type": "pairs", "prompt": {"en": "Which?"}, "proposals": texts(20)}]})
+    consultation = await create(
+        db,
+        {
+            "slug": "ranked",
+            "items": [{"key": "best", "type": "pairs", "prompt": {"en": "Which?"}, "proposals": texts(20)}],
+        },
+    )
     item = await item_of(db, consultation.id, "best")
     ids = await proposal_ids(db, item.id)
     theta = await bulk_pair_votes(db, consultation.id, item.id, ids, 3000, seed=4)
@@ -157,10 +185,25 @@ async def test_pairs_results_rank_by_bradley_terry_from_counted_votes_only(http,
     voters = await people(db, consultation.id, 50)
     now = utcnow()
     async with db.session() as session:
-        await session.execute(insert(PairPrompt), [
-            {"token": f"after-skip-{n}", "participant_id": v, "item_id": item.id, "left_id": ids[0],
-             "right_id": ids[-1], "low_id": ids[0], "high_id": ids[-1], "served_at": now, "outcome": "left",
-             "after_skip": True, "answered_at": now} for n, v in enumerate(voters)])
+        await session.execute(
+            insert(PairPrompt),
+            [
+                {
+                    "token": f"after-skip-{n}",
+                    "participant_id": v,
+                    "item_id": item.id,
+                    "left_id": ids[0],
+                    "right_id": ids[-1],
+                    "low_id": ids[0],
+                    "high_id": ids[-1],
+                    "served_at": now,
+                    "outcome": "left",
+                    "after_skip": True,
+                    "answered_at": now,
+                }
+                for n, v in enumerate(voters)
+            ],
+        )
         await session.commit()
 
     out = (await http.get("/organiser/consultations/ranked/results", params={"fresh": "true"})).json()
@@ -171,8 +214,13 @@ async def test_pairs_results_rank_by_bradley_terry_from_counted_votes_only(http,
     async with db.session() as session:
         from sqlalchemy import select
 
-        rows = (await session.execute(select(PairPrompt.left_id, PairPrompt.right_id, PairPrompt.outcome)
-                                      .where(PairPrompt.after_skip.is_(False)))).all()
+        rows = (
+            await session.execute(
+                select(PairPrompt.left_id, PairPrompt.right_id, PairPrompt.outcome).where(
+                    PairPrompt.after_skip.is_(False)
+                )
+            )
+        ).all()
     winners = [lt if o == "left" else rt for lt, rt, o in rows]
     losers = [rt if o == "left" else lt for lt, rt, o in rows]
     assert ranked == [row.proposal_id for row in rank_pairs(ids, winners, losers)]
@@ -184,22 +232,36 @@ async def test_pairs_results_rank_by_bradley_terry_from_counted_votes_only(http,
 
 
 async def test_proposal_item_zones_and_scores(http, db, api_app):
-    consultation = await create(db, {"slug": "zones", "items": [
-        {"key": "ideas", "type": "proposal", "prompt": {"en": "Agree?"}, "proposals": texts(3)}]})
+    consultation = await create(
+        db,
+        {
+            "slug": "zones",
+            "items": [{"key": "ideas", "type": "proposal", "prompt": {"en": "Agree?"}, "proposals": texts(3)}],
+        },
+    )
     item = await item_of(db, consultation.id, "ideas")
     loved, split, hated = await proposal_ids(db, item.id)
     voters = await people(db, consultation.id, 40)
     now = utcnow()
     rows = []
     for n, v in enumerate(voters):
-        rows.append({"proposal_id": loved, "choice": "agree" if n < 36 else "disagree",
-                     "qualification": "like_it" if n < 20 else None})
+        rows.append(
+            {
+                "proposal_id": loved,
+                "choice": "agree" if n < 36 else "disagree",
+                "qualification": "like_it" if n < 20 else None,
+            }
+        )
         rows.append({"proposal_id": split, "choice": "agree" if n % 2 else "disagree", "qualification": None})
         rows.append({"proposal_id": hated, "choice": "disagree" if n < 34 else "neutral", "qualification": None})
     async with db.session() as session:
-        await session.execute(insert(ProposalVote), [
-            {**row, "participant_id": voters[n // 3], "item_id": item.id, "created_at": now}
-            for n, row in enumerate(rows)])
+        await session.execute(
+            insert(ProposalVote),
+            [
+                {**row, "participant_id": voters[n // 3], "item_id": item.id, "created_at": now}
+                for n, row in enumerate(rows)
+            ],
+        )
         await session.commit()
     out = (await http.get("/organiser/consultations/zones/results", params={"fresh": "true"})).json()
     ideas = out["items"][0]
@@ -214,8 +276,9 @@ async def test_proposal_item_zones_and_scores(http, db, api_app):
     async with db.session() as session:
         from storage.consultations import by_slug
 
-        ranking = await results.proposal_ranking(session, await by_slug(session, "zones"), "ideas",
-                                                 cache=api_app.state.results_cache)
+        ranking = await results.proposal_ranking(
+            session, await by_slug(session, "zones"), "ideas", cache=api_app.state.results_cache
+        )
     assert [row["proposal"] for row in ranking[0]["ranking"]][0] == loved
 
 
@@ -231,8 +294,13 @@ async def test_the_organiser_route_checks_its_input(http, db):
 
 
 async def test_results_are_cached_and_follow_new_votes(http, db, api_app, monkeypatch):
-    consultation = await create(db, {"slug": "cached", "items": [
-        {"key": "ideas", "type": "proposal", "prompt": {"en": "Agree?"}, "proposals": texts(2)}]})
+    consultation = await create(
+        db,
+        {
+            "slug": "cached",
+            "items": [{"key": "ideas", "type": "proposal", "prompt": {"en": "Agree?"}, "proposals": texts(2)}],
+        },
+    )
     item = await item_of(db, consultation.id, "ideas")
     cache = api_app.state.results_cache
 

@@ -1,4 +1,5 @@
 """Segments: every result split by language, age band, country, region or source, small segments suppressed."""
+
 from __future__ import annotations
 
 import json
@@ -26,14 +27,25 @@ SIZES = (7, 6, K - 1)
 RARE = [values[2] for values in GROUPS.values()]
 
 
-async def _consultation_with_votes(db):  # noqa: ANN001, ANN202
-    consultation = await create(db, {"slug": "segmented", "min_segment_size": K, "items": [
-        {"key": "age", "type": "single_choice", "prompt": {"en": "Age?"},
-         "options": [{"key": k, "label": {"en": k}} for k in ("a", "b")]},
-        {"key": "ideas", "type": "proposal", "prompt": {"en": "Agree?"}, "proposals": texts(2, "Idea")},
-        {"key": "best", "type": "pairs", "prompt": {"en": "Better?"}, "proposals": texts(3, "Pair")},
-        {"key": "why", "type": "free_text", "prompt": {"en": "Why?"}},
-    ]})
+async def _consultation_with_votes(db):
+    consultation = await create(
+        db,
+        {
+            "slug": "segmented",
+            "min_segment_size": K,
+            "items": [
+                {
+                    "key": "age",
+                    "type": "single_choice",
+                    "prompt": {"en": "Age?"},
+                    "options": [{"key": k, "label": {"en": k}} for k in ("a", "b")],
+                },
+                {"key": "ideas", "type": "proposal", "prompt": {"en": "Agree?"}, "proposals": texts(2, "Idea")},
+                {"key": "best", "type": "pairs", "prompt": {"en": "Better?"}, "proposals": texts(3, "Pair")},
+                {"key": "why", "type": "free_text", "prompt": {"en": "Why?"}},
+            ],
+        },
+    )
     age, ideas, best, why = [await item_of(db, consultation.id, key) for key in ("age", "ideas", "best", "why")]
     options = {o: n for n, o in enumerate(["a", "b"])}
     del options
@@ -44,45 +56,90 @@ async def _consultation_with_votes(db):  # noqa: ANN001, ANN202
     order = [0] * SIZES[0] + [1] * SIZES[1] + [2] * SIZES[2]
     n_people = len(order)
 
-    def value(dimension: str, shift: int):  # noqa: ANN202
+    def value(dimension: str, shift: int):
         return lambda n: GROUPS[dimension][order[(n + shift) % n_people]]
 
-    pids = await people(db, consultation.id, n_people, age_band=value("age_band", 0), language=value("language", 3),
-                        country=value("country", 6), region=value("region", 9), source=value("source", 12))
+    pids = await people(
+        db,
+        consultation.id,
+        n_people,
+        age_band=value("age_band", 0),
+        language=value("language", 3),
+        country=value("country", 6),
+        region=value("region", 9),
+        source=value("source", 12),
+    )
     now = utcnow()
     async with db.session() as session:
         from sqlalchemy import select
 
         from storage.models import Option
 
-        option_ids = list((await session.execute(select(Option.id).where(Option.item_id == age.id)
-                                                 .order_by(Option.position))).scalars())
-        await session.execute(insert(Answer), [
-            {"participant_id": p, "item_id": age.id, "option_id": option_ids[n % 2], "created_at": now}
-            for n, p in enumerate(pids)])
-        await session.execute(insert(Answer), [
-            {"participant_id": p, "item_id": why.id, "value": f"secret reason of {n}", "created_at": now}
-            for n, p in enumerate(pids)])
-        await session.execute(insert(ProposalVote), [
-            {"participant_id": p, "item_id": ideas.id, "proposal_id": ids_ideas[n % 2],
-             "choice": ("agree", "disagree", "neutral")[n % 3], "created_at": now} for n, p in enumerate(pids)])
-        await session.execute(insert(PairPrompt), [
-            {"token": f"t{n}", "participant_id": p, "item_id": best.id, "left_id": ids_best[n % 3],
-             "right_id": ids_best[(n + 1) % 3], "low_id": min(ids_best[n % 3], ids_best[(n + 1) % 3]),
-             "high_id": max(ids_best[n % 3], ids_best[(n + 1) % 3]), "served_at": now,
-             "outcome": "left" if n % 2 else "right", "after_skip": False, "answered_at": now}
-            for n, p in enumerate(pids)])
+        option_ids = list(
+            (
+                await session.execute(select(Option.id).where(Option.item_id == age.id).order_by(Option.position))
+            ).scalars()
+        )
+        await session.execute(
+            insert(Answer),
+            [
+                {"participant_id": p, "item_id": age.id, "option_id": option_ids[n % 2], "created_at": now}
+                for n, p in enumerate(pids)
+            ],
+        )
+        await session.execute(
+            insert(Answer),
+            [
+                {"participant_id": p, "item_id": why.id, "value": f"secret reason of {n}", "created_at": now}
+                for n, p in enumerate(pids)
+            ],
+        )
+        await session.execute(
+            insert(ProposalVote),
+            [
+                {
+                    "participant_id": p,
+                    "item_id": ideas.id,
+                    "proposal_id": ids_ideas[n % 2],
+                    "choice": ("agree", "disagree", "neutral")[n % 3],
+                    "created_at": now,
+                }
+                for n, p in enumerate(pids)
+            ],
+        )
+        await session.execute(
+            insert(PairPrompt),
+            [
+                {
+                    "token": f"t{n}",
+                    "participant_id": p,
+                    "item_id": best.id,
+                    "left_id": ids_best[n % 3],
+                    "right_id": ids_best[(n + 1) % 3],
+                    "low_id": min(ids_best[n % 3], ids_best[(n + 1) % 3]),
+                    "high_id": max(ids_best[n % 3], ids_best[(n + 1) % 3]),
+                    "served_at": now,
+                    "outcome": "left" if n % 2 else "right",
+                    "after_skip": False,
+                    "answered_at": now,
+                }
+                for n, p in enumerate(pids)
+            ],
+        )
         await session.commit()
     return consultation
 
 
-async def _all_results(db) -> dict[str | None, dict]:  # noqa: ANN001
+async def _all_results(db) -> dict[str | None, dict]:
     async with db.session() as session:
         consultation = await by_slug(session, "segmented")
         cache = results.ResultsCache()
-        return {segment: await results.consultation_results(session, consultation, cache=cache, segment=segment,
-                                                            raw=True, fresh=True)
-                for segment in (None, *results.SEGMENTS)}
+        return {
+            segment: await results.consultation_results(
+                session, consultation, cache=cache, segment=segment, raw=True, fresh=True
+            )
+            for segment in (None, *results.SEGMENTS)
+        }
 
 
 async def test_a_segment_with_k_minus_one_participants_never_appears(http, db):
@@ -95,15 +152,18 @@ async def test_a_segment_with_k_minus_one_participants_never_appears(http, db):
         if segment is None:
             continue
         # Through the organiser route too.
-        routed = (await http.get("/organiser/consultations/segmented/results",
-                                 params={"segment": segment, "fresh": "true"})).json()
+        routed = (
+            await http.get("/organiser/consultations/segmented/results", params={"segment": segment, "fresh": "true"})
+        ).json()
         assert not any(rare in json.dumps(routed) for rare in RARE)
         shown = out["segments"]
         assert all(s["participants"] >= K for s in shown)
         # The rare group (k − 1) is pooled; the pool is still below k, so the smallest segment joins it:
         # what is left cannot be subtracted from the whole to recover the rare group.
         assert [(s["value"], s["kind"], s["participants"]) for s in shown] == [
-            (GROUPS[segment][0], "value", SIZES[0]), (None, "other", SIZES[1] + SIZES[2])]
+            (GROUPS[segment][0], "value", SIZES[0]),
+            (None, "other", SIZES[1] + SIZES[2]),
+        ]
         assert sum(s["participants"] for s in shown) == out["participants"] == 17
         # Segment results add up to the whole.
         for key in ("age", "ideas", "best", "why"):
@@ -119,14 +179,17 @@ async def test_a_segment_with_k_minus_one_participants_never_appears(http, db):
             for item in shown_segment["items"]:
                 hidden = [p["id"] for p in item.get("proposals", []) if p["rank"] is None]
                 assert hidden == sorted(hidden)
-                assert [p["id"] for p in item.get("proposals", [])][len(item.get("proposals", [])) - len(hidden):] \
-                    == hidden
+                assert [p["id"] for p in item.get("proposals", [])][
+                    len(item.get("proposals", [])) - len(hidden) :
+                ] == hidden
         whole_best = next(i for i in out["items"] if i["key"] == "best")
-        assert sum(next(i for i in s["items"] if i["key"] == "best")["comparisons"] for s in shown) \
+        assert (
+            sum(next(i for i in s["items"] if i["key"] == "best")["comparisons"] for s in shown)
             == whole_best["comparisons"]
+        )
 
 
-def _counts(value):  # noqa: ANN001, ANN202
+def _counts(value):
     """Every count of people in a result: share objects' counts, pairs' wins and losses, proposals' votes."""
     if isinstance(value, list):
         for entry in value:
@@ -140,30 +203,50 @@ def _counts(value):  # noqa: ANN001, ANN202
 
 
 async def test_segments_at_or_above_k_are_all_shown_and_unknown_is_a_segment(db):
-    consultation = await create(db, {"slug": "plain", "min_segment_size": K, "items": [
-        {"key": "age", "type": "scale", "prompt": {"en": "Happy?"}}]})
+    consultation = await create(
+        db,
+        {
+            "slug": "plain",
+            "min_segment_size": K,
+            "items": [{"key": "age", "type": "scale", "prompt": {"en": "Happy?"}}],
+        },
+    )
     item = await item_of(db, consultation.id, "age")
-    pids = (await people(db, consultation.id, K, region="north") + await people(db, consultation.id, K + 2,
-                                                                                region="south")
-            + await people(db, consultation.id, K))
+    pids = (
+        await people(db, consultation.id, K, region="north")
+        + await people(db, consultation.id, K + 2, region="south")
+        + await people(db, consultation.id, K)
+    )
     now = utcnow()
     async with db.session() as session:
-        await session.execute(insert(Answer), [{"participant_id": p, "item_id": item.id, "value": 1 + n % 5,
-                                                "created_at": now} for n, p in enumerate(pids)])
+        await session.execute(
+            insert(Answer),
+            [
+                {"participant_id": p, "item_id": item.id, "value": 1 + n % 5, "created_at": now}
+                for n, p in enumerate(pids)
+            ],
+        )
         await session.commit()
-        out = await results.consultation_results(session, consultation, cache=results.ResultsCache(),
-                                                 segment="region", fresh=True)
+        out = await results.consultation_results(
+            session, consultation, cache=results.ResultsCache(), segment="region", fresh=True
+        )
     assert [(s["value"], s["kind"], s["participants"]) for s in out["segments"]] == [
-        ("north", "value", K), ("south", "value", K + 2), (None, "unknown", K)]
+        ("north", "value", K),
+        ("south", "value", K + 2),
+        (None, "unknown", K),
+    ]
     assert [s["items"][0]["answered"] for s in out["segments"]] == [K, K + 2, K]
 
 
-@pytest.mark.parametrize("sizes, expected", [
-    ({"a": 10, "b": 12}, {"a": "a", "b": "b"}),
-    ({"a": 10, "b": 12, "c": 3, "d": 8}, {"a": "a", "b": "b", "c": results.OTHER, "d": results.OTHER}),
-    ({"a": 10, "b": 12, "c": 3}, {"a": results.OTHER, "b": "b", "c": results.OTHER}),
-    ({"a": 4, "b": 3}, {}),
-])
+@pytest.mark.parametrize(
+    "sizes, expected",
+    [
+        ({"a": 10, "b": 12}, {"a": "a", "b": "b"}),
+        ({"a": 10, "b": 12, "c": 3, "d": 8}, {"a": "a", "b": "b", "c": results.OTHER, "d": results.OTHER}),
+        ({"a": 10, "b": 12, "c": 3}, {"a": results.OTHER, "b": "b", "c": results.OTHER}),
+        ({"a": 4, "b": 3}, {}),
+    ],
+)
 def test_suppression_pools_small_values_and_never_leaves_a_pool_below_k(sizes, expected):
     assert disclosure.pool(sizes, 10) == expected
 
@@ -172,10 +255,20 @@ def test_a_hidden_budget_project_loses_its_place_and_its_funding():
     def project(key: str, votes: int, rank: int, funded: bool) -> dict:
         return {"key": key, "votes": votes, "share": 0.5, "interval": [0.1, 0.9], "rank": rank, "funded": funded}
 
-    body = {"kind": "budget", "funded": ["b", "a"], "spent": 90,
-            "projects": [project("b", 9, 1, True), project("a", 2, 2, True), project("c", 0, 3, False)]}
+    body = {
+        "kind": "budget",
+        "funded": ["b", "a"],
+        "spent": 90,
+        "projects": [project("b", 9, 1, True), project("a", 2, 2, True), project("c", 0, 3, False)],
+    }
     blank(body, {("project", "a")})
     assert [p["key"] for p in body["projects"]] == ["b", "c", "a"]
-    assert body["projects"][2] == {"key": "a", "votes": None, "share": None, "interval": None, "rank": None,
-                                   "funded": None}
+    assert body["projects"][2] == {
+        "key": "a",
+        "votes": None,
+        "share": None,
+        "interval": None,
+        "rank": None,
+        "funded": None,
+    }
     assert body["funded"] == ["b"] and body["spent"] is None  # the spent total would tell a was funded

@@ -1,4 +1,5 @@
 """Pair and statement selection through the participant API (api/selection.py on the live database)."""
+
 from __future__ import annotations
 
 from sqlalchemy import func, insert, select, update
@@ -19,14 +20,26 @@ from .support import (
 
 
 def _pairs_item(slug: str, n: int, max_pairs: int = 5, **extra) -> dict:
-    return {"slug": slug, "items": [{"key": "best", "type": "pairs", "prompt": {"en": "Which is better?"},
-                                     "proposals": texts(n), "max_pairs": max_pairs, **extra}]}
+    return {
+        "slug": slug,
+        "items": [
+            {
+                "key": "best",
+                "type": "pairs",
+                "prompt": {"en": "Which is better?"},
+                "proposals": texts(n),
+                "max_pairs": max_pairs,
+                **extra,
+            }
+        ],
+    }
 
 
-async def _accept_citizen_proposal(http, db, registry, slug: str, item_id: int, text: str) -> int:  # noqa: ANN001
+async def _accept_citizen_proposal(http, db, registry, slug: str, item_id: int, text: str) -> int:
     author = await fresh_participant(http, slug, f"author-{text[:8]}")
-    submitted = await http.post(f"/participant/{author}/proposals",
-                                json={"item_id": item_id, "text": text, "language": "en"})
+    submitted = await http.post(
+        f"/participant/{author}/proposals", json={"item_id": item_id, "text": text, "language": "en"}
+    )
     assert submitted.status_code == 201, submitted.text
     async with db.session() as session:  # the moderation code path (it tells its process's selectors)
         await moderation.decide(session, registry, submitted.json()["id"], accept=True)
@@ -42,8 +55,9 @@ async def test_a_proposal_accepted_after_5000_votes_gets_20_comparisons_within_4
     warm = await fresh_participant(http, "late-idea", "warm-up")
     assert (await screen(http, warm, "late-idea"))["pair"]
     assert item.id in api_app.state.selection.items
-    newcomer = await _accept_citizen_proposal(http, db, api_app.state.selection, "late-idea", item.id,
-                                              "A brand new idea for the riverside")
+    newcomer = await _accept_citizen_proposal(
+        http, db, api_app.state.selection, "late-idea", item.id, "A brand new idea for the riverside"
+    )
 
     served = 0
     for n in range(40):
@@ -55,9 +69,16 @@ async def test_a_proposal_accepted_after_5000_votes_gets_20_comparisons_within_4
         answer = await http.post(f"/participant/{pid}/pairs/{pair['token']}", json={"outcome": outcome})
         assert answer.status_code == 200 and answer.json()["created"]
         async with db.session() as session:
-            heard = await session.scalar(select(func.count()).select_from(PairPrompt).where(
-                PairPrompt.item_id == item.id, PairPrompt.outcome.in_(("left", "right")),
-                PairPrompt.after_skip.is_(False), (PairPrompt.left_id == newcomer) | (PairPrompt.right_id == newcomer)))
+            heard = await session.scalar(
+                select(func.count())
+                .select_from(PairPrompt)
+                .where(
+                    PairPrompt.item_id == item.id,
+                    PairPrompt.outcome.in_(("left", "right")),
+                    PairPrompt.after_skip.is_(False),
+                    (PairPrompt.left_id == newcomer) | (PairPrompt.right_id == newcomer),
+                )
+            )
         assert newcomer in shown or heard >= 20, f"pair {served} left the newcomer out before it was heard"
         if heard >= 20:
             break
@@ -99,8 +120,10 @@ async def test_every_pair_once_per_participant_then_done(http, db, api_app):
         pair = frozenset((current["pair"]["left"]["id"], current["pair"]["right"]["id"]))
         assert pair not in seen and len(pair) == 2
         seen.add(pair)
-        await http.post(f"/participant/{pid}/pairs/{current['pair']['token']}",
-                        json={"outcome": "skip" if len(seen) % 4 == 0 else "right"})
+        await http.post(
+            f"/participant/{pid}/pairs/{current['pair']['token']}",
+            json={"outcome": "skip" if len(seen) % 4 == 0 else "right"},
+        )
     assert len(seen) == 10 and current["status"] == "done"
     assert consultation.slug == "all-pairs"
 
@@ -149,23 +172,47 @@ async def test_background_refit_folds_in_new_votes(http, db, api_app):
 
 
 async def test_new_statements_are_heard_first_then_uncertainty_decides(http, db, api_app):
-    consultation = await create(db, {"slug": "statements", "items": [
-        {"key": "ideas", "type": "proposal", "prompt": {"en": "Agree?"}, "proposals": texts(30),
-         "allow_citizen_proposals": True, "max_votes": 3}]})
+    consultation = await create(
+        db,
+        {
+            "slug": "statements",
+            "items": [
+                {
+                    "key": "ideas",
+                    "type": "proposal",
+                    "prompt": {"en": "Agree?"},
+                    "proposals": texts(30),
+                    "allow_citizen_proposals": True,
+                    "max_votes": 3,
+                }
+            ],
+        },
+    )
     item = await item_of(db, consultation.id, "ideas")
     ids = await proposal_ids(db, item.id)
     voters = await people(db, consultation.id, 15)
     now = utcnow()
     async with db.session() as session:
-        await session.execute(insert(ProposalVote), [
-            {"participant_id": v, "item_id": item.id, "proposal_id": p,
-             "choice": ("agree", "disagree", "neutral")[i % 3], "created_at": now}
-            for i, v in enumerate(voters) for p in ids])
+        await session.execute(
+            insert(ProposalVote),
+            [
+                {
+                    "participant_id": v,
+                    "item_id": item.id,
+                    "proposal_id": p,
+                    "choice": ("agree", "disagree", "neutral")[i % 3],
+                    "created_at": now,
+                }
+                for i, v in enumerate(voters)
+                for p in ids
+            ],
+        )
         await session.commit()
     warm = await fresh_participant(http, "statements", "warm-up")
     assert (await screen(http, warm, "statements"))["proposal"]
-    newcomer = await _accept_citizen_proposal(http, db, api_app.state.selection, "statements", item.id,
-                                              "Benches along every bus stop")
+    newcomer = await _accept_citizen_proposal(
+        http, db, api_app.state.selection, "statements", item.id, "Benches along every bus stop"
+    )
     for n in range(10):  # ProposalSelector's quota: 10 votes
         pid = await fresh_participant(http, "statements", f"voter-{n}")
         shown = (await screen(http, pid, "statements"))["proposal"]
@@ -182,7 +229,7 @@ async def test_new_statements_are_heard_first_then_uncertainty_decides(http, db,
     assert len(seen) == len(set(seen)) == 3
 
 
-def registry_votes(registry, item_id: int, proposal_id: int) -> int:  # noqa: ANN001
+def registry_votes(registry, item_id: int, proposal_id: int) -> int:
     return registry.items[item_id].selector.votes(proposal_id)
 
 
@@ -191,7 +238,7 @@ async def test_serving_a_pair_runs_the_same_statements_at_100_and_at_2000_propos
 
     statements: list[str] = []
 
-    def count(_conn, _cursor, statement, *_):  # noqa: ANN001, ANN202
+    def count(_conn, _cursor, statement, *_):
         statements.append(statement)
 
     per_size = {}
@@ -224,9 +271,20 @@ async def test_a_burst_of_new_proposals_larger_than_one_pool_check_is_read_over_
     burst = 2 * selection.NEW_PER_CHECK + 7
     now = utcnow()
     async with db.session() as session:  # e.g. an import, or moderation in another process
-        await session.execute(insert(Proposal), [
-            {"item_id": item.id, "text": {"en": f"Burst idea {i}"}, "status": "accepted", "normalized": f"burst {i}",
-             "created_at": now, "accepted_at": now} for i in range(burst)])
+        await session.execute(
+            insert(Proposal),
+            [
+                {
+                    "item_id": item.id,
+                    "text": {"en": f"Burst idea {i}"},
+                    "status": "accepted",
+                    "normalized": f"burst {i}",
+                    "created_at": now,
+                    "accepted_at": now,
+                }
+                for i in range(burst)
+            ],
+        )
         await session.commit()
     new = set(await proposal_ids(db, item.id)) - set(registry.items[item.id].selector.proposal_ids)
     assert len(new) == burst
@@ -249,8 +307,9 @@ async def test_moderation_tells_the_selector_at_once_without_waiting_for_the_poo
     assert (await screen(http, warm, "told"))["pair"]
     registry = api_app.state.selection
     registry._pool_checked_at = float("inf")  # no pool check from now on: only the moderation route can tell it
-    newcomer = await _accept_citizen_proposal(http, db, api_app.state.selection, "told", item.id,
-                                              "A brand new idea told at once")
+    newcomer = await _accept_citizen_proposal(
+        http, db, api_app.state.selection, "told", item.id, "A brand new idea told at once"
+    )
     assert newcomer in registry.items[item.id].selector.proposal_ids
     pair = (await screen(http, await fresh_participant(http, "told", "next"), "told"))["pair"]
     assert newcomer in (pair["left"]["id"], pair["right"]["id"])  # heard first, from the very next request

@@ -1,4 +1,5 @@
 """A real aiogram Bot and Dispatcher polling the fake Bot API over real HTTP on an ephemeral port."""
+
 from __future__ import annotations
 
 from collections.abc import AsyncIterator

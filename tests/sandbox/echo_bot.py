@@ -1,4 +1,5 @@
 """The bot under test in the sandbox's own tests: a tiny echo bot on a real aiogram Dispatcher."""
+
 from __future__ import annotations
 
 import asyncio
@@ -36,10 +37,14 @@ def echo_router() -> Router:
 
     @router.message(F.text)
     async def echo(message: Message) -> None:
-        keyboard = InlineKeyboardMarkup(inline_keyboard=[[
-            InlineKeyboardButton(text="Like", callback_data="like"),
-            InlineKeyboardButton(text="Site", url="https://example.org"),
-        ]])
+        keyboard = InlineKeyboardMarkup(
+            inline_keyboard=[
+                [
+                    InlineKeyboardButton(text="Like", callback_data="like"),
+                    InlineKeyboardButton(text="Site", url="https://example.org"),
+                ]
+            ]
+        )
         await message.answer(f"echo: {message.text}", reply_markup=keyboard)
 
     @router.callback_query(F.data == "like")
@@ -76,6 +81,7 @@ async def polling(bot: Bot, router: Router) -> AsyncIterator[Dispatcher]:
 
 class Site(NamedTuple):
     """A served app with the sandbox mounted, and the bot polling it."""
+
     base: str
     fake: FakeBotAPI
     bot: Bot

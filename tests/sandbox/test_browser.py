@@ -1,4 +1,5 @@
 """The web chat in headless Chromium (the Debian package; no browser is downloaded)."""
+
 from __future__ import annotations
 
 import os
@@ -11,8 +12,15 @@ from aiogram.types import BufferedInputFile
 from tests.sandbox.echo_bot import Site
 
 CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 SCREENSHOT = "/tmp/sandbox.png"
 
 pytestmark = [
@@ -44,8 +52,12 @@ async def test_a_person_chats_with_the_bot_in_the_browser(sandbox_site: Site) ->
             await expect(page.locator(".msg.bot").last).to_contain_text("echo: Привіт, бот")
 
             chat_id = await page.evaluate("JSON.parse(localStorage.getItem('viche-sandbox')).chatId")
-            await sandbox_site.bot.send_photo(chat_id, BufferedInputFile(_striped_png(), "results.png"),
-                                              caption="<b>Results</b> so far:\nyes 12, no 3", parse_mode="HTML")
+            await sandbox_site.bot.send_photo(
+                chat_id,
+                BufferedInputFile(_striped_png(), "results.png"),
+                caption="<b>Results</b> so far:\nyes 12, no 3",
+                parse_mode="HTML",
+            )
             photo = page.locator(".msg.bot img.photo")
             await expect(photo).to_be_visible()
             assert await photo.evaluate("image => image.complete && image.naturalWidth") == 240
@@ -79,5 +91,4 @@ def _striped_png(width: int = 240, height: int = 120) -> bytes:
     row = b"\x00" + b"".join(bytes(colours[x * len(colours) // width]) for x in range(width))
     rows = row * height
     header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
-    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(rows))
-            + chunk(b"IEND", b""))
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b"")

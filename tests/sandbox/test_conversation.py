@@ -1,4 +1,5 @@
 """A real aiogram bot, polling the fake over HTTP, as the user talks to it."""
+
 from __future__ import annotations
 
 import pytest
@@ -16,8 +17,9 @@ async def test_user_text_gets_a_reply(fake: FakeBotAPI, echo_bot: Bot) -> None:
     [reply] = await fake.wait_for_messages(USER, 1)
 
     assert reply["text"] == "echo: hello there"
-    assert reply["buttons"] == [[{"text": "Like", "callback_data": "like"},
-                                 {"text": "Site", "url": "https://example.org"}]]
+    assert reply["buttons"] == [
+        [{"text": "Like", "callback_data": "like"}, {"text": "Site", "url": "https://example.org"}]
+    ]
     assert [m["from"] for m in fake.transcript(USER)] == ["user", "bot"]
 
 

@@ -1,4 +1,5 @@
 """The sandbox's saved chats: what a restart brings back, and a damaged file never stops the sandbox."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -46,7 +47,7 @@ def test_the_file_sits_beside_a_sqlite_database():
     assert state_path(None) == Path("viche-sandbox.json")
 
 
-def _upload(content: bytes):  # noqa: ANN202
+def _upload(content: bytes):
     from sandbox.request_body import UploadedFile
 
     return UploadedFile(filename="qr.png", content_type="image/png", content=content)

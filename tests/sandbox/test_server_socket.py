@@ -1,4 +1,5 @@
 """The fake Bot API's server answers without Nagle's delay: its connections have TCP_NODELAY."""
+
 import asyncio
 import socket
 

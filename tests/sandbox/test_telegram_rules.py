@@ -1,4 +1,5 @@
 """Telegram's validation and failure modes, as aiogram experiences them."""
+
 from __future__ import annotations
 
 import asyncio
@@ -79,12 +80,14 @@ async def test_edits_follow_telegrams_rules(fake: FakeBotAPI, bot: Bot) -> None:
     message = await bot.send_message(USER, "draft", reply_markup=keyboard("go"))
 
     with pytest.raises(TelegramBadRequest, match="message is not modified"):
-        await bot.edit_message_text(chat_id=USER, message_id=message.message_id, text="draft",
-                                    reply_markup=keyboard("go"))
+        await bot.edit_message_text(
+            chat_id=USER, message_id=message.message_id, text="draft", reply_markup=keyboard("go")
+        )
     with pytest.raises(TelegramBadRequest, match="message to edit not found"):
         await bot.edit_message_text(chat_id=USER, message_id=999, text="x")
-    edited = await bot.edit_message_reply_markup(chat_id=USER, message_id=message.message_id,
-                                                 reply_markup=keyboard("stop"))
+    edited = await bot.edit_message_reply_markup(
+        chat_id=USER, message_id=message.message_id, reply_markup=keyboard("stop")
+    )
     assert edited.reply_markup.inline_keyboard[0][0].callback_data == "stop"
     assert fake.messages(USER)[0]["buttons"] == [[{"text": "Go", "callback_data": "stop"}]]
     assert await bot.delete_message(USER, message.message_id) is True
@@ -97,8 +100,9 @@ async def test_photo_upload_is_kept_and_served(fake: FakeBotAPI, bot: Bot, base_
     from aiogram.types import BufferedInputFile
 
     png = _tiny_png()
-    message = await bot.send_photo(USER, BufferedInputFile(png, "chart.png"), caption="<i>Results</i>",
-                                   parse_mode="HTML")
+    message = await bot.send_photo(
+        USER, BufferedInputFile(png, "chart.png"), caption="<i>Results</i>", parse_mode="HTML"
+    )
 
     assert message.caption == "Results"
     assert (message.photo[-1].width, message.photo[-1].height) == (2, 1)
@@ -212,8 +216,9 @@ async def test_get_updates_conflicts_with_a_webhook(fake: FakeBotAPI, bot: Bot) 
 
 async def test_commands_are_stored_per_scope_and_language(fake: FakeBotAPI, bot: Bot) -> None:
     await bot.set_my_commands([BotCommand(command="start", description="Почати")], language_code="uk")
-    await bot.set_my_commands([BotCommand(command="start", description="Start")],
-                              scope=BotCommandScopeAllPrivateChats())
+    await bot.set_my_commands(
+        [BotCommand(command="start", description="Start")], scope=BotCommandScopeAllPrivateChats()
+    )
 
     assert fake.commands("uk") == [{"command": "start", "description": "Почати"}]
     assert fake.commands(scope={"type": "all_private_chats"}) == [{"command": "start", "description": "Start"}]
@@ -273,9 +278,14 @@ async def test_raw_http_envelopes_for_json_query_and_form_calls(fake: FakeBotAPI
     import httpx
 
     async with httpx.AsyncClient(base_url=f"{base_url}/bot42:abc") as client:
-        by_json = await client.post("/sendMessage", json={"chat_id": USER, "text": "json",
-                                                          "reply_markup": {"inline_keyboard": [[
-                                                              {"text": "A", "callback_data": "a"}]]}})
+        by_json = await client.post(
+            "/sendMessage",
+            json={
+                "chat_id": USER,
+                "text": "json",
+                "reply_markup": {"inline_keyboard": [[{"text": "A", "callback_data": "a"}]]},
+            },
+        )
         by_query = await client.get("/sendMessage", params={"chat_id": USER, "text": "query"})
         by_form = await client.post("/sendMessage", data={"chat_id": str(USER), "text": "form"})
         unknown = await client.post("/sendDice", json={"chat_id": USER})
@@ -287,8 +297,12 @@ async def test_raw_http_envelopes_for_json_query_and_form_calls(fake: FakeBotAPI
     assert [r.json()["result"]["text"] for r in (by_json, by_query, by_form)] == ["json", "query", "form"]
     assert (unknown.status_code, unknown.json()) == (404, {"ok": False, "error_code": 404, "description": "Not Found"})
     assert flood.status_code == 429
-    assert flood.json() == {"ok": False, "error_code": 429, "description": "Too Many Requests: retry after 7",
-                            "parameters": {"retry_after": 7}}
+    assert flood.json() == {
+        "ok": False,
+        "error_code": 429,
+        "description": "Too Many Requests: retry after 7",
+        "parameters": {"retry_after": 7},
+    }
 
 
 async def test_a_configured_token_is_enforced() -> None:

@@ -1,4 +1,5 @@
 """The user-side JSON API the web page uses, on an app built with mount_sandbox."""
+
 from __future__ import annotations
 
 import base64
@@ -28,8 +29,9 @@ async def test_the_page_is_served(sandbox_site: Site) -> None:
 async def test_the_user_side_api_drives_a_conversation(sandbox_site: Site) -> None:
     base, fake = sandbox_site.base, sandbox_site.fake
     async with httpx.AsyncClient(base_url=f"{base}/sandbox/api", timeout=15) as client:
-        sent = await client.post("/send_text", json={"chat_id": CHAT, "text": "/start", "first_name": "Ola",
-                                                      "language_code": "pl"})
+        sent = await client.post(
+            "/send_text", json={"chat_id": CHAT, "text": "/start", "first_name": "Ola", "language_code": "pl"}
+        )
         assert sent.status_code == 200 and sent.json()["text"] == "/start"
 
         first = (await client.get("/messages", params={"chat_id": CHAT, "since": -1})).json()
@@ -41,19 +43,26 @@ async def test_the_user_side_api_drives_a_conversation(sandbox_site: Site) -> No
 
         await client.post("/send_text", json={"chat_id": CHAT, "text": "tea"})
         echo = (await fake.wait_for_messages(CHAT, 2))[-1]
-        missing = await client.post("/press_button", json={"chat_id": CHAT, "message_id": echo["message_id"],
-                                                            "callback_data": "nope"})
+        missing = await client.post(
+            "/press_button", json={"chat_id": CHAT, "message_id": echo["message_id"], "callback_data": "nope"}
+        )
         assert missing.status_code == 400 and "no button" in missing.json()["detail"]
-        pressed = await client.post("/press_button", json={"chat_id": CHAT, "message_id": echo["message_id"],
-                                                            "callback_data": "like"})
+        pressed = await client.post(
+            "/press_button", json={"chat_id": CHAT, "message_id": echo["message_id"], "callback_data": "like"}
+        )
         assert pressed.status_code == 200 and pressed.json()["data"] == "like"
 
-        document = {"chat_id": CHAT, "filename": "note.txt", "mime_type": "text/plain",
-                    "content_base64": base64.b64encode(b"from the browser").decode()}
+        document = {
+            "chat_id": CHAT,
+            "filename": "note.txt",
+            "mime_type": "text/plain",
+            "content_base64": base64.b64encode(b"from the browser").decode(),
+        }
         assert (await client.post("/send_document", json=document)).status_code == 200
         await fake.wait_for_messages(CHAT, 3)  # the bot handles updates concurrently: keep the replies in order
-        assert (await client.post("/send_location", json={"chat_id": CHAT, "latitude": 1.5,
-                                                          "longitude": 2.5})).status_code == 200
+        assert (
+            await client.post("/send_location", json={"chat_id": CHAT, "latitude": 1.5, "longitude": 2.5})
+        ).status_code == 200
         await fake.wait_for_messages(CHAT, 4)
         await fake.wait_for(lambda: fake.callback_answers(CHAT))
 
@@ -62,6 +71,10 @@ async def test_the_user_side_api_drives_a_conversation(sandbox_site: Site) -> No
         downloaded = await client.get(user_document["document"]["url"].removeprefix("/sandbox/api"))
 
     assert [m["text"] for m in fake.messages(CHAT)] == [
-        "Hello, Ola (pl)", "liked: echo: tea", "got note.txt: from the browser", "you are at 1.50, 2.50"]
+        "Hello, Ola (pl)",
+        "liked: echo: tea",
+        "got note.txt: from the browser",
+        "you are at 1.50, 2.50",
+    ]
     assert final["answers"][0]["text"] == "Thanks!"
     assert downloaded.content == b"from the browser"

@@ -1,4 +1,5 @@
 """Webhook mode: the fake POSTs updates to a receiver served on its own ephemeral port."""
+
 from __future__ import annotations
 
 from typing import Any

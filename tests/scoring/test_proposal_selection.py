@@ -18,7 +18,7 @@ def _vote_everyone(selector, participants, rnd, choices=("agree", "disagree", "n
 
 
 def test_newcomers_are_served_first_fewest_votes_then_oldest():
-    selector = ProposalSelector.from_counts({pid: (20, 10, 5) for pid in range(20)})
+    selector = ProposalSelector.from_counts(dict.fromkeys(range(20), (20, 10, 5)))
     selector.add_proposal(100)
     selector.add_proposal(101)
     rnd = random.Random(1)
@@ -54,8 +54,8 @@ def test_a_participant_never_gets_the_same_statement_twice():
 
 
 def test_after_the_hearing_less_certain_statements_are_served_more():
-    counts = {pid: (30, 30, 0) for pid in range(10)}
-    counts.update({pid: (300, 300, 0) for pid in range(10, 20)})
+    counts = dict.fromkeys(range(10), (30, 30, 0))
+    counts.update(dict.fromkeys(range(10, 20), (300, 300, 0)))
     selector = ProposalSelector.from_counts(counts)
     rnd = random.Random(4)
     served = Counter(selector.choose(None, rnd) for _ in range(4000))
@@ -66,7 +66,7 @@ def test_after_the_hearing_less_certain_statements_are_served_more():
 
 
 def test_removed_statements_are_not_served():
-    selector = ProposalSelector.from_counts({pid: (10, 5, 0) for pid in range(3)})
+    selector = ProposalSelector.from_counts(dict.fromkeys(range(3), (10, 5, 0)))
     selector.remove_proposal(1)
     rnd = random.Random(5)
     assert {selector.choose(None, rnd) for _ in range(100)} == {0, 2}

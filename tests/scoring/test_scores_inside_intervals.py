@@ -6,6 +6,7 @@ the interval of the quantity it estimates, and these tests check ``low <= score 
 share the results and the ranking publish, over vote sets hypothesis draws (deterministically, so a failure
 is the same on every run).
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -15,8 +16,7 @@ from hypothesis import strategies as st
 from api.scoring import fit_bradley_terry, rank_pairs, wilson_interval, wilson_intervals
 from api.scoring.proposals import COUNT_FIELDS, QUALIFICATIONS, VoteCounts, score_proposal, score_table
 
-PROPERTY = settings(max_examples=400, deadline=None, derandomize=True,
-                    suppress_health_check=[HealthCheck.too_slow])
+PROPERTY = settings(max_examples=400, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
 
 
 def inside(low: float, value: float, high: float) -> bool:
@@ -24,7 +24,7 @@ def inside(low: float, value: float, high: float) -> bool:
 
 
 @st.composite
-def vote_counts(draw, most: int = 60) -> VoteCounts:  # noqa: ANN001
+def vote_counts(draw, most: int = 60) -> VoteCounts:
     """Votes on one statement: small samples (where intervals are widest and rounding bites) and large ones."""
     size = draw(st.sampled_from([most, most, 10_000_000]))
     fields: dict[str, int] = {}
@@ -38,7 +38,7 @@ def vote_counts(draw, most: int = 60) -> VoteCounts:  # noqa: ANN001
     return VoteCounts(**fields)
 
 
-def published_ranking_row(score) -> tuple[float, list[float]]:  # noqa: ANN001
+def published_ranking_row(score) -> tuple[float, list[float]]:
     """What /ranking shows for a proposal: the rounding of api.results (4 decimals, then % to 2)."""
     top = round(score.top_score, 4)
     interval = [round(score.support_low, 4), round(score.support_high, 4)]
@@ -55,10 +55,15 @@ def test_one_plain_agree_vote_no_longer_scores_outside_its_interval():
 
 @PROPERTY
 @given(vote_counts())
-def test_every_share_and_score_of_a_statement_lies_inside_its_interval(counts):  # noqa: ANN001
+def test_every_share_and_score_of_a_statement_lies_inside_its_interval(counts):
     score = score_proposal(counts)
-    shares = [score.agree, score.disagree, score.neutral, score.agree_among_decided,
-              *(share for names in score.qualifications.values() for share in names.values())]
+    shares = [
+        score.agree,
+        score.disagree,
+        score.neutral,
+        score.agree_among_decided,
+        *(share for names in score.qualifications.values() for share in names.values()),
+    ]
     for share in shares:
         assert inside(share.low, share.value, share.high), share
     assert inside(score.support_low, score.support, score.support_high)
@@ -69,7 +74,7 @@ def test_every_share_and_score_of_a_statement_lies_inside_its_interval(counts): 
 
 @PROPERTY
 @given(st.lists(vote_counts(), min_size=1, max_size=8))
-def test_the_vectorised_table_keeps_every_value_inside_its_interval(statements):  # noqa: ANN001
+def test_the_vectorised_table_keeps_every_value_inside_its_interval(statements):
     table = np.array([[getattr(c, name) for name in COUNT_FIELDS] for c in statements], dtype=np.int64)
     t = score_table(table)
     bases = np.empty(table.shape, dtype=float)
@@ -88,7 +93,7 @@ def test_the_vectorised_table_keeps_every_value_inside_its_interval(statements):
 
 @PROPERTY
 @given(st.integers(1, 10**7).flatmap(lambda n: st.tuples(st.floats(0, 1), st.just(n))))
-def test_a_wilson_interval_contains_its_share(fraction_and_n):  # noqa: ANN001
+def test_a_wilson_interval_contains_its_share(fraction_and_n):
     fraction, n = fraction_and_n
     successes = min(float(n), fraction * n)
     low, high = wilson_interval(successes, n)
@@ -98,7 +103,7 @@ def test_a_wilson_interval_contains_its_share(fraction_and_n):  # noqa: ANN001
 
 
 @st.composite
-def pair_votes(draw) -> tuple[int, list[int], list[int], list[int]]:  # noqa: ANN001
+def pair_votes(draw) -> tuple[int, list[int], list[int], list[int]]:
     """A pairs item: 1 to 12 proposals and up to 60 (winner, loser) outcomes, some repeated, some lopsided
     (one side winning a pair 1 000 times: an aggregate of many voters)."""
     n = draw(st.integers(1, 12))
@@ -106,12 +111,11 @@ def pair_votes(draw) -> tuple[int, list[int], list[int], list[int]]:  # noqa: AN
         return 1, [], [], []
     pair = st.tuples(st.integers(0, n - 1), st.integers(0, n - 1)).filter(lambda p: p[0] != p[1])
     outcomes = draw(st.lists(pair, max_size=60))
-    counts = draw(st.lists(st.sampled_from([1, 1, 2, 5, 40, 1000]), min_size=len(outcomes),
-                           max_size=len(outcomes)))
+    counts = draw(st.lists(st.sampled_from([1, 1, 2, 5, 40, 1000]), min_size=len(outcomes), max_size=len(outcomes)))
     return n, [w for w, _ in outcomes], [lo for _, lo in outcomes], counts
 
 
-def assert_pairs_scores_inside(n: int, winners, losers, counts) -> None:  # noqa: ANN001
+def assert_pairs_scores_inside(n: int, winners, losers, counts) -> None:
     rows = rank_pairs(list(range(100, 100 + n)), [100 + w for w in winners], [100 + lo for lo in losers], counts)
     assert len(rows) == n
     for row in rows:
@@ -122,7 +126,7 @@ def assert_pairs_scores_inside(n: int, winners, losers, counts) -> None:  # noqa
 
 @PROPERTY
 @given(pair_votes())
-def test_every_pairs_score_lies_inside_its_interval(votes):  # noqa: ANN001
+def test_every_pairs_score_lies_inside_its_interval(votes):
     assert_pairs_scores_inside(*votes)
 
 

@@ -5,6 +5,7 @@ Polis); the source's voters become participants without any contact (there is no
 keep), enrolled with ``source`` = ``aoi`` or ``polis``. Which participant and proposal stand for which
 id of the source is kept in ``importedref`` (never exported). Everything is one transaction.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -35,7 +36,7 @@ CHUNK = 5000
 csv.field_size_limit(16 * 1024 * 1024)
 
 
-class ImportError_(ValueError):  # noqa: N801  (ImportError is a builtin)
+class ImportError_(ValueError):
     """A problem with the files or the arguments, told to the user as it is."""
 
 
@@ -87,8 +88,9 @@ def column(rows: list[dict[str, str]], path: Path, *names: str, required: bool =
         if name in header:
             return name
     if required and rows:
-        raise ImportError_(f"{path.name} has no column {' or '.join(map(repr, names))} "
-                           f"(columns: {', '.join(sorted(header))})")
+        raise ImportError_(
+            f"{path.name} has no column {' or '.join(map(repr, names))} (columns: {', '.join(sorted(header))})"
+        )
     return None
 
 
@@ -111,69 +113,139 @@ class Imported:
     check: dict[str, Any] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
-        return {"slug": self.slug, "source": self.source, "participants": self.participants,
-                "proposals": self.proposals, "votes": self.votes, "skipped": self.skipped, "notes": self.notes,
-                "check": self.check}
+        return {
+            "slug": self.slug,
+            "source": self.source,
+            "participants": self.participants,
+            "proposals": self.proposals,
+            "votes": self.votes,
+            "skipped": self.skipped,
+            "notes": self.notes,
+            "check": self.check,
+        }
 
 
-async def new_consultation(session: AsyncSession, *, slug: str, title: str, intro: str, language: str,
-                           kind: str, item_key: str, prompt: str, texts: list[str], citizen_proposals: bool,
-                           opens_at: datetime | None, closes_at: datetime | None) -> tuple[Consultation, Item]:
+async def new_consultation(
+    session: AsyncSession,
+    *,
+    slug: str,
+    title: str,
+    intro: str,
+    language: str,
+    kind: str,
+    item_key: str,
+    prompt: str,
+    texts: list[str],
+    citizen_proposals: bool,
+    opens_at: datetime | None,
+    closes_at: datetime | None,
+) -> tuple[Consultation, Item]:
     """A closed consultation with one item, its definition validated like any organiser's file."""
     if await by_slug(session, slug) is not None:
         raise ImportError_(f"a consultation {slug!r} already exists: choose another with --slug")
-    item: dict[str, Any] = {"type": kind, "key": item_key, "prompt": {language: prompt},
-                            "proposals": [{language: t} for t in texts],
-                            "allow_citizen_proposals": citizen_proposals}
+    item: dict[str, Any] = {
+        "type": kind,
+        "key": item_key,
+        "prompt": {language: prompt},
+        "proposals": [{language: t} for t in texts],
+        "allow_citizen_proposals": citizen_proposals,
+    }
     if kind == "proposal":
         item["qualifications"] = False
     if closes_at is not None and opens_at is not None and closes_at <= opens_at:
         closes_at = None
     try:
-        definition = ConsultationDef.model_validate({
-            "slug": slug, "title": {language: title}, "intro": {language: intro} if intro else {},
-            "languages": [language], "default_language": language, "opens_at": opens_at, "closes_at": closes_at,
-            "items": [item]})
+        definition = ConsultationDef.model_validate(
+            {
+                "slug": slug,
+                "title": {language: title},
+                "intro": {language: intro} if intro else {},
+                "languages": [language],
+                "default_language": language,
+                "opens_at": opens_at,
+                "closes_at": closes_at,
+                "items": [item],
+            }
+        )
     except ValueError as error:
         raise ImportError_(f"the imported consultation is not valid: {error}") from None
     consultation = Consultation(
-        slug=slug, status="closed", default_language=language, languages=[language], title={language: title},
-        intro=dict(definition.intro), time_zone="UTC", opens_at=opens_at, closes_at=closes_at,
+        slug=slug,
+        status="closed",
+        default_language=language,
+        languages=[language],
+        title={language: title},
+        intro=dict(definition.intro),
+        time_zone="UTC",
+        opens_at=opens_at,
+        closes_at=closes_at,
         min_segment_size=definition.min_segment_size,
-        definition=definition.model_dump(mode="json", exclude_none=True))
+        definition=definition.model_dump(mode="json", exclude_none=True),
+    )
     session.add(consultation)
     await session.flush()
     item_def = definition.items[0]
-    config = item_def.model_dump(mode="json", exclude={"key", "type", "prompt", "options", "projects", "proposals"},
-                                 exclude_none=True)
-    row = Item(consultation_id=consultation.id, position=0, key=item_key, kind=kind, prompt={language: prompt},
-               config=config)
+    config = item_def.model_dump(
+        mode="json", exclude={"key", "type", "prompt", "options", "projects", "proposals"}, exclude_none=True
+    )
+    row = Item(
+        consultation_id=consultation.id, position=0, key=item_key, kind=kind, prompt={language: prompt}, config=config
+    )
     session.add(row)
     await session.flush()
     return consultation, row
 
 
-def proposal_row(item_id: int, text: str, language: str, *, status: str = "accepted",
-                 author_id: str | None = None, created_at: datetime | None = None,
-                 reject_reason: str | None = None) -> Proposal:
+def proposal_row(
+    item_id: int,
+    text: str,
+    language: str,
+    *,
+    status: str = "accepted",
+    author_id: str | None = None,
+    created_at: datetime | None = None,
+    reject_reason: str | None = None,
+) -> Proposal:
     created_at = created_at or utcnow()
-    return Proposal(item_id=item_id, text={language: text}, status=status, normalized=normalize_proposal(text),
-                    author_id=author_id, reject_reason=reject_reason, created_at=created_at,
-                    accepted_at=created_at if status == "accepted" else None)
+    return Proposal(
+        item_id=item_id,
+        text={language: text},
+        status=status,
+        normalized=normalize_proposal(text),
+        author_id=author_id,
+        reject_reason=reject_reason,
+        created_at=created_at,
+        accepted_at=created_at if status == "accepted" else None,
+    )
 
 
-async def add_participants(session: AsyncSession, consultation_id: int, source: str,
-                           firsts: dict[str, datetime], language: str | None = None) -> dict[str, str]:
+async def add_participants(
+    session: AsyncSession, consultation_id: int, source: str, firsts: dict[str, datetime], language: str | None = None
+) -> dict[str, str]:
     """One participant (no contact) and enrolment per external id; returns external id → participant id."""
     ids = {external: new_participant_id() for external in firsts}
     people, enrolments, refs = [], [], []
     for external, pid in ids.items():
         first = firsts[external]
         people.append({"id": pid, "language": language, "created_at": first})
-        enrolments.append({"participant_id": pid, "consultation_id": consultation_id, "source": source,
-                           "consented_at": first, "created_at": first})
-        refs.append({"consultation_id": consultation_id, "source": source, "kind": "participant",
-                     "external_id": str(external)[:64], "local_id": pid})
+        enrolments.append(
+            {
+                "participant_id": pid,
+                "consultation_id": consultation_id,
+                "source": source,
+                "consented_at": first,
+                "created_at": first,
+            }
+        )
+        refs.append(
+            {
+                "consultation_id": consultation_id,
+                "source": source,
+                "kind": "participant",
+                "external_id": str(external)[:64],
+                "local_id": pid,
+            }
+        )
     await bulk_insert(session, Participant, people)
     await bulk_insert(session, Enrolment, enrolments)
     await bulk_insert(session, ImportedRef, refs)
@@ -193,8 +265,9 @@ def _defaults(model: Any) -> tuple[dict[str, Any], dict[str, Any]]:
     return plain, factories
 
 
-async def bulk_insert(session: AsyncSession, table: Any, rows: Iterable[dict[str, Any]],
-                      progress: Progress | None = None) -> int:
+async def bulk_insert(
+    session: AsyncSession, table: Any, rows: Iterable[dict[str, Any]], progress: Progress | None = None
+) -> int:
     """Insert many rows in chunks, filling the model's defaults (columns other features may add)."""
     plain, factories = _defaults(table)
     batch: list[dict[str, Any]] = []
@@ -223,8 +296,10 @@ def _report(result: Imported, as_json: bool) -> int:
     if as_json:
         print(json.dumps(result.as_dict(), indent=2, ensure_ascii=False))
     else:
-        print(f"imported {result.source} into consultation {result.slug!r} (closed): {result.participants} "
-              f"participants, {result.proposals} proposals, {result.votes} votes")
+        print(
+            f"imported {result.source} into consultation {result.slug!r} (closed): {result.participants} "
+            f"participants, {result.proposals} proposals, {result.votes} votes"
+        )
         for reason, n in result.skipped.items():
             print(f"  skipped {n} {reason}")
         for note in result.notes:
@@ -239,14 +314,23 @@ def cmd_import(args: argparse.Namespace) -> int:
         if args.source == "aoi":
             from viche.importers.aoi import import_aoi
 
-            result = run_with_database(lambda db: import_aoi(db, Path(args.votes), Path(args.ideas), slug=args.slug,
-                                                title=args.title, language=args.language,
-                                                non_votes=Path(args.non_votes) if args.non_votes else None))
+            result = run_with_database(
+                lambda db: import_aoi(
+                    db,
+                    Path(args.votes),
+                    Path(args.ideas),
+                    slug=args.slug,
+                    title=args.title,
+                    language=args.language,
+                    non_votes=Path(args.non_votes) if args.non_votes else None,
+                )
+            )
         else:
             from viche.importers.polis import import_polis
 
-            result = run_with_database(lambda db: import_polis(db, Path(args.folder), slug=args.slug, title=args.title,
-                                                  language=args.language))
+            result = run_with_database(
+                lambda db: import_polis(db, Path(args.folder), slug=args.slug, title=args.title, language=args.language)
+            )
     except ImportError_ as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
@@ -259,7 +343,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     aoi = sources.add_parser("aoi", help="All Our Ideas: the votes and ideas CSV exports of one wiki survey")
     aoi.add_argument("votes", help="the votes export (Vote ID, Session ID, Winner ID, Loser ID, …)")
     aoi.add_argument("ideas", help="the ideas export (Idea ID, Idea Text, Wins, Losses, Score, …)")
-    aoi.add_argument("--non-votes", help="the non_votes export, to bring in \"can't decide\" answers too")
+    aoi.add_argument("--non-votes", help='the non_votes export, to bring in "can\'t decide" answers too')
     polis = sources.add_parser("polis", help="Polis: an open-data folder (comments.csv, votes.csv, summary.csv)")
     polis.add_argument("folder")
     for parser in (aoi, polis):

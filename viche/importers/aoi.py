@@ -19,6 +19,7 @@ session's second answer on a pair is kept under a second participant of that ses
 After loading, the import recomputes every idea's wins, losses and score (100·(W+1)/(W+L+2)) from the
 stored answers and compares them with the ideas file, rounded as the file rounds its scores.
 """
+
 from __future__ import annotations
 
 import secrets
@@ -70,34 +71,56 @@ def _token() -> str:
     return secrets.token_urlsafe(15)  # 20 characters
 
 
-async def import_aoi(db: Database, votes_path: Path, ideas_path: Path, *, slug: str | None = None,
-                     title: str | None = None, language: str = "en", non_votes: Path | None = None) -> Imported:
+async def import_aoi(
+    db: Database,
+    votes_path: Path,
+    ideas_path: Path,
+    *,
+    slug: str | None = None,
+    title: str | None = None,
+    language: str = "en",
+    non_votes: Path | None = None,
+) -> Imported:
     ideas, votes = read_csv(ideas_path), read_csv(votes_path)
     skips = read_csv(non_votes) if non_votes else []
     if not ideas:
         raise ImportError_(f"{ideas_path} has no ideas")
     i_survey = column(ideas, ideas_path, *SURVEY, required=False)
     i_id, i_text = column(ideas, ideas_path, "Idea ID"), column(ideas, ideas_path, "Idea Text")
-    i_user, i_session = (column(ideas, ideas_path, "User Submitted", required=False),
-                         column(ideas, ideas_path, "Session ID", required=False))
-    i_created, i_active = (column(ideas, ideas_path, "Created at", required=False),
-                           column(ideas, ideas_path, "Active", required=False))
+    i_user, i_session = (
+        column(ideas, ideas_path, "User Submitted", required=False),
+        column(ideas, ideas_path, "Session ID", required=False),
+    )
+    i_created, i_active = (
+        column(ideas, ideas_path, "Created at", required=False),
+        column(ideas, ideas_path, "Active", required=False),
+    )
     surveys = {row[i_survey].strip() for row in ideas} if i_survey else set()
     if len(surveys) > 1:
-        raise ImportError_(f"{ideas_path.name} holds several wiki surveys ({', '.join(sorted(surveys))}); "
-                           "import one at a time")
+        raise ImportError_(
+            f"{ideas_path.name} holds several wiki surveys ({', '.join(sorted(surveys))}); import one at a time"
+        )
     survey = next(iter(surveys), "")
     slug = slug or slugify(f"aoi-{survey}" if survey else ideas_path.stem)
 
-    v_session, v_winner, v_loser = (column(votes, votes_path, "Session ID"), column(votes, votes_path, "Winner ID"),
-                                    column(votes, votes_path, "Loser ID"))
-    v_left, v_right = (column(votes, votes_path, "Left Choice ID", required=False),
-                       column(votes, votes_path, "Right Choice ID", required=False))
-    v_created, v_valid = (column(votes, votes_path, "Created at", required=False),
-                          column(votes, votes_path, "Valid", required=False))
-    v_time, v_wtext, v_ltext = (column(votes, votes_path, "Response Time (s)", required=False),
-                                column(votes, votes_path, "Winner Text", required=False),
-                                column(votes, votes_path, "Loser Text", required=False))
+    v_session, v_winner, v_loser = (
+        column(votes, votes_path, "Session ID"),
+        column(votes, votes_path, "Winner ID"),
+        column(votes, votes_path, "Loser ID"),
+    )
+    v_left, v_right = (
+        column(votes, votes_path, "Left Choice ID", required=False),
+        column(votes, votes_path, "Right Choice ID", required=False),
+    )
+    v_created, v_valid = (
+        column(votes, votes_path, "Created at", required=False),
+        column(votes, votes_path, "Valid", required=False),
+    )
+    v_time, v_wtext, v_ltext = (
+        column(votes, votes_path, "Response Time (s)", required=False),
+        column(votes, votes_path, "Winner Text", required=False),
+        column(votes, votes_path, "Loser Text", required=False),
+    )
     result = Imported(slug=slug, source=SOURCE)
     now = utcnow()
 
@@ -138,8 +161,9 @@ async def import_aoi(db: Database, votes_path: Path, ideas_path: Path, *, slug: 
             continue
         winner, loser = row[v_winner].strip(), row[v_loser].strip()
         if not winner or not loser or winner == loser:
-            result.skipped["votes without two different ideas"] = \
+            result.skipped["votes without two different ideas"] = (
                 result.skipped.get("votes without two different ideas", 0) + 1
+            )
             continue
         left, right = (row[v_left].strip() if v_left else "", row[v_right].strip() if v_right else "")
         if {left, right} != {winner, loser}:
@@ -148,19 +172,31 @@ async def import_aoi(db: Database, votes_path: Path, ideas_path: Path, *, slug: 
         seconds = _seconds(row.get(v_time)) if v_time else None
         who = session_for(row[v_session].strip(), left, right)
         firsts[who] = min(firsts.get(who, answered), answered)
-        answers.append({"who": who, "left": left, "right": right, "outcome": "left" if winner == left else "right",
-                        "reason": None, "answered_at": answered,
-                        "served_at": answered - timedelta(seconds=seconds) if seconds else answered})
+        answers.append(
+            {
+                "who": who,
+                "left": left,
+                "right": right,
+                "outcome": "left" if winner == left else "right",
+                "reason": None,
+                "answered_at": answered,
+                "served_at": answered - timedelta(seconds=seconds) if seconds else answered,
+            }
+        )
     if invalid:
         result.skipped["votes marked invalid (Valid = FALSE) by All Our Ideas"] = invalid
 
     if skips:
         s_type, s_session = column(skips, non_votes, "Record Type"), column(skips, non_votes, "Session ID")
         s_left, s_right = column(skips, non_votes, "Left Choice ID"), column(skips, non_votes, "Right Choice ID")
-        s_reason, s_created = (column(skips, non_votes, "Reason", required=False),
-                               column(skips, non_votes, "Created at", required=False))
-        s_valid, s_time = (column(skips, non_votes, "Valid", required=False),
-                           column(skips, non_votes, "Response Time (s)", required=False))
+        s_reason, s_created = (
+            column(skips, non_votes, "Reason", required=False),
+            column(skips, non_votes, "Created at", required=False),
+        )
+        s_valid, s_time = (
+            column(skips, non_votes, "Valid", required=False),
+            column(skips, non_votes, "Response Time (s)", required=False),
+        )
         left_out = 0
         for row in skips:
             left, right = row[s_left].strip(), row[s_right].strip()
@@ -173,10 +209,17 @@ async def import_aoi(db: Database, votes_path: Path, ideas_path: Path, *, slug: 
             who = session_for(row[s_session].strip(), left, right)
             firsts[who] = min(firsts.get(who, answered), answered)
             reason = (row.get(s_reason) or "").strip() if s_reason else ""
-            answers.append({"who": who, "left": left, "right": right, "outcome": "cant_decide",
-                            "reason": reason[:32] if reason and reason != "NA" else None,
-                            "answered_at": answered,
-                            "served_at": answered - timedelta(seconds=seconds) if seconds else answered})
+            answers.append(
+                {
+                    "who": who,
+                    "left": left,
+                    "right": right,
+                    "outcome": "cant_decide",
+                    "reason": reason[:32] if reason and reason != "NA" else None,
+                    "answered_at": answered,
+                    "served_at": answered - timedelta(seconds=seconds) if seconds else answered,
+                }
+            )
         if left_out:
             result.skipped["non_votes rows that are bounces, invalid, or not about two known ideas"] = left_out
 
@@ -192,16 +235,27 @@ async def import_aoi(db: Database, votes_path: Path, ideas_path: Path, *, slug: 
     moments = [a["answered_at"] for a in answers]
     split = sum(1 for n in repeats.values() if n > 1)
     if split:
-        result.notes.append(f"{split} pairs answered more than once by the same session: the later answers are "
-                            "kept under extra participants of that session (<session>#2, …)")
+        result.notes.append(
+            f"{split} pairs answered more than once by the same session: the later answers are "
+            "kept under extra participants of that session (<session>#2, …)"
+        )
 
     async with db.session() as session:
         all_texts = [texts[k] for k in texts] + [missing[k] for k in missing]
         consultation, item = await new_consultation(
-            session, slug=slug, title=title or f"All Our Ideas {survey}".strip(), intro="", language=language,
-            kind="pairs", item_key="ideas", prompt=title or "Which idea is better?",
-            texts=[t or "(no text)" for t in all_texts], citizen_proposals=bool(authors),
-            opens_at=min(moments) if moments else None, closes_at=max(moments) if moments else None)
+            session,
+            slug=slug,
+            title=title or f"All Our Ideas {survey}".strip(),
+            intro="",
+            language=language,
+            kind="pairs",
+            item_key="ideas",
+            prompt=title or "Which idea is better?",
+            texts=[t or "(no text)" for t in all_texts],
+            citizen_proposals=bool(authors),
+            opens_at=min(moments) if moments else None,
+            closes_at=max(moments) if moments else None,
+        )
         people = await add_participants(session, consultation.id, SOURCE, firsts)
         result.participants = len(people)
 
@@ -212,32 +266,69 @@ async def import_aoi(db: Database, votes_path: Path, ideas_path: Path, *, slug: 
             if i_active and row and not truthy(row.get(i_active)):
                 inactive.append(idea)
             created = when(row, i_created) if row else now
-            proposal = proposal_row(item.id, texts.get(idea) or missing.get(idea) or "(no text)", language,
-                                    author_id=people.get(authors[idea]) if idea in authors else None,
-                                    created_at=created)
+            proposal = proposal_row(
+                item.id,
+                texts.get(idea) or missing.get(idea) or "(no text)",
+                language,
+                author_id=people.get(authors[idea]) if idea in authors else None,
+                created_at=created,
+            )
             session.add(proposal)
             proposals[idea] = proposal
         await session.flush()
-        await bulk_insert(session, ImportedRef, [
-            *({"consultation_id": consultation.id, "source": SOURCE, "kind": "proposal", "external_id": idea[:64],
-               "local_id": str(p.id)} for idea, p in proposals.items()),
-            *({"consultation_id": consultation.id, "source": SOURCE, "kind": "inactive", "external_id": idea[:64],
-               "local_id": str(proposals[idea].id)} for idea in inactive)])
+        await bulk_insert(
+            session,
+            ImportedRef,
+            [
+                *(
+                    {
+                        "consultation_id": consultation.id,
+                        "source": SOURCE,
+                        "kind": "proposal",
+                        "external_id": idea[:64],
+                        "local_id": str(p.id),
+                    }
+                    for idea, p in proposals.items()
+                ),
+                *(
+                    {
+                        "consultation_id": consultation.id,
+                        "source": SOURCE,
+                        "kind": "inactive",
+                        "external_id": idea[:64],
+                        "local_id": str(proposals[idea].id),
+                    }
+                    for idea in inactive
+                ),
+            ],
+        )
         if inactive:
-            result.notes.append(f"{len(inactive)} ideas were inactive in All Our Ideas ({', '.join(inactive[:10])}): "
-                                "they stay in the ranking, as the wins and losses of the ideas they met count them; "
-                                "the All Our Ideas export marks them Active = FALSE again")
+            result.notes.append(
+                f"{len(inactive)} ideas were inactive in All Our Ideas ({', '.join(inactive[:10])}): "
+                "they stay in the ranking, as the wins and losses of the ideas they met count them; "
+                "the All Our Ideas export marks them Active = FALSE again"
+            )
         result.proposals = len(proposals)
 
         progress = Progress("pairs", len(answers))
 
-        def rows():  # noqa: ANN202
+        def rows():
             for a in answers:
                 left, right = proposals[a["left"]].id, proposals[a["right"]].id
-                yield {"token": _token(), "participant_id": people[a["who"]], "item_id": item.id,
-                       "left_id": left, "right_id": right, "low_id": min(left, right), "high_id": max(left, right),
-                       "served_at": a["served_at"], "outcome": a["outcome"], "reason": a["reason"],
-                       "after_skip": False, "answered_at": a["answered_at"]}
+                yield {
+                    "token": _token(),
+                    "participant_id": people[a["who"]],
+                    "item_id": item.id,
+                    "left_id": left,
+                    "right_id": right,
+                    "low_id": min(left, right),
+                    "high_id": max(left, right),
+                    "served_at": a["served_at"],
+                    "outcome": a["outcome"],
+                    "reason": a["reason"],
+                    "after_skip": False,
+                    "answered_at": a["answered_at"],
+                }
 
         await bulk_insert(session, PairPrompt, rows(), progress)
         progress.close()
@@ -250,8 +341,9 @@ async def import_aoi(db: Database, votes_path: Path, ideas_path: Path, *, slug: 
     return result
 
 
-def compare_with_ideas(ideas: list[dict[str, str]], path: Path, proposals: dict[str, Any],
-                       counts: dict[int, dict[str, Any]]) -> dict[str, Any]:
+def compare_with_ideas(
+    ideas: list[dict[str, str]], path: Path, proposals: dict[str, Any], counts: dict[int, dict[str, Any]]
+) -> dict[str, Any]:
     """Wins, losses and score of every idea, recomputed from the stored answers, against the ideas file."""
     wins_col, losses_col = column(ideas, path, "Wins", required=False), column(ideas, path, "Losses", required=False)
     score_col = column(ideas, path, "Score", required=False)
@@ -270,9 +362,17 @@ def compare_with_ideas(ideas: list[dict[str, str]], path: Path, proposals: dict[
             except InvalidOperation:
                 pass
         if mine != theirs:
-            differences.append({"idea": idea, "file": {k: str(v) for k, v in theirs.items()},
-                                "imported": {k: str(v) for k, v in mine.items()}})
+            differences.append(
+                {
+                    "idea": idea,
+                    "file": {k: str(v) for k, v in theirs.items()},
+                    "imported": {k: str(v) for k, v in mine.items()},
+                }
+            )
     checked = len(ideas)
-    summary = (f"wins, losses and score of all {checked} ideas match the ideas file" if not differences else
-               f"{len(differences)} of {checked} ideas differ from the ideas file")
+    summary = (
+        f"wins, losses and score of all {checked} ideas match the ideas file"
+        if not differences
+        else f"{len(differences)} of {checked} ideas differ from the ideas file"
+    )
     return {"ok": not differences, "checked": checked, "differences": differences[:20], "summary": summary}

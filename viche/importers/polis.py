@@ -11,6 +11,7 @@ compared with Polis's own. ``summary.csv`` gives the
 title (topic) and introduction (conversation-description). Statements moderated out (-1) are stored
 rejected; unmoderated ones (0) were shown by Polis and are stored accepted.
 """
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -64,8 +65,9 @@ def latest_votes(rows: list[dict[str, str]], path: Path) -> dict[tuple[str, str]
     return {key: (formats.from_epoch_ms(stamp), value) for key, (stamp, _, value) in latest.items()}
 
 
-def votes_from_matrix(rows: list[dict[str, str]], path: Path,
-                      statement_times: dict[str, datetime]) -> dict[tuple[str, str], tuple[datetime, int]]:
+def votes_from_matrix(
+    rows: list[dict[str, str]], path: Path, statement_times: dict[str, datetime]
+) -> dict[tuple[str, str], tuple[datetime, int]]:
     """(voter, comment) → (time, vote) from participants-votes.csv; a vote's time is its statement's."""
     pid = column(rows, path, "participant")
     latest = {}
@@ -92,8 +94,9 @@ def _id_order(value: str) -> tuple[int, int, str]:
     return (0, int(value), "") if value.lstrip("-").isdigit() else (1, 0, value)
 
 
-async def import_polis(db: Database, folder: Path, *, slug: str | None = None, title: str | None = None,
-                       language: str = "en") -> Imported:
+async def import_polis(
+    db: Database, folder: Path, *, slug: str | None = None, title: str | None = None, language: str = "en"
+) -> Imported:
     if not folder.is_dir():
         raise ImportError_(f"no folder {folder}")
     comments_path, votes_path = folder / "comments.csv", folder / "votes.csv"
@@ -112,16 +115,19 @@ async def import_polis(db: Database, folder: Path, *, slug: str | None = None, t
         votes, latest = [], votes_from_matrix(read_csv(matrix_path), matrix_path, times)
 
     c_ts, c_id, c_author, c_mod, c_body = (
-        column(comments, comments_path, "timestamp"), column(comments, comments_path, "comment-id"),
+        column(comments, comments_path, "timestamp"),
+        column(comments, comments_path, "comment-id"),
         column(comments, comments_path, "author-id", required=False),
         column(comments, comments_path, "moderated", required=False),
-        column(comments, comments_path, "comment-body"))
+        column(comments, comments_path, "comment-body"),
+    )
     comments.sort(key=lambda row: _id_order(row[c_id]))
     known = {row[c_id].strip() for row in comments}
     orphans = {cid for _, cid in latest} - known
     if orphans:
-        raise ImportError_(f"votes.csv has votes on statements missing from comments.csv: "
-                           f"{', '.join(sorted(orphans)[:10])}")
+        raise ImportError_(
+            f"votes.csv has votes on statements missing from comments.csv: {', '.join(sorted(orphans)[:10])}"
+        )
 
     # Every voter and author, first seen when they first wrote or voted.
     firsts: dict[str, datetime] = {}
@@ -142,11 +148,19 @@ async def import_polis(db: Database, folder: Path, *, slug: str | None = None, t
     result = Imported(slug=slug, source=SOURCE)
     async with db.session() as session:
         consultation, item = await new_consultation(
-            session, slug=slug, title=title or summary.get("topic") or folder.name,
-            intro=summary.get("conversation-description", "").strip(), language=language, kind="proposal",
-            item_key="statements", prompt=summary.get("topic") or "Statements",
-            texts=[row[c_body] for row in comments], citizen_proposals=True,
-            opens_at=min(moments) if moments else None, closes_at=max(moments) if moments else None)
+            session,
+            slug=slug,
+            title=title or summary.get("topic") or folder.name,
+            intro=summary.get("conversation-description", "").strip(),
+            language=language,
+            kind="proposal",
+            item_key="statements",
+            prompt=summary.get("topic") or "Statements",
+            texts=[row[c_body] for row in comments],
+            citizen_proposals=True,
+            opens_at=min(moments) if moments else None,
+            closes_at=max(moments) if moments else None,
+        )
         people = await add_participants(session, consultation.id, SOURCE, firsts)
         result.participants = len(people)
 
@@ -155,21 +169,46 @@ async def import_polis(db: Database, folder: Path, *, slug: str | None = None, t
             moderated = (row[c_mod].strip() if c_mod else "") or "1"
             status = "rejected" if moderated == "-1" else "accepted"
             author = people.get(row[c_author].strip()) if c_author else None
-            proposal = proposal_row(item.id, row[c_body], language, status=status, author_id=author,
-                                    created_at=formats.from_epoch_ms(row[c_ts]),
-                                    reject_reason="moderated_in_polis" if status == "rejected" else None)
+            proposal = proposal_row(
+                item.id,
+                row[c_body],
+                language,
+                status=status,
+                author_id=author,
+                created_at=formats.from_epoch_ms(row[c_ts]),
+                reject_reason="moderated_in_polis" if status == "rejected" else None,
+            )
             session.add(proposal)
             proposals[row[c_id].strip()] = proposal
         await session.flush()
-        await bulk_insert(session, ImportedRef, (
-            {"consultation_id": consultation.id, "source": SOURCE, "kind": "proposal", "external_id": cid[:64],
-             "local_id": str(p.id)} for cid, p in proposals.items()))
+        await bulk_insert(
+            session,
+            ImportedRef,
+            (
+                {
+                    "consultation_id": consultation.id,
+                    "source": SOURCE,
+                    "kind": "proposal",
+                    "external_id": cid[:64],
+                    "local_id": str(p.id),
+                }
+                for cid, p in proposals.items()
+            ),
+        )
         result.proposals = len(proposals)
 
         progress = Progress("votes", len(latest))
-        rows = ({"participant_id": people[voter], "item_id": item.id, "proposal_id": proposals[cid].id,
-                 "choice": formats.POLIS_CHOICE[value], "qualification": None, "created_at": when}
-                for (voter, cid), (when, value) in sorted(latest.items(), key=lambda kv: (kv[1][0], kv[0])))
+        rows = (
+            {
+                "participant_id": people[voter],
+                "item_id": item.id,
+                "proposal_id": proposals[cid].id,
+                "choice": formats.POLIS_CHOICE[value],
+                "qualification": None,
+                "created_at": when,
+            }
+            for (voter, cid), (when, value) in sorted(latest.items(), key=lambda kv: (kv[1][0], kv[0]))
+        )
         result.votes = await bulk_insert(session, ProposalVote, rows, progress)
         progress.close()
         await session.commit()

@@ -7,6 +7,7 @@ labellings), :mod:`.repness` (representative statements, group-informed consensu
 
 Runtime dependency: numpy, scikit-learn (PCA, k-means, silhouette) and scipy (Hungarian matching).
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -47,8 +48,13 @@ class OpinionGroups:
     seconds: float = 0.0
 
 
-def opinion_groups(matrix: VoteMatrix, *, smoother: KSmoother = KSmoother(),
-                   previous: Mapping[Hashable, int] | None = None, random_state: int = 0) -> OpinionGroups:
+def opinion_groups(
+    matrix: VoteMatrix,
+    *,
+    smoother: KSmoother = KSmoother(),
+    previous: Mapping[Hashable, int] | None = None,
+    random_state: int = 0,
+) -> OpinionGroups:
     started = time.perf_counter()
     matrix = matrix.canonical()
     rows = matrix.clusterable()
@@ -66,13 +72,23 @@ def opinion_groups(matrix: VoteMatrix, *, smoother: KSmoother = KSmoother(),
     dense = {label: i for i, label in enumerate(sorted(set(groups.values())))}  # 0 … k-1, in the followed order
     groups = {p: dense[g] for p, g in groups.items()}
     sizes, reps, views = describe(matrix, groups)
-    return OpinionGroups(k=len(sizes), groups=groups, sizes=sizes, representative=reps, statements=views,
-                         smoother=smoother, best_k=clustering.best_k, silhouettes=clustering.silhouettes,
-                         stability=stability, seconds=time.perf_counter() - started)
+    return OpinionGroups(
+        k=len(sizes),
+        groups=groups,
+        sizes=sizes,
+        representative=reps,
+        statements=views,
+        smoother=smoother,
+        best_k=clustering.best_k,
+        silhouettes=clustering.silhouettes,
+        stability=stability,
+        seconds=time.perf_counter() - started,
+    )
 
 
-def describe(matrix: VoteMatrix, groups: Mapping[Hashable, int]) -> tuple[
-        tuple[int, ...], tuple[tuple[Representative, ...], ...], tuple[StatementView, ...]]:
+def describe(
+    matrix: VoteMatrix, groups: Mapping[Hashable, int]
+) -> tuple[tuple[int, ...], tuple[tuple[Representative, ...], ...], tuple[StatementView, ...]]:
     """Sizes, representative statements and per-statement views of any grouping of the matrix's participants
     (ours, or Polis's own ``group-id`` to compare); the i-th group is the i-th label in sorted order."""
     order = sorted(set(groups.values()))
@@ -84,17 +100,28 @@ def describe(matrix: VoteMatrix, groups: Mapping[Hashable, int]) -> tuple[
     excluded = {j for j, s in enumerate(matrix.statements) if s in matrix.moderated_out}
     agree, disagree = consensus(counts)
     spread = divisiveness(stats)
-    views = tuple(StatementView(s, float(agree[j]), float(disagree[j]), float(spread[j]),
-                                tuple(float(x) for x in stats.pa[:, j]), tuple(int(x) for x in counts.seen[:, j]))
-                  for j, s in enumerate(matrix.statements))
+    views = tuple(
+        StatementView(
+            s,
+            float(agree[j]),
+            float(disagree[j]),
+            float(spread[j]),
+            tuple(float(x) for x in stats.pa[:, j]),
+            tuple(int(x) for x in counts.seen[:, j]),
+        )
+        for j, s in enumerate(matrix.statements)
+    )
     sizes = tuple(int(x) for x in np.bincount(labels, minlength=len(order)))
-    reps = tuple(tuple(dataclasses.replace(r, statement=matrix.statements[r.statement]) for r in group)
-                 for group in representative(stats, excluded))
+    reps = tuple(
+        tuple(dataclasses.replace(r, statement=matrix.statements[r.statement]) for r in group)
+        for group in representative(stats, excluded)
+    )
     return sizes, reps, views
 
 
-def consensus_statements(statements: Iterable[StatementView], *, pick: int = 5,
-                         excluded: Iterable[Hashable] = ()) -> list[Hashable]:
+def consensus_statements(
+    statements: Iterable[StatementView], *, pick: int = 5, excluded: Iterable[Hashable] = ()
+) -> list[Hashable]:
     """The statements agreed across all groups: the highest group-informed agree consensus among those that every
     group agrees with more often than not."""
     out = set(excluded)

@@ -4,6 +4,7 @@ Base clusters (100 at most) make the groups cheap to recompute and stable: each 
 clusters. Groups are tried for k = 2 … min(5, 2 + base clusters / 12), each base cluster weighted by its members,
 and the k with the best silhouette (of the base-cluster centres, unweighted, as Polis computes it) is proposed.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -36,8 +37,9 @@ def max_groups(base_clusters: int, most: int = MAX_GROUPS) -> int:
     return min(most, 2 + base_clusters // 12)
 
 
-def cluster(points: np.ndarray, *, base_clusters: int = BASE_CLUSTERS, most_groups: int = MAX_GROUPS,
-            random_state: int = 0) -> Clustering:
+def cluster(
+    points: np.ndarray, *, base_clusters: int = BASE_CLUSTERS, most_groups: int = MAX_GROUPS, random_state: int = 0
+) -> Clustering:
     """``points``: the map positions of the clustered participants only."""
     distinct = np.unique(points, axis=0) if len(points) else points
     n_base = min(base_clusters, len(distinct))

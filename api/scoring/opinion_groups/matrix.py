@@ -4,6 +4,7 @@ Votes are +1 agree, -1 disagree, 0 pass (viche's "neutral"); a missing vote is N
 stay as columns but are zeroed for the projection, as Polis does (its ``mod-out``): they still count for who has
 voted enough to be clustered.
 """
+
 from __future__ import annotations
 
 from collections.abc import Hashable, Iterable
@@ -35,8 +36,9 @@ class VoteMatrix:
         in (their ids are random), so the same votes always give the same groups."""
         codes = np.where(np.isnan(self.values), 3, self.values + 1).astype(np.int8)  # 0 1 2: votes, 3: none
         order = np.lexsort(codes.T[::-1]) if codes.size else np.arange(len(self.participants))
-        return VoteMatrix(tuple(self.participants[i] for i in order), self.statements, self.values[order],
-                          self.moderated_out)
+        return VoteMatrix(
+            tuple(self.participants[i] for i in order), self.statements, self.values[order], self.moderated_out
+        )
 
     def for_projection(self) -> np.ndarray:
         """The values with moderated-out statements zeroed for everyone (a vote there says nothing)."""
@@ -48,8 +50,12 @@ class VoteMatrix:
         return values
 
 
-def build_matrix(votes: Iterable[tuple[Hashable, Hashable, int]], *, statements: Iterable[Hashable] | None = None,
-                 moderated_out: Iterable[Hashable] = ()) -> VoteMatrix:
+def build_matrix(
+    votes: Iterable[tuple[Hashable, Hashable, int]],
+    *,
+    statements: Iterable[Hashable] | None = None,
+    moderated_out: Iterable[Hashable] = (),
+) -> VoteMatrix:
     """One row per participant who voted, one column per statement (given ones first, in their order, then any
     other voted on in order of appearance); a participant's last row for a statement wins."""
     people: dict[Hashable, int] = {}

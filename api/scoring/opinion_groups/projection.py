@@ -5,6 +5,7 @@ they pull nothing). A participant is then projected from the statements they vot
 the centre by √(statements / votes cast): someone who voted on a quarter of the statements would otherwise sit
 near the middle of the map for lack of votes, not for lack of opinion.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass

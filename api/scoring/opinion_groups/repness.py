@@ -11,6 +11,7 @@ group's list puts its best agreed statement first, then up to five by ra·rat·p
 Group-informed consensus (agree) = Π over groups of (A_g+1)/(S_g+2); disagree likewise: high only when every
 group agrees, whatever the groups' sizes. Divisiveness = highest minus lowest group agreement share pa.
 """
+
 from __future__ import annotations
 
 from collections.abc import Hashable
@@ -45,8 +46,9 @@ def group_counts(values: np.ndarray, labels: np.ndarray, k: int) -> GroupCounts:
     """``values``: clustered participants × statements (NaN: no vote); ``labels``: their groups 0 … k-1."""
     one_hot = np.zeros((k, len(labels)))
     one_hot[labels, np.arange(len(labels))] = 1.0
-    return GroupCounts(agree=one_hot @ (values == 1), disagree=one_hot @ (values == -1),
-                       seen=one_hot @ ~np.isnan(values))
+    return GroupCounts(
+        agree=one_hot @ (values == 1), disagree=one_hot @ (values == -1), seen=one_hot @ ~np.isnan(values)
+    )
 
 
 def prop_test(success: np.ndarray, n: np.ndarray) -> np.ndarray:
@@ -78,18 +80,42 @@ def group_stats(counts: GroupCounts) -> GroupStats:
     a, d, s = counts.agree, counts.disagree, counts.seen
     a_rest, d_rest, s_rest = a.sum(0) - a, d.sum(0) - d, s.sum(0) - s
     pa, pd = (a + 1) / (s + 2), (d + 1) / (s + 2)
-    return GroupStats(counts, pa, pd, prop_test(a, s), prop_test(d, s),
-                      pa / ((a_rest + 1) / (s_rest + 2)), pd / ((d_rest + 1) / (s_rest + 2)),
-                      two_prop_test(a, a_rest, s, s_rest), two_prop_test(d, d_rest, s, s_rest))
+    return GroupStats(
+        counts,
+        pa,
+        pd,
+        prop_test(a, s),
+        prop_test(d, s),
+        pa / ((a_rest + 1) / (s_rest + 2)),
+        pd / ((d_rest + 1) / (s_rest + 2)),
+        two_prop_test(a, a_rest, s, s_rest),
+        two_prop_test(d, d_rest, s, s_rest),
+    )
 
 
 def _finalize(st: GroupStats, g: int, j: int) -> Representative:
     c = st.counts
     if st.rat[g, j] > st.rdt[g, j]:
-        return Representative(j, "agree", int(c.agree[g, j]), int(c.seen[g, j]), float(st.pa[g, j]),
-                              float(st.pat[g, j]), float(st.ra[g, j]), float(st.rat[g, j]))
-    return Representative(j, "disagree", int(c.disagree[g, j]), int(c.seen[g, j]), float(st.pd[g, j]),
-                          float(st.pdt[g, j]), float(st.rd[g, j]), float(st.rdt[g, j]))
+        return Representative(
+            j,
+            "agree",
+            int(c.agree[g, j]),
+            int(c.seen[g, j]),
+            float(st.pa[g, j]),
+            float(st.pat[g, j]),
+            float(st.ra[g, j]),
+            float(st.rat[g, j]),
+        )
+    return Representative(
+        j,
+        "disagree",
+        int(c.disagree[g, j]),
+        int(c.seen[g, j]),
+        float(st.pd[g, j]),
+        float(st.pdt[g, j]),
+        float(st.rd[g, j]),
+        float(st.rdt[g, j]),
+    )
 
 
 def _beats_best_agree(st: GroupStats, g: int, j: int, best: int | None) -> bool:
@@ -97,8 +123,10 @@ def _beats_best_agree(st: GroupStats, g: int, j: int, best: int | None) -> bool:
     if c.agree[g, j] == 0 and c.disagree[g, j] == 0:
         return False
     if best is not None and st.ra[g, best] > 1.0:
-        return (st.ra[g, j] * st.rat[g, j] * st.pa[g, j] * st.pat[g, j]
-                > st.ra[g, best] * st.rat[g, best] * st.pa[g, best] * st.pat[g, best])
+        return (
+            st.ra[g, j] * st.rat[g, j] * st.pa[g, j] * st.pat[g, j]
+            > st.ra[g, best] * st.rat[g, best] * st.pa[g, best] * st.pat[g, best]
+        )
     if best is not None:
         return st.pa[g, j] * st.pat[g, j] > st.pa[g, best] * st.pat[g, best]
     return bool(st.pat[g, j] > Z90 or (st.ra[g, j] > 1.0 and st.pa[g, j] > 0.5))
@@ -119,15 +147,29 @@ def representative(st: GroupStats, excluded: set[int] = frozenset(), pick: int =
                 best = _finalize(st, g, j)
             if _beats_best_agree(st, g, j, best_agree):
                 best_agree = j
-        head = [] if best_agree is None else [Representative(
-            best_agree, "agree", int(st.counts.agree[g, best_agree]), int(st.counts.seen[g, best_agree]),
-            float(st.pa[g, best_agree]), float(st.pat[g, best_agree]), float(st.ra[g, best_agree]),
-            float(st.rat[g, best_agree]))]
+        head = (
+            []
+            if best_agree is None
+            else [
+                Representative(
+                    best_agree,
+                    "agree",
+                    int(st.counts.agree[g, best_agree]),
+                    int(st.counts.seen[g, best_agree]),
+                    float(st.pa[g, best_agree]),
+                    float(st.pat[g, best_agree]),
+                    float(st.ra[g, best_agree]),
+                    float(st.rat[g, best_agree]),
+                )
+            ]
+        )
         if not sufficient:
             chosen.append(head or ([best] if best else []))
             continue
-        rest = sorted((r for r in sufficient if r.statement != best_agree),
-                      key=lambda r: -(r.repness * r.repness_test * r.p_success * r.p_test))
+        rest = sorted(
+            (r for r in sufficient if r.statement != best_agree),
+            key=lambda r: -(r.repness * r.repness_test * r.p_success * r.p_test),
+        )
         top = (head + rest)[:pick]
         chosen.append([r for r in top if r.direction == "agree"] + [r for r in top if r.direction == "disagree"])
     return chosen

@@ -1,6 +1,7 @@
 """Groups that do not flicker: the number of groups changes only after the new k has been the best several
 updates in a row (Polis's group-k smoother, buffer 4), and group labels follow the previous run's labels.
 """
+
 from __future__ import annotations
 
 from collections.abc import Hashable, Mapping
@@ -45,7 +46,9 @@ def agreement(ours: np.ndarray, theirs: np.ndarray) -> float:
     return float(np.mean([pairs.get(int(a)) == b for a, b in zip(ours, theirs)]))
 
 
-def follow_labels(groups: Mapping[Hashable, int], previous: Mapping[Hashable, int]) -> tuple[dict[Hashable, int], float]:
+def follow_labels(
+    groups: Mapping[Hashable, int], previous: Mapping[Hashable, int]
+) -> tuple[dict[Hashable, int], float]:
     """The groups relabelled so that each keeps the label of the previous group it overlaps most, and the share of
     participants of both runs who stayed in their group (None of them: 1.0)."""
     common = [p for p in groups if p in previous]

@@ -5,6 +5,7 @@ Who may use the organiser commands is decided by the API (``/organiser/access``)
 only owners to /grant and /revoke); anyone else's commands fall through to the participant's conversation,
 which treats them like any unknown command.
 """
+
 from __future__ import annotations
 
 from bot.backend import Backend, BackendError
@@ -37,28 +38,47 @@ class Access:
         usage = tr._("/grant <Telegram id>") if grant else tr._("/revoke <Telegram id>")
         if not given:
             organisers = await self.backend.organisers()
-            lines = [f"• {o['telegram_id']}" + (" (" + tr._("owner") + ")" if o.get("owner") else "")
-                     + ("" if o["source"] == "granted" else " — " + tr._("configured")) for o in organisers]
-            return OrganiserReply(messages=chunks(tr._("Usage: {usage}. The organisers now:", usage=usage)
-                                                  + "\n" + "\n".join(lines)))
+            lines = [
+                f"• {o['telegram_id']}"
+                + (" (" + tr._("owner") + ")" if o.get("owner") else "")
+                + ("" if o["source"] == "granted" else " — " + tr._("configured"))
+                for o in organisers
+            ]
+            return OrganiserReply(
+                messages=chunks(tr._("Usage: {usage}. The organisers now:", usage=usage) + "\n" + "\n".join(lines))
+            )
         if len(given) > 1:
             return too_many(tr, given[1:], usage)
         target = telegram_id(given[0])
         if target is None:
-            return say(tr._("«{text}» is not a Telegram id: a whole number above zero, written with the digits 0–9 "
-                            "(for example 123456789). Usage: {usage}", text=quoted(given[0]), usage=usage))
+            return say(
+                tr._(
+                    "«{text}» is not a Telegram id: a whole number above zero, written with the digits 0–9 "
+                    "(for example 123456789). Usage: {usage}",
+                    text=quoted(given[0]),
+                    usage=usage,
+                )
+            )
         try:
             if grant:
                 granted = await self.backend.grant(target, user.telegram_id)
-                return OrganiserReply(messages=[Screen(tr._("✅ {id} is an organiser now.", id=target))],
-                                      menus=[MenuChange(target, organiser=True, owner=bool(granted.get("owner")))])
+                return OrganiserReply(
+                    messages=[Screen(tr._("✅ {id} is an organiser now.", id=target))],
+                    menus=[MenuChange(target, organiser=True, owner=bool(granted.get("owner")))],
+                )
             result = await self.backend.revoke(target, user.telegram_id)
         except BackendError as error:
             if error.code == "configured":
-                return say(tr._("{id} is an organiser by configuration (VICHE_ADMINS or VICHE_OWNERS): "
-                                "remove it there.", id=target))
+                return say(
+                    tr._(
+                        "{id} is an organiser by configuration (VICHE_ADMINS or VICHE_OWNERS): remove it there.",
+                        id=target,
+                    )
+                )
             return OrganiserReply(messages=[failure(tr, error)])
         if result["revoked"]:
-            return OrganiserReply(messages=[Screen(tr._("{id} is no longer an organiser.", id=target))],
-                                  menus=[MenuChange(target, organiser=False)])
+            return OrganiserReply(
+                messages=[Screen(tr._("{id} is no longer an organiser.", id=target))],
+                menus=[MenuChange(target, organiser=False)],
+            )
         return say(tr._("{id} was not an organiser.", id=target))

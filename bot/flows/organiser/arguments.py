@@ -5,6 +5,7 @@ instead of closing city-youth, and nothing typed can push a button's data past T
 id is ASCII digits only (``str.isdigit`` also accepts '²' and '٣'), positive and below 2^63. A bad argument gets a
 translated explanation, never an action on something else.
 """
+
 from __future__ import annotations
 
 import re
@@ -53,14 +54,22 @@ def words(args: str | None) -> list[str]:
 def refuse_slug(tr: Translator, given: list[str], usage: str, most: int = 1) -> OrganiserReply | None:
     """A reply refusing the arguments, or None when the first is a slug and there are at most ``most``."""
     if not is_slug(given[0]):
-        return say(tr._("«{text}» is not a consultation's slug: 3 to 42 lowercase letters, digits and single "
-                        "hyphens, as /list shows them. Nothing was done. Usage: {usage}",
-                        text=quoted(given[0]), usage=usage))
+        return say(
+            tr._(
+                "«{text}» is not a consultation's slug: 3 to 42 lowercase letters, digits and single "
+                "hyphens, as /list shows them. Nothing was done. Usage: {usage}",
+                text=quoted(given[0]),
+                usage=usage,
+            )
+        )
     if len(given) > most:
         return too_many(tr, given[most:], usage)
     return None
 
 
 def too_many(tr: Translator, extra: list[str], usage: str) -> OrganiserReply:
-    return say(tr._("I did not understand «{text}»; nothing was done. Usage: {usage}",
-                    text=quoted(" ".join(extra)), usage=usage))
+    return say(
+        tr._(
+            "I did not understand «{text}»; nothing was done. Usage: {usage}", text=quoted(" ".join(extra)), usage=usage
+        )
+    )

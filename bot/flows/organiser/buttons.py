@@ -6,6 +6,7 @@ reasons go out as short codes: a reason's whole name beside a proposal id and a 
 in 64 bytes. Each field is checked on the way in (``valid``): data that does not fit a button exactly (forged,
 stale, from another version) is refused as a whole, never half-used.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -18,8 +19,15 @@ from core.vocabulary import STATUS_ACTIONS, RejectReason, StatusAction
 MAX_POSITION = 10_000  # the preview route's own bound
 ALL = "-"  # moderation scope: every consultation
 STATUS_CODES = {"l": "launch", "p": "pause", "r": "resume", "c": "close"}
-REASON_CODES = {"o": "off_topic", "i": "incomprehensible", "n": "insulting", "a": "advertising",
-                "s": "several_ideas", "d": "duplicate", "x": "other"}
+REASON_CODES = {
+    "o": "off_topic",
+    "i": "incomprehensible",
+    "n": "insulting",
+    "a": "advertising",
+    "s": "several_ideas",
+    "d": "duplicate",
+    "x": "other",
+}
 
 _STATUS = Codes({name: code for code, name in STATUS_CODES.items()})
 _REASON = Codes({name: code for code, name in REASON_CODES.items()})
@@ -52,7 +60,7 @@ class PreviewStep(CallbackData, prefix="xp"):
 
 @dataclass(frozen=True)
 class Dismiss(CallbackData, prefix="xn"):
-    """"Cancel" under a question, or "End preview"."""
+    """ "Cancel" under a question, or "End preview"."""
 
     what: Annotated[Literal["cancel", "end_preview"], _DISMISS]
 
@@ -102,7 +110,7 @@ class Accept(_OnProposal, CallbackData, prefix="xa"):
 
 @dataclass(frozen=True)
 class ShowReasons(_OnProposal, CallbackData, prefix="xr"):
-    """"Reject…": the reasons to choose from."""
+    """ "Reject…": the reasons to choose from."""
 
 
 @dataclass(frozen=True)
@@ -112,7 +120,7 @@ class SkipProposal(_OnProposal, CallbackData, prefix="xk"):
 
 @dataclass(frozen=True)
 class BackToProposal(_OnProposal, CallbackData, prefix="xb"):
-    """"Back" from the reasons."""
+    """ "Back" from the reasons."""
 
 
 @dataclass(frozen=True)
@@ -125,8 +133,18 @@ class Reject(CallbackData, prefix="xj"):
         return _is_proposal(self.proposal) and _is_scope(self.scope)
 
 
-KINDS: tuple[type[CallbackData], ...] = (PreviewStep, Dismiss, RefreshStats, ChooseStatus, ConfirmClose, Accept,
-                                         ShowReasons, SkipProposal, BackToProposal, Reject)
+KINDS: tuple[type[CallbackData], ...] = (
+    PreviewStep,
+    Dismiss,
+    RefreshStats,
+    ChooseStatus,
+    ConfirmClose,
+    Accept,
+    ShowReasons,
+    SkipProposal,
+    BackToProposal,
+    Reject,
+)
 PREFIXES = frozenset(kind.prefix for kind in KINDS)
 
 

@@ -7,6 +7,7 @@ language where the consultation has it. Every argument is checked before anythin
 (``arguments``); a button press is read by the shared codec (``buttons``) and handed on by its kind, through
 ``_buttons``: data that is no button of ours is "no longer active".
 """
+
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
@@ -27,9 +28,9 @@ from bot.flows.organiser.links import Links
 from bot.flows.organiser.moderation import Moderation
 from bot.flows.organiser.preview import Previews, ended
 from bot.flows.organiser.replies import OrganiserReply
-from bot.flows.person import Person
 from bot.flows.organiser.stats import Figures
 from bot.flows.organiser.status import Statuses
+from bot.flows.person import Person
 from bot.flows.screens import Screen
 from bot.i18n import Translator
 

@@ -3,6 +3,7 @@
 The author is told about the decision in *their* language (``author_message``, sent by the handler as a
 ``Notice``). Two organisers may decide the same proposal at once: the second is told who was first.
 """
+
 from __future__ import annotations
 
 from typing import Any, get_args
@@ -56,20 +57,30 @@ class Moderation:
     async def on_skip(self, tr: Translator, button: SkipProposal, message_text: str | None) -> OrganiserReply:
         return OrganiserReply(edit=await self.next_pending(tr, button.scope, button.proposal))
 
-    async def _decide(self, tr: Translator, pid: int, scope: str, reason: RejectReason | None,
-                      message_text: str | None) -> OrganiserReply:
+    async def _decide(
+        self, tr: Translator, pid: int, scope: str, reason: RejectReason | None, message_text: str | None
+    ) -> OrganiserReply:
         try:
-            decision = (await self.backend.accept_proposal(pid) if reason is None
-                        else await self.backend.reject_proposal(pid, reason))
+            decision = (
+                await self.backend.accept_proposal(pid)
+                if reason is None
+                else await self.backend.reject_proposal(pid, reason)
+            )
         except BackendError as error:
             if error.code == "already_moderated":
-                done = Screen(_strip_question(message_text) + "\n\n" + tr._(
-                    "Already decided by another organiser ({status}).",
-                    status=status_label(tr, error.extra.get("proposal_status", ""))))
+                done = Screen(
+                    _strip_question(message_text)
+                    + "\n\n"
+                    + tr._(
+                        "Already decided by another organiser ({status}).",
+                        status=status_label(tr, error.extra.get("proposal_status", "")),
+                    )
+                )
                 return OrganiserReply(edit=done, messages=[await self.next_pending(tr, scope, pid)])
             if error.code == "duplicate":
-                return OrganiserReply(toast=tr._("The pool already holds this proposal: reject it as a duplicate."),
-                                      alert=True)
+                return OrganiserReply(
+                    toast=tr._("The pool already holds this proposal: reject it as a duplicate."), alert=True
+                )
             if error.status == 404:  # a proposal deleted since (its author forgot their data …)
                 return OrganiserReply(toast=tr._("This button is no longer active."))
             return OrganiserReply(toast=error.message[:190], alert=True)
@@ -79,8 +90,11 @@ class Moderation:
         else:
             outcome = "❌ " + tr._("Rejected: {reason}.", reason=reason_button(tr, reason))
         outcome += " " + (tr._("The author is told.") if notice else tr._("The author cannot be reached any more."))
-        reply = OrganiserReply(edit=Screen(_strip_question(message_text) + "\n\n" + outcome), toast=tr._("Done ✓"),
-                               messages=[await self.next_pending(tr, scope, pid)])
+        reply = OrganiserReply(
+            edit=Screen(_strip_question(message_text) + "\n\n" + outcome),
+            toast=tr._("Done ✓"),
+            messages=[await self.next_pending(tr, scope, pid)],
+        )
         if notice and notice.get("channel") == "telegram" and str(notice.get("external_id", "")).lstrip("-").isdigit():
             reply.notices.append(Notice(int(notice["external_id"]), author_message(decision)))
         return reply
@@ -88,14 +102,22 @@ class Moderation:
 
 def _proposal_screen(tr: Translator, proposal: dict[str, Any], pending: int, scope: str) -> Screen:
     pid = proposal["id"]
-    text = (tr.n_("🗳 Proposal #{id} — {n} waiting", "🗳 Proposal #{id} — {n} waiting", pending, id=pid) + "\n"
-            + f"{in_marks(tr, proposal['consultation_title'])} ({proposal['slug']}) → {proposal['item_key']}\n"
-            + f"{proposal['item_prompt']}\n\n{in_marks(tr, proposal['text'])} [{proposal['language']}]")
-    return Screen(text, [
-        [Button("✅ " + tr._("Accept"), Accept(pid, scope).pack()),
-         Button("❌ " + tr._("Reject…"), ShowReasons(pid, scope).pack())],
-        [Button("⏭ " + tr._("Skip"), SkipProposal(pid, scope).pack())],
-    ])
+    text = (
+        tr.n_("🗳 Proposal #{id} — {n} waiting", "🗳 Proposal #{id} — {n} waiting", pending, id=pid)
+        + "\n"
+        + f"{in_marks(tr, proposal['consultation_title'])} ({proposal['slug']}) → {proposal['item_key']}\n"
+        + f"{proposal['item_prompt']}\n\n{in_marks(tr, proposal['text'])} [{proposal['language']}]"
+    )
+    return Screen(
+        text,
+        [
+            [
+                Button("✅ " + tr._("Accept"), Accept(pid, scope).pack()),
+                Button("❌ " + tr._("Reject…"), ShowReasons(pid, scope).pack()),
+            ],
+            [Button("⏭ " + tr._("Skip"), SkipProposal(pid, scope).pack())],
+        ],
+    )
 
 
 def _reasons_screen(tr: Translator, pid: int, scope: str, message_text: str | None) -> Screen:
@@ -105,9 +127,15 @@ def _reasons_screen(tr: Translator, pid: int, scope: str, message_text: str | No
 
 
 def reason_button(tr: Translator, reason: str) -> str:
-    return {"off_topic": tr._("Off-topic"), "incomprehensible": tr._("Incomprehensible"),
-            "insulting": tr._("Insulting or discriminatory"), "advertising": tr._("Advertising"),
-            "several_ideas": tr._("Several ideas"), "duplicate": tr._("Duplicate"), "other": tr._("Other")}[reason]
+    return {
+        "off_topic": tr._("Off-topic"),
+        "incomprehensible": tr._("Incomprehensible"),
+        "insulting": tr._("Insulting or discriminatory"),
+        "advertising": tr._("Advertising"),
+        "several_ideas": tr._("Several ideas"),
+        "duplicate": tr._("Duplicate"),
+        "other": tr._("Other"),
+    }[reason]
 
 
 def reason_for_author(tr: Translator, reason: str) -> str:
@@ -128,11 +156,20 @@ def author_message(decision: dict[str, Any]) -> Screen:
     tr = translator(notice["language"])
     values = {"text": notice["text"], "title": notice["consultation_title"]}
     if decision["status"] == "accepted":
-        return Screen(tr._("🎉 Your proposal «{text}» in «{title}» was accepted. "
-                           "Other participants can now vote on it.", **values))
-    return Screen(tr._("Your proposal «{text}» in «{title}» was not published: {reason}.",
-                       reason=reason_for_author(tr, decision["reason"]), **values)
-                  + "\n\n" + tr._("You are welcome to send another one."))
+        return Screen(
+            tr._(
+                "🎉 Your proposal «{text}» in «{title}» was accepted. Other participants can now vote on it.", **values
+            )
+        )
+    return Screen(
+        tr._(
+            "Your proposal «{text}» in «{title}» was not published: {reason}.",
+            reason=reason_for_author(tr, decision["reason"]),
+            **values,
+        )
+        + "\n\n"
+        + tr._("You are welcome to send another one.")
+    )
 
 
 def _strip_question(text: str | None) -> str:

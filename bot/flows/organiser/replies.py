@@ -4,6 +4,7 @@ A proposal's author is told about the decision in *their* language, through ``Or
 the handler sends to the author's chat after answering the organiser; /grant and /revoke change the person's
 command menu through ``OrganiserReply.menus``.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -44,8 +45,15 @@ def say(text: str) -> OrganiserReply:
 
 
 def status_label(tr: Translator, status: str) -> str:
-    return {"draft": tr._("a draft"), "open": tr._("open"), "paused": tr._("paused"), "closed": tr._("closed"),
-            "accepted": tr._("accepted"), "rejected": tr._("rejected"), "pending": tr._("pending")}.get(status, status)
+    return {
+        "draft": tr._("a draft"),
+        "open": tr._("open"),
+        "paused": tr._("paused"),
+        "closed": tr._("closed"),
+        "accepted": tr._("accepted"),
+        "rejected": tr._("rejected"),
+        "pending": tr._("pending"),
+    }.get(status, status)
 
 
 def failure(tr: Translator, error: BackendError, slug: str | None = None) -> Screen:
@@ -53,8 +61,9 @@ def failure(tr: Translator, error: BackendError, slug: str | None = None) -> Scr
     if error.status == 404 and slug is not None:
         return Screen(tr._("There is no consultation {slug}. /list shows them all.", slug=slug))
     if error.status == 404:
-        return Screen(tr._("Not found: {what}. /list shows the consultations.",
-                           what=error.message.removesuffix(" not found")))
+        return Screen(
+            tr._("Not found: {what}. /list shows the consultations.", what=error.message.removesuffix(" not found"))
+        )
     if error.status in (400, 409, 422):
         return Screen(tr._("Not done: {reason}", reason=error.message))
     raise error

@@ -1,4 +1,5 @@
 """/stats: a consultation's live figures, with a button to refresh them."""
+
 from __future__ import annotations
 
 from bot.backend import Backend, BackendError
@@ -31,19 +32,36 @@ class Figures:
             stats = await self.backend.stats(slug, tr.locale)
         except BackendError as error:
             return failure(tr, error, slug)
-        lines = [f"📊 {in_marks(tr, stats['title'])} ({stats['slug']}) — {status_label(tr, stats['status'])}", "",
-                 tr._("Participants: {participants}", participants=format_number(stats["participants"], tr.locale)),
-                 tr._("Consented: {consented}", consented=format_number(stats["consented"], tr.locale)),
-                 tr._("Completed: {completed} ({rate} of those who consented)",
-                      completed=format_number(stats["completed"], tr.locale),
-                      rate=format_share(stats["completion_rate"], tr.locale))]
+        lines = [
+            f"📊 {in_marks(tr, stats['title'])} ({stats['slug']}) — {status_label(tr, stats['status'])}",
+            "",
+            tr._("Participants: {participants}", participants=format_number(stats["participants"], tr.locale)),
+            tr._("Consented: {consented}", consented=format_number(stats["consented"], tr.locale)),
+            tr._(
+                "Completed: {completed} ({rate} of those who consented)",
+                completed=format_number(stats["completed"], tr.locale),
+                rate=format_share(stats["completion_rate"], tr.locale),
+            ),
+        ]
         if stats.get("pending_proposals"):
-            lines.append(tr._("Proposals waiting for moderation: {n} — /moderate {slug}",
-                              n=format_number(stats["pending_proposals"], tr.locale), slug=stats["slug"]))
+            lines.append(
+                tr._(
+                    "Proposals waiting for moderation: {n} — /moderate {slug}",
+                    n=format_number(stats["pending_proposals"], tr.locale),
+                    slug=stats["slug"],
+                )
+            )
         lines += ["", tr._("Answers per item:")]
-        lines += [f"{number}. " + tr.n_("{prompt} — {n} answer", "{prompt} — {n} answers", item["answers"],
-                                        prompt=shortened(item.get("prompt") or item["key"], PROMPT_LIMIT))
-                  for number, item in enumerate(stats["items"], start=1)]
+        lines += [
+            f"{number}. "
+            + tr.n_(
+                "{prompt} — {n} answer",
+                "{prompt} — {n} answers",
+                item["answers"],
+                prompt=shortened(item.get("prompt") or item["key"], PROMPT_LIMIT),
+            )
+            for number, item in enumerate(stats["items"], start=1)
+        ]
         return Screen("\n".join(lines), [[Button("🔄 " + tr._("Refresh"), RefreshStats(stats["slug"]).pack())]])
 
     async def on_refresh(self, tr: Translator, button: RefreshStats, message_text: str | None) -> OrganiserReply:

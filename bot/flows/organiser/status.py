@@ -4,6 +4,7 @@ Which action applies to which consultation is the API's to say: each row of ``/o
 the ``actions`` its status allows (from ``core.vocabulary.TRANSITIONS``), and a bare /pause offers exactly the
 consultations whose row allows "pause". Closing cannot be undone, so it asks first.
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -27,9 +28,17 @@ class Statuses:
             return say(tr._("No consultation yet. Send /new to upload one."))
         lines = [tr._("Consultations:")]
         for row in rows:
-            lines.append("• " + tr.n_("{slug} — «{title}» — {status}, {n} participant",
-                                      "{slug} — «{title}» — {status}, {n} participants", row["participants"],
-                                      slug=row["slug"], title=row["title"], status=status_label(tr, row["status"])))
+            lines.append(
+                "• "
+                + tr.n_(
+                    "{slug} — «{title}» — {status}, {n} participant",
+                    "{slug} — «{title}» — {status}, {n} participants",
+                    row["participants"],
+                    slug=row["slug"],
+                    title=row["title"],
+                    status=status_label(tr, row["status"]),
+                )
+            )
         return OrganiserReply(messages=chunks("\n".join(lines)))
 
     async def command(self, tr: Translator, action: StatusAction, args: str | None) -> OrganiserReply:
@@ -41,16 +50,30 @@ class Statuses:
             return refusal
         slug = given[0]
         if action == "close":
-            return OrganiserReply(messages=[Screen(
-                tr._("Close {slug}? Participants will no longer be able to answer. This cannot be undone.",
-                     slug=slug),
-                [[Button("🏁 " + tr._("Close it"), ConfirmClose(slug).pack()),
-                  Button(tr._("Cancel"), Dismiss("cancel").pack())]])])
+            return OrganiserReply(
+                messages=[
+                    Screen(
+                        tr._(
+                            "Close {slug}? Participants will no longer be able to answer. This cannot be undone.",
+                            slug=slug,
+                        ),
+                        [
+                            [
+                                Button("🏁 " + tr._("Close it"), ConfirmClose(slug).pack()),
+                                Button(tr._("Cancel"), Dismiss("cancel").pack()),
+                            ]
+                        ],
+                    )
+                ]
+            )
         return OrganiserReply(messages=[await self.change(tr, slug, action)])
 
     async def _choose(self, tr: Translator, action: StatusAction) -> OrganiserReply:
-        candidates = [row for row in await self.backend.consultations(tr.locale)
-                      if action in row["actions"] and is_slug(row["slug"])]
+        candidates = [
+            row
+            for row in await self.backend.consultations(tr.locale)
+            if action in row["actions"] and is_slug(row["slug"])
+        ]
         usage = f"/{action} <slug>"
         if not candidates:
             return say(tr._("Usage: {usage}. No consultation can be changed that way now.", usage=usage))
@@ -62,17 +85,27 @@ class Statuses:
             row = await self.backend.change_status(slug, action, tr.locale)
         except BackendError as error:
             if error.code == "invalid_transition":
-                return Screen(tr._("{slug} is {status}: this command does not apply to it.", slug=slug,
-                                   status=status_label(tr, error.extra.get("consultation_status", ""))))
+                return Screen(
+                    tr._(
+                        "{slug} is {status}: this command does not apply to it.",
+                        slug=slug,
+                        status=status_label(tr, error.extra.get("consultation_status", "")),
+                    )
+                )
             return failure(tr, error, slug)
         title, slug = row["title"], row["slug"]
-        return Screen({
-            "launch": tr._("🚀 «{title}» is open. Share it with /link {slug}.", title=title, slug=slug),
-            "pause": tr._("⏸ «{title}» is paused: participants are told it is not open right now. "
-                          "/resume {slug} reopens it.", title=title, slug=slug),
-            "resume": tr._("▶️ «{title}» is open again.", title=title),
-            "close": tr._("🏁 «{title}» is closed. /stats {slug} shows the final figures.", title=title, slug=slug),
-        }[action])
+        return Screen(
+            {
+                "launch": tr._("🚀 «{title}» is open. Share it with /link {slug}.", title=title, slug=slug),
+                "pause": tr._(
+                    "⏸ «{title}» is paused: participants are told it is not open right now. /resume {slug} reopens it.",
+                    title=title,
+                    slug=slug,
+                ),
+                "resume": tr._("▶️ «{title}» is open again.", title=title),
+                "close": tr._("🏁 «{title}» is closed. /stats {slug} shows the final figures.", title=title, slug=slug),
+            }[action]
+        )
 
     async def on_choice(self, tr: Translator, button: ChooseStatus, message_text: str | None) -> OrganiserReply:
         return OrganiserReply(edit=await self.change(tr, button.slug, button.action))

@@ -7,6 +7,7 @@ screen at a time. Each part lives in a module named after what the participant d
 - ``typed``: free-text answers, typed proposals, places and their comments;
 - ``conversation``: what they share (drawing the next screen, telling a stored or refused answer).
 """
+
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
@@ -15,11 +16,11 @@ from typing import Any
 from bot.backend import BackendError
 from bot.flows import buttons, callbacks
 from bot.flows.participant.conversation import Press
-from bot.flows.person import Person
 from bot.flows.participant.proposals import Proposals
 from bot.flows.participant.questions import Questions
 from bot.flows.participant.typed import TypedInput
 from bot.flows.participant.welcome import Welcome
+from bot.flows.person import Person
 from bot.flows.screens import Reply
 
 __all__ = ["ParticipantFlow"]
@@ -28,8 +29,9 @@ __all__ = ["ParticipantFlow"]
 class ParticipantFlow(Welcome, Questions, Proposals, TypedInput):
     """Every command, message and button press of a participant in a private chat, answered with a Reply."""
 
-    async def callback(self, user: Person, data: str | None, pressed: str | None = None,
-                       message_text: str | None = None) -> Reply:
+    async def callback(
+        self, user: Person, data: str | None, pressed: str | None = None, message_text: str | None = None
+    ) -> Reply:
         """A button press, understood from its data and our own state. ``pressed`` (the button's label) and
         ``message_text`` (the message it sat under) only dress up the edit: Telegram sends neither for a
         message older than 48 hours (an InaccessibleMessage), and a compatible server may leave out the keyboard."""
@@ -45,15 +47,25 @@ class ParticipantFlow(Welcome, Questions, Proposals, TypedInput):
             return self._refusal(participant, user, error)
 
     _handlers: dict[type[Any], Callable[[Any, Press, Any], Awaitable[Reply]]] = {
-        buttons.Language: Welcome._on_language, buttons.Consent: Welcome._on_consent,
-        buttons.Switch: Welcome._on_switch, buttons.ProfileAnswer: Welcome._on_profile,
+        buttons.Language: Welcome._on_language,
+        buttons.Consent: Welcome._on_consent,
+        buttons.Switch: Welcome._on_switch,
+        buttons.ProfileAnswer: Welcome._on_profile,
         buttons.ProfileSkip: Welcome._on_profile,
-        buttons.Option: Questions._on_option, buttons.Scale: Questions._on_scale, buttons.SkipItem: Questions._on_skip,
-        buttons.Toggle: Questions._on_toggle, buttons.BudgetToggle: Questions._on_toggle,
-        buttons.ToggleDone: Questions._on_toggles_done, buttons.BudgetDone: Questions._on_toggles_done,
-        buttons.Vote: Proposals._on_vote, buttons.Qualify: Proposals._on_qualification,
-        buttons.QualifySkip: Proposals._on_qualification, buttons.Pair: Proposals._on_pair,
-        buttons.PairUndecided: Proposals._on_pair_undecided, buttons.PairReason: Proposals._on_pair_reason,
-        buttons.NewProposal: Proposals._on_new_proposal, buttons.SkipComment: TypedInput._on_skip_comment,
+        buttons.Option: Questions._on_option,
+        buttons.Scale: Questions._on_scale,
+        buttons.SkipItem: Questions._on_skip,
+        buttons.Toggle: Questions._on_toggle,
+        buttons.BudgetToggle: Questions._on_toggle,
+        buttons.ToggleDone: Questions._on_toggles_done,
+        buttons.BudgetDone: Questions._on_toggles_done,
+        buttons.Vote: Proposals._on_vote,
+        buttons.Qualify: Proposals._on_qualification,
+        buttons.QualifySkip: Proposals._on_qualification,
+        buttons.Pair: Proposals._on_pair,
+        buttons.PairUndecided: Proposals._on_pair_undecided,
+        buttons.PairReason: Proposals._on_pair_reason,
+        buttons.NewProposal: Proposals._on_new_proposal,
+        buttons.SkipComment: TypedInput._on_skip_comment,
     }
     """Each button's handler, by the type its callback data unpacks to (bot/flows/buttons.py)."""

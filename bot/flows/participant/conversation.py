@@ -3,6 +3,7 @@ next screen and how it is drawn, how a recorded answer and a refused one are tol
 
 All state lives in the backend, so a restart of the bot loses nothing and any front end could resume.
 """
+
 from __future__ import annotations
 
 from collections.abc import Awaitable
@@ -11,9 +12,9 @@ from typing import Any
 
 from bot.backend import Backend, BackendError
 from bot.flows import buttons
+from bot.flows.items import quoted, render_item
 from bot.flows.known import KnownParticipants
 from bot.flows.person import Person
-from bot.flows.items import quoted, render_item
 from bot.flows.screens import Button, Reply, Screen
 from bot.i18n import SUPPORTED, Translator, language_name, resolve_locale, translator
 from bot.i18n.formats import format_deadline, format_number
@@ -26,8 +27,12 @@ def whole(value: object, default: int) -> int:
 
 def length_hint(tr: Translator, low: object, high: object) -> str:
     """'Please write 1 to 280 characters.' with the plural form of the upper bound (CLDR)."""
-    return tr.n_("Please write {low} to {n} character.", "Please write {low} to {n} characters.",
-                 whole(high, 1000), low=format_number(whole(low, 1), tr.locale))
+    return tr.n_(
+        "Please write {low} to {n} character.",
+        "Please write {low} to {n} characters.",
+        whole(high, 1000),
+        low=format_number(whole(low, 1), tr.locale),
+    )
 
 
 @dataclass(frozen=True)
@@ -53,11 +58,22 @@ class Conversation:
         open_now = await self.backend.open_consultations(tr.locale)
         above = f"{notice}\n\n" if notice else ""
         if not open_now:
-            return Reply(messages=[Screen(above + tr._("No consultation is open right now. "
-                                                       "We will be glad to hear from you when the next one starts."))])
+            return Reply(
+                messages=[
+                    Screen(
+                        above
+                        + tr._(
+                            "No consultation is open right now. "
+                            "We will be glad to hear from you when the next one starts."
+                        )
+                    )
+                ]
+            )
         current = participant.get("current_consultation")
-        rows = [[Button(("▶ " if c["slug"] == current else "") + c["title"], buttons.Switch(c["slug"]).pack())]
-                for c in open_now]
+        rows = [
+            [Button(("▶ " if c["slug"] == current else "") + c["title"], buttons.Switch(c["slug"]).pack())]
+            for c in open_now
+        ]
         return Reply(messages=[Screen(above + tr._("Open consultations — choose one:"), rows)])
 
     async def _record(self, press: Press, label: str | None, request: Awaitable[dict[str, Any]]) -> Reply:
@@ -70,9 +86,12 @@ class Conversation:
             # delivers a failed update again, the first attempt stored the vote but never replied: reply now.)
             return Reply(toast=tr._("Already recorded. ✓"))
         return Reply(edit=self._answered(press, label), toast=tr._("Saved ✓")).then(
-            await self._continue(user, participant, result.get("next")))
+            await self._continue(user, participant, result.get("next"))
+        )
 
-    def _refusal(self, participant: dict[str, Any], user: Person, error: BackendError, as_message: bool = False) -> Reply:
+    def _refusal(
+        self, participant: dict[str, Any], user: Person, error: BackendError, as_message: bool = False
+    ) -> Reply:
         tr = self._tr(participant, user)
         if error.code in ("already_answered", "already_voted", "already_qualified"):
             text = tr._("You have already answered this one.")
@@ -108,7 +127,9 @@ class Conversation:
     async def _current_slug(self, participant: dict[str, Any]) -> str | None:
         return participant.get("current_consultation")
 
-    async def _screen_for_item(self, participant: dict[str, Any], tr: Translator, item_id: int) -> dict[str, Any] | None:
+    async def _screen_for_item(
+        self, participant: dict[str, Any], tr: Translator, item_id: int
+    ) -> dict[str, Any] | None:
         slug = await self._current_slug(participant)
         screen = await self.backend.next(participant["id"], slug, tr.locale) if slug else None
         if not screen or screen["status"] != "item" or screen["item"]["id"] != item_id:
@@ -134,8 +155,16 @@ class Conversation:
         if slug is None:
             open_now = await self.backend.open_consultations(tr.locale)
             if not open_now:
-                return Reply(messages=[Screen(tr._("No consultation is open right now. "
-                                                   "We will be glad to hear from you when the next one starts."))])
+                return Reply(
+                    messages=[
+                        Screen(
+                            tr._(
+                                "No consultation is open right now. "
+                                "We will be glad to hear from you when the next one starts."
+                            )
+                        )
+                    ]
+                )
             slug = open_now[0]["slug"]
             await self.backend.enrol(participant["id"], slug)
             self.known.moved(user.external_id, participant, slug)
@@ -153,17 +182,29 @@ class Conversation:
             return self._profile(tr, screen["profile"])
         if status == "done":
             count = screen["answers_count"]
-            return Screen(tr.n_("Thank you! You gave {n} answer in «{title}».",
-                                "Thank you! You gave {n} answers in «{title}».", count, title=title)
-                          + "\n\n" + tr._("We will send you the results when the consultation closes."))
+            return Screen(
+                tr.n_(
+                    "Thank you! You gave {n} answer in «{title}».",
+                    "Thank you! You gave {n} answers in «{title}».",
+                    count,
+                    title=title,
+                )
+                + "\n\n"
+                + tr._("We will send you the results when the consultation closes.")
+            )
         return render_item(tr, screen)
 
     def _profile(self, tr: Translator, question: dict[str, Any]) -> Screen:
         field = question["field"]
-        prompt = {"age_band": tr._("How old are you?"), "country": tr._("Which country do you live in?"),
-                  "region": tr._("Which region or city do you live in?")}[field]
-        rows = [[Button(choice["label"], buttons.ProfileAnswer(field, position).pack())]
-                for position, choice in enumerate(question["choices"])]
+        prompt = {
+            "age_band": tr._("How old are you?"),
+            "country": tr._("Which country do you live in?"),
+            "region": tr._("Which region or city do you live in?"),
+        }[field]
+        rows = [
+            [Button(choice["label"], buttons.ProfileAnswer(field, position).pack())]
+            for position, choice in enumerate(question["choices"])
+        ]
         rows.append([Button(tr._("I'd rather not say"), buttons.ProfileSkip(field).pack())])
         return Screen(prompt + "\n\n" + tr._("(Optional: it only helps compare groups in the results.)"), rows)
 
@@ -172,13 +213,21 @@ class Conversation:
         intro = f"{screen['intro']}\n\n" if screen.get("intro") else ""
         closes = ""
         if consultation.get("closes_at"):
-            closes = tr._("You can answer until {date}.", date=format_deadline(
-                consultation["closes_at"], consultation.get("time_zone"), tr.locale)) + "\n\n"
-        text = (f"{quoted(tr, consultation['title'])}\n\n{intro}{closes}" + tr._(
+            closes = (
+                tr._(
+                    "You can answer until {date}.",
+                    date=format_deadline(consultation["closes_at"], consultation.get("time_zone"), tr.locale),
+                )
+                + "\n\n"
+            )
+        text = f"{quoted(tr, consultation['title'])}\n\n{intro}{closes}" + tr._(
             "Before we start: we store your answers, your language and an anonymous number that links "
             "your answers together. Your Telegram id is kept apart, only to send you the results. "
-            "Published results never show who you are. You can delete your data at any time with /forget."))
-        return Screen(text, [[Button("✅ " + tr._("I agree, let's start"), buttons.Consent(consultation["slug"]).pack())]])
+            "Published results never show who you are. You can delete your data at any time with /forget."
+        )
+        return Screen(
+            text, [[Button("✅ " + tr._("I agree, let's start"), buttons.Consent(consultation["slug"]).pack())]]
+        )
 
     def _language_picker(self, user: Person, participant: dict[str, Any], notice: str | None = None) -> Screen:
         """Languages, the one in use first and ticked: the one chosen, else the app's, else the default.
@@ -186,12 +235,19 @@ class Conversation:
         "Choose your language:"."""
         tr = self._tr(participant, user)
         detected = tr.locale
-        rows = [[Button(("✓ " if code == detected else "") + language_name(code), buttons.Language(code).pack())]
-                for code in sorted(SUPPORTED, key=lambda c: (c != detected, c))]
+        rows = [
+            [Button(("✓ " if code == detected else "") + language_name(code), buttons.Language(code).pack())]
+            for code in sorted(SUPPORTED, key=lambda c: (c != detected, c))
+        ]
         above = [notice] if notice else []
         if participant.get("language") is None:
-            above.append("👋 " + tr._("Hello! I am viche, the bot of public consultations: you answer a few "
-                                     "questions and say what you think of proposals, anonymously."))
+            above.append(
+                "👋 "
+                + tr._(
+                    "Hello! I am viche, the bot of public consultations: you answer a few "
+                    "questions and say what you think of proposals, anonymously."
+                )
+            )
         return Screen("\n\n".join([*above, tr._("Choose your language:")]), rows)
 
     @staticmethod

@@ -1,5 +1,6 @@
 """Proposals and pairs: a vote on a statement and its optional "why?", which of two proposals is better (or why
 one cannot decide), and the button that starts the participant's own proposal."""
+
 from __future__ import annotations
 
 from bot.flows import buttons
@@ -16,22 +17,27 @@ class Proposals(Conversation):
         participant, user = press.participant, press.user
         tr = self._tr(participant, user)
         label = choice_label(tr, button.choice)
-        result = await self.backend.vote(participant["id"], button.proposal, button.choice,
-                                         then=self._then(participant, tr))
+        result = await self.backend.vote(
+            participant["id"], button.proposal, button.choice, then=self._then(participant, tr)
+        )
         if not result["created"] and not (user.redelivered and result.get("next")):
             return Reply(toast=tr._("Already recorded. ✓"))
         if not result["asks_qualification"]:  # the API decides whether a vote gets its "why?"
             return Reply(edit=self._answered(press, label), toast=tr._("Saved ✓")).then(
-                await self._continue(user, participant, result.get("next")))
+                await self._continue(user, participant, result.get("next"))
+            )
         why = tr._("Why? (optional)")
-        rows = [[Button(qualification_label(tr, q), buttons.Qualify(button.proposal, button.choice, q).pack())]
-                for q in QUALIFICATIONS[button.choice]]
+        rows = [
+            [Button(qualification_label(tr, q), buttons.Qualify(button.proposal, button.choice, q).pack())]
+            for q in QUALIFICATIONS[button.choice]
+        ]
         rows.append([Button(tr._("Skip"), buttons.QualifySkip(button.proposal, button.choice).pack())])
         if press.message_text:
             return Reply(edit=Screen(f"{press.message_text}\n\n✓ {label}\n\n{why}", rows), toast=tr._("Saved ✓"))
         # The proposal's message cannot be rewritten without its text: its buttons go, the question comes below.
-        return Reply(edit=self._answered(press, label), messages=[Screen(f"✓ {label}\n\n{why}", rows)],
-                     toast=tr._("Saved ✓"))
+        return Reply(
+            edit=self._answered(press, label), messages=[Screen(f"✓ {label}\n\n{why}", rows)], toast=tr._("Saved ✓")
+        )
 
     async def _on_qualification(self, press: Press, button: buttons.Qualify | buttons.QualifySkip) -> Reply:
         participant, user = press.participant, press.user
@@ -40,8 +46,9 @@ class Proposals(Conversation):
         label = qualification_label(tr, qualification) if qualification else None
         # Skipping the "why?" is told too: the API checks that the vote is this participant's (a forged button
         # is refused) and returns the next screen in the same request.
-        result = await self.backend.qualify(participant["id"], button.proposal, button.choice, qualification,
-                                            then=self._then(participant, tr))
+        result = await self.backend.qualify(
+            participant["id"], button.proposal, button.choice, qualification, then=self._then(participant, tr)
+        )
         if qualification and not result.get("qualified_now", True) and not press.user.redelivered:
             # The same "why?" pressed twice (a double tap): the next screen is already on its way.
             return Reply(toast=tr._("Already recorded. ✓"))
@@ -54,8 +61,13 @@ class Proposals(Conversation):
 
     async def _on_pair(self, press: Press, button: buttons.Pair) -> Reply:
         tr = self._tr(press.participant, press.user)
-        return await self._record(press, side_label(tr, button.side), self.backend.answer_pair(
-            press.participant["id"], button.token, button.side, then=self._then(press.participant, tr)))
+        return await self._record(
+            press,
+            side_label(tr, button.side),
+            self.backend.answer_pair(
+                press.participant["id"], button.token, button.side, then=self._then(press.participant, tr)
+            ),
+        )
 
     async def _on_pair_undecided(self, press: Press, button: buttons.PairUndecided) -> Reply:
         tr = self._tr(press.participant, press.user)
@@ -73,9 +85,17 @@ class Proposals(Conversation):
         label = reason_label(tr, button.reason)
         if press.message_text:  # the "Why can't you decide?" line goes, the reason takes its place
             press = Press(press.user, press.participant, press.pressed, press.message_text.rsplit("\n\n", 1)[0])
-        return await self._record(press, label, self.backend.answer_pair(
-            press.participant["id"], button.token, "cant_decide", button.reason,
-            then=self._then(press.participant, tr)))
+        return await self._record(
+            press,
+            label,
+            self.backend.answer_pair(
+                press.participant["id"],
+                button.token,
+                "cant_decide",
+                button.reason,
+                then=self._then(press.participant, tr),
+            ),
+        )
 
     async def _on_new_proposal(self, press: Press, button: buttons.NewProposal) -> Reply:
         tr = self._tr(press.participant, press.user)
@@ -83,5 +103,13 @@ class Proposals(Conversation):
         if slug is None:
             return self._inactive(press.participant, press.user)
         await self.backend.set_awaiting(press.participant["id"], slug, f"proposal:{button.item}")
-        return Reply(messages=[Screen(tr._("Write your proposal in one message: one idea, 12 to 280 characters. "
-                                           "It will appear to others after a moderator checks it."))])
+        return Reply(
+            messages=[
+                Screen(
+                    tr._(
+                        "Write your proposal in one message: one idea, 12 to 280 characters. "
+                        "It will appear to others after a moderator checks it."
+                    )
+                )
+            ]
+        )

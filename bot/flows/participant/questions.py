@@ -1,5 +1,6 @@
 """Answering a question item with its buttons: one option, several (ticked in the buttons until Done), a budget,
 a scale, or a skip."""
+
 from __future__ import annotations
 
 from bot.backend import BackendError
@@ -14,16 +15,27 @@ class Questions(Conversation):
     """Question items answered with buttons."""
 
     async def _on_option(self, press: Press, button: buttons.Option) -> Reply:
-        return await self._record(press, press.pressed, self.backend.answer(
-            press.participant["id"], button.item, option_id=button.option, then=self._then_for(press)))
+        return await self._record(
+            press,
+            press.pressed,
+            self.backend.answer(
+                press.participant["id"], button.item, option_id=button.option, then=self._then_for(press)
+            ),
+        )
 
     async def _on_scale(self, press: Press, button: buttons.Scale) -> Reply:
-        return await self._record(press, str(button.value), self.backend.answer(
-            press.participant["id"], button.item, value=button.value, then=self._then_for(press)))
+        return await self._record(
+            press,
+            str(button.value),
+            self.backend.answer(press.participant["id"], button.item, value=button.value, then=self._then_for(press)),
+        )
 
     async def _on_skip(self, press: Press, button: buttons.SkipItem) -> Reply:
-        return await self._record(press, self._tr(press.participant, press.user)._("Skip"), self.backend.answer(
-            press.participant["id"], button.item, value=None, then=self._then_for(press)))
+        return await self._record(
+            press,
+            self._tr(press.participant, press.user)._("Skip"),
+            self.backend.answer(press.participant["id"], button.item, value=None, then=self._then_for(press)),
+        )
 
     async def _on_toggle(self, press: Press, button: buttons.Toggle | buttons.BudgetToggle) -> Reply:
         """Multiple-choice and budget selections live in the buttons themselves until Done is pressed."""
@@ -42,8 +54,14 @@ class Questions(Conversation):
         else:
             limit = most_choices(screen["item"], len(options))
             if len(selected) > limit:
-                return Reply(toast=tr.n_("You can choose up to {n} option. Untick one first.",
-                                         "You can choose up to {n} options. Untick one first.", limit), alert=True)
+                return Reply(
+                    toast=tr.n_(
+                        "You can choose up to {n} option. Untick one first.",
+                        "You can choose up to {n} options. Untick one first.",
+                        limit,
+                    ),
+                    alert=True,
+                )
         return Reply(edit=render_item(tr, screen, selected))
 
     async def _on_toggles_done(self, press: Press, button: buttons.ToggleDone | buttons.BudgetDone) -> Reply:
@@ -56,14 +74,21 @@ class Questions(Conversation):
             return self._inactive(participant, user)
         chosen = [screen["options"][p] for p in sorted(button.selected)]
         try:
-            result = await self.backend.answer(participant["id"], button.item, value=[o["id"] for o in chosen],
-                                               then=self._then(participant, tr))
+            result = await self.backend.answer(
+                participant["id"], button.item, value=[o["id"] for o in chosen], then=self._then(participant, tr)
+            )
         except BackendError as error:
             if error.code == "invalid_count":
                 high = whole(error.extra.get("max"), len(screen["options"]))
-                return Reply(toast=tr.n_("Choose from {low} to {n} option.", "Choose from {low} to {n} options.",
-                                         high, low=format_number(whole(error.extra.get("min"), 0), tr.locale)),
-                             alert=True)
+                return Reply(
+                    toast=tr.n_(
+                        "Choose from {low} to {n} option.",
+                        "Choose from {low} to {n} options.",
+                        high,
+                        low=format_number(whole(error.extra.get("min"), 0), tr.locale),
+                    ),
+                    alert=True,
+                )
             if error.code in ("empty_ballot", "over_budget"):
                 return Reply(toast=tr._("Pick at least one project that fits in the budget."), alert=True)
             raise
@@ -71,4 +96,5 @@ class Questions(Conversation):
         # The question as it stood, from our own state when Telegram did not send the message's text.
         text = press.message_text or render_item(tr, screen, set(button.selected)).text
         return Reply(edit=Screen(f"{text}\n\n✓ {summary}"), toast=tr._("Saved ✓")).then(
-            await self._continue(user, participant, result.get("next")))
+            await self._continue(user, participant, result.get("next"))
+        )

@@ -1,5 +1,6 @@
 """What the participant types or sends rather than presses: free-text answers, their own proposal, a place (a
 shared location) and its comment."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -32,24 +33,36 @@ class TypedInput(Conversation):
         if screen["status"] == "done":
             # Nothing left to answer here: no "use the buttons" above a message that has none.
             title = quoted(tr, screen["consultation"]["title"])
-            return Reply(messages=[Screen(tr._("You have answered every question in {title}. Thank you! "
-                                               "/consultations shows what else is open.", title=title))])
+            return Reply(
+                messages=[
+                    Screen(
+                        tr._(
+                            "You have answered every question in {title}. Thank you! "
+                            "/consultations shows what else is open.",
+                            title=title,
+                        )
+                    )
+                ]
+            )
         if screen["status"] == "not_open":
             return Reply(messages=[self._render(tr, screen)])
         if screen["status"] == "item" and screen["item"]["kind"] == "place":
             return Reply(messages=[Screen(tr._("Please send a location (📎 → Location), or press Skip."))]).then(
-                Reply(messages=[self._render(tr, screen)]))
+                Reply(messages=[self._render(tr, screen)])
+            )
         if screen["status"] == "item" and screen["item"]["kind"] == "free_text":
             item = screen["item"]
             try:
-                result = await self.backend.answer(participant["id"], item["id"], value=text,
-                                                   then=self._then(participant, tr))
+                result = await self.backend.answer(
+                    participant["id"], item["id"], value=text, then=self._then(participant, tr)
+                )
             except BackendError as error:
                 if error.code != "invalid_length":
                     return self._refusal(participant, user, error)
                 return Reply(messages=[Screen(length_hint(tr, error.extra.get("min"), error.extra.get("max")))])
             return Reply(messages=[Screen("✓ " + tr._("Saved"))]).then(
-                await self._continue(user, participant, result.get("next")))
+                await self._continue(user, participant, result.get("next"))
+            )
         hint = Screen(tr._("Please answer with the buttons under the message. 👇"))
         return Reply(messages=[hint, self._render(tr, screen)])
 
@@ -60,17 +73,25 @@ class TypedInput(Conversation):
         screen = await self.backend.next(participant["id"], slug, tr.locale) if slug else None
         if slug is None or not screen or screen["status"] != "item" or screen["item"]["kind"] != "place":
             return Reply(messages=[Screen(tr._("I was not expecting a location here."))]).then(
-                await self._continue(user, participant))
+                await self._continue(user, participant)
+            )
         item = screen["item"]
         try:
-            await self.backend.answer(participant["id"], item["id"],
-                                      value={"latitude": latitude, "longitude": longitude})
+            await self.backend.answer(
+                participant["id"], item["id"], value={"latitude": latitude, "longitude": longitude}
+            )
         except BackendError as error:
             return self._refusal(participant, user, error, as_message=True)
         if item["config"].get("allow_comment", True):
             await self.backend.set_awaiting(participant["id"], slug, f"comment:{item['id']}")
-            return Reply(messages=[Screen(tr._("Got the place ✓ Add a short comment about it, or skip."),
-                                          [[Button(tr._("Skip"), buttons.SkipComment(item["id"]).pack())]])])
+            return Reply(
+                messages=[
+                    Screen(
+                        tr._("Got the place ✓ Add a short comment about it, or skip."),
+                        [[Button(tr._("Skip"), buttons.SkipComment(item["id"]).pack())]],
+                    )
+                ]
+            )
         return await self._continue(user, participant)
 
     async def _submit_proposal(self, user: Person, participant: dict[str, Any], item_id: int, text: str) -> Reply:
@@ -79,19 +100,38 @@ class TypedInput(Conversation):
             await self.backend.propose(participant["id"], item_id, text, tr.locale)
         except BackendError as error:
             if error.code == "invalid_length":
-                return Reply(messages=[Screen(tr._("A proposal needs 12 to 280 characters; yours has {length}. "
-                                                   "Please try again.", length=error.extra.get("length", 0)))])
+                return Reply(
+                    messages=[
+                        Screen(
+                            tr._(
+                                "A proposal needs 12 to 280 characters; yours has {length}. Please try again.",
+                                length=error.extra.get("length", 0),
+                            )
+                        )
+                    ]
+                )
             if error.code == "duplicate":
                 slug = await self._current_slug(participant)
                 if slug is not None:
                     await self.backend.set_awaiting(participant["id"], slug, None)
-                return Reply(messages=[Screen(tr._("This idea is already in the consultation: «{text}»",
-                                                   text=error.extra.get("text", "")))]).then(
-                    await self._continue(user, participant))
+                return Reply(
+                    messages=[
+                        Screen(
+                            tr._("This idea is already in the consultation: «{text}»", text=error.extra.get("text", ""))
+                        )
+                    ]
+                ).then(await self._continue(user, participant))
             return self._refusal(participant, user, error, as_message=True)
-        return Reply(messages=[Screen(tr._("Thank you! Your proposal will be shown to others once a moderator "
-                                           "has checked it. We will let you know."))]).then(
-            await self._continue(user, participant))
+        return Reply(
+            messages=[
+                Screen(
+                    tr._(
+                        "Thank you! Your proposal will be shown to others once a moderator "
+                        "has checked it. We will let you know."
+                    )
+                )
+            ]
+        ).then(await self._continue(user, participant))
 
     async def _submit_comment(self, user: Person, participant: dict[str, Any], item_id: int, text: str) -> Reply:
         tr = self._tr(participant, user)
@@ -111,4 +151,5 @@ class TypedInput(Conversation):
             return self._inactive(press.participant, press.user)  # no comment asked for: nothing to skip
         await self.backend.set_awaiting(press.participant["id"], slug, None)
         return Reply(edit=self._answered(press, self._tr(press.participant, press.user)._("Skip"))).then(
-            await self._continue(press.user, press.participant))
+            await self._continue(press.user, press.participant)
+        )

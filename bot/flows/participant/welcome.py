@@ -1,5 +1,6 @@
 """Meeting the participant: /start and its deep link, the language, consent, the optional profile questions,
 the list of open consultations and switching between them, /help."""
+
 from __future__ import annotations
 
 from bot.backend import BackendError
@@ -29,8 +30,11 @@ class Welcome(Conversation):
                 # A link to nothing (mistyped, deleted) or to a consultation that is closed: say so, then
                 # show what is open, not whatever the participant was doing before.
                 closed = error.code == "not_open"
-                notice = (tr._("This consultation is not open right now.") if closed
-                          else tr._("This consultation link is not valid any more."))
+                notice = (
+                    tr._("This consultation is not open right now.")
+                    if closed
+                    else tr._("This consultation link is not valid any more.")
+                )
                 if participant["language"] is None:
                     return Reply(messages=[self._language_picker(user, participant, notice)])
                 return await self._open_list(participant, tr, notice)
@@ -45,8 +49,10 @@ class Welcome(Conversation):
     async def help(self, user: Person) -> Reply:
         participant = await self.known.identify(user.external_id)
         tr = self._tr(participant, user)
-        intro = tr._("I run public consultations: you answer a few questions, say what you think of proposals "
-                     "and compare ideas two at a time. Your answers are anonymous in the results.")
+        intro = tr._(
+            "I run public consultations: you answer a few questions, say what you think of proposals "
+            "and compare ideas two at a time. Your answers are anonymous in the results."
+        )
         commands = "\n".join(f"/{name} — {text}" for name, text in command_descriptions(tr))
         return Reply(messages=[Screen(f"{intro}\n\n{commands}")])
 
@@ -56,7 +62,9 @@ class Welcome(Conversation):
 
     async def unknown_command(self, user: Person) -> Reply:
         participant = await self.known.identify(user.external_id)
-        return Reply(messages=[Screen(self._tr(participant, user)._("I don't know this command. /help lists what I can do."))])
+        return Reply(
+            messages=[Screen(self._tr(participant, user)._("I don't know this command. /help lists what I can do."))]
+        )
 
     async def _on_language(self, press: Press, button: buttons.Language) -> Reply:
         participant = await self.backend.set_language(press.participant["id"], button.code)

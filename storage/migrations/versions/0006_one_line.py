@@ -5,8 +5,9 @@ Each of them was written off 0001 at the same time; from here on, every migratio
 Revision ID: 0006
 Revises: 0002, 0003, 0004, 0005
 """
-revision = '0006'
-down_revision = ('0002', '0003', '0004', '0005')
+
+revision = "0006"
+down_revision = ("0002", "0003", "0004", "0005")
 branch_labels = None
 depends_on = None
 
