@@ -78,14 +78,6 @@ async def _close(s: AsyncSession) -> None:
             pass
 
 
-async def consultation_or_404(slug: str, db: AsyncSession = Depends(session)) -> Consultation:
-    """The consultation a route's ``{slug}`` names, or 404."""
-    consultation = await by_slug(db, slug)
-    if consultation is None:
-        raise not_found(f"consultation {slug!r}")
-    return consultation
-
-
 async def require_service_token(
     request: Request, credentials: HTTPAuthorizationCredentials | None = Depends(bearer)
 ) -> None:

@@ -132,6 +132,7 @@ class _LeanFront(asyncio.Protocol):
         self.buffer = b""
         self.transport = None
         self.busy = False
+        self._tasks: set[asyncio.Task] = set()
 
     def connection_made(self, transport) -> None:
         self.transport = transport
@@ -157,7 +158,9 @@ class _LeanFront(asyncio.Protocol):
         self.buffer = self.buffer[end + 4 + length :]
         _, path, _ = head[0].split(" ", 2)
         self.busy = True
-        asyncio.ensure_future(self._answer(path, headers.get("content-type", ""), body))
+        task = asyncio.ensure_future(self._answer(path, headers.get("content-type", ""), body))
+        self._tasks.add(task)  # a reference, so the task is not collected while it runs
+        task.add_done_callback(self._tasks.discard)
 
     async def _answer(self, path: str, content_type: str, body: bytes) -> None:
         status, answer = 200, None
@@ -254,7 +257,7 @@ async def _prepare(database_url: str, recipients: int) -> tuple[str, list[int]]:
         await session.commit()
         consultation.status = "closed"
         await session.commit()
-        broadcast, _ = await create_digest(session, consultation, round_="final")
+        _broadcast, _ = await create_digest(session, consultation, round_="final")
     await db.dispose()
     return consultation.slug, chats
 

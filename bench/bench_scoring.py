@@ -71,7 +71,7 @@ def kendall_tau(x, y) -> float:
 
 # ---------------------------------------------------------------------------- child jobs
 def job_ours(out: str) -> None:
-    theta, winners, losers = make_votes(N_ITEMS, N_VOTES)
+    _theta, winners, losers = make_votes(N_ITEMS, N_VOTES)
     base = _maxrss_mb()
     times = []
     for _ in range(3):
@@ -108,7 +108,7 @@ def job_ours(out: str) -> None:
 def job_choix(out: str) -> None:
     import choix
 
-    theta, winners, losers = make_votes(N_ITEMS, N_VOTES)
+    _theta, winners, losers = make_votes(N_ITEMS, N_VOTES)
     data = list(zip(winners.tolist(), losers.tolist()))  # choix's input format (not timed)
     base = _maxrss_mb()
     start = time.perf_counter()
@@ -223,7 +223,10 @@ def main() -> None:
 
     print()
     print(f"2) PairSelector: {CHOICES:,} choices, participants of 25 pairs, ~40 comparisons per proposal")
-    header = f"   {'proposals':>10}{'build s':>9}{'choose p50 µs':>15}{'p99 µs':>9}{'mean µs':>9}{'record p50 µs':>15}{'record mean µs*':>17}"
+    header = (
+        f"   {'proposals':>10}{'build s':>9}{'choose p50 µs':>15}{'p99 µs':>9}{'mean µs':>9}"
+        f"{'record p50 µs':>15}{'record mean µs*':>17}"
+    )
     print(header)
     print("   " + "-" * (len(header) - 3))
     for n in (100, 10_000):

@@ -101,7 +101,11 @@ def stop(child: subprocess.Popen) -> tuple[float, int, list[str]]:
     except subprocess.TimeoutExpired:
         child.kill()
         _, err = child.communicate()
-    return time.perf_counter() - asked, child.returncode, [l for l in err.splitlines() if any(n in l for n in NOISE)]
+    return (
+        time.perf_counter() - asked,
+        child.returncode,
+        [line for line in err.splitlines() if any(n in line for n in NOISE)],
+    )
 
 
 def viche_round(workdir: Path) -> dict:

@@ -142,7 +142,7 @@ async def walk(fake: CrowdFake, chat: int, step_timeout: float = 60) -> Walk:
         for _attempt in range(RETRIES):
             failures_before = _failures(fake, chat)
 
-            def moved_on() -> bool:
+            def moved_on(failures_before: int = failures_before, message: dict = message, keyboard=keyboard) -> bool:
                 now = newest()
                 return (
                     _failures(fake, chat) > failures_before

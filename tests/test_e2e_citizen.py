@@ -34,7 +34,7 @@ async def test_two_citizens_complete_the_demo(telegram, db, demo):
     uk_picker = await walk_demo(telegram, UK, "uk-UA", "Українська")
     en_picker = await walk_demo(telegram, EN, "en", "English")
 
-    uk, en = translator("uk"), translator("en")
+    uk, _en = translator("uk"), translator("en")
     uk_texts, en_texts = telegram.texts(UK), telegram.texts(EN)
     # Telegram said uk-UA, so the picker itself is already in Ukrainian.
     assert uk_picker.endswith("\n\n" + uk._("Choose your language:")) and "Choose your language:" not in uk_picker
@@ -51,7 +51,7 @@ async def test_two_citizens_complete_the_demo(telegram, db, demo):
     assert "How old are you?" in "\n".join(en_texts)
     assert "Thank you! You gave 7 answers in “Young people and the city”." in en_texts[-1]
     # The answered message keeps its text and shows the choice; its buttons are gone.
-    answered = [m for m in telegram.messages(EN) if "How old are you?" in (m["text"] or "")][0]
+    answered = next(m for m in telegram.messages(EN) if "How old are you?" in (m["text"] or ""))
     assert answered["text"].endswith("✓ 18–24") and not answered["buttons"]
 
     async with db.session() as s:

@@ -85,7 +85,7 @@ async def digest_content(session: AsyncSession, consultation: Consultation) -> d
             "neutral": round(s.neutral.value, 4),
         }
 
-    chart_ids = [pid for pid in top_ranking(voted)][:CHART_ROWS]
+    chart_ids = list(top_ranking(voted))[:CHART_ROWS]
     chart: dict[str, Any] | None = None
     if chart_ids:
         chart = {"kind": "proposals", "rows": [entry(pid) for pid in chart_ids]}

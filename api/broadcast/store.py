@@ -109,7 +109,8 @@ class SqlDeliveryStore:
     async def recover(self, started: set[int] | None) -> tuple[int, int]:
         """At start, rows still "sending" belong to an engine that stopped. Those whose call had started (listed in
         its journal; all of them when there is no journal) become "uncertain" and are never sent again; the others
-        never left that process and go back to "pending". Returns (uncertain, requeued). See ``bot.delivery`` (Crash safety)."""
+        never left that process and go back to "pending". Returns (uncertain, requeued). See ``bot.delivery``
+        (Crash safety)."""
         async with self.db.session() as session:
             sending = set((await session.execute(select(Delivery.id).where(Delivery.state == "sending"))).scalars())
             uncertain = sending if started is None else sending & started

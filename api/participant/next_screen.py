@@ -243,7 +243,7 @@ def _shown(item: Item, answers_by_key: dict[str, set[str]]) -> bool:
 
 class _Screen(schemas.BaseModel):
     item: schemas.ItemOut | None = None
-    options: list[schemas.OptionOut] = []
+    options: list[schemas.OptionOut] = []  # noqa: RUF012 - a pydantic field: each instance gets its own copy
     proposal: schemas.ProposalOut | None = None
     pair: schemas.PairOut | None = None
 

@@ -10,6 +10,7 @@ from api.partner.auth import PartnerError
 
 def install(app: FastAPI) -> None:
     """Add the ``/v1`` routes and the error handler that sets their headers (WWW-Authenticate, Retry-After)."""
+    from api.partner.export_routes import router as export_router
     from api.partner.routes import router
 
     @app.exception_handler(PartnerError)
@@ -18,3 +19,4 @@ def install(app: FastAPI) -> None:
         return JSONResponse(body, status_code=exc.status, headers=exc.headers)
 
     app.include_router(router)
+    app.include_router(export_router)

@@ -187,9 +187,7 @@ async def plan_end(session: AsyncSession, runs: list[Run], start: Cursor, limit:
             break
         ordered = select(*run.keys()).where(*run.window(start)).order_by(*run.keys())
         if remaining is None:
-            last = (
-                await session.execute(ordered.order_by(None).order_by(*[k.desc() for k in run.keys()]).limit(1))
-            ).first()
+            last = (await session.execute(ordered.order_by(None).order_by(*[k.desc() for k in run]).limit(1))).first()
             if last is not None:
                 end = run.moved(end, tuple(last))
             continue
@@ -198,9 +196,7 @@ async def plan_end(session: AsyncSession, runs: list[Run], start: Cursor, limit:
             return run.moved(end, tuple(nth))
         count = int(await session.scalar(select(func.count()).select_from(run.table).where(*run.window(start))) or 0)
         if count:
-            last = (
-                await session.execute(ordered.order_by(None).order_by(*[k.desc() for k in run.keys()]).limit(1))
-            ).first()
+            last = (await session.execute(ordered.order_by(None).order_by(*[k.desc() for k in run]).limit(1))).first()
             end = run.moved(end, tuple(last))
             remaining -= count
     return end
@@ -231,7 +227,7 @@ async def stream_rows(
             .limit(batch_size)
             .subquery("batch")
         )
-        query = statement(batch).order_by(*[batch.c[key.key] for key in run.keys()])
+        query = statement(batch).order_by(*[batch.c[key.key] for key in run])
         async with db.engine.connect() as connection:
             return (await connection.execute(query)).all()
 
@@ -288,7 +284,7 @@ async def csv_chunks(
 async def jsonl_chunks(columns: list[str], batches: AsyncIterator[list[Row]]) -> AsyncIterator[bytes]:
     dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
     async for rows in batches:
-        yield "".join([dumps(dict(zip(columns, row))) + "\n" for row in rows]).encode()
+        yield "".join([dumps(dict(zip(columns, row, strict=False))) + "\n" for row in rows]).encode()
 
 
 @dataclass

@@ -117,4 +117,4 @@ async def in_threads(builders: dict[Any, Callable[[], dict[str, Any]]]) -> dict[
     """Run CPU-bound builders in worker threads (numpy releases the GIL), keeping the event loop free."""
     keys = list(builders)
     built = await asyncio.gather(*(asyncio.to_thread(builders[key]) for key in keys))
-    return dict(zip(keys, built))
+    return dict(zip(keys, built, strict=False))

@@ -75,7 +75,7 @@ class Population:
         withheld)."""
         values = [normal(value) for value in values]
         sizes: dict[Any, int] = defaultdict(int)
-        for value, is_active in zip(values, active.tolist()):
+        for value, is_active in zip(values, active.tolist(), strict=False):
             if is_active:
                 sizes[value] += 1
         mapping = disclosure.pool(sizes, k)

@@ -98,7 +98,7 @@ async def reached(
     moves_on = np.array([f < 0 or is_question.get(int(f), False) for f in furthest.tolist()], dtype=bool)
     at = np.where(moves_on, -2, furthest)
     waiting = moves_on.copy()
-    for item, position in zip(items, positions):
+    for item, position in zip(items, positions, strict=False):
         step = waiting & (position > furthest) & shown[item.id]
         at[step] = position
         waiting &= ~step

@@ -24,4 +24,7 @@ def share_column(count: np.ndarray, base: np.ndarray, low: np.ndarray, high: np.
     """Share objects of whole columns, with their interval ends already computed (:mod:`api.scoring`)."""
     value = np.round(np.where(base > 0, count / np.where(base > 0, base, 1), 0.0), 4).tolist()
     lows, highs = np.round(low, 4).tolist(), np.round(high, 4).tolist()
-    return [{"count": c, "share": v, "interval": [lo, hi]} for c, v, lo, hi in zip(count.tolist(), value, lows, highs)]
+    return [
+        {"count": c, "share": v, "interval": [lo, hi]}
+        for c, v, lo, hi in zip(count.tolist(), value, lows, highs, strict=False)
+    ]

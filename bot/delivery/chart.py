@@ -49,7 +49,7 @@ def render_chart(
     axes.set_ylim(n - 0.45, -0.95)
     axes.axis("off")
     proposals = chart.get("kind") == "proposals"
-    for index, (row, text) in enumerate(zip(rows, texts)):
+    for index, (row, text) in enumerate(zip(rows, texts, strict=False)):
         axes.text(
             0, index - 0.24, _label(text), fontsize=12.5, va="bottom", ha="left", color="#212121", linespacing=1.1
         )

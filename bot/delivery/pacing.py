@@ -32,7 +32,8 @@ MARGIN = 0.002
 
 class Pacer:
     """When the next call may start: a schedule of ``rate`` calls a second, and at most ``rate`` (rounded down)
-    calls in flight or answered within the last second (see the module's docstring for why that never exceeds the limit)."""
+    calls in flight or answered within the last second (see the module's docstring for why that never exceeds the
+    limit)."""
 
     def __init__(self, rate: float, burst: int = 1, clock=time.monotonic) -> None:
         self.rate, self.clock = rate, clock

@@ -114,7 +114,7 @@ def unpack(data: object) -> CallbackData | None:
     if len(parts) != len(fields):
         return None
     values = {}
-    for (field, kind), part in zip(fields, parts):
+    for (field, kind), part in zip(fields, parts, strict=False):
         value = _unpack_value(kind, part)
         if value is _INVALID:
             return None

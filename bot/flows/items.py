@@ -165,7 +165,7 @@ def _budget(tr: Translator, head: str, screen: dict[str, Any], selected: set[int
         total=format_money(total, currency, tr.locale),
     )
     rendered = _toggles(tr, f"{head}\n\n{left}", screen, selected, buttons.BudgetToggle, buttons.BudgetDone)
-    for row, option in zip(rendered.buttons, screen["options"]):
+    for row, option in zip(rendered.buttons, screen["options"], strict=False):
         button = row[0]
         row[0] = Button(f"{button.text} — {format_money(option['cost'], currency, tr.locale)}", button.data)
     return rendered

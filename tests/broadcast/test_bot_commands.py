@@ -69,7 +69,7 @@ async def test_organiser_sends_a_digest_and_watches_it(api_app, fake, bot, store
     for chat in chats:
         fake.register_user(chat, language_code="uk")
     await crowd(db, demo, chats)
-    async with bot_and_engine(api_app, fake, bot, store) as (t, engine):
+    async with bot_and_engine(api_app, fake, bot, store) as (t, _engine):
         await t.send(CITIZEN, "/digest")  # not an organiser: the citizen's "unknown command"
         assert "/help" in t.texts(CITIZEN)[-1]
         await t.send(ORGANISER, "/digest")

@@ -71,7 +71,8 @@ def test_the_reader_keeps_what_an_importer_needs():
 
 
 class PointsTimesCost(AdditiveSatisfaction):
-    """Cumulative ballots' counterpart of Cost_Sat: points × cost (so greedy's density is the points, as cities count)."""
+    """Cumulative ballots' counterpart of Cost_Sat: points × cost (so greedy's density is the points, as cities
+    count)."""
 
     def __init__(self, instance, profile, ballot):
         super().__init__(instance, profile, ballot, lambda _i, _p, b, project, _v: b.get(project, 0) * project.cost)

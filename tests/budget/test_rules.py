@@ -87,7 +87,8 @@ def test_add1_never_exceeds_the_real_budget():
 
 def test_the_comparison_step_takes_greedy_when_more_voters_prefer_it():
     # Two voters want a (10); one wants b and c (5 each); budget 10. MES (no completion) funds nothing the two can
-    # afford alone (they hold 20/3 < 10) nor b or c (the third holds 10/3 < 5); greedy funds a, which two of three prefer.
+    # afford alone (they hold 20/3 < 10) nor b or c (the third holds 10/3 < 5); greedy funds a, which two of three
+    # prefer.
     e = election(10, {"a": 10, "b": 5, "c": 5}, approvals("a", "a", "bc"))
     assert equal_shares(e, completion=None) == []
     assert equal_shares(e, completion=None, comparison=True) == ["a"]

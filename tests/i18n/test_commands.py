@@ -29,8 +29,12 @@ async def test_the_menu_is_published_in_every_language(telegram):
     assert fake.commands() == fake.commands(language_code="en")
     assert fake.bot_descriptions[""] == description(translator("en"))
     # The descriptions really differ per language, and fit Telegram's limits.
-    assert len({tuple(c["description"] for c in fake.commands(language_code=l)) for l in SUPPORTED}) == len(SUPPORTED)
-    assert all(len(fake.bot_short_descriptions[l]) <= 120 and len(fake.bot_descriptions[l]) <= 512 for l in SUPPORTED)
+    assert len({tuple(c["description"] for c in fake.commands(language_code=lang)) for lang in SUPPORTED}) == len(
+        SUPPORTED
+    )
+    assert all(
+        len(fake.bot_short_descriptions[lang]) <= 120 and len(fake.bot_descriptions[lang]) <= 512 for lang in SUPPORTED
+    )
 
 
 async def test_a_failing_menu_never_stops_the_bot():

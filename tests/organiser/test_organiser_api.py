@@ -31,7 +31,7 @@ async def test_a_file_becomes_a_draft_which_can_be_replaced_until_launched(http,
     async with db.session() as s:
         consultation = (await s.execute(select(Consultation))).scalar_one()
         assert consultation.status == "draft"
-        assert [i for i in consultation.definition["items"] if i["key"] == "priorities"][0]["max_pairs"] == 4
+        assert next(i for i in consultation.definition["items"] if i["key"] == "priorities")["max_pairs"] == 4
     assert (await http.post(f"/organiser/consultations/{SLUG}/status", json={"action": "launch"})).status_code == 200
     refused = await upload(http, example_text())
     assert refused.status_code == 409 and refused.json()["error"]["code"] == "not_a_draft"

@@ -103,7 +103,7 @@ async def test_a_broken_folder_is_a_clear_error(db, tmp_path):
         await import_polis(db, tmp_path / "missing")
     (tmp_path / "comments.csv").write_text("timestamp,comment-id,comment-body\n1,0,Hello there\n")
     (tmp_path / "votes.csv").write_text("timestamp,comment-id,voter-id,vote\n2,7,1,1\n")
-    with pytest.raises(ImportError_, match="missing from comments.csv"):
+    with pytest.raises(ImportError_, match=r"missing from comments\.csv"):
         await import_polis(db, tmp_path, slug="broken")
     (tmp_path / "votes.csv").write_text("timestamp,comment-id,voter-id,vote\n2,0,1,2\n")
     with pytest.raises(ImportError_, match="is not 1, -1 or 0"):

@@ -153,10 +153,9 @@ async def example_in_english(t, db, http, chat: int = CHAT) -> tuple[str, dict]:
 
 
 async def test_forget_removes_free_text_and_place_comments_and_authorship(telegram, db, api_app, http):
-    slug, participant = await example_in_english(telegram, db, http)
-    t = telegram
+    _slug, participant = await example_in_english(telegram, db, http)
     async with db.session() as s:
-        consultation = (await s.execute(select(Consultation))).scalar_one()
+        (await s.execute(select(Consultation))).scalar_one()
         items = {i.key: i for i in (await s.execute(select(Item))).scalars()}
         enrolment = (await s.execute(select(Enrolment))).scalar_one()  # the deep link enrolled them
         enrolment.consented_at = utcnow()

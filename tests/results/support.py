@@ -85,7 +85,7 @@ async def bulk_pair_votes(
     rnd = random.Random(seed)
     voters = await people(db, consultation_id, -(-votes // per_participant))
     rows, now = [], utcnow()
-    for v, pid in enumerate(voters):
+    for _v, pid in enumerate(voters):
         seen: set[tuple[int, int]] = set()
         while len(seen) < per_participant and len(rows) < votes:
             a, b = rnd.sample(range(len(proposals)), 2)

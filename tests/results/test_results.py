@@ -244,7 +244,7 @@ async def test_proposal_item_zones_and_scores(http, db, api_app):
     voters = await people(db, consultation.id, 40)
     now = utcnow()
     rows = []
-    for n, v in enumerate(voters):
+    for n, _v in enumerate(voters):
         rows.append(
             {
                 "proposal_id": loved,
@@ -279,7 +279,7 @@ async def test_proposal_item_zones_and_scores(http, db, api_app):
         ranking = await results.proposal_ranking(
             session, await by_slug(session, "zones"), "ideas", cache=api_app.state.results_cache
         )
-    assert [row["proposal"] for row in ranking[0]["ranking"]][0] == loved
+    assert next(row["proposal"] for row in ranking[0]["ranking"]) == loved
 
 
 async def test_the_organiser_route_checks_its_input(http, db):

@@ -136,7 +136,7 @@ def test_interval_is_where_the_log_posterior_drops_by_z_squared_over_two():
 
     shift = 0.0  # the fit reports centred strengths; its light prior sits on uncentred ones (a tiny offset)
     for i in (0, 5, 11):
-        p_of = lambda t: np.mean([1 / (1 + np.exp(-(t - centred[j]))) for j in range(12) if j != i])  # noqa: E731
+        p_of = lambda t, i=i: np.mean([1 / (1 + np.exp(-(t - centred[j]))) for j in range(12) if j != i])  # noqa: E731
         top = own_log_posterior(i, centred[i])
         for bound, side in ((fit.p_low[i], -1), (fit.p_high[i], 1)):
             lo, hi = (centred[i] - 20, centred[i]) if side < 0 else (centred[i], centred[i] + 20)

@@ -97,7 +97,7 @@ def _id_order(value: str) -> tuple[int, int, str]:
 async def import_polis(
     db: Database, folder: Path, *, slug: str | None = None, title: str | None = None, language: str = "en"
 ) -> Imported:
-    if not folder.is_dir():
+    if not folder.is_dir():  # noqa: ASYNC240 - one stat of a folder named on the command line
         raise ImportError_(f"no folder {folder}")
     comments_path, votes_path = folder / "comments.csv", folder / "votes.csv"
     comments = read_csv(comments_path)

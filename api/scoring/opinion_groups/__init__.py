@@ -14,6 +14,7 @@ import dataclasses
 import time
 from collections.abc import Hashable, Iterable, Mapping
 from dataclasses import dataclass, field
+from typing import cast
 
 import numpy as np
 
@@ -51,7 +52,7 @@ class OpinionGroups:
 def opinion_groups(
     matrix: VoteMatrix,
     *,
-    smoother: KSmoother = KSmoother(),
+    smoother: KSmoother = KSmoother(),  # noqa: B008 - frozen: update() returns a new one, the default is never changed
     previous: Mapping[Hashable, int] | None = None,
     random_state: int = 0,
 ) -> OpinionGroups:
@@ -65,7 +66,7 @@ def opinion_groups(
     if k is None:
         return OpinionGroups(0, {}, (), (), (), smoother, None, seconds=time.perf_counter() - started)
     labels = clustering.labels(k)
-    groups = {matrix.participants[r]: int(g) for r, g in zip(rows, labels)}
+    groups = {matrix.participants[r]: int(g) for r, g in zip(rows, labels, strict=False)}
     stability = 1.0
     if previous:
         groups, stability = follow_labels(groups, previous)
@@ -113,7 +114,7 @@ def describe(
     )
     sizes = tuple(int(x) for x in np.bincount(labels, minlength=len(order)))
     reps = tuple(
-        tuple(dataclasses.replace(r, statement=matrix.statements[r.statement]) for r in group)
+        tuple(dataclasses.replace(r, statement=matrix.statements[cast(int, r.statement)]) for r in group)
         for group in representative(stats, excluded)
     )
     return sizes, reps, views

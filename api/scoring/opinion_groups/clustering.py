@@ -30,7 +30,7 @@ class Clustering:
 
     def labels(self, k: int) -> np.ndarray:
         """Per clustered participant: their group for ``k`` groups."""
-        return self.groupings[k][self.base_labels]
+        return np.asarray(self.groupings[k][self.base_labels])
 
 
 def max_groups(base_clusters: int, most: int = MAX_GROUPS) -> int:

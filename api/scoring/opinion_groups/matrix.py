@@ -25,7 +25,7 @@ class VoteMatrix:
 
     @property
     def votes_cast(self) -> np.ndarray:
-        return np.count_nonzero(~np.isnan(self.values), axis=1)
+        return np.asarray(np.count_nonzero(~np.isnan(self.values), axis=1))
 
     def clusterable(self, min_votes: int = MIN_VOTES) -> np.ndarray:
         """Rows of the participants Polis puts "in the conversation": min(7, statements) votes at least."""

@@ -25,7 +25,7 @@ def column_means(values: np.ndarray) -> np.ndarray:
     seen = ~np.isnan(values)
     counts = seen.sum(axis=0)
     sums = np.where(seen, values, 0.0).sum(axis=0)
-    return np.divide(sums, counts, out=np.zeros(values.shape[1]), where=counts > 0)
+    return np.asarray(np.divide(sums, counts, out=np.zeros(values.shape[1]), where=counts > 0))
 
 
 def project(values: np.ndarray, *, random_state: int = 0) -> Projection:

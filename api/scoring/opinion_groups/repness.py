@@ -15,6 +15,7 @@ group agrees, whatever the groups' sizes. Divisiveness = highest minus lowest gr
 from __future__ import annotations
 
 from collections.abc import Hashable
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 
 import numpy as np
@@ -52,7 +53,7 @@ def group_counts(values: np.ndarray, labels: np.ndarray, k: int) -> GroupCounts:
 
 
 def prop_test(success: np.ndarray, n: np.ndarray) -> np.ndarray:
-    return 2 * np.sqrt(n + 1) * ((success + 1) / (n + 1) - 0.5)
+    return np.asarray(2 * np.sqrt(n + 1) * ((success + 1) / (n + 1) - 0.5))
 
 
 def two_prop_test(succ_in: np.ndarray, succ_out: np.ndarray, n_in: np.ndarray, n_out: np.ndarray) -> np.ndarray:
@@ -123,16 +124,18 @@ def _beats_best_agree(st: GroupStats, g: int, j: int, best: int | None) -> bool:
     if c.agree[g, j] == 0 and c.disagree[g, j] == 0:
         return False
     if best is not None and st.ra[g, best] > 1.0:
-        return (
+        return bool(
             st.ra[g, j] * st.rat[g, j] * st.pa[g, j] * st.pat[g, j]
             > st.ra[g, best] * st.rat[g, best] * st.pa[g, best] * st.pat[g, best]
         )
     if best is not None:
-        return st.pa[g, j] * st.pat[g, j] > st.pa[g, best] * st.pat[g, best]
+        return bool(st.pa[g, j] * st.pat[g, j] > st.pa[g, best] * st.pat[g, best])
     return bool(st.pat[g, j] > Z90 or (st.ra[g, j] > 1.0 and st.pa[g, j] > 0.5))
 
 
-def representative(st: GroupStats, excluded: set[int] = frozenset(), pick: int = PICK) -> list[list[Representative]]:
+def representative(
+    st: GroupStats, excluded: AbstractSet[int] = frozenset(), pick: int = PICK
+) -> list[list[Representative]]:
     """Per group, its representative statements (Polis's select-rep-comments)."""
     k, n = st.pa.shape
     chosen = []
@@ -183,4 +186,4 @@ def consensus(counts: GroupCounts) -> tuple[np.ndarray, np.ndarray]:
 
 def divisiveness(st: GroupStats) -> np.ndarray:
     """Per statement: the gap between the group that agrees most and the one that agrees least (0 … 1)."""
-    return st.pa.max(axis=0) - st.pa.min(axis=0)
+    return np.asarray(st.pa.max(axis=0) - st.pa.min(axis=0))

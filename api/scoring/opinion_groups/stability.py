@@ -34,7 +34,7 @@ def matching(ours: np.ndarray, theirs: np.ndarray) -> dict[int, int]:
     mine, other = np.unique(ours), np.unique(theirs)
     overlap = np.array([[np.count_nonzero((ours == a) & (theirs == b)) for b in other] for a in mine])
     rows, cols = linear_sum_assignment(-overlap)
-    return {int(mine[r]): int(other[c]) for r, c in zip(rows, cols)}
+    return {int(mine[r]): int(other[c]) for r, c in zip(rows, cols, strict=False)}
 
 
 def agreement(ours: np.ndarray, theirs: np.ndarray) -> float:
@@ -43,7 +43,7 @@ def agreement(ours: np.ndarray, theirs: np.ndarray) -> float:
     if not len(ours):
         return 1.0
     pairs = matching(ours, theirs)
-    return float(np.mean([pairs.get(int(a)) == b for a, b in zip(ours, theirs)]))
+    return float(np.mean([pairs.get(int(a)) == b for a, b in zip(ours, theirs, strict=False)]))
 
 
 def follow_labels(

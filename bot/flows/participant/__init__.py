@@ -11,7 +11,7 @@ screen at a time. Each part lives in a module named after what the participant d
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Any, ClassVar
 
 from bot.backend import BackendError
 from bot.flows import buttons, callbacks
@@ -46,7 +46,7 @@ class ParticipantFlow(Welcome, Questions, Proposals, TypedInput):
         except BackendError as error:
             return self._refusal(participant, user, error)
 
-    _handlers: dict[type[Any], Callable[[Any, Press, Any], Awaitable[Reply]]] = {
+    _handlers: ClassVar[dict[type[Any], Callable[[Any, Press, Any], Awaitable[Reply]]]] = {
         buttons.Language: Welcome._on_language,
         buttons.Consent: Welcome._on_consent,
         buttons.Switch: Welcome._on_switch,
