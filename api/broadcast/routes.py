@@ -12,12 +12,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from api.acting import acting_organiser
 from api.broadcast.outbox import create_digest, create_invitations, mark_reachable, preference, set_preference
 from api.broadcast.store import broadcast_counts
-from api.deps import require_service_token, session
+from api.deps import consultation_or_404, require_service_token, session
 from api.disclosure import BelowThreshold
 from api.error_docs import ORGANISER, SERVICE, errors
 from api.errors import conflict, not_found
 from api.participant.access import require_participant
-from storage.consultations import by_slug
 from storage.models import Consultation
 from storage.models_broadcast import OPEN_STATES, Broadcast, Delivery
 
@@ -97,13 +96,6 @@ def _out(broadcast: Broadcast, slug: str, counts: dict[str, int], rate: float, c
     )
 
 
-async def _consultation(db: AsyncSession, slug: str) -> Consultation:
-    consultation = await by_slug(db, slug)
-    if consultation is None:
-        raise not_found(f"consultation {slug!r}")
-    return consultation
-
-
 async def _answer(
     db: AsyncSession,
     request: Request,
@@ -143,9 +135,13 @@ async def _answer(
     },
 )
 async def start_digest(
-    slug: str, body: BroadcastIn, request: Request, response: Response, db: AsyncSession = Depends(session)
+    slug: str,
+    body: BroadcastIn,
+    request: Request,
+    response: Response,
+    db: AsyncSession = Depends(session),
+    consultation: Consultation = Depends(consultation_or_404),
 ) -> BroadcastOut:
-    consultation = await _consultation(db, slug)
     if consultation.status == "draft":
         raise conflict("draft", f"consultation {slug!r} is a draft: there are no results to send")
     try:
@@ -172,9 +168,13 @@ async def start_digest(
     },
 )
 async def start_invitations(
-    slug: str, body: BroadcastIn, request: Request, response: Response, db: AsyncSession = Depends(session)
+    slug: str,
+    body: BroadcastIn,
+    request: Request,
+    response: Response,
+    db: AsyncSession = Depends(session),
+    consultation: Consultation = Depends(consultation_or_404),
 ) -> BroadcastOut:
-    consultation = await _consultation(db, slug)
     if consultation.status != "open":
         raise conflict("not_open", f"consultation {slug!r} is {consultation.status}: invite once it is open")
     broadcast, created = await create_invitations(
