@@ -113,7 +113,7 @@ class Run:
     def table(self):
         return {ANSWER: Answer, VOTE: ProposalVote, PAIR: PairPrompt}[self.name]
 
-    def keys(self) -> list[Any]:
+    def order_keys(self) -> list[Any]:
         if self.name == PAIR:
             return [PairPrompt.answered_at, PairPrompt.token]
         return [self.table.id]
@@ -185,9 +185,11 @@ async def plan_end(session: AsyncSession, runs: list[Run], start: Cursor, limit:
             continue
         if remaining == 0:
             break
-        ordered = select(*run.keys()).where(*run.window(start)).order_by(*run.keys())
+        ordered = select(*run.order_keys()).where(*run.window(start)).order_by(*run.order_keys())
         if remaining is None:
-            last = (await session.execute(ordered.order_by(None).order_by(*[k.desc() for k in run]).limit(1))).first()
+            last = (
+                await session.execute(ordered.order_by(None).order_by(*[k.desc() for k in run.order_keys()]).limit(1))
+            ).first()
             if last is not None:
                 end = run.moved(end, tuple(last))
             continue
@@ -196,7 +198,9 @@ async def plan_end(session: AsyncSession, runs: list[Run], start: Cursor, limit:
             return run.moved(end, tuple(nth))
         count = int(await session.scalar(select(func.count()).select_from(run.table).where(*run.window(start))) or 0)
         if count:
-            last = (await session.execute(ordered.order_by(None).order_by(*[k.desc() for k in run]).limit(1))).first()
+            last = (
+                await session.execute(ordered.order_by(None).order_by(*[k.desc() for k in run.order_keys()]).limit(1))
+            ).first()
             end = run.moved(end, tuple(last))
             remaining -= count
     return end
@@ -223,11 +227,11 @@ async def stream_rows(
         batch = (
             select(run.table.__table__)
             .where(*run.window(position, end))
-            .order_by(*run.keys())
+            .order_by(*run.order_keys())
             .limit(batch_size)
             .subquery("batch")
         )
-        query = statement(batch).order_by(*[batch.c[key.key] for key in run])
+        query = statement(batch).order_by(*[batch.c[key.key] for key in run.order_keys()])
         async with db.engine.connect() as connection:
             return (await connection.execute(query)).all()
 
@@ -235,7 +239,7 @@ async def stream_rows(
     for run, statement, make in runs:
         if not run.item_ids:
             continue
-        key_count = len(run.keys())
+        key_count = len(run.order_keys())
         pending: asyncio.Task | None = asyncio.ensure_future(fetch(run, statement, position))
         try:
             while pending is not None:
