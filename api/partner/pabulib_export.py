@@ -15,10 +15,12 @@ from __future__ import annotations
 import csv
 import io
 from collections import Counter
+from collections.abc import Mapping
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from api import disclosure
 from api.errors import bad_request
@@ -31,26 +33,28 @@ VOTE_TYPE = {"knapsack": "approval", "approval": "approval", "cumulative": "cumu
 
 
 async def budget_item(session: AsyncSession, consultation: Consultation, key: str | None) -> Item:
-    query = select(Item).where(Item.consultation_id == consultation.id, Item.kind == "budget")
+    query = select(Item).where(col(Item.consultation_id) == consultation.id, col(Item.kind) == "budget")
     if key is not None:
-        query = query.where(Item.key == key)
-    item = (await session.execute(query.order_by(Item.position))).scalars().first()
+        query = query.where(col(Item.key) == key)
+    item = (await session.execute(query.order_by(col(Item.position)))).scalars().first()
     if item is None:
-        raise bad_request("no_budget_item", f"consultation {consultation.slug!r} has no budget item {key or ''}".strip())
+        raise bad_request(
+            "no_budget_item", f"consultation {consultation.slug!r} has no budget item {key or ''}".strip()
+        )
     return item
 
 
 async def pabulib_text(session: AsyncSession, consultation: Consultation, key: str | None = None) -> str:
     item = await budget_item(session, consultation, key)
     options = list(
-        (await session.execute(select(Option).where(Option.item_id == item.id).order_by(Option.position))).scalars()
+        (await session.execute(select(Option).where(col(Option.item_id) == item.id).order_by(col(Option.position)))).scalars()
     )
     rows = (
         await session.execute(
-            select(Answer.participant_id, Answer.value, Participant.age_band, Participant.region)
-            .join(Participant, Participant.id == Answer.participant_id)
-            .where(Answer.item_id == item.id)
-            .order_by(Answer.created_at, Answer.id)
+            select(col(Answer.participant_id), col(Answer.value), col(Participant.age_band), col(Participant.region))
+            .join(Participant, col(Participant.id) == col(Answer.participant_id))
+            .where(col(Answer.item_id) == item.id)
+            .order_by(col(Answer.created_at), col(Answer.id))
         )
     ).all()
     rows = [r for r in rows if isinstance(r.value, list)]
@@ -58,8 +62,8 @@ async def pabulib_text(session: AsyncSession, consultation: Consultation, key: s
         (kind, local): external
         for kind, local, external in (
             await session.execute(
-                select(ImportedRef.kind, ImportedRef.local_id, ImportedRef.external_id).where(
-                    ImportedRef.consultation_id == consultation.id, ImportedRef.kind == "project"
+                select(col(ImportedRef.kind), col(ImportedRef.local_id), col(ImportedRef.external_id)).where(
+                    col(ImportedRef.consultation_id) == consultation.id, col(ImportedRef.kind) == "project"
                 )
             )
         ).all()
@@ -137,7 +141,7 @@ async def pabulib_text(session: AsyncSession, consultation: Consultation, key: s
     return out.getvalue()
 
 
-def _listed(ballot: str, value: list[int], key_of: dict[int, str], points: dict[str, int]) -> list[str]:
+def _listed(ballot: str, value: list[int], key_of: dict[int | None, str], points: Mapping[str, int]) -> list[str]:
     """The projects a ballot names, in the order the file lists them (ordinal: best first, else by position)."""
     if ballot == "ordinal":
         return [key_of[v] for v in value if v in key_of]

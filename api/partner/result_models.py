@@ -131,8 +131,10 @@ class Project(_Strict):
     label: str
     cost: int | None
     votes: int | None = _nullable()
-    score: int | None = _nullable("Points: its votes for approval and knapsack ballots; for cumulative ones the "
-                                  "points given, for rankings max_projects − position summed.")
+    score: int | None = _nullable(
+        "Points: its votes for approval and knapsack ballots; for cumulative ones the "
+        "points given, for rankings max_projects − position summed."
+    )
     share: float | None = _nullable("Share of ballots choosing it.")
     interval: Interval | None = _nullable()
     rank: int | None = _nullable("1 = best score. A project whose votes are null comes after the ranked ones.")

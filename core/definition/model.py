@@ -218,7 +218,9 @@ class BudgetDef(ItemBase):
         if len(set(rules)) != len(rules):
             raise ValueError("a counting rule is listed twice")
         if self.ballot == "ordinal" and any(rule.startswith("equalshares") for rule in rules):
-            raise ValueError("the Method of Equal Shares counts approval, knapsack and cumulative ballots, not rankings")
+            raise ValueError(
+                "the Method of Equal Shares counts approval, knapsack and cumulative ballots, not rankings"
+            )
         return self
 
 

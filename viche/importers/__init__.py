@@ -344,7 +344,9 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    command = sub.add_parser("import", help="load a finished All Our Ideas or Polis export, or a Pabulib election, as a new consultation")
+    command = sub.add_parser(
+        "import", help="load a finished All Our Ideas or Polis export, or a Pabulib election, as a new consultation"
+    )
     sources = command.add_subparsers(dest="source", required=True)
     aoi = sources.add_parser("aoi", help="All Our Ideas: the votes and ideas CSV exports of one wiki survey")
     aoi.add_argument("votes", help="the votes export (Vote ID, Session ID, Winner ID, Loser ID, …)")

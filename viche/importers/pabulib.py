@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select, update
+from sqlmodel import col
 
 from api.scoring.budget import pabulib
 from core.definition.model import COUNTING_RULES, IMPORTED, ConsultationDef
@@ -177,9 +178,10 @@ async def import_pabulib(
         if await by_slug(session, slug) is not None:
             raise ImportError_(f"a consultation {slug!r} already exists: choose another with --slug")
         consultation = await save_definition(session, definition, status="closed")
-        item = (await session.execute(select(Item).where(Item.consultation_id == consultation.id))).scalar_one()
-        options = list((await session.execute(select(Option).where(Option.item_id == item.id))).scalars())
-        option_of = {o.key: o.id for o in options}
+        item = (await session.execute(select(Item).where(col(Item.consultation_id) == consultation.id))).scalar_one()
+        options = list((await session.execute(select(Option).where(col(Option.item_id) == item.id))).scalars())
+        option_of = {o.key: o.id for o in options if o.id is not None}
+        assert consultation.id is not None
         await bulk_insert(
             session,
             ImportedRef,
@@ -239,6 +241,6 @@ async def _profiles(session: Any, pb: pabulib.PabulibFile, people: dict[str, str
         for start in range(0, len(ids), 500):
             await session.execute(
                 update(Participant)
-                .where(Participant.id.in_(ids[start : start + 500]))  # type: ignore[attr-defined]
+                .where(col(Participant.id).in_(ids[start : start + 500]))
                 .values(age_band=band, region=region)
             )
