@@ -47,7 +47,9 @@ async def budget_item(session: AsyncSession, consultation: Consultation, key: st
 async def pabulib_text(session: AsyncSession, consultation: Consultation, key: str | None = None) -> str:
     item = await budget_item(session, consultation, key)
     options = list(
-        (await session.execute(select(Option).where(col(Option.item_id) == item.id).order_by(col(Option.position)))).scalars()
+        (
+            await session.execute(select(Option).where(col(Option.item_id) == item.id).order_by(col(Option.position)))
+        ).scalars()
     )
     rows = (
         await session.execute(
