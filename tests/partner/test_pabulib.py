@@ -11,7 +11,7 @@ import pytest
 
 # pabutools is in the test extra: imported plainly, so a missing one fails, never skips.
 from pabutools.election import parse_pabulib
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from api.scoring.budget import pabulib
 from storage.models import Consultation, Participant
@@ -97,13 +97,19 @@ async def test_ages_become_age_bands_and_rare_ones_leave_the_export(partner, db)
         bands = Counter((await s.execute(select(Participant.age_band))).scalars())
     assert any(band for band in bands), "ages were not imported"
     assert sum(n for band, n in bands.items() if band) == sum(1 for r in source.votes.values() if r["age"].strip())
-    k = consultation.min_segment_size
+    # A larger minimum group size than the default, so that some age bands are rarer than it.
+    k = 50
+    async with db.session() as s:
+        await s.execute(update(Consultation).where(Consultation.id == consultation.id).values(min_segment_size=k))
+        await s.commit()
+    assert any(0 < n < k for band, n in bands.items() if band)
     key = await new_key(db, result.slug)
     text = (await partner.get(f"/v1/consultations/{result.slug}/export/pabulib.pb", headers=auth(key))).text
     exported = pabulib.parses(text)
     shown = Counter(row["age_band"] for row in exported.votes.values())
     for band, n in shown.items():
         assert n >= k or band in ("", "(withheld)", "(other)"), (band, n)
+    assert set(shown) - {"", "(withheld)", "(other)"}, "no age band is left at all"
     assert "sex" not in next(iter(exported.votes.values()))
     assert any(note.startswith("voters' sex") for note in result.notes)
 
