@@ -119,3 +119,26 @@ async def test_a_second_import_under_the_same_slug_is_refused(db):
     await import_pabulib(db, path, slug="assen")
     with pytest.raises(ImportError_, match="already exists"):
         await import_pabulib(db, path, slug="assen")
+
+
+def test_the_import_and_export_commands(database_url, monkeypatch, capsys, tmp_path):
+    from core import settings
+    from viche.cli import main
+
+    path = pabulib_file("Netherlands_Assen_2024.pb")
+    monkeypatch.setenv("VICHE_DATABASE_URL", database_url)
+    settings.get_settings.cache_clear()
+    try:
+        slug = f"assen-cli-{id(capsys) % 100000}"
+        assert main(["import", "pabulib", str(path), "--slug", slug]) == 0
+        assert f"imported pabulib into consultation {slug!r} (closed): 84 participants, 14 proposals" in (
+            capsys.readouterr().out
+        )
+        target = tmp_path / "assen.pb"
+        assert main(["export", "pabulib", slug, "-o", str(target)]) == 0
+        exported = pabulib.read(target)
+        assert exported.selected() == pabulib.read(path).selected() and exported.rule == "equalshares/add1"
+        assert main(["export", "pabulib", "no-such-slug"]) == 1
+        assert "no consultation 'no-such-slug'" in capsys.readouterr().err
+    finally:
+        settings.get_settings.cache_clear()
