@@ -8,6 +8,7 @@ from typing import Any
 from api import schemas
 from api.content_cache import ContentCache
 from api.errors import bad_request
+from core.definition.model import CHAT_BALLOTS
 from storage.models import Item, Option
 
 
@@ -54,9 +55,15 @@ async def validated_value(content: ContentCache, item: Item, body: schemas.Answe
             if not low <= len(chosen) <= high:
                 raise bad_request("invalid_count", f"choose between {low} and {high} options", min=low, max=high)
         else:
+            ballot = config.get("ballot", "knapsack")
+            if ballot not in CHAT_BALLOTS:
+                raise bad_request("ballot_not_in_chat", f"a {ballot} ballot comes from imports only, not from the chat")
             spent, total = sum(options[i].cost or 0 for i in chosen), int(config["total"])
-            if not chosen:
+            low, high = int(config.get("min_projects", 1)), int(config.get("max_projects") or len(options))
+            if not chosen and low > 0:
                 raise bad_request("empty_ballot", "pick at least one project")
+            if not low <= len(chosen) <= high:
+                raise bad_request("invalid_count", f"choose between {low} and {high} projects", min=low, max=high)
             if spent > total:
                 raise bad_request(
                     "over_budget",

@@ -36,13 +36,14 @@ class PseudonymSecret(SQLModel, table=True):
 
 
 class ImportedRef(SQLModel, table=True):
-    """Which row of an imported consultation stands for which id of the source file (never exported)."""
+    """Which row of an imported consultation stands for which id of the source file (never exported, but for a
+    Pabulib project's id, which the ``.pb`` export gives back: a project is no person)."""
 
     __table_args__ = (UniqueConstraint("consultation_id", "kind", "local_id"),)
     id: int | None = Field(default=None, primary_key=True)
     consultation_id: int = fk("consultation.id")
-    source: str = Field(max_length=16)  # aoi | polis
-    kind: str = Field(max_length=16)  # participant | proposal
+    source: str = Field(max_length=16)  # aoi | polis | pabulib
+    kind: str = Field(max_length=16)  # participant | proposal | project (an option's id)
     external_id: str = Field(max_length=64)
     local_id: str = Field(max_length=32)
 

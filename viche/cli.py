@@ -174,13 +174,14 @@ def parser() -> argparse.ArgumentParser:
     from viche import i18n_check
 
     i18n_check.add_commands(sub)
-    from viche import importers, keys
+    from viche import exporters, importers, keys
 
     keys.register(sub)
     from viche import production
 
     production.register(sub)
     importers.register(sub)
+    exporters.register(sub)
     return root
 
 

@@ -19,6 +19,7 @@ from api.partner.export_definitions import (
     polis_votes_export,
 )
 from api.partner.export_stream import Export, table_csv
+from api.partner.pabulib_export import pabulib_text
 from api.partner.routes import EXPORT_ERRORS, exported_consultation
 from storage.db import Database
 from storage.models import Consultation
@@ -281,4 +282,39 @@ async def export_polis_comments(
         table_csv(formats.POLIS_COMMENTS_COLUMNS, rows),
         media_type=CSV,
         headers={"Content-Disposition": f'attachment; filename="{consultation.slug}-polis-comments.csv"'},
+    )
+
+
+PABULIB_EXAMPLE = (
+    "META\nkey;value\nnum_projects;2\nnum_votes;12\nbudget;50000\nvote_type;approval\nrule;equalshares/add1\n"
+    "PROJECTS\nproject_id;cost;votes;score;name;category;latitude;longitude;selected\n"
+    "skate;30000;9;9;A new skate park;sport;;;1\nbus;25000;5;5;More night buses;transport;;;0\n"
+    "VOTES\nvoter_id;vote;age_band;region\n1;skate,bus;25-34;(withheld)\n"
+)
+
+
+@router.get(
+    "/consultations/{slug}/export/pabulib.pb",
+    response_class=PlainTextResponse,
+    responses={
+        **EXPORT_ERRORS,
+        200: {"content": {"text/plain": {"schema": {"type": "string"}, "example": PABULIB_EXAMPLE}}},
+    },
+    summary="The budget item as a Pabulib election (.pb)",
+)
+async def export_pabulib(
+    consultation: Consultation = Depends(exported_consultation),
+    db: Database = Depends(database),
+    item: str | None = Query(None, description="Key of the budget item (default: the first)."),
+) -> PlainTextResponse:
+    """pabulib.org/format: META (vote_type, the first configured counting rule, budget, ballot lengths),
+    PROJECTS (votes, score, categories, coordinates, `selected` by that rule), VOTES (one row per ballot, voters
+    numbered 1, 2, …, with age band and region only as the disclosure rule releases them). What is in it:
+    api/partner/pabulib_export.py."""
+    async with db.session() as session:
+        text = await pabulib_text(session, consultation, item)
+    return PlainTextResponse(
+        text,
+        media_type="text/plain; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{consultation.slug}.pb"'},
     )

@@ -131,10 +131,22 @@ class Project(_Strict):
     label: str
     cost: int | None
     votes: int | None = _nullable()
+    score: int | None = _nullable(
+        "Points: its votes for approval and knapsack ballots; for cumulative ones the "
+        "points given, for rankings max_projects − position summed."
+    )
     share: float | None = _nullable("Share of ballots choosing it.")
     interval: Interval | None = _nullable()
-    rank: int | None = _nullable("1 = most votes. A project whose votes are null comes after the ranked ones.")
-    funded: bool | None = _nullable("Taken by the funding rule: by votes, each project taken if it still fits.")
+    rank: int | None = _nullable("1 = best score. A project whose votes are null comes after the ranked ones.")
+    funded: bool | None = _nullable("Funded by the first (official) counting rule.")
+
+
+class CountingResult(_Strict):
+    rule: str = Field(description="greedy, greedy-no-skip, greedy-threshold, equalshares or equalshares/add1.")
+    threshold: int = Field(description="greedy-threshold: the least score funded (0 otherwise).")
+    comparison: bool = Field(description="equalshares: with equalshares.net's comparison step.")
+    funded: list[str] = Field(description="Keys of the projects this rule funds, in the order it funds them.")
+    spent: int | None = _nullable("Cost of those projects (null when a hidden project is among them).")
 
 
 class Point(_Strict):
@@ -286,12 +298,14 @@ class FreeTextItem(_Item):
 class BudgetItem(_Item):
     kind: _kind("budget")
     ballots: int
+    ballot: str = Field(description="knapsack, approval, cumulative or ordinal.")
     total: int
     currency: str
-    spent: int | None = _nullable("Cost of the funded projects.")
+    spent: int | None = _nullable("Cost of the projects the first (official) counting rule funds.")
     funded: list[str] = Field(
         description="Keys of the funded projects (inside a segment, those whose votes are shown)."
     )
+    rules: list[CountingResult] = Field(description="Every counting rule the organiser chose, the official first.")
     projects: list[Project] = Field(description="Best first.")
 
 

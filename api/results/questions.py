@@ -19,6 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.content import localized
+from api.results.budget import budget
 from api.results.context import ALL, Context
 from api.results.shares import rounded, share
 from api.scoring.intervals import Z95
@@ -100,39 +101,6 @@ def multi_choice(options: list[Option], label: dict[int, str], values: list[Any]
         "answered": answered,
         "choices": choices,
         "options": [{"key": o.key, "label": label[o.id], **share(counts[o.id], answered)} for o in options],
-    }
-
-
-def budget(item: Item, options: list[Option], label: dict[int, str], values: list[Any]) -> dict[str, Any]:
-    ballots, counts, _ = _chosen(values)
-    total = int(item.config.get("total") or 0)
-    order = sorted(options, key=lambda o: (-counts[o.id], o.cost or 0, o.position))
-    remaining, funded = total, set()
-    for option in order:
-        cost = option.cost or 0
-        if counts[option.id] > 0 and cost <= remaining:
-            funded.add(option.id)
-            remaining -= cost
-    projects = [
-        {
-            "key": o.key,
-            "label": label[o.id],
-            "cost": o.cost,
-            "votes": counts[o.id],
-            **{k: v for k, v in share(counts[o.id], ballots).items() if k != "count"},
-            "rank": rank,
-            "funded": o.id in funded,
-        }
-        for rank, o in enumerate(order, start=1)
-    ]
-    return {
-        "answered": ballots,
-        "ballots": ballots,
-        "total": total,
-        "currency": item.config.get("currency", "EUR"),
-        "spent": total - remaining,
-        "funded": [o.key for o in order if o.id in funded],
-        "projects": projects,
     }
 
 

@@ -93,7 +93,7 @@ def blank(body: dict[str, Any], columns: set[tuple]) -> None:
         # A hidden project loses its place too (the list is ranked by votes), and whether it was funded.
         body["projects"] = [p for p in body["projects"] if p["key"] not in hidden] + sorted(
             (
-                {**p, "votes": None, "share": None, "interval": None, "rank": None, "funded": None}
+                {**p, "votes": None, "score": None, "share": None, "interval": None, "rank": None, "funded": None}
                 for p in body["projects"]
                 if p["key"] in hidden
             ),
@@ -102,6 +102,10 @@ def blank(body: dict[str, Any], columns: set[tuple]) -> None:
         if hidden & set(body["funded"]):
             body["spent"] = None
         body["funded"] = [key for key in body["funded"] if key not in hidden]
+        for rule in body.get("rules", []):
+            if hidden & set(rule["funded"]):
+                rule["spent"] = None
+            rule["funded"] = [key for key in rule["funded"] if key not in hidden]
     elif kind == "free_text" and ("skipped",) in columns:
         body["skipped"] = None
     elif kind == "place" and ("comments",) in columns:

@@ -11,7 +11,7 @@ from datetime import datetime
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
 from core.vocabulary import SLUG_MAX, SLUG_MIN, SLUG_PATTERN
 
@@ -33,6 +33,46 @@ class ProjectDef(OptionDef):
     """A participatory-budget project."""
 
     cost: int = Field(gt=0)
+    categories: list[str] = Field(default_factory=list, description="Pabulib's categories, e.g. ['culture', 'sport']")
+    latitude: float | None = Field(default=None, ge=-90, le=90)
+    longitude: float | None = Field(default=None, ge=-180, le=180)
+
+    @model_validator(mode="after")
+    def _both_coordinates(self) -> ProjectDef:
+        if (self.latitude is None) != (self.longitude is None):
+            raise ValueError(f"project {self.key!r}: give both latitude and longitude, or neither")
+        return self
+
+
+COUNTING_RULES = ("greedy", "greedy-no-skip", "greedy-threshold", "equalshares", "equalshares/add1")
+"""Pabulib's names of the counting rules api/scoring/budget/ runs."""
+BALLOTS = ("knapsack", "approval", "cumulative", "ordinal")
+CHAT_BALLOTS = ("knapsack",)
+"""Ballots the chat can collect today; the others are held by imported elections (``viche import pabulib``)."""
+CHAT_PROJECTS_MAX = 12
+"""The chat shows every project as a button of one message, with its cost: more would not fit on a phone screen.
+Imported elections, closed and never shown in the chat, may hold any number."""
+IMPORTED = "imported"
+"""Validation context flag (``model_validate(data, context={IMPORTED: True})``) of importers."""
+
+
+class CountingRuleDef(Strict):
+    """A counting rule the organiser chose; results show every chosen rule's funded projects side by side."""
+
+    rule: Literal["greedy", "greedy-no-skip", "greedy-threshold", "equalshares", "equalshares/add1"]
+    threshold: int = Field(default=0, ge=0, description="greedy-threshold: the least score a funded project has.")
+    comparison: bool = Field(
+        default=False,
+        description="equalshares: equalshares.net's comparison step (greedy's outcome wins if more voters prefer it).",
+    )
+
+    @model_validator(mode="after")
+    def _options_fit(self) -> CountingRuleDef:
+        if self.threshold and self.rule != "greedy-threshold":
+            raise ValueError(f"threshold belongs to greedy-threshold, not {self.rule}")
+        if self.comparison and not self.rule.startswith("equalshares"):
+            raise ValueError(f"comparison belongs to the equalshares rules, not {self.rule}")
+        return self
 
 
 class Condition(Strict):
@@ -124,15 +164,63 @@ class PairsDef(ItemBase):
 
 
 class BudgetDef(ItemBase):
+    """A participatory budget: projects with costs, a ballot, and the counting rules the results show.
+
+    Ballots: ``knapsack`` (projects whose costs fit in the total), ``approval`` (up to ``max_projects``, costs
+    not summed), ``cumulative`` (``points`` to spread, at most ``max_points_per_project`` on one project),
+    ``ordinal`` (a ranking of up to ``max_projects``). The chat collects knapsack ballots; the others come from
+    imported elections only. Ties between projects go by ``tie_break``: ``cheaper_first`` (then the order
+    listed), ``listed`` (the order of ``projects``) or ``key`` (project keys in text order, Pabulib's and
+    pabutools' convention).
+    """
+
     type: Literal["budget"]
     total: int = Field(gt=0)
     currency: str = Field(default="EUR", pattern=r"^[A-Z]{3}$")
-    projects: list[ProjectDef] = Field(min_length=1, max_length=12)
+    projects: list[ProjectDef] = Field(min_length=1)
+    ballot: Literal["knapsack", "approval", "cumulative", "ordinal"] = "knapsack"
+    min_projects: int = Field(default=1, ge=0, description="Fewest projects a ballot names.")
+    max_projects: int | None = Field(default=None, ge=1, description="Most projects a ballot names.")
+    points: int | None = Field(default=None, ge=1, description="cumulative: the points each voter spreads.")
+    max_points_per_project: int | None = Field(default=None, ge=1)
+    counting: list[CountingRuleDef] = Field(
+        default_factory=lambda: [CountingRuleDef(rule="greedy")],
+        min_length=1,
+        description="The counting rules, the first being the official one.",
+    )
+    tie_break: Literal["cheaper_first", "listed", "key"] = "cheaper_first"
 
     @model_validator(mode="after")
-    def _something_fits(self) -> BudgetDef:
-        if min(project.cost for project in self.projects) > self.total:
+    def _something_fits(self, info: ValidationInfo) -> BudgetDef:
+        imported = bool(info.context and info.context.get(IMPORTED))
+        if not imported and self.ballot not in CHAT_BALLOTS:
+            raise ValueError(
+                f"a {self.ballot} ballot cannot be shown in the chat yet (it collects {', '.join(CHAT_BALLOTS)}); "
+                "such elections come from imports only (viche import pabulib)"
+            )
+        if not imported and len(self.projects) > CHAT_PROJECTS_MAX:
+            raise ValueError(
+                f"the chat shows at most {CHAT_PROJECTS_MAX} projects at once; this item has {len(self.projects)}"
+            )
+        keys = [project.key for project in self.projects]
+        if len(set(keys)) != len(keys):
+            raise ValueError("two projects share a key")
+        if not imported and min(project.cost for project in self.projects) > self.total:
             raise ValueError(f"no project fits in the total budget of {self.total}")
+        top = self.max_projects or len(self.projects)
+        if self.min_projects > top or top > len(self.projects):
+            raise ValueError(f"project limits {self.min_projects}..{top} do not fit {len(self.projects)} projects")
+        if (self.points is None) != (self.ballot != "cumulative"):
+            raise ValueError("points (how many a voter spreads) belongs to cumulative ballots, and they need it")
+        if self.max_points_per_project is not None and self.ballot != "cumulative":
+            raise ValueError("max_points_per_project belongs to cumulative ballots")
+        rules = [rule.rule for rule in self.counting]
+        if len(set(rules)) != len(rules):
+            raise ValueError("a counting rule is listed twice")
+        if self.ballot == "ordinal" and any(rule.startswith("equalshares") for rule in rules):
+            raise ValueError(
+                "the Method of Equal Shares counts approval, knapsack and cumulative ballots, not rankings"
+            )
         return self
 
 

@@ -183,3 +183,46 @@ def test_the_committed_schema_is_the_generated_one():
     schema = json.loads(SCHEMA_FILE.read_text(encoding="utf-8"))
     assert set(schema["properties"]) == set(ConsultationDef.model_fields)
     assert main(["schema", "--check"]) == 0
+
+
+def test_budget_ballots_the_chat_cannot_show_yet_are_refused_clearly():
+    text = broken("    total: 2000000\n", "    total: 2000000\n    ballot: cumulative\n    points: 10\n")
+    [problem] = check_text(text, "f.yaml").problems
+    assert problem.path.startswith("items[7]")
+    assert "a cumulative ballot cannot be shown in the chat yet" in problem.message
+    assert "viche import pabulib" in problem.message
+    # An importer may hold it: the same definition, validated as an import.
+    data = yaml.safe_load(text)
+    definition = ConsultationDef.model_validate(data, context={"imported": True})
+    assert definition.items[7].ballot == "cumulative" and definition.items[7].points == 10
+
+
+def test_budget_counting_rules_and_limits_are_checked():
+    counting = "    counting:\n      - rule: equalshares/add1\n        comparison: true\n      - rule: greedy\n"
+    report = check_text(broken("    total: 2000000\n", "    total: 2000000\n" + counting), "f.yaml")
+    assert report.ok, report.problems
+    budget = report.definition.items[7]
+    assert [rule.rule for rule in budget.counting] == ["equalshares/add1", "greedy"] and budget.counting[0].comparison
+
+    wrong = "    counting:\n      - rule: greedy\n        threshold: 50\n"
+    [problem] = check_text(broken("    total: 2000000\n", "    total: 2000000\n" + wrong), "f.yaml").problems
+    assert "threshold belongs to greedy-threshold, not greedy" in problem.message
+    twice = "    counting:\n      - rule: greedy\n      - rule: greedy\n"
+    [problem] = check_text(broken("    total: 2000000\n", "    total: 2000000\n" + twice), "f.yaml").problems
+    assert "a counting rule is listed twice" in problem.message
+    unknown = "    counting:\n      - rule: lottery\n"
+    [problem] = check_text(broken("    total: 2000000\n", "    total: 2000000\n" + unknown), "f.yaml").problems
+    assert problem.path == "items[7].counting[0].rule" and "greedy-threshold" in problem.message
+    limits = "    min_projects: 3\n    max_projects: 2\n"
+    [problem] = check_text(broken("    total: 2000000\n", "    total: 2000000\n" + limits), "f.yaml").problems
+    assert "project limits 3..2" in problem.message
+
+
+def test_a_chat_budget_shows_at_most_twelve_projects():
+    data = yaml.safe_load(example_text())
+    budget = data["items"][7]
+    first = budget["projects"][0]
+    budget["projects"] = [{**first, "key": f"p{i}"} for i in range(13)]
+    [problem] = check_text(json.dumps(data), "f.json").problems
+    assert "the chat shows at most 12 projects at once; this item has 13" in problem.message
+    assert ConsultationDef.model_validate(data, context={"imported": True}).items[7].projects[12].key == "p12"

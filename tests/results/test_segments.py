@@ -253,12 +253,24 @@ def test_suppression_pools_small_values_and_never_leaves_a_pool_below_k(sizes, e
 
 def test_a_hidden_budget_project_loses_its_place_and_its_funding():
     def project(key: str, votes: int, rank: int, funded: bool) -> dict:
-        return {"key": key, "votes": votes, "share": 0.5, "interval": [0.1, 0.9], "rank": rank, "funded": funded}
+        return {
+            "key": key,
+            "votes": votes,
+            "score": votes,
+            "share": 0.5,
+            "interval": [0.1, 0.9],
+            "rank": rank,
+            "funded": funded,
+        }
 
     body = {
         "kind": "budget",
         "funded": ["b", "a"],
         "spent": 90,
+        "rules": [
+            {"rule": "greedy", "funded": ["b", "a"], "spent": 90},
+            {"rule": "equalshares/add1", "funded": ["b", "c"], "spent": 70},
+        ],
         "projects": [project("b", 9, 1, True), project("a", 2, 2, True), project("c", 0, 3, False)],
     }
     blank(body, {("project", "a")})
@@ -266,9 +278,13 @@ def test_a_hidden_budget_project_loses_its_place_and_its_funding():
     assert body["projects"][2] == {
         "key": "a",
         "votes": None,
+        "score": None,
         "share": None,
         "interval": None,
         "rank": None,
         "funded": None,
     }
     assert body["funded"] == ["b"] and body["spent"] is None  # the spent total would tell a was funded
+    # Under every counting rule: a rule that funded the hidden project loses its spent total too.
+    assert body["rules"][0]["funded"] == ["b"] and body["rules"][0]["spent"] is None
+    assert body["rules"][1]["funded"] == ["b", "c"] and body["rules"][1]["spent"] == 70

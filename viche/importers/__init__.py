@@ -325,6 +325,12 @@ def cmd_import(args: argparse.Namespace) -> int:
                     non_votes=Path(args.non_votes) if args.non_votes else None,
                 )
             )
+        elif args.source == "pabulib":
+            from viche.importers.pabulib import import_pabulib
+
+            result = run_with_database(
+                lambda db: import_pabulib(db, Path(args.file), slug=args.slug, title=args.title, language=args.language)
+            )
         else:
             from viche.importers.polis import import_polis
 
@@ -338,7 +344,9 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    command = sub.add_parser("import", help="load a finished All Our Ideas or Polis export as a new consultation")
+    command = sub.add_parser(
+        "import", help="load a finished All Our Ideas or Polis export, or a Pabulib election, as a new consultation"
+    )
     sources = command.add_subparsers(dest="source", required=True)
     aoi = sources.add_parser("aoi", help="All Our Ideas: the votes and ideas CSV exports of one wiki survey")
     aoi.add_argument("votes", help="the votes export (Vote ID, Session ID, Winner ID, Loser ID, …)")
@@ -346,7 +354,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     aoi.add_argument("--non-votes", help='the non_votes export, to bring in "can\'t decide" answers too')
     polis = sources.add_parser("polis", help="Polis: an open-data folder (comments.csv, votes.csv, summary.csv)")
     polis.add_argument("folder")
-    for parser in (aoi, polis):
+    pabulib = sources.add_parser("pabulib", help="Pabulib: a participatory-budgeting election (.pb file)")
+    pabulib.add_argument("file")
+    for parser in (aoi, polis, pabulib):
         parser.add_argument("--slug", help="slug of the new consultation (default: from the file or folder name)")
         parser.add_argument("--title", help="title (default: from the export)")
         parser.add_argument("--language", default="en", help="language of the texts (default: en)")
