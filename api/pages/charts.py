@@ -12,8 +12,8 @@ from dataclasses import dataclass
 
 from markupsafe import Markup, escape
 
-WIDTH = 600
-LABEL_CHARS = 70
+WIDTH = 360  # about a phone's width in CSS pixels: the text is drawn at the size it is read
+LABEL_CHARS = 46
 TEXT = "#1a1a1a"
 BAR = "#1d4f91"
 TRACK = "#e8ecf2"
@@ -58,12 +58,12 @@ def _short(label: str) -> str:
 
 def bars(chart_id: str, title: str, description: str, rows: list[Bar]) -> Markup:
     """Horizontal bars, the label above each, its figure after it, an interval as a whisker."""
-    row_height, bar_height, track = 40, 14, WIDTH - 150
+    row_height, bar_height, track = 40, 14, WIDTH - 118
     parts = []
     for i, row in enumerate(rows):
         y = 8 + i * row_height
         length = max(0.0, min(1.0, row.value)) * track
-        parts.append(f'<text x="0" y="{y + 12}" fill="{TEXT}" font-size="14">{escape(_short(row.label))}</text>')
+        parts.append(f'<text x="0" y="{y + 12}" fill="{TEXT}" font-size="13">{escape(_short(row.label))}</text>')
         parts.append(f'<rect x="0" y="{y + 18}" width="{track}" height="{bar_height}" fill="{TRACK}"/>')
         parts.append(f'<rect x="0" y="{y + 18}" width="{length:.1f}" height="{bar_height}" fill="{BAR}"/>')
         if row.low is not None and row.high is not None:
@@ -73,18 +73,19 @@ def bars(chart_id: str, title: str, description: str, rows: list[Bar]) -> Markup
                 f'stroke="{INTERVAL}" stroke-width="1.5" fill="none"/>'
             )
         parts.append(
-            f'<text x="{track + 8}" y="{y + 30}" fill="{TEXT}" font-size="14">{escape(row.text)}</text>'
+            f'<text x="{track + 8}" y="{y + 30}" fill="{TEXT}" font-size="13">{escape(row.text)}</text>'
         )
     return _frame(chart_id, title, description, 8 + len(rows) * row_height, "".join(parts))
 
 
-def stacked(chart_id: str, title: str, description: str, rows: list[tuple[str, list[Part]]]) -> Markup:
-    """One bar per row split into parts (agree / neutral / disagree), each part's figure written under it."""
-    row_height, bar_height = 64, 18
+def stacked(chart_id: str, title: str, description: str, rows: list[tuple[str, str, list[Part]]]) -> Markup:
+    """One bar per row split into parts (agree / neutral / disagree), each part's figure written under it, then
+    the row's note (its verdict in plain words)."""
+    row_height, bar_height = 80, 18
     parts = []
-    for i, (label, pieces) in enumerate(rows):
+    for i, (label, note, pieces) in enumerate(rows):
         y = 8 + i * row_height
-        parts.append(f'<text x="0" y="{y + 12}" fill="{TEXT}" font-size="14">{escape(_short(label))}</text>')
+        parts.append(f'<text x="0" y="{y + 12}" fill="{TEXT}" font-size="13">{escape(_short(label))}</text>')
         x = 0.0
         for piece in pieces:
             length = max(0.0, min(1.0, piece.value)) * WIDTH
@@ -93,13 +94,14 @@ def stacked(chart_id: str, title: str, description: str, rows: list[tuple[str, l
             )
             x += length
         legend = "   ".join(piece.text for piece in pieces)
-        parts.append(f'<text x="0" y="{y + 54}" fill="{TEXT}" font-size="13">{escape(legend)}</text>')
+        parts.append(f'<text x="0" y="{y + 52}" fill="{TEXT}" font-size="12">{escape(legend)}</text>')
+        parts.append(f'<text x="0" y="{y + 68}" fill="{TEXT}" font-size="13" font-weight="600">{escape(note)}</text>')
     return _frame(chart_id, title, description, 8 + len(rows) * row_height, "".join(parts))
 
 
 def places(chart_id: str, title: str, description: str, points: list[Point]) -> Markup:
     """The points inside their bounding box (no map tiles: the box, a grid, the points)."""
-    height, margin = 360, 16
+    height, margin = 260, 12
     south = min(p.latitude for p in points)
     north = max(p.latitude for p in points)
     west = min(p.longitude for p in points)

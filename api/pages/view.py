@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from babel import Locale, UnknownLocaleError
 from markupsafe import Markup
 
 from api.pages import charts, formats
@@ -129,17 +130,21 @@ class _Shape:
         rows: list[list[Cell]] = []
         bars: list[charts.Bar] = []
         for segment, results in by_segment.items():
-            for group in results.get("segments", []):
+            groups = results.get("segments", [])
+            if all(group["kind"] == "unknown" for group in groups):
+                continue  # nobody was asked, or nobody said: nothing to show
+            for group in groups:
                 count = group.get("participants")
                 if count is None or participants == 0:
                     continue  # withheld: too few people to show
                 share = count / participants
-                label = f"{names.get(segment, segment)}: {group['label']}"
+                name = self._group(segment, group)
+                label = f"{names.get(segment, segment)}: {name}"
                 bars.append(charts.Bar(label, share, f"{self.number(count)} · {self.share(share)}"))
                 rows.append(
                     [
                         Cell(names.get(segment, segment)),
-                        Cell(str(group["label"])),
+                        Cell(name),
                         Cell(self.number(count), count),
                         Cell(self.share(share), share),
                     ]
@@ -159,6 +164,21 @@ class _Shape:
                 rows,
             ),
         )
+
+    def _group(self, segment: str, group: dict[str, Any]) -> str:
+        if group["kind"] == "other":
+            return self.tr._("Other (small groups together)")
+        if group["kind"] == "unknown":
+            return self.tr._("Not given")
+        value, locale = str(group["value"]), Locale.parse(self.tr.locale)
+        if segment == "language":
+            try:
+                return Locale.parse(value).get_display_name(locale) or value
+            except (ValueError, UnknownLocaleError):
+                return value
+        if segment == "country":
+            return locale.territories.get(value.upper(), value)
+        return str(group["label"])
 
     # ---- questions ------------------------------------------------------------------------------------
 
@@ -361,7 +381,8 @@ class _Shape:
             low, high = p["agree_among_decided"]["interval"]
             stacks.append(
                 (
-                    f"{p['rank']}. {p['text']} — {verdict}",
+                    f"{p['rank']}. {p['text']}",
+                    verdict,
                     [
                         charts.Part(agree["share"], charts.AGREE, self.tr._("agree {share}", share=self.share(agree["share"]))),
                         charts.Part(
