@@ -72,9 +72,7 @@ def bars(chart_id: str, title: str, description: str, rows: list[Bar]) -> Markup
                 f'<path d="M{low:.1f} {middle - 5}v10M{low:.1f} {middle}H{high:.1f}M{high:.1f} {middle - 5}v10" '
                 f'stroke="{INTERVAL}" stroke-width="1.5" fill="none"/>'
             )
-        parts.append(
-            f'<text x="{track + 8}" y="{y + 30}" fill="{TEXT}" font-size="13">{escape(row.text)}</text>'
-        )
+        parts.append(f'<text x="{track + 8}" y="{y + 30}" fill="{TEXT}" font-size="13">{escape(row.text)}</text>')
     return _frame(chart_id, title, description, 8 + len(rows) * row_height, "".join(parts))
 
 

@@ -6,11 +6,14 @@ babel.cfg lists ``api/pages``); they are read here as data files, so the API imp
 
 from __future__ import annotations
 
+import io
 import logging
 from functools import cache
 from pathlib import Path
 
 from babel.core import negotiate_locale
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
 from babel.numbers import format_decimal
 from babel.support import NullTranslations, Translations
 
@@ -47,7 +50,20 @@ def _fill(text: str, source: str, values: dict[str, object]) -> str:
 
 @cache
 def _catalog(locale: str) -> NullTranslations:
-    return Translations.load(str(LOCALES_DIR), [locale], DOMAIN)
+    po = LOCALES_DIR / locale / "LC_MESSAGES" / f"{DOMAIN}.po"
+    mo = po.with_suffix(".mo")
+    if mo.exists() and (not po.exists() or mo.stat().st_mtime >= po.stat().st_mtime):
+        with mo.open("rb") as handle:
+            return Translations(handle, domain=DOMAIN)
+    if not po.exists():
+        return NullTranslations()
+    # A stale or missing .mo (a fresh checkout): compile in memory rather than show old or English text.
+    with po.open("rb") as handle:
+        catalog = read_po(handle, locale=locale, domain=DOMAIN)
+    buffer = io.BytesIO()
+    write_mo(buffer, catalog)
+    buffer.seek(0)
+    return Translations(buffer, domain=DOMAIN)
 
 
 def page_language(asked: str | None, accept_language: str | None, languages: list[str], default: str) -> str:

@@ -103,7 +103,9 @@ def _signed_or_403(request: Request, key: str | None, consultation: Consultation
     try:
         links.verify(request.app.state.settings.service_token, key, consultation.slug)
     except InvalidAssertion:
-        raise ApiError(403, "invalid_link", "this link is not valid or has expired: ask the bot for a new one") from None
+        raise ApiError(
+            403, "invalid_link", "this link is not valid or has expired: ask the bot for a new one"
+        ) from None
 
 
 async def _page(
@@ -146,7 +148,9 @@ def _html(page: Page, consultation: Consultation, *, private: bool, csv_base: st
         page=page,
         private=private,
         k=consultation.min_segment_size,
-        languages=[(code, Locale.parse(code).get_display_name(code).capitalize()) for code in consultation.languages],
+        languages=[
+            (code, (Locale.parse(code).get_display_name(code) or code).capitalize()) for code in consultation.languages
+        ],
         query=query,
         csv=lambda section: f"{csv_base}/{section}.csv?{query(page.language)}",
         _=tr._,

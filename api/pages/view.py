@@ -75,9 +75,7 @@ def build_page(
         kind = item["kind"]
         maker = getattr(shape, kind, None)
         if maker is not None:
-            sections.append(
-                maker(item, currency_of.get(item["key"])) if kind == "budget" else maker(item)
-            )
+            sections.append(maker(item, currency_of.get(item["key"])) if kind == "budget" else maker(item))
     return Page(
         language=tr.locale,
         title=results["title"],
@@ -233,13 +231,13 @@ class _Shape:
         bars, rows = [], []
         for step in item["distribution"]:
             label = self.number(step["value"])
-            bars.append(
-                charts.Bar(label, step["share"], f"{self.number(step['count'])} · {self.share(step['share'])}")
-            )
+            bars.append(charts.Bar(label, step["share"], f"{self.number(step['count'])} · {self.share(step['share'])}"))
             rows.append(
-                [Cell(label, step["value"]), Cell(self.number(step["count"]), step["count"]), Cell(
-                    self.share(step["share"]), step["share"]
-                )]
+                [
+                    Cell(label, step["value"]),
+                    Cell(self.number(step["count"]), step["count"]),
+                    Cell(self.share(step["share"]), step["share"]),
+                ]
             )
         summary = [self.tr.n_("{n} person answered.", "{n} people answered.", item["answered"])]
         if item.get("mean") is not None:
@@ -384,9 +382,13 @@ class _Shape:
                     f"{p['rank']}. {p['text']}",
                     verdict,
                     [
-                        charts.Part(agree["share"], charts.AGREE, self.tr._("agree {share}", share=self.share(agree["share"]))),
                         charts.Part(
-                            neutral["share"], charts.NEUTRAL, self.tr._("neutral {share}", share=self.share(neutral["share"]))
+                            agree["share"], charts.AGREE, self.tr._("agree {share}", share=self.share(agree["share"]))
+                        ),
+                        charts.Part(
+                            neutral["share"],
+                            charts.NEUTRAL,
+                            self.tr._("neutral {share}", share=self.share(neutral["share"])),
                         ),
                         charts.Part(
                             disagree["share"],
@@ -420,9 +422,7 @@ class _Shape:
             meta=self.meta(item["votes"]),
             summary=[
                 self.tr.n_("{n} vote on the proposals.", "{n} votes on the proposals.", item["votes"]),
-                self.tr._(
-                    "Broad agreement: clearly more agree than disagree. Divides people: both sides are large."
-                ),
+                self.tr._("Broad agreement: clearly more agree than disagree. Divides people: both sides are large."),
             ],
             chart=charts.stacked(
                 f"chart-{item['key']}",
@@ -468,8 +468,12 @@ class _Shape:
             heading=title,
             meta=self.meta(item["comparisons"]),
             summary=[
-                self.tr.n_("{n} choice between two proposals.", "{n} choices between two proposals.", item["comparisons"]),
-                self.tr._("Each bar: the chance that the proposal wins against a random other one, with a 95 % interval."),
+                self.tr.n_(
+                    "{n} choice between two proposals.", "{n} choices between two proposals.", item["comparisons"]
+                ),
+                self.tr._(
+                    "Each bar: the chance that the proposal wins against a random other one, with a 95 % interval."
+                ),
             ],
             chart=charts.bars(
                 f"chart-{item['key']}",
