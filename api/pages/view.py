@@ -213,12 +213,12 @@ class _Shape:
             chart=charts.bars(
                 f"chart-{item['key']}",
                 title,
-                self.tr._("How many chose each answer, with a 95 % interval."),
+                self.tr._("How many chose each answer, with its interval (95 %)."),
                 bars,
             ),
             table=Table(
                 title,
-                [self.tr._("Answer"), self.tr._("People"), self.tr._("Share"), self.tr._("95 % interval")],
+                [self.tr._("Answer"), self.tr._("People"), self.tr._("Share"), self.tr._("Interval (95 %)")],
                 rows,
             ),
         )
@@ -311,7 +311,7 @@ class _Shape:
             chart=charts.bars(
                 f"chart-{item['key']}",
                 title,
-                self.tr._("Votes for each project, with a 95 % interval; whether it is funded."),
+                self.tr._("Votes for each project with its interval (95 %); whether it is funded."),
                 bars,
             ),
             table=Table(
@@ -472,7 +472,7 @@ class _Shape:
                     "{n} choice between two proposals.", "{n} choices between two proposals.", item["comparisons"]
                 ),
                 self.tr._(
-                    "Each bar: the chance that the proposal wins against a random other one, with a 95 % interval."
+                    "Each bar: the chance that the proposal wins against a random other one, with its interval (95 %)."
                 ),
             ],
             chart=charts.bars(
@@ -489,7 +489,7 @@ class _Shape:
                     self.tr._("Rank"),
                     self.tr._("Proposal"),
                     self.tr._("Chance to win"),
-                    self.tr._("95 % interval"),
+                    self.tr._("Interval (95 %)"),
                     self.tr._("Comparisons"),
                 ],
                 rows,

@@ -98,7 +98,11 @@ async def test_the_demo_results_page_shows_every_chart_offline_in_three_language
 
             assert elsewhere == [], f"requests to other hosts: {elsewhere}"
             assert errors == []
-            assert sorted(p.name for p in tmp_path.glob("*.png")) == ["results-de.png", "results-en.png", "results-uk.png"]
+            assert sorted(p.name for p in tmp_path.glob("*.png")) == [
+                "results-de.png",
+                "results-en.png",
+                "results-uk.png",
+            ]
             print(f"screenshots: {tmp_path}")
         finally:
             await browser.close()
