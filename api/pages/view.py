@@ -39,6 +39,7 @@ class Section:
     chart: Markup | None = None
     table: Table | None = None
     texts: list[str] = field(default_factory=list)  # free texts (private page only)
+    kind: str = "reach"  # the item kind it shows
 
 
 @dataclass
@@ -75,7 +76,9 @@ def build_page(
         kind = item["kind"]
         maker = getattr(shape, kind, None)
         if maker is not None:
-            sections.append(maker(item, currency_of.get(item["key"])) if kind == "budget" else maker(item))
+            section = maker(item, currency_of.get(item["key"])) if kind == "budget" else maker(item)
+            section.kind = kind
+            sections.append(section)
     return Page(
         language=tr.locale,
         title=results["title"],

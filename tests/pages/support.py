@@ -30,12 +30,16 @@ async def simulate(backend: Backend, slug: str, people: Iterable[tuple[str, str]
         await backend.set_language(participant, language)
         await backend.enrol(participant, slug, source)
         await backend.consent(participant, slug)
-        for _ in range(60):
+        for _ in range(80):
             screen = await backend.next(participant, slug, language)
+            if screen["status"] == "profile":
+                question = screen["profile"]
+                await backend.profile(participant, slug, question["field"], question["choices"][n % 2]["key"])
+                continue
             if screen["status"] != "item":
                 finished += screen["status"] == "done"
                 break
-            item = screen["item"]
+            item, config = screen["item"], screen["item"]["config"]
             if item["kind"] == "single_choice":
                 # not uniform: some answers clearly ahead, as in life
                 option = chance.choices(screen["options"], weights=range(len(screen["options"]), 0, -1))[0]
@@ -48,6 +52,26 @@ async def simulate(backend: Backend, slug: str, people: Iterable[tuple[str, str]
                 left_first = pair["left"]["id"] < pair["right"]["id"]
                 outcome = "left" if (chance.random() < 0.7) == left_first else "right"
                 await backend.answer_pair(participant, pair["token"], outcome)
+            elif item["kind"] == "multi_choice":
+                ids = [option["id"] for option in screen["options"]]
+                low = max(1, int(config.get("min_choices") or 1))
+                high = min(len(ids), int(config.get("max_choices") or len(ids)), low + 1)
+                await backend.answer(participant, item["id"], value=chance.sample(ids, chance.randint(low, high)))
+            elif item["kind"] == "scale":
+                value = chance.randint(int(config.get("min", 1)), int(config.get("max", 5)))
+                await backend.answer(participant, item["id"], value=value)
+            elif item["kind"] == "free_text":
+                await backend.answer(participant, item["id"], value=f"Idea {n}: more benches by the river")
+            elif item["kind"] == "budget":
+                left, ballot = int(config["total"]), []
+                for option in chance.sample(screen["options"], len(screen["options"])):
+                    if option["cost"] <= left:
+                        ballot.append(option["id"])
+                        left -= option["cost"]
+                await backend.answer(participant, item["id"], value=ballot)
+            elif item["kind"] == "place":
+                where = {"latitude": 50.45 + chance.random() / 50, "longitude": 30.52 + chance.random() / 50}
+                await backend.answer(participant, item["id"], value=where)
             else:
                 raise AssertionError(f"the simulation does not answer {item['kind']} items")
     return finished

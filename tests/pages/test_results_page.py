@@ -142,3 +142,25 @@ async def test_each_table_downloads_as_csv_a_spreadsheet_reads_in_its_language(h
         if lang == "uk":
             assert "До 18" in counts  # Cyrillic intact
     assert (await http.get(f"/r/{answered}/tables/nothing.csv")).status_code == 404
+
+
+async def test_every_item_kind_of_the_example_has_its_section(http, backend, db):
+    """examples/riverside.yaml (every item kind, a profile block) after simulated participants: each item has its
+    section with its n; the public page has no free text and no place, the organiser's page has both."""
+    from tests.organiser.support import SLUG, example_text, upload
+
+    assert (await upload(http, example_text())).status_code == 201
+    assert (await http.post(f"/organiser/consultations/{SLUG}/status", json={"action": "launch"})).status_code == 200
+    assert await simulate(backend, SLUG, [("uk", "poster")] * 12 + [("en", "school")] * 12) == 24
+    await publish(http, SLUG)
+    public = (await http.get(f"/r/{SLUG}?lang=en")).text
+    link = urlsplit((await http.post(f"/organiser/consultations/{SLUG}/private-link")).json()["url"])
+    private = (await http.get(f"{link.path}?{link.query}&lang=en")).text
+    for kind in ("single_choice", "multi_choice", "scale", "free_text", "proposal", "pairs", "budget", "place"):
+        assert f'data-kind="{kind}"' in public, kind
+    assert "Average " in public  # the scale in words
+    assert "Funded projects cost" in public
+    assert "people marked a place." in public
+    assert "more benches by the river" not in public
+    assert "more benches by the river" in private
+    assert 'id="chart-' in private and "<circle" in private and "<circle" not in public  # places only in private
