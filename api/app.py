@@ -14,6 +14,8 @@ from api.docs_pages import install_docs
 from api.errors import install_error_handlers
 from api.opinion_groups import GroupsRefresher
 from api.organiser import routes as organiser_routes
+from api.pages import organiser_routes as page_organiser_routes
+from api.pages import routes as page_routes
 from api.participant import routes as participant_routes
 from api.partner import install as install_partner_api
 from api.results import ResultsCache
@@ -60,6 +62,8 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     app.include_router(routes_privacy.router)
     app.include_router(routes_delivery.router)
     app.include_router(broadcast_routes.router)
+    app.include_router(page_routes.router)  # the results pages, /r/<slug>
+    app.include_router(page_organiser_routes.router)
     install_partner_api(app)
     document_both_credentials(app)
 

@@ -212,6 +212,12 @@ class Backend:
         params = {"bot": bot, **({"source": source} if source else {}), **_lang(lang)}
         return await self._call("GET", f"/organiser/consultations/{slug}/link", params=params)
 
+    async def publish(self, slug: str, published: bool) -> dict:
+        return await self._call("PUT", f"/organiser/consultations/{slug}/published", json={"published": published})
+
+    async def private_link(self, slug: str) -> dict:
+        return await self._call("POST", f"/organiser/consultations/{slug}/private-link")
+
     async def link_qr(self, slug: str, bot: str, source: str | None = None) -> bytes:
         params = {"bot": bot, **({"source": source} if source else {})}
         return await self._bytes("GET", f"/organiser/consultations/{slug}/qr.png", params=params)

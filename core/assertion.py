@@ -48,8 +48,19 @@ def sign(
     return f"{telegram_id}.{expires}.{_signature(key, telegram_id, expires, method, path)}"
 
 
-def verify(key: str, value: str | None, method: str, path: str, *, now: float | None = None) -> Assertion:
-    """The assertion if ``value`` is a valid, unexpired signature of this very request; else InvalidAssertion."""
+def verify(
+    key: str,
+    value: str | None,
+    method: str,
+    path: str,
+    *,
+    now: float | None = None,
+    max_ahead: int = MAX_AHEAD_SECONDS,
+) -> Assertion:
+    """The assertion if ``value`` is a valid, unexpired signature of this very request; else InvalidAssertion.
+
+    ``max_ahead``: the longest life accepted (a link sent in a chat, api/pages/links.py, lives longer than a
+    request's header)."""
     if not value:
         raise InvalidAssertion(f"the acting organiser is required ({HEADER} header)")
     match = _FORMAT.match(value.strip())
@@ -63,6 +74,6 @@ def verify(key: str, value: str | None, method: str, path: str, *, now: float | 
     current = now if now is not None else time.time()
     if expires < current:
         raise InvalidAssertion(f"the {HEADER} assertion has expired")
-    if expires > current + MAX_AHEAD_SECONDS:
-        raise InvalidAssertion(f"the {HEADER} assertion lives too long (at most {MAX_AHEAD_SECONDS} s)")
+    if expires > current + max_ahead:
+        raise InvalidAssertion(f"the {HEADER} assertion lives too long (at most {max_ahead} s)")
     return Assertion(telegram_id, expires)

@@ -24,6 +24,10 @@ class Settings(BaseSettings):
     # The bot authenticates to the participant routes with this token. Unset: a random one per
     # process, which is enough when bot and API share the process.
     service_token: str = Field(default_factory=lambda: secrets.token_urlsafe(32))
+    public_url: str | None = Field(
+        default=None,
+        description="Address people open the results pages at (https://…); unset: http://<host>:<port>.",
+    )
     host: str = "127.0.0.1"
     port: int = 8000
     admins: Annotated[list[int], NoDecode] = Field(default_factory=list)

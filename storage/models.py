@@ -11,7 +11,7 @@ import secrets
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import JSON, Boolean, Column, ForeignKey, Integer, String, UniqueConstraint, false
 from sqlmodel import Field, SQLModel
 
 
@@ -48,6 +48,8 @@ class Consultation(SQLModel, table=True):
     min_segment_size: int = 10
     definition: dict[str, Any] = json_field()
     created_at: datetime = Field(default_factory=utcnow)
+    # The results page /r/<slug> is public only once an organiser publishes it (api/pages/).
+    published: bool = Field(default=False, sa_column=Column(Boolean, nullable=False, server_default=false()))
 
 
 class Item(SQLModel, table=True):

@@ -135,6 +135,27 @@ def cmd_stats(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_publish(args: argparse.Namespace) -> int:
+    from api.pages.publishing import public_url, set_published
+    from storage.consultations import by_slug
+    from viche.database import run_with_database
+
+    async def change(db) -> bool:
+        async with db.session() as session:
+            consultation = await by_slug(session, args.slug)
+            if consultation is None:
+                return False
+            await set_published(session, consultation, not args.withdraw)
+            return True
+
+    if not run_with_database(change):
+        print(f"no consultation {args.slug!r}", file=sys.stderr)
+        return 1
+    url = public_url(get_settings(), args.slug)
+    print(f"{url} is no longer public" if args.withdraw else f"results page published: {url}")
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     root = argparse.ArgumentParser(prog="viche", description="Public consultations inside Telegram.")
     sub = root.add_subparsers(dest="command", required=True)
@@ -168,6 +189,10 @@ def parser() -> argparse.ArgumentParser:
     stats = sub.add_parser("stats", help="participation figures of a consultation")
     stats.add_argument("slug")
     stats.set_defaults(func=cmd_stats)
+    publish = sub.add_parser("publish", help="make a consultation's results page /r/<slug> public")
+    publish.add_argument("slug")
+    publish.add_argument("--withdraw", action="store_true", help="make it private again (404)")
+    publish.set_defaults(func=cmd_publish)
     from viche.validate import add_commands
 
     add_commands(sub)

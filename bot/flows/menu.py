@@ -49,6 +49,8 @@ def organiser_commands(tr: Translator, owner: bool = False) -> list[OrganiserCom
         OrganiserCommand("stats", "/stats <slug>", tr._("Live figures of a consultation")),
         OrganiserCommand("moderate", "/moderate [slug]", tr._("Citizen proposals waiting for a decision")),
         OrganiserCommand("link", tr._("/link <slug> [source]"), tr._("The link and QR code that open a consultation")),
+        OrganiserCommand("publish", "/publish <slug> [off]", tr._("Make the results page public (or hide it)")),
+        OrganiserCommand("dashboard", "/dashboard <slug>", tr._("A private link to the results page with free texts")),
         OrganiserCommand("digest", tr._("/digest <slug> [round]"), tr._("Send participants a results digest")),
         OrganiserCommand("broadcasts", "/broadcasts", tr._("How the digests and invitations went")),
     ]

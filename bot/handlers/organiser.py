@@ -68,6 +68,8 @@ COMMANDS_WITH_ARGS = {
     "stats": OrganiserFlow.stats,
     "preview": OrganiserFlow.preview,
     "moderate": OrganiserFlow.moderate,
+    "publish": OrganiserFlow.publish,
+    "dashboard": OrganiserFlow.dashboard,
 }
 OWNER_COMMANDS = {"grant": OrganiserFlow.grant, "revoke": OrganiserFlow.revoke}
 

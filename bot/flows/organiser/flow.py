@@ -26,6 +26,7 @@ from bot.flows.organiser.buttons import Dismiss, is_status_action
 from bot.flows.organiser.definitions import MAX_FILE_BYTES, Definitions
 from bot.flows.organiser.links import Links
 from bot.flows.organiser.moderation import Moderation
+from bot.flows.organiser.pages import ResultsPages
 from bot.flows.organiser.preview import Previews, ended
 from bot.flows.organiser.replies import OrganiserReply
 from bot.flows.organiser.stats import Figures
@@ -53,6 +54,7 @@ class OrganiserFlow:
         self.previews = Previews(backend)
         self.moderation = Moderation(backend)
         self.links = Links(backend)
+        self.pages = ResultsPages(backend)
         self._buttons: dict[type[CallbackData], ButtonHandler] = {}
         self._on(buttons.PreviewStep, self.previews.on_step)
         self._on(buttons.Dismiss, _dismiss)
@@ -125,6 +127,12 @@ class OrganiserFlow:
 
     async def link(self, user: Person, args: str | None, bot_username: str) -> OrganiserReply:
         return await self.links.command(await self._tr(user), args, bot_username)
+
+    async def publish(self, user: Person, args: str | None) -> OrganiserReply:
+        return await self.pages.publish(await self._tr(user), args)
+
+    async def dashboard(self, user: Person, args: str | None) -> OrganiserReply:
+        return await self.pages.dashboard(await self._tr(user), args)
 
     async def grant(self, user: Person, args: str | None) -> OrganiserReply:
         """Owners only: the handlers route nobody else here (for them it is an unknown command)."""

@@ -1,0 +1,174 @@
+"""The results pages: ``/r/<slug>`` for everyone once published, ``/r/<slug>/private?key=…`` for an organiser
+(a signed link, :mod:`api.pages.links`), and each of their tables as CSV.
+
+Not published (or no such consultation): 404. A private link that is forged, altered or expired: 403. The public
+page never asks for raw results: free texts and place points stay on the private one.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+from babel import Locale
+from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi.responses import HTMLResponse
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from api import results
+from api.deps import consultation_or_404, results_cache, session
+from api.errors import ApiError, not_found
+from api.pages import links
+from api.pages.downloads import table_csv
+from api.pages.i18n import PageText, page_language
+from api.pages.view import Page, build_page
+from core.assertion import InvalidAssertion
+from storage.models import Consultation
+
+router = APIRouter(tags=["results pages"], include_in_schema=False)
+templates = Environment(
+    loader=FileSystemLoader(Path(__file__).parent / "templates"),
+    autoescape=select_autoescape(["html"]),
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
+# The page holds everything it shows: no script runs, nothing loads from another host.
+POLICY = "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; base-uri 'none'; form-action 'none'"
+
+
+@router.get("/r/{slug}", response_class=HTMLResponse)
+async def public_page(
+    request: Request,
+    lang: str | None = Query(None, max_length=8),
+    consultation: Consultation = Depends(consultation_or_404),
+    db: AsyncSession = Depends(session),
+    cache: results.ResultsCache = Depends(results_cache),
+) -> Response:
+    _published_or_404(consultation)
+    page = await _page(request, lang, consultation, db, cache, raw=False)
+    return _html(page, consultation, private=False, csv_base=f"/r/{consultation.slug}/tables", key=None)
+
+
+@router.get("/r/{slug}/tables/{section}.csv")
+async def public_table(
+    request: Request,
+    section: str,
+    lang: str | None = Query(None, max_length=8),
+    consultation: Consultation = Depends(consultation_or_404),
+    db: AsyncSession = Depends(session),
+    cache: results.ResultsCache = Depends(results_cache),
+) -> Response:
+    _published_or_404(consultation)
+    page = await _page(request, lang, consultation, db, cache, raw=False)
+    return _csv(page, consultation, section)
+
+
+@router.get("/r/{slug}/private", response_class=HTMLResponse)
+async def private_page(
+    request: Request,
+    key: str | None = Query(None, max_length=200),
+    lang: str | None = Query(None, max_length=8),
+    consultation: Consultation = Depends(consultation_or_404),
+    db: AsyncSession = Depends(session),
+    cache: results.ResultsCache = Depends(results_cache),
+) -> Response:
+    _signed_or_403(request, key, consultation)
+    page = await _page(request, lang, consultation, db, cache, raw=True)
+    return _html(page, consultation, private=True, csv_base=f"/r/{consultation.slug}/private/tables", key=key)
+
+
+@router.get("/r/{slug}/private/tables/{section}.csv")
+async def private_table(
+    request: Request,
+    section: str,
+    key: str | None = Query(None, max_length=200),
+    lang: str | None = Query(None, max_length=8),
+    consultation: Consultation = Depends(consultation_or_404),
+    db: AsyncSession = Depends(session),
+    cache: results.ResultsCache = Depends(results_cache),
+) -> Response:
+    _signed_or_403(request, key, consultation)
+    page = await _page(request, lang, consultation, db, cache, raw=True)
+    return _csv(page, consultation, section)
+
+
+def _published_or_404(consultation: Consultation) -> None:
+    if not consultation.published:
+        raise not_found(f"consultation {consultation.slug!r}")  # the same answer as for no such consultation
+
+
+def _signed_or_403(request: Request, key: str | None, consultation: Consultation) -> None:
+    try:
+        links.verify(request.app.state.settings.service_token, key, consultation.slug)
+    except InvalidAssertion:
+        raise ApiError(
+            403, "invalid_link", "this link is not valid or has expired: ask the bot for a new one"
+        ) from None
+
+
+async def _page(
+    request: Request,
+    lang: str | None,
+    consultation: Consultation,
+    db: AsyncSession,
+    cache: results.ResultsCache,
+    *,
+    raw: bool,
+) -> Page:
+    language = page_language(
+        lang, request.headers.get("accept-language"), consultation.languages, consultation.default_language
+    )
+    whole = await results.consultation_results(db, consultation, cache=cache, raw=raw, language=language)
+    reach = {
+        segment: await results.consultation_results(db, consultation, cache=cache, segment=segment, language=language)
+        for segment in results.SEGMENTS
+    }
+    return build_page(
+        whole,
+        reach,
+        tr=PageText(language),
+        time_zone=consultation.time_zone,
+        currency_of=_currencies(consultation.definition),
+    )
+
+
+def _currencies(definition: dict[str, Any]) -> dict[str, str | None]:
+    return {item["key"]: item.get("currency") for item in definition.get("items", []) if item.get("type") == "budget"}
+
+
+def _html(page: Page, consultation: Consultation, *, private: bool, csv_base: str, key: str | None) -> Response:
+    tr = PageText(page.language)
+
+    def query(language: str) -> str:
+        return urlencode({"lang": language, **({"key": key} if key else {})})
+
+    html = templates.get_template("page.html").render(
+        page=page,
+        private=private,
+        k=consultation.min_segment_size,
+        languages=[
+            (code, (Locale.parse(code).get_display_name(code) or code).capitalize()) for code in consultation.languages
+        ],
+        query=query,
+        csv=lambda section: f"{csv_base}/{section}.csv?{query(page.language)}",
+        _=tr._,
+        n_=tr.n_,
+    )
+    headers = {"Content-Security-Policy": POLICY, "Cache-Control": "no-store" if private else "public, max-age=10"}
+    if private:
+        headers["Referrer-Policy"] = "no-referrer"  # the key must not travel to another site
+        headers["X-Robots-Tag"] = "noindex"
+    return HTMLResponse(html, headers=headers)
+
+
+def _csv(page: Page, consultation: Consultation, section_id: str) -> Response:
+    section = next((s for s in page.sections if s.id == section_id and s.table is not None), None)
+    if section is None or section.table is None:
+        raise not_found(f"table {section_id!r}")
+    return Response(
+        table_csv(section.table, page.language),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{consultation.slug}-{section_id}.csv"'},
+    )

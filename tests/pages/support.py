@@ -1,0 +1,77 @@
+"""Simulated participants for the results pages' tests: each goes through the participant API as the bot would
+(identify, language, enrol with a source, consent, then every screen until done), answering at random."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Iterable
+
+from bot.backend import Backend
+
+RARE_SOURCE = "rare-radio"
+"""An outreach source fewer people than ``min_segment_size`` came from: it must appear on no page."""
+
+
+def crowd(k: int) -> list[tuple[str, str]]:
+    """(language, source) of each simulated participant: two large sources and one of k − 1 people."""
+    languages = ("uk", "en", "de")
+    people = [(languages[i % 3], "poster") for i in range(k + 2)]
+    people += [(languages[i % 3], "school") for i in range(k)]
+    people += [(languages[i % 3], RARE_SOURCE) for i in range(k - 1)]
+    return people
+
+
+async def simulate(backend: Backend, slug: str, people: Iterable[tuple[str, str]], seed: int = 1) -> int:
+    """Walk each person through the consultation; returns how many finished it."""
+    chance = random.Random(seed)
+    finished = 0
+    for n, (language, source) in enumerate(people):
+        participant = (await backend.identify("telegram", str(700_000 + n)))["id"]
+        await backend.set_language(participant, language)
+        await backend.enrol(participant, slug, source)
+        await backend.consent(participant, slug)
+        for _ in range(80):
+            screen = await backend.next(participant, slug, language)
+            if screen["status"] == "profile":
+                question = screen["profile"]
+                await backend.profile(participant, slug, question["field"], question["choices"][n % 2]["key"])
+                continue
+            if screen["status"] != "item":
+                finished += screen["status"] == "done"
+                break
+            item, config = screen["item"], screen["item"]["config"]
+            if item["kind"] == "single_choice":
+                # not uniform: some answers clearly ahead, as in life
+                option = chance.choices(screen["options"], weights=range(len(screen["options"]), 0, -1))[0]
+                await backend.answer(participant, item["id"], option_id=option["id"])
+            elif item["kind"] == "proposal":
+                choice = chance.choices(["agree", "neutral", "disagree"], weights=[5, 1, 2])[0]
+                await backend.vote(participant, screen["proposal"]["id"], choice)
+            elif item["kind"] == "pairs":
+                pair = screen["pair"]
+                left_first = pair["left"]["id"] < pair["right"]["id"]
+                outcome = "left" if (chance.random() < 0.7) == left_first else "right"
+                await backend.answer_pair(participant, pair["token"], outcome)
+            elif item["kind"] == "multi_choice":
+                ids = [option["id"] for option in screen["options"]]
+                low = max(1, int(config.get("min_choices") or 1))
+                high = min(len(ids), int(config.get("max_choices") or len(ids)), low + 1)
+                await backend.answer(participant, item["id"], value=chance.sample(ids, chance.randint(low, high)))
+            elif item["kind"] == "scale":
+                value = chance.randint(int(config.get("min", 1)), int(config.get("max", 5)))
+                await backend.answer(participant, item["id"], value=value)
+            elif item["kind"] == "free_text":
+                await backend.answer(participant, item["id"], value=f"Idea {n}: more benches by the river")
+            elif item["kind"] == "budget":
+                left, ballot = int(config["total"]), []
+                for option in chance.sample(screen["options"], len(screen["options"])):
+                    if option["cost"] <= left:
+                        ballot.append(option["id"])
+                        left -= option["cost"]
+                await backend.answer(participant, item["id"], value=ballot)
+            elif item["kind"] == "place":
+                where = {"latitude": 50.45 + chance.random() / 50, "longitude": 30.52 + chance.random() / 50}
+                await backend.answer(participant, item["id"], value=where)
+            else:
+                raise AssertionError(f"the simulation does not answer {item['kind']} items")
+    return finished
