@@ -30,6 +30,7 @@ SAMPLES = [
     buttons.Language("uk"),
     buttons.Consent("city-youth"),
     buttons.Switch("riverside-2027"),
+    buttons.Standing("riverside-2027"),
     buttons.ProfileAnswer("age_band", 3),
     buttons.ProfileSkip("region"),
     buttons.Option(2_147_483_647, 12),
