@@ -62,8 +62,8 @@ async def group_view(session: AsyncSession, consultation: Consultation) -> dict[
     per_statement = {int(s["proposal_id"]): s for s in stored.statements or []}
 
     def agrees(statement: dict[str, Any], group: int) -> bool:
-        seen = statement["group_seen"][group]
-        return seen > 0 and 2 * statement["group_agree"][group] > seen
+        """Most of the group's voters on it agree (``group_agree`` is Polis's smoothed share (A + 1) / (S + 2))."""
+        return statement["group_seen"][group] > 0 and float(statement["group_agree"][group]) > 0.5
 
     groups: dict[str, Any] = {}
     for group, size in enumerate(stored.sizes or []):
