@@ -20,6 +20,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from api import disclosure
 from storage.models import Consultation, Item, Proposal, ProposalVote
@@ -36,22 +37,23 @@ async def group_view(session: AsyncSession, consultation: Consultation) -> dict[
     if stored is None or stored.k < 2:
         return None
     k = disclosure.threshold(consultation)
-    texts = dict(
-        (
+    texts: dict[int, dict[str, str]] = {
+        int(pid or 0): dict(text)
+        for pid, text in (
             await session.execute(
-                select(Proposal.id, Proposal.text)
-                .join(Item, Item.id == Proposal.item_id)
-                .where(Item.consultation_id == consultation.id, Proposal.status == "accepted")
+                select(col(Proposal.id), col(Proposal.text))
+                .join(Item, col(Item.id) == col(Proposal.item_id))
+                .where(col(Item.consultation_id) == consultation.id, col(Proposal.status) == "accepted")
             )
         ).all()
-    )
-    voters = (
+    }
+    voters: dict[int, int] = (
         dict(
             (
                 await session.execute(
-                    select(ProposalVote.proposal_id, func.count(func.distinct(ProposalVote.participant_id)))
-                    .where(ProposalVote.proposal_id.in_(list(texts)))
-                    .group_by(ProposalVote.proposal_id)
+                    select(col(ProposalVote.proposal_id), func.count(func.distinct(col(ProposalVote.participant_id))))
+                    .where(col(ProposalVote.proposal_id).in_(list(texts)))
+                    .group_by(col(ProposalVote.proposal_id))
                 )
             ).all()
         )
@@ -106,8 +108,9 @@ async def groups_of(session: AsyncSession, consultation_id: int, participant_ids
     for start in range(0, len(participant_ids), 2000):
         chunk = participant_ids[start : start + 2000]
         rows = await session.execute(
-            select(OpinionGroupMember.participant_id, OpinionGroupMember.group).where(
-                OpinionGroupMember.consultation_id == consultation_id, OpinionGroupMember.participant_id.in_(chunk)
+            select(col(OpinionGroupMember.participant_id), col(OpinionGroupMember.group)).where(
+                col(OpinionGroupMember.consultation_id) == consultation_id,
+                col(OpinionGroupMember.participant_id).in_(chunk),
             )
         )
         found.update({pid: int(group) for pid, group in rows.all()})
@@ -133,14 +136,14 @@ async def authored(
     bridging = set(view["bridging"]) if view else set()
     rows = (
         await session.execute(
-            select(Proposal.id, Proposal.author_id, Proposal.text)
-            .join(Item, Item.id == Proposal.item_id)
+            select(col(Proposal.id), col(Proposal.author_id), col(Proposal.text))
+            .join(Item, col(Item.id) == col(Proposal.item_id))
             .where(
-                Item.consultation_id == consultation.id,
-                Proposal.status == "accepted",
-                Proposal.author_id.in_(participant_ids),
+                col(Item.consultation_id) == consultation.id,
+                col(Proposal.status) == "accepted",
+                col(Proposal.author_id).in_(participant_ids),
             )
-            .order_by(Proposal.id)
+            .order_by(col(Proposal.id))
         )
     ).all()
     if not rows:
@@ -148,16 +151,17 @@ async def authored(
     counts: dict[int, dict[str, int]] = {}
     for pid, choice, count in (
         await session.execute(
-            select(ProposalVote.proposal_id, ProposalVote.choice, func.count())
-            .where(ProposalVote.proposal_id.in_([row[0] for row in rows]))
-            .group_by(ProposalVote.proposal_id, ProposalVote.choice)
+            select(col(ProposalVote.proposal_id), col(ProposalVote.choice), func.count())
+            .where(col(ProposalVote.proposal_id).in_([row[0] for row in rows]))
+            .group_by(col(ProposalVote.proposal_id), col(ProposalVote.choice))
         )
     ).all():
         counts.setdefault(pid, {})[choice] = int(count)
     fared: dict[str, list[dict[str, Any]]] = {}
-    for pid, author, text in rows:
+    for proposal_id, author, text in rows:
+        pid = int(proposal_id or 0)
         votes = sum(counts.get(pid, {}).values())
-        if not disclosure.enough(votes, k):
+        if author is None or not disclosure.enough(votes, k):
             continue
         fared.setdefault(author, []).append(
             {

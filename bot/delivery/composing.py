@@ -11,7 +11,8 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-from bot.flows.digests import chart_labels, digest_buttons, digest_caption, invitation, localized
+from bot.flows.digests import chart_labels, digest_buttons, digest_caption, invitation
+from bot.flows.texts import localized
 from bot.handlers.render import keyboard
 from bot.i18n import resolve_locale, translator
 
