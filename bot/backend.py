@@ -84,6 +84,10 @@ class Backend:
         params = {"slug": slug, **({"lang": lang} if lang else {})}
         return await self._call("GET", f"/participant/{participant_id}/next", params=params)
 
+    async def standing(self, participant_id: str, slug: str) -> dict:
+        """Where the participant stands among the consultation's opinion groups."""
+        return await self._call("GET", f"/participant/{participant_id}/standing", params={"slug": slug})
+
     async def answer(
         self,
         participant_id: str,

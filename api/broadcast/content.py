@@ -22,7 +22,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api import disclosure
+from api import disclosure, standing
 from api.scoring import rank_pairs
 from api.scoring.proposals import VoteCounts, Zone, controversy_ranking, score_proposals, top_ranking
 from storage.models import Answer, Consultation, Enrolment, Item, PairPrompt, Proposal, ProposalVote
@@ -107,6 +107,8 @@ async def digest_content(session: AsyncSession, consultation: Consultation) -> d
         "chart": chart,
         # The majority's choice on each proposal and each pairs item's strengths, for the personal figures.
         "majority": {str(pid): _majority(s) for pid, s in voted.items()},
+        # Where each recipient stands among the opinion groups (api/standing.py): None before there are groups.
+        "standing": await standing.group_view(session, consultation),
     }
 
 
@@ -203,14 +205,23 @@ async def _pairs_item(session: AsyncSession, item: Item, k: int) -> dict[str, An
 
 async def personal_figures(
     session: AsyncSession, consultation: Consultation, content: dict[str, Any], participant_ids: list[str]
-) -> dict[str, dict[str, int]]:
+) -> dict[str, dict[str, Any]]:
     """For each recipient: how many proposals they voted on with a clear majority, and how many of those they
-    voted like the majority; how many pairs they decided, and how many went the way of the overall ranking."""
-    figures: dict[str, dict[str, int]] = {
+    voted like the majority; how many pairs they decided, and how many went the way of the overall ranking;
+    their opinion group when it is released (``group``, a key of the content's ``standing.groups``); how their
+    own accepted proposals fared (``own``)."""
+    figures: dict[str, dict[str, Any]] = {
         pid: {"votes": 0, "with_majority": 0, "pairs": 0, "pairs_with_ranking": 0} for pid in participant_ids
     }
     if not participant_ids:
         return figures
+    view = content.get("standing")
+    if view:
+        for pid, group in (await standing.groups_of(session, consultation.id, participant_ids)).items():
+            if str(group) in view["groups"]:  # a group under the threshold is never told, even to its members
+                figures[pid]["group"] = str(group)
+    for pid, own in (await standing.authored(session, consultation, view, participant_ids)).items():
+        figures[pid]["own"] = own
     items = select(Item.id).where(Item.consultation_id == consultation.id).scalar_subquery()
     majority = content.get("majority") or {}
     votes = await session.execute(

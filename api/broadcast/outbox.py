@@ -164,7 +164,7 @@ async def _create(
     round_: str,
     content: dict[str, Any],
     recipients: list[str],
-    personal: dict[str, dict[str, int]],
+    personal: dict[str, dict[str, Any]],
     organiser_chat_id: int | None,
     organiser_language: str | None,
 ) -> tuple[Broadcast | None, bool]:

@@ -7,14 +7,15 @@ request per button press.
 
 from __future__ import annotations
 
-from typing import Annotated, TypeVar
+from typing import Annotated, Any, TypeVar
 
 from fastapi import APIRouter, Depends, Path, Query
+from pydantic import BaseModel
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api import schemas
+from api import schemas, standing
 from api.content_cache import ContentCache
 from api.deps import content_cache, require_service_token, selection_registry, session
 from api.error_docs import SERVICE, errors
@@ -326,3 +327,44 @@ async def comment(
 ) -> schemas.AnswerOut:
     await access.require_participant(db, participant_id)
     return await recording.comment_place(db, content, participant_id, item_id, body.text)
+
+
+class StandingOut(BaseModel):
+    """Where the participant stands among the consultation's opinion groups (api/standing.py). ``groups`` is false
+    until the votes make two groups or more; ``group`` is null when the participant is in no group that may be
+    described (not clustered, or a group under the consultation's minimum size); ``own``: how their accepted
+    proposals fared."""
+
+    slug: str
+    title: dict[str, str]
+    default_language: str
+    groups: bool
+    group: dict[str, Any] | None = None
+    common: list[dict[str, Any]] = []
+    own: list[dict[str, Any]] = []
+
+
+@router.get(
+    "/{participant_id}/standing",
+    response_model=StandingOut,
+    responses=errors(404),
+    summary="Which opinion group the participant is in, and what every group agrees on",
+)
+async def where_they_stand(
+    participant_id: str,
+    content: Content,
+    slug: str = Query(min_length=1, max_length=64),
+    db: AsyncSession = Depends(session),
+) -> StandingOut:
+    await access.require_participant(db, participant_id)
+    consultation = await access.visible_consultation(content, slug)
+    view = await standing.group_view(db, consultation)
+    group = (await standing.groups_of(db, consultation.id, [participant_id])).get(participant_id)
+    own = (await standing.authored(db, consultation, view, [participant_id])).get(participant_id, [])
+    return StandingOut(
+        slug=consultation.slug,
+        title=dict(consultation.title),
+        default_language=consultation.default_language,
+        **standing.standing_of(view, group),
+        own=own,
+    )

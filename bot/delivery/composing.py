@@ -6,11 +6,13 @@ repeat a lot) and reused for everyone who reads it the same way.
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 from collections.abc import Callable
 from typing import Any
 
-from bot.flows.digests import chart_labels, digest_caption, invitation, localized
+from bot.flows.digests import chart_labels, digest_buttons, digest_caption, invitation
+from bot.flows.texts import localized
 from bot.handlers.render import keyboard
 from bot.i18n import resolve_locale, translator
 
@@ -28,6 +30,7 @@ class Composer:
         self._locales: dict[tuple[str | None, str | None], Any] = {}
         self._captions: dict[tuple, str] = {}
         self._invitations: dict[ChartKey, dict[str, Any]] = {}
+        self._digest_markups: dict[ChartKey, dict[str, Any] | None] = {}
 
     def translator(self, language: str | None, content: dict[str, Any]) -> Any:
         """The recipient's language if the bot speaks it, else the consultation's, else the configured one."""
@@ -39,15 +42,25 @@ class Composer:
             )
         return tr
 
-    def caption(self, broadcast_id: int, tr: Any, content: dict[str, Any], personal: dict[str, int]) -> str:
-        """Captions differ only by the personal figures, which repeat a lot: each is worded once."""
-        key = (broadcast_id, tr.locale, tuple(sorted((personal or {}).items())))
+    def caption(self, broadcast_id: int, tr: Any, content: dict[str, Any], personal: dict[str, Any]) -> str:
+        """Captions differ only by the personal figures (and opinion group), which repeat a lot: each is worded
+        once."""
+        key = (broadcast_id, tr.locale, json.dumps(personal or {}, sort_keys=True))
         caption = self._captions.get(key)
         if caption is None:
             if len(self._captions) > 50_000:
                 self._captions.clear()
             caption = self._captions[key] = digest_caption(tr, content, personal)
         return caption
+
+    def digest_markup(self, broadcast_id: int, tr: Any, content: dict[str, Any]) -> dict[str, Any] | None:
+        """The digest's buttons in one language ("How do I compare?" once there are opinion groups), or None."""
+        key = (broadcast_id, tr.locale)
+        if key not in self._digest_markups:
+            screen = digest_buttons(tr, content)
+            markup = keyboard(screen) if screen is not None else None
+            self._digest_markups[key] = markup.model_dump(mode="json", exclude_none=True) if markup else None
+        return self._digest_markups[key]
 
     def invitation(self, broadcast_id: int, tr: Any, content: dict[str, Any]) -> dict[str, Any]:
         """The invitation's text and buttons in one language (the same for everyone who speaks it)."""

@@ -468,6 +468,9 @@ class DeliveryEngine:
             payload.update(self.composer.invitation(job.broadcast_id, tr, content))
             return (await self.api.call("sendMessage", payload))["message_id"]
         caption = self.composer.caption(job.broadcast_id, tr, content, job.personal)
+        markup = self.composer.digest_markup(job.broadcast_id, tr, content)
+        if markup is not None:
+            payload["reply_markup"] = markup
         key = (job.broadcast_id, tr.locale)
         charts = self.charts
         if content.get("chart") and key in charts.file_ids:

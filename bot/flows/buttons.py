@@ -41,6 +41,13 @@ class Switch(CallbackData, prefix="sw"):
 
 
 @dataclass(frozen=True)
+class Standing(CallbackData, prefix="ws"):
+    """ "How do I compare?": where the participant stands among a consultation's opinion groups."""
+
+    slug: str
+
+
+@dataclass(frozen=True)
 class ProfileAnswer(CallbackData, prefix="pf"):
     field: ProfileField
     choice: int

@@ -19,6 +19,8 @@ from bot.flows.buttons import Digests, Switch
 from bot.flows.known import CHANNEL
 from bot.flows.person import Person
 from bot.flows.screens import Button, Reply, Screen
+from bot.flows.standing import compare_button, how_it_fared, where_you_stand
+from bot.flows.texts import localized, shorten
 from bot.i18n import Translator, resolve_locale, translator
 from bot.i18n.formats import format_number, format_share
 
@@ -30,26 +32,10 @@ def utf16_len(text: str) -> int:
     return len(text.encode("utf-16-le")) // 2
 
 
-def localized(texts: dict[str, str] | None, locale: str, default: str | None) -> str:
-    texts = texts or {}
-    for candidate in (locale, default):
-        if candidate and texts.get(candidate):
-            return texts[candidate]
-    return next((text for text in texts.values() if text), "")
-
-
-def shorten(text: str, limit: int) -> str:
-    text = " ".join(text.split())
-    if len(text) <= limit:
-        return text
-    cut = text[: limit - 1].rsplit(" ", 1)[0] if " " in text[: limit - 1] else text[: limit - 1]
-    return cut.rstrip(" ,.;:—-") + "…"
-
-
 # ---- the digest ------------------------------------------------------------------------------------------
 
 
-def digest_caption(tr: Translator, content: dict[str, Any], personal: dict[str, int] | None) -> str:
+def digest_caption(tr: Translator, content: dict[str, Any], personal: dict[str, Any] | None) -> str:
     """The digest's text in ``tr``'s language, within the caption limit."""
     for text_limit, drop in ((140, 0), (90, 0), (60, 0), (60, 1), (45, 2), (45, 3), (30, 4)):
         text = _digest_text(tr, content, personal or {}, text_limit, drop)
@@ -58,7 +44,7 @@ def digest_caption(tr: Translator, content: dict[str, Any], personal: dict[str, 
     return shorten(text, CAPTION_LIMIT - 1)
 
 
-def _digest_text(tr: Translator, content: dict[str, Any], personal: dict[str, int], limit: int, drop: int) -> str:
+def _digest_text(tr: Translator, content: dict[str, Any], personal: dict[str, Any], limit: int, drop: int) -> str:
     locale, default = tr.locale, content.get("default_language")
     title = localized(content.get("title"), locale, default)
     final = content.get("round") == "final"
@@ -143,10 +129,23 @@ def _digest_text(tr: Translator, content: dict[str, Any], personal: dict[str, in
             )
         )
     blocks = ["\n".join(lines)] + ["\n".join(section) for section in sections]
+    # Where the reader stands among the opinion groups: their group only when the API released it to them.
+    view = content.get("standing")
+    if view:
+        group = view["groups"].get(personal["group"]) if personal.get("group") is not None else None
+        blocks.append("\n".join(where_you_stand(tr, group, view.get("common") or [], text_of)))
+    mine += how_it_fared(tr, personal.get("own") or [], text_of)
     if mine:
         blocks.append("\n".join(mine))
     blocks.append(tr._("/digests — turn these messages off"))
     return "\n\n".join(blocks)
+
+
+def digest_buttons(tr: Translator, content: dict[str, Any]) -> Screen | None:
+    """The digest's button, once the consultation has opinion groups: "How do I compare?"."""
+    if not content.get("standing") or not content.get("slug"):
+        return None
+    return Screen("", [[compare_button(tr, content["slug"])]])
 
 
 def chart_labels(tr: Translator) -> dict[str, str]:

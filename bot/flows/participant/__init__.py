@@ -22,6 +22,7 @@ from bot.flows.participant.typed import TypedInput
 from bot.flows.participant.welcome import Welcome
 from bot.flows.person import Person
 from bot.flows.screens import Reply
+from bot.flows.standing import compare
 
 __all__ = ["ParticipantFlow"]
 
@@ -46,6 +47,13 @@ class ParticipantFlow(Welcome, Questions, Proposals, TypedInput):
         except BackendError as error:
             return self._refusal(participant, user, error)
 
+    async def _on_standing(self, press: Press, button: buttons.Standing) -> Reply:
+        """ "How do I compare?" (under a digest, or once a consultation is done): a new message, so the digest or
+        the thanks it sat under stays as it was."""
+        tr = self._tr(press.participant, press.user)
+        answer = await self.backend.standing(press.participant["id"], button.slug)
+        return Reply(messages=[compare(tr, answer)])
+
     _handlers: ClassVar[dict[type[Any], Callable[[Any, Press, Any], Awaitable[Reply]]]] = {
         buttons.Language: Welcome._on_language,
         buttons.Consent: Welcome._on_consent,
@@ -67,5 +75,6 @@ class ParticipantFlow(Welcome, Questions, Proposals, TypedInput):
         buttons.PairReason: Proposals._on_pair_reason,
         buttons.NewProposal: Proposals._on_new_proposal,
         buttons.SkipComment: TypedInput._on_skip_comment,
+        buttons.Standing: _on_standing,
     }
     """Each button's handler, by the type its callback data unpacks to (bot/flows/buttons.py)."""

@@ -16,6 +16,7 @@ from bot.flows.items import quoted, render_item
 from bot.flows.known import KnownParticipants
 from bot.flows.person import Person
 from bot.flows.screens import Button, Reply, Screen
+from bot.flows.standing import compare_button
 from bot.i18n import SUPPORTED, Translator, language_name, resolve_locale, translator
 from bot.i18n.formats import format_deadline, format_number
 
@@ -190,7 +191,8 @@ class Conversation:
                     title=title,
                 )
                 + "\n\n"
-                + tr._("We will send you the results when the consultation closes.")
+                + tr._("We will send you the results when the consultation closes."),
+                [[compare_button(tr, screen["consultation"]["slug"])]],
             )
         return render_item(tr, screen)
 
