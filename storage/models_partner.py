@@ -36,7 +36,8 @@ class PseudonymSecret(SQLModel, table=True):
 
 
 class ImportedRef(SQLModel, table=True):
-    """Which row of an imported consultation stands for which id of the source file (never exported)."""
+    """Which row of an imported consultation stands for which id of the source file. Only the participant ids go
+    out, in the Polis participants-votes export, which names an imported conversation's voters as its files did."""
 
     __table_args__ = (UniqueConstraint("consultation_id", "kind", "local_id"),)
     id: int | None = Field(default=None, primary_key=True)

@@ -17,10 +17,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from api import disclosure
 from api.content import consultation_language
 from api.deps import results_cache, session
-from api.partner import formats, result_models
+from api.partner import formats, group_models, result_models
 from api.partner.auth import PartnerKey, partner_key, scoped_consultation
 from api.partner.examples import RANKING_EXAMPLE, RESULTS_EXAMPLE
 from api.results import ResultsCache, consultation_results_json, proposal_ranking
+from api.results.groups import published_groups
 from storage.models import Answer, Consultation, Enrolment, Item, PairPrompt, ProposalVote, utcnow
 
 router = APIRouter(prefix="/v1", tags=["partner"])
@@ -410,3 +411,18 @@ async def ranking(
 
 
 # --- exports -----------------------------------------------------------------------------------
+
+
+@router.get(
+    "/consultations/{slug}/groups",
+    response_model=group_models.Groups,
+    responses={**RELEASED_ERRORS, **LANGUAGE_ERROR},
+    summary="Opinion groups: what each thinks, consensus across them, divisive statements",
+    description=group_models.GROUPS_DESCRIPTION,
+)
+async def groups(
+    consultation: Consultation = Depends(released_consultation),
+    s: AsyncSession = Depends(session),
+    language: str | None = LANGUAGE,
+) -> Any:
+    return await published_groups(s, consultation, consultation_language(consultation, language))
