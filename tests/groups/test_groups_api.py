@@ -85,23 +85,30 @@ async def test_partners_read_groups_consensus_and_divisive_statements(api_app, d
 
 async def test_a_group_smaller_than_min_segment_size_is_withheld_everywhere(api_app, db, http):
     consultation, row = await imported(db)
+    assert row.k == 2
     smallest = min(row.sizes)
+    # Both groups hold the threshold: both published, but a group's figures on a statement seen by fewer of its
+    # members are null, with the consensus and divisiveness that would give them back.
+    await set_threshold(db, consultation.id, smallest)
+    body = (await http.get(f"/organiser/consultations/{consultation.slug}/groups")).json()
+    assert [g["id"] for g in body["groups"]] == [0, 1] and body["withheld_groups"] == 0
+    stored = {v["proposal_id"]: v for v in row.statements}
+    thin = 0
+    for s in body["statements"]:
+        for c in s["groups"]:
+            seen = stored[s["proposal_id"]]["group_seen"][c["group"]]
+            assert c["seen"] == (seen if seen >= smallest else None)
+        if any(c["seen"] is None for c in s["groups"]):
+            thin += 1
+            assert s["consensus_agree"] is s["divisiveness"] is None and not s["bridging"]
+    assert thin
+    for group in body["groups"]:
+        assert all(r["votes"] >= smallest for r in group["representative"])
+    # One group below it: withheld, and one group alone is no grouping (compared with "the rest", it would be
+    # compared with the withheld one alone): no group at all.
     await set_threshold(db, consultation.id, smallest + 1)
     body = (await http.get(f"/organiser/consultations/{consultation.slug}/groups")).json()
-    published = [g["id"] for g in body["groups"]]
-    assert row.sizes.index(smallest) not in published
-    assert body["withheld_groups"] == row.k - len(published) >= 1
-    assert all(g["size"] > smallest for g in body["groups"])
-    for s in body["statements"]:
-        assert [c["group"] for c in s["groups"]] == published
-        # Cells seen by fewer than k members are null, and so are the figures that would give them back.
-        assert all(c["seen"] is None or c["seen"] >= smallest + 1 for c in s["groups"])
-        if any(c["seen"] is None for c in s["groups"]):
-            assert s["consensus_agree"] is None and s["divisiveness"] is None
-    # Too few groups of k or more: no group at all.
-    await set_threshold(db, consultation.id, max(row.sizes) + 1)
-    body = (await http.get(f"/organiser/consultations/{consultation.slug}/groups")).json()
-    assert body["groups"] == body["statements"] == body["bridging"] == [] and body["withheld_groups"] == row.k
+    assert body["groups"] == body["statements"] == body["bridging"] == [] and body["withheld_groups"] == row.k == 2
 
 
 async def test_groups_before_any_computation_and_below_threshold(api_app, db, http):
