@@ -16,6 +16,7 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 from sqlalchemy import func, select
+from sqlmodel import col
 
 from api import disclosure
 from api.partner import formats
@@ -45,29 +46,36 @@ async def participants_votes(db: Database, consultation: Consultation, settings:
         votes: dict[str, dict[int, int]] = defaultdict(dict)
         if statements:
             result = await session.stream(
-                select(ProposalVote.participant_id, ProposalVote.proposal_id, ProposalVote.choice).where(
-                    ProposalVote.proposal_id.in_(statements)
+                select(col(ProposalVote.participant_id), col(ProposalVote.proposal_id), col(ProposalVote.choice)).where(
+                    col(ProposalVote.proposal_id).in_(statements)
                 )
             )
             async for participant, proposal, choice in result:
                 votes[participant][proposal] = formats.POLIS_VOTE.get(choice, 0)
-        authored = dict(
+        authored: dict[str | None, int] = dict(
             (
                 await session.execute(
-                    select(Proposal.author_id, func.count())
-                    .where(Proposal.item_id.in_(scope.item_ids(VOTE_KINDS) or [-1]), Proposal.author_id.is_not(None))
-                    .group_by(Proposal.author_id)
+                    select(col(Proposal.author_id), func.count())
+                    .where(
+                        col(Proposal.item_id).in_(scope.item_ids(VOTE_KINDS) or [-1]),
+                        col(Proposal.author_id).is_not(None),
+                    )
+                    .group_by(col(Proposal.author_id))
                 )
-            ).all()
+            )
+            .tuples()
+            .all()
         )
-        imported = dict(
+        imported: dict[str, str] = dict(
             (
                 await session.execute(
-                    select(ImportedRef.local_id, ImportedRef.external_id).where(
-                        ImportedRef.consultation_id == consultation.id, ImportedRef.kind == "participant"
+                    select(col(ImportedRef.local_id), col(ImportedRef.external_id)).where(
+                        col(ImportedRef.consultation_id) == consultation.id, col(ImportedRef.kind) == "participant"
                     )
                 )
-            ).all()
+            )
+            .tuples()
+            .all()
         )
         stored = await session.get(OpinionGroups, consultation.id)
         released = set(disclosure.released_groups(stored.sizes if stored else [], disclosure.threshold(consultation)))
@@ -75,8 +83,8 @@ async def participants_votes(db: Database, consultation: Consultation, settings:
             pid: group
             for pid, group in (
                 await session.execute(
-                    select(OpinionGroupMember.participant_id, OpinionGroupMember.group).where(
-                        OpinionGroupMember.consultation_id == consultation.id
+                    select(col(OpinionGroupMember.participant_id), col(OpinionGroupMember.group)).where(
+                        col(OpinionGroupMember.consultation_id) == consultation.id
                     )
                 )
             ).all()

@@ -21,6 +21,7 @@ from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from api import disclosure
 from api.partner.formats import text_of, utc
@@ -38,11 +39,15 @@ def _share(agree: float, seen: int) -> tuple[int, float]:
 
 async def _texts(session: AsyncSession, consultation: Consultation, language: str) -> dict[int, str]:
     rows = await session.execute(
-        select(Proposal.id, Proposal.text)
-        .join(Item, Item.id == Proposal.item_id)
-        .where(Item.consultation_id == consultation.id, Item.kind == "proposal", Proposal.status == "accepted")
+        select(col(Proposal.id), col(Proposal.text))
+        .join(Item, col(Item.id) == Proposal.item_id)
+        .where(
+            col(Item.consultation_id) == consultation.id,
+            col(Item.kind) == "proposal",
+            col(Proposal.status) == "accepted",
+        )
     )
-    return {pid: text_of(text, language) for pid, text in rows.all()}
+    return {pid: text_of(text, language) for pid, text in rows.tuples() if pid is not None}
 
 
 def _empty(consultation: Consultation, language: str, stored: OpinionGroups | None, withheld: int) -> dict[str, Any]:
@@ -76,7 +81,7 @@ async def published_groups(
     texts = await _texts(session, consultation, language)
 
     def cells(view: dict[str, Any]) -> list[dict[str, Any]]:
-        out = []
+        out: list[dict[str, Any]] = []
         for g in released:
             seen = int(view["group_seen"][g])
             if disclosure.enough(seen, k):
