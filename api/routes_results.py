@@ -41,7 +41,7 @@ router = APIRouter(
 async def consultation_results(
     segment: str | None = Query(
         None,
-        description="Split by " + ", ".join(results.SEGMENTS) + "; segments "
+        description="Split by " + ", ".join(results.SPLITS) + "; segments "
         "smaller than the consultation's min_segment_size are pooled or withheld.",
     ),
     lang: str | None = Query(

@@ -349,7 +349,7 @@ LANGUAGE_ERROR = {
         400: _error(
             400,
             "invalid_segment",
-            "segment must be one of language, age_band, country, region, source",
+            "segment must be one of language, age_band, country, region, source, group",
             "An unknown segment dimension.",
         ),
         **LANGUAGE_ERROR,
@@ -363,7 +363,7 @@ async def results(
     segment: str | None = Query(
         None,
         description="Also split every item by this dimension: language, "
-        "age_band, country, region or source. Values held by "
+        "age_band, country, region, source or group (the opinion groups of `/groups`). Values held by "
         "fewer participants than the consultation's minimum "
         "segment size are pooled, never shown alone; inside "
         "a segment, a count of fewer (and any figure that "

@@ -116,3 +116,27 @@ async def test_groups_before_any_computation_and_below_threshold(api_app, db, ht
     body = (await http.get(f"/organiser/consultations/{result.slug}/groups")).json()
     assert body["computed_at"] is None and body["k"] == 0 and body["groups"] == []
     assert (await http.get("/organiser/consultations/nowhere/groups")).status_code == 404
+
+
+async def test_results_split_by_opinion_group(api_app, db, http):
+    import httpx
+
+    from api.partner.result_models import Results
+
+    consultation, row = await imported(db)
+    key = await new_key(db, consultation.slug)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=api_app), base_url="http://test") as partner:
+        response = await partner.get(f"/v1/consultations/{consultation.slug}/results?segment=group", headers=auth(key))
+    assert response.status_code == 200, response.text
+    body = response.json()
+    Results.model_validate(body)
+    groups = {s["value"]: s["participants"] for s in body["segments"] if s["kind"] == "value"}
+    assert groups == {str(g): size for g, size in enumerate(row.sizes)}
+    # One group below the threshold: withheld, its members with those in no group, no group shown alone.
+    await set_threshold(db, consultation.id, min(row.sizes) + 1)
+    organiser = (
+        await http.get(
+            f"/organiser/consultations/{consultation.slug}/results", params={"segment": "group", "fresh": "true"}
+        )
+    ).json()
+    assert [s["kind"] for s in organiser["segments"]] == ["unknown"]
