@@ -21,7 +21,9 @@ pages all go through this module, so that they cannot disagree about what may be
 
 4. **Counts inside segments** of fewer than ``k`` people are suppressed, with the complementary counts that
    subtraction from a total would give them back by (:func:`suppress_cells`; :mod:`api.results.suppression` applies it).
-5. **Free texts and places come only with the whole**, never inside a segment (:mod:`api.results.questions`); in the
+5. **Opinion groups** of fewer than ``k`` are withheld whole, and a group's figures on a statement seen by
+   fewer than ``k`` of its members are null (:func:`released_groups`, :mod:`api.results.groups`).
+6. **Free texts and places come only with the whole**, never inside a segment (:mod:`api.results.questions`); in the
    export, on rows whose attributes follow rule 3.
 
 Every released group therefore holds ``k`` or more participants, and the groups are disjoint: no two outputs
@@ -132,6 +134,14 @@ class BelowThreshold(Exception):
             participants=self.participants,
             needed=self.needed,
         )
+
+
+def released_groups(sizes: Iterable[int], k: int) -> list[int]:
+    """Which opinion groups (by index) may be published: those of ``k`` or more participants, and only when two or
+    more are (one group alone would be compared with the withheld ones, "the rest"). Smaller groups are withheld
+    whole, never pooled: a pool of groups is no group the method found, and its statements would say nothing."""
+    shown = [g for g, size in enumerate(sizes) if enough(size, k)]
+    return shown if len(shown) >= 2 else []
 
 
 async def check_release(session: AsyncSession, consultation: Any) -> None:

@@ -176,6 +176,7 @@ async def recompute(db: Database, consultation_id: int) -> StoredGroups:
                 "divisiveness": v.divisiveness,
                 "group_agree": list(v.group_agree),
                 "group_seen": list(v.group_seen),
+                "group_disagree": list(v.group_disagree),
             }
             for v in result.statements
         ],

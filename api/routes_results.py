@@ -14,6 +14,8 @@ from api.acting import acting_organiser
 from api.content import consultation_language
 from api.deps import consultation_or_404, require_service_token, results_cache, session
 from api.error_docs import ORGANISER, errors
+from api.partner.group_models import GROUPS_DESCRIPTION, Groups
+from api.results.groups import published_groups
 from storage.models import Consultation
 
 router = APIRouter(
@@ -39,7 +41,7 @@ router = APIRouter(
 async def consultation_results(
     segment: str | None = Query(
         None,
-        description="Split by " + ", ".join(results.SEGMENTS) + "; segments "
+        description="Split by " + ", ".join(results.SPLITS) + "; segments "
         "smaller than the consultation's min_segment_size are pooled or withheld.",
     ),
     lang: str | None = Query(
@@ -63,3 +65,24 @@ async def consultation_results(
         fresh=fresh,
     )
     return Response(content=body, media_type="application/json")
+
+
+@router.get(
+    "/consultations/{slug}/groups",
+    response_model=Groups,
+    summary="Opinion groups: what each thinks, consensus across them, divisive statements",
+    description=GROUPS_DESCRIPTION,
+    responses=errors(404),
+)
+async def consultation_groups(
+    lang: str | None = Query(
+        None,
+        max_length=8,
+        description="Language of the statements: one of the consultation's (default: its default); any other is a 422",
+    ),
+    consultation: Consultation = Depends(consultation_or_404),
+    db: AsyncSession = Depends(session),
+) -> object:
+    """The partner route's answer, under the same disclosure rule (organisers see no group smaller than the
+    consultation's ``min_segment_size`` either)."""
+    return await published_groups(db, consultation, consultation_language(consultation, lang))

@@ -43,7 +43,7 @@ class OpinionGroups(SQLModel, table=True):
     votes_max_id: int = 0
     # Per group: [{"proposal_id", "direction", "n_success", "n_trials", "p_success", "p_test", "repness",
     # "repness_test"}]; per statement: {"proposal_id", "consensus_agree", "consensus_disagree", "divisiveness",
-    # "group_agree": [...], "group_seen": [...]}.
+    # "group_agree": [...], "group_seen": [...], "group_disagree": [...]}.
     representative: list[Any] = json_field(list)
     statements: list[Any] = json_field(list)
 

@@ -36,8 +36,9 @@ class PseudonymSecret(SQLModel, table=True):
 
 
 class ImportedRef(SQLModel, table=True):
-    """Which row of an imported consultation stands for which id of the source file (never exported, but for a
-    Pabulib project's id, which the ``.pb`` export gives back: a project is no person)."""
+    """Which row of an imported consultation stands for which id of the source file. Only two kinds go out: a
+    Pabulib project's id, which the ``.pb`` export gives back (a project is no person), and the participant ids of
+    an imported Polis conversation, in the Polis participants-votes export, which names its voters as its files did."""
 
     __table_args__ = (UniqueConstraint("consultation_id", "kind", "local_id"),)
     id: int | None = Field(default=None, primary_key=True)

@@ -18,6 +18,14 @@ class ItemStats(BaseModel):
     answers: int
 
 
+class GroupsStats(BaseModel):
+    """The opinion groups in short, as /stats shows them (the whole answer: ``/organiser/…/groups``)."""
+
+    sizes: list[int] = Field(description="Sizes of the published groups (none smaller than min_segment_size)")
+    withheld: int = Field(description="Groups too small to be shown")
+    bridging: str | None = Field(description="The statement agreed across all groups with the best consensus")
+
+
 class Stats(BaseModel):
     slug: str
     title: str = ""
@@ -28,6 +36,7 @@ class Stats(BaseModel):
     completion_rate: float
     pending_proposals: int = 0
     items: list[ItemStats]
+    groups: GroupsStats | None = None
 
 
 class StatusChange(BaseModel):

@@ -10,7 +10,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql import Select
 
 from api.content import localized
-from api.organiser.schemas import ItemStats, Stats
+from api.organiser.schemas import GroupsStats, ItemStats, Stats
+from api.results.groups import published_groups
 from storage.models import Answer, Consultation, Enrolment, Item, PairPrompt, Proposal, ProposalVote
 
 
@@ -63,4 +64,19 @@ async def consultation_stats(db: AsyncSession, consultation: Consultation, langu
         completion_rate=round(completed / consented, 4) if consented else 0.0,
         pending_proposals=pending,
         items=per_item,
+        groups=await groups_stats(db, consultation, language),
+    )
+
+
+async def groups_stats(db: AsyncSession, consultation: Consultation, language: str | None) -> GroupsStats | None:
+    """The published opinion groups in short (None while there are none to show), under the disclosure rule."""
+    languages = consultation.languages or [consultation.default_language]
+    groups = await published_groups(db, consultation, language if language in languages else None)
+    if not groups["groups"]:
+        return None
+    texts = {s["proposal_id"]: s["text"] for s in groups["statements"]}
+    return GroupsStats(
+        sizes=[g["size"] for g in groups["groups"]],
+        withheld=groups["withheld_groups"],
+        bridging=texts[groups["bridging"][0]] if groups["bridging"] else None,
     )

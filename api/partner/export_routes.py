@@ -20,6 +20,7 @@ from api.partner.export_definitions import (
 )
 from api.partner.export_stream import Export, table_csv
 from api.partner.pabulib_export import pabulib_text
+from api.partner.polis_participants import FIXED_COLUMNS, participants_votes
 from api.partner.routes import EXPORT_ERRORS, exported_consultation
 from storage.db import Database
 from storage.models import Consultation
@@ -317,4 +318,44 @@ async def export_pabulib(
         text,
         media_type="text/plain; charset=utf-8",
         headers={"Content-Disposition": f'attachment; filename="{consultation.slug}.pb"'},
+    )
+
+
+@router.get(
+    "/consultations/{slug}/export/polis/participants-votes.csv",
+    response_class=StreamingResponse,
+    responses={
+        **EXPORT_ERRORS,
+        200: {
+            "content": {
+                "text/csv": {
+                    "schema": {"type": "string"},
+                    "example": ",".join(FIXED_COLUMNS) + ",17,42\n5,1,0,2,1,1,1,-1\n"
+                    "5f0c2a9d41e7b3c8a6d1e2f0,,1,1,0,0,,0\n",
+                }
+            }
+        },
+    },
+    summary="Each voter's group and votes in Polis' open-data participants-votes.csv columns",
+)
+async def export_polis_participants_votes(
+    request: Request,
+    consultation: Consultation = Depends(exported_consultation),
+    db: Database = Depends(database),
+) -> StreamingResponse:
+    """One row per participant who voted on a statement: `participant`, `group-id` (their opinion group, see
+    `/groups`), `n-comments` (statements they proposed), `n-votes`, `n-agree`, `n-disagree`, then one column per
+    accepted statement (its proposal id): 1 agree, -1 disagree, 0 pass, empty when not voted.
+
+    `participant` is the id the participant had in the imported files for a conversation imported from Polis
+    (so the file compares with Polis' own), the participant's pseudonym otherwise. `group-id` is empty for a
+    participant not in a group and for every member of a group smaller than the consultation's
+    `min_segment_size` (withheld, as in `/groups`)."""
+    return StreamingResponse(
+        participants_votes(db, consultation, request.app.state.settings),
+        media_type=CSV,
+        headers={
+            "Content-Disposition": f'attachment; filename="{consultation.slug}-polis-participants-votes.csv"',
+            "Cache-Control": "no-store",
+        },
     )

@@ -56,6 +56,8 @@ SEGMENT_LABELS = {
     "country": "the participant's country",
     "region": "the participant's region",
     "source": "the outreach source they came from (a poster, a school, … from the link they opened)",
+    "group": "the participant's opinion group (its `id` in `/groups`); groups smaller than the consultation's "
+    "minimum segment size are withheld, their members counted with those in no group (`unknown`)",
 }
 QUALIFICATION_LABELS = {
     "agree": {

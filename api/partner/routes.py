@@ -17,10 +17,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from api import disclosure
 from api.content import consultation_language
 from api.deps import results_cache, session
-from api.partner import formats, result_models
+from api.partner import formats, group_models, result_models
 from api.partner.auth import PartnerKey, partner_key, scoped_consultation
 from api.partner.examples import RANKING_EXAMPLE, RESULTS_EXAMPLE
 from api.results import ResultsCache, consultation_results_json, proposal_ranking
+from api.results.groups import published_groups
 from storage.models import Answer, Consultation, Enrolment, Item, PairPrompt, ProposalVote, utcnow
 
 router = APIRouter(prefix="/v1", tags=["partner"])
@@ -348,7 +349,7 @@ LANGUAGE_ERROR = {
         400: _error(
             400,
             "invalid_segment",
-            "segment must be one of language, age_band, country, region, source",
+            "segment must be one of language, age_band, country, region, source, group",
             "An unknown segment dimension.",
         ),
         **LANGUAGE_ERROR,
@@ -362,7 +363,7 @@ async def results(
     segment: str | None = Query(
         None,
         description="Also split every item by this dimension: language, "
-        "age_band, country, region or source. Values held by "
+        "age_band, country, region, source or group (the opinion groups of `/groups`). Values held by "
         "fewer participants than the consultation's minimum "
         "segment size are pooled, never shown alone; inside "
         "a segment, a count of fewer (and any figure that "
@@ -410,3 +411,18 @@ async def ranking(
 
 
 # --- exports -----------------------------------------------------------------------------------
+
+
+@router.get(
+    "/consultations/{slug}/groups",
+    response_model=group_models.Groups,
+    responses={**RELEASED_ERRORS, **LANGUAGE_ERROR},
+    summary="Opinion groups: what each thinks, consensus across them, divisive statements",
+    description=group_models.GROUPS_DESCRIPTION,
+)
+async def groups(
+    consultation: Consultation = Depends(released_consultation),
+    s: AsyncSession = Depends(session),
+    language: str | None = LANGUAGE,
+) -> Any:
+    return await published_groups(s, consultation, consultation_language(consultation, language))

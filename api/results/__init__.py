@@ -26,7 +26,7 @@ Pairs scores are percentages 0..100 like All Our Ideas' score.
      "min_segment_size": 10,
      "participants": 180,     # consented participants who answered at least one item (anything stored)
      "consented": 200, "completed": 150,
-     "segment": null | "language" | "age_band" | "country" | "region" | "source",
+     "segment": null | "language" | "age_band" | "country" | "region" | "source" | "group",
      "items": [ITEM, ...],    # always the whole consultation
      "segments": [            # only with a segment
         {"value": "18-24" | null, "kind": "value" | "unknown" | "other", "label": "18-24",
@@ -82,10 +82,15 @@ from api.results.questions import QUESTION_KINDS
 from core.vocabulary import SEGMENTS
 from storage.models import Consultation
 
+SPLITS = (*SEGMENTS, "group")
+"""What results can be split by: the participants' attributes (:data:`SEGMENTS`), and their opinion group
+(api/opinion_groups.py; only the groups api.disclosure.released_groups publishes)."""
+
 __all__ = [
     "OTHER",
     "QUESTION_KINDS",
     "SEGMENTS",
+    "SPLITS",
     "ResultsCache",
     "compute_results",
     "consultation_results",
@@ -106,7 +111,7 @@ async def consultation_results(
 ) -> dict[str, Any]:
     """The results of every item (structure in the module docstring). Shared with the cache: do not modify it.
 
-    ``cache``: the app's (:func:`api.deps.results_cache`). ``segment``: one of :data:`SEGMENTS` or None. ``raw``:
+    ``cache``: the app's (:func:`api.deps.results_cache`). ``segment``: one of :data:`SPLITS` or None. ``raw``:
     include free texts and place points (organiser and partner reads; never for anything shown to the public).
     ``language``: of labels and texts (default: the consultation's). ``fresh``: bypass the cache. An unknown
     segment is a 400 :class:`ApiError`.
@@ -142,8 +147,8 @@ async def _entry(
     language: str | None,
     fresh: bool,
 ) -> Entry:
-    if segment is not None and segment not in SEGMENTS:
-        raise bad_request("invalid_segment", f"segment must be one of {', '.join(SEGMENTS)}", segments=list(SEGMENTS))
+    if segment is not None and segment not in SPLITS:
+        raise bad_request("invalid_segment", f"segment must be one of {', '.join(SPLITS)}", segments=list(SPLITS))
     language = language or consultation.default_language
     return await cache.get(session, consultation, segment, bool(raw), language, fresh)
 

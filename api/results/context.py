@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.content import localized
 from storage.models import Consultation, Enrolment, Item, Participant, Proposal
+from storage.models_groups import OpinionGroupMember
 
 
 class Sentinel:
@@ -66,6 +67,14 @@ class Context:
             return Enrolment.source, lambda stmt: stmt.join(
                 Enrolment,
                 and_(Enrolment.participant_id == participant_column, Enrolment.consultation_id == self.consultation.id),
+            )
+        if self.segment == "group":
+            return OpinionGroupMember.group, lambda stmt: stmt.outerjoin(
+                OpinionGroupMember,
+                and_(
+                    OpinionGroupMember.participant_id == participant_column,
+                    OpinionGroupMember.consultation_id == self.consultation.id,
+                ),
             )
         return getattr(Participant, self.segment), lambda stmt: stmt.join(
             Participant, Participant.id == participant_column

@@ -1,8 +1,9 @@
 """Who the results are about, and the segments they are split into.
 
 The population is the consultation's consented participants. ``segment`` splits them by language, age band,
-country or region (their profile) or by the outreach source of their enrolment; a missing value is its own
-group, :data:`UNKNOWN`. Values held by fewer than k people (``Consultation.min_segment_size``) are pooled into
+country or region (their profile), by the outreach source of their enrolment, or by opinion group (``group``:
+only the groups :func:`api.disclosure.released_groups` publishes); a missing value is its own group,
+:data:`UNKNOWN`. Values held by fewer than k people (``Consultation.min_segment_size``) are pooled into
 :data:`OTHER` by the one disclosure rule (:func:`api.disclosure.pool`), sized by the participants who answered
 anything; if that pool is itself smaller than k, the smallest segments shown are added to it until it is not (so
 no small group can be recovered by subtracting the segments shown from the whole), and if even everybody together
@@ -18,13 +19,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-from sqlalchemy import select
+from sqlalchemy import and_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api import disclosure
 from api.content import localized
 from api.results.context import ALL, Sentinel, rows
 from storage.models import Consultation, Enrolment, Participant
+from storage.models_groups import OpinionGroupMember, OpinionGroups
 
 UNKNOWN = Sentinel("UNKNOWN")
 """The group of the participants who did not give the segment's value (``{"kind": "unknown", "value": null}``)."""
@@ -41,6 +43,8 @@ class Population:
     slot: np.ndarray | None = None
     """Per participant: 1 + position of its group in ``groups``, or -1 (withheld); None without a segment."""
     groups: list[Any] = field(default_factory=list)
+    recode: Callable[[Any], Any] | None = None
+    """What a stored segment value counts as, when that is not the value itself (opinion groups: withheld ones)."""
 
     def mask(self, participant_ids: Iterable[str]) -> np.ndarray:
         mask = np.zeros(len(self.index), dtype=bool)
@@ -83,8 +87,10 @@ class Population:
         slot_of = {g: n for n, g in enumerate(self.groups, start=1)}
         self.slot = np.array([slot_of.get(mapping.get(v), -1) for v in values], dtype=np.int64)
 
+        recode = self.recode or (lambda value: value)
+
         def group_of(value: Any) -> Any:
-            return mapping.get(normal(value))
+            return mapping.get(normal(recode(value)))
 
         return group_of
 
@@ -98,6 +104,15 @@ async def consented(
     stmt = select(Enrolment.participant_id, Enrolment.completed_at.is_not(None))
     if segment == "source":
         seg_column = Enrolment.source
+    elif segment == "group":
+        seg_column = OpinionGroupMember.group
+        stmt = stmt.outerjoin(
+            OpinionGroupMember,
+            and_(
+                OpinionGroupMember.participant_id == Enrolment.participant_id,
+                OpinionGroupMember.consultation_id == consultation.id,
+            ),
+        )
     elif segment is not None:
         seg_column = getattr(Participant, segment)
         stmt = stmt.join(Participant, Participant.id == Enrolment.participant_id)
@@ -109,7 +124,15 @@ async def consented(
     population = Population(
         {row[0]: n for n, row in enumerate(people)}, np.array([bool(row[1]) for row in people], dtype=bool)
     )
-    return population, ([row[2] for row in people] if seg_column is not None else None)
+    values = [row[2] for row in people] if seg_column is not None else None
+    if segment == "group" and values is not None:
+        # A group smaller than k is withheld, never pooled (api.disclosure.released_groups): its members count
+        # with the participants in no group.
+        stored = await session.get(OpinionGroups, consultation.id)
+        released = set(disclosure.released_groups(stored.sizes if stored else [], disclosure.threshold(consultation)))
+        population.recode = lambda value: str(value) if value in released else None
+        values = [population.recode(v) for v in values]
+    return population, values
 
 
 def normal(value: Any) -> Any:

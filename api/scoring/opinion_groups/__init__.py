@@ -33,6 +33,7 @@ class StatementView:
     divisiveness: float
     group_agree: tuple[float, ...]  # per group: smoothed agreement share pa
     group_seen: tuple[int, ...]
+    group_disagree: tuple[float, ...] = ()  # per group: smoothed disagreement share pd
 
 
 @dataclass(frozen=True)
@@ -109,6 +110,7 @@ def describe(
             float(spread[j]),
             tuple(float(x) for x in stats.pa[:, j]),
             tuple(int(x) for x in counts.seen[:, j]),
+            tuple(float(x) for x in stats.pd[:, j]),
         )
         for j, s in enumerate(matrix.statements)
     )

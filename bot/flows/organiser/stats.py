@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from bot.backend import Backend, BackendError
 from bot.flows.items import quoted as in_marks
 from bot.flows.organiser.arguments import refuse_slug, words
@@ -62,10 +64,36 @@ class Figures:
             )
             for number, item in enumerate(stats["items"], start=1)
         ]
+        lines += opinion_groups(tr, stats.get("groups"))
         return Screen("\n".join(lines), [[Button("🔄 " + tr._("Refresh"), RefreshStats(stats["slug"]).pack())]])
 
     async def on_refresh(self, tr: Translator, button: RefreshStats, message_text: str | None) -> OrganiserReply:
         return OrganiserReply(edit=await self.screen(tr, button.slug), toast=tr._("Updated ✓"))
+
+
+def opinion_groups(tr: Translator, groups: dict[str, Any] | None) -> list[str]:
+    """The opinion groups in short: their sizes, and one statement every group agrees with (the API shows no group
+    smaller than the consultation's minimum segment size)."""
+    if not groups:
+        return []
+    sizes = ", ".join(format_number(n, tr.locale) for n in groups["sizes"])
+    lines = ["", tr.n_("{n} opinion group: {sizes}", "{n} opinion groups: {sizes}", len(groups["sizes"]), sizes=sizes)]
+    if groups.get("withheld"):
+        lines.append(
+            tr.n_(
+                "{n} more group is too small to be shown",
+                "{n} more groups are too small to be shown",
+                groups["withheld"],
+            )
+        )
+    if groups.get("bridging"):
+        lines.append(
+            tr._(
+                "Agreed across all groups: {statement}",
+                statement=in_marks(tr, shortened(groups["bridging"], PROMPT_LIMIT)),
+            )
+        )
+    return lines
 
 
 def shortened(text: str, limit: int) -> str:
