@@ -21,7 +21,7 @@ import binascii
 import csv
 import io
 import json
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
@@ -117,10 +117,6 @@ class Run:
         if self.name == PAIR:
             return [PairPrompt.answered_at, PairPrompt.token]
         return [self.table.id]
-
-    def __iter__(self) -> Iterator[Any]:
-        # A run iterates over its keys: ruff's SIM118 rewrites `for k in run.keys()` to `for k in run`.
-        return iter(self.keys())
 
     def filters(self) -> list[Any]:
         # SQLite, which plans without statistics, would read the rows of the item_id index and sort them
