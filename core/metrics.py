@@ -9,7 +9,6 @@ Cheap on the hot path: a counter increment and a histogram observation are a loc
 from __future__ import annotations
 
 import hmac
-import weakref
 from collections.abc import Iterator
 from typing import Protocol
 
@@ -56,24 +55,26 @@ class DeliverySource(Protocol):
     def queued(self) -> int: ...
 
 
+_DELIVERY_COUNTS = {
+    "sent": "Broadcast messages Telegram accepted.",
+    "failed": "Broadcast messages given up on (an error a retry would not fix).",
+    "rate_limited": "Times Telegram answered 429 (retry after) to a broadcast.",
+}
+
+
 class _Deliveries(Collector):
-    """Read from the running delivery engines at scrape time, so the engine's send path pays nothing more."""
+    """Read from the running delivery engines at scrape time, so the engine's send path pays nothing more. An
+    engine that stopped leaves its counts behind: counters never go down while the process lives."""
 
     def __init__(self) -> None:
-        self.engines: weakref.WeakSet[DeliverySource] = weakref.WeakSet()
+        self.engines: set[DeliverySource] = set()
+        self.retired = dict.fromkeys(_DELIVERY_COUNTS, 0)
 
     def collect(self) -> Iterator[Metric]:
         engines = list(self.engines)
-        counts = {
-            "sent": ("Broadcast messages Telegram accepted.", lambda e: e.stats.sent),
-            "failed": ("Broadcast messages given up on (an error a retry would not fix).", lambda e: e.stats.failed),
-            "rate_limited": (
-                "Times Telegram answered 429 (retry after) to a broadcast.",
-                lambda e: e.stats.rate_limited,
-            ),
-        }
-        for name, (doc, read) in counts.items():
-            yield CounterMetricFamily(f"viche_broadcast_{name}", doc, value=sum(read(e) for e in engines))
+        for name, doc in _DELIVERY_COUNTS.items():
+            value = self.retired[name] + sum(getattr(e.stats, name) for e in engines)
+            yield CounterMetricFamily(f"viche_broadcast_{name}", doc, value=value)
         yield GaugeMetricFamily(
             "viche_broadcast_queue_length",
             "Broadcast messages claimed from the database and waiting for their turn or their answer.",
@@ -86,8 +87,16 @@ REGISTRY.register(_DELIVERIES)
 
 
 def watch_delivery(engine: DeliverySource) -> None:
-    """Count this engine's messages in the process's metrics (forgotten when the engine is)."""
+    """Count this engine's messages in the process's metrics."""
     _DELIVERIES.engines.add(engine)
+
+
+def unwatch_delivery(engine: DeliverySource) -> None:
+    """The engine stopped: its counts stay in the totals, its queue leaves the gauge."""
+    if engine in _DELIVERIES.engines:
+        _DELIVERIES.engines.discard(engine)
+        for name in _DELIVERY_COUNTS:
+            _DELIVERIES.retired[name] += getattr(engine.stats, name)
 
 
 def exposition() -> tuple[bytes, str]:

@@ -90,6 +90,7 @@ class DatabaseDuties:
     async def stop(self) -> None:
         if self.delivery is not None:
             await self.delivery.close()  # lets the messages under way finish and records them
+            metrics.unwatch_delivery(self.delivery)
         for task in self._tasks:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)

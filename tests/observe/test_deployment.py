@@ -87,7 +87,7 @@ def test_compose_runs_postgres_the_api_and_bots_behind_a_proxy():
     assert "dynamic a bot 8080" in caddyfile and "/telegram/webhook" in bot["VICHE_WEBHOOK_URL"]
     assert "handle /telegram/webhook" in caddyfile
     assert services["api"]["healthcheck"]["test"][-1].count("/readyz") == 1
-    assert "${VICHE_BOT_REPLICAS:-1}" == services["bot"]["deploy"]["replicas"]
+    assert services["bot"]["deploy"]["replicas"] == "${VICHE_BOT_REPLICAS:-1}"
 
 
 def _compose_client() -> bool:
