@@ -37,10 +37,11 @@ class TextFormatter(logging.Formatter):
 
     def format(self, record: logging.LogRecord) -> str:
         context = ""
-        if getattr(record, "update_id", None) is not None:
-            context += f" [update {record.update_id}]"
-        if getattr(record, "request_id", None) is not None:
-            context += f" [request {record.request_id}]"
+        update, request = getattr(record, "update_id", None), getattr(record, "request_id", None)
+        if update is not None:
+            context += f" [update {update}]"
+        if request is not None:
+            context += f" [request {request}]"
         record.context = context
         return super().format(record)
 
@@ -67,7 +68,7 @@ class JsonFormatter(logging.Formatter):
 class _Stderr(logging.StreamHandler):  # type: ignore[type-arg]
     """Writes to whatever ``sys.stderr`` is when a line is written (a test's capture, a redirected stream)."""
 
-    @property  # type: ignore[override]
+    @property
     def stream(self) -> TextIO:
         return sys.stderr
 
@@ -84,8 +85,8 @@ def configure_logging(
     if log_format not in LOG_FORMATS:
         raise ValueError(f"log format {log_format!r}: one of {', '.join(LOG_FORMATS)}")
     root = logging.getLogger()
-    for handler in [h for h in root.handlers if getattr(h, _OURS, False)]:
-        root.removeHandler(handler)
+    for previous in [h for h in root.handlers if getattr(h, _OURS, False)]:
+        root.removeHandler(previous)
     handler: logging.Handler = logging.StreamHandler(stream) if stream is not None else _Stderr()
     setattr(handler, _OURS, True)
     handler.addFilter(_Context())
