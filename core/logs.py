@@ -19,6 +19,9 @@ update_id: ContextVar[int | None] = ContextVar("viche_update_id", default=None)
 request_id: ContextVar[str | None] = ContextVar("viche_request_id", default=None)
 
 LOG_FORMATS = ("text", "json")
+# Lines that would drown the rest at INFO: aiogram's one per update (hundreds a second; the metrics count them),
+# Alembic's plugin set-up at every start.
+QUIET = {"aiogram.event": logging.WARNING, "alembic.runtime.plugins": logging.WARNING}
 _OURS = "_viche_handler"
 
 
@@ -93,6 +96,8 @@ def configure_logging(
     handler.setFormatter(JsonFormatter() if log_format == "json" else TextFormatter())
     root.addHandler(handler)
     root.setLevel(level)
+    for name, quiet_level in QUIET.items():
+        logging.getLogger(name).setLevel(quiet_level)
     # uvicorn's loggers keep handlers of their own unless told otherwise: send them to the root's.
     for name in ("uvicorn", "uvicorn.error", "uvicorn.access"):
         logging.getLogger(name).handlers.clear()

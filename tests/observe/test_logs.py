@@ -25,9 +25,12 @@ def json_logs() -> Iterator[io.StringIO]:
     level = root.level
     stream = io.StringIO()
     handler = configure_logging("json", logging.INFO, stream=stream)
+    per_update = logging.getLogger("aiogram.event")
+    per_update.setLevel(logging.INFO)  # one line per update (quiet in production): each must carry its update id
     yield stream
     root.removeHandler(handler)
     root.setLevel(level)
+    per_update.setLevel(logging.NOTSET)
 
 
 def lines(stream: io.StringIO) -> list[dict]:
