@@ -21,7 +21,8 @@ request_id: ContextVar[str | None] = ContextVar("viche_request_id", default=None
 LOG_FORMATS = ("text", "json")
 # Lines that would drown the rest at INFO: aiogram's one per update (hundreds a second; the metrics count them),
 # Alembic's plugin set-up at every start.
-QUIET = {"aiogram.event": logging.WARNING, "alembic.runtime.plugins": logging.WARNING}
+# httpx's line per request names its URL, which holds participant ids.
+QUIET = {"aiogram.event": logging.WARNING, "alembic.runtime.plugins": logging.WARNING, "httpx": logging.WARNING}
 _OURS = "_viche_handler"
 
 

@@ -76,6 +76,7 @@ def test_text_is_the_default_and_carries_the_context(database_url):
 
     assert Settings(database_url=database_url, _env_file=None).log_format == "text"
     stream = io.StringIO()
+    level = logging.getLogger().level
     handler = configure_logging("text", logging.INFO, stream=stream)
     try:
         token = logs.update_id.set(31337)
@@ -83,6 +84,7 @@ def test_text_is_the_default_and_carries_the_context(database_url):
         logs.update_id.reset(token)
     finally:
         logging.getLogger().removeHandler(handler)
+        logging.getLogger().setLevel(level)  # later tests' caplog expects the default level
     line = stream.getvalue().strip()
     assert line.endswith("WARNING viche.test [update 31337]: handled"), line
     with pytest.raises(ValueError):
