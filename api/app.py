@@ -12,6 +12,7 @@ from api.broadcast import routes as broadcast_routes
 from api.content_cache import ContentCache
 from api.docs_pages import install_docs
 from api.errors import install_error_handlers
+from api.observe import RequestObserver, install_metrics, install_probes
 from api.opinion_groups import GroupsRefresher
 from api.organiser import routes as organiser_routes
 from api.pages import organiser_routes as page_organiser_routes
@@ -54,6 +55,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     # computed results (api/results/cache.py); its change marker counts the selectors' events
     app.state.results_cache = ResultsCache(registry=app.state.selection)
     install_error_handlers(app)
+    app.add_middleware(RequestObserver)  # request ids in the logs, requests counted (api/observe.py)
     install_docs(app)  # served from installed files: the pages work offline
     app.include_router(participant_routes.router)
     app.include_router(organiser_routes.router)
@@ -66,9 +68,6 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     app.include_router(page_organiser_routes.router)
     install_partner_api(app)
     document_both_credentials(app)
-
-    @app.get("/healthz", tags=["health"])
-    async def healthz() -> dict[str, str]:
-        return {"status": "ok"}
-
+    install_probes(app, db)  # /healthz, /readyz
+    install_metrics(app, settings, db)  # /metrics, with VICHE_METRICS_TOKEN
     return app

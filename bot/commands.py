@@ -89,7 +89,7 @@ async def publish_organiser_menu(bot: Bot, telegram_id: int, owner: bool = False
                 organiser_menu(translator(code or FALLBACK), owner), scope=scope, language_code=code
             )
         except TelegramAPIError as error:  # e.g. "chat not found": they never opened the bot yet
-            log.warning("could not publish the organiser menu of %s: %s", telegram_id, error)
+            log.warning("could not publish an organiser's menu: %s", error)  # no Telegram id in logs
             return False
     return True
 
@@ -102,6 +102,6 @@ async def withdraw_organiser_menu(bot: Bot, telegram_id: int) -> bool:
         try:
             await bot.delete_my_commands(scope=scope, language_code=code)
         except TelegramAPIError as error:
-            log.warning("could not withdraw the organiser menu of %s: %s", telegram_id, error)
+            log.warning("could not withdraw an organiser's menu: %s", error)
             done = False
     return done

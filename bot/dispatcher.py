@@ -17,12 +17,14 @@ from bot.flows.participant import ParticipantFlow
 from bot.flows.privacy import PrivacyFlow
 from bot.handlers import broadcasts, fallback, organiser, participant, privacy
 from bot.handlers.context import PersonContext
+from bot.observe import ObservedDispatcher, UpdateObserver
 
 
 def build_dispatcher(backend: Backend, *, default_language: str = "uk") -> Dispatcher:
     # viche keeps every conversation's state in the backend: no FSM (aiogram's default storage would keep a
     # record per chat for the life of the process, ~9 KiB a person, and its middleware runs on every update).
-    dispatcher = Dispatcher(disable_fsm=True)
+    dispatcher = ObservedDispatcher(disable_fsm=True)
+    dispatcher.update.outer_middleware(UpdateObserver())  # first: the update id on every log line, the metrics
     dispatcher.update.outer_middleware(ActingUser())  # organiser requests act as the update's sender
     dispatcher.update.outer_middleware(PersonContext())  # handlers get data["person"]; no sender, no handler
     known = KnownParticipants(backend)  # shared: /forget must be seen by the citizen flow at once

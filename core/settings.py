@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import secrets
 from functools import lru_cache
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -13,8 +13,11 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="VICHE_", env_file=".env", extra="ignore")
 
-    database_url: str = "sqlite+aiosqlite:///./viche.db"
-    bot_token: str | None = None
+    database_url: str = Field(
+        default="sqlite+aiosqlite:///./viche.db",
+        description="SQLAlchemy URL; PostgreSQL: postgresql+asyncpg://user:password@host:5432/db.",
+    )
+    bot_token: str | None = Field(default=None, description="Telegram bot token (@BotFather); unset: the sandbox.")
     telegram_api_url: str | None = Field(
         default=None, description="Bot API server base URL (self-hosted telegram-bot-api or compatible)."
     )
@@ -23,16 +26,23 @@ class Settings(BaseSettings):
     )
     # The bot authenticates to the participant routes with this token. Unset: a random one per
     # process, which is enough when bot and API share the process.
-    service_token: str = Field(default_factory=lambda: secrets.token_urlsafe(32))
+    service_token: str = Field(
+        default_factory=lambda: secrets.token_urlsafe(32),
+        description="Bearer token of the bot on the API; bot and API apart need the same on both sides.",
+    )
     public_url: str | None = Field(
         default=None,
         description="Address people open the results pages at (https://…); unset: http://<host>:<port>.",
     )
-    host: str = "127.0.0.1"
-    port: int = 8000
-    admins: Annotated[list[int], NoDecode] = Field(default_factory=list)
-    owners: Annotated[list[int], NoDecode] = Field(default_factory=list)
-    default_language: str = "uk"
+    host: str = Field(default="127.0.0.1", description="Address the server listens on.")
+    port: int = Field(default=8000, description="Port the server listens on.")
+    admins: Annotated[list[int], NoDecode] = Field(
+        default_factory=list, description="Comma-separated Telegram user ids of organisers."
+    )
+    owners: Annotated[list[int], NoDecode] = Field(
+        default_factory=list, description="Comma-separated Telegram user ids who may /grant and /revoke organisers."
+    )
+    default_language: str = Field(default="uk", description="The bot's language when nothing else is known.")
     # Production mode (issue 8): webhook instead of long polling, and how long contact data is kept.
     webhook_url: str | None = Field(default=None, description="Public HTTPS URL Telegram POSTs updates to.")
     webhook_secret: str = Field(
@@ -55,6 +65,13 @@ class Settings(BaseSettings):
     broadcast_rate: float = Field(default=25.0, gt=0, le=1000, description="Messages per second, all chats together.")
     broadcast_allow_paid: bool = Field(default=False, description="Send with allow_paid_broadcast (rates above 30/s).")
     broadcast_progress_seconds: float = Field(default=3.0, ge=1, description="How often progress messages are edited.")
+    # Observability (issue 23): log lines for people or for log shippers, and who may read /metrics.
+    log_format: Literal["text", "json"] = Field(
+        default="text", description="Log lines as text, or one JSON object each."
+    )
+    metrics_token: SecretStr | None = Field(
+        default=None, description="Bearer token Prometheus scrapes /metrics with; unset: no /metrics."
+    )
 
     @model_validator(mode="after")
     def _paid_rate(self) -> Settings:

@@ -72,8 +72,15 @@ def sandbox_refused(settings, allow_remote: bool) -> str | None:
     )
 
 
+def _configure_logging(settings) -> None:
+    from core.logs import configure_logging
+
+    configure_logging(settings.log_format)
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     settings = _served_settings(args)
+    _configure_logging(settings)
     if args.webhook:
         settings.webhook_url = args.webhook
     refused = sandbox_refused(settings, args.allow_remote_sandbox)
@@ -92,6 +99,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 def cmd_api(args: argparse.Namespace) -> int:
     settings = _served_settings(args)
+    _configure_logging(settings)
     if _without_shared_token(settings):
         return 2
     _upgrade(settings.database_url)
@@ -202,9 +210,10 @@ def parser() -> argparse.ArgumentParser:
     from viche import exporters, importers, keys
 
     keys.register(sub)
-    from viche import production
+    from viche import env_example, production
 
     production.register(sub)
+    env_example.register(sub)
     importers.register(sub)
     exporters.register(sub)
     return root

@@ -21,6 +21,8 @@ import uvicorn
 from fastapi import FastAPI
 
 from api.app import create_app
+from api.observe import install_metrics
+from core import metrics
 from core.settings import Settings
 from storage.db import Database
 from viche.gc_settings import settle_after_start
@@ -82,11 +84,13 @@ class DatabaseDuties:
         )
         self._tasks = [asyncio.create_task(housekeeping(settings, db), name="housekeeping")]
         if self.delivery is not None:
+            metrics.watch_delivery(self.delivery)
             self._tasks.append(asyncio.create_task(self.delivery.run(), name="delivery"))
 
     async def stop(self) -> None:
         if self.delivery is not None:
             await self.delivery.close()  # lets the messages under way finish and records them
+            metrics.unwatch_delivery(self.delivery)
         for task in self._tasks:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
@@ -107,7 +111,13 @@ async def _serve(app: FastAPI, settings: Settings) -> tuple[uvicorn.Server, asyn
     # Long polls stay open until they time out; a short graceful shutdown keeps Ctrl+C snappy.
     server = _Server(
         uvicorn.Config(
-            app, host=settings.host, port=settings.port, log_level="info", access_log=False, timeout_graceful_shutdown=1
+            app,
+            host=settings.host,
+            port=settings.port,
+            log_level="info",
+            access_log=False,
+            timeout_graceful_shutdown=1,
+            log_config=None,  # uvicorn's lines go through the process's one configuration (core/logs.py)
         )
     )
     serving = asyncio.create_task(server.serve())
@@ -130,15 +140,17 @@ async def _stop_serving(server: uvicorn.Server, serving: asyncio.Task) -> None:
     await asyncio.gather(serving, return_exceptions=True)  # requests under way finish first
 
 
-def _bot_front() -> FastAPI:
-    """The bot's own server when the API runs apart: its webhook route (and the sandbox), none of the API's
-    routes — they live with the database, in the API's process."""
+def _bot_front(settings: Settings) -> FastAPI:
+    """The bot's own server when the API runs apart: its webhook route (and the sandbox), ``/healthz`` and the
+    bot's ``/metrics`` (with VICHE_METRICS_TOKEN), none of the API's routes — they live with the database, in the
+    API's process."""
     front = FastAPI(title="viche bot", openapi_url=None, docs_url=None, redoc_url=None)
 
     @front.get("/healthz", include_in_schema=False)
     async def healthz() -> dict[str, str]:
         return {"status": "ok"}
 
+    install_metrics(front, settings)
     return front
 
 
@@ -204,7 +216,7 @@ async def started(settings: Settings, sandbox_state: Path | None = None) -> Asyn
     from viche.production import install_webhook, prepare_polling, start_webhook, stop_webhook
 
     db = None if settings.api_url else Database(settings.database_url)
-    api = _bot_front() if db is None else create_app(settings, db)
+    api = _bot_front(settings) if db is None else create_app(settings, db)
     base = f"http://{_reachable(settings.host)}:{settings.port}"
     sandbox = None
     saved = None

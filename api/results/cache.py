@@ -29,6 +29,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from api.results.compute import compute_results
 from api.selection import SelectionRegistry
+from core import metrics
 from storage.models import Answer, Consultation, Enrolment, Proposal, ProposalVote
 
 log = logging.getLogger("viche.results")
@@ -120,6 +121,7 @@ class ResultsCache:
         started = time.monotonic()
         value = await compute_results(session, consultation, segment=segment, raw=raw, language=language)
         finished = time.monotonic()
+        metrics.RESULTS_SECONDS.observe(finished - started)
         self.computations += 1
         if len(self.entries) >= MAX_ENTRIES and key not in self.entries:
             oldest = min(self.entries, key=lambda k: self.entries[k].checked_at)

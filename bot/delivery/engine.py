@@ -120,6 +120,11 @@ class DeliveryEngine:
         self._done: asyncio.Event | None = None
         self.journal = Journal(self.config.journal)
 
+    @property
+    def queued(self) -> int:
+        """Messages claimed from the database and not yet answered by Telegram (the metrics' queue length)."""
+        return len(self._claimed) + len(self._in_flight)
+
     # ---- lifecycle -------------------------------------------------------------------------------
 
     def wake(self) -> None:

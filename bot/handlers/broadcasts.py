@@ -100,7 +100,7 @@ class ReachableAgain(BaseMiddleware):
                 if backend is not None:
                     await backend.reachable("telegram", str(user.id))
             except Exception as error:  # noqa: BLE001 - never let this bookkeeping stop a conversation
-                log.debug("could not mark %s reachable: %s", user.id, error)
+                log.debug("could not mark a sender reachable: %s", error)  # no Telegram id in logs
         return await handler(event, data)
 
 

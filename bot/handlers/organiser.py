@@ -54,7 +54,7 @@ async def _notify(bot: Bot, reply: OrganiserReply) -> None:
         try:
             await send_screen(bot, notice.chat_id, notice.screen)
         except TelegramAPIError as error:  # blocked the bot, deleted the account …: the decision stands
-            log.warning("could not notify chat %s: %s", notice.chat_id, error)
+            log.warning("could not notify a chat: %s", error)  # no Telegram id in logs
     for change in reply.menus:  # /grant, /revoke: the person's own command menu follows
         if change.organiser:
             await publish_organiser_menu(bot, change.telegram_id, change.owner)
