@@ -174,9 +174,10 @@ def parser() -> argparse.ArgumentParser:
     from viche import i18n_check
 
     i18n_check.add_commands(sub)
-    from viche import importers, keys
+    from viche import importers, jury, keys
 
     keys.register(sub)
+    jury.register(sub)
     from viche import production
 
     production.register(sub)

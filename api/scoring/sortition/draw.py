@@ -19,7 +19,7 @@ from sortition_algorithms.features import FeatureCollection, FeatureValueMinMax,
 from sortition_algorithms.people import People
 from sortition_algorithms.utils import set_random_provider
 
-from api.scoring.sortition.quotas import Quota, Quotas
+from api.scoring.sortition.quotas import Quotas
 
 # Said in every draw and audit: LEXIMIN needs Gurobi (commercial, not installed), so maximin on HiGHS runs.
 DRAW_ALGORITHM = "maximin"
@@ -70,7 +70,9 @@ def library_seed(seed: int) -> int:
 def _features(quotas: Quotas) -> FeatureCollection:
     features: FeatureCollection = CaseInsensitiveDict()
     for name, values in quotas.categories.items():
-        features[name] = CaseInsensitiveDict({value: FeatureValueMinMax(min=q.min, max=q.max) for value, q in values.items()})
+        features[name] = CaseInsensitiveDict(
+            {value: FeatureValueMinMax(min=q.min, max=q.max) for value, q in values.items()}
+        )
     set_default_max_flex(features)
     return features
 
@@ -79,7 +81,9 @@ def _people(pool: Mapping[str, Mapping[str, str]], quotas: Quotas, features: Fea
     known = {name: {value.lower() for value in values} for name, values in quotas.categories.items()}
     for name, values in known.items():
         missing = sum(1 for answers in pool.values() if not answers.get(name))
-        unknown = sorted({answers[name] for answers in pool.values() if answers.get(name) and answers[name].lower() not in values})
+        unknown = sorted(
+            {answers[name] for answers in pool.values() if answers.get(name) and answers[name].lower() not in values}
+        )
         if missing:
             raise PoolError(f"{missing} volunteer(s) have no value for the category {name!r}")
         if unknown:
