@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import CursorResult, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from api.jury.pool import PoolRow
 from api.scoring.sortition import Audit, Draw, Quotas, audit, draw
@@ -16,8 +17,11 @@ from storage.models_jury import Jury, JuryDraw, JuryVolunteer
 
 
 async def jury_of(session: AsyncSession, consultation: Consultation, create: bool = False) -> Jury | None:
-    jury = (await session.execute(select(Jury).where(Jury.consultation_id == consultation.id))).scalar_one_or_none()
+    jury = (
+        await session.execute(select(Jury).where(col(Jury.consultation_id) == consultation.id))
+    ).scalar_one_or_none()
     if jury is None and create:
+        assert consultation.id is not None
         jury = Jury(consultation_id=consultation.id)
         session.add(jury)
         await session.flush()
@@ -29,16 +33,17 @@ async def import_pool(session: AsyncSession, consultation: Consultation, rows: l
     nothing. CSV volunteers were asked by letter and answered: they consented to be contacted."""
     jury = await jury_of(session, consultation, create=True)
     assert jury is not None and jury.id is not None
+    jury_id = jury.id
     ids = [row.external_id for row in rows]
     replaced = await session.execute(
-        delete(JuryVolunteer).where(JuryVolunteer.jury_id == jury.id, JuryVolunteer.external_id.in_(ids))  # type: ignore[union-attr]
+        delete(JuryVolunteer).where(col(JuryVolunteer.jury_id) == jury.id, col(JuryVolunteer.external_id).in_(ids))
     )
     session.add_all(
-        JuryVolunteer(jury_id=jury.id, external_id=row.external_id, categories=row.categories, contact_consent=True)
+        JuryVolunteer(jury_id=jury_id, external_id=row.external_id, categories=row.categories, contact_consent=True)
         for row in rows
     )
     await session.commit()
-    return {"loaded": len(rows), "replaced": replaced.rowcount or 0}
+    return {"loaded": len(rows), "replaced": cast("CursorResult[Any]", replaced).rowcount or 0}
 
 
 @dataclass(frozen=True)
@@ -51,12 +56,14 @@ class DrawOutcome:
 async def draw_panel(session: AsyncSession, jury: Jury, quotas: Quotas, seed: int) -> DrawOutcome:
     """Draw the panel from the volunteers still in the pool and record the draw. Commits. Raises what
     :func:`api.scoring.sortition.draw` raises (infeasible quotas, a pool that does not fit them)."""
+    assert jury.id is not None
+    jury_id = jury.id
     volunteers = (
         (
             await session.execute(
                 select(JuryVolunteer)
-                .where(JuryVolunteer.jury_id == jury.id, JuryVolunteer.withdrawn_at.is_(None))  # type: ignore[union-attr]
-                .order_by(JuryVolunteer.id)
+                .where(col(JuryVolunteer.jury_id) == jury.id, col(JuryVolunteer.withdrawn_at).is_(None))
+                .order_by(col(JuryVolunteer.id))
             )
         )
         .scalars()
@@ -67,7 +74,7 @@ async def draw_panel(session: AsyncSession, jury: Jury, quotas: Quotas, seed: in
     result = await asyncio.to_thread(draw, pool, quotas, seed)
     session.add(
         JuryDraw(
-            jury_id=jury.id,
+            jury_id=jury_id,
             seed=seed,
             quotas=quotas.as_json(),
             algorithm=result.algorithm,
@@ -85,11 +92,11 @@ async def pool_rows_of(session: AsyncSession, participant_id: str) -> list[dict[
     """What the pools hold about a participant who volunteered in the chat (for /mydata)."""
     rows = (
         await session.execute(
-            select(JuryVolunteer, Consultation.slug)
-            .join(Jury, Jury.id == JuryVolunteer.jury_id)
-            .join(Consultation, Consultation.id == Jury.consultation_id)
-            .where(JuryVolunteer.participant_id == participant_id)
-            .order_by(JuryVolunteer.id)
+            select(JuryVolunteer, col(Consultation.slug))
+            .join(Jury, col(Jury.id) == col(JuryVolunteer.jury_id))
+            .join(Consultation, col(Consultation.id) == col(Jury.consultation_id))
+            .where(col(JuryVolunteer.participant_id) == participant_id)
+            .order_by(col(JuryVolunteer.id))
         )
     ).all()
     return [
@@ -106,19 +113,19 @@ async def pool_rows_of(session: AsyncSession, participant_id: str) -> list[dict[
 
 async def forget_volunteer(session: AsyncSession, participant_id: str) -> int:
     """/forget: the participant's rows leave every pool (their past draws keep only a row number). No commit."""
-    result = await session.execute(delete(JuryVolunteer).where(JuryVolunteer.participant_id == participant_id))
-    return result.rowcount or 0
+    result = await session.execute(delete(JuryVolunteer).where(col(JuryVolunteer.participant_id) == participant_id))
+    return cast("CursorResult[Any]", result).rowcount or 0
 
 
 async def erase_ended_juries_contacts(session: AsyncSession, cutoff: Any) -> int:
     """Retention: the contact references of volunteers of juries that ended before ``cutoff``. No commit."""
-    ended = select(Jury.id).where(Jury.ends_at.is_not(None), Jury.ends_at <= cutoff)  # type: ignore[union-attr,operator]
+    ended = select(col(Jury.id)).where(col(Jury.ends_at).is_not(None), col(Jury.ends_at) <= cutoff)
     result = await session.execute(
         update(JuryVolunteer)
         .where(
-            JuryVolunteer.jury_id.in_(ended),  # type: ignore[attr-defined]
-            (JuryVolunteer.external_id.is_not(None)) | (JuryVolunteer.participant_id.is_not(None)),  # type: ignore[union-attr]
+            col(JuryVolunteer.jury_id).in_(ended),
+            col(JuryVolunteer.external_id).is_not(None) | col(JuryVolunteer.participant_id).is_not(None),
         )
         .values(external_id=None, participant_id=None, contact_consent=False)
     )
-    return result.rowcount or 0
+    return cast("CursorResult[Any]", result).rowcount or 0

@@ -32,8 +32,7 @@ def skewed_pool(size: int, seed: int = 1) -> dict[str, dict[str, str]]:
         return rng.choices(list(shares), list(shares.values()))[0]
 
     return {
-        f"p{n:05d}": {"age_band": pick(AGES), "gender": pick(GENDERS), "district": pick(DISTRICTS)}
-        for n in range(size)
+        f"p{n:05d}": {"age_band": pick(AGES), "gender": pick(GENDERS), "district": pick(DISTRICTS)} for n in range(size)
     }
 
 

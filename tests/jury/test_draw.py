@@ -74,7 +74,10 @@ def test_infeasible_quotas_come_with_the_smallest_relaxation_and_it_works():
         draw(pool, quotas, 3)
     changes = raised.value.relaxations
     assert [(c.category, c.value, c.bound, c.old, c.new) for c in changes] == [("age_band", "45+", "min", 3, 2)]
-    relaxed = QUOTAS | {"categories": QUOTAS["categories"] | {"age_band": QUOTAS["categories"]["age_band"] | {"45+": {"min": 2, "max": 5}}}}
+    relaxed = QUOTAS | {
+        "categories": QUOTAS["categories"]
+        | {"age_band": QUOTAS["categories"]["age_band"] | {"45+": {"min": 2, "max": 5}}}
+    }
     assert _meets(draw(pool, quotas_from(relaxed), 3).selected, pool, relaxed)
 
 

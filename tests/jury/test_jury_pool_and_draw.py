@@ -63,7 +63,11 @@ def test_the_cli_loads_a_pool_all_or_nothing_and_draws_the_same_panel_from_the_s
         audit_part = shown.split("audit (no names):", 1)[1]
         assert not any(key in audit_part for key in POOL)
         impossible = tmp_path / "impossible.yaml"
-        impossible.write_text(QUOTAS_YAML.replace("woman: {min: 6, max: 6}, man: {min: 6, max: 6}", "woman: {min: 12, max: 12}, man: {min: 0, max: 0}"))
+        impossible.write_text(
+            QUOTAS_YAML.replace(
+                "woman: {min: 6, max: 6}, man: {min: 6, max: 6}", "woman: {min: 12, max: 12}, man: {min: 0, max: 0}"
+            )
+        )
         assert main(["jury", "draw", DEMO, "--quotas", str(impossible), "--seed", "1"]) == 3
         err = capsys.readouterr().err
         assert "infeasible quotas" in err and "gender: woman min 12 ->" in err
@@ -111,7 +115,9 @@ async def test_mydata_forget_and_retention_cover_the_pool(http, db, demo):
         consultation = await by_slug(s, demo)
         await import_pool(s, consultation, read_pool_csv(pool_csv(POOL)))
         jury = await jury_of(s, consultation)
-        s.add(JuryVolunteer(jury_id=jury.id, participant_id=pid, categories={"age_band": "16-24"}, contact_consent=True))
+        s.add(
+            JuryVolunteer(jury_id=jury.id, participant_id=pid, categories={"age_band": "16-24"}, contact_consent=True)
+        )
         await s.commit()
     mine = (await http.get(f"/participant/{pid}/export")).json()
     assert mine["jury_pools"] == [
