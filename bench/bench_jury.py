@@ -19,8 +19,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from api.scoring.sortition import draw, quotas_from  # noqa: E402
-from api.scoring.sortition.quotas import Quotas  # noqa: E402
+from api.scoring.sortition import draw  # noqa: E402
+from api.scoring.sortition.quotas import Quotas, quotas_from  # noqa: E402
 
 CATEGORIES = {
     "age_band": {"16-24": 0.5, "25-44": 0.35, "45+": 0.15},
