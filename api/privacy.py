@@ -29,6 +29,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import SQLModel
 
 from api.content import localized
+from api.jury.store import erase_ended_juries_contacts, forget_volunteer, pool_rows_of
 from storage.models import (
     Answer,
     Consultation,
@@ -48,7 +49,16 @@ from storage.sqlite import wipe_deleted
 EXPORT_FORMAT = "viche-export/1"
 # Tables whose rows are exported in readable form below; every other table referencing the participant
 # is exported as raw rows, so whatever another feature stores about a person is never left out.
-_READABLE = {"participant", "contact", "enrolment", "answer", "proposalvote", "pairprompt", "proposal"}
+_READABLE = {
+    "participant",
+    "contact",
+    "enrolment",
+    "answer",
+    "proposalvote",
+    "pairprompt",
+    "proposal",
+    "jury_volunteer",
+}
 
 
 def _json(value: Any) -> Any:
@@ -244,6 +254,7 @@ async def export(session: AsyncSession, participant: Participant) -> dict[str, A
         "participant": _row(participant, "id", "language", "age_band", "country", "region", "created_at"),
         "contacts": [_row(c, "channel", "external_id", "created_at") for c in contacts],
         "consultations": list(per_consultation.values()),
+        "jury_pools": await pool_rows_of(session, pid),
         "other": other,
     }
 
@@ -381,6 +392,7 @@ async def forget(session: AsyncSession, participant: Participant) -> dict[str, i
     await session.flush()
     await session.execute(update(Proposal).where(Proposal.author_id == old).values(author_id=None))
     contacts = await session.execute(delete(Contact).where(Contact.participant_id == old))
+    pools = await forget_volunteer(session, old)
     await session.execute(delete(Participant).where(Participant.id == old))
     await session.commit()
     await wipe_deleted(session)  # SQLite: the deleted free text out of the WAL file too
@@ -390,6 +402,7 @@ async def forget(session: AsyncSession, participant: Participant) -> dict[str, i
         "votes": len(votes),
         "pairs": len(pairs),
         "enrolments": len(enrolments),
+        "jury_pools": pools,
     }
 
 
@@ -438,8 +451,10 @@ async def sweep_retention(session: AsyncSession, days: int, now: datetime | None
         ~enrolled, exists().where(Participant.id == Contact.participant_id, Participant.created_at <= cutoff)
     )
     result = await session.execute(delete(Contact).where(or_(and_(enrolled, ~still_kept), never_joined_long_ago)))
+    # A jury's volunteers are kept to be contacted until the jury ends, then for the retention period.
+    volunteers = await erase_ended_juries_contacts(session, cutoff)
     await session.commit()
-    return {"contacts_deleted": result.rowcount or 0}
+    return {"contacts_deleted": result.rowcount or 0, "jury_contacts_erased": volunteers}
 
 
 async def prune_processed_updates(

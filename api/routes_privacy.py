@@ -32,6 +32,7 @@ class ForgetOut(BaseModel):
     votes: int
     pairs: int
     enrolments: int
+    jury_pools: int = 0  # rows the participant had in juries' pools of volunteers
 
 
 @router.post(

@@ -207,9 +207,10 @@ def parser() -> argparse.ArgumentParser:
     from viche import i18n_check
 
     i18n_check.add_commands(sub)
-    from viche import exporters, importers, keys
+    from viche import exporters, importers, jury, keys
 
     keys.register(sub)
+    jury.register(sub)
     from viche import env_example, production
 
     production.register(sub)
