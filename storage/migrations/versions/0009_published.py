@@ -1,7 +1,7 @@
 """published: a consultation's results page is public once an organiser publishes it
 
 Revision ID: 0009
-Revises: 0007
+Revises: 0008
 Create Date: 2026-12-02
 """
 
