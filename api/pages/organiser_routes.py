@@ -47,7 +47,7 @@ class PrivateLink(BaseModel):
     "/consultations/{slug}/published",
     response_model=PublicationState,
     summary="Publish (or withdraw) the public results page",
-    responses=errors(404),
+    responses=errors(400, 404),  # 400: a body that is not JSON at all (FastAPI cannot parse it)
 )
 async def publish(
     body: Publication,
