@@ -105,7 +105,9 @@ async def test_the_organiser_route_answers_422_at_once_and_keeps_serving(http, d
         pings.append(time.perf_counter() - ping)
     checked = time.perf_counter() - started
     assert (await upload_done).status_code == 422
-    assert len(pings) > 3 and max(pings) < checked / 3, (checked, pings)
+    # Off the loop, pings come back while the check runs (two at least, each a fraction of it); on the loop, the
+    # first ping would wait for the whole check and be the only one. libyaml checks this file in ~50 ms.
+    assert len(pings) >= 2 and max(pings) < checked / 3, (checked, pings)
     async with db.session() as s:
         assert (await s.execute(select(Consultation))).first() is None
 
