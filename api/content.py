@@ -1,13 +1,24 @@
-"""Picking a consultation's text in the participant's language, and the language a reader asks for."""
+"""Picking a consultation's text (and a country's name) in the participant's language, and the language a
+reader asks for."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from babel import Locale, UnknownLocaleError
+
 from api.errors import ApiError
 
 if TYPE_CHECKING:
     from storage.models import Consultation
+
+
+def country_name(code: str, language: str | None) -> str:
+    """A country's name in the reader's language (Babel's CLDR names), or its code when Babel has none."""
+    try:
+        return str(Locale.parse(language or "en").territories.get(code.upper(), code))
+    except (ValueError, UnknownLocaleError):
+        return code
 
 
 def localized(texts: dict[str, str] | None, language: str | None, default_language: str) -> str:

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from babel import Locale, UnknownLocaleError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api import schemas
-from api.content import localized
+from api.content import country_name, localized
 from api.errors import bad_request, conflict
 from api.participant.access import enrolment_of
 from storage.models import Consultation, Enrolment, Participant
@@ -37,13 +36,6 @@ def profile_question(
             choices = [schemas.ProfileChoice(key=band, label=band) for band in entries]
         return schemas.ProfileQuestion(field=field, choices=choices)
     return None
-
-
-def country_name(code: str, language: str | None) -> str:
-    try:
-        return str(Locale.parse(language or "en").territories.get(code.upper(), code))
-    except (ValueError, UnknownLocaleError):
-        return code
 
 
 async def record_profile(

@@ -23,7 +23,7 @@ from sqlalchemy import and_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api import disclosure
-from api.content import localized
+from api.content import country_name, localized
 from api.results.context import ALL, Sentinel, rows
 from storage.models import Consultation, Enrolment, Participant
 from storage.models_groups import OpinionGroupMember, OpinionGroups
@@ -162,7 +162,5 @@ def segment_label(consultation: Consultation, segment: str, group: Any, language
             if region.get("key") == group:
                 return localized(region.get("label"), language, consultation.default_language) or group
     if segment == "country":
-        from api.participant.profile import country_name
-
         return country_name(str(group), language)
     return str(group)
