@@ -17,11 +17,12 @@ from babel.dates import format_date, format_timedelta
 from bot.backend import Backend, BackendError
 from bot.flows.buttons import Digests, Switch
 from bot.flows.known import CHANNEL
+from bot.flows.language import reader_translator
 from bot.flows.person import Person
 from bot.flows.screens import Button, Reply, Screen
 from bot.flows.standing import compare_button, how_it_fared, where_you_stand
 from bot.flows.texts import localized, shorten
-from bot.i18n import Translator, resolve_locale, translator
+from bot.i18n import Translator
 from bot.i18n.formats import format_number, format_share
 
 CAPTION_LIMIT = 1024
@@ -244,12 +245,10 @@ class DigestFlow:
 
     async def _participant(self, person: Person) -> tuple[dict[str, Any], Translator]:
         participant = await self.backend.identify(CHANNEL, str(person.telegram_id))
-        return participant, translator(
-            resolve_locale(participant.get("language"), person.language_code, self.default_language)
-        )
+        return participant, reader_translator(participant.get("language"), person, self.default_language)
 
     def _organiser_tr(self, person: Person) -> Translator:
-        return translator(resolve_locale(None, person.language_code, self.default_language))
+        return reader_translator(None, person, self.default_language)
 
     # citizens
 

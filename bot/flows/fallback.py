@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from bot.backend import Backend
 from bot.flows.known import CHANNEL, KnownParticipants
+from bot.flows.language import reader_translator
 from bot.flows.person import Person
 from bot.flows.screens import Reply, Screen
-from bot.i18n import Translator, resolve_locale, translator
+from bot.i18n import Translator
 
 
 class FallbackFlow:
@@ -39,4 +40,4 @@ class FallbackFlow:
         return self.known.cached_language(user.external_id) if self.known is not None else None
 
     def _tr(self, saved: str | None, user: Person) -> Translator:
-        return translator(resolve_locale(saved, user.language_code, self.default_language))
+        return reader_translator(saved, user, self.default_language)

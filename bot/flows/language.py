@@ -9,7 +9,13 @@ asks here, so an organiser who chose English reads /list, /stats and /moderate i
 from __future__ import annotations
 
 from bot.flows.known import KnownParticipants
+from bot.flows.person import Person
 from bot.i18n import Translator, resolve_locale, translator
+
+
+def reader_translator(saved: str | None, person: Person, default_language: str) -> Translator:
+    """The strings by the one rule: the language the person chose (``saved``), else their app's, else the bot's."""
+    return translator(resolve_locale(saved, person.language_code, default_language))
 
 
 async def person_translator(

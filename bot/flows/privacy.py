@@ -10,9 +10,10 @@ from bot.backend import Backend
 from bot.flows import callbacks
 from bot.flows.buttons import ForgetCancel, ForgetConfirm
 from bot.flows.known import CHANNEL, KnownParticipants
+from bot.flows.language import reader_translator
 from bot.flows.person import Person
 from bot.flows.screens import Button, Reply, Screen
-from bot.i18n import Translator, resolve_locale, translator
+from bot.i18n import Translator
 
 EXPORT_FILE = "viche-my-data.json"
 
@@ -91,5 +92,4 @@ class PrivacyFlow:
         return tr._("I have no data about you: you have not taken part yet, or your data was deleted.")
 
     def _tr(self, participant: dict[str, Any] | None, user: Person) -> Translator:
-        saved = participant.get("language") if participant else None
-        return translator(resolve_locale(saved, user.language_code, self.default_language))
+        return reader_translator(participant.get("language") if participant else None, user, self.default_language)

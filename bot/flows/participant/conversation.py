@@ -14,10 +14,11 @@ from bot.backend import Backend, BackendError
 from bot.flows import buttons
 from bot.flows.items import quoted, render_item
 from bot.flows.known import KnownParticipants
+from bot.flows.language import reader_translator
 from bot.flows.person import Person
 from bot.flows.screens import Button, Reply, Screen
 from bot.flows.standing import compare_button
-from bot.i18n import SUPPORTED, Translator, language_name, resolve_locale, translator
+from bot.i18n import SUPPORTED, Translator, language_name
 from bot.i18n.formats import format_deadline, format_number
 
 
@@ -261,4 +262,4 @@ class Conversation:
         return Screen(f"{press.message_text}\n\n✓ {label}" if label else press.message_text)
 
     def _tr(self, participant: dict[str, Any], user: Person) -> Translator:
-        return translator(resolve_locale(participant.get("language"), user.language_code, self.default_language))
+        return reader_translator(participant.get("language"), user, self.default_language)
