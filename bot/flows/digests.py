@@ -244,7 +244,7 @@ class DigestFlow:
         self.default_language = default_language
 
     async def _participant(self, person: Person) -> tuple[dict[str, Any], Translator]:
-        participant = await self.backend.identify(CHANNEL, str(person.telegram_id))
+        participant = await self.backend.identify(CHANNEL, person.external_id)
         return participant, reader_translator(participant.get("language"), person, self.default_language)
 
     def _organiser_tr(self, person: Person) -> Translator:

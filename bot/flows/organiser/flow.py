@@ -79,7 +79,7 @@ class OrganiserFlow:
         return await self.access.is_owner(telegram_id)
 
     async def _tr(self, user: Person) -> Translator:
-        return await person_translator(self.known, str(user.telegram_id), user.language_code, self.default_language)
+        return await person_translator(self.known, user.external_id, user.language_code, self.default_language)
 
     async def language(self, user: Person) -> str:
         """The language this organiser reads (for the organiser screens of other flows: /digest, /broadcasts)."""
