@@ -8,7 +8,6 @@ page never asks for raw results: free texts and place points stay on the private
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 from urllib.parse import urlencode
 
 from babel import Locale
@@ -130,12 +129,7 @@ async def _page(
         reach,
         tr=PageText(language),
         time_zone=consultation.time_zone,
-        currency_of=_currencies(consultation.definition),
     )
-
-
-def _currencies(definition: dict[str, Any]) -> dict[str, str | None]:
-    return {item["key"]: item.get("currency") for item in definition.get("items", []) if item.get("type") == "budget"}
 
 
 def _html(page: Page, consultation: Consultation, *, private: bool, csv_base: str, key: str | None) -> Response:

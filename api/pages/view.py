@@ -58,10 +58,9 @@ def build_page(
     *,
     tr: PageText,
     time_zone: str | None,
-    currency_of: dict[str, str | None],
 ) -> Page:
     """``results``: :func:`api.results.consultation_results` of the whole; ``reach``: the same by segment, per
-    segment name; ``currency_of``: each budget item's currency (its key to ISO code)."""
+    segment name."""
     shape = _Shape(tr, formats.moment(results["computed_at"], time_zone, tr.locale))
     headline = [
         tr.n_("{n} person took part.", "{n} people took part.", results["participants"]),
@@ -76,7 +75,7 @@ def build_page(
         kind = item["kind"]
         maker = getattr(shape, kind, None)
         if maker is not None:
-            section = maker(item, currency_of.get(item["key"])) if kind == "budget" else maker(item)
+            section = maker(item)
             section.kind = kind
             sections.append(section)
     return Page(
@@ -274,9 +273,9 @@ class _Shape:
             texts=list(item.get("texts") or []),
         )
 
-    def budget(self, item: dict[str, Any], currency: str | None) -> Section:
+    def budget(self, item: dict[str, Any]) -> Section:
         title = self._heading(item)
-        locale = self.tr.locale
+        locale, currency = self.tr.locale, item["currency"]
         bars, rows = [], []
         for project in item["projects"]:
             funded = self.tr._("funded") if project["funded"] else self.tr._("not funded")
