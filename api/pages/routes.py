@@ -22,7 +22,7 @@ from api.deps import consultation_or_404, results_cache, session
 from api.errors import ApiError, not_found
 from api.pages import links
 from api.pages.downloads import table_csv
-from api.pages.i18n import PageText, page_language
+from api.pages.i18n import page_language, page_text
 from api.pages.view import Page, build_page
 from core.assertion import InvalidAssertion
 from storage.models import Consultation
@@ -116,7 +116,7 @@ async def _page(
     return build_page(
         whole,
         reach,
-        tr=PageText(language),
+        tr=page_text(language),
         time_zone=consultation.time_zone,
     )
 
@@ -124,7 +124,7 @@ async def _page(
 def _html(viewed: _Viewed, *, csv_base: str) -> Response:
     page, consultation, key = viewed.page, viewed.consultation, viewed.key
     private = key is not None
-    tr = PageText(page.language)
+    tr = page_text(page.language)
 
     def query(language: str) -> str:
         return urlencode({"lang": language, **({"key": key} if key else {})})

@@ -14,7 +14,7 @@ from babel import Locale, UnknownLocaleError
 from markupsafe import Markup
 
 from api.pages import charts, formats
-from api.pages.i18n import PageText
+from core.translations import Translator
 
 
 @dataclass(frozen=True)
@@ -56,7 +56,7 @@ def build_page(
     results: dict[str, Any],
     reach: dict[str, dict[str, Any]],
     *,
-    tr: PageText,
+    tr: Translator,
     time_zone: str | None,
 ) -> Page:
     """``results``: :func:`api.results.consultation_results` of the whole; ``reach``: the same by segment, per
@@ -88,7 +88,7 @@ def build_page(
     )
 
 
-def _status(tr: PageText, status: str) -> str:
+def _status(tr: Translator, status: str) -> str:
     return {
         "draft": tr._("Not open yet"),
         "open": tr._("Open: results change as answers arrive"),
@@ -98,7 +98,7 @@ def _status(tr: PageText, status: str) -> str:
 
 
 class _Shape:
-    def __init__(self, tr: PageText, date: str) -> None:
+    def __init__(self, tr: Translator, date: str) -> None:
         self.tr = tr
         self.date = date
 
