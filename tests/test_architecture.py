@@ -2,8 +2,8 @@
 
 From the floor up: ``core`` (configuration, the consultation definition and its checker, the shared vocabulary)
 imports nothing of the project; ``storage`` imports only ``core``; ``api`` imports ``core`` and ``storage``; the bot
-takes at most the shared names of ``core`` (its vocabulary, the format of the actor assertion it signs, and the
-process's logging context and metrics) and
+takes at most the shared names of ``core`` (its vocabulary, the format of the actor assertion it signs, the
+process's logging context and metrics, and the translator of the catalogs it shares with the results pages) and
 never ``api``, ``storage`` or ``viche``, whose routes it reaches over HTTP; ``bot/flows`` imports no Telegram
 framework; the sandbox (a fake Telegram) imports nothing of the app; ``viche`` (the command and runner) sits on top
 and wires the others together.
@@ -32,7 +32,8 @@ FLOORS: dict[str, tuple[str, ...]] = {
     "api": ("core", "storage"),
     # The bot signs who acts with the format the API checks (core/assertion.py): a shared contract, like the names.
     # Its update metrics and log context live in core's metrics and logs, which import nothing of the project.
-    "bot": ("core.vocabulary", "core.assertion", "core.metrics", "core.logs"),
+    # The translator of the catalogs (core/translations.py) is the results pages' too.
+    "bot": ("core.vocabulary", "core.assertion", "core.metrics", "core.logs", "core.translations"),
     "sandbox": (),
     "viche": ("core", "storage", "api", "bot", "sandbox"),
 }

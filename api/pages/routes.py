@@ -7,8 +7,8 @@ page never asks for raw results: free texts and place points stay on the private
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 from urllib.parse import urlencode
 
 from babel import Locale
@@ -22,7 +22,7 @@ from api.deps import consultation_or_404, results_cache, session
 from api.errors import ApiError, not_found
 from api.pages import links
 from api.pages.downloads import table_csv
-from api.pages.i18n import PageText, page_language
+from api.pages.i18n import page_language, page_text
 from api.pages.view import Page, build_page
 from core.assertion import InvalidAssertion
 from storage.models import Consultation
@@ -38,74 +38,62 @@ templates = Environment(
 POLICY = "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; base-uri 'none'; form-action 'none'"
 
 
-@router.get("/r/{slug}", response_class=HTMLResponse)
-async def public_page(
+@dataclass(frozen=True)
+class _Viewed:
+    """A page built for one request, with what its links need: the consultation, and the key of a private link."""
+
+    page: Page
+    consultation: Consultation
+    key: str | None = None
+
+
+async def _public(
     request: Request,
     lang: str | None = Query(None, max_length=8),
     consultation: Consultation = Depends(consultation_or_404),
     db: AsyncSession = Depends(session),
     cache: results.ResultsCache = Depends(results_cache),
-) -> Response:
-    _published_or_404(consultation)
-    page = await _page(request, lang, consultation, db, cache, raw=False)
-    return _html(page, consultation, private=False, csv_base=f"/r/{consultation.slug}/tables", key=None)
-
-
-@router.get("/r/{slug}/tables/{section}.csv")
-async def public_table(
-    request: Request,
-    section: str,
-    lang: str | None = Query(None, max_length=8),
-    consultation: Consultation = Depends(consultation_or_404),
-    db: AsyncSession = Depends(session),
-    cache: results.ResultsCache = Depends(results_cache),
-) -> Response:
-    _published_or_404(consultation)
-    page = await _page(request, lang, consultation, db, cache, raw=False)
-    return _csv(page, consultation, section)
-
-
-@router.get("/r/{slug}/private", response_class=HTMLResponse)
-async def private_page(
-    request: Request,
-    key: str | None = Query(None, max_length=200),
-    lang: str | None = Query(None, max_length=8),
-    consultation: Consultation = Depends(consultation_or_404),
-    db: AsyncSession = Depends(session),
-    cache: results.ResultsCache = Depends(results_cache),
-) -> Response:
-    _signed_or_403(request, key, consultation)
-    page = await _page(request, lang, consultation, db, cache, raw=True)
-    return _html(page, consultation, private=True, csv_base=f"/r/{consultation.slug}/private/tables", key=key)
-
-
-@router.get("/r/{slug}/private/tables/{section}.csv")
-async def private_table(
-    request: Request,
-    section: str,
-    key: str | None = Query(None, max_length=200),
-    lang: str | None = Query(None, max_length=8),
-    consultation: Consultation = Depends(consultation_or_404),
-    db: AsyncSession = Depends(session),
-    cache: results.ResultsCache = Depends(results_cache),
-) -> Response:
-    _signed_or_403(request, key, consultation)
-    page = await _page(request, lang, consultation, db, cache, raw=True)
-    return _csv(page, consultation, section)
-
-
-def _published_or_404(consultation: Consultation) -> None:
+) -> _Viewed:
     if not consultation.published:
         raise not_found(f"consultation {consultation.slug!r}")  # the same answer as for no such consultation
+    return _Viewed(await _page(request, lang, consultation, db, cache, raw=False), consultation)
 
 
-def _signed_or_403(request: Request, key: str | None, consultation: Consultation) -> None:
+async def _private(
+    request: Request,
+    key: str | None = Query(None, max_length=200),
+    lang: str | None = Query(None, max_length=8),
+    consultation: Consultation = Depends(consultation_or_404),
+    db: AsyncSession = Depends(session),
+    cache: results.ResultsCache = Depends(results_cache),
+) -> _Viewed:
     try:
         links.verify(request.app.state.settings.service_token, key, consultation.slug)
     except InvalidAssertion:
         raise ApiError(
             403, "invalid_link", "this link is not valid or has expired: ask the bot for a new one"
         ) from None
+    return _Viewed(await _page(request, lang, consultation, db, cache, raw=True), consultation, key)
+
+
+@router.get("/r/{slug}", response_class=HTMLResponse)
+async def public_page(viewed: _Viewed = Depends(_public)) -> Response:
+    return _html(viewed, csv_base=f"/r/{viewed.consultation.slug}/tables")
+
+
+@router.get("/r/{slug}/tables/{section}.csv")
+async def public_table(section: str, viewed: _Viewed = Depends(_public)) -> Response:
+    return _csv(viewed, section)
+
+
+@router.get("/r/{slug}/private", response_class=HTMLResponse)
+async def private_page(viewed: _Viewed = Depends(_private)) -> Response:
+    return _html(viewed, csv_base=f"/r/{viewed.consultation.slug}/private/tables")
+
+
+@router.get("/r/{slug}/private/tables/{section}.csv")
+async def private_table(section: str, viewed: _Viewed = Depends(_private)) -> Response:
+    return _csv(viewed, section)
 
 
 async def _page(
@@ -128,18 +116,15 @@ async def _page(
     return build_page(
         whole,
         reach,
-        tr=PageText(language),
+        tr=page_text(language),
         time_zone=consultation.time_zone,
-        currency_of=_currencies(consultation.definition),
     )
 
 
-def _currencies(definition: dict[str, Any]) -> dict[str, str | None]:
-    return {item["key"]: item.get("currency") for item in definition.get("items", []) if item.get("type") == "budget"}
-
-
-def _html(page: Page, consultation: Consultation, *, private: bool, csv_base: str, key: str | None) -> Response:
-    tr = PageText(page.language)
+def _html(viewed: _Viewed, *, csv_base: str) -> Response:
+    page, consultation, key = viewed.page, viewed.consultation, viewed.key
+    private = key is not None
+    tr = page_text(page.language)
 
     def query(language: str) -> str:
         return urlencode({"lang": language, **({"key": key} if key else {})})
@@ -163,12 +148,12 @@ def _html(page: Page, consultation: Consultation, *, private: bool, csv_base: st
     return HTMLResponse(html, headers=headers)
 
 
-def _csv(page: Page, consultation: Consultation, section_id: str) -> Response:
-    section = next((s for s in page.sections if s.id == section_id and s.table is not None), None)
-    if section is None or section.table is None:
+def _csv(viewed: _Viewed, section_id: str) -> Response:
+    table = next((s.table for s in viewed.page.sections if s.id == section_id and s.table is not None), None)
+    if table is None:
         raise not_found(f"table {section_id!r}")
     return Response(
-        table_csv(section.table, page.language),
+        table_csv(table, viewed.page.language),
         media_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": f'attachment; filename="{consultation.slug}-{section_id}.csv"'},
+        headers={"Content-Disposition": f'attachment; filename="{viewed.consultation.slug}-{section_id}.csv"'},
     )

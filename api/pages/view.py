@@ -14,7 +14,7 @@ from babel import Locale, UnknownLocaleError
 from markupsafe import Markup
 
 from api.pages import charts, formats
-from api.pages.i18n import PageText
+from core.translations import Translator
 
 
 @dataclass(frozen=True)
@@ -56,12 +56,11 @@ def build_page(
     results: dict[str, Any],
     reach: dict[str, dict[str, Any]],
     *,
-    tr: PageText,
+    tr: Translator,
     time_zone: str | None,
-    currency_of: dict[str, str | None],
 ) -> Page:
     """``results``: :func:`api.results.consultation_results` of the whole; ``reach``: the same by segment, per
-    segment name; ``currency_of``: each budget item's currency (its key to ISO code)."""
+    segment name."""
     shape = _Shape(tr, formats.moment(results["computed_at"], time_zone, tr.locale))
     headline = [
         tr.n_("{n} person took part.", "{n} people took part.", results["participants"]),
@@ -76,7 +75,7 @@ def build_page(
         kind = item["kind"]
         maker = getattr(shape, kind, None)
         if maker is not None:
-            section = maker(item, currency_of.get(item["key"])) if kind == "budget" else maker(item)
+            section = maker(item)
             section.kind = kind
             sections.append(section)
     return Page(
@@ -89,7 +88,7 @@ def build_page(
     )
 
 
-def _status(tr: PageText, status: str) -> str:
+def _status(tr: Translator, status: str) -> str:
     return {
         "draft": tr._("Not open yet"),
         "open": tr._("Open: results change as answers arrive"),
@@ -99,7 +98,7 @@ def _status(tr: PageText, status: str) -> str:
 
 
 class _Shape:
-    def __init__(self, tr: PageText, date: str) -> None:
+    def __init__(self, tr: Translator, date: str) -> None:
         self.tr = tr
         self.date = date
 
@@ -274,9 +273,9 @@ class _Shape:
             texts=list(item.get("texts") or []),
         )
 
-    def budget(self, item: dict[str, Any], currency: str | None) -> Section:
+    def budget(self, item: dict[str, Any]) -> Section:
         title = self._heading(item)
-        locale = self.tr.locale
+        locale, currency = self.tr.locale, item["currency"]
         bars, rows = [], []
         for project in item["projects"]:
             funded = self.tr._("funded") if project["funded"] else self.tr._("not funded")

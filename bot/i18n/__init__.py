@@ -1,84 +1,43 @@
-"""Translations of the bot's own strings (gettext catalogs compiled with Babel) and locale resolution.
+"""The bot's catalogs (``locales/``, shared with the results pages) and locale resolution.
 
-Strings are marked with ``tr._("…")`` and ``tr.n_("…", "…", n)`` so that ``pybabel extract`` finds
-them (keywords ``_`` and ``n_:1,2``). Placeholders use ``{name}`` and are filled after translation.
+The translator itself is :mod:`core.translations` (the API's pages use it too): strings are marked with
+``tr._("…")`` and ``tr.n_("…", "…", n)``; placeholders use ``{name}`` and are filled after translation.
 """
 
 from __future__ import annotations
 
-import io
-import logging
 import re
 from functools import cache
 from pathlib import Path
 
 from babel import Locale
-from babel.messages.mofile import write_mo
-from babel.messages.pofile import read_po
-from babel.numbers import format_decimal
-from babel.support import NullTranslations, Translations
+
+from core.translations import DOMAIN, Translator, load
 
 LOCALES_DIR = Path(__file__).parent / "locales"
-DOMAIN = "viche"
 # Every shipped locale (a catalog each under locales/; `viche i18n check` keeps them complete).
 SUPPORTED = ("uk", "en", "de", "pl", "cs", "fr", "sv")
 FALLBACK = "en"
 
-log = logging.getLogger(__name__)
+__all__ = [
+    "DOMAIN",
+    "FALLBACK",
+    "LOCALES_DIR",
+    "SUPPORTED",
+    "Translator",
+    "language_name",
+    "normalize_language",
+    "resolve_locale",
+    "translator",
+]
+
 _PRIMARY_SUBTAG = re.compile(r"^\s*([A-Za-z]{2,3})(?:$|[-_.@\s])")
-
-
-class Translator:
-    """The bot's strings in one locale."""
-
-    def __init__(self, locale: str, translations: NullTranslations) -> None:
-        self.locale = locale
-        self._t = translations
-
-    def _(self, message: str, **values: object) -> str:
-        text = self._t.gettext(message)
-        return _fill(text, message, values) if values else text
-
-    def n_(self, singular: str, plural: str, n: int, **values: object) -> str:
-        """The CLDR plural form for ``n``; ``{n}`` is written the local way ('1 234' in uk, '1,234' in en)."""
-        text = self._t.ngettext(singular, plural, n)
-        source = singular if n == 1 else plural
-        return _fill(text, source, {"n": format_decimal(n, locale=self.locale), **values})
-
-
-def _fill(text: str, source: str, values: dict[str, object]) -> str:
-    """Fill the placeholders; a broken translation falls back to the English text instead of failing the update.
-
-    ``viche i18n check`` keeps broken placeholders out of the shipped catalogs; this is the last guard.
-    """
-    try:
-        return text.format(**values)
-    except (KeyError, IndexError, ValueError, AttributeError) as error:
-        log.error("broken placeholder in translation of %r: %s", source, error)
-        return source.format(**values)
-
-
-def _load(locale: str) -> NullTranslations:
-    po = LOCALES_DIR / locale / "LC_MESSAGES" / f"{DOMAIN}.po"
-    mo = po.with_suffix(".mo")
-    if mo.exists() and (not po.exists() or mo.stat().st_mtime >= po.stat().st_mtime):
-        with mo.open("rb") as handle:
-            return Translations(handle, domain=DOMAIN)
-    if po.exists():
-        # A stale or missing .mo (running from a fresh checkout): compile in memory, never serve old text.
-        with po.open("rb") as handle:
-            catalog = read_po(handle, locale=locale, domain=DOMAIN)
-        buffer = io.BytesIO()
-        write_mo(buffer, catalog)
-        buffer.seek(0)
-        return Translations(buffer, domain=DOMAIN)
-    return NullTranslations()
 
 
 @cache
 def translator(locale: str) -> Translator:
     locale = locale if locale in SUPPORTED else FALLBACK
-    return Translator(locale, _load(locale))
+    return Translator(locale, load(LOCALES_DIR, locale))
 
 
 def normalize_language(code: object) -> str | None:

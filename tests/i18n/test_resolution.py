@@ -100,7 +100,7 @@ def test_a_broken_translation_never_fails_the_update():
     assert tr.n_("{n} answer", "{n} answers", 5) == "5 answers"
 
 
-def test_a_stale_compiled_catalog_is_never_served(tmp_path, monkeypatch):
+def test_a_stale_compiled_catalog_is_never_served(tmp_path):
     """A .mo older than its .po (a fresh checkout, an edited catalog) is ignored: the .po is compiled in memory."""
     import os
     import shutil
@@ -109,6 +109,7 @@ def test_a_stale_compiled_catalog_is_never_served(tmp_path, monkeypatch):
     from babel.messages.pofile import read_po
 
     import bot.i18n as i18n
+    from core.translations import load
 
     shutil.copytree(i18n.LOCALES_DIR / "de", tmp_path / "de", ignore=shutil.ignore_patterns("*.mo"))
     po = tmp_path / "de" / "LC_MESSAGES" / "viche.po"
@@ -119,10 +120,9 @@ def test_a_stale_compiled_catalog_is_never_served(tmp_path, monkeypatch):
         write_mo(handle, catalog)
     stamp = po.stat().st_mtime
     os.utime(po.with_suffix(".mo"), (stamp - 60, stamp - 60))
-    monkeypatch.setattr(i18n, "LOCALES_DIR", tmp_path)
-    assert i18n._load("de").gettext("Skip") == "Überspringen"
+    assert load(tmp_path, "de").gettext("Skip") == "Überspringen"
     os.utime(po.with_suffix(".mo"), (stamp + 60, stamp + 60))  # fresh: the compiled one is used
-    assert i18n._load("de").gettext("Skip") == "Alt"
+    assert load(tmp_path, "de").gettext("Skip") == "Alt"
 
 
 async def test_odd_language_codes_in_telegram_never_drop_an_update(telegram, demo):

@@ -110,6 +110,8 @@ async def test_every_chart_has_its_text_alternative_its_table_and_its_n(http, an
     assert page.count("<table>") == 4
     assert page.count("n = ") >= 4
     assert "Broad agreement" in page or "Divides people" in page or "Not clear yet" in page
+    # Each proposal's verdict in plain words (the summary names two of them whatever the votes: not enough).
+    assert re.search(r"<td>(Broad agreement|Broad disagreement|Divides people|Not clear yet): of those who", page)
     assert "31 people took part." in page
 
 
