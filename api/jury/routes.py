@@ -75,9 +75,8 @@ async def draw_jury(
         raise ApiError(422, "infeasible_quotas", error.reason, relaxations=relaxations) from error
     except PoolError as error:
         raise bad_request("pool_does_not_fit_quotas", str(error)) from error
-    ids = outcome.external_ids
     return DrawOut(
-        selected=[ids[key] or f"#{key}" for key in outcome.draw.selected],
+        selected=[outcome.reference(key) for key in outcome.draw.selected],
         algorithm=outcome.draw.algorithm,
         note=outcome.draw.note,
         audit=outcome.audit.as_json(),
