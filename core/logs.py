@@ -4,7 +4,7 @@ the bot, the request id in the API — from context variables set where the work
 middleware, the API's request middleware), so that concurrent updates' lines can be told apart.
 
 Personal data stays out: log lines name updates, requests, broadcasts and rows, never a Telegram id, a name, a
-username or a text (tests/test_observability.py checks it on a whole conversation)."""
+username or a text (tests/observe/test_logs.py checks it on a whole conversation)."""
 
 from __future__ import annotations
 

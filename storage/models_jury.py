@@ -20,6 +20,8 @@ from sqlmodel import Field, SQLModel
 
 from storage.models import json_field, utcnow
 
+EXTERNAL_ID_LENGTH = 128  # the organiser's reference of a volunteer (a CSV pool's id column)
+
 
 def new_salt() -> str:
     return secrets.token_hex(16)
@@ -45,7 +47,7 @@ class JuryVolunteer(SQLModel, table=True):
     jury_id: int = Field(
         sa_column=Column(Integer, ForeignKey("jury.id", ondelete="CASCADE"), nullable=False, index=True)
     )
-    external_id: str | None = Field(default=None, max_length=128)
+    external_id: str | None = Field(default=None, max_length=EXTERNAL_ID_LENGTH)
     participant_id: str | None = Field(
         default=None,
         sa_column=Column(String(32), ForeignKey("participant.id", ondelete="SET NULL"), nullable=True, index=True),

@@ -1,6 +1,6 @@
 """``viche env-example``: the ``.env.example`` of the repository, written from the settings themselves
 (core/settings.py), so that it lists every setting with its meaning and default. Every line is commented out:
-copied to ``.env`` as it is, it changes nothing; uncomment what you set. tests/test_deployment.py fails when the
+copied to ``.env`` as it is, it changes nothing; uncomment what you set. tests/observe/test_deployment.py fails when the
 committed file and this output differ."""
 
 from __future__ import annotations

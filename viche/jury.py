@@ -67,10 +67,9 @@ def cmd_draw(args: argparse.Namespace) -> int:
     if isinstance(outcome, str):
         print(outcome, file=sys.stderr)
         return 1
-    ids = outcome.external_ids
-    selected = [ids[key] or f"#{key}" for key in outcome.draw.selected]
+    selected = [outcome.reference(key) for key in outcome.draw.selected]
     if args.json:
-        probabilities = {ids[key] or f"#{key}": p for key, p in outcome.draw.probabilities.items()}
+        probabilities = {outcome.reference(key): p for key, p in outcome.draw.probabilities.items()}
         print(json.dumps({"selected": selected, "probabilities": probabilities, "algorithm": outcome.draw.algorithm}))
         return 0
     print(f"panel of {len(selected)} drawn with seed {args.seed} by {outcome.draw.note}:")

@@ -7,7 +7,7 @@ import csv
 import io
 from dataclasses import dataclass
 
-MAX_ID = 128
+from storage.models_jury import EXTERNAL_ID_LENGTH as MAX_ID
 
 
 class PoolFileError(ValueError):

@@ -29,7 +29,9 @@ router = APIRouter(
     dependencies=[Depends(require_service_token), Depends(acting_organiser)],
     responses=ORGANISER,
 )
-# One draw at a time: the library seeds a process-wide random generator, and a draw takes the solver a while.
+# One draw at a time, waited for here rather than in a worker thread: a draw holds the solver for seconds to
+# minutes (and the library's random provider, api/scoring/sortition/draw.py), and a second draw parked on that
+# lock in a thread would take one of the few threads the API's other off-loop work shares.
 _drawing = asyncio.Lock()
 
 
@@ -73,9 +75,8 @@ async def draw_jury(
         raise ApiError(422, "infeasible_quotas", error.reason, relaxations=relaxations) from error
     except PoolError as error:
         raise bad_request("pool_does_not_fit_quotas", str(error)) from error
-    ids = outcome.external_ids
     return DrawOut(
-        selected=[ids[key] or f"#{key}" for key in outcome.draw.selected],
+        selected=[outcome.reference(key) for key in outcome.draw.selected],
         algorithm=outcome.draw.algorithm,
         note=outcome.draw.note,
         audit=outcome.audit.as_json(),

@@ -52,6 +52,10 @@ class DrawOutcome:
     audit: Audit
     external_ids: dict[str, str | None]  # pool row id → the organiser's reference (None: erased or in-chat)
 
+    def reference(self, key: str) -> str:
+        """How the organiser knows a volunteer: their reference, or ``#<pool row id>`` when there is none."""
+        return self.external_ids[key] or f"#{key}"
+
 
 async def draw_panel(session: AsyncSession, jury: Jury, quotas: Quotas, seed: int) -> DrawOutcome:
     """Draw the panel from the volunteers still in the pool and record the draw. Commits. Raises what

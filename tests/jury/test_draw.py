@@ -3,6 +3,7 @@ seed the same panel, infeasible quotas reported with a relaxation that works."""
 
 from __future__ import annotations
 
+import random
 from collections import Counter
 
 import pytest
@@ -62,6 +63,16 @@ def test_the_same_seed_gives_the_same_panel_and_another_seed_may_not():
     assert first.selected == again.selected and first.probabilities == again.probabilities
     others = {tuple(draw(POOL, quotas, seed).selected) for seed in (8, 9, 10)}
     assert others != {tuple(first.selected)}
+
+
+def test_a_draw_leaves_pythons_global_random_as_it_found_it():
+    # The rest of the process draws from the global generator (the delivery engine's jitter, on the event loop
+    # while a draw runs in its thread): a draw that reseeded or consumed it would make both predictable and
+    # its own panel depend on what else ran meanwhile.
+    random.seed(2026)
+    expected = random.Random(2026).random()
+    draw(POOL, quotas_from(QUOTAS), 7)
+    assert random.random() == expected
 
 
 def test_infeasible_quotas_come_with_the_smallest_relaxation_and_it_works():

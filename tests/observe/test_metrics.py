@@ -9,6 +9,7 @@ import re
 import httpx
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
+from sqlalchemy import text
 
 from core.settings import Settings
 from tests.conftest import SERVICE_TOKEN
@@ -98,6 +99,14 @@ async def test_results_computations_are_timed(api_app, http, demo):
     assert response.status_code == 200, response.text
     after = await scrape(api_app)
     assert delta(after, before, "viche_results_compute_seconds_count") == 1
+
+
+async def test_the_pool_gauge_counts_the_connections_checked_out(api_app, db):
+    idle = await scrape(api_app)
+    async with db.engine.connect() as held:
+        await held.execute(text("SELECT 1"))
+        busy = await scrape(api_app)
+    assert busy[("viche_db_pool_in_use", ())] == idle[("viche_db_pool_in_use", ())] + 1
 
 
 async def test_metrics_need_their_own_token(api_app, database_url):

@@ -8,18 +8,26 @@ same pool, quotas and seed give the same panel as the library's own run with tha
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping
+import random
+import threading
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from requests.structures import CaseInsensitiveDict
 from sortition_algorithms import InfeasibleQuotasCantRelaxError, InfeasibleQuotasError
+from sortition_algorithms import utils as sortition_utils
 from sortition_algorithms.committee_generation import find_distribution_maximin, standardize_distribution
 from sortition_algorithms.core import lottery_rounding
 from sortition_algorithms.features import FeatureCollection, FeatureValueMinMax, set_default_max_flex
 from sortition_algorithms.people import People
-from sortition_algorithms.utils import set_random_provider
+from sortition_algorithms.utils import RandomProvider
 
 from api.scoring.sortition.quotas import Quotas
+
+if TYPE_CHECKING:
+    from _typeshed import SupportsLenAndGetItem
 
 # Said in every draw and audit: LEXIMIN needs Gurobi (commercial, not installed), so maximin on HiGHS runs.
 DRAW_ALGORITHM = "maximin"
@@ -65,6 +73,44 @@ def library_seed(seed: int) -> int:
     """The library treats a seed of 0 as "no seed" (secure randomness): every seed is mapped to a non-zero one."""
     digest = hashlib.sha256(f"viche-jury:{seed}".encode()).digest()
     return int.from_bytes(digest[:8], "big") | 1
+
+
+class _SeededProvider(RandomProvider):
+    """The library's seeded provider (``GenRandom``) on a generator of its own: ``GenRandom`` reseeds Python's
+    global ``random``, which the rest of the process shares (the delivery engine's back-off jitter draws from it
+    on the event loop while a draw runs in its thread). The same seed gives the same sequence, so the same panel
+    as the library's own seeded run."""
+
+    def __init__(self, seed: int) -> None:
+        self._random = random.Random(seed)  # reproducible on purpose: the audit reruns the draw
+
+    def uniform(self, lower: float, upper: float) -> float:  # type: ignore[override]
+        return self._random.uniform(lower, upper)
+
+    def randbelow(self, upper: int) -> int:  # type: ignore[override]
+        return self._random.randrange(upper)
+
+    def randint(self) -> int:  # type: ignore[override]
+        return self.randbelow(self.max_int)
+
+    def choice(self, seq: SupportsLenAndGetItem[str]) -> str:  # type: ignore[override]
+        return self._random.choice(seq)
+
+
+# The library reads its provider from a module global (its only way in is set_random_provider, which reseeds the
+# global ``random``): one draw at a time sets it, and puts back what it found.
+_provider_lock = threading.Lock()
+
+
+@contextmanager
+def _seeded(seed: int) -> Iterator[None]:
+    with _provider_lock:
+        found = sortition_utils._random_provider
+        sortition_utils._random_provider = _SeededProvider(library_seed(seed))
+        try:
+            yield
+        finally:
+            sortition_utils._random_provider = found
 
 
 def _features(quotas: Quotas) -> FeatureCollection:
@@ -116,15 +162,15 @@ def draw(pool: Mapping[str, Mapping[str, str]], quotas: Quotas, seed: int) -> Dr
         raise InfeasibleQuotas([], f"the pool has {len(pool)} volunteers, fewer than the panel's {quotas.size}")
     features = _features(quotas)
     people = _people(pool, quotas, features)
-    set_random_provider(library_seed(seed))
-    try:
-        committees, weights, _report = find_distribution_maximin(features, people, quotas.size, [], SOLVER)
-    except InfeasibleQuotasError as error:
-        raise InfeasibleQuotas(_relaxations(quotas, error.features), "no panel meets every quota") from error
-    except InfeasibleQuotasCantRelaxError as error:
-        raise InfeasibleQuotas([], "no panel meets every quota, and no relaxation of them would") from error
-    committees, weights = standardize_distribution(committees, weights)
-    panel = lottery_rounding(committees, weights, 1)[0]
+    with _seeded(seed):
+        try:
+            committees, weights, _report = find_distribution_maximin(features, people, quotas.size, [], SOLVER)
+        except InfeasibleQuotasError as error:
+            raise InfeasibleQuotas(_relaxations(quotas, error.features), "no panel meets every quota") from error
+        except InfeasibleQuotasCantRelaxError as error:
+            raise InfeasibleQuotas([], "no panel meets every quota, and no relaxation of them would") from error
+        committees, weights = standardize_distribution(committees, weights)
+        panel = lottery_rounding(committees, weights, 1)[0]
     probabilities = dict.fromkeys(pool, 0.0)
     for committee, weight in zip(committees, weights, strict=True):
         for key in committee:
