@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from collections import Counter
 
 AGES = {"16-24": 0.55, "25-44": 0.30, "45+": 0.15}  # the young volunteer most; the quotas want each band alike
 GENDERS = {"woman": 0.30, "man": 0.70}  # men volunteer more; the quotas want parity
@@ -40,3 +41,14 @@ def pool_csv(pool: dict[str, dict[str, str]]) -> str:
     lines = ["id,age_band,gender,district"]
     lines += [f"{key},{v['age_band']},{v['gender']},{v['district']}" for key, v in pool.items()]
     return "\n".join(lines) + "\n"
+
+
+def meets(panel: list[str], pool: dict[str, dict[str, str]], quotas: dict) -> bool:
+    """The panel has the quotas' size, no one twice, and every category value within its min and max."""
+    if len(set(panel)) != len(panel) or len(panel) != quotas["size"]:
+        return False
+    for name, values in quotas["categories"].items():
+        counts = Counter(pool[key][name] for key in panel)
+        if any(not (q["min"] <= counts[value] <= q["max"]) for value, q in values.items()):
+            return False
+    return True

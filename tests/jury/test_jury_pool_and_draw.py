@@ -51,7 +51,7 @@ def test_the_cli_loads_a_pool_all_or_nothing_and_draws_the_same_panel_from_the_s
         quotas.write_text(QUOTAS_YAML)
         assert main(["jury", "draw", DEMO, "--quotas", str(quotas), "--seed", "11", "--json"]) == 0
         first = json.loads(capsys.readouterr().out)
-        assert first["algorithm"] == "maximin" and len(first["selected"]) == 12
+        assert first["algorithm"] == "leximin over types (HiGHS)" and len(first["selected"]) == 12
         assert set(first["selected"]) <= set(POOL) and set(first["probabilities"]) == set(POOL)
         women = [key for key in first["selected"] if POOL[key]["gender"] == "woman"]
         assert len(women) == 6
@@ -91,11 +91,11 @@ async def test_the_organiser_route_draws_and_refuses_infeasible_quotas_with_a_re
     response = await http.post(f"/organiser/consultations/{demo}/jury/draw", json={"seed": 4, "quotas": QUOTAS})
     assert response.status_code == 200, response.text
     body = response.json()
-    assert len(body["selected"]) == 12 and body["algorithm"] == "maximin"
+    assert len(body["selected"]) == 12 and body["algorithm"] == "leximin over types (HiGHS)"
     assert body["audit"]["seed"] == 4 and not any(key in response.text.split('"audit"')[1] for key in POOL)
     async with db.session() as s:
         stored = (await s.execute(select(JuryDraw))).scalar_one()
-        assert stored.seed == 4 and len(stored.selected) == 12 and stored.algorithm == "maximin"
+        assert stored.seed == 4 and len(stored.selected) == 12 and stored.algorithm == "leximin over types (HiGHS)"
     too_many_women = QUOTAS | {
         "categories": QUOTAS["categories"] | {"gender": {"woman": {"min": 12, "max": 12}, "man": {"min": 0, "max": 0}}}
     }
