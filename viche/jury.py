@@ -87,7 +87,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     pool.add_argument("slug")
     pool.add_argument("file", metavar="FILE.csv")
     pool.set_defaults(func=cmd_import_pool)
-    panel = actions.add_parser("draw", help="draw the panel (maximin, sortition-algorithms) and print its audit")
+    panel = actions.add_parser("draw", help="draw the panel (leximin over volunteer types) and print its audit")
     panel.add_argument("slug")
     panel.add_argument("--quotas", required=True, metavar="FILE.yaml", help="size: N and categories: {...}")
     panel.add_argument("--seed", required=True, type=int, help="the same seed gives the same panel")

@@ -29,9 +29,9 @@ router = APIRouter(
     dependencies=[Depends(require_service_token), Depends(acting_organiser)],
     responses=ORGANISER,
 )
-# One draw at a time, waited for here rather than in a worker thread: a draw holds the solver for seconds to
-# minutes (and the library's random provider, api/scoring/sortition/draw.py), and a second draw parked on that
-# lock in a thread would take one of the few threads the API's other off-loop work shares.
+# One draw at a time, waited for here rather than in a worker thread: a draw keeps a core busy for seconds
+# (api/scoring/sortition; BENCHMARKS.md), and draws side by side would take several of the few threads the
+# API's other off-loop work shares.
 _drawing = asyncio.Lock()
 
 

@@ -74,7 +74,7 @@ async def draw_panel(session: AsyncSession, jury: Jury, quotas: Quotas, seed: in
         .all()
     )
     pool = {str(v.id): {name: str(value) for name, value in v.categories.items()} for v in volunteers}
-    # The solver runs for seconds to minutes: off the event loop, so that the API keeps answering meanwhile.
+    # The solver runs for seconds: off the event loop, so that the API keeps answering meanwhile.
     result = await asyncio.to_thread(draw, pool, quotas, seed)
     session.add(
         JuryDraw(

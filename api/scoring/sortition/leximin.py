@@ -138,15 +138,12 @@ def leximin(problem: CountProblem) -> Distribution | None:
     sizes = np.array(problem.sizes, dtype=float)
     columns: list[tuple[int, ...]] = []
     fixed: dict[int, float] = {}
-    # A start that covers every type that fits in some panel: the panel with the most of each type.
-    for kind in range(kinds):
-        column = compositions.best(np.eye(kinds)[kind])
-        if column is None:
-            return None
-        if column not in columns:
-            columns.append(column)
-        if column[kind] == 0:
-            fixed[kind] = 0.0  # no panel holds this type: its members' chance is 0 (the quotas exclude them)
+    # A start: the panel that favours the smallest types (their chances are the hardest to raise). A type that
+    # no panel can hold (a quota of 0 for one of its values) binds at the first level, at 0.
+    column = compositions.best(1.0 / sizes)
+    if column is None:
+        return None
+    columns.append(column)
     levels = 0
     while True:
         free = [kind for kind in range(kinds) if kind not in fixed]
