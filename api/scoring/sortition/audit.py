@@ -30,7 +30,7 @@ class Audit:
     note: str
     size: int
     pool: int
-    panels: int
+    panels: int  # panel compositions (members of each type) the distribution mixes
     probabilities: dict[str, float]  # pseudonym → chance, sorted by pseudonym
     composition: list[dict[str, Any]]  # per category value: min, max, selected, in_pool, met
 
