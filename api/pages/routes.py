@@ -80,7 +80,7 @@ async def _private(
 
 @router.get("/r/{slug}", response_class=HTMLResponse)
 async def public_page(viewed: _Viewed = Depends(_public)) -> Response:
-    return _html(viewed, csv_base=f"/r/{viewed.consultation.slug}/tables")
+    return _html(viewed, base=f"/r/{viewed.consultation.slug}")
 
 
 @router.get("/r/{slug}/tables/{section}.csv")
@@ -90,7 +90,7 @@ async def public_table(section: str, viewed: _Viewed = Depends(_public)) -> Resp
 
 @router.get("/r/{slug}/private", response_class=HTMLResponse)
 async def private_page(viewed: _Viewed = Depends(_private)) -> Response:
-    return _html(viewed, csv_base=f"/r/{viewed.consultation.slug}/private/tables")
+    return _html(viewed, base=f"/r/{viewed.consultation.slug}/private")
 
 
 @router.get("/r/{slug}/private/tables/{section}.csv")
@@ -100,12 +100,12 @@ async def private_table(section: str, viewed: _Viewed = Depends(_private)) -> Re
 
 @router.get("/r/{slug}/page.pdf")
 async def public_pdf(viewed: _Viewed = Depends(_public)) -> Response:
-    return await _pdf(viewed, csv_base=f"/r/{viewed.consultation.slug}/tables")
+    return await _pdf(viewed, base=f"/r/{viewed.consultation.slug}")
 
 
 @router.get("/r/{slug}/private/page.pdf")
 async def private_pdf(viewed: _Viewed = Depends(_private)) -> Response:
-    return await _pdf(viewed, csv_base=f"/r/{viewed.consultation.slug}/private/tables")
+    return await _pdf(viewed, base=f"/r/{viewed.consultation.slug}/private")
 
 
 async def _page(
@@ -133,16 +133,16 @@ async def _page(
     )
 
 
-def _html(viewed: _Viewed, *, csv_base: str) -> Response:
+def _html(viewed: _Viewed, *, base: str) -> Response:
     headers = {"Content-Security-Policy": POLICY, **_private_headers(viewed)}
     headers.setdefault("Cache-Control", "public, max-age=10")
-    return HTMLResponse(_render(viewed, csv_base=csv_base), headers=headers)
+    return HTMLResponse(_render(viewed, base=base), headers=headers)
 
 
-async def _pdf(viewed: _Viewed, *, csv_base: str) -> Response:
+async def _pdf(viewed: _Viewed, *, base: str) -> Response:
     """The whole page as PDF (api/pdf.py: the same HTML, laid out for print)."""
     try:
-        body = await pdf_of(_render(viewed, csv_base=csv_base))
+        body = await pdf_of(_render(viewed, base=base))
     except PdfUnavailable as error:
         raise ApiError(503, "pdf_unavailable", str(error)) from None
     name = f"{viewed.consultation.slug}-{viewed.page.language}.pdf"
@@ -158,7 +158,8 @@ def _private_headers(viewed: _Viewed) -> dict[str, str]:
     return {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer", "X-Robots-Tag": "noindex"}
 
 
-def _render(viewed: _Viewed, *, csv_base: str) -> str:
+def _render(viewed: _Viewed, *, base: str) -> str:
+    """The page as HTML; ``base``: its path, which its tables and its PDF are under."""
     page, consultation, key = viewed.page, viewed.consultation, viewed.key
     private = key is not None
     tr = page_text(page.language)
@@ -174,8 +175,8 @@ def _render(viewed: _Viewed, *, csv_base: str) -> str:
             (code, (Locale.parse(code).get_display_name(code) or code).capitalize()) for code in consultation.languages
         ],
         query=query,
-        csv=lambda section: f"{csv_base}/{section}.csv?{query(page.language)}",
-        pdf=f"{csv_base.removesuffix('/tables')}/page.pdf?{query(page.language)}",
+        csv=lambda section: f"{base}/tables/{section}.csv?{query(page.language)}",
+        pdf=f"{base}/page.pdf?{query(page.language)}",
         _=tr._,
         n_=tr.n_,
     )
