@@ -21,6 +21,10 @@ RUN /opt/viche/bin/pybabel compile -D viche -d bot/i18n/locales \
 FROM python:3.11-slim
 ENV PATH=/opt/viche/bin:$PATH PYTHONUNBUFFERED=1 PYTHONDONTWRITEBYTECODE=1 \
     VICHE_HOST=0.0.0.0 VICHE_PORT=8000
+# Pango and a font with Cyrillic for the PDFs (api/pdf.py, WeasyPrint): ~14 MB installed.
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core \
+    && rm -rf /var/lib/apt/lists/*
 RUN useradd --system --uid 10001 --no-create-home --home-dir /var/lib/viche viche \
     && mkdir -p /var/lib/viche && chown viche /var/lib/viche
 COPY --from=build /opt/viche /opt/viche

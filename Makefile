@@ -13,7 +13,7 @@ LOCK := constraints.txt
 CONSTRAIN ?= -c $(LOCK)
 PIP := $(BIN)/python -m pip install --quiet --disable-pip-version-check
 
-.PHONY: run test check install install-test mo i18n i18n-check system-deps lock clean
+.PHONY: run test check install install-test mo i18n i18n-check system-deps runtime-deps lock clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -46,15 +46,22 @@ i18n: $(VENV)/.installed
 i18n-check: $(VENV)/.installed
 	$(BIN)/viche i18n check
 
+# PDFs (api/pdf.py, WeasyPrint) need Pango and a font with Cyrillic; `make run` installs them when missing.
+RUNTIME_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core
 # Chromium from Debian for the browser tests (Playwright drives the system browser; nothing is downloaded),
 # with an emoji font so that screenshots show what a phone shows.
-SYSTEM_PACKAGES := chromium fonts-noto-color-emoji
+SYSTEM_PACKAGES := $(RUNTIME_PACKAGES) chromium fonts-noto-color-emoji
 system-deps:
 	@dpkg -s $(SYSTEM_PACKAGES) >/dev/null 2>&1 || { \
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $(SYSTEM_PACKAGES) >/dev/null; }
 
-run: install
+runtime-deps:
+	@dpkg -s $(RUNTIME_PACKAGES) >/dev/null 2>&1 || { \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $(RUNTIME_PACKAGES) >/dev/null; }
+
+run: install runtime-deps
 	$(BIN)/viche db upgrade
 	$(BIN)/viche demo --if-empty
 	$(BIN)/viche run

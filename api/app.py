@@ -20,6 +20,7 @@ from api.pages import organiser_routes as page_organiser_routes
 from api.pages import routes as page_routes
 from api.participant import routes as participant_routes
 from api.partner import install as install_partner_api
+from api.report import routes as report_routes
 from api.results import ResultsCache
 from api.selection import SelectionRegistry
 from core.settings import Settings, get_settings
@@ -68,6 +69,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     app.include_router(broadcast_routes.router)
     app.include_router(page_routes.router)  # the results pages, /r/<slug>
     app.include_router(page_organiser_routes.router)
+    app.include_router(report_routes.router)  # the recommendations report
     install_partner_api(app)
     document_both_credentials(app)
     install_probes(app, db)  # /healthz, /readyz

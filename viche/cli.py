@@ -207,7 +207,7 @@ def parser() -> argparse.ArgumentParser:
     from viche import i18n_check
 
     i18n_check.add_commands(sub)
-    from viche import exporters, importers, jury, keys
+    from viche import exporters, importers, jury, keys, report
 
     keys.register(sub)
     jury.register(sub)
@@ -217,6 +217,7 @@ def parser() -> argparse.ArgumentParser:
     env_example.register(sub)
     importers.register(sub)
     exporters.register(sub)
+    report.register(sub)
     return root
 
 

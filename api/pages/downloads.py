@@ -9,7 +9,7 @@ import io
 
 from babel.numbers import get_decimal_symbol
 
-from api.pages.view import Table
+from api.pages.sections import Table
 
 BOM = "\ufeff"
 

@@ -13,6 +13,8 @@ from babel import Locale
 from babel.dates import format_datetime
 from babel.numbers import format_currency, format_decimal, format_percent
 
+from core.translations import Translator
+
 
 def number(value: float, locale: str) -> str:
     return format_decimal(value, locale=locale)
@@ -51,3 +53,23 @@ def moment(value: datetime | str, time_zone: str | None, locale: str) -> str:
     except (ZoneInfoNotFoundError, ValueError):
         zone = ZoneInfo("UTC")
     return format_datetime(value, format="medium", tzinfo=zone, locale=locale)
+
+
+class Figures:
+    """Figures as a document in ``tr``'s language writes them, with the date they are as of (pages and reports)."""
+
+    def __init__(self, tr: Translator, date: str) -> None:
+        self.tr = tr
+        self.date = date
+
+    def number(self, value: float) -> str:
+        return number(value, self.tr.locale)
+
+    def share(self, value: float) -> str:
+        return share(value, self.tr.locale)
+
+    def meta(self, n: int) -> str:
+        return self.tr._("n = {n} · {date}", n=self.number(n), date=self.date)
+
+    def interval(self, low: float, high: float) -> str:
+        return self.tr._("{low} to {high}", low=self.share(low), high=self.share(high))

@@ -15,6 +15,8 @@ from babel.core import negotiate_locale
 from core.translations import Translator, load
 
 LOCALES_DIR = Path(__file__).resolve().parents[2] / "bot" / "i18n" / "locales"
+LOCALES = sorted(path.parent.parent.name for path in LOCALES_DIR.glob("*/LC_MESSAGES/viche.po"))
+"""The languages viche's catalogs speak (the bot's seven)."""
 
 
 @cache

@@ -23,7 +23,9 @@ from api.errors import ApiError, not_found
 from api.pages import links
 from api.pages.downloads import table_csv
 from api.pages.i18n import page_language, page_text
-from api.pages.view import Page, build_page
+from api.pages.sections import Page
+from api.pages.view import build_page
+from api.pdf import PdfUnavailable, pdf_of
 from core.assertion import InvalidAssertion
 from storage.models import Consultation
 
@@ -78,7 +80,7 @@ async def _private(
 
 @router.get("/r/{slug}", response_class=HTMLResponse)
 async def public_page(viewed: _Viewed = Depends(_public)) -> Response:
-    return _html(viewed, csv_base=f"/r/{viewed.consultation.slug}/tables")
+    return _html(viewed, base=f"/r/{viewed.consultation.slug}")
 
 
 @router.get("/r/{slug}/tables/{section}.csv")
@@ -88,12 +90,22 @@ async def public_table(section: str, viewed: _Viewed = Depends(_public)) -> Resp
 
 @router.get("/r/{slug}/private", response_class=HTMLResponse)
 async def private_page(viewed: _Viewed = Depends(_private)) -> Response:
-    return _html(viewed, csv_base=f"/r/{viewed.consultation.slug}/private/tables")
+    return _html(viewed, base=f"/r/{viewed.consultation.slug}/private")
 
 
 @router.get("/r/{slug}/private/tables/{section}.csv")
 async def private_table(section: str, viewed: _Viewed = Depends(_private)) -> Response:
     return _csv(viewed, section)
+
+
+@router.get("/r/{slug}/page.pdf")
+async def public_pdf(viewed: _Viewed = Depends(_public)) -> Response:
+    return await _pdf(viewed, base=f"/r/{viewed.consultation.slug}")
+
+
+@router.get("/r/{slug}/private/page.pdf")
+async def private_pdf(viewed: _Viewed = Depends(_private)) -> Response:
+    return await _pdf(viewed, base=f"/r/{viewed.consultation.slug}/private")
 
 
 async def _page(
@@ -121,7 +133,33 @@ async def _page(
     )
 
 
-def _html(viewed: _Viewed, *, csv_base: str) -> Response:
+def _html(viewed: _Viewed, *, base: str) -> Response:
+    headers = {"Content-Security-Policy": POLICY, **_private_headers(viewed)}
+    headers.setdefault("Cache-Control", "public, max-age=10")
+    return HTMLResponse(_render(viewed, base=base), headers=headers)
+
+
+async def _pdf(viewed: _Viewed, *, base: str) -> Response:
+    """The whole page as PDF (api/pdf.py: the same HTML, laid out for print)."""
+    try:
+        body = await pdf_of(_render(viewed, base=base))
+    except PdfUnavailable as error:
+        raise ApiError(503, "pdf_unavailable", str(error)) from None
+    name = f"{viewed.consultation.slug}-{viewed.page.language}.pdf"
+    headers = {"Content-Disposition": f'attachment; filename="{name}"', **_private_headers(viewed)}
+    headers.setdefault("Cache-Control", "public, max-age=10")
+    return Response(body, media_type="application/pdf", headers=headers)
+
+
+def _private_headers(viewed: _Viewed) -> dict[str, str]:
+    if viewed.key is None:
+        return {}
+    # no-store: a private page is not kept by a cache; no-referrer: the key must not travel to another site
+    return {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer", "X-Robots-Tag": "noindex"}
+
+
+def _render(viewed: _Viewed, *, base: str) -> str:
+    """The page as HTML; ``base``: its path, which its tables and its PDF are under."""
     page, consultation, key = viewed.page, viewed.consultation, viewed.key
     private = key is not None
     tr = page_text(page.language)
@@ -129,7 +167,7 @@ def _html(viewed: _Viewed, *, csv_base: str) -> Response:
     def query(language: str) -> str:
         return urlencode({"lang": language, **({"key": key} if key else {})})
 
-    html = templates.get_template("page.html").render(
+    return templates.get_template("page.html").render(
         page=page,
         private=private,
         k=consultation.min_segment_size,
@@ -137,15 +175,11 @@ def _html(viewed: _Viewed, *, csv_base: str) -> Response:
             (code, (Locale.parse(code).get_display_name(code) or code).capitalize()) for code in consultation.languages
         ],
         query=query,
-        csv=lambda section: f"{csv_base}/{section}.csv?{query(page.language)}",
+        csv=lambda section: f"{base}/tables/{section}.csv?{query(page.language)}",
+        pdf=f"{base}/page.pdf?{query(page.language)}",
         _=tr._,
         n_=tr.n_,
     )
-    headers = {"Content-Security-Policy": POLICY, "Cache-Control": "no-store" if private else "public, max-age=10"}
-    if private:
-        headers["Referrer-Policy"] = "no-referrer"  # the key must not travel to another site
-        headers["X-Robots-Tag"] = "noindex"
-    return HTMLResponse(html, headers=headers)
 
 
 def _csv(viewed: _Viewed, section_id: str) -> Response:

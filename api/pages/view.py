@@ -7,49 +7,14 @@ Free texts and place points come only in the organiser's private page (``raw`` r
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any
 
 from babel import Locale, UnknownLocaleError
-from markupsafe import Markup
 
 from api.pages import charts, formats
+from api.pages.sections import Cell, Page, Section, Table
+from api.results import shares
 from core.translations import Translator
-
-
-@dataclass(frozen=True)
-class Cell:
-    text: str  # as the page shows it
-    value: float | int | str | None = None  # the figure itself, for the CSV (None: the text)
-
-
-@dataclass
-class Table:
-    caption: str
-    head: list[str]
-    rows: list[list[Cell]]
-
-
-@dataclass
-class Section:
-    id: str
-    heading: str
-    meta: str  # its n and its date
-    summary: list[str] = field(default_factory=list)  # plain sentences over the chart
-    chart: Markup | None = None
-    table: Table | None = None
-    texts: list[str] = field(default_factory=list)  # free texts (private page only)
-    kind: str = "reach"  # the item kind it shows
-
-
-@dataclass
-class Page:
-    language: str
-    title: str
-    status: str
-    meta: str
-    headline: list[str]
-    sections: list[Section]
 
 
 def build_page(
@@ -97,23 +62,7 @@ def _status(tr: Translator, status: str) -> str:
     }.get(status, status)
 
 
-class _Shape:
-    def __init__(self, tr: Translator, date: str) -> None:
-        self.tr = tr
-        self.date = date
-
-    def number(self, value: float) -> str:
-        return formats.number(value, self.tr.locale)
-
-    def share(self, value: float) -> str:
-        return formats.share(value, self.tr.locale)
-
-    def meta(self, n: int) -> str:
-        return self.tr._("n = {n} · {date}", n=self.number(n), date=self.date)
-
-    def interval(self, low: float, high: float) -> str:
-        return self.tr._("{low} to {high}", low=self.share(low), high=self.share(high))
-
+class _Shape(formats.Figures):
     def _heading(self, item: dict[str, Any]) -> str:
         return f"{item['number']}. {item['prompt']}"
 
@@ -138,15 +87,17 @@ class _Shape:
                 if count is None or participants == 0:
                     continue  # withheld: too few people to show
                 share = count / participants
+                low, high = shares.share(count, participants)["interval"]
                 name = self._group(segment, group)
                 label = f"{names.get(segment, segment)}: {name}"
-                bars.append(charts.Bar(label, share, f"{self.number(count)} · {self.share(share)}"))
+                bars.append(charts.Bar(label, share, f"{self.number(count)} · {self.share(share)}", low, high))
                 rows.append(
                     [
                         Cell(names.get(segment, segment)),
                         Cell(name),
                         Cell(self.number(count), count),
                         Cell(self.share(share), share),
+                        Cell(self.interval(low, high)),
                     ]
                 )
         if not rows:
@@ -157,10 +108,21 @@ class _Shape:
             heading=title,
             meta=self.meta(participants),
             summary=[self.tr._("Groups smaller than the consultation's threshold are not shown.")],
-            chart=charts.bars("chart-reach", title, self.tr._("Participants in each group and their share."), bars),
+            chart=charts.bars(
+                "chart-reach",
+                title,
+                self.tr._("Participants in each group and their share, with its interval (95 %)."),
+                bars,
+            ),
             table=Table(
                 title,
-                [self.tr._("Split by"), self.tr._("Group"), self.tr._("People"), self.tr._("Share")],
+                [
+                    self.tr._("Split by"),
+                    self.tr._("Group"),
+                    self.tr._("People"),
+                    self.tr._("Share"),
+                    self.tr._("Interval (95 %)"),
+                ],
                 rows,
             ),
         )

@@ -5,7 +5,8 @@ it through the :func:`api.deps.results_cache` dependency, and whatever runs outs
 script) is handed one explicitly.
 
 A read within :data:`TTL` seconds of the last check returns the cached value; after that one cheap query reads a
-change marker (the highest answer, vote, enrolment and proposal ids, and the selection events of this process).
+change marker (the highest answer, vote, enrolment and proposal ids, when the consultation's opinion groups were
+last computed, and the selection events of this process).
 Unchanged and younger than :data:`MAX_AGE`: cached value. Changed: recomputed in the request if the last
 computation took under :data:`INLINE_BUDGET` seconds; otherwise the cached value is returned at once and one
 background task recomputes it (stale-while-revalidate), starting at most once per ``duration / REFRESH_SHARE``
@@ -31,6 +32,7 @@ from api.results.compute import compute_results
 from api.selection import SelectionRegistry
 from core import metrics
 from storage.models import Answer, Consultation, Enrolment, Proposal, ProposalVote
+from storage.models_groups import OpinionGroups
 
 log = logging.getLogger("viche.results")
 
@@ -169,6 +171,11 @@ async def marker_of(
                 select(func.max(ProposalVote.id)).scalar_subquery(),
                 select(func.max(Enrolment.id)).scalar_subquery(),
                 select(func.max(Proposal.id)).scalar_subquery(),
+                # The groups are recomputed in the background after the votes that changed them: without their
+                # time here, results split by group (and the pages) kept the old split until MAX_AGE.
+                select(OpinionGroups.computed_at)
+                .where(OpinionGroups.consultation_id == consultation.id)
+                .scalar_subquery(),
             )
         )
     ).one()

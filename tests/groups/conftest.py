@@ -1,10 +1,12 @@
 """The real Polis conversations live beside the repo, in ../shared/data/polis (CC BY 4.0, The Computational
 Democracy Project; see its README). Their participants-votes.csv carries the group Polis gave each participant
-(``group-id``), which is what viche's opinion groups are checked against."""
+(``group-id``), which is what viche's opinion groups are checked against. A working copy elsewhere points at the
+folder with VICHE_POLIS_DATA."""
 
 from __future__ import annotations
 
 import csv
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -14,14 +16,17 @@ import pytest
 from api.scoring.opinion_groups import matching
 from tests.conftest import repo_root
 
-POLIS = repo_root().parent / "shared" / "data" / "polis"
+POLIS = Path(os.environ.get("VICHE_POLIS_DATA") or repo_root().parent / "shared" / "data" / "polis")
 CONVERSATIONS = ["15-per-hour-seattle", "scoop-hivemind.biodiversity"]
 
 
 def polis_folder(name: str) -> Path:
     folder = POLIS / name
     if not (folder / "participants-votes.csv").is_file():
-        pytest.skip(f"the Polis open data is not here ({folder}): it lives in ../shared/data/polis next to the repo")
+        pytest.skip(
+            f"the Polis open data is not here ({folder}): it lives in ../shared/data/polis next to the repo "
+            "(or set VICHE_POLIS_DATA to its folder)"
+        )
     return folder
 
 
