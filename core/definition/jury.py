@@ -74,10 +74,10 @@ class JuryDef(_Strict):
             if len(set(keys)) != len(keys) or UNDISCLOSED in keys:
                 raise ValueError(f"jury category {category.key!r}: option keys must differ and not be {UNDISCLOSED!r}")
         for name, values in self.quotas.items():
-            category = categories.get(name)
-            if category is None:
+            named = categories.get(name)
+            if named is None:
                 raise ValueError(f"jury quotas name an unknown category {name!r}")
-            allowed = {option.key for option in category.options} | ({UNDISCLOSED} if category.optional else set())
+            allowed = {option.key for option in named.options} | ({UNDISCLOSED} if named.optional else set())
             unknown = sorted(set(values) - allowed)
             if unknown:
                 raise ValueError(f"jury quotas of {name!r} name unknown options: {', '.join(unknown)}")
