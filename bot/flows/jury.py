@@ -100,16 +100,16 @@ def jury_screen(tr: Translator, screen: dict[str, Any]) -> Screen:
         text = f"{head}\n\n{details}\n\n{intro}\n\n{asked}\n{question['explanation']}"
         return Screen(text, [*rows, withdraw])
     if status == "confirm":
-        answers = "\n".join(
-            f"• {row['question']} — {row['answer'] or tr._('rather not say')}" for row in screen["answers"]
-        )
-        text = f"{head}\n\n{tr._('Your answers:')}\n{answers}\n\n" + tr._(
+        unsaid, yours = tr._("rather not say"), tr._("Your answers:")
+        answers = "\n".join(f"• {row['question']} — {row['answer'] or unsaid}" for row in screen["answers"])
+        text = f"{head}\n\n{yours}\n{answers}\n\n" + tr._(
             "May the organisers contact you here, in Telegram, if you are drawn? "
             "You can withdraw at any time, or delete everything with /forget."
         )
         return Screen(text, [[Button(tr._("Yes, you may contact me"), buttons.JuryConfirm(slug).pack())], withdraw])
     said, rows = _seat(tr, screen, screen.get("time_zone"))
-    text = f"{head}\n\n{tr._('You volunteered. Thank you!')}\n{details}\n\n{said}\n\n" + tr._(
+    thanks = tr._("You volunteered. Thank you!")
+    text = f"{head}\n\n{thanks}\n{details}\n\n{said}\n\n" + tr._(
         "You can withdraw at any time, or delete everything with /forget."
     )
     return Screen(text, [*rows, withdraw])
