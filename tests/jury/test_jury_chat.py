@@ -20,7 +20,6 @@ from storage.consultations import save_definition
 from storage.models import utcnow
 from storage.models_broadcast import Delivery
 from storage.models_jury import JuryMember, JuryVolunteer
-from tests.broadcast.conftest import bot, fake, store  # noqa: F401 (fixtures)
 from tests.broadcast.test_bot_commands import ORGANISER, bot_and_engine
 from viche.loading import read_definition
 
@@ -85,7 +84,7 @@ async def seats(db) -> dict[str, str]:
                 JuryVolunteer, JuryVolunteer.id == JuryMember.volunteer_id
             )
         )
-        return {pid: state for pid, state in rows.tuples()}
+        return dict(list(rows.tuples()))
 
 
 async def test_volunteers_are_drawn_a_decliner_is_replaced_within_the_quotas_and_an_accept_counts_once(
