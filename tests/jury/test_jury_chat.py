@@ -9,30 +9,19 @@ from __future__ import annotations
 import asyncio
 import time
 from datetime import timedelta
-from pathlib import Path
 
-import pytest
 from sqlalchemy import select
 
 from bot.flows import buttons
 from bot.flows.callbacks import MAX_BYTES, unpack
-from storage.consultations import save_definition
 from storage.models import utcnow
 from storage.models_broadcast import Delivery
 from storage.models_jury import JuryMember, JuryVolunteer
 from tests.broadcast.test_bot_commands import ORGANISER, bot_and_engine
-from viche.loading import read_definition
+from tests.jury.conftest import SLUG
 
-SLUG = "rada-mlodziezy"
 WOMEN, MEN = [7701, 7702], [7703, 7704]
 GENDER = {7701: "Kobieta", 7702: "Kobieta", 7703: "Mężczyzna", 7704: "Mężczyzna"}
-
-
-@pytest.fixture
-async def jury_consultation(db) -> str:
-    async with db.session() as session:
-        await save_definition(session, read_definition(Path(__file__).with_name("chat_jury.yaml")), status="open")
-    return SLUG
 
 
 async def volunteer(t, chat: int, gender: str, district: str | None) -> None:
