@@ -78,7 +78,7 @@ async def begin(
 
 
 @router.post(
-    PATH + "/answer", response_model=JuryScreen, responses=errors(404, 409, 422), summary="Answer one category"
+    PATH + "/answer", response_model=JuryScreen, responses=errors(400, 404, 409, 422), summary="Answer one category"
 )
 async def answer(
     participant_id: str,
@@ -110,7 +110,9 @@ async def withdraw(
     return await volunteering.withdraw(db, consultation, participant_id, lang)
 
 
-@router.post(PATH + "/reply", response_model=ReplyOut, responses=errors(404, 409), summary="Accept or decline a seat")
+@router.post(
+    PATH + "/reply", response_model=ReplyOut, responses=errors(400, 404, 409), summary="Accept or decline a seat"
+)
 async def reply(
     participant_id: str,
     slug: str,
