@@ -104,8 +104,9 @@ async def pool_rows_of(session: AsyncSession, participant_id: str) -> list[dict[
     """What the pools hold about a participant who volunteered in the chat (for /mydata)."""
     rows = (
         await session.execute(
-            select(JuryVolunteer, col(Consultation.slug))
+            select(JuryVolunteer, col(Consultation.slug), col(JuryMember.state))
             .join(Jury, col(Jury.id) == col(JuryVolunteer.jury_id))
+            .outerjoin(JuryMember, col(JuryMember.volunteer_id) == col(JuryVolunteer.id))
             .join(Consultation, col(Consultation.id) == col(Jury.consultation_id))
             .where(col(JuryVolunteer.participant_id) == participant_id)
             .order_by(col(JuryVolunteer.id))
@@ -118,8 +119,9 @@ async def pool_rows_of(session: AsyncSession, participant_id: str) -> list[dict[
             "contact_consent": volunteer.contact_consent,
             "withdrawn_at": volunteer.withdrawn_at.isoformat() if volunteer.withdrawn_at else None,
             "volunteered_at": volunteer.created_at.isoformat(),
+            "seat": seat,  # drawn: invited, accepted, declined, expired or withdrawn
         }
-        for volunteer, slug in rows
+        for volunteer, slug, seat in rows
     ]
 
 

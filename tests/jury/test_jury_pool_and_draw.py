@@ -139,6 +139,7 @@ async def test_mydata_forget_and_retention_cover_the_pool(http, db, demo):
             "contact_consent": True,
             "withdrawn_at": None,
             "volunteered_at": mine["jury_pools"][0]["volunteered_at"],
+            "seat": None,
         }
     ]
     forgotten = await http.post(f"/participant/{pid}/forget")

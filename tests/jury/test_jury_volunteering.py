@@ -6,12 +6,15 @@ retention period."""
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from pathlib import Path
 
 from sqlalchemy import select
 
 from api import privacy
+from core.definition.check import check_text
 from storage.consultations import by_slug
 from storage.models import Contact
+from storage.models_broadcast import Delivery
 from storage.models_jury import Jury, JuryVolunteer
 from tests.jury.conftest import SLUG
 
@@ -100,3 +103,51 @@ async def test_retention_keeps_a_volunteers_chat_until_the_jury_ends_plus_the_pe
         row = (await session.execute(select(JuryVolunteer))).scalar_one()
         assert row.participant_id is None and not row.contact_consent and row.categories
         assert (await session.execute(select(Jury.ends_at))).scalar_one() is not None
+
+
+def test_the_definition_checker_places_the_jurys_problems_on_their_lines():
+    text = (Path(__file__).with_name("chat_jury.yaml")).read_text()
+    text = text.replace("compensation: {pl: 300 zł za dzień, en: 300 PLN a day}", "compensation: {pl: 300 zł za dzień}")
+    text = text.replace(
+        "woman: {min: 1, max: 1}, man: {min: 1, max: 1}", "woman: {min: 1, max: 1}, child: {min: 1, max: 1}"
+    )
+    report = check_text(text, "jury.yaml")
+    problems = [(p.line, p.message) for p in report.problems]
+    assert any("unknown options: child" in message for _, message in problems), problems
+    text = text.replace("child:", "man:")
+    problems = [(p.path, p.line, p.message) for p in check_text(text, "jury.yaml").problems]
+    assert problems == [("jury.compensation", 16, "no text in en")]
+
+
+async def volunteered(http, chat: int, gender: int) -> str:
+    pid = await participant(http, chat)
+    base = f"/participant/{pid}/jury/{SLUG}"
+    await http.post(f"{base}/begin")
+    await http.post(f"{base}/answer", json={"category": 0, "option": gender})
+    await http.post(f"{base}/answer", json={"category": 1, "option": None})
+    assert (await http.post(f"{base}/confirm")).json()["status"] == "volunteered"
+    return pid
+
+
+async def test_forgetting_a_seat_frees_it_and_the_schedule_draws_someone_in_its_place(
+    http, db, store, jury_consultation
+):
+    women = [await volunteered(http, chat, 0) for chat in (6301, 6302)]
+    men = [await volunteered(http, chat, 1) for chat in (6303, 6304)]
+    drawn = await http.post(f"/organiser/consultations/{SLUG}/jury/panel", json={"seed": 3})
+    assert drawn.status_code == 200 and drawn.json()["panel"]["invited"] == 2, drawn.text
+    again = await http.post(f"/organiser/consultations/{SLUG}/jury/panel", json={"seed": 4})
+    assert again.status_code == 409 and again.json()["error"]["code"] == "already_drawn"
+    async with db.session() as session:
+        called = set((await session.execute(select(Delivery.participant_id))).scalars())
+    woman = next(pid for pid in women if pid in called)
+    mine = (await http.get(f"/participant/{woman}/export")).json()["jury_pools"]
+    assert [row["seat"] for row in mine] == ["invited"]  # /mydata shows the seat
+    assert (await http.post(f"/participant/{woman}/forget")).status_code == 200
+    await store.schedule()
+    async with db.session() as session:
+        called_now = set((await session.execute(select(Delivery.participant_id))).scalars())
+    assert called_now - called == {pid for pid in women if pid != woman}  # the other woman: the quota holds
+    assert len(called_now & set(men)) == 1
+    status = (await http.get(f"/organiser/consultations/{SLUG}/jury")).json()
+    assert status["panel"]["invited"] == 2 and status["replacements"] == 1
