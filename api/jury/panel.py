@@ -11,6 +11,7 @@ pressed twice, or by two devices at once, counts once.
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections import Counter
 from collections.abc import Mapping
 from datetime import datetime, timedelta
@@ -28,9 +29,11 @@ from api.jury.volunteering import aware, ended, ensure_jury, jury_definition
 from api.scoring.sortition import InfeasibleQuotas
 from api.scoring.sortition.draw import PoolError
 from api.scoring.sortition.quotas import quotas_from
+from storage.db import Database
 from storage.models import Consultation, utcnow
 from storage.models_jury import HOLDING_SEAT, MEMBER_STATES, Jury, JuryDraw, JuryMember, JuryVolunteer
 
+log = logging.getLogger(__name__)
 drawing = asyncio.Lock()
 """One draw at a time: the solver is held for seconds, and two refills of one panel would fill a seat twice."""
 
@@ -221,7 +224,9 @@ async def refill(session: AsyncSession, consultation: Consultation) -> int | Non
 
 async def reply(session: AsyncSession, consultation: Consultation, participant_id: str, accept: bool) -> dict[str, Any]:
     """A called volunteer's answer. Counted once: only a seat still ``invited`` and within its deadline
-    changes; a decline has its replacement drawn and called at once."""
+    changes. A decline marks the panel for a refill in the same transaction: :func:`refill_soon` draws the
+    replacement without making the decliner wait for the solver, and should the process stop first, the delivery
+    engine's schedule does (:func:`expire_due`)."""
     jury = await jury_of(session, consultation)
     if jury is None:
         raise not_found(f"a jury of {consultation.slug!r}")
@@ -246,13 +251,33 @@ async def reply(session: AsyncSession, consultation: Consultation, participant_i
         )
         .values(state="accepted" if accept else "declined", answered_at=now)
     )
-    await session.commit()
     changed = bool(getattr(answered, "rowcount", 0))
+    if changed and not accept:
+        await session.execute(update(Jury).where(col(Jury.id) == jury.id).values(refill_due=True))
+    await session.commit()
     await session.refresh(row)
     outcome = row.state if changed else f"already_{row.state}"
-    if changed and not accept:
-        await refill(session, consultation)
     return {"outcome": outcome, "state": row.state}
+
+
+_refills: set[asyncio.Task[None]] = set()  # kept until done: the loop holds tasks only weakly
+
+
+def refill_soon(db: Database, consultation_id: int) -> None:
+    """Draw and call the replacements of a panel in the background, in a session of its own."""
+
+    async def run() -> None:
+        try:
+            async with db.session() as session:
+                consultation = await session.get(Consultation, consultation_id)
+                if consultation is not None:
+                    await refill(session, consultation)
+        except Exception:  # the flag stays set: the delivery engine's schedule tries again
+            log.exception("the refill of a jury's panel failed; the schedule will retry it")
+
+    task = asyncio.create_task(run())
+    _refills.add(task)
+    task.add_done_callback(_refills.discard)
 
 
 async def expire_due(session: AsyncSession, now: datetime | None = None) -> int:

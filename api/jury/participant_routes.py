@@ -10,11 +10,13 @@ from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, Field
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from api import deps
 from api.content_cache import ContentCache
 from api.deps import content_cache, require_service_token, session
 from api.error_docs import SERVICE, errors
 from api.jury import panel, volunteering
 from api.participant import access
+from storage.db import Database
 from storage.models import Consultation
 
 router = APIRouter(
@@ -120,8 +122,12 @@ async def reply(
     content: Content,
     lang: str | None = LANG,
     db: AsyncSession = Depends(session),
+    database: Database = Depends(deps.database),
 ) -> ReplyOut:
     consultation = await _consultation(participant_id, slug, content, db)
     outcome = await panel.reply(db, consultation, participant_id, body.accept)
+    if outcome["outcome"] == "declined":
+        assert consultation.id is not None
+        panel.refill_soon(database, consultation.id)
     screen = await volunteering.screen(db, consultation, participant_id, lang)
     return ReplyOut(outcome=outcome["outcome"], screen=JuryScreen(**screen))
