@@ -173,3 +173,18 @@ async def test_a_withdrawal_and_a_passed_deadline_free_seats_that_are_drawn_agai
         )
         states = sorted((await seats(db)).values())
         assert states == ["accepted", "expired", "invited", "withdrawn"], states
+
+
+async def test_an_organiser_learns_in_the_chat_which_quota_to_relax_when_the_pool_cannot_meet_them(
+    api_app, fake, bot, store, db, jury_consultation
+):
+    async with bot_and_engine(api_app, fake, bot, store) as (t, _engine):
+        for chat in (7801, 7802, 7803):  # three men volunteer; the quotas want one woman and one man
+            await volunteer(t, chat, "Mężczyzna", None)
+        await t.send(ORGANISER, f"/jury {SLUG} draw 1", language_code="de")
+        said = t.texts(ORGANISER)[-1]
+        assert said.startswith("Keine Runde aus diesem Pool erfüllt alle Quoten der Definition."), said
+        assert "gender woman: min 1 → 0" in said, said
+        await t.send(ORGANISER, f"/jury {SLUG} draw seven", language_code="de")
+        assert t.texts(ORGANISER)[-1] == "„seven“ ist kein Startwert: eine ganze Zahl, z. B. 20270501."
+        assert await seats(db) == {}  # nothing drawn, nobody called
