@@ -12,6 +12,7 @@ from api.broadcast import routes as broadcast_routes
 from api.content_cache import ContentCache
 from api.docs_pages import install_docs
 from api.errors import install_error_handlers
+from api.jury import participant_routes as jury_participant_routes
 from api.jury import routes as jury_routes
 from api.observe import RequestObserver, install_metrics, install_probes
 from api.opinion_groups import GroupsRefresher
@@ -63,6 +64,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     app.include_router(organiser_routes.router)
     app.include_router(organiser_routes.bot_router)
     app.include_router(jury_routes.router)
+    app.include_router(jury_participant_routes.router)
     app.include_router(routes_results.router)
     app.include_router(routes_privacy.router)
     app.include_router(routes_delivery.router)

@@ -29,7 +29,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import SQLModel
 
 from api.content import localized
-from api.jury.store import erase_ended_juries_contacts, forget_volunteer, pool_rows_of
+from api.jury.store import erase_ended_juries_contacts, forget_volunteer, keeps_contact, pool_rows_of
 from storage.models import (
     Answer,
     Consultation,
@@ -450,7 +450,10 @@ async def sweep_retention(session: AsyncSession, days: int, now: datetime | None
     never_joined_long_ago = and_(
         ~enrolled, exists().where(Participant.id == Contact.participant_id, Participant.created_at <= cutoff)
     )
-    result = await session.execute(delete(Contact).where(or_(and_(enrolled, ~still_kept), never_joined_long_ago)))
+    volunteering = keeps_contact(Contact.participant_id, cutoff)
+    result = await session.execute(
+        delete(Contact).where(or_(and_(enrolled, ~still_kept), never_joined_long_ago), ~volunteering)
+    )
     # A jury's volunteers are kept to be contacted until the jury ends, then for the retention period.
     volunteers = await erase_ended_juries_contacts(session, cutoff)
     await session.commit()

@@ -178,6 +178,9 @@ class NextOut(BaseModel):
     profile: ProfileQuestion | None = None
     awaiting: str | None = None
     answers_count: int = 0
+    jury: bool = Field(
+        default=False, description="Done: the consultation invites participants to volunteer for its jury"
+    )
 
 
 class AnswerIn(BaseModel):

@@ -157,6 +157,19 @@ class Backend:
     async def comment(self, participant_id: str, item_id: int, text: str) -> dict:
         return await self._call("POST", f"/participant/{participant_id}/answers/{item_id}/comment", json={"text": text})
 
+    async def jury(self, participant_id: str, slug: str, action: str, lang: str | None, **fields: Any) -> dict:
+        """The participant's jury screen (``action`` "screen"), or after begin, answer, confirm or withdraw."""
+        path = f"/participant/{participant_id}/jury/{slug}"
+        if action == "screen":
+            return await self._call("GET", path, params=_lang(lang))
+        return await self._call("POST", f"{path}/{action}", json=fields, params=_lang(lang))
+
+    async def jury_reply(self, participant_id: str, slug: str, accept: bool, lang: str | None = None) -> dict:
+        """Accept or decline a seat on the panel: {"outcome", "screen"}."""
+        return await self._call(
+            "POST", f"/participant/{participant_id}/jury/{slug}/reply", json={"accept": accept}, params=_lang(lang)
+        )
+
     # organiser routes
     # ``lang``: the organiser's language, for titles and prompts (the consultation's default where it lacks one).
     async def stats(self, slug: str, lang: str | None = None) -> dict:
@@ -282,6 +295,22 @@ class Backend:
             f"/organiser/consultations/{slug}/digest",
             json={"round": round_, "organiser_chat_id": organiser_chat_id, "organiser_language": organiser_language},
         )
+
+    async def jury_status(self, slug: str) -> dict:
+        return await self._call("GET", f"/organiser/consultations/{slug}/jury")
+
+    async def jury_panel(
+        self, slug: str, seed: int, organiser_chat_id: int | None = None, organiser_language: str | None = None
+    ) -> dict:
+        """Draw the panel with the definition's quotas and call the drawn volunteers."""
+        return await self._call(
+            "POST",
+            f"/organiser/consultations/{slug}/jury/panel",
+            json={"seed": seed, "organiser_chat_id": organiser_chat_id, "organiser_language": organiser_language},
+        )
+
+    async def jury_end(self, slug: str) -> dict:
+        return await self._call("POST", f"/organiser/consultations/{slug}/jury/end")
 
     async def broadcasts(self, slug: str | None = None, limit: int = 20) -> list[dict]:
         params = {"limit": limit, **({"slug": slug} if slug else {})}

@@ -1,9 +1,9 @@
 """Broadcasts: results digests and invitations pushed to participants, one delivery per recipient.
 
 A broadcast is one *round* of one *kind* for one consultation ("digest"/"final", "digest"/"interim-2",
-"invitation"/"launch"). Its deliveries are one row per recipient (table ``outbox``); the row's state is the
-whole truth about that recipient, committed at every change, so a delivery engine killed at any moment resumes
-from the table.
+"invitation"/"launch", "jury_call"/"draw-3"). Its deliveries are one row per recipient (table ``outbox``); the
+row's state is the whole truth about that recipient, committed at every change, so a delivery engine killed at
+any moment resumes from the table.
 
 Two unique constraints carry the promises made to citizens:
 
@@ -36,7 +36,7 @@ from sqlmodel import Field, SQLModel
 
 from storage.models import fk, json_field, participant_fk, utcnow
 
-KINDS = ("digest", "invitation")
+KINDS = ("digest", "invitation", "jury_call")
 BROADCAST_STATUSES = ("running", "finished", "cancelled")
 DELIVERY_STATES = ("pending", "sending", "sent", "failed", "unreachable", "skipped", "uncertain")
 OPEN_STATES = ("pending", "sending")
@@ -45,7 +45,7 @@ OPEN_STATES = ("pending", "sending")
 class Broadcast(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     consultation_id: int = fk("consultation.id")
-    kind: str = Field(max_length=16)  # digest | invitation
+    kind: str = Field(max_length=16)  # digest | invitation | jury_call
     round: str = Field(max_length=40)  # final | interim-<n> | update-<yyyymmdd> | launch | …
     status: str = Field(default="running", max_length=16)  # running | finished | cancelled
     total: int = 0

@@ -49,6 +49,14 @@ SAMPLES = [
     buttons.ForgetConfirm("0123456789ab"),
     buttons.ForgetCancel(),
     buttons.Digests("turn_off"),
+    # a citizens' jury, with the longest slug and the largest positions a definition allows
+    buttons.JuryStart("a" * 42),
+    buttons.JuryAnswer("a" * 42, 99, 99),
+    buttons.JurySkip("a" * 42, 99),
+    buttons.JuryConfirm("a" * 42),
+    buttons.JuryWithdraw("a" * 42),
+    buttons.JuryReply("a" * 42, "accept"),
+    buttons.JuryReply("a" * 42, "decline"),
     *(buttons.Qualify(99, choice, q) for choice, qs in buttons.QUALIFICATIONS.items() for q in qs),
     *(buttons.PairReason("Ab-_9xYz0123", r) for r in buttons.CANT_DECIDE_REASONS),
     # the organisers' buttons, on the same codec: a 42-character slug beside an id as large as any
@@ -56,6 +64,7 @@ SAMPLES = [
     organiser.Dismiss("cancel"),
     organiser.Dismiss("end_preview"),
     organiser.RefreshStats("a" * 42),
+    organiser.RefreshJury("a" * 42),
     organiser.ConfirmClose("a" * 42),
     *(organiser.ChooseStatus(action, "a" * 42) for action in organiser.STATUS_CODES.values()),
     *(

@@ -30,6 +30,7 @@ from storage.models_broadcast import Broadcast, Delivery, MessagingPref
 from storage.rows import insert_ignoring_duplicates
 
 CHANNEL = "telegram"
+JURY_CALL = "jury_call"
 FINAL = "final"
 LAUNCH = "launch"
 
@@ -154,6 +155,24 @@ async def create_invitations(
     }
     return await _create(
         session, consultation, "invitation", round_, content, recipients, {}, organiser_chat_id, organiser_language
+    )
+
+
+async def create_jury_calls(
+    session: AsyncSession,
+    consultation: Consultation,
+    *,
+    round_: str,
+    content: dict[str, Any],
+    recipients: list[str],
+    organiser_chat_id: int | None = None,
+    organiser_language: str | None = None,
+) -> tuple[Broadcast | None, bool]:
+    """Call the volunteers a jury's draw chose (``api/jury/panel.py``): one round per draw, to exactly these
+    participants (their /stop still holds: the call is skipped, and the seat refilled at the deadline)."""
+    content = {**content, "round": round_}
+    return await _create(
+        session, consultation, JURY_CALL, round_, content, recipients, {}, organiser_chat_id, organiser_language
     )
 
 

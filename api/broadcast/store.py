@@ -14,6 +14,7 @@ from sqlalchemy import and_, bindparam, exists, func, insert, or_, select, updat
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.broadcast.outbox import CHANNEL, due_rounds
+from api.jury.panel import expire_due
 from storage.db import Database
 from storage.models import Consultation, Contact, Participant, utcnow
 from storage.models_broadcast import OPEN_STATES, Broadcast, Delivery, MessagingPref
@@ -310,9 +311,12 @@ class SqlDeliveryStore:
                 await session.commit()
 
     async def schedule(self, now: datetime | None = None) -> list[int]:
-        """Queue the rounds whose time has come (interim digests, finals of consultations past closing time)."""
+        """Queue the rounds whose time has come (interim digests, finals of consultations past closing time), and
+        the jury calls of replacements for seats freed (a deadline passed, a withdrawal, /forget)."""
         async with self.db.session() as session:
-            return [b.id for b in await due_rounds(session, now)]
+            created = [b.id for b in await due_rounds(session, now)]
+            await expire_due(session, now)
+            return created
 
     async def next_due_in(self, now: datetime | None = None) -> float | None:
         """Seconds until the earliest pending retry of a running broadcast, or None if there is none."""

@@ -1,4 +1,5 @@
-"""The organisers' jury routes: the draw of a consultation's panel from its pool, with its audit.
+"""The organisers' jury routes: the draw of a consultation's panel from its pool, with its audit; the panel of
+the definition's jury drawn and called in the chat, its state, and its end.
 
 Under ``/organiser``, with the same protection as every organiser route (the service token and an acting
 organiser by the API's own records).
@@ -6,7 +7,6 @@ organiser by the API's own records).
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 
 from fastapi import APIRouter, Depends
@@ -17,6 +17,7 @@ from api.acting import acting_organiser
 from api.deps import consultation_or_404, require_service_token, session
 from api.error_docs import ORGANISER, errors
 from api.errors import ApiError, bad_request, not_found
+from api.jury import panel
 from api.jury.store import draw_panel, jury_of
 from api.scoring.sortition import InfeasibleQuotas, QuotasError
 from api.scoring.sortition.draw import PoolError
@@ -30,9 +31,10 @@ router = APIRouter(
     responses=ORGANISER,
 )
 # One draw at a time, waited for here rather than in a worker thread: a draw keeps a core busy for seconds
-# (api/scoring/sortition; BENCHMARKS.md), and draws side by side would take several of the few threads the
-# API's other off-loop work shares.
-_drawing = asyncio.Lock()
+# (api/scoring/sortition; BENCHMARKS.md), and a second draw parked on that
+# lock in a thread would take one of the few threads the API's other off-loop work shares. The panel's draws and
+# refills (api/jury/panel.py) take the same lock.
+_drawing = panel.drawing
 
 
 class DrawIn(BaseModel):
@@ -81,3 +83,70 @@ async def draw_jury(
         note=outcome.draw.note,
         audit=outcome.audit.as_json(),
     )
+
+
+class PanelIn(BaseModel):
+    seed: int = Field(ge=-(2**63), lt=2**63, description="The same seed and pool give the same panel")
+    organiser_chat_id: int | None = Field(default=None, description="Where the jury calls' progress is shown")
+    organiser_language: str | None = Field(default=None, max_length=8)
+
+
+class JuryStatus(BaseModel):
+    slug: str
+    size: int
+    quotas: dict[str, Any]
+    pool: int = Field(description="Volunteers who may be contacted and have not withdrawn")
+    withdrawn: int
+    drawn: bool
+    panel: dict[str, int] = Field(
+        description="Seats by state: selected, invited, accepted, declined, expired, withdrawn"
+    )
+    replacements: int = Field(description="Members drawn to replace others")
+    refill_problem: str | None = Field(description="Why the last replacement could not be drawn")
+    ends_at: str | None
+    ended: bool
+    answer_within_hours: int
+    algorithm: str | None = None
+    note: str | None = None
+
+
+@router.get(
+    "/consultations/{slug}/jury",
+    response_model=JuryStatus,
+    summary="The jury of the definition: pool, panel filling up",
+    responses=errors(404),
+)
+async def jury_status(
+    db: AsyncSession = Depends(session), consultation: Consultation = Depends(consultation_or_404)
+) -> dict[str, Any]:
+    return await panel.status(db, consultation)
+
+
+@router.post(
+    "/consultations/{slug}/jury/panel",
+    response_model=JuryStatus,
+    summary="Draw the panel with the definition's quotas and call the drawn volunteers",
+    responses=errors(400, 404, 409, 422),
+)
+async def jury_panel(
+    body: PanelIn, db: AsyncSession = Depends(session), consultation: Consultation = Depends(consultation_or_404)
+) -> dict[str, Any]:
+    try:
+        return await panel.draw_and_call(db, consultation, body.seed, body.organiser_chat_id, body.organiser_language)
+    except InfeasibleQuotas as error:
+        relaxations = [change.__dict__ for change in error.relaxations]
+        raise ApiError(422, "infeasible_quotas", error.reason, relaxations=relaxations) from error
+    except PoolError as error:
+        raise bad_request("pool_does_not_fit_quotas", str(error)) from error
+
+
+@router.post(
+    "/consultations/{slug}/jury/end",
+    response_model=JuryStatus,
+    summary="The jury's work ends now: retention counts from here",
+    responses=errors(404),
+)
+async def jury_end(
+    db: AsyncSession = Depends(session), consultation: Consultation = Depends(consultation_or_404)
+) -> dict[str, Any]:
+    return await panel.end(db, consultation)

@@ -13,7 +13,7 @@ from sqlmodel import col
 from api.jury.pool import PoolRow
 from api.scoring.sortition import Audit, Draw, Quotas, audit, draw
 from storage.models import Consultation
-from storage.models_jury import Jury, JuryDraw, JuryVolunteer
+from storage.models_jury import HOLDING_SEAT, Jury, JuryDraw, JuryMember, JuryVolunteer
 
 
 async def jury_of(session: AsyncSession, consultation: Consultation, create: bool = False) -> Jury | None:
@@ -51,6 +51,7 @@ class DrawOutcome:
     draw: Draw
     audit: Audit
     external_ids: dict[str, str | None]  # pool row id → the organiser's reference (None: erased or in-chat)
+    draw_id: int = 0  # the recorded draw (jury_draw.id)
 
     def reference(self, key: str) -> str:
         """How the organiser knows a volunteer: their reference, or ``#<pool row id>`` when there is none."""
@@ -66,7 +67,11 @@ async def draw_panel(session: AsyncSession, jury: Jury, quotas: Quotas, seed: in
         (
             await session.execute(
                 select(JuryVolunteer)
-                .where(col(JuryVolunteer.jury_id) == jury.id, col(JuryVolunteer.withdrawn_at).is_(None))
+                .where(
+                    col(JuryVolunteer.jury_id) == jury.id,
+                    col(JuryVolunteer.withdrawn_at).is_(None),
+                    col(JuryVolunteer.contact_consent).is_(True),  # not a chat volunteer's unconfirmed draft
+                )
                 .order_by(col(JuryVolunteer.id))
             )
         )
@@ -76,19 +81,22 @@ async def draw_panel(session: AsyncSession, jury: Jury, quotas: Quotas, seed: in
     pool = {str(v.id): {name: str(value) for name, value in v.categories.items()} for v in volunteers}
     # The solver runs for seconds: off the event loop, so that the API keeps answering meanwhile.
     result = await asyncio.to_thread(draw, pool, quotas, seed)
-    session.add(
-        JuryDraw(
-            jury_id=jury_id,
-            seed=seed,
-            quotas=quotas.as_json(),
-            algorithm=result.algorithm,
-            selected=[int(key) for key in result.selected],
-            probabilities=result.probabilities,
-        )
+    recorded = JuryDraw(
+        jury_id=jury_id,
+        seed=seed,
+        quotas=quotas.as_json(),
+        algorithm=result.algorithm,
+        selected=[int(key) for key in result.selected],
+        probabilities=result.probabilities,
     )
+    session.add(recorded)
     await session.commit()
+    assert recorded.id is not None
     return DrawOutcome(
-        result, audit(result, pool, quotas, seed, jury.audit_salt), {str(v.id): v.external_id for v in volunteers}
+        result,
+        audit(result, pool, quotas, seed, jury.audit_salt),
+        {str(v.id): v.external_id for v in volunteers},
+        recorded.id,
     )
 
 
@@ -96,8 +104,9 @@ async def pool_rows_of(session: AsyncSession, participant_id: str) -> list[dict[
     """What the pools hold about a participant who volunteered in the chat (for /mydata)."""
     rows = (
         await session.execute(
-            select(JuryVolunteer, col(Consultation.slug))
+            select(JuryVolunteer, col(Consultation.slug), col(JuryMember.state))
             .join(Jury, col(Jury.id) == col(JuryVolunteer.jury_id))
+            .outerjoin(JuryMember, col(JuryMember.volunteer_id) == col(JuryVolunteer.id))
             .join(Consultation, col(Consultation.id) == col(Jury.consultation_id))
             .where(col(JuryVolunteer.participant_id) == participant_id)
             .order_by(col(JuryVolunteer.id))
@@ -110,13 +119,21 @@ async def pool_rows_of(session: AsyncSession, participant_id: str) -> list[dict[
             "contact_consent": volunteer.contact_consent,
             "withdrawn_at": volunteer.withdrawn_at.isoformat() if volunteer.withdrawn_at else None,
             "volunteered_at": volunteer.created_at.isoformat(),
+            "seat": seat,  # drawn: invited, accepted, declined, expired or withdrawn
         }
-        for volunteer, slug in rows
+        for volunteer, slug, seat in rows
     ]
 
 
 async def forget_volunteer(session: AsyncSession, participant_id: str) -> int:
-    """/forget: the participant's rows leave every pool (their past draws keep only a row number). No commit."""
+    """/forget: the participant's rows leave every pool (their past draws keep only a row number), and a seat they
+    held on a panel is drawn again (the delivery engine's schedule). No commit."""
+    held = (
+        select(col(JuryMember.jury_id))
+        .join(JuryVolunteer, col(JuryVolunteer.id) == col(JuryMember.volunteer_id))
+        .where(col(JuryVolunteer.participant_id) == participant_id, col(JuryMember.state).in_(HOLDING_SEAT))
+    )
+    await session.execute(update(Jury).where(col(Jury.id).in_(held)).values(refill_due=True))
     result = await session.execute(delete(JuryVolunteer).where(col(JuryVolunteer.participant_id) == participant_id))
     return cast("CursorResult[Any]", result).rowcount or 0
 
@@ -133,3 +150,19 @@ async def erase_ended_juries_contacts(session: AsyncSession, cutoff: Any) -> int
         .values(external_id=None, participant_id=None, contact_consent=False)
     )
     return cast("CursorResult[Any]", result).rowcount or 0
+
+
+def keeps_contact(participant_id: Any, cutoff: Any) -> Any:
+    """Retention: a participant's contact is kept while they volunteer for a jury that has not ended before
+    ``cutoff`` (its end plus the retention period): the jury may still call them."""
+    return (
+        select(col(JuryVolunteer.id))
+        .join(Jury, col(Jury.id) == col(JuryVolunteer.jury_id))
+        .where(
+            col(JuryVolunteer.participant_id) == participant_id,
+            col(JuryVolunteer.contact_consent).is_(True),
+            col(JuryVolunteer.withdrawn_at).is_(None),
+            col(Jury.ends_at).is_(None) | (col(Jury.ends_at) > cutoff),
+        )
+        .exists()
+    )

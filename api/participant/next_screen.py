@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from api import schemas, selection
 from api.content import localized
 from api.content_cache import ContentCache
+from api.jury.volunteering import offers_jury
 from api.participant.access import brief, enrolment_of, is_open
 from api.participant.profile import profile_question
 from api.selection import SelectionRegistry
@@ -201,7 +202,10 @@ async def next_screen(
         enrolment.completed_at = utcnow()
         await session.commit()
     return schemas.NextOut(
-        status="done", answers_count=await answers_count(session, participant_id, consultation.id), **base
+        status="done",
+        answers_count=await answers_count(session, participant_id, consultation.id),
+        jury=offers_jury(consultation),
+        **base,
     )
 
 

@@ -5,8 +5,8 @@ database (``viche.runner``); it talks to storage only through the ``DeliveryStor
 Glossary: one word per concept (word — meaning — where it lives)
 
 broadcast
-    One organiser's round of messages to many people: a digest or invitations, for one consultation and one
-    round. ``storage.models_broadcast.Broadcast``; created in ``api/broadcast/outbox.py``, routes in
+    One organiser's round of messages to many people: a digest, invitations or jury calls, for one consultation
+    and one round. ``storage.models_broadcast.Broadcast``; created in ``api/broadcast/outbox.py``, routes in
     ``api/broadcast/routes.py``; the organiser's /digest and /broadcasts commands in ``bot/handlers/broadcasts.py``.
 digest
     The message of a broadcast that tells participants the results so far, with their own comparison and a chart.
@@ -15,8 +15,12 @@ digest
 invitation
     The message of a broadcast that invites people of earlier consultations to a new one. Words in
     ``bot/flows/digests.py`` and ``composing.py``.
+jury call
+    The message of a broadcast that asks a volunteer drawn for a citizens' jury to take their seat: Accept /
+    Decline and a deadline (kind ``jury_call``, one round ``draw-<id>`` per draw, queued by ``api/jury/panel.py``).
+    Not an invitation: it goes to the drawn volunteers only, and is answered. Words in ``bot/flows/jury.py``.
 round
-    The moment a broadcast speaks for ("final", "interim-2", "launch"…): ``Broadcast.round``. Nobody ever gets
+    The moment a broadcast speaks for ("final", "interim-2", "launch", "draw-3"…): ``Broadcast.round``. Nobody ever gets
     the same round twice.
 delivery
     One message of one broadcast to one person, and its state (pending, sending, sent, failed, unreachable,

@@ -1,6 +1,6 @@
-"""What each message says, in its recipient's language: a digest's caption and chart, an invitation's text and
-buttons. Each wording is made once per broadcast and language (a caption once per set of personal figures, which
-repeat a lot) and reused for everyone who reads it the same way.
+"""What each message says, in its recipient's language: a digest's caption and chart, an invitation's or a jury
+call's text and buttons. Each wording is made once per broadcast and language (a caption once per set of personal
+figures, which repeat a lot) and reused for everyone who reads it the same way.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from collections.abc import Callable
 from typing import Any
 
 from bot.flows.digests import chart_labels, digest_buttons, digest_caption, invitation
+from bot.flows.jury import jury_call
 from bot.flows.texts import localized
 from bot.handlers.render import keyboard
 from bot.i18n import resolve_locale, translator
@@ -62,12 +63,12 @@ class Composer:
             self._digest_markups[key] = markup.model_dump(mode="json", exclude_none=True) if markup else None
         return self._digest_markups[key]
 
-    def invitation(self, broadcast_id: int, tr: Any, content: dict[str, Any]) -> dict[str, Any]:
-        """The invitation's text and buttons in one language (the same for everyone who speaks it)."""
+    def message(self, kind: str, broadcast_id: int, tr: Any, content: dict[str, Any]) -> dict[str, Any]:
+        """An invitation's or a jury call's text and buttons in one language (the same for everyone who reads it)."""
         key = (broadcast_id, tr.locale)
         payload = self._invitations.get(key)
         if payload is None:
-            screen = invitation(tr, content)
+            screen = jury_call(tr, content) if kind == "jury_call" else invitation(tr, content)
             payload = {"text": screen.text}
             markup = keyboard(screen)
             if markup is not None:

@@ -469,8 +469,8 @@ class DeliveryEngine:
         payload: dict[str, Any] = {"chat_id": job.chat_id}
         if self.config.allow_paid_broadcast:
             payload["allow_paid_broadcast"] = True
-        if kind == "invitation":
-            payload.update(self.composer.invitation(job.broadcast_id, tr, content))
+        if kind in ("invitation", "jury_call"):
+            payload.update(self.composer.message(kind, job.broadcast_id, tr, content))
             return (await self.api.call("sendMessage", payload))["message_id"]
         caption = self.composer.caption(job.broadcast_id, tr, content, job.personal)
         markup = self.composer.digest_markup(job.broadcast_id, tr, content)

@@ -177,3 +177,50 @@ class ForgetConfirm(CallbackData, prefix="fg"):
 @dataclass(frozen=True)
 class ForgetCancel(CallbackData, prefix="fgn"):
     pass
+
+
+# ---- a citizens' jury (bot/flows/jury.py) -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class JuryStart(CallbackData, prefix="jv"):
+    """ "Volunteer for the jury" under a finished consultation (and "Volunteer again" after a withdrawal)."""
+
+    slug: str
+
+
+@dataclass(frozen=True)
+class JuryAnswer(CallbackData, prefix="jq"):
+    """One category's answer: the positions of the category and of the option in the definition."""
+
+    slug: str
+    category: int
+    option: int
+
+
+@dataclass(frozen=True)
+class JurySkip(CallbackData, prefix="jn"):
+    """ "I'd rather not say", offered only for a category the organiser made optional."""
+
+    slug: str
+    category: int
+
+
+@dataclass(frozen=True)
+class JuryConfirm(CallbackData, prefix="jc"):
+    """ "You may contact me": the volunteer enters the pool."""
+
+    slug: str
+
+
+@dataclass(frozen=True)
+class JuryWithdraw(CallbackData, prefix="jw"):
+    slug: str
+
+
+@dataclass(frozen=True)
+class JuryReply(CallbackData, prefix="jr"):
+    """Accept or Decline under a jury call: who answers is the presser, never a field of the data."""
+
+    slug: str
+    answer: Literal["accept", "decline"]

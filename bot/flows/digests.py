@@ -174,6 +174,7 @@ def invitation(tr: Translator, content: dict[str, Any]) -> Screen:
 
 _UPDATE_ROUND = re.compile(r"^update-(\d{4})(\d{2})(\d{2})$")
 _INTERIM_ROUND = re.compile(r"^interim-(\d+)$")
+_JURY_ROUND = re.compile(r"^draw-(\d+)$")
 
 
 def round_label(tr: Translator, round_: str) -> str:
@@ -193,6 +194,9 @@ def round_label(tr: Translator, round_: str) -> str:
     interim = _INTERIM_ROUND.match(round_ or "")
     if interim:
         return tr._("interim update {number}", number=format_number(int(interim.group(1)), tr.locale))
+    jury = _JURY_ROUND.match(round_ or "")
+    if jury:
+        return tr._("jury calls of draw {number}", number=format_number(int(jury.group(1)), tr.locale))
     return round_
 
 
@@ -412,7 +416,7 @@ class DigestFlow:
         if not rows:
             return Reply(messages=[Screen(tr._("No broadcast yet. /digest sends the results to participants."))])
         status_mark = {"running": "⏳", "finished": "✅", "cancelled": "✖️"}
-        kind_mark = {"digest": "📊", "invitation": "📣"}
+        kind_mark = {"digest": "📊", "invitation": "📣", "jury_call": "⚖️"}
         lines = [tr._("Broadcasts, newest first:")]
         for row in rows:
             failed = row["failed"] + row["unreachable"] + row["uncertain"]

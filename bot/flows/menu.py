@@ -53,6 +53,11 @@ def organiser_commands(tr: Translator, owner: bool = False) -> list[OrganiserCom
         OrganiserCommand("dashboard", "/dashboard <slug>", tr._("A private link to the results page with free texts")),
         OrganiserCommand("digest", tr._("/digest <slug> [round]"), tr._("Send participants a results digest")),
         OrganiserCommand("broadcasts", "/broadcasts", tr._("How the digests and invitations went")),
+        OrganiserCommand(
+            "jury",
+            tr._("/jury <slug> [draw <seed> | end]"),
+            tr._("A citizens' jury: its volunteers, the draw of its panel, the panel filling up"),
+        ),
     ]
     if owner:
         commands += [

@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
+from core.definition.jury import JuryDef
 from core.vocabulary import SLUG_MAX, SLUG_MIN, SLUG_PATTERN
 
 LocalText = dict[str, str]
@@ -271,6 +272,9 @@ class ConsultationDef(Strict):
     )
     profile: ProfileDef | None = None
     digests: DigestsDef | None = None
+    jury: JuryDef | None = Field(
+        default=None, description="A citizens' jury: volunteers are invited at the end of the consultation."
+    )
     items: list[ItemDef] = Field(min_length=1)
 
     @field_validator("languages")
@@ -356,6 +360,8 @@ class ConsultationDef(Strict):
                     yield f"{base}.{label}", getattr(item, label)
         for index, region in enumerate((self.profile.regions if self.profile else None) or []):
             yield f"profile.regions[{index}].label", region.label
+        if self.jury is not None:
+            yield from self.jury.texts()
 
 
 def answer_values(item: Any) -> set[str] | None:

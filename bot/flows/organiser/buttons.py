@@ -74,6 +74,16 @@ class RefreshStats(CallbackData, prefix="xt"):
 
 
 @dataclass(frozen=True)
+class RefreshJury(CallbackData, prefix="xy"):
+    """/jury's "Refresh": the pool and the panel filling up."""
+
+    slug: str
+
+    def valid(self) -> bool:
+        return is_slug(self.slug)
+
+
+@dataclass(frozen=True)
 class ChooseStatus(CallbackData, prefix="xs"):
     """A consultation chosen from the list a bare /launch, /pause or /resume offers."""
 
@@ -137,6 +147,7 @@ KINDS: tuple[type[CallbackData], ...] = (
     PreviewStep,
     Dismiss,
     RefreshStats,
+    RefreshJury,
     ChooseStatus,
     ConfirmClose,
     Accept,

@@ -24,6 +24,7 @@ from bot.flows.organiser.access import Access
 from bot.flows.organiser.arguments import refuse_slug, words
 from bot.flows.organiser.buttons import Dismiss, is_status_action
 from bot.flows.organiser.definitions import MAX_FILE_BYTES, Definitions
+from bot.flows.organiser.jury import Juries
 from bot.flows.organiser.links import Links
 from bot.flows.organiser.moderation import Moderation
 from bot.flows.organiser.pages import ResultsPages
@@ -55,10 +56,12 @@ class OrganiserFlow:
         self.moderation = Moderation(backend)
         self.links = Links(backend)
         self.pages = ResultsPages(backend)
+        self.juries = Juries(backend)
         self._buttons: dict[type[CallbackData], ButtonHandler] = {}
         self._on(buttons.PreviewStep, self.previews.on_step)
         self._on(buttons.Dismiss, _dismiss)
         self._on(buttons.RefreshStats, self.figures.on_refresh)
+        self._on(buttons.RefreshJury, self.juries.on_refresh)
         self._on(buttons.ChooseStatus, self.statuses.on_choice)
         self._on(buttons.ConfirmClose, self.statuses.on_close)
         self._on(buttons.Accept, self.moderation.on_accept)
@@ -133,6 +136,10 @@ class OrganiserFlow:
 
     async def dashboard(self, user: Person, args: str | None) -> OrganiserReply:
         return await self.pages.dashboard(await self._tr(user), args)
+
+    async def jury(self, user: Person, args: str | None) -> OrganiserReply:
+        """/jury: the pool, the draw and the panel of a consultation's citizens' jury."""
+        return await self.juries.command(await self._tr(user), args, user.telegram_id)
 
     async def grant(self, user: Person, args: str | None) -> OrganiserReply:
         """Owners only: the handlers route nobody else here (for them it is an unknown command)."""

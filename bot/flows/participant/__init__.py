@@ -5,6 +5,7 @@ screen at a time. Each part lives in a module named after what the participant d
 - ``questions``: answering question items with buttons;
 - ``proposals``: votes and their "why?", pairs, starting an own proposal;
 - ``typed``: free-text answers, typed proposals, places and their comments;
+- ``jury``: volunteering for a citizens' jury at the end, and answering a jury call;
 - ``conversation``: what they share (drawing the next screen, telling a stored or refused answer).
 """
 
@@ -16,6 +17,7 @@ from typing import Any, ClassVar
 from bot.backend import BackendError
 from bot.flows import buttons, callbacks
 from bot.flows.participant.conversation import Press
+from bot.flows.participant.jury import JuryVolunteering
 from bot.flows.participant.proposals import Proposals
 from bot.flows.participant.questions import Questions
 from bot.flows.participant.typed import TypedInput
@@ -27,7 +29,7 @@ from bot.flows.standing import compare
 __all__ = ["ParticipantFlow"]
 
 
-class ParticipantFlow(Welcome, Questions, Proposals, TypedInput):
+class ParticipantFlow(Welcome, Questions, Proposals, TypedInput, JuryVolunteering):
     """Every command, message and button press of a participant in a private chat, answered with a Reply."""
 
     async def callback(
@@ -76,5 +78,11 @@ class ParticipantFlow(Welcome, Questions, Proposals, TypedInput):
         buttons.NewProposal: Proposals._on_new_proposal,
         buttons.SkipComment: TypedInput._on_skip_comment,
         buttons.Standing: _on_standing,
+        buttons.JuryStart: JuryVolunteering._on_jury_start,
+        buttons.JuryAnswer: JuryVolunteering._on_jury_answer,
+        buttons.JurySkip: JuryVolunteering._on_jury_skip,
+        buttons.JuryConfirm: JuryVolunteering._on_jury_confirm,
+        buttons.JuryWithdraw: JuryVolunteering._on_jury_withdraw,
+        buttons.JuryReply: JuryVolunteering._on_jury_reply,
     }
     """Each button's handler, by the type its callback data unpacks to (bot/flows/buttons.py)."""

@@ -13,6 +13,7 @@ from typing import Any
 from bot.backend import Backend, BackendError
 from bot.flows import buttons
 from bot.flows.items import quoted, render_item
+from bot.flows.jury import offer_line, volunteer_button
 from bot.flows.known import KnownParticipants
 from bot.flows.language import reader_translator
 from bot.flows.person import Person
@@ -183,7 +184,7 @@ class Conversation:
         if status == "profile":
             return self._profile(tr, screen["profile"])
         if status == "done":
-            count = screen["answers_count"]
+            count, slug = screen["answers_count"], screen["consultation"]["slug"]
             return Screen(
                 tr.n_(
                     "Thank you! You gave {n} answer in «{title}».",
@@ -192,8 +193,9 @@ class Conversation:
                     title=title,
                 )
                 + "\n\n"
-                + tr._("We will send you the results when the consultation closes."),
-                [[compare_button(tr, screen["consultation"]["slug"])]],
+                + tr._("We will send you the results when the consultation closes.")
+                + ("\n\n" + offer_line(tr) if screen.get("jury") else ""),
+                [[compare_button(tr, slug)]] + ([[volunteer_button(tr, slug)]] if screen.get("jury") else []),
             )
         return render_item(tr, screen)
 
