@@ -82,6 +82,9 @@ async def test_viche_report_writes_the_seattle_report_in_markdown_html_and_pdf(d
     for cell in top["groups"]:
         share = f"{100 * cell['agree'] / cell['seen']:.1f}".rstrip("0").rstrip(".") + "%"
         assert re.search(rf"\| {re.escape(share)} \| [\d.]+% to [\d.]+% \| {cell['seen']} \|", divides), share
+    # A statement fewer people than min_segment_size voted on is not shown, and the report says so.
+    assert "Not sure I believe any of this" not in md
+    assert "1 proposal with fewer than 10 votes is not shown." in md
     # Its charts are embedded as SVG, each with its title.
     charts = re.findall(r"!\[[^\]]+\]\(data:image/svg\+xml;base64,([A-Za-z0-9+/=]+)\)", md)
     assert len(charts) >= 5  # majority-only, divisive, two groups, who took part, the statements
