@@ -16,7 +16,7 @@ from api.standing import group_view
 from storage.models import Consultation
 from storage.models_groups import OpinionGroups
 from tests.groups.conftest import polis_folder
-from tests.report.support import pdf_text, viche
+from tests.report.support import pdf_rectangles, pdf_text, viche
 
 SLUG = "seattle"
 
@@ -96,6 +96,7 @@ async def test_viche_report_writes_the_seattle_report_in_markdown_html_and_pdf(d
 
     text = pdf_text(written["pdf"])
     assert "Recommendations report" in text and "What divides the groups" in text and "$15/hour" in text
+    assert pdf_rectangles(written["pdf"]) >= html.count("<rect")  # the charts drawn: every bar and its track
 
 
 async def test_the_report_in_ukrainian_and_through_the_organiser_route(db, database_url, monkeypatch, http):
