@@ -27,6 +27,7 @@ def build_page(
     """``results``: :func:`api.results.consultation_results` of the whole; ``reach``: the same by segment, per
     segment name."""
     shape = _Shape(tr, formats.moment(results["computed_at"], time_zone, tr.locale))
+    shape.k = int(results["min_segment_size"])
     headline = [
         tr.n_("{n} person took part.", "{n} people took part.", results["participants"]),
         tr._(
@@ -63,6 +64,8 @@ def _status(tr: Translator, status: str) -> str:
 
 
 class _Shape(formats.Figures):
+    k = 0  # the consultation's min_segment_size: a statement fewer people voted on is not shown
+
     def _heading(self, item: dict[str, Any]) -> str:
         return f"{item['number']}. {item['prompt']}"
 
@@ -337,7 +340,9 @@ class _Shape(formats.Figures):
     def proposal(self, item: dict[str, Any]) -> Section:
         title = self._heading(item)
         rows, stacks = [], []
-        for p in item["proposals"]:
+        # Each person votes once on a statement: fewer votes than k would show a few people's votes.
+        shown = [p for p in item["proposals"] if p["votes"] >= self.k]
+        for p in shown:
             agree, neutral, disagree = p["agree"], p["neutral"], p["disagree"]
             verdict = self.verdict(p["zone"])
             low, high = p["agree_among_decided"]["interval"]
@@ -387,6 +392,18 @@ class _Shape(formats.Figures):
             summary=[
                 self.tr.n_("{n} vote on the proposals.", "{n} votes on the proposals.", item["votes"]),
                 self.tr._("Broad agreement: clearly more agree than disagree. Divides people: both sides are large."),
+                *(
+                    [
+                        self.tr.n_(
+                            "{n} proposal with fewer than {k} votes is not shown.",
+                            "{n} proposals with fewer than {k} votes are not shown.",
+                            len(item["proposals"]) - len(shown),
+                            k=self.number(self.k),
+                        )
+                    ]
+                    if len(shown) < len(item["proposals"])
+                    else []
+                ),
             ],
             chart=charts.stacked(
                 f"chart-{item['key']}",

@@ -26,3 +26,10 @@ def pdf_text(body: bytes) -> str:
 
     assert body.startswith(b"%PDF-")
     return " ".join(" ".join((page.extract_text() or "").split()) for page in PdfReader(io.BytesIO(body)).pages)
+
+
+def pdf_rectangles(body: bytes) -> int:
+    """How many rectangles the PDF's pages draw (the charts' bars and tracks are rectangles; text is not)."""
+    from pypdf import PdfReader
+
+    return sum(page.get_contents().get_data().count(b" re") for page in PdfReader(io.BytesIO(body)).pages)

@@ -16,7 +16,7 @@ from api.standing import group_view
 from storage.models import Consultation
 from storage.models_groups import OpinionGroups
 from tests.groups.conftest import polis_folder
-from tests.report.support import pdf_text, viche
+from tests.report.support import pdf_rectangles, pdf_text, viche
 
 SLUG = "seattle"
 
@@ -82,6 +82,9 @@ async def test_viche_report_writes_the_seattle_report_in_markdown_html_and_pdf(d
     for cell in top["groups"]:
         share = f"{100 * cell['agree'] / cell['seen']:.1f}".rstrip("0").rstrip(".") + "%"
         assert re.search(rf"\| {re.escape(share)} \| [\d.]+% to [\d.]+% \| {cell['seen']} \|", divides), share
+    # A statement fewer people than min_segment_size voted on is not shown, and the report says so.
+    assert "Not sure I believe any of this" not in md
+    assert "1 proposal with fewer than 10 votes is not shown." in md
     # Its charts are embedded as SVG, each with its title.
     charts = re.findall(r"!\[[^\]]+\]\(data:image/svg\+xml;base64,([A-Za-z0-9+/=]+)\)", md)
     assert len(charts) >= 5  # majority-only, divisive, two groups, who took part, the statements
@@ -93,6 +96,7 @@ async def test_viche_report_writes_the_seattle_report_in_markdown_html_and_pdf(d
 
     text = pdf_text(written["pdf"])
     assert "Recommendations report" in text and "What divides the groups" in text and "$15/hour" in text
+    assert pdf_rectangles(written["pdf"]) >= html.count("<rect")  # the charts drawn: every bar and its track
 
 
 async def test_the_report_in_ukrainian_and_through_the_organiser_route(db, database_url, monkeypatch, http):
