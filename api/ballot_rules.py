@@ -11,8 +11,8 @@ definition forbids. A ballot is a list of option ids, as the ``answer`` row stor
 
 A refusal is a 400 whose code and details let the front end say why in the participant's language:
 ``over_budget`` (``cost``, ``left``, ``spent``, ``total``), ``too_many`` (``max``), ``no_points_left``
-(``points``), ``project_points`` (``max``), ``invalid_count`` (``min``, ``max``), ``under_min_spend``
-(``min_spend``, ``spent``), ``empty_ballot``.
+(``points``), ``project_points`` (``max``), ``invalid_count`` (``min``, ``max``, ``named``), ``under_min_spend``
+(``min_spend``, ``spent``), ``empty_ballot``; money comes with the item's ``currency``.
 """
 
 from __future__ import annotations
@@ -32,6 +32,7 @@ class BallotRules:
     """A budget item's ballot rules, read from its stored config."""
 
     kind: str
+    currency: str
     total: int
     low: int
     high: int
@@ -45,6 +46,7 @@ class BallotRules:
         points = int(config.get("points") or 0)
         return cls(
             kind=str(config.get("ballot", "knapsack")),
+            currency=str(config.get("currency", "EUR")),
             total=total,
             low=int(config.get("min_projects", 1)),
             high=int(config.get("max_projects") or projects),
@@ -111,6 +113,7 @@ def pick(
                 left=rules.total - used,
                 spent=used,
                 total=rules.total,
+                currency=rules.currency,
             )
     if rules.kind == "cumulative":
         if len(current) >= rules.points:
@@ -129,7 +132,11 @@ def complete(rules: BallotRules, costs: dict[int, int], value: list[int]) -> Non
         raise bad_request("empty_ballot", "pick at least one project", min=rules.low, max=rules.high)
     if not rules.low <= named <= rules.high:
         raise bad_request(
-            "invalid_count", f"choose between {rules.low} and {rules.high} projects", min=rules.low, max=rules.high
+            "invalid_count",
+            f"choose between {rules.low} and {rules.high} projects",
+            min=rules.low,
+            max=rules.high,
+            named=named,
         )
     if rules.kind == "knapsack":
         used = spent(value, costs)
@@ -139,6 +146,7 @@ def complete(rules: BallotRules, costs: dict[int, int], value: list[int]) -> Non
                 f"the projects cost {used}, more than the budget of {rules.total}",
                 spent=used,
                 total=rules.total,
+                currency=rules.currency,
             )
         if used < rules.min_spend:
             raise bad_request(
@@ -147,6 +155,7 @@ def complete(rules: BallotRules, costs: dict[int, int], value: list[int]) -> Non
                 min_spend=rules.min_spend,
                 spent=used,
                 total=rules.total,
+                currency=rules.currency,
             )
     if rules.kind == "cumulative":
         if len(value) > rules.points:
