@@ -276,6 +276,8 @@ class _Shape:
     def budget(self, item: dict[str, Any]) -> Section:
         title = self._heading(item)
         locale, currency = self.tr.locale, item["currency"]
+        # Points and rankings are counted by their points (a ranking's: more for a higher place), not by ballots.
+        scored = item.get("ballot") in ("cumulative", "ordinal")
         bars, rows = [], []
         for project in item["projects"]:
             funded = self.tr._("funded") if project["funded"] else self.tr._("not funded")
@@ -294,6 +296,7 @@ class _Shape:
                     Cell(formats.money(project["cost"], currency, locale), project["cost"]),
                     Cell(self.number(project["votes"]), project["votes"]),
                     Cell(self.share(project["share"]), project["share"]),
+                    *([Cell(self.number(project["score"]), project["score"])] if scored else []),
                     Cell(funded),
                 ]
             )
@@ -324,6 +327,7 @@ class _Shape:
                     self.tr._("Cost"),
                     self.tr._("Votes"),
                     self.tr._("Share"),
+                    *([self.tr._("Points")] if scored else []),
                     self.tr._("Result"),
                 ],
                 rows,

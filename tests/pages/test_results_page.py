@@ -191,6 +191,12 @@ async def test_every_ballot_kind_of_the_civic_budget_example_is_counted_on_its_p
         assert item["ballots"] == 24 and item["funded"] and item["spent"] <= item["total"]
     await publish(http, slug)
     page = (await http.get(f"/r/{slug}?lang=en")).text
-    for key in budgets:
-        assert f'id="item-{key}"' in page, key
-    assert page.count("Funded projects cost") == 4
+    sections = {key: page.split(f'<section id="item-{key}"')[1].split("</section>")[0] for key in budgets}
+    assert {key: "Funded projects cost" in section for key, section in sections.items()} == dict.fromkeys(budgets, True)
+    # Points and rankings are counted by points: their tables show them beside the votes.
+    assert {key: ">Points<" in section for key, section in sections.items()} == {
+        "town_wide": False,
+        "small_projects": False,
+        "youth": True,
+        "green": True,
+    }
