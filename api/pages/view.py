@@ -276,8 +276,7 @@ class _Shape:
     def budget(self, item: dict[str, Any]) -> Section:
         title = self._heading(item)
         locale, currency = self.tr.locale, item["currency"]
-        # Points and rankings are counted by their points (a ranking's: more for a higher place), not by ballots.
-        scored = item.get("ballot") in ("cumulative", "ordinal")
+        scored = item.get("ballot") in ("cumulative", "ordinal")  # counted by points, not by ballots
         bars, rows = [], []
         for project in item["projects"]:
             funded = self.tr._("funded") if project["funded"] else self.tr._("not funded")
@@ -300,13 +299,10 @@ class _Shape:
                     Cell(funded),
                 ]
             )
+        spent, total = (formats.money(item[key], currency, locale) for key in ("spent", "total"))
         summary = [
             self.tr.n_("{n} person voted.", "{n} people voted.", item["ballots"]),
-            self.tr._(
-                "Funded projects cost {spent} of {total}.",
-                spent=formats.money(item["spent"], currency, locale),
-                total=formats.money(item["total"], currency, locale),
-            ),
+            self.tr._("Funded projects cost {spent} of {total}.", spent=spent, total=total),
         ]
         return Section(
             id=f"item-{item['key']}",
