@@ -5,10 +5,10 @@ from __future__ import annotations
 import unicodedata
 from typing import Any
 
-from api import schemas
+from api import ballot_rules, schemas
+from api.ballot_rules import BallotRules
 from api.content_cache import ContentCache
 from api.errors import bad_request
-from core.definition.model import CHAT_BALLOTS
 from storage.models import Item, Option
 
 
@@ -44,33 +44,22 @@ async def validated_value(content: ContentCache, item: Item, body: schemas.Answe
         if body.option_id not in options:
             raise bad_request("invalid_option", f"option {body.option_id} is not an option of item {item.key!r}")
         return body.option_id, None
-    if item.kind in ("multi_choice", "budget"):
+    if item.kind == "budget":
+        options = await _options(content, item)
+        costs = {option_id: option.cost or 0 for option_id, option in options.items()}
+        rules = BallotRules.of(config, len(options))
+        ballot = ballot_rules.parse(rules.kind, body.value, costs)
+        ballot_rules.complete(rules, costs, ballot)
+        return None, ballot
+    if item.kind == "multi_choice":
         options = await _options(content, item)
         chosen = _id_list(body.value, item)
         unknown = [i for i in chosen if i not in options]
         if unknown:
             raise bad_request("invalid_option", f"options {unknown} are not options of item {item.key!r}")
-        if item.kind == "multi_choice":
-            low, high = int(config.get("min_choices", 1)), int(config.get("max_choices") or len(options))
-            if not low <= len(chosen) <= high:
-                raise bad_request("invalid_count", f"choose between {low} and {high} options", min=low, max=high)
-        else:
-            ballot = config.get("ballot", "knapsack")
-            if ballot not in CHAT_BALLOTS:
-                raise bad_request("ballot_not_in_chat", f"a {ballot} ballot comes from imports only, not from the chat")
-            spent, total = sum(options[i].cost or 0 for i in chosen), int(config["total"])
-            low, high = int(config.get("min_projects", 1)), int(config.get("max_projects") or len(options))
-            if not chosen and low > 0:
-                raise bad_request("empty_ballot", "pick at least one project")
-            if not low <= len(chosen) <= high:
-                raise bad_request("invalid_count", f"choose between {low} and {high} projects", min=low, max=high)
-            if spent > total:
-                raise bad_request(
-                    "over_budget",
-                    f"the projects cost {spent}, more than the budget of {total}",
-                    spent=spent,
-                    total=total,
-                )
+        low, high = int(config.get("min_choices", 1)), int(config.get("max_choices") or len(options))
+        if not low <= len(chosen) <= high:
+            raise bad_request("invalid_count", f"choose between {low} and {high} options", min=low, max=high)
         return None, chosen
     if item.kind == "scale":
         value = body.value

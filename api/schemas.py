@@ -165,6 +165,25 @@ class CommentIn(BaseModel):
     text: str = Field(max_length=20_000)  # longer than any message; the route names the real limit
 
 
+class BallotOut(BaseModel):
+    """A budget item's ballot as the participant sees it (api/ballot_rules.py: the shape of each kind)."""
+
+    chosen: list[int] = Field(
+        default_factory=list,
+        description="Option ids: each chosen project once (knapsack, approval), once per point (cumulative), "
+        "or the ranking, best first (ordinal).",
+    )
+    sent: bool = Field(default=False, description="A ballot was sent for this item (it counts until replaced).")
+    changed: bool = Field(default=False, description="Picks not sent yet: ``chosen`` is a draft.")
+
+
+class BallotPickIn(BaseModel):
+    action: Literal["add", "remove", "clear"] = Field(
+        description="add a project (cumulative: one more point), remove it (one point fewer), or clear the ballot"
+    )
+    option_id: RowId | None = None
+
+
 class NextOut(BaseModel):
     """What the participant should see next in a consultation."""
 
@@ -175,6 +194,7 @@ class NextOut(BaseModel):
     options: list[OptionOut] = []
     proposal: ProposalOut | None = None
     pair: PairOut | None = None
+    ballot: BallotOut | None = None
     profile: ProfileQuestion | None = None
     awaiting: str | None = None
     answers_count: int = 0
@@ -195,6 +215,7 @@ class AnswerOut(BaseModel):
     option_id: int | None
     value: Any
     created: bool
+    replaced: bool = Field(default=False, description="A budget ballot sent again, different: it replaced the earlier.")
     next: NextOut | None = Field(
         default=None,
         description="With ?next=<slug>: the participant's next screen "

@@ -103,6 +103,24 @@ class Backend:
             params=then,
         )
 
+    async def ballot(self, participant_id: str, item_id: int, lang: str | None) -> dict:
+        """A budget item's ballot as it stands (to fill it or change a sent one)."""
+        return await self._call("GET", f"/participant/{participant_id}/ballots/{item_id}", params=_lang(lang))
+
+    async def ballot_pick(
+        self, participant_id: str, item_id: int, action: str, option_id: int | None, lang: str | None
+    ) -> dict:
+        """One pick on a budget ballot, kept by the API; returns the ballot's screen."""
+        return await self._call(
+            "POST",
+            f"/participant/{participant_id}/ballots/{item_id}/picks",
+            json={"action": action, "option_id": option_id},
+            params=_lang(lang),
+        )
+
+    async def ballot_send(self, participant_id: str, item_id: int, then: dict | None = None) -> dict:
+        return await self._call("POST", f"/participant/{participant_id}/ballots/{item_id}/send", params=then)
+
     async def vote(
         self,
         participant_id: str,

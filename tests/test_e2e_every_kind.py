@@ -68,7 +68,9 @@ async def test_the_example_consultation_end_to_end(telegram, db, api_app):
     await t.press(CHAT, "pontoon")
     await t.press(CHAT, "Riverside lighting")
     await t.press(CHAT, "Playground")
-    assert t.fake.callback_answers(CHAT)[-1]["text"].startswith("That does not fit")
+    assert t.fake.callback_answers(CHAT)[-1]["text"] == (
+        "This project costs ₴480,000, but only ₴450,000 is left. Take a project out first."
+    )
     assert t.fake.callback_answers(CHAT)[-1]["show_alert"]
     assert "Budget left: ₴450,000 of ₴2,000,000" in t.texts(CHAT)[-1]
     await t.press(CHAT, "Done")

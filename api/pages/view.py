@@ -241,6 +241,7 @@ class _Shape(formats.Figures):
     def budget(self, item: dict[str, Any]) -> Section:
         title = self._heading(item)
         locale, currency = self.tr.locale, item["currency"]
+        scored = item.get("ballot") in ("cumulative", "ordinal")  # counted by points, not by ballots
         bars, rows = [], []
         for project in item["projects"]:
             funded = self.tr._("funded") if project["funded"] else self.tr._("not funded")
@@ -259,16 +260,14 @@ class _Shape(formats.Figures):
                     Cell(formats.money(project["cost"], currency, locale), project["cost"]),
                     Cell(self.number(project["votes"]), project["votes"]),
                     Cell(self.share(project["share"]), project["share"]),
+                    *([Cell(self.number(project["score"]), project["score"])] if scored else []),
                     Cell(funded),
                 ]
             )
+        spent, total = (formats.money(item[key], currency, locale) for key in ("spent", "total"))
         summary = [
             self.tr.n_("{n} person voted.", "{n} people voted.", item["ballots"]),
-            self.tr._(
-                "Funded projects cost {spent} of {total}.",
-                spent=formats.money(item["spent"], currency, locale),
-                total=formats.money(item["total"], currency, locale),
-            ),
+            self.tr._("Funded projects cost {spent} of {total}.", spent=spent, total=total),
         ]
         return Section(
             id=f"item-{item['key']}",
@@ -289,6 +288,7 @@ class _Shape(formats.Figures):
                     self.tr._("Cost"),
                     self.tr._("Votes"),
                     self.tr._("Share"),
+                    *([self.tr._("Points")] if scored else []),
                     self.tr._("Result"),
                 ],
                 rows,

@@ -19,6 +19,7 @@ from api import schemas, selection
 from api.content import localized
 from api.content_cache import ContentCache
 from api.jury.volunteering import offers_jury
+from api.participant import ballots
 from api.participant.access import brief, enrolment_of, is_open
 from api.participant.profile import profile_question
 from api.selection import SelectionRegistry
@@ -184,18 +185,7 @@ async def next_screen(
         )
         if screen is not None:
             default = consultation.default_language
-            screen.item = schemas.ItemOut(
-                id=item.id,
-                key=item.key,
-                kind=item.kind,
-                number=number,
-                total=len(items),
-                config=item.config,
-                step=_step(item, history),
-                prompt=localized(item.prompt, language, default),
-                min_label=localized(item.config.get("min_label"), language, default),
-                max_label=localized(item.config.get("max_label"), language, default),
-            )
+            screen.item = _item_out(item, number, len(items), _step(item, history), language, default)
             return schemas.NextOut(status="item", **base, **screen.model_dump(exclude={"item"}), item=screen.item)
 
     if enrolment.completed_at is None:
@@ -250,6 +240,7 @@ class _Screen(schemas.BaseModel):
     options: list[schemas.OptionOut] = []  # noqa: RUF012 - a pydantic field: each instance gets its own copy
     proposal: schemas.ProposalOut | None = None
     pair: schemas.PairOut | None = None
+    ballot: schemas.BallotOut | None = None
 
 
 async def _pending_screen(
@@ -280,12 +271,57 @@ async def _pending_screen(
                 right=proposal_out(right, language, default),
             )
         )
-    options = await content.options(item)  # answered items were passed over by the caller
+    return await _options_screen(session, content, participant_id, item, language, default)
+
+
+async def _options_screen(
+    session: AsyncSession, content: ContentCache, participant_id: str, item: Item, language: str | None, default: str
+) -> _Screen:
+    """An item's options; a budget's with the participant's ballot as it stands (the draft survives restarts)."""
+    options = await content.options(item)
     return _Screen(
         options=[
             schemas.OptionOut(id=o.id, key=o.key, label=localized(o.label, language, default), cost=o.cost)
             for o in options
-        ]
+        ],
+        ballot=await ballots.state(session, participant_id, item.id) if item.kind == "budget" else None,
+    )
+
+
+async def ballot_screen(
+    session: AsyncSession,
+    content: ContentCache,
+    participant_id: str,
+    consultation: Consultation,
+    item: Item,
+    language: str | None,
+) -> schemas.NextOut:
+    """A budget item's ballot, whether it is the participant's next screen or one sent already (to change it)."""
+    items = await content.items(consultation)
+    number = next(n for n, known in enumerate(items, start=1) if known.id == item.id)
+    default = consultation.default_language
+    screen = await _options_screen(session, content, participant_id, item, language, default)
+    return schemas.NextOut(
+        status="item",
+        consultation=brief(consultation, language),
+        intro=localized(consultation.intro, language, default),
+        item=_item_out(item, number, len(items), 1, language, default),
+        **screen.model_dump(exclude={"item"}),
+    )
+
+
+def _item_out(item: Item, number: int, total: int, step: int, language: str | None, default: str) -> schemas.ItemOut:
+    return schemas.ItemOut(
+        id=item.id,
+        key=item.key,
+        kind=item.kind,
+        number=number,
+        total=total,
+        config=item.config,
+        step=step,
+        prompt=localized(item.prompt, language, default),
+        min_label=localized(item.config.get("min_label"), language, default),
+        max_label=localized(item.config.get("max_label"), language, default),
     )
 
 

@@ -6,7 +6,7 @@ The race rules, for every write of the participant package:
 - Every write is idempotent. The database's unique constraints decide races: when two identical requests arrive
   together, one insert wins (``storage.rows.insert_new_row`` skips the row another request wrote first), the other
   sees the winner's row and returns it (``created`` false). A different answer to what is already stored is
-  refused (409), never overwritten.
+  refused (409), never overwritten — except a budget ballot, which a later one replaces (``ballots``).
 - An update that gives a value once (a pair token's outcome, a vote's qualification, consent) says in its WHERE
   that the value is still missing: only the request whose update finds it missing counts.
 - The writes do not commit: the route commits once, after the next screen was read in the same transaction (a
@@ -28,6 +28,7 @@ from api import schemas, selection
 from api.answers import clean_text, validated_value
 from api.content_cache import ContentCache
 from api.errors import bad_request, conflict, not_found
+from api.participant import ballots
 from api.participant.access import (
     enrolment_of,
     item_in_open_consultation,
@@ -55,6 +56,8 @@ async def record_answer(
     item, consultation = await item_in_open_consultation(content, body.item_id)
     await require_consent(session, participant_id, consultation)
     option_id, value = await validated_value(content, item, body)
+    if item.kind == "budget":  # a ballot sent again before the close replaces the earlier one
+        return await ballots.store(session, participant_id, item, value)
     item_id = item.id
     answer = Answer(participant_id=participant_id, item_id=item_id, option_id=option_id, value=value)
     if await insert_new_row(session, answer) is not None:

@@ -19,9 +19,9 @@ from api import schemas, standing
 from api.content_cache import ContentCache
 from api.deps import content_cache, require_service_token, selection_registry, session
 from api.error_docs import SERVICE, errors
-from api.participant import access, proposals, recording
+from api.participant import access, ballots, proposals, recording
 from api.participant import profile as profiles
-from api.participant.next_screen import next_screen
+from api.participant.next_screen import ballot_screen, next_screen
 from api.selection import SelectionRegistry
 from storage.models import Consultation, Contact, Participant
 
@@ -327,6 +327,69 @@ async def comment(
 ) -> schemas.AnswerOut:
     await access.require_participant(db, participant_id)
     return await recording.comment_place(db, content, participant_id, item_id, body.text)
+
+
+ITEM_ID = Path(ge=1, le=2_147_483_647)
+
+
+@router.get(
+    "/{participant_id}/ballots/{item_id}",
+    response_model=schemas.NextOut,
+    responses=errors(400, 404, 409),
+    summary="A budget item's ballot as it stands (the picks not sent yet, else the ballot sent), to fill or change",
+)
+async def ballot(
+    participant_id: str,
+    content: Content,
+    item_id: int = ITEM_ID,
+    lang: str | None = LANG,
+    db: AsyncSession = Depends(session),
+) -> schemas.NextOut:
+    item, consultation = await ballots.ballot_item(db, content, participant_id, item_id)
+    lang = lang or (await access.require_participant(db, participant_id)).language
+    return await ballot_screen(db, content, participant_id, consultation, item, lang)
+
+
+@router.post(
+    "/{participant_id}/ballots/{item_id}/picks",
+    response_model=schemas.NextOut,
+    responses=errors(400, 404, 409),
+    summary="One pick on a budget ballot (kept server-side until sent); refused picks say why (api/ballot_rules.py)",
+)
+async def ballot_pick(
+    participant_id: str,
+    body: schemas.BallotPickIn,
+    content: Content,
+    item_id: int = ITEM_ID,
+    lang: str | None = LANG,
+    db: AsyncSession = Depends(session),
+) -> schemas.NextOut:
+    item, consultation = await ballots.ballot_item(db, content, participant_id, item_id)
+    await ballots.pick(db, content, participant_id, item, body.action, body.option_id)
+    lang = lang or (await access.require_participant(db, participant_id)).language
+    screen = await ballot_screen(db, content, participant_id, consultation, item, lang)
+    await db.commit()
+    return screen
+
+
+@router.post(
+    "/{participant_id}/ballots/{item_id}/send",
+    response_model=schemas.AnswerOut,
+    responses=errors(400, 404, 409),
+    summary="Send the budget ballot as picked: it becomes (or replaces) the participant's answer to the item",
+)
+async def ballot_send(
+    participant_id: str,
+    content: Content,
+    registry: Selection,
+    item_id: int = ITEM_ID,
+    then: str | None = NEXT,
+    lang: str | None = LANG,
+    db: AsyncSession = Depends(session),
+) -> schemas.AnswerOut:
+    item, _ = await ballots.ballot_item(db, content, participant_id, item_id)
+    out = await ballots.send(db, content, participant_id, item)
+    return await _with_next(db, content, registry, out, participant_id, then, lang)
 
 
 class StandingOut(BaseModel):

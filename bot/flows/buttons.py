@@ -93,15 +93,36 @@ class ToggleDone(CallbackData, prefix="md"):
 
 
 @dataclass(frozen=True)
-class BudgetToggle(CallbackData, prefix="b"):
+class BallotPick(CallbackData, prefix="bp"):
+    """A project added to a budget ballot (cumulative: one point more) or taken out (one point fewer). The ballot
+    is kept by the API (bot/flows/ballot.py), not in the buttons: a cumulative ballot's points or an ordinal
+    ballot's order would not fit in 64 bytes, and the state must outlive the message."""
+
     item: int
-    selected: frozenset[int]
+    project: int
+    """The project's option id."""
+    action: Literal["add", "remove"]
 
 
 @dataclass(frozen=True)
-class BudgetDone(CallbackData, prefix="bd"):
+class BallotClear(CallbackData, prefix="bc"):
+    """ "Start again": the ballot emptied."""
+
     item: int
-    selected: frozenset[int]
+
+
+@dataclass(frozen=True)
+class BallotSend(CallbackData, prefix="bs"):
+    """ "Done": the ballot sent as it stands (it replaces one sent before)."""
+
+    item: int
+
+
+@dataclass(frozen=True)
+class BallotChange(CallbackData, prefix="bx"):
+    """ "Change my ballot", under a sent ballot: it is shown again to pick from, until the consultation closes."""
+
+    item: int
 
 
 @dataclass(frozen=True)

@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from bot.flows import buttons
+from bot.flows.ballot import render_ballot
 from bot.flows.buttons import QUALIFICATIONS
 from bot.flows.screens import Button, Screen
 from bot.i18n import Translator
-from bot.i18n.formats import format_currency
 
 
 def qualification_label(tr: Translator, qualification: str) -> str:
@@ -111,7 +111,7 @@ def render_item(tr: Translator, screen: dict[str, Any], selected: set[int] | Non
     if kind == "multi_choice":
         return _toggles(tr, head, screen, selected or set(), buttons.Toggle, buttons.ToggleDone)
     if kind == "budget":
-        return _budget(tr, head, screen, selected or set())
+        return render_ballot(tr, head, screen)
     if kind == "free_text":
         limit = item["config"].get("max_length", 1000)
         text = (
@@ -153,23 +153,3 @@ def _toggles(
         else tr._("Tap to select, then press Done.")
     )
     return Screen(head + "\n\n" + hint, rows)
-
-
-def _budget(tr: Translator, head: str, screen: dict[str, Any], selected: set[int]) -> Screen:
-    item = screen["item"]
-    total, currency = item["config"]["total"], item["config"].get("currency", "EUR")
-    spent = sum(screen["options"][p]["cost"] or 0 for p in selected if p < len(screen["options"]))
-    left = tr._(
-        "Budget left: {left} of {total}",
-        left=format_money(total - spent, currency, tr.locale),
-        total=format_money(total, currency, tr.locale),
-    )
-    rendered = _toggles(tr, f"{head}\n\n{left}", screen, selected, buttons.BudgetToggle, buttons.BudgetDone)
-    for row, option in zip(rendered.buttons, screen["options"], strict=False):
-        button = row[0]
-        row[0] = Button(f"{button.text} — {format_money(option['cost'], currency, tr.locale)}", button.data)
-    return rendered
-
-
-def format_money(amount: int, currency: str, locale: str) -> str:
-    return format_currency(amount, currency, locale)

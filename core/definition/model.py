@@ -8,6 +8,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import datetime
+from fractions import Fraction
+from itertools import combinations
+from math import ceil
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -48,13 +51,17 @@ class ProjectDef(OptionDef):
 COUNTING_RULES = ("greedy", "greedy-no-skip", "greedy-threshold", "equalshares", "equalshares/add1")
 """Pabulib's names of the counting rules api/scoring/budget/ runs."""
 BALLOTS = ("knapsack", "approval", "cumulative", "ordinal")
-CHAT_BALLOTS = ("knapsack",)
-"""Ballots the chat can collect today; the others are held by imported elections (``viche import pabulib``)."""
 CHAT_PROJECTS_MAX = 12
 """The chat shows every project as a button of one message, with its cost: more would not fit on a phone screen.
 Imported elections, closed and never shown in the chat, may hold any number."""
 IMPORTED = "imported"
 """Validation context flag (``model_validate(data, context={IMPORTED: True})``) of importers."""
+
+
+def minimum_spend(total: int, share: float | None) -> int:
+    """The least a knapsack ballot spends: ``share`` of ``total``, rounded up to a whole currency unit. Exact:
+    the share is read as the decimal the organiser wrote (0.29 is 29/100, not the float below it)."""
+    return ceil(Fraction(str(share)) * total) if share else 0
 
 
 class CountingRuleDef(Strict):
@@ -167,12 +174,13 @@ class PairsDef(ItemBase):
 class BudgetDef(ItemBase):
     """A participatory budget: projects with costs, a ballot, and the counting rules the results show.
 
-    Ballots: ``knapsack`` (projects whose costs fit in the total), ``approval`` (up to ``max_projects``, costs
-    not summed), ``cumulative`` (``points`` to spread, at most ``max_points_per_project`` on one project),
-    ``ordinal`` (a ranking of up to ``max_projects``). The chat collects knapsack ballots; the others come from
-    imported elections only. Ties between projects go by ``tie_break``: ``cheaper_first`` (then the order
-    listed), ``listed`` (the order of ``projects``) or ``key`` (project keys in text order, Pabulib's and
-    pabutools' convention).
+    Ballots, each collected in the chat with its rules explained: ``knapsack`` (projects whose costs fit in the
+    total, spending at least ``min_spend_share`` of it when set), ``approval`` (up to ``max_projects``, costs
+    shown but not summed), ``cumulative`` (``points`` to spread, at most ``max_points_per_project`` on one
+    project), ``ordinal`` (a ranking of up to ``max_projects``, best first). Every ballot names
+    ``min_projects`` to ``max_projects`` projects. Ties between projects go by ``tie_break``: ``cheaper_first``
+    (then the order listed), ``listed`` (the order of ``projects``) or ``key`` (project keys in text order,
+    Pabulib's and pabutools' convention).
     """
 
     type: Literal["budget"]
@@ -183,7 +191,15 @@ class BudgetDef(ItemBase):
     min_projects: int = Field(default=1, ge=0, description="Fewest projects a ballot names.")
     max_projects: int | None = Field(default=None, ge=1, description="Most projects a ballot names.")
     points: int | None = Field(default=None, ge=1, description="cumulative: the points each voter spreads.")
-    max_points_per_project: int | None = Field(default=None, ge=1)
+    max_points_per_project: int | None = Field(
+        default=None, ge=1, description="cumulative: the most points one project may get (default: all of them)."
+    )
+    min_spend_share: float | None = Field(
+        default=None,
+        gt=0,
+        le=1,
+        description="knapsack: the least share of the total a ballot spends (Decidim's minimum), e.g. 0.7.",
+    )
     counting: list[CountingRuleDef] = Field(
         default_factory=lambda: [CountingRuleDef(rule="greedy")],
         min_length=1,
@@ -194,11 +210,6 @@ class BudgetDef(ItemBase):
     @model_validator(mode="after")
     def _something_fits(self, info: ValidationInfo) -> BudgetDef:
         imported = bool(info.context and info.context.get(IMPORTED))
-        if not imported and self.ballot not in CHAT_BALLOTS:
-            raise ValueError(
-                f"a {self.ballot} ballot cannot be shown in the chat yet (it collects {', '.join(CHAT_BALLOTS)}); "
-                "such elections come from imports only (viche import pabulib)"
-            )
         if not imported and len(self.projects) > CHAT_PROJECTS_MAX:
             raise ValueError(
                 f"the chat shows at most {CHAT_PROJECTS_MAX} projects at once; this item has {len(self.projects)}"
@@ -215,6 +226,16 @@ class BudgetDef(ItemBase):
             raise ValueError("points (how many a voter spreads) belongs to cumulative ballots, and they need it")
         if self.max_points_per_project is not None and self.ballot != "cumulative":
             raise ValueError("max_points_per_project belongs to cumulative ballots")
+        if self.points is not None and self.min_projects > self.points:
+            raise ValueError(f"{self.min_projects} projects cannot each get one of {self.points} points")
+        if self.min_spend_share is not None:
+            if self.ballot != "knapsack":
+                raise ValueError("min_spend_share belongs to knapsack ballots")
+            if not imported and not self._spend_reachable():
+                raise ValueError(
+                    f"no ballot of {self.min_projects}..{top} projects spends at least "
+                    f"{minimum_spend(self.total, self.min_spend_share)} within the total of {self.total}"
+                )
         rules = [rule.rule for rule in self.counting]
         if len(set(rules)) != len(rules):
             raise ValueError("a counting rule is listed twice")
@@ -223,6 +244,17 @@ class BudgetDef(ItemBase):
                 "the Method of Equal Shares counts approval, knapsack and cumulative ballots, not rankings"
             )
         return self
+
+    def _spend_reachable(self) -> bool:
+        """Some ballot within the limits spends between the minimum and the total (the chat shows at most
+        CHAT_PROJECTS_MAX projects: 4 096 sets at most)."""
+        low, top = minimum_spend(self.total, self.min_spend_share), self.max_projects or len(self.projects)
+        costs = [project.cost for project in self.projects]
+        return any(
+            low <= sum(chosen) <= self.total
+            for size in range(max(self.min_projects, 1), top + 1)
+            for chosen in combinations(costs, size)
+        )
 
 
 class PlaceDef(ItemBase):

@@ -85,7 +85,9 @@ async def test_volunteers_are_drawn_a_decliner_is_replaced_within_the_quotas_and
         await t.send(ORGANISER, f"/jury {SLUG}", language_code="en")
         assert "Pool: 4 volunteers who may be contacted" in t.texts(ORGANISER)[-1]
         await t.send(ORGANISER, f"/jury {SLUG} draw 20270501", language_code="en")
-        assert "The panel is drawn (leximin over types (HiGHS)). 2 volunteers are called in the chat" in "\n".join(t.texts(ORGANISER))
+        assert "The panel is drawn (leximin over types (HiGHS)). 2 volunteers are called in the chat" in "\n".join(
+            t.texts(ORGANISER)
+        )
 
         async def two_called() -> bool:
             return sum(call_of(t, chat) is not None for chat in WOMEN + MEN) == 2

@@ -185,15 +185,29 @@ def test_the_committed_schema_is_the_generated_one():
     assert main(["schema", "--check"]) == 0
 
 
-def test_budget_ballots_the_chat_cannot_show_yet_are_refused_clearly():
-    text = broken("    total: 2000000\n", "    total: 2000000\n    ballot: cumulative\n    points: 10\n")
-    [problem] = check_text(text, "f.yaml").problems
-    assert problem.path.startswith("items[7]")
-    assert "a cumulative ballot cannot be shown in the chat yet" in problem.message
-    assert "viche import pabulib" in problem.message
-    # An importer may hold it: the same definition, validated as an import.
-    data = yaml.safe_load(text)
-    definition = ConsultationDef.model_validate(data, context={"imported": True})
+def test_every_ballot_rule_is_checked_before_the_chat_shows_it():
+    def budget(extra: str) -> list[str]:
+        text = broken("    total: 2000000\n", "    total: 2000000\n" + extra)
+        return [problem.message for problem in check_text(text, "f.yaml").problems]
+
+    # The riverside budget's projects cost 300 000 to 900 000 of 2 000 000.
+    assert budget("    ballot: cumulative\n    points: 10\n    max_points_per_project: 3\n") == []
+    assert budget("    ballot: ordinal\n    max_projects: 3\n") == []
+    assert budget("    ballot: approval\n    max_projects: 2\n") == []
+    assert budget("    min_spend_share: 0.9\n") == []  # pontoon + lights + trees = 1 850 000
+    [problem] = budget("    ballot: cumulative\n")
+    assert "points (how many a voter spreads) belongs to cumulative ballots, and they need it" in problem
+    [problem] = budget("    ballot: approval\n    min_spend_share: 0.5\n")
+    assert "min_spend_share belongs to knapsack ballots" in problem
+    [problem] = budget("    min_spend_share: 0.9\n    max_projects: 2\n")
+    assert "no ballot of 1..2 projects spends at least 1800000 within the total of 2000000" in problem
+    [problem] = budget("    ballot: cumulative\n    points: 2\n    min_projects: 3\n")
+    assert "3 projects cannot each get one of 2 points" in problem
+    [problem] = budget("    min_spend_share: 1.5\n")
+    assert "less than or equal to 1" in problem
+    # An importer may hold what the chat could not show (more projects than a screen, none that fits).
+    text = broken("    total: 2000000\n", "    total: 2\n    ballot: cumulative\n    points: 10\n")
+    definition = ConsultationDef.model_validate(yaml.safe_load(text), context={"imported": True})
     assert definition.items[7].ballot == "cumulative" and definition.items[7].points == 10
 
 

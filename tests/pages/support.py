@@ -7,6 +7,7 @@ import random
 from collections.abc import Iterable
 
 from bot.backend import Backend
+from core.definition.model import minimum_spend
 
 RARE_SOURCE = "rare-radio"
 """An outreach source fewer people than ``min_segment_size`` came from: it must appear on no page."""
@@ -62,16 +63,36 @@ async def simulate(backend: Backend, slug: str, people: Iterable[tuple[str, str]
                 await backend.answer(participant, item["id"], value=value)
             elif item["kind"] == "free_text":
                 await backend.answer(participant, item["id"], value=f"Idea {n}: more benches by the river")
-            elif item["kind"] == "budget":
-                left, ballot = int(config["total"]), []
-                for option in chance.sample(screen["options"], len(screen["options"])):
-                    if option["cost"] <= left:
-                        ballot.append(option["id"])
-                        left -= option["cost"]
-                await backend.answer(participant, item["id"], value=ballot)
+            elif item["kind"] == "budget":  # as the chat fills a ballot: pick by pick, then sent
+                for pick in ballot(config, screen["options"], chance):
+                    await backend.ballot_pick(participant, item["id"], "add", pick, language)
+                await backend.ballot_send(participant, item["id"])
             elif item["kind"] == "place":
                 where = {"latitude": 50.45 + chance.random() / 50, "longitude": 30.52 + chance.random() / 50}
                 await backend.answer(participant, item["id"], value=where)
             else:
                 raise AssertionError(f"the simulation does not answer {item['kind']} items")
     return finished
+
+
+def ballot(config: dict, options: list[dict], chance: random.Random) -> list[int]:
+    """A valid ballot of the item's kind, as picks (option ids, in order; a cumulative point per pick)."""
+    kind = config.get("ballot", "knapsack")
+    low, high = int(config.get("min_projects", 1)), int(config.get("max_projects") or len(options))
+    ids = [option["id"] for option in chance.sample(options, len(options))]
+    if kind in ("approval", "ordinal"):
+        return ids[: chance.randint(max(low, 1), high)]
+    if kind == "cumulative":
+        points, per = int(config["points"]), int(config.get("max_points_per_project") or config["points"])
+        named = ids[: chance.randint(max(low, 1), high)]
+        return [project for project in named for _ in range(chance.randint(1, per))][:points]
+    total, least = int(config["total"]), minimum_spend(int(config["total"]), config.get("min_spend_share"))
+    cost = {option["id"]: option["cost"] for option in options}
+    for order in (ids, sorted(ids, key=lambda i: -cost[i])):  # at random; else the dearest first reaches the least
+        chosen: list[int] = []
+        for project in order:
+            if len(chosen) < high and sum(cost[i] for i in chosen) + cost[project] <= total:
+                chosen.append(project)
+        if sum(cost[i] for i in chosen) >= least:
+            return chosen
+    raise AssertionError(f"no ballot reaches {least}")

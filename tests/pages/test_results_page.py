@@ -166,3 +166,37 @@ async def test_every_item_kind_of_the_example_has_its_section(http, backend, db)
     assert "more benches by the river" not in public
     assert "more benches by the river" in private
     assert 'id="chart-' in private and "<circle" in private and "<circle" not in public  # places only in private
+
+
+async def test_every_ballot_kind_of_the_civic_budget_example_is_counted_on_its_page(http, backend, db):
+    """examples/civic-budget.yaml (a knapsack, an approval, a cumulative and an ordinal budget) filled as the chat
+    fills ballots, pick by pick: each budget has its section, counted by its first rule."""
+    from storage.consultations import save_definition
+    from tests.conftest import repo_root
+    from viche.loading import read_definition
+
+    async with db.session() as session:
+        definition = read_definition(repo_root() / "examples" / "civic-budget.yaml")
+        slug = (await save_definition(session, definition, status="open")).slug
+    assert await simulate(backend, slug, [("pl", "poster")] * 12 + [("en", "school")] * 12) == 24
+    results = (await http.get(f"/organiser/consultations/{slug}/results", params={"fresh": "true"})).json()
+    budgets = {item["key"]: item for item in results["items"]}
+    assert {key: item["ballot"] for key, item in budgets.items()} == {
+        "town_wide": "knapsack",
+        "small_projects": "approval",
+        "youth": "cumulative",
+        "green": "ordinal",
+    }
+    for item in budgets.values():
+        assert item["ballots"] == 24 and item["funded"] and item["spent"] <= item["total"]
+    await publish(http, slug)
+    page = (await http.get(f"/r/{slug}?lang=en")).text
+    sections = {key: page.split(f'<section id="item-{key}"')[1].split("</section>")[0] for key in budgets}
+    assert {key: "Funded projects cost" in section for key, section in sections.items()} == dict.fromkeys(budgets, True)
+    # Points and rankings are counted by points: their tables show them beside the votes.
+    assert {key: ">Points<" in section for key, section in sections.items()} == {
+        "town_wide": False,
+        "small_projects": False,
+        "youth": True,
+        "green": True,
+    }

@@ -3,6 +3,7 @@ screen at a time. Each part lives in a module named after what the participant d
 
 - ``welcome``: /start and deep links, the language, consent, the profile questions, the open consultations;
 - ``questions``: answering question items with buttons;
+- ``ballots``: participatory-budget ballots, kept by the API pick by pick;
 - ``proposals``: votes and their "why?", pairs, starting an own proposal;
 - ``typed``: free-text answers, typed proposals, places and their comments;
 - ``jury``: volunteering for a citizens' jury at the end, and answering a jury call;
@@ -16,6 +17,7 @@ from typing import Any, ClassVar
 
 from bot.backend import BackendError
 from bot.flows import buttons, callbacks
+from bot.flows.participant.ballots import Ballots
 from bot.flows.participant.conversation import Press
 from bot.flows.participant.jury import JuryVolunteering
 from bot.flows.participant.proposals import Proposals
@@ -29,7 +31,7 @@ from bot.flows.standing import compare
 __all__ = ["ParticipantFlow"]
 
 
-class ParticipantFlow(Welcome, Questions, Proposals, TypedInput, JuryVolunteering):
+class ParticipantFlow(Welcome, Questions, Ballots, Proposals, TypedInput, JuryVolunteering):
     """Every command, message and button press of a participant in a private chat, answered with a Reply."""
 
     async def callback(
@@ -66,9 +68,11 @@ class ParticipantFlow(Welcome, Questions, Proposals, TypedInput, JuryVolunteerin
         buttons.Scale: Questions._on_scale,
         buttons.SkipItem: Questions._on_skip,
         buttons.Toggle: Questions._on_toggle,
-        buttons.BudgetToggle: Questions._on_toggle,
         buttons.ToggleDone: Questions._on_toggles_done,
-        buttons.BudgetDone: Questions._on_toggles_done,
+        buttons.BallotPick: Ballots._on_ballot_pick,
+        buttons.BallotClear: Ballots._on_ballot_pick,
+        buttons.BallotSend: Ballots._on_ballot_send,
+        buttons.BallotChange: Ballots._on_ballot_change,
         buttons.Vote: Proposals._on_vote,
         buttons.Qualify: Proposals._on_qualification,
         buttons.QualifySkip: Proposals._on_qualification,

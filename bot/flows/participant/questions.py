@@ -1,5 +1,5 @@
-"""Answering a question item with its buttons: one option, several (ticked in the buttons until Done), a budget,
-a scale, or a skip."""
+"""Answering a question item with its buttons: one option, several (ticked in the buttons until Done), a scale,
+or a skip. Budget ballots are in ``ballots``."""
 
 from __future__ import annotations
 
@@ -37,8 +37,8 @@ class Questions(Conversation):
             self.backend.answer(press.participant["id"], button.item, value=None, then=self._then_for(press)),
         )
 
-    async def _on_toggle(self, press: Press, button: buttons.Toggle | buttons.BudgetToggle) -> Reply:
-        """Multiple-choice and budget selections live in the buttons themselves until Done is pressed."""
+    async def _on_toggle(self, press: Press, button: buttons.Toggle) -> Reply:
+        """A multiple-choice selection lives in the buttons themselves until Done is pressed."""
         tr = self._tr(press.participant, press.user)
         screen = await self._screen_for_item(press.participant, tr, button.item)
         if screen is None:
@@ -47,24 +47,19 @@ class Questions(Conversation):
         selected = set(button.selected)
         if any(p >= len(options) for p in selected):
             return self._inactive(press.participant, press.user)
-        if isinstance(button, buttons.BudgetToggle):
-            spent = sum(options[p]["cost"] or 0 for p in selected)
-            if spent > screen["item"]["config"]["total"]:
-                return Reply(toast=tr._("That does not fit in the budget. Remove a project first."), alert=True)
-        else:
-            limit = most_choices(screen["item"], len(options))
-            if len(selected) > limit:
-                return Reply(
-                    toast=tr.n_(
-                        "You can choose up to {n} option. Untick one first.",
-                        "You can choose up to {n} options. Untick one first.",
-                        limit,
-                    ),
-                    alert=True,
-                )
+        limit = most_choices(screen["item"], len(options))
+        if len(selected) > limit:
+            return Reply(
+                toast=tr.n_(
+                    "You can choose up to {n} option. Untick one first.",
+                    "You can choose up to {n} options. Untick one first.",
+                    limit,
+                ),
+                alert=True,
+            )
         return Reply(edit=render_item(tr, screen, selected))
 
-    async def _on_toggles_done(self, press: Press, button: buttons.ToggleDone | buttons.BudgetDone) -> Reply:
+    async def _on_toggles_done(self, press: Press, button: buttons.ToggleDone) -> Reply:
         participant, user = press.participant, press.user
         tr = self._tr(participant, user)
         screen = await self._screen_for_item(participant, tr, button.item)
@@ -89,8 +84,6 @@ class Questions(Conversation):
                     ),
                     alert=True,
                 )
-            if error.code in ("empty_ballot", "over_budget"):
-                return Reply(toast=tr._("Pick at least one project that fits in the budget."), alert=True)
             raise
         summary = ", ".join(o["label"] for o in chosen) or "—"
         # The question as it stood, from our own state when Telegram did not send the message's text.
