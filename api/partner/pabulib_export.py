@@ -24,7 +24,7 @@ from sqlmodel import col
 
 from api import disclosure
 from api.errors import bad_request
-from api.results.budget import counts, election
+from api.results.budget import election, official
 from storage.models import Answer, Consultation, Item, Option, Participant
 from storage.models_partner import ImportedRef
 
@@ -72,7 +72,7 @@ async def pabulib_text(session: AsyncSession, consultation: Consultation, key: s
     }
     config = item.config
     the = election(item, options, [r.value for r in rows])
-    rule = counts(item, the)[0]
+    rule = official(item, the)  # only the official rule decides `selected`, and META names it
     selected = set(rule["funded"])
     scores = the.scores()
     votes: Counter[str] = Counter(k for ballot in the.ballots for k, p in ballot.items() if p > 0)
