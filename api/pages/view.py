@@ -59,8 +59,7 @@ def build_page(
     tr: Translator,
     time_zone: str | None,
 ) -> Page:
-    """``results``: :func:`api.results.consultation_results` of the whole; ``reach``: the same by segment, per
-    segment name."""
+    """``results``: :func:`api.results.consultation_results` of the whole; ``reach``: the same per segment."""
     shape = _Shape(tr, formats.moment(results["computed_at"], time_zone, tr.locale))
     headline = [
         tr.n_("{n} person took part.", "{n} people took part.", results["participants"]),
@@ -115,7 +114,8 @@ class _Shape:
         return self.tr._("{low} to {high}", low=self.share(low), high=self.share(high))
 
     def _heading(self, item: dict[str, Any]) -> str:
-        return f"{item['number']}. {item['prompt']}"
+        where = item.get("districts") and self.tr._("district: {names}", names=", ".join(item["districts"]))
+        return f"{item['number']}. {item['prompt']}" + (f" ({where})" if where else "")
 
     # ---- who took part ----------------------------------------------------------------------------------
 

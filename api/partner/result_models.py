@@ -301,6 +301,11 @@ class BudgetItem(_Item):
     kind: _kind("budget")
     ballots: int
     ballot: str = Field(description="knapsack, approval, cumulative or ordinal.")
+    districts: list[str] = Field(
+        default_factory=list,
+        description="A district's budget: the names of the profile regions whose participants vote in it "
+        "(each budget item is counted on its own); empty: a budget for everyone.",
+    )
     total: int
     currency: str
     spent: int | None = _nullable("Cost of the projects the first (official) counting rule funds.")

@@ -78,9 +78,12 @@ def official(item: Item, the: Election) -> dict[str, Any]:
     return counted(the, (item.config.get("counting") or DEFAULT_COUNTING)[0])
 
 
-def budget(item: Item, options: list[Option], label: dict[int, str], values: list[Any]) -> dict[str, Any]:
+def budget(
+    item: Item, options: list[Option], label: dict[int, str], values: list[Any], districts: list[str] | None = None
+) -> dict[str, Any]:
     """Ballots, each project's votes (ballots naming it) and score (points), and every rule's funded set; the
-    first configured rule is the official one (``funded``, ``spent``, each project's ``funded``)."""
+    first configured rule is the official one (``funded``, ``spent``, each project's ``funded``). ``districts``:
+    the names of the regions a district's budget is for (none: everyone's)."""
     the = election(item, options, values)
     scores = the.scores()
     votes: Counter[str] = Counter()
@@ -108,6 +111,7 @@ def budget(item: Item, options: list[Option], label: dict[int, str], values: lis
         "answered": n,
         "ballots": n,
         "ballot": item.config.get("ballot", "knapsack"),
+        "districts": districts or [],
         "total": the.budget,
         "currency": item.config.get("currency", "EUR"),
         "spent": rules[0]["spent"],

@@ -177,3 +177,18 @@ class ForgetConfirm(CallbackData, prefix="fg"):
 @dataclass(frozen=True)
 class ForgetCancel(CallbackData, prefix="fgn"):
     pass
+
+
+@dataclass(frozen=True)
+class ProjectPlaces(CallbackData, prefix="pbw"):
+    """ "Where are the projects?" under a budget ballot whose projects have places."""
+
+    item: int
+
+
+@dataclass(frozen=True)
+class ProjectPlace(CallbackData, prefix="pbv"):
+    """One project's place, sent as a venue: ``position`` among the ballot's projects."""
+
+    item: int
+    position: int

@@ -111,7 +111,7 @@ def render_item(tr: Translator, screen: dict[str, Any], selected: set[int] | Non
     if kind == "multi_choice":
         return _toggles(tr, head, screen, selected or set(), buttons.Toggle, buttons.ToggleDone)
     if kind == "budget":
-        return _budget(tr, head, screen, selected or set())
+        return with_places(tr, screen, _budget(tr, head, screen, selected or set()))
     if kind == "free_text":
         limit = item["config"].get("max_length", 1000)
         text = (
@@ -169,6 +169,14 @@ def _budget(tr: Translator, head: str, screen: dict[str, Any], selected: set[int
         button = row[0]
         row[0] = Button(f"{button.text} — {format_money(option['cost'], currency, tr.locale)}", button.data)
     return rendered
+
+
+def with_places(tr: Translator, screen: dict[str, Any], ballot: Screen) -> Screen:
+    """A budget ballot whose projects have places gets a "Where are the projects?" button above its last row."""
+    if any(option.get("latitude") is not None for option in screen["options"]):
+        row = [Button("📍 " + tr._("Where are the projects?"), buttons.ProjectPlaces(screen["item"]["id"]).pack())]
+        ballot.buttons.insert(max(len(ballot.buttons) - 1, 0), row)
+    return ballot
 
 
 def format_money(amount: int, currency: str, locale: str) -> str:

@@ -5,6 +5,7 @@ screen at a time. Each part lives in a module named after what the participant d
 - ``questions``: answering question items with buttons;
 - ``proposals``: votes and their "why?", pairs, starting an own proposal;
 - ``typed``: free-text answers, typed proposals, places and their comments;
+- ``checks``: a budget's check (own phone number, invitation code) and its projects' places;
 - ``conversation``: what they share (drawing the next screen, telling a stored or refused answer).
 """
 
@@ -76,5 +77,7 @@ class ParticipantFlow(Welcome, Questions, Proposals, TypedInput):
         buttons.NewProposal: Proposals._on_new_proposal,
         buttons.SkipComment: TypedInput._on_skip_comment,
         buttons.Standing: _on_standing,
+        buttons.ProjectPlaces: TypedInput._on_places,
+        buttons.ProjectPlace: TypedInput._on_place,
     }
     """Each button's handler, by the type its callback data unpacks to (bot/flows/buttons.py)."""

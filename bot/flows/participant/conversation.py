@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.backend import Backend, BackendError
-from bot.flows import buttons
+from bot.flows import buttons, checks
 from bot.flows.items import quoted, render_item
 from bot.flows.known import KnownParticipants
 from bot.flows.language import reader_translator
@@ -153,7 +153,7 @@ class Conversation:
         slug = participant.get("current_consultation")
         tr = self._tr(participant, user)
         if screen is not None:
-            return Reply(messages=[self._render(tr, screen)])
+            return Reply(messages=self._screens(tr, screen))
         if slug is None:
             open_now = await self.backend.open_consultations(tr.locale)
             if not open_now:
@@ -171,7 +171,13 @@ class Conversation:
             await self.backend.enrol(participant["id"], slug)
             self.known.moved(user.external_id, participant, slug)
         screen = await self.backend.next(participant["id"], slug, tr.locale)
-        return Reply(messages=[self._render(tr, screen)])
+        return Reply(messages=self._screens(tr, screen))
+
+    def _screens(self, tr: Translator, screen: dict[str, Any]) -> list[Screen]:
+        """The messages of a screen: one, or two where a budget's check asks with the contact button."""
+        if screen["status"] == "item" and screen.get("check"):
+            return checks.check_screens(tr, screen)
+        return [self._render(tr, screen)]
 
     def _render(self, tr: Translator, screen: dict[str, Any]) -> Screen:
         title = screen["consultation"]["title"]
@@ -195,6 +201,8 @@ class Conversation:
                 + tr._("We will send you the results when the consultation closes."),
                 [[compare_button(tr, screen["consultation"]["slug"])]],
             )
+        if screen.get("check"):
+            return checks.check_screens(tr, screen)[0]
         return render_item(tr, screen)
 
     def _profile(self, tr: Translator, question: dict[str, Any]) -> Screen:
@@ -228,6 +236,7 @@ class Conversation:
             "your answers together. Your Telegram id is kept apart, only to send you the results. "
             "Published results never show who you are. You can delete your data at any time with /forget."
         )
+        text = "\n\n".join([text, *checks.consent_lines(tr, screen.get("asks") or [])])
         return Screen(
             text, [[Button("✅ " + tr._("I agree, let's start"), buttons.Consent(consultation["slug"]).pack())]]
         )
