@@ -40,6 +40,8 @@ SAMPLES = [
     buttons.ToggleDone(3, frozenset()),
     buttons.BudgetToggle(9, frozenset({1})),
     buttons.BudgetDone(9, frozenset({1, 2})),
+    buttons.ProjectPlaces(2**52),
+    buttons.ProjectPlace(2**52, 11),
     buttons.Vote(10**12, "neutral"),
     buttons.QualifySkip(4, "disagree"),
     buttons.Pair("Ab-_9xYz0123", "skip"),

@@ -5,6 +5,7 @@ project with a place can be shown from the ballot as a venue (point 6)."""
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import select
 
 from storage.models import Participant
@@ -102,3 +103,21 @@ async def test_a_projects_place_is_sent_as_a_venue_from_the_ballot(telegram, db)
     assert sent["title"] == "Park" and sent["location"] == {"latitude": 50.4501, "longitude": 30.5234}
     assert "60" in sent["address"]
     assert venue
+
+
+def test_a_definition_names_only_districts_its_profile_asks_for():
+    from pydantic import ValidationError
+
+    from core.definition import ConsultationDef
+
+    base = {"title": {"en": "T"}, "languages": ["en"], "default_language": "en", "slug": "districts-check"}
+    wrong = {**DEFINITION, **base, "items": [{**DEFINITION["items"][1], "regions": ["east"]}]}
+    with pytest.raises(ValidationError, match=r"regions east are not keys of profile\.regions"):
+        ConsultationDef.model_validate(wrong)
+    without = {**base, "items": [DEFINITION["items"][1]]}
+    with pytest.raises(ValidationError, match="regions need the profile's regions question"):
+        ConsultationDef.model_validate(without)
+    codes = {"requires": "invitation", "country_codes": ["380"]}
+    with pytest.raises(ValidationError, match=r"country_codes belongs to requires: phone"):
+        ConsultationDef.model_validate({**base, "items": [{**CITY, "eligibility": codes}]})
+    assert ConsultationDef.model_validate({**DEFINITION, **base}).items[1].regions == ["north"]

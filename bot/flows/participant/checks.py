@@ -24,7 +24,9 @@ class Checks(Conversation):
         tr = self._tr(participant, user)
         screen = await self._current_screen(participant, tr)
         if not screen or screen["status"] != "item" or screen.get("check") != "phone":
-            return Reply(messages=[Screen(tr._("I was not expecting a phone number here."), remove_keyboard=True)])
+            # Not asked for: the same line as any other input the bot cannot use (bot/flows/fallback.py).
+            unsupported = tr._("I can only read text and buttons here. /help shows what I can do.")
+            return Reply(messages=[Screen(unsupported, remove_keyboard=True)])
         if contact_user_id != user.telegram_id:
             notice = checks.refusal(tr, "not_own_contact", {})
             return Reply(messages=checks.check_screens(tr, screen, notice))
