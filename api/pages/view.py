@@ -72,7 +72,7 @@ def build_page(
     sections = [shape.reach(results["participants"], reach)]
     for item in results["items"]:
         kind = item["kind"]
-        maker = getattr(shape, kind, None)
+        maker = None if item.get("withheld") else getattr(shape, kind, None)  # a district budget of too few
         if maker is not None:
             section = maker(item)
             section.kind = kind

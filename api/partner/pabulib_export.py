@@ -60,6 +60,10 @@ async def pabulib_text(session: AsyncSession, consultation: Consultation, key: s
         )
     ).all()
     rows = [r for r in rows if isinstance(r.value, list)]
+    k = disclosure.threshold(consultation)
+    if item.config.get("regions") and 0 < len(rows) < k:
+        # A district's ballots are one region's: fewer than k would tell how those few voted (api/results/compute).
+        raise disclosure.BelowThreshold(len(rows), k).api_error(consultation.slug)
     refs = {
         (kind, local): external
         for kind, local, external in (
@@ -128,7 +132,7 @@ async def pabulib_text(session: AsyncSession, consultation: Consultation, key: s
 
     plan = disclosure.plan(
         Counter((r.age_band, r.region) for r in rows),
-        disclosure.threshold(consultation),
+        k,
         ATTRIBUTES,
         tuple(a for a in disclosure.DROP_ORDER if a in ATTRIBUTES),
     )

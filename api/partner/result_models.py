@@ -347,7 +347,8 @@ ItemResult = Annotated[
 
 
 class WithheldItem(_Strict):
-    """A segment's item answered by fewer than the consultation's min_segment_size: only what names it."""
+    """A segment's item answered by fewer than the consultation's min_segment_size (or, in the whole, a district's
+    budget with fewer ballots): only what names it."""
 
     key: str
     kind: labelled(KIND_LABELS, "The item's kind.")
@@ -396,7 +397,10 @@ class Results(BaseModel):
     consented: int
     completed: int
     segment: labelled(SEGMENT_LABELS, "The dimension asked for with `?segment=`.") | None
-    items: list[ItemResult] = Field(description="The whole consultation.")
+    items: list[SegmentItem] = Field(
+        description="The whole consultation; a district's budget (its `districts`) with fewer ballots than "
+        "min_segment_size is withheld (`withheld: true`), as it would be in its region's segment."
+    )
     segments: list[Segment] | None = Field(default=None, description="Only with `?segment=`.")
 
 

@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from storage.models import Participant
+from tests.partner.conftest import auth, new_key
 from tests.results.support import create, item_of
 
 REGIONS = [{"key": "north", "label": {"en": "North"}}, {"key": "south", "label": {"en": "South"}}]
@@ -121,3 +122,31 @@ def test_a_definition_names_only_districts_its_profile_asks_for():
     with pytest.raises(ValidationError, match=r"country_codes belongs to requires: phone"):
         ConsultationDef.model_validate({**base, "items": [{**CITY, "eligibility": codes}]})
     assert ConsultationDef.model_validate({**DEFINITION, **base}).items[1].regions == ["north"]
+
+
+async def test_a_district_budget_of_fewer_voters_than_k_is_withheld(telegram, db, http):
+    """min_segment_size 2: two citizens vote in the city-wide budget, one of them in North's. North's budget
+    would tell how that one person voted: results, the page and the .pb export withhold it."""
+    await create(db, {**DEFINITION, "min_segment_size": 2})
+    assert await vote_through(telegram, 8121, "North") == ["City-wide: fund what?", "North: fund what?"]
+    assert await vote_through(telegram, 8122, None) == ["City-wide: fund what?"]
+    results = (await http.get("/organiser/consultations/districts/results", params={"fresh": "true"})).json()
+    items = {item["key"]: item for item in results["items"]}
+    assert items["city"]["ballots"] == 2
+    assert items["north_pb"] == {
+        "key": "north_pb",
+        "kind": "budget",
+        "number": 2,
+        "prompt": "North: fund what?",
+        "withheld": True,
+    }
+    assert (await http.put("/organiser/consultations/districts/published", json={"published": True})).is_success
+    page = (await http.get("/r/districts", params={"lang": "en"})).text
+    assert "City-wide: fund what?" in page and "North library" not in page
+    key = await new_key(db, "districts")
+    refused = await http.get(
+        "/v1/consultations/districts/export/pabulib.pb", params={"item": "north_pb"}, headers=auth(key)
+    )
+    assert refused.status_code == 409 and refused.json()["error"]["code"] == "below_threshold"
+    city = await http.get("/v1/consultations/districts/export/pabulib.pb", params={"item": "city"}, headers=auth(key))
+    assert city.status_code == 200
