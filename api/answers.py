@@ -44,6 +44,8 @@ async def validated_value(content: ContentCache, item: Item, body: schemas.Answe
         if body.option_id not in options:
             raise bad_request("invalid_option", f"option {body.option_id} is not an option of item {item.key!r}")
         return body.option_id, None
+    if item.kind == "budget" and body.value is None and config.get("eligibility"):
+        return None, None  # passed over by someone who cannot pass its check (api/eligibility.py)
     if item.kind == "budget":
         options = await _options(content, item)
         costs = {option_id: option.cost or 0 for option_id, option in options.items()}

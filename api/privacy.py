@@ -28,6 +28,7 @@ from sqlalchemy import and_, delete, exists, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import SQLModel
 
+from api import eligibility
 from api.content import localized
 from api.jury.store import erase_ended_juries_contacts, forget_volunteer, keeps_contact, pool_rows_of
 from storage.models import (
@@ -58,6 +59,7 @@ _READABLE = {
     "pairprompt",
     "proposal",
     "jury_volunteer",
+    "budget_pass",
 }
 
 
@@ -255,6 +257,7 @@ async def export(session: AsyncSession, participant: Participant) -> dict[str, A
         "contacts": [_row(c, "channel", "external_id", "created_at") for c in contacts],
         "consultations": list(per_consultation.values()),
         "jury_pools": await pool_rows_of(session, pid),
+        "budget_checks": await eligibility.passes_of(session, pid),
         "other": other,
     }
 
@@ -393,6 +396,7 @@ async def forget(session: AsyncSession, participant: Participant) -> dict[str, i
     await session.execute(update(Proposal).where(Proposal.author_id == old).values(author_id=None))
     contacts = await session.execute(delete(Contact).where(Contact.participant_id == old))
     pools = await forget_volunteer(session, old)
+    passes = await eligibility.forget(session, old)  # budget checks passed, phone hashes with them
     await session.execute(delete(Participant).where(Participant.id == old))
     await session.commit()
     await wipe_deleted(session)  # SQLite: the deleted free text out of the WAL file too
@@ -403,6 +407,7 @@ async def forget(session: AsyncSession, participant: Participant) -> dict[str, i
         "pairs": len(pairs),
         "enrolments": len(enrolments),
         "jury_pools": pools,
+        "budget_passes": passes,
     }
 
 
@@ -456,8 +461,9 @@ async def sweep_retention(session: AsyncSession, days: int, now: datetime | None
     )
     # A jury's volunteers are kept to be contacted until the jury ends, then for the retention period.
     volunteers = await erase_ended_juries_contacts(session, cutoff)
+    phones = await eligibility.sweep_phones(session, cutoff)
     await session.commit()
-    return {"contacts_deleted": result.rowcount or 0, "jury_contacts_erased": volunteers}
+    return {"contacts_deleted": result.rowcount or 0, "jury_contacts_erased": volunteers, "phone_hashes_erased": phones}
 
 
 async def prune_processed_updates(

@@ -33,6 +33,7 @@ class ForgetOut(BaseModel):
     pairs: int
     enrolments: int
     jury_pools: int = 0  # rows the participant had in juries' pools of volunteers
+    budget_passes: int = 0  # budget checks passed (a phone number's keyed hash, an invitation code used)
 
 
 @router.post(

@@ -98,6 +98,8 @@ class OptionOut(BaseModel):
     key: str
     label: str
     cost: int | None = None
+    latitude: float | None = Field(default=None, description="A budget project's place, when the file gives it")
+    longitude: float | None = None
 
 
 class ProposalOut(BaseModel):
@@ -201,12 +203,33 @@ class NextOut(BaseModel):
     jury: bool = Field(
         default=False, description="Done: the consultation invites participants to volunteer for its jury"
     )
+    check: Literal["phone", "invitation"] | None = Field(
+        default=None, description="item: what the participant must show before this budget's ballot (api/eligibility)"
+    )
+    asks: list[str] = Field(
+        default_factory=list, description="consent: the checks some budget asks for ('phone', 'invitation')"
+    )
 
 
 class AnswerIn(BaseModel):
     item_id: RowId
     option_id: RowId | None = None
     value: Any = None
+
+
+class EligibilityIn(BaseModel):
+    """What a participant shows before a budget's ballot: their own phone number (the front end checked that
+    the contact shared is the sender's own) or an invitation code."""
+
+    item_id: RowId
+    phone: str | None = Field(default=None, max_length=32)
+    code: str | None = Field(default=None, max_length=64)
+
+
+class EligibilityOut(BaseModel):
+    item_id: int
+    created: bool = Field(description="False when the participant had passed this check already")
+    next: NextOut | None = None
 
 
 class AnswerOut(BaseModel):

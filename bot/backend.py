@@ -147,6 +147,23 @@ class Backend:
             json={"choice": choice, "qualification": qualification},
         )
 
+    async def eligibility(
+        self,
+        participant_id: str,
+        item_id: int,
+        *,
+        phone: str | None = None,
+        code: str | None = None,
+        then: dict | None = None,
+    ) -> dict:
+        """Pass a budget's check: the sender's own phone number, or an invitation code."""
+        return await self._call(
+            "POST",
+            f"/participant/{participant_id}/eligibility",
+            json={"item_id": item_id, "phone": phone, "code": code},
+            params=then,
+        )
+
     async def answer_pair(
         self, participant_id: str, token: str, outcome: str, reason: str | None = None, then: dict | None = None
     ) -> dict:

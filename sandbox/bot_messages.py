@@ -90,6 +90,26 @@ async def send_message(api: FakeBotAPI, p: Params) -> dict[str, Any]:
     return _send(api, p, "sendMessage", _with({"text": plain}, entities=entities), p.text("text"))
 
 
+async def send_venue(api: FakeBotAPI, p: Params) -> dict[str, Any]:
+    """A place with its name and address: Telegram's Message carries it as ``venue`` and as ``location``."""
+    latitude, longitude = p.number("latitude"), p.number("longitude")
+    title, address = p.text("title"), p.text("address")
+    if latitude is None or longitude is None or not -90 <= latitude <= 90 or not -180 <= longitude <= 180:
+        raise bad_request("wrong latitude or longitude specified")
+    if not title:
+        raise bad_request("venue title must be non-empty")
+    if address is None:
+        raise bad_request("venue address must be non-empty")
+    location = {"latitude": latitude, "longitude": longitude}
+    return _send(
+        api,
+        p,
+        "sendVenue",
+        {"venue": {"location": location, "title": title, "address": address}, "location": location},
+        None,
+    )
+
+
 async def send_photo(api: FakeBotAPI, p: Params) -> dict[str, Any]:
     plain, entities = _caption(p)
     photo = api.files.accept("photo", p.input_file("photo"), "photo")
@@ -212,6 +232,7 @@ HANDLERS = {
     "sendMessage": send_message,
     "sendPhoto": send_photo,
     "sendDocument": send_document,
+    "sendVenue": send_venue,
     "editMessageText": edit_message_text,
     "editMessageCaption": edit_message_caption,
     "editMessageReplyMarkup": edit_message_reply_markup,
@@ -220,4 +241,4 @@ HANDLERS = {
     "sendChatAction": send_chat_action,
     "getFile": get_file,
 }
-SENDING_METHODS = {"sendMessage", "sendPhoto", "sendDocument"}
+SENDING_METHODS = {"sendMessage", "sendPhoto", "sendDocument", "sendVenue"}

@@ -255,6 +255,16 @@ class FakeBotAPI:
     async def send_location(self, chat_id: int, latitude: float, longitude: float) -> dict[str, Any]:
         return self._private_message(chat_id, {"location": {"latitude": latitude, "longitude": longitude}})
 
+    async def send_contact(
+        self, chat_id: int, phone_number: str, *, user_id: int | None = None, first_name: str = "Contact"
+    ) -> dict[str, Any]:
+        """The user shares a contact: their own with a request_contact button (``user_id`` = ``chat_id``), or
+        someone's from their address book (another ``user_id``, or None for a person not on Telegram)."""
+        contact = {"phone_number": phone_number, "first_name": first_name}
+        if user_id is not None:
+            contact["user_id"] = user_id
+        return self._private_message(chat_id, {"contact": contact})
+
     async def send_document(
         self,
         chat_id: int,

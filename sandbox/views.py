@@ -8,7 +8,7 @@ from typing import Any
 from sandbox.chats import StoredMessage
 from sandbox.keyboards import button_rows
 
-_KINDS = ("text", "photo", "document", "location", "sticker")
+_KINDS = ("text", "photo", "document", "venue", "location", "contact", "sticker")
 
 
 def message_view(stored: StoredMessage, file_url: Callable[[str], str | None]) -> dict[str, Any]:
@@ -31,6 +31,8 @@ def message_view(stored: StoredMessage, file_url: Callable[[str], str | None]) -
         "photo": None,
         "document": None,
         "location": message.get("location"),
+        "venue": message.get("venue"),
+        "contact": message.get("contact"),
         "edited": stored.edited,
         "date": message["date"],
     }
@@ -43,6 +45,10 @@ def message_view(stored: StoredMessage, file_url: Callable[[str], str | None]) -
             "mime_type": document.get("mime_type"),
             "url": file_url(document["file_id"]),
         }
+    elif kind == "venue":
+        view["text"] = f"📍 {message['venue']['title']}\n{message['venue']['address']}"
+    elif kind == "contact":
+        view["text"] = f"📱 {message['contact']['phone_number']}"
     elif kind == "sticker":
         view["text"] = message["sticker"].get("emoji")
     return view

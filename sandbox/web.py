@@ -13,6 +13,7 @@
       ``POST send_text``      {chat_id, text, first_name?, language_code?, username?}
       ``POST press_button``   {chat_id, message_id, callback_data}
       ``POST send_location``  {chat_id, latitude, longitude}
+      ``POST send_contact``   {chat_id, phone_number} (their own, as a request_contact button shares it)
       ``POST send_document``  {chat_id, filename, mime_type?, content_base64}
       ``GET  files/{file_id}`` a photo or document's bytes
       ``GET  organiser?chat_id=``  {available, organiser}: may the page make this user an organiser, and is it one
@@ -70,6 +71,11 @@ class UserLocation(BaseModel):
     longitude: float = Field(ge=-180, le=180)
 
 
+class UserContact(BaseModel):
+    chat_id: int
+    phone_number: str = Field(min_length=1, max_length=32)
+
+
 class UserDocument(BaseModel):
     chat_id: int
     filename: str = Field(min_length=1, max_length=255)
@@ -124,6 +130,11 @@ def sandbox_router(fake: FakeBotAPI, organisers: Organisers | None = None) -> AP
     @router.post("/api/send_location")
     async def send_location(body: UserLocation) -> dict[str, Any]:
         return await fake.send_location(body.chat_id, body.latitude, body.longitude)
+
+    @router.post("/api/send_contact")
+    async def send_contact(body: UserContact) -> dict[str, Any]:
+        """The person's own contact, as a request_contact button shares it."""
+        return await fake.send_contact(body.chat_id, body.phone_number, user_id=body.chat_id)
 
     @router.post("/api/send_document")
     async def send_document(body: UserDocument) -> dict[str, Any]:

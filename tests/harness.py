@@ -57,6 +57,11 @@ class Telegram:
         await self.fake.send_location(chat_id, latitude, longitude)
         await self.settle()
 
+    async def share_contact(self, chat_id: int, phone: str, user_id: int | None) -> None:
+        """Share a contact: one's own (``user_id`` = ``chat_id``, as the request_contact button does) or another's."""
+        await self.fake.send_contact(chat_id, phone, user_id=user_id)
+        await self.settle()
+
     def messages(self, chat_id: int) -> list[dict[str, Any]]:
         return self.fake.messages(chat_id)
 

@@ -43,6 +43,8 @@ SAMPLES = [
     buttons.BallotClear(9),
     buttons.BallotSend(9),
     buttons.BallotChange(9),
+    buttons.ProjectPlaces(2**52),
+    buttons.ProjectPlace(2**52, 11),
     buttons.Vote(10**12, "neutral"),
     buttons.QualifySkip(4, "disagree"),
     buttons.Pair("Ab-_9xYz0123", "skip"),

@@ -207,10 +207,11 @@ def parser() -> argparse.ArgumentParser:
     from viche import i18n_check
 
     i18n_check.add_commands(sub)
-    from viche import exporters, importers, jury, keys, report
+    from viche import budget, exporters, importers, jury, keys, report
 
     keys.register(sub)
     jury.register(sub)
+    budget.register(sub)
     from viche import env_example, production
 
     production.register(sub)

@@ -24,8 +24,7 @@ def build_page(
     tr: Translator,
     time_zone: str | None,
 ) -> Page:
-    """``results``: :func:`api.results.consultation_results` of the whole; ``reach``: the same by segment, per
-    segment name."""
+    """``results``: :func:`api.results.consultation_results` of the whole; ``reach``: the same per segment."""
     shape = _Shape(tr, formats.moment(results["computed_at"], time_zone, tr.locale))
     shape.k = int(results["min_segment_size"])
     headline = [
@@ -39,7 +38,7 @@ def build_page(
     sections = [shape.reach(results["participants"], reach)]
     for item in results["items"]:
         kind = item["kind"]
-        maker = getattr(shape, kind, None)
+        maker = None if item.get("withheld") else getattr(shape, kind, None)  # a district budget of too few
         if maker is not None:
             section = maker(item)
             section.kind = kind
@@ -67,7 +66,8 @@ class _Shape(formats.Figures):
     k = 0  # the consultation's min_segment_size: a statement fewer people voted on is not shown
 
     def _heading(self, item: dict[str, Any]) -> str:
-        return f"{item['number']}. {item['prompt']}"
+        where = item.get("districts") and self.tr._("district: {names}", names=", ".join(item["districts"]))
+        return f"{item['number']}. {item['prompt']}" + (f" ({where})" if where else "")
 
     # ---- who took part ----------------------------------------------------------------------------------
 

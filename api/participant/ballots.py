@@ -12,7 +12,7 @@ from sqlalchemy import bindparam, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from api import ballot_rules, schemas
+from api import ballot_rules, eligibility, schemas
 from api.ballot_rules import BallotRules, PickAction
 from api.content_cache import ContentCache
 from api.errors import bad_request, conflict
@@ -38,6 +38,9 @@ async def ballot_item(
     await require_consent(session, participant_id, consultation)
     if item.kind != "budget":
         raise bad_request("wrong_route", f"item {item.key!r} is a {item.kind} item, not a budget")
+    # A pick is a ballot in the making: outside the participant's district, or before the item's check, refused
+    # as a sent ballot would be.
+    await eligibility.require_admitted(session, participant_id, item, [])
     return item, consultation
 
 

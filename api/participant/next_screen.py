@@ -15,7 +15,7 @@ from typing import Any, NamedTuple
 from sqlalchemy import Integer, String, bindparam, cast, func, literal_column, null, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api import schemas, selection
+from api import eligibility, schemas, selection
 from api.content import localized
 from api.content_cache import ContentCache
 from api.jury.volunteering import offers_jury
@@ -23,7 +23,7 @@ from api.participant import ballots
 from api.participant.access import brief, enrolment_of, is_open
 from api.participant.profile import profile_question
 from api.selection import SelectionRegistry
-from storage.models import Answer, Consultation, Item, PairPrompt, Proposal, ProposalVote, utcnow
+from storage.models import Answer, Consultation, Item, PairPrompt, Participant, Proposal, ProposalVote, utcnow
 from storage.rows import insert_new_row
 
 SELECTED_KINDS = ("proposal", "pairs")
@@ -164,7 +164,7 @@ async def next_screen(
         return schemas.NextOut(status="not_open", **base)
     enrolment = await enrolment_of(session, participant_id, consultation.id)
     if enrolment is None or enrolment.consented_at is None:
-        return schemas.NextOut(status="consent", **base)
+        return schemas.NextOut(status="consent", asks=eligibility.asked_in(consultation.definition or {}), **base)
     question = profile_question(consultation, enrolment, language)
     if question is not None:
         return schemas.NextOut(status="profile", profile=question, **base)
@@ -175,18 +175,26 @@ async def next_screen(
     history = await _history(session, participant_id, items) if items else _History(())
     answers = history.answers
     answers_by_key = await _branch_answers(content, items, answers)
+    region = await _region(session, participant_id, items)
     for number, item in enumerate(items, start=1):
         if not _shown(item, answers_by_key):
             continue
         if item.kind not in SELECTED_KINDS and item.id in answers:
             continue
+        if not eligibility.admits_region(item.config, region):
+            continue  # another district's budget
         screen = await _pending_screen(
             session, content, registry, participant_id, consultation, item, language, history
         )
         if screen is not None:
             default = consultation.default_language
             screen.item = _item_out(item, number, len(items), _step(item, history), language, default)
-            return schemas.NextOut(status="item", **base, **screen.model_dump(exclude={"item"}), item=screen.item)
+            check = eligibility.check_of(item.config)
+            if check and await eligibility.passed(session, participant_id, item.id):
+                check = None
+            return schemas.NextOut(
+                status="item", **base, **screen.model_dump(exclude={"item"}), item=screen.item, check=check
+            )
 
     if enrolment.completed_at is None:
         enrolment.completed_at = utcnow()
@@ -197,6 +205,13 @@ async def next_screen(
         jury=offers_jury(consultation),
         **base,
     )
+
+
+async def _region(session: AsyncSession, participant_id: str, items: list[Item]) -> str | None:
+    """The participant's profile region, read only when a budget of some district needs it."""
+    if not any(item.config.get("regions") for item in items):
+        return None
+    return await session.scalar(select(Participant.region).where(Participant.id == participant_id))
 
 
 def _step(item: Item, history: _History) -> int:
@@ -271,17 +286,30 @@ async def _pending_screen(
                 right=proposal_out(right, language, default),
             )
         )
-    return await _options_screen(session, content, participant_id, item, language, default)
+    return await _options_screen(session, content, participant_id, consultation, item, language, default)
 
 
 async def _options_screen(
-    session: AsyncSession, content: ContentCache, participant_id: str, item: Item, language: str | None, default: str
+    session: AsyncSession,
+    content: ContentCache,
+    participant_id: str,
+    consultation: Consultation,
+    item: Item,
+    language: str | None,
+    default: str,
 ) -> _Screen:
     """An item's options; a budget's with the participant's ballot as it stands (the draft survives restarts)."""
     options = await content.options(item)
+    places = _project_places(consultation, item) if item.kind == "budget" else {}
     return _Screen(
         options=[
-            schemas.OptionOut(id=o.id, key=o.key, label=localized(o.label, language, default), cost=o.cost)
+            schemas.OptionOut(
+                id=o.id,
+                key=o.key,
+                label=localized(o.label, language, default),
+                cost=o.cost,
+                **places.get(o.key, {}),
+            )
             for o in options
         ],
         ballot=await ballots.state(session, participant_id, item.id) if item.kind == "budget" else None,
@@ -300,7 +328,7 @@ async def ballot_screen(
     items = await content.items(consultation)
     number = next(n for n, known in enumerate(items, start=1) if known.id == item.id)
     default = consultation.default_language
-    screen = await _options_screen(session, content, participant_id, item, language, default)
+    screen = await _options_screen(session, content, participant_id, consultation, item, language, default)
     return schemas.NextOut(
         status="item",
         consultation=brief(consultation, language),
@@ -323,6 +351,18 @@ def _item_out(item: Item, number: int, total: int, step: int, language: str | No
         min_label=localized(item.config.get("min_label"), language, default),
         max_label=localized(item.config.get("max_label"), language, default),
     )
+
+
+def _project_places(consultation: Consultation, item: Item) -> dict[str, dict[str, float]]:
+    """A budget's projects that have a place, by key (coordinates live in the stored definition only)."""
+    for defined in (consultation.definition or {}).get("items", []):
+        if defined.get("key") == item.key:
+            return {
+                p["key"]: {"latitude": p["latitude"], "longitude": p["longitude"]}
+                for p in defined.get("projects", [])
+                if p.get("latitude") is not None and p.get("longitude") is not None
+            }
+    return {}
 
 
 async def _pending_pair(

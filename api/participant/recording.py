@@ -24,7 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 from sqlalchemy.orm.attributes import set_committed_value
 
-from api import schemas, selection
+from api import eligibility, schemas, selection
 from api.answers import clean_text, validated_value
 from api.content_cache import ContentCache
 from api.errors import bad_request, conflict, not_found
@@ -55,6 +55,7 @@ async def record_answer(
     """The answer to a question item (an option, several, a scale, a budget, a text, a place, or a skip)."""
     item, consultation = await item_in_open_consultation(content, body.item_id)
     await require_consent(session, participant_id, consultation)
+    await eligibility.require_admitted(session, participant_id, item, body.value)
     option_id, value = await validated_value(content, item, body)
     if item.kind == "budget":  # a ballot sent again before the close replaces the earlier one
         return await ballots.store(session, participant_id, item, value)

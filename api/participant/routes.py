@@ -9,13 +9,13 @@ from __future__ import annotations
 
 from typing import Annotated, Any, TypeVar
 
-from fastapi import APIRouter, Depends, Path, Query
+from fastapi import APIRouter, Depends, Path, Query, Request
 from pydantic import BaseModel
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api import schemas, standing
+from api import eligibility, schemas, standing
 from api.content_cache import ContentCache
 from api.deps import content_cache, require_service_token, selection_registry, session
 from api.error_docs import SERVICE, errors
@@ -117,7 +117,14 @@ NEXT = Query(
 )
 LANG = Query(default=None, max_length=16, description="The language of the included next screen.")
 
-WithNext = TypeVar("WithNext", schemas.EnrolmentOut, schemas.AnswerOut, schemas.VoteOut, schemas.PairAnswerOut)
+WithNext = TypeVar(
+    "WithNext",
+    schemas.EnrolmentOut,
+    schemas.AnswerOut,
+    schemas.VoteOut,
+    schemas.PairAnswerOut,
+    schemas.EligibilityOut,
+)
 
 
 async def _with_next(
@@ -206,6 +213,35 @@ async def answer(
     db: AsyncSession = Depends(session),
 ) -> schemas.AnswerOut:
     out = await recording.record_answer(db, content, participant_id, body)  # an unknown participant: 404 there
+    return await _with_next(db, content, registry, out, participant_id, then, lang)
+
+
+@router.post(
+    "/{participant_id}/eligibility",
+    response_model=schemas.EligibilityOut,
+    responses=errors(400, 403, 404, 409),
+    summary="Pass a budget's check with the participant's own phone number or an invitation code (403: a "
+    "number of a calling code not admitted; 409: a number or a code used already)",
+)
+async def eligible(
+    participant_id: str,
+    body: schemas.EligibilityIn,
+    request: Request,
+    content: Content,
+    registry: Selection,
+    then: str | None = NEXT,
+    lang: str | None = LANG,
+    db: AsyncSession = Depends(session),
+) -> schemas.EligibilityOut:
+    item, consultation = await access.item_in_open_consultation(content, body.item_id)
+    await access.require_consent(db, participant_id, consultation)
+    await eligibility.require_admitted(db, participant_id, item, None)  # its district's participants only
+    settings = request.app.state.settings
+    if body.phone is not None:
+        created = await eligibility.record_phone(db, settings, participant_id, item, body.phone)
+    else:
+        created = await eligibility.redeem_code(db, settings, participant_id, item, body.code or "")
+    out = schemas.EligibilityOut(item_id=item.id, created=created)
     return await _with_next(db, content, registry, out, participant_id, then, lang)
 
 

@@ -24,7 +24,7 @@ from sqlmodel import col
 
 from api import disclosure
 from api.errors import bad_request
-from api.results.budget import counts, election
+from api.results.budget import election, official
 from storage.models import Answer, Consultation, Item, Option, Participant
 from storage.models_partner import ImportedRef
 
@@ -60,6 +60,10 @@ async def pabulib_text(session: AsyncSession, consultation: Consultation, key: s
         )
     ).all()
     rows = [r for r in rows if isinstance(r.value, list)]
+    k = disclosure.threshold(consultation)
+    if item.config.get("regions") and 0 < len(rows) < k:
+        # A district's ballots are one region's: fewer than k would tell how those few voted (api/results/compute).
+        raise disclosure.BelowThreshold(len(rows), k).api_error(consultation.slug)
     refs = {
         (kind, local): external
         for kind, local, external in (
@@ -72,7 +76,7 @@ async def pabulib_text(session: AsyncSession, consultation: Consultation, key: s
     }
     config = item.config
     the = election(item, options, [r.value for r in rows])
-    rule = counts(item, the)[0]
+    rule = official(item, the)  # only the official rule decides `selected`, and META names it
     selected = set(rule["funded"])
     scores = the.scores()
     votes: Counter[str] = Counter(k for ballot in the.ballots for k, p in ballot.items() if p > 0)
@@ -128,7 +132,7 @@ async def pabulib_text(session: AsyncSession, consultation: Consultation, key: s
 
     plan = disclosure.plan(
         Counter((r.age_band, r.region) for r in rows),
-        disclosure.threshold(consultation),
+        k,
         ATTRIBUTES,
         tuple(a for a in disclosure.DROP_ORDER if a in ATTRIBUTES),
     )

@@ -301,6 +301,11 @@ class BudgetItem(_Item):
     kind: _kind("budget")
     ballots: int
     ballot: str = Field(description="knapsack, approval, cumulative or ordinal.")
+    districts: list[str] = Field(
+        default_factory=list,
+        description="A district's budget: the names of the profile regions whose participants vote in it "
+        "(each budget item is counted on its own); empty: a budget for everyone.",
+    )
     total: int
     currency: str
     spent: int | None = _nullable("Cost of the projects the first (official) counting rule funds.")
@@ -342,7 +347,8 @@ ItemResult = Annotated[
 
 
 class WithheldItem(_Strict):
-    """A segment's item answered by fewer than the consultation's min_segment_size: only what names it."""
+    """A segment's item answered by fewer than the consultation's min_segment_size (or, in the whole, a district's
+    budget with fewer ballots): only what names it."""
 
     key: str
     kind: labelled(KIND_LABELS, "The item's kind.")
@@ -391,7 +397,10 @@ class Results(BaseModel):
     consented: int
     completed: int
     segment: labelled(SEGMENT_LABELS, "The dimension asked for with `?segment=`.") | None
-    items: list[ItemResult] = Field(description="The whole consultation.")
+    items: list[SegmentItem] = Field(
+        description="The whole consultation; a district's budget (its `districts`) with fewer ballots than "
+        "min_segment_size is withheld (`withheld: true`), as it would be in its region's segment."
+    )
     segments: list[Segment] | None = Field(default=None, description="Only with `?segment=`.")
 
 

@@ -55,28 +55,35 @@ def election(item: Item, options: Sequence[Option], values: Iterable[Any]) -> El
     )
 
 
+def counted(the: Election, rule: dict[str, Any]) -> dict[str, Any]:
+    """One configured rule with the projects it funds (in funding order) and the money they take."""
+    funded = count(the, rule["rule"], threshold=int(rule.get("threshold", 0)), comparison=bool(rule.get("comparison")))
+    return {
+        "rule": rule["rule"],
+        "threshold": int(rule.get("threshold", 0)),
+        "comparison": bool(rule.get("comparison", False)),
+        "funded": funded,
+        "spent": the.cost(funded),
+    }
+
+
 def counts(item: Item, the: Election) -> list[dict[str, Any]]:
-    """Each configured rule with the projects it funds (in funding order) and the money they take."""
-    out = []
-    for rule in item.config.get("counting") or DEFAULT_COUNTING:
-        funded = count(
-            the, rule["rule"], threshold=int(rule.get("threshold", 0)), comparison=bool(rule.get("comparison"))
-        )
-        out.append(
-            {
-                "rule": rule["rule"],
-                "threshold": int(rule.get("threshold", 0)),
-                "comparison": bool(rule.get("comparison", False)),
-                "funded": funded,
-                "spent": the.cost(funded),
-            }
-        )
-    return out
+    """Each configured rule, counted, in the organiser's order (the first is the official one)."""
+    return [counted(the, rule) for rule in item.config.get("counting") or DEFAULT_COUNTING]
 
 
-def budget(item: Item, options: list[Option], label: dict[int, str], values: list[Any]) -> dict[str, Any]:
+def official(item: Item, the: Election) -> dict[str, Any]:
+    """The official rule alone (the first configured), counted: what decides which projects are funded. The
+    other rules are shown beside it in results only; an export need not pay for them (add1 can take minutes)."""
+    return counted(the, (item.config.get("counting") or DEFAULT_COUNTING)[0])
+
+
+def budget(
+    item: Item, options: list[Option], label: dict[int, str], values: list[Any], districts: list[str] | None = None
+) -> dict[str, Any]:
     """Ballots, each project's votes (ballots naming it) and score (points), and every rule's funded set; the
-    first configured rule is the official one (``funded``, ``spent``, each project's ``funded``)."""
+    first configured rule is the official one (``funded``, ``spent``, each project's ``funded``). ``districts``:
+    the names of the regions a district's budget is for (none: everyone's)."""
     the = election(item, options, values)
     scores = the.scores()
     votes: Counter[str] = Counter()
@@ -104,6 +111,7 @@ def budget(item: Item, options: list[Option], label: dict[int, str], values: lis
         "answered": n,
         "ballots": n,
         "ballot": item.config.get("ballot", "knapsack"),
+        "districts": districts or [],
         "total": the.budget,
         "currency": item.config.get("currency", "EUR"),
         "spent": rules[0]["spent"],

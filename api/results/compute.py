@@ -77,6 +77,7 @@ async def compute_results(
 
     if population.groups:
         suppress_small_cells(per_item, population.groups, k)
+    per_item[ALL] = [_district_or_withheld(entry, k) for entry in per_item[ALL]]
     active_counts = population.count(active)
     result: dict[str, Any] = {
         "slug": consultation.slug,
@@ -124,3 +125,12 @@ _ITEM_HEAD = ("key", "kind", "number", "prompt", "reached", "answered", "answer_
 
 def _ordered_item(entry: dict[str, Any]) -> dict[str, Any]:
     return {**{k: entry[k] for k in _ITEM_HEAD}, **{k: v for k, v in entry.items() if k not in _ITEM_HEAD}}
+
+
+def _district_or_withheld(entry: dict[str, Any], k: int) -> dict[str, Any]:
+    """A district's budget holds one region's ballots: with fewer than k of them it would tell how those few
+    voted, which the region's segment never shows (docs/privacy.md); it is withheld whole, as in a segment."""
+    few = 0 < int(entry["answered"]) < k  # none at all tells nothing about anyone
+    if entry["kind"] == "budget" and entry.get("districts") and few:
+        return {key: entry[key] for key in ("key", "kind", "number", "prompt")} | {"withheld": True}
+    return entry

@@ -53,13 +53,14 @@ async def question_results(
     )
     default = ctx.consultation.default_language
     label = {o.id: localized(o.label, ctx.language, default) for o in options}
+    districts = district_names(ctx.consultation.definition or {}, item.config, ctx.language, default)
     # Free texts and places only ever come with the whole: within segments they would carry the segment's value,
     # and the same text seen in two segmentations (an age band, then a country) would place its writer in the
     # crossing of the two, which may hold fewer than k people.
     builders = {
         "single_choice": lambda rs, raw: single_choice(options, label, [r[0] for r in rs]),
         "multi_choice": lambda rs, raw: multi_choice(options, label, [r[1] for r in rs]),
-        "budget": lambda rs, raw: budget(item, options, label, [r[1] for r in rs]),
+        "budget": lambda rs, raw: budget(item, options, label, [r[1] for r in rs], districts),
         "scale": lambda rs, raw: scale(item, [r[1] for r in rs]),
         "free_text": lambda rs, raw: free_text([r[1] for r in rs], raw),
         "place": lambda rs, raw: place([r[1] for r in rs], raw),
@@ -68,6 +69,15 @@ async def question_results(
     out: dict[Any, Any] = {g: builder(rs, ctx.raw and g is ALL) for g, rs in rows.items()}
     out[None] = lambda g: builder([], ctx.raw and g is ALL)
     return out
+
+
+def district_names(definition: dict[str, Any], config: dict[str, Any], language: str | None, default: str) -> list[str]:
+    """A district's budget: the names of its regions (profile.regions), in the reader's language; [] for all."""
+    names = {
+        region["key"]: localized(region["label"], language, default)
+        for region in (definition.get("profile") or {}).get("regions") or []
+    }
+    return [names.get(key, key) for key in config.get("regions") or []]
 
 
 def single_choice(options: list[Option], label: dict[int, str], chosen: list[int | None]) -> dict[str, Any]:

@@ -245,3 +245,18 @@ class JuryReply(CallbackData, prefix="jr"):
 
     slug: str
     answer: Literal["accept", "decline"]
+
+
+@dataclass(frozen=True)
+class ProjectPlaces(CallbackData, prefix="pbw"):
+    """ "Where are the projects?" under a budget ballot whose projects have places."""
+
+    item: int
+
+
+@dataclass(frozen=True)
+class ProjectPlace(CallbackData, prefix="pbv"):
+    """One project's place, sent as a venue: ``position`` among the ballot's projects."""
+
+    item: int
+    position: int

@@ -111,7 +111,7 @@ def render_item(tr: Translator, screen: dict[str, Any], selected: set[int] | Non
     if kind == "multi_choice":
         return _toggles(tr, head, screen, selected or set(), buttons.Toggle, buttons.ToggleDone)
     if kind == "budget":
-        return render_ballot(tr, head, screen)
+        return with_places(tr, screen, render_ballot(tr, head, screen))
     if kind == "free_text":
         limit = item["config"].get("max_length", 1000)
         text = (
@@ -153,3 +153,11 @@ def _toggles(
         else tr._("Tap to select, then press Done.")
     )
     return Screen(head + "\n\n" + hint, rows)
+
+
+def with_places(tr: Translator, screen: dict[str, Any], ballot: Screen) -> Screen:
+    """A budget ballot whose projects have places gets a "Where are the projects?" button above its last row."""
+    if any(option.get("latitude") is not None for option in screen["options"]):
+        row = [Button("📍 " + tr._("Where are the projects?"), buttons.ProjectPlaces(screen["item"]["id"]).pack())]
+        ballot.buttons.insert(max(len(ballot.buttons) - 1, 0), row)
+    return ballot

@@ -20,6 +20,21 @@ class Screen:
     keep_text: bool = False
     """As an edit: replace only the buttons and leave the text alone (it is not known when the pressed message
     came as an InaccessibleMessage)."""
+    contact_button: str | None = None
+    """A custom keyboard of one button with this label that shares the person's own phone number
+    (request_contact); sent instead of ``buttons``."""
+    remove_keyboard: bool = False
+    """Take a custom keyboard (the contact button) away with this message."""
+    venue: Venue | None = None
+    """Send a place (sendVenue): ``text`` is not sent."""
+
+
+@dataclass(frozen=True)
+class Venue:
+    latitude: float
+    longitude: float
+    title: str
+    address: str
 
 
 @dataclass

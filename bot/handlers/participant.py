@@ -38,6 +38,11 @@ async def on_location(message: Message, person: Person, participant_flow: Partic
     )
 
 
+async def on_contact(message: Message, person: Person, participant_flow: ParticipantFlow) -> None:
+    contact = message.contact
+    await answer(message, await participant_flow.contact(person, contact.phone_number, contact.user_id))
+
+
 async def on_button(query: CallbackQuery, person: Person, participant_flow: ParticipantFlow) -> None:
     message_text = getattr(query.message, "text", None)  # an InaccessibleMessage has none
     await answer(query, await participant_flow.callback(person, query.data, _pressed_label(query), message_text))
@@ -54,5 +59,6 @@ def build_router() -> Router:
     router.message.register(replying("participant_flow", ParticipantFlow.unknown_command), Is(F.text.startswith("/")))
     router.message.register(on_text, Is(F.text))
     router.message.register(on_location, Is(F.location))
+    router.message.register(on_contact, Is(F.contact))
     router.callback_query.register(on_button)
     return router

@@ -10,7 +10,16 @@ from typing import Any
 from aiogram import Bot
 from aiogram.exceptions import TelegramBadRequest
 from aiogram.filters import CommandObject
-from aiogram.types import BufferedInputFile, CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
+from aiogram.types import (
+    BufferedInputFile,
+    CallbackQuery,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    KeyboardButton,
+    Message,
+    ReplyKeyboardMarkup,
+    ReplyKeyboardRemove,
+)
 
 from bot.flows.person import Person
 from bot.flows.screens import Reply, Screen
@@ -31,6 +40,7 @@ def fit(text: str | None, limit: int) -> str | None:
 
 
 def keyboard(screen: Screen) -> InlineKeyboardMarkup | None:
+    """The inline buttons of a screen (what an edit can carry)."""
     if not screen.buttons:
         return None
     return InlineKeyboardMarkup(
@@ -41,9 +51,25 @@ def keyboard(screen: Screen) -> InlineKeyboardMarkup | None:
     )
 
 
+def message_keyboard(screen: Screen) -> InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove | None:
+    """A sent message's keyboard: the contact button (a custom keyboard), or taking it away, or inline buttons."""
+    if screen.contact_button is not None:
+        return ReplyKeyboardMarkup(
+            keyboard=[[KeyboardButton(text=screen.contact_button, request_contact=True)]],
+            resize_keyboard=True,
+            one_time_keyboard=True,
+        )
+    if screen.remove_keyboard and not screen.buttons:
+        return ReplyKeyboardRemove()
+    return keyboard(screen)
+
+
 async def send_screen(bot: Bot, chat_id: int, screen: Screen) -> None:
-    markup = keyboard(screen)
-    if screen.photo is not None:
+    markup = message_keyboard(screen)
+    if screen.venue is not None:
+        place = screen.venue
+        await bot.send_venue(chat_id, place.latitude, place.longitude, place.title, place.address)
+    elif screen.photo is not None:
         await bot.send_photo(
             chat_id,
             BufferedInputFile(screen.photo, "chart.png"),

@@ -83,6 +83,26 @@ class CountingRuleDef(Strict):
         return self
 
 
+class EligibilityDef(Strict):
+    """What a participant shows before they get a budget's ballot (the consent screen says what and why).
+
+    ``phone``: their own phone number, shared with Telegram's contact button (a contact of someone else is
+    refused), kept only as a keyed hash so that one number votes once; ``country_codes`` admits only numbers with
+    these calling codes. ``invitation``: one of the codes the organiser uploaded (``viche budget codes``), each
+    usable once, kept only hashed."""
+
+    requires: Literal["phone", "invitation"]
+    country_codes: list[Annotated[str, Field(pattern=r"^[1-9][0-9]{0,3}$")]] = Field(
+        default_factory=list, description="phone: calling codes admitted, digits only (e.g. ['380', '48']); none: any."
+    )
+
+    @model_validator(mode="after")
+    def _codes_for_phones(self) -> EligibilityDef:
+        if self.country_codes and self.requires != "phone":
+            raise ValueError("country_codes belongs to requires: phone")
+        return self
+
+
 class Condition(Strict):
     """Show an item only when an earlier item's answer has one of these values (option keys, or scale numbers)."""
 
@@ -206,6 +226,13 @@ class BudgetDef(ItemBase):
         description="The counting rules, the first being the official one.",
     )
     tie_break: Literal["cheaper_first", "listed", "key"] = "cheaper_first"
+    regions: list[str] | None = Field(
+        default=None,
+        min_length=1,
+        description="A district's budget: only participants whose profile region is one of these keys "
+        "(profile.regions) get its ballot, and its results say so; none: everyone's.",
+    )
+    eligibility: EligibilityDef | None = None
 
     @model_validator(mode="after")
     def _something_fits(self, info: ValidationInfo) -> BudgetDef:
@@ -336,6 +363,7 @@ class ConsultationDef(Strict):
         if duplicates:
             raise ValueError(f"item keys used twice: {', '.join(duplicates)}")
         self._check_branches()
+        self._check_districts()
         missing = self.missing_translations()
         if missing and not self.allow_incomplete_translations:
             raise ValueError("missing translations: " + "; ".join(missing))
@@ -365,6 +393,21 @@ class ConsultationDef(Strict):
                         f"{condition.item!r} (answers: {', '.join(sorted(allowed))})"
                     )
             earlier[item.key] = item
+
+    def _check_districts(self) -> None:
+        known = {region.key for region in (self.profile.regions if self.profile else None) or []}
+        for item in self.items:
+            districts = getattr(item, "regions", None)
+            if not districts:
+                continue
+            if not known:
+                raise ValueError(f"item {item.key!r}: regions need the profile's regions question (profile.regions)")
+            unknown = [key for key in districts if key not in known]
+            if unknown:
+                raise ValueError(
+                    f"item {item.key!r}: regions {', '.join(unknown)} are not keys of profile.regions "
+                    f"({', '.join(sorted(known))})"
+                )
 
     def missing_translations(self) -> list[str]:
         """'<path>: <languages>' for every text that lacks a declared language."""

@@ -51,6 +51,8 @@
   const sendText = (text) =>
     post("send_text", { text, first_name: person.name, language_code: person.language });
   const sendLocation = (latitude, longitude) => post("send_location", { latitude, longitude });
+  // A request_contact button shares the person's own contact (Telegram fills its user_id with theirs).
+  const sendContact = (phone_number) => post("send_contact", { phone_number });
 
   async function poll() {
     const run = ++pollRun;
@@ -278,7 +280,10 @@
           if (options.one_time) dismissedKeyboard = key;
           if (button.request_location) {
             sendLocation(Number($("#lat").value) || 50.4501, Number($("#lon").value) || 30.5234).catch(() => {});
-          } else if (button.request_contact || button.request_users || button.request_chat || button.request_poll) {
+          } else if (button.request_contact) {
+            const phone = window.prompt("Phone number to share (sandbox)", "+380501234567");
+            if (phone) sendContact(phone).catch(() => {});
+          } else if (button.request_users || button.request_chat || button.request_poll) {
             showToast("This kind of button does not work in the sandbox");
           } else {
             sendText(button.text).catch(() => {});

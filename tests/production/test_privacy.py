@@ -224,18 +224,27 @@ async def test_retention_deletes_contact_data_n_days_after_closing(db, demo):
 
     async with db.session() as s:
         # nothing has closed yet: only the old contact that never joined anything goes
-        assert await privacy.sweep_retention(s, 30) == {"contacts_deleted": 1, "jury_contacts_erased": 0}
+        assert await privacy.sweep_retention(s, 30) == {
+            "contacts_deleted": 1,
+            "jury_contacts_erased": 0,
+            "phone_hashes_erased": 0,
+        }
         demo_row = await s.get(Consultation, demo_id)
         demo_row.status = "closed"
         await s.commit()
         # the demo closed just now: its closing time is noted, its participants are kept for 30 days
-        assert await privacy.sweep_retention(s, 30) == {"contacts_deleted": 0, "jury_contacts_erased": 0}
+        assert await privacy.sweep_retention(s, 30) == {
+            "contacts_deleted": 0,
+            "jury_contacts_erased": 0,
+            "phone_hashes_erased": 0,
+        }
         closure = await s.get(ConsultationClosure, demo_id)
         assert closure is not None
         # 31 days later, the demo's participants go — except whoever also takes part in the open one
         assert await privacy.sweep_retention(s, 30, now=utcnow() + timedelta(days=31)) == {
             "contacts_deleted": 2,
             "jury_contacts_erased": 0,
+            "phone_hashes_erased": 0,
         }
     remaining = {c for (c,) in (await _contacts(db))}
     assert remaining == {both}

@@ -315,3 +315,22 @@ async def test_a_configured_token_is_enforced() -> None:
         assert (await client.get("/bot1:right/getMe")).json()["result"]["username"] == "viche_bot"
         wrong = await client.get("/bot1:wrong/getMe")
     assert (wrong.status_code, wrong.json()["description"]) == (401, "Unauthorized")
+
+
+async def test_a_venue_is_a_place_with_a_title_and_an_address(fake: FakeBotAPI, bot: Bot) -> None:
+    message = await bot.send_venue(USER, 50.4501, 30.5234, "Park", "Cost: €60")
+    assert message.venue.title == "Park" and message.venue.address == "Cost: €60"
+    assert message.location.latitude == 50.4501 and message.venue.location.longitude == 30.5234
+    (seen,) = fake.messages(USER)
+    assert seen["kind"] == "venue" and seen["venue"]["title"] == "Park"
+    with pytest.raises(TelegramBadRequest, match="latitude"):
+        await bot.send_venue(USER, 91, 30, "Nowhere", "")
+    with pytest.raises(TelegramBadRequest, match="title"):
+        await bot.send_venue(USER, 50, 30, "", "somewhere")
+
+
+async def test_a_shared_contact_carries_whose_it_is(fake: FakeBotAPI) -> None:
+    own = await fake.send_contact(USER, "+380501234567", user_id=USER)
+    someone = await fake.send_contact(USER, "+48601234567", user_id=None, first_name="Mallory")
+    assert own["contact"] == {"phone_number": "+380501234567", "first_name": "Contact", "user_id": USER}
+    assert "user_id" not in someone["contact"] and own["from"]["id"] == USER

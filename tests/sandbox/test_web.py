@@ -78,3 +78,15 @@ async def test_the_user_side_api_drives_a_conversation(sandbox_site: Site) -> No
     ]
     assert final["answers"][0]["text"] == "Thanks!"
     assert downloaded.content == b"from the browser"
+
+
+async def test_the_page_shares_the_persons_own_contact(sandbox_site: Site) -> None:
+    """A request_contact button on the page shares the person's own number: Telegram's user_id is theirs."""
+    base = sandbox_site.base
+    async with httpx.AsyncClient(base_url=f"{base}/sandbox/api", timeout=15) as client:
+        shared = await client.post("/send_contact", json={"chat_id": CHAT, "phone_number": "+380501234567"})
+        assert shared.status_code == 200
+        assert shared.json()["contact"] == {"phone_number": "+380501234567", "first_name": "Contact", "user_id": CHAT}
+        state = (await client.get("/messages", params={"chat_id": CHAT, "since": -1})).json()
+    (mine,) = [m for m in state["messages"] if m["from"] == "user"]
+    assert mine["kind"] == "contact" and mine["text"] == "📱 +380501234567"

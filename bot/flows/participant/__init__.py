@@ -7,6 +7,7 @@ screen at a time. Each part lives in a module named after what the participant d
 - ``proposals``: votes and their "why?", pairs, starting an own proposal;
 - ``typed``: free-text answers, typed proposals, places and their comments;
 - ``jury``: volunteering for a citizens' jury at the end, and answering a jury call;
+- ``checks``: a budget's check (own phone number, invitation code) and its projects' places;
 - ``conversation``: what they share (drawing the next screen, telling a stored or refused answer).
 """
 
@@ -88,5 +89,7 @@ class ParticipantFlow(Welcome, Questions, Ballots, Proposals, TypedInput, JuryVo
         buttons.JuryConfirm: JuryVolunteering._on_jury_confirm,
         buttons.JuryWithdraw: JuryVolunteering._on_jury_withdraw,
         buttons.JuryReply: JuryVolunteering._on_jury_reply,
+        buttons.ProjectPlaces: TypedInput._on_places,
+        buttons.ProjectPlace: TypedInput._on_place,
     }
     """Each button's handler, by the type its callback data unpacks to (bot/flows/buttons.py)."""

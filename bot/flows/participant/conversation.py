@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.backend import Backend, BackendError
-from bot.flows import buttons
+from bot.flows import buttons, checks
 from bot.flows.items import quoted, render_item
 from bot.flows.jury import offer_line, volunteer_button
 from bot.flows.known import KnownParticipants
@@ -154,7 +154,7 @@ class Conversation:
         slug = participant.get("current_consultation")
         tr = self._tr(participant, user)
         if screen is not None:
-            return Reply(messages=[self._render(tr, screen)])
+            return Reply(messages=self._screens(tr, screen))
         if slug is None:
             open_now = await self.backend.open_consultations(tr.locale)
             if not open_now:
@@ -172,7 +172,13 @@ class Conversation:
             await self.backend.enrol(participant["id"], slug)
             self.known.moved(user.external_id, participant, slug)
         screen = await self.backend.next(participant["id"], slug, tr.locale)
-        return Reply(messages=[self._render(tr, screen)])
+        return Reply(messages=self._screens(tr, screen))
+
+    def _screens(self, tr: Translator, screen: dict[str, Any]) -> list[Screen]:
+        """The messages of a screen: one, or two where a budget's check asks with the contact button."""
+        if screen["status"] == "item" and screen.get("check"):
+            return checks.check_screens(tr, screen)
+        return [self._render(tr, screen)]
 
     def _render(self, tr: Translator, screen: dict[str, Any]) -> Screen:
         title = screen["consultation"]["title"]
@@ -197,6 +203,8 @@ class Conversation:
                 + ("\n\n" + offer_line(tr) if screen.get("jury") else ""),
                 [[compare_button(tr, slug)]] + ([[volunteer_button(tr, slug)]] if screen.get("jury") else []),
             )
+        if screen.get("check"):
+            return checks.check_screens(tr, screen)[0]
         return render_item(tr, screen)
 
     def _profile(self, tr: Translator, question: dict[str, Any]) -> Screen:
@@ -230,6 +238,7 @@ class Conversation:
             "your answers together. Your Telegram id is kept apart, only to send you the results. "
             "Published results never show who you are. You can delete your data at any time with /forget."
         )
+        text = "\n\n".join([text, *checks.consent_lines(tr, screen.get("asks") or [])])
         return Screen(
             text, [[Button("✅ " + tr._("I agree, let's start"), buttons.Consent(consultation["slug"]).pack())]]
         )

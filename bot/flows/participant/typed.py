@@ -6,14 +6,15 @@ from __future__ import annotations
 from typing import Any
 
 from bot.backend import BackendError
-from bot.flows import buttons
+from bot.flows import buttons, checks
 from bot.flows.items import quoted
-from bot.flows.participant.conversation import Conversation, Press, length_hint
+from bot.flows.participant.checks import Checks
+from bot.flows.participant.conversation import Press, length_hint
 from bot.flows.person import Person
 from bot.flows.screens import Button, Reply, Screen
 
 
-class TypedInput(Conversation):
+class TypedInput(Checks):
     """Typed messages and shared locations: free-text answers, own proposals, places and their comments."""
 
     async def text(self, user: Person, text: str) -> Reply:
@@ -46,6 +47,11 @@ class TypedInput(Conversation):
             )
         if screen["status"] == "not_open":
             return Reply(messages=[self._render(tr, screen)])
+        if screen["status"] == "item" and screen.get("check") == "invitation":
+            return await self._submit_code(user, participant, screen, text)
+        if screen["status"] == "item" and screen.get("check") == "phone":
+            notice = tr._("Please share your number with the button below (typed numbers cannot be checked).")
+            return Reply(messages=checks.check_screens(tr, screen, notice))
         if screen["status"] == "item" and screen["item"]["kind"] == "place":
             return Reply(messages=[Screen(tr._("Please send a location (📎 → Location), or press Skip."))]).then(
                 Reply(messages=[self._render(tr, screen)])
