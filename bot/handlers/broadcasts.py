@@ -15,6 +15,7 @@ from aiogram import BaseMiddleware, Dispatcher, F, Router
 from aiogram.filters import Command, CommandObject, Filter
 from aiogram.types import CallbackQuery, Message
 
+from bot.adapter.routing import DIGEST_COMMANDS
 from bot.flows.digests import DigestFlow
 from bot.flows.organiser.flow import OrganiserFlow
 from bot.flows.person import Person
@@ -23,8 +24,6 @@ from bot.handlers.organiser import IsOrganiser
 from bot.handlers.render import answer, replying
 
 log = logging.getLogger(__name__)
-
-COMMANDS = {"digests": DigestFlow.digests_menu, "stop": DigestFlow.stop}
 
 
 async def _as_organiser(person: Person, organiser_flow: OrganiserFlow) -> Person:
@@ -75,7 +74,7 @@ def build_router() -> Router:
     organiser = IsOrganiser()
     router.message.register(on_digest, Command("digest"), organiser)
     router.message.register(on_broadcasts, Command("broadcasts"), organiser)
-    for command, method in COMMANDS.items():
+    for command, method in DIGEST_COMMANDS.items():
         router.message.register(replying("digest_flow", method), Command(command))
     router.callback_query.register(on_button, DigestButton())
     return router
@@ -104,9 +103,9 @@ class ReachableAgain(BaseMiddleware):
         return await handler(event, data)
 
 
-def install(dispatcher: Dispatcher, backend: Any, default_language: str) -> None:
+def install(dispatcher: Dispatcher, digest_flow: DigestFlow) -> None:
     """The flow, the router (call before including the participant router) and the middleware."""
-    dispatcher["digest_flow"] = DigestFlow(backend, default_language=default_language)
+    dispatcher["digest_flow"] = digest_flow
     dispatcher.include_router(build_router())
     reachable = ReachableAgain()
     dispatcher.message.outer_middleware(reachable)
