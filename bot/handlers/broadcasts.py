@@ -6,8 +6,6 @@ commands use the organiser router's ``IsOrganiser`` filter, so anyone else falls
 
 from __future__ import annotations
 
-import logging
-from collections import OrderedDict
 from dataclasses import replace
 from typing import Any
 
@@ -15,6 +13,7 @@ from aiogram import BaseMiddleware, Dispatcher, F, Router
 from aiogram.filters import Command, CommandObject, Filter
 from aiogram.types import CallbackQuery, Message
 
+from bot.adapter.reachable import Reachability
 from bot.adapter.routing import DIGEST_COMMANDS
 from bot.flows.digests import DigestFlow
 from bot.flows.organiser.flow import OrganiserFlow
@@ -22,8 +21,6 @@ from bot.flows.person import Person
 from bot.handlers.filters import Is
 from bot.handlers.organiser import IsOrganiser
 from bot.handlers.render import answer, replying
-
-log = logging.getLogger(__name__)
 
 
 async def _as_organiser(person: Person, organiser_flow: OrganiserFlow) -> Person:
@@ -81,25 +78,15 @@ def build_router() -> Router:
 
 
 class ReachableAgain(BaseMiddleware):
-    """Someone who writes to the bot has not blocked it (any more): tell the backend, once per person and
-    process, so that a participant marked unreachable by a 403 gets later digests again."""
+    """bot/adapter/reachable.py for every message and press from a private chat."""
 
     def __init__(self, remember: int = 100_000) -> None:
-        self._seen: OrderedDict[int, None] = OrderedDict()
-        self._remember = remember
+        self.reachability = Reachability(remember)
 
     async def __call__(self, handler: Any, event: Any, data: dict[str, Any]) -> Any:
         user, chat = data.get("event_from_user"), data.get("event_chat")
-        if user is not None and chat is not None and chat.type == "private" and user.id not in self._seen:
-            self._seen[user.id] = None
-            if len(self._seen) > self._remember:
-                self._seen.popitem(last=False)
-            backend = data.get("backend")
-            try:
-                if backend is not None:
-                    await backend.reachable("telegram", str(user.id))
-            except Exception as error:  # noqa: BLE001 - never let this bookkeeping stop a conversation
-                log.debug("could not mark a sender reachable: %s", error)  # no Telegram id in logs
+        if user is not None and chat is not None and chat.type == "private":
+            await self.reachability.heard_from(data.get("backend"), user.id)
         return await handler(event, data)
 
 
