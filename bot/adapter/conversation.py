@@ -111,7 +111,7 @@ class Conversation:
         if m.command is not None and await self._command(m, m.command, calls, menus, bot_username):
             return True
         participant = flows.participant
-        if m.command is not None:
+        if m.command is not None and m.text is not None:  # a caption is no command of anyone's: the file is media
             if not self.standalone:
                 return False
             reply = await participant.unknown_command(person)
