@@ -203,21 +203,35 @@ async def _ptb(
 
     application = build_application(BOT_TOKEN, base_url, concurrent_updates=concurrency or 1)
     viche = add_viche(application, backend, default_language=default_language, standalone=True)
+    async with polling_application(fake, application, viche) as telegram:
+        yield telegram
+
+
+@asynccontextmanager
+async def polling_application(
+    fake: FakeBotAPI, application: Any, viche: Any, *, menus: bool = True, allowed_updates: list[str] | None = None
+) -> AsyncIterator[Telegram]:
+    """A python-telegram-bot Application (viche added to it as ``viche``) long-polling the fake, with viche's
+    menus published at start when it is the whole bot (``menus``); every update it finishes is counted for
+    ``settle``."""
     counter = UpdateCounter()
     process_update = application.process_update
 
-    async def counted(update: object) -> None:  # every update the Application finished with
+    async def counted(update: object) -> None:
         try:
             await process_update(update)
         finally:
             counter.done += 1
 
-    application.process_update = counted  # type: ignore[method-assign]
+    application.process_update = counted
     await application.initialize()
-    await viche.publish_menus(application.bot)
+    if menus:
+        await viche.publish_menus(application.bot)
     await application.start()
     assert application.updater is not None
-    await application.updater.start_polling(poll_interval=0, timeout=1, allowed_updates=["message", "callback_query"])
+    await application.updater.start_polling(
+        poll_interval=0, timeout=1, allowed_updates=allowed_updates or ["message", "callback_query"]
+    )
     try:
         yield Telegram(fake, application, counter, namespace=viche.handler.namespace.prefix)
     finally:
