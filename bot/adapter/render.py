@@ -8,10 +8,10 @@ message edited already or too old to edit); the order and the rules live here on
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Protocol
 
-from bot.flows.screens import Reply, Screen
+from bot.flows.screens import Button, Reply, Screen
 
 log = logging.getLogger(__name__)
 
@@ -35,6 +35,15 @@ def fit(text: str | None, limit: int) -> str | None:
 def caption(screen: Screen) -> str | None:
     """The caption of a photo or document screen, within Telegram's limit (none rather than an empty one)."""
     return fit(screen.text, MAX_CAPTION) or None
+
+
+def marked(screen: Screen, namespace: str) -> Screen:
+    """``screen`` with ``namespace`` before each button's data: the mark of viche's buttons in a bot it shares
+    with a host (viche.ptb), for what is sent outside a front end (the delivery engine's digests)."""
+    if not namespace:
+        return screen
+    rows = [[Button(button.text, namespace + button.data) for button in row] for row in screen.buttons]
+    return replace(screen, buttons=rows)
 
 
 class BotCalls(Protocol):
