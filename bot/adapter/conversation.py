@@ -23,6 +23,7 @@ from bot.adapter.menus import MenuCalls
 from bot.adapter.render import BotCalls, PressOrigin, answer_press, send_reply
 from bot.adapter.routing import (
     DIGEST_COMMANDS,
+    ORGANISER_COMMAND_NAMES,
     ORGANISER_COMMANDS,
     ORGANISER_COMMANDS_WITH_ARGS,
     OWNER_COMMANDS,
@@ -89,8 +90,10 @@ class Conversation:
         entry: str = "consult",
         citizen_commands: Collection[str] = CITIZEN_COMMANDS,
         delivery: Any = None,
+        api_errors: tuple[type[BaseException], ...] = (),
     ) -> None:
         self.backend = backend
+        self.api_errors = api_errors  # the framework's Bot API errors, which a notice to someone else may meet
         self.flows = Flows.build(backend, default_language)
         self.standalone = standalone
         self.entry = entry
@@ -166,9 +169,9 @@ class Conversation:
     async def _organiser_command(
         self, m: Message, name: str, calls: BotCalls, menus: MenuCalls, bot_username: str
     ) -> bool:
-        known = {"help", "link", "digest", "broadcasts", *STATUS_COMMANDS, *ORGANISER_COMMANDS}
-        known |= {*ORGANISER_COMMANDS_WITH_ARGS, *OWNER_COMMANDS}
-        if name not in known or (name == "help" and not self.standalone):
+        if name == "help" and not self.standalone:  # a shared bot's /help is the host's
+            return False
+        if name != "help" and name not in ORGANISER_COMMAND_NAMES:
             return False
         flows, person, args = self.flows, m.person, m.args
         organiser = flows.organiser
@@ -209,9 +212,6 @@ class Conversation:
         await send_reply(calls, chat_id, reply)
         if isinstance(reply, OrganiserReply):
             await tell_others(calls, menus, reply, self.api_errors)
-
-    api_errors: tuple[type[BaseException], ...] = ()
-    """The front end's Bot API errors, which a notice to someone else may meet (set by the front end)."""
 
     async def press(self, p: Press, calls: BotCalls, menus: MenuCalls) -> bool:
         flows, person = self.flows, p.person

@@ -41,10 +41,10 @@ STATUS_COMMANDS = ("launch", "pause", "resume", "close")
 OTHER_ORGANISER_COMMANDS = ("help", "link", "digest", "broadcasts", *STATUS_COMMANDS)
 
 
-def organiser_command_names() -> frozenset[str]:
-    return frozenset(
-        [*ORGANISER_COMMANDS, *ORGANISER_COMMANDS_WITH_ARGS, *OWNER_COMMANDS, *OTHER_ORGANISER_COMMANDS]
-    ) - {"help"}
+# Every organiser command but /help, which is everyone's (an organiser's lists their commands too).
+ORGANISER_COMMAND_NAMES = frozenset(
+    [*ORGANISER_COMMANDS, *ORGANISER_COMMANDS_WITH_ARGS, *OWNER_COMMANDS, *OTHER_ORGANISER_COMMANDS]
+) - {"help"}
 
 
 # What a participant may send that the conversation has no use for (the Bot API's fields of a Message).

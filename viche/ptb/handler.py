@@ -45,7 +45,6 @@ class VicheHandler(BaseHandler[Update, Any, None]):
     def __init__(self, conversation: Conversation, namespace: Namespace) -> None:
         super().__init__(self._handle)
         self.conversation = conversation
-        conversation.api_errors = (TelegramError,)
         self.namespace = namespace
         self.reachability = Reachability()
         self.outages: dict[int, BaseException] = {}

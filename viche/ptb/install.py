@@ -7,6 +7,7 @@ from collections.abc import Collection
 from typing import Any
 
 from telegram import Bot
+from telegram.error import TelegramError
 from telegram.ext import Application
 
 from bot.adapter import menus
@@ -45,6 +46,7 @@ class Viche:
             entry=command,
             citizen_commands=citizen_commands,
             delivery=delivery,
+            api_errors=(TelegramError,),
         )
         self.handler = VicheHandler(self.conversation, Namespace(namespace))
 
