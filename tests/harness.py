@@ -46,6 +46,14 @@ class Telegram:
         self.expected = 0
         self.namespace = namespace  # the mark on the bot's button data (viche.ptb's; none for aiogram's bot)
 
+    @property
+    def participant_flow(self) -> Any:
+        """The participant flow the bot answers with (to slow it down or break it in a test), in either framework."""
+        if self.namespace:  # viche in a python-telegram-bot Application: its one handler, in its group
+            [handler] = self.dispatcher.handlers[-1]
+            return handler.conversation.flows.participant
+        return self.dispatcher["participant_flow"]
+
     def data(self, data: str) -> str:
         """Callback data as a button of this bot would carry ``data``, to forge presses with."""
         return self.namespace + data

@@ -88,6 +88,6 @@ async def _ptb(
 
 
 @pytest.fixture
-async def webhook(api_app) -> AsyncIterator[WebhookTelegram]:
-    async with webhook_bot(api_app) as harness:
+async def webhook(api_app, framework) -> AsyncIterator[WebhookTelegram]:
+    async with webhook_bot(api_app, framework=framework) as harness:
         yield harness
