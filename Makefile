@@ -26,7 +26,7 @@ $(VENV)/.installed: pyproject.toml $(LOCK) | $(BIN)/python
 
 $(VENV)/.installed-test: pyproject.toml $(LOCK) | $(BIN)/python
 	$(PIP) $(CONSTRAIN) pip setuptools wheel
-	$(PIP) $(CONSTRAIN) --no-build-isolation -e '.[test]'
+	$(PIP) $(CONSTRAIN) --no-build-isolation -e '.[test,ptb]'
 	touch $@ $(VENV)/.installed
 
 install: $(VENV)/.installed mo

@@ -1,7 +1,12 @@
-"""End to end: simulated citizens voting through the fake Bot API → aiogram → backend → PostgreSQL.
+"""End to end: simulated citizens voting through the fake Bot API → aiogram (or python-telegram-bot) → backend →
+PostgreSQL.
 
     python -m bench.bench_e2e --database-url postgresql+asyncpg://postgres@127.0.0.1:5432/postgres
     python -m bench.bench_e2e --participants 200 --rate-seconds 10        # a quick run
+    python -m bench.bench_e2e --framework aiogram,ptb                     # both frameworks, side by side
+
+``--framework``: the bots under test run on aiogram (``viche run``'s bot), on python-telegram-bot (viche added to
+an Application as the whole bot, viche.ptb), or both in turn in the same run; the echo bot is written for each.
 
 The bot under test runs in a process of its own (the production code: ``build_dispatcher``, the API app with
 its in-process backend, a PostgreSQL database made for the run), as it would beside Telegram. This process
@@ -153,6 +158,106 @@ async def serve_bot(kind: str, mode: str, telegram: str, database_url: str, port
         max_connections=40,
         allowed_updates=dispatcher.resolve_used_update_types(),
     )
+    print("READY", flush=True)
+    await serving
+
+
+def ptb_echo_application(telegram: str):
+    """The echo bot on python-telegram-bot: the same contract as echo_dispatcher's."""
+    from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+    from telegram.error import BadRequest
+    from telegram.ext import CallbackQueryHandler, MessageHandler, filters
+
+    from viche.ptb import build_application
+
+    keyboard = InlineKeyboardMarkup([[InlineKeyboardButton("Like", callback_data="like")]])
+
+    async def echo(update: Update, context: Any) -> None:
+        await update.message.reply_text(f"echo: {update.message.text}", reply_markup=keyboard)
+
+    async def like(update: Update, context: Any) -> None:
+        query = update.callback_query
+        await query.answer("Thanks!")
+        try:
+            await query.edit_message_text(f"liked: {query.message.text}", reply_markup=keyboard)
+        except BadRequest:  # pressed twice: "message is not modified"
+            pass
+
+    from bot.webhook import MAX_CONCURRENT_UPDATES
+
+    application = build_application(TOKEN, telegram, concurrent_updates=MAX_CONCURRENT_UPDATES)
+    application.add_handler(MessageHandler(filters.TEXT, echo))
+    application.add_handler(CallbackQueryHandler(like, pattern="^like$"))
+    return application
+
+
+async def serve_ptb_bot(kind: str, mode: str, telegram: str, database_url: str, port: int, api_url: str | None) -> None:
+    """The bot under test on python-telegram-bot; updates handled MAX_CONCURRENT_UPDATES at once, as aiogram's are
+    by ``viche run`` (PTB's default is one at a time)."""
+    import logging
+
+    import uvicorn
+    from telegram import Update
+
+    logging.basicConfig(level=logging.WARNING)
+    app: Any
+    receiver: Any = None
+    if kind == "viche":
+        from api.app import create_app
+        from bot.backend import Backend
+        from bot.webhook import MAX_CONCURRENT_UPDATES
+        from core.settings import Settings
+        from storage.db import Database
+        from viche.ptb import add_viche, build_application
+
+        settings = Settings(database_url=database_url, service_token=SERVICE_TOKEN, _env_file=None)
+        db = Database(database_url)
+        app = create_app(settings, db)
+        backend = Backend.remote(api_url, SERVICE_TOKEN) if api_url else Backend.in_process(app, SERVICE_TOKEN)
+        application = build_application(TOKEN, telegram, concurrent_updates=MAX_CONCURRENT_UPDATES)
+        viche = add_viche(application, backend, default_language="en", standalone=True)
+        await application.initialize()
+        await viche.publish_menus(application.bot)
+        if mode == "webhook":
+            from bot.adapter.webhook import mount_webhook
+            from viche.ptb.webhook import PtbWebhook
+
+            receiver = PtbWebhook(application, viche, backend, SECRET)
+            mount_webhook(app, "/telegram/webhook", receiver)
+    else:
+        application = ptb_echo_application(telegram)
+        await application.initialize()
+        app = FastAPI()
+
+        @app.post("/telegram/webhook")
+        async def webhook(request: Request) -> Response:  # the same contract, without the backend
+            if request.headers.get("X-Telegram-Bot-Api-Secret-Token") != SECRET:
+                return Response(status_code=401)
+            await application.process_update(Update.de_json(await request.json(), application.bot))
+            return Response(status_code=200)
+
+    from viche.gc_settings import settle_after_start
+
+    settle_after_start()
+    await application.start()
+    if mode == "polling":
+        await application.updater.start_polling(
+            poll_interval=0, timeout=10, allowed_updates=["message", "callback_query"]
+        )
+        print("READY", flush=True)
+        await asyncio.Event().wait()
+        return
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", access_log=False))
+    serving = asyncio.create_task(server.serve())
+    while not server.started:
+        await asyncio.sleep(0.05)
+    url = f"http://127.0.0.1:{port}/telegram/webhook"
+    if receiver is not None:
+        await receiver.register(url)
+    else:
+        await application.bot.set_webhook(
+            url, secret_token=SECRET, max_connections=40, allowed_updates=["message", "callback_query"]
+        )
     print("READY", flush=True)
     await serving
 
@@ -355,6 +460,7 @@ async def run_configuration(
     rate_seconds: float,
     chat_base: int,
     api_workers: int = 0,
+    framework: str = "aiogram",
 ) -> dict[str, Any]:
     from sandbox.server import serve
 
@@ -376,6 +482,7 @@ async def run_configuration(
                 database_url,
                 str(port),
                 api[1] if api else "-",
+                framework,
             ],
             cwd=ROOT,
             stdout=subprocess.PIPE,
@@ -414,6 +521,7 @@ async def run_configuration(
     opened = await database_sessions(database_url) - sessions_before
     return {
         "bot": kind,
+        "framework": framework,
         "mode": mode,
         "participants": participants,
         "updates": samples.updates,
@@ -594,6 +702,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--only", choices=["viche", "echo"], help="run one bot only")
     parser.add_argument("--modes", default="polling,webhook")
     parser.add_argument(
+        "--framework",
+        default="aiogram",
+        help="aiogram, ptb (python-telegram-bot, viche.ptb) or both in turn: aiogram,ptb",
+    )
+    parser.add_argument(
         "--api-workers",
         type=int,
         default=0,
@@ -601,11 +714,14 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--json", action="store_true")
     parser.add_argument(
-        "--serve", nargs=6, metavar=("BOT", "MODE", "TELEGRAM", "DATABASE", "PORT", "API"), help=argparse.SUPPRESS
+        "--serve",
+        nargs=7,
+        metavar=("BOT", "MODE", "TELEGRAM", "DATABASE", "PORT", "API", "FRAMEWORK"),
+        help=argparse.SUPPRESS,
     )
     args = parser.parse_args(argv)
     if args.serve:
-        kind, mode, telegram, database, port, api_url = args.serve
+        kind, mode, telegram, database, port, api_url, framework = args.serve
         profile = os.environ.get("VICHE_BENCH_PROFILE")  # a file: cProfile the bot process into it
         if profile:
             import cProfile
@@ -615,12 +731,13 @@ def main(argv: list[str] | None = None) -> int:
 
             def dump(*_: Any) -> None:
                 profiler.disable()
-                profiler.dump_stats(f"{profile}.{kind}.{mode}")
+                profiler.dump_stats(f"{profile}.{kind}.{framework}.{mode}")
                 os._exit(0)
 
             signal.signal(signal.SIGTERM, dump)
             profiler.enable()
-        asyncio.run(serve_bot(kind, mode, telegram, database, int(port), None if api_url == "-" else api_url))
+        serve = serve_ptb_bot if framework == "ptb" else serve_bot
+        asyncio.run(serve(kind, mode, telegram, database, int(port), None if api_url == "-" else api_url))
         return 0
 
     from bench.databases import fresh_database
@@ -632,15 +749,24 @@ def main(argv: list[str] | None = None) -> int:
     results = []
     base = 10_000_000
     for mode in args.modes.split(","):
-        for kind in [args.only] if args.only else ["echo", "viche"]:
-            result = asyncio.run(
-                run_configuration(
-                    kind, mode, url, args.participants, args.rate, args.rate_seconds, base, args.api_workers
+        for framework in args.framework.split(","):
+            for kind in [args.only] if args.only else ["echo", "viche"]:
+                result = asyncio.run(
+                    run_configuration(
+                        kind,
+                        mode,
+                        url,
+                        args.participants,
+                        args.rate,
+                        args.rate_seconds,
+                        base,
+                        args.api_workers,
+                        framework,
+                    )
                 )
-            )
-            base += 1_000_000
-            results.append(result)
-            print(_row(result), flush=True)
+                base += 1_000_000
+                results.append(result)
+                print(_row(result), flush=True)
     summary = _summary(results)
     for line in summary:
         print(line)
@@ -651,7 +777,8 @@ def main(argv: list[str] | None = None) -> int:
 
 def _row(r: dict[str, Any]) -> str:
     return (
-        f"{r['bot']:>5} {r['mode']:>7}: {r['updates']} updates from {r['participants']} participants in "
+        f"{r['bot']:>5} {r.get('framework', 'aiogram'):>7} {r['mode']:>7}: {r['updates']} updates from "
+        f"{r['participants']} participants in "
         f"{r['seconds']} s = {r['updates_per_second']} updates/s, p50 {r['p50_ms']} ms, p99 {r['p99_ms']} ms "
         f"(closed loop); at {r['rate']:.0f}/s: p50 {r['rate_p50_ms']} ms, p99 {r['rate_p99_ms']} ms; "
         f"bot CPU {r['bot_cpu_seconds']} s"
@@ -674,14 +801,22 @@ def _per_update(r: dict[str, Any], key: str) -> str:
 
 def _summary(results: list[dict[str, Any]]) -> list[str]:
     lines = []
-    by = {(r["bot"], r["mode"]): r for r in results}
+    by = {(r["bot"], r.get("framework", "aiogram"), r["mode"]): r for r in results}
     for mode in ("polling", "webhook"):
-        ours, echo = by.get(("viche", mode)), by.get(("echo", mode))
-        if ours and echo:
-            share = ours["updates_per_second"] / echo["updates_per_second"] * 100
+        for framework in ("aiogram", "ptb"):
+            ours, echo = by.get(("viche", framework, mode)), by.get(("echo", framework, mode))
+            if ours and echo:
+                share = ours["updates_per_second"] / echo["updates_per_second"] * 100
+                lines.append(
+                    f"{mode} on {framework}: viche reaches {share:.0f} % of the echo bot's throughput "
+                    f"(target ≥ 50 %); p99 at {ours['rate']:.0f} updates/s: {ours['rate_p99_ms']} ms (target < 100 ms)"
+                )
+        aiogram, ptb = by.get(("viche", "aiogram", mode)), by.get(("viche", "ptb", mode))
+        if aiogram and ptb:
             lines.append(
-                f"{mode}: viche reaches {share:.0f} % of the echo bot's throughput (target ≥ 50 %); "
-                f"p99 at {ours['rate']:.0f} updates/s: {ours['rate_p99_ms']} ms (target < 100 ms)"
+                f"{mode}: viche on python-telegram-bot {ptb['updates_per_second']} updates/s, "
+                f"{_per_update(ptb, 'bot_phase_cpu_seconds')} bot CPU per update; on aiogram "
+                f"{aiogram['updates_per_second']} updates/s, {_per_update(aiogram, 'bot_phase_cpu_seconds')}"
             )
     return lines
 

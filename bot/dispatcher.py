@@ -7,16 +7,11 @@ from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.methods.base import Response, TelegramMethod
 
-from bot.acting import ActingUser
+from bot.adapter.flows import Flows
 from bot.backend import Backend
 from bot.commands import publish_commands
-from bot.flows.fallback import FallbackFlow
-from bot.flows.known import KnownParticipants
-from bot.flows.organiser.flow import OrganiserFlow
-from bot.flows.participant import ParticipantFlow
-from bot.flows.privacy import PrivacyFlow
 from bot.handlers import broadcasts, fallback, organiser, participant, privacy
-from bot.handlers.context import PersonContext
+from bot.handlers.context import ActingUser, PersonContext
 from bot.observe import ObservedDispatcher, UpdateObserver
 
 
@@ -27,14 +22,14 @@ def build_dispatcher(backend: Backend, *, default_language: str = "uk") -> Dispa
     dispatcher.update.outer_middleware(UpdateObserver())  # first: the update id on every log line, the metrics
     dispatcher.update.outer_middleware(ActingUser())  # organiser requests act as the update's sender
     dispatcher.update.outer_middleware(PersonContext())  # handlers get data["person"]; no sender, no handler
-    known = KnownParticipants(backend)  # shared: /forget must be seen by the citizen flow at once
-    dispatcher["participant_flow"] = ParticipantFlow(backend, known, default_language=default_language)
+    flows = Flows.build(backend, default_language)  # shared: /forget must be seen by the citizen flow at once
+    dispatcher["participant_flow"] = flows.participant
     dispatcher["backend"] = backend
-    dispatcher["organiser_flow"] = OrganiserFlow(backend, known, default_language=default_language)
+    dispatcher["organiser_flow"] = flows.organiser
     dispatcher.include_router(organiser.build_router())  # before the participant router: others fall through
-    broadcasts.install(dispatcher, backend, default_language)  # /digests, /stop; organisers' /digest, /broadcasts
-    dispatcher["privacy_flow"] = PrivacyFlow(backend, known, default_language=default_language)
-    dispatcher["fallback_flow"] = FallbackFlow(backend, default_language=default_language, known=known)
+    broadcasts.install(dispatcher, flows.digest)  # /digests, /stop; organisers' /digest, /broadcasts
+    dispatcher["privacy_flow"] = flows.privacy
+    dispatcher["fallback_flow"] = flows.fallback
     dispatcher.include_router(privacy.build_router())  # /mydata, /forget: before the unknown-command reply
     dispatcher.include_router(participant.build_router())
     dispatcher.include_router(fallback.build_router())  # last: media the others ignore, and the error handler

@@ -30,6 +30,11 @@ class Settings(BaseSettings):
         default_factory=lambda: secrets.token_urlsafe(32),
         description="Bearer token of the bot on the API; bot and API apart need the same on both sides.",
     )
+    callback_namespace: str = Field(
+        default="",
+        description="Mark on the buttons of the digests and invitations sent: vc| when the bot is viche in a "
+        "python-telegram-bot bot (viche.ptb's namespace); empty for viche's own bot.",
+    )
     public_url: str | None = Field(
         default=None,
         description="Address people open the results pages at (https://…); unset: http://<host>:<port>.",

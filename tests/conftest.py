@@ -141,8 +141,18 @@ def repo_root() -> Path:
 
 
 @pytest.fixture
-async def telegram(api_app, settings):
+def framework(request) -> str:
+    """The Telegram framework the bot runs on: aiogram (``viche run``'s, the default) or python-telegram-bot
+    (viche.ptb). A suite that must hold for both says ``pytestmark = every_framework`` (tests/harness.py): each
+    of its tests runs once per framework, with the same expectations."""
+    return getattr(request, "param", "aiogram")
+
+
+@pytest.fixture
+async def telegram(api_app, settings, framework):
     from tests.harness import running_bot
 
-    async with running_bot(api_app, SERVICE_TOKEN, default_language="uk", settings=settings) as harness:
+    async with running_bot(
+        api_app, SERVICE_TOKEN, default_language="uk", settings=settings, framework=framework
+    ) as harness:
         yield harness

@@ -1,5 +1,9 @@
-"""A running bot for tests: the real aiogram Dispatcher and Bot, long-polling the fake Bot API server over
-real HTTP on an ephemeral port, recording through the real API app into the real database."""
+"""A running bot for tests: the real aiogram Dispatcher and Bot — or the real python-telegram-bot Application
+with viche added (viche.ptb), ``framework="ptb"`` — long-polling the fake Bot API server over real HTTP on an
+ephemeral port, recording through the real API app into the real database.
+
+The end-to-end suites take the ``framework`` fixture (tests/conftest.py) and run once per framework, with the
+same expected texts and rows: one suite, two front ends."""
 
 from __future__ import annotations
 
@@ -8,6 +12,8 @@ import secrets
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
+
+import pytest
 
 from bot.backend import Backend
 from bot.dispatcher import build_bot, build_dispatcher
@@ -33,11 +39,24 @@ class UpdateCounter:
 class Telegram:
     """What a citizen's Telegram app does: type, tap buttons, share a location, read the bot's messages."""
 
-    def __init__(self, fake: FakeBotAPI, dispatcher: Any, counter: UpdateCounter) -> None:
+    def __init__(self, fake: FakeBotAPI, dispatcher: Any, counter: UpdateCounter, namespace: str = "") -> None:
         self.fake = fake
-        self.dispatcher = dispatcher
+        self.dispatcher = dispatcher  # aiogram's Dispatcher, or PTB's Application
         self.counter = counter
         self.expected = 0
+        self.namespace = namespace  # the mark on the bot's button data (viche.ptb's; none for aiogram's bot)
+
+    @property
+    def participant_flow(self) -> Any:
+        """The participant flow the bot answers with (to slow it down or break it in a test), in either framework."""
+        if self.namespace:  # viche in a python-telegram-bot Application: its one handler, in its group
+            [handler] = self.dispatcher.handlers[-1]
+            return handler.conversation.flows.participant
+        return self.dispatcher["participant_flow"]
+
+    def data(self, data: str) -> str:
+        """Callback data as a button of this bot would carry ``data``, to forge presses with."""
+        return self.namespace + data
 
     async def settle(self, timeout: float = 15) -> None:
         """Wait until every update sent so far has been handled and the bot's last calls have landed."""
@@ -135,6 +154,11 @@ class Telegram:
         )["callback_query"]
 
 
+FRAMEWORKS = ("aiogram", "ptb")
+every_framework = pytest.mark.parametrize("framework", FRAMEWORKS, indirect=True)
+"""A suite's ``pytestmark``: each test, through the ``framework`` fixture (tests/conftest.py), once per framework."""
+
+
 @asynccontextmanager
 async def running_bot(
     api_app: Any,
@@ -145,27 +169,85 @@ async def running_bot(
     remote_api: str | None = None,
     fake: FakeBotAPI | None = None,
     concurrency: int | None = None,
+    framework: str = "aiogram",
 ) -> AsyncIterator[Telegram]:
     """``remote_api``: reach the backend over real HTTP at that URL, as a bot running apart does. ``fake``: a
     fake Bot API of the test's own; ``concurrency``: updates handled at once (``viche run``'s limit; default
-    unlimited, aiogram's own)."""
+    unlimited, aiogram's own; PTB handles one at a time unless told otherwise). ``framework``: "aiogram" (the
+    bot of ``viche run``) or "ptb" (viche added to a python-telegram-bot Application, as the whole bot)."""
     fake = fake or FakeBotAPI()
     async with serve(fake.app) as base_url:
-        bot = build_bot(BOT_TOKEN, base_url)
         backend = (
             Backend.remote(remote_api, service_token) if remote_api else Backend.in_process(api_app, service_token)
         )
-        dispatcher = build_dispatcher(backend, default_language=default_language)
-        counter = UpdateCounter()
-        dispatcher.update.outer_middleware(counter)
-        polling = asyncio.create_task(
-            dispatcher.start_polling(bot, handle_signals=False, polling_timeout=1, tasks_concurrency_limit=concurrency)
-        )
+        runner = _ptb if framework == "ptb" else _aiogram
         try:
-            yield Telegram(fake, dispatcher, counter)
+            async with runner(fake, base_url, backend, default_language, concurrency) as telegram:
+                yield telegram
         finally:
-            polling.cancel()
-            await asyncio.gather(polling, return_exceptions=True)
             await backend.close()
-            await bot.session.close()
             await fake.close()
+
+
+@asynccontextmanager
+async def _aiogram(
+    fake: FakeBotAPI, base_url: str, backend: Backend, default_language: str, concurrency: int | None
+) -> AsyncIterator[Telegram]:
+    bot = build_bot(BOT_TOKEN, base_url)
+    dispatcher = build_dispatcher(backend, default_language=default_language)
+    counter = UpdateCounter()
+    dispatcher.update.outer_middleware(counter)
+    polling = asyncio.create_task(
+        dispatcher.start_polling(bot, handle_signals=False, polling_timeout=1, tasks_concurrency_limit=concurrency)
+    )
+    try:
+        yield Telegram(fake, dispatcher, counter)
+    finally:
+        polling.cancel()
+        await asyncio.gather(polling, return_exceptions=True)
+        await bot.session.close()
+
+
+@asynccontextmanager
+async def _ptb(
+    fake: FakeBotAPI, base_url: str, backend: Backend, default_language: str, concurrency: int | None
+) -> AsyncIterator[Telegram]:
+    from viche.ptb import add_viche, build_application
+
+    application = build_application(BOT_TOKEN, base_url, concurrent_updates=concurrency or 1)
+    viche = add_viche(application, backend, default_language=default_language, standalone=True)
+    async with polling_application(fake, application, viche) as telegram:
+        yield telegram
+
+
+@asynccontextmanager
+async def polling_application(
+    fake: FakeBotAPI, application: Any, viche: Any, *, menus: bool = True, allowed_updates: list[str] | None = None
+) -> AsyncIterator[Telegram]:
+    """A python-telegram-bot Application (viche added to it as ``viche``) long-polling the fake, with viche's
+    menus published at start when it is the whole bot (``menus``); every update it finishes is counted for
+    ``settle``."""
+    counter = UpdateCounter()
+    process_update = application.process_update
+
+    async def counted(update: object) -> None:
+        try:
+            await process_update(update)
+        finally:
+            counter.done += 1
+
+    application.process_update = counted
+    await application.initialize()
+    if menus:
+        await viche.publish_menus(application.bot)
+    await application.start()
+    assert application.updater is not None
+    await application.updater.start_polling(
+        poll_interval=0, timeout=1, allowed_updates=allowed_updates or ["message", "callback_query"]
+    )
+    try:
+        yield Telegram(fake, application, counter, namespace=viche.handler.namespace.prefix)
+    finally:
+        await application.updater.stop()
+        await application.stop()
+        await application.shutdown()

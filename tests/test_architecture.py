@@ -37,9 +37,16 @@ FLOORS: dict[str, tuple[str, ...]] = {
     "sandbox": (),
     "viche": ("core", "storage", "api", "bot", "sandbox"),
 }
+# Parts of a package that stand on a lower floor than the package: viche.ptb (python-telegram-bot's front end) is
+# the bot's, not the command's, so it takes only what the bot may (and the bot itself), never the API or storage.
+SUB_FLOORS: dict[str, tuple[str, ...]] = {
+    "viche.ptb": ("bot", *FLOORS["bot"], "viche.ptb"),
+}
 # Third-party packages a part of the code must not import.
 FORBIDDEN: dict[str, tuple[str, ...]] = {
-    "bot.flows": ("aiogram",),  # the conversation logic stays framework-free, to be tested and reused alone
+    "bot.flows": ("aiogram", "telegram"),  # the conversation logic stays framework-free, to be tested and reused alone
+    "bot.adapter": ("aiogram", "telegram"),  # what every framework's front end shares
+    "viche.ptb": ("aiogram",),  # python-telegram-bot's front end: the shared core and PTB, nothing of aiogram
 }
 
 MAX_LINES = 500
@@ -131,6 +138,9 @@ def layering_violations(root: Path = ROOT) -> list[str]:
                 if top in PACKAGES and top != package and not _within(found.module, FLOORS[package]):
                     allowed = ", ".join(FLOORS[package]) or "nothing of the project"
                     problems.append(f"{where}{how} ({package}/ may import {allowed})")
+                for part, floor in SUB_FLOORS.items():
+                    if _within(own, (part,)) and top in PACKAGES and not _within(found.module, floor):
+                        problems.append(f"{where}{how} ({part.replace('.', '/')}/ may import {', '.join(floor)})")
                 for part, frameworks in FORBIDDEN.items():
                     if _within(own, (part,)) and _within(found.module, frameworks):
                         problems.append(f"{where}{how} ({part.replace('.', '/')}/ must not import {top})")
@@ -202,6 +212,33 @@ def test_the_checker_catches_an_upward_import(copy_of_the_code: Path):
     assert "bot/flows/upward.py:4" not in lines  # bot.backend is the bot's own (a relative import, resolved)
     assert "sandbox/upward.py:1" in lines
     assert len(problems) == 5, problems
+
+
+def test_python_telegram_bot_s_front_end_never_loads_aiogram():
+    """viche.ptb imports only modules of the bot that are framework-free, and none of them pulls aiogram in (a
+    host bot installs viche[ptb] and must not need aiogram's import time or memory)."""
+    import subprocess
+    import sys
+
+    loaded = subprocess.run(
+        [sys.executable, "-c", "import sys, viche.ptb; print(sorted({m.split('.')[0] for m in sys.modules}))"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    assert "'telegram'" in loaded and "'aiogram'" not in loaded and "'api'" not in loaded, loaded
+
+
+def test_the_checker_holds_python_telegram_bot_s_floor(copy_of_the_code: Path):
+    root = copy_of_the_code
+    (root / "viche" / "ptb" / "upward.py").write_text(
+        "from aiogram import Bot\nfrom storage import db\nfrom bot.adapter import render\nimport telegram\n",
+        encoding="utf-8",
+    )
+    (root / "bot" / "adapter" / "upward.py").write_text("import telegram\n", encoding="utf-8")
+    lines = {problem.split(": imports")[0] for problem in layering_violations(root)}
+    assert lines == {"viche/ptb/upward.py:1", "viche/ptb/upward.py:2", "bot/adapter/upward.py:1"}
 
 
 def test_the_checker_catches_a_module_over_the_limit(copy_of_the_code: Path):

@@ -1,5 +1,6 @@
 """Two citizens, one in Ukrainian and one in English, answer the demo consultation end to end in Telegram:
-the real dispatcher, the fake Bot API over real HTTP, the real API and database."""
+the real dispatcher (aiogram's, and python-telegram-bot's with viche added), the fake Bot API over real HTTP,
+the real API and database."""
 
 from __future__ import annotations
 
@@ -7,6 +8,9 @@ from sqlalchemy import func, select
 
 from bot.i18n import translator
 from storage.models import Answer, Contact, Enrolment, PairPrompt, Participant, ProposalVote
+from tests.harness import every_framework
+
+pytestmark = every_framework
 
 UK, EN = 5001, 5002
 
@@ -118,13 +122,16 @@ async def test_help_and_unknown_commands(telegram, demo):
     assert "/help" in telegram.texts(UK)[-1]
 
 
-async def test_a_bot_running_apart_records_over_real_http(api_app, db, demo):
+async def test_a_bot_running_apart_records_over_real_http(api_app, db, demo, framework):
     """The bot and the API in different places: the same flow, over the network."""
     from sandbox.server import serve
     from tests.conftest import SERVICE_TOKEN
     from tests.harness import running_bot
 
-    async with serve(api_app) as api_url, running_bot(None, SERVICE_TOKEN, remote_api=api_url) as telegram:
+    async with (
+        serve(api_app) as api_url,
+        running_bot(None, SERVICE_TOKEN, remote_api=api_url, framework=framework) as telegram,
+    ):
         await telegram.send(EN, "/start", language_code="en")
         await telegram.press(EN, "English")
         await telegram.press(EN, "✅")

@@ -1,6 +1,7 @@
 """The example consultation (every item kind, a profile, branches) completed in Telegram through the real
-dispatcher, with a deep link that records its outreach source, a citizen proposal, a refused over-budget
-pick, a place with a comment — and progress that survives a restart of the whole process."""
+dispatcher — aiogram's and python-telegram-bot's — with a deep link that records its outreach source, a citizen
+proposal, a refused over-budget pick, a place with a comment — and progress that survives a restart of the whole
+process."""
 
 from __future__ import annotations
 
@@ -9,10 +10,11 @@ from sqlalchemy import func, select
 from storage.consultations import save_definition
 from storage.models import Answer, Enrolment, PairPrompt, Participant, Proposal, ProposalVote
 from tests.conftest import SERVICE_TOKEN, repo_root
-from tests.harness import running_bot
+from tests.harness import every_framework, running_bot
 from viche.loading import read_definition
 
 CHAT = 7001
+pytestmark = every_framework
 
 
 async def load_example(db) -> str:
@@ -108,9 +110,9 @@ async def test_the_example_consultation_end_to_end(telegram, db, api_app):
         assert budget is not None
 
 
-async def test_progress_survives_a_restart(settings, db, api_app):
+async def test_progress_survives_a_restart(settings, db, api_app, framework):
     slug = await load_example(db)
-    async with running_bot(api_app, SERVICE_TOKEN) as t:
+    async with running_bot(api_app, SERVICE_TOKEN, framework=framework) as t:
         await t.send(CHAT, f"/start {slug}", language_code="en")
         await t.press(CHAT, "English")
         await t.press(CHAT, "✅")
@@ -120,6 +122,6 @@ async def test_progress_survives_a_restart(settings, db, api_app):
     # A new process: new API app, new dispatcher, new fake Telegram; same database.
     from api.app import create_app
 
-    async with running_bot(create_app(settings, db), SERVICE_TOKEN) as t:
+    async with running_bot(create_app(settings, db), SERVICE_TOKEN, framework=framework) as t:
         await t.send(CHAT, "/start", language_code="en")
         assert "What would you do on a renewed riverside?" in t.texts(CHAT)[-1]

@@ -11,6 +11,7 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
+from bot.adapter.render import marked
 from bot.flows.digests import chart_labels, digest_buttons, digest_caption, invitation
 from bot.flows.jury import jury_call
 from bot.flows.texts import localized
@@ -26,8 +27,9 @@ ChartKey = tuple[int, str]
 class Composer:
     """The wording of digests and invitations, cached per broadcast and language."""
 
-    def __init__(self, default_language: str) -> None:
+    def __init__(self, default_language: str, namespace: str = "") -> None:
         self.default_language = default_language
+        self.namespace = namespace  # the mark a bot shared with a host puts on viche's buttons (viche.ptb)
         self._locales: dict[tuple[str | None, str | None], Any] = {}
         self._captions: dict[tuple, str] = {}
         self._invitations: dict[ChartKey, dict[str, Any]] = {}
@@ -59,7 +61,7 @@ class Composer:
         key = (broadcast_id, tr.locale)
         if key not in self._digest_markups:
             screen = digest_buttons(tr, content)
-            markup = keyboard(screen) if screen is not None else None
+            markup = keyboard(marked(screen, self.namespace)) if screen is not None else None
             self._digest_markups[key] = markup.model_dump(mode="json", exclude_none=True) if markup else None
         return self._digest_markups[key]
 
@@ -70,7 +72,7 @@ class Composer:
         if payload is None:
             screen = jury_call(tr, content) if kind == "jury_call" else invitation(tr, content)
             payload = {"text": screen.text}
-            markup = keyboard(screen)
+            markup = keyboard(marked(screen, self.namespace))
             if markup is not None:
                 payload["reply_markup"] = markup.model_dump(mode="json", exclude_none=True)
             payload = self._invitations[key] = payload

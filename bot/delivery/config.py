@@ -1,5 +1,6 @@
 """How the delivery engine paces, retries and reports: ``DeliveryConfig``, from the settings
-(``VICHE_BROADCAST_RATE``, ``VICHE_BROADCAST_ALLOW_PAID``, ``VICHE_BROADCAST_PROGRESS_SECONDS``) or set directly."""
+(``VICHE_BROADCAST_RATE``, ``VICHE_BROADCAST_ALLOW_PAID``, ``VICHE_BROADCAST_PROGRESS_SECONDS``,
+``VICHE_CALLBACK_NAMESPACE``) or set directly."""
 
 from __future__ import annotations
 
@@ -30,6 +31,7 @@ class DeliveryConfig:
     commit_interval: float = 0.05  # outcomes are committed at most this often, in one transaction each
     journal: str | None = None
     default_language: str = "uk"
+    callback_namespace: str = ""  # the mark on the buttons (viche.ptb's, when the bot is a python-telegram-bot one)
 
     def __post_init__(self) -> None:
         limit = TELEGRAM_PAID_RATE if self.allow_paid_broadcast else TELEGRAM_FREE_RATE
@@ -53,5 +55,6 @@ class DeliveryConfig:
             allow_paid_broadcast=settings.broadcast_allow_paid,
             progress_interval=settings.broadcast_progress_seconds,
             default_language=settings.default_language,
+            callback_namespace=settings.callback_namespace,
             journal=default_journal(settings.database_url),
         )

@@ -102,7 +102,7 @@ class DeliveryEngine:
         self._waiting_for_answer = False
         self._stopping = False
         self._contents: dict[int, tuple[str, dict[str, Any]]] = {}
-        self.composer = Composer(self.config.default_language)
+        self.composer = Composer(self.config.default_language, self.config.callback_namespace)
         self.charts = Charts(on_change=self._kick)
         self.progress = ProgressMessages(
             bot,

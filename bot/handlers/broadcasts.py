@@ -6,8 +6,6 @@ commands use the organiser router's ``IsOrganiser`` filter, so anyone else falls
 
 from __future__ import annotations
 
-import logging
-from collections import OrderedDict
 from dataclasses import replace
 from typing import Any
 
@@ -15,16 +13,14 @@ from aiogram import BaseMiddleware, Dispatcher, F, Router
 from aiogram.filters import Command, CommandObject, Filter
 from aiogram.types import CallbackQuery, Message
 
+from bot.adapter.reachable import Reachability
+from bot.adapter.routing import DIGEST_COMMANDS
 from bot.flows.digests import DigestFlow
 from bot.flows.organiser.flow import OrganiserFlow
 from bot.flows.person import Person
 from bot.handlers.filters import Is
 from bot.handlers.organiser import IsOrganiser
 from bot.handlers.render import answer, replying
-
-log = logging.getLogger(__name__)
-
-COMMANDS = {"digests": DigestFlow.digests_menu, "stop": DigestFlow.stop}
 
 
 async def _as_organiser(person: Person, organiser_flow: OrganiserFlow) -> Person:
@@ -75,38 +71,28 @@ def build_router() -> Router:
     organiser = IsOrganiser()
     router.message.register(on_digest, Command("digest"), organiser)
     router.message.register(on_broadcasts, Command("broadcasts"), organiser)
-    for command, method in COMMANDS.items():
+    for command, method in DIGEST_COMMANDS.items():
         router.message.register(replying("digest_flow", method), Command(command))
     router.callback_query.register(on_button, DigestButton())
     return router
 
 
 class ReachableAgain(BaseMiddleware):
-    """Someone who writes to the bot has not blocked it (any more): tell the backend, once per person and
-    process, so that a participant marked unreachable by a 403 gets later digests again."""
+    """bot/adapter/reachable.py for every message and press from a private chat."""
 
     def __init__(self, remember: int = 100_000) -> None:
-        self._seen: OrderedDict[int, None] = OrderedDict()
-        self._remember = remember
+        self.reachability = Reachability(remember)
 
     async def __call__(self, handler: Any, event: Any, data: dict[str, Any]) -> Any:
         user, chat = data.get("event_from_user"), data.get("event_chat")
-        if user is not None and chat is not None and chat.type == "private" and user.id not in self._seen:
-            self._seen[user.id] = None
-            if len(self._seen) > self._remember:
-                self._seen.popitem(last=False)
-            backend = data.get("backend")
-            try:
-                if backend is not None:
-                    await backend.reachable("telegram", str(user.id))
-            except Exception as error:  # noqa: BLE001 - never let this bookkeeping stop a conversation
-                log.debug("could not mark a sender reachable: %s", error)  # no Telegram id in logs
+        if user is not None and chat is not None and chat.type == "private":
+            await self.reachability.heard_from(data.get("backend"), user.id)
         return await handler(event, data)
 
 
-def install(dispatcher: Dispatcher, backend: Any, default_language: str) -> None:
+def install(dispatcher: Dispatcher, digest_flow: DigestFlow) -> None:
     """The flow, the router (call before including the participant router) and the middleware."""
-    dispatcher["digest_flow"] = DigestFlow(backend, default_language=default_language)
+    dispatcher["digest_flow"] = digest_flow
     dispatcher.include_router(build_router())
     reachable = ReachableAgain()
     dispatcher.message.outer_middleware(reachable)

@@ -17,6 +17,7 @@ from aiogram import BaseMiddleware
 from aiogram.dispatcher.event.bases import UNHANDLED
 from aiogram.types import TelegramObject
 
+from bot.acting import acting_as
 from bot.flows.person import Person
 
 
@@ -37,3 +38,18 @@ class PersonContext(BaseMiddleware):
             telegram_id=sender.id, language_code=sender.language_code, redelivered=bool(data.get("redelivered", False))
         )
         return await handler(event, data)
+
+
+class ActingUser(BaseMiddleware):
+    """An outer update middleware, after aiogram's own (which puts the update's sender in ``event_from_user``):
+    organiser requests act as the update's sender (bot/acting.py)."""
+
+    async def __call__(
+        self,
+        handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]],
+        event: TelegramObject,
+        data: dict[str, Any],
+    ) -> Any:
+        user = data.get("event_from_user")
+        with acting_as(user.id if user is not None else None):
+            return await handler(event, data)

@@ -14,7 +14,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 
 import aiohttp
@@ -22,7 +21,8 @@ from aiogram import Bot, F, Router
 from aiogram.exceptions import TelegramAPIError, TelegramNetworkError, TelegramRetryAfter, TelegramServerError
 from aiogram.types import CallbackQuery, ErrorEvent
 
-from bot.backend import BackendError
+from bot.adapter import routing
+from bot.adapter.routing import UNSUPPORTED
 from bot.flows.fallback import FallbackFlow
 from bot.flows.person import Person
 from bot.handlers.filters import Is
@@ -30,44 +30,13 @@ from bot.handlers.render import answer, replying
 
 log = logging.getLogger(__name__)
 
-# What a participant may send that the conversation has no use for.
-UNSUPPORTED = {
-    "sticker",
-    "photo",
-    "voice",
-    "video",
-    "video_note",
-    "audio",
-    "document",
-    "animation",
-    "contact",
-    "poll",
-    "dice",
-    "game",
-    "story",
-    "paid_media",
-    "venue",
-    "checklist",
-}
+# aiogram's own outages, beside those every framework shares (bot/adapter/routing.is_transient).
+OUTAGES = (aiohttp.ClientConnectionError, TelegramNetworkError, TelegramServerError, TelegramRetryAfter)
 
 
 def is_transient(error: BaseException) -> bool:
     """An outage rather than a bug: the same update is likely to succeed later."""
-    if isinstance(error, BackendError):
-        return error.status >= 500 or error.status == 429
-    return isinstance(
-        error,
-        (
-            aiohttp.ClientConnectionError,
-            TelegramNetworkError,
-            TelegramServerError,
-            TelegramRetryAfter,
-            ConnectionError,
-            TimeoutError,
-            asyncio.TimeoutError,
-            OSError,
-        ),
-    )
+    return routing.is_transient(error, OUTAGES)
 
 
 async def on_foreign_button(query: CallbackQuery, person: Person, fallback_flow: FallbackFlow) -> None:

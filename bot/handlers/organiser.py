@@ -15,13 +15,20 @@ from aiogram.exceptions import TelegramAPIError
 from aiogram.filters import Command, CommandObject, Filter
 from aiogram.types import CallbackQuery, Message
 
-from bot.commands import publish_organiser_menu, withdraw_organiser_menu
+from bot.adapter.flows import tell_others
+from bot.adapter.routing import (
+    ORGANISER_COMMANDS,
+    ORGANISER_COMMANDS_WITH_ARGS,
+    OWNER_COMMANDS,
+    STATUS_COMMANDS,
+)
+from bot.commands import AiogramMenus
 from bot.flows.organiser.flow import MAX_FILE_BYTES, OrganiserFlow, OrganiserReply
 from bot.flows.participant import ParticipantFlow
 from bot.flows.person import Person
 from bot.flows.screens import Reply, Screen
 from bot.handlers.filters import Is
-from bot.handlers.render import answer, replying, send_screen
+from bot.handlers.render import AiogramCalls, answer, replying
 
 log = logging.getLogger(__name__)
 
@@ -50,29 +57,7 @@ async def _answer(event: Message | CallbackQuery, reply: OrganiserReply) -> None
 
 
 async def _notify(bot: Bot, reply: OrganiserReply) -> None:
-    for notice in reply.notices:
-        try:
-            await send_screen(bot, notice.chat_id, notice.screen)
-        except TelegramAPIError as error:  # blocked the bot, deleted the account …: the decision stands
-            log.warning("could not notify a chat: %s", error)  # no Telegram id in logs
-    for change in reply.menus:  # /grant, /revoke: the person's own command menu follows
-        if change.organiser:
-            await publish_organiser_menu(bot, change.telegram_id, change.owner)
-        else:
-            await withdraw_organiser_menu(bot, change.telegram_id)
-
-
-# Commands the flow answers from the organiser alone, and those that take the command's arguments too.
-COMMANDS = {"admin": OrganiserFlow.help, "new": OrganiserFlow.new, "list": OrganiserFlow.list}
-COMMANDS_WITH_ARGS = {
-    "stats": OrganiserFlow.stats,
-    "preview": OrganiserFlow.preview,
-    "moderate": OrganiserFlow.moderate,
-    "publish": OrganiserFlow.publish,
-    "dashboard": OrganiserFlow.dashboard,
-    "jury": OrganiserFlow.jury,
-}
-OWNER_COMMANDS = {"grant": OrganiserFlow.grant, "revoke": OrganiserFlow.revoke}
+    await tell_others(AiogramCalls(bot), AiogramMenus(bot), reply, (TelegramAPIError,))
 
 
 async def on_help(
@@ -117,11 +102,11 @@ def build_router() -> Router:
     # Documents first: aiogram's Command filter also reads captions, and "/new" is a fine caption for the file.
     router.message.register(on_document, Is(F.document), organiser)
     router.message.register(on_help, Command("help"), organiser)
-    router.message.register(on_status, Command("launch", "pause", "resume", "close"), organiser)
+    router.message.register(on_status, Command(*STATUS_COMMANDS), organiser)
     router.message.register(on_link, Command("link"), organiser)
-    for command, method in COMMANDS.items():
+    for command, method in ORGANISER_COMMANDS.items():
         router.message.register(replying("organiser_flow", method, send=_answer), Command(command), organiser)
-    for command, method in COMMANDS_WITH_ARGS.items():
+    for command, method in ORGANISER_COMMANDS_WITH_ARGS.items():
         router.message.register(
             replying("organiser_flow", method, args=True, send=_answer), Command(command), organiser
         )

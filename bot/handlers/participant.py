@@ -6,26 +6,17 @@ from aiogram import F, Router
 from aiogram.filters import Command, CommandStart
 from aiogram.types import CallbackQuery, Message
 
+from bot.adapter.routing import PARTICIPANT_COMMANDS, pressed_label
 from bot.flows.participant import ParticipantFlow
 from bot.flows.person import Person
 from bot.handlers.filters import Is
 from bot.handlers.render import answer, replying
 
-# Commands the flow answers from the person alone.
-COMMANDS = {
-    "help": ParticipantFlow.help,
-    "language": ParticipantFlow.choose_language_menu,
-    "consultations": ParticipantFlow.consultations,
-}
-
 
 def _pressed_label(query: CallbackQuery) -> str | None:
     markup = getattr(query.message, "reply_markup", None)
-    for row in getattr(markup, "inline_keyboard", None) or []:
-        for button in row:
-            if button.callback_data == query.data:
-                return button.text
-    return None
+    rows = getattr(markup, "inline_keyboard", None) or []
+    return pressed_label(([(b.text, b.callback_data) for b in row] for row in rows), query.data)
 
 
 async def on_text(message: Message, person: Person, participant_flow: ParticipantFlow) -> None:
@@ -54,7 +45,7 @@ def build_router() -> Router:
     router.message.filter(Is(F.chat.type == "private"))
     router.callback_query.filter(Is(F.message.chat.type == "private"))  # buttons in groups: see handlers/fallback
     router.message.register(replying("participant_flow", ParticipantFlow.start, args=True), CommandStart())
-    for command, method in COMMANDS.items():
+    for command, method in PARTICIPANT_COMMANDS.items():
         router.message.register(replying("participant_flow", method), Command(command))
     router.message.register(replying("participant_flow", ParticipantFlow.unknown_command), Is(F.text.startswith("/")))
     router.message.register(on_text, Is(F.text))

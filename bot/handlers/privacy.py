@@ -6,12 +6,11 @@ from aiogram import F, Router
 from aiogram.filters import Command, Filter
 from aiogram.types import CallbackQuery
 
+from bot.adapter.routing import PRIVACY_COMMANDS
 from bot.flows.person import Person
 from bot.flows.privacy import PrivacyFlow
 from bot.handlers.filters import Is
 from bot.handlers.render import answer, replying
-
-COMMANDS = {"mydata": PrivacyFlow.my_data, "forget": PrivacyFlow.forget_menu}
 
 
 class ForgetButton(Filter):
@@ -27,7 +26,7 @@ def build_router() -> Router:
     router = Router(name="privacy")
     router.message.filter(Is(F.chat.type == "private"))
     router.callback_query.filter(Is(F.message.chat.type == "private"))
-    for command, method in COMMANDS.items():
+    for command, method in PRIVACY_COMMANDS.items():
         router.message.register(replying("privacy_flow", method), Command(command))
     router.callback_query.register(on_forget_button, ForgetButton())
     return router

@@ -1,9 +1,10 @@
-"""Turning a flow's Reply into Bot API calls: :func:`answer` is the one road from a flow to Telegram, and
-:func:`replying` makes the handler that only asks a flow and answers with its reply."""
+"""Turning a flow's Reply into aiogram's Bot API calls: :func:`answer` is the one road from a flow to Telegram,
+and :func:`replying` makes the handler that only asks a flow and answers with its reply. The order and the rules
+(toast first, edits by chat and message id, Telegram's limits) are bot/adapter/render.py's, shared with
+python-telegram-bot; here only aiogram's side of :class:`~bot.adapter.render.BotCalls`."""
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -21,22 +22,9 @@ from aiogram.types import (
     ReplyKeyboardRemove,
 )
 
+from bot.adapter.render import MAX_TEXT, PressOrigin, Refused, answer_press, caption, fit, send_reply
 from bot.flows.person import Person
 from bot.flows.screens import Reply, Screen
-
-log = logging.getLogger(__name__)
-
-# Telegram's limits, in UTF-16 code units: longer texts are refused outright, so cut them instead.
-MAX_TEXT, MAX_CAPTION, MAX_TOAST = 4096, 1024, 200
-
-
-def fit(text: str | None, limit: int) -> str | None:
-    """``text`` cut to Telegram's ``limit`` with an ellipsis (a quoted 10 000-character proposal must not
-    make the whole reply fail)."""
-    if text is None or len(text) <= limit // 2 or len(text.encode("utf-16-le")) // 2 <= limit:
-        return text
-    cut = text.encode("utf-16-le")[: (limit - 1) * 2].decode("utf-16-le", errors="ignore")
-    return cut + "…"
 
 
 def keyboard(screen: Screen) -> InlineKeyboardMarkup | None:
@@ -64,37 +52,64 @@ def message_keyboard(screen: Screen) -> InlineKeyboardMarkup | ReplyKeyboardMark
     return keyboard(screen)
 
 
+class AiogramCalls:
+    """:class:`bot.adapter.render.BotCalls` with aiogram's Bot."""
+
+    def __init__(self, bot: Bot) -> None:
+        self.bot = bot
+
+    async def send(self, chat_id: int, screen: Screen) -> None:
+        markup = message_keyboard(screen)
+        if screen.venue is not None:
+            place = screen.venue
+            await self.bot.send_venue(chat_id, place.latitude, place.longitude, place.title, place.address)
+        elif screen.photo is not None:
+            photo = BufferedInputFile(screen.photo, "chart.png")
+            await self.bot.send_photo(chat_id, photo, caption=caption(screen), reply_markup=markup)
+        elif screen.document is not None:
+            name, content = screen.document
+            document = BufferedInputFile(content, name)
+            await self.bot.send_document(chat_id, document, caption=caption(screen), reply_markup=markup)
+        else:
+            await self.bot.send_message(chat_id, fit(screen.text, MAX_TEXT), reply_markup=markup)
+
+    async def answer_query(self, query_id: str, text: str | None, alert: bool) -> None:
+        try:
+            await self.bot.answer_callback_query(query_id, text=text, show_alert=alert)
+        except TelegramBadRequest as error:
+            raise Refused(str(error)) from error
+
+    async def edit_markup(self, chat_id: int, message_id: int, screen: Screen) -> None:
+        try:
+            await self.bot.edit_message_reply_markup(
+                chat_id=chat_id, message_id=message_id, reply_markup=keyboard(screen)
+            )
+        except TelegramBadRequest as error:
+            raise Refused(str(error)) from error
+
+    async def edit_text(self, chat_id: int, message_id: int, screen: Screen) -> None:
+        try:
+            await self.bot.edit_message_text(
+                fit(screen.text, MAX_TEXT), chat_id=chat_id, message_id=message_id, reply_markup=keyboard(screen)
+            )
+        except TelegramBadRequest as error:
+            raise Refused(str(error)) from error
+
+
 async def send_screen(bot: Bot, chat_id: int, screen: Screen) -> None:
-    markup = message_keyboard(screen)
-    if screen.venue is not None:
-        place = screen.venue
-        await bot.send_venue(chat_id, place.latitude, place.longitude, place.title, place.address)
-    elif screen.photo is not None:
-        await bot.send_photo(
-            chat_id,
-            BufferedInputFile(screen.photo, "chart.png"),
-            caption=fit(screen.text, MAX_CAPTION) or None,
-            reply_markup=markup,
-        )
-    elif screen.document is not None:
-        name, content = screen.document
-        await bot.send_document(
-            chat_id,
-            BufferedInputFile(content, name),
-            caption=fit(screen.text, MAX_CAPTION) or None,
-            reply_markup=markup,
-        )
-    else:
-        await bot.send_message(chat_id, fit(screen.text, MAX_TEXT), reply_markup=markup)
+    await AiogramCalls(bot).send(chat_id, screen)
 
 
 async def answer(event: Message | CallbackQuery, reply: Reply) -> None:
     """Answer a message in its chat; answer a button press (its toast), edit the message under the button, and
     send the reply's messages in that chat."""
+    calls = AiogramCalls(event.bot)
     if isinstance(event, CallbackQuery):
-        await _answer_press(event, reply)
+        message = event.message  # a Message, or an InaccessibleMessage (date 0: no text, no keyboard), or None
+        origin = PressOrigin(event.id, message.chat.id if message else None, message.message_id if message else None)
+        await answer_press(calls, origin, reply)
     else:
-        await _send(event.bot, event.chat.id, reply)
+        await send_reply(calls, event.chat.id, reply)
 
 
 FlowMethod = Callable[..., Awaitable[Reply]]
@@ -117,34 +132,3 @@ def replying(
 
     handler.__name__ = handler.__qualname__ = f"on_{name}"
     return handler
-
-
-async def _send(bot: Bot, chat_id: int, reply: Reply) -> None:
-    for screen in reply.messages:
-        await send_screen(bot, chat_id, screen)
-
-
-async def _answer_press(query: CallbackQuery, reply: Reply) -> None:
-    """Answer the query first (the spinner on the button stops), then edit and send."""
-    try:
-        await query.answer(fit(reply.toast, MAX_TOAST), show_alert=reply.alert)
-    except TelegramBadRequest as error:
-        # Answered already: Telegram delivers again an update whose handling failed after the toast.
-        log.debug("callback answer skipped: %s", error)
-    message = query.message  # a Message, or an InaccessibleMessage (date 0: no text, no keyboard), or None
-    if reply.edit is not None and message is not None:
-        # By chat and message id, which both kinds carry: a keyboard under a message older than 48 hours
-        # must go as well, or the person is left with buttons that no longer answer anything.
-        where = {"chat_id": message.chat.id, "message_id": message.message_id}
-        try:
-            if reply.edit.keep_text:
-                await query.bot.edit_message_reply_markup(**where, reply_markup=keyboard(reply.edit))
-            else:
-                await query.bot.edit_message_text(
-                    fit(reply.edit.text, MAX_TEXT), **where, reply_markup=keyboard(reply.edit)
-                )
-        except TelegramBadRequest as error:
-            # Already edited by an earlier press of the same button, or too old to edit: nothing to change.
-            log.debug("edit skipped: %s", error)
-    if message is not None:
-        await _send(query.bot, message.chat.id, reply)

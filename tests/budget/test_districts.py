@@ -9,8 +9,10 @@ import pytest
 from sqlalchemy import select
 
 from storage.models import Participant
+from tests.harness import every_framework
 from tests.partner.conftest import auth, new_key
 from tests.results.support import create, item_of
+
 
 REGIONS = [{"key": "north", "label": {"en": "North"}}, {"key": "south", "label": {"en": "South"}}]
 
@@ -55,6 +57,7 @@ async def vote_through(t, chat: int, region: str | None) -> list[str]:
     return prompts
 
 
+@every_framework  # aiogram and python-telegram-bot alike
 async def test_a_district_budget_is_offered_only_to_its_district(telegram, db, http):
     consultation = await create(db, DEFINITION)
     assert await vote_through(telegram, 8101, "North") == ["City-wide: fund what?", "North: fund what?"]
@@ -93,6 +96,7 @@ async def test_the_results_page_names_each_budgets_district(db, http):
     assert "City-wide: fund what?" in page and "City-wide: fund what? (district" not in page
 
 
+@every_framework  # aiogram and python-telegram-bot alike
 async def test_a_projects_place_is_sent_as_a_venue_from_the_ballot(telegram, db):
     await create(db, DEFINITION)
     t, chat = telegram, 8110
@@ -128,6 +132,7 @@ def test_a_definition_names_only_districts_its_profile_asks_for():
     assert ConsultationDef.model_validate({**DEFINITION, **base}).items[1].regions == ["north"]
 
 
+@every_framework  # aiogram and python-telegram-bot alike
 async def test_a_district_budget_of_fewer_voters_than_k_is_withheld(telegram, db, http):
     """min_segment_size 2: two citizens vote in the city-wide budget, one of them in North's. North's budget
     would tell how that one person voted: results, the page and the .pb export withhold it."""

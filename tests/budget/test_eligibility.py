@@ -18,8 +18,10 @@ from bot.i18n import translator
 from core import settings
 from storage.models import Consultation, utcnow
 from storage.models_budget import BudgetCode, BudgetPass
+from tests.harness import every_framework
 from tests.results.support import create
 from viche.cli import main
+
 
 PROJECTS = [{"key": "bench", "label": {"en": "Benches", "uk": "Лавки"}, "cost": 40}]
 PHONE = {
@@ -71,6 +73,7 @@ async def passes(db) -> list[BudgetPass]:
         return list((await session.execute(select(BudgetPass))).scalars())
 
 
+@every_framework  # aiogram and python-telegram-bot alike
 async def test_a_phone_budget_admits_ones_own_number_of_an_admitted_country_once(telegram, db):
     await create(db, PHONE)
     t, chat = telegram, 8201
@@ -115,6 +118,7 @@ async def test_a_phone_budget_admits_ones_own_number_of_an_admitted_country_once
     assert await passes(db) == []
 
 
+@every_framework  # aiogram and python-telegram-bot alike
 async def test_retention_erases_the_phone_hashes_of_closed_budgets(telegram, db):
     consultation = await create(db, PHONE)
     t, chat = telegram, 8210
@@ -133,6 +137,7 @@ async def test_retention_erases_the_phone_hashes_of_closed_budgets(telegram, db)
     assert kept.phone_hash is None and kept.method == "phone"
 
 
+@every_framework  # aiogram and python-telegram-bot alike
 async def test_an_invitation_code_works_once(telegram, db, database_url, monkeypatch, tmp_path, capsys):
     await create(db, INVITED)
     codes = tmp_path / "codes.txt"

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from bot.commands import command_descriptions, description, short_description
 from bot.i18n import SUPPORTED, translator
+from tests.harness import every_framework
 
 
+@every_framework
 async def test_the_menu_is_published_in_every_language(telegram):
     await telegram.send(6001, "/help")  # polling runs, so the startup hooks are done
     fake = telegram.fake

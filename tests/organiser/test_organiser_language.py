@@ -7,6 +7,7 @@ import re
 
 from bot.flows.menu import organiser_help
 from bot.i18n import translator
+from tests.harness import every_framework
 from tests.organiser.support import ORGANISER, SLUG, citizen_proposal
 
 CYRILLIC = re.compile(r"[\u0400-\u04FF]")
@@ -17,6 +18,7 @@ UK_TITLE, EN_TITLE, DE_TITLE = (
 )
 
 
+@every_framework
 async def test_an_organiser_who_chose_english_reads_every_screen_in_english_though_the_app_says_uk(
     telegram, http, db, riverside
 ):
@@ -67,6 +69,7 @@ async def test_an_organiser_who_chose_english_reads_every_screen_in_english_thou
     assert len(after) == 6 and not [text for text in after if CYRILLIC.search(text)], after
 
 
+@every_framework
 async def test_an_organiser_without_a_choice_reads_the_app_language_and_titles_fall_back_to_the_default(
     telegram, riverside
 ):

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from bot.flows.menu import command_descriptions, organiser_commands, organiser_help
 from bot.i18n import SUPPORTED, translator
+from tests.harness import every_framework
 from tests.organiser.support import ORGANISER
 
 CITIZEN = 6001
@@ -34,6 +35,7 @@ def scoped_calls(fake, chat_id: int) -> list[dict]:
     ]
 
 
+@every_framework
 async def test_a_configured_owner_gets_the_organiser_menu_in_every_language_and_the_general_menu_has_none(telegram):
     await telegram.send(CITIZEN, "/help")  # polling runs, so the startup hooks are done
     fake = telegram.fake
@@ -47,6 +49,7 @@ async def test_a_configured_owner_gets_the_organiser_menu_in_every_language_and_
     assert scoped_calls(fake, CITIZEN) == [] and menu(fake, "en", chat(CITIZEN)) == []
 
 
+@every_framework
 async def test_grant_gives_the_menu_and_revoke_takes_it_away(telegram):
     fake = telegram.fake
     await telegram.send(CITIZEN, "/help")
@@ -66,6 +69,7 @@ async def test_grant_gives_the_menu_and_revoke_takes_it_away(telegram):
     assert telegram.texts(CITIZEN)[-1] == citizen_help  # a citizen again
 
 
+@every_framework
 async def test_help_lists_the_organiser_and_owner_commands_for_an_owner(telegram):
     await telegram.send(ORGANISER, "/help")
     text = telegram.texts(ORGANISER)[-1]

@@ -22,8 +22,8 @@ PATH = "/telegram/webhook"
 
 
 class WebhookTelegram(Telegram):
-    def __init__(self, fake: FakeBotAPI, dispatcher: Any, receiver: WebhookReceiver, url: str) -> None:
-        super().__init__(fake, dispatcher, UpdateCounter())
+    def __init__(self, fake: FakeBotAPI, dispatcher: Any, receiver: Any, url: str, namespace: str = "") -> None:
+        super().__init__(fake, dispatcher, UpdateCounter(), namespace)
         self.receiver = receiver
         self.url = url  # where Telegram POSTs updates
 
@@ -33,25 +33,61 @@ class WebhookTelegram(Telegram):
 
 
 @asynccontextmanager
-async def webhook_bot(api_app: Any, *, secret: str = SECRET, path: str = PATH) -> AsyncIterator[WebhookTelegram]:
+async def webhook_bot(
+    api_app: Any, *, secret: str = SECRET, path: str = PATH, framework: str = "aiogram"
+) -> AsyncIterator[WebhookTelegram]:
+    """The bot on the webhook, served by the API's app: aiogram's dispatcher, or (``framework="ptb"``) viche in a
+    python-telegram-bot Application behind the same receiver (viche/ptb/webhook.py)."""
     fake = FakeBotAPI()
     async with serve(fake.app) as fake_url:
-        bot = build_bot(BOT_TOKEN, fake_url)
         backend = Backend.in_process(api_app, SERVICE_TOKEN)
-        dispatcher = build_dispatcher(backend, default_language="uk")
-        receiver = WebhookReceiver(dispatcher, bot, backend, secret)
-        mount_webhook(api_app, path, receiver)
+        runner = _ptb if framework == "ptb" else _aiogram
         try:
-            async with serve(api_app) as api_url:
-                await register_webhook(bot, dispatcher, api_url + path, secret)
-                yield WebhookTelegram(fake, dispatcher, receiver, api_url + path)
+            async with runner(api_app, fake, fake_url, backend, secret, path) as harness:
+                yield harness
                 await fake.close()
         finally:
             await backend.close()
-            await bot.session.close()
+
+
+@asynccontextmanager
+async def _aiogram(
+    api_app: Any, fake: FakeBotAPI, fake_url: str, backend: Backend, secret: str, path: str
+) -> AsyncIterator[WebhookTelegram]:
+    bot = build_bot(BOT_TOKEN, fake_url)
+    dispatcher = build_dispatcher(backend, default_language="uk")
+    receiver = WebhookReceiver(dispatcher, bot, backend, secret)
+    mount_webhook(api_app, path, receiver)
+    try:
+        async with serve(api_app) as api_url:
+            await register_webhook(bot, dispatcher, api_url + path, secret)
+            yield WebhookTelegram(fake, dispatcher, receiver, api_url + path)
+    finally:
+        await bot.session.close()
+
+
+@asynccontextmanager
+async def _ptb(
+    api_app: Any, fake: FakeBotAPI, fake_url: str, backend: Backend, secret: str, path: str
+) -> AsyncIterator[WebhookTelegram]:
+    from viche.ptb import add_viche, build_application
+    from viche.ptb.webhook import PtbWebhook
+
+    application = build_application(BOT_TOKEN, fake_url)
+    viche = add_viche(application, backend, default_language="uk", standalone=True)
+    await application.initialize()
+    receiver = PtbWebhook(application, viche, backend, secret)
+    mount_webhook(api_app, path, receiver)
+    try:
+        async with serve(api_app) as api_url:
+            await receiver.register(api_url + path)
+            yield WebhookTelegram(fake, application, receiver, api_url + path, viche.handler.namespace.prefix)
+    finally:
+        await receiver.close()
+        await application.shutdown()
 
 
 @pytest.fixture
-async def webhook(api_app) -> AsyncIterator[WebhookTelegram]:
-    async with webhook_bot(api_app) as harness:
+async def webhook(api_app, framework) -> AsyncIterator[WebhookTelegram]:
+    async with webhook_bot(api_app, framework=framework) as harness:
         yield harness

@@ -18,7 +18,7 @@ from sqlalchemy import func, select
 
 from storage.models import Answer, Contact, Proposal, ProposalVote
 from tests.conftest import SERVICE_TOKEN
-from tests.harness import running_bot
+from tests.harness import every_framework, running_bot
 from tests.production.conftest import webhook_bot
 from tests.test_e2e_every_kind import load_example
 
@@ -26,15 +26,16 @@ CHAT, GROUP, CHANNEL = 6301, -100777, -100888
 UNSUPPORTED = "I can only read text and buttons here. /help shows what I can do."
 INACTIVE = "This button is no longer active."
 LONG = ("Довгий текст \u202eз керуючими\u200f символами. " * 400)[:10_000]
+pytestmark = every_framework
 
 
 @pytest.fixture(params=["polling", "webhook"])
-async def t(request, api_app):
+async def t(request, api_app, framework):
     if request.param == "polling":
-        async with running_bot(api_app, SERVICE_TOKEN, default_language="uk") as harness:
+        async with running_bot(api_app, SERVICE_TOKEN, default_language="uk", framework=framework) as harness:
             yield harness
     else:
-        async with webhook_bot(api_app) as harness:
+        async with webhook_bot(api_app, framework=framework) as harness:
             yield harness
 
 
@@ -48,14 +49,23 @@ def user(chat: int) -> dict[str, Any]:
 
 
 async def forge_press(t, chat: int, data: str, message: dict[str, Any] | None = None) -> str | None:
-    """A modified client sends callback data that no button carries; returns the bot's answer (toast)."""
+    """A modified client sends callback data that no button carries, under the bot's namespace (a bot shared with
+    a host answers only its own); returns the bot's answer (toast)."""
     message = message or t.last_with_buttons(chat)
     stored = t.fake.chats.get(chat).messages[message["message_id"]].message
     query_id = str(secrets.randbits(63))
     t.fake.open_callback_queries[query_id] = {"chat_id": chat, "message_id": message["message_id"]}
     inject(
         t.fake,
-        {"callback_query": {"id": query_id, "from": user(chat), "message": stored, "chat_instance": "1", "data": data}},
+        {
+            "callback_query": {
+                "id": query_id,
+                "from": user(chat),
+                "message": stored,
+                "chat_instance": "1",
+                "data": t.data(data),
+            }
+        },
     )
     await t.settle()
     answers = [a for a in t.fake.callback_answers(chat) if a["callback_query_id"] == query_id]
@@ -213,7 +223,7 @@ async def test_edits_groups_and_channels_are_ignored(t, db, demo, no_errors):
                 "from": user(CHAT),
                 "message": group_message,
                 "chat_instance": "2",
-                "data": "v:1:a",
+                "data": t.data("v:1:a"),
             }
         },
     )
@@ -257,7 +267,7 @@ async def test_a_press_under_no_message_is_ignored(t, db, demo, no_errors):
                 "from": user(CHAT),
                 "inline_message_id": "AAE-inline",
                 "chat_instance": "3",
-                "data": "v:1:a",
+                "data": t.data("v:1:a"),
             }
         },
     )
@@ -274,7 +284,7 @@ async def test_forged_and_stale_button_data(t, db, demo, no_errors):
     await t.press(CHAT, index=1)
     question = t.last_with_buttons(CHAT)
     agree = next(b["callback_data"] for b in t.buttons(CHAT) if "Agree" in b["text"])
-    _, proposal_id, _ = agree.split(":")
+    _, proposal_id, _ = agree.removeprefix(t.namespace).split(":")
     sent = len(t.fake.sent_messages(CHAT))
     forged = [
         "zz:1",

@@ -29,6 +29,7 @@ from storage.models import (
 )
 from storage.models_webhook import ConsultationClosure
 from tests.conftest import repo_root
+from tests.harness import every_framework
 from tests.test_e2e_every_kind import load_example
 
 CHAT, OTHER = 6201, 6202
@@ -58,6 +59,7 @@ async def count(db, model, *where) -> int:
         return await s.scalar(select(func.count()).select_from(model).where(*where))
 
 
+@every_framework
 async def test_mydata_sends_everything_stored_as_a_json_file(telegram, db, demo):
     t = telegram
     await answer_some_of_the_demo(t)
@@ -85,6 +87,7 @@ async def test_mydata_sends_everything_stored_as_a_json_file(telegram, db, demo)
     assert data["participant"]["id"] == participant.id
 
 
+@every_framework
 async def test_mydata_and_forget_for_someone_unknown_create_nothing(telegram, db, demo):
     await telegram.send(OTHER, "/mydata", language_code="en")
     await telegram.send(OTHER, "/forget", language_code="en")
@@ -95,6 +98,7 @@ async def test_mydata_and_forget_for_someone_unknown_create_nothing(telegram, db
     assert await count(db, Participant) == 0 and await count(db, Contact) == 0
 
 
+@every_framework
 async def test_forget_deletes_identity_and_keeps_anonymous_answers(telegram, db, demo):
     t = telegram
     await answer_some_of_the_demo(t)
@@ -152,6 +156,7 @@ async def example_in_english(t, db, http, chat: int = CHAT) -> tuple[str, dict]:
     return slug, participant
 
 
+@every_framework
 async def test_forget_removes_free_text_and_place_comments_and_authorship(telegram, db, api_app, http):
     _slug, participant = await example_in_english(telegram, db, http)
     async with db.session() as s:
@@ -316,6 +321,7 @@ async def test_retention_of_zero_or_fewer_days_is_refused_and_deletes_nothing(da
     assert Settings(retention_days=1, _env_file=None).retention_days == 1
 
 
+@every_framework
 async def test_mydata_is_utf8_json_a_person_can_read_in_any_editor(telegram, demo):
     """The file's bytes: UTF-8 without a byte-order mark, Cyrillic as itself, never as \\u041c… escapes."""
     t = telegram

@@ -1,5 +1,6 @@
 """Webhook mode: the fake Bot API POSTs updates to the app's webhook route, with the secret token, as Telegram
-does after setWebhook; the route answers only once the update's effects are committed."""
+does after setWebhook; the route answers only once the update's effects are committed. The receiver is shared
+(bot/adapter/webhook.py): the tests marked every_framework run with aiogram and with python-telegram-bot behind it."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from bot.backend import Backend, BackendError
 from bot.webhook import KeyedLocks, public_url, webhook_path
 from storage.models import Answer, ProposalVote
 from storage.models_webhook import ProcessedUpdate
+from tests.harness import every_framework
 from tests.production.conftest import SECRET
 
 CHAT = 6101
@@ -48,6 +50,7 @@ async def reach_first_proposal(t, chat: int = CHAT) -> None:
     await t.press(chat, index=1)  # age
 
 
+@every_framework
 async def test_a_citizen_answers_through_the_webhook(webhook, db, demo):
     t = webhook
     await reach_first_proposal(t)
@@ -68,6 +71,7 @@ async def test_a_citizen_answers_through_the_webhook(webhook, db, demo):
     assert handled == len(t.fake.webhook.delivered) == 5
 
 
+@every_framework
 async def test_a_request_without_the_right_secret_gets_401(webhook, demo):
     t = webhook
     t.fake.register_user(CHAT)
@@ -84,6 +88,7 @@ async def test_a_request_without_the_right_secret_gets_401(webhook, demo):
     assert len(t.fake.messages(CHAT)) == 1
 
 
+@every_framework
 async def test_a_repeated_update_id_is_handled_once(webhook, db, demo):
     t = webhook
     await reach_first_proposal(t)
@@ -103,9 +108,10 @@ async def test_a_repeated_update_id_is_handled_once(webhook, db, demo):
         assert await s.scalar(select(func.count()).select_from(ProposalVote)) == 1
 
 
+@every_framework
 async def test_updates_from_one_user_keep_their_order(webhook, demo):
     t = webhook
-    flow = t.dispatcher["participant_flow"]
+    flow = t.participant_flow
     original_start = flow.start
 
     async def slow_start(*args, **kwargs):
@@ -130,10 +136,11 @@ async def test_updates_from_one_user_keep_their_order(webhook, demo):
     assert len(t.receiver.locks) == 0  # no lock outlives its updates
 
 
+@every_framework
 async def test_an_outage_answers_503_and_telegram_delivers_again(webhook, db, demo):
     t = webhook
     await reach_first_proposal(t)
-    backend = t.dispatcher["participant_flow"].backend
+    backend = t.participant_flow.backend
     original_vote, failures = backend.vote, []
 
     async def vote_during_outage(*args, **kwargs):
@@ -153,6 +160,7 @@ async def test_an_outage_answers_503_and_telegram_delivers_again(webhook, db, de
         assert await s.scalar(select(func.count()).select_from(ProposalVote)) == 1
 
 
+@every_framework
 async def test_a_reply_that_failed_after_the_answer_was_stored_comes_with_the_re_delivery(webhook, db, demo):
     t = webhook
     await t.send(CHAT, "/start", language_code="en")
@@ -169,9 +177,10 @@ async def test_a_reply_that_failed_after_the_answer_was_stored_comes_with_the_re
         assert await s.scalar(select(func.count()).select_from(Answer)) == 1
 
 
+@every_framework
 async def test_a_bug_is_reported_to_the_user_and_acknowledged(webhook, demo, caplog):
     t = webhook
-    flow = t.dispatcher["participant_flow"]
+    flow = t.participant_flow
 
     async def broken(*_args, **_kwargs):
         raise RuntimeError("a bug")
@@ -266,6 +275,7 @@ async def test_handled_update_ids_survive_a_backend_outage_and_are_written_at_sh
     assert records.pending == [] and {501, 502, 503, 504} <= await _recorded(db)
 
 
+@every_framework
 async def test_an_impossible_update_id_is_acknowledged_dropped_and_logged(webhook, db, demo, caplog):
     """Telegram's update ids are positive and the records are 64-bit: an id of 2^63 used to be handled and then
     fail to be recorded forever (holding back every id batched with it); a negative one answered 500 forever."""

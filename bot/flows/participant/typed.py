@@ -8,6 +8,7 @@ from typing import Any
 from bot.backend import BackendError
 from bot.flows import buttons, checks
 from bot.flows.items import quoted
+from bot.flows.known import CHANNEL
 from bot.flows.participant.checks import Checks
 from bot.flows.participant.conversation import Press, length_hint
 from bot.flows.person import Person
@@ -71,6 +72,24 @@ class TypedInput(Checks):
             )
         hint = Screen(tr._("Please answer with the buttons under the message. 👇"))
         return Reply(messages=[hint, self._render(tr, screen)])
+
+    async def expects_typing(self, user: Person) -> bool:
+        """Whether this person's current screen waits for something typed or sent (a free-text answer, their own
+        proposal, a place or its comment). For a front end that shares the chat with a host bot (viche.ptb):
+        what no screen of ours waits for is the host's. Never creates a participant."""
+        participant = await self.backend.find(CHANNEL, user.external_id)
+        if participant is None or participant.get("language") is None:
+            return False
+        self.known.remember(user.external_id, participant)
+        slug = participant.get("current_consultation")
+        if slug is None:
+            return False
+        screen = await self.backend.next(participant["id"], slug, self._tr(participant, user).locale)
+        if (screen.get("awaiting") or "").startswith(("proposal:", "comment:")):
+            return True
+        if screen["status"] == "item" and screen.get("check"):
+            return True  # a budget's check waits for an own contact or a typed invitation code
+        return screen["status"] == "item" and screen["item"]["kind"] in ("free_text", "place")
 
     async def location(self, user: Person, latitude: float, longitude: float) -> Reply:
         participant = await self.known.identify(user.external_id)
