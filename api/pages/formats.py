@@ -6,11 +6,11 @@ The bot has its own (bot/i18n/formats.py): the floors keep the API from importin
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from babel import Locale
-from babel.dates import format_datetime
+from babel.dates import format_date, format_datetime, format_skeleton
 from babel.numbers import format_currency, format_decimal, format_percent
 
 
@@ -51,3 +51,10 @@ def moment(value: datetime | str, time_zone: str | None, locale: str) -> str:
     except (ZoneInfoNotFoundError, ValueError):
         zone = ZoneInfo("UTC")
     return format_datetime(value, format="medium", tzinfo=zone, locale=locale)
+
+
+def day(value: date, locale: str, *, short: bool = False) -> str:
+    """A day as the locale writes it: '2 груд. 2026 р.' (medium), or short for a chart's axis: '2 груд.'."""
+    if short:
+        return format_skeleton("MMMd", value, locale=locale)
+    return format_date(value, format="medium", locale=locale)

@@ -108,16 +108,16 @@ async def _page(
     language = page_language(
         lang, request.headers.get("accept-language"), consultation.languages, consultation.default_language
     )
+    # Two cached reads a request: the whole's results, and what the page adds (segments' sizes, days, groups).
     whole = await results.consultation_results(db, consultation, cache=cache, raw=raw, language=language)
-    reach = {
-        segment: await results.consultation_results(db, consultation, cache=cache, segment=segment, language=language)
-        for segment in results.SEGMENTS
-    }
+    overview = await results.results_overview(db, consultation, cache=cache, language=language)
     return build_page(
         whole,
-        reach,
+        overview,
         tr=page_text(language),
         time_zone=consultation.time_zone,
+        targets=(consultation.definition or {}).get("targets"),
+        groups=overview["groups"],
     )
 
 

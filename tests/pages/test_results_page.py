@@ -103,11 +103,11 @@ async def test_every_chart_has_its_text_alternative_its_table_and_its_n(http, an
     await publish(http, answered)
     page = (await http.get(f"/r/{answered}?lang=en")).text
     charts = re.findall(r'<svg [^>]*role="img" aria-labelledby="([\w-]+)-t \1-d"', page)
-    # who took part, the choice question, the proposals, the pairs
-    assert charts == ["chart-reach", "chart-age", "chart-ideas", "chart-priorities"]
+    # participation by day (people, answers), who took part, the choice question, the proposals, the pairs
+    assert charts == ["chart-joined", "chart-answers", "chart-reach", "chart-age", "chart-ideas", "chart-priorities"]
     for chart in charts:
         assert f'<title id="{chart}-t">' in page and f'<desc id="{chart}-d">' in page
-    assert page.count("<table>") == 4
+    assert page.count("<table>") == 5
     assert page.count("n = ") >= 4
     assert "Broad agreement" in page or "Divides people" in page or "Not clear yet" in page
     # Each proposal's verdict in plain words (the summary names two of them whatever the votes: not enough).
