@@ -18,6 +18,7 @@ from api.opinion_groups import GroupsRefresher
 from api.organiser import routes as organiser_routes
 from api.pages import organiser_routes as page_organiser_routes
 from api.pages import routes as page_routes
+from api.pages.memo import PageMemo
 from api.participant import routes as participant_routes
 from api.partner import install as install_partner_api
 from api.results import ResultsCache
@@ -55,6 +56,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     app.state.selection = SelectionRegistry(engine=db.engine)  # live pair / proposal selectors (api/selection.py)
     # computed results (api/results/cache.py); its change marker counts the selectors' events
     app.state.results_cache = ResultsCache(registry=app.state.selection)
+    app.state.page_memo = PageMemo()  # built results pages, while the results they show stay the same
     install_error_handlers(app)
     app.add_middleware(RequestObserver)  # request ids in the logs, requests counted (api/observe.py)
     install_docs(app)  # served from installed files: the pages work offline

@@ -23,6 +23,7 @@ from api.errors import ApiError, not_found
 from api.pages import links
 from api.pages.downloads import table_csv
 from api.pages.i18n import page_language, page_text
+from api.pages.memo import Built, PageMemo
 from api.pages.view import Page, build_page
 from core.assertion import InvalidAssertion
 from storage.models import Consultation
@@ -40,11 +41,15 @@ POLICY = "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; b
 
 @dataclass(frozen=True)
 class _Viewed:
-    """A page built for one request, with what its links need: the consultation, and the key of a private link."""
+    """A page built for one request (from the app's :class:`~api.pages.memo.PageMemo`), with its consultation."""
 
-    page: Page
+    built: Built
     consultation: Consultation
-    key: str | None = None
+    private: bool
+
+    @property
+    def page(self) -> Page:
+        return self.built.page
 
 
 async def _public(
@@ -56,7 +61,8 @@ async def _public(
 ) -> _Viewed:
     if not consultation.published:
         raise not_found(f"consultation {consultation.slug!r}")  # the same answer as for no such consultation
-    return _Viewed(await _page(request, lang, consultation, db, cache, raw=False), consultation)
+    base = f"/r/{consultation.slug}"
+    return await _view(request, lang, consultation, db, cache, raw=False, base=base, key=None)
 
 
 async def _private(
@@ -73,12 +79,13 @@ async def _private(
         raise ApiError(
             403, "invalid_link", "this link is not valid or has expired: ask the bot for a new one"
         ) from None
-    return _Viewed(await _page(request, lang, consultation, db, cache, raw=True), consultation, key)
+    base = links.private_path(consultation.slug)
+    return await _view(request, lang, consultation, db, cache, raw=True, base=base, key=key)
 
 
 @router.get("/r/{slug}", response_class=HTMLResponse)
 async def public_page(viewed: _Viewed = Depends(_public)) -> Response:
-    return _html(viewed, csv_base=f"/r/{viewed.consultation.slug}/tables")
+    return _html(viewed)
 
 
 @router.get("/r/{slug}/tables/{section}.csv")
@@ -88,7 +95,7 @@ async def public_table(section: str, viewed: _Viewed = Depends(_public)) -> Resp
 
 @router.get("/r/{slug}/private", response_class=HTMLResponse)
 async def private_page(viewed: _Viewed = Depends(_private)) -> Response:
-    return _html(viewed, csv_base=f"/r/{viewed.consultation.slug}/private/tables")
+    return _html(viewed)
 
 
 @router.get("/r/{slug}/private/tables/{section}.csv")
@@ -96,7 +103,7 @@ async def private_table(section: str, viewed: _Viewed = Depends(_private)) -> Re
     return _csv(viewed, section)
 
 
-async def _page(
+async def _view(
     request: Request,
     lang: str | None,
     consultation: Consultation,
@@ -104,48 +111,58 @@ async def _page(
     cache: results.ResultsCache,
     *,
     raw: bool,
-) -> Page:
+    base: str,
+    key: str | None,
+) -> _Viewed:
     language = page_language(
         lang, request.headers.get("accept-language"), consultation.languages, consultation.default_language
     )
     # Two cached reads a request: the whole's results, and what the page adds (segments' sizes, days, groups).
     whole = await results.consultation_results(db, consultation, cache=cache, raw=raw, language=language)
     overview = await results.results_overview(db, consultation, cache=cache, language=language)
-    return build_page(
-        whole,
-        overview,
-        tr=page_text(language),
-        time_zone=consultation.time_zone,
-        targets=(consultation.definition or {}).get("targets"),
-        groups=overview["groups"],
-    )
+    targets = (consultation.definition or {}).get("targets")
+    languages = tuple(consultation.languages)
+    k, time_zone = consultation.min_segment_size, consultation.time_zone
+
+    def build() -> tuple[Page, str]:
+        page = build_page(
+            whole, overview, tr=page_text(language), time_zone=time_zone, targets=targets, groups=overview["groups"]
+        )
+        return page, _render(page, languages, k, base, key)
+
+    memo: PageMemo = request.app.state.page_memo
+    memo_key = (consultation.id, language, raw, base, key, repr(targets), languages, k, time_zone)
+    built = await memo.get(memo_key, (whole, overview), build)
+    return _Viewed(built, consultation, private=key is not None)
 
 
-def _html(viewed: _Viewed, *, csv_base: str) -> Response:
-    page, consultation, key = viewed.page, viewed.consultation, viewed.key
-    private = key is not None
+def _render(page: Page, languages: tuple[str, ...], k: int, base: str, key: str | None) -> str:
     tr = page_text(page.language)
 
     def query(language: str) -> str:
         return urlencode({"lang": language, **({"key": key} if key else {})})
 
-    html = templates.get_template("page.html").render(
+    return templates.get_template("page.html").render(
         page=page,
-        private=private,
-        k=consultation.min_segment_size,
-        languages=[
-            (code, (Locale.parse(code).get_display_name(code) or code).capitalize()) for code in consultation.languages
-        ],
+        private=key is not None,
+        k=k,
+        languages=[(code, (Locale.parse(code).get_display_name(code) or code).capitalize()) for code in languages],
         query=query,
-        csv=lambda section: f"{csv_base}/{section}.csv?{query(page.language)}",
+        csv=lambda section: f"{base}/tables/{section}.csv?{query(page.language)}",
         _=tr._,
         n_=tr.n_,
     )
-    headers = {"Content-Security-Policy": POLICY, "Cache-Control": "no-store" if private else "public, max-age=10"}
-    if private:
+
+
+def _html(viewed: _Viewed) -> Response:
+    headers = {
+        "Content-Security-Policy": POLICY,
+        "Cache-Control": "no-store" if viewed.private else "public, max-age=10",
+    }
+    if viewed.private:
         headers["Referrer-Policy"] = "no-referrer"  # the key must not travel to another site
         headers["X-Robots-Tag"] = "noindex"
-    return HTMLResponse(html, headers=headers)
+    return HTMLResponse(viewed.built.html, headers=headers)
 
 
 def _csv(viewed: _Viewed, section_id: str) -> Response:
