@@ -7,10 +7,10 @@
 The consultation is bench/bench_results.py's (half agree/disagree votes on 1 000 statements, half pair votes on
 1 000 proposals, 20 000 participants who also answered four questions), published. A writer keeps adding votes
 through the participant API (20 a second, so the results cache's change marker moves) while the reader alternates
-the public page, the organiser's private page (a signed link: free texts too) and the organiser's JSON route (``GET /organiser/…/results``, the
-reference: the same cached results, encoded once). p50 / p99 of each after the first reads (the first computes),
-for ``--read-seconds`` (default 40) and at least ``--reads`` reads of each. The load average is printed at the
-start and at the end (other work on a small machine moves these figures).
+the public page, the organiser's private page (a signed link: free texts too) and the organiser's JSON route
+(``GET /organiser/…/results``, the reference: the same cached results, encoded once). p50 / p99 of each after
+the first reads (the first computes), for ``--read-seconds`` (default 40) and at least ``--reads`` reads of each.
+The load average is printed at the start and at the end (other work on a small machine moves these figures).
 
 A PostgreSQL database named in ``--database-url`` is dropped and created again.
 """

@@ -70,6 +70,7 @@ COMMANDS_WITH_ARGS = {
     "moderate": OrganiserFlow.moderate,
     "publish": OrganiserFlow.publish,
     "dashboard": OrganiserFlow.dashboard,
+    "results": OrganiserFlow.results,
 }
 OWNER_COMMANDS = {"grant": OrganiserFlow.grant, "revoke": OrganiserFlow.revoke}
 

@@ -10,10 +10,17 @@ from typing import Any
 from aiogram import Bot
 from aiogram.exceptions import TelegramBadRequest
 from aiogram.filters import CommandObject
-from aiogram.types import BufferedInputFile, CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
+from aiogram.types import (
+    BufferedInputFile,
+    CallbackQuery,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    Message,
+    WebAppInfo,
+)
 
 from bot.flows.person import Person
-from bot.flows.screens import Reply, Screen
+from bot.flows.screens import Button, Reply, Screen
 
 log = logging.getLogger(__name__)
 
@@ -33,12 +40,15 @@ def fit(text: str | None, limit: int) -> str | None:
 def keyboard(screen: Screen) -> InlineKeyboardMarkup | None:
     if not screen.buttons:
         return None
-    return InlineKeyboardMarkup(
-        inline_keyboard=[
-            [InlineKeyboardButton(text=button.text, callback_data=button.data) for button in row]
-            for row in screen.buttons
-        ]
-    )
+    return InlineKeyboardMarkup(inline_keyboard=[[_button(button) for button in row] for row in screen.buttons])
+
+
+def _button(button: Button) -> InlineKeyboardButton:
+    if button.url and button.web_app:
+        return InlineKeyboardButton(text=button.text, web_app=WebAppInfo(url=button.url))
+    if button.url:
+        return InlineKeyboardButton(text=button.text, url=button.url)
+    return InlineKeyboardButton(text=button.text, callback_data=button.data)
 
 
 async def send_screen(bot: Bot, chat_id: int, screen: Screen) -> None:

@@ -134,6 +134,9 @@ class OrganiserFlow:
     async def dashboard(self, user: Person, args: str | None) -> OrganiserReply:
         return await self.pages.dashboard(await self._tr(user), args)
 
+    async def results(self, user: Person, args: str | None) -> OrganiserReply:
+        return await self.pages.results(await self._tr(user), args)
+
     async def grant(self, user: Person, args: str | None) -> OrganiserReply:
         """Owners only: the handlers route nobody else here (for them it is an unknown command)."""
         return await self.access.membership(await self._tr(user), user, args, grant=True)
