@@ -17,6 +17,7 @@ from api.observe import RequestObserver, install_metrics, install_probes
 from api.opinion_groups import GroupsRefresher
 from api.organiser import routes as organiser_routes
 from api.pages import organiser_routes as page_organiser_routes
+from api.pages import partner_routes as page_partner_routes
 from api.pages import routes as page_routes
 from api.pages.memo import PageMemo
 from api.participant import routes as participant_routes
@@ -71,6 +72,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     app.include_router(page_routes.router)  # the results pages, /r/<slug>
     app.include_router(page_organiser_routes.router)
     install_partner_api(app)
+    app.include_router(page_partner_routes.router)  # POST /v1/consultations/{slug}/page-link
     document_both_credentials(app)
     install_probes(app, db)  # /healthz, /readyz
     install_metrics(app, settings, db)  # /metrics, with VICHE_METRICS_TOKEN

@@ -27,6 +27,7 @@ from api.pages.memo import Built, PageMemo
 from api.pages.view import Page, build_page
 from core.assertion import InvalidAssertion
 from storage.models import Consultation
+from storage.models_partner import ApiKey
 
 router = APIRouter(tags=["results pages"], include_in_schema=False)
 templates = Environment(
@@ -45,7 +46,8 @@ class _Viewed:
 
     built: Built
     consultation: Consultation
-    private: bool
+    private: bool  # opened from a signed link: not to be cached or indexed, the key not to leak
+    organisers: bool = False  # the organiser's page, with free texts
 
     @property
     def page(self) -> Page:
@@ -83,6 +85,29 @@ async def _private(
     return await _view(request, lang, consultation, db, cache, raw=True, base=base, key=key)
 
 
+async def _partner(
+    request: Request,
+    key: str | None = Query(None, max_length=200),
+    lang: str | None = Query(None, max_length=8),
+    consultation: Consultation = Depends(consultation_or_404),
+    db: AsyncSession = Depends(session),
+    cache: results.ResultsCache = Depends(results_cache),
+) -> _Viewed:
+    path = links.partner_path(consultation.slug)
+    try:
+        made_for = links.verify(request.app.state.settings.service_token, key, consultation.slug, path=path)
+    except InvalidAssertion:
+        made_for = None
+    # The partner key the link was made from must still be valid and allowed to read the consultation.
+    row = await db.get(ApiKey, made_for.telegram_id) if made_for is not None else None
+    allowed = row is not None and row.revoked_at is None and ("*" in row.scopes or consultation.slug in row.scopes)
+    if not allowed or consultation.status == "draft":
+        raise ApiError(
+            403, "invalid_link", "this link is not valid or has expired: make a new one with your partner key"
+        )
+    return await _view(request, lang, consultation, db, cache, raw=False, base=path, key=key)
+
+
 @router.get("/r/{slug}", response_class=HTMLResponse)
 async def public_page(viewed: _Viewed = Depends(_public)) -> Response:
     return _html(viewed)
@@ -100,6 +125,16 @@ async def private_page(viewed: _Viewed = Depends(_private)) -> Response:
 
 @router.get("/r/{slug}/private/tables/{section}.csv")
 async def private_table(section: str, viewed: _Viewed = Depends(_private)) -> Response:
+    return _csv(viewed, section)
+
+
+@router.get("/r/{slug}/partner", response_class=HTMLResponse)
+async def partner_page(viewed: _Viewed = Depends(_partner)) -> Response:
+    return _html(viewed)
+
+
+@router.get("/r/{slug}/partner/tables/{section}.csv")
+async def partner_table(section: str, viewed: _Viewed = Depends(_partner)) -> Response:
     return _csv(viewed, section)
 
 
@@ -128,15 +163,15 @@ async def _view(
         page = build_page(
             whole, overview, tr=page_text(language), time_zone=time_zone, targets=targets, groups=overview["groups"]
         )
-        return page, _render(page, languages, k, base, key)
+        return page, _render(page, languages, k, base, key, raw)
 
     memo: PageMemo = request.app.state.page_memo
     memo_key = (consultation.id, language, raw, base, key, repr(targets), languages, k, time_zone)
     built = await memo.get(memo_key, (whole, overview), build)
-    return _Viewed(built, consultation, private=key is not None)
+    return _Viewed(built, consultation, private=key is not None, organisers=raw)
 
 
-def _render(page: Page, languages: tuple[str, ...], k: int, base: str, key: str | None) -> str:
+def _render(page: Page, languages: tuple[str, ...], k: int, base: str, key: str | None, organisers: bool) -> str:
     tr = page_text(page.language)
 
     def query(language: str) -> str:
@@ -144,7 +179,7 @@ def _render(page: Page, languages: tuple[str, ...], k: int, base: str, key: str 
 
     return templates.get_template("page.html").render(
         page=page,
-        private=key is not None,
+        private=organisers,
         k=k,
         languages=[(code, (Locale.parse(code).get_display_name(code) or code).capitalize()) for code in languages],
         query=query,
