@@ -7,6 +7,7 @@ page never asks for raw results: free texts and place points stay on the private
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlencode
@@ -21,10 +22,10 @@ from api import results
 from api.deps import consultation_or_404, results_cache, session
 from api.errors import ApiError, not_found
 from api.pages import links
-from api.pages.downloads import table_csv
+from api.pages.downloads import XLSX, table_csv, table_xlsx
 from api.pages.i18n import page_language, page_text
 from api.pages.memo import Built, PageMemo
-from api.pages.view import Page, build_page
+from api.pages.view import Page, Table, build_page
 from core.assertion import InvalidAssertion
 from storage.models import Consultation
 from storage.models_partner import ApiKey
@@ -118,6 +119,11 @@ async def public_table(section: str, viewed: _Viewed = Depends(_public)) -> Resp
     return _csv(viewed, section)
 
 
+@router.get("/r/{slug}/tables/{section}.xlsx")
+async def public_spreadsheet(section: str, viewed: _Viewed = Depends(_public)) -> Response:
+    return await _xlsx(viewed, section)
+
+
 @router.get("/r/{slug}/private", response_class=HTMLResponse)
 async def private_page(viewed: _Viewed = Depends(_private)) -> Response:
     return _html(viewed)
@@ -128,6 +134,11 @@ async def private_table(section: str, viewed: _Viewed = Depends(_private)) -> Re
     return _csv(viewed, section)
 
 
+@router.get("/r/{slug}/private/tables/{section}.xlsx")
+async def private_spreadsheet(section: str, viewed: _Viewed = Depends(_private)) -> Response:
+    return await _xlsx(viewed, section)
+
+
 @router.get("/r/{slug}/partner", response_class=HTMLResponse)
 async def partner_page(viewed: _Viewed = Depends(_partner)) -> Response:
     return _html(viewed)
@@ -136,6 +147,11 @@ async def partner_page(viewed: _Viewed = Depends(_partner)) -> Response:
 @router.get("/r/{slug}/partner/tables/{section}.csv")
 async def partner_table(section: str, viewed: _Viewed = Depends(_partner)) -> Response:
     return _csv(viewed, section)
+
+
+@router.get("/r/{slug}/partner/tables/{section}.xlsx")
+async def partner_spreadsheet(section: str, viewed: _Viewed = Depends(_partner)) -> Response:
+    return await _xlsx(viewed, section)
 
 
 async def _view(
@@ -183,7 +199,7 @@ def _render(page: Page, languages: tuple[str, ...], k: int, base: str, key: str 
         k=k,
         languages=[(code, (Locale.parse(code).get_display_name(code) or code).capitalize()) for code in languages],
         query=query,
-        csv=lambda section: f"{base}/tables/{section}.csv?{query(page.language)}",
+        table_url=lambda section, kind: f"{base}/tables/{section}.{kind}?{query(page.language)}",
         _=tr._,
         n_=tr.n_,
     )
@@ -200,10 +216,24 @@ def _html(viewed: _Viewed) -> Response:
     return HTMLResponse(viewed.built.html, headers=headers)
 
 
-def _csv(viewed: _Viewed, section_id: str) -> Response:
+def _table(viewed: _Viewed, section_id: str) -> Table:
     table = next((s.table for s in viewed.page.sections if s.id == section_id and s.table is not None), None)
     if table is None:
         raise not_found(f"table {section_id!r}")
+    return table
+
+
+async def _xlsx(viewed: _Viewed, section_id: str) -> Response:
+    table = _table(viewed, section_id)
+    return Response(
+        await asyncio.to_thread(table_xlsx, table),
+        media_type=XLSX,
+        headers={"Content-Disposition": f'attachment; filename="{viewed.consultation.slug}-{section_id}.xlsx"'},
+    )
+
+
+def _csv(viewed: _Viewed, section_id: str) -> Response:
+    table = _table(viewed, section_id)
     return Response(
         table_csv(table, viewed.page.language),
         media_type="text/csv; charset=utf-8",
