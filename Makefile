@@ -51,10 +51,15 @@ RUNTIME_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core
 # Chromium from Debian for the browser tests (Playwright drives the system browser; nothing is downloaded),
 # with an emoji font so that screenshots show what a phone shows.
 SYSTEM_PACKAGES := $(RUNTIME_PACKAGES) chromium fonts-noto-color-emoji
+AXE := tests/pages/axe
 system-deps:
 	@dpkg -s $(SYSTEM_PACKAGES) >/dev/null 2>&1 || { \
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $(SYSTEM_PACKAGES) >/dev/null; }
+	@# axe-core for the results pages' accessibility check, exactly as locked (test-only, never served).
+	@[ $(AXE)/node_modules/.package-lock.json -nt $(AXE)/package-lock.json ] || { \
+	  command -v npm >/dev/null || { echo "npm is needed for the accessibility check (Node.js 18+)" >&2; exit 1; }; \
+	  npm ci --prefix $(AXE) --no-audit --no-fund >/dev/null; }
 
 runtime-deps:
 	@dpkg -s $(RUNTIME_PACKAGES) >/dev/null 2>&1 || { \

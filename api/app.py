@@ -18,7 +18,9 @@ from api.observe import RequestObserver, install_metrics, install_probes
 from api.opinion_groups import GroupsRefresher
 from api.organiser import routes as organiser_routes
 from api.pages import organiser_routes as page_organiser_routes
+from api.pages import partner_routes as page_partner_routes
 from api.pages import routes as page_routes
+from api.pages.memo import PageMemo
 from api.participant import routes as participant_routes
 from api.partner import install as install_partner_api
 from api.report import routes as report_routes
@@ -57,6 +59,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     app.state.selection = SelectionRegistry(engine=db.engine)  # live pair / proposal selectors (api/selection.py)
     # computed results (api/results/cache.py); its change marker counts the selectors' events
     app.state.results_cache = ResultsCache(registry=app.state.selection)
+    app.state.page_memo = PageMemo()  # built results pages, while the results they show stay the same
     install_error_handlers(app)
     app.add_middleware(RequestObserver)  # request ids in the logs, requests counted (api/observe.py)
     install_docs(app)  # served from installed files: the pages work offline
@@ -73,6 +76,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     app.include_router(page_organiser_routes.router)
     app.include_router(report_routes.router)  # the recommendations report
     install_partner_api(app)
+    app.include_router(page_partner_routes.router)  # POST /v1/consultations/{slug}/page-link
     document_both_credentials(app)
     install_probes(app, db)  # /healthz, /readyz
     install_metrics(app, settings, db)  # /metrics, with VICHE_METRICS_TOKEN

@@ -267,6 +267,9 @@ class Backend:
     async def publish(self, slug: str, published: bool) -> dict:
         return await self._call("PUT", f"/organiser/consultations/{slug}/published", json={"published": published})
 
+    async def publication(self, slug: str) -> dict:
+        return await self._call("GET", f"/organiser/consultations/{slug}/published")
+
     async def private_link(self, slug: str) -> dict:
         return await self._call("POST", f"/organiser/consultations/{slug}/private-link")
 

@@ -75,7 +75,7 @@ def _reply_to(chat: Chat, p: Params) -> dict[str, Any] | None:
 
 def _send(api: FakeBotAPI, p: Params, method: str, content: dict[str, Any], raw_text: str | None) -> dict[str, Any]:
     chat = api.chats.require(p.chat_id())
-    markup = check_markup(p.decoded("reply_markup"))
+    markup = check_markup(p.decoded("reply_markup"), chat.info.get("type", "private"))
     _with(content, reply_markup=inline_markup(markup), reply_to_message=_reply_to(chat, p))
     stored = api.chats.add(
         chat, api.bot_user, content, from_bot=True, raw_text=raw_text, parse_mode=p.text("parse_mode")
@@ -140,7 +140,7 @@ def _message_to_edit(api: FakeBotAPI, p: Params) -> tuple[Chat, StoredMessage]:
 
 
 def _edit(api: FakeBotAPI, chat: Chat, stored: StoredMessage, p: Params, changes: dict[str, Any]) -> dict[str, Any]:
-    markup = check_markup(p.decoded("reply_markup"))
+    markup = check_markup(p.decoded("reply_markup"), chat.info.get("type", "private"))
     if markup is not None and "inline_keyboard" not in markup:
         raise bad_request("inline keyboard expected")
     # Like Telegram, an edit that does not repeat the keyboard removes it.

@@ -22,8 +22,9 @@ _INLINE_ACTIONS = (
 )
 
 
-def check_markup(markup: Any) -> dict[str, Any] | None:
-    """Validate a reply_markup; return it unchanged (or None when absent)."""
+def check_markup(markup: Any, chat_type: str = "private") -> dict[str, Any] | None:
+    """Validate a reply_markup; return it unchanged (or None when absent). As Telegram: a web_app button only in a
+    private chat, and only with an HTTPS address."""
     if markup is None:
         return None
     if not isinstance(markup, dict):
@@ -32,6 +33,7 @@ def check_markup(markup: Any) -> dict[str, Any] | None:
         for row in _rows(markup["inline_keyboard"], "inline keyboard"):
             for button in row:
                 _check_inline_button(button)
+                _check_web_app(button, chat_type)
     elif "keyboard" in markup:
         for row in _rows(markup["keyboard"], "keyboard"):
             for button in row:
@@ -60,6 +62,17 @@ def _check_inline_button(button: Any) -> None:
     data = button.get("callback_data")
     if data is not None and len(str(data).encode("utf-8")) > MAX_CALLBACK_DATA_BYTES:
         raise bad_request("BUTTON_DATA_INVALID")
+
+
+def _check_web_app(button: dict[str, Any], chat_type: str) -> None:
+    web_app = button.get("web_app")
+    if web_app is None:
+        return
+    if chat_type != "private":
+        raise bad_request("BUTTON_TYPE_INVALID")
+    url = (web_app or {}).get("url") if isinstance(web_app, dict) else None
+    if not isinstance(url, str) or not url.startswith("https://"):
+        raise bad_request(f"inline keyboard button Web App URL '{url}' is invalid: Only HTTPS links are allowed")
 
 
 def inline_markup(markup: dict[str, Any] | None) -> dict[str, Any] | None:

@@ -5,11 +5,11 @@ its logo from cdn.redoc.ly whatever its options: the pages' Content-Security-Pol
 from __future__ import annotations
 
 import os
-from urllib.parse import urlsplit
 
 import pytest
 
 from core.settings import Settings
+from tests.offline import cut_off
 from tests.test_sandbox_demo_browser import ARGS, CHROMIUM, free_port
 from viche.runner import started
 
@@ -27,16 +27,7 @@ async def test_docs_redoc_and_the_sandbox_load_nothing_from_another_host(databas
         browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         try:
             context = await browser.new_context()
-            elsewhere: list[str] = []
-
-            async def only_this_server(route) -> None:
-                if urlsplit(route.request.url).hostname == "127.0.0.1":
-                    await route.continue_()
-                else:  # the network is cut off: record the attempt, fail it as a dead network would
-                    elsewhere.append(route.request.url)
-                    await route.abort("internetdisconnected")
-
-            await context.route("**/*", only_this_server)
+            elsewhere = await cut_off(context)
             page = await context.new_page()
             errors: list[str] = []
             page.on("pageerror", lambda error: errors.append(str(error)))

@@ -75,12 +75,15 @@ class DatabaseDuties:
 
     def __init__(self, settings: Settings, db: Database, bot: Bot | None) -> None:
         from api.broadcast.store import SqlDeliveryStore
+        from api.pages.publishing import base_url
         from bot.delivery.config import DeliveryConfig
         from bot.delivery.engine import DeliveryEngine
         from viche.production import housekeeping
 
         self.delivery = (
-            DeliveryEngine(bot, SqlDeliveryStore(db), DeliveryConfig.from_settings(settings)) if bot else None
+            DeliveryEngine(bot, SqlDeliveryStore(db, base_url(settings)), DeliveryConfig.from_settings(settings))
+            if bot
+            else None
         )
         self._tasks = [asyncio.create_task(housekeeping(settings, db), name="housekeeping")]
         if self.delivery is not None:

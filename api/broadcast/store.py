@@ -103,8 +103,10 @@ class SqlDeliveryStore:
     messages a second), each in a transaction of its own on a pooled connection (``storage.db`` tests only
     connections that rested, so a busy engine pays no ping)."""
 
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, pages_url: str | None = None) -> None:
         self.db = db
+        self.pages_url = pages_url
+        """Where the results pages are (VICHE_PUBLIC_URL): a digest of a published page gets a button to it."""
         self._started: set[int] = set()  # broadcasts whose started_at is known to be set
 
     async def recover(self, started: set[int] | None) -> tuple[int, int]:
@@ -248,9 +250,16 @@ class SqlDeliveryStore:
                     )
 
     async def content(self, broadcast_id: int) -> tuple[str, dict[str, Any]]:
+        """What the broadcast says; a digest also gets ``page_url`` when its consultation's results page is public
+        as it goes out (read now, not when the broadcast was made: a page is often published after the close)."""
         async with self.db.session() as session:
             broadcast = await session.get(Broadcast, broadcast_id)
-            return broadcast.kind, dict(broadcast.content or {})
+            content = dict(broadcast.content or {})
+            if broadcast.kind == "digest" and self.pages_url:
+                consultation = await session.get(Consultation, broadcast.consultation_id)
+                if consultation is not None and consultation.published:
+                    content["page_url"] = f"{self.pages_url.rstrip('/')}/r/{consultation.slug}"
+            return broadcast.kind, content
 
     async def finish_done(self) -> list[int]:
         """Running broadcasts with nothing left to send become finished."""

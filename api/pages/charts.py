@@ -18,6 +18,7 @@ TEXT = "#1a1a1a"
 BAR = "#1d4f91"
 TRACK = "#e8ecf2"
 INTERVAL = "#1a1a1a"
+TARGET = "#a34e00"  # 5:1 on white, apart from the bars' blue
 AGREE, NEUTRAL, DISAGREE = "#1e6b3a", "#6b6b6b", "#a8322d"
 
 
@@ -28,6 +29,15 @@ class Bar:
     text: str  # the figure written after the bar
     low: float | None = None  # an interval, 0..1, drawn as a whisker
     high: float | None = None
+    target: float | None = None  # a target share, 0..1, drawn as a dashed mark across the bar
+
+
+@dataclass(frozen=True)
+class Column:
+    label: str  # under the axis (only some are written when there are many)
+    value: float  # 0..1 of the tallest
+    text: str  # the figure, in the column's tooltip-free title (the table has them all)
+    hidden: bool = False  # a count too small to show: no column, a small grey square on the axis
 
 
 @dataclass(frozen=True)
@@ -72,8 +82,51 @@ def bars(chart_id: str, title: str, description: str, rows: list[Bar]) -> Markup
                 f'<path d="M{low:.1f} {middle - 5}v10M{low:.1f} {middle}H{high:.1f}M{high:.1f} {middle - 5}v10" '
                 f'stroke="{INTERVAL}" stroke-width="1.5" fill="none"/>'
             )
+        if row.target is not None:
+            mark = max(0.0, min(1.0, row.target)) * track
+            parts.append(
+                f'<path d="M{mark:.1f} {y + 14}v{bar_height + 8}" stroke="{TARGET}" stroke-width="2.5" '
+                f'stroke-dasharray="3 2" fill="none"/>'
+            )
         parts.append(f'<text x="{track + 8}" y="{y + 30}" fill="{TEXT}" font-size="13">{escape(row.text)}</text>')
     return _frame(chart_id, title, description, 8 + len(rows) * row_height, "".join(parts))
+
+
+def columns(chart_id: str, title: str, description: str, rows: list[Column]) -> Markup:
+    """Vertical columns over time, the tallest one's figure written over it, the first and last labels (and a few
+    between) under the axis; a count not shown is a small square on the axis."""
+    height, top, axis = 150, 22, 124
+    step = WIDTH / max(1, len(rows))
+    width = max(1.0, step * 0.75)
+    every = max(1, len(rows) // 4)
+    tallest = max(range(len(rows)), key=lambda i: rows[i].value, default=None)
+    parts = [f'<path d="M0 {axis + 0.5}H{WIDTH}" stroke="#6b6b6b"/>']
+    for i, row in enumerate(rows):
+        x = i * step + (step - width) / 2
+        if row.hidden:
+            parts.append(f'<rect x="{x + width / 2 - 2:.1f}" y="{axis - 5}" width="4" height="4" fill="#6b6b6b"/>')
+        elif (tall := max(0.0, min(1.0, row.value)) * (axis - top)) >= 0.05:  # a day of nothing draws nothing
+            parts.append(
+                f'<rect x="{x:.1f}" y="{axis - tall:.1f}" width="{width:.1f}" height="{tall:.1f}" fill="{BAR}">'
+                f"<title>{escape(row.label)}: {escape(row.text)}</title></rect>"
+            )
+        if i == tallest and not row.hidden:
+            anchor = "end" if x > WIDTH / 2 else "start"
+            at = x + width if anchor == "end" else x
+            parts.append(
+                f'<text x="{at:.1f}" y="{top - 6}" fill="{TEXT}" font-size="12" text-anchor="{anchor}">'
+                f"{escape(row.text)}</text>"
+            )
+        if i % every == 0 or i == len(rows) - 1:
+            anchor = "start" if i == 0 else "end" if i == len(rows) - 1 else "middle"
+            at = 0 if anchor == "start" else WIDTH if anchor == "end" else x + width / 2
+            if anchor == "middle" and (i + every > len(rows) - 1):
+                continue  # too close to the last label
+            parts.append(
+                f'<text x="{at:.1f}" y="{height - 8}" fill="{TEXT}" font-size="12" text-anchor="{anchor}">'
+                f"{escape(row.label)}</text>"
+            )
+    return _frame(chart_id, title, description, height, "".join(parts))
 
 
 def stacked(chart_id: str, title: str, description: str, rows: list[tuple[str, str, list[Part]]]) -> Markup:

@@ -60,6 +60,17 @@ async def publish(
     return PublicationState(slug=consultation.slug, published=consultation.published, url=url)
 
 
+@router.get(
+    "/consultations/{slug}/published",
+    response_model=PublicationState,
+    summary="Whether the public results page is published, and its address",
+    responses=errors(404),
+)
+async def publication(request: Request, consultation: Consultation = Depends(consultation_or_404)) -> PublicationState:
+    url = public_url(request.app.state.settings, consultation.slug)
+    return PublicationState(slug=consultation.slug, published=consultation.published, url=url)
+
+
 @router.post(
     "/consultations/{slug}/private-link",
     response_model=PrivateLink,

@@ -7,6 +7,7 @@ page never asks for raw results: free texts and place points stay on the private
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlencode
@@ -21,13 +22,14 @@ from api import results
 from api.deps import consultation_or_404, results_cache, session
 from api.errors import ApiError, not_found
 from api.pages import links
-from api.pages.downloads import table_csv
+from api.pages.downloads import XLSX, table_csv, table_xlsx
 from api.pages.i18n import page_language, page_text
-from api.pages.sections import Page
-from api.pages.view import build_page
+from api.pages.memo import Built, PageMemo
+from api.pages.view import Page, Table, build_page
 from api.pdf import PdfUnavailable, pdf_of
 from core.assertion import InvalidAssertion
 from storage.models import Consultation
+from storage.models_partner import ApiKey
 
 router = APIRouter(tags=["results pages"], include_in_schema=False)
 templates = Environment(
@@ -42,11 +44,16 @@ POLICY = "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; b
 
 @dataclass(frozen=True)
 class _Viewed:
-    """A page built for one request, with what its links need: the consultation, and the key of a private link."""
+    """A page built for one request (from the app's :class:`~api.pages.memo.PageMemo`), with its consultation."""
 
-    page: Page
+    built: Built
     consultation: Consultation
-    key: str | None = None
+    private: bool  # opened from a signed link: not to be cached or indexed, the key not to leak
+    organisers: bool = False  # the organiser's page, with free texts
+
+    @property
+    def page(self) -> Page:
+        return self.built.page
 
 
 async def _public(
@@ -58,7 +65,8 @@ async def _public(
 ) -> _Viewed:
     if not consultation.published:
         raise not_found(f"consultation {consultation.slug!r}")  # the same answer as for no such consultation
-    return _Viewed(await _page(request, lang, consultation, db, cache, raw=False), consultation)
+    base = f"/r/{consultation.slug}"
+    return await _view(request, lang, consultation, db, cache, raw=False, base=base, key=None)
 
 
 async def _private(
@@ -75,12 +83,36 @@ async def _private(
         raise ApiError(
             403, "invalid_link", "this link is not valid or has expired: ask the bot for a new one"
         ) from None
-    return _Viewed(await _page(request, lang, consultation, db, cache, raw=True), consultation, key)
+    base = links.private_path(consultation.slug)
+    return await _view(request, lang, consultation, db, cache, raw=True, base=base, key=key)
+
+
+async def _partner(
+    request: Request,
+    key: str | None = Query(None, max_length=200),
+    lang: str | None = Query(None, max_length=8),
+    consultation: Consultation = Depends(consultation_or_404),
+    db: AsyncSession = Depends(session),
+    cache: results.ResultsCache = Depends(results_cache),
+) -> _Viewed:
+    path = links.partner_path(consultation.slug)
+    try:
+        made_for = links.verify(request.app.state.settings.service_token, key, consultation.slug, path=path)
+    except InvalidAssertion:
+        made_for = None
+    # The partner key the link was made from must still be valid and allowed to read the consultation.
+    row = await db.get(ApiKey, made_for.telegram_id) if made_for is not None else None
+    allowed = row is not None and row.revoked_at is None and ("*" in row.scopes or consultation.slug in row.scopes)
+    if not allowed or consultation.status == "draft":
+        raise ApiError(
+            403, "invalid_link", "this link is not valid or has expired: make a new one with your partner key"
+        )
+    return await _view(request, lang, consultation, db, cache, raw=False, base=path, key=key)
 
 
 @router.get("/r/{slug}", response_class=HTMLResponse)
 async def public_page(viewed: _Viewed = Depends(_public)) -> Response:
-    return _html(viewed, base=f"/r/{viewed.consultation.slug}")
+    return _html(viewed)
 
 
 @router.get("/r/{slug}/tables/{section}.csv")
@@ -88,9 +120,14 @@ async def public_table(section: str, viewed: _Viewed = Depends(_public)) -> Resp
     return _csv(viewed, section)
 
 
+@router.get("/r/{slug}/tables/{section}.xlsx")
+async def public_spreadsheet(section: str, viewed: _Viewed = Depends(_public)) -> Response:
+    return await _xlsx(viewed, section)
+
+
 @router.get("/r/{slug}/private", response_class=HTMLResponse)
 async def private_page(viewed: _Viewed = Depends(_private)) -> Response:
-    return _html(viewed, base=f"/r/{viewed.consultation.slug}/private")
+    return _html(viewed)
 
 
 @router.get("/r/{slug}/private/tables/{section}.csv")
@@ -98,17 +135,42 @@ async def private_table(section: str, viewed: _Viewed = Depends(_private)) -> Re
     return _csv(viewed, section)
 
 
+@router.get("/r/{slug}/private/tables/{section}.xlsx")
+async def private_spreadsheet(section: str, viewed: _Viewed = Depends(_private)) -> Response:
+    return await _xlsx(viewed, section)
+
+
+@router.get("/r/{slug}/partner", response_class=HTMLResponse)
+async def partner_page(viewed: _Viewed = Depends(_partner)) -> Response:
+    return _html(viewed)
+
+
+@router.get("/r/{slug}/partner/tables/{section}.csv")
+async def partner_table(section: str, viewed: _Viewed = Depends(_partner)) -> Response:
+    return _csv(viewed, section)
+
+
+@router.get("/r/{slug}/partner/tables/{section}.xlsx")
+async def partner_spreadsheet(section: str, viewed: _Viewed = Depends(_partner)) -> Response:
+    return await _xlsx(viewed, section)
+
+
 @router.get("/r/{slug}/page.pdf")
 async def public_pdf(viewed: _Viewed = Depends(_public)) -> Response:
-    return await _pdf(viewed, base=f"/r/{viewed.consultation.slug}")
+    return await _pdf(viewed)
 
 
 @router.get("/r/{slug}/private/page.pdf")
 async def private_pdf(viewed: _Viewed = Depends(_private)) -> Response:
-    return await _pdf(viewed, base=f"/r/{viewed.consultation.slug}/private")
+    return await _pdf(viewed)
 
 
-async def _page(
+@router.get("/r/{slug}/partner/page.pdf")
+async def partner_pdf(viewed: _Viewed = Depends(_partner)) -> Response:
+    return await _pdf(viewed)
+
+
+async def _view(
     request: Request,
     lang: str | None,
     consultation: Consultation,
@@ -116,52 +178,32 @@ async def _page(
     cache: results.ResultsCache,
     *,
     raw: bool,
-) -> Page:
+    base: str,
+    key: str | None,
+) -> _Viewed:
     language = page_language(
         lang, request.headers.get("accept-language"), consultation.languages, consultation.default_language
     )
+    # Two cached reads a request: the whole's results, and what the page adds (segments' sizes, days, groups).
     whole = await results.consultation_results(db, consultation, cache=cache, raw=raw, language=language)
-    reach = {
-        segment: await results.consultation_results(db, consultation, cache=cache, segment=segment, language=language)
-        for segment in results.SEGMENTS
-    }
-    return build_page(
-        whole,
-        reach,
-        tr=page_text(language),
-        time_zone=consultation.time_zone,
-    )
+    overview = await results.results_overview(db, consultation, cache=cache, language=language)
+    targets = (consultation.definition or {}).get("targets")
+    languages = tuple(consultation.languages)
+    k, time_zone = consultation.min_segment_size, consultation.time_zone
+
+    def build() -> tuple[Page, str]:
+        page = build_page(
+            whole, overview, tr=page_text(language), time_zone=time_zone, targets=targets, groups=overview["groups"]
+        )
+        return page, _render(page, languages, k, base, key, raw)
+
+    memo: PageMemo = request.app.state.page_memo
+    memo_key = (consultation.id, language, raw, base, key, repr(targets), languages, k, time_zone)
+    built = await memo.get(memo_key, (whole, overview), build)
+    return _Viewed(built, consultation, private=key is not None, organisers=raw)
 
 
-def _html(viewed: _Viewed, *, base: str) -> Response:
-    headers = {"Content-Security-Policy": POLICY, **_private_headers(viewed)}
-    headers.setdefault("Cache-Control", "public, max-age=10")
-    return HTMLResponse(_render(viewed, base=base), headers=headers)
-
-
-async def _pdf(viewed: _Viewed, *, base: str) -> Response:
-    """The whole page as PDF (api/pdf.py: the same HTML, laid out for print)."""
-    try:
-        body = await pdf_of(_render(viewed, base=base))
-    except PdfUnavailable as error:
-        raise ApiError(503, "pdf_unavailable", str(error)) from None
-    name = f"{viewed.consultation.slug}-{viewed.page.language}.pdf"
-    headers = {"Content-Disposition": f'attachment; filename="{name}"', **_private_headers(viewed)}
-    headers.setdefault("Cache-Control", "public, max-age=10")
-    return Response(body, media_type="application/pdf", headers=headers)
-
-
-def _private_headers(viewed: _Viewed) -> dict[str, str]:
-    if viewed.key is None:
-        return {}
-    # no-store: a private page is not kept by a cache; no-referrer: the key must not travel to another site
-    return {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer", "X-Robots-Tag": "noindex"}
-
-
-def _render(viewed: _Viewed, *, base: str) -> str:
-    """The page as HTML; ``base``: its path, which its tables and its PDF are under."""
-    page, consultation, key = viewed.page, viewed.consultation, viewed.key
-    private = key is not None
+def _render(page: Page, languages: tuple[str, ...], k: int, base: str, key: str | None, organisers: bool) -> str:
     tr = page_text(page.language)
 
     def query(language: str) -> str:
@@ -169,23 +211,61 @@ def _render(viewed: _Viewed, *, base: str) -> str:
 
     return templates.get_template("page.html").render(
         page=page,
-        private=private,
-        k=consultation.min_segment_size,
-        languages=[
-            (code, (Locale.parse(code).get_display_name(code) or code).capitalize()) for code in consultation.languages
-        ],
+        private=organisers,
+        k=k,
+        languages=[(code, (Locale.parse(code).get_display_name(code) or code).capitalize()) for code in languages],
         query=query,
-        csv=lambda section: f"{base}/tables/{section}.csv?{query(page.language)}",
+        table_url=lambda section, kind: f"{base}/tables/{section}.{kind}?{query(page.language)}",
         pdf=f"{base}/page.pdf?{query(page.language)}",
         _=tr._,
         n_=tr.n_,
     )
 
 
-def _csv(viewed: _Viewed, section_id: str) -> Response:
+def _html(viewed: _Viewed) -> Response:
+    headers = {
+        "Content-Security-Policy": POLICY,
+        "Cache-Control": "no-store" if viewed.private else "public, max-age=10",
+    }
+    if viewed.private:
+        headers["Referrer-Policy"] = "no-referrer"  # the key must not travel to another site
+        headers["X-Robots-Tag"] = "noindex"
+    return HTMLResponse(viewed.built.html, headers=headers)
+
+
+async def _pdf(viewed: _Viewed) -> Response:
+    """The whole page as PDF (api/pdf.py: the same HTML, laid out for print)."""
+    try:
+        body = await pdf_of(viewed.built.html)
+    except PdfUnavailable as error:
+        raise ApiError(503, "pdf_unavailable", str(error)) from None
+    name = f"{viewed.consultation.slug}-{viewed.page.language}.pdf"
+    headers = {"Content-Disposition": f'attachment; filename="{name}"'}
+    if viewed.private:
+        headers |= {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer", "X-Robots-Tag": "noindex"}
+    else:
+        headers["Cache-Control"] = "public, max-age=10"
+    return Response(body, media_type="application/pdf", headers=headers)
+
+
+def _table(viewed: _Viewed, section_id: str) -> Table:
     table = next((s.table for s in viewed.page.sections if s.id == section_id and s.table is not None), None)
     if table is None:
         raise not_found(f"table {section_id!r}")
+    return table
+
+
+async def _xlsx(viewed: _Viewed, section_id: str) -> Response:
+    table = _table(viewed, section_id)
+    return Response(
+        await asyncio.to_thread(table_xlsx, table),
+        media_type=XLSX,
+        headers={"Content-Disposition": f'attachment; filename="{viewed.consultation.slug}-{section_id}.xlsx"'},
+    )
+
+
+def _csv(viewed: _Viewed, section_id: str) -> Response:
+    table = _table(viewed, section_id)
     return Response(
         table_csv(table, viewed.page.language),
         media_type="text/csv; charset=utf-8",

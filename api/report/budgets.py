@@ -6,8 +6,8 @@ from __future__ import annotations
 from typing import Any
 
 from api.pages import charts, formats
-from api.pages.formats import Figures
-from api.pages.sections import Cell, Section, Table
+from api.pages.model import Cell, Section, Table
+from api.pages.model import Shape as Figures
 
 
 def rule_name(figures: Figures, rule: dict[str, Any]) -> str:

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from api.content import localized
 from api.pages import formats
 from api.pages.i18n import page_text
-from api.pages.sections import Section
+from api.pages.model import Section, Shape
 from api.pages.view import build_page
 from api.report.budgets import rules_section
 from api.report.method import method_section
@@ -33,8 +33,10 @@ def build_report(sources: Sources) -> Report:
     tr = page_text(sources.locale)
     consultation, whole = sources.consultation, sources.results
     # The results page's own sections: one home for who took part and for each item's figures.
-    page = build_page(whole, sources.reach, tr=tr, time_zone=consultation.time_zone)
-    figures = formats.Figures(tr, formats.moment(whole["computed_at"], consultation.time_zone, tr.locale))
+    # (The groups' views have sections of their own here: the page's per-proposal group tables are left out.)
+    targets = (consultation.definition or {}).get("targets")
+    page = build_page(whole, sources.overview, tr=tr, time_zone=consultation.time_zone, targets=targets)
+    figures = Shape(tr, formats.moment(whole["computed_at"], consultation.time_zone, tr.locale))
     items = {f"item-{item['key']}": item for item in whole["items"]}
     results: list[Section] = []
     for section in page.sections:

@@ -3,8 +3,8 @@ consultation (pairs only when it has pairs, and so on)."""
 
 from __future__ import annotations
 
-from api.pages.formats import Figures
-from api.pages.sections import Section
+from api.pages.model import Section
+from api.pages.model import Shape as Figures
 
 
 def method_section(figures: Figures, kinds: set[str], k: int, groups: bool) -> Section:

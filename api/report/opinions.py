@@ -13,8 +13,8 @@ from typing import Any
 
 from api.content import localized
 from api.pages import charts
-from api.pages.formats import Figures
-from api.pages.sections import Cell, Section, Table
+from api.pages.model import Cell, Section, Table
+from api.pages.model import Shape as Figures
 from api.report.sources import Sources
 from api.results.shares import share
 

@@ -4,13 +4,14 @@ SVG data URI, so that the report stays one file) and PDF (the HTML through :func
 from __future__ import annotations
 
 import base64
+import re
 from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.pages.i18n import page_text
-from api.pages.sections import Section
+from api.pages.model import Section
 from api.pdf import pdf_of
 from api.report.document import Report, build_report
 from api.report.sources import read_sources
@@ -43,8 +44,11 @@ def _section_md(section: Section) -> list[str]:
     out = [f"## {section.heading}", "", f"*{section.meta}*", ""]
     out += [line for text in section.summary for line in (text, "")]
     if section.chart is not None:
-        svg = base64.b64encode(str(section.chart).encode()).decode()
-        out += [f"![{_cell(section.heading)}](data:image/svg+xml;base64,{svg})", ""]
+        # A section may draw several charts (participation: people who joined, answers): one image each, as an
+        # image is one SVG document.
+        for drawing in re.findall(r"<svg\b.*?</svg>", str(section.chart), flags=re.S):
+            svg = base64.b64encode(drawing.encode()).decode()
+            out += [f"![{_cell(section.heading)}](data:image/svg+xml;base64,{svg})", ""]
     if section.table is not None:
         out.append("| " + " | ".join(_cell(h) for h in section.table.head) + " |")
         out.append("|" + "---|" * len(section.table.head))

@@ -27,7 +27,7 @@ class Sources:
     locale: str  # the document's own words
     language: str  # the consultation's texts (statements, prompts): the locale if it has them, else its default
     results: dict[str, Any]  # api.results.consultation_results of the whole
-    reach: dict[str, dict[str, Any]]  # the same, per segment
+    overview: dict[str, Any]  # api.results.results_overview: segments' sizes, participation by day
     groups: dict[str, Any]  # api.results.groups.published_groups
     names: dict[str, Any] | None  # api.standing.group_view: each released group named by what it agrees on
 
@@ -52,17 +52,13 @@ async def read_sources(
     languages = list(consultation.languages or [consultation.default_language])
     language = locale if locale in languages else consultation.default_language
     whole = await results.consultation_results(session, consultation, cache=cache, language=language)
-    reach = {}
-    for segment in results.SEGMENTS:
-        reach[segment] = await results.consultation_results(
-            session, consultation, cache=cache, segment=segment, language=language
-        )
+    overview = await results.results_overview(session, consultation, cache=cache, language=language)
     return Sources(
         consultation=consultation,
         locale=locale,
         language=language,
         results=whole,
-        reach=reach,
+        overview=overview,
         groups=await published_groups(session, consultation, language),
         names=await group_view(session, consultation),
     )

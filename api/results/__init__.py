@@ -8,7 +8,8 @@ anything else that shows results. The mathematics is :mod:`api.scoring`; this pa
 * the results cache (``ResultsCache``, its change marker, the JSON encoded once): ``cache.py``;
 * the population and its segments (pooling of rare values): ``population.py``; small-cell suppression
   (k-suppression) inside the segments: ``suppression.py``;
-* who reached and who answered each item: ``reach.py``;
+* who reached and who answered each item: ``reach.py``; the segments' sizes and participation by day for the
+  results pages (:func:`results_overview`): ``overview.py``;
 * each item kind's figures: ``questions.py`` (single and multiple choice, scale, free text, budget, place),
   ``proposals.py`` (agree / disagree), ``pairs.py``; share objects: ``shares.py``; the reads they share:
   ``context.py``.
@@ -96,6 +97,7 @@ __all__ = [
     "consultation_results",
     "consultation_results_json",
     "proposal_ranking",
+    "results_overview",
 ]
 
 
@@ -117,6 +119,20 @@ async def consultation_results(
     segment is a 400 :class:`ApiError`.
     """
     return (await _entry(cache, session, consultation, segment, raw, language, fresh)).value
+
+
+async def results_overview(
+    session: AsyncSession,
+    consultation: Consultation,
+    *,
+    cache: ResultsCache,
+    language: str | None = None,
+    fresh: bool = False,
+) -> dict[str, Any]:
+    """Each segment's groups and sizes, and participation by day (:mod:`api.results.overview`): what a results page
+    needs besides the whole's results, computed once for every segment and cached alike. Do not modify it."""
+    language = language or consultation.default_language
+    return (await cache.get(session, consultation, None, False, language, fresh, view="overview")).value
 
 
 async def consultation_results_json(

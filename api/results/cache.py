@@ -1,4 +1,8 @@
-"""The results cache: computed results kept per (consultation, segment, raw, language), with their JSON.
+"""The results cache: computed results kept per (consultation, segment, raw, language, view), with their JSON.
+
+``view`` is what is computed: ``"results"`` (:func:`api.results.compute.compute_results`, the default) or
+``"overview"`` (:func:`api.results.overview.compute_overview`: the segments' sizes and participation by day, all
+a results page needs besides the whole's results), each kept and refreshed by the same rules.
 
 One :class:`ResultsCache` per app, made by :func:`api.app.create_app` as ``app.state.results_cache``; routes reach
 it through the :func:`api.deps.results_cache` dependency, and whatever runs outside a request (a benchmark, a
@@ -29,6 +33,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from api.results.compute import compute_results
+from api.results.overview import compute_overview
 from api.selection import SelectionRegistry
 from core import metrics
 from storage.models import Answer, Consultation, Enrolment, Proposal, ProposalVote
@@ -80,8 +85,9 @@ class ResultsCache:
         raw: bool,
         language: str,
         fresh: bool,
+        view: str = "results",
     ) -> Entry:
-        key = (consultation.id, segment, raw, language)
+        key = (consultation.id, segment, raw, language, view)
         entry = self.entries.get(key)
         if entry is None or fresh:
             return await self._compute_once(session, consultation, key)
@@ -118,10 +124,13 @@ class ResultsCache:
             del self._flights[key]
 
     async def _compute(self, session: AsyncSession, consultation: Consultation, key: tuple) -> Entry:
-        _, segment, raw, language = key
+        _, segment, raw, language, view = key
         marker = await marker_of(session, consultation, self.registry)
         started = time.monotonic()
-        value = await compute_results(session, consultation, segment=segment, raw=raw, language=language)
+        if view == "overview":
+            value = await compute_overview(session, consultation, language=language)
+        else:
+            value = await compute_results(session, consultation, segment=segment, raw=raw, language=language)
         finished = time.monotonic()
         metrics.RESULTS_SECONDS.observe(finished - started)
         self.computations += 1

@@ -11,7 +11,7 @@ import logging
 from dataclasses import dataclass, replace
 from typing import Protocol
 
-from bot.flows.screens import Button, Reply, Screen
+from bot.flows.screens import Reply, Screen
 
 log = logging.getLogger(__name__)
 
@@ -42,7 +42,10 @@ def marked(screen: Screen, namespace: str) -> Screen:
     with a host (viche.ptb), for what is sent outside a front end (the delivery engine's digests)."""
     if not namespace:
         return screen
-    rows = [[Button(button.text, namespace + button.data) for button in row] for row in screen.buttons]
+    rows = [
+        [button if button.url else replace(button, data=namespace + button.data) for button in row]  # links: no data
+        for row in screen.buttons
+    ]
     return replace(screen, buttons=rows)
 
 

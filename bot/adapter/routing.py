@@ -35,6 +35,7 @@ ORGANISER_COMMANDS_WITH_ARGS = {
     "publish": OrganiserFlow.publish,
     "dashboard": OrganiserFlow.dashboard,
     "jury": OrganiserFlow.jury,
+    "results": OrganiserFlow.results,
 }
 OWNER_COMMANDS = {"grant": OrganiserFlow.grant, "revoke": OrganiserFlow.revoke}
 STATUS_COMMANDS = ("launch", "pause", "resume", "close")

@@ -19,7 +19,7 @@ from bot.flows.buttons import Digests, Switch
 from bot.flows.known import CHANNEL
 from bot.flows.language import reader_translator
 from bot.flows.person import Person
-from bot.flows.screens import Button, Reply, Screen
+from bot.flows.screens import Button, Reply, Screen, link_button
 from bot.flows.standing import compare_button, how_it_fared, where_you_stand
 from bot.flows.texts import localized, shorten
 from bot.i18n import Translator
@@ -143,10 +143,14 @@ def _digest_text(tr: Translator, content: dict[str, Any], personal: dict[str, An
 
 
 def digest_buttons(tr: Translator, content: dict[str, Any]) -> Screen | None:
-    """The digest's button, once the consultation has opinion groups: "How do I compare?"."""
-    if not content.get("standing") or not content.get("slug"):
-        return None
-    return Screen("", [[compare_button(tr, content["slug"])]])
+    """The digest's buttons: "How do I compare?" once the consultation has opinion groups, and the results page
+    once it is public (``page_url``; a Mini App where Telegram allows it: digests go to private chats)."""
+    rows = []
+    if content.get("standing") and content.get("slug"):
+        rows.append([compare_button(tr, content["slug"])])
+    if content.get("page_url"):
+        rows.append([link_button(tr._("📊 Open the results page"), content["page_url"], private_chat=True)])
+    return Screen("", rows) if rows else None
 
 
 def chart_labels(tr: Translator) -> dict[str, str]:

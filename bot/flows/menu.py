@@ -51,6 +51,7 @@ def organiser_commands(tr: Translator, owner: bool = False) -> list[OrganiserCom
         OrganiserCommand("link", tr._("/link <slug> [source]"), tr._("The link and QR code that open a consultation")),
         OrganiserCommand("publish", "/publish <slug> [off]", tr._("Make the results page public (or hide it)")),
         OrganiserCommand("dashboard", "/dashboard <slug>", tr._("A private link to the results page with free texts")),
+        OrganiserCommand("results", "/results <slug>", tr._("A button that opens the results page")),
         OrganiserCommand("digest", tr._("/digest <slug> [round]"), tr._("Send participants a results digest")),
         OrganiserCommand("broadcasts", "/broadcasts", tr._("How the digests and invitations went")),
         OrganiserCommand(

@@ -8,7 +8,15 @@ from dataclasses import dataclass, field
 @dataclass(frozen=True)
 class Button:
     text: str
-    data: str  # callback data: ids only, at most 64 bytes (packed by bot/flows/buttons.py)
+    data: str = ""  # callback data: ids only, at most 64 bytes (packed by bot/flows/buttons.py)
+    url: str | None = None  # a link button instead (no callback)
+    web_app: bool = False  # open ``url`` as a Mini App inside Telegram (HTTPS only, private chats only)
+
+
+def link_button(text: str, url: str, *, private_chat: bool) -> Button:
+    """A button that opens ``url``: as a Mini App where Telegram allows one (an HTTPS address, in a private chat
+    with the bot — the Bot API's rules for ``web_app``), else as a plain link the browser opens."""
+    return Button(text, url=url, web_app=private_chat and url.startswith("https://"))
 
 
 @dataclass

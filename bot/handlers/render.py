@@ -20,23 +20,27 @@ from aiogram.types import (
     Message,
     ReplyKeyboardMarkup,
     ReplyKeyboardRemove,
+    WebAppInfo,
 )
 
 from bot.adapter.render import MAX_TEXT, PressOrigin, Refused, answer_press, caption, fit, send_reply
 from bot.flows.person import Person
-from bot.flows.screens import Reply, Screen
+from bot.flows.screens import Button, Reply, Screen
 
 
 def keyboard(screen: Screen) -> InlineKeyboardMarkup | None:
     """The inline buttons of a screen (what an edit can carry)."""
     if not screen.buttons:
         return None
-    return InlineKeyboardMarkup(
-        inline_keyboard=[
-            [InlineKeyboardButton(text=button.text, callback_data=button.data) for button in row]
-            for row in screen.buttons
-        ]
-    )
+    return InlineKeyboardMarkup(inline_keyboard=[[_button(button) for button in row] for row in screen.buttons])
+
+
+def _button(button: Button) -> InlineKeyboardButton:
+    if button.url and button.web_app:
+        return InlineKeyboardButton(text=button.text, web_app=WebAppInfo(url=button.url))
+    if button.url:
+        return InlineKeyboardButton(text=button.text, url=button.url)
+    return InlineKeyboardButton(text=button.text, callback_data=button.data)
 
 
 def message_keyboard(screen: Screen) -> InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove | None:

@@ -305,6 +305,27 @@ class ProfileDef(Strict):
     regions: list[OptionDef] | None = Field(default=None, min_length=1)
 
 
+Share = Annotated[float, Field(ge=0, le=1)]
+
+
+class TargetsDef(Strict):
+    """The shares of participants the organisers want from each group, per segment (0..1; a segment's shares add up
+    to 1 at most). The results page puts each group's share next to its target: who is missing."""
+
+    language: dict[str, Share] | None = Field(default=None, description="by language code, e.g. {uk: 0.7, en: 0.3}")
+    age_band: dict[str, Share] | None = Field(default=None, description="by the profile's age bands")
+    country: dict[str, Share] | None = Field(default=None, description="by the profile's ISO 3166 codes")
+    region: dict[str, Share] | None = Field(default=None, description="by the profile's region keys")
+    source: dict[str, Share] | None = Field(default=None, description="by outreach source (the deep link's)")
+
+    @model_validator(mode="after")
+    def _at_most_everyone(self) -> TargetsDef:
+        for segment, shares in self.model_dump(exclude_none=True).items():
+            if sum(shares.values()) > 1.0001:
+                raise ValueError(f"targets.{segment}: the shares add up to more than 1")
+        return self
+
+
 class DigestsDef(Strict):
     """Results pushed to the participants in a Telegram message with a chart (api/broadcast)."""
 
@@ -330,6 +351,9 @@ class ConsultationDef(Strict):
         default=False, description="Accept texts missing in some languages; participants then see the default one."
     )
     profile: ProfileDef | None = None
+    targets: TargetsDef | None = Field(
+        default=None, description="Target shares of participants per segment, shown beside who took part."
+    )
     digests: DigestsDef | None = None
     jury: JuryDef | None = Field(
         default=None, description="A citizens' jury: volunteers are invited at the end of the consultation."
@@ -364,12 +388,34 @@ class ConsultationDef(Strict):
             raise ValueError(f"item keys used twice: {', '.join(duplicates)}")
         self._check_branches()
         self._check_districts()
+        self._check_targets()
         missing = self.missing_translations()
         if missing and not self.allow_incomplete_translations:
             raise ValueError("missing translations: " + "; ".join(missing))
         if not self.title.get(self.default_language):
             raise ValueError(f"title has no text in the default language {self.default_language!r}")
         return self
+
+    def _check_targets(self) -> None:
+        """A target names a group the consultation can have: one of its languages, the profile's values."""
+        if self.targets is None:
+            return
+        profile = self.profile or ProfileDef()
+        known: dict[str, set[str] | None] = {
+            "language": set(self.languages),
+            "age_band": set(profile.age_bands or []),
+            "country": set(profile.countries or []),
+            "region": {region.key for region in profile.regions or []},
+            "source": None,  # any outreach source a link may carry
+        }
+        for segment, shares in self.targets.model_dump(exclude_none=True).items():
+            allowed = known[segment]
+            unknown = sorted(set(shares) - allowed) if allowed is not None else []
+            if unknown:
+                raise ValueError(
+                    f"targets.{segment}: {', '.join(unknown)} not among the consultation's "
+                    f"({', '.join(sorted(allowed or [])) or 'none declared'})"
+                )
 
     def _check_branches(self) -> None:
         earlier: dict[str, Any] = {}

@@ -13,7 +13,6 @@ from tests.harness import every_framework
 from tests.partner.conftest import auth, new_key
 from tests.results.support import create, item_of
 
-
 REGIONS = [{"key": "north", "label": {"en": "North"}}, {"key": "south", "label": {"en": "South"}}]
 
 

@@ -22,7 +22,6 @@ from tests.harness import every_framework
 from tests.results.support import create
 from viche.cli import main
 
-
 PROJECTS = [{"key": "bench", "label": {"en": "Benches", "uk": "Лавки"}, "cost": 40}]
 PHONE = {
     "slug": "phone-pb",

@@ -240,3 +240,14 @@ def test_a_chat_budget_shows_at_most_twelve_projects():
     [problem] = check_text(json.dumps(data), "f.json").problems
     assert "the chat shows at most 12 projects at once; this item has 13" in problem.message
     assert ConsultationDef.model_validate(data, context={"imported": True}).items[7].projects[12].key == "p12"
+
+
+def test_target_shares_name_known_groups_and_add_up_to_one_at_most():
+    assert check_text(example_text(), "riverside.yaml").definition.targets.region["zamostia"] == 0.25
+    unknown = check_text(broken("old_town: 0.1,", "harbour: 0.1,"), "riverside.yaml")
+    assert not unknown.ok
+    assert any("targets.region: harbour not among the consultation's" in p.message for p in unknown.problems)
+    too_much = check_text(broken('"14-17": 0.07', '"14-17": 0.9'), "riverside.yaml")
+    assert any("targets.age_band: the shares add up to more than 1" in p.message for p in too_much.problems)
+    negative = check_text(broken("centre: 0.15", "centre: -0.15"), "riverside.yaml")
+    assert any(p.path == "targets.region.centre" for p in negative.problems), negative.problems

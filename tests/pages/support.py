@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import random
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from bot.backend import Backend
 from core.definition.model import minimum_spend
@@ -22,8 +22,15 @@ def crowd(k: int) -> list[tuple[str, str]]:
     return people
 
 
-async def simulate(backend: Backend, slug: str, people: Iterable[tuple[str, str]], seed: int = 1) -> int:
-    """Walk each person through the consultation; returns how many finished it."""
+async def simulate(
+    backend: Backend,
+    slug: str,
+    people: Iterable[tuple[str, str]],
+    seed: int = 1,
+    vote: Callable[[int, dict], str] | None = None,
+) -> int:
+    """Walk each person through the consultation; returns how many finished it. ``vote(n, proposal)``: the n-th
+    person's vote on a proposal (default: at random, agreeing more often)."""
     chance = random.Random(seed)
     finished = 0
     for n, (language, source) in enumerate(people):
@@ -46,7 +53,11 @@ async def simulate(backend: Backend, slug: str, people: Iterable[tuple[str, str]
                 option = chance.choices(screen["options"], weights=range(len(screen["options"]), 0, -1))[0]
                 await backend.answer(participant, item["id"], option_id=option["id"])
             elif item["kind"] == "proposal":
-                choice = chance.choices(["agree", "neutral", "disagree"], weights=[5, 1, 2])[0]
+                choice = (
+                    vote(n, screen["proposal"])
+                    if vote
+                    else chance.choices(["agree", "neutral", "disagree"], weights=[5, 1, 2])[0]
+                )
                 await backend.vote(participant, screen["proposal"]["id"], choice)
             elif item["kind"] == "pairs":
                 pair = screen["pair"]

@@ -103,11 +103,11 @@ async def test_every_chart_has_its_text_alternative_its_table_and_its_n(http, an
     await publish(http, answered)
     page = (await http.get(f"/r/{answered}?lang=en")).text
     charts = re.findall(r'<svg [^>]*role="img" aria-labelledby="([\w-]+)-t \1-d"', page)
-    # who took part, the choice question, the proposals, the pairs
-    assert charts == ["chart-reach", "chart-age", "chart-ideas", "chart-priorities"]
+    # participation by day (people, answers), who took part, the choice question, the proposals, the pairs
+    assert charts == ["chart-joined", "chart-answers", "chart-reach", "chart-age", "chart-ideas", "chart-priorities"]
     for chart in charts:
         assert f'<title id="{chart}-t">' in page and f'<desc id="{chart}-d">' in page
-    assert page.count("<table>") == 4
+    assert page.count("<table>") == 5
     assert page.count("n = ") >= 4
     assert "Broad agreement" in page or "Divides people" in page or "Not clear yet" in page
     # Each proposal's verdict in plain words (the summary names two of them whatever the votes: not enough).
@@ -200,3 +200,32 @@ async def test_every_ballot_kind_of_the_civic_budget_example_is_counted_on_its_p
         "youth": True,
         "green": True,
     }
+
+
+async def test_each_table_downloads_as_xlsx_that_reads_back_the_same_numbers(http, answered):
+    import openpyxl
+
+    await publish(http, answered)
+    page = (await http.get(f"/r/{answered}?lang=uk")).text
+    assert f"/r/{answered}/tables/item-age.xlsx?lang=uk" in page
+    for lang in ("uk", "en", "de"):
+        answer = await http.get(f"/r/{answered}/tables/item-age.xlsx?lang={lang}")
+        assert answer.status_code == 200
+        assert answer.headers["content-type"].startswith("application/vnd.openxmlformats")
+        sheet = openpyxl.load_workbook(io.BytesIO(answer.content)).active
+        rows = [list(row) for row in sheet.iter_rows(values_only=True)]
+        as_csv = (await http.get(f"/r/{answered}/tables/item-age.csv?lang={lang}")).content.decode("utf-8-sig")
+        separator = "," if lang == "en" else ";"
+        csv_rows = list(csv.reader(io.StringIO(as_csv), delimiter=separator))
+        assert [str(v) for v in rows[0]] == csv_rows[0]  # the same header, in the page's language
+        counts = {row[0]: row[1] for row in rows[1:]}
+        assert all(isinstance(n, int) for n in counts.values()) and sum(counts.values()) == 3 * K + 1
+        assert counts == {row[0]: int(row[1]) for row in csv_rows[1:]}
+        shares = [row[2] for row in rows[1:]]
+        assert all(isinstance(s, float) for s in shares) and abs(sum(shares) - 1) < 0.01
+        assert sheet.cell(row=2, column=3).number_format == "0.0%"
+        if lang == "uk":
+            assert "До 18" in counts  # Cyrillic intact
+    reach = openpyxl.load_workbook(io.BytesIO((await http.get(f"/r/{answered}/tables/reach.xlsx")).content)).active
+    assert RARE_SOURCE not in str(list(reach.iter_rows(values_only=True)))
+    assert (await http.get(f"/r/{answered}/tables/nothing.xlsx")).status_code == 404

@@ -14,6 +14,7 @@ from bot.backend import Backend
 from core.settings import Settings
 from storage.consultations import by_slug
 from tests.conftest import SERVICE_TOKEN
+from tests.offline import cut_off
 from tests.pages.support import RARE_SOURCE, crowd, simulate
 from tests.test_sandbox_demo_browser import ARGS, CHROMIUM, free_port
 from viche.runner import started
@@ -48,16 +49,7 @@ async def test_the_demo_results_page_shows_every_chart_offline_in_three_language
         browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         try:
             context = await browser.new_context(viewport={"width": 390, "height": 844})  # a phone
-            elsewhere: list[str] = []
-
-            async def only_this_server(route) -> None:
-                if urlsplit(route.request.url).hostname == "127.0.0.1":
-                    await route.continue_()
-                else:  # the network is cut off: record the attempt, fail it as a dead network would
-                    elsewhere.append(route.request.url)
-                    await route.abort("internetdisconnected")
-
-            await context.route("**/*", only_this_server)
+            elsewhere = await cut_off(context)
             page = await context.new_page()
             errors: list[str] = []
             page.on("pageerror", lambda error: errors.append(str(error)))
@@ -70,8 +62,9 @@ async def test_the_demo_results_page_shows_every_chart_offline_in_three_language
                 await expect(page.locator("h2", has_text=heading)).to_be_visible()
                 assert await page.locator("html").get_attribute("lang") == lang
                 charts = page.locator("svg[role=img]")
-                assert await charts.count() == 4  # who took part, the question, the proposals, the pairs
-                for i in range(4):
+                # participation by day (people, answers), who took part, the question, the proposals, the pairs
+                assert await charts.count() == 6
+                for i in range(6):
                     chart = charts.nth(i)
                     await chart.scroll_into_view_if_needed()
                     await expect(chart).to_be_visible()
@@ -83,7 +76,7 @@ async def test_the_demo_results_page_shows_every_chart_offline_in_three_language
                         ".map(id => document.getElementById(id).textContent).join(' ')"
                     )
                     assert len(label) > 10
-                assert await page.locator("table").count() == 4
+                assert await page.locator("table").count() >= 5  # and the opinion groups, once formed
                 assert await page.locator("svg rect").count() > 20  # bars were drawn
                 assert RARE_SOURCE not in await page.content()
                 # The page fits a phone: nothing wider than the screen but the tables' own scrolling.

@@ -163,8 +163,9 @@ async def test_the_routes_are_documented_with_examples(partner):
     }
     assert expected <= set(v1)
     assert "PartnerKey" in spec["components"]["securitySchemes"]
+    assert set(v1["/v1/consultations/{slug}/page-link"]) == {"post"}  # the one write: a link to the page
     for path, ops in v1.items():
-        op = ops["get"]
+        op = ops.get("get") or ops["post"]
         assert op["tags"] == ["partner"] and op["security"] == [{"PartnerKey": []}], path
         assert {"401", "429"} <= set(op["responses"]), path
         content = op["responses"]["200"]["content"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import io
+from typing import Any
 
 from viche.cli import main as viche_main
 
@@ -32,4 +33,14 @@ def pdf_rectangles(body: bytes) -> int:
     """How many rectangles the PDF's pages draw (the charts' bars and tracks are rectangles; text is not)."""
     from pypdf import PdfReader
 
-    return sum(page.get_contents().get_data().count(b" re") for page in PdfReader(io.BytesIO(body)).pages)
+    def drawn(resources: Any, seen: set[int]) -> int:  # form XObjects too: WeasyPrint draws large SVGs in them
+        count = 0
+        for ref in (resources or {}).get("/XObject", {}).values():
+            if id(obj := ref.get_object()) in seen or obj.get("/Subtype") != "/Form":
+                continue
+            seen.add(id(obj))
+            count += obj.get_data().count(b" re") + drawn(obj.get("/Resources"), seen)
+        return count
+
+    pages = PdfReader(io.BytesIO(body)).pages
+    return sum(page.get_contents().get_data().count(b" re") + drawn(page.get("/Resources"), set()) for page in pages)

@@ -55,8 +55,9 @@ async def test_the_html_report_renders_with_its_charts_offline(db, database_url,
                 assert await page.locator("html").get_attribute("lang") == language
                 charts = page.locator("svg[role=img]")
                 count = await charts.count()
-                # majority only, divisive, each of the two groups, who took part, the statements
-                assert count == 6
+                # majority only, divisive, each of the two groups, people who joined and answers per day, who took
+                # part, the statements
+                assert count == 8
                 for i in range(count):
                     chart = charts.nth(i)
                     await chart.scroll_into_view_if_needed()

@@ -15,7 +15,13 @@ from aiogram.exceptions import (
     TelegramServerError,
 )
 from aiogram.methods import GetUpdates
-from aiogram.types import BotCommand, BotCommandScopeAllPrivateChats, InlineKeyboardButton, InlineKeyboardMarkup
+from aiogram.types import (
+    BotCommand,
+    BotCommandScopeAllPrivateChats,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    WebAppInfo,
+)
 
 from sandbox import FakeBotAPI
 from tests.sandbox.echo_bot import USER
@@ -58,6 +64,22 @@ async def test_callback_data_is_limited_to_64_bytes(bot: Bot) -> None:
     await bot.send_message(USER, "ok", reply_markup=keyboard("x" * 64))
     with pytest.raises(TelegramBadRequest, match="BUTTON_DATA_INVALID"):
         await bot.send_message(USER, "no", reply_markup=keyboard("ї" * 33))  # 66 bytes in UTF-8
+
+
+async def test_a_mini_app_button_needs_a_private_chat_and_an_https_address(fake: FakeBotAPI, bot: Bot) -> None:
+    def mini_app(url: str) -> InlineKeyboardMarkup:
+        return InlineKeyboardMarkup(inline_keyboard=[[InlineKeyboardButton(text="Open", web_app=WebAppInfo(url=url))]])
+
+    sent = await bot.send_message(USER, "ok", reply_markup=mini_app("https://example.org/r/x"))
+    assert sent.reply_markup.inline_keyboard[0][0].web_app.url == "https://example.org/r/x"
+    with pytest.raises(TelegramBadRequest, match="Only HTTPS links are allowed"):
+        await bot.send_message(USER, "no", reply_markup=mini_app("http://example.org/r/x"))
+    group = -1001234
+    fake.chats.group(group, "Council")
+    with pytest.raises(TelegramBadRequest, match="BUTTON_TYPE_INVALID"):
+        await bot.send_message(group, "no", reply_markup=mini_app("https://example.org/r/x"))
+    link = InlineKeyboardMarkup(inline_keyboard=[[InlineKeyboardButton(text="Open", url="http://example.org/r/x")]])
+    assert (await bot.send_message(group, "a plain link is fine", reply_markup=link)).message_id
 
 
 async def test_html_is_parsed_into_entities_and_bad_html_rejected(fake: FakeBotAPI, bot: Bot) -> None:

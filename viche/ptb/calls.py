@@ -14,12 +14,13 @@ from telegram import (
     KeyboardButton,
     ReplyKeyboardMarkup,
     ReplyKeyboardRemove,
+    WebAppInfo,
 )
 from telegram.error import BadRequest, TelegramError
 
 from bot.adapter.menus import Commands, MenuRefused
 from bot.adapter.render import MAX_TEXT, Refused, caption, fit
-from bot.flows.screens import Screen
+from bot.flows.screens import Button, Screen
 from viche.ptb.namespace import Namespace
 
 
@@ -31,12 +32,7 @@ class PtbCalls:
     def keyboard(self, screen: Screen) -> InlineKeyboardMarkup | None:
         if not screen.buttons:
             return None
-        return InlineKeyboardMarkup(
-            [
-                [InlineKeyboardButton(button.text, callback_data=self.namespace.wrap(button.data)) for button in row]
-                for row in screen.buttons
-            ]
-        )
+        return InlineKeyboardMarkup([[self._button(button) for button in row] for row in screen.buttons])
 
     def message_keyboard(
         self, screen: Screen
@@ -48,6 +44,13 @@ class PtbCalls:
         if screen.remove_keyboard and not screen.buttons:
             return ReplyKeyboardRemove()
         return self.keyboard(screen)
+
+    def _button(self, button: Button) -> InlineKeyboardButton:
+        if button.url and button.web_app:
+            return InlineKeyboardButton(button.text, web_app=WebAppInfo(button.url))
+        if button.url:
+            return InlineKeyboardButton(button.text, url=button.url)
+        return InlineKeyboardButton(button.text, callback_data=self.namespace.wrap(button.data))
 
     async def send(self, chat_id: int, screen: Screen) -> None:
         markup = self.message_keyboard(screen)

@@ -141,6 +141,9 @@ class OrganiserFlow:
         """/jury: the pool, the draw and the panel of a consultation's citizens' jury."""
         return await self.juries.command(await self._tr(user), args, user.telegram_id)
 
+    async def results(self, user: Person, args: str | None) -> OrganiserReply:
+        return await self.pages.results(await self._tr(user), args)
+
     async def grant(self, user: Person, args: str | None) -> OrganiserReply:
         """Owners only: the handlers route nobody else here (for them it is an unknown command)."""
         return await self.access.membership(await self._tr(user), user, args, grant=True)
