@@ -30,6 +30,7 @@ def build_dispatcher(backend: Backend, *, default_language: str = "uk") -> Dispa
     known = KnownParticipants(backend)  # shared: /forget must be seen by the citizen flow at once
     dispatcher["participant_flow"] = ParticipantFlow(backend, known, default_language=default_language)
     dispatcher["backend"] = backend
+    dispatcher["known"] = known  # the webhook drops a person from it when another replica handled them last
     dispatcher["organiser_flow"] = OrganiserFlow(backend, known, default_language=default_language)
     dispatcher.include_router(organiser.build_router())  # before the participant router: others fall through
     broadcasts.install(dispatcher, backend, default_language)  # /digests, /stop; organisers' /digest, /broadcasts

@@ -5,15 +5,21 @@
 * The route answers 200 only after the dispatcher has finished with the update: every backend write it
   caused is committed and the replies are sent. A failure answers 500 (503 during an outage) and Telegram
   delivers the update again, so a crash or a database outage delays a vote instead of losing it.
-* A repeated ``update_id`` is handled once: the process remembers the ids it handled, and records them as
-  processed (through the backend, in ``processed_update``) after their effects are committed, a batch every
-  ``RECORD_DELAY`` seconds (one request per update was ~15 % of the bot's work); a re-delivery of a handled
-  update is only acknowledged. Should the process die between the effects and that record, a re-delivered
-  update runs a second time; the backend's writes are idempotent (unique constraints), so it still counts
-  once. The records left at shutdown are written by the dispatcher's shutdown hook. An update whose id
-  cannot be Telegram's (not positive, or beyond 64 bits) is acknowledged and dropped, never recorded.
+* A repeated ``update_id`` is handled once. Alone on its database (SQLite): the process remembers the ids it
+  handled, and records them as processed (through the backend, in ``processed_update``) after their effects are
+  committed, a batch every ``RECORD_DELAY`` seconds (one request per update was ~15 % of the bot's work); a
+  re-delivery of a handled update is only acknowledged. Should the process die between the effects and that
+  record, a re-delivered update runs a second time; the backend's writes are idempotent (unique constraints), so
+  it still counts once. The records left at shutdown are written by the dispatcher's shutdown hook. An update
+  whose id cannot be Telegram's (not positive, or beyond 64 bits) is acknowledged and dropped, never recorded.
 * Updates from one user are handled one at a time, in the order they arrive, whatever the number of
   parallel connections Telegram opens (a per-user lock); different users proceed in parallel.
+* On a shared database (PostgreSQL, which the backend reports) any number of replicas may serve the same URL:
+  each update is also claimed in the database before it is handled (``bot/claims.py``), so that a duplicate
+  reaching another replica at the same moment is handled once, one person's updates are handled one at a time
+  and in order across replicas, and a replica learns when the person's previous update was handled by another
+  one: it then reads the person again instead of trusting what it remembers (a /forget made there is honoured
+  at once).
 """
 
 from __future__ import annotations
@@ -35,6 +41,7 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import ValidationError
 
 from bot.backend import Backend
+from bot.claims import ClaimedUpdates
 from bot.handlers.fallback import is_transient
 
 log = logging.getLogger(__name__)
@@ -125,6 +132,8 @@ class UpdateRecords:
     def __init__(self, backend: Backend, bot: Bot) -> None:
         self.backend = backend
         self.bot = bot
+        self.claims: ClaimedUpdates | None = None
+        """Told which updates are recorded (their claims end), on a shared database."""
         self.pending: list[int] = []
         self._task: asyncio.Task | None = None
         self._writing = asyncio.Lock()  # the timer's flush and the shutdown's must not take the same batch
@@ -160,6 +169,8 @@ class UpdateRecords:
                     del self.pending[:-MAX_REMEMBERED_UPDATES]  # bounded while the backend is away
                     return False
                 del self.pending[: len(batch)]
+                if self.claims is not None:
+                    self.claims.recorded(batch)
             return True
 
 
@@ -185,9 +196,17 @@ class WebhookReceiver:
         a press whose vote was stored before the failure still gets its reply (see ParticipantFlow._record)."""
         self.slots = asyncio.Semaphore(MAX_CONCURRENT_UPDATES)
         self.records = UpdateRecords(backend, bot)
+        self.claims: ClaimedUpdates | None = None
+        """Set on the first update when the backend's database is shared by replicas."""
+        self._mode_known = asyncio.Lock()
         # Errors that Telegram can fix by delivering again must reach us (see handlers/fallback.on_error).
         dispatcher["redeliver_on_outage"] = True
-        dispatcher.shutdown.register(self.records.flush)
+        dispatcher.shutdown.register(self._shut_down)
+
+    async def _shut_down(self) -> None:
+        await self.records.flush()
+        if self.claims is not None:
+            await self.claims.close()
 
     async def handle(self, request: Request) -> Response:
         given = request.headers.get(SECRET_HEADER, "").encode()
@@ -207,10 +226,19 @@ class WebhookReceiver:
             # Not Telegram's (ids are positive and fit 64 bits): acknowledged, so that it is not delivered again.
             log.warning("ignoring an update with an impossible update_id %s", update.update_id)
             return JSONResponse({"ok": True, "ignored": True})
-        async with self.locks.hold(_sender_key(update)), self.slots:
+        sender = _sender_key(update)
+        async with self.locks.hold(sender), self.slots:
+            claimed = False
             try:
                 if await self._already_handled(update.update_id):
                     return JSONResponse({"ok": True, "duplicate": True})
+                if self.claims is not None:
+                    claimed, moved = await self.claims.claim(update.update_id, self.claims.person(sender))
+                    if not claimed:  # handled by another replica
+                        _remember(self._handled, update.update_id)
+                        return JSONResponse({"ok": True, "duplicate": True})
+                    if moved and sender[0] == "user":
+                        self._forget_person(sender[1])
                 result = await self.dispatcher.feed_update(
                     self.bot, update, **self.context, redelivered=update.update_id in self._failed
                 )
@@ -223,6 +251,8 @@ class WebhookReceiver:
                     self._forgotten_upto = max(self._forgotten_upto, forgotten)
             except Exception as error:
                 _remember(self._failed, update.update_id)
+                if claimed and self.claims is not None:
+                    await self.claims.release(update.update_id)
                 if is_transient(error):
                     log.warning(
                         "update %s: %s: %s; answering 503 for a re-delivery",
@@ -238,14 +268,33 @@ class WebhookReceiver:
         return JSONResponse({"ok": True})
 
     async def _already_handled(self, update_id: int) -> bool:
+        """What this process alone can tell; on a shared database, the claim tells the rest."""
         if update_id in self._handled:
             return True
         if self._floor is None:
-            latest = await self.backend.latest_update(self.bot.id)
-            self._floor = -1 if latest is None else latest
+            await self._learn_mode()
+        if self.claims is not None:
+            return False
+        assert self._floor is not None
         if update_id > self._floor and update_id > self._forgotten_upto:
             return False
         return await self.backend.update_processed(self.bot.id, update_id)
+
+    async def _learn_mode(self) -> None:
+        async with self._mode_known:
+            if self._floor is not None:
+                return
+            latest = await self.backend.latest_update(self.bot.id)
+            if latest["shared"]:
+                self.claims = self.records.claims = ClaimedUpdates(self.backend, self.bot.id, self.bot.token)
+            self._floor = -1 if latest["update_id"] is None else latest["update_id"]
+
+    def _forget_person(self, telegram_id: int) -> None:
+        """The person's previous update was handled by another replica: what this one remembers of them is read
+        again (the known-participant cache, shared by the flows)."""
+        known = self.dispatcher.workflow_data.get("known")
+        if known is not None:
+            known.forget(str(telegram_id))
 
 
 def _remember(ids: OrderedDict[int, None], update_id: int) -> int | None:
