@@ -16,10 +16,9 @@ from pydantic import BaseModel, Field
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage import update_claims
-
 from api.deps import require_service_token, session
 from api.error_docs import SERVICE, errors
+from storage import update_claims
 from storage.models_webhook import ProcessedUpdate
 
 router = APIRouter(

@@ -23,8 +23,10 @@ import enum
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import and_, delete, func, or_, select, update
+from sqlalchemy import Table, and_, delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql.elements import ColumnElement
+from sqlmodel import col
 
 from storage.models import utcnow
 from storage.models_webhook import ProcessedUpdate
@@ -52,8 +54,11 @@ class Claim:
     stale (a /forget, a new language), and must be read again."""
 
 
-def _pk(bot_id: int, update_id: int) -> tuple[bool, ...]:
-    return (ProcessedUpdate.bot_id == bot_id, ProcessedUpdate.update_id == update_id)  # type: ignore[return-value]
+_TABLE: Table = ProcessedUpdate.__table__  # type: ignore[attr-defined]
+
+
+def _pk(bot_id: int, update_id: int) -> tuple[ColumnElement[bool], ...]:
+    return (col(ProcessedUpdate.bot_id) == bot_id, col(ProcessedUpdate.update_id) == update_id)
 
 
 async def claim(
@@ -65,7 +70,7 @@ async def claim(
     if session.get_bind().dialect.name == "postgresql":
         await session.execute(select(func.pg_advisory_xact_lock(person)))
     inserted = await session.scalar(
-        insert_ignoring_duplicates(session, ProcessedUpdate.__table__)
+        insert_ignoring_duplicates(session, _TABLE)
         .values(
             bot_id=bot_id,
             update_id=update_id,
@@ -75,12 +80,12 @@ async def claim(
             lease_until=lease_until,
             running=False,
         )
-        .returning(ProcessedUpdate.update_id)  # type: ignore[arg-type]
+        .returning(col(ProcessedUpdate.update_id))
     )
     if inserted is None:
         row = (
             await session.execute(
-                select(ProcessedUpdate.holder, ProcessedUpdate.lease_until).where(*_pk(bot_id, update_id))
+                select(col(ProcessedUpdate.holder), col(ProcessedUpdate.lease_until)).where(*_pk(bot_id, update_id))
             )
         ).one()
         if row.lease_until is None:
@@ -95,15 +100,15 @@ async def claim(
             .where(*_pk(bot_id, update_id))
             .values(holder=holder, lease_until=lease_until, person=person, running=False)
         )
-    of_person = and_(ProcessedUpdate.bot_id == bot_id, ProcessedUpdate.person == person)
+    of_person = and_(col(ProcessedUpdate.bot_id) == bot_id, col(ProcessedUpdate.person) == person)
     blocking = await session.scalar(
-        select(ProcessedUpdate.update_id)
+        select(col(ProcessedUpdate.update_id))
         .where(
             of_person,
-            ProcessedUpdate.update_id != update_id,
-            ProcessedUpdate.lease_until > now,  # type: ignore[operator]
-            ProcessedUpdate.holder != holder,
-            or_(ProcessedUpdate.running, ProcessedUpdate.update_id < update_id),
+            col(ProcessedUpdate.update_id) != update_id,
+            col(ProcessedUpdate.lease_until) > now,
+            col(ProcessedUpdate.holder) != holder,
+            or_(col(ProcessedUpdate.running), col(ProcessedUpdate.update_id) < update_id),
         )
         .limit(1)
     )
@@ -111,9 +116,9 @@ async def claim(
         await session.commit()
         return Claim(ClaimState.WAIT)
     previous = await session.scalar(
-        select(ProcessedUpdate.holder)
-        .where(of_person, ProcessedUpdate.update_id < update_id)
-        .order_by(ProcessedUpdate.update_id.desc())  # type: ignore[attr-defined]
+        select(col(ProcessedUpdate.holder))
+        .where(of_person, col(ProcessedUpdate.update_id) < update_id)
+        .order_by(col(ProcessedUpdate.update_id).desc())
         .limit(1)
     )
     await session.execute(update(ProcessedUpdate).where(*_pk(bot_id, update_id)).values(running=True))
@@ -127,15 +132,15 @@ async def record_handled(session: AsyncSession, bot_id: int, update_ids: list[in
     now = utcnow()
     ids = sorted(set(update_ids))
     await session.execute(
-        insert_ignoring_duplicates(session, ProcessedUpdate.__table__),
+        insert_ignoring_duplicates(session, _TABLE),
         [{"bot_id": bot_id, "update_id": u, "processed_at": now, "running": False} for u in ids],
     )
     await session.execute(
         update(ProcessedUpdate)
         .where(
-            ProcessedUpdate.bot_id == bot_id,
-            ProcessedUpdate.update_id.in_(ids),  # type: ignore[attr-defined]
-            ProcessedUpdate.lease_until.is_not(None),  # type: ignore[union-attr]
+            col(ProcessedUpdate.bot_id) == bot_id,
+            col(ProcessedUpdate.update_id).in_(ids),
+            col(ProcessedUpdate.lease_until).is_not(None),
         )
         .values(lease_until=None, running=False, processed_at=now)
     )
@@ -147,15 +152,15 @@ async def renew(session: AsyncSession, bot_id: int, update_ids: list[int], holde
     result = await session.execute(
         update(ProcessedUpdate)
         .where(
-            ProcessedUpdate.bot_id == bot_id,
-            ProcessedUpdate.update_id.in_(sorted(set(update_ids))),  # type: ignore[attr-defined]
-            ProcessedUpdate.holder == holder,
-            ProcessedUpdate.lease_until.is_not(None),  # type: ignore[union-attr]
+            col(ProcessedUpdate.bot_id) == bot_id,
+            col(ProcessedUpdate.update_id).in_(sorted(set(update_ids))),
+            col(ProcessedUpdate.holder) == holder,
+            col(ProcessedUpdate.lease_until).is_not(None),
         )
         .values(lease_until=utcnow() + LEASE)
     )
     await session.commit()
-    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+    return int(getattr(result, "rowcount", 0) or 0)
 
 
 async def release(session: AsyncSession, bot_id: int, update_id: int, holder: str) -> None:
@@ -164,8 +169,8 @@ async def release(session: AsyncSession, bot_id: int, update_id: int, holder: st
     await session.execute(
         delete(ProcessedUpdate).where(
             *_pk(bot_id, update_id),
-            ProcessedUpdate.holder == holder,
-            ProcessedUpdate.lease_until.is_not(None),  # type: ignore[union-attr]
+            col(ProcessedUpdate.holder) == holder,
+            col(ProcessedUpdate.lease_until).is_not(None),
         )
     )
     await session.commit()

@@ -49,7 +49,7 @@ class DatabaseDuties:
             if await self.leadership.try_lead():
                 self._start()
                 try:
-                    while await self.leadership.still_leading():
+                    while await self.leadership.still_leading():  # noqa: ASYNC110 - a check of the connection, not an event
                         await asyncio.sleep(CHECK_EVERY)
                 finally:
                     await self._stop_duties()

@@ -22,7 +22,6 @@ from fastapi import FastAPI
 
 from api.app import create_app
 from api.observe import install_metrics
-from core import metrics
 from core.settings import Settings
 from storage.db import Database
 from viche.duties import DatabaseDuties

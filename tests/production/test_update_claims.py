@@ -55,7 +55,9 @@ async def test_one_persons_updates_take_turns_across_replicas_in_update_order(ht
 async def test_a_dead_replicas_claim_lapses_and_is_taken_over(http, db):
     assert (await claim(http, 40, "replica-dead"))["state"] == "go"
     assert (await claim(http, 41, "replica-b"))["state"] == "wait"
-    renewed = await http.post(f"/delivery/updates/{BOT}/leases", json={"update_ids": [40, 41], "holder": "replica-dead"})
+    renewed = await http.post(
+        f"/delivery/updates/{BOT}/leases", json={"update_ids": [40, 41], "holder": "replica-dead"}
+    )
     assert renewed.json() == {"held": 1}
     async with db.session() as s:  # the replica died: nobody renews its lease, which runs out
         await s.execute(
