@@ -50,6 +50,7 @@ class ClaimIn(BaseModel):
 class ClaimOut(BaseModel):
     state: update_claims.ClaimState
     moved: bool
+    redelivered: bool
 
 
 class LeasesIn(BaseModel):
@@ -85,7 +86,7 @@ async def latest(bot_id: BigId, db: AsyncSession = Depends(session)) -> LatestOu
 )
 async def claim(bot_id: BigId, body: ClaimIn, db: AsyncSession = Depends(session)) -> ClaimOut:
     outcome = await update_claims.claim(db, bot_id, body.update_id, body.person, body.holder)
-    return ClaimOut(state=outcome.state, moved=outcome.moved)
+    return ClaimOut(state=outcome.state, moved=outcome.moved, redelivered=outcome.redelivered)
 
 
 @router.post(

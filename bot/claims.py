@@ -58,8 +58,9 @@ class ClaimedUpdates:
     def person(self, sender: Any) -> int:
         return person_key(self._token, sender)
 
-    async def claim(self, update_id: int, person: int) -> tuple[bool, bool]:
-        """(handle it?, did the person's previous update go to another replica?), once it is this update's turn."""
+    async def claim(self, update_id: int, person: int) -> dict[str, Any] | None:
+        """Once it is this update's turn: the claim (``moved``: the person's previous update went to another
+        replica; ``redelivered``: an earlier attempt failed or died), or None when it was handled already."""
         self.held.add(update_id)
         self._renew_soon()
         delay = FIRST_WAIT
@@ -68,10 +69,10 @@ class ClaimedUpdates:
             while True:
                 answer = await self.backend.claim_update(self.bot_id, update_id, person, self.holder)
                 if answer["state"] == "go":
-                    return True, bool(answer["moved"])
+                    return answer
                 if answer["state"] == "handled":
                     self.held.discard(update_id)
-                    return False, False
+                    return None
                 if time.monotonic() + delay > deadline:
                     raise ClaimTimeout(f"update {update_id} waited {WAIT_LIMIT:.0f} s for its turn")
                 await asyncio.sleep(delay)

@@ -19,7 +19,8 @@
   reaching another replica at the same moment is handled once, one person's updates are handled one at a time
   and in order across replicas, and a replica learns when the person's previous update was handled by another
   one: it then reads the person again instead of trusting what it remembers (a /forget made there is honoured
-  at once).
+  at once). There each update is recorded as handled before the answer, not in a later batch: a duplicate
+  waiting on another replica must not find the claim still open should this process die after answering.
 """
 
 from __future__ import annotations
@@ -232,19 +233,20 @@ class WebhookReceiver:
             try:
                 if await self._already_handled(update.update_id):
                     return JSONResponse({"ok": True, "duplicate": True})
+                redelivered = update.update_id in self._failed
                 if self.claims is not None:
-                    claimed, moved = await self.claims.claim(update.update_id, self.claims.person(sender))
-                    if not claimed:  # handled by another replica
+                    claim = await self.claims.claim(update.update_id, self.claims.person(sender))
+                    if claim is None:  # handled by another replica
                         _remember(self._handled, update.update_id)
                         return JSONResponse({"ok": True, "duplicate": True})
-                    if moved and sender[0] == "user":
+                    claimed = True
+                    redelivered = redelivered or claim["redelivered"]
+                    if claim["moved"] and sender[0] == "user":
                         self._forget_person(sender[1])
-                result = await self.dispatcher.feed_update(
-                    self.bot, update, **self.context, redelivered=update.update_id in self._failed
-                )
+                result = await self.dispatcher.feed_update(self.bot, update, **self.context, redelivered=redelivered)
                 if isinstance(result, TelegramMethod):
                     await self.bot(result)
-                self.records.add(update.update_id)
+                await self._record(update.update_id)
                 self._failed.pop(update.update_id, None)
                 forgotten = _remember(self._handled, update.update_id)
                 if forgotten is not None:
@@ -279,6 +281,19 @@ class WebhookReceiver:
         if update_id > self._floor and update_id > self._forgotten_upto:
             return False
         return await self.backend.update_processed(self.bot.id, update_id)
+
+    async def _record(self, update_id: int) -> None:
+        """Alone, in a batch shortly after. Among replicas, before the answer: a duplicate waiting on another
+        replica must not outlive this process with a claim still open (it would take it over after the lease
+        and handle the update again), and the person's next update, wherever it lands, need not wait."""
+        if self.claims is not None:
+            try:
+                await self.backend.record_updates(self.bot.id, [update_id])
+                self.claims.recorded([update_id])
+                return
+            except Exception as error:  # noqa: BLE001 - the effects are committed: answered, recorded later
+                log.warning("recording update %s failed (%s); in the next batch", update_id, type(error).__name__)
+        self.records.add(update_id)
 
     async def _learn_mode(self) -> None:
         async with self._mode_known:

@@ -4,7 +4,8 @@ Updates for one chat go one at a time and in order, while different chats procee
 a failed delivery is retried a few times with a growing pause and then dropped, with the error
 recorded for getWebhookInfo. For tests and benchmarks of several bot replicas behind one URL, ``upstreams``
 stands for the reverse proxy: each attempt goes to the next replica in turn, and a share of the deliveries
-(``duplicate_share``) is also sent, at the same moment, to another replica, as a delivery Telegram repeats. A bot may answer a delivery with a method call in the response body
+(``duplicate_share``) is also sent, at the same moment, to another replica, as a delivery Telegram repeats.
+A bot may answer a delivery with a method call in the response body
 (aiogram does that when not handling in the background); it is executed like a normal call.
 """
 

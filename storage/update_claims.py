@@ -23,7 +23,7 @@ import enum
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import Table, and_, delete, func, or_, select, update
+from sqlalchemy import Table, and_, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import col
@@ -52,6 +52,9 @@ class Claim:
     moved: bool = False
     """The person's previous update was claimed by another replica: what this one remembers about them may be
     stale (a /forget, a new language), and must be read again."""
+    redelivered: bool = False
+    """An earlier attempt at this update failed or its replica died: its writes may be committed already, and
+    the handlers must still reply (``redelivered`` in bot/webhook.py)."""
 
 
 _TABLE: Table = ProcessedUpdate.__table__  # type: ignore[attr-defined]
@@ -95,11 +98,14 @@ async def claim(
         if row.holder != holder and lease > now:
             await session.commit()
             return Claim(ClaimState.WAIT)
+        redelivered = row.holder != holder  # taken over: its holder gave it up, or died
         await session.execute(
             update(ProcessedUpdate)
             .where(*_pk(bot_id, update_id))
             .values(holder=holder, lease_until=lease_until, person=person, running=False)
         )
+    else:
+        redelivered = False
     of_person = and_(col(ProcessedUpdate.bot_id) == bot_id, col(ProcessedUpdate.person) == person)
     blocking = await session.scalar(
         select(col(ProcessedUpdate.update_id))
@@ -123,7 +129,7 @@ async def claim(
     )
     await session.execute(update(ProcessedUpdate).where(*_pk(bot_id, update_id)).values(running=True))
     await session.commit()
-    return Claim(ClaimState.GO, moved=previous is not None and previous != holder)
+    return Claim(ClaimState.GO, moved=previous is not None and previous != holder, redelivered=redelivered)
 
 
 async def record_handled(session: AsyncSession, bot_id: int, update_ids: list[int]) -> None:
@@ -164,13 +170,16 @@ async def renew(session: AsyncSession, bot_id: int, update_ids: list[int], holde
 
 
 async def release(session: AsyncSession, bot_id: int, update_id: int, holder: str) -> None:
-    """The handling failed (the update is answered with an error, for Telegram to deliver again): the claim goes,
-    so that the re-delivery, on whichever replica, is handled at once rather than after the lease."""
+    """The handling failed (the update is answered with an error, for Telegram to deliver again): the lease ends
+    now, so that the re-delivery, on whichever replica, is handled at once rather than after the lease, and
+    knows that it is one."""
     await session.execute(
-        delete(ProcessedUpdate).where(
+        update(ProcessedUpdate)
+        .where(
             *_pk(bot_id, update_id),
             col(ProcessedUpdate.holder) == holder,
             col(ProcessedUpdate.lease_until).is_not(None),
         )
+        .values(lease_until=utcnow() - timedelta(microseconds=1), running=False)
     )
     await session.commit()

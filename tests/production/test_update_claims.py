@@ -29,7 +29,7 @@ async def done(http, *update_ids: int) -> None:
 
 
 async def test_a_duplicate_on_another_replica_waits_then_is_told_it_was_handled(http):
-    assert await claim(http, 10, "replica-a") == {"state": "go", "moved": False}
+    assert await claim(http, 10, "replica-a") == {"state": "go", "moved": False, "redelivered": False}
     assert (await claim(http, 10, "replica-b"))["state"] == "wait"  # the same update, delivered twice at once
     assert (await claim(http, 10, "replica-b"))["state"] == "wait"
     await done(http, 10)
@@ -44,12 +44,16 @@ async def test_one_persons_updates_take_turns_across_replicas_in_update_order(ht
     assert (await claim(http, 30, "replica-b", person=PERSON + 1))["state"] == "go"  # someone else: no wait
     await done(http, 20)
     assert (await claim(http, 22, "replica-c"))["state"] == "wait"  # 21, earlier, still waits: its turn first
-    assert await claim(http, 21, "replica-b") == {"state": "go", "moved": True}
+    assert await claim(http, 21, "replica-b") == {"state": "go", "moved": True, "redelivered": False}
     assert (await claim(http, 22, "replica-c"))["state"] == "wait"
     await done(http, 21)
-    assert await claim(http, 22, "replica-c") == {"state": "go", "moved": True}
+    assert await claim(http, 22, "replica-c") == {"state": "go", "moved": True, "redelivered": False}
     await done(http, 22)
-    assert await claim(http, 23, "replica-c") == {"state": "go", "moved": False}  # this replica had the last one
+    assert await claim(http, 23, "replica-c") == {
+        "state": "go",
+        "moved": False,
+        "redelivered": False,
+    }  # this replica had the last one
 
 
 async def test_a_dead_replicas_claim_lapses_and_is_taken_over(http, db):
@@ -66,9 +70,13 @@ async def test_a_dead_replicas_claim_lapses_and_is_taken_over(http, db):
             .values(lease_until=utcnow() - timedelta(seconds=1))
         )
         await s.commit()
-    assert await claim(http, 40, "replica-b") == {"state": "go", "moved": False}  # Telegram's re-delivery
+    assert await claim(http, 40, "replica-b") == {
+        "state": "go",
+        "moved": False,
+        "redelivered": True,
+    }  # Telegram's re-delivery
     await done(http, 40)
-    assert await claim(http, 41, "replica-b") == {"state": "go", "moved": False}
+    assert await claim(http, 41, "replica-b") == {"state": "go", "moved": False, "redelivered": False}
 
 
 async def test_a_failed_update_gives_its_claim_up_for_the_re_delivery(http):
@@ -76,7 +84,7 @@ async def test_a_failed_update_gives_its_claim_up_for_the_re_delivery(http):
     assert (await http.delete(f"/delivery/updates/{BOT}/claims/50", params={"holder": "replica-b"})).status_code == 204
     assert (await claim(http, 50, "replica-b"))["state"] == "wait"  # only its holder gives a claim up
     assert (await http.delete(f"/delivery/updates/{BOT}/claims/50", params={"holder": "replica-a"})).status_code == 204
-    assert (await claim(http, 50, "replica-b"))["state"] == "go"
+    assert await claim(http, 50, "replica-b") == {"state": "go", "moved": False, "redelivered": True}
 
 
 async def test_the_backend_tells_the_bot_whether_replicas_must_claim(http, database_url):
