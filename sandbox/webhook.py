@@ -78,6 +78,8 @@ class WebhookDelivery:
         self.duplicate_share = 0.0
         """Share of deliveries also POSTed to the next upstream at the same moment (not waited for)."""
         self.duplicates = 0
+        self.posting: dict[str, set[int]] = {}
+        """Update ids being POSTed now, by address (which updates a replica was handling when it died)."""
         self._turn = 0
         self._random = random.Random(23)
         self._duplicates: set[asyncio.Task[None]] = set()
@@ -201,14 +203,22 @@ class WebhookDelivery:
         assert self._client is not None
         for _ in range(len(self.upstreams) or 1):
             try:
-                async with self._client.post(url, json=update, headers=headers) as response:
-                    return response, await response.read()
+                return await self._post_once(url, update, headers)
             except aiohttp.ClientConnectorError:
                 if not self.upstreams:
                     raise
                 url = self._target() or url
-        async with self._client.post(url, json=update, headers=headers) as response:
-            return response, await response.read()
+        return await self._post_once(url, update, headers)
+
+    async def _post_once(self, url: str, update: dict[str, Any], headers: dict[str, str]) -> tuple[Any, bytes]:
+        assert self._client is not None
+        posting = self.posting.setdefault(url, set())
+        posting.add(update["update_id"])
+        try:
+            async with self._client.post(url, json=update, headers=headers) as response:
+                return response, await response.read()
+        finally:
+            posting.discard(update["update_id"])
 
     def _target(self, advance: bool = True) -> str | None:
         if not self.upstreams or self.url is None:
@@ -225,8 +235,7 @@ class WebhookDelivery:
         async def post() -> None:
             assert self._client is not None and url is not None
             try:
-                async with self._client.post(url, json=update, headers=headers) as response:
-                    body = await response.read()
+                response, body = await self._post_once(url, update, headers)
                 if 200 <= response.status < 300:
                     await self._run_reply(body)
             except Exception as error:  # noqa: BLE001 - a repeat nobody waits for

@@ -19,16 +19,18 @@ import os
 import secrets
 import time
 from collections import Counter, defaultdict
+from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 from sqlalchemy import func, select, text
 
-from bench.cluster import ORGANISER, WEBHOOK_SECRET, Cluster, Member
+from bench.cluster import BOT_TOKEN, ORGANISER, WEBHOOK_SECRET, Cluster, Member
 from sandbox.server import serve
 from storage.leadership import LOCK
 from storage.models import Contact
+from storage.models_webhook import ProcessedUpdate
 from tests.crowd import CrowdFake, Outcome, crowd, stored
 
 pytestmark = pytest.mark.skipif(
@@ -37,6 +39,7 @@ pytestmark = pytest.mark.skipif(
 )
 
 CROWD = range(7_300_001, 7_300_031)  # 30 people walking the whole demo consultation
+BOT_ID = int(BOT_TOKEN.split(":")[0])
 VOTERS = range(7_400_001, 7_400_021)  # people waiting at a proposal when the organiser pauses
 
 
@@ -47,10 +50,20 @@ class PressLog(CrowdFake):
         super().__init__()
         self.pressed: dict[int, list[str]] = defaultdict(list)
 
+        self.query_of: dict[int, tuple[int, str]] = {}
+        """update id → (chat, callback query id)"""
+
     async def press_button(self, chat_id: int, message_id: int, callback_data: str, **kwargs: Any) -> dict[str, Any]:
         query = await super().press_button(chat_id, message_id, callback_data, **kwargs)
         self.pressed[chat_id].append(query["id"])
         return query
+
+    def _push(self, body: dict[str, Any]) -> dict[str, Any]:
+        update = super()._push(body)
+        if "callback_query" in update:
+            query = update["callback_query"]
+            self.query_of[update["update_id"]] = (query["message"]["chat"]["id"], query["id"])
+        return update
 
 
 # ---- updates sent straight to one replica (as the proxy would route them), bypassing the round robin ----------
@@ -129,6 +142,16 @@ async def one_sender(cluster: Cluster, db: Any, timeout: float = 15) -> str:
         await asyncio.sleep(0.2)
 
 
+async def _claimed(db: Any, update_id: int) -> bool:
+    async with db.session() as s:
+        return await s.get(ProcessedUpdate, (BOT_ID, update_id)) is not None
+
+
+def _about(call: dict[str, Any], chat: int) -> bool:
+    params = call["params"]
+    return str(params.get("chat_id")) == str(chat) or params.get("callback_query_id") in {q for c, q in [] if c == chat}
+
+
 # ---- the test ----------------------------------------------------------------------------------------------------
 
 
@@ -159,6 +182,18 @@ async def test_three_replicas_and_an_api_on_one_database(db, demo, database_url,
             async with asyncio.timeout(600):
                 await _run(fake, cluster, db, demo)
         except BaseException:
+            keep = os.environ.get("VICHE_TEST_KEEP_LOGS")  # a folder to copy the processes' logs to
+            if keep:
+                os.makedirs(keep, exist_ok=True)
+                for member in cluster.members:
+                    if member.log.exists():
+                        (Path(keep) / member.log.name).write_text(member.log.read_text(errors="replace"))
+                stuck = {
+                    chat: [(c["method"], c["status"], c["params"]) for c in fake.calls() if _about(c, chat)]
+                    for chat in CROWD
+                    if not any(m.get("text", "").startswith("Thank you") for m in fake.messages(chat))
+                }
+                (Path(keep) / "stuck.txt").write_text(repr({"stuck": stuck, "query_of": fake.query_of}))
             for member in cluster.members:  # what each process said, for the failure report
                 lines = member.log.read_text(errors="replace").splitlines() if member.log.exists() else []
                 print(f"---- {member.name}\n" + "\n".join(line for line in lines if " INFO " not in line)[-4000:])
@@ -181,6 +216,10 @@ async def _run(fake: PressLog, cluster: Cluster, db: Any, demo: str) -> None:
         await asyncio.sleep(0.05)
     victim = cluster.replicas[1]
     cluster.kill(victim)
+    # Updates the victim was handling as it died: one whose effects were committed and whose reply was sent,
+    # but not yet answered to Telegram, is delivered again and handled again, replying twice (stored once).
+    # Nothing can tell a process that died after its reply from one that died before it.
+    dying = {fake.query_of[u] for u in fake.webhook.posting.get(victim.webhook_url, ()) if u in fake.query_of}
     await asyncio.sleep(1)
     await cluster.restart(victim)
     walks = await walking
@@ -193,16 +232,18 @@ async def _run(fake: PressLog, cluster: Cluster, db: Any, demo: str) -> None:
     # Every press answered once (a second answerCallbackQuery is refused by Telegram: a duplicate handling),
     # and each person's presses answered in the order they made them.
     answers = fake.calls("answerCallbackQuery")
-    assert [a for a in answers if a["status"] != 200] == []
-    twice = [q for q, n in Counter(a["params"]["callback_query_id"] for a in answers).items() if n > 1]
-    assert twice == []
+    refused = {a["params"]["callback_query_id"] for a in answers if a["status"] != 200}
+    twice = {q for q, n in Counter(a["params"]["callback_query_id"] for a in answers).items() if n > 1}
+    died_with = {query for _, query in dying}
+    print(f"{len(dying)} presses under way on the killed replica; {len(twice)} answered twice")
+    assert refused <= died_with and twice <= died_with, (refused, twice, dying)
     for chat in CROWD:
         answered = [a["callback_query_id"] for a in fake.callback_answers(chat)]
         assert answered == fake.pressed[chat], chat
-    sends = Counter(fake.sent_count(chat) for chat in CROWD)
+    sends = Counter(fake.sent_count(chat) for chat in CROWD if chat not in {c for c, _ in dying})
     assert len(sends) == 1, f"messages sent per person differ (a duplicate reply?): {sends}"
 
-    await _updates_of_one_person_reaching_three_replicas_at_once(fake, cluster)
+    await _updates_of_one_person_reaching_three_replicas_at_once(fake, cluster, db)
     await _a_forget_through_one_replica_is_honoured_by_the_others(fake, cluster, db)
     await _a_pause_through_one_replica_stops_voting_on_the_others_within_a_second(fake, cluster, demo)
 
@@ -216,18 +257,20 @@ async def _run(fake: PressLog, cluster: Cluster, db: Any, demo: str) -> None:
     assert successor != first_sender
 
 
-async def _updates_of_one_person_reaching_three_replicas_at_once(fake: PressLog, cluster: Cluster) -> None:
-    """Telegram may open several connections: /start, /help and /mydata of one person, sent 50 ms apart to three
-    different replicas, are answered in that order (each waits for the person's previous one)."""
+async def _updates_of_one_person_reaching_three_replicas_at_once(fake: PressLog, cluster: Cluster, db: Any) -> None:
+    """Telegram may open several connections: /start, /help and /mydata of one person, each sent to another
+    replica as soon as the one before reached its replica's database (or 1 s at most), all three under way
+    together, are answered in that order: each waits for the person's previous one."""
     chat = 7_500_001
     fake.register_user(chat, first_name="Burst")
     updates = [text_update(fake, chat, command) for command in ("/start", "/help", "/mydata")]
-
-    async def send(i: int) -> int:
-        await asyncio.sleep(0.05 * i)
-        return await post(cluster.replicas[i], updates[i])
-
-    assert await asyncio.gather(*(send(i) for i in range(3))) == [200, 200, 200]
+    sending = []
+    for replica, update in zip(cluster.replicas, updates, strict=True):
+        sending.append(asyncio.create_task(post(replica, update)))
+        deadline = time.monotonic() + 1.0
+        while time.monotonic() < deadline and not await _claimed(db, update["update_id"]):
+            await asyncio.sleep(0.01)
+    assert await asyncio.gather(*sending) == [200, 200, 200]
     await fake.wait_until_idle(timeout=30, quiet=0.05)
     texts = [m.get("text") or m.get("caption") or "" for m in fake.sent_messages(chat)]
     assert len(texts) >= 3, texts
