@@ -27,7 +27,7 @@ from bot.backend import Backend
 
 log = logging.getLogger(__name__)
 
-RENEW_EVERY = 1.0
+RENEW_EVERY = 2.0
 FIRST_WAIT = 0.01
 MAX_WAIT = 0.1
 WAIT_LIMIT = 30.0

@@ -32,9 +32,11 @@ from storage.models import utcnow
 from storage.models_webhook import ProcessedUpdate
 from storage.rows import insert_ignoring_duplicates
 
-LEASE = timedelta(seconds=5)
+LEASE = timedelta(seconds=15)
 """How long a claim holds without being renewed: after a replica dies, its updates wait this long at most
-before another replica handles them. Replicas renew their claims every second (``bot.claims.RENEW_EVERY``)."""
+before another replica handles them. Replicas renew their claims every 2 s (``bot.claims.RENEW_EVERY``): a
+busy replica's renewal may be late by seconds, and a lease that ran out under a live replica would have its
+update handled twice (5 s did, on a 2-core machine at load 15)."""
 
 
 class ClaimState(enum.StrEnum):
