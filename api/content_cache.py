@@ -4,7 +4,7 @@ Items and options of a consultation that has left the draft state never change (
 replaced, see ``storage.consultations.save_definition``), so they are kept for the life of the process.
 A consultation's own row (status, opening and closing times) is re-read after ``CONSULTATION_TTL`` seconds,
 and at once when an organiser route of this process changes it (:meth:`ContentCache.consultation_changed`); another
-process's change (a second API process, the CLI) is seen within the TTL. One request re-reads a stale row
+process's change (another replica, the CLI) is seen within the TTL. One request re-reads a stale row
 while the others go on with the row they have: when every request under way re-read it at once, each took
 a second connection from the pool (its own session's, and this one's), pushing a busy bot past the pool's
 size into opening connections.
@@ -26,8 +26,10 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from storage.models import Consultation, Item, Option
 
-CONSULTATION_TTL = 1.0
-"""Seconds a consultation's status may lag behind a change made by another process."""
+CONSULTATION_TTL = 0.5
+"""Seconds a consultation's status may lag behind a change made by another process (a replica, the CLI): an
+organiser's pause or close made through one replica stops voting in all within a second, with room for the
+re-read itself (tests/production/test_replicas.py measures it)."""
 
 
 @dataclass

@@ -40,6 +40,8 @@ VALUE = {"agree": 1, "disagree": -1, "neutral": 0}
 INTERVAL_SECONDS = 5.0
 PACE = 4
 PARTITION = 2_000  # rows handled between two turns of the event loop
+WRITE_LOCK = 0x76696367
+"""First key of the PostgreSQL advisory lock a consultation's groups are written under (the second: its id)."""
 
 
 @dataclass(frozen=True)
@@ -182,6 +184,10 @@ async def recompute(db: Database, consultation_id: int) -> StoredGroups:
         ],
     )
     async with db.session() as session:
+        if session.get_bind().dialect.name == "postgresql":
+            # Every process on the database runs a refresher (replicas, viche api): two writing the same
+            # consultation's groups at once take turns, the later one's replacing the earlier one's.
+            await session.execute(select(func.pg_advisory_xact_lock(WRITE_LOCK, consultation_id)))
         # Participants who left (/forget) since the votes were read have no row to point at any more.
         known = set(
             (

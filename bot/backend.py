@@ -297,8 +297,23 @@ class Backend:
     async def update_processed(self, bot_id: int, update_id: int) -> bool:
         return (await self._call("GET", f"/delivery/updates/{bot_id}/{update_id}"))["processed"]
 
-    async def latest_update(self, bot_id: int) -> int | None:
-        return (await self._call("GET", f"/delivery/updates/{bot_id}/latest"))["update_id"]
+    async def latest_update(self, bot_id: int) -> dict:
+        """``update_id``: the highest handled; ``shared``: the database is shared by replicas (claim each update)."""
+        return await self._call("GET", f"/delivery/updates/{bot_id}/latest")
+
+    async def claim_update(self, bot_id: int, update_id: int, person: int, holder: str) -> dict:
+        return await self._call(
+            "POST",
+            f"/delivery/updates/{bot_id}/claims",
+            json={"update_id": update_id, "person": person, "holder": holder},
+        )
+
+    async def renew_claims(self, bot_id: int, update_ids: list[int], holder: str) -> int:
+        body = {"update_ids": update_ids, "holder": holder}
+        return (await self._call("POST", f"/delivery/updates/{bot_id}/leases", json=body))["held"]
+
+    async def release_claim(self, bot_id: int, update_id: int, holder: str) -> None:
+        await self._request("DELETE", f"/delivery/updates/{bot_id}/claims/{update_id}", params={"holder": holder})
 
     async def record_updates(self, bot_id: int, update_ids: list[int]) -> None:
         await self._request("PUT", f"/delivery/updates/{bot_id}", json={"update_ids": update_ids})

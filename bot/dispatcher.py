@@ -25,6 +25,7 @@ def build_dispatcher(backend: Backend, *, default_language: str = "uk") -> Dispa
     flows = Flows.build(backend, default_language)  # shared: /forget must be seen by the citizen flow at once
     dispatcher["participant_flow"] = flows.participant
     dispatcher["backend"] = backend
+    dispatcher["known"] = flows.known  # the webhook drops a person from it when another replica handled them last
     dispatcher["organiser_flow"] = flows.organiser
     dispatcher.include_router(organiser.build_router())  # before the participant router: others fall through
     broadcasts.install(dispatcher, flows.digest)  # /digests, /stop; organisers' /digest, /broadcasts

@@ -65,13 +65,14 @@ class AiogramFeeder:
 
 class WebhookReceiver(WebhookCore):
     def __init__(self, dispatcher: Dispatcher, bot: Bot, backend: Backend, secret: str, **context: Any) -> None:
-        super().__init__(AiogramFeeder(dispatcher, bot, context), bot.id, backend, secret)
+        known = dispatcher.workflow_data.get("known")
+        super().__init__(AiogramFeeder(dispatcher, bot, context), bot.id, backend, secret, token=bot.token, known=known)
         self.dispatcher = dispatcher
         self.bot = bot
         self.context = context
         # Errors that Telegram can fix by delivering again must reach us (see handlers/fallback.on_error).
         dispatcher["redeliver_on_outage"] = True
-        dispatcher.shutdown.register(self.records.flush)
+        dispatcher.shutdown.register(self.close)
 
 
 async def register_webhook(bot: Bot, dispatcher: Dispatcher, url: str, secret: str) -> None:

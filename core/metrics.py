@@ -32,6 +32,10 @@ REQUEST_SECONDS = Histogram(
     "Time to answer an HTTP request.",
     buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0),
 )
+BROADCAST_SENDER = Gauge(
+    "viche_broadcast_sender",
+    "1 in the one process per database that sends broadcasts and does the housekeeping (storage/leadership.py).",
+)
 DB_POOL_IN_USE = Gauge("viche_db_pool_in_use", "Database connections checked out of the pool (at scrape time).")
 RESULTS_SECONDS = Histogram(
     "viche_results_compute_seconds",

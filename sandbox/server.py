@@ -53,6 +53,10 @@ async def serve(
         access_log=False,
         lifespan="auto",
         timeout_graceful_shutdown=shutdown_timeout,
+        # Longer than a client keeps an idle connection for reuse (aiohttp: 15 s): closed by the server first,
+        # a connection the bot is about to reuse fails its request with "Server disconnected" (uvicorn's 5 s
+        # did, on a busy machine), an error the real Bot API does not make.
+        timeout_keep_alive=75,
     )
     server = _BackgroundServer(config)
 

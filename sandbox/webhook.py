@@ -2,7 +2,10 @@
 
 Updates for one chat go one at a time and in order, while different chats proceed in parallel;
 a failed delivery is retried a few times with a growing pause and then dropped, with the error
-recorded for getWebhookInfo. A bot may answer a delivery with a method call in the response body
+recorded for getWebhookInfo. For tests and benchmarks of several bot replicas behind one URL, ``upstreams``
+stands for the reverse proxy: each attempt goes to the next replica in turn, and a share of the deliveries
+(``duplicate_share``) is also sent, at the same moment, to another replica, as a delivery Telegram repeats.
+A bot may answer a delivery with a method call in the response body
 (aiogram does that when not handling in the background); it is executed like a normal call.
 """
 
@@ -11,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import random
 import time
 from collections import deque
 from collections.abc import Awaitable, Callable
@@ -69,6 +73,16 @@ class WebhookDelivery:
         self._workers: list[asyncio.Task[None]] = []
         self._assigned: set[int] = set()
         self._client: aiohttp.ClientSession | None = None
+        self.upstreams: list[str] = []
+        """When set, where the deliveries go instead of ``url``, each attempt to the next in turn."""
+        self.duplicate_share = 0.0
+        """Share of deliveries also POSTed to the next upstream at the same moment (not waited for)."""
+        self.duplicates = 0
+        self.posting: dict[str, set[int]] = {}
+        """Update ids being POSTed now, by address (which updates a replica was handling when it died)."""
+        self._turn = 0
+        self._random = random.Random(23)
+        self._duplicates: set[asyncio.Task[None]] = set()
 
     @property
     def active(self) -> bool:
@@ -79,6 +93,12 @@ class WebhookDelivery:
         return bool(self._lanes)
 
     async def start(self, url: str, secret_token: str | None, max_connections: int | None) -> None:
+        if self._workers and (url, secret_token or None, max_connections or 40) == (
+            self.url,
+            self.secret_token,
+            self.max_connections,
+        ):
+            return  # registered again as it is (a replica restarting): the deliveries under way go on
         await self.stop()
         self.url = url
         self.secret_token = secret_token or None
@@ -89,7 +109,7 @@ class WebhookDelivery:
 
     async def stop(self) -> None:
         self.url = None
-        workers = list(self._workers)
+        workers = list(self._workers) + list(self._duplicates)
         for worker in workers:
             worker.cancel()
         await asyncio.gather(*workers, return_exceptions=True)
@@ -147,13 +167,14 @@ class WebhookDelivery:
             )
         headers = {"X-Telegram-Bot-Api-Secret-Token": self.secret_token} if self.secret_token else {}
         for attempt in range(self.max_attempts):
-            url = self.url
+            url = self._target()
             if url is None:
                 return False
+            if self.upstreams and len(self.upstreams) > 1 and self._random.random() < self.duplicate_share:
+                self._duplicate(self._target(advance=False), update, headers)
             self.on_post()
             try:
-                async with self._client.post(url, json=update, headers=headers) as response:
-                    body = await response.read()
+                response, body = await self._post(url, update, headers)
             except (TimeoutError, aiohttp.ClientError) as error:
                 reason = f"Connection failed: {type(error).__name__}"
             else:
@@ -173,6 +194,56 @@ class WebhookDelivery:
             self.last_error_message,
         )
         return False
+
+    async def _post(self, url: str, update: dict[str, Any], headers: dict[str, str]) -> tuple[Any, bytes]:
+        """One POST; with upstreams, a replica that cannot be reached is passed over for the next one (as the
+        proxy does, Caddy's ``lb_try_duration``), so a dead replica costs Telegram no attempt."""
+        import aiohttp
+
+        assert self._client is not None
+        for _ in range(len(self.upstreams) or 1):
+            try:
+                return await self._post_once(url, update, headers)
+            except aiohttp.ClientConnectorError:
+                if not self.upstreams:
+                    raise
+                url = self._target() or url
+        return await self._post_once(url, update, headers)
+
+    async def _post_once(self, url: str, update: dict[str, Any], headers: dict[str, str]) -> tuple[Any, bytes]:
+        assert self._client is not None
+        posting = self.posting.setdefault(url, set())
+        posting.add(update["update_id"])
+        try:
+            async with self._client.post(url, json=update, headers=headers) as response:
+                return response, await response.read()
+        finally:
+            posting.discard(update["update_id"])
+
+    def _target(self, advance: bool = True) -> str | None:
+        if not self.upstreams or self.url is None:
+            return self.url
+        target = self.upstreams[self._turn % len(self.upstreams)]
+        if advance:
+            self._turn += 1
+        return target
+
+    def _duplicate(self, url: str | None, update: dict[str, Any], headers: dict[str, str]) -> None:
+        """The same update to another replica, now, alongside the delivery it repeats."""
+        self.duplicates += 1
+
+        async def post() -> None:
+            assert self._client is not None and url is not None
+            try:
+                response, body = await self._post_once(url, update, headers)
+                if 200 <= response.status < 300:
+                    await self._run_reply(body)
+            except Exception as error:  # noqa: BLE001 - a repeat nobody waits for
+                log.info("a duplicate delivery of update %s failed: %s", update["update_id"], error)
+
+        task = asyncio.get_running_loop().create_task(post())
+        self._duplicates.add(task)
+        task.add_done_callback(self._duplicates.discard)
 
     async def _run_reply(self, content: bytes) -> None:
         try:

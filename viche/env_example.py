@@ -20,10 +20,10 @@ HEADER = """\
 
 COMPOSE = """\
 # compose.yaml only: the database password, the public name the proxy serves (and gets a certificate for),
-# and how many bot processes run (more than one needs issue 23's shared update claims: keep 1 until then).
+# and how many bot replicas run (any number: they share the database's update claims).
 # POSTGRES_PASSWORD=
 # VICHE_DOMAIN=bot.example.org
-# VICHE_BOT_REPLICAS=1
+# VICHE_BOT_REPLICAS=2
 """
 
 

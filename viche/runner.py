@@ -22,9 +22,9 @@ from fastapi import FastAPI
 
 from api.app import create_app
 from api.observe import install_metrics
-from core import metrics
 from core.settings import Settings
 from storage.db import Database
+from viche.duties import DatabaseDuties
 from viche.gc_settings import settle_after_start
 
 if TYPE_CHECKING:  # imported once the server answers: see _import_bot
@@ -67,36 +67,6 @@ async def _import_bot() -> None:
     """Import the bot's modules in a worker thread, so that the server, already up, keeps answering meanwhile."""
     for name in BOT_MODULES:
         await asyncio.to_thread(importlib.import_module, name)
-
-
-class DatabaseDuties:
-    """Housekeeping and, with a bot to send through, the delivery engine: run by the process that owns the
-    database."""
-
-    def __init__(self, settings: Settings, db: Database, bot: Bot | None) -> None:
-        from api.broadcast.store import SqlDeliveryStore
-        from api.pages.publishing import base_url
-        from bot.delivery.config import DeliveryConfig
-        from bot.delivery.engine import DeliveryEngine
-        from viche.production import housekeeping
-
-        self.delivery = (
-            DeliveryEngine(bot, SqlDeliveryStore(db, base_url(settings)), DeliveryConfig.from_settings(settings))
-            if bot
-            else None
-        )
-        self._tasks = [asyncio.create_task(housekeeping(settings, db), name="housekeeping")]
-        if self.delivery is not None:
-            metrics.watch_delivery(self.delivery)
-            self._tasks.append(asyncio.create_task(self.delivery.run(), name="delivery"))
-
-    async def stop(self) -> None:
-        if self.delivery is not None:
-            await self.delivery.close()  # lets the messages under way finish and records them
-            metrics.unwatch_delivery(self.delivery)
-        for task in self._tasks:
-            task.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
 
 
 class _Server(uvicorn.Server):
@@ -263,7 +233,7 @@ async def started(settings: Settings, sandbox_state: Path | None = None) -> Asyn
             )
         if db is not None:  # this process owns the database
             duties = DatabaseDuties(settings, db, parts.bot)
-            parts.dispatcher["delivery"] = duties.delivery  # /digest wakes it at once
+            parts.dispatcher["delivery"] = duties  # /digest wakes the engine at once, when this process sends
         yield Running(base, api, parts.bot, parts.dispatcher, server, serving, sandbox)
     finally:
         if duties is not None:

@@ -16,6 +16,13 @@ python-telegram-bot: viche/ptb/webhook.py); the rules are kept here once:
   cannot be Telegram's (not positive, or beyond 64 bits) is acknowledged and dropped, never recorded.
 * Updates from one user are handled one at a time, in the order they arrive, whatever the number of
   parallel connections Telegram opens (a per-user lock); different users proceed in parallel.
+* On a shared database (PostgreSQL, which the backend reports) any number of replicas may serve the same URL:
+  each update is also claimed in the database before it is handled (``bot/claims.py``), so that a duplicate
+  reaching another replica at the same moment is handled once, one person's updates are handled one at a time
+  and in order across replicas, and a replica learns when the person's previous update was handled by another
+  one: it then reads the person again instead of trusting what it remembers (a /forget made there is honoured
+  at once). There each update is recorded as handled before the answer, not in a later batch: a duplicate
+  waiting on another replica must not find the claim still open should this process die after answering.
 """
 
 from __future__ import annotations
@@ -33,6 +40,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 
 from bot.backend import Backend
+from bot.claims import ClaimedUpdates
 
 log = logging.getLogger(__name__)
 
@@ -123,6 +131,8 @@ class UpdateRecords:
     def __init__(self, backend: Backend, bot_id: int) -> None:
         self.backend = backend
         self.bot_id = bot_id
+        self.claims: ClaimedUpdates | None = None
+        """Told which updates are recorded (their claims end), on a shared database."""
         self.pending: list[int] = []
         self._task: asyncio.Task | None = None
         self._writing = asyncio.Lock()  # the timer's flush and the shutdown's must not take the same batch
@@ -158,6 +168,8 @@ class UpdateRecords:
                     del self.pending[:-MAX_REMEMBERED_UPDATES]  # bounded while the backend is away
                     return False
                 del self.pending[: len(batch)]
+                if self.claims is not None:
+                    self.claims.recorded(batch)
             return True
 
 
@@ -173,8 +185,23 @@ class Feeder(Protocol):
     def is_transient(self, error: BaseException) -> bool: ...
 
 
+class Remembers(Protocol):
+    """What a front end remembers of people (bot/flows/known.py): dropped when another replica handled them last."""
+
+    def forget(self, external_id: str) -> None: ...
+
+
 class WebhookCore:
-    def __init__(self, feeder: Feeder, bot_id: int, backend: Backend, secret: str) -> None:
+    def __init__(
+        self,
+        feeder: Feeder,
+        bot_id: int,
+        backend: Backend,
+        secret: str,
+        *,
+        token: str = "",
+        known: Remembers | None = None,
+    ) -> None:
         if not secret:
             raise ValueError("a webhook needs a secret token")
         self.feeder = feeder
@@ -194,6 +221,17 @@ class WebhookCore:
         a press whose vote was stored before the failure still gets its reply (see ParticipantFlow._record)."""
         self.slots = asyncio.Semaphore(MAX_CONCURRENT_UPDATES)
         self.records = UpdateRecords(backend, bot_id)
+        self._token = token or str(bot_id)  # the key of the persons' hashes on claims (the bot's token)
+        self.known = known
+        self.claims: ClaimedUpdates | None = None
+        """Set on the first update when the backend's database is shared by replicas."""
+        self._mode_known = asyncio.Lock()
+
+    async def close(self) -> None:
+        """Write the handled update ids still pending, and end this process's claims (at shutdown)."""
+        await self.records.flush()
+        if self.claims is not None:
+            await self.claims.close()
 
     async def handle(self, request: Request) -> Response:
         given = request.headers.get(SECRET_HEADER, "").encode()
@@ -212,18 +250,32 @@ class WebhookCore:
             # Not Telegram's (ids are positive and fit 64 bits): acknowledged, so that it is not delivered again.
             log.warning("ignoring an update with an impossible update_id %s", update_id)
             return JSONResponse({"ok": True, "ignored": True})
-        async with self.locks.hold(sender_key(body)), self.slots:
+        sender = sender_key(body)
+        async with self.locks.hold(sender), self.slots:
+            claimed = False
             try:
                 if await self._already_handled(update_id):
                     return JSONResponse({"ok": True, "duplicate": True})
-                await self.feeder.feed(update, update_id, update_id in self._failed)
-                self.records.add(update_id)
+                redelivered = update_id in self._failed
+                if self.claims is not None:
+                    claim = await self.claims.claim(update_id, self.claims.person(sender))
+                    if claim is None:  # handled by another replica
+                        _remember(self._handled, update_id)
+                        return JSONResponse({"ok": True, "duplicate": True})
+                    claimed = True
+                    redelivered = redelivered or claim["redelivered"]
+                    if claim["moved"] and sender[0] == "user" and self.known is not None:
+                        self.known.forget(str(sender[1]))  # read the person again: another replica had them
+                await self.feeder.feed(update, update_id, redelivered)
+                await self._record(update_id)
                 self._failed.pop(update_id, None)
                 forgotten = _remember(self._handled, update_id)
                 if forgotten is not None:
                     self._forgotten_upto = max(self._forgotten_upto, forgotten)
             except Exception as error:
                 _remember(self._failed, update_id)
+                if claimed and self.claims is not None:
+                    await self.claims.release(update_id)
                 if self.feeder.is_transient(error):
                     log.warning(
                         "update %s: %s: %s; answering 503 for a re-delivery",
@@ -239,14 +291,39 @@ class WebhookCore:
         return JSONResponse({"ok": True})
 
     async def _already_handled(self, update_id: int) -> bool:
+        """What this process alone can tell; on a shared database, the claim tells the rest."""
         if update_id in self._handled:
             return True
         if self._floor is None:
-            latest = await self.backend.latest_update(self.bot_id)
-            self._floor = -1 if latest is None else latest
+            await self._learn_mode()
+        if self.claims is not None:
+            return False
+        assert self._floor is not None
         if update_id > self._floor and update_id > self._forgotten_upto:
             return False
         return await self.backend.update_processed(self.bot_id, update_id)
+
+    async def _record(self, update_id: int) -> None:
+        """Alone, in a batch shortly after. Among replicas, before the answer: a duplicate waiting on another
+        replica must not outlive this process with a claim still open (it would take it over after the lease
+        and handle the update again), and the person's next update, wherever it lands, need not wait."""
+        if self.claims is not None:
+            try:
+                await self.backend.record_updates(self.bot_id, [update_id])
+                self.claims.recorded([update_id])
+                return
+            except Exception as error:  # noqa: BLE001 - the effects are committed: answered, recorded later
+                log.warning("recording update %s failed (%s); in the next batch", update_id, type(error).__name__)
+        self.records.add(update_id)
+
+    async def _learn_mode(self) -> None:
+        async with self._mode_known:
+            if self._floor is not None:
+                return
+            latest = await self.backend.latest_update(self.bot_id)
+            if latest["shared"]:
+                self.claims = self.records.claims = ClaimedUpdates(self.backend, self.bot_id, self._token)
+            self._floor = -1 if latest["update_id"] is None else latest["update_id"]
 
 
 def _remember(ids: OrderedDict[int, None], update_id: int) -> int | None:

@@ -80,14 +80,16 @@ def test_compose_runs_postgres_the_api_and_bots_behind_a_proxy():
     assert services["api"]["command"][1] == "api" and services["bot"]["command"][1] == "run"
     assert services["api"]["environment"]["VICHE_DATABASE_URL"].startswith("postgresql+asyncpg://")
     bot = services["bot"]["environment"]
-    assert bot["VICHE_API_URL"] == "http://api:8000"  # the bots keep no database of their own
+    # Each replica a whole `viche run` on the database: they claim updates there (bot/claims.py).
+    assert bot["VICHE_DATABASE_URL"] == services["api"]["environment"]["VICHE_DATABASE_URL"]
+    assert "VICHE_API_URL" not in bot
     # One webhook secret for all replicas; the bots' port is the one the proxy sends to.
     assert "VICHE_WEBHOOK_SECRET" in bot and bot["VICHE_PORT"] == "8080"
     caddyfile = (ROOT / "deploy" / "Caddyfile").read_text(encoding="utf-8")
     assert "dynamic a bot 8080" in caddyfile and "/telegram/webhook" in bot["VICHE_WEBHOOK_URL"]
     assert "handle /telegram/webhook" in caddyfile
     assert services["api"]["healthcheck"]["test"][-1].count("/readyz") == 1
-    assert services["bot"]["deploy"]["replicas"] == "${VICHE_BOT_REPLICAS:-1}"
+    assert services["bot"]["deploy"]["replicas"] == "${VICHE_BOT_REPLICAS:-2}"
 
 
 def _compose_client() -> bool:

@@ -64,6 +64,7 @@ async def test_bot_apart_records_through_the_api_whose_process_sends_the_digest(
         )
         async with api_started(api_settings) as api, started(bot_settings) as bot:
             await fake.send_text(CITIZEN, "/start", language_code="en")
+            await fake.wait_for_messages(CITIZEN, 1, timeout=30)  # the bot polls once it is up: not "idle" yet
             await fake.wait_until_idle(timeout=10)
             await _press(fake, CITIZEN, "English")
             await _press(fake, CITIZEN, "agree")  # the consent

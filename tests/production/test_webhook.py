@@ -245,7 +245,7 @@ async def test_handled_updates_are_recorded_in_batches_idempotently(http, backen
     assert (await http.put(f"/delivery/updates/{bot}", json={"update_ids": [9, 11]})).status_code == 204
     for update_id, expected in ((5, True), (7, True), (9, True), (11, True), (6, False)):
         assert await backend.update_processed(bot, update_id) is expected
-    assert await backend.latest_update(bot) == 11
+    assert (await backend.latest_update(bot))["update_id"] == 11
     for bad in ({"update_ids": []}, {"update_ids": [-1]}, {"update_ids": list(range(1001))}, {}):
         assert (await http.put(f"/delivery/updates/{bot}", json=bad)).status_code == 422, bad
 

@@ -57,7 +57,15 @@ class PtbWebhook(WebhookCore):
     def __init__(
         self, application: Application[Any, Any, Any, Any, Any, Any], viche: Viche, backend: Backend, secret: str
     ) -> None:
-        super().__init__(PtbFeeder(application, viche.handler), bot_id_of(application.bot.token), backend, secret)
+        token = application.bot.token
+        super().__init__(
+            PtbFeeder(application, viche.handler),
+            bot_id_of(token),
+            backend,
+            secret,
+            token=token,
+            known=viche.conversation.flows.known,
+        )
         self.application = application
         viche.handler.redeliver_on_outage = True
 
@@ -70,10 +78,6 @@ class PtbWebhook(WebhookCore):
             drop_pending_updates=False,
             max_connections=MAX_CONNECTIONS,
         )
-
-    async def close(self) -> None:
-        """Write the handled update ids still pending (call before the Application shuts down)."""
-        await self.records.flush()
 
 
 def webhook_app(receiver: PtbWebhook, path: str) -> FastAPI:
