@@ -22,7 +22,7 @@ from api.participant.access import brief, enrolment_of, is_open
 from api.participant.profile import profile_question
 from api.selection import SelectionRegistry
 from storage.models import Answer, Consultation, Item, PairPrompt, Proposal, ProposalVote, utcnow
-from storage.rows import insert_new_row
+from storage.rows import execute_core, insert_new_row
 
 SELECTED_KINDS = ("proposal", "pairs")
 """Items whose screens the selection registry chooses; the others are done once answered."""
@@ -104,7 +104,8 @@ class _History:
 async def _history(session: AsyncSession, participant_id: str, items: list[Item]) -> _History:
     return _History(
         (
-            await session.execute(
+            await execute_core(
+                session,
                 _HISTORY,
                 {
                     "participant": participant_id,
@@ -291,7 +292,7 @@ async def _pending_pair(
     """The pair already on the participant's screen, else a fresh one while they have pairs left.
     ``served``: the pairs served to them in the item, when the caller has read them."""
     if served is None:
-        served = (await session.execute(_SERVED, {"participant": participant_id, "item": item.id})).all()
+        served = (await execute_core(session, _SERVED, {"participant": participant_id, "item": item.id})).all()
     open_token = next((row.token for row in served if row.outcome is None), None)
     if open_token is not None:
         return await session.get(PairPrompt, open_token)
