@@ -9,7 +9,9 @@ CPU and wall time per update, and per kind of backend request its count, mean wa
 
 Sequential on purpose: with nothing else to wait for, wall time is the request's own cost plus the database
 round trips. On a machine whose speed drifts, compare two versions in alternation (one checkout each, the
-same command), not with a figure from another day.
+same command), not with a figure from another day. ``VICHE_BENCH_PROFILE=/tmp/path.prof`` writes a cProfile
+of the walk alone, timed in CPU time (with the default wall clock, waiting for a CPU on a shared machine
+looked like the cost of whatever call it interrupted).
 """
 
 from __future__ import annotations
@@ -38,7 +40,7 @@ def _kind(method: str, path: str) -> str:
     return f"{method} " + "/".join("*" if len(p) >= 12 else p for p in parts)
 
 
-async def walk(database_url: str, participants: int) -> dict[str, Any]:
+async def walk(database_url: str, participants: int, name: str = "viche_bench_path") -> dict[str, Any]:
     from sqlalchemy import event
 
     from api.app import create_app
@@ -51,7 +53,7 @@ async def walk(database_url: str, participants: int) -> dict[str, Any]:
     from storage.db import Database
     from storage.migrate import upgrade
 
-    url = await fresh_database(database_url, "viche_bench_path")
+    url = await fresh_database(database_url, name)
     await asyncio.to_thread(upgrade, url)
     await load_demo(url)
     db = Database(url)
@@ -81,6 +83,13 @@ async def walk(database_url: str, participants: int) -> dict[str, Any]:
     backend._request = timed  # measuring around the real call, not replacing it
     flow = build_dispatcher(backend, default_language="en")["participant_flow"]
     updates = 0
+    profile = os.environ.get("VICHE_BENCH_PROFILE")  # a file: cProfile the walk into it, timed in CPU time
+    profiler = None
+    if profile:
+        import cProfile
+
+        profiler = cProfile.Profile(time.process_time)  # waiting for a CPU on a busy machine is not counted
+        profiler.enable()
     cpu, wall = time.process_time(), time.perf_counter()
     try:
         for n in range(participants):
@@ -96,6 +105,9 @@ async def walk(database_url: str, participants: int) -> dict[str, Any]:
                 updates += 1
         cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
     finally:
+        if profiler is not None:
+            profiler.disable()
+            profiler.dump_stats(profile)
         await backend.close()
         await db.dispose()
     return {
@@ -118,9 +130,12 @@ def main(argv: list[str] | None = None) -> int:
         default=os.environ.get("VICHE_BENCH_DATABASE_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"),
     )
     parser.add_argument("--participants", type=int, default=100)
+    parser.add_argument(
+        "--database-name", default="viche_bench_path", help="the database the run makes (dropped first if there)"
+    )
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args(argv)
-    result = asyncio.run(walk(args.database_url, args.participants))
+    result = asyncio.run(walk(args.database_url, args.participants, args.database_name))
     print(
         f"{result['updates']} updates from {result['participants']} participants: "
         f"CPU {result['cpu_ms_per_update']} ms, wall {result['wall_ms_per_update']} ms per update"

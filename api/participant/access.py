@@ -19,7 +19,7 @@ from api.content import localized
 from api.content_cache import ContentCache
 from api.errors import conflict, not_found
 from storage.models import Consultation, Enrolment, Item, Participant, utcnow
-from storage.rows import insert_new_row
+from storage.rows import execute_core, insert_new_row
 
 
 def is_open(consultation: Consultation) -> bool:
@@ -184,9 +184,9 @@ async def enrol(
         enrolment = await enrolment_of(db, participant.id, consultation.id)  # ours or theirs
         assert enrolment is not None
     elif source and not enrolment.source:
-        await db.execute(_ADD_SOURCE, {"enrolment": enrolment.id, "new_source": source})
+        await execute_core(db, _ADD_SOURCE, {"enrolment": enrolment.id, "new_source": source})
         await db.refresh(enrolment, ["source"])
-    await db.execute(_MOVE, {"participant": participant.id, "consultation": consultation.id})
+    await execute_core(db, _MOVE, {"participant": participant.id, "consultation": consultation.id})
     return enrolment
 
 
@@ -198,7 +198,7 @@ def moved(participant: Participant, consultation: Consultation) -> None:
 async def give_consent(db: AsyncSession, enrolment: Enrolment) -> bool:
     """Consent, given by this request (True) or found given already (False); not committed.
     Only the request that finds no consent gives it: a second press (or a concurrent one) says so."""
-    given = (await db.execute(_CONSENT, {"enrolment": enrolment.id, "now": utcnow()})).first()
+    given = (await execute_core(db, _CONSENT, {"enrolment": enrolment.id, "now": utcnow()})).first()
     if given is not None:
         set_committed_value(enrolment, "consented_at", given.consented_at)
     elif enrolment.consented_at is None:  # given by a concurrent request since we read the row

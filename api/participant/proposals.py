@@ -27,7 +27,7 @@ from core.definition import PROPOSAL_MAX, PROPOSAL_MIN
 from core.vocabulary import QUALIFICATIONS
 from storage.db import after_commit
 from storage.models import Item, Proposal, ProposalVote
-from storage.rows import insert_new_row
+from storage.rows import execute_core, insert_new_row
 from storage.text import normalize_proposal
 
 
@@ -130,7 +130,8 @@ async def qualify(
     _check_qualification(body.choice, body.qualification)
     if body.qualification is not None:
         qualified = (
-            await session.execute(
+            await execute_core(
+                session,
                 _QUALIFY,
                 {
                     "participant": participant_id,

@@ -40,7 +40,7 @@ from api.participant.access import (
 from api.selection import SelectionRegistry
 from storage.db import after_commit
 from storage.models import Answer, Consultation, Item, PairPrompt, utcnow
-from storage.rows import insert_new_row
+from storage.rows import execute_core, insert_new_row
 
 
 def _answer_out(answer: Answer, created: bool) -> schemas.AnswerOut:
@@ -132,7 +132,8 @@ async def record_pair(
     await item_in_open_consultation(content, prompt.item_id)
     after_skip = previous == "skip" and body.outcome != "skip"
     # The token is single-use: only the update that finds it unanswered counts.
-    result = await session.execute(
+    result = await execute_core(
+        session,
         _ANSWER_PAIR,
         {
             "pair_token": token,
