@@ -92,8 +92,9 @@ class Walk:
     failures: int = 0  # "Something went wrong" seen
     stuck: int = 0  # a step with no answer at all within the timeout
     stuck_at: str | None = None  # the screen it stopped at
-    acknowledged: Counter[str] = field(default_factory=Counter)
+    acknowledged: Counter[str] = field(default_factory=Counter)  # distinct buttons whose press was answered
     pressed: Counter[str] = field(default_factory=Counter)  # distinct buttons that record something
+    seen: set[str] = field(default_factory=set)  # the data of the buttons counted above
 
 
 def _failures(fake: FakeBotAPI, chat: int) -> int:
@@ -137,7 +138,10 @@ async def walk(fake: CrowdFake, chat: int, step_timeout: float = 60) -> Walk:
         english = [b["callback_data"] for row in message["buttons"] for b in row if b["text"].endswith("English")]
         data = english[0] if english else keyboard[0]
         kind = KIND.get(data.split(":", 1)[0])
-        if kind:
+        # The same button met again (a screen shown twice: the reply repeated after a crash) records nothing new.
+        repeated = data in result.seen
+        result.seen.add(data)
+        if kind and not repeated:
             result.pressed[kind] += 1
         for _attempt in range(RETRIES):
             failures_before = _failures(fake, chat)
@@ -163,7 +167,7 @@ async def walk(fake: CrowdFake, chat: int, step_timeout: float = 60) -> Walk:
                 result.failures += 1
                 continue
             result.step_seconds.append(time.perf_counter() - sent_at)
-            if kind:
+            if kind and not repeated:
                 result.acknowledged[kind] += 1
             break
         else:
