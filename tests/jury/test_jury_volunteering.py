@@ -97,9 +97,10 @@ async def test_retention_keeps_a_volunteers_chat_until_the_jury_ends_plus_the_pe
         assert kept == {volunteer} and swept["contacts_deleted"] == 1  # the other one's chat is gone
         assert other not in kept
         swept = await privacy.sweep_retention(session, 30, now=ENDS + timedelta(days=29))
-        assert swept == {"contacts_deleted": 0, "jury_contacts_erased": 0}  # ended, but within the period
+        # ended, but within the period
+        assert swept == {"contacts_deleted": 0, "jury_contacts_erased": 0, "phone_hashes_erased": 0}
         swept = await privacy.sweep_retention(session, 30, now=ENDS + timedelta(days=31))
-        assert swept == {"contacts_deleted": 1, "jury_contacts_erased": 1}
+        assert swept == {"contacts_deleted": 1, "jury_contacts_erased": 1, "phone_hashes_erased": 0}
         row = (await session.execute(select(JuryVolunteer))).scalar_one()
         assert row.participant_id is None and not row.contact_consent and row.categories
         assert (await session.execute(select(Jury.ends_at))).scalar_one() is not None

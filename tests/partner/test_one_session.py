@@ -49,6 +49,6 @@ async def test_results_are_the_json_the_cache_encoded(partner, db, demo, api_app
     key = await new_key(db, demo)
     response = await partner.get(f"/v1/consultations/{demo}/results", params={"language": "en"}, headers=auth(key))
     assert response.status_code == 200 and response.headers["content-type"] == "application/json"
-    [entry] = [e for k, e in api_app.state.results_cache.entries.items() if k[1:] == (None, True, "en")]
+    [entry] = [e for k, e in api_app.state.results_cache.entries.items() if k[1:] == (None, True, "en", "results")]
     assert entry.encoded == response.content
     assert response.json()["language"] == "en" and response.json()["slug"] == demo
