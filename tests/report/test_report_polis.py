@@ -69,9 +69,9 @@ async def test_viche_report_writes_the_seattle_report_in_markdown_html_and_pdf(d
     # Each group is named by what it agrees on, as the digest names it, never by a letter.
     for group in groups["groups"]:
         statement = names["groups"][str(group["id"])]["name"]["text"]["en"]
-        heading = next(line for line in md.splitlines() if line.startswith("## People who agree that «"))
+        heading = next(line for line in md.splitlines() if line.startswith("## People who agree that “"))
         assert heading
-        assert f"People who agree that «{' '.join(statement.split())[:40]}" in md
+        assert f"People who agree that “{' '.join(statement.split())[:40]}" in md
         assert f"*n = {group['size']} · " in md
     assert not re.search(r"\bGroup [A-E0-9]\b", md)
     # The divisive statements are /groups' own, each with every group's share, its interval and its n.
