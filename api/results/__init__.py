@@ -131,8 +131,7 @@ async def results_overview(
 ) -> dict[str, Any]:
     """Each segment's groups and sizes, and participation by day (:mod:`api.results.overview`): what a results page
     needs besides the whole's results, computed once for every segment and cached alike. Do not modify it."""
-    language = language or consultation.default_language
-    return (await cache.get(session, consultation, None, False, language, fresh, view="overview")).value
+    return (await _entry(cache, session, consultation, None, False, language, fresh, view="overview")).value
 
 
 async def consultation_results_json(
@@ -162,11 +161,12 @@ async def _entry(
     raw: bool,
     language: str | None,
     fresh: bool,
+    view: str = "results",
 ) -> Entry:
     if segment is not None and segment not in SPLITS:
         raise bad_request("invalid_segment", f"segment must be one of {', '.join(SPLITS)}", segments=list(SPLITS))
     language = language or consultation.default_language
-    return await cache.get(session, consultation, segment, bool(raw), language, fresh)
+    return await cache.get(session, consultation, segment, bool(raw), language, fresh, view)
 
 
 async def proposal_ranking(
