@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from api.content import localized
 from storage.models import Consultation, Enrolment, Item, Participant, Proposal
 from storage.models_groups import OpinionGroupMember
+from storage.rows import execute_core
 
 
 class Sentinel:
@@ -31,16 +32,14 @@ ALL = Sentinel("ALL")
 
 async def rows(session: AsyncSession, stmt) -> list:
     """All rows of a Core statement on the session's connection (no ORM row processing)."""
-    connection = await session.connection()
-    return (await connection.execute(stmt)).all()
+    return (await execute_core(session, stmt)).all()
 
 
 async def plain_rows(session: AsyncSession, stmt) -> list[tuple]:
     """Like :func:`rows`, as the driver's plain tuples: no result processing at all, so only for columns the
     driver already returns as wanted (integers, strings; booleans may come as 0/1). Building SQLAlchemy rows
     for the ~400 000 aggregate rows of a large pairs item would hold the event loop for most of a second."""
-    connection = await session.connection()
-    result = await connection.execute(stmt)
+    result = await execute_core(session, stmt)
     try:
         fetched = result.cursor.fetchall()
     except AttributeError:  # pragma: no cover - a driver adapter without a plain cursor
