@@ -74,6 +74,8 @@ class ResultsCache:
     computations: int = 0
     registry: SelectionRegistry | None = None
     """The app's live selectors, whose event count is part of the change marker (set by ``create_app``)."""
+    _markers: dict[int, tuple[float, tuple]] = field(default_factory=dict)
+    """Per consultation: when its change marker was last read, and what it was (:meth:`_marker`)."""
     _flights: dict[tuple, asyncio.Future] = field(default_factory=dict)
     _tasks: set[asyncio.Task] = field(default_factory=set)
 
@@ -94,7 +96,7 @@ class ResultsCache:
         now = time.monotonic()
         if now - entry.checked_at < TTL:
             return entry
-        marker = await marker_of(session, consultation, self.registry)
+        marker = await self._marker(session, consultation)
         entry.checked_at = time.monotonic()
         if marker == entry.marker and now - entry.computed_at < MAX_AGE:
             return entry
@@ -105,6 +107,19 @@ class ResultsCache:
             entry.refreshing = True
             self._refresh_in_background(session.bind, consultation.id, key)
         return entry
+
+    async def _marker(self, session: AsyncSession, consultation: Consultation) -> tuple:
+        """The consultation's change marker, read at most once per :data:`TTL`: a results page reads two entries
+        (the whole's results and the overview), the segments are entries of their own, and a recomputation inside
+        the request would read it again right after the check. A marker up to TTL old is safe to store with a
+        value computed later: at worst the next check finds it changed and recomputes once more."""
+        now = time.monotonic()
+        known = self._markers.get(consultation.id)
+        if known is not None and now - known[0] < TTL:
+            return known[1]
+        marker = await marker_of(session, consultation, self.registry)
+        self._markers[consultation.id] = (now, marker)
+        return marker
 
     async def _compute_once(self, session: AsyncSession, consultation: Consultation, key: tuple) -> Entry:
         flight = self._flights.get(key)
@@ -125,7 +140,7 @@ class ResultsCache:
 
     async def _compute(self, session: AsyncSession, consultation: Consultation, key: tuple) -> Entry:
         _, segment, raw, language, view = key
-        marker = await marker_of(session, consultation, self.registry)
+        marker = await self._marker(session, consultation)
         started = time.monotonic()
         if view == "overview":
             value = await compute_overview(session, consultation, language=language)
