@@ -28,6 +28,9 @@ from storage.models_groups import OpinionGroupMember, OpinionGroups
 
 DISTINCTIVE = 3
 COMMON = 3
+CHUNK = 2_000
+"""Participant ids named in one statement: a digest asks for all its recipients at once, and a statement holds at
+most 32 767 parameters (asyncpg; SQLite's default limit is the same)."""
 
 
 async def group_view(session: AsyncSession, consultation: Consultation) -> dict[str, Any] | None:
@@ -105,8 +108,7 @@ async def group_view(session: AsyncSession, consultation: Consultation) -> dict[
 async def groups_of(session: AsyncSession, consultation_id: int, participant_ids: list[str]) -> dict[str, int]:
     """Each listed participant's opinion group (those not clustered are absent)."""
     found: dict[str, int] = {}
-    for start in range(0, len(participant_ids), 2000):
-        chunk = participant_ids[start : start + 2000]
+    for chunk in _chunks(participant_ids):
         rows = await session.execute(
             select(col(OpinionGroupMember.participant_id), col(OpinionGroupMember.group)).where(
                 col(OpinionGroupMember.consultation_id) == consultation_id,
@@ -115,6 +117,10 @@ async def groups_of(session: AsyncSession, consultation_id: int, participant_ids
         )
         found.update({pid: int(group) for pid, group in rows.all()})
     return found
+
+
+def _chunks(participant_ids: list[str]) -> list[list[str]]:
+    return [participant_ids[start : start + CHUNK] for start in range(0, len(participant_ids), CHUNK)]
 
 
 def standing_of(view: dict[str, Any] | None, group: int | None) -> dict[str, Any]:
@@ -134,18 +140,20 @@ async def authored(
         return {}
     k = disclosure.threshold(consultation)
     bridging = set(view["bridging"]) if view else set()
-    rows = (
-        await session.execute(
-            select(col(Proposal.id), col(Proposal.author_id), col(Proposal.text))
-            .join(Item, col(Item.id) == col(Proposal.item_id))
-            .where(
-                col(Item.consultation_id) == consultation.id,
-                col(Proposal.status) == "accepted",
-                col(Proposal.author_id).in_(participant_ids),
+    rows: list[Any] = []
+    for chunk in _chunks(participant_ids):
+        rows += (
+            await session.execute(
+                select(col(Proposal.id), col(Proposal.author_id), col(Proposal.text))
+                .join(Item, col(Item.id) == col(Proposal.item_id))
+                .where(
+                    col(Item.consultation_id) == consultation.id,
+                    col(Proposal.status) == "accepted",
+                    col(Proposal.author_id).in_(chunk),
+                )
             )
-            .order_by(col(Proposal.id))
-        )
-    ).all()
+        ).all()
+    rows.sort(key=lambda row: row[0])  # each author's proposals in the order they were made
     if not rows:
         return {}
     counts: dict[int, dict[str, int]] = {}

@@ -17,6 +17,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy import insert, select
 
+from api.broadcast.content import digest_content, personal_figures
 from api.opinion_groups import recompute
 from bot.i18n import SUPPORTED, translator
 from storage.consultations import by_slug
@@ -199,3 +200,25 @@ async def test_where_you_stand_in_the_digest_and_on_demand_in_every_locale(api_a
         everything = [text for chat in (c for chats in camps.values() for c in chats) for text in t.texts(chat)]
         for only_c in texts[ONLY_C].values():
             assert not any(only_c in text for text in everything), only_c
+
+
+async def test_a_digest_to_more_people_than_one_statement_can_name_still_tells_each_where_they_stand(db, demo):
+    """A digest's personal figures are read for all its recipients at once (api/broadcast/outbox.py); a statement
+    holds at most 32 767 parameters (asyncpg, SQLite), so a list of recipients past that must still work."""
+    camps, ids, _texts = await planted(db, demo)
+    async with db.session() as session:
+        consultation = await by_slug(session, demo)
+    await recompute(db, consultation.id)
+    author = next(iter(camps["A"].values()))
+    everyone = [pid for members in camps.values() for pid in members.values()]
+    # The digest's recipients: the three camps among 40 000 others who did not vote (absent here: any id will do).
+    recipients = [f"absent-{n}" for n in range(40_000)] + everyone
+    async with db.session() as session:
+        content = await digest_content(session, consultation)
+        figures = await personal_figures(session, consultation, content, recipients)
+    assert [(own["id"], own["votes"], own["bridging"]) for own in figures[author]["own"]] == [(ids[COMMON], 29, True)]
+    assert all("own" not in figures[pid] for pid in everyone if pid != author)
+    placed = {camp: {figures[pid].get("group") for pid in members.values()} for camp, members in camps.items()}
+    assert placed["C"] == {None} and len(placed["A"]) == len(placed["B"]) == 1 and placed["A"] != placed["B"]
+    assert None not in placed["A"] | placed["B"]
+    assert "group" not in figures["absent-0"] and "own" not in figures["absent-0"]
