@@ -204,19 +204,31 @@ async def test_where_you_stand_in_the_digest_and_on_demand_in_every_locale(api_a
 
 async def test_a_digest_to_more_people_than_one_statement_can_name_still_tells_each_where_they_stand(db, demo):
     """A digest's personal figures are read for all its recipients at once (api/broadcast/outbox.py); a statement
-    holds at most 32 767 parameters (asyncpg, SQLite), so a list of recipients past that must still work."""
+    holds at most 32 767 parameters (asyncpg, SQLite), so a list of recipients past that must still work. Nothing
+    is told about fewer than k people: neither a group under the threshold, nor a proposal fewer voted on."""
     camps, ids, _texts = await planted(db, demo)
     async with db.session() as session:
         consultation = await by_slug(session, demo)
     await recompute(db, consultation.id)
     author = next(iter(camps["A"].values()))
     everyone = [pid for members in camps.values() for pid in members.values()]
+    # A B member's proposal that only three people voted on (under the demo's 10): its author hears nothing of it.
+    few_author, few_voters = next(iter(camps["B"].values())), list(camps["A"].values())[1:4]
+    async with db.session() as session:
+        statement = await session.get(Proposal, ids[0])
+        few = Proposal(item_id=statement.item_id, text={"en": "Few"}, status="accepted", author_id=few_author)
+        session.add(few)
+        await session.flush()
+        for voter in few_voters:
+            session.add(ProposalVote(participant_id=voter, item_id=few.item_id, proposal_id=few.id, choice="agree"))
+        await session.commit()
     # The digest's recipients: the three camps among 40 000 others who did not vote (absent here: any id will do).
     recipients = [f"absent-{n}" for n in range(40_000)] + everyone
     async with db.session() as session:
         content = await digest_content(session, consultation)
         figures = await personal_figures(session, consultation, content, recipients)
     assert [(own["id"], own["votes"], own["bridging"]) for own in figures[author]["own"]] == [(ids[COMMON], 29, True)]
+    assert "own" not in figures[few_author]  # three votes: fewer than k people, nothing is told
     assert all("own" not in figures[pid] for pid in everyone if pid != author)
     placed = {camp: {figures[pid].get("group") for pid in members.values()} for camp, members in camps.items()}
     assert placed["C"] == {None} and len(placed["A"]) == len(placed["B"]) == 1 and placed["A"] != placed["B"]
