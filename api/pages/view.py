@@ -45,7 +45,9 @@ def build_page(
     ]
     sections: list[Section | None] = [
         shape.participation(overview),
-        shape.reach(results["participants"], overview["segments"], targets or {}),
+        # The segments' sizes and their total from one computation: the whole's results may be a computation older
+        # or newer than the overview (each is cached on its own), and a share of another moment's total can exceed 1.
+        shape.reach(overview["participants"], overview["segments"], targets or {}),
     ]
     for item in results["items"]:
         kind = item["kind"]

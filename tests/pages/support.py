@@ -28,13 +28,15 @@ async def simulate(
     people: Iterable[tuple[str, str]],
     seed: int = 1,
     vote: Callable[[int, dict], str] | None = None,
+    first: int = 0,
 ) -> int:
     """Walk each person through the consultation; returns how many finished it. ``vote(n, proposal)``: the n-th
-    person's vote on a proposal (default: at random, agreeing more often)."""
+    person's vote on a proposal (default: at random, agreeing more often). ``first``: the first person's number
+    (people are Telegram users 700 000 + n: a second crowd starts after the first)."""
     chance = random.Random(seed)
     finished = 0
     for n, (language, source) in enumerate(people):
-        participant = (await backend.identify("telegram", str(700_000 + n)))["id"]
+        participant = (await backend.identify("telegram", str(700_000 + first + n)))["id"]
         await backend.set_language(participant, language)
         await backend.enrol(participant, slug, source)
         await backend.consent(participant, slug)

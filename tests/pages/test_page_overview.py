@@ -140,3 +140,29 @@ async def test_each_proposal_shows_consensus_across_the_opinion_groups_and_each_
         "Free public transport for students": "A majority overall, but not in every group",
         "More cycle lanes in the city centre": "No majority across the groups",
     }
+
+
+async def test_a_page_built_from_results_older_than_its_overview_shares_reach_of_one_moment(db, api_app, demo, backend):
+    """The page's two cached reads (the whole's results, the overview) are each recomputed on their own, so while
+    people join one can be a computation behind the other; reach must divide each segment's size by the total of
+    the same computation (a share of 20 009 out of 20 000 failed the page while votes arrived)."""
+    from api.pages.i18n import page_text
+    from api.pages.view import build_page
+
+    await simulate(backend, demo, crowd(K))
+    cache = api_app.state.results_cache
+    async with db.session() as session:
+        consultation = (await session.execute(select(Consultation).where(Consultation.slug == demo))).scalar_one()
+        older = await results.consultation_results(session, consultation, cache=cache, language="en", fresh=True)
+    await simulate(backend, demo, [("en", "poster")] * K, seed=2, first=1000)
+    async with db.session() as session:
+        consultation = (await session.execute(select(Consultation).where(Consultation.slug == demo))).scalar_one()
+        newer = await results.results_overview(session, consultation, cache=cache, language="en", fresh=True)
+    assert newer["participants"] > older["participants"]
+    page = build_page(older, newer, tr=page_text("en"), time_zone="UTC", groups=newer["groups"])
+    reach = next(section for section in page.sections if section.id == "reach")
+    assert reach.table is not None
+    for row in reach.table.rows:
+        count, share = row[2].value, row[3].value
+        assert isinstance(count, int) and isinstance(share, float)
+        assert share == count / newer["participants"]  # the overview's own total, never the older results'
