@@ -12,13 +12,17 @@ the public page, the organiser's private page (a signed link: free texts too) an
 the first reads (the first computes), for ``--read-seconds`` (default 40) and at least ``--reads`` reads of each.
 The load average is printed at the start and at the end (other work on a small machine moves these figures).
 
-A PostgreSQL database named in ``--database-url`` is dropped and created again.
+A PostgreSQL database named in ``--database-url`` is dropped and created again, unless ``--reuse`` finds it
+filled by an earlier run (the fill takes minutes; each run adds its few hundred votes). The app runs with the
+garbage-collector settings of ``viche api`` and ``viche run`` (:mod:`viche.gc_settings`), and the run counts the
+errors the app logged (a page that failed to rebuild is served as it was: only the log tells).
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import logging
 import os
 import platform
 import random
@@ -46,7 +50,9 @@ from bench.bench_results import (  # noqa: E402
 )
 from core.settings import Settings  # noqa: E402
 from storage.db import Database, is_sqlite  # noqa: E402
+from storage.migrate import upgrade  # noqa: E402
 from storage.models import Consultation, Enrolment, Item, Participant, Proposal, new_participant_id, utcnow  # noqa: E402
+from viche.gc_settings import settle_after_start  # noqa: E402
 
 SLUG = "bench-results"
 WARM_UP = 3
@@ -59,6 +65,9 @@ async def bench_pages(url: str, reads: int, read_seconds: float) -> dict:
         await session.execute(update(Consultation).where(Consultation.slug == SLUG).values(published=True))
         await session.commit()
     key, _ = links.sign(TOKEN, ORGANISER, SLUG)
+    errors = _ErrorCount()
+    logging.getLogger("viche").addHandler(errors)
+    settle_after_start()  # as `viche api` and `viche run` do once started
     routes = {
         "public page": f"/r/{SLUG}",
         "organiser's page": f"/r/{SLUG}/private?key={key}",
@@ -116,12 +125,34 @@ async def bench_pages(url: str, reads: int, read_seconds: float) -> dict:
         out["written"] = await task
         await cache.drain()
         out["recomputed"] = cache.computations - before
+        out["page builds"] = app.state.page_memo.builds
+    out["errors"] = errors.count
     for name, values in latencies.items():
         kept = values[WARM_UP:]
         out[name] = (1000 * percentile(kept, 50), 1000 * percentile(kept, 99), len(kept))
     await app.state.selection.drain()
     await db.dispose()
     return out
+
+
+class _ErrorCount(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.ERROR)
+        self.count = 0
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.count += 1
+
+
+async def _filled(url: str) -> bool:
+    db = Database(url)
+    try:
+        async with db.session() as session:
+            return (await session.execute(select(Consultation.id).where(Consultation.slug == SLUG))).first() is not None
+    except Exception:  # noqa: BLE001 - no such database or no tables yet: fill it
+        return False
+    finally:
+        await db.dispose()
 
 
 def main() -> int:
@@ -131,6 +162,7 @@ def main() -> int:
     parser.add_argument("--participants", type=int, default=20_000)
     parser.add_argument("--reads", type=int, default=300)
     parser.add_argument("--read-seconds", type=float, default=40.0)
+    parser.add_argument("--reuse", action="store_true", help="PostgreSQL: keep a database an earlier run filled")
     args = parser.parse_args()
     database = "SQLite" if args.database_url is None or is_sqlite(args.database_url) else "PostgreSQL"
     print(
@@ -138,14 +170,20 @@ def main() -> int:
         f"{load()}"
     )
     print(f"results page of a consultation with {args.votes:,} votes, {args.participants:,} participants")
-    url = database_for_run(args.database_url, "pages")
-    asyncio.run(fill_results(url, args.votes, args.participants))
+    reusable = args.reuse and args.database_url and not is_sqlite(args.database_url)
+    if reusable and asyncio.run(_filled(args.database_url)):
+        url = args.database_url
+        upgrade(url)
+        print("   reusing the database an earlier run filled")
+    else:
+        url = database_for_run(args.database_url, "pages")
+        asyncio.run(fill_results(url, args.votes, args.participants))
     r = asyncio.run(bench_pages(url, args.reads, args.read_seconds))
     names = ("public page", "organiser's page", "JSON results (reference)")
     print("   first read (computes): " + ", ".join(f"{n} {1000 * r[f'first {n}']:,.0f} ms" for n in names))
     print(
         f"   reads while votes arrive ({r['read_seconds']:.1f} s, {r['written']} votes written meanwhile, "
-        f"{r['recomputed']} recomputations):"
+        f"{r['recomputed']} recomputations, {r['page builds']} page builds, {r['errors']} errors logged):"
     )
     print(f"   {'route':<28}{'p50 ms':>9}{'p99 ms':>9}{'reads':>7}{'bytes':>11}")
     for name in names:

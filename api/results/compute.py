@@ -3,6 +3,7 @@ the segments and their suppression, put together in the structure of :mod:`api.r
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime
 from typing import Any
 
@@ -111,7 +112,7 @@ async def _item_results(
 ) -> dict[Any, Any]:
     """{group: body} for ALL and each group; ``None`` maps to a factory for groups with no rows."""
     if item.kind in QUESTION_KINDS:
-        return await question_results(session, ctx, item, population.split(on_item.rows))
+        return await question_results(session, ctx, item, await asyncio.to_thread(population.split, on_item.rows))
     answered = population.count(on_item.answered)
     if item.kind == "proposal":
         return await proposal_results(session, ctx, item, answered)

@@ -9,6 +9,7 @@ the whole, never inside a segment.
 
 from __future__ import annotations
 
+import asyncio
 import math
 from collections import defaultdict
 from collections.abc import Iterable
@@ -66,7 +67,10 @@ async def question_results(
         "place": lambda rs, raw: place([r[1] for r in rs], raw),
     }
     builder = builders[item.kind]
-    out: dict[Any, Any] = {g: builder(rs, ctx.raw and g is ALL) for g, rs in rows.items()}
+    # Counting tens of thousands of answers (a budget's rules most of all) in a worker thread, off the event loop.
+    out: dict[Any, Any] = await asyncio.to_thread(
+        lambda: {g: builder(rs, ctx.raw and g is ALL) for g, rs in rows.items()}
+    )
     out[None] = lambda g: builder([], ctx.raw and g is ALL)
     return out
 

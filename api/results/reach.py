@@ -9,6 +9,7 @@ question and a skipped pair.
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -16,10 +17,10 @@ import numpy as np
 from sqlalchemy import and_, case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api.results.context import plain_rows, rows
+from api.results.context import answers_of, plain_rows
 from api.results.population import Population
 from api.results.questions import QUESTION_KINDS, meaningful
-from storage.models import Answer, Item, Option, PairPrompt, ProposalVote
+from storage.models import Item, Option, PairPrompt, ProposalVote
 
 
 @dataclass
@@ -33,26 +34,24 @@ class Activity:
 
 
 async def activity(session: AsyncSession, item: Item, population: Population) -> Activity:
+    # The masks of tens of thousands of participants are built in a worker thread, off the event loop.
     if item.kind in QUESTION_KINDS:
-        answers = await rows(
-            session, select(Answer.participant_id, Answer.option_id, Answer.value).where(Answer.item_id == item.id)
-        )
-        return Activity(
-            present=population.mask(r[0] for r in answers),
-            answered=population.mask(r[0] for r in answers if meaningful(item.kind, r[1], r[2])),
-            rows=answers,
+        answers = await answers_of(session, item.id)
+        return await asyncio.to_thread(
+            lambda: Activity(
+                present=population.mask(r[0] for r in answers),
+                answered=population.mask(r[0] for r in answers if meaningful(item.kind, r[1], r[2])),
+                rows=answers,
+            )
         )
     if item.kind == "proposal":
-        voters = [
-            r[0]
-            for r in await plain_rows(
-                session,
-                select(ProposalVote.participant_id)
-                .where(ProposalVote.item_id == item.id)
-                .group_by(ProposalVote.participant_id),
-            )
-        ]
-        mask = population.mask(voters)
+        voters = await plain_rows(
+            session,
+            select(ProposalVote.participant_id)
+            .where(ProposalVote.item_id == item.id)
+            .group_by(ProposalVote.participant_id),
+        )
+        mask = await asyncio.to_thread(population.mask, (r[0] for r in voters))
         return Activity(present=mask, answered=mask)
     if item.kind == "pairs":
         answered_one = func.max(case((and_(PairPrompt.outcome.is_not(None), PairPrompt.outcome != "skip"), 1), else_=0))
@@ -62,8 +61,10 @@ async def activity(session: AsyncSession, item: Item, population: Population) ->
             .where(PairPrompt.item_id == item.id)
             .group_by(PairPrompt.participant_id),
         )
-        return Activity(
-            present=population.mask(r[0] for r in served), answered=population.mask(r[0] for r in served if r[1])
+        return await asyncio.to_thread(
+            lambda: Activity(
+                present=population.mask(r[0] for r in served), answered=population.mask(r[0] for r in served if r[1])
+            )
         )
     empty = np.zeros(len(population.index), dtype=bool)
     return Activity(present=empty, answered=empty)
@@ -112,9 +113,7 @@ async def _answer_keys(session: AsyncSession, item: Item) -> dict[str, set[str]]
     """Each participant's answer to a branch target as branch conditions see it (option keys, scale value)."""
     option_keys = dict((await session.execute(select(Option.id, Option.key).where(Option.item_id == item.id))).all())
     out: dict[str, set[str]] = {}
-    for pid, option_id, value in await rows(
-        session, select(Answer.participant_id, Answer.option_id, Answer.value).where(Answer.item_id == item.id)
-    ):
+    for pid, option_id, value in await answers_of(session, item.id):
         keys: set[Any] = set()
         if option_id is not None and option_id in option_keys:
             keys.add(option_keys[option_id])
