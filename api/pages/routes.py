@@ -8,6 +8,7 @@ page never asks for raw results: free texts and place points stay on the private
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlencode
@@ -110,64 +111,30 @@ async def _partner(
     return await _view(request, lang, consultation, db, cache, raw=False, base=path, key=key)
 
 
-@router.get("/r/{slug}", response_class=HTMLResponse)
-async def public_page(viewed: _Viewed = Depends(_public)) -> Response:
-    return _html(viewed)
+def _register(prefix: str, audience: Callable[..., Awaitable[_Viewed]], name: str) -> None:
+    """One audience's routes: the page, each table as CSV and as XLSX, the whole page as PDF."""
+
+    async def page(viewed: _Viewed = Depends(audience)) -> Response:
+        return _html(viewed)
+
+    async def table(section: str, viewed: _Viewed = Depends(audience)) -> Response:
+        return _csv(viewed, section)
+
+    async def spreadsheet(section: str, viewed: _Viewed = Depends(audience)) -> Response:
+        return await _xlsx(viewed, section)
+
+    async def pdf(viewed: _Viewed = Depends(audience)) -> Response:
+        return await _pdf(viewed)
+
+    router.add_api_route(prefix, page, methods=["GET"], response_class=HTMLResponse, name=f"{name}_page")
+    router.add_api_route(f"{prefix}/tables/{{section}}.csv", table, methods=["GET"], name=f"{name}_table")
+    router.add_api_route(f"{prefix}/tables/{{section}}.xlsx", spreadsheet, methods=["GET"], name=f"{name}_xlsx")
+    router.add_api_route(f"{prefix}/page.pdf", pdf, methods=["GET"], name=f"{name}_pdf")
 
 
-@router.get("/r/{slug}/tables/{section}.csv")
-async def public_table(section: str, viewed: _Viewed = Depends(_public)) -> Response:
-    return _csv(viewed, section)
-
-
-@router.get("/r/{slug}/tables/{section}.xlsx")
-async def public_spreadsheet(section: str, viewed: _Viewed = Depends(_public)) -> Response:
-    return await _xlsx(viewed, section)
-
-
-@router.get("/r/{slug}/private", response_class=HTMLResponse)
-async def private_page(viewed: _Viewed = Depends(_private)) -> Response:
-    return _html(viewed)
-
-
-@router.get("/r/{slug}/private/tables/{section}.csv")
-async def private_table(section: str, viewed: _Viewed = Depends(_private)) -> Response:
-    return _csv(viewed, section)
-
-
-@router.get("/r/{slug}/private/tables/{section}.xlsx")
-async def private_spreadsheet(section: str, viewed: _Viewed = Depends(_private)) -> Response:
-    return await _xlsx(viewed, section)
-
-
-@router.get("/r/{slug}/partner", response_class=HTMLResponse)
-async def partner_page(viewed: _Viewed = Depends(_partner)) -> Response:
-    return _html(viewed)
-
-
-@router.get("/r/{slug}/partner/tables/{section}.csv")
-async def partner_table(section: str, viewed: _Viewed = Depends(_partner)) -> Response:
-    return _csv(viewed, section)
-
-
-@router.get("/r/{slug}/partner/tables/{section}.xlsx")
-async def partner_spreadsheet(section: str, viewed: _Viewed = Depends(_partner)) -> Response:
-    return await _xlsx(viewed, section)
-
-
-@router.get("/r/{slug}/page.pdf")
-async def public_pdf(viewed: _Viewed = Depends(_public)) -> Response:
-    return await _pdf(viewed)
-
-
-@router.get("/r/{slug}/private/page.pdf")
-async def private_pdf(viewed: _Viewed = Depends(_private)) -> Response:
-    return await _pdf(viewed)
-
-
-@router.get("/r/{slug}/partner/page.pdf")
-async def partner_pdf(viewed: _Viewed = Depends(_partner)) -> Response:
-    return await _pdf(viewed)
+_register("/r/{slug}", _public, "public")
+_register("/r/{slug}/private", _private, "private")
+_register("/r/{slug}/partner", _partner, "partner")
 
 
 async def _view(
