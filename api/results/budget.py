@@ -74,7 +74,7 @@ def counts(item: Item, the: Election) -> list[dict[str, Any]]:
 
 def official(item: Item, the: Election) -> dict[str, Any]:
     """The official rule alone (the first configured), counted: what decides which projects are funded. The
-    other rules are shown beside it in results only; an export need not pay for them (add1 can take minutes)."""
+    other rules are shown beside it in results only; an export need not pay for them (add1 is many counts of MES)."""
     return counted(the, (item.config.get("counting") or DEFAULT_COUNTING)[0])
 
 
