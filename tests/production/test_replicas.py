@@ -33,18 +33,10 @@ from storage.models import Contact
 from storage.models_webhook import ProcessedUpdate
 from tests.crowd import CrowdFake, Outcome, crowd, stored
 
-pytestmark = [
-    pytest.mark.skipif(
-        not os.environ.get("VICHE_TEST_DATABASE_URL", "").startswith("postgresql"),
-        reason="replicas share a database server: PostgreSQL only (SQLite is one process's database)",
-    ),
-    # Not yet reliable (issue 23 stays open): on 2026-12-02 it failed 3 of 5 runs on a quiet machine, each time
-    # around the replica killed mid-run (a press left unanswered past the walker's patience, one acknowledged
-    # write short in the count, the leader check); run it by hand with VICHE_TEST_REPLICAS=1 while fixing that.
-    pytest.mark.skipif(
-        not os.environ.get("VICHE_TEST_REPLICAS"), reason="known to fail intermittently: VICHE_TEST_REPLICAS=1"
-    ),
-]
+pytestmark = pytest.mark.skipif(
+    not os.environ.get("VICHE_TEST_DATABASE_URL", "").startswith("postgresql"),
+    reason="replicas share a database server: PostgreSQL only (SQLite is one process's database)",
+)
 
 CROWD = range(7_300_001, 7_300_031)  # 30 people walking the whole demo consultation
 BOT_ID = int(BOT_TOKEN.split(":")[0])
