@@ -30,17 +30,21 @@ from core.settings import Settings, get_settings
 from storage.db import Database
 
 
-def create_app(settings: Settings | None = None, db: Database | None = None) -> FastAPI:
-    """Build the API. Pass ``db`` to share a database with the caller (tests, the bot process)."""
+def create_app(settings: Settings | None = None, db: Database | None = None, *, refresh_groups: bool = True) -> FastAPI:
+    """Build the API. Pass ``db`` to share a database with the caller (tests, the bot process).
+    ``refresh_groups=False``: the opinion groups are refreshed elsewhere (``viche run`` and ``viche api`` leave
+    it to the process that does the database's duties, ``viche/duties.py``: once per database, not per replica)."""
     settings = settings or get_settings()
     owns_db = db is None
     db = db or Database(settings.database_url)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
-        app.state.groups = GroupsRefresher(db).start()  # opinion groups follow the votes, in the background
+        # opinion groups follow the votes, in the background
+        app.state.groups = GroupsRefresher(db).start() if refresh_groups else None
         yield
-        await app.state.groups.stop()
+        if app.state.groups is not None:
+            await app.state.groups.stop()
         if owns_db:
             await db.dispose()
 

@@ -3,7 +3,8 @@
 The math is :mod:`api.scoring.opinion_groups` (Polis's). Here: the consultation's proposal votes become its
 matrix (agree +1, disagree -1, neutral is a pass, 0; statements rejected by moderation are Polis's moderated-out
 columns), the result is stored (``storage/models_groups.py``), and :class:`GroupsRefresher` recomputes every
-consultation whose votes changed since its last run.
+consultation whose votes changed since its last run (in ``viche run`` and ``viche api``, only the process that
+does the database's duties runs it: ``viche/duties.py``).
 
 Nothing here blocks a read or a vote: the votes are read in partitions that give the event loop back between
 them, the computation runs in a worker thread, and the result is written in one short transaction. A vote's
@@ -185,8 +186,9 @@ async def recompute(db: Database, consultation_id: int) -> StoredGroups:
     )
     async with db.session() as session:
         if session.get_bind().dialect.name == "postgresql":
-            # Every process on the database runs a refresher (replicas, viche api): two writing the same
-            # consultation's groups at once take turns, the later one's replacing the earlier one's.
+            # One process on the database runs the refresher (the leader, viche/duties.py), but a leader that
+            # lost its lock may still be writing as its successor starts, and `viche report` computes on its own:
+            # two writing the same consultation's groups at once take turns, the later one's replacing the other's.
             await session.execute(select(func.pg_advisory_xact_lock(WRITE_LOCK, consultation_id)))
         # Participants who left (/forget) since the votes were read have no row to point at any more.
         known = set(

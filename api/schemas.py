@@ -265,7 +265,11 @@ class VoteOut(BaseModel):
     choice: Choice
     qualification: str | None
     created: bool
-    asks_qualification: bool = Field(default=False, description="The item asks a follow-up 'why?' for votes.")
+    asks_qualification: bool = Field(
+        default=False,
+        description="The item asks a follow-up 'why?' for votes and this vote has none yet (a new vote, or the "
+        "same vote given again before its 'why?' was answered): show the 'why?' now; no next screen comes with it.",
+    )
     qualified_now: bool = Field(
         default=False,
         description="This request gave the vote its qualification (false "

@@ -36,9 +36,9 @@ def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         yield url
         return
     # A database of this run's own on the configured server, so that parallel runs never collide and the
-    # migrations, not leftovers, define the tables.
+    # migrations, not leftovers, define the tables; named after the configured one (whose owner it shows).
     server = make_url(configured)
-    name = f"viche_test_{os.getpid()}_{secrets.token_hex(3)}"
+    name = f"{server.database or 'viche_test'}_{os.getpid()}_{secrets.token_hex(3)}"
     asyncio.run(_admin(server, f'CREATE DATABASE "{name}"'))
     url = server.set(database=name).render_as_string(hide_password=False)
     try:

@@ -219,6 +219,15 @@ async def test_the_why_after_a_vote_qualifies_the_pressers_own_vote_and_nothing_
         )
     ).json()
     assert voted["created"] and voted["asks_qualification"] and voted["next"] is None  # the "why?" comes first
+    # The same vote again before its "why?" (a copy of the screen pressed, a re-delivery): stored once, and the
+    # "why?" asked again rather than skipped for the next statement.
+    again = await http.post(
+        f"/participant/{voter}/votes",
+        json={"proposal_id": proposal_id, "choice": "agree"},
+        params={"next": demo, "lang": "en"},
+    )
+    assert again.status_code == 200 and again.json()["asks_qualification"] and again.json()["next"] is None
+    assert not again.json()["created"]
     path = f"/participant/{{}}/votes/{proposal_id}/qualification"
     stranger = await _ready(http, demo, external_id="43")
     forged = await http.post(path.format(stranger), json={"choice": "agree", "qualification": "like_it"})
@@ -237,6 +246,12 @@ async def test_the_why_after_a_vote_qualifies_the_pressers_own_vote_and_nothing_
     assert why.status_code == 200 and why.json()["qualified_now"] and why.json()["next"]["status"] == "item"
     again = await http.post(path.format(voter), json={"choice": "agree", "qualification": "like_it"})
     assert again.status_code == 200 and not again.json()["qualified_now"]
+    revote = await http.post(
+        f"/participant/{voter}/votes",
+        json={"proposal_id": proposal_id, "choice": "agree"},
+        params={"next": demo, "lang": "en"},
+    )
+    assert not revote.json()["asks_qualification"] and revote.json()["next"]["status"] == "item"  # answered: on
     another = await http.post(path.format(voter), json={"choice": "agree", "qualification": "doable"})
     assert another.status_code == 409 and another.json()["error"]["code"] == "already_qualified"
     async with db.session() as s:

@@ -1,5 +1,6 @@
 """What must happen once per database, in whichever process leads (``storage/leadership.py``): the hourly
-housekeeping and the delivery engine that sends broadcasts (digests, invitations).
+housekeeping, the opinion groups' refresher (each computation takes seconds of CPU: one per database, not one
+per replica) and the delivery engine that sends broadcasts (digests, invitations).
 
 Every process that owns the database (``viche run`` without ``VICHE_API_URL``, ``viche api``) starts
 ``DatabaseDuties``; on PostgreSQL, with several of them, one leads and the others wait to take over when it dies.
@@ -20,13 +21,15 @@ from storage.leadership import CHECK_EVERY, TRY_EVERY, Leadership
 if TYPE_CHECKING:
     from aiogram import Bot
 
+    from api.opinion_groups import GroupsRefresher
     from bot.delivery.engine import DeliveryEngine
 
 log = logging.getLogger("viche")
 
 
 class DatabaseDuties:
-    """Housekeeping and, with a bot to send through, the delivery engine, while this process leads."""
+    """Housekeeping, the opinion groups and, with a bot to send through, the delivery engine, while this process
+    leads."""
 
     def __init__(self, settings: Settings, db: Database, bot: Bot | None) -> None:
         self.settings = settings
@@ -35,6 +38,8 @@ class DatabaseDuties:
         self.leadership = Leadership(db)
         self.delivery: DeliveryEngine | None = None
         """The engine, while this process leads (and has a bot)."""
+        self.groups: GroupsRefresher | None = None
+        """The opinion groups' refresher, while this process leads."""
         self._duties: list[asyncio.Task] = []
         self._task = asyncio.create_task(self._lead(), name="database-duties")
 
@@ -58,13 +63,18 @@ class DatabaseDuties:
 
     def _start(self) -> None:
         from api.broadcast.store import SqlDeliveryStore
+        from api.opinion_groups import GroupsRefresher
         from api.pages.publishing import base_url
         from bot.delivery.config import DeliveryConfig
         from bot.delivery.engine import DeliveryEngine
         from viche.production import housekeeping
 
-        log.info("this process does the database's duties: housekeeping%s", ", broadcasts" if self.bot else "")
+        log.info(
+            "this process does the database's duties: housekeeping, opinion groups%s",
+            ", broadcasts" if self.bot else "",
+        )
         self._duties = [asyncio.create_task(housekeeping(self.settings, self.db), name="housekeeping")]
+        self.groups = GroupsRefresher(self.db).start()
         if self.bot is not None:
             self.delivery = DeliveryEngine(
                 self.bot,
@@ -76,6 +86,9 @@ class DatabaseDuties:
             self._duties.append(asyncio.create_task(self.delivery.run(), name="delivery"))
 
     async def _stop_duties(self) -> None:
+        groups, self.groups = self.groups, None
+        if groups is not None:
+            await groups.stop()
         delivery, self.delivery = self.delivery, None
         if delivery is not None:
             metrics.BROADCAST_SENDER.set(0)

@@ -189,7 +189,7 @@ async def started(settings: Settings, sandbox_state: Path | None = None) -> Asyn
     from viche.production import install_webhook, prepare_polling, start_webhook, stop_webhook
 
     db = None if settings.api_url else Database(settings.database_url)
-    api = _bot_front(settings) if db is None else create_app(settings, db)
+    api = _bot_front(settings) if db is None else create_app(settings, db, refresh_groups=False)  # in its duties
     base = f"http://{_reachable(settings.host)}:{settings.port}"
     sandbox = None
     saved = None
@@ -274,7 +274,7 @@ async def api_started(settings: Settings) -> AsyncIterator[RunningApi]:
     housekeeping and, when ``VICHE_BOT_TOKEN`` is set, the delivery engine, which sends through the Bot API
     itself (it needs no dispatcher: the bot processes never see those messages)."""
     db = Database(settings.database_url)
-    api = create_app(settings, db)
+    api = create_app(settings, db, refresh_groups=False)  # the opinion groups are one of its duties
     bot = None
     if settings.bot_token:
         await _import_bot()

@@ -95,14 +95,18 @@ async def record_vote(
             asks=body.qualification is None and asks_qualification(item),
             qualified=body.qualification is not None,
         )
-    # Voted before (a button pressed twice, or two presses at once): the same vote is stored once.
-    return await qualify(
+    # Voted before (a button pressed twice, two presses at once, a copy of the screen shown twice after a crash):
+    # the same vote is stored once. A vote still without its "why?" asks it again, so that the front end shows
+    # the question where this press came from rather than nothing (a copy's buttons would otherwise lead nowhere).
+    out = await qualify(
         session,
         content,
         participant_id,
         body.proposal_id,
         schemas.QualificationIn(choice=body.choice, qualification=body.qualification),
     )
+    out.asks_qualification = out.qualification is None and body.qualification is None and asks_qualification(item)
+    return out
 
 
 _QUALIFY = (

@@ -178,6 +178,32 @@ async def test_a_reply_that_failed_after_the_answer_was_stored_comes_with_the_re
 
 
 @every_framework
+async def test_a_vote_whose_reply_failed_asks_its_why_on_the_re_delivery(webhook, db, demo):
+    """The vote is stored and the toast shown, then Telegram fails the edit that asks "why?": the update is
+    answered 5xx and comes again. The re-delivery asks the "why?" (what the first attempt would have shown), on
+    the same message, instead of skipping it for the next statement; the same reply as a press on a copy of the
+    statement sent twice (a replica killed after sending it, the update handled again elsewhere)."""
+    t = webhook
+    await t.send(CHAT, "/start", language_code="en")
+    await t.press(CHAT, "English")
+    await t.press(CHAT, "✅")
+    await t.press(CHAT, index=1)  # an age band: the first statement
+    statement = t.last_with_buttons(CHAT)
+    t.fake.fail_next("editMessageText", status=502)
+    await t.press(CHAT, "👍")
+    assert "503" in (t.fake.webhook.last_error_message or ""), "the failed edit should have been answered 503"
+    last = t.messages(CHAT)[-1]
+    assert last["message_id"] == statement["message_id"], t.texts(CHAT)[-2:]  # nothing new below it
+    assert last["text"].endswith("✓ 👍 Agree\n\nWhy? (optional)"), last["text"]
+    assert "I like it" in [b["text"] for row in last["buttons"] for b in row]
+    await t.press(CHAT, "I like it")
+    async with db.session() as s:
+        assert (await s.execute(select(ProposalVote.choice, ProposalVote.qualification))).all() == [
+            ("agree", "like_it")
+        ]
+
+
+@every_framework
 async def test_a_bug_is_reported_to_the_user_and_acknowledged(webhook, demo, caplog):
     t = webhook
     flow = t.participant_flow

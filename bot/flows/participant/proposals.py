@@ -20,12 +20,20 @@ class Proposals(Conversation):
         result = await self.backend.vote(
             participant["id"], button.proposal, button.choice, then=self._then(participant, tr)
         )
+        if result["asks_qualification"]:  # the API decides whether a vote gets its "why?"
+            # A vote given before and not yet qualified (a press repeated, a re-delivery, a copy of this screen
+            # sent twice after a replica died) asks its "why?" here again: the same reply as to the first press.
+            first = result["created"] or user.redelivered  # the person has not seen the question yet
+            return self._why(press, button, label, tr._("Saved ✓") if first else tr._("Already recorded. ✓"), first)
         if not result["created"] and not (user.redelivered and result.get("next")):
             return Reply(toast=tr._("Already recorded. ✓"))
-        if not result["asks_qualification"]:  # the API decides whether a vote gets its "why?"
-            return Reply(edit=self._answered(press, label), toast=tr._("Saved ✓")).then(
-                await self._continue(user, participant, result.get("next"))
-            )
+        return Reply(edit=self._answered(press, label), toast=tr._("Saved ✓")).then(
+            await self._continue(user, participant, result.get("next"))
+        )
+
+    def _why(self, press: Press, button: buttons.Vote, label: str, toast: str, first: bool) -> Reply:
+        """The vote's optional "why?" on the pressed message (its text kept, the answer ticked)."""
+        tr = self._tr(press.participant, press.user)
         why = tr._("Why? (optional)")
         rows = [
             [Button(qualification_label(tr, q), buttons.Qualify(button.proposal, button.choice, q).pack())]
@@ -33,11 +41,11 @@ class Proposals(Conversation):
         ]
         rows.append([Button(tr._("Skip"), buttons.QualifySkip(button.proposal, button.choice).pack())])
         if press.message_text:
-            return Reply(edit=Screen(f"{press.message_text}\n\n✓ {label}\n\n{why}", rows), toast=tr._("Saved ✓"))
+            return Reply(edit=Screen(f"{press.message_text}\n\n✓ {label}\n\n{why}", rows), toast=toast)
+        if not press.message_text and not first:  # asked below that message already: not a second time
+            return Reply(edit=self._answered(press, label), toast=toast)
         # The proposal's message cannot be rewritten without its text: its buttons go, the question comes below.
-        return Reply(
-            edit=self._answered(press, label), messages=[Screen(f"✓ {label}\n\n{why}", rows)], toast=tr._("Saved ✓")
-        )
+        return Reply(edit=self._answered(press, label), messages=[Screen(f"✓ {label}\n\n{why}", rows)], toast=toast)
 
     async def _on_qualification(self, press: Press, button: buttons.Qualify | buttons.QualifySkip) -> Reply:
         participant, user = press.participant, press.user
