@@ -15,9 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import SQLModel
 
 
-async def execute_core(
-    session: AsyncSession, statement: Executable, params: dict[str, Any] | list[dict[str, Any]] | None = None
-) -> Result:
+async def execute_core(session: AsyncSession, statement: Executable, params: dict[str, Any] | None = None) -> Result:
     """Run a statement that loads no ORM object (an INSERT, an UPDATE without session synchronisation, a
     select of columns) on the session's connection, in its transaction: the ORM's execution layers
     (``Session.execute``: its compile state, events and result set-up) cost ~100 µs of a ~250 µs statement,

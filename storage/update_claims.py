@@ -22,16 +22,15 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
-from sqlalchemy import Table, and_, bindparam, func, or_, select, update
+from sqlalchemy import Table, and_, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.sql.elements import BindParameter, ColumnElement
+from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import col
 
 from storage.models import utcnow
 from storage.models_webhook import ProcessedUpdate
-from storage.rows import execute_core, insert_ignoring_duplicates
+from storage.rows import insert_ignoring_duplicates
 
 LEASE = timedelta(seconds=15)
 """How long a claim holds without being renewed: after a replica dies, its updates wait this long at most
@@ -67,73 +66,33 @@ def _pk(bot_id: int, update_id: int) -> tuple[ColumnElement[bool], ...]:
     return (col(ProcessedUpdate.bot_id) == bot_id, col(ProcessedUpdate.update_id) == update_id)
 
 
-# The statements of every webhook update on a shared database (a claim, then its record), built once with their
-# values bound at execution and run on the session's connection (storage.rows.execute_core): built anew and run
-# through ``Session.execute`` each time, the claim and the record cost ~10 000 Python calls an update, as much as
-# handling it (BENCHMARKS.md, "End to end", ninth session). The same statements, in the same transactions.
-_BOT: BindParameter[int] = bindparam("b")
-_UPDATE: BindParameter[int] = bindparam("u")
-_PERSON: BindParameter[int] = bindparam("p")
-_HOLDER: BindParameter[str] = bindparam("h")
-_ID, _OF_BOT = col(ProcessedUpdate.update_id), col(ProcessedUpdate.bot_id) == _BOT
-_KEY = (_OF_BOT, _ID == _UPDATE)
-_OF_PERSON = and_(_OF_BOT, col(ProcessedUpdate.person) == _PERSON)
-_LOCK = select(func.pg_advisory_xact_lock(_PERSON))
-_ROW = select(col(ProcessedUpdate.holder), col(ProcessedUpdate.lease_until)).where(*_KEY)
-_TAKE_OVER = (
-    update(_TABLE).where(*_KEY).values(holder=_HOLDER, lease_until=bindparam("until"), person=_PERSON, running=False)
-)
-_BLOCKING = (
-    select(_ID)
-    .where(
-        _OF_PERSON,
-        _ID != _UPDATE,
-        col(ProcessedUpdate.lease_until) > bindparam("now"),
-        col(ProcessedUpdate.holder) != _HOLDER,
-        or_(col(ProcessedUpdate.running), _ID < _UPDATE),
-    )
-    .limit(1)
-)
-_PREVIOUS = select(col(ProcessedUpdate.holder)).where(_OF_PERSON, _ID < _UPDATE).order_by(_ID.desc()).limit(1)
-_RUNNING = update(_TABLE).where(*_KEY).values(running=True)
-_HANDLED = (
-    update(_TABLE)
-    .where(_OF_BOT, _ID.in_(bindparam("ids", expanding=True)), col(ProcessedUpdate.lease_until).is_not(None))
-    .values(lease_until=None, running=False, processed_at=bindparam("at"))
-)
-_INSERTS: dict[str, Any] = {}
-
-
-def _insert(session: AsyncSession) -> Any:
-    """``INSERT … ON CONFLICT DO NOTHING RETURNING update_id``, for the session's database."""
-    dialect = session.get_bind().dialect.name
-    statement = _INSERTS.get(dialect)
-    if statement is None:
-        statement = _INSERTS[dialect] = insert_ignoring_duplicates(session, _TABLE).returning(_ID)
-    return statement
-
-
 async def claim(
     session: AsyncSession, bot_id: int, update_id: int, person: int, holder: str, *, now: datetime | None = None
 ) -> Claim:
     """Claim ``update_id`` for ``holder`` (or ask again about a claim it holds), and take the person's turn."""
     now = now or utcnow()
     lease_until = now + LEASE
-    key = {"b": bot_id, "u": update_id}
     if session.get_bind().dialect.name == "postgresql":
-        await execute_core(session, _LOCK, {"p": person})
-    row_values = {
-        "bot_id": bot_id,
-        "update_id": update_id,
-        "processed_at": now,
-        "person": person,
-        "holder": holder,
-        "lease_until": lease_until,
-        "running": False,
-    }
-    inserted = (await execute_core(session, _insert(session), row_values)).scalar()
+        await session.execute(select(func.pg_advisory_xact_lock(person)))
+    inserted = await session.scalar(
+        insert_ignoring_duplicates(session, _TABLE)
+        .values(
+            bot_id=bot_id,
+            update_id=update_id,
+            processed_at=now,
+            person=person,
+            holder=holder,
+            lease_until=lease_until,
+            running=False,
+        )
+        .returning(col(ProcessedUpdate.update_id))
+    )
     if inserted is None:
-        row = (await execute_core(session, _ROW, key)).one()
+        row = (
+            await session.execute(
+                select(col(ProcessedUpdate.holder), col(ProcessedUpdate.lease_until)).where(*_pk(bot_id, update_id))
+            )
+        ).one()
         if row.lease_until is None:
             await session.commit()
             return Claim(ClaimState.HANDLED)
@@ -142,16 +101,35 @@ async def claim(
             await session.commit()
             return Claim(ClaimState.WAIT)
         redelivered = row.holder != holder  # taken over: its holder gave it up, or died
-        await execute_core(session, _TAKE_OVER, {**key, "h": holder, "until": lease_until, "p": person})
+        await session.execute(
+            update(ProcessedUpdate)
+            .where(*_pk(bot_id, update_id))
+            .values(holder=holder, lease_until=lease_until, person=person, running=False)
+        )
     else:
         redelivered = False
-    of_person = {"b": bot_id, "p": person, "u": update_id}
-    blocking = (await execute_core(session, _BLOCKING, {**of_person, "now": now, "h": holder})).scalar()
+    of_person = and_(col(ProcessedUpdate.bot_id) == bot_id, col(ProcessedUpdate.person) == person)
+    blocking = await session.scalar(
+        select(col(ProcessedUpdate.update_id))
+        .where(
+            of_person,
+            col(ProcessedUpdate.update_id) != update_id,
+            col(ProcessedUpdate.lease_until) > now,
+            col(ProcessedUpdate.holder) != holder,
+            or_(col(ProcessedUpdate.running), col(ProcessedUpdate.update_id) < update_id),
+        )
+        .limit(1)
+    )
     if blocking is not None:
         await session.commit()
         return Claim(ClaimState.WAIT)
-    previous = (await execute_core(session, _PREVIOUS, of_person)).scalar()
-    await execute_core(session, _RUNNING, key)
+    previous = await session.scalar(
+        select(col(ProcessedUpdate.holder))
+        .where(of_person, col(ProcessedUpdate.update_id) < update_id)
+        .order_by(col(ProcessedUpdate.update_id).desc())
+        .limit(1)
+    )
+    await session.execute(update(ProcessedUpdate).where(*_pk(bot_id, update_id)).values(running=True))
     await session.commit()
     return Claim(ClaimState.GO, moved=previous is not None and previous != holder, redelivered=redelivered)
 
@@ -161,12 +139,19 @@ async def record_handled(session: AsyncSession, bot_id: int, update_ids: list[in
     without a claim (one process, on SQLite) are recorded."""
     now = utcnow()
     ids = sorted(set(update_ids))
-    await execute_core(
-        session,
+    await session.execute(
         insert_ignoring_duplicates(session, _TABLE),
         [{"bot_id": bot_id, "update_id": u, "processed_at": now, "running": False} for u in ids],
     )
-    await execute_core(session, _HANDLED, {"b": bot_id, "ids": ids, "at": now})
+    await session.execute(
+        update(ProcessedUpdate)
+        .where(
+            col(ProcessedUpdate.bot_id) == bot_id,
+            col(ProcessedUpdate.update_id).in_(ids),
+            col(ProcessedUpdate.lease_until).is_not(None),
+        )
+        .values(lease_until=None, running=False, processed_at=now)
+    )
     await session.commit()
 
 
