@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from typing import Literal
 
 from bot.backend import BackendError
+from bot.delivery.transport import NetworkFailure, RetryAfter, ServerError
 from bot.flows.digests import DigestFlow
 from bot.flows.organiser.flow import OrganiserFlow
 from bot.flows.participant import ParticipantFlow
@@ -97,7 +98,13 @@ def pressed_label(rows: Iterable[Iterable[tuple[str, str | None]]], data: str | 
 
 def is_transient(error: BaseException, framework_outages: tuple[type[BaseException], ...] = ()) -> bool:
     """An outage rather than a bug: the same update is likely to succeed later. ``framework_outages``: the
-    framework's own network, server and flood-wait errors."""
+    framework's own network, server and flood-wait errors; the lean calls' (bot/adapter/lean.py) are known here."""
     if isinstance(error, BackendError):
         return error.status >= 500 or error.status == 429
-    return isinstance(error, (*framework_outages, ConnectionError, TimeoutError, asyncio.TimeoutError, OSError))
+    return isinstance(
+        error, (*framework_outages, *LEAN_OUTAGES, ConnectionError, TimeoutError, asyncio.TimeoutError, OSError)
+    )
+
+
+# The lean Bot API calls' outages (bot/adapter/lean.py), whichever framework made them.
+LEAN_OUTAGES = (NetworkFailure, ServerError, RetryAfter)

@@ -12,6 +12,7 @@ API server (``VICHE_TELEGRAM_API_URL``) is honoured the same way.
 from __future__ import annotations
 
 import json
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import aiohttp
@@ -56,11 +57,19 @@ def _error(status: int, description: str, retry_after: float | None = None) -> B
 class BotApi:
     """JSON calls to the Bot API over one shared aiohttp session. ``url`` has ``{method}`` where the method goes."""
 
-    def __init__(self, url: str, *, timeout: float = 60.0, connections: int = 100) -> None:
+    def __init__(
+        self,
+        url: str,
+        *,
+        timeout: float = 60.0,
+        connections: int = 100,
+        borrow: Callable[[], Awaitable[aiohttp.ClientSession]] | None = None,
+    ) -> None:
         self.url = url
         self.timeout = aiohttp.ClientTimeout(total=timeout)
         self.connections = connections
         self._session: aiohttp.ClientSession | None = None
+        self._borrow = borrow  # another client's session (an aiogram Bot's), closed by its owner, not here
         self._urls: dict[str, str] = {}
 
     @classmethod
@@ -69,6 +78,11 @@ class BotApi:
         url = bot.session.api.api_url(token=bot.token, method="{method}")
         timeout = getattr(bot.session, "timeout", None)
         return cls(url, timeout=float(timeout) if isinstance(timeout, (int, float)) else 60.0, **kwargs)
+
+    @classmethod
+    def sharing_bot(cls, bot: Any) -> BotApi:
+        """As :meth:`for_bot`, over the aiogram ``Bot``'s own aiohttp session (its connections, closed with it)."""
+        return cls.for_bot(bot, borrow=bot.session.create_session)
 
     def _session_now(self) -> aiohttp.ClientSession:
         if self._session is None or self._session.closed:
@@ -106,7 +120,12 @@ class BotApi:
 
     async def _post(self, method: str, **kwargs: Any) -> Any:
         try:
-            async with self._session_now().post(self._url(method), **kwargs) as response:
+            if self._borrow is not None:
+                session = await self._borrow()
+                kwargs["timeout"] = self.timeout
+            else:
+                session = self._session_now()
+            async with session.post(self._url(method), **kwargs) as response:
                 status, raw = response.status, await response.read()
         except (TimeoutError, aiohttp.ClientError, OSError) as error:
             raise NetworkFailure(0, f"{type(error).__name__}: {error}") from error

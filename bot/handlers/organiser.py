@@ -23,12 +23,13 @@ from bot.adapter.routing import (
     STATUS_COMMANDS,
 )
 from bot.commands import AiogramMenus
+from bot.delivery.transport import BotApiError
 from bot.flows.organiser.flow import MAX_FILE_BYTES, OrganiserFlow, OrganiserReply
 from bot.flows.participant import ParticipantFlow
 from bot.flows.person import Person
 from bot.flows.screens import Reply, Screen
 from bot.handlers.filters import Is
-from bot.handlers.render import AiogramCalls, answer, replying
+from bot.handlers.render import answer, bot_calls, replying
 
 log = logging.getLogger(__name__)
 
@@ -57,7 +58,7 @@ async def _answer(event: Message | CallbackQuery, reply: OrganiserReply) -> None
 
 
 async def _notify(bot: Bot, reply: OrganiserReply) -> None:
-    await tell_others(AiogramCalls(bot), AiogramMenus(bot), reply, (TelegramAPIError,))
+    await tell_others(bot_calls(bot), AiogramMenus(bot), reply, (TelegramAPIError, BotApiError))
 
 
 async def on_help(

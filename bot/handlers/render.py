@@ -23,7 +23,9 @@ from aiogram.types import (
     WebAppInfo,
 )
 
-from bot.adapter.render import MAX_TEXT, PressOrigin, Refused, answer_press, caption, fit, send_reply
+from bot.adapter.lean import LeanCalls
+from bot.adapter.render import MAX_TEXT, BotCalls, PressOrigin, Refused, answer_press, caption, fit, send_reply
+from bot.delivery.transport import BotApi
 from bot.flows.person import Person
 from bot.flows.screens import Button, Reply, Screen
 
@@ -100,6 +102,13 @@ class AiogramCalls:
             raise Refused(str(error)) from error
 
 
+def bot_calls(bot: Bot) -> BotCalls:
+    """A reply's calls: texts, toasts and edits as lean JSON calls over the Bot's own aiohttp session
+    (bot/adapter/lean.py), uploads and venues through aiogram. Their errors are the transport's
+    (bot.delivery.transport.BotApiError), not aiogram's."""
+    return LeanCalls(BotApi.sharing_bot(bot), AiogramCalls(bot))
+
+
 async def send_screen(bot: Bot, chat_id: int, screen: Screen) -> None:
     await AiogramCalls(bot).send(chat_id, screen)
 
@@ -107,7 +116,7 @@ async def send_screen(bot: Bot, chat_id: int, screen: Screen) -> None:
 async def answer(event: Message | CallbackQuery, reply: Reply) -> None:
     """Answer a message in its chat; answer a button press (its toast), edit the message under the button, and
     send the reply's messages in that chat."""
-    calls = AiogramCalls(event.bot)
+    calls = bot_calls(event.bot)
     if isinstance(event, CallbackQuery):
         message = event.message  # a Message, or an InaccessibleMessage (date 0: no text, no keyboard), or None
         origin = PressOrigin(event.id, message.chat.id if message else None, message.message_id if message else None)
