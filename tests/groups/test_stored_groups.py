@@ -20,6 +20,19 @@ from viche.gc_settings import settle_after_start
 from viche.importers.polis import import_polis
 
 
+async def add_newcomer_agreeing(s, n: int) -> Participant:
+    """A new participant who agrees with the first ``n`` statements (added to the session, not committed)."""
+    newcomer = Participant()
+    s.add(newcomer)
+    await s.flush()
+    proposals = (await s.execute(select(Proposal.id, Proposal.item_id).order_by(Proposal.id).limit(n))).all()
+    s.add_all(
+        ProposalVote(participant_id=newcomer.id, item_id=item, proposal_id=pid, choice="agree")
+        for pid, item in proposals
+    )
+    return newcomer
+
+
 async def consultation_id(db, slug: str) -> int:
     async with db.session() as s:
         return (await s.execute(select(Consultation.id).where(Consultation.slug == slug))).scalar_one()
@@ -133,14 +146,7 @@ async def test_groups_follow_the_votes_in_the_background(db):
         await s.delete(vote)
         await s.flush()
         s.add(changed)
-        newcomer = Participant()
-        s.add(newcomer)
-        await s.flush()
-        proposals = (await s.execute(select(Proposal.id, Proposal.item_id).order_by(Proposal.id).limit(7))).all()
-        s.add_all(
-            ProposalVote(participant_id=newcomer.id, item_id=item, proposal_id=pid, choice="agree")
-            for pid, item in proposals
-        )
+        newcomer = await add_newcomer_agreeing(s, 7)
         await s.commit()
         # A consultation rests 4 times its last computation's seconds before the next one.
         row = await s.get(OpinionGroups, cid)

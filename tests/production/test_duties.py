@@ -9,16 +9,14 @@ import asyncio
 import time
 
 import pytest
-from sqlalchemy import select
 
 from core.settings import Settings
 from storage.db import Database, is_sqlite
 from storage.leadership import TRY_EVERY
-from storage.models import Participant, Proposal, ProposalVote
 from storage.models_groups import OpinionGroups
 from tests.conftest import SERVICE_TOKEN
 from tests.groups.conftest import polis_folder
-from tests.groups.test_stored_groups import consultation_id
+from tests.groups.test_stored_groups import add_newcomer_agreeing, consultation_id
 from viche.duties import DatabaseDuties
 from viche.importers.polis import import_polis
 
@@ -66,14 +64,7 @@ async def test_the_opinion_groups_are_refreshed_by_the_leading_process_alone(db,
         # The leader goes; the other takes over, and the groups go on following the votes.
         await first.stop()
         async with db.session() as s:
-            newcomer = Participant()
-            s.add(newcomer)
-            await s.flush()
-            proposals = (await s.execute(select(Proposal.id, Proposal.item_id).order_by(Proposal.id).limit(7))).all()
-            s.add_all(
-                ProposalVote(participant_id=newcomer.id, item_id=item, proposal_id=pid, choice="agree")
-                for pid, item in proposals
-            )
+            await add_newcomer_agreeing(s, 7)
             await s.commit()
         await until(lambda: second.groups is not None, 15, "nobody took the duties over")
 
