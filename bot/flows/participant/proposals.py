@@ -42,7 +42,7 @@ class Proposals(Conversation):
         rows.append([Button(tr._("Skip"), buttons.QualifySkip(button.proposal, button.choice).pack())])
         if press.message_text:
             return Reply(edit=Screen(f"{press.message_text}\n\n✓ {label}\n\n{why}", rows), toast=toast)
-        if not press.message_text and not first:  # asked below that message already: not a second time
+        if not first:  # asked below that message already: not a second time
             return Reply(edit=self._answered(press, label), toast=toast)
         # The proposal's message cannot be rewritten without its text: its buttons go, the question comes below.
         return Reply(edit=self._answered(press, label), messages=[Screen(f"✓ {label}\n\n{why}", rows)], toast=toast)
