@@ -16,9 +16,11 @@ from pydantic import BaseModel, Field
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api.deps import require_service_token, session
+from api.deps import database, require_service_token, session
 from api.error_docs import SERVICE, errors
+from api.errors import ApiError
 from storage import update_claims
+from storage.db import Database, is_sqlite
 from storage.models_webhook import ProcessedUpdate
 
 router = APIRouter(
@@ -81,11 +83,13 @@ async def latest(bot_id: BigId, db: AsyncSession = Depends(session)) -> LatestOu
 @router.post(
     "/updates/{bot_id}/claims",
     response_model=ClaimOut,
-    responses=errors(400),
+    responses=errors(400, 409),
     summary="Claim an update for a replica and take its sender's turn (go), or be told to wait, or that it was handled",
 )
-async def claim(bot_id: BigId, body: ClaimIn, db: AsyncSession = Depends(session)) -> ClaimOut:
-    outcome = await update_claims.claim(db, bot_id, body.update_id, body.person, body.holder)
+async def claim(bot_id: BigId, body: ClaimIn, db: Database = Depends(database)) -> ClaimOut:
+    if is_sqlite(db.url):
+        raise ApiError(409, "not_shared", "claims are for replicas sharing a PostgreSQL database; this one is SQLite")
+    outcome = await update_claims.claim(db.engine, bot_id, body.update_id, body.person, body.holder)
     return ClaimOut(state=outcome.state, moved=outcome.moved, redelivered=outcome.redelivered)
 
 
@@ -130,6 +134,6 @@ async def processed(bot_id: BigId, update_id: BigId, db: AsyncSession = Depends(
     responses=errors(400),
     summary="Record that this bot handled these updates (idempotent; up to 1 000 at once)",
 )
-async def record(bot_id: BigId, body: UpdatesIn, db: AsyncSession = Depends(session)) -> Response:
+async def record(bot_id: BigId, body: UpdatesIn, db: Database = Depends(database)) -> Response:
     await update_claims.record_handled(db, bot_id, body.update_ids)
     return Response(status_code=204)

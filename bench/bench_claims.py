@@ -53,6 +53,8 @@ async def run(database_url: str, name: str, updates: int) -> dict[str, float]:
         for n in range(20, 20 + updates):
             await one(n)
         profiler.disable()
+        if os.environ.get("VICHE_BENCH_PROFILE"):  # a file: the profiled pass, for pstats
+            profiler.dump_stats(os.environ["VICHE_BENCH_PROFILE"])
         calls = sum(entry[1] for entry in pstats.Stats(profiler).stats.values())  # type: ignore[attr-defined]
         cpu = time.process_time()
         for n in range(20 + updates, 20 + 2 * updates):

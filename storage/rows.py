@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Executable, Table, insert
+from sqlalchemy import Executable, Table
 from sqlalchemy.engine import Result
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import SQLModel
@@ -68,13 +68,19 @@ def _statement(session: AsyncSession, table: Table):
     return statement
 
 
-def insert_ignoring_duplicates(session: AsyncSession, table: Table):
-    """``INSERT … ON CONFLICT DO NOTHING`` into ``table`` on SQLite and PostgreSQL (executemany-able)."""
+def upsert(session: AsyncSession, table: Table):
+    """The dialect's INSERT into ``table`` (SQLite's or PostgreSQL's), which can say what a conflict does:
+    ``.on_conflict_do_nothing()``, ``.on_conflict_do_update(…)``."""
     dialect = session.get_bind().dialect.name
     if dialect == "sqlite":
         from sqlalchemy.dialects.sqlite import insert as dialect_insert
     elif dialect == "postgresql":
         from sqlalchemy.dialects.postgresql import insert as dialect_insert
-    else:  # pragma: no cover - other databases: a duplicate fails the statement
-        return insert(table)
-    return dialect_insert(table).on_conflict_do_nothing()
+    else:  # pragma: no cover - the two databases viche runs on
+        raise NotImplementedError(f"no INSERT … ON CONFLICT for {dialect}")
+    return dialect_insert(table)
+
+
+def insert_ignoring_duplicates(session: AsyncSession, table: Table):
+    """``INSERT … ON CONFLICT DO NOTHING`` into ``table`` on SQLite and PostgreSQL (executemany-able)."""
+    return upsert(session, table).on_conflict_do_nothing()
