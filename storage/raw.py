@@ -38,6 +38,7 @@ async def connection(engine: AsyncEngine, *, transaction: bool = False) -> Async
     except Exception as error:  # connecting failed (refused, not accepting connections …): no statement ran
         raise sa_exc.OperationalError(None, None, error) from error
     driver = pooled.driver_connection
+    assert driver is not None  # a connection just checked out of the pool
     try:
         if transaction:
             async with driver.transaction():
