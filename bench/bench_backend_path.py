@@ -29,6 +29,9 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.databases import SERVER  # noqa: E402 - after the path is set
+from bench.machine import machine  # noqa: E402
+
 SERVICE_TOKEN = "bench-service-token"
 
 
@@ -119,7 +122,7 @@ async def walk(database_url: str, participants: int, name: str = "viche_bench_pa
             kind: {"count": c, "mean_ms": round(t / c * 1000, 2), "statements": round(s / c, 1)}
             for kind, (c, t, s) in sorted(per_kind.items(), key=lambda kv: -kv[1][1])
         },
-        "machine": {"cpus": os.cpu_count(), "load_average": os.getloadavg(), "python": sys.version.split()[0]},
+        "machine": machine(),
     }
 
 
@@ -127,7 +130,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument(
         "--database-url",
-        default=os.environ.get("VICHE_BENCH_DATABASE_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"),
+        default=SERVER,
     )
     parser.add_argument("--participants", type=int, default=100)
     parser.add_argument(

@@ -31,6 +31,8 @@ from bench.databases import fresh_database
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.databases import SERVER  # noqa: E402 - after the path is set
+
 SERVICE_TOKEN = "bench-service-token"
 
 
@@ -82,7 +84,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--databases", default="sqlite,postgresql")
     parser.add_argument(
         "--postgresql",
-        default=os.environ.get("VICHE_BENCH_DATABASE_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"),
+        default=SERVER,
         help="a PostgreSQL server; the run creates (and leaves) the database viche_bench_crowd there",
     )
     parser.add_argument("--json", action="store_true")

@@ -59,6 +59,9 @@ from fastapi import FastAPI, Request, Response
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.databases import SERVER  # noqa: E402 - after the path is set
+from bench.machine import machine, speed_loop_ms  # noqa: E402
+
 TOKEN = "1000001:bench-token"
 SECRET = "bench-webhook-secret"
 SERVICE_TOKEN = "bench-service-token"
@@ -693,7 +696,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument(
         "--database-url",
-        default=os.environ.get("VICHE_BENCH_DATABASE_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"),
+        default=SERVER,
         help="a PostgreSQL server; the run creates (and leaves) the database viche_bench_e2e there",
     )
     parser.add_argument(
@@ -773,9 +776,9 @@ def main(argv: list[str] | None = None) -> int:
     summary = _summary(results)
     for line in summary:
         print(line)
-    print(f"machine speed: {_speed_loop_ms()} ms for the fixed loop (lower is faster)")
+    print(f"machine speed: {speed_loop_ms()} ms for the fixed loop (lower is faster)")
     if args.json:
-        print(json.dumps({"results": results, "machine": _machine()}, indent=2))
+        print(json.dumps({"results": results, "machine": machine()}, indent=2))
     return 0
 
 
@@ -829,32 +832,6 @@ def _summary(results: list[dict[str, Any]]) -> list[str]:
                 f"{aiogram['updates_per_second']} updates/s, {_per_update(aiogram, 'bot_phase_cpu_seconds')}"
             )
     return lines
-
-
-def _machine() -> dict[str, Any]:
-    return {
-        "cpus": os.cpu_count(),
-        "load_average": os.getloadavg(),
-        "python": sys.version.split()[0],
-        "speed_loop_ms": _speed_loop_ms(),
-    }
-
-
-def _speed_loop_ms() -> float:
-    """The machine's speed that hour: the best of five runs of a fixed pure-Python loop (a dict, a string, a sum:
-    the kind of work a bot does), in ms. Shared machines here ran at half speed on some days; a run's figures
-    are to be read with this beside them (lower is faster; 2026-12-02, a quiet machine: ~37 ms)."""
-    best = float("inf")
-    for _ in range(5):
-        started = time.perf_counter()
-        table: dict[str, int] = {}
-        total = 0
-        for n in range(200_000):
-            key = f"k{n % 1000}"
-            table[key] = table.get(key, 0) + n
-            total += len(key)
-        best = min(best, time.perf_counter() - started)
-    return round(best * 1000, 1)
 
 
 if __name__ == "__main__":

@@ -24,7 +24,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import os
 import sys
 import time
 from collections.abc import Awaitable, Callable
@@ -33,6 +32,9 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from bench.databases import SERVER  # noqa: E402 - after the path is set
+from bench.machine import machine  # noqa: E402
 
 SERVICE_TOKEN = "bench-service-token"
 WARM_UP, TIMES = 200, 2000
@@ -98,7 +100,7 @@ async def measure(database_url: str, name: str = "viche_bench_floor") -> dict[st
         await drop_database(database_url, name)
     return {
         "cpu_ms": figures,
-        "machine": {"cpus": os.cpu_count(), "load_average": os.getloadavg(), "python": sys.version.split()[0]},
+        "machine": machine(),
     }
 
 
@@ -106,7 +108,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument(
         "--database-url",
-        default=os.environ.get("VICHE_BENCH_DATABASE_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"),
+        default=SERVER,
     )
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args(argv)

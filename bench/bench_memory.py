@@ -17,7 +17,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import os
 import subprocess
 import sys
 import time
@@ -27,7 +26,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.bench_e2e import Citizen, Samples, _free_port, _peak_rss_mib, _wait_ready, instrumented_fake, load_demo  # noqa: E402
-from bench.databases import fresh_database  # noqa: E402
+from bench.databases import SERVER, fresh_database  # noqa: E402
 
 FIRST_CHAT = 50_000_000
 
@@ -144,7 +143,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument(
         "--database-url",
-        default=os.environ.get("VICHE_BENCH_DATABASE_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"),
+        default=SERVER,
         help="a PostgreSQL server; the run creates (and leaves) the database viche_bench_memory there",
     )
     parser.add_argument("--registered", type=int, default=100_000)

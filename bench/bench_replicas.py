@@ -34,6 +34,8 @@ from bench.databases import fresh_database
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.databases import SERVER  # noqa: E402 - after the path is set
+
 
 def _own_cpu() -> float:
     usage = os.times()
@@ -114,7 +116,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--replicas", default="1,2,3")
     parser.add_argument(
         "--postgresql",
-        default=os.environ.get("VICHE_BENCH_DATABASE_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"),
+        default=SERVER,
         help="a PostgreSQL server; each run creates (and leaves) the database viche_bench_replicas there",
     )
     parser.add_argument("--json", action="store_true")

@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import os
+
 from sqlalchemy import URL, make_url, text
 from sqlalchemy.ext.asyncio import create_async_engine
+
+SERVER = os.environ.get("VICHE_BENCH_DATABASE_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres")
+"""The PostgreSQL server the benchmarks make their databases on (``--database-url`` / ``--postgresql``)."""
 
 
 async def _admin(server_url: str | URL, *statements: str) -> None:
