@@ -7,6 +7,8 @@ organiser by the API's own records).
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from fastapi import APIRouter, Depends
@@ -69,14 +71,9 @@ async def draw_jury(
     jury = await jury_of(db, consultation)
     if jury is None:
         raise not_found(f"a pool of volunteers for {consultation.slug!r}")
-    try:
+    with _refusals_of_the_draw():
         async with _drawing:
             outcome = await draw_panel(db, jury, quotas, body.seed)
-    except InfeasibleQuotas as error:
-        relaxations = [change.__dict__ for change in error.relaxations]
-        raise ApiError(422, "infeasible_quotas", error.reason, relaxations=relaxations) from error
-    except PoolError as error:
-        raise bad_request("pool_does_not_fit_quotas", str(error)) from error
     return DrawOut(
         selected=[outcome.reference(key) for key in outcome.draw.selected],
         algorithm=outcome.draw.algorithm,
@@ -131,8 +128,16 @@ async def jury_status(
 async def jury_panel(
     body: PanelIn, db: AsyncSession = Depends(session), consultation: Consultation = Depends(consultation_or_404)
 ) -> dict[str, Any]:
-    try:
+    with _refusals_of_the_draw():
         return await panel.draw_and_call(db, consultation, body.seed, body.organiser_chat_id, body.organiser_language)
+
+
+@contextmanager
+def _refusals_of_the_draw() -> Iterator[None]:
+    """A draw the quotas cannot give: 422 with the relaxations that would make them feasible; a pool that cannot
+    fill them at all: 400. The same answers from both routes that draw."""
+    try:
+        yield
     except InfeasibleQuotas as error:
         relaxations = [change.__dict__ for change in error.relaxations]
         raise ApiError(422, "infeasible_quotas", error.reason, relaxations=relaxations) from error
