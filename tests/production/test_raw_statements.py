@@ -19,35 +19,34 @@ def postgresql_only(database_url):
         pytest.skip("asyncpg: PostgreSQL only")
 
 
-async def scratch(db) -> None:
-    async with db.engine.begin() as connection:
-        await connection.execute(text("CREATE TABLE IF NOT EXISTS raw_scratch (n bigint PRIMARY KEY)"))
-        await connection.execute(text("TRUNCATE raw_scratch"))
+INSERT = "INSERT INTO processed_update (bot_id, update_id, processed_at, running) VALUES (1, $1, now(), false)"
 
 
-async def rows(db) -> list[int]:
+async def recorded(db) -> list[int]:
     async with db.engine.connect() as connection:
-        return list((await connection.execute(text("SELECT n FROM raw_scratch ORDER BY n"))).scalars())
+        return list(
+            (await connection.execute(text("SELECT update_id FROM processed_update ORDER BY update_id"))).scalars()
+        )
 
 
 async def test_a_transaction_is_committed_whole_or_not_at_all(db):
-    await scratch(db)
     async with raw.connection(db.engine, transaction=True) as connection:
-        await connection.execute("INSERT INTO raw_scratch VALUES (1), (2)")
+        await connection.execute(INSERT, 1)
+        await connection.execute(INSERT, 2)
     with pytest.raises(sa_exc.DBAPIError) as failed:
         async with raw.connection(db.engine, transaction=True) as connection:
-            await connection.execute("INSERT INTO raw_scratch VALUES (3)")
-            await connection.execute("INSERT INTO raw_scratch VALUES (1)")  # a duplicate key: the whole fails
-    assert await rows(db) == [1, 2]
+            await connection.execute(INSERT, 3)
+            await connection.execute(INSERT, 1)  # a duplicate key: the whole transaction fails
+    assert await recorded(db) == [1, 2]
     assert not _unavailable(failed.value) and not _unrepresentable(failed.value)  # a bug: 500
 
 
 async def test_a_value_out_of_range_is_the_callers_mistake(db):
-    await scratch(db)
     with pytest.raises(sa_exc.DBAPIError) as failed:
         async with raw.connection(db.engine) as connection:
-            await connection.execute("INSERT INTO raw_scratch VALUES ($1)", 2**70)
+            await connection.execute(INSERT, 2**70)
     assert _unrepresentable(failed.value)  # 422
+    assert await recorded(db) == []
 
 
 async def test_a_killed_connection_is_unavailable_and_dropped_from_the_pool(db):
